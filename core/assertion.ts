@@ -1,0 +1,111 @@
+/**
+ * The gateway assertion: a short-lived JWT the gateway signs (its own Ed25519 key, `aud` =
+ * subgraph name) for every subgraph request. It carries the verified identity, never the
+ * client's raw token. Subgraphs accept nothing else.
+ */
+import { createHash } from 'node:crypto';
+import { SignJWT, jwtVerify, createLocalJWKSet, type JWK, type CryptoKey } from 'jose';
+
+export const ASSERTION_ISSUER = 'dsp-gateway';
+
+export interface AssertionClaims {
+  sub: string;
+  org: string | null;
+  softwareId: string | null;
+  softwareVersion: string | null;
+  developerId: string | null;
+  /** Certification tier of the product (null for staff). */
+  tier: 'STANDARD' | 'ENHANCED' | null;
+  roles: string[];
+  mfa: boolean;
+  requestId: string | null;
+}
+
+interface CachedAssertion {
+  token: string;
+  refreshAt: number;
+}
+
+export interface AssertionSigner {
+  /** Signs (or reuses, for up to half its lifetime) an assertion for `audience`. */
+  sign(audience: string, claims: AssertionClaims): Promise<string>;
+}
+
+/**
+ * Assertions are reused per (audience, identity) for half their lifetime: signing is the costly
+ * part and the identity, not the request, is what a subgraph checks. The request id is therefore
+ * not part of a reused assertion; subgraphs log the gateway's `x-request-id` header instead.
+ */
+export function createAssertionSigner(options: { privateKey: CryptoKey; kid: string; ttlS: number; now?: () => number; maxCached?: number }): AssertionSigner {
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, CachedAssertion>();
+  const maxCached = options.maxCached ?? 10_000;
+  return {
+    async sign(audience, claims) {
+      const key = `${audience}|${claims.sub}|${claims.org}|${claims.softwareId}|${claims.softwareVersion}|${claims.developerId}|${claims.tier}|${claims.roles.join(',')}|${claims.mfa}`;
+      const t = now();
+      const hit = cache.get(key);
+      if (hit && hit.refreshAt > t) return hit.token;
+      const iat = Math.floor(t / 1000);
+      const token = await new SignJWT({
+        org: claims.org,
+        software_id: claims.softwareId,
+        software_version: claims.softwareVersion,
+        developer_id: claims.developerId,
+        tier: claims.tier,
+        roles: claims.roles,
+        mfa: claims.mfa,
+      })
+        .setProtectedHeader({ alg: 'EdDSA', kid: options.kid, typ: 'dsp-assertion+jwt' })
+        .setIssuer(ASSERTION_ISSUER)
+        .setAudience(audience)
+        .setSubject(claims.sub)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + options.ttlS)
+        .sign(options.privateKey);
+      if (cache.size >= maxCached) cache.clear();
+      cache.set(key, { token, refreshAt: t + (options.ttlS * 1000) / 2 });
+      return token;
+    },
+  };
+}
+
+export interface AssertionVerifier {
+  /** Resolves the claims or rejects (bad signature, wrong audience, expired, wrong type). */
+  verify(token: string): Promise<AssertionClaims>;
+}
+
+export function createAssertionVerifier(options: { jwks: { keys: JWK[] }; audience: string; now?: () => number }): AssertionVerifier {
+  const keySet = createLocalJWKSet(options.jwks);
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { claims: AssertionClaims; exp: number }>();
+  return {
+    async verify(token) {
+      const digest = createHash('sha256').update(token).digest('base64url');
+      const hit = cache.get(digest);
+      if (hit && hit.exp * 1000 > now()) return hit.claims;
+      const { payload } = await jwtVerify(token, keySet, {
+        issuer: ASSERTION_ISSUER,
+        audience: options.audience,
+        algorithms: ['EdDSA'],
+        typ: 'dsp-assertion+jwt',
+        currentDate: new Date(now()),
+        requiredClaims: ['exp', 'iat', 'sub'],
+      });
+      const claims: AssertionClaims = {
+        sub: String(payload.sub),
+        org: typeof payload.org === 'string' ? payload.org : null,
+        softwareId: typeof payload.software_id === 'string' ? payload.software_id : null,
+        softwareVersion: typeof payload.software_version === 'string' ? payload.software_version : null,
+        developerId: typeof payload.developer_id === 'string' ? payload.developer_id : null,
+        tier: payload.tier === 'ENHANCED' || payload.tier === 'STANDARD' ? payload.tier : null,
+        roles: Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [],
+        mfa: payload.mfa === true,
+        requestId: null,
+      };
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(digest, { claims, exp: payload.exp! });
+      return claims;
+    },
+  };
+}

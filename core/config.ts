@@ -1,0 +1,305 @@
+/**
+ * Configuration, resolved once: defaults in one constant, environment values merged in,
+ * validated with zod (every problem listed in one error), then frozen. The request path reads
+ * only the resolved object. README "Configuration" lists every variable below with its default.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const intFrom = (min: number) => z.coerce.number().int().min(min);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on')]);
+const csv = z.union([z.array(z.string()), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))]);
+const jsonOf = <T extends z.ZodTypeAny>(schema: T) =>
+  z.union([
+    z.string().transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+    }).pipe(schema),
+    schema,
+  ]);
+
+export const rateTierSchema = z.object({
+  /** Sustained requests allowed per `duration` seconds. */
+  points: z.number().int().positive(),
+  duration: z.number().int().positive(),
+  /** Extra requests allowed per `burstDuration` seconds on top of the sustained rate. */
+  burst: z.number().int().min(0),
+  burstDuration: z.number().int().positive(),
+  /** Share of the product quota any one org may use (0–1]. */
+  perOrgShare: z.number().positive().max(1),
+});
+export type RateTier = z.infer<typeof rateTierSchema>;
+
+const limitSchema = z.object({ points: z.number().int().positive(), duration: z.number().int().positive() });
+
+export const DEFAULT_RATE_TIERS: Record<string, RateTier> = {
+  // The demo tier is modest: a burst of a few thousand requests in a few seconds is refused.
+  demo: { points: 100, duration: 1, burst: 200, burstDuration: 10, perOrgShare: 1 },
+  standard: { points: 200, duration: 1, burst: 400, burstDuration: 10, perOrgShare: 0.5 },
+  high: { points: 1000, duration: 1, burst: 2000, burstDuration: 10, perOrgShare: 0.5 },
+};
+
+const configSchema = z.object({
+  env: z.enum(['development', 'production', 'test']),
+  instanceId: z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+  host: z.string().min(1),
+  port: intFrom(0).max(65535),
+  dataDir: z.string().min(1),
+  storeUrl: z.string().regex(/^(sqlite:|mongodb(\+srv)?:\/\/)/, 'must start with sqlite: or mongodb://'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  subgraphs: z.object({
+    clients: z.url(),
+    lodgments: z.url(),
+    accounts: z.url(),
+    registry: z.url(),
+    audit: z.url(),
+  }),
+  subgraphTimeoutMs: intFrom(1),
+  auth: z.object({
+    issuers: csv.pipe(z.array(z.string().min(1)).min(1)),
+    audience: z.string().min(1),
+    algorithms: csv.pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'])).min(1)),
+    clockToleranceS: intFrom(0).max(300),
+    maxLifetimeS: intFrom(1),
+    maxTokenBytes: intFrom(256),
+    jwksFile: z.string().nullable(),
+    jwksUrl: z.url().nullable(),
+    tokenCacheSize: intFrom(0),
+  }),
+  registry: z.object({
+    pollMs: intFrom(10),
+    stalenessMs: intFrom(100),
+  }),
+  enforcement: z.object({
+    /** partial: refused fields are null with an error; reject: any refusal refuses the whole operation. */
+    fieldDenial: z.enum(['partial', 'reject']),
+    decisionCacheSize: intFrom(0),
+    assertionTtlS: intFrom(5).max(300),
+  }),
+  audit: z.object({
+    hmacKey: z.string().nullable(),
+    batchWindowMs: intFrom(0).max(1000),
+    bufferMax: intFrom(1),
+    checkpointIntervalMs: intFrom(100),
+    retryMaxMs: intFrom(10),
+    sqliteSync: z.enum(['full', 'normal']),
+    /** Mongo time-series retention. */
+    retentionDays: intFrom(365),
+  }),
+  rateLimits: z.object({
+    enabled: bool,
+    tiers: jsonOf(z.record(z.string(), rateTierSchema)),
+    staff: jsonOf(limitSchema),
+    anonymous: jsonOf(limitSchema),
+  }),
+  operationLimits: z.object({
+    maxDepth: intFrom(1),
+    maxAliases: intFrom(0),
+    maxRootFields: intFrom(1),
+    maxTokens: intFrom(10),
+    maxDocumentBytes: intFrom(64),
+    maxBodyBytes: intFrom(1024),
+    maxDirectivesPerField: intFrom(0),
+    maxCost: intFrom(1),
+    defaultListSize: intFrom(1),
+    revealBounds: bool,
+    allowBatchedRequests: bool,
+    introspection: bool,
+  }),
+  monitoring: z.object({
+    protectiveSuspension: z.enum(['off', 'log', 'on']),
+    detectors: jsonOf(z.record(z.string(), z.record(z.string(), z.number()))),
+    metricsBearer: z.string().nullable(),
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+function defaults(): z.input<typeof configSchema> {
+  return {
+    env: 'development',
+    instanceId: `${hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 40)}-${process.pid}`,
+    host: '127.0.0.1',
+    port: 4000,
+    dataDir: 'data',
+    storeUrl: 'sqlite:data/dsp.db',
+    logLevel: 'info',
+    subgraphs: {
+      clients: 'http://127.0.0.1:4001/graphql',
+      lodgments: 'http://127.0.0.1:4002/graphql',
+      accounts: 'http://127.0.0.1:4003/graphql',
+      registry: 'http://127.0.0.1:4004/graphql',
+      audit: 'http://127.0.0.1:4005/graphql',
+    },
+    subgraphTimeoutMs: 10_000,
+    auth: {
+      issuers: ['dsp-dev-issuer'],
+      audience: 'dsp-gateway',
+      algorithms: ['ES256', 'RS256', 'EdDSA'],
+      clockToleranceS: 30,
+      maxLifetimeS: 3600,
+      maxTokenBytes: 8192,
+      jwksFile: null,
+      jwksUrl: null,
+      tokenCacheSize: 10_000,
+    },
+    registry: { pollMs: 250, stalenessMs: 30_000 },
+    enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, assertionTtlS: 60 },
+    audit: { hmacKey: null, batchWindowMs: 2, bufferMax: 10_000, checkpointIntervalMs: 10_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
+    rateLimits: { enabled: true, tiers: DEFAULT_RATE_TIERS, staff: { points: 50, duration: 1 }, anonymous: { points: 20, duration: 1 } },
+    operationLimits: {
+      maxDepth: 12,
+      maxAliases: 30,
+      maxRootFields: 10,
+      maxTokens: 4000,
+      maxDocumentBytes: 32_768,
+      maxBodyBytes: 262_144,
+      maxDirectivesPerField: 5,
+      maxCost: 5_000,
+      defaultListSize: 10,
+      revealBounds: false,
+      allowBatchedRequests: false,
+      introspection: false,
+    },
+    monitoring: { protectiveSuspension: 'off', detectors: {}, metricsBearer: null },
+  };
+}
+
+/** Environment variable → config path. README's configuration table mirrors this list. */
+export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
+  ['NODE_ENV', 'env'],
+  ['INSTANCE_ID', 'instanceId'],
+  ['HOST', 'host'],
+  ['PORT', 'port'],
+  ['DATA_DIR', 'dataDir'],
+  ['STORE_URL', 'storeUrl'],
+  ['LOG_LEVEL', 'logLevel'],
+  ['CLIENTS_URL', 'subgraphs.clients'],
+  ['LODGMENTS_URL', 'subgraphs.lodgments'],
+  ['ACCOUNTS_URL', 'subgraphs.accounts'],
+  ['REGISTRY_URL', 'subgraphs.registry'],
+  ['AUDIT_URL', 'subgraphs.audit'],
+  ['SUBGRAPH_TIMEOUT_MS', 'subgraphTimeoutMs'],
+  ['TOKEN_ISSUERS', 'auth.issuers'],
+  ['TOKEN_AUDIENCE', 'auth.audience'],
+  ['TOKEN_ALGORITHMS', 'auth.algorithms'],
+  ['TOKEN_CLOCK_TOLERANCE_S', 'auth.clockToleranceS'],
+  ['TOKEN_MAX_LIFETIME_S', 'auth.maxLifetimeS'],
+  ['TOKEN_MAX_BYTES', 'auth.maxTokenBytes'],
+  ['JWKS_FILE', 'auth.jwksFile'],
+  ['JWKS_URL', 'auth.jwksUrl'],
+  ['TOKEN_CACHE_SIZE', 'auth.tokenCacheSize'],
+  ['REGISTRY_POLL_MS', 'registry.pollMs'],
+  ['REGISTRY_STALENESS_MS', 'registry.stalenessMs'],
+  ['FIELD_DENIAL', 'enforcement.fieldDenial'],
+  ['DECISION_CACHE_SIZE', 'enforcement.decisionCacheSize'],
+  ['ASSERTION_TTL_S', 'enforcement.assertionTtlS'],
+  ['AUDIT_HMAC_KEY', 'audit.hmacKey'],
+  ['AUDIT_BATCH_WINDOW_MS', 'audit.batchWindowMs'],
+  ['AUDIT_BUFFER_MAX', 'audit.bufferMax'],
+  ['AUDIT_CHECKPOINT_INTERVAL_MS', 'audit.checkpointIntervalMs'],
+  ['AUDIT_RETRY_MAX_MS', 'audit.retryMaxMs'],
+  ['AUDIT_SQLITE_SYNC', 'audit.sqliteSync'],
+  ['AUDIT_RETENTION_DAYS', 'audit.retentionDays'],
+  ['RATE_LIMITS_ENABLED', 'rateLimits.enabled'],
+  ['RATE_TIERS', 'rateLimits.tiers'],
+  ['RATE_LIMIT_STAFF', 'rateLimits.staff'],
+  ['RATE_LIMIT_ANONYMOUS', 'rateLimits.anonymous'],
+  ['OP_MAX_DEPTH', 'operationLimits.maxDepth'],
+  ['OP_MAX_ALIASES', 'operationLimits.maxAliases'],
+  ['OP_MAX_ROOT_FIELDS', 'operationLimits.maxRootFields'],
+  ['OP_MAX_TOKENS', 'operationLimits.maxTokens'],
+  ['OP_MAX_DOCUMENT_BYTES', 'operationLimits.maxDocumentBytes'],
+  ['OP_MAX_BODY_BYTES', 'operationLimits.maxBodyBytes'],
+  ['OP_MAX_DIRECTIVES_PER_FIELD', 'operationLimits.maxDirectivesPerField'],
+  ['OP_MAX_COST', 'operationLimits.maxCost'],
+  ['OP_DEFAULT_LIST_SIZE', 'operationLimits.defaultListSize'],
+  ['OP_REVEAL_BOUNDS', 'operationLimits.revealBounds'],
+  ['ALLOW_BATCHED_REQUESTS', 'operationLimits.allowBatchedRequests'],
+  ['INTROSPECTION', 'operationLimits.introspection'],
+  ['PROTECTIVE_SUSPENSION', 'monitoring.protectiveSuspension'],
+  ['DETECTORS', 'monitoring.detectors'],
+  ['METRICS_BEARER', 'monitoring.metricsBearer'],
+];
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    node = (typeof next === 'object' && next !== null ? next : (node[part] = {})) as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = base[k];
+    if (v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) && k !== 'tiers' && k !== 'detectors') {
+      base[k] = mergeDeep({ ...(b as Record<string, unknown>) }, v as Record<string, unknown>);
+    } else {
+      base[k] = v;
+    }
+  }
+  return base;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Resolves the configuration: defaults, then environment variables, then explicit overrides
+ * (tests and embedding). Throws ConfigError listing every problem at once.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: DeepPartial<Config> = {}): Readonly<Config> {
+  const raw = defaults() as unknown as Record<string, unknown>;
+  const fromEnv: Record<string, unknown> = {};
+  const envPathOf = new Map<string, string>();
+  for (const [name, path] of ENV_VARS) {
+    const value = env[name];
+    envPathOf.set(path, name);
+    if (value !== undefined && value !== '') setPath(fromEnv, path, value);
+  }
+  // NODE_ENV values other than ours (e.g. unset in jest: 'test') map onto the three we know.
+  mergeDeep(raw, fromEnv);
+  mergeDeep(raw, overrides as Record<string, unknown>);
+  // Keys and databases default under DATA_DIR.
+  if (env.STORE_URL === undefined && !(overrides as { storeUrl?: string }).storeUrl && raw.dataDir !== 'data') raw.storeUrl = `sqlite:${String(raw.dataDir)}/dsp.db`;
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const path = i.path.join('.');
+        const name = envPathOf.get(path);
+        return `${name ? `${name} (${path})` : path || '(root)'}: ${i.message}`;
+      }),
+    );
+  }
+  const problems: string[] = [];
+  const c = parsed.data;
+  if (c.auth.jwksFile && c.auth.jwksUrl) problems.push('JWKS_FILE and JWKS_URL: set one, not both');
+  if (c.env === 'production' && !c.auth.jwksFile && !c.auth.jwksUrl) problems.push('JWKS_FILE or JWKS_URL: required in production (the development issuer is not trusted there)');
+  if (c.env === 'production' && !c.audit.hmacKey) problems.push('AUDIT_HMAC_KEY: required in production');
+  if (c.audit.hmacKey && Buffer.from(c.audit.hmacKey, 'base64').length < 32) problems.push('AUDIT_HMAC_KEY: must be at least 32 bytes, base64');
+  if (!c.rateLimits.tiers['demo']) problems.push('RATE_TIERS: must define the "demo" tier the demo register uses');
+  if (problems.length) throw new ConfigError(problems);
+  return deepFreeze(c);
+}

@@ -1,0 +1,110 @@
+/** Small HTTP helpers shared by the gateway and the subgraph servers (Node's http module, no framework). */
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
+import { ERROR_CODES, type ErrorCode } from './errors.js';
+
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+/** Reads the request body, refusing (and stopping reading) past `limit` bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      reject(new BodyTooLargeError(`body over ${limit} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        req.resume();
+        reject(new BodyTooLargeError(`body over ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) {
+        done = true;
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      }
+    });
+    req.on('error', (err) => {
+      if (!done) {
+        done = true;
+        reject(err);
+      }
+    });
+  });
+}
+
+export function headerMapOf(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+export function toHttpGraphQLRequest(req: IncomingMessage, body: unknown): HTTPGraphQLRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return { method: (req.method ?? 'GET').toUpperCase(), headers: headerMapOf(req), search: q >= 0 ? url.slice(q + 1) : '', body };
+}
+
+/** The body Apollo produced as one string (we never enable incremental delivery). */
+export async function responseBodyText(response: HTTPGraphQLResponse): Promise<string> {
+  if (response.body.kind === 'complete') return response.body.string;
+  let text = '';
+  for await (const chunk of response.body.asyncIterator) text += chunk;
+  return text;
+}
+
+export function sendText(res: ServerResponse, status: number, body: string, headers: Record<string, string> | Map<string, string> = {}): void {
+  const entries = headers instanceof Map ? [...headers.entries()] : Object.entries(headers);
+  for (const [k, v] of entries) res.setHeader(k, v);
+  if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.statusCode = status;
+  res.end(body);
+}
+
+/** A GraphQL-shaped error body for refusals made outside Apollo (bad JSON, 401, 429, ...). */
+export function errorBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] });
+}
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}
+
+/** Listens on host:port (0 = ephemeral) and resolves the bound port. */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes idle sockets. */
+export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

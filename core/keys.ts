@@ -1,0 +1,87 @@
+/**
+ * Key material created on first start under `<dataDir>/keys` (never committed):
+ * - the development token issuer (ES256), whose public JWKS the gateway trusts in development;
+ * - the gateway's own Ed25519 key, which signs subgraph assertions and audit checkpoints;
+ * - the audit HMAC key that digests client ids.
+ * Files are written with mode 0600 via a temporary file and an exclusive link, so two processes
+ * starting together agree on one key.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, linkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type JWK, type CryptoKey } from 'jose';
+
+export interface SigningKey {
+  kid: string;
+  alg: 'ES256' | 'EdDSA';
+  privateKey: CryptoKey;
+  /** Public JWKS document ({ keys: [...] }). */
+  publicJwks: { keys: JWK[] };
+}
+
+export interface KeyMaterial {
+  /** Development token issuer (trusted only when no JWKS_FILE/JWKS_URL is configured). */
+  issuer: SigningKey;
+  /** The gateway's own key: subgraph assertions and audit checkpoints. */
+  gateway: SigningKey;
+  /** Audit HMAC key for client id digests. */
+  hmacKey: Buffer;
+}
+
+function writeOnce(path: string, content: string): void {
+  if (existsSync(path)) return;
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  try {
+    linkSync(tmp, path); // fails if another process won the race: theirs is kept
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      renameSync(tmp, path);
+      return;
+    }
+  }
+  unlinkSync(tmp);
+}
+
+async function ensureSigningKey(dir: string, name: string, alg: 'ES256' | 'EdDSA'): Promise<SigningKey> {
+  const path = join(dir, `${name}.private.json`);
+  if (!existsSync(path)) {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+    const jwk = await exportJWK(privateKey);
+    jwk.kid = await calculateJwkThumbprint(jwk);
+    jwk.alg = alg;
+    writeOnce(path, JSON.stringify(jwk));
+  }
+  const privateJwk = JSON.parse(readFileSync(path, 'utf8')) as JWK;
+  const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
+  const { d: _d, ...publicJwk } = privateJwk;
+  const publicJwks = { keys: [{ ...publicJwk, use: 'sig' }] };
+  writeOnce(join(dir, `${name}.jwks.json`), JSON.stringify(publicJwks, null, 2));
+  return { kid: privateJwk.kid!, alg, privateKey, publicJwks };
+}
+
+/** Loads the keys under `<dataDir>/keys`, creating any that are missing. */
+export async function ensureKeys(dataDir: string, options: { hmacKeyBase64?: string | null } = {}): Promise<KeyMaterial> {
+  const dir = join(dataDir, 'keys');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const [issuer, gateway] = await Promise.all([ensureSigningKey(dir, 'dev-issuer', 'ES256'), ensureSigningKey(dir, 'gateway', 'EdDSA')]);
+  let hmacKey: Buffer;
+  if (options.hmacKeyBase64) {
+    hmacKey = Buffer.from(options.hmacKeyBase64, 'base64');
+  } else {
+    const hmacPath = join(dir, 'audit-hmac.b64');
+    writeOnce(hmacPath, randomBytes(32).toString('base64'));
+    hmacKey = Buffer.from(readFileSync(hmacPath, 'utf8').trim(), 'base64');
+  }
+  return { issuer, gateway, hmacKey };
+}
+
+/** Path of the development issuer's public JWKS (what `JWKS_FILE` would point at). */
+export function devIssuerJwksPath(dataDir: string): string {
+  return join(dataDir, 'keys', 'dev-issuer.jwks.json');
+}
+
+/** Path of the gateway's public JWKS, which subgraphs use to verify assertions. */
+export function gatewayJwksPath(dataDir: string): string {
+  return join(dataDir, 'keys', 'gateway.jwks.json');
+}

@@ -1,0 +1,21 @@
+import { denial } from '../core/errors.js';
+import { stringArg, type DirectiveModule } from './types.js';
+
+export interface ClientAccessArgs {
+  /** Name of the field argument that holds the client id. */
+  argument: string;
+}
+
+/** Passes when the org on the token may act for the client named in the argument. */
+export const clientAccess: DirectiveModule<ClientAccessArgs> = {
+  name: 'clientAccess',
+  sdl: 'directive @clientAccess(argument: String!) on FIELD_DEFINITION',
+  readArgs: (node) => ({ argument: stringArg(node, 'argument') }),
+  argumentOf: (args) => args.argument,
+  evaluate(_args, caller, { argumentValue }) {
+    if (typeof argumentValue !== 'string' || !caller.org || !caller.mayActFor(argumentValue)) {
+      return denial('CLIENT_NOT_AUTHORISED', 'The organisation is not authorised to act for this client.');
+    }
+    return null;
+  },
+};

@@ -1,0 +1,155 @@
+/** The register's records as plain data. Pure types: no storage, no I/O. */
+
+export const DEVELOPER_STATUSES = ['PENDING', 'REJECTED', 'ACTIVE', 'SUSPENDED', 'DEREGISTERED'] as const;
+export type DeveloperStatus = (typeof DEVELOPER_STATUSES)[number];
+
+export const DEVELOPER_ROLES = ['DEVELOPER', 'SERVICE_PROVIDER', 'CLOUD_PROVIDER', 'IN_HOUSE_DEVELOPER'] as const;
+export type DeveloperRole = (typeof DEVELOPER_ROLES)[number];
+
+export const PRODUCT_STATUSES = ['REGISTERED', 'SELF_CERTIFIED', 'CERTIFIED', 'CERTIFICATION_REJECTED', 'SUSPENDED', 'REVOKED'] as const;
+export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
+
+export const DEPLOYMENT_MODELS = ['DESKTOP', 'CLOUD', 'IN_HOUSE'] as const;
+export type DeploymentModel = (typeof DEPLOYMENT_MODELS)[number];
+
+export const CERTIFICATION_TIERS = ['STANDARD', 'ENHANCED'] as const;
+export type CertificationTier = (typeof CERTIFICATION_TIERS)[number];
+
+/** The 11 minimum requirements (DESIGN.md §2). */
+export const REQUIREMENTS = [
+  'ENCRYPTION_KEY_MANAGEMENT',
+  'ENCRYPTION_IN_TRANSIT',
+  'MULTIFACTOR_AUTHENTICATION',
+  'INDIRECT_ACCESS_TO_DATA',
+  'APP_SERVER_CONFIGURATION',
+  'VULNERABILITY_MANAGEMENT',
+  'COOKIE_MANAGEMENT',
+  'ENCRYPTION_AT_REST',
+  'AUDIT_LOGGING',
+  'DATA_HOSTING',
+  'SECURITY_MONITORING_PRACTICE',
+] as const;
+export type Requirement = (typeof REQUIREMENTS)[number];
+
+export const REQUIREMENT_OUTCOMES = ['MET', 'COMPENSATING_CONTROL', 'NOT_MET'] as const;
+export type RequirementOutcome = (typeof REQUIREMENT_OUTCOMES)[number];
+
+/** Services a product can be whitelisted for; each is owned by a data subgraph. */
+export const SERVICES = ['clients.read', 'lodgments.read', 'lodgments.write', 'accounts.read'] as const;
+export type Service = (typeof SERVICES)[number];
+
+export interface Contact {
+  name: string;
+  email: string;
+  phone?: string | null;
+}
+
+export interface Eligibility {
+  abnValid: boolean;
+  declarationsAccepted: boolean;
+  taxObligationsCurrent: boolean;
+  abnUnique: boolean;
+  /** Human-readable reasons for every failed check; empty when eligible. */
+  reasons: string[];
+}
+
+export interface Developer {
+  id: string;
+  abn: string;
+  legalName: string;
+  contact: Contact;
+  roles: DeveloperRole[];
+  status: DeveloperStatus;
+  statusReason: string | null;
+  eligibility: Eligibility;
+  /** ISO time of the next annual review. */
+  reviewDueAt: string;
+  registeredAt: string;
+  /** Global registry revision at which this record last changed (set by the store). */
+  revision: number;
+}
+
+export interface RequirementAssessment {
+  requirement: Requirement;
+  outcome: RequirementOutcome;
+  evidence: string;
+  /** Required when outcome is COMPENSATING_CONTROL. */
+  compensatingControl?: string | null;
+}
+
+export interface SelfCertification {
+  submittedAt: string;
+  submittedBy: string;
+  assessments: RequirementAssessment[];
+}
+
+export interface Certification {
+  tier: CertificationTier;
+  validFrom: string;
+  validUntil: string;
+  certifiedAt: string;
+  certifiedBy: string;
+}
+
+export interface Suspension {
+  reason: string;
+  since: string;
+  /** ISO time at which the suspension lapses by itself, or null for until reinstated. */
+  until: string | null;
+  actor: string;
+  /** Status to return to on reinstatement. */
+  resumeStatus: ProductStatus;
+}
+
+export interface Product {
+  id: string;
+  developerId: string;
+  name: string;
+  deploymentModel: DeploymentModel;
+  /** ISO 3166-1 alpha-2 country codes of every place product data is hosted. */
+  dataHosting: string[];
+  minimumVersion: string;
+  status: ProductStatus;
+  statusReason: string | null;
+  selfCertification: SelfCertification | null;
+  certification: Certification | null;
+  /** Whitelisted services. */
+  services: string[];
+  suspension: Suspension | null;
+  /** Name of a rate tier in configuration. */
+  rateTier: string;
+  registeredAt: string;
+  revision: number;
+}
+
+export interface ClientAuthorisation {
+  /** ABN of the organisation (token `org` claim). */
+  org: string;
+  clientId: string;
+  grantedAt: string;
+  expiresAt: string | null;
+  revoked: boolean;
+  revision: number;
+}
+
+export type RegistryEntityType = 'DEVELOPER' | 'PRODUCT' | 'CLIENT_AUTHORISATION';
+
+export interface HistoryEntry {
+  id: string;
+  entityType: RegistryEntityType;
+  entityId: string;
+  action: string;
+  actor: string;
+  reason: string;
+  ticket: string | null;
+  /** When the change takes effect (may be later than `recordedAt`). */
+  effectiveAt: string;
+  recordedAt: string;
+  before: unknown;
+  after: unknown;
+  revision: number;
+}
+
+export function authorisationKey(org: string, clientId: string): string {
+  return `${org}|${clientId}`;
+}

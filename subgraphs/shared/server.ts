@@ -1,0 +1,105 @@
+/**
+ * Runs one subgraph: Apollo Server over buildSubgraphSchema, behind a check of the gateway
+ * assertion. A request without a valid assertion for this subgraph gets 401 before Apollo sees it,
+ * so nobody can bypass the gateway by calling a subgraph directly.
+ */
+import { createServer, type Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { DocumentNode } from 'graphql';
+import type { AssertionClaims, AssertionVerifier } from '../../core/assertion.js';
+import { BodyTooLargeError, closeServer, errorBody, listen, readBody, responseBodyText, sendText, toHttpGraphQLRequest } from '../../core/http.js';
+import type { Logger } from '../../core/logger.js';
+import { CodedError } from '../../core/errors.js';
+
+export interface SubgraphContext {
+  /** The identity the gateway verified and asserted. */
+  identity: AssertionClaims;
+  /** The gateway's request id (x-request-id), for correlating logs. */
+  requestId: string | null;
+}
+
+export interface SubgraphDefinition {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<SubgraphContext>;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export interface SubgraphServerOptions {
+  port: number;
+  host: string;
+  verifier: AssertionVerifier;
+  logger: Logger;
+  /** Body size cap (the gateway already enforces its own, smaller bounds). */
+  maxBodyBytes?: number;
+}
+
+export async function startSubgraphServer(def: SubgraphDefinition, options: SubgraphServerOptions): Promise<RunningServer> {
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema: buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers }),
+    introspection: false,
+    includeStacktraceInErrorResponses: false,
+    formatError(formatted, error) {
+      const original = (error as { originalError?: unknown })?.originalError;
+      if (original instanceof CodedError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+      options.logger.error({ err: original ?? error, subgraph: def.name }, 'resolver error');
+      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    },
+  });
+  await apollo.start();
+  const maxBody = options.maxBodyBytes ?? 1_048_576;
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
+      if (path !== '/graphql') return sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
+      const auth = req.headers.authorization;
+      let identity: AssertionClaims;
+      try {
+        if (!auth?.startsWith('Bearer ')) throw new Error('missing assertion');
+        identity = await options.verifier.verify(auth.slice(7));
+      } catch {
+        return sendText(res, 401, errorBody('UNAUTHENTICATED', 'A valid gateway assertion is required.'), { 'www-authenticate': 'Bearer' });
+      }
+      let body: unknown;
+      try {
+        const raw = await readBody(req, maxBody);
+        body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+      } catch (err) {
+        const code = err instanceof BodyTooLargeError ? 413 : 400;
+        return sendText(res, code, errorBody('BAD_REQUEST', 'The request body is not valid JSON or is too large.'));
+      }
+      const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : null;
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: toHttpGraphQLRequest(req, body),
+        context: async () => ({ identity, requestId }),
+      });
+      const headers = new Map<string, string>(response.headers);
+      sendText(res, response.status ?? 200, await responseBodyText(response), headers);
+    })().catch((err: unknown) => {
+      options.logger.error({ err, subgraph: def.name }, 'subgraph request failed');
+      if (!res.headersSent) sendText(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = await listen(server, options.port, options.host);
+  const hostForUrl = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  return {
+    url: `http://${hostForUrl}:${port}/graphql`,
+    port,
+    server,
+    async close() {
+      await closeServer(server);
+      await apollo.stop();
+    },
+  };
+}
