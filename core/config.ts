@@ -288,7 +288,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Deep
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const path = i.path.join('.');
-        const name = envPathOf.get(path);
+        // Name the variable even for a problem deep inside its value (e.g. auth.algorithms.0).
+        let name: string | undefined;
+        for (let n = i.path.length; n > 0 && !name; n--) name = envPathOf.get(i.path.slice(0, n).join('.'));
         return `${name ? `${name} (${path})` : path || '(root)'}: ${i.message}`;
       }),
     );

@@ -1,0 +1,91 @@
+/**
+ * The hash chain over access records. Each writer (gateway instance + start epoch) owns one
+ * chain: a gap-free `seq` from 1, `prevHash` = the previous record's `hash` (GENESIS_HASH for
+ * seq 1), and `hash` = sha256 over the canonical JSON of every other field. Because chainId, seq
+ * and prevHash are inside the hash, a record cannot be moved to another position or chain, and
+ * no record can be removed or altered without breaking a link or a recomputed hash.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
+import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type DecisionReason } from './record.js';
+
+export type UnhashedRecord = Omit<ChainedAccessRecord, 'hash'>;
+
+/**
+ * Every field the hash covers, in one list the compiler keeps complete: adding a field to
+ * ChainedAccessRecord without listing it here is a type error (see the check below), so a new
+ * field can never silently escape the chain. Fields a store adapter adds on its own (row ids,
+ * `_id`) are deliberately not covered.
+ */
+export const HASHED_FIELDS = [
+  'id', 'time', 'requestId', 'instanceId', 'productId', 'productVersion', 'developerId', 'sub', 'org', 'jti', 'roles',
+  'operationName', 'operationType', 'documentHash', 'coordinates', 'services', 'clientDigests', 'decision', 'reasons',
+  'errorCodes', 'httpStatus', 'subgraphs', 'latencyMs', 'clientIp', 'userAgent', 'chainId', 'seq', 'prevHash',
+] as const satisfies ReadonlyArray<keyof UnhashedRecord>;
+
+type Missing = Exclude<keyof UnhashedRecord, (typeof HASHED_FIELDS)[number]>;
+// Fails to compile when a field of ChainedAccessRecord (other than `hash`) is not in HASHED_FIELDS.
+const everyFieldHashed: [Missing] extends [never] ? true : Missing = true;
+void everyFieldHashed;
+
+const strings = (list: readonly string[] | null | undefined): string[] => (list ? [...list] : []);
+const reasonsOf = (list: readonly DecisionReason[] | null | undefined): DecisionReason[] =>
+  (list ?? []).map((r) => ({ code: r.code, coordinate: r.coordinate ?? null }));
+
+/**
+ * The record in the exact shape that is hashed: only HASHED_FIELDS, absent values as `null`,
+ * lists copied. Stores may hand back `undefined` for SQL NULLs or drop an absent optional
+ * `coordinate`; normalising both sides keeps such round trips from looking like tampering.
+ */
+export function normalizeForHash(record: UnhashedRecord): UnhashedRecord {
+  const r = record as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const field of HASHED_FIELDS) out[field] = r[field] === undefined ? null : r[field];
+  out.roles = strings(record.roles);
+  out.coordinates = strings(record.coordinates);
+  out.services = strings(record.services);
+  out.clientDigests = strings(record.clientDigests);
+  out.errorCodes = strings(record.errorCodes);
+  out.subgraphs = strings(record.subgraphs);
+  out.reasons = reasonsOf(record.reasons);
+  return out as unknown as UnhashedRecord;
+}
+
+/** sha256 hex over the canonical JSON of every field except `hash` (a `hash` present is ignored). */
+export function computeRecordHash(record: UnhashedRecord): string {
+  return createHash('sha256').update(canonicalJson(normalizeForHash(record))).digest('hex');
+}
+
+export interface ChainPosition {
+  /** The last seq assigned (0 before the first record). */
+  seq: number;
+  /** The hash of the record at `seq` (GENESIS_HASH at 0). */
+  hash: string;
+}
+
+export interface Chain {
+  readonly chainId: string;
+  /** Assigns the next seq, links and hashes a copy of the record. Synchronous, so arrival order is seq order. */
+  append(record: AccessRecord): ChainedAccessRecord;
+  /** Position of the last record chained. */
+  head(): ChainPosition;
+}
+
+/** Starts a chain at `head` (default: empty, seq 0 / GENESIS_HASH). */
+export function createChain(chainId: string, head: ChainPosition = { seq: 0, hash: GENESIS_HASH }): Chain {
+  if (!chainId) throw new Error('createChain: chainId is required');
+  if (!Number.isInteger(head.seq) || head.seq < 0) throw new Error('createChain: head.seq must be a non-negative integer');
+  let seq = head.seq;
+  let prevHash = head.hash;
+  return {
+    chainId,
+    append(record) {
+      const unhashed = normalizeForHash({ ...record, chainId, seq: seq + 1, prevHash });
+      const hash = createHash('sha256').update(canonicalJson(unhashed)).digest('hex');
+      seq += 1;
+      prevHash = hash;
+      return { ...unhashed, hash };
+    },
+    head: () => ({ seq, hash: prevHash }),
+  };
+}

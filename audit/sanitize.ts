@@ -1,0 +1,59 @@
+/**
+ * Untrusted strings (user agent, operation name, header-derived ids) reach the access log, the
+ * auditors' screens and log pipelines. They are stripped of control characters (log/terminal
+ * injection, forged line breaks) and of Unicode bidirectional overrides (text that displays
+ * differently from what it is), then capped in length so one request cannot bloat the log.
+ */
+
+/** Length caps, in UTF-16 code units. */
+export const SANITIZE_LIMITS = {
+  userAgent: 256,
+  operationName: 128,
+  requestId: 128,
+  clientIp: 64,
+  /** Token claims: sub, jti, org, software_id, software_version, developer_id, roles. */
+  claim: 256,
+  /** Error codes, coordinates, service and subgraph names. */
+  identifier: 256,
+  /** Entries in any one list field (roles, coordinates, codes…). */
+  listItems: 200,
+} as const;
+
+// C0, DEL, C1 controls; line/paragraph separators; bidi embeddings, overrides and isolates;
+// zero-width and BOM characters that can hide content.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]/g;
+
+/**
+ * Strips unsafe characters and caps the length (never splitting a surrogate pair). Non-strings,
+ * and strings that are empty once cleaned, become null.
+ */
+export function sanitizeString(value: unknown, maxLength: number): string | null {
+  if (typeof value !== 'string') return null;
+  let clean = value.replace(UNSAFE, '');
+  if (clean.length > maxLength) {
+    let end = maxLength;
+    const last = clean.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff) end -= 1; // a high surrogate whose pair would be cut off
+    clean = clean.slice(0, end);
+  }
+  clean = clean.trim();
+  return clean.length ? clean : null;
+}
+
+export const sanitizeUserAgent = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.userAgent);
+export const sanitizeOperationName = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.operationName);
+export const sanitizeRequestId = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.requestId);
+export const sanitizeClientIp = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.clientIp);
+export const sanitizeClaim = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.claim);
+
+/** Sanitises each entry (dropping those that end up empty) and caps the number of entries. */
+export function sanitizeList(values: unknown, maxLength: number = SANITIZE_LIMITS.identifier, maxItems: number = SANITIZE_LIMITS.listItems): string[] {
+  if (!Array.isArray(values)) return [];
+  const out: string[] = [];
+  for (const v of values) {
+    if (out.length >= maxItems) break;
+    const clean = sanitizeString(v, maxLength);
+    if (clean !== null) out.push(clean);
+  }
+  return out;
+}

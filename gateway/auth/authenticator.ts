@@ -1,0 +1,100 @@
+/**
+ * Authentication of client tokens (DESIGN.md §5): cheap shape checks, then the verified-token
+ * cache, then jose (algorithm allow-list, issuer allow-list, audience, exp/nbf with clock
+ * tolerance), then lifetime bounds and claim types. `authenticate` never throws: every outcome
+ * is an AuthResult, and anything unexpected fails closed as UNAUTHENTICATED.
+ */
+import { jwtVerify, type JWK } from 'jose';
+import type { Config } from '../../core/config.js';
+import { denial } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { bearerTokenFrom } from './bearer-token.js';
+import { createKeySource, type RemoteJwksOptions } from './key-source.js';
+import { mapJoseError } from './map-jose-error.js';
+import { createTokenCache, type TokenCacheStats } from './token-cache.js';
+import { verifiedTokenFrom } from './token-claims.js';
+import type { AuthResult } from './verified-token.js';
+
+export interface AuthenticatorOptions {
+  /** Resolved `auth` section of the configuration (issuers, audience, algorithms, bounds, key source, cache size). */
+  auth: Config['auth'];
+  /**
+   * Explicit trusted key set, used only when neither `auth.jwksUrl` nor `auth.jwksFile` is set:
+   * the development issuer's public JWKS (core/keys.ts) in development, generated keys in tests.
+   * Default: none (then a URL or file is required, else creation throws).
+   */
+  jwks?: { keys: JWK[] };
+  /** Clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+  /** Remote JWKS fetch timeout, cooldown and cache age. Default jose's: 5 s, 30 s, 10 min. */
+  remoteJwks?: RemoteJwksOptions;
+  /** Where unexpected (non-jose) failures are reported, by error name only. Default: not reported. */
+  logger?: Pick<Logger, 'warn'>;
+}
+
+export interface Authenticator {
+  /** Verifies the raw `Authorization` header value. Never throws. */
+  authenticate(authorizationHeader: string | undefined): Promise<AuthResult>;
+  /** Verified-token cache counters (for tests and the benchmark). */
+  stats(): TokenCacheStats;
+  /** Which key source was chosen at creation. */
+  readonly keySource: 'url' | 'file' | 'explicit';
+}
+
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const { auth } = options;
+  const now = options.now ?? Date.now;
+  const { getKey, kind } = createKeySource({ jwksUrl: auth.jwksUrl, jwksFile: auth.jwksFile, jwks: options.jwks, remote: options.remoteJwks });
+  const cache = createTokenCache({ max: auth.tokenCacheSize });
+  const algorithms = [...auth.algorithms];
+  const issuers = [...auth.issuers];
+  const tolerance = auth.clockToleranceS;
+  const bounds = { maxLifetimeS: auth.maxLifetimeS, clockToleranceS: tolerance };
+
+  async function authenticate(header: string | undefined): Promise<AuthResult> {
+    const bearer = bearerTokenFrom(header, auth.maxTokenBytes);
+    if ('denial' in bearer) return { ok: false, denial: bearer.denial };
+    const nowMs = now();
+    const nowS = Math.floor(nowMs / 1000);
+    const key = cache.keyOf(bearer.token);
+    const cached = cache.get(key);
+    if (cached) {
+      // Same rule as jose's exp check, against our clock: the cache only saves the signature.
+      if (cached.exp <= nowS - tolerance) return { ok: false, denial: denial('TOKEN_EXPIRED', 'The token has expired.') };
+      return { ok: true, token: cached };
+    }
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(bearer.token, getKey, {
+        algorithms,
+        issuer: issuers,
+        audience: auth.audience,
+        clockTolerance: tolerance,
+        currentDate: new Date(nowMs),
+        // iat is needed for the lifetime bound.
+        requiredClaims: ['exp', 'iat', 'sub'],
+      }));
+    } catch (err) {
+      return { ok: false, denial: mapJoseError(err) };
+    }
+    const result = verifiedTokenFrom(payload, nowS, bounds);
+    if ('denial' in result) return { ok: false, denial: result.denial };
+    cache.set(key, result.token, result.token.exp - nowS + tolerance);
+    return { ok: true, token: result.token };
+  }
+
+  return {
+    async authenticate(header) {
+      try {
+        return await authenticate(header);
+      } catch (err) {
+        // A bug or an exotic input must not become a 500 or leak detail: fail closed. The error
+        // message is not logged, since it could quote the input.
+        options.logger?.warn({ errName: (err as Error | null)?.name ?? typeof err }, 'authentication failed unexpectedly');
+        return { ok: false, denial: denial('UNAUTHENTICATED', 'The token is not valid.', { reason: 'invalid' }) };
+      }
+    },
+    stats: () => cache.stats(),
+    keySource: kind,
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * Checks on the Authorization header that cost no crypto, so a malformed or oversized token
+ * is refused before jose (and before any JWKS fetch) sees it.
+ */
+import { denial, type Denial } from '../../core/errors.js';
+
+// RFC 6750: the scheme name is case-insensitive; one or more spaces before the credentials.
+const BEARER = /^Bearer +(\S+)$/i;
+// Compact JWS: three non-empty base64url segments. An empty signature (alg "none") never passes.
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Extracts the compact token from `Bearer <token>`, or returns an UNAUTHENTICATED denial. */
+export function bearerTokenFrom(header: string | undefined, maxTokenBytes: number): { token: string } | { denial: Denial } {
+  if (header === undefined || header === '') return { denial: denial('UNAUTHENTICATED', 'An Authorization: Bearer token is required.', { reason: 'missing' }) };
+  // Bound the work before running a regular expression over attacker-sized input.
+  if (header.length > maxTokenBytes + 64) return { denial: denial('UNAUTHENTICATED', 'The token is too large.', { reason: 'oversized' }) };
+  const match = BEARER.exec(header.trim());
+  if (!match) return { denial: denial('UNAUTHENTICATED', 'The Authorization header must use the Bearer scheme.', { reason: 'not_bearer' }) };
+  const token = match[1]!;
+  // Base64url is ASCII, so the string length is its byte length once the shape check passes;
+  // Buffer.byteLength keeps the bound honest for non-ASCII input that fails the shape anyway.
+  if (Buffer.byteLength(token, 'utf8') > maxTokenBytes) return { denial: denial('UNAUTHENTICATED', 'The token is too large.', { reason: 'oversized' }) };
+  if (!COMPACT_JWS.test(token)) return { denial: denial('UNAUTHENTICATED', 'The token is not a signed JWT.', { reason: 'malformed' }) };
+  return { token };
+}

@@ -1,0 +1,85 @@
+/**
+ * Where the token issuers' public keys come from: a JWKS URL (jose's remote set, with its cache
+ * and cooldown), a JWKS file read once, or an explicit key set (the development issuer, tests).
+ * Chosen once, when the authenticator is created; a missing or unreadable source is a
+ * configuration mistake and throws there, never per request.
+ */
+import { readFileSync } from 'node:fs';
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+
+/**
+ * Thrown by the remote key source when the issuer's JWKS cannot be obtained (connection refused,
+ * non-200, unparsable or invalid set). mapJoseError turns it into AUTH_PROVIDER_UNAVAILABLE.
+ */
+export class KeySourceUnavailableError extends Error {
+  override readonly name = 'KeySourceUnavailableError';
+  constructor(options: { cause: unknown }) {
+    super('The token issuer key set could not be fetched.', options);
+  }
+}
+
+export interface RemoteJwksOptions {
+  /** HTTP timeout of one JWKS fetch, ms. Default 5000 (jose's default). */
+  timeoutMs?: number;
+  /** After a successful fetch, how long an unknown `kid` waits before it may trigger a refetch, ms. Default 30000. */
+  cooldownMs?: number;
+  /** Age after which the cached key set is fetched again, ms. Default 600000. */
+  cacheMaxAgeMs?: number;
+}
+
+export interface KeySourceOptions {
+  jwksUrl: string | null;
+  jwksFile: string | null;
+  jwks?: { keys: unknown[] } | undefined;
+  remote?: RemoteJwksOptions | undefined;
+}
+
+// Passed on as they are: key selection failures are the token's fault (its header names no key,
+// or an unusable one) and jose's own timeout already says "provider unavailable". Anything else
+// from a remote set (refused connection, non-200, bad JSON, invalid set) is the provider's fault.
+const PASSED_THROUGH = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_NOT_SUPPORTED', 'ERR_JWKS_TIMEOUT']);
+
+export function createKeySource(options: KeySourceOptions): { getKey: JWTVerifyGetKey; kind: 'url' | 'file' | 'explicit' } {
+  if (options.jwksUrl) {
+    const remote = createRemoteJWKSet(new URL(options.jwksUrl), {
+      timeoutDuration: options.remote?.timeoutMs ?? 5000,
+      cooldownDuration: options.remote?.cooldownMs ?? 30_000,
+      cacheMaxAge: options.remote?.cacheMaxAgeMs ?? 600_000,
+    });
+    const getKey: JWTVerifyGetKey = async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (err) {
+        const code = (err as { code?: unknown } | null)?.code;
+        if (typeof code === 'string' && PASSED_THROUGH.has(code)) throw err;
+        throw new KeySourceUnavailableError({ cause: err });
+      }
+    };
+    return { getKey, kind: 'url' };
+  }
+  if (options.jwksFile) {
+    let jwks: unknown;
+    try {
+      jwks = JSON.parse(readFileSync(options.jwksFile, 'utf8'));
+    } catch (err) {
+      throw new Error(`JWKS_FILE ${options.jwksFile}: cannot be read as JSON (${(err as Error).message})`);
+    }
+    return { getKey: localSet(jwks, `JWKS_FILE ${options.jwksFile}`), kind: 'file' };
+  }
+  if (options.jwks) return { getKey: localSet(options.jwks, 'jwks option'), kind: 'explicit' };
+  throw new Error('No token key source: set JWKS_URL or JWKS_FILE, or pass the development issuer key set');
+}
+
+function localSet(jwks: unknown, label: string): JWTVerifyGetKey {
+  let set: JWTVerifyGetKey;
+  try {
+    set = createLocalJWKSet(jwks as JSONWebKeySet);
+  } catch (err) {
+    throw new Error(`${label}: not a JSON Web Key Set (${(err as Error).message})`);
+  }
+  // A trusted set holds public keys only: a private or symmetric key here is a leaked secret or
+  // a mix-up, and jose would only notice on the first request.
+  const keys = (jwks as JSONWebKeySet).keys;
+  if (keys.some((k) => k.kty === 'oct' || 'd' in k)) throw new Error(`${label}: must hold public keys only`);
+  return set;
+}

@@ -1,0 +1,33 @@
+/**
+ * Apollo's formatError: the one place foreign errors become ours. Known codes pass through
+ * (our own, Apollo's request errors, subgraph errors carrying our codes); a subgraph transport
+ * failure becomes SUBGRAPH_UNAVAILABLE; anything else is masked as INTERNAL_SERVER_ERROR and logged.
+ */
+import type { GraphQLFormattedError } from 'graphql';
+import { isErrorCode } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+
+const APOLLO_ALIASES: Record<string, string> = {
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_SUPPORTED',
+  DOWNSTREAM_SERVICE_ERROR: 'SUBGRAPH_UNAVAILABLE',
+};
+
+export function createFormatError(logger: Logger, options: { exposeStack: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const raw = formatted.extensions?.code;
+    const code = typeof raw === 'string' ? (APOLLO_ALIASES[raw] ?? raw) : undefined;
+    if (code && isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
+      const { serviceName: _s, stacktrace, exception: _e, ...rest } = formatted.extensions ?? {};
+      return {
+        ...formatted,
+        extensions: { ...rest, code, ...(options.exposeStack && stacktrace ? { stacktrace } : {}) },
+      };
+    }
+    logger.error({ err: error, code: raw }, 'masked error');
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR', ...(options.exposeStack && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {}) },
+    };
+  };
+}

@@ -1,0 +1,37 @@
+/** Starts the gateway alone (for real deployments; `npm start` runs everything in one process). */
+import { ConfigError, loadConfig } from '../core/config.js';
+import { ensureKeys } from '../core/keys.js';
+import { createLogger } from '../core/logger.js';
+import { createStore } from '../store/index.js';
+import { seedDemoRegister } from '../store/seed.js';
+import { startGateway } from './server.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+const logger = createLogger({ level: config.logLevel, name: 'gateway' });
+const keys = await ensureKeys(config.dataDir, { hmacKeyBase64: config.audit.hmacKey });
+const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
+if (config.env !== 'production') await seedDemoRegister(store);
+const gateway = await startGateway({ config, store, keys, logger });
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'draining in-flight requests');
+    void gateway
+      .close()
+      .then(() => store.close())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  });
+}

@@ -1,0 +1,160 @@
+/**
+ * Assembles the gateway: keys and store in, an HTTP server out. Per-server setup (Apollo,
+ * supergraph, requirement map, limiters, caches, writer) happens here once; the request path
+ * (gateway/http/graphql-handler.ts) only reads what this built.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { ApolloServer } from '@apollo/server';
+import { ApolloGateway } from '@apollo/gateway';
+import type { JWK } from 'jose';
+import { createAssertionSigner } from '../core/assertion.js';
+import type { Config } from '../core/config.js';
+import { closeServer, errorBody, listen, sendText } from '../core/http.js';
+import type { KeyMaterial } from '../core/keys.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import type { Store } from '../store/port.js';
+import { createAuthenticator } from './auth/authenticator.js';
+import { createAccessLogWriter, type AccessLogWriter } from './audit-log/writer.js';
+import { createDecisionCache, type DecisionCache } from './enforcement/decision-cache.js';
+import { createFilteringGateway } from './enforcement/filtering-gateway.js';
+import { operationLimitRules, parseOptions } from './enforcement/operation-limits/index.js';
+import { createEnforcementPlugin } from './enforcement/plugin.js';
+import { createRateLimits } from './enforcement/rate-limit.js';
+import { createFormatError } from './errors-format.js';
+import { createGraphQLHandler } from './http/graphql-handler.js';
+import { createReadiness } from './http/readiness.js';
+import { createRegistrySnapshot, type RegistrySnapshot } from './registry/snapshot.js';
+import type { GatewayContext } from './request-context.js';
+import { AssertingDataSource } from './subgraph-data-source.js';
+import type { ChainedAccessRecord } from '../audit/record.js';
+
+export const SUPERGRAPH_PATH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
+
+export interface GatewayOptions {
+  config: Readonly<Config>;
+  store: Store;
+  keys: KeyMaterial;
+  logger?: Logger;
+  /** Clock (ms). Default Date.now. */
+  now?: () => number;
+  /** Supergraph SDL. Default: schema/supergraph.graphql. */
+  supergraphSdl?: string;
+  /** Issuer keys to trust when neither JWKS_FILE nor JWKS_URL is set. Default: the development issuer's. */
+  issuerJwks?: { keys: JWK[] };
+  /** Called with every committed batch of access records (monitoring, metrics). */
+  onRecordsCommitted?: (records: ChainedAccessRecord[], commitMs: number) => void;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  server: Server;
+  snapshot: RegistrySnapshot;
+  writer: AccessLogWriter;
+  decisionCache: DecisionCache;
+  chainId: string;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { config, store, keys } = options;
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'gateway' });
+
+  const snapshot = createRegistrySnapshot({ store, pollMs: config.registry.pollMs, stalenessMs: config.registry.stalenessMs, now, logger });
+  await snapshot.start();
+
+  const authenticator = createAuthenticator({ auth: config.auth, jwks: options.issuerJwks ?? keys.issuer.publicJwks, now });
+  const rateLimits = createRateLimits({ config: config.rateLimits, createStoreLimiter: (spec) => store.createRateLimiter(spec), now });
+
+  const chainId = `${config.instanceId}:${now()}`;
+  const writer = createAccessLogWriter({
+    store,
+    chainId,
+    instanceId: config.instanceId,
+    signingKey: keys.gateway,
+    batchWindowMs: config.audit.batchWindowMs,
+    bufferMax: config.audit.bufferMax,
+    checkpointIntervalMs: config.audit.checkpointIntervalMs,
+    retryMaxMs: config.audit.retryMaxMs,
+    now,
+    logger,
+    ...(options.onRecordsCommitted ? { onCommit: options.onRecordsCommitted } : {}),
+  });
+  await writer.start();
+
+  const signer = createAssertionSigner({ privateKey: keys.gateway.privateKey, kid: keys.gateway.kid, ttlS: config.enforcement.assertionTtlS, now });
+  const subgraphUrls = config.subgraphs as Record<string, string>;
+  const gateway = createFilteringGateway(
+    new ApolloGateway({
+      supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
+      buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, timeoutMs: config.subgraphTimeoutMs }),
+      logger: { debug: () => {}, info: (m: unknown) => logger.info(String(m)), warn: (m: unknown) => logger.warn(String(m)), error: (m: unknown) => logger.error(String(m)) },
+    }),
+  );
+  const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize);
+  const limits = config.operationLimits;
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial })],
+    introspection: limits.introspection,
+    hideSchemaDetailsFromClientErrors: true,
+    validationRules: operationLimitRules(limits),
+    parseOptions: parseOptions(limits),
+    persistedQueries: false,
+    allowBatchedHttpRequests: limits.allowBatchedRequests,
+    includeStacktraceInErrorResponses: false,
+    formatError: createFormatError(logger, { exposeStack: config.env === 'development' && config.logLevel === 'debug' }),
+    logger: { debug: () => {}, info: (m: unknown) => logger.info(String(m)), warn: (m: unknown) => logger.warn(String(m)), error: (m: unknown) => logger.error(String(m)) },
+  });
+  await apollo.start();
+
+  const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls: Object.values(subgraphUrls), now });
+  const handleGraphQL = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID });
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/graphql') {
+      handleGraphQL(req, res).catch((err: unknown) => {
+        logger.error({ err }, 'request pipeline failed');
+        if (!res.headersSent) sendText(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+      });
+      return;
+    }
+    if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
+    if (path === '/readyz') {
+      void readiness.check().then((r) => sendText(res, r.ready ? 200 : 503, JSON.stringify(r)));
+      return;
+    }
+    sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  const port = await listen(server, config.port, config.host);
+  const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  logger.info({ port, chainId }, 'gateway listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${hostForUrl}:${port}/graphql`,
+    port,
+    server,
+    snapshot,
+    writer,
+    decisionCache,
+    chainId,
+    close() {
+      closing ??= (async () => {
+        await closeServer(server);
+        await apollo.stop();
+        await writer.flushAndClose();
+        snapshot.stop();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The one place that talks to subgraphs: signs the gateway assertion for each request (the
+ * client's raw token never leaves the gateway), notes which subgraphs a request touched, bounds
+ * each call with a timeout, and turns transport failures into SUBGRAPH_UNAVAILABLE.
+ */
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { AssertionSigner } from '../core/assertion.js';
+import { CodedError } from '../core/errors.js';
+import type { GatewayContext } from './request-context.js';
+
+export interface AssertingDataSourceOptions {
+  name: string;
+  url: string;
+  signer: AssertionSigner;
+  timeoutMs: number;
+}
+
+export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly signer: AssertionSigner;
+  private readonly subgraphName: string;
+
+  constructor(options: AssertingDataSourceOptions) {
+    const timeoutMs = options.timeoutMs;
+    super({
+      url: options.url,
+      fetcher: ((input: string, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as RemoteGraphQLDataSource['fetcher'],
+    });
+    this.signer = options.signer;
+    this.subgraphName = options.name;
+  }
+
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const headers = request.http?.headers;
+    if (!headers) return;
+    // Health checks and other gateway-internal requests carry no caller: they get no assertion.
+    const ctx = context as Partial<GatewayContext> | undefined;
+    if (!ctx?.trace || !ctx.resolved) return;
+    const { caller, product } = ctx.resolved;
+    const token = ctx.trace.token;
+    ctx.trace.subgraphs.add(this.subgraphName);
+    const assertion = await this.signer.sign(this.subgraphName, {
+      sub: caller.sub,
+      org: caller.org,
+      softwareId: product?.id ?? null,
+      softwareVersion: token?.softwareVersion ?? null,
+      developerId: product?.developerId ?? token?.developerId ?? null,
+      tier: caller.product?.tier ?? null,
+      roles: [...caller.roles],
+      mfa: caller.mfa,
+      requestId: null,
+    });
+    headers.set('authorization', `Bearer ${assertion}`);
+    headers.set('x-request-id', ctx.trace.requestId);
+  }
+
+  override didEncounterError(error: Error): void {
+    if (error instanceof CodedError) throw error;
+    const status = (error as { extensions?: { response?: { status?: number } } }).extensions?.response?.status;
+    if (status === undefined || status >= 500) {
+      throw new CodedError('SUBGRAPH_UNAVAILABLE', `The ${this.subgraphName} service is unavailable.`, { details: { service: this.subgraphName }, status: 200 });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * What every register change carries (reason, actor, time it takes effect, optional ticket) and
+ * the shape every command returns. Pure: commands get `now` and the actor from their caller.
+ */
+import { denial, type Denial } from '../core/errors.js';
+import type { ChangeNote } from '../store/port.js';
+import { parseInstant, toIso } from './instants.js';
+
+/** The caller's side of a change: why, under which ticket, and from when. */
+export interface ChangeRequest {
+  /** Required and non-blank: every change on the register says why. */
+  reason: string;
+  /** A ticket or case reference, if any. */
+  ticket?: string | null;
+  /** ISO time the change takes effect; defaults to now. Past times record a back-dated decision. */
+  effectiveAt?: string | null;
+}
+
+/** A command's result: the next state of the entity and its history note, or why not. */
+export type Outcome<T> = { next: T; note: ChangeNote } | Denial;
+
+export function isDenial<T>(outcome: Outcome<T> | Denial | unknown): outcome is Denial {
+  return typeof outcome === 'object' && outcome !== null && 'code' in outcome && 'message' in outcome && !('next' in outcome);
+}
+
+export const MAX_REASON_LENGTH = 2000;
+export const MAX_TICKET_LENGTH = 100;
+
+/**
+ * The actor as recorded in history: the verified `sub` and the role it acted in, so an entry
+ * written by someone holding several roles still says in which capacity they acted.
+ */
+export function formatActor(sub: string, role: string): string {
+  return `${sub} (${role})`;
+}
+
+/**
+ * Validates a change request and turns it into the store's note. A future `effectiveAt` is
+ * refused: register changes apply the moment they are stored (the gateway enforces the stored
+ * state), so recording a later effective time would make history claim something enforcement
+ * does not do. Back-dating is allowed (recording a decision taken earlier).
+ */
+export function noteFor(action: string, actor: string, request: ChangeRequest, now: number): ChangeNote | Denial {
+  const reason = typeof request.reason === 'string' ? request.reason.trim() : '';
+  if (!reason) return denial('BAD_USER_INPUT', 'A reason is required for every register change.', { field: 'reason' });
+  if (reason.length > MAX_REASON_LENGTH) return denial('BAD_USER_INPUT', `The reason is longer than ${MAX_REASON_LENGTH} characters.`, { field: 'reason' });
+  const ticket = typeof request.ticket === 'string' && request.ticket.trim() ? request.ticket.trim() : null;
+  if (ticket && ticket.length > MAX_TICKET_LENGTH) return denial('BAD_USER_INPUT', `The ticket reference is longer than ${MAX_TICKET_LENGTH} characters.`, { field: 'ticket' });
+  let effectiveAt = toIso(now);
+  if (request.effectiveAt != null) {
+    const at = parseInstant(request.effectiveAt);
+    if (at === null) return denial('BAD_USER_INPUT', 'effectiveAt must be an ISO 8601 date-time.', { field: 'effectiveAt' });
+    if (at > now) return denial('BAD_USER_INPUT', 'effectiveAt may not be in the future: changes apply when stored.', { field: 'effectiveAt' });
+    effectiveAt = toIso(at);
+  }
+  if (!actor) return denial('BAD_USER_INPUT', 'The actor is required.', { field: 'actor' });
+  return { action, actor, reason, ticket, effectiveAt };
+}

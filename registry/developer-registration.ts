@@ -1,0 +1,80 @@
+/**
+ * `registerDeveloper`: an application becomes a PENDING developer when every eligibility check
+ * passes, and a REJECTED one (with the reasons) when any fails. A rejected application is still
+ * stored, so the refusal is on record. Malformed input (no legal name, unknown role) is a
+ * BAD_USER_INPUT denial instead: there is nothing meaningful to record.
+ */
+import { denial, type Denial } from '../core/errors.js';
+import { isDenial, noteFor, type Outcome } from './change-note.js';
+import { checkEligibility, isEligible, normaliseAbn } from './eligibility.js';
+import { addYears, toIso } from './instants.js';
+import { DEVELOPER_ROLES, type Contact, type Developer, type DeveloperRole } from './model.js';
+
+export interface DeveloperApplication {
+  abn: string;
+  legalName: string;
+  contact: Contact;
+  roles: DeveloperRole[];
+  declarationsAccepted: boolean;
+  taxObligationsCurrent: boolean;
+}
+
+export interface RegistrationContext {
+  /** The new developer's id (see registry/ids.ts). */
+  id: string;
+  /** Whether a developer already holds a registration under this ABN. */
+  abnAlreadyRegistered: boolean;
+  actor: string;
+  now: number;
+  /** Recorded in history; default "Developer registration". */
+  reason?: string | null;
+  ticket?: string | null;
+}
+
+/** The annual review falls one year after registration (and again after approval and each review). */
+export const REVIEW_INTERVAL_YEARS = 1;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function validateApplication(app: DeveloperApplication): Denial | { legalName: string; contact: Contact; roles: DeveloperRole[] } {
+  const legalName = typeof app.legalName === 'string' ? app.legalName.trim() : '';
+  if (!legalName || legalName.length > 200) return denial('BAD_USER_INPUT', 'The legal name is required (up to 200 characters).', { field: 'legalName' });
+  const name = typeof app.contact?.name === 'string' ? app.contact.name.trim() : '';
+  if (!name || name.length > 200) return denial('BAD_USER_INPUT', 'A contact name is required.', { field: 'contact.name' });
+  const email = typeof app.contact?.email === 'string' ? app.contact.email.trim() : '';
+  if (!EMAIL.test(email) || email.length > 254) return denial('BAD_USER_INPUT', 'A valid contact email is required.', { field: 'contact.email' });
+  const phone = typeof app.contact?.phone === 'string' && app.contact.phone.trim() ? app.contact.phone.trim() : null;
+  const roles = [...new Set(app.roles ?? [])];
+  const unknown = roles.filter((r) => !(DEVELOPER_ROLES as readonly string[]).includes(r));
+  if (roles.length === 0 || unknown.length) return denial('BAD_USER_INPUT', 'At least one known developer role is required.', { field: 'roles', unknown });
+  return { legalName, contact: { name, email, phone }, roles };
+}
+
+export function registerDeveloper(app: DeveloperApplication, ctx: RegistrationContext): Outcome<Developer> {
+  const valid = validateApplication(app);
+  if (isDenial(valid)) return valid;
+  const eligibility = checkEligibility({
+    abn: app.abn,
+    declarationsAccepted: app.declarationsAccepted,
+    taxObligationsCurrent: app.taxObligationsCurrent,
+    abnAlreadyRegistered: ctx.abnAlreadyRegistered,
+  });
+  const eligible = isEligible(eligibility);
+  const reason = ctx.reason?.trim() || 'Developer registration';
+  const note = noteFor('registerDeveloper', ctx.actor, { reason: eligible ? reason : `${reason}: ${eligibility.reasons.join(' ')}`, ticket: ctx.ticket ?? null }, ctx.now);
+  if (isDenial(note)) return note;
+  const next: Developer = {
+    id: ctx.id,
+    abn: normaliseAbn(app.abn),
+    legalName: valid.legalName,
+    contact: valid.contact,
+    roles: valid.roles,
+    status: eligible ? 'PENDING' : 'REJECTED',
+    statusReason: eligible ? null : eligibility.reasons.join(' '),
+    eligibility,
+    reviewDueAt: toIso(addYears(ctx.now, REVIEW_INTERVAL_YEARS)),
+    registeredAt: toIso(ctx.now),
+    revision: 0,
+  };
+  return { next, note };
+}

@@ -1,0 +1,53 @@
+/**
+ * Product transitions that are not certification decisions: reject a certification, suspend
+ * (optionally until a time), reinstate, revoke, and set the minimum supported version.
+ */
+import semver from 'semver';
+import { denial } from '../core/errors.js';
+import type { ChangeRequest, Outcome } from './change-note.js';
+import { parseInstant, toIso } from './instants.js';
+import type { Product } from './model.js';
+import { transitionProduct } from './product-transitions.js';
+
+/** SELF_CERTIFIED → CERTIFICATION_REJECTED; the developer may resubmit. */
+export function rejectCertification(product: Product, request: ChangeRequest, actor: string, now: number): Outcome<Product> {
+  return transitionProduct(product, 'rejectCertification', request, actor, now);
+}
+
+/**
+ * CERTIFIED → SUSPENDED. With `until`, the suspension lapses by itself at that time (computed by
+ * registry/effective-status.ts); without, it lasts until reinstated.
+ */
+export function suspendProduct(product: Product, request: ChangeRequest & { until?: string | null }, actor: string, now: number): Outcome<Product> {
+  return transitionProduct(product, 'suspendProduct', request, actor, now, ({ current, effectiveAt, reason }) => {
+    let until: string | null = null;
+    if (request.until != null) {
+      const at = parseInstant(request.until);
+      if (at === null || at <= now) return denial('BAD_USER_INPUT', 'until must be an ISO 8601 date-time in the future.', { field: 'until' });
+      until = toIso(at);
+    }
+    return { suspension: { reason, since: toIso(effectiveAt), until, actor, resumeStatus: current } };
+  });
+}
+
+/** SUSPENDED → the status it was suspended from. */
+export function reinstateProduct(product: Product, request: ChangeRequest, actor: string, now: number): Outcome<Product> {
+  return transitionProduct(product, 'reinstateProduct', request, actor, now);
+}
+
+/**
+ * Any status but REVOKED → REVOKED, for good. The whitelist is emptied as well, so even a
+ * record read without the status check grants nothing.
+ */
+export function revokeProduct(product: Product, request: ChangeRequest, actor: string, now: number): Outcome<Product> {
+  return transitionProduct(product, 'revokeProduct', request, actor, now, () => ({ services: [] }));
+}
+
+/** Same status, new minimum supported version (semver); older versions are refused from then on. */
+export function setMinimumVersion(product: Product, minimumVersion: string, request: ChangeRequest, actor: string, now: number): Outcome<Product> {
+  return transitionProduct(product, 'setMinimumVersion', request, actor, now, () => {
+    const v = typeof minimumVersion === 'string' ? semver.valid(minimumVersion.trim()) : null;
+    if (!v) return denial('BAD_USER_INPUT', 'minimumVersion must be a semantic version (e.g. 2.1.0).', { field: 'minimumVersion' });
+    return { minimumVersion: v };
+  });
+}

@@ -1,0 +1,228 @@
+/**
+ * The access log in SQLite.
+ *
+ * Tables (tamper tests and the verifier's documentation rely on these names):
+ * - `access_records`: one row per record. `record` (TEXT) holds the ChainedAccessRecord JSON
+ *   exactly as the writer appended it; the chain hash is computed over that record, and
+ *   `readChain` returns it parsed, unmodified. `chain_id` + `seq` (UNIQUE) place it in its
+ *   chain; `id` is the row id. `time_ms`, `product_id`, `developer_id`, `org`, `decision`,
+ *   `operation_name` are derived copies used only for filtering and ordering.
+ * - `access_record_codes (record_rowid, code)` and `access_record_clients (record_rowid, digest)`:
+ *   the record's error codes and client digests, for indexed filtering; rows cascade on delete.
+ * - `chain_heads`: last seq / hash per chain; `checkpoints`: signed checkpoints.
+ *
+ * Altering `record` in place, deleting a row or swapping two rows' `record` values is exactly
+ * what the verifier must detect (tamper tests do it with plain SQL).
+ */
+import type Database from 'better-sqlite3';
+import { CodedError } from '../../core/errors.js';
+import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, CountBy } from '../../audit/record.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+/** byProduct key for records without a product (unauthenticated, malformed, staff requests). */
+export const NO_PRODUCT_KEY = '(none)';
+
+interface HeadRow {
+  chain_id: string;
+  instance_id: string;
+  started_at: string;
+  last_seq: number;
+  last_hash: string;
+  updated_at: string;
+}
+
+interface CheckpointRow {
+  chain_id: string;
+  seq: number;
+  hash: string;
+  time: string;
+  signature: string;
+}
+
+const toHead = (r: HeadRow): ChainHead => ({ chainId: r.chain_id, instanceId: r.instance_id, startedAt: r.started_at, lastSeq: r.last_seq, lastHash: r.last_hash, updatedAt: r.updated_at });
+const toCheckpoint = (r: CheckpointRow): Checkpoint => ({ chainId: r.chain_id, seq: r.seq, hash: r.hash, time: r.time, signature: r.signature });
+
+function timeMs(iso: string, what: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new CodedError('BAD_USER_INPUT', `${what} is not an ISO date-time.`);
+  return ms;
+}
+
+/** WHERE clause and parameters for a filter; every given criterion is ANDed. Time range is [from, to). */
+function whereOf(filter: AccessLogFilter): { sql: string; params: Record<string, string | number> } {
+  const clauses: string[] = [];
+  const params: Record<string, string | number> = {};
+  if (filter.from != null) {
+    clauses.push('r.time_ms >= @from');
+    params.from = timeMs(filter.from, 'from');
+  }
+  if (filter.to != null) {
+    clauses.push('r.time_ms < @to');
+    params.to = timeMs(filter.to, 'to');
+  }
+  const equals: Array<[keyof AccessLogFilter, string]> = [
+    ['productId', 'product_id'],
+    ['developerId', 'developer_id'],
+    ['org', 'org'],
+    ['decision', 'decision'],
+    ['operationName', 'operation_name'],
+  ];
+  for (const [key, column] of equals) {
+    const value = filter[key];
+    if (value != null) {
+      clauses.push(`r.${column} = @${key}`);
+      params[key] = value;
+    }
+  }
+  if (filter.errorCode != null) {
+    clauses.push('r.id IN (SELECT record_rowid FROM access_record_codes WHERE code = @errorCode)');
+    params.errorCode = filter.errorCode;
+  }
+  if (filter.clientDigest != null) {
+    clauses.push('r.id IN (SELECT record_rowid FROM access_record_clients WHERE digest = @clientDigest)');
+    params.clientDigest = filter.clientDigest;
+  }
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export class SqliteAccessLog {
+  private readonly s;
+  private readonly appendTx;
+  private readonly summaryTx;
+  /** Statements for filter shapes, prepared on first use and kept (at most 2^10 shapes). */
+  private readonly byShape = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      insertRecord: p(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
+        VALUES (@chainId, @seq, @recordId, @timeMs, @productId, @developerId, @org, @decision, @operationName, @record)
+        ON CONFLICT (chain_id, seq) DO NOTHING`),
+      insertCode: p('INSERT OR IGNORE INTO access_record_codes (record_rowid, code) VALUES (?, ?)'),
+      insertClient: p('INSERT OR IGNORE INTO access_record_clients (record_rowid, digest) VALUES (?, ?)'),
+      advanceHead: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
+        VALUES (@chainId, @instanceId, @startedAt, @lastSeq, @lastHash, @updatedAt)
+        ON CONFLICT (chain_id) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash, updated_at = excluded.updated_at
+        WHERE excluded.last_seq > chain_heads.last_seq`),
+      openChain: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
+        VALUES (@chainId, @instanceId, @startedAt, @lastSeq, @lastHash, @updatedAt) ON CONFLICT (chain_id) DO NOTHING`),
+      insertCheckpoint: p(`INSERT INTO checkpoints (chain_id, seq, hash, time, signature) VALUES (@chainId, @seq, @hash, @time, @signature)
+        ON CONFLICT (chain_id, seq, time) DO NOTHING`),
+      readChain: p('SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq').pluck(),
+      listChains: p('SELECT * FROM chain_heads ORDER BY started_at, chain_id'),
+      checkpointsOf: p('SELECT chain_id, seq, hash, time, signature FROM checkpoints WHERE chain_id = ? ORDER BY seq, time, id'),
+    };
+    this.appendTx = db.transaction((records: ChainedAccessRecord[], checkpoints: Checkpoint[]) => this.appendInTransaction(records, checkpoints));
+    this.summaryTx = db.transaction((filter: AccessLogFilter) => this.summaryInTransaction(filter));
+  }
+
+  appendAccessRecords(records: ChainedAccessRecord[], checkpoints: Checkpoint[] = []): void {
+    if (records.length === 0 && checkpoints.length === 0) return;
+    this.appendTx.immediate(records, checkpoints);
+  }
+
+  appendCheckpoint(checkpoint: Checkpoint): void {
+    this.s.insertCheckpoint.run(checkpoint);
+  }
+
+  openChain(head: ChainHead): void {
+    this.s.openChain.run(head);
+  }
+
+  listChains(): ChainHead[] {
+    return (this.s.listChains.all() as HeadRow[]).map(toHead);
+  }
+
+  checkpointsOf(chainId: string): Checkpoint[] {
+    return (this.s.checkpointsOf.all(chainId) as CheckpointRow[]).map(toCheckpoint);
+  }
+
+  readChain(chainId: string, fromSeq: number, toSeq: number): ChainedAccessRecord[] {
+    return (this.s.readChain.all(chainId, fromSeq, toSeq) as string[]).map((json) => JSON.parse(json) as ChainedAccessRecord);
+  }
+
+  queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): AccessLogPage {
+    const first = Math.max(0, Math.floor(page.first));
+    if (first === 0) return { records: [], nextCursor: null };
+    const where = whereOf(filter);
+    const params: Record<string, string | number> = { ...where.params, limit: first + 1 };
+    let sql = where.sql;
+    if (page.after) {
+      const key = decodeCursor(page.after);
+      // Keyset on (time_ms, id) descending: strictly older than the last row of the previous page.
+      sql += `${sql ? ' AND' : 'WHERE'} (r.time_ms < @afterTime OR (r.time_ms = @afterTime AND r.id < @afterId))`;
+      params.afterTime = key.timeMs;
+      params.afterId = key.rowId;
+    }
+    const rows = this.statement(`SELECT r.id, r.time_ms, r.record FROM access_records r ${sql} ORDER BY r.time_ms DESC, r.id DESC LIMIT @limit`).all(params) as Array<{
+      id: number;
+      time_ms: number;
+      record: string;
+    }>;
+    const pageRows = rows.slice(0, first);
+    const last = pageRows[pageRows.length - 1];
+    return {
+      records: pageRows.map((r) => JSON.parse(r.record) as ChainedAccessRecord),
+      nextCursor: rows.length > first && last ? encodeCursor({ timeMs: last.time_ms, rowId: last.id }) : null,
+    };
+  }
+
+  summarizeAccessLogs(filter: AccessLogFilter): AccessSummary {
+    return this.summaryTx(filter);
+  }
+
+  private summaryInTransaction(filter: AccessLogFilter): AccessSummary {
+    const where = whereOf(filter);
+    const filtered = `SELECT r.id, r.product_id, r.decision FROM access_records r ${where.sql}`;
+    const total = this.statement(`SELECT COUNT(*) FROM (${filtered})`).pluck().get(where.params) as number;
+    const countBy = (sql: string): CountBy[] => (this.statement(sql).all(where.params) as Array<{ key: string; count: number }>).map((r) => ({ key: r.key, count: r.count }));
+    return {
+      total,
+      byProduct: countBy(`SELECT COALESCE(f.product_id, '${NO_PRODUCT_KEY}') AS key, COUNT(*) AS count FROM (${filtered}) f GROUP BY key ORDER BY count DESC, key`),
+      byDecision: countBy(`SELECT f.decision AS key, COUNT(*) AS count FROM (${filtered}) f GROUP BY key ORDER BY count DESC, key`),
+      byCode: countBy(`SELECT c.code AS key, COUNT(*) AS count FROM (${filtered}) f JOIN access_record_codes c ON c.record_rowid = f.id GROUP BY key ORDER BY count DESC, key`),
+    };
+  }
+
+  private appendInTransaction(records: ChainedAccessRecord[], checkpoints: Checkpoint[]): void {
+    const heads = new Map<string, { first: ChainedAccessRecord; last: ChainedAccessRecord }>();
+    for (const r of records) {
+      const result = this.s.insertRecord.run({
+        chainId: r.chainId,
+        seq: r.seq,
+        recordId: r.id,
+        timeMs: timeMs(r.time, 'record time'),
+        productId: r.productId ?? null,
+        developerId: r.developerId ?? null,
+        org: r.org ?? null,
+        decision: r.decision,
+        operationName: r.operationName ?? null,
+        record: JSON.stringify(r),
+      });
+      // A retried batch: the row is already there with its codes and clients.
+      if (result.changes === 1) {
+        const rowId = result.lastInsertRowid;
+        for (const code of r.errorCodes ?? []) this.s.insertCode.run(rowId, code);
+        for (const digest of r.clientDigests ?? []) this.s.insertClient.run(rowId, digest);
+      }
+      const head = heads.get(r.chainId);
+      if (!head) heads.set(r.chainId, { first: r, last: r });
+      else if (r.seq > head.last.seq) head.last = r;
+    }
+    const updatedAt = new Date().toISOString();
+    for (const [chainId, { first, last }] of heads) {
+      // A chain nobody opened (should not happen) is registered from its first record.
+      this.s.advanceHead.run({ chainId, instanceId: first.instanceId, startedAt: first.time, lastSeq: last.seq, lastHash: last.hash, updatedAt });
+    }
+    for (const c of checkpoints) this.s.insertCheckpoint.run(c);
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.byShape.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.byShape.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The SQLite schema as an ordered list of migrations. Each runs once, recorded in
+ * `schema_migrations`; all pending ones run in one `BEGIN IMMEDIATE` transaction so that two
+ * processes starting at once on a new file cannot both apply them (the second waits for the
+ * write lock, then finds them applied). Append new migrations; never edit an applied one.
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'registry',
+    // Entities are stored whole as JSON (`doc`) next to the scalar columns they are looked up by.
+    // FKs between registry tables are deliberately absent: the Mongo adapter cannot enforce them,
+    // and the registry domain validates references, so both adapters behave the same.
+    sql: `
+      CREATE TABLE registry_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+      INSERT INTO registry_revision (id, revision) VALUES (1, 0);
+
+      CREATE TABLE developers (id TEXT PRIMARY KEY, abn TEXT NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL);
+      CREATE INDEX developers_by_abn ON developers (abn);
+      CREATE INDEX developers_by_revision ON developers (revision);
+
+      CREATE TABLE products (id TEXT PRIMARY KEY, developer_id TEXT NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL);
+      CREATE INDEX products_by_developer ON products (developer_id);
+      CREATE INDEX products_by_revision ON products (revision);
+
+      CREATE TABLE client_authorisations (
+        org TEXT NOT NULL, client_id TEXT NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (org, client_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX client_authorisations_by_client ON client_authorisations (client_id);
+      CREATE INDEX client_authorisations_by_revision ON client_authorisations (revision);
+
+      CREATE TABLE registry_history (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        entity_type TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        recorded_at TEXT NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX registry_history_by_entity ON registry_history (entity_type, entity_id, revision);
+      -- History is evidence: the database itself refuses to rewrite it.
+      CREATE TRIGGER registry_history_no_update BEFORE UPDATE ON registry_history
+        BEGIN SELECT RAISE(ABORT, 'registry_history is append-only'); END;
+      CREATE TRIGGER registry_history_no_delete BEFORE DELETE ON registry_history
+        BEGIN SELECT RAISE(ABORT, 'registry_history is append-only'); END;
+    `,
+  },
+  {
+    version: 2,
+    name: 'access-log',
+    // `record` holds the ChainedAccessRecord JSON exactly as the writer sent it: the chain hash is
+    // computed over it, so it is the source of truth. The other columns are derived copies for
+    // the auditor filters; error codes and client digests get child tables so that filtering by
+    // one of them is an index lookup rather than a JSON scan.
+    sql: `
+      CREATE TABLE access_records (
+        id INTEGER PRIMARY KEY,
+        chain_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        record_id TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        product_id TEXT,
+        developer_id TEXT,
+        org TEXT,
+        decision TEXT NOT NULL,
+        operation_name TEXT,
+        record TEXT NOT NULL,
+        UNIQUE (chain_id, seq)
+      );
+      CREATE INDEX access_records_by_time ON access_records (time_ms);
+      CREATE INDEX access_records_by_product ON access_records (product_id, time_ms);
+      CREATE INDEX access_records_by_developer ON access_records (developer_id, time_ms);
+      CREATE INDEX access_records_by_org ON access_records (org, time_ms);
+      CREATE INDEX access_records_by_decision ON access_records (decision, time_ms);
+      CREATE INDEX access_records_by_operation ON access_records (operation_name, time_ms);
+
+      CREATE TABLE access_record_codes (
+        record_rowid INTEGER NOT NULL REFERENCES access_records (id) ON DELETE CASCADE,
+        code TEXT NOT NULL,
+        PRIMARY KEY (record_rowid, code)
+      ) WITHOUT ROWID;
+      CREATE INDEX access_record_codes_by_code ON access_record_codes (code, record_rowid);
+
+      CREATE TABLE access_record_clients (
+        record_rowid INTEGER NOT NULL REFERENCES access_records (id) ON DELETE CASCADE,
+        digest TEXT NOT NULL,
+        PRIMARY KEY (record_rowid, digest)
+      ) WITHOUT ROWID;
+      CREATE INDEX access_record_clients_by_digest ON access_record_clients (digest, record_rowid);
+
+      CREATE TABLE chain_heads (
+        chain_id TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        last_seq INTEGER NOT NULL,
+        last_hash TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE checkpoints (
+        id INTEGER PRIMARY KEY,
+        chain_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        time TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        UNIQUE (chain_id, seq, time)
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'alerts-and-incidents',
+    sql: `
+      CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        product_id TEXT,
+        detector TEXT NOT NULL,
+        raised_at_ms INTEGER NOT NULL,
+        last_seen_at_ms INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX alerts_by_status ON alerts (status, raised_at_ms);
+      CREATE INDEX alerts_by_product ON alerts (product_id, raised_at_ms);
+      CREATE INDEX alerts_by_detector ON alerts (detector, raised_at_ms);
+      CREATE INDEX alerts_by_last_seen ON alerts (last_seen_at_ms);
+
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        developer_id TEXT,
+        detected_at_ms INTEGER NOT NULL,
+        revision INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX incidents_by_status ON incidents (status, detected_at_ms);
+      CREATE INDEX incidents_by_developer ON incidents (developer_id, detected_at_ms);
+
+      CREATE TABLE incident_products (
+        incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        product_id TEXT NOT NULL,
+        PRIMARY KEY (incident_id, product_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX incident_products_by_product ON incident_products (product_id, incident_id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'rate-limits',
+    // Exactly the table RateLimiterSQLite creates itself (rate-limiter-flexible 11,
+    // _getCreateTableSQL); made here so limiters can start with `tableCreated: true` instead of
+    // racing their own asynchronous CREATE against the first consume.
+    sql: `
+      CREATE TABLE IF NOT EXISTS rate_limits (
+        key TEXT PRIMARY KEY,
+        points INTEGER NOT NULL DEFAULT 0,
+        expire INTEGER
+      );
+    `,
+  },
+];
+
+/** The table rate limiters share (see migration 4). */
+export const RATE_LIMIT_TABLE = 'rate_limits';
+
+/**
+ * Applies every pending migration in one immediate transaction and returns the versions applied
+ * by this call (empty when the schema was already current).
+ */
+export function runMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const migrate = db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    const done: number[] = [];
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, new Date().toISOString());
+      done.push(m.version);
+    }
+    return done;
+  });
+  return migrate.immediate();
+}
+
+/** Versions recorded in `schema_migrations`, ascending. */
+export function appliedMigrations(db: Database.Database): number[] {
+  return db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];
+}

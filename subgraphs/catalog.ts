@@ -1,0 +1,43 @@
+/** Builds and starts subgraphs by name: one place that knows what each subgraph needs. */
+import { createAssertionVerifier } from '../core/assertion.js';
+import type { KeyMaterial } from '../core/keys.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/port.js';
+import { accountsSubgraph } from './accounts/index.js';
+import { auditSubgraph } from './audit/index.js';
+import { clientsSubgraph } from './clients/index.js';
+import { lodgmentsSubgraph } from './lodgments/index.js';
+import { registrySubgraph } from './registry/index.js';
+import { SUBGRAPH_NAMES, type SubgraphName } from './shared/sdl.js';
+import { startSubgraphServer, type RunningServer, type SubgraphDefinition } from './shared/server.js';
+
+export { SUBGRAPH_NAMES, type SubgraphName };
+
+/** Default ports: 4001–4005 in SUBGRAPH_NAMES order. */
+export const DEFAULT_SUBGRAPH_PORTS: Record<SubgraphName, number> = { clients: 4001, lodgments: 4002, accounts: 4003, registry: 4004, audit: 4005 };
+
+export interface SubgraphDeps {
+  store: Store;
+  keys: KeyMaterial;
+  now?: () => number;
+}
+
+export function buildSubgraph(name: SubgraphName, deps: SubgraphDeps): SubgraphDefinition {
+  switch (name) {
+    case 'clients':
+      return clientsSubgraph();
+    case 'lodgments':
+      return lodgmentsSubgraph();
+    case 'accounts':
+      return accountsSubgraph();
+    case 'registry':
+      return registrySubgraph({ store: deps.store, ...(deps.now ? { now: deps.now } : {}) });
+    case 'audit':
+      return auditSubgraph({ store: deps.store, hmacKey: deps.keys.hmacKey, gatewayJwks: deps.keys.gateway.publicJwks });
+  }
+}
+
+export async function startSubgraph(name: SubgraphName, deps: SubgraphDeps & { host: string; port: number; logger: Logger }): Promise<RunningServer> {
+  const verifier = createAssertionVerifier({ jwks: deps.keys.gateway.publicJwks, audience: name, ...(deps.now ? { now: deps.now } : {}) });
+  return startSubgraphServer(buildSubgraph(name, deps), { host: deps.host, port: deps.port, verifier, logger: deps.logger });
+}

@@ -1,0 +1,29 @@
+/**
+ * Starts ONE subgraph (for real deployments): `npm run start:subgraph -- clients`.
+ * Port: SUBGRAPH_PORT, else the default of that subgraph (4001–4005).
+ */
+import { loadConfig } from '../core/config.js';
+import { ensureKeys } from '../core/keys.js';
+import { createLogger } from '../core/logger.js';
+import { createStore } from '../store/index.js';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, startSubgraph, type SubgraphName } from './catalog.js';
+
+const name = (process.argv[2] ?? process.env.SUBGRAPH) as SubgraphName | undefined;
+if (!name || !SUBGRAPH_NAMES.includes(name)) {
+  console.error(`usage: npm run start:subgraph -- <${SUBGRAPH_NAMES.join('|')}>`);
+  process.exit(2);
+}
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel, name: `subgraph-${name}` });
+const keys = await ensureKeys(config.dataDir, { hmacKeyBase64: config.audit.hmacKey });
+const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
+const port = process.env.SUBGRAPH_PORT ? Number(process.env.SUBGRAPH_PORT) : DEFAULT_SUBGRAPH_PORTS[name];
+const running = await startSubgraph(name, { store, keys, host: config.host, port, logger });
+logger.info({ url: running.url }, `${name} subgraph listening`);
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'draining');
+    void running.close().then(() => store.close()).then(() => process.exit(0));
+  });
+}

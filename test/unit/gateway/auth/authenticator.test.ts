@@ -1,0 +1,420 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, base64url, exportSPKI } from 'jose';
+import { createAuthenticator, type Authenticator } from '../../../../gateway/auth/authenticator.js';
+import type { AuthResult } from '../../../../gateway/auth/verified-token.js';
+import { NOW_MS, NOW_S, authConfig, bearer, makeKey, productClaims, sign, type TestKey } from './fixtures.js';
+
+let key: TestKey;
+let otherKey: TestKey;
+let rsaKey: TestKey;
+let es384Key: TestKey;
+let clockMs: number;
+let auth: Authenticator;
+
+beforeAll(async () => {
+  [key, otherKey, rsaKey, es384Key] = await Promise.all([makeKey('ES256'), makeKey('ES256'), makeKey('RS256'), makeKey('ES384')]);
+});
+
+beforeEach(() => {
+  clockMs = NOW_MS;
+  auth = createAuthenticator({ auth: authConfig(), jwks: { keys: [key.publicJwk, rsaKey.publicJwk, es384Key.publicJwk] }, now: () => clockMs });
+});
+
+function codeOf(result: AuthResult): string {
+  return result.ok ? 'OK' : result.denial.code;
+}
+
+const unsignedPart = (value: unknown): string => base64url.encode(JSON.stringify(value));
+
+describe('refuses bad tokens', () => {
+  it('refuses a request without an Authorization header', async () => {
+    expect(codeOf(await auth.authenticate(undefined))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an empty Authorization header', async () => {
+    expect(codeOf(await auth.authenticate(''))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a scheme other than Bearer even with a good token', async () => {
+    const token = await sign(key, productClaims());
+    expect(codeOf(await auth.authenticate(`Basic ${token}`))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a bare token without the Bearer scheme', async () => {
+    const token = await sign(key, productClaims());
+    expect(codeOf(await auth.authenticate(token))).toBe('UNAUTHENTICATED');
+  });
+
+  it.each([
+    ['a word', 'not-a-jwt'],
+    ['two segments', 'abc.def'],
+    ['four segments', 'a.b.c.d'],
+    ['non-base64url characters', 'a+b.c/d.e=f'],
+    ['base64url segments that are not JSON', 'aGVsbG8.d29ybGQ.c2ln'],
+  ])('refuses a token that is not a JWT (%s)', async (_label, token) => {
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses alg "none" with an empty signature', async () => {
+    const token = `${unsignedPart({ alg: 'none', typ: 'JWT' })}.${unsignedPart(productClaims())}.`;
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses alg "none" with a made-up signature', async () => {
+    const token = `${unsignedPart({ alg: 'none', typ: 'JWT' })}.${unsignedPart(productClaims())}.${base64url.encode('sig')}`;
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses HS256 signed with the public key bytes (algorithm confusion)', async () => {
+    const secret = new TextEncoder().encode(await exportSPKI(key.publicKey));
+    const token = await new SignJWT(productClaims()).setProtectedHeader({ alg: 'HS256', kid: key.kid }).sign(secret);
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses HS256 signed with the public JWK as the secret', async () => {
+    const secret = new TextEncoder().encode(JSON.stringify(key.publicJwk));
+    const token = await new SignJWT(productClaims()).setProtectedHeader({ alg: 'HS256', kid: key.kid }).sign(secret);
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an algorithm outside the allow-list even when signed by a trusted key (ES384)', async () => {
+    const token = await sign(es384Key, productClaims());
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+    const es384Allowed = createAuthenticator({ auth: authConfig({ algorithms: ['ES384'] }), jwks: { keys: [es384Key.publicJwk] }, now: () => clockMs });
+    expect(codeOf(await es384Allowed.authenticate(bearer(token)))).toBe('OK');
+  });
+
+  it('refuses a token whose kid names no trusted key', async () => {
+    const token = await sign(key, productClaims(), { kid: 'unknown-kid' });
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token signed by another key under a trusted kid', async () => {
+    const token = await sign(otherKey, productClaims(), { kid: key.kid });
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token whose payload was altered after signing', async () => {
+    const [h, , s] = (await sign(key, productClaims())).split('.');
+    const forged = `${h}.${unsignedPart(productClaims({ software_id: 'PRD-ENHANCED' }))}.${s}`;
+    expect(codeOf(await auth.authenticate(bearer(forged)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an issuer not on the allow-list', async () => {
+    expect(codeOf(await auth.authenticate(bearer(await sign(key, productClaims({ iss: 'evil-issuer' })))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token without iss', async () => {
+    const { iss: _iss, ...claims } = productClaims();
+    expect(codeOf(await auth.authenticate(bearer(await sign(key, claims))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses the wrong audience', async () => {
+    expect(codeOf(await auth.authenticate(bearer(await sign(key, productClaims({ aud: 'another-api' })))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token without aud', async () => {
+    const { aud: _aud, ...claims } = productClaims();
+    expect(codeOf(await auth.authenticate(bearer(await sign(key, claims))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token without exp', async () => {
+    const { exp: _exp, ...claims } = productClaims();
+    expect(codeOf(await auth.authenticate(bearer(await sign(key, claims))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token without iat (the lifetime cannot be bounded)', async () => {
+    const { iat: _iat, ...claims } = productClaims();
+    expect(codeOf(await auth.authenticate(bearer(await sign(key, claims))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token without sub', async () => {
+    const { sub: _sub, ...claims } = productClaims();
+    expect(codeOf(await auth.authenticate(bearer(await sign(key, claims))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an expired token with TOKEN_EXPIRED', async () => {
+    const token = await sign(key, productClaims({ iat: NOW_S - 1000, exp: NOW_S - 31 }));
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('TOKEN_EXPIRED');
+  });
+
+  it('accepts a token expired by less than the clock tolerance', async () => {
+    const token = await sign(key, productClaims({ iat: NOW_S - 900, exp: NOW_S - 10 }));
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('OK');
+  });
+
+  it('refuses a token not yet valid (nbf beyond the clock tolerance)', async () => {
+    const token = await sign(key, productClaims({ nbf: NOW_S + 31 }));
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('accepts nbf ahead of the clock by less than the tolerance', async () => {
+    const token = await sign(key, productClaims({ nbf: NOW_S + 20 }));
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('OK');
+  });
+
+  it('refuses a lifetime (exp - iat) above the maximum', async () => {
+    const token = await sign(key, productClaims({ iat: NOW_S, exp: NOW_S + 3601 }));
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an exp further ahead than the maximum lifetime, whatever iat says', async () => {
+    const token = await sign(key, productClaims({ iat: NOW_S + 3000, exp: NOW_S + 3700 }));
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token issued in the future beyond the tolerance', async () => {
+    const token = await sign(key, productClaims({ iat: NOW_S + 600, exp: NOW_S + 900 }));
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('accepts a lifetime of exactly the maximum', async () => {
+    const token = await sign(key, productClaims({ iat: NOW_S, exp: NOW_S + 3600 }));
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('OK');
+  });
+
+  it('refuses a token larger than maxTokenBytes even though it is validly signed', async () => {
+    const token = await sign(key, productClaims({ padding: 'x'.repeat(9000) }));
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+    const roomy = createAuthenticator({ auth: authConfig({ maxTokenBytes: 20_000 }), jwks: { keys: [key.publicJwk] }, now: () => clockMs });
+    expect(codeOf(await roomy.authenticate(bearer(token)))).toBe('OK');
+  });
+
+  it.each([
+    ['software_id a number', { software_id: 123 }],
+    ['software_id null', { software_id: null }],
+    ['software_version a number', { software_version: 2.1 }],
+    ['org a number', { org: 12345679016 }],
+    ['org not 11 digits', { org: '1234567901' }],
+    ['org with letters', { org: '1234567901A' }],
+    ['scope an array', { scope: ['clients.read'] }],
+    ['roles a string', { software_id: undefined, roles: 'ato:admin' }],
+    ['roles with a non-string', { software_id: undefined, roles: ['ato:admin', 7] }],
+    ['amr a string', { amr: 'mfa' }],
+    ['developer_id a number', { developer_id: 42 }],
+    ['jti a number', { jti: 7 }],
+    ['sub a number', { sub: 42 }],
+    ['sub empty', { sub: '' }],
+    ['iat a string', { iat: String(NOW_S) }],
+  ])('refuses wrong claim types: %s', async (_label, extra) => {
+    const token = await sign(key, JSON.parse(JSON.stringify(productClaims(extra))) as Record<string, unknown>);
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a staff token (no software_id) without any role', async () => {
+    const { software_id: _s, ...claims } = productClaims();
+    expect(codeOf(await auth.authenticate(bearer(await sign(key, claims))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a staff token whose only role is unknown', async () => {
+    const { software_id: _s, ...claims } = productClaims({ roles: ['root'] });
+    expect(codeOf(await auth.authenticate(bearer(await sign(key, claims))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('never throws, even for a header of the wrong type', async () => {
+    const result = await auth.authenticate(42 as unknown as string);
+    expect(codeOf(result)).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('maps good tokens', () => {
+  it('accepts a product token and maps its claims', async () => {
+    const result = await auth.authenticate(bearer(await sign(key, productClaims({ amr: ['pwd', 'mfa'] }))));
+    expect(result).toEqual({
+      ok: true,
+      token: {
+        sub: 'alice',
+        iss: 'dsp-dev-issuer',
+        jti: 'jti-1',
+        exp: NOW_S + 900,
+        softwareId: 'PRD-CERTIFIED',
+        softwareVersion: '2.1.0',
+        org: '12345679016',
+        scopes: ['clients.read', 'lodgments.read'],
+        roles: [],
+        developerId: null,
+        mfa: true,
+        kind: 'product',
+      },
+    });
+  });
+
+  it('accepts an RS256 token from the allow-list', async () => {
+    expect(codeOf(await auth.authenticate(bearer(await sign(rsaKey, productClaims()))))).toBe('OK');
+  });
+
+  it('accepts the Bearer scheme in any letter case', async () => {
+    expect(codeOf(await auth.authenticate(`bearer ${await sign(key, productClaims())}`))).toBe('OK');
+  });
+
+  it('strips roles (and developer_id) from a product token', async () => {
+    const result = await auth.authenticate(bearer(await sign(key, productClaims({ roles: ['ato:admin'], developer_id: 'DEV-GOOD', amr: ['pwd', 'mfa'] }))));
+    expect(result.ok && { kind: result.token.kind, roles: result.token.roles, developerId: result.token.developerId }).toEqual({ kind: 'product', roles: [], developerId: null });
+  });
+
+  it('maps a staff token: known roles kept, unknown dropped, developer and mfa', async () => {
+    const { software_id: _s, software_version: _v, org: _o, scope: _sc, ...claims } = productClaims({ roles: ['dsp:developer', 'root'], developer_id: 'DEV-GOOD', amr: ['pwd', 'mfa'] });
+    const result = await auth.authenticate(bearer(await sign(key, claims)));
+    expect(result.ok && result.token).toEqual({
+      sub: 'alice',
+      iss: 'dsp-dev-issuer',
+      jti: 'jti-1',
+      exp: NOW_S + 900,
+      softwareId: null,
+      softwareVersion: null,
+      org: null,
+      scopes: [],
+      roles: ['dsp:developer'],
+      developerId: 'DEV-GOOD',
+      mfa: true,
+      kind: 'staff',
+    });
+  });
+
+  it('reports mfa false when amr lacks mfa, and a null jti when absent', async () => {
+    const { jti: _j, ...claims } = productClaims({ amr: ['pwd'] });
+    const result = await auth.authenticate(bearer(await sign(key, claims)));
+    expect(result.ok && { mfa: result.token.mfa, jti: result.token.jti }).toEqual({ mfa: false, jti: null });
+  });
+});
+
+describe('verified-token cache', () => {
+  it('serves the second call with the same token from the cache', async () => {
+    const header = bearer(await sign(key, productClaims()));
+    const first = await auth.authenticate(header);
+    const second = await auth.authenticate(header);
+    expect([codeOf(first), codeOf(second)]).toEqual(['OK', 'OK']);
+    expect(second.ok && second.token).toEqual(first.ok && first.token);
+    expect(auth.stats()).toMatchObject({ hits: 1, misses: 1, size: 1 });
+  });
+
+  it('refuses a cached token once the clock passes its exp (a hit, not a re-verification)', async () => {
+    const header = bearer(await sign(key, productClaims({ exp: NOW_S + 60 })));
+    expect(codeOf(await auth.authenticate(header))).toBe('OK');
+    clockMs = NOW_MS + (60 + 31) * 1000;
+    expect(codeOf(await auth.authenticate(header))).toBe('TOKEN_EXPIRED');
+    expect(auth.stats().hits).toBe(1);
+  });
+
+  it('does not serve a token differing in one signature character from the cache', async () => {
+    const token = await sign(key, productClaims());
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('OK');
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const i = Math.floor(s.length / 2);
+    const tampered = `${h}.${p}.${s.slice(0, i)}${s[i] === 'A' ? 'B' : 'A'}${s.slice(i + 1)}`;
+    expect(codeOf(await auth.authenticate(bearer(tampered)))).toBe('UNAUTHENTICATED');
+    expect(auth.stats()).toMatchObject({ hits: 0, misses: 2 });
+  });
+
+  it('does not cache refused tokens', async () => {
+    const header = bearer(await sign(key, productClaims({ aud: 'another-api' })));
+    await auth.authenticate(header);
+    await auth.authenticate(header);
+    expect(auth.stats()).toMatchObject({ hits: 0, misses: 2, size: 0 });
+  });
+
+  it('caches nothing when tokenCacheSize is 0', async () => {
+    const uncached = createAuthenticator({ auth: authConfig({ tokenCacheSize: 0 }), jwks: { keys: [key.publicJwk] }, now: () => clockMs });
+    const header = bearer(await sign(key, productClaims()));
+    expect([codeOf(await uncached.authenticate(header)), codeOf(await uncached.authenticate(header))]).toEqual(['OK', 'OK']);
+    expect(uncached.stats()).toMatchObject({ hits: 0, misses: 2 });
+  });
+
+  it('hands out a cached token that cannot be modified by one request for the next', async () => {
+    const header = bearer(await sign(key, productClaims()));
+    const first = await auth.authenticate(header);
+    if (!first.ok) throw new Error('expected OK');
+    expect(() => first.token.scopes.push('accounts.read')).toThrow(TypeError);
+    const second = await auth.authenticate(header);
+    expect(second.ok && second.token.scopes).toEqual(['clients.read', 'lodgments.read']);
+  });
+});
+
+describe('key sources', () => {
+  let dir: string;
+  const servers: Server[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'auth-test-'));
+  });
+
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise((resolve) => s.close(resolve));
+    }
+  });
+
+  async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  }
+
+  it('verifies with keys from a JWKS file', async () => {
+    const file = join(dir, 'jwks.json');
+    writeFileSync(file, JSON.stringify({ keys: [otherKey.publicJwk] }));
+    // The file wins over the explicit set: only otherKey is trusted.
+    const fromFile = createAuthenticator({ auth: authConfig({ jwksFile: file }), jwks: { keys: [key.publicJwk] }, now: () => clockMs });
+    expect(fromFile.keySource).toBe('file');
+    expect(codeOf(await fromFile.authenticate(bearer(await sign(otherKey, productClaims()))))).toBe('OK');
+    expect(codeOf(await fromFile.authenticate(bearer(await sign(key, productClaims()))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('throws at creation when the JWKS file is missing', () => {
+    expect(() => createAuthenticator({ auth: authConfig({ jwksFile: join(dir, 'missing.json') }) })).toThrow();
+  });
+
+  it('throws at creation when the JWKS file holds a private key', async () => {
+    const file = join(dir, 'private.json');
+    const { exportJWK } = await import('jose');
+    writeFileSync(file, JSON.stringify({ keys: [{ ...(await exportJWK(key.privateKey)), kid: key.kid }] }));
+    expect(() => createAuthenticator({ auth: authConfig({ jwksFile: file }) })).toThrow();
+  });
+
+  it('throws at creation when no key source is configured', () => {
+    expect(() => createAuthenticator({ auth: authConfig() })).toThrow();
+  });
+
+  it('verifies with keys fetched from a JWKS URL', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.publicJwk] }));
+    });
+    const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs });
+    expect(remote.keySource).toBe('url');
+    expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('OK');
+    // A reachable provider that does not know the kid is the token's fault, not an outage.
+    expect(codeOf(await remote.authenticate(bearer(await sign(otherKey, productClaims()))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers AUTH_PROVIDER_UNAVAILABLE when the JWKS URL is unreachable (closed port)', async () => {
+    const remote = createAuthenticator({ auth: authConfig({ jwksUrl: 'http://127.0.0.1:1/' }), now: () => clockMs });
+    expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
+  });
+
+  it('answers AUTH_PROVIDER_UNAVAILABLE when the JWKS URL answers 500', async () => {
+    const url = await serve((_req, res) => res.writeHead(500).end());
+    const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs });
+    expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
+  });
+
+  it('answers AUTH_PROVIDER_UNAVAILABLE when the JWKS URL serves something that is not a key set', async () => {
+    const url = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"world"}'));
+    const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs });
+    expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
+  });
+
+  it('answers AUTH_PROVIDER_UNAVAILABLE when the JWKS URL does not answer in time', async () => {
+    const url = await serve(() => {
+      /* never answers */
+    });
+    const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs, remoteJwks: { timeoutMs: 200 } });
+    expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
+  });
+});
