@@ -11,60 +11,48 @@ export class CanonicalJsonError extends Error {
   override readonly name = 'CanonicalJsonError';
 }
 
-function write(value: unknown, out: string[], path: string): void {
-  if (value === null) {
-    out.push('null');
-    return;
-  }
+function write(value: unknown): string {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalJsonError(`${path || '(root)'}: non-finite number`);
+      if (!Number.isFinite(value)) throw new CanonicalJsonError(`non-finite number ${value}`);
       // JSON.stringify gives the shortest round-trip form and turns -0 into 0.
-      out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'object':
       break;
     default:
-      throw new CanonicalJsonError(`${path || '(root)'}: ${typeof value} cannot be canonicalised`);
+      throw new CanonicalJsonError(`a ${typeof value} cannot be canonicalised`);
   }
   const withToJson = value as { toJSON?: () => unknown };
-  if (typeof withToJson.toJSON === 'function') {
-    write(withToJson.toJSON(), out, path);
-    return;
-  }
+  if (typeof withToJson.toJSON === 'function') return write(withToJson.toJSON());
   if (Array.isArray(value)) {
-    out.push('[');
+    let out = '[';
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(',');
       const item: unknown = value[i];
       // As JSON.stringify does: an array keeps its length, so a hole or undefined is null.
-      write(item === undefined ? null : item, out, `${path}[${i}]`);
+      out += (i > 0 ? ',' : '') + write(item === undefined ? null : item);
     }
-    out.push(']');
-    return;
+    return out + ']';
   }
-  const entries = Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort();
-  out.push('{');
-  entries.forEach((key, i) => {
-    if (i > 0) out.push(',');
-    out.push(JSON.stringify(key), ':');
-    write((value as Record<string, unknown>)[key], out, path ? `${path}.${key}` : key);
-  });
-  out.push('}');
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const member = object[key];
+    if (member === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + write(member);
+    first = false;
+  }
+  return out + '}';
 }
 
 /** Serialises `value` canonically. Throws CanonicalJsonError on values JSON cannot carry. */
 export function canonicalJson(value: unknown): string {
-  if (value === undefined) throw new CanonicalJsonError('(root): undefined cannot be canonicalised');
-  const out: string[] = [];
-  write(value, out, '');
-  return out.join('');
+  if (value === undefined) throw new CanonicalJsonError('undefined cannot be canonicalised');
+  return write(value);
 }

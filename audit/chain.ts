@@ -6,7 +6,7 @@
  * no record can be removed or altered without breaking a link or a recomputed hash.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
+import { CanonicalJsonError, canonicalJson } from './canonical-json.js';
 import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type DecisionReason } from './record.js';
 
 export type UnhashedRecord = Omit<ChainedAccessRecord, 'hash'>;
@@ -51,9 +51,38 @@ export function normalizeForHash(record: UnhashedRecord): UnhashedRecord {
   return out as unknown as UnhashedRecord;
 }
 
+const SORTED_FIELDS = [...HASHED_FIELDS].sort();
+const LIST_FIELDS = new Set<string>(['roles', 'coordinates', 'services', 'clientDigests', 'errorCodes', 'subgraphs']);
+
+function scalar(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new CanonicalJsonError(`non-finite number ${value}`);
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? JSON.stringify(value) : canonicalJson(value);
+}
+
+/**
+ * canonicalJson of a normalised record, written field by field from the precomputed key order:
+ * the hash is computed for every request, and this avoids sorting keys each time. It must
+ * produce exactly what canonicalJson would (a unit test holds the two together); anything not of
+ * the expected shape falls back to canonicalJson itself.
+ */
+export function canonicalRecordJson(normalized: UnhashedRecord): string {
+  const r = normalized as unknown as Record<string, unknown>;
+  let out = '{';
+  SORTED_FIELDS.forEach((field, i) => {
+    const value = r[field];
+    let text: string;
+    if (LIST_FIELDS.has(field) && Array.isArray(value) && value.every((v) => typeof v === 'string')) text = JSON.stringify(value);
+    else if (field === 'reasons' && Array.isArray(value)) {
+      text = `[${(value as DecisionReason[]).map((x) => `{"code":${scalar(x.code)},"coordinate":${scalar(x.coordinate ?? null)}}`).join(',')}]`;
+    } else text = scalar(value);
+    out += `${i ? ',' : ''}"${field}":${text}`;
+  });
+  return `${out}}`;
+}
+
 /** sha256 hex over the canonical JSON of every field except `hash` (a `hash` present is ignored). */
 export function computeRecordHash(record: UnhashedRecord): string {
-  return createHash('sha256').update(canonicalJson(normalizeForHash(record))).digest('hex');
+  return createHash('sha256').update(canonicalRecordJson(normalizeForHash(record))).digest('hex');
 }
 
 export interface ChainPosition {
@@ -81,7 +110,7 @@ export function createChain(chainId: string, head: ChainPosition = { seq: 0, has
     chainId,
     append(record) {
       const unhashed = normalizeForHash({ ...record, chainId, seq: seq + 1, prevHash });
-      const hash = createHash('sha256').update(canonicalJson(unhashed)).digest('hex');
+      const hash = createHash('sha256').update(canonicalRecordJson(unhashed)).digest('hex');
       seq += 1;
       prevHash = hash;
       return { ...unhashed, hash };

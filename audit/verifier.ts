@@ -54,22 +54,6 @@ export interface VerificationReport {
   latestCheckpointSeq: number | null;
 }
 
-export interface VerifyChainOptions {
-  /** The chain verified (default: the chainId of the first record or checkpoint). */
-  chainId?: string;
-  /** First seq checked (default 1). A record at fromSeq - 1 in `records` is used only to check the link into the range. */
-  fromSeq?: number | null;
-  /** Last seq checked (default: open-ended). */
-  toSeq?: number | null;
-  /** The store's chain head: a lastSeq beyond the last stored record is reported as TRUNCATED (default: none). */
-  head?: ChainHead | null;
-  /** Report at most this many problems; the rest are counted in `omitted` (default 1000). */
-  maxProblems?: number;
-  /** Look for a removed tail (default true; verifyStoredChain turns it off for all but its last window). */
-  checkTail?: boolean;
-}
-
-type Status = 'OK' | 'ALTERED' | 'REORDERED';
 
 /** Which seq each misplaced record was written as, found by following `prevHash` back to an intact record. */
 function resolveWrittenSeqs(records: readonly ChainedAccessRecord[], intact: readonly boolean[]): Array<number | null> {
@@ -130,7 +114,60 @@ function intactAtOwnSeq(record: ChainedAccessRecord): boolean {
   }
 }
 
-/** Verifies records (as stored, ordered by seq) and checkpoints of one chain; see the file comment for the problem kinds. */
+/**
+ * Which elements belong to EVERY longest strictly increasing subsequence. The others are out of
+ * place: for two swapped rows both are (whichever of them is taken as the misplaced one, the
+ * other is then out of order too), while rows merely around a deleted one are not.
+ */
+function inEveryLongestIncreasingRun(values: readonly number[]): boolean[] {
+  const lengthsEndingAt = (xs: readonly number[]): number[] => {
+    const tails: number[] = [];
+    return xs.map((x) => {
+      let lo = 0;
+      let hi = tails.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (tails[mid]! < x) lo = mid + 1;
+        else hi = mid;
+      }
+      tails[lo] = x;
+      return lo + 1;
+    });
+  };
+  const ending = lengthsEndingAt(values);
+  // Longest increasing run starting at i = longest decreasing run ending at i in the reversed list.
+  const starting = lengthsEndingAt([...values].reverse().map((v) => -v)).reverse();
+  const longest = ending.reduce((max, n) => Math.max(max, n), 0);
+  const inSome = values.map((_, i) => ending[i]! + starting[i]! - 1 === longest);
+  const perLength = new Map<number, number>();
+  inSome.forEach((yes, i) => {
+    if (yes) perLength.set(ending[i]!, (perLength.get(ending[i]!) ?? 0) + 1);
+  });
+  return inSome.map((yes, i) => yes && perLength.get(ending[i]!) === 1);
+}
+
+export interface VerifyChainOptions {
+  /** The chain verified (default: the chainId of the first record or checkpoint). */
+  chainId?: string;
+  /** First seq of the range the records were read for (default 1). */
+  fromSeq?: number | null;
+  /** Last seq of that range (default: open-ended). */
+  toSeq?: number | null;
+  /** The stored row at fromSeq - 1, used only to check the link into the range (default none). */
+  anchor?: ChainedAccessRecord | null;
+  /** The store's chain head: a lastSeq beyond the last stored record is reported as TRUNCATED (default: none). */
+  head?: ChainHead | null;
+  /** Report at most this many problems; the rest are counted in `omitted` (default 1000). */
+  maxProblems?: number;
+  /** Look for a removed tail (default true; verifyStoredChain turns it off for all but its last window). */
+  checkTail?: boolean;
+}
+
+/**
+ * Verifies one chain. `records` are the rows stored for [fromSeq, toSeq], in the store's seq
+ * order, exactly as read (an adapter may return each record's own `seq` or the row's seq column:
+ * both are handled). See the file comment for the problem kinds.
+ */
 export async function verifyChain(
   records: readonly ChainedAccessRecord[],
   checkpoints: readonly Checkpoint[],
@@ -142,59 +179,91 @@ export async function verifyChain(
   const upper = toSeq ?? Number.POSITIVE_INFINITY;
   const chainId = options.chainId ?? records[0]?.chainId ?? checkpoints[0]?.chainId ?? '';
   const maxProblems = options.maxProblems ?? 1000;
-  const problems: VerificationProblem[] = [];
+  const found: VerificationProblem[] = [];
   let omitted = 0;
   const report = (seq: number, kind: ProblemKind, detail: string): void => {
-    if (problems.length < maxProblems) problems.push({ seq, kind, detail });
-    else omitted += 1;
+    found.push({ seq, kind, detail });
   };
 
-  const anchor = [...records].reverse().find((r) => r.seq === fromSeq - 1) ?? null;
-  const inRange = records.filter((r) => r.seq >= fromSeq && r.seq <= upper);
-  const considered = anchor ? [anchor, ...inRange] : inRange;
-  const intact = considered.map(intactAtOwnSeq);
-  const writtenAs = resolveWrittenSeqs(considered, intact);
-  const statusOf = new Map<ChainedAccessRecord, Status>();
-  const writtenSeqOf = new Map<ChainedAccessRecord, number | null>();
-  considered.forEach((r, i) => {
-    const written = writtenAs[i] ?? null;
-    writtenSeqOf.set(r, written);
-    statusOf.set(r, intact[i] ? 'OK' : written !== null && written !== r.seq ? 'REORDERED' : 'ALTERED');
-  });
+  const anchor = options.anchor && options.anchor.seq === fromSeq - 1 && intactAtOwnSeq(options.anchor) ? options.anchor : null;
+  const considered = anchor ? [anchor, ...records] : [...records];
+  const intactAll = considered.map(intactAtOwnSeq);
+  const writtenAll = resolveWrittenSeqs(considered, intactAll);
+  const offset = anchor ? 1 : 0;
+  const intact = intactAll.slice(offset);
+  const written = writtenAll.slice(offset);
 
-  let expected = fromSeq;
-  let prev: ChainedAccessRecord | null = anchor;
-  let checked = 0;
-  let lastSeq: number | null = null;
-  const bySeq = new Map<number, ChainedAccessRecord>();
-  for (const record of inRange) {
-    checked += 1;
-    if (record.seq < expected) {
-      report(record.seq, 'REORDERED', `seq ${record.seq} appears out of order or more than once`);
+  // Rows come in the store's seq order. When their seq values rise strictly, each record's seq is
+  // its position. When they do not, the adapter returned records' own seq fields and contents
+  // were moved between rows. A record is then out of place when it sits where the sorted order
+  // would not put it AND outside every longest in-order run: the first test alone would blame
+  // every row after one record moved far away, the second alone the innocent middle row of
+  // [8, 9, 10] swapped into [10, 9, 8]. A seq stored a second time is out of place too.
+  const positionsKnown = records.every((r, i) => i === 0 || r.seq > records[i - 1]!.seq);
+  const keys = records.map((r, i) => written[i] ?? r.seq);
+  let outOfPlace: boolean[] | null = null;
+  if (!positionsKnown) {
+    const sorted = [...keys].sort((a, b) => a - b);
+    const inEveryRun = inEveryLongestIncreasingRun(keys);
+    const seen = new Set<number>();
+    outOfPlace = keys.map((k, i) => {
+      const repeated = seen.has(k);
+      seen.add(k);
+      return repeated || (k !== sorted[i] && !inEveryRun[i]);
+    });
+  }
+
+  const okBySeq = new Map<number, ChainedAccessRecord>();
+  if (anchor) okBySeq.set(anchor.seq, anchor);
+  const present = new Set<number>();
+  records.forEach((record, i) => {
+    const w = written[i] ?? null;
+    const slot = positionsKnown ? record.seq : keys[i]!;
+    if (slot >= fromSeq && slot <= upper) present.add(slot);
+    if (w === null) {
+      report(slot, 'ALTERED', 'the stored hash does not match the record content');
+    } else if (positionsKnown && !intact[i]) {
+      report(slot, 'REORDERED', `the record stored at seq ${slot} was written as seq ${w}`);
+    } else if (outOfPlace?.[i]) {
+      report(w, 'REORDERED', `the record written as seq ${w} is stored out of order`);
+    } else if (!intact[i]) {
+      report(w, 'ALTERED', `the record written as seq ${w} is stored with seq ${record.seq}`);
+    } else if (record.chainId !== chainId) {
+      report(w, 'ALTERED', `the record belongs to chain ${record.chainId}`);
+    } else {
+      okBySeq.set(w, record);
+    }
+  });
+  const checked = records.length;
+
+  for (const [seq, record] of okBySeq) {
+    if (record === anchor) continue;
+    if (seq === 1) {
+      if (record.prevHash !== GENESIS_HASH) report(seq, 'BROKEN_LINK', 'the first record does not start from the genesis hash');
       continue;
     }
-    if (record.seq > expected) {
-      const gap = record.seq - expected;
-      const listed = Math.max(0, Math.min(gap, maxProblems - problems.length));
-      for (let s = expected; s < expected + listed; s++) report(s, 'MISSING', `no record at seq ${s}; seq ${record.seq} follows seq ${expected - 1}`);
-      omitted += gap - listed;
+    const prev = okBySeq.get(seq - 1);
+    if (prev && prev.hash !== record.prevHash) report(seq, 'BROKEN_LINK', `prevHash does not match the stored hash of seq ${seq - 1}`);
+  }
+
+  let lastSeq: number | null = null;
+  for (const seq of present) if (lastSeq === null || seq > lastSeq) lastSeq = seq;
+  if (lastSeq !== null) {
+    // Gaps can be huge (a corrupted seq): list what fits, count the rest.
+    let budget = maxProblems;
+    let previous = fromSeq - 1;
+    for (const seq of [...present].sort((a, b) => a - b)) {
+      for (let s = previous + 1; s < seq; s++) {
+        if (budget > 0) {
+          report(s, 'MISSING', `no record is stored at seq ${s}`);
+          budget -= 1;
+        } else {
+          omitted += seq - s;
+          break;
+        }
+      }
+      previous = seq;
     }
-    bySeq.set(record.seq, record);
-    const status = statusOf.get(record)!;
-    if (status === 'ALTERED') {
-      report(record.seq, 'ALTERED', 'the stored hash does not match the record content');
-    } else if (status === 'REORDERED') {
-      report(record.seq, 'REORDERED', `the record stored at seq ${record.seq} was written as seq ${writtenSeqOf.get(record)}`);
-    } else if (record.chainId !== chainId) {
-      report(record.seq, 'ALTERED', `the record belongs to chain ${record.chainId}`);
-    } else if (record.seq === 1 && record.prevHash !== GENESIS_HASH) {
-      report(record.seq, 'BROKEN_LINK', 'the first record does not start from the genesis hash');
-    } else if (prev && prev.seq === record.seq - 1 && statusOf.get(prev) === 'OK' && prev.hash !== record.prevHash) {
-      report(record.seq, 'BROKEN_LINK', `prevHash does not match the stored hash of seq ${prev.seq}`);
-    }
-    prev = record;
-    expected = record.seq + 1;
-    lastSeq = record.seq;
   }
 
   const verify = createCheckpointVerifier(publicJwks);
@@ -209,8 +278,8 @@ export async function verifyChain(
       continue;
     }
     if (!latest || checkpoint.seq > latest.seq) latest = checkpoint;
-    const stored = bySeq.get(checkpoint.seq);
-    if (checkpoint.seq === 0 ? checkpoint.hash !== GENESIS_HASH : stored !== undefined && statusOf.get(stored) === 'OK' && stored.hash !== checkpoint.hash) {
+    const stored = okBySeq.get(checkpoint.seq);
+    if (checkpoint.seq === 0 ? checkpoint.hash !== GENESIS_HASH : stored !== undefined && stored.hash !== checkpoint.hash) {
       report(checkpoint.seq, 'CHECKPOINT_MISMATCH', `checkpoint of ${checkpoint.time} names a different hash than the one stored at seq ${checkpoint.seq}`);
     }
   }
@@ -225,6 +294,9 @@ export async function verifyChain(
     }
   }
 
+  found.sort((a, b) => a.seq - b.seq || PROBLEM_KINDS.indexOf(a.kind) - PROBLEM_KINDS.indexOf(b.kind));
+  const problems = found.slice(0, maxProblems);
+  omitted += found.length - problems.length;
   return {
     chainId,
     ok: problems.length === 0 && omitted === 0,

@@ -51,29 +51,35 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
   const knownEnd = checkpoints.reduce((max, c) => Math.max(max, c.seq), head?.lastSeq ?? 0);
 
   const total: VerificationReport = { chainId, ok: true, checked: 0, problems: [], omitted: 0, fromSeq, toSeq, lastSeq: null, checkpointsChecked: 0, latestCheckpointSeq: null };
-  let anchor: ChainedAccessRecord[] = fromSeq > 1 ? await store.readChain(chainId, fromSeq - 1, fromSeq - 1) : [];
+  let anchor: ChainedAccessRecord | null = fromSeq > 1 ? ((await store.readChain(chainId, fromSeq - 1, fromSeq - 1))[0] ?? null) : null;
+  let pending = checkpoints;
   let carry = fromSeq; // the first seq not yet accounted for
   let readFrom = fromSeq;
-  let sawAnything = head !== null || checkpoints.length > 0 || anchor.length > 0;
+  let sawAnything = head !== null || checkpoints.length > 0 || anchor !== null;
   for (;;) {
     const readTo = Math.min(end, readFrom + windowSize - 1);
     const chunk = await store.readChain(chainId, readFrom, readTo);
     if (chunk.length) sawAnything = true;
     const final = readTo >= end || (chunk.length === 0 && readFrom > knownEnd);
     if (final || chunk.length) {
-      const last = chunk.at(-1);
-      const part = await verifyChain([...anchor, ...chunk], checkpoints, publicJwks, {
+      // A window ends at its last stored record, so a gap at its end becomes the next window's leading gap.
+      // Each checkpoint is judged in exactly one window: the one holding its seq (or the last).
+      const bound = final ? end : Math.min(readTo, chunk.reduce((max, r) => Math.max(max, r.seq), 0));
+      const mine = pending.filter((c) => c.seq <= bound);
+      pending = pending.filter((c) => c.seq > bound);
+      const part = await verifyChain(chunk, mine, publicJwks, {
         chainId,
         fromSeq: carry,
-        toSeq: final ? toSeq : last!.seq,
+        toSeq: final ? toSeq : readTo,
+        anchor,
         head: final ? head : null,
         checkTail: final,
         maxProblems: Math.max(1, maxProblems - total.problems.length),
       });
       merge(total, part, maxProblems);
-      if (last) {
-        anchor = [last];
-        carry = last.seq + 1;
+      if (part.lastSeq !== null) {
+        carry = part.lastSeq + 1;
+        anchor = chunk.find((r) => r.seq === part.lastSeq) ?? null;
       }
     }
     if (final) break;

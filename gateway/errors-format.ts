@@ -3,7 +3,7 @@
  * (our own, Apollo's request errors, subgraph errors carrying our codes); a subgraph transport
  * failure becomes SUBGRAPH_UNAVAILABLE; anything else is masked as INTERNAL_SERVER_ERROR and logged.
  */
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
@@ -14,6 +14,13 @@ const APOLLO_ALIASES: Record<string, string> = {
 
 export function createFormatError(logger: Logger, options: { exposeStack: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    // Apollo relabels every validation-rule error GRAPHQL_VALIDATION_FAILED; our operation-limit
+    // rules carry their own code on the original error, which is the one the contract promises.
+    const original = (error as { originalError?: unknown } | null)?.originalError;
+    if (original instanceof GraphQLError && original.extensions?.code === 'OPERATION_LIMIT_EXCEEDED') {
+      const { http: _h, ...ext } = original.extensions;
+      return { message: original.message, extensions: { ...ext, code: 'OPERATION_LIMIT_EXCEEDED' } };
+    }
     const raw = formatted.extensions?.code;
     const code = typeof raw === 'string' ? (APOLLO_ALIASES[raw] ?? raw) : undefined;
     if (code && isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {

@@ -68,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await snapshot.start();
 
   const authenticator = createAuthenticator({ auth: config.auth, jwks: options.issuerJwks ?? keys.issuer.publicJwks, now });
-  const rateLimits = createRateLimits({ config: config.rateLimits, createStoreLimiter: (spec) => store.createRateLimiter(spec), now });
+  const rateLimits = createRateLimits({ config: config.rateLimits, createStoreLimiter: (spec) => store.createRateLimiter(spec), logger });
 
   const chainId = `${config.instanceId}:${now()}`;
   const writer = createAccessLogWriter({
@@ -99,7 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const limits = config.operationLimits;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial })],
+    plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial, operationLimits: limits })],
     introspection: limits.introspection,
     hideSchemaDetailsFromClientErrors: true,
     validationRules: operationLimitRules(limits),
@@ -115,7 +115,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls: Object.values(subgraphUrls), now });
   const handleGraphQL = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID });
 
-  const server = createServer((req, res) => {
+  // Headers up to 32 KiB reach the pipeline, so an oversized token is refused with a coded 401
+  // (TOKEN_MAX_BYTES) rather than by Node's bare 431.
+  const server = createServer({ maxHeaderSize: 32_768 }, (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/graphql') {
       handleGraphQL(req, res).catch((err: unknown) => {
@@ -130,6 +132,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return;
     }
     sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = errorBody('BAD_REQUEST', 'The HTTP request is malformed or its headers are too large.');
+    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

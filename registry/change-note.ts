@@ -19,8 +19,9 @@ export interface ChangeRequest {
 /** A command's result: the next state of the entity and its history note, or why not. */
 export type Outcome<T> = { next: T; note: ChangeNote } | Denial;
 
-export function isDenial<T>(outcome: Outcome<T> | Denial | unknown): outcome is Denial {
-  return typeof outcome === 'object' && outcome !== null && 'code' in outcome && 'message' in outcome && !('next' in outcome);
+/** Whether a command (or validation) result is a denial rather than a value. */
+export function isDenial(value: unknown): value is Denial {
+  return typeof value === 'object' && value !== null && 'code' in value && 'message' in value && !('next' in value);
 }
 
 export const MAX_REASON_LENGTH = 2000;

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { SCHEMA_DIR, SUBGRAPH_NAMES, subgraphTypeDefs, type SubgraphName } from '../subgraphs/shared/sdl.js';
+import { parse } from 'graphql';
+import { SCHEMA_DIR, SUBGRAPH_NAMES, subgraphSdl, type SubgraphName } from '../subgraphs/shared/sdl.js';
 
 /** Where the committed supergraph lives. */
 export const SUPERGRAPH_PATH = `${SCHEMA_DIR}supergraph.graphql`;
@@ -27,13 +28,18 @@ export class CompositionError extends Error {
   }
 }
 
-/** The supergraph SDL, exactly as written to schema/supergraph.graphql. Throws CompositionError listing every problem. */
-export function composeSupergraph(names: readonly SubgraphName[] = composableSubgraphs()): string {
+/**
+ * The supergraph SDL, exactly as written to schema/supergraph.graphql. Throws CompositionError
+ * listing every problem.
+ * @param names subgraphs to compose (default: those with an SDL file in schema/).
+ * @param sdlOf a subgraph's full SDL (default: `subgraphSdl`, preamble + schema/<name>.graphql); tests substitute it.
+ */
+export function composeSupergraph(names: readonly SubgraphName[] = composableSubgraphs(), sdlOf: (name: SubgraphName) => string = subgraphSdl): string {
   const problems: string[] = [];
   const services = [];
   for (const name of names) {
     try {
-      services.push({ name, url: defaultSubgraphUrl(name), typeDefs: subgraphTypeDefs(name) });
+      services.push({ name, url: defaultSubgraphUrl(name), typeDefs: parse(sdlOf(name)) });
     } catch (err) {
       problems.push(`${name}: ${(err as Error).message}`);
     }

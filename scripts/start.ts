@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../core/config.js';
 import { signDevToken } from '../gateway/auth/dev-tokens.js';
-import { DEMO_IDS } from '../registry/demo-register.js';
+import { DEMO_DEVELOPER_IDS, DEMO_ORGS, DEMO_PRODUCT_STATES } from '../registry/demo-register.js';
 import { startSystem } from './system.js';
 
 const EXAMPLE_QUERY = 'query Example { client(clientId: "C-000001") { id name tfnMasked lodgments { period formType status } account { balance } } }';
@@ -13,7 +13,7 @@ const EXAMPLE_QUERY = 'query Example { client(clientId: "C-000001") { id name tf
 try {
   const system = await startSystem();
   const { config, gateway, subgraphs, keys } = system;
-  const token = await signDevToken(keys.issuer, { product: 'PRD-CERTIFIED', ttl: 3600 }, config);
+  const token = await signDevToken(keys.issuer, { product: 'PRD-CERTIFIED', ttlS: 3600 }, config);
   const body = JSON.stringify({ query: EXAMPLE_QUERY });
   const lines = [
     '',
@@ -23,7 +23,9 @@ try {
     `  health      http://127.0.0.1:${gateway.port}/healthz  /readyz`,
     '',
     'Demo register:',
-    ...Object.entries(DEMO_IDS).map(([kind, ids]) => `  ${kind}: ${(ids as readonly string[]).join(', ')}`),
+    `  developers: ${DEMO_DEVELOPER_IDS.join(', ')} (DEV-NONCOMPLIANT is suspended)`,
+    ...Object.entries(DEMO_PRODUCT_STATES).map(([id, state]) => `  ${id.padEnd(21)} ${state}`),
+    `  org ${DEMO_ORGS.practitioner} (tax practitioner) acts for C-000001 … C-000050; org ${DEMO_ORGS.company} (company) only for C-000100`,
     '',
     'Example token (PRD-CERTIFIED, org 12345679016, 1 hour):',
     `  ${token}`,

@@ -22,10 +22,6 @@ export interface CreateStoreOptions {
   logger?: Logger;
 }
 
-interface MongoModule {
-  createMongoStore(url: string, options?: CreateStoreOptions): Store | Promise<Store>;
-}
-
 const SQLITE_PREFIX = 'sqlite:';
 
 export async function createStore(url: string, options: CreateStoreOptions = {}): Promise<Store> {
@@ -40,8 +36,8 @@ export async function createStore(url: string, options: CreateStoreOptions = {})
       ...(options.logger ? { logger: options.logger } : {}),
     });
   } else if (url.startsWith('mongodb://') || url.startsWith('mongodb+srv://')) {
-    const mongo = (await import('./mongo/index.js')) as unknown as MongoModule;
-    store = await mongo.createMongoStore(url, options);
+    const { createMongoStore } = await import('./mongo/index.js');
+    store = await createMongoStore(url, options);
   } else {
     // Never echo the URL whole: a MongoDB URL may carry a password.
     const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)';

@@ -5,7 +5,6 @@
  * per (document hash, operation name).
  */
 import {
-  getNullableType,
   isListType,
   isNonNullType,
   isInterfaceType,
@@ -99,7 +98,7 @@ export function analyseOperation(schema: GraphQLSchema, document: DocumentNode, 
           // A refusal inside this field's value bubbles to this field if it is nullable (list or
           // not: nulling the whole list is the safe over-approximation), else further up.
           let named: GraphQLOutputType = field.type;
-          while (isListType(named) || isNonNullType(named)) named = isListType(named) ? named.ofType : getNullableType(named);
+          while (isListType(named) || isNonNullType(named)) named = named.ofType as GraphQLOutputType;
           walk(selection.selectionSet, named as GraphQLCompositeType, responsePath, nullAt, index, depth + 1, activeFragments);
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {

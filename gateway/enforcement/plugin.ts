@@ -5,8 +5,11 @@
  * a validation rule). Error codes and status are noted for the access record in willSendResponse.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
+import { getVariableValues } from 'graphql';
 import { CodedError } from '../../core/errors.js';
+import type { Config } from '../../core/config.js';
 import type { GatewayContext } from '../request-context.js';
+import { checkOperationCost } from './operation-limits/index.js';
 import type { DecisionCache } from './decision-cache.js';
 import type { FilteringGateway } from './filtering-gateway.js';
 
@@ -15,6 +18,8 @@ export interface EnforcementPluginOptions {
   cache: DecisionCache;
   /** 'partial' (default): refused fields become null with an error; 'reject': any refusal refuses the operation. */
   fieldDenial: 'partial' | 'reject';
+  /** Bounds for the per-request cost check (variables known). Default: none. */
+  operationLimits?: Config['operationLimits'];
 }
 
 export function createEnforcementPlugin(options: EnforcementPluginOptions): ApolloServerPlugin<GatewayContext> {
@@ -24,15 +29,31 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
         async didResolveOperation(rc) {
           const loaded = options.gateway.current();
           const { trace, resolved } = rc.contextValue;
+          const operation = rc.operation;
+          if (!operation) throw new CodedError('OPERATION_RESOLUTION_FAILURE', 'No operation to run.');
           trace.operationName = rc.operationName ?? null;
-          trace.operationType = rc.operation.operation;
+          trace.operationType = operation.operation;
           trace.documentHash = rc.queryHash;
           if (!loaded) throw new CodedError('INTERNAL_SERVER_ERROR', 'The supergraph is not loaded.');
+          // Coerce variables first: a wrongly typed variable is the caller's input error (400), and
+          // directives must judge the coerced values (an Int id becomes the string it stands for).
+          const coerced = getVariableValues(loaded.apiSchema, operation.variableDefinitions ?? [], rc.request.variables ?? {});
+          if (coerced.errors) {
+            trace.refusal = 'BAD_USER_INPUT';
+            throw new CodedError('BAD_USER_INPUT', coerced.errors[0]!.message, { status: 400 });
+          }
+          // Cost with the request's variables (`first: $n`): validation only saw the document, and
+          // without variables that verdict already holds for every request of the document.
+          const tooCostly = options.operationLimits && operation.variableDefinitions?.length ? checkOperationCost({ schema: loaded.apiSchema, document: rc.document, operation, variables: coerced.coerced, limits: options.operationLimits }) : null;
+          if (tooCostly) {
+            trace.refusal = tooCostly.code;
+            throw CodedError.from(tooCostly);
+          }
           const analysisKey = `${rc.queryHash}\u0001${rc.operationName ?? ''}`;
-          const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, rc.operation, loaded.requirements);
+          const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
           trace.coordinates = analysis.coordinates;
           trace.services = analysis.services;
-          const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, rc.request.variables);
+          const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced);
           trace.clientIds = decision.clientIds;
           if (!decision.refused.length) return;
           trace.reasons = decision.refused.map((r) => ({ code: r.denial.code, coordinate: r.entry.coordinate }));

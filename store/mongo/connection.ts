@@ -111,35 +111,37 @@ export async function openConnection(connection: Connection, uri: string, option
     await connection.openUri(uri, connectOptions(uri, options));
   } catch (err) {
     // Stop the driver's background monitoring of a server we are giving up on.
-    await connection.close(true).catch(() => undefined);
+    await connection.destroy(true).catch(() => undefined);
     const parse = (err as { name?: string } | null)?.name === 'MongoParseError';
     const what = parse ? `STORE_URL is not a valid MongoDB connection string (hosts: ${hosts})` : `cannot connect to MongoDB at ${hosts}`;
     throw new MongoStartupError(`${what}: ${scrub(reasonOf(err), uri)}`);
   }
+  const problem = await serverProblem(connection, hosts, uri);
+  if (problem) {
+    await connection.destroy(true).catch(() => undefined);
+    throw new MongoStartupError(problem);
+  }
+}
+
+/** Why the connected server cannot host the store, or null when it can. */
+async function serverProblem(connection: Connection, hosts: string, uri: string): Promise<string | null> {
   const db = connection.db;
-  if (!db) throw new MongoStartupError(`cannot connect to MongoDB at ${hosts}: no database handle after connecting`);
+  if (!db) return `cannot connect to MongoDB at ${hosts}: no database handle after connecting`;
   let hello: { setName?: string; msg?: string };
   let version: string;
   try {
     hello = (await db.admin().command({ hello: 1 })) as { setName?: string; msg?: string };
     version = String(((await db.admin().buildInfo()) as { version?: unknown }).version ?? '0');
   } catch (err) {
-    await connection.close(true).catch(() => undefined);
-    throw new MongoStartupError(`MongoDB at ${hosts} refused the startup checks: ${scrub(reasonOf(err), uri)}`);
+    return `MongoDB at ${hosts} refused the startup checks: ${scrub(reasonOf(err), uri)}`;
   }
-  const refuse = async (message: string): Promise<never> => {
-    await connection.close(true).catch(() => undefined);
-    throw new MongoStartupError(message);
-  };
   if (!hello.setName && hello.msg !== 'isdbgrid') {
-    await refuse(
-      `MongoDB at ${hosts} is a standalone server: the store needs a replica set for transactions (start mongod with --replSet and run rs.initiate(), or point STORE_URL at a replica set)`,
-    );
+    return `MongoDB at ${hosts} is a standalone server: the store needs a replica set for transactions (start mongod with --replSet and run rs.initiate(), or point STORE_URL at a replica set)`;
   }
-  const major = Number.parseInt(version, 10);
-  if (!(major >= 6)) {
-    await refuse(`MongoDB at ${hosts} is version ${version}: the store needs 6.0 or later (secondary indexes on time-series collections)`);
+  if (!(Number.parseInt(version, 10) >= 6)) {
+    return `MongoDB at ${hosts} is version ${version}: the store needs 6.0 or later (secondary indexes on time-series collections)`;
   }
+  return null;
 }
 
 /** A fresh connection object (not yet open): models can be compiled on it before init(). */

@@ -4,6 +4,7 @@
  * objects) plus a few derived keys for indexing, which are removed again on the way out.
  */
 import type { Alert, Incident } from '../../audit/incident-model.js';
+import { CodedError } from '../../core/errors.js';
 import type { ChainedAccessRecord, Checkpoint, ChainHead } from '../../audit/record.js';
 
 type Doc = Record<string, unknown>;
@@ -44,7 +45,8 @@ export function recordToDocument(record: ChainedAccessRecord): Doc {
   const clean = jsonClean(record) as unknown as Doc;
   const { time, productId, decision, ...rest } = clean;
   const when = dateOf(String(time));
-  if (!when) throw new RangeError(`access record ${String(record.id)}: time "${String(time)}" is not an ISO date-time`);
+  // Same refusal as the SQLite adapter: a record whose time cannot be ordered is not stored.
+  if (!when) throw new CodedError('BAD_USER_INPUT', 'record time is not an ISO date-time.');
   return { time: when, timeIso: time, meta: { productId: productId ?? null, decision }, ...rest };
 }
 

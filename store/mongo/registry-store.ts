@@ -52,7 +52,7 @@ export class MongoRegistry {
    */
   async changesSince(revision: number): Promise<RegistryChanges> {
     const current = await this.currentRevision();
-    if (current <= revision) return { revision: Math.max(current, revision) === current ? current : current, developers: [], products: [], authorisations: [] };
+    if (current <= revision) return { revision: current, developers: [], products: [], authorisations: [] };
     const range = { revision: { $gt: revision, $lte: current } };
     const [developers, products, authorisations] = await Promise.all([
       this.m.Developer.find(range).sort({ revision: 1 }).lean(),

@@ -6,9 +6,9 @@
 import { subgraphTypeDefs } from '../shared/sdl.js';
 import type { SubgraphDefinition } from '../shared/server.js';
 import { syntheticData } from '../shared/synthetic.js';
+import { pageSize } from '../shared/synthetic-paging.js';
 import { clientReferenceResolver } from '../shared/synthetic-row-access.js';
 import type { Account, AccountTransaction, SyntheticClient, SyntheticData } from '../shared/synthetic-types.js';
-import { pageSize } from '../lodgments/index.js';
 
 export interface AccountsSubgraphOptions {
   /** Data set to serve. Default: the process-wide `syntheticData()`, built on first request. */

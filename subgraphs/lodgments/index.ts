@@ -9,27 +9,17 @@ import { CodedError } from '../../core/errors.js';
 import { subgraphTypeDefs } from '../shared/sdl.js';
 import type { SubgraphContext, SubgraphDefinition } from '../shared/server.js';
 import { syntheticData } from '../shared/synthetic.js';
+import { pageSize } from '../shared/synthetic-paging.js';
 import { clientReferenceResolver, restrictedClientDenial } from '../shared/synthetic-row-access.js';
 import type { FormType, Lodgment, SyntheticClient, SyntheticData } from '../shared/synthetic-types.js';
 import { createLodgmentBook } from './lodgment-book.js';
 import { activityStatementDenial, type LodgeActivityStatementInput } from './validate-activity-statement.js';
-
-/** Bounds of list arguments (`first`). */
-export const MAX_PAGE = 100;
 
 export interface LodgmentsSubgraphOptions {
   /** Data set to serve. Default: the process-wide `syntheticData()`, built on first request. */
   data?: SyntheticData;
   /** Clock deciding "today" for lodgment dates and period checks. Default: `Date.now`. */
   now?: () => number;
-}
-
-export function pageSize(first: unknown): number {
-  if (first === undefined || first === null) return 10;
-  if (typeof first !== 'number' || !Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
-    throw new CodedError('BAD_USER_INPUT', `first must be an integer from 1 to ${MAX_PAGE}.`, { details: { argument: 'first' } });
-  }
-  return first;
 }
 
 export function lodgmentsSubgraph(options: LodgmentsSubgraphOptions = {}): SubgraphDefinition {

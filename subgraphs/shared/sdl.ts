@@ -1,5 +1,5 @@
 /** Subgraph SDL = the enforcement preamble (from directives/) + the subgraph's own schema/<name>.graphql. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, type DocumentNode } from 'graphql';
 import { enforcementPreamble } from '../../directives/index.js';
@@ -11,8 +11,17 @@ export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url
 
 const FEDERATION_IMPORTS = ['@shareable', '@external', '@requires', '@provides', '@inaccessible'];
 
+/** The subgraph's files: `<name>.graphql` plus any `<name>-<part>.graphql` (e.g. registry-incidents.graphql), in name order. */
+export function subgraphSchemaFiles(name: SubgraphName): string[] {
+  const parts = readdirSync(SCHEMA_DIR)
+    .filter((f) => f.startsWith(`${name}-`) && f.endsWith('.graphql'))
+    .sort();
+  return [`${name}.graphql`, ...parts];
+}
+
 export function subgraphSdl(name: SubgraphName): string {
-  return `${enforcementPreamble(FEDERATION_IMPORTS)}\n${readFileSync(`${SCHEMA_DIR}${name}.graphql`, 'utf8')}`;
+  const body = subgraphSchemaFiles(name).map((f) => readFileSync(`${SCHEMA_DIR}${f}`, 'utf8'));
+  return `${enforcementPreamble(FEDERATION_IMPORTS)}\n${body.join('\n')}`;
 }
 
 export function subgraphTypeDefs(name: SubgraphName): DocumentNode {

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { DocumentNode } from 'graphql';
@@ -44,9 +45,11 @@ export interface SubgraphServerOptions {
 
 export async function startSubgraphServer(def: SubgraphDefinition, options: SubgraphServerOptions): Promise<RunningServer> {
   const apollo = new ApolloServer<SubgraphContext>({
-    schema: buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers }),
+    schema: buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as GraphQLResolverMap<unknown> }),
     introspection: false,
     includeStacktraceInErrorResponses: false,
+    // Federated tracing is for Apollo's hosted reporting, which we do not use.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
     formatError(formatted, error) {
       const original = (error as { originalError?: unknown })?.originalError;
       if (original instanceof CodedError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;

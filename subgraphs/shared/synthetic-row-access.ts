@@ -29,6 +29,11 @@ export function visibleClient(data: SyntheticData, clientId: unknown, identity: 
  * resolver, hence the cast to the resolver map's field type.
  */
 export function clientReferenceResolver(data: () => SyntheticData): GraphQLFieldResolver<unknown, SubgraphContext> {
-  const resolve = (reference: { id?: unknown }, context: SubgraphContext) => visibleClient(data(), reference.id, context.identity);
+  const resolve = (reference: { id?: unknown }, context: SubgraphContext) => {
+    const client = visibleClient(data(), reference.id, context.identity);
+    // Apollo defines __typename on the entity it gets back; the shared record is frozen, so hand
+    // it a fresh object that reads through to the record (the TFN stays non-enumerable).
+    return client ? (Object.create(client) as SyntheticClient) : null;
+  };
   return resolve as unknown as GraphQLFieldResolver<unknown, SubgraphContext>;
 }

@@ -79,13 +79,14 @@ function sizeOf(value: ValueNode, walk: Walk): number | null {
   if (typeof given === 'number' && Number.isFinite(given)) return given;
   if (given === undefined) {
     const fallback = operation?.variableDefinitions?.find((v) => v.variable.name.value === value.name.value)?.defaultValue;
-    if (fallback && fallback.kind !== Kind.VARIABLE) return sizeOf(fallback, walk);
+    if (fallback) return sizeOf(fallback, walk);
   }
   return defaultListSize;
 }
 
 /** The size a field requests, or null when it names none (literal, variable or schema default). */
 function requestedSize(field: FieldNode, definition: GraphQLField<unknown, unknown> | undefined, walk: Walk): number | null {
+  if (!field.arguments?.length && !definition?.args.length) return null;
   let size: number | null = null;
   for (const name of SIZE_ARGUMENTS) {
     const arg = field.arguments?.find((a) => a.name.value === name);

@@ -51,11 +51,12 @@ export function defineFields(spec: Record<string, FieldSpec>): SchemaDefinition 
  * - `strict: false`: the SQLite adapter stores each entity whole, so a field added to a domain
  *   type later must survive a round trip here too (declared fields are still cast and validated).
  *   For access records this matters most: the chain hash covers every field the writer sent.
+ * - `minimize: false`: an empty object is stored as given, not dropped (both adapters return the same).
  * - `versionKey: false`: our own `revision` is the concurrency token.
  * - `autoIndex` / `autoCreate` false: init() creates collections and indexes explicitly and
  *   awaits them, so startup fails loudly instead of racing the first write.
  */
-export const COMMON_OPTIONS = { strict: false, versionKey: false, autoIndex: false, autoCreate: false } as const satisfies SchemaOptions;
+export const COMMON_OPTIONS = { strict: false, minimize: false, versionKey: false, autoIndex: false, autoCreate: false } as const satisfies SchemaOptions;
 
 /** A nested object as a sub-schema without its own `_id` (the domain objects have none). */
 export function subSchema(spec: Record<string, FieldSpec>): mongoose.Schema {

@@ -1,0 +1,351 @@
+/**
+ * The access-log writer: chains each record as it arrives and commits records to the store with
+ * group commit, resolving each `append` only once the transaction holding its record is
+ * committed. The gateway releases a response only after that, so a crash cannot lose the record
+ * of anything a client received.
+ *
+ * - Group commit: the first record after an idle period waits `batchWindowMs` for company; all
+ *   records appended meanwhile share one `appendAccessRecords` call. While a commit is in flight,
+ *   new records queue and go together in the next one, so under load batches grow by themselves.
+ * - Failure: a failed batch is retried with exponential backoff (from `retryInitialMs` to
+ *   `retryMaxMs`), the same batch, in order, with the seqs it already has (the store is idempotent
+ *   on chainId + seq). Nothing accepted is dropped.
+ * - Backpressure (fail closed): the buffer of uncommitted records is bounded; when it is full,
+ *   `accepting()` is false and `append` rejects with AUDIT_UNAVAILABLE, and the gateway refuses
+ *   data requests rather than serve data it cannot log.
+ * - Checkpoints: signed at start (seq 0), every `checkpointIntervalMs` (also when idle, so a
+ *   verifier can tell a quiet period from removed records) and on close. A checkpoint due while
+ *   records are pending rides in the same transaction as the batch it covers.
+ */
+import { performance } from 'node:perf_hooks';
+import { createChain, type ChainPosition } from '../../audit/chain.js';
+import { signCheckpoint } from '../../audit/checkpoint.js';
+import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint } from '../../audit/record.js';
+import { CodedError } from '../../core/errors.js';
+import type { SigningKey } from '../../core/keys.js';
+import { createLogger, type Logger } from '../../core/logger.js';
+import type { Store } from '../../store/port.js';
+
+/** What the writer needs of the store. */
+export type AccessLogStore = Pick<Store, 'openChain' | 'appendAccessRecords' | 'appendCheckpoint'>;
+
+export interface AccessLogWriterOptions {
+  store: AccessLogStore;
+  /** This writer's chain (one per gateway instance and start; see audit/ids.ts newChainId). */
+  chainId: string;
+  instanceId: string;
+  /** The gateway key: signs checkpoints. */
+  signingKey: SigningKey;
+  /** How long the first record after an idle period waits for others to share its commit, ms. Default 2. */
+  batchWindowMs?: number;
+  /** Most uncommitted records (queued + in flight); beyond it appends are refused. Default 10000. */
+  bufferMax?: number;
+  /** Most records per store call. Default 2000. */
+  maxBatch?: number;
+  /** A signed checkpoint at least this often, also when idle, ms. Default 10000. */
+  checkpointIntervalMs?: number;
+  /** First retry delay after a store failure, ms; doubles per failure. Default 10. */
+  retryInitialMs?: number;
+  /** Longest retry delay, ms. Default 5000. */
+  retryMaxMs?: number;
+  /** Clock for record-independent times (chain start, checkpoints). Default Date.now. */
+  now?: () => number;
+  /** Default: a silent logger. */
+  logger?: Logger;
+  /** Called after each committed batch (monitor and metrics hook). Errors it throws are logged, never propagated. */
+  onCommit?(records: ChainedAccessRecord[], commitMs: number): void;
+}
+
+export interface AccessLogWriterStats {
+  /** Records committed since start. */
+  committed: number;
+  /** Store calls that committed records. */
+  batches: number;
+  checkpoints: number;
+  /** Failed store calls since start. */
+  failures: number;
+  /** Failed store calls since the last success (0 when healthy). */
+  consecutiveFailures: number;
+  /** Duration of the last successful commit, ms (null before the first). */
+  lastCommitMs: number | null;
+  /** Highest seq committed. */
+  committedSeq: number;
+  /** Uncommitted records (queued + in flight). */
+  depth: number;
+  accepting: boolean;
+}
+
+export interface AccessLogWriter {
+  readonly chainId: string;
+  /** Opens the chain and writes the seq-0 checkpoint. Throws if the store refuses. */
+  start(): Promise<void>;
+  /** Chains the record now (seq in arrival order); resolves once it is committed. Rejects AUDIT_UNAVAILABLE when not accepting. */
+  append(record: AccessRecord): Promise<ChainedAccessRecord>;
+  /** False when the buffer is full (or the writer is not running): refuse data requests. */
+  accepting(): boolean;
+  /** Uncommitted records. */
+  depth(): number;
+  stats(): AccessLogWriterStats;
+  /**
+   * Stops accepting, commits everything buffered and writes a final checkpoint. If the store
+   * stays down past `timeoutMs` (default 30000), the records still buffered are rejected with
+   * AUDIT_UNAVAILABLE (their responses were never released) and this rejects.
+   */
+  flushAndClose(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+interface Pending {
+  record: ChainedAccessRecord;
+  resolve(record: ChainedAccessRecord): void;
+  reject(err: unknown): void;
+}
+
+class ClosingError extends Error {
+  override readonly name = 'ClosingError';
+}
+
+const unavailable = (message: string) => new CodedError('AUDIT_UNAVAILABLE', message);
+
+export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLogWriter {
+  const { store, chainId, instanceId, signingKey } = options;
+  const batchWindowMs = options.batchWindowMs ?? 2;
+  const bufferMax = options.bufferMax ?? 10_000;
+  const maxBatch = options.maxBatch ?? 2_000;
+  const checkpointIntervalMs = options.checkpointIntervalMs ?? 10_000;
+  const retryInitialMs = options.retryInitialMs ?? 10;
+  const retryMaxMs = Math.max(retryInitialMs, options.retryMaxMs ?? 5_000);
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger({ level: 'silent', name: 'audit-log' });
+  const iso = () => new Date(now()).toISOString();
+
+  const chain = createChain(chainId);
+  let committedHead: ChainPosition = { seq: 0, hash: GENESIS_HASH };
+  let state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
+  const queue: Pending[] = [];
+  /** The batch being committed (or retried). */
+  let current: Pending[] = [];
+  let pumping = false;
+  let checkpointDue = false;
+  let checkpointTimer: NodeJS.Timeout | null = null;
+  let idleWaiters: Array<() => void> = [];
+  /** Set when flushAndClose gives up: stops retrying and wakes a sleeping retry. */
+  let abandon: ((err: Error) => void) | null = null;
+  let abandoned: Error | null = null;
+  const stats = { committed: 0, batches: 0, checkpoints: 0, failures: 0, consecutiveFailures: 0, lastCommitMs: null as number | null };
+
+  const depth = () => queue.length + current.length;
+  const accepting = () => state === 'running' && depth() < bufferMax;
+
+  /** Waits `ms`, or rejects early when the writer is abandoned. */
+  function pause(ms: number): Promise<void> {
+    if (abandoned) return Promise.reject(abandoned);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        abandon = null;
+        resolve();
+      }, ms);
+      abandon = (err) => {
+        clearTimeout(timer);
+        abandon = null;
+        reject(err);
+      };
+    });
+  }
+
+  /** Runs one store call until it succeeds; returns its duration in ms. */
+  async function withRetry(what: string, call: () => Promise<void>): Promise<number> {
+    let delay = retryInitialMs;
+    for (;;) {
+      if (abandoned) throw abandoned;
+      const started = performance.now();
+      try {
+        await call();
+        stats.consecutiveFailures = 0;
+        return performance.now() - started;
+      } catch (err) {
+        stats.failures += 1;
+        stats.consecutiveFailures += 1;
+        // Warn once per outage, then at most once per backoff ceiling, so a long outage does not flood the log.
+        if (stats.consecutiveFailures === 1 || delay >= retryMaxMs) {
+          logger.error({ err, chainId, depth: depth(), failures: stats.consecutiveFailures }, `access log ${what} failed; retrying`);
+        }
+        await pause(delay);
+        delay = Math.min(delay * 2, retryMaxMs);
+      }
+    }
+  }
+
+  async function checkpointAt(position: ChainPosition): Promise<Checkpoint | null> {
+    try {
+      return await signCheckpoint(signingKey, { chainId, seq: position.seq, hash: position.hash, time: iso() });
+    } catch (err) {
+      // A checkpoint is evidence, not data: failing to sign one must not hold records back.
+      logger.error({ err, chainId }, 'access log checkpoint could not be signed');
+      return null;
+    }
+  }
+
+  async function commitNextBatch(): Promise<void> {
+    const batch = queue.splice(0, maxBatch);
+    current = batch;
+    const records = batch.map((p) => p.record);
+    const last = records.at(-1);
+    let checkpoint: Checkpoint | null = null;
+    if (checkpointDue) {
+      checkpointDue = false;
+      checkpoint = await checkpointAt(last ? { seq: last.seq, hash: last.hash } : committedHead);
+    }
+    try {
+      if (records.length) {
+        const commitMs = await withRetry('commit', () => store.appendAccessRecords(records, checkpoint ? [checkpoint] : []));
+        committedHead = { seq: last!.seq, hash: last!.hash };
+        stats.committed += records.length;
+        stats.batches += 1;
+        stats.lastCommitMs = commitMs;
+        if (checkpoint) stats.checkpoints += 1;
+        current = [];
+        for (const p of batch) p.resolve(p.record);
+        if (options.onCommit) {
+          try {
+            options.onCommit(records, commitMs);
+          } catch (err) {
+            logger.error({ err }, 'access log onCommit hook failed');
+          }
+        }
+      } else if (checkpoint) {
+        const cp = checkpoint;
+        await withRetry('checkpoint', () => store.appendCheckpoint(cp));
+        stats.checkpoints += 1;
+      }
+    } catch (err) {
+      // Only abandonment (close timeout) ends a retry loop: the batch goes back to the front so
+      // the rejection below reaches every record still buffered.
+      current = [];
+      queue.unshift(...batch);
+      throw err;
+    }
+  }
+
+  async function pump(): Promise<void> {
+    let idleBefore = true;
+    try {
+      while (queue.length > 0 || checkpointDue) {
+        // Wait for company only when starting from idle: records that queued behind an
+        // in-flight commit have already waited long enough.
+        if (idleBefore && queue.length > 0 && batchWindowMs > 0) await pause(batchWindowMs);
+        idleBefore = false;
+        await commitNextBatch();
+      }
+    } catch (err) {
+      if (!(err instanceof ClosingError)) logger.error({ err, chainId }, 'access log writer stopped unexpectedly');
+      const failed = queue.splice(0);
+      for (const p of failed) p.reject(unavailable('The access log could not be written.'));
+    } finally {
+      pumping = false;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  function kick(): void {
+    if (pumping || abandoned) return;
+    pumping = true;
+    void pump();
+  }
+
+  function idle(): Promise<void> {
+    if (!pumping) return Promise.resolve();
+    return new Promise((resolve) => idleWaiters.push(resolve));
+  }
+
+  let closing: Promise<void> | null = null;
+
+  return {
+    chainId,
+
+    async start() {
+      if (state !== 'new') throw new Error('access log writer: start() called twice');
+      state = 'starting';
+      const startedAt = iso();
+      try {
+        await store.openChain({ chainId, instanceId, startedAt, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: startedAt });
+        await store.appendCheckpoint(await signCheckpoint(signingKey, { chainId, seq: 0, hash: GENESIS_HASH, time: startedAt }));
+      } catch (err) {
+        state = 'new';
+        throw err;
+      }
+      stats.checkpoints += 1;
+      state = 'running';
+      checkpointTimer = setInterval(() => {
+        checkpointDue = true;
+        kick();
+      }, checkpointIntervalMs);
+      checkpointTimer.unref();
+    },
+
+    append(record) {
+      if (state !== 'running') return Promise.reject(unavailable('The access log is not accepting records.'));
+      if (depth() >= bufferMax) return Promise.reject(unavailable('The access log buffer is full.'));
+      let chained: ChainedAccessRecord;
+      try {
+        chained = chain.append(record);
+      } catch (err) {
+        return Promise.reject(err); // a record that cannot be hashed is a programming error
+      }
+      return new Promise<ChainedAccessRecord>((resolve, reject) => {
+        queue.push({ record: chained, resolve, reject });
+        kick();
+      });
+    },
+
+    accepting,
+    depth,
+
+    stats() {
+      return { ...stats, committedSeq: committedHead.seq, depth: depth(), accepting: accepting() };
+    },
+
+    flushAndClose({ timeoutMs = 30_000 } = {}) {
+      if (closing) return closing;
+      if (state === 'new' || state === 'starting') {
+        state = 'closed';
+        closing = Promise.resolve();
+        return closing;
+      }
+      state = 'closing';
+      if (checkpointTimer) clearInterval(checkpointTimer);
+      const drain = (async () => {
+        await idle();
+        kick(); // anything queued while the pump was winding down
+        await idle();
+        checkpointDue = true; // the final checkpoint, covering every record
+        kick();
+        await idle();
+      })();
+      let timer: NodeJS.Timeout | null = null;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          abandoned = new ClosingError(`access log: store unavailable, ${depth()} records not committed at close`);
+          if (abandon) abandon(abandoned);
+          reject(abandoned);
+        }, timeoutMs);
+      });
+      closing = Promise.race([drain, deadline]).then(
+        () => {
+          if (timer) clearTimeout(timer);
+          state = 'closed';
+        },
+        (err: unknown) => {
+          if (timer) clearTimeout(timer);
+          // Not waiting for the pump: a store call that never returns must not hold shutdown.
+          // The records' responses were never released, so refusing them loses nothing served.
+          for (const p of [...current, ...queue.splice(0)]) p.reject(unavailable('The access log could not be written.'));
+          state = 'closed';
+          throw err;
+        },
+      );
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * The access log in MongoDB: chained records in a time-series collection, checkpoints and chain
+ * heads in ordinary collections.
+ *
+ * Idempotent append without a unique index. MongoDB refuses unique indexes and multi-document
+ * transactions on time-series collections, so (chainId, seq) cannot be made unique by the
+ * database. Instead each group commit first reads which seqs of the batch's range already exist
+ * for each chain (one indexed query per chain: `{ chainId, seq: { $gte, $lte } }`) and inserts only
+ * the others. That is exact because a chain has exactly one writer (chainId = instance id + start
+ * epoch) and the writer commits one batch at a time, so nobody else inserts into that range
+ * between the check and the insert. A retry after a partial failure (ordered: false may insert
+ * some documents and not others) therefore fills in exactly what is missing. The driver's own
+ * single retry of a failed insert is a retryable write, which the server applies at most once.
+ *
+ * Order of writes, chosen so a crash at any point leaves nothing a verifier would misread:
+ * records (majority write concern) → chain heads → checkpoints. A checkpoint never exists before
+ * the records it covers; a head that lags behind is advanced by the retry.
+ */
+import type { PipelineStage } from 'mongoose';
+import type { Models } from './models/index.js';
+import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, CountBy } from '../../audit/record.js';
+import { CodedError } from '../../core/errors.js';
+import { decodeCursor, encodeCursor, olderThan } from './cursor.js';
+import { dateOf, documentToRecord, jsonClean, recordToDocument, toChainHead, toCheckpoint } from './documents.js';
+
+type Doc = Record<string, unknown>;
+
+/** byProduct key for records without a product; the same key the SQLite adapter uses. */
+export const NO_PRODUCT_KEY = '(none)';
+
+const MAJORITY = { w: 'majority' } as const;
+
+function timeOf(iso: string, what: string): Date {
+  const date = typeof iso === 'string' ? dateOf(iso) : null;
+  if (!date) throw new CodedError('BAD_USER_INPUT', `${what} is not an ISO date-time.`);
+  return date;
+}
+
+/** The match for a filter; every given criterion is ANDed. Time range is [from, to), as in SQLite. */
+export function matchOf(filter: AccessLogFilter): Doc {
+  const match: Doc = {};
+  const time: Doc = {};
+  if (filter.from != null) time.$gte = timeOf(filter.from, 'from');
+  if (filter.to != null) time.$lt = timeOf(filter.to, 'to');
+  if (Object.keys(time).length) match.time = time;
+  // String() everywhere: a filter value is always compared as a value, never read as an operator.
+  if (filter.productId != null) match['meta.productId'] = String(filter.productId);
+  if (filter.decision != null) match['meta.decision'] = String(filter.decision);
+  if (filter.developerId != null) match.developerId = String(filter.developerId);
+  if (filter.org != null) match.org = String(filter.org);
+  if (filter.operationName != null) match.operationName = String(filter.operationName);
+  // Equality on an array field matches records whose array contains the value.
+  if (filter.errorCode != null) match.errorCodes = String(filter.errorCode);
+  if (filter.clientDigest != null) match.clientDigests = String(filter.clientDigest);
+  return match;
+}
+
+const NEWEST_FIRST = { time: -1, chainId: -1, seq: -1 } as const;
+
+export class MongoAccessLog {
+  constructor(private readonly m: Models) {}
+
+  async appendAccessRecords(records: ChainedAccessRecord[], checkpoints: Checkpoint[] = []): Promise<void> {
+    if (records.length === 0 && checkpoints.length === 0) return;
+
+    const ranges = new Map<string, { min: number; max: number; first: ChainedAccessRecord; last: ChainedAccessRecord }>();
+    for (const r of records) {
+      const range = ranges.get(r.chainId);
+      if (!range) ranges.set(r.chainId, { min: r.seq, max: r.seq, first: r, last: r });
+      else {
+        range.min = Math.min(range.min, r.seq);
+        if (r.seq > range.max) {
+          range.max = r.seq;
+          range.last = r;
+        }
+      }
+    }
+
+    const present = new Set<string>();
+    await Promise.all(
+      [...ranges].map(async ([chainId, { min, max }]) => {
+        const docs = (await this.m.AccessRecord.find({ chainId, seq: { $gte: min, $lte: max } }, { seq: 1, _id: 0 }).lean()) as Array<{ seq: number }>;
+        for (const d of docs) present.add(`${chainId}\u0000${d.seq}`);
+      }),
+    );
+
+    // Validate the whole batch before writing any of it: a record the schema refuses must not
+    // leave its batch half-written (mongoose's insertMany would insert the valid ones).
+    const fresh: Doc[] = [];
+    for (const record of records) {
+      const key = `${record.chainId}\u0000${record.seq}`;
+      if (present.has(key)) continue;
+      present.add(key); // the same (chainId, seq) twice in one batch: the first wins, as in SQLite
+      const doc = new this.m.AccessRecord(recordToDocument(record));
+      const invalid = doc.validateSync();
+      if (invalid) throw invalid;
+      fresh.push(doc.toObject());
+    }
+    if (fresh.length) {
+      // lean: already cast and validated above. ordered: false lets the server insert the batch
+      // in parallel; majority: acknowledged means it survives a failover.
+      const options = { ordered: false, lean: true, writeConcern: MAJORITY } as const;
+      await this.m.AccessRecord.insertMany(fresh, options);
+    }
+
+    const updatedAt = new Date().toISOString();
+    await Promise.all([...ranges].map(([chainId, { first, last }]) => this.advanceHead(chainId, first, last, updatedAt)));
+
+    for (const c of checkpoints) await this.appendCheckpoint(c);
+  }
+
+  /** Moves the head forward only (a retried, older batch never moves it back). */
+  private async advanceHead(chainId: string, first: ChainedAccessRecord, last: ChainedAccessRecord, updatedAt: string): Promise<void> {
+    const moved = await this.m.ChainHead.updateOne(
+      { chainId, lastSeq: { $lt: last.seq } },
+      { $set: { lastSeq: last.seq, lastHash: last.hash, updatedAt } },
+      { writeConcern: MAJORITY },
+    );
+    if (moved.matchedCount === 1) return;
+    // A chain nobody opened (should not happen) is registered from its first record.
+    await this.m.ChainHead.updateOne(
+      { chainId },
+      { $setOnInsert: { instanceId: first.instanceId, startedAt: first.time, lastSeq: last.seq, lastHash: last.hash, updatedAt } },
+      { upsert: true, writeConcern: MAJORITY },
+    );
+  }
+
+  /** Stored once per (chainId, seq, time); a retried checkpoint is a no-op. */
+  async appendCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    const clean = jsonClean(checkpoint);
+    const invalid = new this.m.Checkpoint(clean).validateSync();
+    if (invalid) throw invalid;
+    const { chainId, seq, time, ...rest } = clean;
+    // An upsert on the unique (chainId, seq, time) key: the server retries a duplicate-key race
+    // between two upserts of the same key itself.
+    await this.m.Checkpoint.updateOne({ chainId, seq, time }, { $setOnInsert: rest }, { upsert: true, writeConcern: MAJORITY });
+  }
+
+  async openChain(head: ChainHead): Promise<void> {
+    const clean = jsonClean(head);
+    const invalid = new this.m.ChainHead(clean).validateSync();
+    if (invalid) throw invalid;
+    const { chainId, ...rest } = clean;
+    // Registering an existing chain again changes nothing (SQLite: ON CONFLICT DO NOTHING).
+    await this.m.ChainHead.updateOne({ chainId }, { $setOnInsert: rest }, { upsert: true, writeConcern: MAJORITY });
+  }
+
+  async listChains(): Promise<ChainHead[]> {
+    const docs = (await this.m.ChainHead.find({}).sort({ startedAt: 1, chainId: 1 }).lean()) as Doc[];
+    return docs.map(toChainHead);
+  }
+
+  async checkpointsOf(chainId: string): Promise<Checkpoint[]> {
+    const docs = (await this.m.Checkpoint.find({ chainId: String(chainId) }).sort({ seq: 1, time: 1, _id: 1 }).lean()) as Doc[];
+    return docs.map(toCheckpoint);
+  }
+
+  /**
+   * Records of one chain in seq order, as stored. An exact duplicate (same seq and hash, which
+   * only a retry racing a still-running write could leave) is returned once; two different
+   * records claiming one seq are both returned, for the verifier to report.
+   */
+  async readChain(chainId: string, fromSeq: number, toSeq: number): Promise<ChainedAccessRecord[]> {
+    const docs = (await this.m.AccessRecord.find({ chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq } })
+      .sort({ seq: 1 }) // the (chainId, seq) index gives this order without an in-memory sort
+      .lean()) as Doc[];
+    const seen = new Set<string>();
+    const out: ChainedAccessRecord[] = [];
+    for (const doc of docs) {
+      const key = `${String(doc.seq)}\u0000${String(doc.hash)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(documentToRecord(doc));
+    }
+    return out;
+  }
+
+  async queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): Promise<AccessLogPage> {
+    const first = Math.max(0, Math.floor(page.first));
+    if (first === 0) return { records: [], nextCursor: null };
+    const match = matchOf(filter);
+    const query = page.after ? { $and: [match, olderThan(decodeCursor(page.after))] } : match;
+    const docs = (await this.m.AccessRecord.find(query).sort(NEWEST_FIRST).limit(first + 1).lean()) as Doc[];
+    const pageDocs = docs.slice(0, first);
+    const last = pageDocs[pageDocs.length - 1];
+    return {
+      records: pageDocs.map(documentToRecord),
+      nextCursor:
+        docs.length > first && last
+          ? encodeCursor({ timeMs: (last.time as Date).getTime(), chainId: String(last.chainId), seq: Number(last.seq) })
+          : null,
+    };
+  }
+
+  /** One aggregation: the filter, then a $facet with the total and each $group count. */
+  async summarizeAccessLogs(filter: AccessLogFilter): Promise<AccessSummary> {
+    const countBy = (key: unknown): PipelineStage.FacetPipelineStage[] => [
+      { $group: { _id: key, count: { $sum: 1 } } },
+      { $sort: { count: -1, _id: 1 } },
+    ];
+    const [result] = (await this.m.AccessRecord.aggregate([
+      { $match: matchOf(filter) },
+      {
+        $facet: {
+          total: [{ $count: 'n' }],
+          byProduct: countBy({ $ifNull: ['$meta.productId', NO_PRODUCT_KEY] }),
+          byDecision: countBy('$meta.decision'),
+          // A code listed twice in one record counts once (SQLite keeps (record, code) unique).
+          byCode: [{ $project: { code: { $setUnion: [{ $ifNull: ['$errorCodes', []] }, []] } } }, { $unwind: '$code' }, ...countBy('$code')],
+        },
+      },
+    ])) as Array<{ total: Array<{ n: number }>; byProduct: Array<{ _id: string; count: number }>; byDecision: Array<{ _id: string; count: number }>; byCode: Array<{ _id: string; count: number }> }>;
+    const list = (rows: Array<{ _id: string; count: number }> | undefined): CountBy[] => (rows ?? []).map((r) => ({ key: String(r._id), count: r.count }));
+    return {
+      total: result?.total[0]?.n ?? 0,
+      byProduct: list(result?.byProduct),
+      byDecision: list(result?.byDecision),
+      byCode: list(result?.byCode),
+    };
+  }
+}

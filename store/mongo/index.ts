@@ -1,0 +1,232 @@
+/**
+ * The MongoDB adapter of the store port (mongoose), for deployments where several gateway
+ * instances share one replica set. `createMongoStore(url)` builds the store without connecting;
+ * `init()` connects, checks the server (replica set, 6.0+), creates the collections (access
+ * records as a time-series collection) and the schema indexes. store/index.ts calls init().
+ *
+ * Collections: developers, products, client_authorisations, registry_history, counters (the
+ * registry revision), access_records (time-series), access_checkpoints, chain_heads, alerts,
+ * incidents, rate_limits (RateLimiterMongo's). How each guarantee of the port is kept without the
+ * SQLite adapter's single-file transactions is explained where it is implemented:
+ * registry-store.ts (revisions), access-log-store.ts (idempotent append).
+ */
+import type { Connection } from 'mongoose';
+import { RateLimiterMongo, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from '../../core/logger.js';
+import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../audit/incident-model.js';
+import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
+import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../../registry/model.js';
+import { StoreUnavailableError, type RateLimiterSpec, type RegistryChange, type RegistryChanges, type Store } from '../port.js';
+import { MongoAccessLog } from './access-log-store.js';
+import { ensureCollections, RATE_LIMIT_COLLECTION } from './collections.js';
+import { hostsOf, newConnection, openConnection, type MongoConnectionOptions } from './connection.js';
+import { guarded } from './errors.js';
+import { MongoMonitoring } from './monitoring-store.js';
+import { registerModels, type Models } from './models/index.js';
+import { MongoRegistry } from './registry-store.js';
+
+export { redactUri, hostsOf, MongoStartupError } from './connection.js';
+export { NO_PRODUCT_KEY } from './access-log-store.js';
+export { RATE_LIMIT_COLLECTION } from './collections.js';
+
+/** Default access-record retention: 400 days, so at least 12 months are always kept. */
+export const DEFAULT_RETENTION_DAYS = 400;
+
+export interface MongoStoreOptions extends MongoConnectionOptions {
+  /** Access records older than this are removed by MongoDB (time-series `expireAfterSeconds`). Default 400. */
+  retentionDays?: number;
+  /** Receives connection and collection notices. Default: none. */
+  logger?: Logger;
+}
+
+interface Parts {
+  connection: Connection;
+  registry: MongoRegistry;
+  accessLog: MongoAccessLog;
+  monitoring: MongoMonitoring;
+}
+
+export class MongoStore implements Store {
+  readonly kind = 'mongo' as const;
+  private parts: Parts | null = null;
+  private opening: Promise<void> | null = null;
+  private readonly retentionSeconds: number;
+
+  constructor(
+    private readonly url: string,
+    private readonly options: MongoStoreOptions = {},
+  ) {
+    const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    if (!Number.isFinite(days) || days <= 0) throw new RangeError(`retentionDays must be a positive number of days (got ${String(days)})`);
+    this.retentionSeconds = Math.round(days * 86_400);
+  }
+
+  /**
+   * Connects and prepares the database (the connection is made here, not by createMongoStore).
+   * Idempotent; throws MongoStartupError with a clear reason (host named, password never).
+   */
+  init(): Promise<void> {
+    if (this.parts) return Promise.resolve();
+    this.opening ??= this.open().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<void> {
+    const connection = newConnection();
+    const models: Models = registerModels(connection);
+    await openConnection(connection, this.url, this.options);
+    try {
+      await ensureCollections(connection, models, { retentionSeconds: this.retentionSeconds, ...(this.options.logger ? { logger: this.options.logger } : {}) });
+    } catch (err) {
+      await connection.destroy(true).catch(() => undefined);
+      throw err;
+    }
+    this.parts = {
+      connection,
+      registry: new MongoRegistry(connection, models),
+      accessLog: new MongoAccessLog(models),
+      monitoring: new MongoMonitoring(models),
+    };
+    this.options.logger?.info({ hosts: hostsOf(this.url), db: connection.name, retentionDays: this.retentionSeconds / 86_400 }, 'MongoDB store ready');
+  }
+
+  /** Closes the connection pool; the store can be opened again with init(). */
+  async close(): Promise<void> {
+    if (this.opening) await this.opening.catch(() => undefined);
+    const parts = this.parts;
+    this.parts = null;
+    // destroy(): also drops the connection from mongoose's global list, so stores opened and
+    // closed repeatedly (tests, restarts in-process) leave nothing behind.
+    if (parts) await parts.connection.destroy();
+  }
+
+  /** Readiness: the server answers a ping through this store's own connection pool. */
+  ping(): Promise<void> {
+    return guarded(async () => {
+      const db = this.p.connection.db;
+      if (!db) throw new StoreUnavailableError('MongoDB store is not connected');
+      await db.admin().ping();
+    });
+  }
+
+  // ── registry ────────────────────────────────────────────────────────────────────────────
+
+  currentRevision(): Promise<number> {
+    return guarded(() => this.p.registry.currentRevision());
+  }
+  changesSince(revision: number): Promise<RegistryChanges> {
+    return guarded(() => this.p.registry.changesSince(revision));
+  }
+  developerById(id: string): Promise<Developer | null> {
+    return guarded(() => this.p.registry.developerById(id));
+  }
+  developerByAbn(abn: string): Promise<Developer | null> {
+    return guarded(() => this.p.registry.developerByAbn(abn));
+  }
+  listDevelopers(): Promise<Developer[]> {
+    return guarded(() => this.p.registry.listDevelopers());
+  }
+  productById(id: string): Promise<Product | null> {
+    return guarded(() => this.p.registry.productById(id));
+  }
+  listProducts(filter?: { developerId?: string | null }): Promise<Product[]> {
+    return guarded(() => this.p.registry.listProducts(filter));
+  }
+  clientAuthorisation(org: string, clientId: string): Promise<ClientAuthorisation | null> {
+    return guarded(() => this.p.registry.clientAuthorisation(org, clientId));
+  }
+  listClientAuthorisations(filter?: { org?: string | null; clientId?: string | null }): Promise<ClientAuthorisation[]> {
+    return guarded(() => this.p.registry.listClientAuthorisations(filter));
+  }
+  applyRegistryChange(change: RegistryChange): Promise<{ revision: number; history: HistoryEntry }> {
+    return guarded(() => this.p.registry.applyRegistryChange(change));
+  }
+  historyOf(entityType: RegistryEntityType, entityId: string): Promise<HistoryEntry[]> {
+    return guarded(() => this.p.registry.historyOf(entityType, entityId));
+  }
+
+  // ── access log ──────────────────────────────────────────────────────────────────────────
+
+  appendAccessRecords(records: ChainedAccessRecord[], checkpoints?: Checkpoint[]): Promise<void> {
+    return guarded(() => this.p.accessLog.appendAccessRecords(records, checkpoints));
+  }
+  appendCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    return guarded(() => this.p.accessLog.appendCheckpoint(checkpoint));
+  }
+  queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): Promise<AccessLogPage> {
+    return guarded(() => this.p.accessLog.queryAccessLogs(filter, page));
+  }
+  summarizeAccessLogs(filter: AccessLogFilter): Promise<AccessSummary> {
+    return guarded(() => this.p.accessLog.summarizeAccessLogs(filter));
+  }
+  readChain(chainId: string, fromSeq: number, toSeq: number): Promise<ChainedAccessRecord[]> {
+    return guarded(() => this.p.accessLog.readChain(chainId, fromSeq, toSeq));
+  }
+  listChains(): Promise<ChainHead[]> {
+    return guarded(() => this.p.accessLog.listChains());
+  }
+  openChain(head: ChainHead): Promise<void> {
+    return guarded(() => this.p.accessLog.openChain(head));
+  }
+  checkpointsOf(chainId: string): Promise<Checkpoint[]> {
+    return guarded(() => this.p.accessLog.checkpointsOf(chainId));
+  }
+
+  // ── alerts and incidents ────────────────────────────────────────────────────────────────
+
+  saveAlert(alert: Alert): Promise<void> {
+    return guarded(() => this.p.monitoring.saveAlert(alert));
+  }
+  listAlerts(filter?: AlertFilter): Promise<Alert[]> {
+    return guarded(() => this.p.monitoring.listAlerts(filter));
+  }
+  alertById(id: string): Promise<Alert | null> {
+    return guarded(() => this.p.monitoring.alertById(id));
+  }
+  saveIncident(incident: Incident, expectedRevision: number | null): Promise<Incident> {
+    return guarded(() => this.p.monitoring.saveIncident(incident, expectedRevision));
+  }
+  incidentById(id: string): Promise<Incident | null> {
+    return guarded(() => this.p.monitoring.incidentById(id));
+  }
+  listIncidents(filter?: IncidentFilter): Promise<Incident[]> {
+    return guarded(() => this.p.monitoring.listIncidents(filter));
+  }
+
+  // ── rate limiting ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * A RateLimiterMongo on this store's own mongoose connection: every gateway instance counts in
+   * the same `rate_limits` collection, so a product's quota is one quota across instances. With a
+   * mongoose connection as storeClient the limiter uses the connection's database (its `dbName`
+   * option applies only to a MongoClient). Its indexes (unique key, TTL on expire) were created
+   * by init(); several limiters share the collection because keys carry `keyPrefix`.
+   * Callers wanting an in-memory insurance limiter set `limiter.insuranceLimiter`.
+   */
+  createRateLimiter(spec: RateLimiterSpec): RateLimiterAbstract {
+    return new RateLimiterMongo({
+      storeClient: this.p.connection,
+      tableName: RATE_LIMIT_COLLECTION,
+      disableIndexesCreation: true,
+      keyPrefix: spec.keyPrefix,
+      points: spec.points,
+      duration: spec.duration,
+    }) as unknown as RateLimiterAbstract;
+  }
+
+  /** The open connection's parts; a closed or never-opened store is unavailable (callers fail closed). */
+  private get p(): Parts {
+    if (!this.parts) throw new StoreUnavailableError('MongoDB store is not open');
+    return this.parts;
+  }
+}
+
+/**
+ * Creates (but does not connect) a MongoDB store; `init()` connects. Options: `retentionDays`
+ * (default 400), `logger` (default none), `serverSelectionTimeoutMS` (default 5000).
+ */
+export async function createMongoStore(url: string, options: MongoStoreOptions = {}): Promise<Store> {
+  return new MongoStore(url, options);
+}

@@ -1,0 +1,57 @@
+/**
+ * Turns the auditor's filter input into the store's filter: validates times and lengths, and
+ * replaces a client id by its keyed digest (the log holds digests only, so that is also the only
+ * way to match).
+ */
+import { clientDigest } from '../../audit/digest.js';
+import { DECISIONS, type AccessLogFilter, type Decision } from '../../audit/record.js';
+import { CodedError } from '../../core/errors.js';
+
+export interface AccessLogFilterInput {
+  from?: string | null;
+  to?: string | null;
+  productId?: string | null;
+  developerId?: string | null;
+  org?: string | null;
+  clientId?: string | null;
+  decision?: string | null;
+  errorCode?: string | null;
+  operationName?: string | null;
+}
+
+/** Longest value accepted for any text criterion (stored values are shorter still). */
+export const MAX_FILTER_VALUE = 256;
+
+function text(value: string | null | undefined, name: string): string | null {
+  if (value == null) return null;
+  if (value.length > MAX_FILTER_VALUE) throw new CodedError('BAD_USER_INPUT', `filter.${name} is too long.`, { details: { field: name } });
+  return value;
+}
+
+function time(value: string | null | undefined, name: string): string | null {
+  if (value == null) return null;
+  // Full ISO 8601 date-times only: Date.parse alone would accept locale formats like "1/2/2025".
+  const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new CodedError('BAD_USER_INPUT', `filter.${name} is not an ISO 8601 date-time.`, { details: { field: name } });
+  return new Date(ms).toISOString();
+}
+
+export function toStoreFilter(input: AccessLogFilterInput | null | undefined, hmacKey: Buffer): AccessLogFilter {
+  const f = input ?? {};
+  const clientId = text(f.clientId, 'clientId');
+  const decision = f.decision ?? null;
+  if (decision !== null && !(DECISIONS as readonly string[]).includes(decision)) {
+    throw new CodedError('BAD_USER_INPUT', 'filter.decision is not a decision.', { details: { field: 'decision' } });
+  }
+  return {
+    from: time(f.from, 'from'),
+    to: time(f.to, 'to'),
+    productId: text(f.productId, 'productId'),
+    developerId: text(f.developerId, 'developerId'),
+    org: text(f.org, 'org'),
+    clientDigest: clientId === null ? null : clientDigest(hmacKey, clientId),
+    decision: decision as Decision | null,
+    errorCode: text(f.errorCode, 'errorCode'),
+    operationName: text(f.operationName, 'operationName'),
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The audit subgraph (port 4005): auditors read the access log, its summary, and verify its hash
+ * chains. Every root field needs ato:auditor with MFA (schema directives, enforced by the
+ * gateway, and again here). Auditors' own queries are logged by the gateway like any other.
+ */
+import type { JWK } from 'jose';
+import type { AccessRecord } from '../../audit/record.js';
+import { verifyStoredChain } from '../../audit/verify-store.js';
+import type { AssertionClaims } from '../../core/assertion.js';
+import { CodedError } from '../../core/errors.js';
+import type { Store } from '../../store/port.js';
+import { subgraphTypeDefs } from '../shared/sdl.js';
+import type { SubgraphContext, SubgraphDefinition } from '../shared/server.js';
+import { toStoreFilter, type AccessLogFilterInput } from './filter.js';
+import { auditorDenial } from './guard.js';
+
+export interface AuditSubgraphDeps {
+  store: Store;
+  /** The audit HMAC key (the gateway's), to digest a client id filter. */
+  hmacKey: Buffer;
+  /** The gateway's public JWKS, to verify checkpoint signatures. */
+  gatewayJwks: { keys: JWK[] };
+}
+
+/** Largest page an auditor may ask for. */
+export const MAX_PAGE = 500;
+export const DEFAULT_PAGE = 50;
+
+function requireAuditor(identity: AssertionClaims | undefined): void {
+  const refused = auditorDenial(identity);
+  if (refused) throw CodedError.from(refused);
+}
+
+function pageSize(first: number | null | undefined): number {
+  if (first == null) return DEFAULT_PAGE;
+  if (first < 1) throw new CodedError('BAD_USER_INPUT', '`first` must be at least 1.', { details: { field: 'first' } });
+  return Math.min(first, MAX_PAGE);
+}
+
+function seqArg(value: number | null | undefined, name: string): number | null {
+  if (value == null) return null;
+  if (value < 1) throw new CodedError('BAD_USER_INPUT', `\`${name}\` must be at least 1.`, { details: { field: name } });
+  return value;
+}
+
+export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
+  const { store, hmacKey, gatewayJwks } = deps;
+  return {
+    name: 'audit',
+    typeDefs: subgraphTypeDefs('audit'),
+    resolvers: {
+      Query: {
+        async accessLogs(_: unknown, args: { filter?: AccessLogFilterInput | null; first?: number | null; after?: string | null }, ctx: SubgraphContext) {
+          requireAuditor(ctx.identity);
+          const filter = toStoreFilter(args.filter, hmacKey);
+          const page = await store.queryAccessLogs(filter, { first: pageSize(args.first), after: args.after ?? null });
+          return {
+            edges: page.records.map((node) => ({ node })),
+            nodes: page.records,
+            pageInfo: { endCursor: page.nextCursor, hasNextPage: page.nextCursor !== null },
+          };
+        },
+
+        async accessSummary(_: unknown, args: { filter?: AccessLogFilterInput | null }, ctx: SubgraphContext) {
+          requireAuditor(ctx.identity);
+          return store.summarizeAccessLogs(toStoreFilter(args.filter, hmacKey));
+        },
+
+        async verifyAccessLog(_: unknown, args: { chainId: string; fromSeq?: number | null; toSeq?: number | null }, ctx: SubgraphContext) {
+          requireAuditor(ctx.identity);
+          const fromSeq = seqArg(args.fromSeq, 'fromSeq');
+          const toSeq = seqArg(args.toSeq, 'toSeq');
+          if (fromSeq !== null && toSeq !== null && toSeq < fromSeq) throw new CodedError('BAD_USER_INPUT', '`toSeq` must not be below `fromSeq`.', { details: { field: 'toSeq' } });
+          const report = await verifyStoredChain(store, args.chainId, gatewayJwks, { fromSeq, toSeq });
+          if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
+          return report;
+        },
+
+        async accessLogChains(_: unknown, _args: unknown, ctx: SubgraphContext) {
+          requireAuditor(ctx.identity);
+          return store.listChains();
+        },
+      },
+      AccessRecord: {
+        // A reason stored without a coordinate reads as null, not as a missing field.
+        reasons: (record: AccessRecord) => (record.reasons ?? []).map((r) => ({ code: r.code, coordinate: r.coordinate ?? null })),
+      },
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The one path every registry mutation takes to the store: refuse a stale revision early, turn
+ * a command's denial into its coded error, apply the change atomically, and translate store
+ * errors (a lost race becomes REVISION_CONFLICT; an unreachable store, REGISTRY_UNAVAILABLE).
+ */
+import { CodedError, type Denial } from '../../core/errors.js';
+import { isDenial, type Outcome } from '../../registry/change-note.js';
+import type { ClientAuthorisation, Developer, Product } from '../../registry/model.js';
+import { StoreConflictError, StoreUnavailableError, type Store } from '../../store/port.js';
+
+type EntityOf = { DEVELOPER: Developer; PRODUCT: Product; CLIENT_AUTHORISATION: ClientAuthorisation };
+
+export function fail(d: Denial): never {
+  throw CodedError.from(d);
+}
+
+export function conflict(expectedRevision: number | null, actualRevision: number | null): CodedError {
+  return new CodedError('REVISION_CONFLICT', 'The record changed since the revision you read; reload it and decide again.', { details: { expectedRevision, actualRevision } });
+}
+
+/**
+ * Checked before the command runs as well as in the store's transaction: judging a transition
+ * on a newer state than the caller saw would answer with that state's rules (say, an illegal
+ * transition) when the true answer is "someone changed it first".
+ */
+export function requireRevision(current: { revision: number } | null, expectedRevision: number | null): void {
+  const actual = current?.revision ?? null;
+  if (actual !== expectedRevision) throw conflict(expectedRevision, actual);
+}
+
+export async function applyChange<E extends keyof EntityOf>(store: Store, entity: E, expectedRevision: number | null, outcome: Outcome<EntityOf[E]>): Promise<EntityOf[E]> {
+  if (isDenial(outcome)) fail(outcome);
+  try {
+    const { revision } = await store.applyRegistryChange({ entity, expectedRevision, next: outcome.next, note: outcome.note } as Parameters<Store['applyRegistryChange']>[0]);
+    return { ...outcome.next, revision };
+  } catch (err) {
+    throw translateStoreError(err);
+  }
+}
+
+/** Store errors as coded errors; anything unknown is rethrown (and masked by the server). */
+export function translateStoreError(err: unknown): unknown {
+  if (err instanceof StoreConflictError) return conflict(err.expectedRevision, err.actualRevision);
+  if (err instanceof StoreUnavailableError) return new CodedError('REGISTRY_UNAVAILABLE', 'The register cannot be reached; try again.');
+  return err;
+}

@@ -1,0 +1,93 @@
+/**
+ * Product registration and self-certification (admin, or developer staff for their own
+ * developer) and the admin's certification and lifecycle decisions.
+ */
+import { CodedError } from '../../core/errors.js';
+import { isDenial, type ChangeRequest, type Outcome } from '../../registry/change-note.js';
+import type { CertificationTier, Product, RequirementAssessment } from '../../registry/model.js';
+import { certifyProduct, removeServices, whitelistServices } from '../../registry/product-certification.js';
+import { reinstateProduct, rejectCertification, revokeProduct, setMinimumVersion, suspendProduct } from '../../registry/product-lifecycle.js';
+import { registerProduct, type ProductApplication } from '../../registry/product-registration.js';
+import { submitSelfCertification } from '../../registry/self-certification.js';
+import type { Store } from '../../store/port.js';
+import type { SubgraphContext } from '../shared/server.js';
+import { adminActor, forbidden, staffActor, ADMIN } from './access.js';
+import { applyChange, fail, requireRevision, translateStoreError } from './apply-change.js';
+import { changeRequestOf, type ChangeArgs } from './change-args.js';
+
+export interface ProductMutationDeps {
+  store: Store;
+  now: () => number;
+  newProductId: () => string;
+  /** Rate tier of newly registered products. */
+  rateTier: string;
+}
+
+type ProductArgs = ChangeArgs & { productId: string };
+type ProductCommand<A> = (product: Product, args: A, request: ChangeRequest, actor: string, now: number) => Outcome<Product>;
+
+interface RegisterProductArgs {
+  input: ProductApplication & { reason?: string | null; ticket?: string | null };
+}
+
+export function productMutations({ store, now, newProductId, rateTier }: ProductMutationDeps) {
+  async function load(productId: string): Promise<Product | null> {
+    try {
+      return await store.productById(productId);
+    } catch (err) {
+      throw translateStoreError(err);
+    }
+  }
+
+  async function change<A extends ProductArgs>(product: Product | null, args: A, actor: string, command: ProductCommand<A>): Promise<Product> {
+    if (!product) throw new CodedError('NOT_FOUND', 'No product has this id.', { details: { productId: args.productId } });
+    requireRevision(product, args.expectedRevision);
+    return applyChange(store, 'PRODUCT', args.expectedRevision, command(product, args, changeRequestOf(args), actor, now()));
+  }
+
+  /** An admin-only product mutation: the role is checked before anything is read. */
+  function admin<A extends ProductArgs>(command: ProductCommand<A>) {
+    return async (_root: unknown, args: A, context: SubgraphContext): Promise<Product> => {
+      const actor = adminActor(context.identity);
+      if (isDenial(actor)) fail(actor);
+      return change(await load(args.productId), args, actor, command);
+    };
+  }
+
+  return {
+    async registerProduct(_root: unknown, args: RegisterProductArgs, context: SubgraphContext): Promise<Product> {
+      const actor = staffActor(context.identity, args.input.developerId);
+      if (isDenial(actor)) fail(actor);
+      let developer;
+      try {
+        developer = await store.developerById(args.input.developerId);
+      } catch (err) {
+        throw translateStoreError(err);
+      }
+      if (!developer) throw new CodedError('NOT_FOUND', 'No developer has this id.', { details: { developerId: args.input.developerId } });
+      const { reason, ticket, ...application } = args.input;
+      const outcome = registerProduct(application, developer, { id: newProductId(), actor, now: now(), rateTier, reason: reason ?? null, ticket: ticket ?? null });
+      return applyChange(store, 'PRODUCT', null, outcome);
+    },
+
+    async submitSelfCertification(_root: unknown, args: ProductArgs & { assessments: RequirementAssessment[] }, context: SubgraphContext): Promise<Product> {
+      const product = await load(args.productId);
+      // Developer staff learn nothing about products that are not theirs, not even whether they exist.
+      if (!product && !context.identity.roles.includes(ADMIN)) fail(forbidden('products'));
+      const actor = staffActor(context.identity, product?.developerId ?? null);
+      if (isDenial(actor)) fail(actor);
+      return change(product, args, actor, (p, a, request, who, at) => submitSelfCertification(p, a.assessments, request, who, at));
+    },
+
+    certifyProduct: admin<ProductArgs & { tier: CertificationTier; validFrom: string; validUntil: string; services: string[] }>((p, a, request, actor, at) =>
+      certifyProduct(p, { tier: a.tier, validFrom: a.validFrom, validUntil: a.validUntil, services: a.services }, request, actor, at),
+    ),
+    rejectCertification: admin<ProductArgs>((p, _a, request, actor, at) => rejectCertification(p, request, actor, at)),
+    whitelistServices: admin<ProductArgs & { services: string[] }>((p, a, request, actor, at) => whitelistServices(p, a.services, request, actor, at)),
+    removeServices: admin<ProductArgs & { services: string[] }>((p, a, request, actor, at) => removeServices(p, a.services, request, actor, at)),
+    setMinimumVersion: admin<ProductArgs & { minimumVersion: string }>((p, a, request, actor, at) => setMinimumVersion(p, a.minimumVersion, request, actor, at)),
+    suspendProduct: admin<ProductArgs & { until?: string | null }>((p, a, request, actor, at) => suspendProduct(p, { ...request, until: a.until ?? null }, actor, at)),
+    reinstateProduct: admin<ProductArgs>((p, _a, request, actor, at) => reinstateProduct(p, request, actor, at)),
+    revokeProduct: admin<ProductArgs>((p, _a, request, actor, at) => revokeProduct(p, request, actor, at)),
+  };
+}

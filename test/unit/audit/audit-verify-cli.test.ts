@@ -1,0 +1,80 @@
+/**
+ * `npm run audit:verify` end to end: a real SQLite file written by the real writer, tampered
+ * with plain SQL as an attacker with database access would, checked by the CLI in a child process.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { ensureKeys } from '../../../core/keys.js';
+import { createAccessLogWriter } from '../../../gateway/audit-log/writer.js';
+import { createStore } from '../../../store/index.js';
+import { sampleRecord } from './fixtures.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+function runCli(env: Record<string, string>, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(TSX, ['scripts/audit-verify.ts', ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'test', ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 2) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run audit:verify', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let chainId: string;
+  const dbFile = () => join(dir, 'dsp.db');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'audit-verify-'));
+    env = { DATA_DIR: dir, STORE_URL: `sqlite:${dbFile()}` };
+    const keys = await ensureKeys(dir);
+    const store = await createStore(env.STORE_URL!);
+    const writer = createAccessLogWriter({ store, chainId: 'gw-cli:1:aaaaaa', instanceId: 'gw-cli', signingKey: keys.gateway });
+    chainId = writer.chainId;
+    await writer.start();
+    await Promise.all(Array.from({ length: 30 }, (_, i) => writer.append(sampleRecord(i + 1))));
+    await writer.flushAndClose();
+    await store.close();
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits 0 and reports the untouched log clean', async () => {
+    const r = await runCli(env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`chain ${chainId}  OK  30 records`);
+  });
+
+  it('exits 1 and names the seq of every tampered record', async () => {
+    const db = new Database(dbFile());
+    const row = (seq: number) => db.prepare('SELECT record FROM access_records WHERE chain_id = ? AND seq = ?').pluck().get(chainId, seq) as string;
+    const setRow = (seq: number, record: string) => db.prepare('UPDATE access_records SET record = ? WHERE chain_id = ? AND seq = ?').run(record, chainId, seq);
+    db.prepare("UPDATE access_records SET record = json_set(record, '$.decision', 'DENIED') WHERE chain_id = ? AND seq = 4").run(chainId);
+    db.prepare('DELETE FROM access_records WHERE chain_id = ? AND seq = 12').run(chainId);
+    const [a, b] = [row(20), row(22)];
+    setRow(20, b);
+    setRow(22, a);
+    db.close();
+
+    const r = await runCli(env);
+    expect(r.code).toBe(1);
+    const json = await runCli(env, ['--json']);
+    expect(json.code).toBe(1);
+    const report = (JSON.parse(json.stdout) as { chains: Array<{ problems: Array<{ seq: number; kind: string }> }> }).chains[0]!;
+    expect(report.problems.map((p) => `${p.kind}@${p.seq}`)).toEqual(['ALTERED@4', 'MISSING@12', 'REORDERED@20', 'REORDERED@22']);
+    for (const seq of [4, 12, 20, 22]) expect(r.stdout).toMatch(new RegExp(`seq ${seq}  [A-Z]+`));
+  });
+
+  it('exits 2 when it cannot run', async () => {
+    expect((await runCli({ ...env, STORE_URL: 'sqlite:' })).code).toBe(2);
+    expect((await runCli(env, ['--chain', 'no-such-chain'])).code).toBe(2);
+  });
+});

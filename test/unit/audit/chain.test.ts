@@ -1,0 +1,67 @@
+import { describe, expect, it } from '@jest/globals';
+import { computeRecordHash, createChain, HASHED_FIELDS } from '../../../audit/chain.js';
+import { GENESIS_HASH } from '../../../audit/record.js';
+import { roundTrip, sampleChain, sampleRecord } from './fixtures.js';
+
+describe('createChain', () => {
+  it('assigns gap-free seqs from 1 and links each record to the previous hash', () => {
+    const records = sampleChain(5);
+    expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(records[0]!.prevHash).toBe(GENESIS_HASH);
+    for (let i = 1; i < records.length; i++) expect(records[i]!.prevHash).toBe(records[i - 1]!.hash);
+  });
+
+  it('hashes every record so that the stored hash can be recomputed', () => {
+    for (const r of sampleChain(3)) {
+      expect(r.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(computeRecordHash(r)).toBe(r.hash);
+    }
+  });
+
+  it('continues from a given head', () => {
+    const first = sampleChain(2);
+    const chain = createChain('chain-test', { seq: 2, hash: first[1]!.hash });
+    const third = chain.append(sampleRecord(3));
+    expect(third.seq).toBe(3);
+    expect(third.prevHash).toBe(first[1]!.hash);
+    expect(chain.head()).toEqual({ seq: 3, hash: third.hash });
+  });
+
+  it('copies the record, so later changes by the caller do not touch the chained one', () => {
+    const input = sampleRecord(1);
+    const chained = createChain('c').append(input);
+    input.coordinates.push('Client.tfnMasked');
+    input.operationName = 'Other';
+    expect(computeRecordHash(chained)).toBe(chained.hash);
+  });
+});
+
+describe('computeRecordHash', () => {
+  const [record] = sampleChain(1);
+
+  it.each(HASHED_FIELDS.map((f) => [f]))('changes when %s changes', (field) => {
+    const altered = { ...record!, [field]: field === 'seq' || field === 'httpStatus' || field === 'latencyMs' ? 999 : field === 'roles' || field === 'coordinates' || field === 'services' || field === 'clientDigests' || field === 'errorCodes' || field === 'subgraphs' ? ['x'] : field === 'reasons' ? [{ code: 'X', coordinate: null }] : 'changed' };
+    expect(computeRecordHash(altered)).not.toBe(record!.hash);
+  });
+
+  it('ignores the hash field itself and fields a store adds', () => {
+    expect(computeRecordHash({ ...record!, hash: 'x', _id: 'row-1' } as never)).toBe(record!.hash);
+  });
+
+  it('survives a JSON round trip and undefined-for-null from a store', () => {
+    const stored = roundTrip(record!) as unknown as Record<string, unknown>;
+    stored.productVersion = undefined;
+    const withNull = { ...record!, productVersion: null };
+    expect(computeRecordHash(stored as never)).toBe(computeRecordHash(withNull));
+  });
+
+  it('treats a reason without coordinate like one with coordinate null', () => {
+    const a = createChain('c').append(sampleRecord(1, { reasons: [{ code: 'RATE_LIMITED' }] }));
+    const b = createChain('c').append(sampleRecord(1, { reasons: [{ code: 'RATE_LIMITED', coordinate: null }] }));
+    expect(a.hash).toBe(b.hash);
+  });
+
+  it('depends on the chain id', () => {
+    expect(createChain('a').append(sampleRecord(1)).hash).not.toBe(createChain('b').append(sampleRecord(1)).hash);
+  });
+});

@@ -1,0 +1,132 @@
+/** What only the SQLite adapter promises: pragmas, migrations, append-only history, cascades, error translation. */
+import Database from 'better-sqlite3';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore } from '../../../store/index.js';
+import { StoreUnavailableError } from '../../../store/port.js';
+import { MIGRATIONS } from '../../../store/sqlite/migrations.js';
+import { SqliteStore } from '../../../store/sqlite/index.js';
+import { note, sampleDeveloper, sampleHead, sampleRecord } from '../../contract/samples.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-unit-'));
+const opened: SqliteStore[] = [];
+
+async function open(path: string, sqliteSync?: 'full' | 'normal'): Promise<SqliteStore> {
+  const store = await createStore(`sqlite:${path}`, sqliteSync ? { sqliteSync } : {});
+  expect(store).toBeInstanceOf(SqliteStore);
+  opened.push(store as SqliteStore);
+  return store as SqliteStore;
+}
+
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('createStore with sqlite URLs', () => {
+  it('creates the parent directory of the database file', async () => {
+    const file = join(dir, 'nested/deeper/dsp.db');
+    await open(file);
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('opens an in-memory database for sqlite::memory:', async () => {
+    const store = await createStore('sqlite::memory:');
+    opened.push(store as SqliteStore);
+    expect(store.kind).toBe('sqlite');
+    expect((store as SqliteStore).diagnostics().journalMode).toBe('memory');
+  });
+
+  it('refuses an unknown scheme', async () => {
+    await expect(createStore('postgres://localhost/dsp')).rejects.toThrow(Error);
+    await expect(createStore('sqlite:')).rejects.toThrow(Error);
+  });
+});
+
+describe('pragmas and migrations', () => {
+  it('runs in WAL with foreign keys, a busy timeout and FULL sync by default', async () => {
+    const d = (await open(join(dir, 'pragmas.db'))).diagnostics();
+    expect(d).toMatchObject({ journalMode: 'wal', synchronous: 2, foreignKeys: 1, busyTimeoutMs: 5000 });
+  });
+
+  it('uses NORMAL sync when asked', async () => {
+    expect((await open(join(dir, 'normal.db'), 'normal')).diagnostics().synchronous).toBe(1);
+  });
+
+  it('records every migration once and re-opening applies none again', async () => {
+    const file = join(dir, 'migrations.db');
+    const first = await open(file);
+    await first.applyRegistryChange({ entity: 'DEVELOPER', expectedRevision: null, next: sampleDeveloper('DEV-1'), note: note() });
+    await first.close();
+    const again = await open(file);
+    expect(again.diagnostics().migrations).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await again.currentRevision()).toBe(1);
+    await again.init();
+    expect(await again.developerById('DEV-1')).not.toBeNull();
+  });
+});
+
+describe('tables as evidence', () => {
+  const file = join(dir, 'evidence.db');
+  let store: SqliteStore;
+  let raw: Database.Database;
+  beforeAll(async () => {
+    store = await open(file);
+    raw = new Database(file);
+    raw.pragma('foreign_keys = ON');
+  });
+  afterAll(() => raw.close());
+
+  it('refuses to rewrite or delete registry history', async () => {
+    await store.applyRegistryChange({ entity: 'DEVELOPER', expectedRevision: null, next: sampleDeveloper('DEV-H'), note: note() });
+    expect(() => raw.prepare("UPDATE registry_history SET doc = '{}'").run()).toThrow(/append-only/);
+    expect(() => raw.prepare('DELETE FROM registry_history').run()).toThrow(/append-only/);
+    expect(await store.historyOf('DEVELOPER', 'DEV-H')).toHaveLength(1);
+  });
+
+  it('returns an altered record as altered, and a deleted record takes its codes and clients with it', async () => {
+    await store.openChain(sampleHead('chain-t'));
+    await store.appendAccessRecords([1, 2, 3].map((seq) => sampleRecord('chain-t', seq, { decision: 'DENIED', errorCodes: ['PRODUCT_SUSPENDED'], clientDigests: ['d-1'] })));
+    raw.prepare("UPDATE access_records SET record = json_set(record, '$.org', '99999999999') WHERE chain_id = 'chain-t' AND seq = 1").run();
+    raw.prepare("DELETE FROM access_records WHERE chain_id = 'chain-t' AND seq = 2").run();
+    const chain = await store.readChain('chain-t', 1, 3);
+    expect(chain.map((r) => r.seq)).toEqual([1, 3]);
+    expect(chain[0]!.org).toBe('99999999999');
+    expect((await store.queryAccessLogs({ errorCode: 'PRODUCT_SUSPENDED' }, { first: 10 })).records.map((r) => r.seq).sort()).toEqual([1, 3]);
+    expect((await store.queryAccessLogs({ clientDigest: 'd-1' }, { first: 10 })).records).toHaveLength(2);
+    expect(raw.prepare('SELECT COUNT(*) FROM access_record_codes').pluck().get()).toBe(2);
+  });
+});
+
+describe('errors', () => {
+  it('answers StoreUnavailableError once closed', async () => {
+    const store = await open(join(dir, 'closed.db'));
+    await store.close();
+    await expect(store.currentRevision()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.appendAccessRecords([sampleRecord('c', 1)])).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('answers StoreUnavailableError when another process holds the write lock past the busy timeout', async () => {
+    const file = join(dir, 'locked.db');
+    await open(file);
+    const quick = new SqliteStore({ path: file, busyTimeoutMs: 50 });
+    await quick.init();
+    opened.push(quick);
+    const holder = new Database(file);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(quick.applyRegistryChange({ entity: 'DEVELOPER', expectedRevision: null, next: sampleDeveloper('DEV-L'), note: note() })).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(await quick.developerById('DEV-L')).toBeNull();
+  });
+
+  it('refuses a malformed access-log cursor with BAD_USER_INPUT', async () => {
+    const store = await open(join(dir, 'cursor.db'));
+    await expect(store.queryAccessLogs({}, { first: 1, after: 'bm90LWEta2V5' })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    await expect(store.queryAccessLogs({ from: 'yesterday' }, { first: 1 })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+  });
+});

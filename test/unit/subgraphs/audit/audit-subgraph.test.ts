@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
+import { createChain } from '../../../../audit/chain.js';
+import { signCheckpoint } from '../../../../audit/checkpoint.js';
+import { clientDigest } from '../../../../audit/digest.js';
+import { GENESIS_HASH, type ChainedAccessRecord } from '../../../../audit/record.js';
+import type { AssertionClaims } from '../../../../core/assertion.js';
+import type { SigningKey } from '../../../../core/keys.js';
+import { createStore } from '../../../../store/index.js';
+import type { Store } from '../../../../store/port.js';
+import { auditSubgraph } from '../../../../subgraphs/audit/index.js';
+import { SCHEMA_DIR } from '../../../../subgraphs/shared/sdl.js';
+import { readFileSync } from 'node:fs';
+import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
+import { FakeAccessLogStore } from '../../gateway/audit-log/fake-store.js';
+import { identity, startSubgraph, type Result, type SubgraphRunner } from '../execute-subgraph.js';
+
+const AUDITOR = identity(null, { softwareId: null, softwareVersion: null, developerId: null, org: null, roles: ['ato:auditor'], mfa: true });
+const AUDITOR_NO_MFA = { ...AUDITOR, mfa: false };
+const ADMIN = { ...AUDITOR, roles: ['ato:admin'] };
+const PRODUCT = identity('STANDARD', { mfa: true });
+const codeOf = (r: Result) => r.errors?.[0]?.extensions?.['code'];
+
+const CHAIN = 'gw-test:1:abc';
+const hmacKey = randomBytes(32);
+const N = 12;
+
+/** Records 1..N: C-000001 in odd records, C-000002 in even ones; every 5th DENIED. */
+function chainOfRecords(): ChainedAccessRecord[] {
+  const chain = createChain(CHAIN);
+  return Array.from({ length: N }, (_, i) =>
+    chain.append(sampleRecord(i + 1, { clientDigests: [clientDigest(hmacKey, (i + 1) % 2 ? 'C-000001' : 'C-000002')], productId: i < 4 ? 'PRD-LIMITED' : 'PRD-CERTIFIED' })),
+  );
+}
+
+const LOGS = `query($filter: AccessLogFilterInput, $first: Int, $after: String) {
+  accessLogs(filter: $filter, first: $first, after: $after) {
+    nodes { id seq time decision errorCodes clientDigests productId reasons { code coordinate } chainId hash }
+    edges { node { id } }
+    pageInfo { endCursor hasNextPage }
+  }
+}`;
+const SUMMARY = 'query($filter: AccessLogFilterInput) { accessSummary(filter: $filter) { total byProduct { key count } byDecision { key count } byCode { key count } } }';
+const VERIFY = 'query($chainId: ID!, $fromSeq: Int, $toSeq: Int) { verifyAccessLog(chainId: $chainId, fromSeq: $fromSeq, toSeq: $toSeq) { chainId ok checked omitted lastSeq latestCheckpointSeq problems { seq kind detail } } }';
+const CHAINS = '{ accessLogChains { chainId instanceId lastSeq lastHash } }';
+
+let key: SigningKey;
+let records: ChainedAccessRecord[];
+
+async function fill(store: Pick<Store, 'openChain' | 'appendAccessRecords'>): Promise<void> {
+  await store.openChain({ chainId: CHAIN, instanceId: 'gw-test', startedAt: '2025-01-01T00:00:00.000Z', lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: '2025-01-01T00:00:00.000Z' });
+  const checkpoint = await signCheckpoint(key, { chainId: CHAIN, seq: N, hash: records[N - 1]!.hash, time: '2025-01-01T00:01:00.000Z' });
+  await store.appendAccessRecords(records, [checkpoint]);
+}
+
+beforeAll(async () => {
+  key = await testSigningKey();
+  records = chainOfRecords();
+});
+
+describe('audit subgraph over the SQLite store', () => {
+  let store: Store;
+  let sg: SubgraphRunner;
+  beforeAll(async () => {
+    store = await createStore('sqlite::memory:');
+    await fill(store);
+    sg = await startSubgraph(auditSubgraph({ store, hmacKey, gatewayJwks: key.publicJwks }));
+  });
+  afterAll(async () => {
+    await sg.stop();
+    await store.close();
+  });
+
+  it('pages through every record, newest first, with keyset cursors', async () => {
+    const seen: number[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 10; pages++) {
+      const r = await sg.run(LOGS, { first: 5, after }, AUDITOR);
+      expect(r.errors).toBeUndefined();
+      const conn = r.data!['accessLogs'];
+      seen.push(...conn.nodes.map((n: { seq: number }) => n.seq));
+      expect(conn.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(conn.nodes.map((n: { id: string }) => n.id));
+      if (!conn.pageInfo.hasNextPage) break;
+      after = conn.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(Array.from({ length: N }, (_, i) => N - i));
+  });
+
+  it('filters by client id through its digest and never returns the raw id', async () => {
+    const r = await sg.run(LOGS, { filter: { clientId: 'C-000002' } }, AUDITOR);
+    const nodes = r.data!['accessLogs'].nodes as Array<{ seq: number; clientDigests: string[] }>;
+    expect(nodes.map((n) => n.seq).sort((a, b) => a - b)).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(nodes.every((n) => n.clientDigests.includes(clientDigest(hmacKey, 'C-000002')))).toBe(true);
+    expect(JSON.stringify(r)).not.toContain('C-000002');
+  });
+
+  it('filters by decision, error code and product', async () => {
+    const denied = await sg.run(LOGS, { filter: { decision: 'DENIED' } }, AUDITOR);
+    expect(denied.data!['accessLogs'].nodes.map((n: { seq: number }) => n.seq).sort()).toEqual([10, 5]);
+    const byCode = await sg.run(LOGS, { filter: { errorCode: 'CLIENT_NOT_AUTHORISED' } }, AUDITOR);
+    expect(byCode.data!['accessLogs'].nodes).toHaveLength(2);
+    expect(byCode.data!['accessLogs'].nodes[0].reasons).toEqual([{ code: 'CLIENT_NOT_AUTHORISED', coordinate: 'Query.client' }]);
+    const byProduct = await sg.run(LOGS, { filter: { productId: 'PRD-LIMITED', decision: 'ALLOWED' } }, AUDITOR);
+    expect(byProduct.data!['accessLogs'].nodes.map((n: { seq: number }) => n.seq).sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('filters by time range [from, to)', async () => {
+    const r = await sg.run(LOGS, { filter: { from: records[2]!.time, to: records[5]!.time } }, AUDITOR);
+    expect(r.data!['accessLogs'].nodes.map((n: { seq: number }) => n.seq)).toEqual([5, 4, 3]);
+  });
+
+  it('refuses a malformed time or page size with BAD_USER_INPUT', async () => {
+    expect(codeOf(await sg.run(LOGS, { filter: { from: 'yesterday' } }, AUDITOR))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await sg.run(LOGS, { first: 0 }, AUDITOR))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await sg.run(LOGS, { filter: { operationName: 'x'.repeat(1000) } }, AUDITOR))).toBe('BAD_USER_INPUT');
+  });
+
+  it('summarises by product, decision and code', async () => {
+    const r = await sg.run(SUMMARY, {}, AUDITOR);
+    const s = r.data!['accessSummary'];
+    expect(s.total).toBe(N);
+    expect(s.byDecision).toEqual(expect.arrayContaining([{ key: 'ALLOWED', count: 10 }, { key: 'DENIED', count: 2 }]));
+    expect(s.byCode).toEqual([{ key: 'CLIENT_NOT_AUTHORISED', count: 2 }]);
+    expect(s.byProduct.reduce((n: number, c: { count: number }) => n + c.count, 0)).toBe(N);
+  });
+
+  it('verifies an untouched chain clean', async () => {
+    const r = await sg.run(VERIFY, { chainId: CHAIN }, AUDITOR);
+    expect(r.data!['verifyAccessLog']).toEqual({ chainId: CHAIN, ok: true, checked: N, omitted: 0, lastSeq: N, latestCheckpointSeq: N, problems: [] });
+  });
+
+  it('verifies a seq range', async () => {
+    const r = await sg.run(VERIFY, { chainId: CHAIN, fromSeq: 3, toSeq: 7 }, AUDITOR);
+    expect(r.data!['verifyAccessLog']).toMatchObject({ ok: true, checked: 5 });
+  });
+
+  it('answers NOT_FOUND for an unknown chain and BAD_USER_INPUT for a bad range', async () => {
+    expect(codeOf(await sg.run(VERIFY, { chainId: 'nope' }, AUDITOR))).toBe('NOT_FOUND');
+    expect(codeOf(await sg.run(VERIFY, { chainId: CHAIN, fromSeq: 5, toSeq: 2 }, AUDITOR))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await sg.run(VERIFY, { chainId: CHAIN, fromSeq: 0 }, AUDITOR))).toBe('BAD_USER_INPUT');
+  });
+
+  it('lists the chains with their heads', async () => {
+    const r = await sg.run(CHAINS, {}, AUDITOR);
+    expect(r.data!['accessLogChains']).toEqual([{ chainId: CHAIN, instanceId: 'gw-test', lastSeq: N, lastHash: records[N - 1]!.hash }]);
+  });
+
+  describe.each([
+    ['accessLogs', LOGS, {}],
+    ['accessSummary', SUMMARY, {}],
+    ['verifyAccessLog', VERIFY, { chainId: CHAIN }],
+    ['accessLogChains', CHAINS, {}],
+  ])('%s', (_name, query, variables) => {
+    it.each([
+      ['a product token', PRODUCT, 'ROLE_REQUIRED'],
+      ['an admin', ADMIN, 'ROLE_REQUIRED'],
+      ['an auditor without MFA', AUDITOR_NO_MFA, 'MFA_REQUIRED'],
+    ] as Array<[string, AssertionClaims, string]>)('refuses %s with %s and no data', async (_who, who, code) => {
+      const r = await sg.run(query, variables, who);
+      expect(codeOf(r)).toBe(code);
+      expect(r.data ?? null).toBeNull();
+    });
+  });
+});
+
+describe('audit subgraph over a store with tampered rows', () => {
+  let fake: FakeAccessLogStore;
+  let sg: SubgraphRunner;
+  beforeAll(async () => {
+    fake = new FakeAccessLogStore();
+    await fill(fake);
+    sg = await startSubgraph(auditSubgraph({ store: fake.asStore(), hmacKey, gatewayJwks: key.publicJwks }));
+  });
+  afterAll(async () => {
+    await sg.stop();
+  });
+
+  it('caps `first` at 500', async () => {
+    await sg.run(LOGS, { first: 100_000 }, AUDITOR);
+    expect(fake.lastQuery?.page.first).toBe(500);
+  });
+
+  it('reports an altered, a deleted and two swapped records at their seqs', async () => {
+    const row = (seq: number) => fake.rows.find((r) => r.seq === seq)!;
+    const altered = JSON.parse(row(3).record) as ChainedAccessRecord;
+    row(3).record = JSON.stringify({ ...altered, decision: 'ALLOWED', errorCodes: [], sub: 'someone' });
+    fake.rows.splice(fake.rows.indexOf(row(6)), 1);
+    [row(8).record, row(10).record] = [row(10).record, row(8).record];
+    const r = await sg.run(VERIFY, { chainId: CHAIN }, AUDITOR);
+    const report = r.data!['verifyAccessLog'];
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p: { kind: string; seq: number }) => `${p.kind}@${p.seq}`)).toEqual(['ALTERED@3', 'MISSING@6', 'REORDERED@8', 'REORDERED@10']);
+  });
+});
+
+describe('schema/audit.graphql coverage', () => {
+  const doc = parse(readFileSync(`${SCHEMA_DIR}audit.graphql`, 'utf8'));
+  const objects = doc.definitions.filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION);
+  const guarded = (directives: ObjectTypeDefinitionNode['directives']) => {
+    const names = (directives ?? []).map((d) => d.name.value);
+    const role = (directives ?? []).find((d) => d.name.value === 'requiresRole')?.arguments?.[0]?.value;
+    return names.includes('requiresMfa') && role?.kind === Kind.STRING && role.value === 'ato:auditor';
+  };
+
+  it('guards every root field with the auditor role and MFA', () => {
+    const query = objects.find((o) => o.name.value === 'Query')!;
+    expect(query.fields?.length).toBe(4);
+    for (const field of query.fields ?? []) expect([field.name.value, guarded(field.directives)]).toEqual([field.name.value, true]);
+  });
+
+  it('guards every other object type at type level', () => {
+    for (const type of objects.filter((o) => o.name.value !== 'Query')) expect([type.name.value, guarded(type.directives)]).toEqual([type.name.value, true]);
+  });
+});
