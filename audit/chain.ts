@@ -109,11 +109,12 @@ export function createChain(chainId: string, head: ChainPosition = { seq: 0, has
   return {
     chainId,
     append(record) {
-      const unhashed = normalizeForHash({ ...record, chainId, seq: seq + 1, prevHash });
-      const hash = createHash('sha256').update(canonicalRecordJson(unhashed)).digest('hex');
+      const chained = normalizeForHash({ ...record, chainId, seq: seq + 1, prevHash }) as ChainedAccessRecord;
+      const hash = createHash('sha256').update(canonicalRecordJson(chained)).digest('hex');
       seq += 1;
       prevHash = hash;
-      return { ...unhashed, hash };
+      chained.hash = hash; // normalizeForHash returned a fresh object: completing it copies nothing
+      return chained;
     },
     head: () => ({ seq, hash: prevHash }),
   };

@@ -15,6 +15,28 @@ export interface AssertingDataSourceOptions {
   timeoutMs: number;
 }
 
+/**
+ * A subgraph's coded errors (CodedError sets `extensions.http.status`) make Apollo Server answer
+ * 4xx, and RemoteGraphQLDataSource turns any non-2xx answer into one opaque error: the code
+ * becomes INTERNAL_SERVER_ERROR (FORBIDDEN for 403), the subgraph's message, path, details and
+ * partial data are lost and its internal URL is put in the error. A 4xx whose body is a GraphQL
+ * response is an ordinary result with errors, so it is handed on as one. 401 (our assertion was
+ * refused: a gateway fault, not the caller's) and 5xx stay transport failures.
+ */
+async function graphQLErrorsAsResult(response: Response): Promise<Response> {
+  if (response.status < 400 || response.status >= 500 || response.status === 401) return response;
+  if (!(response.headers.get('content-type') ?? '').includes('json')) return response;
+  const text = await response.text();
+  let isGraphQLResult = false;
+  try {
+    const body = JSON.parse(text) as { errors?: unknown };
+    isGraphQLResult = typeof body === 'object' && body !== null && Array.isArray(body.errors);
+  } catch {
+    // Not JSON after all: left to the data source as the failure it is.
+  }
+  return new Response(text, { status: isGraphQLResult ? 200 : response.status, statusText: isGraphQLResult ? 'OK' : response.statusText, headers: response.headers });
+}
+
 export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly signer: AssertionSigner;
   private readonly subgraphName: string;
@@ -23,7 +45,7 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     const timeoutMs = options.timeoutMs;
     super({
       url: options.url,
-      fetcher: ((input: string, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as RemoteGraphQLDataSource['fetcher'],
+      fetcher: (async (input: string, init?: RequestInit) => graphQLErrorsAsResult(await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }))) as unknown as RemoteGraphQLDataSource['fetcher'],
     });
     this.signer = options.signer;
     this.subgraphName = options.name;

@@ -276,6 +276,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         throw err;
       }
       stats.checkpoints += 1;
+      if (state !== 'starting') return; // closed while starting: stay closed
       state = 'running';
       checkpointTimer = setInterval(() => {
         checkpointDue = true;

@@ -19,13 +19,14 @@ import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEnt
 import { StoreUnavailableError, type RateLimiterSpec, type RegistryChange, type RegistryChanges, type Store } from '../port.js';
 import { MongoAccessLog } from './access-log-store.js';
 import { ensureCollections, RATE_LIMIT_COLLECTION } from './collections.js';
-import { hostsOf, newConnection, openConnection, type MongoConnectionOptions } from './connection.js';
+import { hostsOf, MongoStartupError, newConnection, openConnection, scrub, type MongoConnectionOptions } from './connection.js';
 import { guarded } from './errors.js';
 import { MongoMonitoring } from './monitoring-store.js';
 import { registerModels, type Models } from './models/index.js';
 import { MongoRegistry } from './registry-store.js';
 
-export { redactUri, hostsOf, MongoStartupError } from './connection.js';
+export { hostsOf, MongoStartupError };
+export { redactUri } from './connection.js';
 export { NO_PRODUCT_KEY } from './access-log-store.js';
 export { RATE_LIMIT_COLLECTION } from './collections.js';
 
@@ -81,7 +82,9 @@ export class MongoStore implements Store {
       await ensureCollections(connection, models, { retentionSeconds: this.retentionSeconds, ...(this.options.logger ? { logger: this.options.logger } : {}) });
     } catch (err) {
       await connection.destroy(true).catch(() => undefined);
-      throw err;
+      if (err instanceof MongoStartupError) throw err;
+      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      throw new MongoStartupError(`MongoDB at ${hostsOf(this.url)}: creating collections and indexes failed: ${scrub(reason, this.url)}`);
     }
     this.parts = {
       connection,

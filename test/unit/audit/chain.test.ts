@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { computeRecordHash, createChain, HASHED_FIELDS } from '../../../audit/chain.js';
+import { canonicalJson } from '../../../audit/canonical-json.js';
+import { canonicalRecordJson, computeRecordHash, createChain, HASHED_FIELDS, normalizeForHash } from '../../../audit/chain.js';
 import { GENESIS_HASH } from '../../../audit/record.js';
 import { roundTrip, sampleChain, sampleRecord } from './fixtures.js';
 
@@ -63,5 +64,23 @@ describe('computeRecordHash', () => {
 
   it('depends on the chain id', () => {
     expect(createChain('a').append(sampleRecord(1)).hash).not.toBe(createChain('b').append(sampleRecord(1)).hash);
+  });
+});
+
+describe('canonicalRecordJson', () => {
+  it.each([
+    ['a plain record', sampleRecord(1)],
+    ['nulls and empty lists', sampleRecord(2, { productId: null, sub: null, roles: [], reasons: [], clientDigests: [], userAgent: null })],
+    ['unicode, quotes and control characters', sampleRecord(3, { userAgent: 'a"b\\c\u0001 é 😀', operationName: '\u2028x' })],
+    ['reasons with and without coordinates', sampleRecord(4, { reasons: [{ code: 'A' }, { code: 'B', coordinate: 'Query.x' }] })],
+    ['odd numbers', sampleRecord(5, { latencyMs: 0.1 + 0.2, httpStatus: -0 })],
+    ['a list holding a non-string', sampleRecord(6, { roles: [1 as unknown as string, 'x'] })],
+  ])('writes exactly what canonicalJson writes (%s)', (_name, record) => {
+    const normalized = normalizeForHash({ ...record, chainId: 'c', seq: 1, prevHash: 'p' });
+    expect(canonicalRecordJson(normalized)).toBe(canonicalJson(normalized));
+  });
+
+  it('refuses a non-finite number', () => {
+    expect(() => computeRecordHash({ ...sampleRecord(1), latencyMs: Number.NaN, chainId: 'c', seq: 1, prevHash: 'p' })).toThrow();
   });
 });
