@@ -46,6 +46,11 @@ export interface GatewayOptions {
   issuerJwks?: { keys: JWK[] };
   /** Called with every committed batch of access records (monitoring, metrics). */
   onRecordsCommitted?: (records: ChainedAccessRecord[], commitMs: number) => void;
+  /**
+   * The access-log writer to use instead of the durable one built from config (the benchmark's
+   * logging-off figure). startGateway starts it and closes it. Default: createAccessLogWriter on `store`.
+   */
+  accessLogWriter?: AccessLogWriter;
 }
 
 export interface RunningGateway {
@@ -71,7 +76,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const rateLimits = createRateLimits({ config: config.rateLimits, createStoreLimiter: (spec) => store.createRateLimiter(spec), logger });
 
   const chainId = `${config.instanceId}:${now()}`;
-  const writer = createAccessLogWriter({
+  const writer = options.accessLogWriter ?? createAccessLogWriter({
     store,
     chainId,
     instanceId: config.instanceId,

@@ -49,6 +49,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     ['/', { body: asset('index.html'), type: 'text/html; charset=utf-8' }],
     ['/app.js', { body: asset('app.js'), type: 'text/javascript; charset=utf-8' }],
     ['/app.css', { body: asset('app.css'), type: 'text/css; charset=utf-8' }],
+    ['/favicon.svg', { body: asset('favicon.svg'), type: 'image/svg+xml' }],
   ]);
 
   return {

@@ -95,7 +95,7 @@ export async function accessLogPage(sys: TestSystem, token: string, options: { f
  * Every record matching the filter, following `endCursor` until `hasNextPage` is false.
  * Also returns the raw response bodies, so callers can check what the auditor was shown.
  */
-export async function allAccessLogs(sys: TestSystem, token: string, filter: AccessLogFilterInput = {}, pageSize = 200): Promise<{ records: AuditedRecord[]; pages: number; bodies: string[] }> {
+export async function allAccessLogs(sys: TestSystem, token: string, filter: AccessLogFilterInput = {}, pageSize = 20): Promise<{ records: AuditedRecord[]; pages: number; bodies: string[] }> {
   const records: AuditedRecord[] = [];
   const bodies: string[] = [];
   let after: string | null = null;

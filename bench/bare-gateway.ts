@@ -1,0 +1,57 @@
+/**
+ * The "bare" gateway: plain @apollo/gateway behind @apollo/server's standalone HTTP server, on the
+ * same supergraph, with nothing of ours but a data source that adds a gateway assertion (signed
+ * once per subgraph at start) so the subgraphs accept its requests. It is what a team would run
+ * without DSP Gateway, and the denominator of the headline ratio.
+ */
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import type { CryptoKey } from 'jose';
+import { createAssertionSigner } from '../core/assertion.js';
+import type { AssertedIdentity } from './child/protocol.js';
+
+export interface BareGatewayOptions {
+  supergraphSdl: string;
+  /** Subgraph name → URL (overrides the supergraph's). */
+  subgraphUrls: Record<string, string>;
+  /** The gateway key that subgraphs trust. */
+  gatewayKey: { privateKey: CryptoKey; kid: string };
+  identity: AssertedIdentity;
+  /** Assertion lifetime, s. Default 3600 (longer than any benchmark run, so it is signed once). */
+  assertionTtlS?: number;
+}
+
+/** Adds a pre-signed assertion; otherwise the gateway's default data source (and default fetcher). */
+class PresignedAssertionDataSource extends RemoteGraphQLDataSource {
+  constructor(
+    url: string,
+    private readonly authorization: string,
+  ) {
+    super({ url });
+  }
+
+  override willSendRequest({ request }: GraphQLDataSourceProcessOptions): void {
+    request.http?.headers.set('authorization', this.authorization);
+  }
+}
+
+export async function startBareGateway(options: BareGatewayOptions): Promise<{ url: string; close(): Promise<void> }> {
+  const signer = createAssertionSigner({ privateKey: options.gatewayKey.privateKey, kid: options.gatewayKey.kid, ttlS: options.assertionTtlS ?? 3600 });
+  const id = options.identity;
+  const authorizations = new Map<string, string>();
+  for (const name of Object.keys(options.subgraphUrls)) {
+    const token = await signer.sign(name, { sub: id.sub, org: id.org, softwareId: id.softwareId, softwareVersion: id.softwareVersion, developerId: id.developerId, tier: id.tier, roles: [], mfa: false, requestId: null });
+    authorizations.set(name, `Bearer ${token}`);
+  }
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) => new PresignedAssertionDataSource(options.subgraphUrls[name] ?? url!, authorizations.get(name) ?? ''),
+  });
+  const server = new ApolloServer({ gateway });
+  const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
+  return {
+    url: new URL('/graphql', url).href,
+    close: () => server.stop(),
+  };
+}

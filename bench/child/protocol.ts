@@ -1,0 +1,46 @@
+/** Messages between the benchmark and the server processes it starts (over the fork IPC channel). */
+
+/** What a child runs. Each child runs one server under test (or the shared subgraphs). */
+export type ChildSpec =
+  | { role: 'subgraphs'; dataDir: string; storeUrl: string; hmacKeyBase64: string }
+  | { role: 'bare'; dataDir: string; hmacKeyBase64: string; subgraphUrls: Record<string, string>; assertion: AssertedIdentity }
+  | {
+      role: 'enforced';
+      dataDir: string;
+      /** Environment the gateway's configuration is loaded from (core/config.ts ENV_VARS). */
+      env: Record<string, string>;
+      /** 'durable': the writer startGateway builds (SQLite, group commit); 'off': appends resolve at once, nothing stored. */
+      accessLog: 'durable' | 'off';
+    };
+
+/** The identity the bare gateway asserts to subgraphs (what the enforced one asserts for the bench token). */
+export interface AssertedIdentity {
+  sub: string;
+  org: string;
+  softwareId: string;
+  softwareVersion: string;
+  developerId: string;
+  tier: 'STANDARD' | 'ENHANCED';
+}
+
+/** Resource use since the last reset, as the child sees it. */
+export interface ChildStats {
+  /** process.cpuUsage() delta, µs. */
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  /** Highest RSS sampled (every 20 ms) since the reset, bytes. */
+  rssPeakBytes: number;
+  /** Lifetime peak RSS (getrusage maxrss), bytes. */
+  maxRssBytes: number;
+  /** process.hrtime in µs at the reset and at this read (the CPU profile's clock). */
+  sinceUs: number;
+  atUs: number;
+}
+
+export type ParentMessage = { id: number; type: 'reset' } | { id: number; type: 'stats' } | { id: number; type: 'stop' };
+
+export type ChildMessage =
+  | { type: 'ready'; urls: Record<string, string> }
+  | { type: 'failed'; error: string }
+  | { id: number; type: 'ok' }
+  | { id: number; type: 'stats'; stats: ChildStats };

@@ -1,0 +1,91 @@
+/**
+ * Direct access to a SQLite store file, the way someone with disk access would tamper with the
+ * access log: plain better-sqlite3 on `access_records` (layout: store/sqlite/access-log-tables.ts).
+ */
+import Database from 'better-sqlite3';
+import { copyFileSync, cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChainedAccessRecord } from '../../../audit/record.js';
+
+export const DB_FILE = 'dsp.db';
+
+function withDb<T>(path: string, use: (db: Database.Database) => T): T {
+  const db = new Database(path, { fileMustExist: true, timeout: 5000 });
+  try {
+    db.pragma('foreign_keys = ON');
+    return use(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Moves every committed page from the -wal file into the database file, so the file alone is the whole store. */
+export function checkpointWal(dbPath: string): void {
+  withDb(dbPath, (db) => {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result && result.busy !== 0) throw new Error(`wal_checkpoint: database busy (${JSON.stringify(result)})`);
+  });
+}
+
+/**
+ * A fresh data directory holding a copy of `sourceDir`'s keys (so the copy's checkpoints verify
+ * against the same gateway key) and of its database file, taken after a WAL checkpoint.
+ */
+export function copyDataDir(sourceDir: string, prefix = 'dsp-access-log-copy-'): string {
+  checkpointWal(join(sourceDir, DB_FILE));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(join(sourceDir, 'keys'), join(dir, 'keys'), { recursive: true });
+  copyFileSync(join(sourceDir, DB_FILE), join(dir, DB_FILE));
+  return dir;
+}
+
+/** The `record` column of one row, parsed. */
+export function storedRecord(dbPath: string, chainId: string, seq: number): ChainedAccessRecord {
+  return withDb(dbPath, (db) => {
+    const json = db.prepare('SELECT record FROM access_records WHERE chain_id = ? AND seq = ?').pluck().get(chainId, seq) as string | undefined;
+    if (json === undefined) throw new Error(`no access record ${chainId}#${seq}`);
+    return JSON.parse(json) as ChainedAccessRecord;
+  });
+}
+
+/** Rewrites one field inside one row's `record` JSON, leaving its stored hash as it was. */
+export function alterRecordField(dbPath: string, chainId: string, seq: number, field: keyof ChainedAccessRecord, value: unknown): void {
+  withDb(dbPath, (db) => {
+    const json = db.prepare('SELECT record FROM access_records WHERE chain_id = ? AND seq = ?').pluck().get(chainId, seq) as string | undefined;
+    if (json === undefined) throw new Error(`no access record ${chainId}#${seq}`);
+    const record = JSON.parse(json) as Record<string, unknown>;
+    if (record[field] === value) throw new Error(`alterRecordField: ${String(field)} already has that value`);
+    record[field] = value;
+    const changed = db.prepare('UPDATE access_records SET record = ? WHERE chain_id = ? AND seq = ?').run(JSON.stringify(record), chainId, seq).changes;
+    if (changed !== 1) throw new Error('alterRecordField: no row updated');
+  });
+}
+
+/** Deletes one row (its codes and client digests cascade). */
+export function deleteRecord(dbPath: string, chainId: string, seq: number): void {
+  withDb(dbPath, (db) => {
+    const changed = db.prepare('DELETE FROM access_records WHERE chain_id = ? AND seq = ?').run(chainId, seq).changes;
+    if (changed !== 1) throw new Error('deleteRecord: no row deleted');
+  });
+}
+
+/** Swaps the `record` contents of two rows of one chain (each row keeps its seq column). */
+export function swapRecords(dbPath: string, chainId: string, seqA: number, seqB: number): void {
+  withDb(dbPath, (db) => {
+    const read = db.prepare('SELECT record FROM access_records WHERE chain_id = ? AND seq = ?').pluck();
+    const write = db.prepare('UPDATE access_records SET record = ? WHERE chain_id = ? AND seq = ?');
+    db.transaction(() => {
+      const a = read.get(chainId, seqA) as string | undefined;
+      const b = read.get(chainId, seqB) as string | undefined;
+      if (a === undefined || b === undefined) throw new Error('swapRecords: missing row');
+      write.run(b, chainId, seqA);
+      write.run(a, chainId, seqB);
+    })();
+  });
+}
+
+/** Records of one chain as stored (seq order). */
+export function chainRows(dbPath: string, chainId: string): ChainedAccessRecord[] {
+  return withDb(dbPath, (db) => (db.prepare('SELECT record FROM access_records WHERE chain_id = ? ORDER BY seq').pluck().all(chainId) as string[]).map((j) => JSON.parse(j) as ChainedAccessRecord));
+}
