@@ -1,0 +1,92 @@
+/** Forks a server process (bench/child/server-child.ts) and talks to it over IPC. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, ChildSpec, ChildStats, ParentMessage } from './protocol.js';
+
+const ENTRY = fileURLToPath(new URL('./server-child.ts', import.meta.url));
+
+export interface ServerChild {
+  readonly name: string;
+  readonly pid: number;
+  readonly urls: Record<string, string>;
+  /** Starts a new measurement window (CPU baseline, RSS peak). */
+  reset(): Promise<void>;
+  /** Resource use since the last reset. */
+  stats(): Promise<ChildStats>;
+  /** Closes the servers and waits for the process to exit (a --cpu-prof profile is written then). */
+  stop(): Promise<void>;
+}
+
+export interface ForkOptions {
+  /** Extra node flags (e.g. --cpu-prof). */
+  nodeFlags?: string[];
+  /** Longest wait for `ready`, ms. Default 60000. */
+  readyTimeoutMs?: number;
+}
+
+export async function forkServer(name: string, spec: ChildSpec, options: ForkOptions = {}): Promise<ServerChild> {
+  const child: ChildProcess = fork(ENTRY, [], {
+    // tsx runs the TypeScript sources, as `npm run bench` does for the benchmark itself.
+    execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
+    env: { ...process.env, NODE_OPTIONS: '', BENCH_CHILD_SPEC: JSON.stringify(spec) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waiting = new Map<number, (m: ChildMessage) => void>();
+  let nextId = 1;
+
+  const urls = await new Promise<Record<string, string>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: not ready within ${options.readyTimeoutMs ?? 60_000} ms`)), options.readyTimeoutMs ?? 60_000);
+    child.on('message', (raw) => {
+      const m = raw as ChildMessage;
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        resolve(m.urls);
+      } else if (m.type === 'failed') {
+        clearTimeout(timer);
+        reject(new Error(`${name} failed to start:\n${m.error}`));
+      } else if ('id' in m) {
+        waiting.get(m.id)?.(m);
+        waiting.delete(m.id);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (code ${code}) before it was ready`));
+    });
+  });
+
+  function ask(type: ParentMessage['type']): Promise<ChildMessage> {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      waiting.set(id, resolve);
+      child.send({ id, type } satisfies ParentMessage, (err) => {
+        if (err) {
+          waiting.delete(id);
+          reject(err);
+        }
+      });
+    });
+  }
+
+  return {
+    name,
+    pid: child.pid!,
+    urls,
+    async reset() {
+      await ask('reset');
+    },
+    async stats() {
+      const m = await ask('stats');
+      if (m.type !== 'stats') throw new Error(`${name}: unexpected reply ${m.type}`);
+      return m.stats;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ id: nextId++, type: 'stop' } satisfies ParentMessage);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

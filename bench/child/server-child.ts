@@ -1,0 +1,106 @@
+/**
+ * Entry of a server process the benchmark forks (bench/child/children.ts): reads its ChildSpec
+ * from BENCH_CHILD_SPEC, starts the subgraphs, the bare gateway or DSP Gateway, says `ready`, then
+ * answers resource-use questions and `stop` over IPC. Servers under test run in their own
+ * process so the load generator never shares their event loop.
+ */
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../core/config.js';
+import { ensureKeys } from '../../core/keys.js';
+import { createLogger } from '../../core/logger.js';
+import { SUPERGRAPH_PATH, startGateway } from '../../gateway/server.js';
+import { createStore } from '../../store/index.js';
+import { SUBGRAPH_NAMES, startSubgraph } from '../../subgraphs/catalog.js';
+import { startBareGateway } from '../bare-gateway.js';
+import { createNullAccessLogWriter } from '../null-access-log-writer.js';
+import type { ChildMessage, ChildSpec, ParentMessage } from './protocol.js';
+import { createResourceSampler } from './resource-sampler.js';
+
+interface Running {
+  urls: Record<string, string>;
+  close(): Promise<void>;
+}
+
+const send = (m: ChildMessage) => process.send?.(m);
+
+async function start(spec: ChildSpec): Promise<Running> {
+  const logger = createLogger({ level: 'warn', name: `bench-${spec.role}` });
+  switch (spec.role) {
+    case 'subgraphs': {
+      const keys = await ensureKeys(spec.dataDir, { hmacKeyBase64: spec.hmacKeyBase64 });
+      const store = await createStore(spec.storeUrl, { sqliteSync: 'full' });
+      const running = await Promise.all(SUBGRAPH_NAMES.map((name) => startSubgraph(name, { store, keys, host: '127.0.0.1', port: 0, logger })));
+      return {
+        urls: Object.fromEntries(SUBGRAPH_NAMES.map((n, i) => [n, running[i]!.url])),
+        async close() {
+          await Promise.all(running.map((r) => r.close()));
+          await store.close();
+        },
+      };
+    }
+    case 'bare': {
+      const keys = await ensureKeys(spec.dataDir, { hmacKeyBase64: spec.hmacKeyBase64 });
+      const bare = await startBareGateway({ supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'), subgraphUrls: spec.subgraphUrls, gatewayKey: keys.gateway, identity: spec.assertion });
+      return { urls: { graphql: bare.url }, close: bare.close };
+    }
+    case 'enforced': {
+      // Exactly what gateway/main.ts does, with the benchmark's environment (and optionally the
+      // logging-off writer), so the figure is the product's own path.
+      const config = loadConfig(spec.env);
+      const keys = await ensureKeys(config.dataDir, { hmacKeyBase64: config.audit.hmacKey });
+      const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
+      const gateway = await startGateway({
+        config,
+        store,
+        keys,
+        logger: createLogger({ level: config.logLevel, name: 'gateway' }),
+        ...(spec.accessLog === 'off' ? { accessLogWriter: createNullAccessLogWriter() } : {}),
+      });
+      return {
+        urls: { graphql: gateway.url },
+        async close() {
+          await gateway.close();
+          await store.close();
+        },
+      };
+    }
+  }
+}
+
+const sampler = createResourceSampler();
+let running: Running | null = null;
+
+process.on('message', (raw: unknown) => {
+  const m = raw as ParentMessage;
+  switch (m.type) {
+    case 'reset':
+      sampler.reset();
+      send({ id: m.id, type: 'ok' });
+      return;
+    case 'stats':
+      send({ id: m.id, type: 'stats', stats: sampler.read() });
+      return;
+    case 'stop':
+      sampler.stop();
+      void (running?.close() ?? Promise.resolve())
+        .catch((err: unknown) => console.error('bench child: close failed', err))
+        .finally(() => {
+          send({ id: m.id, type: 'ok' });
+          // Exiting normally lets --cpu-prof write its profile.
+          process.exit(0);
+        });
+      return;
+  }
+});
+// The benchmark died: do not linger.
+process.on('disconnect', () => process.exit(0));
+
+try {
+  const spec = JSON.parse(process.env.BENCH_CHILD_SPEC ?? 'null') as ChildSpec | null;
+  if (!spec) throw new Error('BENCH_CHILD_SPEC is not set');
+  running = await start(spec);
+  send({ type: 'ready', urls: running.urls });
+} catch (err) {
+  send({ type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  process.exit(1);
+}
