@@ -12,6 +12,14 @@ const APOLLO_ALIASES: Record<string, string> = {
   DOWNSTREAM_SERVICE_ERROR: 'SUBGRAPH_UNAVAILABLE',
 };
 
+/**
+ * graphql-js appends "Did you mean …?" to some messages Apollo's hideSchemaDetailsFromClientErrors
+ * does not reach (an unknown enum value or input field in a variable, coerced in our plugin or at
+ * execution). Suggestions let a caller mine the schema through errors, so none leave the gateway.
+ */
+const SUGGESTION = /\s*Did you mean [^?]*\?/gi;
+export const withoutSuggestions = (message: string): string => message.replace(SUGGESTION, '');
+
 export function createFormatError(logger: Logger, options: { exposeStack: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     // Apollo relabels every validation-rule error GRAPHQL_VALIDATION_FAILED; our operation-limit
@@ -27,6 +35,7 @@ export function createFormatError(logger: Logger, options: { exposeStack: boolea
       const { serviceName: _s, stacktrace, exception: _e, ...rest } = formatted.extensions ?? {};
       return {
         ...formatted,
+        message: withoutSuggestions(formatted.message),
         extensions: { ...rest, code, ...(options.exposeStack && stacktrace ? { stacktrace } : {}) },
       };
     }

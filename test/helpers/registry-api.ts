@@ -14,6 +14,8 @@ export interface RegistryApi {
   newSelfCertifiedProduct(developerId: string, options?: { notMet?: Requirement[]; minimumVersion?: string }): Promise<string>;
   certify(productId: string, tier: 'STANDARD' | 'ENHANCED', services: string[]): Promise<GraphQLResult>;
   revisionOf(entity: 'product' | 'developer', id: string): Promise<number>;
+  /** Waits until the gateway's registry snapshot has caught up with the store (≤ one poll interval). */
+  synced(): Promise<void>;
 }
 
 /** Throws with the error codes when a mutation fails, so setup mistakes are obvious. */
@@ -28,10 +30,16 @@ export function registryApi(sys: TestSystem): RegistryApi {
     sys.gql(query, { token: await sys.token({ roles: ['dsp:developer'], developer: developerId, mfa: true, sub: `staff-${developerId}` }), ...(variables ? { variables } : {}) });
   const revisionOf = async (entity: 'product' | 'developer', id: string) => ok(await admin(`query ($id: ID!) { ${entity}(id: $id) { revision } }`, { id }))[entity].revision as number;
 
+  const synced = async () => {
+    const target = await sys.store.currentRevision();
+    await within(2000, async () => sys.gateway.snapshot.revision() >= target);
+  };
+
   return {
     admin,
     developerStaff,
     revisionOf,
+    synced,
     async newApprovedDeveloper(n) {
       const registered = ok(
         await admin(
@@ -61,12 +69,14 @@ export function registryApi(sys: TestSystem): RegistryApi {
     },
     async certify(productId, tier, services) {
       const now = Date.now();
-      return admin(
+      const result = await admin(
         `mutation ($id: ID!, $rev: Int!, $tier: CertificationTier!, $from: String!, $until: String!, $services: [String!]!) {
           certifyProduct(productId: $id, expectedRevision: $rev, tier: $tier, validFrom: $from, validUntil: $until, services: $services, reason: "assessed") { status services revision }
         }`,
         { id: productId, rev: await revisionOf('product', productId), tier, from: new Date(now - day).toISOString(), until: new Date(now + 365 * day).toISOString(), services },
       );
+      await synced();
+      return result;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { Alert } from '../../../../audit/incident-model.js';
 import type { AssertionClaims } from '../../../../core/assertion.js';
 import { abnFromNumber } from '../../../../core/ids.js';
@@ -67,7 +68,7 @@ beforeAll(async () => {
     await store.applyRegistryChange({ entity: 'PRODUCT', expectedRevision: null, next: sampleProduct(id, dev), note: note() });
   }
   server = new ApolloServer<SubgraphContext>({
-    schema: buildSubgraphSchema({ typeDefs: subgraphTypeDefs('registry'), resolvers: incidentResolvers({ store, now: () => clock.now, newIncidentId: () => `INC-T${++seq}` }) }),
+    schema: buildSubgraphSchema({ typeDefs: subgraphTypeDefs('registry'), resolvers: incidentResolvers({ store, now: () => clock.now, newIncidentId: () => `INC-T${++seq}` }) as GraphQLResolverMap<unknown> }),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
   await server.start();

@@ -1,0 +1,105 @@
+/**
+ * Access-log ingest: records per second the writer (gateway/audit-log/writer.ts) commits to a
+ * fresh SQLite file store with group commit, under many concurrent appends — each "request"
+ * awaits its own record's commit, as the gateway does before releasing a response.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { newAccessRecordId } from '../../audit/ids.js';
+import type { AccessRecord } from '../../audit/record.js';
+import type { SigningKey } from '../../core/keys.js';
+import { createAccessLogWriter } from '../../gateway/audit-log/writer.js';
+import { createStore } from '../../store/index.js';
+
+export interface IngestResult {
+  sync: 'full' | 'normal';
+  /** Appends in flight at any time. */
+  concurrency: number;
+  records: number;
+  recordsPerS: number;
+  batches: number;
+  meanBatch: number;
+  meanCommitMs: number;
+  /** Append to commit, per record, ms. */
+  p50AppendMs: number;
+  p99AppendMs: number;
+}
+
+/** A record shaped like one three-subgraph request's. */
+function sampleRecord(): AccessRecord {
+  return {
+    id: newAccessRecordId(),
+    time: new Date().toISOString(),
+    requestId: randomUUID(),
+    instanceId: 'bench-gw',
+    productId: 'PRD-CERTIFIED',
+    productVersion: '2.1.0',
+    developerId: 'DEV-GOOD',
+    sub: 'bench-user',
+    org: '12345679016',
+    jti: randomUUID(),
+    roles: [],
+    operationName: 'ThreeSubgraphs',
+    operationType: 'query',
+    documentHash: 'b'.repeat(64),
+    coordinates: ['Query.client', 'Client.id', 'Client.name', 'Client.tfnMasked', 'Client.lodgments', 'Lodgment.period', 'Lodgment.formType', 'Lodgment.status', 'Client.account', 'Account.balance'],
+    services: ['clients.read', 'lodgments.read', 'accounts.read'],
+    clientDigests: ['d'.repeat(43)],
+    decision: 'ALLOWED',
+    reasons: [],
+    errorCodes: [],
+    httpStatus: 200,
+    subgraphs: ['clients', 'lodgments', 'accounts'],
+    latencyMs: 3.21,
+    clientIp: '127.0.0.1',
+    userAgent: 'bench',
+  };
+}
+
+export async function measureAccessLogIngest(options: { dir: string; signingKey: SigningKey; sync: 'full' | 'normal'; concurrency: number; durationMs: number }): Promise<IngestResult> {
+  const store = await createStore(`sqlite:${join(options.dir, `ingest-${options.sync}-${options.concurrency}.db`)}`, { sqliteSync: options.sync });
+  let batches = 0;
+  let commitMs = 0;
+  const writer = createAccessLogWriter({
+    store,
+    chainId: `bench-ingest:${randomUUID()}`,
+    instanceId: 'bench-ingest',
+    signingKey: options.signingKey,
+    onCommit(_records, ms) {
+      batches += 1;
+      commitMs += ms;
+    },
+  });
+  await writer.start();
+  const appendMs: number[] = [];
+  let records = 0;
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await writer.append(sampleRecord());
+        appendMs.push(performance.now() - t);
+        records += 1;
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  await writer.flushAndClose();
+  await store.close();
+  appendMs.sort((a, b) => a - b);
+  const pct = (p: number) => appendMs[Math.min(appendMs.length - 1, Math.ceil((p / 100) * appendMs.length) - 1)] ?? Number.NaN;
+  return {
+    sync: options.sync,
+    concurrency: options.concurrency,
+    records,
+    recordsPerS: (records * 1000) / elapsed,
+    batches,
+    meanBatch: records / Math.max(1, batches),
+    meanCommitMs: commitMs / Math.max(1, batches),
+    p50AppendMs: pct(50),
+    p99AppendMs: pct(99),
+  };
+}
