@@ -84,7 +84,7 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<CellResul
   for (const cell of options.cells) {
     for (const v of cell.variants) {
       log(`warm-up ${key(cell.workload.name, v.name)} ${options.warmupS}s`);
-      const warm = await runLoad({ url: v.url, connections: options.connections, durationS: options.warmupS, bodies: bodiesFor(cell.workload), headers: v.headers });
+      const warm = await runLoad({ url: v.url, connections: options.connections, durationS: options.warmupS, bodies: cell.workload.bodies, headers: v.headers });
       if (warm.ok === 0) throw new Error(`${key(cell.workload.name, v.name)}: no successful response during warm-up (${warm.failed} failed)`);
       await sleep(settleMs);
     }
@@ -99,7 +99,7 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<CellResul
         await Promise.all([v.server.reset(), sameProcess ? null : options.subgraphs.reset()]);
         const cpu0 = process.cpuUsage();
         const ticks0 = machineCpuTicks();
-        const run = await runLoad({ url: v.url, connections: options.connections, durationS: options.durationS, bodies: bodiesFor(cell.workload), headers: v.headers });
+        const run = await runLoad({ url: v.url, connections: options.connections, durationS: options.durationS, bodies: cell.workload.bodies, headers: v.headers });
         const loadgen = process.cpuUsage(cpu0);
         const ticks1 = machineCpuTicks();
         const [server, subgraphs] = await Promise.all([v.server.stats(), sameProcess ? null : options.subgraphs.stats()]);
@@ -156,9 +156,4 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<CellResul
     }
   }
   return results;
-}
-
-/** Direct calls to the clients subgraph use the same bodies: its schema has the same `client` root field. */
-function bodiesFor(workload: Workload): string[] {
-  return workload.bodies;
 }

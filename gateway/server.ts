@@ -27,6 +27,8 @@ import { createFormatError } from './errors-format.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createReadiness } from './http/readiness.js';
 import { createRegistrySnapshot, type RegistrySnapshot } from './registry/snapshot.js';
+import { createDashboard, createMetrics, createMetricsEndpoint, createMonitor, type Metrics, type Monitor } from './monitoring/index.js';
+import { createProtectiveSuspension } from './monitoring-suspension.js';
 import type { GatewayContext } from './request-context.js';
 import { AssertingDataSource } from './subgraph-data-source.js';
 import type { ChainedAccessRecord } from '../audit/record.js';
@@ -60,6 +62,8 @@ export interface RunningGateway {
   snapshot: RegistrySnapshot;
   writer: AccessLogWriter;
   decisionCache: DecisionCache;
+  monitor: Monitor;
+  metrics: Metrics;
   chainId: string;
   close(): Promise<void>;
 }
@@ -75,6 +79,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const authenticator = createAuthenticator({ auth: config.auth, jwks: options.issuerJwks ?? keys.issuer.publicJwks, now });
   const rateLimits = createRateLimits({ config: config.rateLimits, createStoreLimiter: (spec) => store.createRateLimiter(spec), logger });
 
+  // Monitoring reads committed records in-process; metrics read live gauges lazily.
+  let writerRef: AccessLogWriter | null = null;
+  const monitor = createMonitor({
+    store,
+    config: config.monitoring,
+    now,
+    logger,
+    suspendProduct: createProtectiveSuspension({ store, now, logger, onSuspended: () => void snapshot.refresh() }),
+  });
+  const metrics = createMetrics({
+    knownProduct: (id) => snapshot.product(id) !== undefined,
+    sources: { bufferDepth: () => writerRef?.depth() ?? 0, snapshotAgeSeconds: () => snapshot.ageMs() / 1000, alertsOpen: () => monitor.openAlerts().length },
+  });
+  const onCommit = (records: ChainedAccessRecord[], commitMs: number): void => {
+    monitor.observe(records);
+    metrics.observeBatch(records, commitMs);
+    options.onRecordsCommitted?.(records, commitMs);
+  };
+
   const chainId = `${config.instanceId}:${now()}`;
   const writer = options.accessLogWriter ?? createAccessLogWriter({
     store,
@@ -87,8 +110,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     retryMaxMs: config.audit.retryMaxMs,
     now,
     logger,
-    ...(options.onRecordsCommitted ? { onCommit: options.onRecordsCommitted } : {}),
+    onCommit,
   });
+  writerRef = writer;
   await writer.start();
 
   const signer = createAssertionSigner({ privateKey: keys.gateway.privateKey, kid: keys.gateway.kid, ttlS: config.enforcement.assertionTtlS, now });
@@ -122,8 +146,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // Headers up to 32 KiB reach the pipeline, so an oversized token is refused with a coded 401
   // (TOKEN_MAX_BYTES) rather than by Node's bare 431.
+  const dashboard = createDashboard({
+    monitor,
+    store,
+    registry: snapshot,
+    // Operations staff only: an ATO admin or auditor token (MFA is not required to watch).
+    authorise: async (header) => {
+      const auth = await authenticator.authenticate(header);
+      return auth.ok && auth.token.kind === 'staff' && (auth.token.roles.includes('ato:admin') || auth.token.roles.includes('ato:auditor'));
+    },
+    now,
+    logger,
+  });
+  const metricsEndpoint = createMetricsEndpoint({ metrics, bearer: config.monitoring.metricsBearer });
+
   const server = createServer({ maxHeaderSize: 32_768 }, (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path === '/graphql') {
       handleGraphQL(req, res).catch((err: unknown) => {
         logger.error({ err }, 'request pipeline failed');
@@ -132,6 +170,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return;
     }
     if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
+    if (path === '/metrics' || path.startsWith('/dashboard')) {
+      void (async () => {
+        if (!(await metricsEndpoint.handle(req, res)) && !(await dashboard.handle(req, res))) sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
+      })().catch((err: unknown) => {
+        logger.error({ err }, 'monitoring endpoint failed');
+        if (!res.headersSent) sendText(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+      });
+      return;
+    }
     if (path === '/readyz') {
       void readiness.check().then((r) => sendText(res, r.ready ? 200 : 503, JSON.stringify(r)));
       return;
@@ -159,12 +206,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     snapshot,
     writer,
     decisionCache,
+    monitor,
+    metrics,
     chainId,
     close() {
       closing ??= (async () => {
         await closeServer(server);
         await apollo.stop();
         await writer.flushAndClose();
+        await monitor.close();
         snapshot.stop();
       })();
       return closing;

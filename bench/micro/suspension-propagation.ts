@@ -45,7 +45,8 @@ export async function measureSuspensionPropagation(options: {
   const pollIntervalMs = options.pollIntervalMs ?? 10;
   const body = JSON.stringify({ query: 'query Poll { client(clientId: "C-000001") { id } }', operationName: 'Poll' });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.token}` };
-  let listener: ((s: Seen) => void) | null = null;
+  // A holder, not a variable: the poller reads whichever waiter is current.
+  const waiter: { listener: ((s: Seen) => void) | null } = { listener: null };
   let polling = true;
 
   const poller = (async () => {
@@ -54,7 +55,7 @@ export async function measureSuspensionPropagation(options: {
       const json = (await res.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
       const at = performance.now();
       const codes = (json.errors ?? []).map((e) => e.extensions?.code);
-      listener?.({ at, suspended: codes.includes('PRODUCT_SUSPENDED'), ok: res.status === 200 && codes.length === 0 });
+      waiter.listener?.({ at, suspended: codes.includes('PRODUCT_SUSPENDED'), ok: res.status === 200 && codes.length === 0 });
       await sleep(pollIntervalMs);
     }
   })();
@@ -62,10 +63,10 @@ export async function measureSuspensionPropagation(options: {
   const waitFor = (after: number, pred: (s: Seen) => boolean) =>
     new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('suspension trial timed out')), options.trialTimeoutMs ?? 10_000);
-      listener = (s) => {
+      waiter.listener = (s) => {
         if (s.at > after && pred(s)) {
           clearTimeout(timer);
-          listener = null;
+          waiter.listener = null;
           resolve(s.at);
         }
       };
@@ -98,7 +99,7 @@ export async function measureSuspensionPropagation(options: {
     }
   } finally {
     polling = false;
-    listener = null;
+    waiter.listener = null;
     await poller.catch(() => {});
   }
   return {

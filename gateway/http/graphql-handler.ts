@@ -71,7 +71,8 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       req.resume();
       const ip = await deps.rateLimits.check({ kind: 'anonymous', ip: trace.clientIp ?? 'unknown' });
       if (!ip.allowed) return refusal(trace, ip.denial, ip.headers);
-      return refusal(trace, auth.denial);
+      // The request was counted on the IP's quota: say how much of it is left, as for any counted request.
+      return refusal(trace, auth.denial, ip.headers);
     }
     const token = auth.token;
     trace.token = token;

@@ -104,12 +104,22 @@ function defaultAlertId(): string {
 
 const rank = (r: Risk) => RISKS.indexOf(r);
 
-/** Union of two evidence lists in order, keeping the most recent EVIDENCE_CAP ids. */
+/**
+ * Union of two evidence lists in order, keeping the most recent EVIDENCE_CAP ids. Detectors
+ * report their newest ids, so `seen` usually extends `current`: only the ids after current's
+ * last one are appended (this runs for every record while a condition persists).
+ */
 function mergeEvidence(current: string[], seen: string[]): string[] {
   if (seen.length === 0) return current;
   const last = current[current.length - 1];
-  if (last !== undefined && seen[seen.length - 1] === last) return current;
-  const merged = [...new Set([...current, ...seen])];
+  let merged: string[];
+  const at = last === undefined ? -1 : seen.lastIndexOf(last);
+  if (at === seen.length - 1) return current;
+  if (at >= 0) merged = current.concat(seen.slice(at + 1));
+  else {
+    const have = new Set(current);
+    merged = current.concat(seen.filter((id) => !have.has(id)));
+  }
   return merged.length > EVIDENCE_CAP ? merged.slice(merged.length - EVIDENCE_CAP) : merged;
 }
 
@@ -182,7 +192,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
   function suspendProtectively(tracked: Tracked): void {
     const alert = tracked.alert;
     const productId = alert.productId;
-    if (!productId || tracked.suspensionHandled || mode === 'off') return;
+    // Only a condition of the product itself suspends it: an org or source alert names the
+    // product of its latest record for linking, but another product may share that org.
+    if (!productId || (alert.key !== `product:${productId}` && !alert.key.startsWith(`product:${productId}:`)) || tracked.suspensionHandled || mode === 'off') return;
     tracked.suspensionHandled = true;
     // One request per product while an alert that asked for it is open: the second detector
     // to notice the same product would only meet an already suspended product.
@@ -212,7 +224,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     suspendProtectively(tracked);
   }
 
-  function accept(c: AlertCandidate, at: number): void {
+  function accept(c: AlertCandidate, at: number, atIso: string): void {
     counts.candidates++;
     const id = `${c.detector}|${c.key}`;
     const tracked = open.get(id);
@@ -225,7 +237,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
         a.message = c.message;
       }
       a.baseline = c.baseline;
-      a.lastSeenAt = toIso(at);
+      a.lastSeenAt = atIso;
       a.evidence = mergeEvidence(a.evidence, c.evidence);
       tracked.lastSeen = at;
       if (c.developerId && !tracked.developerId) tracked.developerId = c.developerId;
@@ -251,8 +263,8 @@ export function createMonitor(options: MonitorOptions): Monitor {
       baseline: c.baseline,
       message: c.message,
       evidence: c.evidence.slice(-EVIDENCE_CAP),
-      raisedAt: toIso(at),
-      lastSeenAt: toIso(at),
+      raisedAt: atIso,
+      lastSeenAt: atIso,
       status: 'OPEN',
       incidentId: null,
     };
@@ -284,12 +296,13 @@ export function createMonitor(options: MonitorOptions): Monitor {
   return {
     observe(records) {
       const t = now();
+      const tIso = toIso(t);
       for (const record of records) {
         counts.recordsObserved++;
         history.observe(record, t);
         for (const detector of detectors) {
           try {
-            for (const c of detector.observe(record, t)) accept(c, t);
+            for (const c of detector.observe(record, t)) accept(c, t, tIso);
           } catch (err) {
             counts.detectorErrors++;
             if (t - lastErrorLog > 60_000) {

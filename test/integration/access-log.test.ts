@@ -60,7 +60,9 @@ describe('access log: one record per request, read back by an auditor', () => {
     const gqlAs = (token: string | null, id: string) => () => sys.gql(CLIENT_QUERY, { token, variables: { id }, operationName: 'ReadClient' });
 
     await send('allowed', { decision: 'ALLOWED', codes: [], productId: 'PRD-CERTIFIED', clients: ['C-000001'] }, gqlAs(certified, 'C-000001'));
-    await send('allowed again', { decision: 'ALLOWED', codes: [], productId: 'PRD-CERTIFIED', clients: ['C-000005'] }, gqlAs(certified, 'C-000005'));
+    await send('allowed again', { decision: 'ALLOWED', codes: [], productId: 'PRD-CERTIFIED', clients: ['C-000005'] }, () =>
+      sys.gql(CLIENT_QUERY, { token: certified, variables: { id: 'C-000005' }, operationName: 'ReadClient', headers: { 'user-agent': `LongAgent/${'x'.repeat(2000)}` } }),
+    );
     await send('partial', { decision: 'PARTIAL', codes: ['SERVICE_NOT_WHITELISTED'], productId: 'PRD-LIMITED', clients: ['C-000002'] }, gqlAs(limited, 'C-000002'));
     await send('suspended product', { decision: 'DENIED', codes: ['PRODUCT_SUSPENDED'], productId: 'PRD-SUSPENDED', clients: [] }, gqlAs(suspended, 'C-000004'));
     await send('client not authorised', { decision: 'DENIED', codes: ['CLIENT_NOT_AUTHORISED'], productId: 'PRD-CERTIFIED', clients: [] }, gqlAs(certified, 'C-000051'));
@@ -72,6 +74,9 @@ describe('access log: one record per request, read back by an auditor', () => {
     await send('syntax error', { decision: 'DENIED', codes: ['GRAPHQL_PARSE_FAILED'], productId: 'PRD-CERTIFIED', clients: [] }, () =>
       sys.gql('query Broken { client(clientId: "C-000001") { id ', { token: certified }),
     );
+    // Records carry the arrival time (ms). A short pause makes every traffic record strictly
+    // older than trafficEnd and every later (auditor) request at least as new.
+    await new Promise((r) => setTimeout(r, 5));
     trafficEnd = new Date().toISOString();
   });
 
@@ -106,6 +111,10 @@ describe('access log: one record per request, read back by an auditor', () => {
     expect(allowed).toMatchObject({ operationName: 'ReadClient', operationType: 'query', org: '12345679016', productVersion: '2.1.0', developerId: 'DEV-GOOD' });
     expect(allowed.coordinates).toEqual(expect.arrayContaining(['Query.client', 'Client.lodgments', 'Client.account']));
     expect(allowed.jti).toEqual(expect.any(String));
+    // An untrusted user agent is kept, but capped.
+    const longAgent = records.find((r) => r.requestId === sent[1]!.requestId)!;
+    expect(longAgent.userAgent!.startsWith('LongAgent/')).toBe(true);
+    expect(longAgent.userAgent!.length).toBeLessThanOrEqual(256);
   });
 
   it('filters by product, decision, error code, operation name and client (matched by digest)', async () => {

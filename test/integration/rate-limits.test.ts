@@ -114,6 +114,34 @@ describe('rate limits: per product, burst, recovery', () => {
   });
 });
 
+describe('rate limits: burst allowance', () => {
+  const POINTS = 3;
+  const BURST = 2;
+  const BURST_WINDOW_S = 2;
+  let sys: TestSystem;
+
+  beforeAll(async () => {
+    sys = await startTestSystem({ rateLimits: { tiers: { demo: { points: POINTS, duration: 60, burst: BURST, burstDuration: BURST_WINDOW_S, perOrgShare: 1 } } } });
+    expectServed(await sys.gql(STATUS_QUERY, { token: await sys.token({ product: 'PRD-OFFSHORE' }) }));
+  });
+  afterAll(async () => {
+    await sys.close();
+  });
+
+  it('allows the burst on top of the sustained quota, then refuses with a Retry-After that the burst window honours', async () => {
+    const token = await sys.token({ product: 'PRD-CERTIFIED' });
+    const results: GraphQLResult[] = [];
+    for (let i = 0; i < POINTS + BURST + 1; i++) results.push(await sys.gql(STATUS_QUERY, { token }));
+    for (const r of results.slice(0, POINTS + BURST)) expectServed(r);
+    const refused = results[POINTS + BURST]!;
+    // The sustained window has a minute left, but the burst window reopens within BURST_WINDOW_S.
+    expectRateLimited(refused, 'PRODUCT', POINTS, BURST_WINDOW_S);
+    await sleep(rateHeadersOf(refused).retryAfter * 1000 + 25);
+    expectServed(await sys.gql(STATUS_QUERY, { token }));
+    expect((await recordsWithCode(sys.store, 'RATE_LIMITED')).map((r) => r.productId)).toEqual(['PRD-CERTIFIED']);
+  });
+});
+
 describe('rate limits: per product + org share, staff, anonymous', () => {
   // Windows far longer than the tests: counts only, no timing.
   const POINTS = 4;
@@ -181,10 +209,12 @@ describe('rate limits: per product + org share, staff, anonymous', () => {
     const bad = ['not-a-jwt', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', `${(await sys.token()).slice(0, -4)}AAAA`];
     const results: GraphQLResult[] = [];
     for (let i = 0; i < ANONYMOUS_POINTS + 2; i++) results.push(await send(bad[i % bad.length]!));
-    for (const r of results.slice(0, ANONYMOUS_POINTS)) {
+    results.slice(0, ANONYMOUS_POINTS).forEach((r, i) => {
       expect(r.status).toBe(401);
       expect(codesOf(r)).toEqual(['UNAUTHENTICATED']);
-    }
+      // Counted on the IP's quota, and told so.
+      expect(rateHeadersOf(r)).toMatchObject({ limit: ANONYMOUS_POINTS, remaining: ANONYMOUS_POINTS - 1 - i });
+    });
     for (const r of results.slice(ANONYMOUS_POINTS)) expectRateLimited(r, 'ANONYMOUS', ANONYMOUS_POINTS, 60);
     // No token at all counts as anonymous too.
     expectRateLimited(await send(null), 'ANONYMOUS', ANONYMOUS_POINTS, 60);

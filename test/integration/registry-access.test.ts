@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
 import { codesOf, startTestSystem, type GraphQLResult, type TestSystem } from '../helpers/system.js';
-import { registryDocument, type RegistryField } from './support/registry-documents.js';
+import type { RegistryField } from './support/registry-documents.js';
 import { assessments, createRegistryClient, developerApplication, PRACTITIONER_ORG, productApplication, validity, type RegistryClient } from './support/registry-client.js';
 
 let sys: TestSystem;
@@ -106,8 +106,10 @@ describe('registry reads, field by field', () => {
       expectRefused(await reg.call(reg.adminNoMfa, field, other()), field, 'MFA_REQUIRED');
     });
 
-    test('developer staff without MFA, even on their own records: MFA_REQUIRED', async () => {
-      expectRefused(await reg.call(ctx.staffANoMfa, field, own()), field, 'MFA_REQUIRED');
+    // The role is checked first: where developer staff have no business, MFA does not matter.
+    const withoutMfa = staffOwn === 'ROLE_REQUIRED' ? 'ROLE_REQUIRED' : 'MFA_REQUIRED';
+    test(`developer staff without MFA, even on their own records: ${withoutMfa}`, async () => {
+      expectRefused(await reg.call(ctx.staffANoMfa, field, own()), field, withoutMfa);
     });
 
     test('a product token: ROLE_REQUIRED', async () => {
@@ -294,11 +296,5 @@ describe('what developer staff may do', () => {
     // Another developer's staff can neither read it nor its history.
     expectRefused(await reg.call(ctx.staffOfGood, 'product', { id: product.id }), 'product', 'FORBIDDEN');
     expectRefused(await reg.call(ctx.staffOfGood, 'productHistory', { productId: product.id }), 'productHistory', 'FORBIDDEN');
-  });
-
-  test('the registry documents a developer can send are the ones the tests send', () => {
-    // Guards the document builder itself: an optional argument left out is not declared.
-    expect(registryDocument('products', {})).toMatch(/^query \{ products \{/);
-    expect(registryDocument('product', { id: 'x' })).toMatch(/^query\(\$id: ID!\) \{ product\(id: \$id\)/);
   });
 });

@@ -213,6 +213,9 @@ const PRODUCT_ACTION_ARGS: Record<string, () => Record<string, unknown>> = {
 function expectIllegal(r: GraphQLResult, field: string, currentState: string, action: string): void {
   expect(codesOf(r)).toEqual(['ILLEGAL_TRANSITION']);
   expect(r.body.errors![0]!.extensions).toMatchObject({ code: 'ILLEGAL_TRANSITION', currentState, action });
+  // The registry subgraph's own error, passed on whole: its path, and nothing about the subgraph's address.
+  expect(r.body.errors![0]!.path).toEqual([field]);
+  expect(r.body.errors![0]!.extensions).not.toHaveProperty('response');
   expect(r.body.data?.[field] ?? null).toBeNull();
 }
 

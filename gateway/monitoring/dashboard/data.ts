@@ -90,13 +90,17 @@ function chartSeries(series: Array<{ productId: string; counts: number[]; total:
   return [...shown, { productId: OTHER_PRODUCTS, counts, total: counts.reduce((a, b) => a + b, 0) }];
 }
 
-export async function buildDashboardData(sources: DashboardSources, now: number, dueSoonMs: number = DUE_SOON_MS): Promise<DashboardData> {
+/**
+ * @param alertMaxAgeMs stored OPEN alerts not seen for this long are left out: an instance that
+ * stopped without closing its alerts must not leave them on the page for ever. Default 1 h.
+ */
+export async function buildDashboardData(sources: DashboardSources, now: number, dueSoonMs: number = DUE_SOON_MS, alertMaxAgeMs: number = 3_600_000): Promise<DashboardData> {
   const degraded: string[] = [];
   const rates = sources.monitor.rates();
 
   const alertsById = new Map<string, Alert>();
   try {
-    for (const a of await sources.store.listAlerts({ status: 'OPEN', limit: LIST_LIMIT })) alertsById.set(a.id, a);
+    for (const a of await sources.store.listAlerts({ status: 'OPEN', since: new Date(now - alertMaxAgeMs).toISOString(), limit: LIST_LIMIT })) alertsById.set(a.id, a);
   } catch (err) {
     sources.logger?.warn({ err }, 'dashboard: alerts could not be read from the store');
     degraded.push('alerts from other gateway instances');

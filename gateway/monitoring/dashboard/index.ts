@@ -18,6 +18,8 @@ export interface DashboardDeps extends DashboardSources {
   logger?: Logger;
   /** Open incidents whose deadline is this close are flagged "due soon". Default 4 h (audit/incidents.ts DUE_SOON_MS). */
   dueSoonMs?: number;
+  /** Stored open alerts not seen for this long are left off the page (an instance stopped without closing them). Default 3600000 (1 h). */
+  alertMaxAgeMs?: number;
 }
 
 export interface Dashboard {
@@ -80,7 +82,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         sendText(res, 401, errorBody('UNAUTHENTICATED', 'A staff token with ato:admin or ato:auditor (and MFA) is required.'), { ...SECURITY_HEADERS, 'www-authenticate': 'Bearer' });
         return true;
       }
-      const data = await buildDashboardData(deps, now(), deps.dueSoonMs);
+      const data = await buildDashboardData(deps, now(), deps.dueSoonMs, deps.alertMaxAgeMs);
       sendText(res, 200, req.method === 'HEAD' ? '' : JSON.stringify(data), SECURITY_HEADERS);
       return true;
     },

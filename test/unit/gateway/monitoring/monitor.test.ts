@@ -229,6 +229,17 @@ describe('protective suspension', () => {
     expect(m.openAlerts().map((a) => a.risk)).toEqual(['HIGH']);
   });
 
+  test('a HIGH alert keyed on an org, not the product, suspends nothing', async () => {
+    const suspended: string[] = [];
+    const d = scripted();
+    const m = monitor({ detectors: [d], config: { protectiveSuspension: 'on', detectors: {} }, suspendProduct: async (id) => void suspended.push(id) });
+    d.next = [{ risk: 'HIGH', key: 'org:12345679016', productId: 'PRD-A' }];
+    m.observe([record()]);
+    await m.flush();
+    expect(suspended).toEqual([]);
+    expect(await store.listIncidents()).toHaveLength(1);
+  });
+
   test('a failed suspension is counted and logged, not thrown', async () => {
     const m = monitor({ config: { protectiveSuspension: 'on', detectors: {} }, suspendProduct: async () => Promise.reject(new Error('registry down')) });
     expect(() => enumerate(m, 400)).not.toThrow();

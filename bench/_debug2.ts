@@ -1,0 +1,17 @@
+import { devIssuerJwksPath } from '../core/keys.js';
+import { loadConfig } from '../core/config.js';
+import { signDevToken } from '../gateway/auth/dev-tokens.js';
+import { forkServer } from './child/children.js';
+import { enforcedGatewayEnv, prepareEnvironment } from './setup.js';
+import { workloads } from './workloads.js';
+import { profileEnforcedGateway } from './profile.js';
+import { formatSummary } from './profile-summary.js';
+const env = await prepareEnvironment();
+const sg = await forkServer('subgraphs', { role: 'subgraphs', dataDir: env.dataDir, storeUrl: env.storeUrl, hmacKeyBase64: env.hmacKeyBase64 });
+const genv = { ...enforcedGatewayEnv(env, sg.urls, devIssuerJwksPath(env.dataDir)), ...JSON.parse(process.argv[3] ?? '{}') };
+const token = await signDevToken(env.keys.issuer, { ttlS: 3000 }, loadConfig(genv));
+const w = workloads()[(process.argv[2] ?? 'one') as 'one'];
+const run = await profileEnforcedGateway({ spec: { role: 'enforced', dataDir: env.dataDir, env: genv, accessLog: 'durable' }, outDir: '/tmp/bench-prof', name: 'dbg', bodies: w.bodies, headers: { authorization: `Bearer ${token}` }, connections: 50, warmupS: 3, durationS: 6 });
+console.log('rps', run.rps);
+console.log(formatSummary(run.summary));
+await sg.stop(); await env.dispose();

@@ -1,0 +1,182 @@
+/** The run's report: its JSON shape, the headline figures derived from the cells, and Markdown tables (printed and saved). */
+import type { CellResult, VariantName } from './load-phase.js';
+import type { MachineInfo } from './machine.js';
+import type { DecisionCostResult } from './micro/decision-cache.js';
+import type { IngestResult } from './micro/access-log-ingest.js';
+import type { SuspensionResult } from './micro/suspension-propagation.js';
+import type { TokenVerificationResult } from './micro/token-verification.js';
+import type { BenchOptions } from './options.js';
+import type { ProfileRun } from './profile.js';
+import type { Workload, WorkloadName } from './workloads.js';
+
+export interface Headline {
+  workload: WorkloadName;
+  bareRps: number;
+  enforcedRps: number;
+  /** enforced / bare throughput over all rounds. */
+  ratio: number;
+  /** The same per round (enforced and bare of one round ran back to back). */
+  roundRatios: number[];
+  addedP50Ms: number;
+  addedP99Ms: number;
+  addedCpuUsPerReq: number;
+}
+
+export interface LoggingFigure {
+  workload: WorkloadName;
+  onRps: number;
+  offRps: number;
+  /** logging on / off throughput. */
+  ratio: number;
+  addedP99Ms: number;
+  addedCpuUsPerReq: number;
+}
+
+export interface BenchReport {
+  machine: MachineInfo;
+  options: BenchOptions;
+  placement: string;
+  workloads: Array<Pick<Workload, 'name' | 'title' | 'query'>>;
+  elapsedS: number;
+  cells: CellResult[];
+  headline: Headline[];
+  logging: LoggingFigure[];
+  micro: {
+    ingest?: IngestResult[];
+    token?: TokenVerificationResult;
+    decision?: DecisionCostResult[];
+    suspension?: SuspensionResult;
+  };
+  profile: (ProfileRun & { workload: WorkloadName }) | null;
+}
+
+const cell = (cells: CellResult[], w: WorkloadName, v: VariantName) => cells.find((c) => c.workload === w && c.variant === v);
+
+export function headlines(cells: CellResult[]): Headline[] {
+  const out: Headline[] = [];
+  for (const w of ['one', 'three', 'many'] as const) {
+    const bare = cell(cells, w, 'bare');
+    const enf = cell(cells, w, 'enforced');
+    if (!bare || !enf) continue;
+    out.push({
+      workload: w,
+      bareRps: bare.rps,
+      enforcedRps: enf.rps,
+      ratio: enf.rps / bare.rps,
+      roundRatios: enf.rounds.map((m, i) => m.rps / (bare.rounds[i]?.rps ?? Number.NaN)),
+      addedP50Ms: enf.p50 - bare.p50,
+      addedP99Ms: enf.p99 - bare.p99,
+      addedCpuUsPerReq: enf.serverCpuUsPerReq - bare.serverCpuUsPerReq,
+    });
+  }
+  return out;
+}
+
+export function loggingFigures(cells: CellResult[]): LoggingFigure[] {
+  const out: LoggingFigure[] = [];
+  for (const w of ['one', 'three', 'many'] as const) {
+    const on = cell(cells, w, 'enforced');
+    const off = cell(cells, w, 'enforced-log-off');
+    if (!on || !off) continue;
+    out.push({ workload: w, onRps: on.rps, offRps: off.rps, ratio: on.rps / off.rps, addedP99Ms: on.p99 - off.p99, addedCpuUsPerReq: on.serverCpuUsPerReq - off.serverCpuUsPerReq });
+  }
+  return out;
+}
+
+const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const signed = (x: number, d = 2) => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function renderMarkdown(r: BenchReport): string {
+  const m = r.machine;
+  const parts: string[] = [];
+  parts.push(
+    `Run of ${m.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${m.memory} RAM · Node ${m.node} · Linux ${m.kernel} · load average at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')} · ${r.options.connections} connections, ${r.options.rounds} round(s) × ${r.options.durationS} s per cell after a ${r.options.warmupS} s warm-up · run took ${(r.elapsedS / 60).toFixed(1)} min`,
+  );
+  if (r.headline.length) {
+    parts.push('### Headline: enforced / bare');
+    parts.push(
+      table(
+        ['workload', 'bare req/s', 'enforced req/s', 'enforced / bare', 'per round', 'added p50 ms', 'added p99 ms', 'added gateway CPU µs/req'],
+        r.headline.map((h) => [h.workload, f(h.bareRps, 0), f(h.enforcedRps, 0), f(h.ratio, 3), h.roundRatios.map((x) => f(x, 3)).join(', '), signed(h.addedP50Ms), signed(h.addedP99Ms), signed(h.addedCpuUsPerReq, 0)]),
+      ),
+    );
+  }
+  if (r.cells.length) {
+    parts.push('### All cells');
+    parts.push(
+      table(
+        ['workload', 'variant', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'server CPU µs/req', 'subgraphs CPU µs/req', 'server peak RSS MB', 'machine busy', 'failed'],
+        r.cells.map((c) => [
+          c.workload,
+          c.variant,
+          f(c.rps, 0),
+          f(c.p50, 2),
+          f(c.p95, 2),
+          f(c.p99, 2),
+          f(c.serverCpuUsPerReq, 0),
+          c.subgraphCpuUsPerReq === null ? '(is the server)' : f(c.subgraphCpuUsPerReq, 0),
+          f(c.serverRssPeakMb, 0),
+          c.rounds.map((x) => (x.machineBusy === null ? '–' : pct(x.machineBusy))).join(', '),
+          String(c.failed),
+        ]),
+      ),
+    );
+  }
+  if (r.logging.length) {
+    parts.push('### Access log on (durable, SQLite, sync=full) vs off');
+    parts.push(table(['workload', 'on req/s', 'off req/s', 'on / off', 'added p99 ms', 'added CPU µs/req'], r.logging.map((l) => [l.workload, f(l.onRps, 0), f(l.offRps, 0), f(l.ratio, 3), signed(l.addedP99Ms), signed(l.addedCpuUsPerReq, 0)])));
+  }
+  const micro = r.micro;
+  if (micro.ingest) {
+    parts.push('### Access-log ingest (writer + SQLite file store, group commit)');
+    parts.push(
+      table(
+        ['synchronous', 'appends in flight', 'records/s', 'mean batch', 'mean commit ms', 'append→commit p50 ms', 'p99 ms'],
+        micro.ingest.map((i) => [i.sync, String(i.concurrency), f(i.recordsPerS, 0), f(i.meanBatch, 1), f(i.meanCommitMs, 2), f(i.p50AppendMs, 2), f(i.p99AppendMs, 2)]),
+      ),
+    );
+  }
+  if (micro.token) {
+    const t = micro.token;
+    parts.push(`### Token verification (${t.algorithm})`);
+    parts.push(
+      table(
+        ['', 'µs/verification', 'verifications/s', 'cache hits / misses'],
+        [
+          ['with cache (default, TOKEN_CACHE_SIZE=10000)', f(t.cached.usPerOp, 2), f(t.cached.opsPerS, 0), `${t.cached.hits} / ${t.cached.misses}`],
+          ['without cache (TOKEN_CACHE_SIZE=0)', f(t.uncached.usPerOp, 2), f(t.uncached.opsPerS, 0), `${t.uncached.hits} / ${t.uncached.misses}`],
+        ],
+      ),
+    );
+  }
+  if (micro.decision) {
+    parts.push('### Decision cache (analyse + decide per request)');
+    parts.push(table(['workload', 'hit µs', 'miss µs', 'miss / hit'], micro.decision.map((d) => [d.workload, f(d.hit.usPerOp, 2), f(d.miss.usPerOp, 2), f(d.miss.usPerOp / d.hit.usPerOp, 1)])));
+  }
+  if (micro.suspension) {
+    const s = micro.suspension;
+    parts.push(`### Suspension propagation (${s.trials} trials, client polling every ${s.pollIntervalMs} ms, REGISTRY_POLL_MS=250)`);
+    parts.push(
+      table(
+        ['', 'median ms', 'max ms', 'all trials ms'],
+        [
+          ['suspension → first refusal', f(s.median, 0), f(s.max, 0), s.suspendMs.map((x) => x.toFixed(0)).join(' ')],
+          ['reinstatement → first success', f(s.reinstateMedian, 0), f(s.reinstateMax, 0), s.reinstateMs.map((x) => x.toFixed(0)).join(' ')],
+        ],
+      ),
+    );
+  }
+  if (r.profile) {
+    const p = r.profile;
+    const s = p.summary;
+    parts.push(`### CPU profile of the enforced gateway (${p.workload} workload, ${f(p.rps, 0)} req/s while profiled; ${(s.busyMs / 1000).toFixed(1)} s busy of ${(s.windowMs / 1000).toFixed(1)} s sampled)`);
+    parts.push(table(['self time, by category', 'share of busy time', 'inclusive (on the stack)'], s.categories.map((c) => [c.name, pct(c.share), pct(s.inclusive.find((i) => i.name === c.name)?.share ?? 0)])));
+    parts.push(table(['function', 'category', 'where', 'self'], s.functions.map((fn) => [`\`${fn.name}\``, fn.category, `\`${fn.location}\``, pct(fn.share)])));
+  }
+  return parts.join('\n\n');
+}

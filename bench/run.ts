@@ -1,0 +1,154 @@
+/**
+ * `npm run bench`: the load benchmark of DSP Gateway against the bare Apollo gateway and the
+ * subgraph alone, on loopback, plus micro-figures and a CPU profile of the enforced path.
+ * Prints Markdown tables and writes bench/results/<timestamp>.{json,md} (git-ignored).
+ * Options: bench/options.ts (`--quick`, `--micro`, `--duration=S`, `--connections=N`, …).
+ *
+ * Process placement: the servers under test each run in their own forked process (bare gateway,
+ * enforced gateway, enforced gateway with logging off, and one process hosting the five
+ * subgraphs shared by both gateways); this process generates the load (autocannon) and runs the
+ * micro-figures. Nothing is pinned to a CPU: the OS schedules the busy processes (load generator,
+ * the gateway under test, subgraphs) over the machine's cores, and the idle gateways cost nothing.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createAssertionSigner } from '../core/assertion.js';
+import { loadConfig } from '../core/config.js';
+import { devIssuerJwksPath } from '../core/keys.js';
+import { signDevToken } from '../gateway/auth/dev-tokens.js';
+import { DEMO_ORGS } from '../registry/demo-register.js';
+import { checkAnswers } from './check-answers.js';
+import { forkServer, type ServerChild } from './child/children.js';
+import type { AssertedIdentity, ChildSpec } from './child/protocol.js';
+import { runLoadPhase, type CellPlan, type Variant } from './load-phase.js';
+import { machineInfo } from './machine.js';
+import { measureAccessLogIngest, type IngestResult } from './micro/access-log-ingest.js';
+import { measureDecisionCache } from './micro/decision-cache.js';
+import { measureSuspensionPropagation } from './micro/suspension-propagation.js';
+import { measureTokenVerification } from './micro/token-verification.js';
+import { parseOptions } from './options.js';
+import { profileEnforcedGateway } from './profile.js';
+import { headlines, loggingFigures, renderMarkdown, type BenchReport } from './report.js';
+import { enforcedGatewayEnv, LOAD_PRODUCT, prepareEnvironment, SUSPENSION_PRODUCT } from './setup.js';
+import { workloads as allWorkloads } from './workloads.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const PLACEMENT =
+  'Each server under test in its own forked Node process (bare gateway; enforced gateway; enforced gateway with the access log off; one process hosting the five subgraphs, shared by both gateways). ' +
+  'The load generator (autocannon, 50 connections) and the micro-figures run in the benchmark process. No CPU pinning: the three busy processes of a cell (load generator, gateway, subgraphs) share the cores; idle gateways wait on their sockets.';
+
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  const machine = machineInfo();
+  const started = performance.now();
+  log(`options ${JSON.stringify(options)}`);
+  log(`machine: ${machine.nproc} CPUs, node ${machine.node}, load average ${machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}`);
+
+  const env = await prepareEnvironment();
+  const children: ServerChild[] = [];
+  const fork = async (name: string, spec: ChildSpec) => {
+    const child = await forkServer(name, spec);
+    children.push(child);
+    return child;
+  };
+  const report: BenchReport = { machine, options, placement: PLACEMENT, workloads: [], elapsedS: 0, cells: [], headline: [], logging: [], micro: {}, profile: null };
+
+  try {
+    const subgraphs = await fork('subgraphs', { role: 'subgraphs', dataDir: env.dataDir, storeUrl: env.storeUrl, hmacKeyBase64: env.hmacKeyBase64 });
+    const gatewayEnv = enforcedGatewayEnv(env, subgraphs.urls, devIssuerJwksPath(env.dataDir));
+    const config = loadConfig(gatewayEnv);
+    const enforcedSpec = (accessLog: 'durable' | 'off'): ChildSpec => ({ role: 'enforced', dataDir: env.dataDir, env: gatewayEnv, accessLog });
+
+    const product = (await env.store.productById(LOAD_PRODUCT))!;
+    const identity: AssertedIdentity = { sub: 'bench-user', org: DEMO_ORGS.practitioner, softwareId: LOAD_PRODUCT, softwareVersion: '2.1.0', developerId: product.developerId, tier: product.certification?.tier ?? 'STANDARD' };
+    const token = await signDevToken(env.keys.issuer, { product: LOAD_PRODUCT, version: identity.softwareVersion, sub: identity.sub, org: identity.org, ttlS: 3000 }, config);
+    const auth = { authorization: `Bearer ${token}` };
+
+    const needLoad = options.load;
+    const [bare, enforced, enforcedOff] = await Promise.all([
+      needLoad ? fork('bare', { role: 'bare', dataDir: env.dataDir, hmacKeyBase64: env.hmacKeyBase64, subgraphUrls: subgraphs.urls, assertion: identity }) : null,
+      needLoad || options.micro ? fork('enforced', enforcedSpec('durable')) : null,
+      needLoad ? fork('enforced-log-off', enforcedSpec('off')) : null,
+    ]);
+    log(`servers ready: subgraphs pid ${subgraphs.pid}${bare ? `, bare pid ${bare.pid}` : ''}${enforced ? `, enforced pid ${enforced.pid}` : ''}${enforcedOff ? `, enforced-log-off pid ${enforcedOff.pid}` : ''}`);
+
+    const all = allWorkloads();
+    const chosen = options.workloads.map((w) => all[w]);
+    report.workloads = chosen.map(({ name, title, query }) => ({ name, title, query }));
+
+    if (needLoad && bare && enforced && enforcedOff) {
+      // The floor: the clients subgraph alone, called with an assertion signed once.
+      const signer = createAssertionSigner({ privateKey: env.keys.gateway.privateKey, kid: env.keys.gateway.kid, ttlS: 3600 });
+      const direct = `Bearer ${await signer.sign('clients', { ...identity, roles: [], mfa: false, requestId: null })}`;
+      const v = {
+        direct: { name: 'direct', url: subgraphs.urls.clients!, headers: { authorization: direct }, server: subgraphs },
+        bare: { name: 'bare', url: bare.urls.graphql!, headers: {}, server: bare },
+        enforced: { name: 'enforced', url: enforced.urls.graphql!, headers: auth, server: enforced },
+        off: { name: 'enforced-log-off', url: enforcedOff.urls.graphql!, headers: auth, server: enforcedOff },
+      } satisfies Record<string, Variant>;
+      const variantsOf: Record<string, Variant[]> = { one: [v.direct, v.bare, v.enforced, v.off], three: [v.bare, v.enforced, v.off], many: [v.bare, v.enforced] };
+      const cells: CellPlan[] = chosen.map((workload) => ({ workload, variants: variantsOf[workload.name]! }));
+      for (const c of cells) await checkAnswers(c.workload, c.variants);
+      log('answers checked: every variant returns the same data without errors');
+      report.cells = await runLoadPhase({ cells, subgraphs, connections: options.connections, durationS: options.durationS, warmupS: options.warmupS, rounds: options.rounds, onProgress: log });
+      report.headline = headlines(report.cells);
+      report.logging = loggingFigures(report.cells);
+      await Promise.all([bare.stop(), enforcedOff.stop()]);
+    }
+
+    if (options.micro) {
+      const budget = options.quick ? 300 : 1000;
+      log('micro: access-log ingest');
+      const ingest: IngestResult[] = [];
+      for (const [sync, concurrency] of [['full', 50], ['full', 1000], ['normal', 1000]] as const) {
+        ingest.push(await measureAccessLogIngest({ dir: env.dataDir, signingKey: env.keys.gateway, sync, concurrency, durationMs: options.quick ? 1000 : 2000 }));
+      }
+      report.micro.ingest = ingest;
+      log('micro: token verification');
+      report.micro.token = await measureTokenVerification({ keys: env.keys, budgetMs: budget });
+      log('micro: decision cache');
+      report.micro.decision = await measureDecisionCache({ store: env.store, keys: env.keys, workloads: chosen, budgetMs: budget / 2 });
+      log(`micro: suspension propagation, ${options.trials} trials`);
+      const suspensionToken = await signDevToken(env.keys.issuer, { product: SUSPENSION_PRODUCT, org: DEMO_ORGS.practitioner, ttlS: 3000 }, config);
+      report.micro.suspension = await measureSuspensionPropagation({ store: env.store, url: enforced!.urls.graphql!, token: suspensionToken, productId: SUSPENSION_PRODUCT, trials: options.trials });
+    }
+    await enforced?.stop();
+
+    if (options.profile) {
+      const workload = all.three;
+      log(`profile: enforced gateway under the ${workload.name} workload, ${options.durationS} s`);
+      const run = await profileEnforcedGateway({
+        spec: enforcedSpec('durable'),
+        outDir: join(RESULTS_DIR, 'profiles'),
+        name: `enforced-${machine.date.replace(/[:.]/g, '-')}`,
+        bodies: workload.bodies,
+        headers: auth,
+        connections: options.connections,
+        warmupS: options.warmupS,
+        durationS: options.durationS,
+      });
+      report.profile = { ...run, workload: workload.name };
+    }
+  } finally {
+    await Promise.allSettled(children.map((c) => c.stop()));
+    await env.dispose();
+  }
+
+  report.elapsedS = (performance.now() - started) / 1000;
+  const markdown = renderMarkdown(report);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = machine.date.replace(/[:.]/g, '-');
+  writeFileSync(join(RESULTS_DIR, `${stamp}.json`), JSON.stringify(report, null, 2));
+  writeFileSync(join(RESULTS_DIR, `${stamp}.md`), `${markdown}\n`);
+  process.stdout.write(`${markdown}\n\n`);
+  log(`wrote bench/results/${stamp}.json and .md in ${(report.elapsedS / 60).toFixed(1)} min`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
