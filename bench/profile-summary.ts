@@ -73,7 +73,10 @@ function categoryOfUrl(url: string): string | null {
     if (pkg === 'tsx' || pkg === 'esbuild' || pkg === 'get-tsconfig') return 'tsx loader';
     return pkg;
   }
-  if (url.startsWith('node:internal/deps/undici')) return 'node: undici (fetch to subgraphs)';
+  if (url.startsWith('node:internal/deps/undici') || url.startsWith('node:internal/webstreams')) return 'node: undici fetch to subgraphs (incl. web streams)';
+  if (url.startsWith('node:internal/abort_controller') || url.startsWith('node:internal/worker/js_transferable')) return 'node: AbortSignal';
+  if (url.startsWith('node:internal/crypto') || url === 'node:crypto') return 'node: crypto (hash, HMAC)';
+  if (url.startsWith('node:internal/process/task_queues') || url.startsWith('node:internal/process/promises')) return 'node: promises, microtasks';
   if (/^node:(_http|http|net|internal\/http|internal\/stream_base|_stream|internal\/streams|stream)/.test(url)) return 'node: http, net, streams';
   if (url.startsWith('node:')) return 'node: other internals';
   if (url.startsWith(REPO_URL)) {
@@ -188,6 +191,14 @@ export function summariseProfile(profile: CpuProfile, options: { fromUs?: number
   };
 }
 
+/**
+ * Inclusive rows worth reading: our folders and libraries with at least 1%. Node internals are
+ * left out, since the event loop's own frames are at the bottom of nearly every stack.
+ */
+export function inclusiveRows(s: ProfileSummary): Row[] {
+  return s.inclusive.filter((r) => r.share >= 0.01 && !r.name.startsWith('node:') && r.name !== 'GC');
+}
+
 export function formatSummary(s: ProfileSummary): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const lines = [
@@ -197,7 +208,7 @@ export function formatSummary(s: ProfileSummary): string {
     ...s.categories.map((r) => `  ${pct(r.share).padStart(6)}  ${r.name}`),
     '',
     'inclusive time by category (on the stack):',
-    ...s.inclusive.filter((r) => r.share >= 0.01).map((r) => `  ${pct(r.share).padStart(6)}  ${r.name}`),
+    ...inclusiveRows(s).map((r) => `  ${pct(r.share).padStart(6)}  ${r.name}`),
     '',
     `top ${s.functions.length} functions by self time:`,
     ...s.functions.map((r) => `  ${pct(r.share).padStart(6)}  ${r.name.slice(0, 40).padEnd(40)} ${r.category.padEnd(38)} ${r.location}`),

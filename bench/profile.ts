@@ -28,10 +28,12 @@ export async function profileEnforcedGateway(options: {
   /** Sampling interval, µs. Default 500. */
   intervalUs?: number;
 }): Promise<ProfileRun> {
-  mkdirSync(options.outDir, { recursive: true });
-  const file = `${options.name}.cpuprofile`;
+  // A directory of its own: Node writes one profile per thread (tsx's loader runs in a worker
+  // thread too), named CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main thread is 0.
+  const dir = join(options.outDir, options.name);
+  mkdirSync(dir, { recursive: true });
   const child = await forkServer('enforced (profiled)', options.spec, {
-    nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${options.outDir}`, `--cpu-prof-name=${file}`, `--cpu-prof-interval=${options.intervalUs ?? 500}`],
+    nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${options.intervalUs ?? 500}`],
   });
   let window: { from: number; to: number };
   let rps: number;
@@ -46,8 +48,9 @@ export async function profileEnforcedGateway(options: {
   } finally {
     await child.stop();
   }
-  const path = join(options.outDir, file);
-  if (!readdirSync(options.outDir).includes(file)) throw new Error(`no profile written at ${path}`);
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && f.split('.').at(-3) === '0' && f.split('.').at(-4) === String(child.pid));
+  if (!file) throw new Error(`no main-thread profile of pid ${child.pid} in ${dir}`);
+  const path = join(dir, file);
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   return { file: path, rps, summary: summariseProfile(profile, { fromUs: window.from, toUs: window.to, top: 25 }) };
 }

@@ -7,6 +7,8 @@ import type { SuspensionResult } from './micro/suspension-propagation.js';
 import type { TokenVerificationResult } from './micro/token-verification.js';
 import type { BenchOptions } from './options.js';
 import type { ProfileRun } from './profile.js';
+import { inclusiveRows } from './profile-summary.js';
+import type { RateLimitCost } from './micro/rate-limit.js';
 import type { Workload, WorkloadName } from './workloads.js';
 
 export interface Headline {
@@ -45,6 +47,7 @@ export interface BenchReport {
     ingest?: IngestResult[];
     token?: TokenVerificationResult;
     decision?: DecisionCostResult[];
+    rateLimit?: RateLimitCost[];
     suspension?: SuspensionResult;
   };
   profile: (ProfileRun & { workload: WorkloadName }) | null;
@@ -158,6 +161,10 @@ export function renderMarkdown(r: BenchReport): string {
     parts.push('### Decision cache (analyse + decide per request)');
     parts.push(table(['workload', 'hit µs', 'miss µs', 'miss / hit'], micro.decision.map((d) => [d.workload, f(d.hit.usPerOp, 2), f(d.miss.usPerOp, 2), f(d.miss.usPerOp / d.hit.usPerOp, 1)])));
   }
+  if (micro.rateLimit) {
+    parts.push('### Rate-limit check (bench tier: product and org quotas, sequential calls)');
+    parts.push(table(['counters', 'µs/check', 'checks/s'], micro.rateLimit.map((x) => [x.store, f(x.usPerOp, 2), f(x.opsPerS, 0)])));
+  }
   if (micro.suspension) {
     const s = micro.suspension;
     parts.push(`### Suspension propagation (${s.trials} trials, client polling every ${s.pollIntervalMs} ms, REGISTRY_POLL_MS=250)`);
@@ -175,7 +182,8 @@ export function renderMarkdown(r: BenchReport): string {
     const p = r.profile;
     const s = p.summary;
     parts.push(`### CPU profile of the enforced gateway (${p.workload} workload, ${f(p.rps, 0)} req/s while profiled; ${(s.busyMs / 1000).toFixed(1)} s busy of ${(s.windowMs / 1000).toFixed(1)} s sampled)`);
-    parts.push(table(['self time, by category', 'share of busy time', 'inclusive (on the stack)'], s.categories.map((c) => [c.name, pct(c.share), pct(s.inclusive.find((i) => i.name === c.name)?.share ?? 0)])));
+    parts.push(table(['category', 'self time (share of busy time)'], s.categories.filter((c) => c.share >= 0.001).map((c) => [c.name, pct(c.share)])));
+    parts.push(table(['category (ours and libraries)', 'inclusive: on the stack'], inclusiveRows(s).map((c) => [c.name, pct(c.share)])));
     parts.push(table(['function', 'category', 'where', 'self'], s.functions.map((fn) => [`\`${fn.name}\``, fn.category, `\`${fn.location}\``, pct(fn.share)])));
   }
   return parts.join('\n\n');

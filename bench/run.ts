@@ -26,6 +26,7 @@ import { runLoadPhase, type CellPlan, type Variant } from './load-phase.js';
 import { machineInfo } from './machine.js';
 import { measureAccessLogIngest, type IngestResult } from './micro/access-log-ingest.js';
 import { measureDecisionCache } from './micro/decision-cache.js';
+import { measureRateLimitCheck } from './micro/rate-limit.js';
 import { measureSuspensionPropagation } from './micro/suspension-propagation.js';
 import { measureTokenVerification } from './micro/token-verification.js';
 import { parseOptions } from './options.js';
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
       report.micro.token = await measureTokenVerification({ keys: env.keys, budgetMs: budget });
       log('micro: decision cache');
       report.micro.decision = await measureDecisionCache({ store: env.store, keys: env.keys, workloads: chosen, budgetMs: budget / 2 });
+      log('micro: rate-limit check');
+      report.micro.rateLimit = await measureRateLimitCheck({ dir: env.dataDir, budgetMs: budget });
       log(`micro: suspension propagation, ${options.trials} trials`);
       const suspensionToken = await signDevToken(env.keys.issuer, { product: SUSPENSION_PRODUCT, org: DEMO_ORGS.practitioner, ttlS: 3000 }, config);
       report.micro.suspension = await measureSuspensionPropagation({ store: env.store, url: enforced!.urls.graphql!, token: suspensionToken, productId: SUSPENSION_PRODUCT, trials: options.trials });

@@ -79,7 +79,8 @@ export function enforcedGatewayEnv(env: BenchEnvironment, subgraphUrls: Record<s
     PORT: '0',
     DATA_DIR: env.dataDir,
     STORE_URL: env.storeUrl,
-    LOG_LEVEL: 'warn',
+    // Errors only: the monitor's alerts during the suspension trials are expected.
+    LOG_LEVEL: 'error',
     JWKS_FILE: jwksFile,
     AUDIT_HMAC_KEY: env.hmacKeyBase64,
     RATE_TIERS: JSON.stringify(RATE_TIERS),

@@ -85,7 +85,11 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     trace.resolved = resolved;
     if (resolved.denial) {
       req.resume();
-      return refusal(trace, resolved.denial);
+      // A refused product has no quota of its own; its refusals count on the source IP's, so a
+      // suspended product's valid token cannot flood the gateway (or the access log) for free.
+      const ip = await deps.rateLimits.check({ kind: 'anonymous', ip: trace.clientIp ?? 'unknown' });
+      if (!ip.allowed) return refusal(trace, ip.denial, ip.headers);
+      return refusal(trace, resolved.denial, ip.headers);
     }
 
     const rate = await deps.rateLimits.check(
