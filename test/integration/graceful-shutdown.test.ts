@@ -1,0 +1,65 @@
+/** Issue 2: SIGTERM drains in-flight requests (their records committed), then the gateway exits 0. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../core/config.js';
+import { ensureKeys } from '../../core/keys.js';
+import { signDevToken } from '../../gateway/auth/dev-tokens.js';
+import { createStore } from '../../store/index.js';
+import { freePort, spawnGateway } from './support/gateway-process.js';
+
+/** A clients "subgraph" that answers serviceStatus after a delay, so a request is in flight at SIGTERM. */
+function slowSubgraph(delayMs: number): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      setTimeout(() => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ data: { serviceStatus: { name: 'clients', version: 'slow', time: new Date().toISOString() } } }));
+      }, delayMs);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql` })));
+}
+
+describe('graceful shutdown', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dsp-shutdown-'));
+  let slow: { server: Server; url: string };
+  afterAll(() => {
+    slow?.server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers the request in flight, commits its record, and exits 0', async () => {
+    slow = await slowSubgraph(800);
+    const unused = `http://127.0.0.1:${await freePort()}/graphql`;
+    const storeUrl = `sqlite:${join(dataDir, 'dsp.db')}`;
+    const gw = await spawnGateway({ env: { DATA_DIR: dataDir, STORE_URL: storeUrl, CLIENTS_URL: slow.url, LODGMENTS_URL: unused, ACCOUNTS_URL: unused, REGISTRY_URL: unused, AUDIT_URL: unused } });
+    const config = loadConfig({ DATA_DIR: dataDir });
+    const token = await signDevToken((await ensureKeys(dataDir)).issuer, {}, config);
+
+    const inFlight = fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ serviceStatus { name version } }' }) });
+    await new Promise((r) => setTimeout(r, 200));
+    const exitCode = new Promise<number | null>((resolve) => gw.child.once('exit', (code) => resolve(code)));
+    gw.child.kill('SIGTERM');
+
+    const res = await inFlight;
+    const body = (await res.json()) as { data: { serviceStatus: { version: string } } };
+    expect(res.status).toBe(200);
+    expect(body.data.serviceStatus.version).toBe('slow');
+    expect(await exitCode).toBe(0);
+
+    const store = await createStore(storeUrl);
+    try {
+      const [head] = await store.listChains();
+      const records = await store.readChain(head!.chainId, 1, 1_000);
+      expect(records.map((r) => r.requestId)).toContain(res.headers.get('x-request-id'));
+      // The final checkpoint covers the last record: nothing after it can be removed unnoticed.
+      const checkpoints = await store.checkpointsOf(head!.chainId);
+      expect(Math.max(...checkpoints.map((c) => c.seq))).toBe(records.length);
+    } finally {
+      await store.close();
+    }
+  });
+});
