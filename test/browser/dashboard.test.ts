@@ -5,7 +5,7 @@
  * the DOM and in the pixels of a screenshot) and the alert row. It then checks that the page keeps
  * updating without a reload.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -104,7 +104,6 @@ describe('operations dashboard in headless Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let profileDir: string;
   const shots = mkdtempSync(join(tmpdir(), 'dsp-dashboard-'));
   let dashboardUrl: string;
 
@@ -117,8 +116,8 @@ describe('operations dashboard in headless Chromium', () => {
       monitoring: { detectors: { denialBurst: { windowMs: 30_000, medium: 5, high: 1000 } } },
     });
     dashboardUrl = new URL('/dashboard', sys.gateway.url).toString();
-    profileDir = mkdtempSync(join(tmpdir(), 'dsp-chromium-'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, `--user-data-dir=${profileDir}`] });
+    // launch() gives the browser a fresh temporary profile of its own.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     page = await context.newPage();
   });
@@ -126,7 +125,6 @@ describe('operations dashboard in headless Chromium', () => {
     await context?.close();
     await browser?.close();
     await sys?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   it('keeps its data behind a staff token', async () => {
@@ -191,14 +189,18 @@ describe('operations dashboard in headless Chromium', () => {
     // Not blank: grid, axis labels and lines cover a visible share, and the product's line is in its colour.
     expect(ink.inkShare).toBeGreaterThan(0.01);
     expect(ink.colourPixels).toBeGreaterThan(50);
-    // For comparison, the same element emptied renders blank.
-    const blankPng = await page.locator('#rate-chart').evaluate(async (svg: SVGSVGElement) => {
-      const saved = [...svg.childNodes];
-      svg.replaceChildren();
-      (window as unknown as { __restoreChart: () => void }).__restoreChart = () => svg.replaceChildren(...saved);
-      return null;
-    }).then(() => page.locator('#rate-chart').screenshot());
-    await page.evaluate(() => (window as unknown as { __restoreChart: () => void }).__restoreChart());
+    // For comparison, an empty SVG of the same size next to it renders blank.
+    await page.locator('#rate-chart').evaluate((chartSvg: SVGSVGElement) => {
+      const rect = chartSvg.getBoundingClientRect();
+      const empty = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+      empty.id = 'blank-chart';
+      empty.style.display = 'block';
+      empty.style.width = `${rect.width}px`;
+      empty.style.height = `${rect.height}px`;
+      chartSvg.after(empty);
+    });
+    const blankPng = await page.locator('#blank-chart').screenshot();
+    await page.locator('#blank-chart').evaluate((empty) => empty.remove());
     expect(inkOf(decodePng(blankPng), drawn.stroke!).inkShare).toBeLessThan(0.001);
     expect(chartPng.length).toBeGreaterThan(blankPng.length);
 
@@ -210,7 +212,6 @@ describe('operations dashboard in headless Chromium', () => {
     expect(await page.locator('#last-updated').textContent()).not.toBe(stampBefore);
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: string }).__sameDocument)).toBe('yes');
     expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
-    // eslint-disable-next-line no-console
     console.log(`dashboard screenshots in ${shots}`);
   });
 });

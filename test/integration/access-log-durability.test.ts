@@ -18,7 +18,7 @@ import type { Store } from '../../store/port.js';
 import { seedDemoRegister } from '../../store/seed.js';
 import { SUBGRAPH_NAMES, startSubgraph, type SubgraphName } from '../../subgraphs/catalog.js';
 import type { RunningServer } from '../../subgraphs/shared/server.js';
-import { freePort, spawnGateway, type GatewayProcess } from './support/access-log-process.js';
+import { spawnGateway, type GatewayProcess } from './support/gateway-process.js';
 
 const CONCURRENCY = 8;
 /** SIGKILL once this many responses have arrived; the load keeps going until then. */
@@ -45,7 +45,6 @@ describe('access log durability: SIGKILL under load', () => {
       DATA_DIR: dataDir,
       STORE_URL: storeUrl,
       INSTANCE_ID: 'durability-gw',
-      PORT: String(await freePort()),
       // Every request should reach the data subgraphs: the demo tier would refuse part of the load.
       RATE_LIMITS_ENABLED: 'false',
       AUDIT_SQLITE_SYNC: 'full',
@@ -55,7 +54,7 @@ describe('access log durability: SIGKILL under load', () => {
       subgraphs.push(sub);
       env[URL_ENV[name]] = sub.url;
     }
-    gateway = await spawnGateway(env);
+    gateway = await spawnGateway({ env });
   });
 
   afterAll(async () => {

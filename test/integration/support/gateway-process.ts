@@ -12,6 +12,10 @@ export interface GatewayProcess {
   url: string;
   port: number;
   child: ChildProcess;
+  /** The access-log chain this process writes (from its "gateway listening" line). */
+  chainId: string;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Everything the child wrote so far (for failure messages). */
   output(): string;
   /** SIGTERM, then SIGKILL after `graceMs` (default 5000); resolves when the child has exited. */
@@ -51,7 +55,8 @@ export async function spawnGateway(options: SpawnGatewayOptions): Promise<Gatewa
   child.stderr!.on('data', (chunk: string) => {
     output += chunk;
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let chainId = '';
 
   await new Promise<void>((resolve, reject) => {
     let buffered = '';
@@ -71,7 +76,9 @@ export async function spawnGateway(options: SpawnGatewayOptions): Promise<Gatewa
       buffered = lines.pop() ?? '';
       for (const line of lines) {
         try {
-          if ((JSON.parse(line) as { msg?: string }).msg === 'gateway listening') {
+          const entry = JSON.parse(line) as { msg?: string; chainId?: string };
+          if (entry.msg === 'gateway listening') {
+            chainId = entry.chainId ?? '';
             clearTimeout(timer);
             child.off('exit', onExit);
             resolve();
@@ -87,6 +94,8 @@ export async function spawnGateway(options: SpawnGatewayOptions): Promise<Gatewa
     url: `http://127.0.0.1:${port}/graphql`,
     port,
     child,
+    chainId,
+    exited,
     output: () => output,
     async stop(graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
