@@ -97,8 +97,9 @@ function table(head: string[], rows: string[][]): string {
 export function renderMarkdown(r: BenchReport): string {
   const m = r.machine;
   const parts: string[] = [];
+  const load = r.cells.length ? ` · ${r.options.connections} connections, ${r.options.rounds} round(s) × ${r.options.durationS} s per cell after a ${r.options.warmupS} s warm-up` : '';
   parts.push(
-    `Run of ${m.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${m.memory} RAM · Node ${m.node} · Linux ${m.kernel} · load average at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')} · ${r.options.connections} connections, ${r.options.rounds} round(s) × ${r.options.durationS} s per cell after a ${r.options.warmupS} s warm-up · run took ${(r.elapsedS / 60).toFixed(1)} min`,
+    `Run of ${m.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${m.memory} RAM · Node ${m.node} · Linux ${m.kernel} · load average at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}${load} · run took ${(r.elapsedS / 60).toFixed(1)} min`,
   );
   if (r.headline.length) {
     parts.push('### Headline: enforced / bare');

@@ -43,7 +43,13 @@ const PLACEMENT =
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2), process.env);
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(process.argv.slice(2), process.env);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
   const machine = machineInfo();
   const started = performance.now();
   log(`options ${JSON.stringify(options)}`);

@@ -150,10 +150,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     monitor,
     store,
     registry: snapshot,
-    // Operations staff only: an ATO admin or auditor token (MFA is not required to watch).
+    // Operations staff only: an ATO admin or auditor token with MFA, as for the alerts query.
     authorise: async (header) => {
       const auth = await authenticator.authenticate(header);
-      return auth.ok && auth.token.kind === 'staff' && (auth.token.roles.includes('ato:admin') || auth.token.roles.includes('ato:auditor'));
+      return auth.ok && auth.token.kind === 'staff' && auth.token.mfa && (auth.token.roles.includes('ato:admin') || auth.token.roles.includes('ato:auditor'));
     },
     now,
     logger,

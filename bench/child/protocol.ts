@@ -28,7 +28,7 @@ export interface ChildStats {
   /** process.cpuUsage() delta, µs. */
   cpuUserUs: number;
   cpuSystemUs: number;
-  /** Highest RSS sampled (every 20 ms) since the reset, bytes. */
+  /** Highest RSS sampled (every 50 ms) since the reset, bytes. */
   rssPeakBytes: number;
   /** Lifetime peak RSS (getrusage maxrss), bytes. */
   maxRssBytes: number;

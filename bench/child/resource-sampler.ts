@@ -3,7 +3,7 @@ import type { ChildStats } from './protocol.js';
 
 const hrtimeUs = () => Number(process.hrtime.bigint() / 1000n);
 
-export function createResourceSampler(intervalMs = 20) {
+export function createResourceSampler(intervalMs = 50) {
   let cpu = process.cpuUsage();
   let peak = process.memoryUsage.rss();
   let since = hrtimeUs();

@@ -3,7 +3,7 @@
  * suspends the product directly in the store (as an admin change on any instance would land) and
  * times from the commit of that change to the first refusal (PRODUCT_SUSPENDED) the client sees.
  * It then reinstates the product and waits until the client is served again (also timed). Each
- * trial starts at a random offset so trials sample every phase of the gateway's registry poll.
+ * change is made at a random offset so the trials sample every phase of the gateway's registry poll.
  */
 import { performance } from 'node:perf_hooks';
 import type { Product } from '../../registry/model.js';
@@ -93,6 +93,9 @@ export async function measureSuspensionPropagation(options: {
       const refusedAt = await waitFor(suspended.committedAt, (s) => s.suspended);
       suspendMs.push(refusedAt - suspended.committedAt);
       commitMs.push(suspended.commitMs);
+      // Again at a random phase: right after a refusal is seen the gateway has just polled, so
+      // reinstating at once would always measure the longest wait.
+      await sleep(Math.random() * (options.phaseSpreadMs ?? 250));
       const reinstated = await change((p) => ({ ...p, status: p.suspension?.resumeStatus ?? 'CERTIFIED', suspension: null }), 'REINSTATE');
       const servedAt = await waitFor(reinstated.committedAt, (s) => s.ok);
       reinstateMs.push(servedAt - reinstated.committedAt);

@@ -61,7 +61,21 @@ export function createRegistrySnapshot(options: RegistrySnapshotOptions): Regist
     revision = Math.max(revision, changes.revision);
   }
 
+  let followUp: Promise<void> | null = null;
+
+  /** A refresh asked for while one is in flight runs again after it: the caller may know of a change the running one started too early to see. */
   async function refresh(): Promise<void> {
+    if (inFlight) {
+      followUp ??= inFlight.then(() => {
+        followUp = null;
+        return refreshNow();
+      });
+      return followUp;
+    }
+    return refreshNow();
+  }
+
+  async function refreshNow(): Promise<void> {
     if (inFlight) return inFlight;
     inFlight = (async () => {
       try {

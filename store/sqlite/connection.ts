@@ -7,7 +7,7 @@ export interface ConnectionOptions {
    * survives power loss. `normal`: in WAL mode a commit may be lost on power loss (never on a
    * process crash) in exchange for much cheaper commits.
    */
-  sqliteSync?: 'full' | 'normal';
+  sqliteSync?: 'full' | 'normal' | 'off';
   /** How long (ms) a write waits for another process's write lock before failing. Default 5000. */
   busyTimeoutMs?: number;
 }
@@ -23,7 +23,7 @@ export function openDatabase(path: string, options: ConnectionOptions = {}): Dat
     // WAL lets readers (gateway snapshots, auditors) run while a writer commits, and lets several
     // processes on one machine share the file. An in-memory database answers 'memory' and stays so.
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.sqliteSync === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma(`synchronous = ${options.sqliteSync === 'normal' ? 'NORMAL' : options.sqliteSync === 'off' ? 'OFF' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
   } catch (err) {
     db.close();

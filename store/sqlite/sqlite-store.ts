@@ -21,7 +21,7 @@ import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedA
 import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../../registry/model.js';
 import type { RateLimiterSpec, RegistryChange, RegistryChanges, Store } from '../port.js';
 import { SqliteAccessLog } from './access-log-tables.js';
-import { openDatabase, type ConnectionOptions } from './connection.js';
+import { MEMORY_PATH, openDatabase, type ConnectionOptions } from './connection.js';
 import { guarded } from './errors.js';
 import { SqliteIncidents } from './incident-tables.js';
 import { appliedMigrations, RATE_LIMIT_TABLE, runMigrations } from './migrations.js';
@@ -47,6 +47,13 @@ interface Parts {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private parts: Parts | null = null;
+  /**
+   * Rate-limit counters get their own connection with synchronous=OFF: a counter lost in a power
+   * cut costs a few requests of quota, whereas fsyncing every consume (the access log's FULL
+   * setting) blocked the event loop for milliseconds on every request. Same file, so every
+   * process on the machine still shares the counts.
+   */
+  private counterDb: Database.Database | null = null;
 
   constructor(private readonly options: SqliteStoreOptions) {}
 
@@ -69,6 +76,8 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     const parts = this.parts;
     this.parts = null;
+    if (this.counterDb?.open && this.counterDb !== parts?.db) this.counterDb.close();
+    this.counterDb = null;
     if (parts?.db.open) parts.db.close();
   }
 
@@ -183,8 +192,11 @@ export class SqliteStore implements Store {
    * Callers wanting an in-memory insurance limiter set `limiter.insuranceLimiter`.
    */
   createRateLimiter(spec: RateLimiterSpec): RateLimiterAbstract {
+    if (!this.counterDb) {
+      this.counterDb = this.options.path === MEMORY_PATH ? this.p.db : openDatabase(this.options.path, { ...this.options, sqliteSync: 'off' });
+    }
     return new RateLimiterSQLite({
-      storeClient: this.p.db,
+      storeClient: withStatementCache(this.counterDb),
       storeType: 'better-sqlite3',
       tableName: RATE_LIMIT_TABLE,
       tableCreated: true,
@@ -199,6 +211,27 @@ export class SqliteStore implements Store {
     if (!this.parts) throw new TypeError('The database connection is not open');
     return this.parts;
   }
+}
+
+/**
+ * rate-limiter-flexible prepares its SQL again on every consume; a prepared statement is reusable
+ * in better-sqlite3, so the limiter gets a view of the connection whose `prepare` is cached.
+ */
+function withStatementCache(db: Database.Database): Database.Database {
+  const statements = new Map<string, Database.Statement>();
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'prepare') {
+        return (sql: string) => {
+          let statement = statements.get(sql);
+          if (!statement) statements.set(sql, (statement = target.prepare(sql)));
+          return statement;
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Creates (but does not open) a SQLite store; call `init()` before use. */

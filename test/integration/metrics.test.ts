@@ -45,8 +45,10 @@ function parsePrometheus(text: string): Pick<Scrape, 'types' | 'samples'> {
     }
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/.exec(line);
     if (!m) throw new Error(`unparsable metrics line: ${line}`);
-    const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`bad value in: ${line}`);
+    // Prometheus reads values with Go's ParseFloat: NaN and Inf in any case (prom-client writes `Nan`).
+    const raw = m[3]!.toLowerCase();
+    const value = raw === '+inf' || raw === 'inf' ? Infinity : raw === '-inf' ? -Infinity : raw === 'nan' ? NaN : Number(raw);
+    if (Number.isNaN(value) && raw !== 'nan') throw new Error(`bad value in: ${line}`);
     samples.push({ name: m[1]!, labels: parseLabels(m[2] ?? ''), value });
   }
   return { types, samples };

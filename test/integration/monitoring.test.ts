@@ -106,7 +106,7 @@ const MONITORING: DeepPartial<Config> = {
   monitoring: {
     detectors: {
       // One-second buckets and a five-second warm-up, so a baseline is learnt within the test.
-      volume: { bucketMs: 1000, warmupBuckets: 5, minCount: 30 },
+      volume: { bucketMs: 1000, warmupBuckets: 5, minCount: 20 },
       denialBurst: { windowMs: 10_000, medium: 20, high: 50 },
     },
   },
@@ -131,14 +131,16 @@ describe('monitoring detectors through the gateway', () => {
     const queries = [CLIENT_QUERY, 'query ($id: ID!) { client(clientId: $id) { id lodgments(first: 2) { period } } }', 'query ($id: ID!) { client(clientId: $id) { id account { balance } } }'];
     const results: GraphQLResult[] = [];
     // The practice's clients (all but C-000003, a special interest client its app has no reason
-    // to open), each a couple of times, at about 25 requests a second.
+    // to open), each at least once, one request at a time at most 16 a second (under the volume
+    // detector's minCount of 20 a bucket): on a busy machine the pace can only slow down, never
+    // bunch up into a burst.
     const clients = Array.from({ length: 50 }, (_, i) => clientId(i + 1)).filter((id) => id !== 'C-000003');
-    for (let round = 0; round < 4; round++) {
-      const batch = await Promise.all(Array.from({ length: 25 }, (_, i) => sys.gql(queries[(round + i) % queries.length]!, { token, variables: { id: clients[(round * 25 + i) % clients.length]! } })));
-      results.push(...batch);
-      await new Promise((r) => setTimeout(r, 250));
+    for (let i = 0; i < 60; i++) {
+      const began = Date.now();
+      results.push(await sys.gql(queries[i % queries.length]!, { token, variables: { id: clients[i % clients.length]! } }));
+      await new Promise((r) => setTimeout(r, Math.max(0, 60 - (Date.now() - began))));
     }
-    results.push(...(await Promise.all(Array.from({ length: 5 }, () => sys.gql(STATUS_QUERY, { token })))));
+    results.push(await sys.gql(STATUS_QUERY, { token }));
     expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
     expect(results.flatMap(codesOf)).toEqual([]);
 
@@ -181,7 +183,7 @@ describe('monitoring detectors through the gateway', () => {
 
     const alert = await openAlert(sys, 'volume', 'product:PRD-ENHANCED');
     expect(alert).toMatchObject({ risk: 'HIGH', productId: 'PRD-ENHANCED' });
-    expect(alert!.observed).toBeGreaterThanOrEqual(30);
+    expect(alert!.observed).toBeGreaterThanOrEqual(20);
     expect(alert!.baseline).toBeGreaterThan(0);
     expect(alert!.baseline).toBeLessThan(10);
     for (const r of await evidenceRecords(sys, alert!)) expect(r).toMatchObject({ productId: 'PRD-ENHANCED', decision: 'ALLOWED' });
@@ -271,10 +273,15 @@ describe('protective suspension on', () => {
     await sys.gateway.monitor.flush();
     const high = sys.gateway.monitor.openAlerts().filter((a) => a.productId === productId && a.risk === 'HIGH' && a.detector === 'enumeration');
     expect(high.length).toBeGreaterThan(0);
-    // Measured from the first HIGH alert on the product to the first refusal the product saw.
-    const raisedAt = Math.min(...high.map((a) => Date.parse(a.raisedAt)));
-    expect(firstRefusalAt - raisedAt).toBeGreaterThanOrEqual(0);
-    expect(firstRefusalAt - raisedAt).toBeLessThanOrEqual(1000);
+    // Measured from the detection (the incident's detectedAt: when the first alert on the product
+    // became HIGH; an alert raised MEDIUM keeps its earlier raisedAt) to the first refusal seen.
+    const incidentIds = [...new Set(high.map((a) => a.incidentId))];
+    expect(incidentIds).toHaveLength(1);
+    const incident = await sys.store.incidentById(incidentIds[0]!);
+    const detectedAt = Date.parse(incident!.detectedAt);
+    expect(detectedAt).toBeGreaterThanOrEqual(Math.min(...high.map((a) => Date.parse(a.raisedAt))));
+    expect(firstRefusalAt - detectedAt).toBeGreaterThanOrEqual(0);
+    expect(firstRefusalAt - detectedAt).toBeLessThanOrEqual(1000);
     expect(sys.gateway.monitor.stats()).toMatchObject({ suspensionsRequested: 1, suspensionFailures: 0 });
 
     // Every further request is refused too.

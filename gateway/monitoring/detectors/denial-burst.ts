@@ -13,6 +13,14 @@ import { WindowCounter } from './window-counter.js';
 
 export const DENIAL_BURST = 'denial-burst';
 
+/**
+ * Refusals caused by the product's own state on the register (e.g. a flood of old versions after
+ * the minimum was raised). The register already refuses them; counting them against the product
+ * could turn an ATO decision into a HIGH alert and a protective suspension of a legitimate
+ * product. They still count on the source IP.
+ */
+const REGISTER_STATE_CODES = ['PRODUCT_NOT_REGISTERED', 'DEVELOPER_NOT_IN_GOOD_STANDING', 'PRODUCT_REVOKED', 'PRODUCT_SUSPENDED', 'PRODUCT_NOT_CERTIFIED', 'CERTIFICATION_EXPIRED', 'PRODUCT_VERSION_UNSUPPORTED'];
+
 interface KeyState {
   counter: WindowCounter;
   evidence: EvidenceRing;
@@ -46,7 +54,7 @@ export function createDenialBurstDetector(t: ThresholdsOf<'denialBurst'>): Detec
       if (record.decision !== 'DENIED') return [];
       if (!t.countRateLimited && hasCode(record, 'RATE_LIMITED')) return [];
       const out: AlertCandidate[] = [];
-      if (record.productId) {
+      if (record.productId && !REGISTER_STATE_CODES.some((code) => hasCode(record, code))) {
         const c = count(`product:${record.productId}`, record.productId, record, now, `for product ${record.productId}`);
         if (c) out.push(c);
       }
