@@ -32,9 +32,15 @@ describe('denial burst detector', () => {
 
   test('denials of a product are keyed by product as well as source', () => {
     const d = createDenialBurstDetector(defaults);
-    const out = feed(d, Array.from({ length: defaults.medium }, () => record({ decision: 'DENIED', errorCodes: ['PRODUCT_SUSPENDED'], httpStatus: 403 })));
+    const out = feed(d, Array.from({ length: defaults.medium }, () => record({ decision: 'DENIED', errorCodes: ['CLIENT_NOT_AUTHORISED'], httpStatus: 403 })));
     expect(out.map((c) => c.key).sort()).toEqual(['ip:198.51.100.7', 'product:PRD-A']);
     expect(out.find((c) => c.key === 'product:PRD-A')).toMatchObject({ productId: 'PRD-A', developerId: 'DEV-A' });
+  });
+
+  test('refusals caused by the register (suspended, old version, ...) count on the source only, never against the product', () => {
+    const d = createDenialBurstDetector(defaults);
+    const out = feed(d, Array.from({ length: defaults.high }, () => record({ decision: 'DENIED', errorCodes: ['PRODUCT_VERSION_UNSUPPORTED'], httpStatus: 403 })));
+    expect(new Set(out.map((c) => c.key))).toEqual(new Set(['ip:198.51.100.7']));
   });
 
   test('denials spread thinner than the window allows stay quiet', () => {
