@@ -12,6 +12,7 @@ declare module 'autocannon' {
   interface AutocannonOptions {
     url: string;
     connections?: number;
+    overallRate?: number;
     duration?: number;
     method?: string;
     headers?: Record<string, string>;

@@ -11,6 +11,8 @@ export interface LoadSpec {
   durationS: number;
   bodies: string[];
   headers: Record<string, string>;
+  /** Requests per second across all connections (autocannon `overallRate`); unset = as fast as the server answers. */
+  overallRate?: number;
 }
 
 export interface LoadRun {
@@ -37,6 +39,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadRun> {
         headers: { 'content-type': 'application/json', ...spec.headers },
         requests: spec.bodies.map((body) => ({ method: 'POST', body })),
         timeout: 10,
+        ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
         // A refusal, an error or a partial answer must not pass for throughput.
         verifyBody: (body) => !body.includes('"errors"'),
       },

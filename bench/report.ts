@@ -1,4 +1,5 @@
 /** The run's report: its JSON shape, the headline figures derived from the cells, and Markdown tables (printed and saved). */
+import type { FixedRateResult } from './fixed-rate.js';
 import type { CellResult, VariantName } from './load-phase.js';
 import type { MachineInfo } from './machine.js';
 import type { DecisionCostResult } from './micro/decision-cache.js';
@@ -42,6 +43,8 @@ export interface BenchReport {
   elapsedS: number;
   cells: CellResult[];
   headline: Headline[];
+  /** p50/p99 of bare and enforced at the same fixed rate below saturation (bench/fixed-rate.ts). */
+  fixedRate?: FixedRateResult[];
   logging: LoggingFigure[];
   micro: {
     ingest?: IngestResult[];
@@ -107,6 +110,15 @@ export function renderMarkdown(r: BenchReport): string {
       table(
         ['workload', 'bare req/s', 'enforced req/s', 'enforced / bare', 'per round', 'added p50 ms', 'added p99 ms', 'added gateway CPU µs/req'],
         r.headline.map((h) => [h.workload, f(h.bareRps, 0), f(h.enforcedRps, 0), f(h.ratio, 3), h.roundRatios.map((x) => f(x, 3)).join(', '), signed(h.addedP50Ms), signed(h.addedP99Ms), signed(h.addedCpuUsPerReq, 0)]),
+      ),
+    );
+  }
+  if (r.fixedRate?.length) {
+    parts.push(`### Added latency below saturation (${r.fixedRate[0]!.connections} connections, same fixed rate for bare and enforced)`);
+    parts.push(
+      table(
+        ['workload', 'rate req/s', 'bare p50 ms', 'enforced p50 ms', 'bare p99 ms', 'enforced p99 ms', 'added p50 ms', 'added p99 ms'],
+        r.fixedRate.map((x) => [x.workload, f(x.rate, 0), f(x.bare.p50, 2), f(x.enforced.p50, 2), f(x.bare.p99, 2), f(x.enforced.p99, 2), signed(x.addedP50Ms), signed(x.addedP99Ms)]),
       ),
     );
   }

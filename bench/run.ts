@@ -22,6 +22,7 @@ import { DEMO_ORGS } from '../registry/demo-register.js';
 import { checkAnswers } from './check-answers.js';
 import { forkServer, type ServerChild } from './child/children.js';
 import type { AssertedIdentity, ChildSpec } from './child/protocol.js';
+import { measureFixedRateLatency } from './fixed-rate.js';
 import { runLoadPhase, type CellPlan, type Variant } from './load-phase.js';
 import { machineInfo } from './machine.js';
 import { measureAccessLogIngest, type IngestResult } from './micro/access-log-ingest.js';
@@ -104,6 +105,15 @@ async function main(): Promise<void> {
       report.cells = await runLoadPhase({ cells, subgraphs, connections: options.connections, durationS: options.durationS, warmupS: options.warmupS, rounds: options.rounds, onProgress: log });
       report.headline = headlines(report.cells);
       report.logging = loggingFigures(report.cells);
+      report.fixedRate = [];
+      for (const h of report.headline.filter((x) => x.workload === 'one' || x.workload === 'three')) {
+        const workload = chosen.find((w) => w.name === h.workload)!;
+        // Half of bare's saturated throughput: both variants have headroom, so queues stay short.
+        const rate = Math.max(10, Math.round(h.bareRps * 0.5));
+        report.fixedRate.push(
+          await measureFixedRateLatency({ workload: h.workload, bodies: workload.bodies, bare: v.bare, enforced: v.enforced, rate, connections: options.connections, durationS: options.durationS, rounds: options.rounds, onProgress: log }),
+        );
+      }
       await Promise.all([bare.stop(), enforcedOff.stop()]);
     }
 

@@ -1,0 +1,57 @@
+/**
+ * Latency below saturation. At full load p99 is mostly queueing (50 connections over a few
+ * hundred req/s), so any throughput difference shows up as tens of ms of p99. Here bare and
+ * enforced each serve the SAME fixed request rate — a share of bare's measured throughput — over
+ * 50 connections, interleaved in rounds, so the p99 difference is what enforcement adds to a
+ * request, not to a queue.
+ */
+import { runLoad } from './load.js';
+import { mergeSorted, percentile } from './stats.js';
+
+export interface FixedRateVariant {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface FixedRateResult {
+  workload: string;
+  rate: number;
+  connections: number;
+  bare: { p50: number; p99: number; n: number; failed: number };
+  enforced: { p50: number; p99: number; n: number; failed: number };
+  addedP50Ms: number;
+  addedP99Ms: number;
+}
+
+export async function measureFixedRateLatency(options: {
+  workload: string;
+  bodies: string[];
+  bare: FixedRateVariant;
+  enforced: FixedRateVariant;
+  rate: number;
+  connections: number;
+  durationS: number;
+  rounds: number;
+  onProgress?: (line: string) => void;
+}): Promise<FixedRateResult> {
+  const samples: Record<'bare' | 'enforced', Float64Array[]> = { bare: [], enforced: [] };
+  const failed = { bare: 0, enforced: 0 };
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? (['bare', 'enforced'] as const) : (['enforced', 'bare'] as const);
+    for (const which of order) {
+      const v = options[which];
+      const run = await runLoad({ url: v.url, connections: options.connections, durationS: options.durationS, bodies: options.bodies, headers: v.headers, overallRate: options.rate });
+      samples[which].push(run.latenciesMs);
+      failed[which] += run.failed;
+      options.onProgress?.(`fixed rate ${options.rate} req/s ${options.workload}/${v.name}: p99 ${percentile(run.latenciesMs.slice().sort(), 99).toFixed(1)} ms`);
+    }
+  }
+  const summary = (which: 'bare' | 'enforced') => {
+    const all = mergeSorted(samples[which]);
+    return { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length, failed: failed[which] };
+  };
+  const bare = summary('bare');
+  const enforced = summary('enforced');
+  return { workload: options.workload, rate: options.rate, connections: options.connections, bare, enforced, addedP50Ms: enforced.p50 - bare.p50, addedP99Ms: enforced.p99 - bare.p99 };
+}
