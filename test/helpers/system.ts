@@ -33,6 +33,9 @@ export async function startTestSystem(overrides: DeepPartial<Config> = {}, optio
       storeUrl: options.storeUrl ?? `sqlite:${join(dataDir, 'dsp.db')}`,
       instanceId: 'test-gw',
       audit: { sqliteSync: 'normal' },
+      // Tests send bursts from one address and one staff user that are not about quotas; files
+      // that test quotas set rateLimits themselves (which replaces these).
+      rateLimits: { staff: { points: 10_000, duration: 1 }, anonymous: { points: 10_000, duration: 1 } },
       ...overrides,
       registry: { pollMs: 50, ...(overrides.registry ?? {}) },
     },
