@@ -9,6 +9,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { CryptoKey } from 'jose';
 import { createAssertionSigner } from '../core/assertion.js';
+import { createSubgraphFetcher } from '../gateway/subgraph-fetcher.js';
 import type { AssertedIdentity } from './child/protocol.js';
 
 export interface BareGatewayOptions {
@@ -20,6 +21,12 @@ export interface BareGatewayOptions {
   identity: AssertedIdentity;
   /** Assertion lifetime, s. Default 3600 (longer than any benchmark run, so it is signed once). */
   assertionTtlS?: number;
+  /**
+   * 'apollo-default' (default): Apollo's own fetcher (make-fetch-happen). 'node-http': the same
+   * subgraph transport DSP Gateway uses (gateway/subgraph-fetcher.ts), so that a comparison
+   * isolates what enforcement itself costs.
+   */
+  transport?: 'apollo-default' | 'node-http';
 }
 
 /** Adds a pre-signed assertion; otherwise the gateway's default data source (and default fetcher). */
@@ -27,8 +34,9 @@ class PresignedAssertionDataSource extends RemoteGraphQLDataSource {
   constructor(
     url: string,
     private readonly authorization: string,
+    fetcher?: RemoteGraphQLDataSource['fetcher'],
   ) {
-    super({ url });
+    super(fetcher ? { url, fetcher } : { url });
   }
 
   override willSendRequest({ request }: GraphQLDataSourceProcessOptions): void {
@@ -44,9 +52,10 @@ export async function startBareGateway(options: BareGatewayOptions): Promise<{ u
     const token = await signer.sign(name, { sub: id.sub, org: id.org, softwareId: id.softwareId, softwareVersion: id.softwareVersion, developerId: id.developerId, tier: id.tier, roles: [], mfa: false, requestId: null });
     authorizations.set(name, `Bearer ${token}`);
   }
+  const fetcher = options.transport === 'node-http' ? (createSubgraphFetcher({ timeoutMs: 10_000 }) as unknown as RemoteGraphQLDataSource['fetcher']) : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new PresignedAssertionDataSource(options.subgraphUrls[name] ?? url!, authorizations.get(name) ?? ''),
+    buildService: ({ name, url }) => new PresignedAssertionDataSource(options.subgraphUrls[name] ?? url!, authorizations.get(name) ?? '', fetcher),
   });
   const server = new ApolloServer({ gateway });
   const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });

@@ -43,6 +43,8 @@ export interface BenchReport {
   elapsedS: number;
   cells: CellResult[];
   headline: Headline[];
+  /** The same ratios against a bare gateway with DSP Gateway's subgraph transport. */
+  headlineSameTransport?: Headline[];
   /** p50/p99 of bare and enforced at the same fixed rate below saturation (bench/fixed-rate.ts). */
   fixedRate?: FixedRateResult[];
   logging: LoggingFigure[];
@@ -58,10 +60,11 @@ export interface BenchReport {
 
 const cell = (cells: CellResult[], w: WorkloadName, v: VariantName) => cells.find((c) => c.workload === w && c.variant === v);
 
-export function headlines(cells: CellResult[]): Headline[] {
+/** Enforced against a bare gateway: Apollo's defaults ('bare') or the same subgraph transport ('bare-http'). */
+export function headlines(cells: CellResult[], baseline: 'bare' | 'bare-http' = 'bare'): Headline[] {
   const out: Headline[] = [];
   for (const w of ['one', 'three', 'many'] as const) {
-    const bare = cell(cells, w, 'bare');
+    const bare = cell(cells, w, baseline);
     const enf = cell(cells, w, 'enforced');
     if (!bare || !enf) continue;
     out.push({
@@ -113,11 +116,20 @@ export function renderMarkdown(r: BenchReport): string {
       ),
     );
   }
-  if (r.fixedRate?.length) {
-    parts.push(`### Added latency below saturation (${r.fixedRate[0]!.connections} connections, same fixed rate for bare and enforced)`);
+  if (r.headlineSameTransport?.length) {
+    parts.push('### Enforced / bare with the same subgraph transport (what enforcement itself costs)');
     parts.push(
       table(
-        ['workload', 'rate req/s', 'bare p50 ms', 'enforced p50 ms', 'bare p99 ms', 'enforced p99 ms', 'added p50 ms', 'added p99 ms'],
+        ['workload', 'bare-http req/s', 'enforced req/s', 'enforced / bare-http', 'per round', 'added p50 ms', 'added p99 ms', 'added gateway CPU µs/req'],
+        r.headlineSameTransport.map((h) => [h.workload, f(h.bareRps, 0), f(h.enforcedRps, 0), f(h.ratio, 3), h.roundRatios.map((x) => f(x, 3)).join(', '), signed(h.addedP50Ms), signed(h.addedP99Ms), signed(h.addedCpuUsPerReq, 0)]),
+      ),
+    );
+  }
+  if (r.fixedRate?.length) {
+    parts.push(`### Added latency below saturation (${r.fixedRate[0]!.connections} connections, the same fixed rate for bare-http and enforced)`);
+    parts.push(
+      table(
+        ['workload', 'rate req/s', 'bare-http p50 ms', 'enforced p50 ms', 'bare-http p99 ms', 'enforced p99 ms', 'added p50 ms', 'added p99 ms'],
         r.fixedRate.map((x) => [x.workload, f(x.rate, 0), f(x.bare.p50, 2), f(x.enforced.p50, 2), f(x.bare.p99, 2), f(x.enforced.p99, 2), signed(x.addedP50Ms), signed(x.addedP99Ms)]),
       ),
     );

@@ -77,8 +77,9 @@ async function main(): Promise<void> {
     const auth = { authorization: `Bearer ${token}` };
 
     const needLoad = options.load;
-    const [bare, enforced, enforcedOff] = await Promise.all([
+    const [bare, bareHttp, enforced, enforcedOff] = await Promise.all([
       needLoad ? fork('bare', { role: 'bare', dataDir: env.dataDir, hmacKeyBase64: env.hmacKeyBase64, subgraphUrls: subgraphs.urls, assertion: identity }) : null,
+      needLoad ? fork('bare-http', { role: 'bare', dataDir: env.dataDir, hmacKeyBase64: env.hmacKeyBase64, subgraphUrls: subgraphs.urls, assertion: identity, transport: 'node-http' }) : null,
       needLoad || options.micro ? fork('enforced', enforcedSpec('durable')) : null,
       needLoad ? fork('enforced-log-off', enforcedSpec('off')) : null,
     ]);
@@ -88,33 +89,35 @@ async function main(): Promise<void> {
     const chosen = options.workloads.map((w) => all[w]);
     report.workloads = chosen.map(({ name, title, query }) => ({ name, title, query }));
 
-    if (needLoad && bare && enforced && enforcedOff) {
+    if (needLoad && bare && bareHttp && enforced && enforcedOff) {
       // The floor: the clients subgraph alone, called with an assertion signed once.
       const signer = createAssertionSigner({ privateKey: env.keys.gateway.privateKey, kid: env.keys.gateway.kid, ttlS: 3600 });
       const direct = `Bearer ${await signer.sign('clients', { ...identity, roles: [], mfa: false, requestId: null })}`;
       const v = {
         direct: { name: 'direct', url: subgraphs.urls.clients!, headers: { authorization: direct }, server: subgraphs },
         bare: { name: 'bare', url: bare.urls.graphql!, headers: {}, server: bare },
+        bareHttp: { name: 'bare-http', url: bareHttp.urls.graphql!, headers: {}, server: bareHttp },
         enforced: { name: 'enforced', url: enforced.urls.graphql!, headers: auth, server: enforced },
         off: { name: 'enforced-log-off', url: enforcedOff.urls.graphql!, headers: auth, server: enforcedOff },
       } satisfies Record<string, Variant>;
-      const variantsOf: Record<string, Variant[]> = { one: [v.direct, v.bare, v.enforced, v.off], three: [v.bare, v.enforced, v.off], many: [v.bare, v.enforced] };
+      const variantsOf: Record<string, Variant[]> = { one: [v.direct, v.bare, v.bareHttp, v.enforced, v.off], three: [v.bare, v.bareHttp, v.enforced, v.off], many: [v.bare, v.bareHttp, v.enforced] };
       const cells: CellPlan[] = chosen.map((workload) => ({ workload, variants: variantsOf[workload.name]! }));
       for (const c of cells) await checkAnswers(c.workload, c.variants);
       log('answers checked: every variant returns the same data without errors');
       report.cells = await runLoadPhase({ cells, subgraphs, connections: options.connections, durationS: options.durationS, warmupS: options.warmupS, rounds: options.rounds, onProgress: log });
       report.headline = headlines(report.cells);
+      report.headlineSameTransport = headlines(report.cells, 'bare-http');
       report.logging = loggingFigures(report.cells);
       report.fixedRate = [];
-      for (const h of report.headline.filter((x) => x.workload === 'one' || x.workload === 'three')) {
+      for (const h of report.headlineSameTransport.filter((x) => x.workload === 'one' || x.workload === 'three')) {
         const workload = chosen.find((w) => w.name === h.workload)!;
-        // Half of bare's saturated throughput: both variants have headroom, so queues stay short.
+        // Half of bare-http's saturated throughput: both variants have headroom, so queues stay short.
         const rate = Math.max(10, Math.round(h.bareRps * 0.5));
         report.fixedRate.push(
-          await measureFixedRateLatency({ workload: h.workload, bodies: workload.bodies, bare: v.bare, enforced: v.enforced, rate, connections: options.connections, durationS: options.durationS, rounds: options.rounds, onProgress: log }),
+          await measureFixedRateLatency({ workload: h.workload, bodies: workload.bodies, bare: v.bareHttp, enforced: v.enforced, rate, connections: options.connections, durationS: options.durationS, rounds: options.rounds, onProgress: log }),
         );
       }
-      await Promise.all([bare.stop(), enforcedOff.stop()]);
+      await Promise.all([bare.stop(), bareHttp.stop(), enforcedOff.stop()]);
     }
 
     if (options.micro) {

@@ -3,7 +3,7 @@
 /** What a child runs. Each child runs one server under test (or the shared subgraphs). */
 export type ChildSpec =
   | { role: 'subgraphs'; dataDir: string; storeUrl: string; hmacKeyBase64: string }
-  | { role: 'bare'; dataDir: string; hmacKeyBase64: string; subgraphUrls: Record<string, string>; assertion: AssertedIdentity }
+  | { role: 'bare'; dataDir: string; hmacKeyBase64: string; subgraphUrls: Record<string, string>; assertion: AssertedIdentity; transport?: 'apollo-default' | 'node-http' }
   | {
       role: 'enforced';
       dataDir: string;
