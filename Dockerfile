@@ -3,7 +3,7 @@
 #   gateway (default):  docker run … dsp-gateway
 #   a subgraph:         docker run … dsp-gateway npm run start:subgraph -- clients
 # docker-compose.yml runs the whole deployment (MongoDB replica set, subgraphs, two gateways,
-# load balancer); docs/deployment-mongo.md explains it.
+# load balancer); the README section "Deploying on MongoDB" explains it.
 
 # ── dependencies ─────────────────────────────────────────────────────────────────────────────
 # better-sqlite3 (the embedded store) is a native addon: its install script fetches a prebuilt
