@@ -4,6 +4,7 @@
  */
 import { buildSchema, parse, validate, type DocumentNode, type ValidationRule } from 'graphql';
 import { operationLimitRules, type OperationLimits } from '../../../../../gateway/enforcement/operation-limits/index.js';
+import { loadConfig } from '../../../../../core/config.js';
 
 export const schema = buildSchema(/* GraphQL */ `
   directive @tag(name: String) repeatable on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT | QUERY
@@ -55,21 +56,8 @@ export const schema = buildSchema(/* GraphQL */ `
   }
 `);
 
-/** The configuration defaults (core/config.ts). */
-export const defaults: OperationLimits = {
-  maxDepth: 12,
-  maxAliases: 30,
-  maxRootFields: 10,
-  maxTokens: 4000,
-  maxDocumentBytes: 32_768,
-  maxBodyBytes: 262_144,
-  maxDirectivesPerField: 5,
-  maxCost: 5_000,
-  defaultListSize: 10,
-  revealBounds: false,
-  allowBatchedRequests: false,
-  introspection: false,
-};
+/** The configuration defaults, read from core/config.ts so the tests follow them. */
+export const defaults: OperationLimits = loadConfig({}).operationLimits;
 
 export const withLimits = (over: Partial<OperationLimits>): OperationLimits => ({ ...defaults, ...over });
 
