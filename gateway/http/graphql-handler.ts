@@ -19,6 +19,7 @@ import { preParseCheck } from '../enforcement/operation-limits/index.js';
 import type { createRateLimits } from '../enforcement/rate-limit.js';
 import type { RegistrySnapshot } from '../registry/snapshot.js';
 import { newTrace, type GatewayContext, type RequestTrace } from '../request-context.js';
+import { createClientIpResolver } from './client-ip.js';
 
 export interface GraphQLHandlerDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -49,15 +50,11 @@ function refusal(trace: RequestTrace, d: Denial, extraHeaders: Record<string, st
 
 const refuse = (trace: RequestTrace, code: ErrorCode, message: string, status?: number): Outcome => refusal(trace, { code, message }, {}, status);
 
-function clientIpOf(req: IncomingMessage): string | null {
-  // The socket address, not X-Forwarded-For: a header is the caller's to forge. Behind a trusted
-  // load balancer, rate limiting by IP applies to the balancer (documented in README).
-  return req.socket.remoteAddress ?? null;
-}
 
 export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
   const { config, logger } = deps;
   const limits = config.operationLimits;
+  const clientIpOf = createClientIpResolver(config.trustedProxies);
 
   async function pipeline(req: IncomingMessage, trace: RequestTrace): Promise<Outcome> {
     const method = (req.method ?? 'GET').toUpperCase();
