@@ -139,7 +139,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     formatError: createFormatError(logger, { exposeStack: config.env === 'development' && config.logLevel === 'debug' }),
     logger: { debug: () => {}, info: (m: unknown) => logger.info(String(m)), warn: (m: unknown) => logger.warn(String(m)), error: (m: unknown) => logger.error(String(m)) },
   });
-  await apollo.start();
+  try {
+    await apollo.start();
+  } catch (err) {
+    // Refused to start (e.g. an uncovered field): release what was already running.
+    snapshot.stop();
+    await writer.flushAndClose().catch(() => {});
+    await monitor.close();
+    throw err;
+  }
 
   const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls: Object.values(subgraphUrls), now });
   const handleGraphQL = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID });
