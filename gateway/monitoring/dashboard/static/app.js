@@ -38,6 +38,8 @@
 
   const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '–');
   const dateTime = (iso) => (iso ? new Date(iso).toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) : '–');
+  // Certifications run for a year or more: their end date needs the year, not the hour.
+  const date = (iso) => (iso ? new Date(iso).toLocaleDateString([], { day: 'numeric', month: 'short', year: 'numeric' }) : '–');
   const timeCell = (iso, format) => el('td', {}, el('time', { dateTime: iso || '', title: iso || '', text: format(iso) }));
 
   function timeLeft(iso) {
@@ -257,7 +259,7 @@
           el('td', { text: `${p.developerId}${p.developerStatus && p.developerStatus !== 'ACTIVE' ? ` (${p.developerStatus})` : ''}` }),
           el('td', { text: p.effectiveStatus === p.status ? p.status : `${p.effectiveStatus} (stored ${p.status})` }),
           el('td', {}, p.served ? el('span', { className: 'check ok', text: 'Served' }) : el('span', { className: 'check refused', text: p.blockedBy })),
-          el('td', { text: p.certificationTier ? `${p.certificationTier} until ${dateTime(p.certificationValidUntil)}` : '–' }),
+          el('td', { text: p.certificationTier ? `${p.certificationTier} until ${date(p.certificationValidUntil)}` : '–' }),
         ),
       ),
     );
