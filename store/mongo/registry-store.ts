@@ -18,9 +18,9 @@
  * this). The alternative (revision = a cluster timestamp, or a counter outside the transaction)
  * would allow either ties or gaps that are invisible to pollers.
  */
-import { randomUUID } from 'node:crypto';
 import type { ClientSession, Connection } from 'mongoose';
 import { authorisationKey, type ClientAuthorisation, type Developer, type HistoryEntry, type Product, type RegistryEntityType } from '../../registry/model.js';
+import { historyEntryFor } from '../history-entry.js';
 import { StoreConflictError, type RegistryChange, type RegistryChanges } from '../port.js';
 import { jsonClean, stripped, strippedAll } from './documents.js';
 import { isDuplicateKey } from './errors.js';
@@ -144,20 +144,7 @@ export class MongoRegistry {
       if (result.matchedCount !== 1) throw new StoreConflictError(change.entity, entityId, expected, null);
     }
 
-    const history: HistoryEntry = {
-      id: randomUUID(),
-      entityType: change.entity,
-      entityId,
-      action: change.note.action,
-      actor: change.note.actor,
-      reason: change.note.reason,
-      ticket: change.note.ticket ?? null,
-      effectiveAt: change.note.effectiveAt,
-      recordedAt: new Date().toISOString(),
-      before: current ? stripped<Doc>(current) : null,
-      after: stored,
-      revision,
-    };
+    const history = historyEntryFor(change, entityId, current ? stripped<Doc>(current) : null, stored, revision);
     const historyDoc = jsonClean(history);
     await this.m.RegistryHistory.create([historyDoc], { session });
     return { revision, history: historyDoc };

@@ -4,9 +4,9 @@
  * `BEGIN IMMEDIATE` transaction, which takes the database write lock before reading the entity's
  * revision, so two processes cannot both pass the optimistic check or draw the same revision.
  */
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { authorisationKey, type ClientAuthorisation, type Developer, type HistoryEntry, type Product, type RegistryEntityType } from '../../registry/model.js';
+import { historyEntryFor } from '../history-entry.js';
 import { StoreConflictError, type RegistryChange, type RegistryChanges } from '../port.js';
 
 type Row = { doc: string; revision: number };
@@ -121,20 +121,7 @@ export class SqliteRegistry {
         this.s.upsertAuthorisation.run({ org: change.next.org, clientId: change.next.clientId, revision, doc });
         break;
     }
-    const history: HistoryEntry = {
-      id: randomUUID(),
-      entityType: change.entity,
-      entityId,
-      action: change.note.action,
-      actor: change.note.actor,
-      reason: change.note.reason,
-      ticket: change.note.ticket ?? null,
-      effectiveAt: change.note.effectiveAt,
-      recordedAt: new Date().toISOString(),
-      before: current ? (JSON.parse(current.doc) as unknown) : null,
-      after: stored,
-      revision,
-    };
+    const history = historyEntryFor(change, entityId, current ? (JSON.parse(current.doc) as unknown) : null, stored, revision);
     this.s.appendHistory.run({ id: history.id, entityType: history.entityType, entityId, revision, recordedAt: history.recordedAt, doc: JSON.stringify(history) });
     return { revision, history };
   }

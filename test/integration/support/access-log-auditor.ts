@@ -4,6 +4,7 @@
  */
 import type { DevTokenOptions } from '../../../gateway/auth/dev-tokens.js';
 import { codesOf, type GraphQLResult, type TestSystem } from '../../helpers/system.js';
+import type { ChainedAccessRecord } from '../../../audit/record.js';
 
 /** Token options of an auditor who may read the log. */
 export const AUDITOR: DevTokenOptions = { roles: ['ato:auditor'], mfa: true, sub: 'auditor-1' };
@@ -14,38 +15,8 @@ export const RECORD_FIELDS = `id time requestId instanceId productId productVers
   reasons { code coordinate } errorCodes httpStatus subgraphs latencyMs clientIp userAgent
   chainId seq prevHash hash`;
 
-/** One access record as the audit subgraph serves it. */
-export interface AuditedRecord {
-  id: string;
-  time: string;
-  requestId: string;
-  instanceId: string;
-  productId: string | null;
-  productVersion: string | null;
-  developerId: string | null;
-  sub: string | null;
-  org: string | null;
-  jti: string | null;
-  roles: string[];
-  operationName: string | null;
-  operationType: string | null;
-  documentHash: string | null;
-  coordinates: string[];
-  services: string[];
-  clientDigests: string[];
-  decision: 'ALLOWED' | 'PARTIAL' | 'DENIED';
-  reasons: Array<{ code: string; coordinate: string | null }>;
-  errorCodes: string[];
-  httpStatus: number;
-  subgraphs: string[];
-  latencyMs: number;
-  clientIp: string | null;
-  userAgent: string | null;
-  chainId: string;
-  seq: number;
-  prevHash: string;
-  hash: string;
-}
+/** One access record as the audit subgraph serves it: the stored record, field for field. */
+export type AuditedRecord = ChainedAccessRecord;
 
 export interface AccessLogFilterInput {
   from?: string;
