@@ -3,7 +3,7 @@
  * (store/sqlite, store/mongo) hold every line of SQL and every mongoose call; nothing else
  * imports a driver. test/contract/store.contract.test.ts runs unchanged against each adapter.
  */
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterLike } from 'rate-limiter-flexible';
 import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../registry/model.js';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../audit/record.js';
 import type { Alert, AlertFilter, Incident, IncidentFilter } from '../audit/incident-model.js';
@@ -99,7 +99,7 @@ export interface Store {
 
   // ── rate limiting ───────────────────────────────────────────────────────────────────────
   /** A rate-limiter-flexible limiter on this store's own connection (RateLimiterSQLite / RateLimiterMongo). */
-  createRateLimiter(spec: RateLimiterSpec): RateLimiterAbstract;
+  createRateLimiter(spec: RateLimiterSpec): RateLimiterLike;
 }
 
 /** The entity changed since the revision the caller expected, or already exists on create. */

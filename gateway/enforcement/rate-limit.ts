@@ -10,7 +10,7 @@
  * in-memory limiter decides for this process, so a store outage degrades to per-process limits
  * instead of no limits (or refusing everyone).
  */
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract, type RateLimiterLike } from 'rate-limiter-flexible';
 import type { Config, RateTier } from '../../core/config.js';
 import type { Denial } from '../../core/errors.js';
 import type { RateLimiterSpec } from '../../store/port.js';
@@ -44,7 +44,7 @@ export interface RateLimitsOptions {
   /** The resolved `rateLimits` configuration (tiers validated at startup; `demo` always exists). */
   config: Readonly<Config['rateLimits']>;
   /** Builds a limiter on the active store: pass `store.createRateLimiter`. Called only in the factory. */
-  createStoreLimiter: (spec: RateLimiterSpec) => RateLimiterAbstract;
+  createStoreLimiter: (spec: RateLimiterSpec) => RateLimiterLike;
   /** Longest wait for the store before the in-memory insurance limiter decides. Default 250 ms. */
   storeTimeoutMs?: number;
   /** Where unknown tiers and unexpected failures are reported. Default: nowhere. */

@@ -17,6 +17,7 @@
 import type Database from 'better-sqlite3';
 import { CodedError } from '../../core/errors.js';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, CountBy } from '../../audit/record.js';
+import { SqliteAccessLogWrites } from './access-log-writes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 /** byProduct key for records without a product (unauthenticated, malformed, staff requests). */
@@ -87,46 +88,22 @@ function whereOf(filter: AccessLogFilter): { sql: string; params: Record<string,
 
 export class SqliteAccessLog {
   private readonly s;
-  private readonly appendTx;
   private readonly summaryTx;
   /** Statements for filter shapes, prepared on first use and kept (at most 2^10 shapes). */
   private readonly byShape = new Map<string, Database.Statement>();
 
+  /** Appends, checkpoints and chain heads: the part the write thread also runs on its own connection. */
+  readonly writes: SqliteAccessLogWrites;
+
   constructor(private readonly db: Database.Database) {
     const p = (sql: string) => db.prepare(sql);
+    this.writes = new SqliteAccessLogWrites(db);
     this.s = {
-      insertRecord: p(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
-        VALUES (@chainId, @seq, @recordId, @timeMs, @productId, @developerId, @org, @decision, @operationName, @record)
-        ON CONFLICT (chain_id, seq) DO NOTHING`),
-      insertCode: p('INSERT OR IGNORE INTO access_record_codes (record_rowid, code) VALUES (?, ?)'),
-      insertClient: p('INSERT OR IGNORE INTO access_record_clients (record_rowid, digest) VALUES (?, ?)'),
-      advanceHead: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
-        VALUES (@chainId, @instanceId, @startedAt, @lastSeq, @lastHash, @updatedAt)
-        ON CONFLICT (chain_id) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash, updated_at = excluded.updated_at
-        WHERE excluded.last_seq > chain_heads.last_seq`),
-      openChain: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
-        VALUES (@chainId, @instanceId, @startedAt, @lastSeq, @lastHash, @updatedAt) ON CONFLICT (chain_id) DO NOTHING`),
-      insertCheckpoint: p(`INSERT INTO checkpoints (chain_id, seq, hash, time, signature) VALUES (@chainId, @seq, @hash, @time, @signature)
-        ON CONFLICT (chain_id, seq, time) DO NOTHING`),
       readChain: p('SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq').pluck(),
       listChains: p('SELECT * FROM chain_heads ORDER BY started_at, chain_id'),
       checkpointsOf: p('SELECT chain_id, seq, hash, time, signature FROM checkpoints WHERE chain_id = ? ORDER BY seq, time, id'),
     };
-    this.appendTx = db.transaction((records: ChainedAccessRecord[], checkpoints: Checkpoint[]) => this.appendInTransaction(records, checkpoints));
     this.summaryTx = db.transaction((filter: AccessLogFilter) => this.summaryInTransaction(filter));
-  }
-
-  appendAccessRecords(records: ChainedAccessRecord[], checkpoints: Checkpoint[] = []): void {
-    if (records.length === 0 && checkpoints.length === 0) return;
-    this.appendTx.immediate(records, checkpoints);
-  }
-
-  appendCheckpoint(checkpoint: Checkpoint): void {
-    this.s.insertCheckpoint.run(checkpoint);
-  }
-
-  openChain(head: ChainHead): void {
-    this.s.openChain.run(head);
   }
 
   listChains(): ChainHead[] {
@@ -182,39 +159,6 @@ export class SqliteAccessLog {
       byDecision: countBy(`SELECT f.decision AS key, COUNT(*) AS count FROM (${filtered}) f GROUP BY key ORDER BY count DESC, key`),
       byCode: countBy(`SELECT c.code AS key, COUNT(*) AS count FROM (${filtered}) f JOIN access_record_codes c ON c.record_rowid = f.id GROUP BY key ORDER BY count DESC, key`),
     };
-  }
-
-  private appendInTransaction(records: ChainedAccessRecord[], checkpoints: Checkpoint[]): void {
-    const heads = new Map<string, { first: ChainedAccessRecord; last: ChainedAccessRecord }>();
-    for (const r of records) {
-      const result = this.s.insertRecord.run({
-        chainId: r.chainId,
-        seq: r.seq,
-        recordId: r.id,
-        timeMs: timeMs(r.time, 'record time'),
-        productId: r.productId ?? null,
-        developerId: r.developerId ?? null,
-        org: r.org ?? null,
-        decision: r.decision,
-        operationName: r.operationName ?? null,
-        record: JSON.stringify(r),
-      });
-      // A retried batch: the row is already there with its codes and clients.
-      if (result.changes === 1) {
-        const rowId = result.lastInsertRowid;
-        for (const code of r.errorCodes ?? []) this.s.insertCode.run(rowId, code);
-        for (const digest of r.clientDigests ?? []) this.s.insertClient.run(rowId, digest);
-      }
-      const head = heads.get(r.chainId);
-      if (!head) heads.set(r.chainId, { first: r, last: r });
-      else if (r.seq > head.last.seq) head.last = r;
-    }
-    const updatedAt = new Date().toISOString();
-    for (const [chainId, { first, last }] of heads) {
-      // A chain nobody opened (should not happen) is registered from its first record.
-      this.s.advanceHead.run({ chainId, instanceId: first.instanceId, startedAt: first.time, lastSeq: last.seq, lastHash: last.hash, updatedAt });
-    }
-    for (const c of checkpoints) this.s.insertCheckpoint.run(c);
   }
 
   private statement(sql: string): Database.Statement {

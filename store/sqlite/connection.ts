@@ -13,9 +13,10 @@ export interface ConnectionOptions {
 }
 
 export const MEMORY_PATH = ':memory:';
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 export function openDatabase(path: string, options: ConnectionOptions = {}): Database.Database {
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const db = new Database(path, { timeout: busyTimeoutMs });
   try {
     // busy_timeout first: switching to WAL needs a lock another starting process may hold.
@@ -30,4 +31,25 @@ export function openDatabase(path: string, options: ConnectionOptions = {}): Dat
     throw err;
   }
   return db;
+}
+
+/**
+ * rate-limiter-flexible prepares its SQL again on every consume; a prepared statement is reusable
+ * in better-sqlite3, so the limiter gets a view of the connection whose `prepare` is cached.
+ */
+export function withStatementCache(db: Database.Database): Database.Database {
+  const statements = new Map<string, Database.Statement>();
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'prepare') {
+        return (sql: string) => {
+          let statement = statements.get(sql);
+          if (!statement) statements.set(sql, (statement = target.prepare(sql)));
+          return statement;
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

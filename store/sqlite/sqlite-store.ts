@@ -14,24 +14,31 @@
  * write lock serialises them.
  */
 import type Database from 'better-sqlite3';
-import { RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterSQLite, type RateLimiterLike } from 'rate-limiter-flexible';
 import type { Logger } from '../../core/logger.js';
 import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../audit/incident-model.js';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
 import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../../registry/model.js';
 import type { RateLimiterSpec, RegistryChange, RegistryChanges, Store } from '../port.js';
 import { SqliteAccessLog } from './access-log-tables.js';
-import { MEMORY_PATH, openDatabase, type ConnectionOptions } from './connection.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, MEMORY_PATH, openDatabase, withStatementCache, type ConnectionOptions } from './connection.js';
 import { guarded } from './errors.js';
 import { SqliteIncidents } from './incident-tables.js';
 import { appliedMigrations, RATE_LIMIT_TABLE, runMigrations } from './migrations.js';
 import { SqliteRegistry } from './registry-tables.js';
+import { SqliteWriteThread } from './write-thread/client.js';
 
 export interface SqliteStoreOptions extends ConnectionOptions {
   /** File path, or ':memory:' for a private in-memory database (one connection). Required. */
   path: string;
   /** Receives migration notices. Default: none. */
   logger?: Pick<Logger, 'info' | 'warn'>;
+  /**
+   * Run the access log's appends and the rate-limit counters on a worker thread with connections
+   * of its own (write-thread/client.ts), so their commits never block the event loop. Default:
+   * true for a file; a ':memory:' database has one private connection and never uses a thread.
+   */
+  writeThread?: boolean;
 }
 
 /** Rate-limit rows that expired more than this long ago are removed at start (the limiter's own sweeper timer is not used). */
@@ -48,12 +55,12 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private parts: Parts | null = null;
   /**
-   * Rate-limit counters get their own connection with synchronous=OFF: a counter lost in a power
-   * cut costs a few requests of quota, whereas fsyncing every consume (the access log's FULL
-   * setting) blocked the event loop for milliseconds on every request. Same file, so every
-   * process on the machine still shares the counts.
+   * Where the hot-path writes go (access-log appends, rate-limit counters) for a file: a worker
+   * thread with connections of its own (':memory:' uses its one connection). Counters use
+   * synchronous=OFF: a counter lost in a power cut costs a few requests of quota, whereas
+   * fsyncing every consume (the access log's FULL setting) costs milliseconds per request.
    */
-  private counterDb: Database.Database | null = null;
+  private thread: SqliteWriteThread | null = null;
 
   constructor(private readonly options: SqliteStoreOptions) {}
 
@@ -66,6 +73,9 @@ export class SqliteStore implements Store {
         if (applied.length) this.options.logger?.info({ path: this.options.path, applied }, 'store migrations applied');
         db.prepare(`DELETE FROM ${RATE_LIMIT_TABLE} WHERE expire < ?`).run(Date.now() - RATE_LIMIT_SWEEP_AGE_MS);
         this.parts = { db, registry: new SqliteRegistry(db), accessLog: new SqliteAccessLog(db), incidents: new SqliteIncidents(db) };
+        if (this.options.path !== MEMORY_PATH && this.options.writeThread !== false) {
+          this.thread = new SqliteWriteThread({ path: this.options.path, sqliteSync: this.options.sqliteSync ?? 'full', busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+        }
       } catch (err) {
         db.close();
         throw err;
@@ -75,9 +85,11 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     const parts = this.parts;
+    const thread = this.thread;
     this.parts = null;
-    if (this.counterDb?.open && this.counterDb !== parts?.db) this.counterDb.close();
-    this.counterDb = null;
+    this.thread = null;
+    // Writes already handed to the thread finish before it stops.
+    await thread?.close();
     if (parts?.db.open) parts.db.close();
   }
 
@@ -138,10 +150,12 @@ export class SqliteStore implements Store {
   // ── access log ──────────────────────────────────────────────────────────────────────────
 
   appendAccessRecords(records: ChainedAccessRecord[], checkpoints?: Checkpoint[]): Promise<void> {
-    return guarded(() => this.p.accessLog.appendAccessRecords(records, checkpoints));
+    if (this.thread) return this.thread.appendAccessRecords(records, checkpoints);
+    return guarded(() => this.p.accessLog.writes.appendAccessRecords(records, checkpoints));
   }
   appendCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    return guarded(() => this.p.accessLog.appendCheckpoint(checkpoint));
+    if (this.thread) return this.thread.appendCheckpoint(checkpoint);
+    return guarded(() => this.p.accessLog.writes.appendCheckpoint(checkpoint));
   }
   queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): Promise<AccessLogPage> {
     return guarded(() => this.p.accessLog.queryAccessLogs(filter, page));
@@ -156,7 +170,8 @@ export class SqliteStore implements Store {
     return guarded(() => this.p.accessLog.listChains());
   }
   openChain(head: ChainHead): Promise<void> {
-    return guarded(() => this.p.accessLog.openChain(head));
+    if (this.thread) return this.thread.openChain(head);
+    return guarded(() => this.p.accessLog.writes.openChain(head));
   }
   checkpointsOf(chainId: string): Promise<Checkpoint[]> {
     return guarded(() => this.p.accessLog.checkpointsOf(chainId));
@@ -186,17 +201,17 @@ export class SqliteStore implements Store {
   // ── rate limiting ───────────────────────────────────────────────────────────────────────
 
   /**
-   * A RateLimiterSQLite on this connection. The table exists (migration 4), hence
-   * `tableCreated: true`: the limiter would otherwise create it asynchronously and refuse
-   * consumes until then. Counters live in the file, so processes sharing it share the limits.
-   * Callers wanting an in-memory insurance limiter set `limiter.insuranceLimiter`.
+   * A RateLimiterSQLite on the counters' connection: on the write thread for a file, else on this
+   * connection. The table exists (migration 4), hence `tableCreated: true`: the limiter would
+   * otherwise create it asynchronously and refuse consumes until then. Counters live in the file,
+   * so processes sharing it share the limits. Callers wanting an in-memory insurance limiter wrap
+   * it (RLWrapperTimeouts with `insuranceLimiter`).
    */
-  createRateLimiter(spec: RateLimiterSpec): RateLimiterAbstract {
-    if (!this.counterDb) {
-      this.counterDb = this.options.path === MEMORY_PATH ? this.p.db : openDatabase(this.options.path, { ...this.options, sqliteSync: 'off' });
-    }
+  createRateLimiter(spec: RateLimiterSpec): RateLimiterLike {
+    const { db } = this.p; // a closed store refuses, as for every other method
+    if (this.thread) return this.thread.limiter(spec);
     return new RateLimiterSQLite({
-      storeClient: withStatementCache(this.counterDb),
+      storeClient: withStatementCache(db),
       storeType: 'better-sqlite3',
       tableName: RATE_LIMIT_TABLE,
       tableCreated: true,
@@ -211,27 +226,6 @@ export class SqliteStore implements Store {
     if (!this.parts) throw new TypeError('The database connection is not open');
     return this.parts;
   }
-}
-
-/**
- * rate-limiter-flexible prepares its SQL again on every consume; a prepared statement is reusable
- * in better-sqlite3, so the limiter gets a view of the connection whose `prepare` is cached.
- */
-function withStatementCache(db: Database.Database): Database.Database {
-  const statements = new Map<string, Database.Statement>();
-  return new Proxy(db, {
-    get(target, property) {
-      if (property === 'prepare') {
-        return (sql: string) => {
-          let statement = statements.get(sql);
-          if (!statement) statements.set(sql, (statement = target.prepare(sql)));
-          return statement;
-        };
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 /** Creates (but does not open) a SQLite store; call `init()` before use. */

@@ -1,0 +1,83 @@
+/**
+ * The write side of the SQLite access log: appending chained records (with their code and client
+ * index rows and the chain head) and checkpoints, and opening chains. The table layout is
+ * described in access-log-tables.ts. This module imports nothing but better-sqlite3's types, so
+ * the write thread (write-thread/worker.ts) loads it without the rest of the gateway.
+ */
+import type Database from 'better-sqlite3';
+import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
+
+export class SqliteAccessLogWrites {
+  private readonly s;
+  private readonly appendTx;
+
+  constructor(db: Database.Database) {
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      insertRecord: p(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
+        VALUES (@chainId, @seq, @recordId, @timeMs, @productId, @developerId, @org, @decision, @operationName, @record)
+        ON CONFLICT (chain_id, seq) DO NOTHING`),
+      insertCode: p('INSERT OR IGNORE INTO access_record_codes (record_rowid, code) VALUES (?, ?)'),
+      insertClient: p('INSERT OR IGNORE INTO access_record_clients (record_rowid, digest) VALUES (?, ?)'),
+      advanceHead: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
+        VALUES (@chainId, @instanceId, @startedAt, @lastSeq, @lastHash, @updatedAt)
+        ON CONFLICT (chain_id) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash, updated_at = excluded.updated_at
+        WHERE excluded.last_seq > chain_heads.last_seq`),
+      openChain: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
+        VALUES (@chainId, @instanceId, @startedAt, @lastSeq, @lastHash, @updatedAt) ON CONFLICT (chain_id) DO NOTHING`),
+      insertCheckpoint: p(`INSERT INTO checkpoints (chain_id, seq, hash, time, signature) VALUES (@chainId, @seq, @hash, @time, @signature)
+        ON CONFLICT (chain_id, seq, time) DO NOTHING`),
+    };
+    this.appendTx = db.transaction((records: ChainedAccessRecord[], checkpoints: Checkpoint[]) => this.appendInTransaction(records, checkpoints));
+  }
+
+  /** One IMMEDIATE transaction; idempotent on (chain_id, seq), so a retried batch is harmless. */
+  appendAccessRecords(records: ChainedAccessRecord[], checkpoints: Checkpoint[] = []): void {
+    if (records.length === 0 && checkpoints.length === 0) return;
+    this.appendTx.immediate(records, checkpoints);
+  }
+
+  appendCheckpoint(checkpoint: Checkpoint): void {
+    this.s.insertCheckpoint.run(checkpoint);
+  }
+
+  openChain(head: ChainHead): void {
+    this.s.openChain.run(head);
+  }
+
+  private appendInTransaction(records: ChainedAccessRecord[], checkpoints: Checkpoint[]): void {
+    const heads = new Map<string, { first: ChainedAccessRecord; last: ChainedAccessRecord }>();
+    for (const r of records) {
+      const timeMs = Date.parse(r.time);
+      // The writer stamps every record; a record without a valid time is a programming error.
+      if (Number.isNaN(timeMs)) throw new TypeError(`access record ${r.chainId}#${r.seq}: time is not an ISO date-time`);
+      const result = this.s.insertRecord.run({
+        chainId: r.chainId,
+        seq: r.seq,
+        recordId: r.id,
+        timeMs,
+        productId: r.productId ?? null,
+        developerId: r.developerId ?? null,
+        org: r.org ?? null,
+        decision: r.decision,
+        operationName: r.operationName ?? null,
+        record: JSON.stringify(r),
+      });
+      // A retried batch: the row is already there with its codes and clients.
+      if (result.changes === 1) {
+        const rowId = result.lastInsertRowid;
+        for (const code of r.errorCodes ?? []) this.s.insertCode.run(rowId, code);
+        for (const digest of r.clientDigests ?? []) this.s.insertClient.run(rowId, digest);
+      }
+      const head = heads.get(r.chainId);
+      if (!head) heads.set(r.chainId, { first: r, last: r });
+      else if (r.seq > head.last.seq) head.last = r;
+    }
+    const updatedAt = new Date().toISOString();
+    for (const [chainId, { first, last }] of heads) {
+      // A chain nobody opened (should not happen) is registered from its first record.
+      this.s.advanceHead.run({ chainId, instanceId: first.instanceId, startedAt: first.time, lastSeq: last.seq, lastHash: last.hash, updatedAt });
+    }
+    for (const c of checkpoints) this.s.insertCheckpoint.run(c);
+  }
+}

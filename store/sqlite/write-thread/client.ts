@@ -1,0 +1,206 @@
+/**
+ * The SQLite store's write thread, seen from the store: the hot-path writes — access-log appends
+ * (fsynced commits) and rate-limit counters — run on a worker thread with connections of its
+ * own, so the gateway's event loop never waits for a commit or a counter update. The store's
+ * own connection keeps the register, reads and everything else.
+ *
+ * - Started on first use (a process that never writes the access log or counts a request, such
+ *   as a subgraph, never starts it). Requests made meanwhile wait for it.
+ * - In order: the worker handles requests one at a time, in the order they were made.
+ * - Batched: requests made in one turn of the event loop travel as one message (and their replies
+ *   as one), so under load the cost of crossing threads is paid per turn, not per request.
+ * - Errors come back translated as the store's own would be (StoreUnavailableError for an
+ *   unavailable database), and a refused rate limit rejects with a RateLimiterRes.
+ * - If the thread dies, every waiting request fails with StoreUnavailableError and the next
+ *   request starts a new thread: callers fail closed and retry, as for any store outage.
+ * - The thread keeps the process alive only while requests are waiting.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { RateLimiterCompatibleAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../../audit/record.js';
+import { StoreUnavailableError, type RateLimiterSpec } from '../../port.js';
+import { translateSqliteError } from '../errors.js';
+import type { LimiterMethod, LimiterResFields, SerializedError, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
+
+type Call = ThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+interface Waiting {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+/** The worker's entry: compiled JavaScript when this file is compiled, else the TypeScript bootstrap. */
+function workerEntry(): URL {
+  const compiled = new URL('./worker.js', import.meta.url);
+  if (import.meta.url.endsWith('.js') && existsSync(fileURLToPath(compiled))) return compiled;
+  return new URL('./bootstrap.mjs', import.meta.url);
+}
+
+const revive = (fields: LimiterResFields) => new RateLimiterRes(fields.remainingPoints, fields.msBeforeNext, fields.consumedPoints, fields.isFirstInDuration);
+
+function reviveError(e: SerializedError): unknown {
+  const err = e.name === 'TypeError' ? new TypeError(e.message) : new Error(e.message);
+  if (e.name !== 'TypeError') err.name = e.name;
+  if (e.code) Object.assign(err, { code: e.code });
+  return translateSqliteError(err);
+}
+
+export class SqliteWriteThread {
+  private worker: Worker | null = null;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 1;
+  private nextLimiterId = 1;
+  private closed = false;
+  /** Requests not yet posted: sent together once this turn of the event loop is over. */
+  private outbox: ThreadRequest[] = [];
+  private flushScheduled = false;
+
+  constructor(private readonly data: WriteThreadData) {}
+
+  appendAccessRecords(records: ChainedAccessRecord[], checkpoints: Checkpoint[] = []): Promise<void> {
+    if (records.length === 0 && checkpoints.length === 0) return Promise.resolve();
+    return this.call({ op: 'append', records, checkpoints }) as Promise<void>;
+  }
+
+  appendCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    return this.call({ op: 'checkpoint', checkpoint }) as Promise<void>;
+  }
+
+  openChain(head: ChainHead): Promise<void> {
+    return this.call({ op: 'openChain', head }) as Promise<void>;
+  }
+
+  /** A rate-limiter-flexible limiter whose counters the thread keeps (RateLimiterSQLite there). */
+  limiter(spec: RateLimiterSpec): RateLimiterCompatibleAbstract {
+    return new ThreadedRateLimiter(this, this.nextLimiterId++, spec);
+  }
+
+  /** Runs a limiter method on the thread (ThreadedRateLimiter's transport). */
+  runLimiter(limiterId: number, spec: RateLimiterSpec, method: LimiterMethod, args: unknown[]): Promise<unknown> {
+    return this.call({ op: 'limiter', limiterId, spec, method, args });
+  }
+
+  /** Lets every request already made finish, then stops the thread. Later requests fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
+    try {
+      await this.send(worker, { op: 'close' });
+    } finally {
+      await worker.terminate();
+      this.worker = null;
+    }
+  }
+
+  private call(call: Call): Promise<unknown> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite store is closed'));
+    return this.send(this.worker ?? this.spawn(), call);
+  }
+
+  private send(worker: Worker, call: Call): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) worker.ref();
+      this.waiting.set(id, { resolve, reject });
+      this.outbox.push({ ...call, id } as ThreadRequest);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const batch = this.outbox;
+    this.outbox = [];
+    // No worker: it stopped after these were queued, and stopping rejected them already.
+    if (batch.length && this.worker) this.worker.postMessage(batch);
+  };
+
+  private spawn(): Worker {
+    const worker = new Worker(workerEntry(), { workerData: this.data, stdout: false, stderr: false });
+    worker.unref();
+    worker.on('message', (replies: ThreadReply[]) => {
+      for (const reply of replies) this.settle(worker, reply);
+    });
+    const fail = (cause: unknown) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      this.outbox = [];
+      const waiting = [...this.waiting.values()];
+      this.waiting.clear();
+      for (const w of waiting) w.reject(new StoreUnavailableError('SQLite write thread stopped', { cause }));
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`SQLite write thread exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(worker: Worker, reply: ThreadReply): void {
+    const w = this.waiting.get(reply.id);
+    if (!w) return;
+    this.waiting.delete(reply.id);
+    if (this.waiting.size === 0) worker.unref();
+    if (reply.ok) w.resolve(reply.value && typeof reply.value === 'object' ? revive(reply.value) : reply.value);
+    else if ('limited' in reply) w.reject(revive(reply.limited));
+    else w.reject(reviveError(reply.error));
+  }
+}
+
+/**
+ * A limiter that forwards every call to the write thread, where a RateLimiterSQLite with the same
+ * options answers it. It is "compatible" in rate-limiter-flexible's sense, so wrappers such as
+ * RLWrapperTimeouts (with its insurance limiter) and BurstyRateLimiter accept it.
+ */
+class ThreadedRateLimiter extends RateLimiterCompatibleAbstract {
+  declare readonly keyPrefix: string;
+  declare blockDuration: number;
+  declare execEvenly: boolean;
+
+  constructor(
+    private readonly thread: SqliteWriteThread,
+    private readonly id: number,
+    private readonly spec: RateLimiterSpec,
+  ) {
+    super();
+    // Own properties: the abstract base's accessors for these throw "you have to implement".
+    Object.defineProperties(this, {
+      keyPrefix: { value: spec.keyPrefix, enumerable: true },
+      blockDuration: { value: 0, writable: true, enumerable: true },
+      execEvenly: { value: false, writable: true, enumerable: true },
+    });
+  }
+
+  private run<T>(method: LimiterMethod, args: unknown[]): Promise<T> {
+    return this.thread.runLimiter(this.id, this.spec, method, args) as Promise<T>;
+  }
+
+  override consume(key: string | number, pointsToConsume = 1, options: Record<string, unknown> = {}): Promise<RateLimiterRes> {
+    return this.run('consume', [key, pointsToConsume, options]);
+  }
+  override penalty(key: string | number, points = 1, options: Record<string, unknown> = {}): Promise<RateLimiterRes> {
+    return this.run('penalty', [key, points, options]);
+  }
+  override reward(key: string | number, points = 1, options: Record<string, unknown> = {}): Promise<RateLimiterRes> {
+    return this.run('reward', [key, points, options]);
+  }
+  override get(key: string | number, options: Record<string, unknown> = {}): Promise<RateLimiterRes | null> {
+    return this.run('get', [key, options]);
+  }
+  override set(key: string | number, points: number, secDuration: number, options: Record<string, unknown> = {}): Promise<RateLimiterRes> {
+    return this.run('set', [key, points, secDuration, options]);
+  }
+  override block(key: string | number, secDuration: number, options: Record<string, unknown> = {}): Promise<RateLimiterRes> {
+    return this.run('block', [key, secDuration, options]);
+  }
+  override delete(key: string | number, options: Record<string, unknown> = {}): Promise<boolean> {
+    return this.run('delete', [key, options]);
+  }
+}
+

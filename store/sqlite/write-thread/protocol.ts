@@ -1,0 +1,44 @@
+/**
+ * Messages between SqliteWriteThread (client.ts, the store's side) and its worker (worker.ts):
+ * each message is an array of requests, answered by one array of replies in the same order.
+ */
+import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../../audit/record.js';
+import type { RateLimiterSpec } from '../../port.js';
+
+export interface WriteThreadData {
+  path: string;
+  /** The access log's commit durability (the counters' connection is always synchronous=OFF). */
+  sqliteSync: 'full' | 'normal' | 'off';
+  busyTimeoutMs: number;
+}
+
+/** Rate-limiter methods the thread runs on its RateLimiterSQLite instances. */
+export type LimiterMethod = 'consume' | 'penalty' | 'reward' | 'get' | 'set' | 'block' | 'delete';
+
+export type ThreadRequest =
+  | { id: number; op: 'append'; records: ChainedAccessRecord[]; checkpoints: Checkpoint[] }
+  | { id: number; op: 'checkpoint'; checkpoint: Checkpoint }
+  | { id: number; op: 'openChain'; head: ChainHead }
+  | { id: number; op: 'limiter'; limiterId: number; spec: RateLimiterSpec; method: LimiterMethod; args: unknown[] }
+  | { id: number; op: 'close' };
+
+/** A RateLimiterRes's fields (the class does not survive structured cloning). */
+export interface LimiterResFields {
+  remainingPoints: number;
+  msBeforeNext: number;
+  consumedPoints: number;
+  isFirstInDuration: boolean;
+}
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  /** better-sqlite3's SQLITE_* result code, when there is one. */
+  code?: string;
+}
+
+export type ThreadReply =
+  | { id: number; ok: true; value?: LimiterResFields | boolean | null }
+  /** A rate limiter refused: the promise rejects with a RateLimiterRes, as the library's do. */
+  | { id: number; ok: false; limited: LimiterResFields }
+  | { id: number; ok: false; error: SerializedError };

@@ -1,0 +1,135 @@
+/**
+ * The SQLite write thread: runs the access log's appends (synchronous=FULL commits, whose fsync
+ * would otherwise block the gateway's event loop) and the rate-limit counters on connections of
+ * its own, one request at a time, in arrival order. Loaded by bootstrap.mjs; see client.ts.
+ *
+ * Connections open on first use and reopen after a failure, so a database that was unavailable
+ * (locked past the busy timeout, read-only, missing) is retried by the next request.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible';
+import { SqliteAccessLogWrites } from '../access-log-writes.js';
+import { openDatabase, withStatementCache } from '../connection.js';
+import { RATE_LIMIT_TABLE } from '../migrations.js';
+import type { LimiterResFields, SerializedError, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
+
+const data = workerData as WriteThreadData;
+const port = parentPort!;
+
+let log: { db: Database.Database; writes: SqliteAccessLogWrites } | null = null;
+let counters: Database.Database | null = null;
+const limiters = new Map<number, RateLimiterSQLite>();
+
+/** Opens a connection; a file that cannot be opened (its directory gone, say) is SQLITE_CANTOPEN, i.e. unavailable. */
+function connect(sqliteSync: WriteThreadData['sqliteSync']): Database.Database {
+  try {
+    return openDatabase(data.path, { sqliteSync, busyTimeoutMs: data.busyTimeoutMs });
+  } catch (err) {
+    if (typeof (err as { code?: unknown }).code === 'string') throw err;
+    throw Object.assign(new Error(`cannot open the database: ${(err as Error).message}`), { code: 'SQLITE_CANTOPEN' });
+  }
+}
+
+function logWrites(): SqliteAccessLogWrites {
+  if (!log) {
+    const db = connect(data.sqliteSync);
+    try {
+      log = { db, writes: new SqliteAccessLogWrites(db) };
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+  return log.writes;
+}
+
+function limiter(id: number, spec: Extract<ThreadRequest, { op: 'limiter' }>['spec']): RateLimiterSQLite {
+  let found = limiters.get(id);
+  if (!found) {
+    // Same file as the access log, its own connection without fsync: a counter lost in a power
+    // cut costs a few requests of quota, an fsync per request would cost milliseconds.
+    counters ??= connect('off');
+    found = new RateLimiterSQLite({
+      storeClient: withStatementCache(counters),
+      storeType: 'better-sqlite3',
+      tableName: RATE_LIMIT_TABLE,
+      tableCreated: true,
+      keyPrefix: spec.keyPrefix,
+      points: spec.points,
+      duration: spec.duration,
+    });
+    limiters.set(id, found);
+  }
+  return found;
+}
+
+const fields = (res: RateLimiterRes): LimiterResFields => ({
+  remainingPoints: res.remainingPoints,
+  msBeforeNext: res.msBeforeNext,
+  consumedPoints: res.consumedPoints,
+  isFirstInDuration: res.isFirstInDuration,
+});
+
+function serialize(err: unknown): SerializedError {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (err as { code?: unknown } | null)?.code;
+  return { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/** After a failure the connections are reopened on next use (their state is unknown). */
+function dropConnections(): void {
+  for (const db of [log?.db, counters]) {
+    try {
+      if (db?.open) db.close();
+    } catch {
+      /* closing a broken connection: nothing more to do */
+    }
+  }
+  log = null;
+  counters = null;
+  limiters.clear();
+}
+
+async function handle(request: ThreadRequest): Promise<ThreadReply> {
+  const { id } = request;
+  try {
+    switch (request.op) {
+      case 'append':
+        logWrites().appendAccessRecords(request.records, request.checkpoints);
+        return { id, ok: true };
+      case 'checkpoint':
+        logWrites().appendCheckpoint(request.checkpoint);
+        return { id, ok: true };
+      case 'openChain':
+        logWrites().openChain(request.head);
+        return { id, ok: true };
+      case 'limiter': {
+        const target = limiter(request.limiterId, request.spec) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+        try {
+          const value = await target[request.method]!(...request.args);
+          return { id, ok: true, value: value instanceof RateLimiterRes ? fields(value) : (value as boolean | null) };
+        } catch (rejection) {
+          if (rejection instanceof RateLimiterRes) return { id, ok: false, limited: fields(rejection) };
+          throw rejection;
+        }
+      }
+      case 'close':
+        dropConnections();
+        return { id, ok: true };
+    }
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if ((typeof code === 'string' && /^SQLITE_/.test(code) && !/^SQLITE_(BUSY|LOCKED|CONSTRAINT)/.test(code)) || (err instanceof TypeError && /not open/.test(err.message))) dropConnections();
+    return { id, ok: false, error: serialize(err) };
+  }
+}
+
+// A batch of requests (one turn of the client's event loop) in, its replies out as one message.
+port.on('message', (batch: ThreadRequest[]) => {
+  void (async () => {
+    const replies: ThreadReply[] = [];
+    for (const request of batch) replies.push(await handle(request));
+    port.postMessage(replies);
+  })();
+});
