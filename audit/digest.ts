@@ -5,11 +5,23 @@
  * gateway (writing) and the audit subgraph (filtering by client) compute the same value.
  */
 import { createHmac } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+
+/** Recent digests per key: a practice's clients recur across requests, and a lookup is cheaper than an HMAC. */
+const memo = new WeakMap<Buffer, LRUCache<string, string>>();
+const MEMO_MAX = 10_000;
 
 /** HMAC-SHA256 hex of the client id under the audit key. */
 export function clientDigest(hmacKey: Buffer, clientId: string): string {
   if (hmacKey.length === 0) throw new Error('clientDigest: the audit HMAC key is empty');
-  return createHmac('sha256', hmacKey).update(clientId, 'utf8').digest('hex');
+  let digests = memo.get(hmacKey);
+  if (!digests) memo.set(hmacKey, (digests = new LRUCache<string, string>({ max: MEMO_MAX })));
+  let digest = digests.get(clientId);
+  if (digest === undefined) {
+    digest = createHmac('sha256', hmacKey).update(clientId, 'utf8').digest('hex');
+    digests.set(clientId, digest);
+  }
+  return digest;
 }
 
 /** Digests of distinct client ids, sorted so a record does not reveal the order of access. */

@@ -4,7 +4,7 @@
  * gateway instances. Within one millisecond the random part is incremented rather than redrawn,
  * so ids from one process are strictly increasing (ULID's monotonic mode).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const TIME_CHARS = 10;
@@ -25,9 +25,19 @@ function encodeTime(time: number): string {
   return out;
 }
 
+/** Random bytes drawn 4 KiB at a time (one CSPRNG call per 256 ids rather than one per id). */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
 function freshRandom(): number[] {
-  const bytes = randomBytes(RANDOM_CHARS);
-  return [...bytes].map((b) => b & 31);
+  if (poolAt + RANDOM_CHARS > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const digits = new Array<number>(RANDOM_CHARS);
+  for (let i = 0; i < RANDOM_CHARS; i++) digits[i] = pool[poolAt + i]! & 31;
+  poolAt += RANDOM_CHARS;
+  return digits;
 }
 
 /** Adds one to the base32 digits; false on overflow (2^80 ids in one millisecond). */

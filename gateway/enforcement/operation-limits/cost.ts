@@ -36,6 +36,7 @@ import {
   type ValidationContext,
   type ValidationRule,
   type ValueNode,
+  visit,
 } from 'graphql';
 import type { Denial } from '../../../core/errors.js';
 import { limitDenial, limitError, type OperationLimits } from './limit-error.js';
@@ -160,8 +161,39 @@ export function checkOperationCost(input: {
   limits: OperationLimits;
 }): Denial | null {
   const { limits } = input;
+  // Without a size from a variable, the validation rule's verdict is already this one.
+  if (!sizesFromVariables(input.document)) return null;
   const cost = operationCost(input.schema, input.document, input.operation, { defaultListSize: limits.defaultListSize, variables: input.variables ?? {} });
   return cost > limits.maxCost ? limitDenial('COST', limits.maxCost, limits.revealBounds, cost) : null;
+}
+
+const sizeVariableMemo = new WeakMap<DocumentNode, boolean>();
+
+/**
+ * Whether any size argument in the document (operations and fragments) is a variable: only then
+ * can a request's cost differ from the document-only cost that validation checked. Memoised per
+ * document (Apollo hands every request of a cached document the same DocumentNode).
+ */
+export function sizesFromVariables(document: DocumentNode): boolean {
+  let found = sizeVariableMemo.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      Argument(node) {
+        if (!found && SIZE_ARGUMENTS.includes(node.name.value) && containsVariable(node.value)) found = true;
+        return false;
+      },
+    });
+    sizeVariableMemo.set(document, found);
+  }
+  return found;
+}
+
+function containsVariable(value: ValueNode): boolean {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(containsVariable);
+  if (value.kind === Kind.OBJECT) return value.fields.some((f) => containsVariable(f.value));
+  return false;
 }
 
 /** Document-only cost rule (variables count as `defaultListSize`). */

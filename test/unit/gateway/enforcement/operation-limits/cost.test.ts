@@ -1,5 +1,5 @@
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
-import { checkOperationCost, maxCostRule, operationCost } from '../../../../../gateway/enforcement/operation-limits/index.js';
+import { checkOperationCost, maxCostRule, operationCost, sizesFromVariables } from '../../../../../gateway/enforcement/operation-limits/index.js';
 import { kindsOf, limitErrors, schema, withLimits } from './fixtures.js';
 
 /** Cost of the first operation, document-only (as the validation rule sees it) or with variables. */
@@ -76,5 +76,26 @@ describe('checkOperationCost (per request, with variables)', () => {
     expect(hidden.message).not.toContain('100');
     const shown = checkOperationCost({ schema, document, operation, variables: { n: 500 }, limits: { ...limits, revealBounds: true } })!;
     expect(shown.details).toEqual({ limit: 'COST', max: 100, actual: 501 });
+  });
+});
+
+describe('sizesFromVariables (whether a request can cost more than validation saw)', () => {
+  it.each([
+    ['a size argument given by a variable', 'query ($n: Int) { users(first: $n) { id } }', true],
+    ['a size variable inside a fragment', 'query ($n: Int) { viewer { ...P } } fragment P on User { posts(limit: $n) { id } }', true],
+    ['literal sizes only', '{ users(first: 5) { friends(first: 3) { id } } }', false],
+    ['variables in other arguments only', 'query ($id: ID!) { user(id: $id) { id } users(first: 2) { id } }', false],
+  ])('%s → %s', (_label, query, expected) => {
+    expect(sizesFromVariables(parse(query))).toBe(expected);
+  });
+
+  it('lets checkOperationCost skip the walk only when no size comes from a variable', () => {
+    const limits = withLimits({ maxCost: 50, defaultListSize: 10 });
+    const literal = parse('query ($id: ID!) { users(first: 500) { id } user(id: $id) { id } }');
+    const operation = literal.definitions[0] as OperationDefinitionNode;
+    // Over the bound, but validation already refused it; per request there is nothing new to learn.
+    expect(checkOperationCost({ schema, document: literal, operation, variables: { id: 'u1' }, limits })).toBeNull();
+    const variable = parse('query ($n: Int) { users(first: $n) { id } }');
+    expect(checkOperationCost({ schema, document: variable, operation: variable.definitions[0] as OperationDefinitionNode, variables: { n: 500 }, limits })).not.toBeNull();
   });
 });
