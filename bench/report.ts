@@ -187,7 +187,7 @@ export function renderMarkdown(r: BenchReport): string {
     parts.push(table(['workload', 'hit µs', 'miss µs', 'miss / hit'], micro.decision.map((d) => [d.workload, f(d.hit.usPerOp, 2), f(d.miss.usPerOp, 2), f(d.miss.usPerOp / d.hit.usPerOp, 1)])));
   }
   if (micro.rateLimit) {
-    parts.push('### Rate-limit check (bench tier: product and org quotas, sequential calls)');
+    parts.push('### Rate-limit check (bench tier: product and org quotas)');
     parts.push(table(['counters', 'µs/check', 'checks/s'], micro.rateLimit.map((x) => [x.store, f(x.usPerOp, 2), f(x.opsPerS, 0)])));
   }
   if (micro.suspension) {
