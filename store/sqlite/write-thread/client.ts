@@ -12,7 +12,9 @@
  * - Errors come back translated as the store's own would be (StoreUnavailableError for an
  *   unavailable database), and a refused rate limit rejects with a RateLimiterRes.
  * - If the thread dies, every waiting request fails with StoreUnavailableError and the next
- *   request starts a new thread: callers fail closed and retry, as for any store outage.
+ *   request starts a new thread: callers fail closed and retry, as for any store outage. A thread
+ *   that dies before answering anything (it cannot load) is not replaced for a second, so a
+ *   broken installation does not start a thread per request.
  * - The thread keeps the process alive only while requests are waiting.
  */
 import { existsSync } from 'node:fs';
@@ -23,6 +25,9 @@ import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../../audit/
 import { StoreUnavailableError, type RateLimiterSpec } from '../../port.js';
 import { translateSqliteError } from '../errors.js';
 import type { LimiterMethod, LimiterResFields, SerializedError, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
+
+/** How long to wait before starting a new thread after one died without answering, ms. */
+const RESPAWN_PAUSE_MS = 1000;
 
 type Call = ThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -53,6 +58,9 @@ export class SqliteWriteThread {
   private nextId = 1;
   private nextLimiterId = 1;
   private closed = false;
+  /** After a thread died without answering, no new one starts before this time (ms). */
+  private noSpawnUntil = 0;
+  private startFailure: unknown = null;
   /** Requests not yet posted: sent together once this turn of the event loop is over. */
   private outbox: ThreadRequest[] = [];
   private flushScheduled = false;
@@ -98,6 +106,7 @@ export class SqliteWriteThread {
 
   private call(call: Call): Promise<unknown> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite store is closed'));
+    if (!this.worker && Date.now() < this.noSpawnUntil) return Promise.reject(new StoreUnavailableError('SQLite write thread cannot start', { cause: this.startFailure }));
     return this.send(this.worker ?? this.spawn(), call);
   }
 
@@ -125,12 +134,20 @@ export class SqliteWriteThread {
   private spawn(): Worker {
     const worker = new Worker(workerEntry(), { workerData: this.data, stdout: false, stderr: false });
     worker.unref();
+    let answered = false;
     worker.on('message', (replies: ThreadReply[]) => {
+      answered = true;
       for (const reply of replies) this.settle(worker, reply);
     });
     const fail = (cause: unknown) => {
       if (this.worker !== worker) return;
       this.worker = null;
+      if (!answered) {
+        // It died before answering anything (it cannot load, say): wait before starting another,
+        // rather than start one per request.
+        this.noSpawnUntil = Date.now() + RESPAWN_PAUSE_MS;
+        this.startFailure = cause;
+      }
       this.outbox = [];
       const waiting = [...this.waiting.values()];
       this.waiting.clear();

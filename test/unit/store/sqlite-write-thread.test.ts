@@ -119,6 +119,19 @@ describe('access log through the thread', () => {
     expect((await store.readChain('dies', 1, 1)).map((r) => r.seq)).toEqual([1]);
   });
 
+  it('does not start a thread per request when one dies before answering anything: it waits a second', async () => {
+    const store = await open();
+    const thread = threadOf(store)!;
+    const first = store.openChain(sampleHead('early'));
+    await workerOf(thread)!.terminate(); // still loading: it never answered
+    await expect(first).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.openChain(sampleHead('early'))).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(workerOf(thread)).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await store.openChain(sampleHead('early'));
+    expect((await store.listChains()).map((h) => h.chainId)).toContain('early');
+  });
+
   it('finishes writes already made before close, and refuses later ones', async () => {
     const store = new SqliteStore({ path: join(dir, 'closing.db') });
     await store.init();
