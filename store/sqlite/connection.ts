@@ -32,24 +32,3 @@ export function openDatabase(path: string, options: ConnectionOptions = {}): Dat
   }
   return db;
 }
-
-/**
- * rate-limiter-flexible prepares its SQL again on every consume; a prepared statement is reusable
- * in better-sqlite3, so the limiter gets a view of the connection whose `prepare` is cached.
- */
-export function withStatementCache(db: Database.Database): Database.Database {
-  const statements = new Map<string, Database.Statement>();
-  return new Proxy(db, {
-    get(target, property) {
-      if (property === 'prepare') {
-        return (sql: string) => {
-          let statement = statements.get(sql);
-          if (!statement) statements.set(sql, (statement = target.prepare(sql)));
-          return statement;
-        };
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}

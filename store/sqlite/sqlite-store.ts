@@ -14,14 +14,15 @@
  * write lock serialises them.
  */
 import type Database from 'better-sqlite3';
-import { RateLimiterSQLite, type RateLimiterLike } from 'rate-limiter-flexible';
+import type { RateLimiterLike } from 'rate-limiter-flexible';
 import type { Logger } from '../../core/logger.js';
 import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../audit/incident-model.js';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
 import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../../registry/model.js';
 import type { RateLimiterSpec, RegistryChange, RegistryChanges, Store } from '../port.js';
 import { SqliteAccessLog } from './access-log-tables.js';
-import { DEFAULT_BUSY_TIMEOUT_MS, MEMORY_PATH, openDatabase, withStatementCache, type ConnectionOptions } from './connection.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, MEMORY_PATH, openDatabase, type ConnectionOptions } from './connection.js';
+import { createSqliteRateLimiter } from './counters.js';
 import { guarded } from './errors.js';
 import { SqliteIncidents } from './incident-tables.js';
 import { appliedMigrations, RATE_LIMIT_TABLE, runMigrations } from './migrations.js';
@@ -201,24 +202,15 @@ export class SqliteStore implements Store {
   // ── rate limiting ───────────────────────────────────────────────────────────────────────
 
   /**
-   * A RateLimiterSQLite on the counters' connection: on the write thread for a file, else on this
-   * connection. The table exists (migration 4), hence `tableCreated: true`: the limiter would
-   * otherwise create it asynchronously and refuse consumes until then. Counters live in the file,
+   * A RateLimiterSQLite (counters.ts) on the counters' connection: on the write thread for a file,
+   * else on this connection. Counters live in the file,
    * so processes sharing it share the limits. Callers wanting an in-memory insurance limiter wrap
    * it (RLWrapperTimeouts with `insuranceLimiter`).
    */
   createRateLimiter(spec: RateLimiterSpec): RateLimiterLike {
     const { db } = this.p; // a closed store refuses, as for every other method
     if (this.thread) return this.thread.limiter(spec);
-    return new RateLimiterSQLite({
-      storeClient: withStatementCache(db),
-      storeType: 'better-sqlite3',
-      tableName: RATE_LIMIT_TABLE,
-      tableCreated: true,
-      keyPrefix: spec.keyPrefix,
-      points: spec.points,
-      duration: spec.duration,
-    });
+    return createSqliteRateLimiter(db, spec);
   }
 
   /** The open connection's parts; a closed or never-opened store fails like a closed database. */

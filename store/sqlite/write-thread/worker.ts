@@ -8,10 +8,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterSQLite } from 'rate-limiter-flexible';
 import { SqliteAccessLogWrites } from '../access-log-writes.js';
-import { openDatabase, withStatementCache } from '../connection.js';
-import { RATE_LIMIT_TABLE } from '../migrations.js';
+import { openDatabase } from '../connection.js';
+import { createSqliteRateLimiter } from '../counters.js';
 import type { LimiterResFields, SerializedError, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
 
 const data = workerData as WriteThreadData;
@@ -50,15 +50,7 @@ function limiter(id: number, spec: Extract<ThreadRequest, { op: 'limiter' }>['sp
     // Same file as the access log, its own connection without fsync: a counter lost in a power
     // cut costs a few requests of quota, an fsync per request would cost milliseconds.
     counters ??= connect('off');
-    found = new RateLimiterSQLite({
-      storeClient: withStatementCache(counters),
-      storeType: 'better-sqlite3',
-      tableName: RATE_LIMIT_TABLE,
-      tableCreated: true,
-      keyPrefix: spec.keyPrefix,
-      points: spec.points,
-      duration: spec.duration,
-    });
+    found = createSqliteRateLimiter(counters, spec);
     limiters.set(id, found);
   }
   return found;
