@@ -15,6 +15,20 @@ export interface ConnectionOptions {
 export const MEMORY_PATH = ':memory:';
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
+/** Runs `op`, retrying with short sleeps while SQLite answers SQLITE_BUSY, for at most `timeoutMs`. Only for opening: it blocks. */
+function retryWhileBusy<T>(op: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  for (let pauseMs = 5; ; pauseMs = Math.min(pauseMs * 2, 100)) {
+    try {
+      return op();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
+    }
+  }
+}
+
 export function openDatabase(path: string, options: ConnectionOptions = {}): Database.Database {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const db = new Database(path, { timeout: busyTimeoutMs });
@@ -23,7 +37,9 @@ export function openDatabase(path: string, options: ConnectionOptions = {}): Dat
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     // WAL lets readers (gateway snapshots, auditors) run while a writer commits, and lets several
     // processes on one machine share the file. An in-memory database answers 'memory' and stays so.
-    db.pragma('journal_mode = WAL');
+    // Several processes (and the write thread) opening a new file at once can get SQLITE_BUSY
+    // here without the busy handler being consulted, so the switch is retried until the timeout.
+    retryWhileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs);
     db.pragma(`synchronous = ${options.sqliteSync === 'normal' ? 'NORMAL' : options.sqliteSync === 'off' ? 'OFF' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
   } catch (err) {
