@@ -1,4 +1,5 @@
 /** What directive evaluators know about the caller: verified claims joined with the register. */
+import type { AuthorisationAnswer } from '../registry/authorisations.js';
 import type { CertificationTier } from '../registry/model.js';
 
 export interface CallerProduct {
@@ -19,6 +20,11 @@ export interface Caller {
   mfa: boolean;
   /** Present for third-party (product) tokens only. */
   product: CallerProduct | null;
-  /** Whether `org` may act for the client (an authorisation on the register, or the org is the client). */
-  mayActFor(clientId: string): boolean;
+  /**
+   * Whether `org` may act for the client (an authorisation on the register, or the org is the
+   * client), with the instant until which the answer holds by the clock.
+   */
+  clientAuthorisation(clientId: string): AuthorisationAnswer;
+  /** Instant until which the register facts behind this caller hold by the clock alone (certification, suspension); Infinity if unbounded. */
+  holdsUntil: number;
 }

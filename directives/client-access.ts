@@ -6,16 +6,19 @@ export interface ClientAccessArgs {
   argument: string;
 }
 
+const denied = () => denial('CLIENT_NOT_AUTHORISED', 'The organisation is not authorised to act for this client.');
+
 /** Passes when the org on the token may act for the client named in the argument. */
 export const clientAccess: DirectiveModule<ClientAccessArgs> = {
   name: 'clientAccess',
   sdl: 'directive @clientAccess(argument: String!) on FIELD_DEFINITION',
   readArgs: (node) => ({ argument: stringArg(node, 'argument') }),
   argumentOf: (args) => args.argument,
-  evaluate(_args, caller, { argumentValue }) {
-    if (typeof argumentValue !== 'string' || !caller.org || !caller.mayActFor(argumentValue)) {
-      return denial('CLIENT_NOT_AUTHORISED', 'The organisation is not authorised to act for this client.');
-    }
-    return null;
+  evaluate(_args, caller, { argumentValue, holdsUntil }) {
+    if (typeof argumentValue !== 'string' || !caller.org) return denied();
+    const answer = caller.clientAuthorisation(argumentValue);
+    // The verdict is only as durable as the authorisation behind it (its expiresAt).
+    holdsUntil?.(answer.holdsUntil);
+    return answer.authorised ? null : denied();
   },
 };

@@ -6,6 +6,8 @@ import type { Caller } from './caller.js';
 export interface EvaluationInput {
   /** Value of the argument a directive names (e.g. `@clientAccess(argument: "clientId")`), already resolved from variables. */
   argumentValue?: unknown;
+  /** Notes that the verdict rests on a fact that holds only until `instant` (ms); a cached decision expires then. */
+  holdsUntil?(instant: number): void;
 }
 
 /**

@@ -25,6 +25,23 @@ export function authorisationStateAt(a: Pick<ClientAuthorisation, 'revoked' | 'e
   return a.expiresAt && Date.parse(a.expiresAt) <= now ? 'EXPIRED' : 'ACTIVE';
 }
 
+/**
+ * Whether an org may act for a client at `now`, and the instant until which that answer holds
+ * without any register change (Infinity when only a register change can alter it). A cached
+ * decision built on the answer must not be used at or after `holdsUntil`.
+ */
+export interface AuthorisationAnswer {
+  authorised: boolean;
+  holdsUntil: number;
+}
+
+export function authorisationAnswerAt(a: Pick<ClientAuthorisation, 'revoked' | 'expiresAt'> | undefined, now: number): AuthorisationAnswer {
+  if (!a) return { authorised: false, holdsUntil: Number.POSITIVE_INFINITY };
+  const state = authorisationStateAt(a, now);
+  if (state !== 'ACTIVE') return { authorised: false, holdsUntil: Number.POSITIVE_INFINITY };
+  return { authorised: true, holdsUntil: a.expiresAt ? Date.parse(a.expiresAt) : Number.POSITIVE_INFINITY };
+}
+
 export interface GrantInput {
   org: string;
   clientId: string;

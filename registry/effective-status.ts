@@ -20,6 +20,24 @@ export function certificationValidAt(product: Product, now: number): boolean {
   return !!c && Date.parse(c.validFrom) <= now && now < Date.parse(c.validUntil);
 }
 
+/**
+ * The earliest instant after `now` at which the product's effective state changes by the clock
+ * alone (a certification starting or ending, a suspension lapsing), or Infinity. Anything derived
+ * from the product and cached must be dropped at that instant.
+ */
+export function productStateHoldsUntil(product: Product, now: number): number {
+  let until = Number.POSITIVE_INFINITY;
+  const consider = (iso: string | null | undefined): void => {
+    if (!iso) return;
+    const at = Date.parse(iso);
+    if (at > now && at < until) until = at;
+  };
+  consider(product.certification?.validFrom);
+  consider(product.certification?.validUntil);
+  if (product.status === 'SUSPENDED') consider(product.suspension?.until);
+  return until;
+}
+
 /** Versions are compared as semver; a version that is not semver is never supported. */
 export function versionSupported(version: string | null, minimum: string): boolean {
   if (!version) return false;

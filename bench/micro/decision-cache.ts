@@ -54,7 +54,7 @@ export async function measureDecisionCache(options: { store: Store; keys: KeyMat
     });
     const step = (cache: DecisionCache, i: number) => {
       const analysis = cache.analyse(analysisKey, loaded.apiSchema, document, operation, loaded.requirements);
-      const { decision } = cache.decide(analysisKey, analysis, document, w.operationName, resolved.caller, resolved.grantsKey, variables[i % variables.length]);
+      const { decision } = cache.decide(analysisKey, analysis, document, w.operationName, resolved.caller, resolved.grantsKey, variables[i % variables.length], resolved.at);
       if (decision.refused.length) throw new Error(`${w.name}: refused ${decision.refused[0]!.denial.code}`);
     };
     const warm = createDecisionCache(10_000);

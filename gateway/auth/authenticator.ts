@@ -50,6 +50,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const issuers = [...auth.issuers];
   const tolerance = auth.clockToleranceS;
   const bounds = { maxLifetimeS: auth.maxLifetimeS, clockToleranceS: tolerance };
+  // A file or explicit key set is fixed for the process's life; a remote one is re-fetched after its cache age.
+  const keySetMaxAgeMs = kind === 'url' ? (options.remoteJwks?.cacheMaxAgeMs ?? 600_000) : Number.POSITIVE_INFINITY;
 
   async function authenticate(header: string | undefined): Promise<AuthResult> {
     const bearer = bearerTokenFrom(header, auth.maxTokenBytes);
@@ -57,7 +59,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const nowMs = now();
     const nowS = Math.floor(nowMs / 1000);
     const key = cache.keyOf(bearer.token);
-    const cached = cache.get(key);
+    const cached = cache.get(key, nowMs);
     if (cached) {
       // Same rule as jose's exp check, against our clock: the cache only saves the signature.
       if (cached.exp <= nowS - tolerance) return { ok: false, denial: denial('TOKEN_EXPIRED', 'The token has expired.') };
@@ -79,7 +81,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
     const result = verifiedTokenFrom(payload, nowS, bounds);
     if ('denial' in result) return { ok: false, denial: result.denial };
-    cache.set(key, result.token, result.token.exp - nowS + tolerance);
+    // Honoured from the cache until exp (plus tolerance: the hit path re-checks exp itself) and,
+    // for a remote key set, no longer than the key set is trusted before it is fetched again.
+    cache.set(key, result.token, nowMs, Math.min((result.token.exp + tolerance) * 1000, nowMs + keySetMaxAgeMs));
     return { ok: true, token: result.token };
   }
 

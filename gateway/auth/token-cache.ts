@@ -1,8 +1,10 @@
 /**
  * Verified tokens by SHA-256 of the compact token, so the signature cost is paid once per token.
- * The entry lives (in real monotonic time) until the token's exp; the caller still re-checks
- * expiry against its own clock on every hit, so a cached token is never accepted past exp.
- * Keying by the hash of the whole token means a token differing in any byte is a miss.
+ * Each entry carries the instant (on the caller's clock) until which its verification holds: the
+ * token's exp (plus tolerance) and, for a key set fetched from a URL, the age after which that
+ * key set is fetched again, so a token signed by a key the issuer has withdrawn is not honoured
+ * from the cache for longer than the key set itself would be. The caller still re-checks expiry
+ * on every hit. Keying by the hash of the whole token means a token differing in any byte is a miss.
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -17,31 +19,37 @@ export interface TokenCacheStats {
 export interface TokenCache {
   /** Hash used as the key; computed once per request. */
   keyOf(token: string): string;
-  get(key: string): VerifiedToken | undefined;
-  /** `ttlS`: seconds the entry may live (exp − now + tolerance); non-positive values are not stored. */
-  set(key: string, token: VerifiedToken, ttlS: number): void;
+  /** The verified token, unless absent or its verification no longer holds at `now` (ms). */
+  get(key: string, now: number): VerifiedToken | undefined;
+  /** Stores the token until `holdsUntil` (ms, on the caller's clock); an instant not after `now` is not stored. */
+  set(key: string, token: VerifiedToken, now: number, holdsUntil: number): void;
   stats(): TokenCacheStats;
 }
 
 /** `max`: entries kept (least recently used evicted); 0 disables caching. */
 export function createTokenCache(options: { max: number }): TokenCache {
-  const lru = options.max > 0 ? new LRUCache<string, VerifiedToken>({ max: options.max }) : null;
+  const lru = options.max > 0 ? new LRUCache<string, { token: VerifiedToken; holdsUntil: number }>({ max: options.max }) : null;
   let hits = 0;
   let misses = 0;
   return {
     keyOf: (token) => createHash('sha256').update(token).digest('base64url'),
-    get(key) {
+    get(key, now) {
       const found = lru?.get(key);
-      if (found) hits++;
-      else misses++;
-      return found;
+      if (found && now < found.holdsUntil) {
+        hits++;
+        return found.token;
+      }
+      if (found) lru!.delete(key);
+      misses++;
+      return undefined;
     },
-    set(key, token, ttlS) {
-      if (lru && ttlS > 0) {
+    set(key, token, now, holdsUntil) {
+      if (lru && holdsUntil > now) {
         // Shared by every later request with this token: make it immutable.
         Object.freeze(token.scopes);
         Object.freeze(token.roles);
-        lru.set(key, Object.freeze(token), { ttl: Math.ceil(ttlS * 1000) });
+        // The TTL (real monotonic time) only frees memory; validity is judged on the caller's clock.
+        lru.set(key, { token: Object.freeze(token), holdsUntil }, { ttl: Math.max(1, Math.ceil(holdsUntil - now)) });
       }
     },
     stats: () => ({ hits, misses, size: lru?.size ?? 0 }),

@@ -5,7 +5,7 @@
 import type { Denial } from '../../core/errors.js';
 import { denial } from '../../core/errors.js';
 import type { Caller } from '../../directives/caller.js';
-import { productDenialAt } from '../../registry/effective-status.js';
+import { productDenialAt, productStateHoldsUntil } from '../../registry/effective-status.js';
 import type { Developer, Product } from '../../registry/model.js';
 import type { VerifiedToken } from '../auth/verified-token.js';
 import type { RegistryView } from '../registry/snapshot.js';
@@ -16,11 +16,19 @@ export interface ResolvedCaller {
   developer: Developer | null;
   /** The product check's refusal, or null. */
   denial: Denial | null;
-  /** Key of everything a field decision depends on besides the document and variables. */
+  /** The instant the caller was resolved at (the register and clock facts are as of then). */
+  at: number;
+  /**
+   * Key of every fact a field decision reads besides the document, the variables and the clock:
+   * the register revision (product, developer and every authorisation), the token's product, org,
+   * scopes, roles and MFA. The clock is not in the key: decisions carry the instant until which
+   * they hold instead (see decision-cache.ts).
+   */
   grantsKey: string;
 }
 
 const ONSHORE = new Set(['AU']);
+const NOT_AUTHORISED = Object.freeze({ authorised: false, holdsUntil: Number.POSITIVE_INFINITY });
 
 export function resolveCaller(token: VerifiedToken, registry: RegistryView, now: number): ResolvedCaller {
   const scopes = new Set(token.scopes);
@@ -29,10 +37,11 @@ export function resolveCaller(token: VerifiedToken, registry: RegistryView, now:
   const revision = registry.revision();
   if (token.kind === 'staff') {
     return {
-      caller: { kind: 'staff', ...base, product: null, mayActFor: () => false },
+      caller: { kind: 'staff', ...base, product: null, clientAuthorisation: () => NOT_AUTHORISED, holdsUntil: Number.POSITIVE_INFINITY },
       product: null,
       developer: null,
       denial: null,
+      at: now,
       grantsKey: `staff|${[...roles].sort().join(',')}|${token.mfa}|r${revision}`,
     };
   }
@@ -46,14 +55,16 @@ export function resolveCaller(token: VerifiedToken, registry: RegistryView, now:
     product: product
       ? { id: product.id, services: new Set(product.services), tier: product.certification?.tier ?? null, onshore: product.dataHosting.length > 0 && product.dataHosting.every((c) => ONSHORE.has(c)) }
       : null,
-    mayActFor: (clientId) => !!org && registry.mayActFor(org, clientId, now),
+    clientAuthorisation: (clientId) => (org ? registry.clientAuthorisation(org, clientId, now) : NOT_AUTHORISED),
+    holdsUntil: product ? productStateHoldsUntil(product, now) : Number.POSITIVE_INFINITY,
   };
   return {
     caller,
     product: product ?? null,
     developer: developer ?? null,
     denial: productDenial,
+    at: now,
     // The global revision covers the product, its developer and every authorisation.
-    grantsKey: `product|${token.softwareId}|${org}|${[...scopes].sort().join(' ')}|${token.mfa}|r${revision}`,
+    grantsKey: `product|${token.softwareId}|${org}|${[...scopes].sort().join(' ')}|${[...roles].sort().join(',')}|${token.mfa}|r${revision}`,
   };
 }

@@ -3,6 +3,10 @@
  * and operation name) and the decision for a caller (per walk, caller grants — which include the
  * registry revision — and the client ids the request names). A second identical request pays
  * neither the walk nor the directive evaluation again.
+ *
+ * A decision also depends on the clock (an authorisation that expires, a certification that
+ * ends), which no key can capture: each cached decision carries the instant until which it holds
+ * (FieldDecision.holdsUntil) and is a miss from that instant on.
  */
 import { LRUCache } from 'lru-cache';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
@@ -26,7 +30,8 @@ export interface DecisionCacheStats {
 
 export interface DecisionCache {
   analyse(key: string, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, map: RequirementMap): OperationAnalysis;
-  decide(analysisKey: string, analysis: OperationAnalysis, document: DocumentNode, operationName: string | null, caller: Caller, grantsKey: string, variables: Record<string, unknown> | undefined): CachedDecision;
+  /** `now` is the request's instant, the one the caller was resolved at. */
+  decide(analysisKey: string, analysis: OperationAnalysis, document: DocumentNode, operationName: string | null, caller: Caller, grantsKey: string, variables: Record<string, unknown> | undefined, now: number): CachedDecision;
   stats(): DecisionCacheStats;
   clear(): void;
 }
@@ -55,7 +60,7 @@ export function createDecisionCache(size = 10_000): DecisionCache {
       analyses?.set(key, analysis);
       return analysis;
     },
-    decide(analysisKey, analysis, document, operationName, caller, grantsKey, variables) {
+    decide(analysisKey, analysis, document, operationName, caller, grantsKey, variables, now) {
       let clientKey = '';
       for (const index of analysis.clientArgumentEntries) {
         for (const [, value] of analysis.entries[index]!.argumentValues) clientKey += `${argumentString(value, variables) ?? '\u0000'}|`;
@@ -63,8 +68,12 @@ export function createDecisionCache(size = 10_000): DecisionCache {
       const key = `${analysisKey}\u0001${grantsKey}\u0001${clientKey}`;
       const hit = decisions?.get(key);
       if (hit) {
-        stats.decisionHits++;
-        return hit;
+        if (now < hit.decision.holdsUntil) {
+          stats.decisionHits++;
+          return hit;
+        }
+        // A fact the decision read has lapsed by the clock: decide again.
+        decisions!.delete(key);
       }
       stats.decisionMisses++;
       const decision = decideFields(analysis, caller, variables);

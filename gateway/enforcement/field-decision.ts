@@ -21,6 +21,12 @@ export interface FieldDecision {
   clientIds: readonly string[];
   /** Every root field refused: nothing is left to execute. */
   nothingLeft: boolean;
+  /**
+   * The instant (ms) until which this decision holds by the clock alone: the earliest expiry among
+   * the timed facts it read (an authorisation's expiresAt, the product's certification or
+   * suspension bounds); Infinity when only a register change can alter it.
+   */
+  holdsUntil: number;
 }
 
 export function decideFields(analysis: OperationAnalysis, caller: Caller, variables: Record<string, unknown> | undefined): FieldDecision {
@@ -29,6 +35,10 @@ export function decideFields(analysis: OperationAnalysis, caller: Caller, variab
   const clientIds = new Set<string>();
   let rootFields = 0;
   let rootRefused = 0;
+  let holdsUntil = caller.holdsUntil;
+  const noteHoldsUntil = (instant: number): void => {
+    if (instant < holdsUntil) holdsUntil = instant;
+  };
   analysis.entries.forEach((entry, index) => {
     if (entry.parent === -1) rootFields++;
     for (const [, value] of entry.argumentValues) {
@@ -42,7 +52,7 @@ export function decideFields(analysis: OperationAnalysis, caller: Caller, variab
     }
     for (const requirement of entry.requirements) {
       const argumentValue = requirement.argument ? argumentString(entry.argumentValues.get(requirement.argument), variables) : undefined;
-      const denial = requirement.directive.evaluate(requirement.args, caller, { argumentValue });
+      const denial = requirement.directive.evaluate(requirement.args, caller, { argumentValue, holdsUntil: noteHoldsUntil });
       if (denial) {
         refused.push({ entry, denial });
         refusedIndex.add(index);
@@ -51,7 +61,7 @@ export function decideFields(analysis: OperationAnalysis, caller: Caller, variab
       }
     }
   });
-  return { refused, clientIds: [...clientIds], nothingLeft: rootFields > 0 && rootRefused === rootFields };
+  return { refused, clientIds: [...clientIds], nothingLeft: rootFields > 0 && rootRefused === rootFields, holdsUntil };
 }
 
 /** Response key standing in for a selection set whose every field was refused (stripped again afterwards). */

@@ -53,7 +53,7 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
           const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
           trace.coordinates = analysis.coordinates;
           trace.services = analysis.services;
-          const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced);
+          const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced, resolved.at);
           trace.clientIds = decision.clientIds;
           if (!decision.refused.length) return;
           trace.reasons = decision.refused.map((r) => ({ code: r.denial.code, coordinate: r.entry.coordinate }));

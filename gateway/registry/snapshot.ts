@@ -6,6 +6,7 @@
  * fail closed with REGISTRY_UNAVAILABLE.
  */
 import type { Logger } from '../../core/logger.js';
+import { authorisationAnswerAt, type AuthorisationAnswer } from '../../registry/authorisations.js';
 import { authorisationKey, type ClientAuthorisation, type Developer, type Product } from '../../registry/model.js';
 import type { RegistryChanges, Store } from '../../store/port.js';
 
@@ -26,8 +27,8 @@ export interface RegistryView {
   revision(): number;
   product(id: string): Product | undefined;
   developer(id: string): Developer | undefined;
-  /** An unexpired, unrevoked authorisation of the org for the client on the register. */
-  mayActFor(org: string, clientId: string, now: number): boolean;
+  /** Whether an unexpired, unrevoked authorisation of the org for the client is on the register at `now`, and until when that answer holds. */
+  clientAuthorisation(org: string, clientId: string, now: number): AuthorisationAnswer;
   products(): Iterable<Product>;
 }
 
@@ -117,11 +118,10 @@ export function createRegistrySnapshot(options: RegistrySnapshotOptions): Regist
     product: (id) => products.get(id),
     developer: (id) => developers.get(id),
     products: () => products.values(),
-    mayActFor(org, clientId, at) {
+    clientAuthorisation(org, clientId, at) {
       // An org acting for itself (a company reading its own record) is recorded on the register
-      // as an authorisation too, so one lookup answers both cases.
-      const a = authorisations.get(authorisationKey(org, clientId));
-      return !!a && !a.revoked && (!a.expiresAt || Date.parse(a.expiresAt) > at);
+      // as an authorisation too, so one lookup answers both cases. Expiry is the domain's rule.
+      return authorisationAnswerAt(authorisations.get(authorisationKey(org, clientId)), at);
     },
   };
 }

@@ -12,11 +12,12 @@ export function productCaller(over: Partial<Caller> & { services?: string[]; tie
     roles: new Set(),
     mfa: false,
     product: { id: 'PRD-X', services: new Set(services), tier: over.tier === undefined ? 'STANDARD' : over.tier, onshore: over.onshore ?? true },
-    mayActFor: (clientId) => authorised.has(clientId),
+    clientAuthorisation: (clientId) => ({ authorised: authorised.has(clientId), holdsUntil: Number.POSITIVE_INFINITY }),
+    holdsUntil: Number.POSITIVE_INFINITY,
     ...over,
   };
 }
 
 export function staffCaller(roles: string[], mfa = true): Caller {
-  return { kind: 'staff', sub: 'staff-1', org: null, scopes: new Set(), roles: new Set(roles), mfa, product: null, mayActFor: () => false };
+  return { kind: 'staff', sub: 'staff-1', org: null, scopes: new Set(), roles: new Set(roles), mfa, product: null, clientAuthorisation: () => ({ authorised: false, holdsUntil: Number.POSITIVE_INFINITY }), holdsUntil: Number.POSITIVE_INFINITY };
 }

@@ -292,12 +292,15 @@ describe('verified-token cache', () => {
     expect(auth.stats()).toMatchObject({ hits: 1, misses: 1, size: 1 });
   });
 
-  it('refuses a cached token once the clock passes its exp (a hit, not a re-verification)', async () => {
+  it('refuses a cached token once the clock passes its exp (the entry lapses with it)', async () => {
     const header = bearer(await sign(key, productClaims({ exp: NOW_S + 60 })));
     expect(codeOf(await auth.authenticate(header))).toBe('OK');
+    clockMs = NOW_MS + (60 + 29) * 1000;
+    expect(codeOf(await auth.authenticate(header))).toBe('OK');
+    expect(auth.stats().hits).toBe(1);
     clockMs = NOW_MS + (60 + 31) * 1000;
     expect(codeOf(await auth.authenticate(header))).toBe('TOKEN_EXPIRED');
-    expect(auth.stats().hits).toBe(1);
+    expect(auth.stats()).toMatchObject({ hits: 1, size: 0 });
   });
 
   it('does not serve a token differing in one signature character from the cache', async () => {
@@ -391,6 +394,20 @@ describe('key sources', () => {
     expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('OK');
     // A reachable provider that does not know the kid is the token's fault, not an outage.
     expect(codeOf(await remote.authenticate(bearer(await sign(otherKey, productClaims()))))).toBe('UNAUTHENTICATED');
+  });
+
+  it('does not honour a cached token past the remote key set cache age once the issuer withdrew its key', async () => {
+    let keys = [key.publicJwk];
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    });
+    const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs, remoteJwks: { cacheMaxAgeMs: 1, cooldownMs: 0 } });
+    const token = bearer(await sign(key, productClaims()));
+    expect(codeOf(await remote.authenticate(token))).toBe('OK');
+    keys = [otherKey.publicJwk];
+    clockMs += 5;
+    expect(codeOf(await remote.authenticate(token))).toBe('UNAUTHENTICATED');
+    expect(remote.stats().hits).toBe(0);
   });
 
   it('answers AUTH_PROVIDER_UNAVAILABLE when the JWKS URL is unreachable (closed port)', async () => {

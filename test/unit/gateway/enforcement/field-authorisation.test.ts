@@ -138,7 +138,7 @@ describe('decision cache', () => {
     const caller = productCaller();
     for (let i = 0; i < 2; i++) {
       const analysis = cache.analyse('h1', schema, document, operation, map);
-      cache.decide('h1', analysis, document, null, caller, 'grants-A', {});
+      cache.decide('h1', analysis, document, null, caller, 'grants-A', {}, 0);
     }
     expect(cache.stats()).toEqual({ analysisHits: 1, analysisMisses: 1, decisionHits: 1, decisionMisses: 1 });
   });
@@ -147,9 +147,9 @@ describe('decision cache', () => {
     const cache = createDecisionCache(100);
     const { document, operation } = analyse('query ($id: ID!) { client(clientId: $id) { id lodgments { period } } }');
     const analysis = cache.analyse('h2', schema, document, operation, map);
-    const full = cache.decide('h2', analysis, document, null, productCaller(), 'grants-full', { id: 'C-000001' });
-    const limited = cache.decide('h2', analysis, document, null, productCaller({ services: ['clients.read'] }), 'grants-limited', { id: 'C-000001' });
-    const otherClient = cache.decide('h2', analysis, document, null, productCaller(), 'grants-full', { id: 'C-000002' });
+    const full = cache.decide('h2', analysis, document, null, productCaller(), 'grants-full', { id: 'C-000001' }, 0);
+    const limited = cache.decide('h2', analysis, document, null, productCaller({ services: ['clients.read'] }), 'grants-limited', { id: 'C-000001' }, 0);
+    const otherClient = cache.decide('h2', analysis, document, null, productCaller(), 'grants-full', { id: 'C-000002' }, 0);
     expect(full.decision.refused).toHaveLength(0);
     expect(limited.decision.refused.map((r) => r.denial.code)).toEqual(['SERVICE_NOT_WHITELISTED']);
     expect(otherClient.decision.refused.map((r) => r.denial.code)).toEqual(['CLIENT_NOT_AUTHORISED']);
