@@ -304,6 +304,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Deep
   if (c.auth.jwksFile && c.auth.jwksUrl) problems.push('JWKS_FILE and JWKS_URL: set one, not both');
   if (c.env === 'production' && !c.auth.jwksFile && !c.auth.jwksUrl) problems.push('JWKS_FILE or JWKS_URL: required in production (the development issuer is not trusted there)');
   if (c.env === 'production' && !c.audit.hmacKey) problems.push('AUDIT_HMAC_KEY: required in production');
+  // /metrics names every product and its refusal codes: never open to strangers in production.
+  if (c.env === 'production' && !c.monitoring.metricsBearer) problems.push('METRICS_BEARER: required in production (/metrics names products and refusal codes)');
   if (c.audit.hmacKey && Buffer.from(c.audit.hmacKey, 'base64').length < 32) problems.push('AUDIT_HMAC_KEY: must be at least 32 bytes, base64');
   if (!c.rateLimits.tiers['demo']) problems.push('RATE_TIERS: must define the "demo" tier the demo register uses');
   if (problems.length) throw new ConfigError(problems);

@@ -31,7 +31,10 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, meaning: 'The quota is spent; `Retry-After` says when to try again.' },
   OPERATION_LIMIT_EXCEEDED: { status: 400, meaning: 'The operation exceeds a depth, alias, root field, token, size, directive or cost bound.' },
   // client mistakes
-  BAD_REQUEST: { status: 400, meaning: 'The HTTP request is not a GraphQL request (bad JSON, wrong method or content type, body too large, batch not allowed).' },
+  BAD_REQUEST: { status: 400, meaning: 'The HTTP request is not a GraphQL request (bad JSON, wrong content type, batch not allowed, malformed HTTP).' },
+  METHOD_NOT_ALLOWED: { status: 405, meaning: 'Only POST (and GET for queries) are served; `Allow` names them.' },
+  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The HTTP request body is larger than `OP_MAX_BODY_BYTES`.' },
+  REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, meaning: 'The HTTP request headers are larger than the server accepts (32 KiB).' },
   GRAPHQL_PARSE_FAILED: { status: 400, meaning: 'The document is not valid GraphQL syntax.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, meaning: 'The document does not validate against the schema (for example an unknown field).' },
   BAD_USER_INPUT: { status: 400, meaning: 'A variable or argument value is invalid (wrong type, bad format, failed domain validation).' },

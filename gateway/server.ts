@@ -20,6 +20,7 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { createAccessLogWriter, type AccessLogWriter } from './audit-log/writer.js';
 import { createDecisionCache, type DecisionCache } from './enforcement/decision-cache.js';
 import { createFilteringGateway } from './enforcement/filtering-gateway.js';
+import { knownRootTypesRule } from './enforcement/known-root-types.js';
 import { operationLimitRules, parseOptions } from './enforcement/operation-limits/index.js';
 import { createEnforcementPlugin } from './enforcement/plugin.js';
 import { createRateLimits } from './enforcement/rate-limit.js';
@@ -131,7 +132,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial, operationLimits: limits })],
     introspection: limits.introspection,
     hideSchemaDetailsFromClientErrors: true,
-    validationRules: operationLimitRules(limits),
+    validationRules: [knownRootTypesRule, ...operationLimitRules(limits)],
     parseOptions: parseOptions(limits),
     persistedQueries: false,
     allowBatchedHttpRequests: limits.allowBatchedRequests,
@@ -149,7 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw err;
   }
 
-  const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls: Object.values(subgraphUrls), now });
+  const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls, now });
   const handleGraphQL = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID });
 
   // Headers up to 32 KiB reach the pipeline, so an oversized token is refused with a coded 401
@@ -195,8 +196,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const body = errorBody('BAD_REQUEST', 'The HTTP request is malformed or its headers are too large.');
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = tooLarge ? errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The HTTP request headers are too large.') : errorBody('BAD_REQUEST', 'The HTTP request is malformed.');
     socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   server.keepAliveTimeout = 65_000;

@@ -8,7 +8,7 @@ import { jwtVerify, type JWK } from 'jose';
 import type { Config } from '../../core/config.js';
 import { denial } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { bearerTokenFrom } from './bearer-token.js';
+import { bearerTokenFrom, type AuthorizationHeader } from './bearer-token.js';
 import { createKeySource, type RemoteJwksOptions } from './key-source.js';
 import { mapJoseError } from './map-jose-error.js';
 import { createTokenCache, type TokenCacheStats } from './token-cache.js';
@@ -33,8 +33,8 @@ export interface AuthenticatorOptions {
 }
 
 export interface Authenticator {
-  /** Verifies the raw `Authorization` header value. Never throws. */
-  authenticate(authorizationHeader: string | undefined): Promise<AuthResult>;
+  /** Verifies the raw `Authorization` header (every value, when repeated: then refused). Never throws. */
+  authenticate(authorizationHeader: AuthorizationHeader): Promise<AuthResult>;
   /** Verified-token cache counters (for tests and the benchmark). */
   stats(): TokenCacheStats;
   /** Which key source was chosen at creation. */
@@ -53,7 +53,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   // A file or explicit key set is fixed for the process's life; a remote one is re-fetched after its cache age.
   const keySetMaxAgeMs = kind === 'url' ? (options.remoteJwks?.cacheMaxAgeMs ?? 600_000) : Number.POSITIVE_INFINITY;
 
-  async function authenticate(header: string | undefined): Promise<AuthResult> {
+  async function authenticate(header: AuthorizationHeader): Promise<AuthResult> {
     const bearer = bearerTokenFrom(header, auth.maxTokenBytes);
     if ('denial' in bearer) return { ok: false, denial: bearer.denial };
     const nowMs = now();

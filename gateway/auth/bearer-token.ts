@@ -9,8 +9,18 @@ const BEARER = /^Bearer +(\S+)$/i;
 // Compact JWS: three non-empty base64url segments. An empty signature (alg "none") never passes.
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
+/**
+ * The Authorization header as received: a string, or every value when the request repeats it
+ * (`IncomingMessage.headersDistinct`). Node's `req.headers` keeps only the first of repeated
+ * Authorization headers, so a valid-then-forged pair would be judged on the first alone.
+ */
+export type AuthorizationHeader = string | readonly string[] | undefined;
+
 /** Extracts the compact token from `Bearer <token>`, or returns an UNAUTHENTICATED denial. */
-export function bearerTokenFrom(header: string | undefined, maxTokenBytes: number): { token: string } | { denial: Denial } {
+export function bearerTokenFrom(received: AuthorizationHeader, maxTokenBytes: number): { token: string } | { denial: Denial } {
+  // Two credentials are refused outright: which one a proxy, a log or this gateway believes must never differ.
+  if (Array.isArray(received) && received.length > 1) return { denial: denial('UNAUTHENTICATED', 'Send exactly one Authorization header.', { reason: 'ambiguous' }) };
+  const header = Array.isArray(received) ? received[0] : (received as string | undefined);
   if (header === undefined || header === '') return { denial: denial('UNAUTHENTICATED', 'An Authorization: Bearer token is required.', { reason: 'missing' }) };
   // Bound the work before running a regular expression over attacker-sized input.
   if (header.length > maxTokenBytes + 64) return { denial: denial('UNAUTHENTICATED', 'The token is too large.', { reason: 'oversized' }) };

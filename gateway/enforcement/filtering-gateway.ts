@@ -7,6 +7,7 @@
  */
 import type { GatewayExecutor, GatewayInterface, GatewayLoadResult } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { CodedError } from '../../core/errors.js';
 import { buildRequirementMap, uncoveredFields, type RequirementMap } from '../../directives/requirement-map.js';
 import type { GatewayContext } from '../request-context.js';
 import { patchResponse } from './field-decision.js';
@@ -26,6 +27,23 @@ export class UncoveredFieldsError extends Error {
 export interface FilteringGateway extends GatewayInterface {
   /** The current supergraph's API schema and requirement map (null before the first load). */
   current(): LoadedSupergraph | null;
+}
+
+/**
+ * Runs the gateway's executor. It throws only when it cannot plan the operation (subgraph
+ * failures come back as errors in the result): a document that parsed and validated but that the
+ * planner rejects. Nothing was fetched, and the document is the caller's, so that is a 400, not
+ * the 500 Apollo would make of it. A throw that is not a GraphQL error is a bug and stays one.
+ */
+async function planned(executor: GatewayExecutor, requestContext: Parameters<GatewayExecutor>[0]): ReturnType<GatewayExecutor> {
+  try {
+    return await executor(requestContext);
+  } catch (err) {
+    if (err instanceof GraphQLError && !(err instanceof CodedError)) {
+      throw new CodedError('GRAPHQL_VALIDATION_FAILED', 'The operation cannot be executed against this schema.', { details: { reason: 'not_plannable' } });
+    }
+    throw err;
+  }
 }
 
 export function createFilteringGateway(inner: GatewayInterface): FilteringGateway {
@@ -52,9 +70,9 @@ export function createFilteringGateway(inner: GatewayInterface): FilteringGatewa
       if (!executor) return result;
       const filteringExecutor: GatewayExecutor = async (requestContext) => {
         const enforcement = (requestContext.context as Partial<GatewayContext>).enforcement;
-        if (!enforcement) return executor(requestContext);
+        if (!enforcement) return planned(executor, requestContext);
         const { filtered, refused } = enforcement;
-        const result = await executor({ ...requestContext, document: filtered.document, operation: filtered.operation, queryHash: filtered.queryHash });
+        const result = await planned(executor, { ...requestContext, document: filtered.document, operation: filtered.operation, queryHash: filtered.queryHash });
         const data = result.data as Record<string, unknown> | null | undefined;
         const patch = patchResponse(data, refused, filtered.hasPlaceholders);
         const errors = [...(result.errors ?? []), ...patch.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions }))];

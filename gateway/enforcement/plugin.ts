@@ -10,6 +10,7 @@ import { CodedError } from '../../core/errors.js';
 import type { Config } from '../../core/config.js';
 import type { GatewayContext } from '../request-context.js';
 import { checkOperationCost } from './operation-limits/index.js';
+import { statusFromErrors } from './response-status.js';
 import type { DecisionCache } from './decision-cache.js';
 import type { FilteringGateway } from './filtering-gateway.js';
 
@@ -69,9 +70,16 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
         },
         async willSendResponse(rc) {
           const { trace } = rc.contextValue;
-          if (rc.response.http.status) trace.httpStatus = rc.response.http.status;
           const body = rc.response.body;
-          const errors = body.kind === 'single' ? body.singleResult.errors : body.initialResult.errors;
+          const result = body.kind === 'single' ? body.singleResult : body.initialResult;
+          const errors = result.errors;
+          // Apollo answers 200 for errors raised during execution (and for its persisted-query
+          // refusal); the documented status of the error is the contract when no data was served.
+          if ((rc.response.http.status ?? 200) === 200) {
+            const status = statusFromErrors(result.data as Record<string, unknown> | null | undefined, errors);
+            if (status) rc.response.http.status = status;
+          }
+          if (rc.response.http.status) trace.httpStatus = rc.response.http.status;
           for (const e of errors ?? []) {
             const code = e.extensions?.code;
             if (typeof code === 'string') trace.errorCodes.add(code);

@@ -60,10 +60,10 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     const method = (req.method ?? 'GET').toUpperCase();
     if (method !== 'POST' && method !== 'GET') {
       req.resume();
-      return refusal(trace, { code: 'BAD_REQUEST', message: 'Use POST (or GET for queries).' }, { allow: 'GET, POST' }, 405);
+      return refusal(trace, { code: 'METHOD_NOT_ALLOWED', message: 'Use POST (or GET for queries).' }, { allow: 'GET, POST' });
     }
 
-    const auth = await deps.authenticator.authenticate(req.headers.authorization);
+    const auth = await deps.authenticator.authenticate(req.headersDistinct.authorization);
     if (!auth.ok) {
       req.resume();
       const ip = await deps.rateLimits.check({ kind: 'anonymous', ip: trace.clientIp ?? 'unknown' });
@@ -111,7 +111,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       try {
         raw = await readBody(req, limits.maxBodyBytes);
       } catch (err) {
-        if (err instanceof BodyTooLargeError) return refusal(trace, { code: 'OPERATION_LIMIT_EXCEEDED', message: 'The request body is too large.' }, rateHeaders, 413);
+        if (err instanceof BodyTooLargeError) return refusal(trace, { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }, rateHeaders);
         throw err;
       }
       try {

@@ -2,6 +2,9 @@
  * /readyz: ready when the supergraph is loaded, the store answers, the registry snapshot is
  * fresh, the access log accepts records and every subgraph answers its /healthz. Subgraph probes
  * are cached briefly so a load balancer polling readiness adds no load to the subgraphs.
+ *
+ * The endpoint is anonymous (load balancers and orchestrators call it), so the report names each
+ * check and its outcome only: never a subgraph URL, an error text or an instance id.
  */
 import type { Store } from '../../store/port.js';
 import type { AccessLogWriter } from '../audit-log/writer.js';
@@ -13,7 +16,7 @@ export interface ReadinessReport {
   checks: Record<string, boolean>;
 }
 
-export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: AccessLogWriter; subgraphUrls: string[]; now: () => number; cacheMs?: number }) {
+export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: AccessLogWriter; subgraphUrls: Readonly<Record<string, string>>; now: () => number; cacheMs?: number }) {
   const cacheMs = deps.cacheMs ?? 2000;
   let cached: { at: number; ok: Record<string, boolean> } | null = null;
 
@@ -21,16 +24,16 @@ export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<S
     const t = deps.now();
     if (cached && t - cached.at < cacheMs) return cached.ok;
     const results = await Promise.all(
-      deps.subgraphUrls.map(async (url) => {
+      Object.entries(deps.subgraphUrls).map(async ([name, url]) => {
         try {
           const res = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) });
-          return [url, res.ok] as const;
+          return [name, res.ok] as const;
         } catch {
-          return [url, false] as const;
+          return [name, false] as const;
         }
       }),
     );
-    cached = { at: t, ok: Object.fromEntries(results.map(([u, ok]) => [`subgraph ${u}`, ok])) };
+    cached = { at: t, ok: Object.fromEntries(results.map(([name, ok]) => [`subgraph:${name}`, ok])) };
     return cached.ok;
   }
 

@@ -19,7 +19,9 @@ export interface MetricsEndpointOptions {
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Whether the Authorization header carries the bearer secret (hashes first, so lengths never leak). */
-export function bearerMatches(header: string | undefined, secret: string): boolean {
+export function bearerMatches(received: string | readonly string[] | undefined, secret: string): boolean {
+  // A repeated Authorization header is refused, as on /graphql.
+  const header = Array.isArray(received) ? (received.length === 1 ? received[0] : undefined) : (received as string | undefined);
   if (!header?.startsWith('Bearer ')) return false;
   return timingSafeEqual(digest(header.slice(7).trim()), digest(secret));
 }
@@ -30,10 +32,10 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): { handle
     async handle(req, res) {
       if ((req.url ?? '/').split('?', 1)[0] !== path) return false;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        sendText(res, 405, errorBody('BAD_REQUEST', 'Use GET.'), { allow: 'GET, HEAD' });
+        sendText(res, 405, errorBody('METHOD_NOT_ALLOWED', 'Use GET.'), { allow: 'GET, HEAD' });
         return true;
       }
-      if (options.bearer && !bearerMatches(req.headers.authorization, options.bearer)) {
+      if (options.bearer && !bearerMatches(req.headersDistinct.authorization, options.bearer)) {
         sendText(res, 401, errorBody('UNAUTHENTICATED', 'A valid metrics bearer token is required.'), { 'www-authenticate': 'Bearer' });
         return true;
       }

@@ -65,7 +65,8 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
       if (path !== '/graphql') return sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
-      const auth = req.headers.authorization;
+      const repeated = req.headersDistinct.authorization;
+      const auth = repeated?.length === 1 ? repeated[0] : undefined;
       let identity: AssertionClaims;
       try {
         if (!auth?.startsWith('Bearer ')) throw new Error('missing assertion');
@@ -78,8 +79,8 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
         const raw = await readBody(req, maxBody);
         body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
       } catch (err) {
-        const code = err instanceof BodyTooLargeError ? 413 : 400;
-        return sendText(res, code, errorBody('BAD_REQUEST', 'The request body is not valid JSON or is too large.'));
+        if (err instanceof BodyTooLargeError) return sendText(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'The request body is too large.'));
+        return sendText(res, 400, errorBody('BAD_REQUEST', 'The request body is not valid JSON.'));
       }
       const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : null;
       const response = await apollo.executeHTTPGraphQLRequest({

@@ -12,9 +12,10 @@ const NORMAL_QUERY = '{ client(clientId: "C-000001") { id name } }';
 
 /** Sends through `sys` and counts the operation-limit refusals, for the access-log check. */
 function counter(get: () => TestSystem) {
-  const sent = { limitRefusals: 0, badRequests: 0 };
+  const sent = { limitRefusals: 0, badRequests: 0, tooLarge: 0 };
   const note = (r: GraphQLResult): GraphQLResult => {
     if (codesOf(r).includes(LIMIT_CODE)) sent.limitRefusals++;
+    if (codesOf(r).includes('PAYLOAD_TOO_LARGE')) sent.tooLarge++;
     if (codesOf(r).includes('BAD_REQUEST')) sent.badRequests++;
     return r;
   };
@@ -122,13 +123,13 @@ describe('operation limits with the default bounds: hostile documents', () => {
   const client = counter(() => sys);
 
   /** Refused with OPERATION_LIMIT_EXCEEDED within a second (the issue's bound: generous on purpose). */
-  async function expectRefusedQuickly(send: () => Promise<GraphQLResult>, status = 400): Promise<GraphQLResult> {
+  async function expectRefusedQuickly(send: () => Promise<GraphQLResult>, status = 400, code: string = LIMIT_CODE): Promise<GraphQLResult> {
     const started = performance.now();
     const r = await send();
     const elapsed = performance.now() - started;
     expect(r.status).toBe(status);
     expect(r.body.data ?? null).toBeNull();
-    expect(codesOf(r)).toContain(LIMIT_CODE);
+    expect(codesOf(r)).toContain(code);
     expect(elapsed).toBeLessThan(1000);
     return r;
   }
@@ -163,7 +164,7 @@ describe('operation limits with the default bounds: hostile documents', () => {
     const aliases = Array.from({ length: 100_000 }, (_, i) => `a${i}: id`).join(' ');
     const query = `{ client(clientId: "C-000001") { ${aliases} } }`;
     expect(query.length).toBeGreaterThan(1024 * 1024);
-    await expectRefusedQuickly(() => client.gql(query), 413);
+    await expectRefusedQuickly(() => client.gql(query), 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('refuses a document with 3,000 fragments (a chain)', async () => {
@@ -185,9 +186,11 @@ describe('operation limits with the default bounds: hostile documents', () => {
 
   it('access-logs every hostile refusal with its code', async () => {
     const records = await recordsWithCode(sys.store, LIMIT_CODE);
-    expect(client.sent.limitRefusals).toBe(6);
+    expect(client.sent.limitRefusals).toBe(5);
     expect(records).toHaveLength(client.sent.limitRefusals);
-    expect(records.map((r) => r.httpStatus).sort()).toEqual([400, 400, 400, 400, 400, 413]);
+    expect(records.map((r) => r.httpStatus)).toEqual([400, 400, 400, 400, 400]);
+    const tooLarge = await recordsWithCode(sys.store, 'PAYLOAD_TOO_LARGE');
+    expect([client.sent.tooLarge, tooLarge.map((r) => r.httpStatus)]).toEqual([1, [413]]);
   });
 });
 

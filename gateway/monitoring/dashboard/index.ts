@@ -12,7 +12,7 @@ import { buildDashboardData, type DashboardSources } from './data.js';
 
 export interface DashboardDeps extends DashboardSources {
   /** Whether the Authorization header carries a staff token allowed to see the dashboard (ato:admin or ato:auditor). */
-  authorise(authorizationHeader: string | undefined): Promise<boolean>;
+  authorise(authorizationHeader: string | readonly string[] | undefined): Promise<boolean>;
   /** Clock (ms). Default Date.now. */
   now?: () => number;
   logger?: Logger;
@@ -60,7 +60,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       if (path !== DASHBOARD_PATH && !path.startsWith(`${DASHBOARD_PATH}/`)) return false;
       const rest = path.slice(DASHBOARD_PATH.length);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        sendText(res, 405, errorBody('BAD_REQUEST', 'The dashboard answers GET only.'), { ...SECURITY_HEADERS, allow: 'GET, HEAD' });
+        sendText(res, 405, errorBody('METHOD_NOT_ALLOWED', 'The dashboard answers GET only.'), { ...SECURITY_HEADERS, allow: 'GET, HEAD' });
         return true;
       }
       const file = assets.get(rest);
@@ -74,7 +74,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       }
       let allowed = false;
       try {
-        allowed = await deps.authorise(req.headers.authorization);
+        allowed = await deps.authorise(req.headersDistinct.authorization);
       } catch (err) {
         deps.logger?.warn({ err }, 'dashboard: authorisation failed');
       }

@@ -1,5 +1,7 @@
 /** docker-compose.yml is valid wherever a compose CLI exists (`docker compose` or `docker-compose`). */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -11,5 +13,30 @@ const cli = candidates.find(([cmd, ...args]) => spawnSync(cmd!, [...args, 'versi
     const [cmd, ...args] = cli!;
     const result = spawnSync(cmd!, [...args, '-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, encoding: 'utf8' });
     expect([result.status, result.stderr.trim()]).toEqual([0, '']);
+  });
+});
+
+/**
+ * The gateways trust X-Forwarded-For only from the load balancer's pinned address (a LAN client
+ * reaching the published port must not be able to forge its address or its per-IP quota key).
+ * Read as text: the compose CLI is absent here and the project has no YAML parser dependency.
+ */
+describe('docker-compose.yml trusted proxies', () => {
+  const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+  it('pins the load balancer to one address on a fixed subnet', () => {
+    expect(text).toMatch(/subnet: 172\.28\.0\.0\/24/);
+    expect([...text.matchAll(/ipv4_address: (\S+)/g)].map((m) => m[1])).toEqual(['172.28.0.10']);
+  });
+  it('trusts exactly that address, and nothing else, for every gateway', () => {
+    const values = [...text.matchAll(/TRUSTED_PROXIES:\s*(\S+)/g)].map((m) => m[1]);
+    expect(values).toEqual(['172.28.0.10']);
+    // The one definition sits in the gateway environment every gateway service merges.
+    const gatewayEnv = text.slice(text.indexOf('x-gateway-env:'), text.indexOf('\nservices:'));
+    expect(gatewayEnv).toContain('TRUSTED_PROXIES: 172.28.0.10');
+    for (const gw of ['gw1', 'gw2']) {
+      // The service block: its header line and every more deeply indented line after it.
+      const service = new RegExp(`\\n  ${gw}:\\n((?: {4,}.*\\n)*)`).exec(text)?.[1] ?? '';
+      expect([gw, service.includes('<<: *gateway-env')]).toEqual([gw, true]);
+    }
   });
 });

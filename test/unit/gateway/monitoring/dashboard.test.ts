@@ -35,7 +35,7 @@ beforeAll(async () => {
     monitor,
     store,
     registry: { products: () => products, developer: (id) => developers.get(id) },
-    authorise: async (header) => header === 'Bearer staff-ok',
+    authorise: async (header) => Array.isArray(header) && header.length === 1 && header[0] === 'Bearer staff-ok',
     now: () => clock.now,
   });
   server = createServer((req, res) => {
