@@ -16,9 +16,11 @@ export function statusFromErrors(data: Record<string, unknown> | null | undefine
   if (data) {
     const keys = Object.keys(data);
     if (!keys.length) return null;
-    // Every root field must be null and explained by an error at that field.
-    for (const key of keys) if (data[key] !== null || !errors.some((e) => e.path?.[0] === key)) return null;
-    explaining = errors.filter((e) => typeof e.path?.[0] === 'string' && keys.includes(e.path[0]));
+    // Every root field must be null and explained by an error at that field, or by an error with
+    // no path at all (a subgraph fetch that failed as a whole).
+    const pathless = errors.some((e) => !e.path?.length);
+    for (const key of keys) if (data[key] !== null || !(pathless || errors.some((e) => e.path?.[0] === key))) return null;
+    explaining = errors.filter((e) => !e.path?.length || (typeof e.path[0] === 'string' && keys.includes(e.path[0])));
   }
   for (const e of explaining) {
     const code = e.extensions?.code;

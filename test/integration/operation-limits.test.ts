@@ -194,6 +194,54 @@ describe('operation limits with the default bounds: hostile documents', () => {
   });
 });
 
+/**
+ * Documents that parse and validate (or nearly) but that the planner or executor could reject:
+ * whatever a client sends is answered with a coded status below 500, never a masked 500.
+ */
+const ODD_DOCUMENTS: Array<[string, string]> = [
+  ['a subscription (no Subscription root)', 'subscription S { __typename }'],
+  ['a subscription selecting a query field', 'subscription { client(clientId: "C-000001") { id } }'],
+  ['a mutation of __typename only', 'mutation { __typename }'],
+  ['__typename only', '{ __typename }'],
+  ['every root field skipped', '{ client(clientId: "C-000001") @skip(if: true) { id } }'],
+  ['every nested field excluded', '{ client(clientId: "C-000001") { id @include(if: false) } }'],
+  ['@defer (unknown here)', '{ client(clientId: "C-000001") { ... @defer { name } } }'],
+  ['@stream (unknown here)', '{ client(clientId: "C-000001") { lodgments @stream { period } } }'],
+  ['an inline fragment on the parent type', '{ client(clientId: "C-000001") { ... on Client { name } } }'],
+  ['an inline fragment with no type condition', '{ client(clientId: "C-000001") { ... { name } } }'],
+  ['a fragment on Query spread at the root', 'query { ...Q } fragment Q on Query { serviceStatus { status } }'],
+  ['a variable skipping everything', 'query ($s: Boolean = true) { client(clientId: "C-000001") @skip(if: $s) { id } }'],
+  ['two operations, none named', 'query { __typename } query { __typename }'],
+  ['introspection of a type', '{ __type(name: "Client") { name } }'],
+  ['__typename on a null root', '{ client(clientId: "C-999999") { __typename } }'],
+  ['a mutation the caller may not run', 'mutation { suspendProduct(productId: "PRD-CERTIFIED", expectedRevision: 1, reason: "x") { status } }'],
+  ['a fragment cycle', '{ client(clientId: "C-000001") { ...A } } fragment A on Client { ...B } fragment B on Client { ...A }'],
+  ['a directive on the operation', 'query @include(if: true) { __typename }'],
+  ['an argument of the wrong type inline', '{ client(clientId: 12) { id } }'],
+  ['a list where a scalar is expected', '{ client(clientId: ["C-000001"]) { id } }'],
+];
+
+describe('no client document yields a 500', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+  });
+  afterAll(async () => {
+    await sys.close();
+  });
+
+  it.each(ODD_DOCUMENTS)('%s is answered below 500 with coded errors', async (_label, query) => {
+    const r = await sys.gql(query);
+    expect(r.status).toBeLessThan(500);
+    for (const code of codesOf(r)) expect(code).not.toBe('INTERNAL_SERVER_ERROR');
+  });
+
+  it('refuses a subscription with 400 GRAPHQL_VALIDATION_FAILED', async () => {
+    const r = await sys.gql('subscription S { __typename }');
+    expect([r.status, codesOf(r)]).toEqual([400, ['GRAPHQL_VALIDATION_FAILED']]);
+  });
+});
+
 describe('operation limits with the default bounds: introspection, suggestions, batching, cached documents', () => {
   let sys: TestSystem;
   const client = counter(() => sys);
