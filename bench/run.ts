@@ -28,6 +28,7 @@ import { machineInfo } from './machine.js';
 import { measureAccessLogIngest, type IngestResult } from './micro/access-log-ingest.js';
 import { measureDecisionCache } from './micro/decision-cache.js';
 import { measureRateLimitCheck } from './micro/rate-limit.js';
+import { measureRequestSigning } from './micro/request-signing.js';
 import { measureSuspensionPropagation } from './micro/suspension-propagation.js';
 import { measureTokenVerification } from './micro/token-verification.js';
 import { parseOptions } from './options.js';
@@ -130,6 +131,8 @@ async function main(): Promise<void> {
       report.micro.ingest = ingest;
       log('micro: token verification');
       report.micro.token = await measureTokenVerification({ keys: env.keys, budgetMs: budget });
+      log('micro: subgraph request signing');
+      report.micro.requestSigning = measureRequestSigning({ budgetMs: budget });
       log('micro: decision cache');
       report.micro.decision = await measureDecisionCache({ store: env.store, keys: env.keys, workloads: chosen, budgetMs: budget / 2 });
       log('micro: rate-limit check');

@@ -81,6 +81,8 @@ const configSchema = z.object({
     fieldDenial: z.enum(['partial', 'reject']),
     decisionCacheSize: intFrom(0),
     assertionTtlS: intFrom(5).max(300),
+    /** Base64 key (≥ 32 bytes) shared by the gateway and the subgraphs for request signatures; null: created under DATA_DIR (development). */
+    subgraphMacKey: z.string().nullable(),
   }),
   audit: z.object({
     hmacKey: z.string().nullable(),
@@ -152,7 +154,7 @@ function defaults(): z.input<typeof configSchema> {
       tokenCacheSize: 10_000,
     },
     registry: { pollMs: 250, stalenessMs: 30_000 },
-    enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, assertionTtlS: 60 },
+    enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, assertionTtlS: 60, subgraphMacKey: null },
     audit: { hmacKey: null, batchWindowMs: 2, bufferMax: 10_000, checkpointIntervalMs: 10_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
     rateLimits: { enabled: true, tiers: DEFAULT_RATE_TIERS, staff: { points: 50, duration: 1 }, anonymous: { points: 20, duration: 1 } },
     operationLimits: {
@@ -203,6 +205,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['FIELD_DENIAL', 'enforcement.fieldDenial'],
   ['DECISION_CACHE_SIZE', 'enforcement.decisionCacheSize'],
   ['ASSERTION_TTL_S', 'enforcement.assertionTtlS'],
+  ['SUBGRAPH_MAC_KEY', 'enforcement.subgraphMacKey'],
   ['AUDIT_HMAC_KEY', 'audit.hmacKey'],
   ['AUDIT_BATCH_WINDOW_MS', 'audit.batchWindowMs'],
   ['AUDIT_BUFFER_MAX', 'audit.bufferMax'],
@@ -307,6 +310,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Deep
   // /metrics names every product and its refusal codes: never open to strangers in production.
   if (c.env === 'production' && !c.monitoring.metricsBearer) problems.push('METRICS_BEARER: required in production (/metrics names products and refusal codes)');
   if (c.audit.hmacKey && Buffer.from(c.audit.hmacKey, 'base64').length < 32) problems.push('AUDIT_HMAC_KEY: must be at least 32 bytes, base64');
+  if (c.env === 'production' && !c.enforcement.subgraphMacKey) problems.push('SUBGRAPH_MAC_KEY: required in production (every gateway and subgraph shares it)');
+  if (c.enforcement.subgraphMacKey && Buffer.from(c.enforcement.subgraphMacKey, 'base64').length < 32) problems.push('SUBGRAPH_MAC_KEY: must be at least 32 bytes, base64');
   if (!c.rateLimits.tiers['demo']) problems.push('RATE_TIERS: must define the "demo" tier the demo register uses');
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(c);

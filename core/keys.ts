@@ -2,7 +2,8 @@
  * Key material created on first start under `<dataDir>/keys` (never committed):
  * - the development token issuer (ES256), whose public JWKS the gateway trusts in development;
  * - the gateway's own Ed25519 key, which signs subgraph assertions and audit checkpoints;
- * - the audit HMAC key that digests client ids.
+ * - the audit HMAC key that digests client ids;
+ * - the subgraph request MAC key (core/request-signature.ts), shared by the gateway and subgraphs.
  * Files are written with mode 0600 via a temporary file and an exclusive link, so two processes
  * starting together agree on one key.
  */
@@ -26,6 +27,27 @@ export interface KeyMaterial {
   gateway: SigningKey;
   /** Audit HMAC key for client id digests. */
   hmacKey: Buffer;
+  /** Key of the per-request signature on gateway→subgraph calls. */
+  subgraphMacKey: Buffer;
+}
+
+/** Secrets given by configuration (production); each missing one is created under the keys directory. */
+export interface KeySecrets {
+  hmacKeyBase64?: string | null;
+  subgraphMacKeyBase64?: string | null;
+}
+
+/** The secrets a resolved configuration gives. */
+export function keySecretsOf(config: { audit: { hmacKey: string | null }; enforcement: { subgraphMacKey: string | null } }): KeySecrets {
+  return { hmacKeyBase64: config.audit.hmacKey, subgraphMacKeyBase64: config.enforcement.subgraphMacKey };
+}
+
+/** A 32-byte secret from base64 configuration, or the one under `dir` (created on first use). */
+function ensureSecret(dir: string, file: string, base64: string | null | undefined): Buffer {
+  if (base64) return Buffer.from(base64, 'base64');
+  const path = join(dir, file);
+  writeOnce(path, randomBytes(32).toString('base64'));
+  return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
 }
 
 function writeOnce(path: string, content: string): void {
@@ -61,19 +83,13 @@ async function ensureSigningKey(dir: string, name: string, alg: 'ES256' | 'EdDSA
 }
 
 /** Loads the keys under `<dataDir>/keys`, creating any that are missing. */
-export async function ensureKeys(dataDir: string, options: { hmacKeyBase64?: string | null } = {}): Promise<KeyMaterial> {
+export async function ensureKeys(dataDir: string, secrets: KeySecrets = {}): Promise<KeyMaterial> {
   const dir = join(dataDir, 'keys');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const [issuer, gateway] = await Promise.all([ensureSigningKey(dir, 'dev-issuer', 'ES256'), ensureSigningKey(dir, 'gateway', 'EdDSA')]);
-  let hmacKey: Buffer;
-  if (options.hmacKeyBase64) {
-    hmacKey = Buffer.from(options.hmacKeyBase64, 'base64');
-  } else {
-    const hmacPath = join(dir, 'audit-hmac.b64');
-    writeOnce(hmacPath, randomBytes(32).toString('base64'));
-    hmacKey = Buffer.from(readFileSync(hmacPath, 'utf8').trim(), 'base64');
-  }
-  return { issuer, gateway, hmacKey };
+  const hmacKey = ensureSecret(dir, 'audit-hmac.b64', secrets.hmacKeyBase64);
+  const subgraphMacKey = ensureSecret(dir, 'subgraph-mac.b64', secrets.subgraphMacKeyBase64);
+  return { issuer, gateway, hmacKey, subgraphMacKey };
 }
 
 /** Path of the development issuer's public JWKS (what `JWKS_FILE` would point at). */

@@ -1,6 +1,6 @@
 /** Starts the gateway alone (for real deployments; `npm start` runs everything in one process). */
 import { ConfigError, loadConfig } from '../core/config.js';
-import { ensureKeys } from '../core/keys.js';
+import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { createStore } from '../store/index.js';
 import { seedDemoRegister } from '../store/seed.js';
@@ -17,7 +17,7 @@ try {
   throw err;
 }
 const logger = createLogger({ level: config.logLevel, name: 'gateway' });
-const keys = await ensureKeys(config.dataDir, { hmacKeyBase64: config.audit.hmacKey });
+const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
 const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
 if (config.env !== 'production') await seedDemoRegister(store);
 const gateway = await startGateway({ config, store, keys, logger });

@@ -11,6 +11,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import type { JWK } from 'jose';
 import { createAssertionSigner } from '../core/assertion.js';
+import { createRequestSigner } from '../core/request-signature.js';
 import type { Config } from '../core/config.js';
 import { closeServer, errorBody, listen, sendText } from '../core/http.js';
 import type { KeyMaterial } from '../core/keys.js';
@@ -117,11 +118,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await writer.start();
 
   const signer = createAssertionSigner({ privateKey: keys.gateway.privateKey, kid: keys.gateway.kid, ttlS: config.enforcement.assertionTtlS, now });
+  const requestSigner = createRequestSigner({ key: keys.subgraphMacKey, now });
   const subgraphUrls = config.subgraphs as Record<string, string>;
   const gateway = createFilteringGateway(
     new ApolloGateway({
       supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
-      buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, timeoutMs: config.subgraphTimeoutMs }),
+      buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs }),
       logger: { debug: () => {}, info: (m: unknown) => logger.info(String(m)), warn: (m: unknown) => logger.warn(String(m)), error: (m: unknown) => logger.error(String(m)) },
     }),
   );

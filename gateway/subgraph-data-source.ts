@@ -6,6 +6,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { AssertionSigner } from '../core/assertion.js';
 import { CodedError } from '../core/errors.js';
+import { SIGNATURE_HEADER, type RequestSigner } from '../core/request-signature.js';
 import type { GatewayContext } from './request-context.js';
 import { createSubgraphFetcher, type PlainResponse } from './subgraph-fetcher.js';
 
@@ -13,6 +14,8 @@ export interface AssertingDataSourceOptions {
   name: string;
   url: string;
   signer: AssertionSigner;
+  /** Signs each request's exact bytes (core/request-signature.ts). */
+  requestSigner: RequestSigner;
   timeoutMs: number;
 }
 
@@ -43,9 +46,16 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
 
   constructor(options: AssertingDataSourceOptions) {
     const fetchSubgraph = createSubgraphFetcher({ timeoutMs: options.timeoutMs });
+    const { requestSigner, name } = options;
     super({
       url: options.url,
-      fetcher: (async (input: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => graphQLErrorsAsResult(await fetchSubgraph(input, init))) as unknown as RemoteGraphQLDataSource['fetcher'],
+      // Signed here, where the body is the final string about to be sent: the signature covers
+      // exactly these bytes (willSendRequest runs before RemoteGraphQLDataSource serialises).
+      fetcher: (async (input: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => {
+        const authorization = init.headers?.authorization;
+        if (authorization && init.headers) init.headers[SIGNATURE_HEADER] = requestSigner.sign({ audience: name, method: init.method ?? 'POST', authorization, body: init.body ?? '' });
+        return graphQLErrorsAsResult(await fetchSubgraph(input, init));
+      }) as unknown as RemoteGraphQLDataSource['fetcher'],
     });
     this.signer = options.signer;
     this.subgraphName = options.name;

@@ -9,7 +9,7 @@ import { formatVerificationReport } from '../audit/report-text.js';
 import type { VerificationReport } from '../audit/verifier.js';
 import { verifyStore, verifyStoredChain } from '../audit/verify-store.js';
 import { loadConfig } from '../core/config.js';
-import { ensureKeys } from '../core/keys.js';
+import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/port.js';
 
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  const keys = await ensureKeys(config.dataDir, { hmacKeyBase64: config.audit.hmacKey });
+  const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
   let store: Store | null = null;
   try {
     store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync });

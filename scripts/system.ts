@@ -5,7 +5,7 @@
 import type { JWK } from 'jose';
 import type { Config, DeepPartial } from '../core/config.js';
 import { loadConfig } from '../core/config.js';
-import { ensureKeys, type KeyMaterial } from '../core/keys.js';
+import { ensureKeys, keySecretsOf, type KeyMaterial } from '../core/keys.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway/server.js';
 import { createStore } from '../store/index.js';
@@ -42,7 +42,7 @@ export interface RunningSystem {
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const base = loadConfig(options.env ?? process.env, options.overrides ?? {});
   const logger = options.logger ?? createLogger({ level: base.logLevel, name: 'dsp' });
-  const keys = await ensureKeys(base.dataDir, { hmacKeyBase64: base.audit.hmacKey });
+  const keys = await ensureKeys(base.dataDir, keySecretsOf(base));
   const store = options.store ?? (await createStore(base.storeUrl, { sqliteSync: base.audit.sqliteSync, retentionDays: base.audit.retentionDays }));
   if (options.seed !== false) await seedDemoRegister(store);
 

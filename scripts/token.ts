@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config.js';
-import { ensureKeys } from '../core/keys.js';
+import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { signDevToken, type DevTokenOptions } from '../gateway/auth/dev-tokens.js';
 import { KNOWN_ROLES } from '../gateway/auth/verified-token.js';
 
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     if (ttlS > config.auth.maxLifetimeS) fail(`--ttl ${ttlS} exceeds TOKEN_MAX_LIFETIME_S (${config.auth.maxLifetimeS}); the gateway would refuse the token`);
   }
   if (config.env === 'production') process.stderr.write('warning: the development issuer is not trusted in production\n');
-  const keys = await ensureKeys(config.dataDir, { hmacKeyBase64: config.audit.hmacKey });
+  const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
   const token = await signDevToken(keys.issuer, { ...options, ...(ttlS !== undefined ? { ttlS } : {}) }, config);
   process.stdout.write(`${token}\n`);
 }

@@ -1,5 +1,6 @@
 /** Builds and starts subgraphs by name: one place that knows what each subgraph needs. */
 import { createAssertionVerifier } from '../core/assertion.js';
+import { createRequestVerifier } from '../core/request-signature.js';
 import type { KeyMaterial } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/port.js';
@@ -38,6 +39,8 @@ export function buildSubgraph(name: SubgraphName, deps: SubgraphDeps): SubgraphD
 }
 
 export async function startSubgraph(name: SubgraphName, deps: SubgraphDeps & { host: string; port: number; logger: Logger }): Promise<RunningServer> {
-  const verifier = createAssertionVerifier({ jwks: deps.keys.gateway.publicJwks, audience: name, ...(deps.now ? { now: deps.now } : {}) });
-  return startSubgraphServer(buildSubgraph(name, deps), { host: deps.host, port: deps.port, verifier, logger: deps.logger });
+  const clock = deps.now ? { now: deps.now } : {};
+  const verifier = createAssertionVerifier({ jwks: deps.keys.gateway.publicJwks, audience: name, ...clock });
+  const requestVerifier = createRequestVerifier({ key: deps.keys.subgraphMacKey, ...clock });
+  return startSubgraphServer(buildSubgraph(name, deps), { host: deps.host, port: deps.port, verifier, requestVerifier, logger: deps.logger });
 }

@@ -3,7 +3,7 @@
  * Port: SUBGRAPH_PORT, else the default of that subgraph (4001–4005).
  */
 import { loadConfig } from '../core/config.js';
-import { ensureKeys } from '../core/keys.js';
+import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { createStore } from '../store/index.js';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, startSubgraph, type SubgraphName } from './catalog.js';
@@ -15,7 +15,7 @@ if (!name || !SUBGRAPH_NAMES.includes(name)) {
 }
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: `subgraph-${name}` });
-const keys = await ensureKeys(config.dataDir, { hmacKeyBase64: config.audit.hmacKey });
+const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
 const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
 const port = process.env.SUBGRAPH_PORT ? Number(process.env.SUBGRAPH_PORT) : DEFAULT_SUBGRAPH_PORTS[name];
 const running = await startSubgraph(name, { store, keys, host: config.host, port, logger });

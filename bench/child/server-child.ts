@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../core/config.js';
-import { ensureKeys } from '../../core/keys.js';
+import { ensureKeys, keySecretsOf } from '../../core/keys.js';
 import { createLogger } from '../../core/logger.js';
 import { SUPERGRAPH_PATH, startGateway } from '../../gateway/server.js';
 import { createStore } from '../../store/index.js';
@@ -47,7 +47,7 @@ async function start(spec: ChildSpec): Promise<Running> {
       // Exactly what gateway/main.ts does, with the benchmark's environment (and optionally the
       // logging-off writer), so the figure is the product's own path.
       const config = loadConfig(spec.env);
-      const keys = await ensureKeys(config.dataDir, { hmacKeyBase64: config.audit.hmacKey });
+      const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
       const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
       const gateway = await startGateway({
         config,

@@ -1,7 +1,9 @@
 /**
  * Runs one subgraph: Apollo Server over buildSubgraphSchema, behind a check of the gateway
- * assertion. A request without a valid assertion for this subgraph gets 401 before Apollo sees it,
- * so nobody can bypass the gateway by calling a subgraph directly.
+ * assertion and of the request signature (core/request-signature.ts). A request without a valid
+ * assertion for this subgraph, or whose body, subgraph or moment was not signed by the gateway,
+ * or that was seen before, gets 401 before Apollo sees it: nobody can bypass the gateway by
+ * calling a subgraph directly, nor replay or alter a request captured on the way.
  */
 import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
@@ -10,6 +12,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { DocumentNode } from 'graphql';
 import type { AssertionClaims, AssertionVerifier } from '../../core/assertion.js';
+import { SIGNATURE_HEADER, type RequestVerifier } from '../../core/request-signature.js';
 import { BodyTooLargeError, closeServer, errorBody, listen, readBody, responseBodyText, sendText, toHttpGraphQLRequest } from '../../core/http.js';
 import type { Logger } from '../../core/logger.js';
 import { CodedError } from '../../core/errors.js';
@@ -38,6 +41,8 @@ export interface SubgraphServerOptions {
   port: number;
   host: string;
   verifier: AssertionVerifier;
+  /** Checks that the request itself (its body, subgraph and moment) was signed by the gateway, once. */
+  requestVerifier: RequestVerifier;
   logger: Logger;
   /** Body size cap (the gateway already enforces its own, smaller bounds). */
   maxBodyBytes?: number;
@@ -65,6 +70,10 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
       if (path !== '/graphql') return sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
+      const refuse = (reason: string) => {
+        req.resume();
+        sendText(res, 401, errorBody('UNAUTHENTICATED', 'A valid gateway assertion and request signature are required.', { reason }), { 'www-authenticate': 'Bearer' });
+      };
       const repeated = req.headersDistinct.authorization;
       const auth = repeated?.length === 1 ? repeated[0] : undefined;
       let identity: AssertionClaims;
@@ -72,14 +81,25 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
         if (!auth?.startsWith('Bearer ')) throw new Error('missing assertion');
         identity = await options.verifier.verify(auth.slice(7));
       } catch {
-        return sendText(res, 401, errorBody('UNAUTHENTICATED', 'A valid gateway assertion is required.'), { 'www-authenticate': 'Bearer' });
+        return refuse('assertion');
+      }
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, maxBody);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) return sendText(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'The request body is too large.'));
+        throw err;
+      }
+      const signatures = req.headersDistinct[SIGNATURE_HEADER];
+      const verdict = options.requestVerifier.verify(signatures?.length === 1 ? signatures[0] : undefined, { audience: def.name, method: req.method ?? 'POST', authorization: auth, body: raw });
+      if (!verdict.ok) {
+        options.logger.warn({ subgraph: def.name, reason: verdict.reason }, 'request signature refused');
+        return refuse(verdict.reason);
       }
       let body: unknown;
       try {
-        const raw = await readBody(req, maxBody);
         body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
-      } catch (err) {
-        if (err instanceof BodyTooLargeError) return sendText(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'The request body is too large.'));
+      } catch {
         return sendText(res, 400, errorBody('BAD_REQUEST', 'The request body is not valid JSON.'));
       }
       const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : null;

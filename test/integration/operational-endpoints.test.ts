@@ -23,6 +23,7 @@ describe('operational endpoints in production', () => {
     JWKS_FILE: devIssuerJwksPath(dataDir),
     AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
     METRICS_BEARER: BEARER,
+    SUBGRAPH_MAC_KEY: randomBytes(32).toString('base64'),
     ...extra,
   });
 
