@@ -105,8 +105,10 @@ describe('access log durability: SIGKILL under load', () => {
     expect(failedBeforeKill).toEqual([]);
     expect(exit.signal).toBe('SIGKILL');
     expect(received.length).toBeGreaterThanOrEqual(KILL_AFTER);
-    // The load was data requests, served: a record-less 5xx would not prove anything.
-    expect(received.filter((r) => r.status !== 200)).toEqual([]);
+    // The load was data requests, served (C-000003, a restricted taxpayer, is withheld from this
+    // STANDARD product with 403 RESTRICTED_DATA): a record-less 5xx would not prove anything.
+    expect(received.filter((r) => r.status !== 200 && r.status !== 403)).toEqual([]);
+    expect(received.filter((r) => r.status === 200).length).toBeGreaterThan(received.length / 2);
 
     const records = await store.readChain(gw.chainId, 1, 1e9);
     const byRequestId = new Map(records.map((r) => [r.requestId, r]));
