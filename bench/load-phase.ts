@@ -9,7 +9,7 @@ import { runLoad } from './load.js';
 import { busyShare, machineCpuTicks, mergeSorted, mean, percentile } from './stats.js';
 import type { Workload, WorkloadName } from './workloads.js';
 
-export type VariantName = 'direct' | 'bare' | 'bare-http' | 'enforced' | 'enforced-log-off';
+export type VariantName = 'bare' | 'bare-http' | 'enforced' | 'enforced-log-off';
 
 export interface Variant {
   name: VariantName;

@@ -14,7 +14,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createAssertionSigner } from '../core/assertion.js';
 import { loadConfig } from '../core/config.js';
 import { devIssuerJwksPath } from '../core/keys.js';
 import { signDevToken } from '../gateway/auth/dev-tokens.js';
@@ -91,17 +90,15 @@ async function main(): Promise<void> {
     report.workloads = chosen.map(({ name, title, query }) => ({ name, title, query }));
 
     if (needLoad && bare && bareHttp && enforced && enforcedOff) {
-      // The floor: the clients subgraph alone, called with an assertion signed once.
-      const signer = createAssertionSigner({ privateKey: env.keys.gateway.privateKey, kid: env.keys.gateway.kid, ttlS: 3600 });
-      const direct = `Bearer ${await signer.sign('clients', { ...identity, roles: [], mfa: false, requestId: null })}`;
+      // No "subgraph alone" floor: a subgraph accepts each signed request once (core/request-signature.ts),
+      // and a load generator repeats fixed headers.
       const v = {
-        direct: { name: 'direct', url: subgraphs.urls.clients!, headers: { authorization: direct }, server: subgraphs },
         bare: { name: 'bare', url: bare.urls.graphql!, headers: {}, server: bare },
         bareHttp: { name: 'bare-http', url: bareHttp.urls.graphql!, headers: {}, server: bareHttp },
         enforced: { name: 'enforced', url: enforced.urls.graphql!, headers: auth, server: enforced },
         off: { name: 'enforced-log-off', url: enforcedOff.urls.graphql!, headers: auth, server: enforcedOff },
       } satisfies Record<string, Variant>;
-      const variantsOf: Record<string, Variant[]> = { one: [v.direct, v.bare, v.bareHttp, v.enforced, v.off], three: [v.bare, v.bareHttp, v.enforced, v.off], many: [v.bare, v.bareHttp, v.enforced] };
+      const variantsOf: Record<string, Variant[]> = { one: [v.bare, v.bareHttp, v.enforced, v.off], three: [v.bare, v.bareHttp, v.enforced, v.off], many: [v.bare, v.bareHttp, v.enforced] };
       const cells: CellPlan[] = chosen.map((workload) => ({ workload, variants: variantsOf[workload.name]! }));
       for (const c of cells) await checkAnswers(c.workload, c.variants);
       log('answers checked: every variant returns the same data without errors');

@@ -83,6 +83,9 @@ export function enforcedGatewayEnv(env: BenchEnvironment, subgraphUrls: Record<s
     LOG_LEVEL: 'error',
     JWKS_FILE: jwksFile,
     AUDIT_HMAC_KEY: env.hmacKeyBase64,
+    // The key the subgraph children loaded from the keys directory.
+    SUBGRAPH_MAC_KEY: env.keys.subgraphMacKey.toString('base64'),
+    METRICS_BEARER: 'bench-metrics-bearer',
     RATE_TIERS: JSON.stringify(RATE_TIERS),
     CLIENTS_URL: subgraphUrls.clients!,
     LODGMENTS_URL: subgraphUrls.lodgments!,

@@ -40,7 +40,7 @@ async function start(spec: ChildSpec): Promise<Running> {
     }
     case 'bare': {
       const keys = await ensureKeys(spec.dataDir, { hmacKeyBase64: spec.hmacKeyBase64 });
-      const bare = await startBareGateway({ supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'), subgraphUrls: spec.subgraphUrls, gatewayKey: keys.gateway, identity: spec.assertion, transport: spec.transport ?? 'apollo-default' });
+      const bare = await startBareGateway({ supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'), subgraphUrls: spec.subgraphUrls, gatewayKey: keys.gateway, subgraphMacKey: keys.subgraphMacKey, identity: spec.assertion, transport: spec.transport ?? 'apollo-default' });
       return { urls: { graphql: bare.url }, close: bare.close };
     }
     case 'enforced': {
