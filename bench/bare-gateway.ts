@@ -11,7 +11,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import type { CryptoKey } from 'jose';
 import { createAssertionSigner } from '../core/assertion.js';
 import { createRequestSigner, SIGNATURE_HEADER, type RequestSigner } from '../core/request-signature.js';
-import { createSubgraphFetcher } from '../gateway/subgraph-fetcher.js';
+import { createSubgraphFetcher } from '../gateway/subgraphs/transport.js';
 import type { AssertedIdentity } from './child/protocol.js';
 
 export interface BareGatewayOptions {

@@ -4,7 +4,7 @@
  * gateway can be measured with and without the durable log. Never used outside bench/.
  */
 import { GENESIS_HASH, type ChainedAccessRecord } from '../audit/record.js';
-import type { AccessLogWriter } from '../gateway/audit-log/writer.js';
+import type { AccessLogWriter } from '../gateway/access-log/writer.js';
 
 export function createNullAccessLogWriter(chainId = 'bench-access-log-off'): AccessLogWriter {
   let seq = 0;

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config.js';
 import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { signDevToken, type DevTokenOptions } from '../gateway/auth/dev-tokens.js';
-import { KNOWN_ROLES } from '../gateway/auth/verified-token.js';
+import { KNOWN_ROLES } from '../core/verified-token.js';
 
 const USAGE = `Usage: npm run token -- [options]
 

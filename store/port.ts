@@ -6,7 +6,7 @@
 import type { RateLimiterLike } from 'rate-limiter-flexible';
 import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../registry/model.js';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../audit/record.js';
-import type { Alert, AlertFilter, Incident, IncidentFilter } from '../audit/incident-model.js';
+import type { Alert, AlertFilter, Incident, IncidentFilter } from '../monitoring/incident-model.js';
 
 /** Everything in the register that changed after a revision, for gateway snapshots. */
 export interface RegistryChanges {

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { newAccessRecordId } from '../../audit/ids.js';
 import type { AccessRecord } from '../../audit/record.js';
 import type { SigningKey } from '../../core/keys.js';
-import { createAccessLogWriter } from '../../gateway/audit-log/writer.js';
+import { createAccessLogWriter } from '../../gateway/access-log/writer.js';
 import { createStore } from '../../store/index.js';
 
 export interface IngestResult {

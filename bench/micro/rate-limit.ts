@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Config } from '../../core/config.js';
-import { createRateLimits } from '../../gateway/enforcement/rate-limit.js';
+import { createRateLimits } from '../../limits/rate-limit.js';
 import { createStore } from '../../store/index.js';
 import { BENCH_TIER_NAME, RATE_TIERS } from '../setup.js';
 import { timeOp, type OpCost } from './timing.js';

@@ -13,7 +13,7 @@ import { createKeySource, type RemoteJwksOptions } from './key-source.js';
 import { mapJoseError } from './map-jose-error.js';
 import { createTokenCache, type TokenCacheStats } from './token-cache.js';
 import { verifiedTokenFrom } from './token-claims.js';
-import type { AuthResult } from './verified-token.js';
+import type { AuthResult } from '../../core/verified-token.js';
 
 export interface AuthenticatorOptions {
   /** Resolved `auth` section of the configuration (issuers, audience, algorithms, bounds, key source, cache size). */

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { VerifiedToken } from './verified-token.js';
+import type { VerifiedToken } from '../../core/verified-token.js';
 
 export interface TokenCacheStats {
   hits: number;

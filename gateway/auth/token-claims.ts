@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { denial, type Denial } from '../../core/errors.js';
-import { KNOWN_ROLES, type VerifiedToken } from './verified-token.js';
+import { KNOWN_ROLES, type VerifiedToken } from '../../core/verified-token.js';
 
 const claimsSchema = z.object({
   sub: z.string().min(1),

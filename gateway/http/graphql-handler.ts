@@ -11,14 +11,14 @@ import type { Config } from '../../core/config.js';
 import { CodedError, httpStatusOf, type Denial, type ErrorCode } from '../../core/errors.js';
 import { BodyTooLargeError, readBody, responseBodyText, toHttpGraphQLRequest } from '../../core/http.js';
 import type { Logger } from '../../core/logger.js';
-import { buildAccessRecord } from '../access-record.js';
+import { buildAccessRecord } from '../access-log/access-record.js';
 import type { createAuthenticator } from '../auth/authenticator.js';
-import type { AccessLogWriter } from '../audit-log/writer.js';
-import { resolveCaller } from '../enforcement/caller.js';
-import { preParseCheck } from '../enforcement/operation-limits/index.js';
-import type { createRateLimits } from '../enforcement/rate-limit.js';
-import type { RegistrySnapshot } from '../registry/snapshot.js';
-import { newTrace, type GatewayContext, type RequestTrace } from '../request-context.js';
+import type { AccessLogWriter } from '../access-log/writer.js';
+import { resolveCaller } from '../../authorisation/caller.js';
+import { preParseCheck } from '../../limits/operation-limits/index.js';
+import type { createRateLimits } from '../../limits/rate-limit.js';
+import type { RegistrySnapshot } from '../registry-snapshot.js';
+import { newTrace, type GatewayContext, type RequestTrace } from '../apollo/context.js';
 import { createClientIpResolver } from './client-ip.js';
 
 export interface GraphQLHandlerDeps {

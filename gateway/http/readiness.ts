@@ -7,9 +7,9 @@
  * check and its outcome only: never a subgraph URL, an error text or an instance id.
  */
 import type { Store } from '../../store/port.js';
-import type { AccessLogWriter } from '../audit-log/writer.js';
-import type { FilteringGateway } from '../enforcement/filtering-gateway.js';
-import type { RegistrySnapshot } from '../registry/snapshot.js';
+import type { AccessLogWriter } from '../access-log/writer.js';
+import type { FilteringGateway } from '../apollo/filtering-gateway.js';
+import type { RegistrySnapshot } from '../registry-snapshot.js';
 
 export interface ReadinessReport {
   ready: boolean;

@@ -3,7 +3,7 @@
  * SQLite adapter would store (so both adapters hand back the same values: no `undefined`, no Date
  * objects) plus a few derived keys for indexing, which are removed again on the way out.
  */
-import type { Alert, Incident } from '../../audit/incident-model.js';
+import type { Alert, Incident } from '../../monitoring/incident-model.js';
 import { CodedError } from '../../core/errors.js';
 import type { ChainedAccessRecord, Checkpoint, ChainHead } from '../../audit/record.js';
 

@@ -13,7 +13,7 @@
 import type { Connection } from 'mongoose';
 import { RateLimiterMongo, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../core/logger.js';
-import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../audit/incident-model.js';
+import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../monitoring/incident-model.js';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
 import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../../registry/model.js';
 import { StoreUnavailableError, type RateLimiterSpec, type RegistryChange, type RegistryChanges, type Store } from '../port.js';

@@ -1,5 +1,5 @@
 /** Alerts and incidents in MongoDB: whole entities plus date keys for sorting and `since`. */
-import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../audit/incident-model.js';
+import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../monitoring/incident-model.js';
 import { StoreConflictError } from '../port.js';
 import { alertToDocument, dateOf, documentsToAlerts, documentsToIncidents, documentToAlert, documentToIncident, incidentToDocument } from './documents.js';
 import { isDuplicateKey } from './errors.js';

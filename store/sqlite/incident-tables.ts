@@ -1,6 +1,6 @@
 /** Alerts and incidents in SQLite: whole entities as JSON plus the columns their filters use. */
 import type Database from 'better-sqlite3';
-import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../audit/incident-model.js';
+import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../monitoring/incident-model.js';
 import { StoreConflictError } from '../port.js';
 
 const parseAll = <T>(rows: unknown[]): T[] => (rows as string[]).map((doc) => JSON.parse(doc) as T);

@@ -16,7 +16,7 @@
 import type Database from 'better-sqlite3';
 import type { RateLimiterLike } from 'rate-limiter-flexible';
 import type { Logger } from '../../core/logger.js';
-import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../audit/incident-model.js';
+import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../monitoring/incident-model.js';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
 import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../../registry/model.js';
 import type { RateLimiterSpec, RegistryChange, RegistryChanges, Store } from '../port.js';

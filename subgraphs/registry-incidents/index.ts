@@ -5,8 +5,8 @@
  * with the revision the caller expected.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import type { Alert, AlertFilter, Incident, IncidentStatus, Risk } from '../../audit/incident-model.js';
-import { DUE_SOON_MS, incidentFromReport, isDueSoon, isOverdue, MAX_REPORT_PRODUCTS, newIncidentId as defaultIncidentId, transitionIncident } from '../../audit/incidents.js';
+import type { Alert, AlertFilter, Incident, IncidentStatus, Risk } from '../../monitoring/incident-model.js';
+import { DUE_SOON_MS, incidentFromReport, isDueSoon, isOverdue, MAX_REPORT_PRODUCTS, newIncidentId as defaultIncidentId, transitionIncident } from '../../monitoring/incidents.js';
 import { CodedError, denial, type Denial } from '../../core/errors.js';
 import { isDenial } from '../../registry/change-note.js';
 import type { Product } from '../../registry/model.js';

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, type DocumentNode } from 'graphql';
-import { enforcementPreamble } from '../../directives/index.js';
+import { enforcementPreamble } from '../../authorisation/directives/index.js';
 
 export const SUBGRAPH_NAMES = ['clients', 'lodgments', 'accounts', 'registry', 'audit'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];

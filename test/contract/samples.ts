@@ -1,6 +1,6 @@
 /** Valid sample entities for the store contract suite. Every builder takes overrides. */
 import { createHash } from 'node:crypto';
-import type { Alert, Incident } from '../../audit/incident-model.js';
+import type { Alert, Incident } from '../../monitoring/incident-model.js';
 import { GENESIS_HASH, type ChainHead, type ChainedAccessRecord, type Checkpoint } from '../../audit/record.js';
 import type { ClientAuthorisation, Developer, Product } from '../../registry/model.js';
 import { REQUIREMENTS } from '../../registry/model.js';

@@ -1,4 +1,4 @@
-import type { Caller } from '../../directives/caller.js';
+import type { Caller } from '../../authorisation/directives/caller.js';
 
 /** A product caller with sensible defaults; override what a test is about. */
 export function productCaller(over: Partial<Caller> & { services?: string[]; tier?: 'STANDARD' | 'ENHANCED' | null; onshore?: boolean; authorised?: string[] } = {}): Caller {

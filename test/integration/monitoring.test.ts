@@ -9,7 +9,7 @@
  * denial burst); enumeration and restricted attempts run at their documented defaults.
  */
 import { request as httpRequest } from 'node:http';
-import type { Alert } from '../../audit/incident-model.js';
+import type { Alert } from '../../monitoring/incident-model.js';
 import type { ChainedAccessRecord } from '../../audit/record.js';
 import type { Config, DeepPartial } from '../../core/config.js';
 import { ok, registryApi, within } from '../helpers/registry-api.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../core/config.js';
 import { ensureKeys } from '../../core/keys.js';
 import { createLogger } from '../../core/logger.js';
-import { UncoveredFieldsError } from '../../gateway/enforcement/filtering-gateway.js';
+import { UncoveredFieldsError } from '../../gateway/apollo/filtering-gateway.js';
 import { startGateway } from '../../gateway/server.js';
 import { composeSupergraph } from '../../scripts/compose-lib.js';
 import { createStore } from '../../store/index.js';

@@ -1,6 +1,6 @@
 /** Alert and incident schemas (audit/incident-model.ts), with the indexes their list filters use. */
 import mongoose from 'mongoose';
-import { INCIDENT_STATUSES, RISKS } from '../../../audit/incident-model.js';
+import { INCIDENT_STATUSES, RISKS } from '../../../monitoring/incident-model.js';
 import { subSchema, topSchema } from './fields.js';
 
 export const ALERT_STATUSES = ['OPEN', 'CLOSED'] as const;

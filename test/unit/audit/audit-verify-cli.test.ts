@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { ensureKeys } from '../../../core/keys.js';
-import { createAccessLogWriter } from '../../../gateway/audit-log/writer.js';
+import { createAccessLogWriter } from '../../../gateway/access-log/writer.js';
 import { createStore } from '../../../store/index.js';
 import { sampleRecord } from './fixtures.js';
 

@@ -3,7 +3,7 @@ import { signCheckpoint } from '../../../audit/checkpoint.js';
 import { GENESIS_HASH, type ChainedAccessRecord } from '../../../audit/record.js';
 import { verifyStore, verifyStoredChain } from '../../../audit/verify-store.js';
 import type { SigningKey } from '../../../core/keys.js';
-import { FakeAccessLogStore } from '../gateway/audit-log/fake-store.js';
+import { FakeAccessLogStore } from '../gateway/access-log/fake-store.js';
 import { sampleChain, testSigningKey } from './fixtures.js';
 
 const N = 45;

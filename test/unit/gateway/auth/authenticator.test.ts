@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, base64url, exportSPKI } from 'jose';
 import { createAuthenticator, type Authenticator } from '../../../../gateway/auth/authenticator.js';
-import type { AuthResult } from '../../../../gateway/auth/verified-token.js';
+import type { AuthResult } from '../../../../core/verified-token.js';
 import { NOW_MS, NOW_S, authConfig, bearer, makeKey, productClaims, sign, type TestKey } from './fixtures.js';
 
 let key: TestKey;

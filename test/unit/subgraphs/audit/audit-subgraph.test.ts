@@ -13,7 +13,7 @@ import { auditSubgraph } from '../../../../subgraphs/audit/index.js';
 import { SCHEMA_DIR } from '../../../../subgraphs/shared/sdl.js';
 import { readFileSync } from 'node:fs';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
-import { FakeAccessLogStore } from '../../gateway/audit-log/fake-store.js';
+import { FakeAccessLogStore } from '../../gateway/access-log/fake-store.js';
 import { identity, startSubgraph, type Result, type SubgraphRunner } from '../execute-subgraph.js';
 
 const AUDITOR = identity(null, { softwareId: null, softwareVersion: null, developerId: null, org: null, roles: ['ato:auditor'], mfa: true });

@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import type { Alert } from '../../../../audit/incident-model.js';
+import type { Alert } from '../../../../monitoring/incident-model.js';
 import type { AssertionClaims } from '../../../../core/assertion.js';
 import { abnFromNumber } from '../../../../core/ids.js';
 import { createStore } from '../../../../store/index.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { buildSchema, isObjectType } from 'graphql';
-import { DIRECTIVES } from '../../../../directives/index.js';
-import { buildRequirementMap, uncoveredFields } from '../../../../directives/requirement-map.js';
+import { DIRECTIVES } from '../../../../authorisation/directives/index.js';
+import { buildRequirementMap, uncoveredFields } from '../../../../authorisation/requirement-map.js';
 import { composeSupergraph, composableSubgraphs } from '../../../../scripts/compose-lib.js';
 import { SCHEMA_DIR } from '../../../../subgraphs/shared/sdl.js';
 import { registrySubgraph } from '../../../../subgraphs/registry/index.js';

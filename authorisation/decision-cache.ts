@@ -1,0 +1,91 @@
+/**
+ * Caches the two costly steps of field authorisation: the walk of a document (per document hash
+ * and operation name) and the decision for a caller (per walk, caller grants — which include the
+ * registry revision — and the client ids the request names). A second identical request pays
+ * neither the walk nor the directive evaluation again.
+ *
+ * A decision also depends on the clock (an authorisation that expires, a certification that
+ * ends), which no key can capture: each cached decision carries the instant until which it holds
+ * (FieldDecision.holdsUntil) and is a miss from that instant on.
+ */
+import { LRUCache } from 'lru-cache';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { Caller } from './directives/caller.js';
+import type { RequirementMap } from './requirement-map.js';
+import { decideFields, filterDocument, type FieldDecision, type FilteredOperation } from './field-decision.js';
+import { analyseOperation, argumentString, type OperationAnalysis } from './operation-analysis.js';
+
+export interface CachedDecision {
+  decision: FieldDecision;
+  /** Present when some field was refused and the rest is to be executed. */
+  filtered: FilteredOperation | null;
+}
+
+export interface DecisionCacheStats {
+  analysisHits: number;
+  analysisMisses: number;
+  decisionHits: number;
+  decisionMisses: number;
+}
+
+export interface DecisionCache {
+  analyse(key: string, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, map: RequirementMap): OperationAnalysis;
+  /** `now` is the request's instant, the one the caller was resolved at. */
+  decide(analysisKey: string, analysis: OperationAnalysis, document: DocumentNode, operationName: string | null, caller: Caller, grantsKey: string, variables: Record<string, unknown> | undefined, now: number): CachedDecision;
+  stats(): DecisionCacheStats;
+  clear(): void;
+}
+
+/** @param size entries per cache (default 10000; 0 disables caching). */
+export function createDecisionCache(size = 10_000): DecisionCache {
+  const analyses = size > 0 ? new LRUCache<string, OperationAnalysis>({ max: size }) : null;
+  const decisions = size > 0 ? new LRUCache<string, CachedDecision>({ max: size }) : null;
+  const stats: DecisionCacheStats = { analysisHits: 0, analysisMisses: 0, decisionHits: 0, decisionMisses: 0 };
+  // Analyses are per schema: a supergraph reload must not reuse walks of the old one.
+  let analysesSchema: GraphQLSchema | null = null;
+  return {
+    analyse(key, schema, document, operation, map) {
+      if (analysesSchema !== schema) {
+        analyses?.clear();
+        decisions?.clear();
+        analysesSchema = schema;
+      }
+      const hit = analyses?.get(key);
+      if (hit) {
+        stats.analysisHits++;
+        return hit;
+      }
+      stats.analysisMisses++;
+      const analysis = analyseOperation(schema, document, operation, map);
+      analyses?.set(key, analysis);
+      return analysis;
+    },
+    decide(analysisKey, analysis, document, operationName, caller, grantsKey, variables, now) {
+      let clientKey = '';
+      for (const index of analysis.clientArgumentEntries) {
+        for (const [, value] of analysis.entries[index]!.argumentValues) clientKey += `${argumentString(value, variables) ?? '\u0000'}|`;
+      }
+      const key = `${analysisKey}\u0001${grantsKey}\u0001${clientKey}`;
+      const hit = decisions?.get(key);
+      if (hit) {
+        if (now < hit.decision.holdsUntil) {
+          stats.decisionHits++;
+          return hit;
+        }
+        // A fact the decision read has lapsed by the clock: decide again.
+        decisions!.delete(key);
+      }
+      stats.decisionMisses++;
+      const decision = decideFields(analysis, caller, variables);
+      const filtered = decision.refused.length && !decision.nothingLeft ? filterDocument(document, operationName, decision.refused) : null;
+      const entry = { decision, filtered };
+      decisions?.set(key, entry);
+      return entry;
+    },
+    stats: () => ({ ...stats }),
+    clear() {
+      analyses?.clear();
+      decisions?.clear();
+    },
+  };
+}

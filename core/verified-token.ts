@@ -1,0 +1,35 @@
+/**
+ * What the rest of the gateway knows about a caller: the verified, type-checked claims of its
+ * token. Nothing downstream reads the raw token or its payload.
+ */
+import type { Denial } from './errors.js';
+
+/** Staff roles the product knows (DESIGN.md §1). Any other role name in a token is dropped. */
+export const KNOWN_ROLES = ['ato:admin', 'ato:auditor', 'dsp:developer'] as const;
+export type KnownRole = (typeof KNOWN_ROLES)[number];
+
+export interface VerifiedToken {
+  /** The person or system acting. */
+  sub: string;
+  iss: string;
+  /** Token id, logged in place of the token. */
+  jti: string | null;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+  /** Product on the register; non-null exactly when `kind` is 'product'. */
+  softwareId: string | null;
+  softwareVersion: string | null;
+  /** ABN (11 digits) of the organisation using the software. */
+  org: string | null;
+  /** Services requested by the token's space-separated `scope`. */
+  scopes: string[];
+  /** Known staff roles; always [] for product tokens. */
+  roles: string[];
+  /** For `dsp:developer` staff; always null for product tokens (their developer comes from the register). */
+  developerId: string | null;
+  /** `amr` contains 'mfa'. */
+  mfa: boolean;
+  kind: 'product' | 'staff';
+}
+
+export type AuthResult = { ok: true; token: VerifiedToken } | { ok: false; denial: Denial };

@@ -1,0 +1,91 @@
+/**
+ * The enforcement plugin: a thin adapter that wires the pure decision functions into Apollo
+ * Server's lifecycle. Caller-dependent field authorisation runs in didResolveOperation, which
+ * runs on every request (validation is skipped for cached documents, so authorisation is never
+ * a validation rule). Error codes and status are noted for the access record in willSendResponse.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { getVariableValues } from 'graphql';
+import { CodedError } from '../../core/errors.js';
+import type { Config } from '../../core/config.js';
+import type { GatewayContext } from './context.js';
+import { checkOperationCost } from '../../limits/operation-limits/index.js';
+import { statusFromErrors } from './response-status.js';
+import type { DecisionCache } from '../../authorisation/decision-cache.js';
+import type { FilteringGateway } from './filtering-gateway.js';
+
+export interface EnforcementPluginOptions {
+  gateway: FilteringGateway;
+  cache: DecisionCache;
+  /** 'partial' (default): refused fields become null with an error; 'reject': any refusal refuses the operation. */
+  fieldDenial: 'partial' | 'reject';
+  /** Bounds for the per-request cost check (variables known). Default: none. */
+  operationLimits?: Config['operationLimits'];
+}
+
+export function createEnforcementPlugin(options: EnforcementPluginOptions): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(rc) {
+          const loaded = options.gateway.current();
+          const { trace, resolved } = rc.contextValue;
+          const operation = rc.operation;
+          if (!operation) throw new CodedError('OPERATION_RESOLUTION_FAILURE', 'No operation to run.');
+          trace.operationName = rc.operationName ?? null;
+          trace.operationType = operation.operation;
+          trace.documentHash = rc.queryHash;
+          if (!loaded) throw new CodedError('INTERNAL_SERVER_ERROR', 'The supergraph is not loaded.');
+          // Coerce variables first: a wrongly typed variable is the caller's input error (400), and
+          // directives must judge the coerced values (an Int id becomes the string it stands for).
+          const coerced = getVariableValues(loaded.apiSchema, operation.variableDefinitions ?? [], rc.request.variables ?? {});
+          if (coerced.errors) {
+            trace.refusal = 'BAD_USER_INPUT';
+            throw new CodedError('BAD_USER_INPUT', coerced.errors[0]!.message, { status: 400 });
+          }
+          // Cost with the request's variables (`first: $n`): validation only saw the document, and
+          // without variables that verdict already holds for every request of the document.
+          const tooCostly = options.operationLimits && operation.variableDefinitions?.length ? checkOperationCost({ schema: loaded.apiSchema, document: rc.document, operation, variables: coerced.coerced, limits: options.operationLimits }) : null;
+          if (tooCostly) {
+            trace.refusal = tooCostly.code;
+            throw CodedError.from(tooCostly);
+          }
+          const analysisKey = `${rc.queryHash}\u0001${rc.operationName ?? ''}`;
+          const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
+          trace.coordinates = analysis.coordinates;
+          trace.services = analysis.services;
+          const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced, resolved.at);
+          trace.clientIds = decision.clientIds;
+          if (!decision.refused.length) return;
+          trace.reasons = decision.refused.map((r) => ({ code: r.denial.code, coordinate: r.entry.coordinate }));
+          if (decision.nothingLeft || options.fieldDenial === 'reject' || !filtered) {
+            const first = decision.refused[0]!;
+            trace.refusal = first.denial.code;
+            throw new CodedError(first.denial.code, first.denial.message, {
+              status: 403,
+              details: { coordinate: first.entry.coordinate, refused: decision.refused.map((r) => ({ coordinate: r.entry.coordinate, code: r.denial.code })) },
+            });
+          }
+          rc.contextValue.enforcement = { filtered, refused: decision.refused };
+        },
+        async willSendResponse(rc) {
+          const { trace } = rc.contextValue;
+          const body = rc.response.body;
+          const result = body.kind === 'single' ? body.singleResult : body.initialResult;
+          const errors = result.errors;
+          // Apollo answers 200 for errors raised during execution (and for its persisted-query
+          // refusal); the documented status of the error is the contract when no data was served.
+          if ((rc.response.http.status ?? 200) === 200) {
+            const status = statusFromErrors(result.data as Record<string, unknown> | null | undefined, errors);
+            if (status) rc.response.http.status = status;
+          }
+          if (rc.response.http.status) trace.httpStatus = rc.response.http.status;
+          for (const e of errors ?? []) {
+            const code = e.extensions?.code;
+            if (typeof code === 'string') trace.errorCodes.add(code);
+          }
+        },
+      };
+    },
+  };
+}

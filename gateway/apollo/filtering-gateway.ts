@@ -1,0 +1,84 @@
+/**
+ * Wraps @apollo/gateway so refused fields never reach the query planner: the executor is called
+ * with the filtered document, its operation and a NEW queryHash (the plan cache key). Keeping
+ * the original hash would let one caller's filtered plan be served to the next caller, or a full
+ * plan to a restricted one (DESIGN.md §3). Also builds the requirement map on every supergraph
+ * load and refuses to load a supergraph with an uncovered reachable field.
+ */
+import type { GatewayExecutor, GatewayInterface, GatewayLoadResult } from '@apollo/server-gateway-interface';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { CodedError } from '../../core/errors.js';
+import { buildRequirementMap, uncoveredFields, type RequirementMap } from '../../authorisation/requirement-map.js';
+import type { GatewayContext } from './context.js';
+import { patchResponse } from '../../authorisation/field-decision.js';
+
+export interface LoadedSupergraph {
+  apiSchema: GraphQLSchema;
+  requirements: RequirementMap;
+}
+
+export class UncoveredFieldsError extends Error {
+  override readonly name = 'UncoveredFieldsError';
+  constructor(readonly fields: string[]) {
+    super(`Refusing to serve: ${fields.length} field(s) reachable from a root type carry no enforcement directive (on the field or its type): ${fields.join(', ')}`);
+  }
+}
+
+export interface FilteringGateway extends GatewayInterface {
+  /** The current supergraph's API schema and requirement map (null before the first load). */
+  current(): LoadedSupergraph | null;
+}
+
+/**
+ * Runs the gateway's executor. It throws only when it cannot plan the operation (subgraph
+ * failures come back as errors in the result): a document that parsed and validated but that the
+ * planner rejects. Nothing was fetched, and the document is the caller's, so that is a 400, not
+ * the 500 Apollo would make of it. A throw that is not a GraphQL error is a bug and stays one.
+ */
+async function planned(executor: GatewayExecutor, requestContext: Parameters<GatewayExecutor>[0]): ReturnType<GatewayExecutor> {
+  try {
+    return await executor(requestContext);
+  } catch (err) {
+    if (err instanceof GraphQLError && !(err instanceof CodedError)) {
+      throw new CodedError('GRAPHQL_VALIDATION_FAILED', 'The operation cannot be executed against this schema.', { details: { reason: 'not_plannable' } });
+    }
+    throw err;
+  }
+}
+
+export function createFilteringGateway(inner: GatewayInterface): FilteringGateway {
+  let loaded: LoadedSupergraph | null = null;
+  let loadError: Error | null = null;
+  inner.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    const requirements = buildRequirementMap(coreSupergraphSdl);
+    const uncovered = uncoveredFields(apiSchema, requirements);
+    if (uncovered.length) {
+      loadError = new UncoveredFieldsError(uncovered);
+      return;
+    }
+    loaded = { apiSchema, requirements };
+  });
+
+  return {
+    current: () => loaded,
+    onSchemaLoadOrUpdate: (callback) => inner.onSchemaLoadOrUpdate(callback),
+    stop: () => inner.stop(),
+    async load(options): Promise<GatewayLoadResult> {
+      const result = await inner.load(options);
+      if (loadError) throw loadError;
+      const executor = result.executor;
+      if (!executor) return result;
+      const filteringExecutor: GatewayExecutor = async (requestContext) => {
+        const enforcement = (requestContext.context as Partial<GatewayContext>).enforcement;
+        if (!enforcement) return planned(executor, requestContext);
+        const { filtered, refused } = enforcement;
+        const result = await planned(executor, { ...requestContext, document: filtered.document, operation: filtered.operation, queryHash: filtered.queryHash });
+        const data = result.data as Record<string, unknown> | null | undefined;
+        const patch = patchResponse(data, refused, filtered.hasPlaceholders);
+        const errors = [...(result.errors ?? []), ...patch.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions }))];
+        return { ...result, data: patch.dataNull ? null : data, errors };
+      };
+      return { executor: filteringExecutor };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Apollo's formatError: the one place foreign errors become ours. Known codes pass through
+ * (our own, Apollo's request errors, subgraph errors carrying our codes); a subgraph transport
+ * failure becomes SUBGRAPH_UNAVAILABLE; anything else is masked as INTERNAL_SERVER_ERROR and logged.
+ */
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isErrorCode } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+
+const APOLLO_ALIASES: Record<string, string> = {
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_SUPPORTED',
+  DOWNSTREAM_SERVICE_ERROR: 'SUBGRAPH_UNAVAILABLE',
+};
+
+/**
+ * graphql-js appends "Did you mean …?" to some messages Apollo's hideSchemaDetailsFromClientErrors
+ * does not reach (an unknown enum value or input field in a variable, coerced in our plugin or at
+ * execution). Suggestions let a caller mine the schema through errors, so none leave the gateway.
+ */
+const SUGGESTION = /\s*Did you mean [^?]*\?/gi;
+export const withoutSuggestions = (message: string): string => message.replace(SUGGESTION, '');
+
+export function createFormatError(logger: Logger, options: { exposeStack: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    // Apollo relabels every validation-rule error GRAPHQL_VALIDATION_FAILED; our operation-limit
+    // rules carry their own code on the original error, which is the one the contract promises.
+    const original = (error as { originalError?: unknown } | null)?.originalError;
+    if (original instanceof GraphQLError && original.extensions?.code === 'OPERATION_LIMIT_EXCEEDED') {
+      const { http: _h, ...ext } = original.extensions;
+      return { message: original.message, extensions: { ...ext, code: 'OPERATION_LIMIT_EXCEEDED' } };
+    }
+    const raw = formatted.extensions?.code;
+    const code = typeof raw === 'string' ? (APOLLO_ALIASES[raw] ?? raw) : undefined;
+    if (code && isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
+      const { serviceName: _s, stacktrace, exception: _e, ...rest } = formatted.extensions ?? {};
+      return {
+        ...formatted,
+        message: withoutSuggestions(formatted.message),
+        extensions: { ...rest, code, ...(options.exposeStack && stacktrace ? { stacktrace } : {}) },
+      };
+    }
+    logger.error({ err: error, code: raw }, 'masked error');
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR', ...(options.exposeStack && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {}) },
+    };
+  };
+}

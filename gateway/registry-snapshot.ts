@@ -1,0 +1,128 @@
+/**
+ * The gateway's in-memory copy of the register. It asks the store for changes since its revision
+ * every `pollMs` (default 250 ms), so a suspension made anywhere reaches every instance within
+ * about a poll interval. Reads on the request path are map lookups, never store I/O. When the
+ * store has not answered for longer than `stalenessMs`, `fresh()` turns false and product checks
+ * fail closed with REGISTRY_UNAVAILABLE.
+ */
+import type { Logger } from '../core/logger.js';
+import { authorisationAnswerAt, type AuthorisationAnswer } from '../registry/authorisations.js';
+import { authorisationKey, type ClientAuthorisation, type Developer, type Product } from '../registry/model.js';
+import type { RegistryChanges, Store } from '../store/port.js';
+
+export interface RegistrySnapshotOptions {
+  store: Pick<Store, 'changesSince'>;
+  /** Poll interval in ms. Default 250. */
+  pollMs?: number;
+  /** Age after which the snapshot is stale and checks fail closed. Default 30000. */
+  stalenessMs?: number;
+  /** Clock. Default Date.now. */
+  now?: () => number;
+  logger?: Logger;
+  /** Called after each applied change set (metrics, tests). */
+  onRefresh?: (revision: number) => void;
+}
+
+export interface RegistryView {
+  revision(): number;
+  product(id: string): Product | undefined;
+  developer(id: string): Developer | undefined;
+  /** Whether an unexpired, unrevoked authorisation of the org for the client is on the register at `now`, and until when that answer holds. */
+  clientAuthorisation(org: string, clientId: string, now: number): AuthorisationAnswer;
+  products(): Iterable<Product>;
+}
+
+export interface RegistrySnapshot extends RegistryView {
+  start(): Promise<void>;
+  stop(): void;
+  /** Fetch changes now (also what the poll loop calls). */
+  refresh(): Promise<void>;
+  fresh(): boolean;
+  /** Milliseconds since the store last answered. */
+  ageMs(): number;
+}
+
+export function createRegistrySnapshot(options: RegistrySnapshotOptions): RegistrySnapshot {
+  const pollMs = options.pollMs ?? 250;
+  const stalenessMs = options.stalenessMs ?? 30_000;
+  const now = options.now ?? Date.now;
+  const developers = new Map<string, Developer>();
+  const products = new Map<string, Product>();
+  const authorisations = new Map<string, ClientAuthorisation>();
+  let revision = 0;
+  let lastAnswerAt = Number.NEGATIVE_INFINITY;
+  let timer: NodeJS.Timeout | null = null;
+  let inFlight: Promise<void> | null = null;
+  let stopped = false;
+
+  function apply(changes: RegistryChanges): void {
+    for (const d of changes.developers) developers.set(d.id, d);
+    for (const p of changes.products) products.set(p.id, p);
+    for (const a of changes.authorisations) authorisations.set(authorisationKey(a.org, a.clientId), a);
+    revision = Math.max(revision, changes.revision);
+  }
+
+  let followUp: Promise<void> | null = null;
+
+  /** A refresh asked for while one is in flight runs again after it: the caller may know of a change the running one started too early to see. */
+  async function refresh(): Promise<void> {
+    if (inFlight) {
+      followUp ??= inFlight.then(() => {
+        followUp = null;
+        return refreshNow();
+      });
+      return followUp;
+    }
+    return refreshNow();
+  }
+
+  async function refreshNow(): Promise<void> {
+    if (inFlight) return inFlight;
+    inFlight = (async () => {
+      try {
+        const changes = await options.store.changesSince(revision);
+        apply(changes);
+        lastAnswerAt = now();
+        options.onRefresh?.(revision);
+      } catch (err) {
+        options.logger?.warn({ err, ageMs: now() - lastAnswerAt }, 'registry refresh failed');
+      } finally {
+        inFlight = null;
+      }
+    })();
+    return inFlight;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void refresh().finally(schedule);
+    }, pollMs);
+    timer.unref();
+  }
+
+  return {
+    async start() {
+      stopped = false;
+      await refresh();
+      schedule();
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+    refresh,
+    fresh: () => now() - lastAnswerAt <= stalenessMs,
+    ageMs: () => now() - lastAnswerAt,
+    revision: () => revision,
+    product: (id) => products.get(id),
+    developer: (id) => developers.get(id),
+    products: () => products.values(),
+    clientAuthorisation(org, clientId, at) {
+      // An org acting for itself (a company reading its own record) is recorded on the register
+      // as an authorisation too, so one lookup answers both cases. Expiry is the domain's rule.
+      return authorisationAnswerAt(authorisations.get(authorisationKey(org, clientId)), at);
+    },
+  };
+}
+

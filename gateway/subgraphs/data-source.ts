@@ -1,0 +1,96 @@
+/**
+ * The one place that talks to subgraphs: signs the gateway assertion for each request (the
+ * client's raw token never leaves the gateway), notes which subgraphs a request touched, bounds
+ * each call with a timeout, and turns transport failures into SUBGRAPH_UNAVAILABLE.
+ */
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { AssertionSigner } from '../../core/assertion.js';
+import { CodedError } from '../../core/errors.js';
+import { SIGNATURE_HEADER, type RequestSigner } from '../../core/request-signature.js';
+import type { GatewayContext } from '../apollo/context.js';
+import { createSubgraphFetcher, type PlainResponse } from './transport.js';
+
+export interface AssertingDataSourceOptions {
+  name: string;
+  url: string;
+  signer: AssertionSigner;
+  /** Signs each request's exact bytes (core/request-signature.ts). */
+  requestSigner: RequestSigner;
+  timeoutMs: number;
+}
+
+/**
+ * A subgraph's coded errors (CodedError sets `extensions.http.status`) make Apollo Server answer
+ * 4xx, and RemoteGraphQLDataSource turns any non-2xx answer into one opaque error: the code
+ * becomes INTERNAL_SERVER_ERROR (FORBIDDEN for 403), the subgraph's message, path, details and
+ * partial data are lost and its internal URL is put in the error. A 4xx whose body is a GraphQL
+ * response is an ordinary result with errors, so it is handed on as one. 401 (our assertion was
+ * refused: a gateway fault, not the caller's) and 5xx stay transport failures.
+ */
+async function graphQLErrorsAsResult(response: PlainResponse): Promise<PlainResponse> {
+  if (response.status < 400 || response.status >= 500 || response.status === 401) return response;
+  if (!(response.headers.get('content-type') ?? '').includes('json')) return response;
+  let isGraphQLResult = false;
+  try {
+    const body = (await response.json()) as { errors?: unknown };
+    isGraphQLResult = typeof body === 'object' && body !== null && Array.isArray(body.errors);
+  } catch {
+    // Not JSON after all: left to the data source as the failure it is.
+  }
+  return isGraphQLResult ? response.withStatus(200, 'OK') : response;
+}
+
+export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly signer: AssertionSigner;
+  private readonly subgraphName: string;
+
+  constructor(options: AssertingDataSourceOptions) {
+    const fetchSubgraph = createSubgraphFetcher({ timeoutMs: options.timeoutMs });
+    const { requestSigner, name } = options;
+    super({
+      url: options.url,
+      // Signed here, where the body is the final string about to be sent: the signature covers
+      // exactly these bytes (willSendRequest runs before RemoteGraphQLDataSource serialises).
+      fetcher: (async (input: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => {
+        const authorization = init.headers?.authorization;
+        if (authorization && init.headers) init.headers[SIGNATURE_HEADER] = requestSigner.sign({ audience: name, method: init.method ?? 'POST', authorization, body: init.body ?? '' });
+        return graphQLErrorsAsResult(await fetchSubgraph(input, init));
+      }) as unknown as RemoteGraphQLDataSource['fetcher'],
+    });
+    this.signer = options.signer;
+    this.subgraphName = options.name;
+  }
+
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const headers = request.http?.headers;
+    if (!headers) return;
+    // Health checks and other gateway-internal requests carry no caller: they get no assertion.
+    const ctx = context as Partial<GatewayContext> | undefined;
+    if (!ctx?.trace || !ctx.resolved) return;
+    const { caller, product } = ctx.resolved;
+    const token = ctx.trace.token;
+    ctx.trace.subgraphs.add(this.subgraphName);
+    const assertion = await this.signer.sign(this.subgraphName, {
+      sub: caller.sub,
+      org: caller.org,
+      softwareId: product?.id ?? null,
+      softwareVersion: token?.softwareVersion ?? null,
+      developerId: product?.developerId ?? token?.developerId ?? null,
+      tier: caller.product?.tier ?? null,
+      roles: [...caller.roles],
+      mfa: caller.mfa,
+      requestId: null,
+    });
+    headers.set('authorization', `Bearer ${assertion}`);
+    headers.set('x-request-id', ctx.trace.requestId);
+  }
+
+  override didEncounterError(error: Error): void {
+    if (error instanceof CodedError) throw error;
+    const status = (error as { extensions?: { response?: { status?: number } } }).extensions?.response?.status;
+    if (status === undefined || status >= 500) {
+      throw new CodedError('SUBGRAPH_UNAVAILABLE', `The ${this.subgraphName} service is unavailable.`, { details: { service: this.subgraphName }, status: 200 });
+    }
+    throw error;
+  }
+}

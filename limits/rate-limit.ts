@@ -1,0 +1,185 @@
+/**
+ * Rate limits (issue 6): per product (tier quota plus burst), per product + org (a share of the
+ * product quota), per staff subject, per source IP for unauthenticated requests. The decision is
+ * returned, never thrown: `check()` resolves to an allowance or a RATE_LIMITED denial, both with
+ * the RateLimit-* headers.
+ *
+ * Counters live in the active store's limiter (RateLimiterSQLite / RateLimiterMongo) so several
+ * gateway processes share one quota. Each store limiter is wrapped in RLWrapperTimeouts with an
+ * in-memory `insuranceLimiter`: when the store errors or is slower than `storeTimeoutMs`, the
+ * in-memory limiter decides for this process, so a store outage degrades to per-process limits
+ * instead of no limits (or refusing everyone).
+ */
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract, type RateLimiterLike } from 'rate-limiter-flexible';
+import type { Config, RateTier } from '../core/config.js';
+import type { Denial } from '../core/errors.js';
+import type { RateLimiterSpec } from '../store/port.js';
+import { rateLimitHeaders, refusalHeaders } from './rate-limit-headers.js';
+
+/** Who is counted. Built by the caller from the verified token (or the client IP when there is none). */
+export type RateSubject =
+  | { kind: 'product'; productId: string; org: string | null; tier: string }
+  | { kind: 'staff'; sub: string }
+  | { kind: 'anonymous'; ip: string };
+
+export type RateDecision =
+  | { allowed: true; headers: Record<string, string> }
+  | { allowed: false; denial: Denial; headers: Record<string, string> };
+
+/** Which quota refused; travels in the denial details (and so in logs and `extensions`). */
+export type RateScope = 'PRODUCT' | 'PRODUCT_ORG' | 'STAFF' | 'ANONYMOUS';
+
+export interface RateLimits {
+  /** Counts one request for the subject and decides. Never rejects. */
+  check(subject: RateSubject): Promise<RateDecision>;
+}
+
+/** What the factory logs: a pino logger fits. */
+export interface RateLimitLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface RateLimitsOptions {
+  /** The resolved `rateLimits` configuration (tiers validated at startup; `demo` always exists). */
+  config: Readonly<Config['rateLimits']>;
+  /** Builds a limiter on the active store: pass `store.createRateLimiter`. Called only in the factory. */
+  createStoreLimiter: (spec: RateLimiterSpec) => RateLimiterLike;
+  /** Longest wait for the store before the in-memory insurance limiter decides. Default 250 ms. */
+  storeTimeoutMs?: number;
+  /** Where unknown tiers and unexpected failures are reported. Default: nowhere. */
+  logger?: RateLimitLogger;
+}
+
+/** The tier every configuration defines (core/config.ts refuses to start without it). */
+export const FALLBACK_TIER = 'demo';
+const DEFAULT_STORE_TIMEOUT_MS = 250;
+
+/** Anything with rate-limiter-flexible's `consume` (a limiter or a BurstyRateLimiter). */
+interface Consumer {
+  consume(key: string, points?: number): Promise<RateLimiterRes>;
+}
+
+/** One quota: its limiter, the sustained limit it advertises and the scope named on refusal. */
+interface Quota {
+  consumer: Consumer;
+  limit: number;
+  scope: RateScope;
+}
+
+interface TierQuotas {
+  product: Quota;
+  /** Absent when the tier's perOrgShare is 1 (the product quota already bounds every org). */
+  productOrg: Quota | null;
+}
+
+type Step = { quota: Quota; key: string };
+type Outcome = { refused: false; res: RateLimiterRes } | { refused: true; res: RateLimiterRes };
+
+export function createRateLimits(options: RateLimitsOptions): RateLimits {
+  const { config, createStoreLimiter, logger } = options;
+  if (!config.tiers[FALLBACK_TIER]) throw new Error(`rateLimits.tiers must define the "${FALLBACK_TIER}" tier (the fallback for products on an unknown tier)`);
+  const storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+
+  /** A store limiter that falls back to memory when the store errors or stalls. */
+  function insured(spec: RateLimiterSpec): RateLimiterAbstract {
+    const insuranceLimiter = new RateLimiterMemory({ keyPrefix: spec.keyPrefix, points: spec.points, duration: spec.duration });
+    return new RLWrapperTimeouts({ limiter: createStoreLimiter(spec), timeoutMs: storeTimeoutMs, insuranceLimiter });
+  }
+
+  /** Sustained quota with a burst allowance on top (the burst window only opens once the sustained one is spent). */
+  function bursty(keyPrefix: string, points: number, duration: number, burst: number, burstDuration: number): Consumer {
+    const sustained = insured({ keyPrefix, points, duration });
+    if (burst <= 0) return sustained;
+    return new BurstyRateLimiter(sustained, insured({ keyPrefix: `${keyPrefix}-burst`, points: burst, duration: burstDuration }));
+  }
+
+  function tierQuotas(name: string, tier: RateTier): TierQuotas {
+    const product: Quota = { consumer: bursty(`rl:tier:${name}:product`, tier.points, tier.duration, tier.burst, tier.burstDuration), limit: tier.points, scope: 'PRODUCT' };
+    if (tier.perOrgShare >= 1) return { product, productOrg: null };
+    // At least one request per window, so a tiny share never locks an org out entirely.
+    const orgPoints = Math.max(1, Math.floor(tier.points * tier.perOrgShare));
+    const orgBurst = Math.floor(tier.burst * tier.perOrgShare);
+    return {
+      product,
+      productOrg: { consumer: bursty(`rl:tier:${name}:org`, orgPoints, tier.duration, orgBurst, tier.burstDuration), limit: orgPoints, scope: 'PRODUCT_ORG' },
+    };
+  }
+
+  const tiers = new Map<string, TierQuotas>(Object.entries(config.tiers).map(([name, tier]) => [name, tierQuotas(name, tier)]));
+  const staff: Quota = { consumer: insured({ keyPrefix: 'rl:staff', ...config.staff }), limit: config.staff.points, scope: 'STAFF' };
+  const anonymous: Quota = { consumer: insured({ keyPrefix: 'rl:anonymous', ...config.anonymous }), limit: config.anonymous.points, scope: 'ANONYMOUS' };
+  const warnedTiers = new Set<string>();
+
+  function quotasOfTier(name: string): TierQuotas {
+    const found = tiers.get(name);
+    if (found) return found;
+    // A register entry naming a tier the configuration lacks is an operator mistake: count the
+    // product on the modest demo tier rather than not at all, and say so once per tier name.
+    if (!warnedTiers.has(name) && warnedTiers.size < 100) {
+      warnedTiers.add(name);
+      logger?.warn({ tier: name, fallback: FALLBACK_TIER }, 'rate tier not configured; using the fallback tier');
+    }
+    return tiers.get(FALLBACK_TIER)!;
+  }
+
+  function stepsFor(subject: RateSubject): Step[] {
+    switch (subject.kind) {
+      case 'product': {
+        const quotas = quotasOfTier(subject.tier);
+        const steps: Step[] = [];
+        // The org share is counted first so an org that spent its share does not also drain the
+        // quota the product's other orgs depend on.
+        if (quotas.productOrg && subject.org !== null) steps.push({ quota: quotas.productOrg, key: JSON.stringify([subject.productId, subject.org]) });
+        steps.push({ quota: quotas.product, key: subject.productId });
+        return steps;
+      }
+      case 'staff':
+        return [{ quota: staff, key: subject.sub }];
+      case 'anonymous':
+        return [{ quota: anonymous, key: subject.ip }];
+    }
+  }
+
+  async function consume(step: Step): Promise<Outcome> {
+    try {
+      return { refused: false, res: await step.quota.consumer.consume(step.key, 1) };
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return { refused: true, res: rejection };
+      throw rejection;
+    }
+  }
+
+  async function check(subject: RateSubject): Promise<RateDecision> {
+    if (!config.enabled) return { allowed: true, headers: {} };
+    try {
+      let tightest: { res: RateLimiterRes; limit: number } | null = null;
+      for (const step of stepsFor(subject)) {
+        const outcome = await consume(step);
+        if (outcome.refused) {
+          const headers = refusalHeaders(outcome.res, step.quota.limit);
+          const denial: Denial = {
+            code: 'RATE_LIMITED',
+            message: 'Rate limit exceeded. Retry after the number of seconds in the Retry-After header.',
+            details: { scope: step.quota.scope },
+            headers,
+          };
+          return { allowed: false, denial, headers };
+        }
+        // The headers describe the quota closest to refusing: what the client can really still send.
+        if (!tightest || outcome.res.remainingPoints <= tightest.res.remainingPoints) {
+          tightest = { res: outcome.res, limit: step.quota.limit };
+        }
+      }
+      return { allowed: true, headers: tightest ? rateLimitHeaders(tightest.res, tightest.limit) : {} };
+    } catch (error) {
+      // Store failures never get here (the insurance limiter answers for them); this is a bug.
+      // Failing open keeps the gateway serving: refusing everyone would turn a limiter bug into
+      // an outage, and the per-request checks (identity, product, fields) still apply.
+      logger?.error({ err: error, kind: subject.kind }, 'rate limit check failed; request allowed');
+      return { allowed: true, headers: {} };
+    }
+  }
+
+  return { check };
+}

@@ -1,0 +1,108 @@
+/**
+ * Enumeration of taxpayers (the framework's fraudulent-developer scenario): a product or an org
+ * touching many distinct clients within a window, or a product whose requests are mostly
+ * refused CLIENT_NOT_AUTHORISED (guessing client ids it has no authorisation for).
+ */
+import type { AccessRecord } from '../../audit/record.js';
+import { DistinctWindow } from './distinct-window.js';
+import { EvidenceRing } from './evidence-ring.js';
+import { KeyTable } from './key-table.js';
+import { describeWindow, hasCode } from './record-codes.js';
+import type { ThresholdsOf } from './thresholds.js';
+import type { AlertCandidate, Detector } from './types.js';
+import { WindowCounter } from './window-counter.js';
+
+export const ENUMERATION = 'enumeration';
+
+/** Digests are 64 hex characters; 16 (64 bits) tell clients apart just as well in a window. */
+const DIGEST_PREFIX = 16;
+
+interface DistinctState {
+  clients: DistinctWindow;
+  evidence: EvidenceRing;
+}
+
+interface GuessState {
+  samples: WindowCounter;
+  refused: WindowCounter;
+  evidence: EvidenceRing;
+}
+
+export function createEnumerationDetector(t: ThresholdsOf<'enumeration'>): Detector {
+  // maxKeys bounds the detector as a whole: half for distinct-client keys, half for guessed-id keys.
+  const perTable = Math.max(1, Math.floor(t.maxKeys / 2));
+  // Past distinctHigh the risk no longer changes, so no key needs to remember more clients.
+  const distinct = new KeyTable<DistinctState>(perTable, () => ({ clients: new DistinctWindow(t.windowMs, t.distinctHigh), evidence: new EvidenceRing() }));
+  const guesses = new KeyTable<GuessState>(perTable, () => ({ samples: new WindowCounter(t.windowMs), refused: new WindowCounter(t.windowMs), evidence: new EvidenceRing() }));
+
+  function distinctClients(key: string, what: string, record: AccessRecord, now: number): AlertCandidate | null {
+    const state = distinct.get(key);
+    let added = false;
+    for (const d of record.clientDigests) added = state.clients.add(d.slice(0, DIGEST_PREFIX), now) || added;
+    if (added) state.evidence.push(record.id, now);
+    const count = state.clients.count(now);
+    if (count < t.distinctMedium) return null;
+    return {
+      detector: ENUMERATION,
+      risk: count >= t.distinctHigh ? 'HIGH' : 'MEDIUM',
+      key,
+      productId: record.productId,
+      developerId: record.developerId,
+      observed: count,
+      baseline: t.distinctMedium,
+      message: `${count >= t.distinctHigh ? 'at least ' : ''}${count} distinct clients accessed by ${what} within ${describeWindow(t.windowMs)}`,
+      evidence: state.evidence.since(now - t.windowMs),
+    };
+  }
+
+  function guessedIds(productId: string, record: AccessRecord, now: number): AlertCandidate | null {
+    const refused = hasCode(record, 'CLIENT_NOT_AUTHORISED');
+    // Only requests naming a client say anything about guessing client ids.
+    if (!refused && record.clientDigests.length === 0) return null;
+    const key = `product:${productId}:not-authorised`;
+    const state = guesses.get(key);
+    state.samples.add(now);
+    if (refused) {
+      state.refused.add(now);
+      state.evidence.push(record.id, now);
+    }
+    const samples = state.samples.total(now);
+    if (samples < t.notAuthorisedMinSamples) return null;
+    const share = state.refused.total(now) / samples;
+    if (share < t.notAuthorisedShareMedium) return null;
+    return {
+      detector: ENUMERATION,
+      risk: share >= t.notAuthorisedShareHigh ? 'HIGH' : 'MEDIUM',
+      key,
+      productId,
+      developerId: record.developerId,
+      observed: Math.round(share * 1000) / 1000,
+      baseline: t.notAuthorisedShareMedium,
+      message: `${Math.round(share * 100)}% of ${samples} client requests by product ${productId} refused CLIENT_NOT_AUTHORISED within ${describeWindow(t.windowMs)}`,
+      evidence: state.evidence.since(now - t.windowMs),
+    };
+  }
+
+  return {
+    name: ENUMERATION,
+    observe(record, now) {
+      const out: AlertCandidate[] = [];
+      if (record.clientDigests.length > 0) {
+        if (record.productId) {
+          const c = distinctClients(`product:${record.productId}`, `product ${record.productId}`, record, now);
+          if (c) out.push(c);
+        }
+        if (record.org) {
+          const c = distinctClients(`org:${record.org}`, `org ${record.org}`, record, now);
+          if (c) out.push(c);
+        }
+      }
+      if (record.productId) {
+        const c = guessedIds(record.productId, record, now);
+        if (c) out.push(c);
+      }
+      return out;
+    },
+    trackedKeys: () => distinct.size + guesses.size,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * A cached field decision never outlives the facts it read: the decision cache key is built
+ * through the real caller resolution (resolveCaller over a registry snapshot), and the clock is
+ * injected, so an authorisation that expires at T is honoured until T and refused after it even
+ * though the first decision was served from the cache.
+ */
+import { buildSchema, Kind, parse, type OperationDefinitionNode } from 'graphql';
+import type { VerifiedToken } from '../../../core/verified-token.js';
+import { DIRECTIVES } from '../../../authorisation/directives/index.js';
+import { buildRequirementMap } from '../../../authorisation/requirement-map.js';
+import { resolveCaller } from '../../../authorisation/caller.js';
+import { createDecisionCache } from '../../../authorisation/decision-cache.js';
+import { createRegistrySnapshot } from '../../../gateway/registry-snapshot.js';
+import type { ClientAuthorisation } from '../../../registry/model.js';
+import type { RegistryChanges } from '../../../store/port.js';
+import { DAY, NOW, developerIn, productIn } from '../registry/fixtures.js';
+
+const SDL = `
+${DIRECTIVES.map((d) => d.sdl).join('\n')}
+type Query {
+  client(clientId: ID!): Client @requiresService(service: "clients.read") @clientAccess(argument: "clientId")
+}
+type Client @requiresService(service: "clients.read") {
+  id: ID!
+  name: String
+}
+`;
+const schema = buildSchema(SDL);
+const map = buildRequirementMap(SDL);
+const ORG = '12345679016';
+const T = NOW + 60_000;
+
+const token: VerifiedToken = {
+  sub: 'user-1',
+  iss: 'test',
+  jti: null,
+  exp: Math.floor(NOW / 1000) + 3600,
+  softwareId: 'PRD-TEST',
+  softwareVersion: '2.1.0',
+  org: ORG,
+  scopes: ['clients.read'],
+  roles: [],
+  developerId: null,
+  mfa: false,
+  kind: 'product',
+};
+
+async function setup(authorisation: Partial<ClientAuthorisation>, productOverrides: Parameters<typeof productIn>[1] = {}) {
+  const clock = { now: NOW };
+  const changes: RegistryChanges = {
+    revision: 5,
+    developers: [developerIn('ACTIVE')],
+    products: [productIn('CERTIFIED', productOverrides)],
+    authorisations: [{ org: ORG, clientId: 'C-000001', grantedAt: new Date(NOW - DAY).toISOString(), expiresAt: null, revoked: false, revision: 4, ...authorisation }],
+  };
+  const snapshot = createRegistrySnapshot({ store: { changesSince: async () => changes }, now: () => clock.now });
+  await snapshot.refresh();
+  const cache = createDecisionCache(100);
+  const document = parse('{ client(clientId: "C-000001") { id name } }');
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  /** One request at the clock's current instant, through the real caller resolution. */
+  const request = () => {
+    const resolved = resolveCaller(token, snapshot, clock.now);
+    expect(resolved.denial).toBeNull();
+    const analysis = cache.analyse('doc', schema, document, operation, map);
+    return cache.decide('doc', analysis, document, null, resolved.caller, resolved.grantsKey, {}, resolved.at).decision;
+  };
+  return { clock, cache, request, snapshot };
+}
+
+describe('decision cache validity', () => {
+  it('honours an authorisation expiring at T at T−1 s and refuses it at T+1 s although the decision was cached', async () => {
+    const { clock, cache, request } = await setup({ expiresAt: new Date(T).toISOString() });
+    clock.now = T - 5_000;
+    expect(request().refused).toEqual([]);
+    clock.now = T - 1_000;
+    expect(request().refused).toEqual([]);
+    expect(cache.stats()).toMatchObject({ decisionHits: 1, decisionMisses: 1 });
+    clock.now = T + 1_000;
+    expect(request().refused.map((r) => r.denial.code)).toEqual(['CLIENT_NOT_AUTHORISED']);
+    expect(cache.stats()).toMatchObject({ decisionHits: 1, decisionMisses: 2 });
+  });
+
+  it('treats the expiry instant itself as lapsed', async () => {
+    const { clock, request } = await setup({ expiresAt: new Date(T).toISOString() });
+    clock.now = T - 1;
+    expect(request().refused).toEqual([]);
+    clock.now = T;
+    expect(request().refused.map((r) => r.denial.code)).toEqual(['CLIENT_NOT_AUTHORISED']);
+  });
+
+  it('keeps serving from the cache when no fact the decision read is timed', async () => {
+    const { clock, cache, request } = await setup({ expiresAt: null });
+    clock.now = NOW;
+    request();
+    clock.now = NOW + 300 * DAY;
+    request();
+    expect(cache.stats()).toMatchObject({ decisionHits: 1, decisionMisses: 1 });
+  });
+
+  it('bounds a decision by the product certification end as well', async () => {
+    const validUntil = NOW + 10 * 60_000;
+    const { clock, request } = await setup({ expiresAt: null }, { certification: { tier: 'STANDARD', validFrom: new Date(NOW - DAY).toISOString(), validUntil: new Date(validUntil).toISOString(), certifiedAt: new Date(NOW - DAY).toISOString(), certifiedBy: 'admin' } });
+    clock.now = NOW;
+    expect(request().holdsUntil).toBe(validUntil);
+  });
+
+  it('records the earliest expiry among the facts read', async () => {
+    const { clock, request } = await setup({ expiresAt: new Date(T).toISOString() });
+    clock.now = NOW;
+    expect(request().holdsUntil).toBe(T);
+  });
+});

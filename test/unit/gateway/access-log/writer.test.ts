@@ -1,0 +1,261 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { verifyCheckpoint } from '../../../../audit/checkpoint.js';
+import { GENESIS_HASH, type ChainedAccessRecord } from '../../../../audit/record.js';
+import { verifyStore } from '../../../../audit/verify-store.js';
+import { CodedError } from '../../../../core/errors.js';
+import type { SigningKey } from '../../../../core/keys.js';
+import { createStore } from '../../../../store/index.js';
+import type { Store } from '../../../../store/port.js';
+import { StoreUnavailableError } from '../../../../store/port.js';
+import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
+import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
+import { FakeAccessLogStore } from './fake-store.js';
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.code : err);
+/** Settles a promise into a value or an error code, so tests can assert on both. */
+const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err) }));
+
+let key: SigningKey;
+const writers: AccessLogWriter[] = [];
+beforeAll(async () => {
+  key = await testSigningKey();
+});
+afterEach(async () => {
+  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
+});
+
+function writerOn(store: Store, options: Partial<AccessLogWriterOptions> = {}): AccessLogWriter {
+  const writer = createAccessLogWriter({ store, chainId: `chain-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, retryInitialMs: 2, retryMaxMs: 20, ...options });
+  writers.push(writer);
+  return writer;
+}
+
+describe('access log writer (fake store)', () => {
+  it('opens its chain and writes a seq-0 checkpoint on start', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore());
+    await writer.start();
+    expect([...fake.heads.keys()]).toEqual([writer.chainId]);
+    expect(fake.checkpoints).toHaveLength(1);
+    expect(fake.checkpoints[0]).toMatchObject({ chainId: writer.chainId, seq: 0, hash: GENESIS_HASH });
+    expect(await verifyCheckpoint(fake.checkpoints[0]!, key.publicJwks)).toEqual({ ok: true });
+  });
+
+  it('refuses records before start with AUDIT_UNAVAILABLE', async () => {
+    const writer = writerOn(new FakeAccessLogStore().asStore());
+    expect(writer.accepting()).toBe(false);
+    expect(await settle(writer.append(sampleRecord(1)))).toEqual({ code: 'AUDIT_UNAVAILABLE' });
+  });
+
+  it('group-commits many concurrent appends in few store calls, with gap-free seqs', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore(), { batchWindowMs: 5 });
+    await writer.start();
+    const results = await Promise.all(Array.from({ length: 500 }, (_, i) => writer.append(sampleRecord(i + 1))));
+    expect(results.map((r) => r.seq)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect(fake.appendCalls.length).toBeLessThanOrEqual(2);
+    expect(fake.rows).toHaveLength(500);
+    expect(writer.stats()).toMatchObject({ committed: 500, committedSeq: 500, depth: 0, failures: 0 });
+    const [report] = await verifyStore(fake, key.publicJwks);
+    expect(report).toMatchObject({ ok: true, checked: 500 });
+  });
+
+  it('resolves an append only once its batch is committed', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore(), { batchWindowMs: 0 });
+    await writer.start();
+    fake.hold();
+    let resolved = false;
+    const pending = writer.append(sampleRecord(1)).then((r) => {
+      resolved = true;
+      return r;
+    });
+    await waitFor(() => fake.appendCalls.length === 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(resolved).toBe(false);
+    expect(writer.depth()).toBe(1);
+    fake.release();
+    expect((await pending).seq).toBe(1);
+    expect(fake.rows).toHaveLength(1);
+  });
+
+  it('queues records that arrive during a commit for the next one', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore(), { batchWindowMs: 1 });
+    await writer.start();
+    fake.hold();
+    const first = Array.from({ length: 10 }, (_, i) => writer.append(sampleRecord(i + 1)));
+    await waitFor(() => fake.appendCalls.length === 1);
+    const second = Array.from({ length: 15 }, (_, i) => writer.append(sampleRecord(i + 11)));
+    fake.release();
+    await Promise.all([...first, ...second]);
+    expect(fake.appendCalls.map((c) => c.seqs.length)).toEqual([10, 15]);
+    expect(fake.appendCalls[1]!.seqs[0]).toBe(11);
+  });
+
+  it('fails closed when the store is down and the buffer fills, then commits everything in order on recovery', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore(), { bufferMax: 50, maxBatch: 20 });
+    await writer.start();
+    fake.failing = true;
+    const buffered = Array.from({ length: 50 }, (_, i) => settle(writer.append(sampleRecord(i + 1))));
+    expect(writer.accepting()).toBe(false);
+    expect(writer.depth()).toBe(50);
+    expect(await settle(writer.append(sampleRecord(51)))).toEqual({ code: 'AUDIT_UNAVAILABLE' });
+    await waitFor(() => writer.stats().failures >= 3);
+    expect(fake.rows).toHaveLength(0);
+
+    fake.failing = false;
+    const outcomes = await Promise.all(buffered);
+    expect(outcomes.map((o) => ('value' in o ? (o.value as ChainedAccessRecord).seq : o.code))).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(writer.accepting()).toBe(true);
+    expect(fake.rows.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    // Every retry carried the same first batch: nothing reordered, nothing dropped.
+    expect(new Set(fake.appendCalls.filter((c) => c.failed).map((c) => c.seqs.join(',')))).toEqual(new Set([fake.appendCalls[0]!.seqs.join(',')]));
+    expect((await writer.append(sampleRecord(52))).seq).toBe(51); // the refused record never took a seq
+    const [report] = await verifyStore(fake, key.publicJwks);
+    expect(report).toMatchObject({ ok: true, checked: 51 });
+  });
+
+  it('retries a batch whose commit succeeded but was not acknowledged, without duplicating it', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore());
+    await writer.start();
+    fake.failAfterCommitOnce = true;
+    await Promise.all([1, 2, 3].map((i) => writer.append(sampleRecord(i))));
+    expect(fake.appendCalls.length).toBe(2);
+    expect(fake.rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('writes a signed checkpoint every interval, also when idle', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore(), { checkpointIntervalMs: 15 });
+    await writer.start();
+    await waitFor(() => fake.checkpoints.length >= 4);
+    expect(fake.checkpoints.every((c) => c.seq === 0 && c.hash === GENESIS_HASH)).toBe(true);
+    await writer.append(sampleRecord(1));
+    const committed = fake.checkpoints.length;
+    await waitFor(() => fake.checkpoints.length >= committed + 2);
+    const latest = fake.checkpoints.at(-1)!;
+    expect(latest.seq).toBe(1);
+    expect(latest.hash).toBe((JSON.parse(fake.rows[0]!.record) as ChainedAccessRecord).hash);
+    expect(await verifyCheckpoint(latest, key.publicJwks)).toEqual({ ok: true });
+  });
+
+  it('puts a checkpoint due during traffic in the same store call as the batch it covers', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore(), { checkpointIntervalMs: 10 });
+    await writer.start();
+    fake.hold();
+    const first = writer.append(sampleRecord(1));
+    await waitFor(() => fake.appendCalls.length === 1);
+    await new Promise((r) => setTimeout(r, 30)); // the interval passes while the commit is held
+    const second = writer.append(sampleRecord(2));
+    fake.release();
+    await Promise.all([first, second]);
+    const withCheckpoint = fake.appendCalls.find((c) => c.checkpoints === 1);
+    expect(withCheckpoint?.seqs).toEqual([2]);
+    expect(fake.checkpoints.some((c) => c.seq === 2)).toBe(true);
+  });
+
+  it('flushes everything and writes a final checkpoint on close, then refuses records', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore(), { batchWindowMs: 20, maxBatch: 7 });
+    await writer.start();
+    const pending = Array.from({ length: 30 }, (_, i) => writer.append(sampleRecord(i + 1)));
+    await writer.flushAndClose();
+    expect((await Promise.all(pending)).map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(fake.rows).toHaveLength(30);
+    expect(fake.checkpoints.at(-1)).toMatchObject({ seq: 30 });
+    expect(await settle(writer.append(sampleRecord(31)))).toEqual({ code: 'AUDIT_UNAVAILABLE' });
+    expect(writer.accepting()).toBe(false);
+    const [report] = await verifyStore(fake, key.publicJwks);
+    expect(report).toMatchObject({ ok: true, checked: 30, latestCheckpointSeq: 30 });
+  });
+
+  it('gives up at the close deadline when the store stays down, refusing what it could not commit', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore());
+    await writer.start();
+    fake.failing = true;
+    const pending = [1, 2].map((i) => settle(writer.append(sampleRecord(i))));
+    await expect(writer.flushAndClose({ timeoutMs: 50 })).rejects.toThrow();
+    expect(await Promise.all(pending)).toEqual([{ code: 'AUDIT_UNAVAILABLE' }, { code: 'AUDIT_UNAVAILABLE' }]);
+  });
+
+  it('calls onCommit with each committed batch and survives a hook that throws', async () => {
+    const fake = new FakeAccessLogStore();
+    const seen: number[][] = [];
+    const writer = writerOn(fake.asStore(), {
+      onCommit(records, commitMs) {
+        seen.push(records.map((r) => r.seq));
+        expect(commitMs).toBeGreaterThanOrEqual(0);
+        throw new Error('hook failure');
+      },
+    });
+    await writer.start();
+    await Promise.all([1, 2].map((i) => writer.append(sampleRecord(i))));
+    await writer.append(sampleRecord(3));
+    expect(seen.flat()).toEqual([1, 2, 3]);
+  });
+});
+
+describe('access log writer (SQLite store)', () => {
+  let store: Store;
+  let down = false;
+  beforeAll(async () => {
+    const real = await createStore('sqlite::memory:');
+    // A wrapper that can make the real store's writes fail, as an unwritable database would.
+    store = new Proxy(real, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === 'appendAccessRecords' || prop === 'appendCheckpoint') {
+          return async (...args: unknown[]) => {
+            if (down) throw new StoreUnavailableError('database is read-only');
+            return (value as (...a: unknown[]) => Promise<void>).apply(target, args);
+          };
+        }
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('commits concurrent appends and the stored chain verifies', async () => {
+    const writer = writerOn(store);
+    await writer.start();
+    const results = await Promise.all(Array.from({ length: 2000 }, (_, i) => writer.append(sampleRecord(i + 1))));
+    expect(results.at(-1)!.seq).toBe(2000);
+    expect(writer.stats().batches).toBeLessThan(100);
+    await writer.flushAndClose();
+    const report = (await verifyStore(store, key.publicJwks)).find((r) => r.chainId === writer.chainId);
+    expect(report).toMatchObject({ ok: true, checked: 2000, latestCheckpointSeq: 2000 });
+  });
+
+  it('fails closed while the database is unwritable and recovers with every record in the chain', async () => {
+    const writer = writerOn(store, { bufferMax: 100 });
+    await writer.start();
+    down = true;
+    const buffered = Array.from({ length: 100 }, (_, i) => writer.append(sampleRecord(i + 1)));
+    expect(writer.accepting()).toBe(false);
+    expect(await settle(writer.append(sampleRecord(101)))).toEqual({ code: 'AUDIT_UNAVAILABLE' });
+    await waitFor(() => writer.stats().failures >= 2);
+    down = false;
+    expect((await Promise.all(buffered)).map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    await writer.flushAndClose();
+    const stored = await store.readChain(writer.chainId, 1, 1000);
+    expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    const report = (await verifyStore(store, key.publicJwks)).find((r) => r.chainId === writer.chainId);
+    expect(report).toMatchObject({ ok: true, checked: 100 });
+  });
+});
