@@ -4,9 +4,7 @@
  */
 import type { Denial } from './errors.js';
 
-/** Staff roles the product knows (DESIGN.md §1). Any other role name in a token is dropped. */
-export const KNOWN_ROLES = ['ato:admin', 'ato:auditor', 'dsp:developer'] as const;
-export type KnownRole = (typeof KNOWN_ROLES)[number];
+export { KNOWN_ROLES, type KnownRole } from './roles.js';
 
 export interface VerifiedToken {
   /** The person or system acting. */

@@ -11,6 +11,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import type { JWK } from 'jose';
 import { createAssertionSigner } from '../core/assertion.js';
+import { mayWatchOperations } from '../core/roles.js';
 import { createRequestSigner } from '../core/request-signature.js';
 import type { Config } from '../core/config.js';
 import { closeServer, errorBody, listen, sendText } from '../core/http.js';
@@ -164,7 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Operations staff only: an ATO admin or auditor token with MFA, as for the alerts query.
     authorise: async (header) => {
       const auth = await authenticator.authenticate(header);
-      return auth.ok && auth.token.kind === 'staff' && auth.token.mfa && (auth.token.roles.includes('ato:admin') || auth.token.roles.includes('ato:auditor'));
+      return auth.ok && auth.token.kind === 'staff' && mayWatchOperations(auth.token);
     },
     now,
     logger,

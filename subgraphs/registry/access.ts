@@ -7,35 +7,20 @@
  */
 import type { AssertionClaims } from '../../core/assertion.js';
 import { denial, type Denial } from '../../core/errors.js';
+import { ADMIN, DEVELOPER_STAFF, roleDenial, scopeCovers, staffReadScope, type StaffScope } from '../../core/roles.js';
 import { formatActor } from '../../registry/change-note.js';
 
-export const ADMIN = 'ato:admin';
-export const AUDITOR = 'ato:auditor';
-export const DEVELOPER_STAFF = 'dsp:developer';
-
 /** What a caller may see: everything (admin, auditor) or one developer's records (developer staff). */
-export type ReadScope = { all: true } | { all: false; developerId: string | null };
-
-function mfaDenial(identity: AssertionClaims): Denial | null {
-  return identity.mfa ? null : denial('MFA_REQUIRED', 'Registry access needs multi-factor authentication.');
-}
+export type ReadScope = StaffScope;
 
 /** The read scope, or why the caller may not read the register at all. */
 export function readScope(identity: AssertionClaims): ReadScope | Denial {
-  const roles = new Set(identity.roles);
-  if (!roles.has(ADMIN) && !roles.has(AUDITOR) && !roles.has(DEVELOPER_STAFF)) {
-    return denial('ROLE_REQUIRED', 'Registry reads need ato:admin, ato:auditor or dsp:developer.', { roles: [ADMIN, AUDITOR, DEVELOPER_STAFF] });
-  }
-  const mfa = mfaDenial(identity);
-  if (mfa) return mfa;
-  // The broader role wins for someone holding several: an ATO officer is not limited by also being developer staff.
-  if (roles.has(ADMIN) || roles.has(AUDITOR)) return { all: true };
-  return { all: false, developerId: identity.developerId };
+  return staffReadScope(identity, 'Registry reads');
 }
 
 /** Whether the scope covers the developer's records. */
 export function mayReadDeveloper(scope: ReadScope, developerId: string): boolean {
-  return scope.all || (scope.developerId !== null && scope.developerId === developerId);
+  return scopeCovers(scope, developerId);
 }
 
 export function forbidden(what: string): Denial {
@@ -44,18 +29,14 @@ export function forbidden(what: string): Denial {
 
 /** Who is acting on an admin mutation, or why they may not. */
 export function adminActor(identity: AssertionClaims): string | Denial {
-  if (!identity.roles.includes(ADMIN)) return denial('ROLE_REQUIRED', 'This change needs the ato:admin role.', { roles: [ADMIN] });
-  return mfaDenial(identity) ?? formatActor(identity.sub, ADMIN);
+  return roleDenial(identity, [ADMIN], 'This change') ?? formatActor(identity.sub, ADMIN);
 }
 
 /** A caller acting as admin or as developer staff for `developerId` (null: any developer, e.g. a new registration). */
 export function staffActor(identity: AssertionClaims, developerId: string | null): string | Denial {
-  const isAdmin = identity.roles.includes(ADMIN);
-  const isDeveloper = identity.roles.includes(DEVELOPER_STAFF);
-  if (!isAdmin && !isDeveloper) return denial('ROLE_REQUIRED', 'This change needs ato:admin or dsp:developer.', { roles: [ADMIN, DEVELOPER_STAFF] });
-  const mfa = mfaDenial(identity);
-  if (mfa) return mfa;
-  if (isAdmin) return formatActor(identity.sub, ADMIN);
+  const refused = roleDenial(identity, [ADMIN, DEVELOPER_STAFF], 'This change');
+  if (refused) return refused;
+  if (identity.roles.includes(ADMIN)) return formatActor(identity.sub, ADMIN);
   if (developerId !== null && identity.developerId !== developerId) return forbidden('products');
   return formatActor(identity.sub, DEVELOPER_STAFF);
 }

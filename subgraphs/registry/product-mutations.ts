@@ -11,7 +11,8 @@ import { registerProduct, type ProductApplication } from '../../registry/product
 import { submitSelfCertification } from '../../registry/self-certification.js';
 import type { Store } from '../../store/port.js';
 import type { SubgraphContext } from '../shared/server.js';
-import { adminActor, forbidden, staffActor, ADMIN } from './access.js';
+import { ADMIN } from '../../core/roles.js';
+import { adminActor, forbidden, staffActor } from './access.js';
 import { applyChange, fail, requireRevision, translateStoreError } from './apply-change.js';
 import { changeRequestOf, type ChangeArgs } from './change-args.js';
 
