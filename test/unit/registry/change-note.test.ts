@@ -24,7 +24,7 @@ describe('noteFor', () => {
     ['a ticket with a line break', { reason: 'r', ticket: 'INC-1\nforged' }, 'ticket'],
     ['a ticket with a NUL', { reason: 'r', ticket: 'INC-1\u0000' }, 'ticket'],
     ['an effectiveAt in the future', { reason: 'r', effectiveAt: '2025-03-02T00:00:00Z' }, 'effectiveAt'],
-  ])('refuses %s', (_name, request: Record<string, string>, field) => {
+  ])('refuses %s', (_name, request: { reason: string; ticket?: string; effectiveAt?: string }, field) => {
     const note = noteFor('x', 'a', request, NOW);
     expect(isDenial(note) && note.code).toBe('BAD_USER_INPUT');
     expect(isDenial(note) && note.details).toMatchObject({ field });
