@@ -15,6 +15,7 @@ import type { SubgraphContext, SubgraphDefinition } from '../shared/server.js';
 import { authorisationMutations } from './authorisation-mutations.js';
 import { developerMutations } from './developer-mutations.js';
 import { fieldResolvers } from './fields.js';
+import { guardMutations, mutationInputChecksFor } from './input-guard.js';
 import { productMutations } from './product-mutations.js';
 import { queryResolvers } from './queries.js';
 
@@ -50,20 +51,20 @@ function mergeResolvers(...maps: GraphQLResolverMap<SubgraphContext>[]): GraphQL
 export function registrySubgraph(deps: RegistrySubgraphDeps): SubgraphDefinition {
   const store = deps.store;
   const now = deps.now ?? Date.now;
-  return {
-    name: 'registry',
-    typeDefs: subgraphTypeDefs('registry'),
-    resolvers: mergeResolvers(
-      {
-        Query: queryResolvers(store),
-        Mutation: {
-          ...developerMutations({ store, now, newDeveloperId: deps.newDeveloperId ?? newDeveloperId }),
-          ...productMutations({ store, now, newProductId: deps.newProductId ?? newProductId, rateTier: deps.rateTier ?? 'standard' }),
-          ...authorisationMutations({ store, now }),
-        },
-        ...fieldResolvers(store, now),
-      } as GraphQLResolverMap<SubgraphContext>,
-      incidentResolvers({ store, now, ...(deps.newIncidentId ? { newIncidentId: deps.newIncidentId } : {}) }),
-    ),
-  };
+  const typeDefs = subgraphTypeDefs('registry');
+  const resolvers = mergeResolvers(
+    {
+      Query: queryResolvers(store),
+      Mutation: {
+        ...developerMutations({ store, now, newDeveloperId: deps.newDeveloperId ?? newDeveloperId }),
+        ...productMutations({ store, now, newProductId: deps.newProductId ?? newProductId, rateTier: deps.rateTier ?? 'standard' }),
+        ...authorisationMutations({ store, now }),
+      },
+      ...fieldResolvers(store, now),
+    } as GraphQLResolverMap<SubgraphContext>,
+    incidentResolvers({ store, now, ...(deps.newIncidentId ? { newIncidentId: deps.newIncidentId } : {}) }),
+  );
+  // Every mutation's text and date arguments are checked before its resolver reads or writes anything.
+  resolvers['Mutation'] = guardMutations(resolvers['Mutation'] as Record<string, unknown>, mutationInputChecksFor(typeDefs)) as GraphQLResolverMap<SubgraphContext>[string];
+  return { name: 'registry', typeDefs, resolvers };
 }
