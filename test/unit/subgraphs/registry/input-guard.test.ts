@@ -11,7 +11,7 @@ import { mutationInputChecks, mutationTextInputs } from '../../../../subgraphs/r
 import { ARGUMENT_RULES, INPUT_FIELD_RULES, isFormatRule, type InputRule } from '../../../../subgraphs/registry/input-rules.js';
 import { subgraphTypeDefs } from '../../../../subgraphs/shared/sdl.js';
 import {
-  ADMIN, activeDeveloper, allMet, application, certifiedProduct, CERTIFY, createHarness, DAY, developerMutation, developerStaff, productMutation,
+  ADMIN, activeDeveloper, allMet, application, certifiedProduct, createHarness, DAY, developerMutation, developerStaff, productMutation,
   REGISTER_DEVELOPER, REGISTER_PRODUCT, SUBMIT_SELF_CERTIFICATION, type GqlResult, type Harness,
 } from './harness.js';
 
