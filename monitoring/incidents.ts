@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { denial, type Denial } from '../core/errors.js';
-import { parseInstant, toIso } from '../registry/instants.js';
+import { INSTANT_EXAMPLE, parseInstant, toIso } from '../registry/instants.js';
+import { cleanText, TEXT_RULES } from '../registry/text.js';
 import type { Alert, Incident, IncidentReport, IncidentStatus, Risk } from './incident-model.js';
 import { RISKS } from './incident-model.js';
 
@@ -15,9 +16,10 @@ export const NOTIFY_WITHIN_MS = 24 * 3_600_000;
 /** An open incident whose deadline is this close (or past) is flagged "due soon". */
 export const DUE_SOON_MS = 4 * 3_600_000;
 
-export const MAX_NOTE_LENGTH = 2000;
-export const MAX_REPORT_TEXT_LENGTH = 5000;
-export const MAX_CONTACT_LENGTH = 500;
+// Text bounds and allowed characters live in registry/text.ts, with every other registry text rule.
+export const MAX_NOTE_LENGTH = TEXT_RULES.note.max;
+export const MAX_REPORT_TEXT_LENGTH = TEXT_RULES.incidentReport.max;
+export const MAX_CONTACT_LENGTH = TEXT_RULES.incidentContact.max;
 export const MAX_REPORT_PRODUCTS = 50;
 export const MAX_TITLE_LENGTH = 120;
 
@@ -119,20 +121,24 @@ function bad(field: string, message: string): Denial {
  * the ATO was notified (now): the 24-hour clock runs from when the ATO knows.
  */
 export function incidentFromReport(input: IncidentNotification, options: { id: string; now: number; actor: string; developerId: string | null }): Incident | Denial {
-  const whatHappened = typeof input.whatHappened === 'string' ? input.whatHappened.trim() : '';
+  const whatHappened = cleanText(input.whatHappened, TEXT_RULES.incidentReport, 'whatHappened');
+  if (typeof whatHappened !== 'string') return whatHappened;
   if (!whatHappened) return bad('whatHappened', 'Say what happened.');
-  if (whatHappened.length > MAX_REPORT_TEXT_LENGTH) return bad('whatHappened', `whatHappened is longer than ${MAX_REPORT_TEXT_LENGTH} characters.`);
   const occurredAt = parseInstant(input.occurredAt);
-  if (occurredAt === null) return bad('occurredAt', 'occurredAt must be an ISO 8601 date-time.');
+  if (occurredAt === null) return bad('occurredAt', `occurredAt must be an RFC 3339 date-time with an offset, e.g. ${INSTANT_EXAMPLE}.`);
   if (occurredAt > options.now) return bad('occurredAt', 'occurredAt may not be in the future.');
   const productIds = [...new Set(input.productIds ?? [])];
+  for (const id of productIds) {
+    const checked = cleanText(id, TEXT_RULES.identifier, 'productIds');
+    if (typeof checked !== 'string') return checked;
+  }
   if (productIds.length === 0) return bad('productIds', 'Name at least one product.');
   if (productIds.length > MAX_REPORT_PRODUCTS) return bad('productIds', `Name at most ${MAX_REPORT_PRODUCTS} products.`);
   const affected = input.affectedRecords ?? null;
   if (affected !== null && (!Number.isSafeInteger(affected) || affected < 0)) return bad('affectedRecords', 'affectedRecords must be a whole number, 0 or more.');
-  const contact = typeof input.contact === 'string' ? input.contact.trim() : '';
+  const contact = cleanText(input.contact, TEXT_RULES.incidentContact, 'contact');
+  if (typeof contact !== 'string') return contact;
   if (!contact) return bad('contact', 'Give a contact for the incident.');
-  if (contact.length > MAX_CONTACT_LENGTH) return bad('contact', `contact is longer than ${MAX_CONTACT_LENGTH} characters.`);
   if (!options.actor) return bad('actor', 'The actor is required.');
   const at = toIso(options.now);
   const report: IncidentReport = { whatHappened, occurredAt: toIso(occurredAt), affectedRecords: affected, contact };
@@ -167,9 +173,9 @@ export interface IncidentTransition {
  * (and any risk change) without moving on; RESOLVED is final.
  */
 export function transitionIncident(incident: Incident, change: IncidentTransition, now: number): Incident | Denial {
-  const note = typeof change.note === 'string' ? change.note.trim() : '';
+  const note = cleanText(change.note, TEXT_RULES.note, 'note');
+  if (typeof note !== 'string') return note;
   if (!note) return bad('note', 'Every triage step needs a note.');
-  if (note.length > MAX_NOTE_LENGTH) return bad('note', `The note is longer than ${MAX_NOTE_LENGTH} characters.`);
   if (!change.actor) return bad('actor', 'The actor is required.');
   const from = incident.status;
   if (from === 'RESOLVED') return denial('ILLEGAL_TRANSITION', 'The incident is resolved; it takes no more changes.', { from, to: change.to });

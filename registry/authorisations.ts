@@ -7,9 +7,10 @@
 import { denial, type Denial } from '../core/errors.js';
 import { isClientId, isValidAbn } from '../core/ids.js';
 import { isDenial, noteFor, type ChangeRequest, type Outcome } from './change-note.js';
-import { parseInstant, toIso } from './instants.js';
+import { INSTANT_EXAMPLE, parseInstant, toIso } from './instants.js';
 import type { ClientAuthorisation } from './model.js';
 import { transitionFrom, type TransitionTable } from './state-machine.js';
+import { cleanText, TEXT_RULES } from './text.js';
 
 export type AuthorisationState = 'ACTIVE' | 'EXPIRED' | 'REVOKED';
 export type AuthorisationAction = 'grantClientAuthorisation' | 'revokeClientAuthorisation';
@@ -45,18 +46,22 @@ export function authorisationAnswerAt(a: Pick<ClientAuthorisation, 'revoked' | '
 export interface GrantInput {
   org: string;
   clientId: string;
-  /** ISO time after which the authorisation lapses; null for no expiry. */
+  /** RFC 3339 time after which the authorisation lapses; null for no expiry. */
   expiresAt?: string | null;
 }
 
 function validateGrant(input: GrantInput, now: number): Denial | { org: string; clientId: string; expiresAt: string | null } {
-  const org = typeof input.org === 'string' ? input.org.replace(/\s+/g, '') : '';
+  // Checked before the grouping spaces are removed: removing white space would also swallow a CR or a tab.
+  const orgText = cleanText(input.org, TEXT_RULES.code, 'org');
+  if (isDenial(orgText)) return orgText;
+  const org = orgText.replace(/\s+/g, '');
   if (!isValidAbn(org)) return denial('BAD_USER_INPUT', 'org must be a valid ABN.', { field: 'org' });
   if (!isClientId(input.clientId)) return denial('BAD_USER_INPUT', 'clientId must be C- followed by six digits.', { field: 'clientId' });
   let expiresAt: string | null = null;
   if (input.expiresAt != null) {
     const at = parseInstant(input.expiresAt);
-    if (at === null || at <= now) return denial('BAD_USER_INPUT', 'expiresAt must be an ISO 8601 date-time in the future.', { field: 'expiresAt' });
+    if (at === null) return denial('BAD_USER_INPUT', `expiresAt must be an RFC 3339 date-time with an offset, e.g. ${INSTANT_EXAMPLE}.`, { field: 'expiresAt' });
+    if (at <= now) return denial('BAD_USER_INPUT', 'expiresAt must be in the future.', { field: 'expiresAt' });
     expiresAt = toIso(at);
   }
   return { org, clientId: input.clientId, expiresAt };

@@ -4,15 +4,16 @@
  */
 import { denial, type Denial } from '../core/errors.js';
 import type { ChangeNote } from '../store/port.js';
-import { parseInstant, toIso } from './instants.js';
+import { INSTANT_EXAMPLE, parseInstant, toIso } from './instants.js';
+import { cleanOptionalText, cleanText, TEXT_RULES } from './text.js';
 
 /** The caller's side of a change: why, under which ticket, and from when. */
 export interface ChangeRequest {
-  /** Required and non-blank: every change on the register says why. */
+  /** Required and non-blank: every change on the register says why (prose, TEXT_RULES.reason). */
   reason: string;
-  /** A ticket or case reference, if any. */
+  /** A ticket or case reference, if any (one line, TEXT_RULES.ticket). */
   ticket?: string | null;
-  /** ISO time the change takes effect; defaults to now. Past times record a back-dated decision. */
+  /** RFC 3339 time the change takes effect; defaults to now. Past times record a back-dated decision. */
   effectiveAt?: string | null;
 }
 
@@ -24,8 +25,8 @@ export function isDenial(value: unknown): value is Denial {
   return typeof value === 'object' && value !== null && 'code' in value && 'message' in value && !('next' in value);
 }
 
-export const MAX_REASON_LENGTH = 2000;
-export const MAX_TICKET_LENGTH = 100;
+export const MAX_REASON_LENGTH = TEXT_RULES.reason.max;
+export const MAX_TICKET_LENGTH = TEXT_RULES.ticket.max;
 
 /**
  * The actor as recorded in history: the verified `sub` and the role it acted in, so an entry
@@ -42,15 +43,15 @@ export function formatActor(sub: string, role: string): string {
  * does not do. Back-dating is allowed (recording a decision taken earlier).
  */
 export function noteFor(action: string, actor: string, request: ChangeRequest, now: number): ChangeNote | Denial {
-  const reason = typeof request.reason === 'string' ? request.reason.trim() : '';
+  const reason = cleanText(request.reason, TEXT_RULES.reason, 'reason');
+  if (typeof reason !== 'string') return reason;
   if (!reason) return denial('BAD_USER_INPUT', 'A reason is required for every register change.', { field: 'reason' });
-  if (reason.length > MAX_REASON_LENGTH) return denial('BAD_USER_INPUT', `The reason is longer than ${MAX_REASON_LENGTH} characters.`, { field: 'reason' });
-  const ticket = typeof request.ticket === 'string' && request.ticket.trim() ? request.ticket.trim() : null;
-  if (ticket && ticket.length > MAX_TICKET_LENGTH) return denial('BAD_USER_INPUT', `The ticket reference is longer than ${MAX_TICKET_LENGTH} characters.`, { field: 'ticket' });
+  const ticket = cleanOptionalText(request.ticket, TEXT_RULES.ticket, 'ticket');
+  if (isDenial(ticket)) return ticket;
   let effectiveAt = toIso(now);
   if (request.effectiveAt != null) {
     const at = parseInstant(request.effectiveAt);
-    if (at === null) return denial('BAD_USER_INPUT', 'effectiveAt must be an ISO 8601 date-time.', { field: 'effectiveAt' });
+    if (at === null) return denial('BAD_USER_INPUT', `effectiveAt must be an RFC 3339 date-time with an offset, e.g. ${INSTANT_EXAMPLE}.`, { field: 'effectiveAt' });
     if (at > now) return denial('BAD_USER_INPUT', 'effectiveAt may not be in the future: changes apply when stored.', { field: 'effectiveAt' });
     effectiveAt = toIso(at);
   }

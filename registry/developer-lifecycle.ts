@@ -8,7 +8,7 @@
 import { denial, type Denial } from '../core/errors.js';
 import { isDenial, noteFor, type ChangeRequest, type Outcome } from './change-note.js';
 import { REVIEW_INTERVAL_YEARS } from './developer-registration.js';
-import { addYears, parseInstant, toIso } from './instants.js';
+import { addYears, INSTANT_EXAMPLE, parseInstant, toIso } from './instants.js';
 import { DEVELOPER_STATUSES, type Developer, type DeveloperStatus } from './model.js';
 import { transitionFrom, UNCHANGED, type TransitionTable } from './state-machine.js';
 
@@ -29,7 +29,7 @@ export const TERMINAL_DEVELOPER_STATUSES: readonly DeveloperStatus[] = DEVELOPER
 );
 
 export interface ReviewDateRequest extends ChangeRequest {
-  /** ISO time of the next annual review; default one year after the change takes effect. */
+  /** RFC 3339 time of the next annual review; default one year after the change takes effect. */
   reviewDueAt?: string | null;
 }
 
@@ -48,7 +48,8 @@ function transitionDeveloper(developer: Developer, action: DeveloperAction, requ
 function reviewDate(request: ReviewDateRequest, effectiveAt: number, fallback: string | null) {
   if (request.reviewDueAt == null) return { reviewDueAt: fallback ?? toIso(addYears(effectiveAt, REVIEW_INTERVAL_YEARS)) };
   const at = parseInstant(request.reviewDueAt);
-  if (at === null || at <= effectiveAt) return denial('BAD_USER_INPUT', 'reviewDueAt must be an ISO 8601 time after the change takes effect.', { field: 'reviewDueAt' });
+  if (at === null) return denial('BAD_USER_INPUT', `reviewDueAt must be an RFC 3339 date-time with an offset, e.g. ${INSTANT_EXAMPLE}.`, { field: 'reviewDueAt' });
+  if (at <= effectiveAt) return denial('BAD_USER_INPUT', 'reviewDueAt must be after the change takes effect.', { field: 'reviewDueAt' });
   return { reviewDueAt: toIso(at) };
 }
 

@@ -9,6 +9,7 @@ import { isDenial, noteFor, type Outcome } from './change-note.js';
 import { checkEligibility, isEligible, normaliseAbn } from './eligibility.js';
 import { addYears, toIso } from './instants.js';
 import { DEVELOPER_ROLES, type Contact, type Developer, type DeveloperRole } from './model.js';
+import { cleanOptionalText, cleanText, TEXT_RULES } from './text.js';
 
 export interface DeveloperApplication {
   abn: string;
@@ -36,25 +37,40 @@ export const REVIEW_INTERVAL_YEARS = 1;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function validateApplication(app: DeveloperApplication): Denial | { legalName: string; contact: Contact; roles: DeveloperRole[] } {
-  const legalName = typeof app.legalName === 'string' ? app.legalName.trim() : '';
-  if (!legalName || legalName.length > 200) return denial('BAD_USER_INPUT', 'The legal name is required (up to 200 characters).', { field: 'legalName' });
-  const name = typeof app.contact?.name === 'string' ? app.contact.name.trim() : '';
-  if (!name || name.length > 200) return denial('BAD_USER_INPUT', 'A contact name is required.', { field: 'contact.name' });
-  const email = typeof app.contact?.email === 'string' ? app.contact.email.trim() : '';
-  if (!EMAIL.test(email) || email.length > 254) return denial('BAD_USER_INPUT', 'A valid contact email is required.', { field: 'contact.email' });
-  const phone = typeof app.contact?.phone === 'string' && app.contact.phone.trim() ? app.contact.phone.trim() : null;
+interface ValidApplication {
+  abn: string;
+  legalName: string;
+  contact: Contact;
+  roles: DeveloperRole[];
+}
+
+function validateApplication(app: DeveloperApplication): Denial | ValidApplication {
+  // The ABN is checked for characters here, before eligibility: an ineligible application is
+  // still stored (REJECTED), so whatever it carries reaches every reader of the register.
+  const abn = cleanText(app.abn, TEXT_RULES.code, 'abn');
+  if (isDenial(abn)) return abn;
+  const legalName = cleanText(app.legalName, TEXT_RULES.name, 'legalName');
+  if (isDenial(legalName)) return legalName;
+  if (!legalName) return denial('BAD_USER_INPUT', `The legal name is required (up to ${TEXT_RULES.name.max} characters).`, { field: 'legalName' });
+  const name = cleanText(app.contact?.name, TEXT_RULES.name, 'contact.name');
+  if (isDenial(name)) return name;
+  if (!name) return denial('BAD_USER_INPUT', 'A contact name is required.', { field: 'contact.name' });
+  const email = cleanText(app.contact?.email, TEXT_RULES.email, 'contact.email');
+  if (isDenial(email)) return email;
+  if (!EMAIL.test(email)) return denial('BAD_USER_INPUT', 'A valid contact email is required.', { field: 'contact.email' });
+  const phone = cleanOptionalText(app.contact?.phone, TEXT_RULES.phone, 'contact.phone');
+  if (isDenial(phone)) return phone;
   const roles = [...new Set(app.roles ?? [])];
   const unknown = roles.filter((r) => !(DEVELOPER_ROLES as readonly string[]).includes(r));
   if (roles.length === 0 || unknown.length) return denial('BAD_USER_INPUT', 'At least one known developer role is required.', { field: 'roles', unknown });
-  return { legalName, contact: { name, email, phone }, roles };
+  return { abn, legalName, contact: { name, email, phone }, roles };
 }
 
 export function registerDeveloper(app: DeveloperApplication, ctx: RegistrationContext): Outcome<Developer> {
   const valid = validateApplication(app);
   if (isDenial(valid)) return valid;
   const eligibility = checkEligibility({
-    abn: app.abn,
+    abn: valid.abn,
     declarationsAccepted: app.declarationsAccepted,
     taxObligationsCurrent: app.taxObligationsCurrent,
     abnAlreadyRegistered: ctx.abnAlreadyRegistered,
@@ -65,7 +81,7 @@ export function registerDeveloper(app: DeveloperApplication, ctx: RegistrationCo
   if (isDenial(note)) return note;
   const next: Developer = {
     id: ctx.id,
-    abn: normaliseAbn(app.abn),
+    abn: normaliseAbn(valid.abn),
     legalName: valid.legalName,
     contact: valid.contact,
     roles: valid.roles,

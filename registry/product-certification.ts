@@ -7,7 +7,7 @@
 import { denial } from '../core/errors.js';
 import { isDenial, type ChangeRequest, type Outcome } from './change-note.js';
 import { certificationDenial, validateServiceNames } from './certification-rules.js';
-import { parseInstant, toIso } from './instants.js';
+import { INSTANT_EXAMPLE, parseInstant, toIso } from './instants.js';
 import { CERTIFICATION_TIERS, type CertificationTier, type Product } from './model.js';
 import { transitionProduct } from './product-transitions.js';
 
@@ -29,8 +29,9 @@ export function certifyProduct(product: Product, input: CertificationInput, requ
     if (!(CERTIFICATION_TIERS as readonly string[]).includes(input.tier)) return denial('BAD_USER_INPUT', 'Unknown certification tier.', { field: 'tier' });
     const from = parseInstant(input.validFrom);
     const until = parseInstant(input.validUntil);
-    if (from === null) return denial('BAD_USER_INPUT', 'validFrom must be an ISO 8601 date-time.', { field: 'validFrom' });
-    if (until === null || until <= from) return denial('BAD_USER_INPUT', 'validUntil must be an ISO 8601 date-time after validFrom.', { field: 'validUntil' });
+    if (from === null) return denial('BAD_USER_INPUT', `validFrom must be an RFC 3339 date-time with an offset, e.g. ${INSTANT_EXAMPLE}.`, { field: 'validFrom' });
+    if (until === null) return denial('BAD_USER_INPUT', `validUntil must be an RFC 3339 date-time with an offset, e.g. ${INSTANT_EXAMPLE}.`, { field: 'validUntil' });
+    if (until <= from) return denial('BAD_USER_INPUT', 'validUntil must be after validFrom.', { field: 'validUntil' });
     if (until <= now) return denial('BAD_USER_INPUT', 'validUntil is already past: the certification would be born expired.', { field: 'validUntil' });
     const services = validateServiceNames(input.services, { allowEmpty: true });
     if (isDenial(services)) return services;

@@ -4,10 +4,11 @@
  */
 import semver from 'semver';
 import { denial } from '../core/errors.js';
-import type { ChangeRequest, Outcome } from './change-note.js';
-import { parseInstant, toIso } from './instants.js';
+import { isDenial, type ChangeRequest, type Outcome } from './change-note.js';
+import { INSTANT_EXAMPLE, parseInstant, toIso } from './instants.js';
 import type { Product } from './model.js';
 import { transitionProduct } from './product-transitions.js';
+import { cleanText, TEXT_RULES } from './text.js';
 
 /** SELF_CERTIFIED → CERTIFICATION_REJECTED; the developer may resubmit. */
 export function rejectCertification(product: Product, request: ChangeRequest, actor: string, now: number): Outcome<Product> {
@@ -23,7 +24,8 @@ export function suspendProduct(product: Product, request: ChangeRequest & { unti
     let until: string | null = null;
     if (request.until != null) {
       const at = parseInstant(request.until);
-      if (at === null || at <= now) return denial('BAD_USER_INPUT', 'until must be an ISO 8601 date-time in the future.', { field: 'until' });
+      if (at === null) return denial('BAD_USER_INPUT', `until must be an RFC 3339 date-time with an offset, e.g. ${INSTANT_EXAMPLE}.`, { field: 'until' });
+      if (at <= now) return denial('BAD_USER_INPUT', 'until must be in the future.', { field: 'until' });
       until = toIso(at);
     }
     return { suspension: { reason, since: toIso(effectiveAt), until, actor, resumeStatus: current } };
@@ -46,7 +48,9 @@ export function revokeProduct(product: Product, request: ChangeRequest, actor: s
 /** Same status, new minimum supported version (semver); older versions are refused from then on. */
 export function setMinimumVersion(product: Product, minimumVersion: string, request: ChangeRequest, actor: string, now: number): Outcome<Product> {
   return transitionProduct(product, 'setMinimumVersion', request, actor, now, () => {
-    const v = typeof minimumVersion === 'string' ? semver.valid(minimumVersion.trim()) : null;
+    const version = cleanText(minimumVersion, TEXT_RULES.code, 'minimumVersion');
+    if (isDenial(version)) return version;
+    const v = semver.valid(version);
     if (!v) return denial('BAD_USER_INPUT', 'minimumVersion must be a semantic version (e.g. 2.1.0).', { field: 'minimumVersion' });
     return { minimumVersion: v };
   });

@@ -8,6 +8,7 @@ import { denial } from '../core/errors.js';
 import { isDenial, noteFor, type Outcome } from './change-note.js';
 import { toIso } from './instants.js';
 import { DEPLOYMENT_MODELS, type DeploymentModel, type Developer, type Product } from './model.js';
+import { cleanText, TEXT_RULES } from './text.js';
 
 export interface ProductApplication {
   developerId: string;
@@ -35,14 +36,23 @@ export function registerProduct(app: ProductApplication, developer: Developer, c
   if (developer.status !== 'ACTIVE') {
     return denial('ILLEGAL_TRANSITION', `A developer in state ${developer.status} cannot register products.`, { entityType: 'DEVELOPER', currentState: developer.status, action: 'registerProduct' });
   }
-  const name = typeof app.name === 'string' ? app.name.trim() : '';
-  if (!name || name.length > 200) return denial('BAD_USER_INPUT', 'The product name is required (up to 200 characters).', { field: 'name' });
+  const name = cleanText(app.name, TEXT_RULES.name, 'name');
+  if (isDenial(name)) return name;
+  if (!name) return denial('BAD_USER_INPUT', `The product name is required (up to ${TEXT_RULES.name.max} characters).`, { field: 'name' });
   if (!(DEPLOYMENT_MODELS as readonly string[]).includes(app.deploymentModel)) return denial('BAD_USER_INPUT', 'Unknown deployment model.', { field: 'deploymentModel' });
-  const hosting = [...new Set((app.dataHosting ?? []).map((c) => (typeof c === 'string' ? c.trim().toUpperCase() : '')))];
+  const codes: string[] = [];
+  for (const c of app.dataHosting ?? []) {
+    const code = cleanText(c, TEXT_RULES.code, 'dataHosting');
+    if (isDenial(code)) return code;
+    codes.push(code.toUpperCase());
+  }
+  const hosting = [...new Set(codes)];
   if (hosting.length === 0 || hosting.some((c) => !/^[A-Z]{2}$/.test(c))) {
     return denial('BAD_USER_INPUT', 'Data hosting needs at least one ISO 3166-1 alpha-2 country code.', { field: 'dataHosting' });
   }
-  const minimumVersion = typeof app.minimumVersion === 'string' ? semver.valid(app.minimumVersion.trim()) : null;
+  const version = cleanText(app.minimumVersion, TEXT_RULES.code, 'minimumVersion');
+  if (isDenial(version)) return version;
+  const minimumVersion = semver.valid(version);
   if (!minimumVersion) return denial('BAD_USER_INPUT', 'minimumVersion must be a semantic version (e.g. 2.1.0).', { field: 'minimumVersion' });
   const note = noteFor('registerProduct', ctx.actor, { reason: ctx.reason?.trim() || 'Product registration', ticket: ctx.ticket ?? null }, ctx.now);
   if (isDenial(note)) return note;

@@ -7,9 +7,7 @@
  * merged in here.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { CodedError } from '../../core/errors.js';
 import { newDeveloperId, newProductId } from '../../registry/ids.js';
-import { inputProblem } from '../../registry/input-text.js';
 import type { Store } from '../../store/port.js';
 import { incidentResolvers } from '../registry-incidents/index.js';
 import { subgraphTypeDefs } from '../shared/sdl.js';
@@ -17,6 +15,7 @@ import type { SubgraphContext, SubgraphDefinition } from '../shared/server.js';
 import { authorisationMutations } from './authorisation-mutations.js';
 import { developerMutations } from './developer-mutations.js';
 import { fieldResolvers } from './fields.js';
+import { guardMutations, mutationInputChecksFor } from './input-guard.js';
 import { productMutations } from './product-mutations.js';
 import { queryResolvers } from './queries.js';
 
@@ -49,44 +48,23 @@ function mergeResolvers(...maps: GraphQLResolverMap<SubgraphContext>[]): GraphQL
   return merged as GraphQLResolverMap<SubgraphContext>;
 }
 
-type Resolver = (root: unknown, args: Record<string, unknown>, context: SubgraphContext, info: unknown) => unknown;
-
-/**
- * Every mutation's arguments pass the register's text and date rules (registry/input-text.ts)
- * before its resolver runs, so a refused input writes nothing; one check for every mutation
- * rather than one per field that a new mutation could forget.
- */
-function withCheckedInput(map: GraphQLResolverMap<SubgraphContext>): GraphQLResolverMap<SubgraphContext> {
-  const mutations = map['Mutation'] as Record<string, Resolver> | undefined;
-  if (!mutations) return map;
-  const checked: Record<string, Resolver> = {};
-  for (const [name, resolve] of Object.entries(mutations)) {
-    checked[name] = (root, args, context, info) => {
-      const problem = inputProblem(args);
-      if (problem) throw CodedError.from(problem);
-      return resolve(root, args, context, info);
-    };
-  }
-  return { ...map, Mutation: checked } as GraphQLResolverMap<SubgraphContext>;
-}
-
 export function registrySubgraph(deps: RegistrySubgraphDeps): SubgraphDefinition {
   const store = deps.store;
   const now = deps.now ?? Date.now;
-  return {
-    name: 'registry',
-    typeDefs: subgraphTypeDefs('registry'),
-    resolvers: withCheckedInput(mergeResolvers(
-      {
-        Query: queryResolvers(store),
-        Mutation: {
-          ...developerMutations({ store, now, newDeveloperId: deps.newDeveloperId ?? newDeveloperId }),
-          ...productMutations({ store, now, newProductId: deps.newProductId ?? newProductId, rateTier: deps.rateTier ?? 'standard' }),
-          ...authorisationMutations({ store, now }),
-        },
-        ...fieldResolvers(store, now),
-      } as GraphQLResolverMap<SubgraphContext>,
-      incidentResolvers({ store, now, ...(deps.newIncidentId ? { newIncidentId: deps.newIncidentId } : {}) }),
-    )),
-  };
+  const typeDefs = subgraphTypeDefs('registry');
+  const resolvers = mergeResolvers(
+    {
+      Query: queryResolvers(store),
+      Mutation: {
+        ...developerMutations({ store, now, newDeveloperId: deps.newDeveloperId ?? newDeveloperId }),
+        ...productMutations({ store, now, newProductId: deps.newProductId ?? newProductId, rateTier: deps.rateTier ?? 'standard' }),
+        ...authorisationMutations({ store, now }),
+      },
+      ...fieldResolvers(store, now),
+    } as GraphQLResolverMap<SubgraphContext>,
+    incidentResolvers({ store, now, ...(deps.newIncidentId ? { newIncidentId: deps.newIncidentId } : {}) }),
+  );
+  // Every mutation's text and date arguments are checked before its resolver reads or writes anything.
+  resolvers['Mutation'] = guardMutations(resolvers['Mutation'] as Record<string, unknown>, mutationInputChecksFor(typeDefs)) as GraphQLResolverMap<SubgraphContext>[string];
+  return { name: 'registry', typeDefs, resolvers };
 }

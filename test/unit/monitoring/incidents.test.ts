@@ -90,7 +90,13 @@ describe('incidents from DSP reports', () => {
     ['affectedRecords', { affectedRecords: -1 }],
     ['affectedRecords', { affectedRecords: 1.5 }],
     ['contact', { contact: '' }],
-  ])('an incomplete report is refused (%s)', (field, over) => {
+    ['whatHappened', { whatHappened: 'Nothing \u202ekaerb' }],
+    ['whatHappened', { whatHappened: 'Line\rover' }],
+    ['occurredAt', { occurredAt: '2030-02-30T00:00:00Z' }],
+    ['occurredAt', { occurredAt: '2030-04-30' }],
+    ['contact', { contact: 'sec@dsp.example\n[INFO] closed' }],
+    ['productIds', { productIds: ['PRD-X\u0000'] }],
+  ])('an incomplete or unclean report is refused (%s)', (field, over) => {
     const r = incidentFromReport(report(over), { id: 'INC-4', now: T0, actor: 'a', developerId: null });
     expect(isDenial(r)).toBe(true);
     expect(isDenial(r) && r.code).toBe('BAD_USER_INPUT');
@@ -100,6 +106,14 @@ describe('incidents from DSP reports', () => {
 
 describe('triage', () => {
   const open = (): Incident => ({ ...incidentFromAlert(alert(), { id: 'INC-1', now: T0 }), revision: 1 });
+
+  test('a note may span lines (CRLF stored as LF) but holds no other control character or bidi control', () => {
+    expect(expectIncident(transitionIncident(open(), { to: 'TRIAGED', note: 'Looked:\r\n\t- logs', actor: 'ann' }, T0)).notes.at(-1)!.note).toBe('Looked:\n\t- logs');
+    for (const note of ['ok\u001b[2J', 'ok\u2067', 'ok\rno', 'ok\u0000']) {
+      const r = transitionIncident(open(), { to: 'TRIAGED', note, actor: 'ann' }, T0);
+      expect(isDenial(r) && [r.code, r.details?.['field']]).toEqual(['BAD_USER_INPUT', 'note']);
+    }
+  });
 
   test('moves OPEN → TRIAGED → CONTAINED → RESOLVED, each step with its note', () => {
     let i = open();

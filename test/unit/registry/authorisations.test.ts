@@ -21,6 +21,9 @@ describe('grantClientAuthorisation', () => {
     ['an org that is not a valid ABN', { org: '12345678901' }, 'org'],
     ['a malformed client id', { clientId: 'C-42' }, 'clientId'],
     ['an expiry in the past', { expiresAt: new Date(NOW - DAY).toISOString() }, 'expiresAt'],
+    ['an expiry on 29 February of a common year', { expiresAt: '2027-02-29T00:00:00Z' }, 'expiresAt'],
+    ['an org with a CR (white space removal would have swallowed it)', { org: '12345679016\r' }, 'org'],
+    ['an org with a NUL', { org: '12345679016\u0000' }, 'org'],
   ])('refuses %s', (_name, input, field) => {
     const d = denied(grantClientAuthorisation(null, { ...GRANT, ...input }, REQUEST, ADMIN, NOW));
     expect(d.code).toBe('BAD_USER_INPUT');

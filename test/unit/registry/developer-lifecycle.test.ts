@@ -68,6 +68,12 @@ describe('developer state machine', () => {
     expect(denied(reinstateDeveloper(developerIn('SUSPENDED'), { ...REQUEST, reviewDueAt: '2024-01-01T00:00:00Z' }, ADMIN, NOW)).code).toBe('BAD_USER_INPUT');
   });
 
+  test('refuses a review date that does not exist or has no offset', () => {
+    for (const reviewDueAt of ['2026-02-30T00:00:00Z', '2026-03-01T00:00:00', '2026-03-01']) {
+      expect(denied(reinstateDeveloper(developerIn('SUSPENDED'), { ...REQUEST, reviewDueAt }, ADMIN, NOW)).details).toMatchObject({ field: 'reviewDueAt' });
+    }
+  });
+
   test('a completed annual review moves the next one a year on; an overdue review is computed', () => {
     const overdue = developerIn('ACTIVE', { reviewDueAt: new Date(NOW - DAY).toISOString() });
     expect(reviewOverdue(overdue, NOW)).toBe(true);

@@ -51,6 +51,14 @@ describe('registerDeveloper', () => {
     ['a bad email', { contact: { name: 'x', email: 'not-an-email' } }, 'contact.email'],
     ['no roles', { roles: [] }, 'roles'],
     ['an unknown role', { roles: ['HACKER' as never] }, 'roles'],
+    ['an ANSI escape in the legal name', { legalName: 'Acme\u001b[8m Pty Ltd' }, 'legalName'],
+    ['a bidi override in the legal name', { legalName: 'Acme \u202edtL ytP' }, 'legalName'],
+    ['a line break in the contact name', { contact: { name: 'Sam\nLee', email: 'sam@acme.example' } }, 'contact.name'],
+    ['a CR in the contact email', { contact: { name: 'Sam', email: 'sam@acme.example\r' } }, 'contact.email'],
+    ['a NUL in the phone number', { contact: { name: 'Sam', email: 'sam@acme.example', phone: '+61\u0000' } }, 'contact.phone'],
+    ['an over-long phone number', { contact: { name: 'Sam', email: 'sam@acme.example', phone: '1'.repeat(41) } }, 'contact.phone'],
+    // Even an ineligible application (stored as REJECTED) may not carry control characters in its ABN.
+    ['a control character in an ineligible ABN', { abn: '123\u0007', declarationsAccepted: false }, 'abn'],
   ])('malformed input (%s) is BAD_USER_INPUT, not a rejection', (_name, app, field) => {
     const d = denied(registerDeveloper({ ...APPLICATION, ...app }, CTX));
     expect(d.code).toBe('BAD_USER_INPUT');

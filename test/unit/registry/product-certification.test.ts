@@ -37,7 +37,10 @@ describe('certifyProduct', () => {
   test.each([
     ['validUntil before validFrom', { validFrom: YEAR.validUntil, validUntil: YEAR.validFrom }, 'validUntil'],
     ['validUntil already past', { validFrom: new Date(NOW - 10 * DAY).toISOString(), validUntil: new Date(NOW - DAY).toISOString() }, 'validUntil'],
-    ['a validFrom that is not ISO 8601', { validFrom: 'next Tuesday', validUntil: YEAR.validUntil }, 'validFrom'],
+    ['a validFrom that is not RFC 3339', { validFrom: 'next Tuesday', validUntil: YEAR.validUntil }, 'validFrom'],
+    ['a validUntil on 30 February (Date.parse would make it 2 March)', { validFrom: YEAR.validFrom, validUntil: '2026-02-30T00:00:00Z' }, 'validUntil'],
+    ['a validFrom without an offset', { validFrom: '2025-03-01T00:00:00', validUntil: YEAR.validUntil }, 'validFrom'],
+    ['a validUntil at hour 24', { validFrom: YEAR.validFrom, validUntil: '2026-01-01T24:00:00Z' }, 'validUntil'],
   ])('refuses %s', (_name, validity, field) => {
     const d = denied(certifyProduct(productIn('SELF_CERTIFIED'), { tier: 'STANDARD', ...validity, services: [] }, REQUEST, ADMIN, NOW));
     expect(d.code).toBe('BAD_USER_INPUT');

@@ -94,6 +94,14 @@ describe('suspension', () => {
     expect(denied(suspendProduct(productIn('CERTIFIED'), { reason: 'r', until: new Date(NOW - DAY).toISOString() }, ADMIN, NOW)).code).toBe('BAD_USER_INPUT');
   });
 
+  test('refuses an `until` that does not exist (month 13, 31 April)', () => {
+    for (const until of ['2026-13-01T00:00:00Z', '2026-04-31T00:00:00Z']) expect(denied(suspendProduct(productIn('CERTIFIED'), { reason: 'r', until }, ADMIN, NOW)).details).toMatchObject({ field: 'until' });
+  });
+
+  test('refuses a suspension reason carrying an ANSI sequence, before anything changes', () => {
+    expect(denied(suspendProduct(productIn('CERTIFIED'), { reason: 'Fraud\u001b[0m' }, ADMIN, NOW)).details).toMatchObject({ field: 'reason', problem: 'CONTROL_CHARACTER' });
+  });
+
   test('a suspended developer blocks its certified product without touching the product record', () => {
     const product = productIn('CERTIFIED');
     expect(productDenialAt(product, developerIn('SUSPENDED'), '2.0.0', NOW)?.code).toBe('DEVELOPER_NOT_IN_GOOD_STANDING');
@@ -110,6 +118,7 @@ describe('revocation and minimum version', () => {
 
   test('setMinimumVersion refuses a version that is not semver and makes older versions unsupported', () => {
     expect(denied(setMinimumVersion(productIn('CERTIFIED'), 'latest', REQUEST, ADMIN, NOW)).code).toBe('BAD_USER_INPUT');
+    expect(denied(setMinimumVersion(productIn('CERTIFIED'), '3.1.0\n', REQUEST, ADMIN, NOW)).details).toMatchObject({ field: 'minimumVersion' });
     const { next } = accepted(setMinimumVersion(productIn('CERTIFIED'), '3.1.0', REQUEST, ADMIN, NOW));
     expect(productDenialAt(next, developerIn('ACTIVE'), '3.0.9', NOW)?.code).toBe('PRODUCT_VERSION_UNSUPPORTED');
     expect(productDenialAt(next, developerIn('ACTIVE'), '3.1.0', NOW)).toBeNull();

@@ -24,6 +24,12 @@ describe('registerProduct', () => {
     ['no hosting location', { dataHosting: [] }, 'dataHosting'],
     ['a hosting location that is not a country code', { dataHosting: ['Australia'] }, 'dataHosting'],
     ['a minimum version that is not semver', { minimumVersion: 'v-next' }, 'minimumVersion'],
+    ['an ANSI escape in the name', { name: 'Ledger\u001b[5m Pro' }, 'name'],
+    ['a line break in the name', { name: 'Ledger\nPro' }, 'name'],
+    ['an over-long name', { name: 'x'.repeat(201) }, 'name'],
+    ['a bidi isolate in a hosting code (trimming would not remove it)', { dataHosting: ['AU\u2069'] }, 'dataHosting'],
+    ['a trailing line break in a hosting code (trimming would have removed it)', { dataHosting: ['AU\n'] }, 'dataHosting'],
+    ['a trailing tab in the minimum version', { minimumVersion: '1.4.0\t' }, 'minimumVersion'],
   ])('refuses %s', (_name, input, field) => {
     const d = denied(registerProduct({ ...APP, ...input }, developerIn('ACTIVE'), CTX));
     expect(d.code).toBe('BAD_USER_INPUT');

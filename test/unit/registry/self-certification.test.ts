@@ -40,6 +40,20 @@ describe('submitSelfCertification', () => {
     expect(validateAssessments(list.map((a, i) => (i === 0 ? { ...a, outcome: 'MOSTLY' as never } : a)))).toMatchObject({ details: { badOutcome: [REQUIREMENTS[0]] } });
   });
 
+  test('refuses evidence or a compensating control with a control character or bidi control, naming the requirement', () => {
+    const withText = (requirement: string, over: Record<string, string>) =>
+      assessments({ ENCRYPTION_AT_REST: 'COMPENSATING_CONTROL' }).map((a) => (a.requirement === requirement ? { ...a, compensatingControl: a.compensatingControl ?? 'HSM', ...over } : a));
+    expect(validateAssessments(withText('DATA_HOSTING', { evidence: 'AU only\u001b[8m' }))).toMatchObject({ code: 'BAD_USER_INPUT', details: { field: 'evidence', requirement: 'DATA_HOSTING', problem: 'CONTROL_CHARACTER' } });
+    expect(validateAssessments(withText('ENCRYPTION_AT_REST', { compensatingControl: 'HSM \u202e' }))).toMatchObject({ details: { field: 'compensatingControl', requirement: 'ENCRYPTION_AT_REST', problem: 'BIDI_CONTROL' } });
+    expect(validateAssessments(withText('AUDIT_LOGGING', { evidence: 'x'.repeat(10_001) }))).toMatchObject({ details: { field: 'evidence', problem: 'TOO_LONG' } });
+  });
+
+  test('keeps multi-line evidence, storing CRLF as LF', () => {
+    const list = assessments().map((a) => (a.requirement === 'AUDIT_LOGGING' ? { ...a, evidence: 'Logs:\r\n\t- kept 7 years' } : a));
+    const valid = validateAssessments(list);
+    expect(Array.isArray(valid) && valid.find((a) => a.requirement === 'AUDIT_LOGGING')?.evidence).toBe('Logs:\n\t- kept 7 years');
+  });
+
   test('a rejected certification may be resubmitted', () => {
     expect(accepted(submitSelfCertification(productIn('CERTIFICATION_REJECTED'), assessments(), REQUEST, DEV, NOW)).next.status).toBe('SELF_CERTIFIED');
   });
