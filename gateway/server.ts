@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
@@ -14,7 +14,7 @@ import { createAssertionSigner } from '../core/assertion.js';
 import { mayWatchOperations } from '../core/roles.js';
 import { createRequestSigner } from '../core/request-signature.js';
 import type { Config } from '../core/config.js';
-import { closeServer, errorBody, listen, sendText } from '../core/http.js';
+import { closeServer, listen } from '../core/http.js';
 import type { KeyMaterial } from '../core/keys.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { Store } from '../store/port.js';
@@ -27,7 +27,9 @@ import { operationLimitRules, parseOptions } from '../limits/operation-limits/in
 import { createEnforcementPlugin } from './apollo/enforcement-plugin.js';
 import { createRateLimits } from '../limits/rate-limit.js';
 import { createFormatError } from './apollo/format-error.js';
-import { createGraphQLHandler } from './http/graphql-handler.js';
+import { createGatewayServer } from './routes.js';
+import { createGraphQLHandler } from './pipeline.js';
+import { createClientIpResolver } from './http/client-ip.js';
 import { createReadiness } from './http/readiness.js';
 import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapshot.js';
 import { createDashboard, createMetrics, createMetricsEndpoint, createMonitor, type Metrics, type Monitor } from '../monitoring/index.js';
@@ -154,10 +156,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
 
   const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls, now });
-  const handleGraphQL = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID });
-
-  // Headers up to 32 KiB reach the pipeline, so an oversized token is refused with a coded 401
-  // (TOKEN_MAX_BYTES) rather than by Node's bare 431.
+  const clientIpOf = createClientIpResolver(config.trustedProxies);
+  const graphql = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf });
   const dashboard = createDashboard({
     monitor,
     store,
@@ -171,42 +171,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
   });
   const metricsEndpoint = createMetricsEndpoint({ metrics, bearer: config.monitoring.metricsBearer });
-
-  const server = createServer({ maxHeaderSize: 32_768 }, (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0]!;
-    if (path === '/graphql') {
-      handleGraphQL(req, res).catch((err: unknown) => {
-        logger.error({ err }, 'request pipeline failed');
-        if (!res.headersSent) sendText(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
-      });
-      return;
-    }
-    if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
-    if (path === '/metrics' || path.startsWith('/dashboard')) {
-      void (async () => {
-        if (!(await metricsEndpoint.handle(req, res)) && !(await dashboard.handle(req, res))) sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
-      })().catch((err: unknown) => {
-        logger.error({ err }, 'monitoring endpoint failed');
-        if (!res.headersSent) sendText(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
-      });
-      return;
-    }
-    if (path === '/readyz') {
-      void readiness.check().then((r) => sendText(res, r.ready ? 200 : 503, JSON.stringify(r)));
-      return;
-    }
-    sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
-  });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const body = tooLarge ? errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The HTTP request headers are too large.') : errorBody('BAD_REQUEST', 'The HTTP request is malformed.');
-    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-  });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
+  const server = createGatewayServer({ graphql, readiness: () => readiness.check(), others: [metricsEndpoint.handle, dashboard.handle] }, logger);
   const port = await listen(server, config.port, config.host);
   const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, chainId }, 'gateway listening');

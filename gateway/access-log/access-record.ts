@@ -1,25 +1,28 @@
 /**
- * Turns a request trace into the access record (DESIGN.md §7). Client ids become keyed HMAC
- * digests here; tokens, TFNs and variable values are never part of the trace to begin with.
+ * The access record (DESIGN.md §7), assembled once from the facts the pipeline's stages returned
+ * and the answer the request got. Client ids become keyed HMAC digests here; tokens, TFNs and
+ * variable values are never among the facts to begin with.
  */
+import { performance } from 'node:perf_hooks';
 import type { AccessRecord, Decision } from '../../audit/record.js';
 import { clientDigest } from '../../audit/digest.js';
 import { newAccessRecordId } from '../../audit/ids.js';
 import { sanitizeOperationName, sanitizeUserAgent } from '../../audit/sanitize.js';
-import type { RequestTrace } from '../apollo/context.js';
+import type { Answer, RequestFacts } from '../pipeline.js';
 
-export function decisionOf(trace: RequestTrace): Decision {
-  if (trace.refusal || trace.httpStatus >= 400) return 'DENIED';
-  return trace.reasons.length ? 'PARTIAL' : 'ALLOWED';
+/** DENIED when the request was refused or failed; PARTIAL when fields were withheld; else ALLOWED. */
+export function decisionOf(facts: RequestFacts, answer: Answer): Decision {
+  if (answer.refusal || answer.status >= 400) return 'DENIED';
+  return facts.operation?.reasons.length ? 'PARTIAL' : 'ALLOWED';
 }
 
-export function buildAccessRecord(trace: RequestTrace, options: { instanceId: string; hmacKey: Buffer }): AccessRecord {
-  const token = trace.token;
-  const product = trace.resolved?.product ?? null;
+export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { instanceId: string; hmacKey: Buffer }): AccessRecord {
+  const { arrival, token, admission, operation } = facts;
+  const product = admission?.product ?? null;
   return {
     id: newAccessRecordId(),
-    time: new Date(trace.arrivedAt).toISOString(),
-    requestId: trace.requestId,
+    time: new Date(arrival.arrivedAt).toISOString(),
+    requestId: arrival.requestId,
     instanceId: options.instanceId,
     productId: token?.softwareId ?? null,
     productVersion: token?.softwareVersion ?? null,
@@ -28,19 +31,19 @@ export function buildAccessRecord(trace: RequestTrace, options: { instanceId: st
     org: token?.org ?? null,
     jti: token?.jti ?? null,
     roles: token ? [...token.roles] : [],
-    operationName: trace.operationName === null ? null : sanitizeOperationName(trace.operationName),
-    operationType: trace.operationType,
-    documentHash: trace.documentHash,
-    coordinates: [...trace.coordinates],
-    services: [...trace.services],
-    clientDigests: trace.clientIds.map((id) => clientDigest(options.hmacKey, id)),
-    decision: decisionOf(trace),
-    reasons: trace.reasons,
-    errorCodes: [...trace.errorCodes],
-    httpStatus: trace.httpStatus,
-    subgraphs: [...trace.subgraphs],
-    latencyMs: Math.round((performance.now() - trace.startedAt) * 1000) / 1000,
-    clientIp: trace.clientIp,
-    userAgent: trace.userAgent === null ? null : sanitizeUserAgent(trace.userAgent),
+    operationName: operation?.operationName == null ? null : sanitizeOperationName(operation.operationName),
+    operationType: operation?.operationType ?? null,
+    documentHash: operation?.documentHash ?? null,
+    coordinates: [...(operation?.coordinates ?? [])],
+    services: [...(operation?.services ?? [])],
+    clientDigests: (operation?.clientIds ?? []).map((id) => clientDigest(options.hmacKey, id)),
+    decision: decisionOf(facts, answer),
+    reasons: [...(operation?.reasons ?? [])],
+    errorCodes: [...answer.errorCodes],
+    httpStatus: answer.status,
+    subgraphs: [...(operation?.subgraphs ?? [])],
+    latencyMs: Math.round((performance.now() - arrival.startedAt) * 1000) / 1000,
+    clientIp: arrival.clientIp,
+    userAgent: arrival.userAgent === null ? null : sanitizeUserAgent(arrival.userAgent),
   };
 }

@@ -1,56 +1,65 @@
-/** What one request carries through the pipeline: the Apollo context value and the access trace. */
+/**
+ * What the Apollo stage of the pipeline hands Apollo, and what it gets back. Apollo's hooks cannot
+ * return values, so the stage gives them a notebook of its own (`OperationNotes`) and, once Apollo
+ * has answered, returns what was noted as that stage's facts. Nothing outside the Apollo stage
+ * writes to it, and nothing reads it before the stage has finished.
+ */
 import type { DecisionReason } from '../../audit/record.js';
-import type { Caller } from '../../authorisation/directives/caller.js';
-import type { VerifiedToken } from '../../core/verified-token.js';
 import type { ResolvedCaller } from '../../authorisation/caller.js';
 import type { FilteredOperation, RefusedField } from '../../authorisation/field-decision.js';
+import type { VerifiedToken } from '../../core/verified-token.js';
 
-/** Facts gathered while serving a request; becomes the access record. */
-export interface RequestTrace {
-  requestId: string;
-  /** performance.now() at arrival, for latency. */
-  startedAt: number;
-  /** Wall-clock arrival time (ms). */
-  arrivedAt: number;
-  clientIp: string | null;
-  userAgent: string | null;
-  token: VerifiedToken | null;
-  resolved: ResolvedCaller | null;
+/** The caller the earlier stages admitted: the verified token and the register's view of it. */
+export interface Admission {
+  token: VerifiedToken;
+  resolved: ResolvedCaller;
+}
+
+/** What Apollo's run established about the operation (the Apollo stage's facts). */
+export interface OperationFacts {
   operationName: string | null;
   operationType: string | null;
   documentHash: string | null;
   coordinates: readonly string[];
   services: readonly string[];
   clientIds: readonly string[];
-  reasons: DecisionReason[];
-  /** Set when the whole request was refused (any stage). */
-  refusal: string | null;
-  errorCodes: Set<string>;
-  subgraphs: Set<string>;
-  httpStatus: number;
+  /** Fields refused by authorisation, with their codes. */
+  reasons: readonly DecisionReason[];
+  /** Every `extensions.code` in the answer; null when Apollo answered without running our hooks. */
+  errorCodes: readonly string[] | null;
+  subgraphs: readonly string[];
 }
 
-export function newTrace(requestId: string, arrivedAt: number, clientIp: string | null, userAgent: string | null): RequestTrace {
-  return {
-    requestId,
-    startedAt: performance.now(),
-    arrivedAt,
-    clientIp,
-    userAgent,
-    token: null,
-    resolved: null,
-    operationName: null,
-    operationType: null,
-    documentHash: null,
-    coordinates: [],
-    services: [],
-    clientIds: [],
-    reasons: [],
-    refusal: null,
-    errorCodes: new Set(),
-    subgraphs: new Set(),
-    httpStatus: 200,
-  };
+/** The notebook Apollo's hooks (enforcement plugin, data source) write while one request runs. */
+export class OperationNotes {
+  operationName: string | null = null;
+  operationType: string | null = null;
+  documentHash: string | null = null;
+  coordinates: readonly string[] = [];
+  services: readonly string[] = [];
+  clientIds: readonly string[] = [];
+  reasons: readonly DecisionReason[] = [];
+  errorCodes: string[] | null = null;
+  private readonly subgraphsCalled = new Set<string>();
+
+  subgraphCalled(name: string): void {
+    this.subgraphsCalled.add(name);
+  }
+
+  /** The notes as immutable facts. */
+  facts(): OperationFacts {
+    return {
+      operationName: this.operationName,
+      operationType: this.operationType,
+      documentHash: this.documentHash,
+      coordinates: this.coordinates,
+      services: this.services,
+      clientIds: this.clientIds,
+      reasons: this.reasons,
+      errorCodes: this.errorCodes,
+      subgraphs: [...this.subgraphsCalled],
+    };
+  }
 }
 
 /** What the enforcement plugin leaves for the filtering executor. */
@@ -60,8 +69,9 @@ export interface FieldEnforcement {
 }
 
 export interface GatewayContext {
-  trace: RequestTrace;
-  caller: Caller;
-  resolved: ResolvedCaller;
+  admission: Admission;
+  /** The gateway's request id (x-request-id, the access record's requestId). */
+  requestId: string;
+  notes: OperationNotes;
   enforcement: FieldEnforcement | null;
 }

@@ -2,7 +2,8 @@
  * The enforcement plugin: a thin adapter that wires the pure decision functions into Apollo
  * Server's lifecycle. Caller-dependent field authorisation runs in didResolveOperation, which
  * runs on every request (validation is skipped for cached documents, so authorisation is never
- * a validation rule). Error codes and status are noted for the access record in willSendResponse.
+ * a validation rule). What it learns about the operation goes into the Apollo stage's notebook
+ * (context.ts); the response's status and error codes are settled in willSendResponse.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getVariableValues } from 'graphql';
@@ -29,38 +30,32 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       return {
         async didResolveOperation(rc) {
           const loaded = options.gateway.current();
-          const { trace, resolved } = rc.contextValue;
+          const { notes, admission } = rc.contextValue;
+          const resolved = admission.resolved;
           const operation = rc.operation;
           if (!operation) throw new CodedError('OPERATION_RESOLUTION_FAILURE', 'No operation to run.');
-          trace.operationName = rc.operationName ?? null;
-          trace.operationType = operation.operation;
-          trace.documentHash = rc.queryHash;
+          notes.operationName = rc.operationName ?? null;
+          notes.operationType = operation.operation;
+          notes.documentHash = rc.queryHash;
           if (!loaded) throw new CodedError('INTERNAL_SERVER_ERROR', 'The supergraph is not loaded.');
           // Coerce variables first: a wrongly typed variable is the caller's input error (400), and
           // directives must judge the coerced values (an Int id becomes the string it stands for).
           const coerced = getVariableValues(loaded.apiSchema, operation.variableDefinitions ?? [], rc.request.variables ?? {});
-          if (coerced.errors) {
-            trace.refusal = 'BAD_USER_INPUT';
-            throw new CodedError('BAD_USER_INPUT', coerced.errors[0]!.message, { status: 400 });
-          }
+          if (coerced.errors) throw new CodedError('BAD_USER_INPUT', coerced.errors[0]!.message, { status: 400 });
           // Cost with the request's variables (`first: $n`): validation only saw the document, and
           // without variables that verdict already holds for every request of the document.
           const tooCostly = options.operationLimits && operation.variableDefinitions?.length ? checkOperationCost({ schema: loaded.apiSchema, document: rc.document, operation, variables: coerced.coerced, limits: options.operationLimits }) : null;
-          if (tooCostly) {
-            trace.refusal = tooCostly.code;
-            throw CodedError.from(tooCostly);
-          }
+          if (tooCostly) throw CodedError.from(tooCostly);
           const analysisKey = `${rc.queryHash}\u0001${rc.operationName ?? ''}`;
           const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
-          trace.coordinates = analysis.coordinates;
-          trace.services = analysis.services;
+          notes.coordinates = analysis.coordinates;
+          notes.services = analysis.services;
           const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced, resolved.at);
-          trace.clientIds = decision.clientIds;
+          notes.clientIds = decision.clientIds;
           if (!decision.refused.length) return;
-          trace.reasons = decision.refused.map((r) => ({ code: r.denial.code, coordinate: r.entry.coordinate }));
+          notes.reasons = decision.refused.map((r) => ({ code: r.denial.code, coordinate: r.entry.coordinate }));
           if (decision.nothingLeft || options.fieldDenial === 'reject' || !filtered) {
             const first = decision.refused[0]!;
-            trace.refusal = first.denial.code;
             throw new CodedError(first.denial.code, first.denial.message, {
               status: 403,
               details: { coordinate: first.entry.coordinate, refused: decision.refused.map((r) => ({ coordinate: r.entry.coordinate, code: r.denial.code })) },
@@ -69,7 +64,7 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
           rc.contextValue.enforcement = { filtered, refused: decision.refused };
         },
         async willSendResponse(rc) {
-          const { trace } = rc.contextValue;
+          const { notes } = rc.contextValue;
           const body = rc.response.body;
           const result = body.kind === 'single' ? body.singleResult : body.initialResult;
           const errors = result.errors;
@@ -79,11 +74,7 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
             const status = statusFromErrors(result.data as Record<string, unknown> | null | undefined, errors);
             if (status) rc.response.http.status = status;
           }
-          if (rc.response.http.status) trace.httpStatus = rc.response.http.status;
-          for (const e of errors ?? []) {
-            const code = e.extensions?.code;
-            if (typeof code === 'string') trace.errorCodes.add(code);
-          }
+          notes.errorCodes = [...new Set((errors ?? []).map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string'))];
         },
       };
     },

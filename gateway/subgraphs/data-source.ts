@@ -66,23 +66,23 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     if (!headers) return;
     // Health checks and other gateway-internal requests carry no caller: they get no assertion.
     const ctx = context as Partial<GatewayContext> | undefined;
-    if (!ctx?.trace || !ctx.resolved) return;
-    const { caller, product } = ctx.resolved;
-    const token = ctx.trace.token;
-    ctx.trace.subgraphs.add(this.subgraphName);
+    if (!ctx?.admission || !ctx.notes) return;
+    const { token, resolved } = ctx.admission;
+    const { caller, product } = resolved;
+    ctx.notes.subgraphCalled(this.subgraphName);
     const assertion = await this.signer.sign(this.subgraphName, {
       sub: caller.sub,
       org: caller.org,
       softwareId: product?.id ?? null,
-      softwareVersion: token?.softwareVersion ?? null,
-      developerId: product?.developerId ?? token?.developerId ?? null,
+      softwareVersion: token.softwareVersion,
+      developerId: product?.developerId ?? token.developerId,
       tier: caller.product?.tier ?? null,
       roles: [...caller.roles],
       mfa: caller.mfa,
       requestId: null,
     });
     headers.set('authorization', `Bearer ${assertion}`);
-    headers.set('x-request-id', ctx.trace.requestId);
+    if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
   }
 
   override didEncounterError(error: Error): void {

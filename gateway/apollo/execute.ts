@@ -1,0 +1,33 @@
+/**
+ * The pipeline's execute stage: Apollo runs the operation (its validation rules hold the
+ * document-only operation limits; the enforcement plugin decides field authorisation; the
+ * filtering gateway plans and executes). Apollo's hooks write into this stage's own notebook,
+ * returned as the stage's facts once Apollo has answered.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ApolloServer } from '@apollo/server';
+import { responseBodyText, toHttpGraphQLRequest } from '../../core/http.js';
+import type { Answer } from '../pipeline.js';
+import { OperationNotes, type Admission, type GatewayContext, type OperationFacts } from './context.js';
+
+/** Codes in an answer Apollo produced without running our hooks (an HTTP-level refusal such as a missing query). */
+function codesInBody(text: string): string[] {
+  try {
+    const errors = (JSON.parse(text) as { errors?: Array<{ extensions?: { code?: unknown } }> }).errors ?? [];
+    return errors.map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string');
+  } catch {
+    return [];
+  }
+}
+
+export async function executeWithApollo(apollo: ApolloServer<GatewayContext>, req: IncomingMessage, body: unknown, admission: Admission, requestId: string): Promise<{ operation: OperationFacts; answer: Answer }> {
+  const notes = new OperationNotes();
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: toHttpGraphQLRequest(req, body),
+    context: async () => ({ admission, requestId, notes, enforcement: null }),
+  });
+  const text = await responseBodyText(response);
+  const operation = notes.facts();
+  const errorCodes = operation.errorCodes ?? codesInBody(text);
+  return { operation, answer: { status: response.status ?? 200, body: text, headers: new Map(response.headers), errorCodes, refusal: null } };
+}

@@ -1,0 +1,255 @@
+/**
+ * The request pipeline for /graphql, top to bottom. Each stage is a small function that returns
+ * the facts it established, or a refusal; the runner stops at the first refusal. Facts only
+ * accumulate (a stage never changes what an earlier one found), and the access record is built
+ * once, from the facts and the answer, by `accessRecordOf` — then committed before the answer is
+ * released, so every request leaves exactly one record, refused or not.
+ *
+ *   method → authenticate → admit product → rate limit → audit capacity → read body →
+ *   pre-parse limits → execute (Apollo: operation limits, field authorisation, plan, execute)
+ *   → record
+ *
+ * In the spirit of Apollo Server's requestPipeline.ts: named phases in one place, each seeing
+ * only what the phases before it returned.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { ApolloServer } from '@apollo/server';
+import type { ResolvedCaller } from '../authorisation/caller.js';
+import { resolveCaller } from '../authorisation/caller.js';
+import type { Config } from '../core/config.js';
+import { CodedError, httpStatusOf, type Denial } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { BodyTooLargeError, readBody as readRequestBody } from '../core/http.js';
+import type { VerifiedToken } from '../core/verified-token.js';
+import { preParseCheck } from '../limits/operation-limits/index.js';
+import type { RateLimits } from '../limits/rate-limit.js';
+import { accessRecordOf } from './access-log/access-record.js';
+import type { AccessLogWriter } from './access-log/writer.js';
+import type { GatewayContext, OperationFacts } from './apollo/context.js';
+import { executeWithApollo } from './apollo/execute.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { RegistrySnapshot } from './registry-snapshot.js';
+
+/** What is known when a request arrives, before any stage runs. */
+export interface Arrival {
+  requestId: string;
+  /** Wall-clock arrival (ms since the epoch, the injected clock). */
+  arrivedAt: number;
+  /** performance.now() at arrival, for latency. */
+  startedAt: number;
+  method: string;
+  clientIp: string | null;
+  userAgent: string | null;
+}
+
+/** Everything the stages established, in the order they run; later stages' facts are absent when an earlier one refused. */
+export interface RequestFacts {
+  arrival: Arrival;
+  /** authenticate */
+  token?: VerifiedToken;
+  /** admit product: the register's view of the caller (also set, with its denial, when the product check refused). */
+  admission?: ResolvedCaller;
+  /** rate limit (or the source-IP quota counted for a refusal): the RateLimit-* headers to send. */
+  quotaHeaders?: Record<string, string>;
+  /** read body: the parsed JSON body (POST), or nothing for GET. */
+  body?: unknown;
+  /** execute: what Apollo's run established about the operation. */
+  operation?: OperationFacts;
+}
+
+/** The HTTP answer a request gets. */
+export interface Answer {
+  status: number;
+  body: string;
+  headers: Map<string, string>;
+  /** Every error code in the answer. */
+  errorCodes: readonly string[];
+  /** The code of a refusal of the whole request by a stage, or null. */
+  refusal: string | null;
+}
+
+type StageResult = { facts?: Partial<RequestFacts>; refusal?: Denial; answer?: Answer };
+
+export interface PipelineDeps {
+  apollo: ApolloServer<GatewayContext>;
+  authenticator: Authenticator;
+  rateLimits: RateLimits;
+  snapshot: RegistrySnapshot;
+  writer: AccessLogWriter;
+  config: Readonly<Config>;
+  /** Clock (ms). */
+  now: () => number;
+}
+
+export interface Stage {
+  name: string;
+  run(req: IncomingMessage, facts: Readonly<RequestFacts>): Promise<StageResult> | StageResult;
+}
+
+/** The answer to a refusal: a GraphQL-shaped error body with the code's documented status. */
+export function refusalAnswer(denial: Denial, quotaHeaders: Record<string, string> = {}): Answer {
+  const headers = new Map<string, string>([['content-type', 'application/json; charset=utf-8'], ...Object.entries(quotaHeaders), ...Object.entries(denial.headers ?? {})]);
+  if (denial.code === 'UNAUTHENTICATED' || denial.code === 'TOKEN_EXPIRED') headers.set('www-authenticate', 'Bearer');
+  if (denial.code === 'METHOD_NOT_ALLOWED') headers.set('allow', 'GET, POST');
+  const body = JSON.stringify({ errors: [{ message: denial.message, extensions: { code: denial.code, ...(denial.details ?? {}) } }] });
+  return { status: httpStatusOf(denial.code), body, headers, errorCodes: [denial.code], refusal: denial.code };
+}
+
+/** The ordered stages of /graphql. */
+export function createStages(deps: PipelineDeps): readonly Stage[] {
+  const { config, rateLimits } = deps;
+  const limits = config.operationLimits;
+  const { now } = deps;
+
+  /** Counts a refused request on its source address, so refusals cannot be sent for free. */
+  async function countOnSource(facts: Readonly<RequestFacts>, denial: Denial): Promise<StageResult> {
+    const ip = await rateLimits.check({ kind: 'anonymous', ip: facts.arrival.clientIp ?? 'unknown' });
+    return ip.allowed ? { refusal: denial, facts: { quotaHeaders: ip.headers } } : { refusal: ip.denial, facts: { quotaHeaders: ip.headers } };
+  }
+
+  return [
+    {
+      name: 'method',
+      run: (_req, facts) => (facts.arrival.method === 'POST' || facts.arrival.method === 'GET' ? {} : { refusal: { code: 'METHOD_NOT_ALLOWED', message: 'Use POST (or GET for queries).' } }),
+    },
+    {
+      name: 'authenticate',
+      async run(req, facts) {
+        const auth = await deps.authenticator.authenticate(req.headersDistinct.authorization);
+        // A failed authentication counts on the source address's quota (and says how much is left).
+        return auth.ok ? { facts: { token: auth.token } } : countOnSource(facts, auth.denial);
+      },
+    },
+    {
+      name: 'admit product',
+      async run(_req, facts) {
+        const token = facts.token!;
+        if (token.kind === 'product' && !deps.snapshot.fresh()) {
+          return { refusal: { code: 'REGISTRY_UNAVAILABLE', message: 'The register cannot be reached; access is refused until it can.' } };
+        }
+        const admission = resolveCaller(token, deps.snapshot, now());
+        if (!admission.denial) return { facts: { admission } };
+        // A refused product has no quota of its own; its refusals count on the source IP's, so a
+        // suspended product's valid token cannot flood the gateway (or the access log) for free.
+        const refused = await countOnSource(facts, admission.denial);
+        return { ...refused, facts: { ...refused.facts, admission } };
+      },
+    },
+    {
+      name: 'rate limit',
+      async run(_req, facts) {
+        const { token, admission } = facts;
+        const rate = await rateLimits.check(
+          token!.kind === 'product' ? { kind: 'product', productId: admission!.product!.id, org: token!.org, tier: admission!.product!.rateTier } : { kind: 'staff', sub: token!.sub },
+        );
+        return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
+      },
+    },
+    {
+      name: 'audit capacity',
+      run: () => (deps.writer.accepting() ? {} : { refusal: { code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' } }),
+    },
+    {
+      name: 'read body',
+      async run(req, facts) {
+        if (facts.arrival.method !== 'POST') return {};
+        let raw: Buffer;
+        try {
+          raw = await readRequestBody(req, limits.maxBodyBytes);
+        } catch (err) {
+          if (err instanceof BodyTooLargeError) return { refusal: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' } };
+          throw err;
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          return { refusal: { code: 'BAD_REQUEST', message: 'The request body is not valid JSON.' } };
+        }
+        if (Array.isArray(body) && !limits.allowBatchedRequests) return { refusal: { code: 'BAD_REQUEST', message: 'Batched requests are not allowed.' } };
+        if (body === null || typeof body !== 'object') return { refusal: { code: 'BAD_REQUEST', message: 'The request body must be a JSON object.' } };
+        return { facts: { body } };
+      },
+    },
+    {
+      name: 'pre-parse limits',
+      run(_req, facts) {
+        for (const op of Array.isArray(facts.body) ? facts.body : [facts.body]) {
+          const query = (op as { query?: unknown } | null | undefined)?.query;
+          if (typeof query === 'string') {
+            const tooBig = preParseCheck(query, limits);
+            if (tooBig) return { refusal: tooBig };
+          }
+        }
+        return {};
+      },
+    },
+    {
+      name: 'execute',
+      async run(req, facts) {
+        const { operation, answer } = await executeWithApollo(deps.apollo, req, facts.body, { token: facts.token!, resolved: facts.admission! }, facts.arrival.requestId);
+        for (const [k, v] of Object.entries(facts.quotaHeaders ?? {})) answer.headers.set(k.toLowerCase(), v);
+        return { facts: { operation }, answer };
+      },
+    },
+  ];
+}
+
+/** Runs the stages in order; the first refusal (or the execute stage's answer) ends the run. */
+export async function runStages(stages: readonly Stage[], req: IncomingMessage, arrival: Arrival): Promise<{ facts: RequestFacts; answer: Answer }> {
+  let facts: RequestFacts = { arrival };
+  for (const stage of stages) {
+    const result = await stage.run(req, facts);
+    if (result.facts) facts = { ...facts, ...result.facts };
+    if (result.refusal) return { facts, answer: refusalAnswer(result.refusal, facts.quotaHeaders) };
+    if (result.answer) return { facts, answer: result.answer };
+  }
+  throw new Error('the pipeline ended without an answer');
+}
+
+/** An arrival for `req`, on the injected clock. */
+export function arrivalOf(req: IncomingMessage, requestId: string, arrivedAt: number, clientIp: string | null): Arrival {
+  const ua = req.headers['user-agent'];
+  return { requestId, arrivedAt, startedAt: performance.now(), method: (req.method ?? 'GET').toUpperCase(), clientIp, userAgent: typeof ua === 'string' ? ua : null };
+}
+
+export interface GraphQLHandlerDeps extends PipelineDeps {
+  hmacKey: Buffer;
+  logger: Logger;
+  newRequestId: () => string;
+  clientIpOf: (req: IncomingMessage) => string | null;
+}
+
+/**
+ * Serves one /graphql request: runs the stages, builds the access record from their facts and
+ * commits it before the answer is released (durable before release: nothing leaves the gateway
+ * unrecorded). The request body is drained here, in one place, whichever stage refused.
+ */
+export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const stages = createStages(deps);
+  const { config, logger } = deps;
+  return async (req, res) => {
+    const arrival = arrivalOf(req, deps.newRequestId(), deps.now(), deps.clientIpOf(req));
+    let run: { facts: RequestFacts; answer: Answer };
+    try {
+      run = await runStages(stages, req, arrival);
+    } catch (err) {
+      logger.error({ err, requestId: arrival.requestId }, 'request failed');
+      run = { facts: { arrival }, answer: refusalAnswer({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' }) };
+    }
+    // A refused request's body was never read: drain it so the connection can be reused.
+    if (!req.complete) req.resume();
+    let { answer } = run;
+    try {
+      await deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey }));
+    } catch (err) {
+      if (!(err instanceof CodedError)) logger.error({ err, requestId: arrival.requestId }, 'access record not written');
+      if (answer.status < 400) answer = refusalAnswer({ code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' });
+    }
+    answer.headers.set('x-request-id', arrival.requestId);
+    res.statusCode = answer.status;
+    for (const [k, v] of answer.headers) res.setHeader(k, v);
+    res.end(answer.body);
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The gateway's HTTP surface: which path goes where. /graphql runs the request pipeline
+ * (pipeline.ts); the rest are operational endpoints. Every handler's failure is answered with a
+ * masked 500 here, never with a dropped connection.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { errorBody, sendText } from '../core/http.js';
+import type { Logger } from '../core/logger.js';
+
+/** A handler that may decline a request it does not serve (answering false). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean | void>;
+
+export interface Routes {
+  graphql: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  readiness: () => Promise<{ ready: boolean }>;
+  /** Tried in order for any other path (metrics, dashboard, …); a 404 when none serves it. */
+  others: readonly RouteHandler[];
+}
+
+export function createGatewayServer(routes: Routes, logger: Logger): Server {
+  const failed = (res: ServerResponse, what: string) => (err: unknown) => {
+    logger.error({ err }, `${what} failed`);
+    if (!res.headersSent) sendText(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+  };
+  // Headers up to 32 KiB reach the pipeline, so an oversized token is refused with a coded 401
+  // (TOKEN_MAX_BYTES) rather than by Node's bare 431.
+  const server = createServer({ maxHeaderSize: 32_768 }, (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    if (path === '/graphql') return void routes.graphql(req, res).catch(failed(res, 'request pipeline'));
+    if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
+    if (path === '/readyz') return void routes.readiness().then((r) => sendText(res, r.ready ? 200 : 503, JSON.stringify(r)), failed(res, 'readiness'));
+    void (async () => {
+      for (const handle of routes.others) if (await handle(req, res)) return;
+      sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
+    })().catch(failed(res, 'endpoint'));
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = tooLarge ? errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The HTTP request headers are too large.') : errorBody('BAD_REQUEST', 'The HTTP request is malformed.');
+    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  return server;
+}
