@@ -6,11 +6,15 @@
  * only adds records the verifier may also see, never checkpoints it would miss records for.
  */
 import type { JWK } from 'jose';
-import type { Store } from '../store/port.js';
-import type { ChainedAccessRecord } from './record.js';
+import type { ChainHead, ChainedAccessRecord, Checkpoint } from './record.js';
 import { verifyChain, type VerificationReport } from './verifier.js';
 
-export type VerifiableStore = Pick<Store, 'readChain' | 'checkpointsOf' | 'listChains'>;
+/** What verification reads: the store's AccessLogStore port satisfies it. */
+export interface VerifiableStore {
+  readChain(chainId: string, fromSeq: number, toSeq: number): Promise<ChainedAccessRecord[]>;
+  checkpointsOf(chainId: string): Promise<Checkpoint[]>;
+  listChains(): Promise<ChainHead[]>;
+}
 
 export interface VerifyStoreOptions {
   /** First seq checked (default 1). */

@@ -8,7 +8,17 @@ import type { Caller } from './directives/caller.js';
 import { productDenialAt, productStateHoldsUntil } from '../registry/effective-status.js';
 import type { Developer, Product } from '../registry/model.js';
 import type { VerifiedToken } from '../core/verified-token.js';
-import type { RegistryView } from '../gateway/registry-snapshot.js';
+import type { AuthorisationAnswer } from '../registry/authorisations.js';
+
+/** The register as the caller resolution reads it (the gateway's in-memory snapshot). */
+export interface RegistryView {
+  revision(): number;
+  product(id: string): Product | undefined;
+  developer(id: string): Developer | undefined;
+  /** Whether an unexpired, unrevoked authorisation of the org for the client is on the register at `now`, and until when that answer holds. */
+  clientAuthorisation(org: string, clientId: string, now: number): AuthorisationAnswer;
+  products(): Iterable<Product>;
+}
 
 export interface ResolvedCaller {
   caller: Caller;

@@ -6,12 +6,13 @@
  * fail closed with REGISTRY_UNAVAILABLE.
  */
 import type { Logger } from '../core/logger.js';
-import { authorisationAnswerAt, type AuthorisationAnswer } from '../registry/authorisations.js';
+import { authorisationAnswerAt } from '../registry/authorisations.js';
 import { authorisationKey, type ClientAuthorisation, type Developer, type Product } from '../registry/model.js';
-import type { RegistryChanges, Store } from '../store/port.js';
+import type { RegistryView } from '../authorisation/caller.js';
+import type { RegistryChanges, RegistryStore } from '../store/port.js';
 
 export interface RegistrySnapshotOptions {
-  store: Pick<Store, 'changesSince'>;
+  store: Pick<RegistryStore, 'changesSince'>;
   /** Poll interval in ms. Default 250. */
   pollMs?: number;
   /** Age after which the snapshot is stale and checks fail closed. Default 30000. */
@@ -23,14 +24,7 @@ export interface RegistrySnapshotOptions {
   onRefresh?: (revision: number) => void;
 }
 
-export interface RegistryView {
-  revision(): number;
-  product(id: string): Product | undefined;
-  developer(id: string): Developer | undefined;
-  /** Whether an unexpired, unrevoked authorisation of the org for the client is on the register at `now`, and until when that answer holds. */
-  clientAuthorisation(org: string, clientId: string, now: number): AuthorisationAnswer;
-  products(): Iterable<Product>;
-}
+export type { RegistryView };
 
 export interface RegistrySnapshot extends RegistryView {
   start(): Promise<void>;

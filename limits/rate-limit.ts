@@ -13,8 +13,16 @@
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract, type RateLimiterLike } from 'rate-limiter-flexible';
 import type { Config, RateTier } from '../core/config.js';
 import type { Denial } from '../core/errors.js';
-import type { RateLimiterSpec } from '../store/port.js';
 import { rateLimitHeaders, refusalHeaders } from './rate-limit-headers.js';
+
+/** One quota as the store counts it (store/port.ts CounterStore). */
+export interface RateLimiterSpec {
+  /** Distinguishes limiters sharing one table/collection. */
+  keyPrefix: string;
+  points: number;
+  /** Window in seconds. */
+  duration: number;
+}
 
 /** Who is counted. Built by the caller from the verified token (or the client IP when there is none). */
 export type RateSubject =

@@ -7,10 +7,10 @@
  */
 import type { Alert } from './incident-model.js';
 import type { Logger } from '../core/logger.js';
-import type { Store } from '../store/port.js';
+import type { AlertSink } from './ports.js';
 
 export interface AlertWriterOptions {
-  store: Pick<Store, 'saveAlert'>;
+  store: AlertSink;
   logger: Logger;
   /** Delay before writing non-urgent alert updates (urgent ones are written at once). Default 250 ms. */
   delayMs?: number;

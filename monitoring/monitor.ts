@@ -15,7 +15,8 @@ import type { Config } from '../core/config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { isDenial } from '../registry/change-note.js';
 import { toIso } from '../registry/instants.js';
-import { StoreConflictError, type Store } from '../store/port.js';
+import { StoreConflictError } from '../core/store-errors.js';
+import type { AlertSink, IncidentRecords } from './ports.js';
 import { createAlertWriter } from './alert-writer.js';
 import { createDetectors, EVIDENCE_CAP, resolveThresholds, type AlertCandidate, type Detector } from './detectors/index.js';
 import { createRateHistory, type RateHistoryOptions, type RateSnapshot } from './rate-history.js';
@@ -24,7 +25,7 @@ import { createRateHistory, type RateHistoryOptions, type RateSnapshot } from '.
 export type SuspendProduct = (productId: string, reason: string, evidence: string[]) => Promise<void>;
 
 export interface MonitorOptions {
-  store: Pick<Store, 'saveAlert' | 'saveIncident' | 'incidentById'>;
+  store: AlertSink & IncidentRecords;
   config: Pick<Config['monitoring'], 'protectiveSuspension' | 'detectors'>;
   /** Clock (ms). Default Date.now. */
   now?: () => number;

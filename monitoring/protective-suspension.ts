@@ -7,11 +7,12 @@
 import type { Logger } from '../core/logger.js';
 import { isDenial } from '../registry/change-note.js';
 import { suspendProduct } from '../registry/product-lifecycle.js';
-import { StoreConflictError, type Store } from '../store/port.js';
+import { StoreConflictError } from '../core/store-errors.js';
+import type { ProductRegister } from './ports.js';
 
 export const MONITORING_ACTOR = 'monitoring';
 
-export function createProtectiveSuspension(deps: { store: Pick<Store, 'productById' | 'applyRegistryChange'>; now: () => number; logger: Logger; onSuspended?: () => void }) {
+export function createProtectiveSuspension(deps: { store: ProductRegister; now: () => number; logger: Logger; onSuspended?: () => void }) {
   return async function suspend(productId: string, reason: string, evidence: string[]): Promise<void> {
     // A concurrent admin change may win the revision race: read again and retry a few times.
     for (let attempt = 0; attempt < 3; attempt++) {

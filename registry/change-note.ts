@@ -3,7 +3,7 @@
  * the shape every command returns. Pure: commands get `now` and the actor from their caller.
  */
 import { denial, type Denial } from '../core/errors.js';
-import type { ChangeNote } from '../store/port.js';
+import type { ChangeNote } from './changes.js';
 import { INSTANT_EXAMPLE, parseInstant, toIso } from './instants.js';
 import { cleanOptionalText, cleanText, TEXT_RULES } from './text.js';
 

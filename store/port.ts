@@ -1,60 +1,25 @@
 /**
- * The persistence port: what the domain needs, named in the domain's words. Adapters
- * (store/sqlite, store/mongo) hold every line of SQL and every mongoose call; nothing else
- * imports a driver. test/contract/store.contract.test.ts runs unchanged against each adapter.
+ * The persistence ports: what the domain needs, named in the domain's words, as four small
+ * interfaces — the register, the access log, monitoring (alerts and incidents) and quota
+ * counters — that every adapter implements. A consumer asks for the one it uses (or a `Pick` of
+ * it); the domain's own reader interfaces (registry/changes.ts, audit/verify-store.ts,
+ * monitoring/ports.ts, authorisation/caller.ts) are satisfied by them structurally, so no domain
+ * file imports this folder. Adapters (store/sqlite, store/mongo) hold every line of SQL and every
+ * mongoose call; test/contract/store.contract.test.ts runs unchanged against each.
  */
 import type { RateLimiterLike } from 'rate-limiter-flexible';
-import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../registry/model.js';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../audit/record.js';
 import type { Alert, AlertFilter, Incident, IncidentFilter } from '../monitoring/incident-model.js';
+import type { RateLimiterSpec } from '../limits/rate-limit.js';
+import type { RegistryChange, RegistryChanges } from '../registry/changes.js';
+import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../registry/model.js';
 
-/** Everything in the register that changed after a revision, for gateway snapshots. */
-export interface RegistryChanges {
-  /** The highest revision included (the current revision when nothing changed). */
-  revision: number;
-  developers: Developer[];
-  products: Product[];
-  authorisations: ClientAuthorisation[];
-}
+export { StoreConflictError, StoreUnavailableError } from '../core/store-errors.js';
+export type { ChangeNote, RegistryChange, RegistryChanges } from '../registry/changes.js';
+export type { RateLimiterSpec } from '../limits/rate-limit.js';
 
-/** What a history entry says about a change; the store adds id, revision and the before/after states. */
-export interface ChangeNote {
-  action: string;
-  actor: string;
-  reason: string;
-  ticket?: string | null;
-  effectiveAt: string;
-}
-
-/**
- * One atomic register change. `expectedRevision` is the entity revision the caller read
- * (optimistic concurrency), or null to create a new entity (which must not exist yet).
- * The store assigns the next global revision to the entity, stores it and appends the history
- * entry, all in one transaction; a mismatch throws StoreConflictError and changes nothing.
- */
-export type RegistryChange =
-  | { entity: 'DEVELOPER'; expectedRevision: number | null; next: Developer; note: ChangeNote }
-  | { entity: 'PRODUCT'; expectedRevision: number | null; next: Product; note: ChangeNote }
-  | { entity: 'CLIENT_AUTHORISATION'; expectedRevision: number | null; next: ClientAuthorisation; note: ChangeNote };
-
-export interface RateLimiterSpec {
-  /** Distinguishes limiters sharing one table/collection. */
-  keyPrefix: string;
-  points: number;
-  /** Window in seconds. */
-  duration: number;
-}
-
-export interface Store {
-  readonly kind: 'sqlite' | 'mongo';
-
-  /** Opens the connection and runs migrations / creates collections and indexes. */
-  init(): Promise<void>;
-  close(): Promise<void>;
-  /** Resolves when the store answers; rejects otherwise (readiness). */
-  ping(): Promise<void>;
-
-  // ── registry ────────────────────────────────────────────────────────────────────────────
+/** The register: developers, products, client authorisations and their append-only history. */
+export interface RegistryStore {
   currentRevision(): Promise<number>;
   /** Every developer, product and authorisation whose revision is above `revision`. */
   changesSince(revision: number): Promise<RegistryChanges>;
@@ -65,12 +30,18 @@ export interface Store {
   listProducts(filter?: { developerId?: string | null }): Promise<Product[]>;
   clientAuthorisation(org: string, clientId: string): Promise<ClientAuthorisation | null>;
   listClientAuthorisations(filter?: { org?: string | null; clientId?: string | null }): Promise<ClientAuthorisation[]>;
-  /** Applies one change atomically; returns the stored entity (with its new revision) and the history entry. */
+  /**
+   * Applies one change atomically: assigns the next global revision to the entity, stores it and
+   * appends the history entry in one transaction; a revision mismatch throws StoreConflictError
+   * and changes nothing. Returns the new revision and the history entry.
+   */
   applyRegistryChange(change: RegistryChange): Promise<{ revision: number; history: HistoryEntry }>;
   /** Append-only history of one entity, oldest first. */
   historyOf(entityType: RegistryEntityType, entityId: string): Promise<HistoryEntry[]>;
+}
 
-  // ── access log ──────────────────────────────────────────────────────────────────────────
+/** The access log: hash-chained records, chain heads and signed checkpoints. */
+export interface AccessLogStore {
   /**
    * Appends chained records (and optionally checkpoints) in one transaction and advances the
    * chain heads. Records of one chain arrive in seq order. Idempotent on (chainId, seq): a retry
@@ -87,8 +58,10 @@ export interface Store {
   /** Registers a new chain (a writer start). */
   openChain(head: ChainHead): Promise<void>;
   checkpointsOf(chainId: string): Promise<Checkpoint[]>;
+}
 
-  // ── alerts and incidents ────────────────────────────────────────────────────────────────
+/** Monitoring's records: alerts and incidents. */
+export interface MonitoringStore {
   saveAlert(alert: Alert): Promise<void>;
   listAlerts(filter?: AlertFilter): Promise<Alert[]>;
   alertById(id: string): Promise<Alert | null>;
@@ -96,26 +69,33 @@ export interface Store {
   saveIncident(incident: Incident, expectedRevision: number | null): Promise<Incident>;
   incidentById(id: string): Promise<Incident | null>;
   listIncidents(filter?: IncidentFilter): Promise<Incident[]>;
+}
 
-  // ── rate limiting ───────────────────────────────────────────────────────────────────────
-  /** A rate-limiter-flexible limiter on this store's own connection (RateLimiterSQLite / RateLimiterMongo). */
+/**
+ * Quota counters shared by every process on the store. rate-limiter-flexible is the counting
+ * library on both sides of this port (DESIGN.md §4: its store classes here, its insurance and
+ * burst wrappers in limits/), so its limiter contract is the port's type.
+ */
+export interface CounterStore {
+  /** A limiter counting in this store (RateLimiterSQLite / RateLimiterMongo, or their write-thread proxy). */
   createRateLimiter(spec: RateLimiterSpec): RateLimiterLike;
 }
 
-/** The entity changed since the revision the caller expected, or already exists on create. */
-export class StoreConflictError extends Error {
-  override readonly name = 'StoreConflictError';
-  constructor(
-    readonly entity: string,
-    readonly entityId: string,
-    readonly expectedRevision: number | null,
-    readonly actualRevision: number | null,
-  ) {
-    super(`${entity} ${entityId}: expected revision ${expectedRevision ?? 'none (create)'}, found ${actualRevision ?? 'none'}`);
-  }
+/** A store: the four ports plus its lifecycle. */
+export interface Store extends RegistryStore, AccessLogStore, MonitoringStore, CounterStore {
+  /** Opens the connection and runs migrations / creates collections and indexes. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+  /** Resolves when the store answers; rejects otherwise (readiness). */
+  ping(): Promise<void>;
 }
 
-/** The store could not be reached or refused the operation (callers fail closed). */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
-}
+/** The methods of each port, for the one generic guard (store/guard.ts) that wraps an adapter's parts. */
+export const REGISTRY_METHODS = ['currentRevision', 'changesSince', 'developerById', 'developerByAbn', 'listDevelopers', 'productById', 'listProducts', 'clientAuthorisation', 'listClientAuthorisations', 'applyRegistryChange', 'historyOf'] as const satisfies readonly (keyof RegistryStore)[];
+export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendCheckpoint', 'queryAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf'] as const satisfies readonly (keyof AccessLogStore)[];
+export const MONITORING_METHODS = ['saveAlert', 'listAlerts', 'alertById', 'saveIncident', 'incidentById', 'listIncidents'] as const satisfies readonly (keyof MonitoringStore)[];
+
+// Every method of every port is listed above: adding one to an interface without listing it fails to compile.
+type Unlisted = Exclude<keyof RegistryStore, (typeof REGISTRY_METHODS)[number]> | Exclude<keyof AccessLogStore, (typeof ACCESS_LOG_METHODS)[number]> | Exclude<keyof MonitoringStore, (typeof MONITORING_METHODS)[number]>;
+const everyMethodListed: [Unlisted] extends [never] ? true : never = true;
+void everyMethodListed;

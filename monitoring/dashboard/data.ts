@@ -10,13 +10,13 @@ import { DUE_SOON_MS, isDueSoon, isOverdue } from '../incidents.js';
 import type { Logger } from '../../core/logger.js';
 import { currentProductStatus, productDenialAt } from '../../registry/effective-status.js';
 import type { Developer, Product } from '../../registry/model.js';
-import type { Store } from '../../store/port.js';
+import type { MonitoringReader } from '../ports.js';
 import type { Monitor } from '../monitor.js';
 import { OTHER_PRODUCTS } from '../rate-history.js';
 
 export interface DashboardSources {
   monitor: Pick<Monitor, 'openAlerts' | 'rates'>;
-  store: Pick<Store, 'listAlerts' | 'listIncidents'>;
+  store: MonitoringReader;
   registry: { products(): Iterable<Product>; developer(id: string): Developer | undefined };
   logger?: Logger;
 }

@@ -13,14 +13,12 @@
 import type { Connection } from 'mongoose';
 import { RateLimiterMongo, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../core/logger.js';
-import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../monitoring/incident-model.js';
-import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
-import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../../registry/model.js';
-import { StoreUnavailableError, type RateLimiterSpec, type RegistryChange, type RegistryChanges, type Store } from '../port.js';
+import { guardedPort } from '../guard.js';
+import { ACCESS_LOG_METHODS, MONITORING_METHODS, REGISTRY_METHODS, StoreUnavailableError, type AccessLogStore, type MonitoringStore, type RateLimiterSpec, type RegistryStore, type Store } from '../port.js';
 import { MongoAccessLog } from './access-log-store.js';
 import { ensureCollections, RATE_LIMIT_COLLECTION } from './collections.js';
 import { hostsOf, MongoStartupError, newConnection, openConnection, scrub, type MongoConnectionOptions } from './connection.js';
-import { guarded } from './errors.js';
+import { guarded, translateMongoError } from './errors.js';
 import { MongoMonitoring } from './monitoring-store.js';
 import { registerModels, type Models } from './models/index.js';
 import { MongoRegistry } from './registry-store.js';
@@ -47,8 +45,10 @@ interface Parts {
   monitoring: MongoMonitoring;
 }
 
+/** The port methods, assigned by the guard in the constructor (store/guard.ts). */
+export interface MongoStore extends RegistryStore, AccessLogStore, MonitoringStore {}
+
 export class MongoStore implements Store {
-  readonly kind = 'mongo' as const;
   private parts: Parts | null = null;
   private opening: Promise<void> | null = null;
   private readonly retentionSeconds: number;
@@ -60,6 +60,12 @@ export class MongoStore implements Store {
     const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
     if (!Number.isFinite(days) || days <= 0) throw new RangeError(`retentionDays must be a positive number of days (got ${String(days)})`);
     this.retentionSeconds = Math.round(days * 86_400);
+    Object.assign(
+      this,
+      guardedPort(REGISTRY_METHODS, () => this.p.registry, translateMongoError),
+      guardedPort(ACCESS_LOG_METHODS, () => this.p.accessLog, translateMongoError),
+      guardedPort(MONITORING_METHODS, () => this.p.monitoring, translateMongoError),
+    );
   }
 
   /**
@@ -112,90 +118,6 @@ export class MongoStore implements Store {
       if (!db) throw new StoreUnavailableError('MongoDB store is not connected');
       await db.admin().ping();
     });
-  }
-
-  // ── registry ────────────────────────────────────────────────────────────────────────────
-
-  currentRevision(): Promise<number> {
-    return guarded(() => this.p.registry.currentRevision());
-  }
-  changesSince(revision: number): Promise<RegistryChanges> {
-    return guarded(() => this.p.registry.changesSince(revision));
-  }
-  developerById(id: string): Promise<Developer | null> {
-    return guarded(() => this.p.registry.developerById(id));
-  }
-  developerByAbn(abn: string): Promise<Developer | null> {
-    return guarded(() => this.p.registry.developerByAbn(abn));
-  }
-  listDevelopers(): Promise<Developer[]> {
-    return guarded(() => this.p.registry.listDevelopers());
-  }
-  productById(id: string): Promise<Product | null> {
-    return guarded(() => this.p.registry.productById(id));
-  }
-  listProducts(filter?: { developerId?: string | null }): Promise<Product[]> {
-    return guarded(() => this.p.registry.listProducts(filter));
-  }
-  clientAuthorisation(org: string, clientId: string): Promise<ClientAuthorisation | null> {
-    return guarded(() => this.p.registry.clientAuthorisation(org, clientId));
-  }
-  listClientAuthorisations(filter?: { org?: string | null; clientId?: string | null }): Promise<ClientAuthorisation[]> {
-    return guarded(() => this.p.registry.listClientAuthorisations(filter));
-  }
-  applyRegistryChange(change: RegistryChange): Promise<{ revision: number; history: HistoryEntry }> {
-    return guarded(() => this.p.registry.applyRegistryChange(change));
-  }
-  historyOf(entityType: RegistryEntityType, entityId: string): Promise<HistoryEntry[]> {
-    return guarded(() => this.p.registry.historyOf(entityType, entityId));
-  }
-
-  // ── access log ──────────────────────────────────────────────────────────────────────────
-
-  appendAccessRecords(records: ChainedAccessRecord[], checkpoints?: Checkpoint[]): Promise<void> {
-    return guarded(() => this.p.accessLog.appendAccessRecords(records, checkpoints));
-  }
-  appendCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    return guarded(() => this.p.accessLog.appendCheckpoint(checkpoint));
-  }
-  queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): Promise<AccessLogPage> {
-    return guarded(() => this.p.accessLog.queryAccessLogs(filter, page));
-  }
-  summarizeAccessLogs(filter: AccessLogFilter): Promise<AccessSummary> {
-    return guarded(() => this.p.accessLog.summarizeAccessLogs(filter));
-  }
-  readChain(chainId: string, fromSeq: number, toSeq: number): Promise<ChainedAccessRecord[]> {
-    return guarded(() => this.p.accessLog.readChain(chainId, fromSeq, toSeq));
-  }
-  listChains(): Promise<ChainHead[]> {
-    return guarded(() => this.p.accessLog.listChains());
-  }
-  openChain(head: ChainHead): Promise<void> {
-    return guarded(() => this.p.accessLog.openChain(head));
-  }
-  checkpointsOf(chainId: string): Promise<Checkpoint[]> {
-    return guarded(() => this.p.accessLog.checkpointsOf(chainId));
-  }
-
-  // ── alerts and incidents ────────────────────────────────────────────────────────────────
-
-  saveAlert(alert: Alert): Promise<void> {
-    return guarded(() => this.p.monitoring.saveAlert(alert));
-  }
-  listAlerts(filter?: AlertFilter): Promise<Alert[]> {
-    return guarded(() => this.p.monitoring.listAlerts(filter));
-  }
-  alertById(id: string): Promise<Alert | null> {
-    return guarded(() => this.p.monitoring.alertById(id));
-  }
-  saveIncident(incident: Incident, expectedRevision: number | null): Promise<Incident> {
-    return guarded(() => this.p.monitoring.saveIncident(incident, expectedRevision));
-  }
-  incidentById(id: string): Promise<Incident | null> {
-    return guarded(() => this.p.monitoring.incidentById(id));
-  }
-  listIncidents(filter?: IncidentFilter): Promise<Incident[]> {
-    return guarded(() => this.p.monitoring.listIncidents(filter));
   }
 
   // ── rate limiting ───────────────────────────────────────────────────────────────────────

@@ -16,14 +16,12 @@
 import type Database from 'better-sqlite3';
 import type { RateLimiterLike } from 'rate-limiter-flexible';
 import type { Logger } from '../../core/logger.js';
-import type { Alert, AlertFilter, Incident, IncidentFilter } from '../../monitoring/incident-model.js';
-import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
-import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../../registry/model.js';
-import type { RateLimiterSpec, RegistryChange, RegistryChanges, Store } from '../port.js';
+import { guardedPort } from '../guard.js';
+import { ACCESS_LOG_METHODS, MONITORING_METHODS, REGISTRY_METHODS, type AccessLogStore, type MonitoringStore, type RateLimiterSpec, type RegistryStore, type Store } from '../port.js';
 import { SqliteAccessLog } from './access-log-tables.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, MEMORY_PATH, openDatabase, type ConnectionOptions } from './connection.js';
 import { createSqliteRateLimiter } from './counters.js';
-import { guarded } from './errors.js';
+import { guarded, translateSqliteError } from './errors.js';
 import { SqliteIncidents } from './incident-tables.js';
 import { appliedMigrations, RATE_LIMIT_TABLE, runMigrations } from './migrations.js';
 import { SqliteRegistry } from './registry-tables.js';
@@ -48,12 +46,15 @@ const RATE_LIMIT_SWEEP_AGE_MS = 3_600_000;
 interface Parts {
   db: Database.Database;
   registry: SqliteRegistry;
-  accessLog: SqliteAccessLog;
+  /** Reads on this connection; appends on the write thread when there is one. */
+  accessLog: AccessLogStore;
   incidents: SqliteIncidents;
 }
 
+/** The port methods, assigned by the guard in the constructor (store/guard.ts). */
+export interface SqliteStore extends RegistryStore, AccessLogStore, MonitoringStore {}
+
 export class SqliteStore implements Store {
-  readonly kind = 'sqlite' as const;
   private parts: Parts | null = null;
   /**
    * Where the hot-path writes go (access-log appends, rate-limit counters) for a file: a worker
@@ -63,7 +64,14 @@ export class SqliteStore implements Store {
    */
   private thread: SqliteWriteThread | null = null;
 
-  constructor(private readonly options: SqliteStoreOptions) {}
+  constructor(private readonly options: SqliteStoreOptions) {
+    Object.assign(
+      this,
+      guardedPort(REGISTRY_METHODS, () => this.p.registry, translateSqliteError),
+      guardedPort(ACCESS_LOG_METHODS, () => this.p.accessLog, translateSqliteError),
+      guardedPort(MONITORING_METHODS, () => this.p.incidents, translateSqliteError),
+    );
+  }
 
   async init(): Promise<void> {
     if (this.parts) return;
@@ -73,10 +81,10 @@ export class SqliteStore implements Store {
         const applied = runMigrations(db);
         if (applied.length) this.options.logger?.info({ path: this.options.path, applied }, 'store migrations applied');
         db.prepare(`DELETE FROM ${RATE_LIMIT_TABLE} WHERE expire < ?`).run(Date.now() - RATE_LIMIT_SWEEP_AGE_MS);
-        this.parts = { db, registry: new SqliteRegistry(db), accessLog: new SqliteAccessLog(db), incidents: new SqliteIncidents(db) };
         if (this.options.path !== MEMORY_PATH && this.options.writeThread !== false) {
           this.thread = new SqliteWriteThread({ path: this.options.path, sqliteSync: this.options.sqliteSync ?? 'full', busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
         }
+        this.parts = { db, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread), incidents: new SqliteIncidents(db) };
       } catch (err) {
         db.close();
         throw err;
@@ -112,93 +120,6 @@ export class SqliteStore implements Store {
     };
   }
 
-  // ── registry ────────────────────────────────────────────────────────────────────────────
-
-  currentRevision(): Promise<number> {
-    return guarded(() => this.p.registry.currentRevision());
-  }
-  changesSince(revision: number): Promise<RegistryChanges> {
-    return guarded(() => this.p.registry.changesSince(revision));
-  }
-  developerById(id: string): Promise<Developer | null> {
-    return guarded(() => this.p.registry.developerById(id));
-  }
-  developerByAbn(abn: string): Promise<Developer | null> {
-    return guarded(() => this.p.registry.developerByAbn(abn));
-  }
-  listDevelopers(): Promise<Developer[]> {
-    return guarded(() => this.p.registry.listDevelopers());
-  }
-  productById(id: string): Promise<Product | null> {
-    return guarded(() => this.p.registry.productById(id));
-  }
-  listProducts(filter?: { developerId?: string | null }): Promise<Product[]> {
-    return guarded(() => this.p.registry.listProducts(filter));
-  }
-  clientAuthorisation(org: string, clientId: string): Promise<ClientAuthorisation | null> {
-    return guarded(() => this.p.registry.clientAuthorisation(org, clientId));
-  }
-  listClientAuthorisations(filter?: { org?: string | null; clientId?: string | null }): Promise<ClientAuthorisation[]> {
-    return guarded(() => this.p.registry.listClientAuthorisations(filter));
-  }
-  applyRegistryChange(change: RegistryChange): Promise<{ revision: number; history: HistoryEntry }> {
-    return guarded(() => this.p.registry.applyRegistryChange(change));
-  }
-  historyOf(entityType: RegistryEntityType, entityId: string): Promise<HistoryEntry[]> {
-    return guarded(() => this.p.registry.historyOf(entityType, entityId));
-  }
-
-  // ── access log ──────────────────────────────────────────────────────────────────────────
-
-  appendAccessRecords(records: ChainedAccessRecord[], checkpoints?: Checkpoint[]): Promise<void> {
-    if (this.thread) return this.thread.appendAccessRecords(records, checkpoints);
-    return guarded(() => this.p.accessLog.writes.appendAccessRecords(records, checkpoints));
-  }
-  appendCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    if (this.thread) return this.thread.appendCheckpoint(checkpoint);
-    return guarded(() => this.p.accessLog.writes.appendCheckpoint(checkpoint));
-  }
-  queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): Promise<AccessLogPage> {
-    return guarded(() => this.p.accessLog.queryAccessLogs(filter, page));
-  }
-  summarizeAccessLogs(filter: AccessLogFilter): Promise<AccessSummary> {
-    return guarded(() => this.p.accessLog.summarizeAccessLogs(filter));
-  }
-  readChain(chainId: string, fromSeq: number, toSeq: number): Promise<ChainedAccessRecord[]> {
-    return guarded(() => this.p.accessLog.readChain(chainId, fromSeq, toSeq));
-  }
-  listChains(): Promise<ChainHead[]> {
-    return guarded(() => this.p.accessLog.listChains());
-  }
-  openChain(head: ChainHead): Promise<void> {
-    if (this.thread) return this.thread.openChain(head);
-    return guarded(() => this.p.accessLog.writes.openChain(head));
-  }
-  checkpointsOf(chainId: string): Promise<Checkpoint[]> {
-    return guarded(() => this.p.accessLog.checkpointsOf(chainId));
-  }
-
-  // ── alerts and incidents ────────────────────────────────────────────────────────────────
-
-  saveAlert(alert: Alert): Promise<void> {
-    return guarded(() => this.p.incidents.saveAlert(alert));
-  }
-  listAlerts(filter?: AlertFilter): Promise<Alert[]> {
-    return guarded(() => this.p.incidents.listAlerts(filter));
-  }
-  alertById(id: string): Promise<Alert | null> {
-    return guarded(() => this.p.incidents.alertById(id));
-  }
-  saveIncident(incident: Incident, expectedRevision: number | null): Promise<Incident> {
-    return guarded(() => this.p.incidents.saveIncident(incident, expectedRevision));
-  }
-  incidentById(id: string): Promise<Incident | null> {
-    return guarded(() => this.p.incidents.incidentById(id));
-  }
-  listIncidents(filter?: IncidentFilter): Promise<Incident[]> {
-    return guarded(() => this.p.incidents.listIncidents(filter));
-  }
-
   // ── rate limiting ───────────────────────────────────────────────────────────────────────
 
   /**
@@ -218,6 +139,21 @@ export class SqliteStore implements Store {
     if (!this.parts) throw new TypeError('The database connection is not open');
     return this.parts;
   }
+}
+
+/** The access log's port: reads on the store's connection, appends on the write thread when there is one. */
+function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null): AccessLogStore {
+  const writes = thread ?? log.writes;
+  return {
+    appendAccessRecords: async (records, checkpoints) => writes.appendAccessRecords(records, checkpoints),
+    appendCheckpoint: async (checkpoint) => writes.appendCheckpoint(checkpoint),
+    openChain: async (head) => writes.openChain(head),
+    queryAccessLogs: async (filter, page) => log.queryAccessLogs(filter, page),
+    summarizeAccessLogs: async (filter) => log.summarizeAccessLogs(filter),
+    readChain: async (chainId, fromSeq, toSeq) => log.readChain(chainId, fromSeq, toSeq),
+    listChains: async () => log.listChains(),
+    checkpointsOf: async (chainId) => log.checkpointsOf(chainId),
+  };
 }
 
 /** Creates (but does not open) a SQLite store; call `init()` before use. */

@@ -45,7 +45,6 @@ function contractSuite(adapter: ContractAdapter): void {
   describe('connection', () => {
     it('answers ping while open and refuses it once closed', async () => {
       const store = await fresh();
-      expect(['sqlite', 'mongo']).toContain(store.kind);
       await expect(store.ping()).resolves.toBeUndefined();
       await store.close();
       await expect(store.ping()).rejects.toBeInstanceOf(Error);

@@ -34,7 +34,7 @@ describe('createStore with sqlite URLs', () => {
   it('opens an in-memory database for sqlite::memory:', async () => {
     const store = await createStore('sqlite::memory:');
     opened.push(store as SqliteStore);
-    expect(store.kind).toBe('sqlite');
+    expect(store).toBeInstanceOf(SqliteStore);
     expect((store as SqliteStore).diagnostics().journalMode).toBe('memory');
   });
 

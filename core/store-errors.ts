@@ -1,0 +1,22 @@
+/**
+ * The two failures every store adapter translates its driver's errors into, so the domain can
+ * react to them (retry a conflict, fail closed when unavailable) without knowing any store.
+ */
+
+/** The entity changed since the revision the caller expected, or already exists on create. */
+export class StoreConflictError extends Error {
+  override readonly name = 'StoreConflictError';
+  constructor(
+    readonly entity: string,
+    readonly entityId: string,
+    readonly expectedRevision: number | null,
+    readonly actualRevision: number | null,
+  ) {
+    super(`${entity} ${entityId}: expected revision ${expectedRevision ?? 'none (create)'}, found ${actualRevision ?? 'none'}`);
+  }
+}
+
+/** The store could not be reached or refused the operation (callers fail closed). */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
