@@ -1,7 +1,7 @@
 /** Small HTTP helpers shared by the gateway and the subgraph servers (Node's http module, no framework). */
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
-import { ERROR_CODES, type ErrorCode } from './errors.js';
+import type { ErrorCode } from './errors.js';
 
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
@@ -78,10 +78,6 @@ export function sendText(res: ServerResponse, status: number, body: string, head
 /** A GraphQL-shaped error body for refusals made outside Apollo (bad JSON, 401, 429, ...). */
 export function errorBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] });
-}
-
-export function statusOf(code: ErrorCode): number {
-  return ERROR_CODES[code].status;
 }
 
 /** Listens on host:port (0 = ephemeral) and resolves the bound port. */

@@ -16,7 +16,7 @@ import { createRequestSigner } from '../core/request-signature.js';
 import type { Config } from '../core/config.js';
 import { closeServer, listen } from '../core/http.js';
 import type { KeyMaterial } from '../core/keys.js';
-import { createLogger, type Logger } from '../core/logger.js';
+import { apolloLoggerOf, createLogger, type Logger } from '../core/logger.js';
 import type { Store } from '../store/port.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { createAccessLogWriter, type AccessLogWriter } from './access-log/writer.js';
@@ -127,7 +127,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     new ApolloGateway({
       supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
       buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs }),
-      logger: { debug: () => {}, info: (m: unknown) => logger.info(String(m)), warn: (m: unknown) => logger.warn(String(m)), error: (m: unknown) => logger.error(String(m)) },
+      logger: apolloLoggerOf(logger),
     }),
   );
   const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize);
@@ -143,7 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     allowBatchedHttpRequests: limits.allowBatchedRequests,
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(logger, { exposeStack: config.env === 'development' && config.logLevel === 'debug' }),
-    logger: { debug: () => {}, info: (m: unknown) => logger.info(String(m)), warn: (m: unknown) => logger.warn(String(m)), error: (m: unknown) => logger.error(String(m)) },
+    logger: apolloLoggerOf(logger),
   });
   try {
     await apollo.start();

@@ -4,7 +4,7 @@
  * OPEN → TRIAGED → CONTAINED → RESOLVED with a note at every step. Commands return the next
  * incident or a Denial; storage and ids of the caller's choosing stay outside.
  */
-import { randomBytes } from 'node:crypto';
+import { newPrefixedId } from '../core/random-id.js';
 import { denial, type Denial } from '../core/errors.js';
 import { INSTANT_EXAMPLE, parseInstant, toIso } from '../registry/instants.js';
 import { cleanText, TEXT_RULES } from '../registry/text.js';
@@ -34,14 +34,9 @@ export const INCIDENT_TRANSITIONS: Readonly<Record<IncidentStatus, readonly Inci
   RESOLVED: [],
 };
 
-// Crockford base32: readable aloud, never ambiguous in a ticket.
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
 /** A new incident id, e.g. `INC-7K2M9QX4D1`. */
 export function newIncidentId(): string {
-  let s = '';
-  for (const b of randomBytes(10)) s += ALPHABET[b & 31];
-  return `INC-${s}`;
+  return newPrefixedId('INC');
 }
 
 export function notifyByOf(detectedAtMs: number): string {

@@ -6,7 +6,7 @@
  * path); every store write happens later through the alert writer, and failures are logged,
  * never thrown.
  */
-import { randomBytes } from 'node:crypto';
+import { newPrefixedId } from '../core/random-id.js';
 import type { Alert, Risk } from './incident-model.js';
 import { RISKS } from './incident-model.js';
 import { incidentFromAlert, linkAlert, newIncidentId as defaultIncidentId } from './incidents.js';
@@ -96,11 +96,8 @@ interface Tracked {
   suspensionHandled: boolean;
 }
 
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 function defaultAlertId(): string {
-  let s = '';
-  for (const b of randomBytes(12)) s += ALPHABET[b & 31];
-  return `ALR-${s}`;
+  return newPrefixedId('ALR', 12);
 }
 
 const rank = (r: Risk) => RISKS.indexOf(r);

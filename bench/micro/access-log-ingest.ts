@@ -29,7 +29,7 @@ export interface IngestResult {
 /** A record shaped like one three-subgraph request's. */
 function sampleRecord(): AccessRecord {
   return {
-    id: newAccessRecordId(),
+    id: newAccessRecordId(Date.now()),
     time: new Date().toISOString(),
     requestId: randomUUID(),
     instanceId: 'bench-gw',

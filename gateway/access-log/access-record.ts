@@ -20,7 +20,7 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
   const { arrival, token, admission, operation } = facts;
   const product = admission?.product ?? null;
   return {
-    id: newAccessRecordId(),
+    id: newAccessRecordId(arrival.arrivedAt),
     time: new Date(arrival.arrivedAt).toISOString(),
     requestId: arrival.requestId,
     instanceId: options.instanceId,

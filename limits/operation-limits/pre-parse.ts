@@ -1,11 +1,11 @@
 /**
- * Checks before graphql's parser sees a document: its size in bytes, then a token count from a
- * linear scan that stops as soon as the bound is passed. A hostile document (a megabyte of
- * aliases, thousands of fragments) is refused here for the cost of reading it once, without
- * building an AST. graphql's own `maxTokens` parse option (`parseOptions`) stays on as the
- * second line: the scan follows the GraphQL lexical grammar, but the parser is authoritative.
+ * Checks before graphql's parser sees a document: its size in bytes, then a token count by
+ * graphql-js's own lexer that stops as soon as the bound is passed. A hostile document (a
+ * megabyte of aliases, thousands of fragments) is refused here for the cost of lexing it once,
+ * without building an AST. graphql's `maxTokens` parse option (`parseOptions`) stays on as the
+ * second line inside Apollo's parse.
  */
-import type { ParseOptions } from 'graphql';
+import { Lexer, Source, TokenKind, type ParseOptions } from 'graphql';
 import type { Denial } from '../../core/errors.js';
 import { limitDenial, type OperationLimits } from './limit-error.js';
 
@@ -19,65 +19,20 @@ function exceedsBytes(text: string, max: number): boolean {
   return Buffer.byteLength(text, 'utf8') > max;
 }
 
-const isNameChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isNumberChar = (c: number): boolean => (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
-
 /**
- * Counts GraphQL lexical tokens (punctuators, names, numbers, strings; not commas, whitespace or
- * comments), stopping once the count passes `stopAbove`. Malformed input still counts (each
- * unexpected character as a token); the parser reports the syntax error.
+ * Counts GraphQL lexical tokens with graphql-js's own lexer (the parser's), stopping once the
+ * count passes `stopAbove`: no AST is built, and a hostile document costs at most `stopAbove`
+ * tokens of lexing. A lexical error ends the count; the parser reports the syntax error.
  */
 export function countTokens(source: string, stopAbove = Infinity): number {
-  const n = source.length;
+  const lexer = new Lexer(new Source(source));
   let count = 0;
-  let i = 0;
-  while (i < n && count <= stopAbove) {
-    const c = source.charCodeAt(i);
-    // Ignored: tab, LF, CR, space, comma, BOM.
-    if (c === 9 || c === 10 || c === 13 || c === 32 || c === 44 || c === 0xfeff) {
-      i++;
-      continue;
-    }
-    if (c === 35) {
-      // # comment to end of line
-      while (i < n && source.charCodeAt(i) !== 10 && source.charCodeAt(i) !== 13) i++;
-      continue;
-    }
-    count++;
-    if (c === 46 && source.charCodeAt(i + 1) === 46 && source.charCodeAt(i + 2) === 46) i += 3;
-    else if (c === 34) i = skipString(source, i);
-    else if (isNameChar(c) && !(c >= 48 && c <= 57)) {
-      i++;
-      while (i < n && isNameChar(source.charCodeAt(i))) i++;
-    } else if (c === 45 || (c >= 48 && c <= 57)) {
-      i++;
-      while (i < n && isNumberChar(source.charCodeAt(i))) i++;
-    } else i++;
+  try {
+    while (count <= stopAbove && lexer.advance().kind !== TokenKind.EOF) count++;
+  } catch {
+    // Not lexically valid: what was counted stands, and parsing will refuse the document.
   }
   return count;
-}
-
-/** Index just after the string (or block string) starting at `start`. */
-function skipString(source: string, start: number): number {
-  const n = source.length;
-  if (source.startsWith('"""', start)) {
-    let i = start + 3;
-    while (i < n) {
-      if (source.charCodeAt(i) === 92 && source.startsWith('"""', i + 1)) i += 4;
-      else if (source.startsWith('"""', i)) return i + 3;
-      else i++;
-    }
-    return n;
-  }
-  let i = start + 1;
-  while (i < n) {
-    const c = source.charCodeAt(i);
-    if (c === 92) i += 2;
-    else if (c === 34) return i + 1;
-    else if (c === 10 || c === 13) return i; // unterminated: the parser will say so
-    else i++;
-  }
-  return n;
 }
 
 /** Refuses a document that is too large or has too many tokens, before it is parsed. */
