@@ -1,0 +1,46 @@
+import { GraphQLError } from 'graphql';
+import { createFormatError, withoutSuggestions } from '../../../../gateway/apollo/format-error.js';
+import { limitError } from '../../../../limits/operation-limits/index.js';
+
+function recordingLogger() {
+  const errors: unknown[] = [];
+  return { errors, logger: { error: (obj: unknown) => errors.push(obj) } as never };
+}
+
+describe('formatError', () => {
+  it('passes our own codes through, without a stack or a service name', () => {
+    const { logger, errors } = recordingLogger();
+    const format = createFormatError(logger, { exposeStack: false });
+    const out = format({ message: 'no', path: ['client'], extensions: { code: 'CLIENT_NOT_AUTHORISED', serviceName: 'clients', stacktrace: ['at x'] } }, new GraphQLError('no'));
+    expect(out).toEqual({ message: 'no', path: ['client'], extensions: { code: 'CLIENT_NOT_AUTHORISED' } });
+    expect(errors).toHaveLength(0);
+  });
+
+  it("keeps an operation-limit rule's own code, which Apollo relabels GRAPHQL_VALIDATION_FAILED", () => {
+    const format = createFormatError(recordingLogger().logger, { exposeStack: false });
+    const original = limitError('DEPTH', 12, false, 50);
+    const wrapped = new GraphQLError(original.message, { originalError: original, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    const out = format({ message: original.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }, wrapped);
+    expect(out.extensions).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'DEPTH' });
+  });
+
+  it("maps Apollo's own codes onto ours", () => {
+    const format = createFormatError(recordingLogger().logger, { exposeStack: false });
+    expect(format({ message: 'x', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }, null).extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(format({ message: 'x', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR' } }, null).extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
+  });
+
+  it('masks and logs anything without a known code (a bug, or a foreign error that could leak internals)', () => {
+    const { logger, errors } = recordingLogger();
+    const format = createFormatError(logger, { exposeStack: false });
+    const out = format({ message: 'connect ECONNREFUSED 10.0.0.7:4001', path: ['client'], extensions: { code: 'SOMETHING_ELSE' } }, new Error('boom'));
+    expect(out).toEqual({ message: 'Internal server error', path: ['client'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(errors).toHaveLength(1);
+  });
+
+  it('strips "did you mean" suggestions from messages', () => {
+    expect(withoutSuggestions('Value "CERTIFED" does not exist in "ProductStatus" enum. Did you mean the enum value "CERTIFIED"?')).toBe('Value "CERTIFED" does not exist in "ProductStatus" enum.');
+    const format = createFormatError(recordingLogger().logger, { exposeStack: false });
+    expect(format({ message: 'Unknown. Did you mean "x"?', extensions: { code: 'BAD_USER_INPUT' } }, null).message).toBe('Unknown.');
+  });
+});
