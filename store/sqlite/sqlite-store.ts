@@ -38,6 +38,8 @@ export interface SqliteStoreOptions extends ConnectionOptions {
    * true for a file; a ':memory:' database has one private connection and never uses a thread.
    */
   writeThread?: boolean;
+  /** Clock (the write thread's respawn pause). Default Date.now. */
+  now?: () => number;
 }
 
 /** Rate-limit rows that expired more than this long ago are removed at start (the limiter's own sweeper timer is not used). */
@@ -82,7 +84,7 @@ export class SqliteStore implements Store {
         if (applied.length) this.options.logger?.info({ path: this.options.path, applied }, 'store migrations applied');
         db.prepare(`DELETE FROM ${RATE_LIMIT_TABLE} WHERE expire < ?`).run(Date.now() - RATE_LIMIT_SWEEP_AGE_MS);
         if (this.options.path !== MEMORY_PATH && this.options.writeThread !== false) {
-          this.thread = new SqliteWriteThread({ path: this.options.path, sqliteSync: this.options.sqliteSync ?? 'full', busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+          this.thread = new SqliteWriteThread({ path: this.options.path, sqliteSync: this.options.sqliteSync ?? 'full', busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS }, this.options.now);
         }
         this.parts = { db, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread), incidents: new SqliteIncidents(db) };
       } catch (err) {

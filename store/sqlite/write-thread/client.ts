@@ -65,7 +65,11 @@ export class SqliteWriteThread {
   private outbox: ThreadRequest[] = [];
   private flushScheduled = false;
 
-  constructor(private readonly data: WriteThreadData) {}
+  constructor(
+    private readonly data: WriteThreadData,
+    /** Clock for the respawn pause. Default Date.now. */
+    private readonly now: () => number = Date.now,
+  ) {}
 
   appendAccessRecords(records: ChainedAccessRecord[], checkpoints: Checkpoint[] = []): Promise<void> {
     if (records.length === 0 && checkpoints.length === 0) return Promise.resolve();
@@ -106,7 +110,7 @@ export class SqliteWriteThread {
 
   private call(call: Call): Promise<unknown> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite store is closed'));
-    if (!this.worker && Date.now() < this.noSpawnUntil) return Promise.reject(new StoreUnavailableError('SQLite write thread cannot start', { cause: this.startFailure }));
+    if (!this.worker && this.now() < this.noSpawnUntil) return Promise.reject(new StoreUnavailableError('SQLite write thread cannot start', { cause: this.startFailure }));
     return this.send(this.worker ?? this.spawn(), call);
   }
 
@@ -145,7 +149,7 @@ export class SqliteWriteThread {
       if (!answered) {
         // It died before answering anything (it cannot load, say): wait before starting another,
         // rather than start one per request.
-        this.noSpawnUntil = Date.now() + RESPAWN_PAUSE_MS;
+        this.noSpawnUntil = this.now() + RESPAWN_PAUSE_MS;
         this.startFailure = cause;
       }
       this.outbox = [];

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config, RateTier } from '../../../core/config.js';
 import type { RateLimiterSpec } from '../../../store/port.js';
@@ -40,7 +41,6 @@ async function times(n: number, run: () => Promise<RateDecision>): Promise<RateD
 }
 
 const allowedFlags = (ds: RateDecision[]) => ds.map((d) => d.allowed);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('createRateLimits: products', () => {
   it('allows the tier points plus the burst, then refuses with RATE_LIMITED and 429-ready headers', async () => {
@@ -79,9 +79,17 @@ describe('createRateLimits: products', () => {
 
   it('recovers the quota after the window', async () => {
     const rl = limits(rateConfig({ tiers: { demo: tier({ points: 2, duration: 1 }) } }));
-    expect(allowedFlags(await times(3, () => rl.check(product('PRD-A', 'demo'))))).toEqual([true, true, false]);
-    await sleep(1100);
-    expect((await rl.check(product('PRD-A', 'demo'))).allowed).toBe(true);
+    // The memory limiter keeps its windows on the timer clock: advance it instead of waiting.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      expect(allowedFlags(await times(3, () => rl.check(product('PRD-A', 'demo'))))).toEqual([true, true, false]);
+      jest.advanceTimersByTime(999);
+      expect((await rl.check(product('PRD-A', 'demo'))).allowed).toBe(false);
+      jest.advanceTimersByTime(1001);
+      expect((await rl.check(product('PRD-A', 'demo'))).allowed).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('limits each org of a product to its share, and the product as a whole to the tier', async () => {

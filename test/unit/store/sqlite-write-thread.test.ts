@@ -22,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dsp-write-thread-'));
 const opened: SqliteStore[] = [];
 let n = 0;
 
-async function open(options: { writeThread?: boolean } = {}): Promise<SqliteStore> {
+async function open(options: { writeThread?: boolean; now?: () => number } = {}): Promise<SqliteStore> {
   const store = new SqliteStore({ path: join(dir, `t${++n}.db`), ...options });
   await store.init();
   opened.push(store);
@@ -120,14 +120,17 @@ describe('access log through the thread', () => {
   });
 
   it('does not start a thread per request when one dies before answering anything: it waits a second', async () => {
-    const store = await open();
+    const clock = { now: 1_000_000 };
+    const store = await open({ now: () => clock.now });
     const thread = threadOf(store)!;
     const first = store.openChain(sampleHead('early'));
     await workerOf(thread)!.terminate(); // still loading: it never answered
     await expect(first).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.openChain(sampleHead('early'))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(workerOf(thread)).toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    clock.now += 999;
+    await expect(store.openChain(sampleHead('early'))).rejects.toBeInstanceOf(StoreUnavailableError);
+    clock.now += 1;
     await store.openChain(sampleHead('early'));
     expect((await store.listChains()).map((h) => h.chainId)).toContain('early');
   });
