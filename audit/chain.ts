@@ -1,11 +1,15 @@
 /**
  * The hash chain over access records. Each writer (gateway instance + start epoch) owns one
  * chain: a gap-free `seq` from 1, `prevHash` = the previous record's `hash` (GENESIS_HASH for
- * seq 1), and `hash` = sha256 over the canonical JSON of every other field. Because chainId, seq
- * and prevHash are inside the hash, a record cannot be moved to another position or chain, and
- * no record can be removed or altered without breaking a link or a recomputed hash.
+ * seq 1), and `hash` = HMAC-SHA256 under the chain key (derived from the audit key) over the
+ * canonical JSON of every other field. Because chainId, seq and prevHash are inside the hash, a
+ * record cannot be moved to another position or chain, and no record can be removed or altered
+ * without breaking a link or a recomputed hash. Because the hash is keyed, someone with write
+ * access to the database but not the audit key cannot compute the hash of a record they forge,
+ * so they cannot extend or rewrite a chain even between two signed checkpoints. Chains written
+ * before keyed hashes (hash algorithm `sha256` in the ledger) are verified with plain SHA-256.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { CanonicalJsonError, canonicalJson } from './canonical-json.js';
 import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type DecisionReason } from './record.js';
 
@@ -80,9 +84,26 @@ export function canonicalRecordJson(normalized: UnhashedRecord): string {
   return `${out}}`;
 }
 
-/** sha256 hex over the canonical JSON of every field except `hash` (a `hash` present is ignored). */
-export function computeRecordHash(record: UnhashedRecord): string {
-  return createHash('sha256').update(canonicalRecordJson(normalizeForHash(record))).digest('hex');
+/**
+ * The key record hashes are computed under: derived from the audit HMAC key for this one purpose,
+ * so the client-id digests and the chain hashes never share a key.
+ */
+export function chainKeyOf(auditHmacKey: Buffer): Buffer {
+  if (auditHmacKey.length === 0) throw new Error('chainKeyOf: the audit HMAC key is empty');
+  return createHmac('sha256', auditHmacKey).update('dsp-gateway access-log chain key v1').digest();
+}
+
+function digestOf(canonical: string, key: Buffer | null): string {
+  return (key ? createHmac('sha256', key) : createHash('sha256')).update(canonical).digest('hex');
+}
+
+/**
+ * The hash of a record: HMAC-SHA256 hex under `key` (keyed chains), or plain SHA-256 hex when
+ * `key` is null (chains from before keyed hashes), over the canonical JSON of every field except
+ * `hash` (a `hash` present is ignored).
+ */
+export function computeRecordHash(record: UnhashedRecord, key: Buffer | null = null): string {
+  return digestOf(canonicalRecordJson(normalizeForHash(record)), key);
 }
 
 export interface ChainPosition {
@@ -100,8 +121,8 @@ export interface Chain {
   head(): ChainPosition;
 }
 
-/** Starts a chain at `head` (default: empty, seq 0 / GENESIS_HASH). */
-export function createChain(chainId: string, head: ChainPosition = { seq: 0, hash: GENESIS_HASH }): Chain {
+/** Starts a chain at `head` (default: empty, seq 0 / GENESIS_HASH), hashing under `key` (null: plain SHA-256). */
+export function createChain(chainId: string, head: ChainPosition = { seq: 0, hash: GENESIS_HASH }, key: Buffer | null = null): Chain {
   if (!chainId) throw new Error('createChain: chainId is required');
   if (!Number.isInteger(head.seq) || head.seq < 0) throw new Error('createChain: head.seq must be a non-negative integer');
   let seq = head.seq;
@@ -110,7 +131,7 @@ export function createChain(chainId: string, head: ChainPosition = { seq: 0, has
     chainId,
     append(record) {
       const chained = normalizeForHash({ ...record, chainId, seq: seq + 1, prevHash }) as ChainedAccessRecord;
-      const hash = createHash('sha256').update(canonicalRecordJson(chained)).digest('hex');
+      const hash = digestOf(canonicalRecordJson(chained), key);
       seq += 1;
       prevHash = hash;
       chained.hash = hash; // normalizeForHash returned a fresh object: completing it copies nothing

@@ -15,14 +15,16 @@ const ALGORITHMS = ['EdDSA', 'ES256'];
 
 export type CheckpointBody = Omit<Checkpoint, 'signature'>;
 
+/** What is signed: numbered checkpoints also sign their number and whether they are the last (older ones sign neither). */
 function payloadOf(body: CheckpointBody): Uint8Array {
-  return new TextEncoder().encode(canonicalJson({ chainId: body.chainId, seq: body.seq, hash: body.hash, time: body.time }));
+  const numbered = body.n !== undefined && body.n !== null;
+  return new TextEncoder().encode(canonicalJson({ chainId: body.chainId, seq: body.seq, hash: body.hash, time: body.time, ...(numbered ? { n: body.n, final: body.final === true } : {}) }));
 }
 
 /** Signs the checkpoint body with the gateway key. */
 export async function signCheckpoint(key: SigningKey, body: CheckpointBody): Promise<Checkpoint> {
   const signature = await new CompactSign(payloadOf(body)).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CHECKPOINT_TYP }).sign(key.privateKey);
-  return { chainId: body.chainId, seq: body.seq, hash: body.hash, time: body.time, signature };
+  return { chainId: body.chainId, seq: body.seq, hash: body.hash, time: body.time, ...(body.n !== undefined ? { n: body.n, final: body.final === true } : {}), signature };
 }
 
 export type CheckpointVerdict = { ok: true } | { ok: false; reason: 'BAD_SIGNATURE' | 'WRONG_TYPE' | 'PAYLOAD_MISMATCH' };

@@ -60,7 +60,55 @@ export interface Checkpoint {
   /** The hash of the record at `seq` (GENESIS_HASH when seq is 0). */
   hash: string;
   time: string;
-  /** Compact JWS (gateway key) over {chainId, seq, hash, time}. */
+  /**
+   * The checkpoint's number in its chain, 1, 2, 3… without gaps (absent on chains written before
+   * numbering): a checkpoint deleted from the middle leaves a gap the verifier reports.
+   */
+  n?: number;
+  /** True on the checkpoint an orderly shutdown writes last: nothing follows it in this chain. */
+  final?: boolean;
+  /** Compact JWS (gateway key) over {chainId, seq, hash, time} and, when present, n and final. */
+  signature: string;
+}
+
+/** How a chain's record hashes are computed: keyed (HMAC under the chain key) or, for chains from before the ledger, plain SHA-256. */
+export type ChainHashAlg = 'hmac-sha256' | 'sha256';
+
+/** How a chain ended, as the ledger records it (an orderly shutdown, or found crashed at a later start). */
+export interface ChainEnding {
+  how: 'SHUTDOWN' | 'CRASH';
+  /** The last record the chain holds, and its hash. */
+  lastSeq: number;
+  lastHash: string;
+  /** The last signed checkpoint: its seq and number. */
+  lastCheckpointSeq: number;
+  lastCheckpointN: number;
+  /** Records after the last signed checkpoint (0 after a shutdown): the tail only the keyed hashes protect. */
+  unsignedRecords: number;
+}
+
+/**
+ * The chain ledger: one signed, hash-linked, gap-free sequence of entries naming every chain any
+ * writer opened (OPEN), adopted from before the ledger (ADOPT), and how each ended (CLOSE). It is
+ * what makes the set of chains itself tamper-evident: a chain deleted whole is still named here,
+ * and an entry removed or altered breaks the links or the signatures.
+ */
+export interface LedgerEntry {
+  /** 1, 2, 3… across the whole store. */
+  seq: number;
+  kind: 'OPEN' | 'ADOPT' | 'CLOSE';
+  chainId: string;
+  instanceId: string;
+  time: string;
+  /** OPEN and ADOPT: how the chain's records are hashed. */
+  hashAlg: ChainHashAlg | null;
+  /** CLOSE: how the chain ended. */
+  ending: ChainEnding | null;
+  /** `hash` of the previous entry (GENESIS_HASH for seq 1). */
+  prevHash: string;
+  /** sha256 over the canonical JSON of every field but `hash` and `signature`. */
+  hash: string;
+  /** Compact JWS (gateway key) over `hash`. */
   signature: string;
 }
 
@@ -74,6 +122,42 @@ export interface ChainHead {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * What a store keeps beside a record for queries to filter and order by. The chain hash covers
+ * the record, not these copies, so the verifier recomputes them from the record
+ * (`indexedColumnsOf`) and reports any difference: otherwise editing a copy (a record's decision
+ * turned to DENIED in the column only) would hide it from an auditor's filtered query.
+ */
+export interface IndexedColumns {
+  seq: number;
+  timeMs: number;
+  productId: string | null;
+  developerId: string | null;
+  org: string | null;
+  decision: string;
+  operationName: string | null;
+  /** Sorted. */
+  errorCodes: string[];
+  /** Sorted. */
+  clientDigests: string[];
+}
+
+/** The indexed copies a record should have (lists sorted and de-duplicated). */
+export function indexedColumnsOf(record: ChainedAccessRecord): IndexedColumns {
+  const sorted = (list: readonly string[] | null | undefined) => [...new Set(list ?? [])].sort();
+  return {
+    seq: record.seq,
+    timeMs: Date.parse(record.time),
+    productId: record.productId ?? null,
+    developerId: record.developerId ?? null,
+    org: record.org ?? null,
+    decision: record.decision,
+    operationName: record.operationName ?? null,
+    errorCodes: sorted(record.errorCodes),
+    clientDigests: sorted(record.clientDigests),
+  };
+}
 
 export interface AccessLogFilter {
   from?: string | null;

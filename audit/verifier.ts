@@ -15,23 +15,41 @@
  *   against the gateway's public keys, or its columns differ from what was signed.
  * - CHECKPOINT_MISMATCH (seq of the checkpoint): a validly signed checkpoint names a hash other
  *   than the one stored at its seq (the chain was rewritten, hashes and all).
- * - TRUNCATED (first missing seq): a validly signed checkpoint, or the chain head, covers records
- *   beyond the last one stored: the tail of the chain was removed.
+ * - TRUNCATED (first missing seq, to the last one known): a validly signed checkpoint, the
+ *   ledger's record of how the chain ended, or the chain head covers records beyond the last one
+ *   stored: the tail of the chain was removed.
+ * - FORGED (seq k): the record at k was hashed without the audit key (its plain SHA-256 matches
+ *   but its keyed hash does not), or it was stored after the ledger closed the chain: someone
+ *   wrote it who is not the gateway.
+ * - ALTERED also covers the stored filter copies (indexed columns): a copy that differs from the
+ *   hashed record is reported at its seq even when the record itself is intact.
+ * - CHECKPOINT_MISSING (seq of the checkpoint after the gap): a numbered checkpoint is absent (a
+ *   gap in 1, 2, 3…), or the ledger says the chain's last checkpoint was a later one.
  * A record already reported (ALTERED, REORDERED) is not used to judge its neighbour's link, so one
  * tampered row yields one problem, not a cascade.
  */
 import type { JWK } from 'jose';
 import { computeRecordHash } from './chain.js';
 import { createCheckpointVerifier } from './checkpoint.js';
-import { GENESIS_HASH, type ChainHead, type ChainedAccessRecord, type Checkpoint } from './record.js';
+import { GENESIS_HASH, indexedColumnsOf, type ChainEnding, type ChainHead, type ChainedAccessRecord, type Checkpoint, type IndexedColumns } from './record.js';
 
-export const PROBLEM_KINDS = ['MISSING', 'ALTERED', 'REORDERED', 'BROKEN_LINK', 'CHECKPOINT_SIGNATURE', 'CHECKPOINT_MISMATCH', 'TRUNCATED'] as const;
+export const PROBLEM_KINDS = ['MISSING', 'ALTERED', 'REORDERED', 'FORGED', 'BROKEN_LINK', 'CHECKPOINT_SIGNATURE', 'CHECKPOINT_MISMATCH', 'CHECKPOINT_MISSING', 'TRUNCATED', 'CHAIN_MISSING'] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 export interface VerificationProblem {
+  /** The first seq concerned. */
   seq: number;
+  /** The last seq concerned (equal to `seq` for a single record). */
+  toSeq: number;
   kind: ProblemKind;
   detail: string;
+}
+
+/** The newest signed checkpoint the chain can be trusted up to (before its first problem). */
+export interface TrustedCheckpoint {
+  seq: number;
+  n: number | null;
+  time: string;
 }
 
 export interface VerificationReport {
@@ -52,11 +70,13 @@ export interface VerificationReport {
   checkpointsChecked: number;
   /** The highest seq covered by a valid checkpoint (<= toSeq), or null. */
   latestCheckpointSeq: number | null;
+  /** The last valid checkpoint before the first problem (or the latest, when there is none). */
+  lastTrustedCheckpoint: TrustedCheckpoint | null;
 }
 
 
 /** Which seq each misplaced record was written as, found by following `prevHash` back to an intact record. */
-function resolveWrittenSeqs(records: readonly ChainedAccessRecord[], intact: readonly boolean[]): Array<number | null> {
+function resolveWrittenSeqs(records: readonly ChainedAccessRecord[], intact: readonly boolean[], key: Buffer | null): Array<number | null> {
   const byHash = new Map<string, number>();
   records.forEach((r, i) => {
     if (typeof r.hash === 'string' && !byHash.has(r.hash)) byHash.set(r.hash, i);
@@ -64,7 +84,7 @@ function resolveWrittenSeqs(records: readonly ChainedAccessRecord[], intact: rea
   const written: Array<number | null | undefined> = records.map((r, i) => (intact[i] ? r.seq : undefined));
   const hashesAt = (index: number, seq: number): boolean => {
     try {
-      return computeRecordHash({ ...records[index]!, seq }) === records[index]!.hash;
+      return computeRecordHash({ ...records[index]!, seq }, key) === records[index]!.hash;
     } catch {
       return false;
     }
@@ -106,12 +126,30 @@ function resolveWrittenSeqs(records: readonly ChainedAccessRecord[], intact: rea
   return written.map((w) => (w === undefined ? null : w));
 }
 
-function intactAtOwnSeq(record: ChainedAccessRecord): boolean {
+function intactAtOwnSeq(record: ChainedAccessRecord, key: Buffer | null): boolean {
   try {
-    return computeRecordHash(record) === record.hash;
+    return computeRecordHash(record, key) === record.hash;
   } catch {
     return false; // a column that is no longer representable (e.g. NaN) is an alteration
   }
+}
+
+/** A keyed chain's record whose hash is the plain SHA-256 of its content: made by someone without the key. */
+function hashedWithoutKey(record: ChainedAccessRecord, key: Buffer | null): boolean {
+  if (!key) return false;
+  try {
+    return computeRecordHash(record, null) === record.hash;
+  } catch {
+    return false;
+  }
+}
+
+const INDEXED_KEYS = ['timeMs', 'productId', 'developerId', 'org', 'decision', 'operationName', 'errorCodes', 'clientDigests'] as const;
+
+/** Which stored filter copies differ from what the record says. */
+function divergentColumns(stored: IndexedColumns, record: ChainedAccessRecord): string[] {
+  const expected = indexedColumnsOf(record);
+  return INDEXED_KEYS.filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(expected[k]));
 }
 
 /**
@@ -161,6 +199,12 @@ export interface VerifyChainOptions {
   maxProblems?: number;
   /** Look for a removed tail (default true; verifyStoredChain turns it off for all but its last window). */
   checkTail?: boolean;
+  /** The chain key (keyed chains); null verifies plain SHA-256 hashes (chains from before keyed hashes). Default null. */
+  key?: Buffer | null;
+  /** How the ledger says the chain ended (null while it is open). */
+  ending?: ChainEnding | null;
+  /** The stored filter copies of the records read, to compare with the records (default: not checked). */
+  indexed?: readonly IndexedColumns[];
 }
 
 /**
@@ -179,16 +223,17 @@ export async function verifyChain(
   const upper = toSeq ?? Number.POSITIVE_INFINITY;
   const chainId = options.chainId ?? records[0]?.chainId ?? checkpoints[0]?.chainId ?? '';
   const maxProblems = options.maxProblems ?? 1000;
+  const key = options.key ?? null;
   const found: VerificationProblem[] = [];
   let omitted = 0;
-  const report = (seq: number, kind: ProblemKind, detail: string): void => {
-    found.push({ seq, kind, detail });
+  const report = (seq: number, kind: ProblemKind, detail: string, toSeq = seq): void => {
+    found.push({ seq, toSeq, kind, detail });
   };
 
-  const anchor = options.anchor && options.anchor.seq === fromSeq - 1 && intactAtOwnSeq(options.anchor) ? options.anchor : null;
+  const anchor = options.anchor && options.anchor.seq === fromSeq - 1 && intactAtOwnSeq(options.anchor, key) ? options.anchor : null;
   const considered = anchor ? [anchor, ...records] : [...records];
-  const intactAll = considered.map(intactAtOwnSeq);
-  const writtenAll = resolveWrittenSeqs(considered, intactAll);
+  const intactAll = considered.map((r) => intactAtOwnSeq(r, key));
+  const writtenAll = resolveWrittenSeqs(considered, intactAll, key);
   const offset = anchor ? 1 : 0;
   const intact = intactAll.slice(offset);
   const written = writtenAll.slice(offset);
@@ -221,7 +266,10 @@ export async function verifyChain(
     const slot = positionsKnown ? record.seq : keys[i]!;
     if (slot >= fromSeq && slot <= upper) present.add(slot);
     if (w === null) {
-      report(slot, 'ALTERED', 'the stored hash does not match the record content');
+      if (hashedWithoutKey(record, key)) report(slot, 'FORGED', 'the record was hashed without the audit key: not written by the gateway');
+      else report(slot, 'ALTERED', 'the stored hash does not match the record content');
+    } else if (options.ending && w > options.ending.lastSeq) {
+      report(w, 'FORGED', `the record was stored after the chain ended at seq ${options.ending.lastSeq} (${options.ending.how})`);
     } else if (positionsKnown && !intact[i]) {
       report(slot, 'REORDERED', `the record stored at seq ${slot} was written as seq ${w}`);
     } else if (outOfPlace?.[i]) {
@@ -235,6 +283,20 @@ export async function verifyChain(
     }
   });
   const checked = records.length;
+
+  // The filter copies of every record that is itself intact must say what the record says.
+  if (options.indexed) {
+    const bySeq = new Map(options.indexed.map((c) => [c.seq, c]));
+    for (const [seq, record] of okBySeq) {
+      if (record === anchor) continue;
+      const stored = bySeq.get(seq);
+      const differing = stored ? divergentColumns(stored, record) : ['(no filter row)'];
+      if (differing.length) {
+        okBySeq.delete(seq);
+        report(seq, 'ALTERED', `the stored filter column${differing.length === 1 ? '' : 's'} ${differing.join(', ')} differ${differing.length === 1 ? 's' : ''} from the hashed record`);
+      }
+    }
+  }
 
   for (const [seq, record] of okBySeq) {
     if (record === anchor) continue;
@@ -269,6 +331,7 @@ export async function verifyChain(
   const verify = createCheckpointVerifier(publicJwks);
   let checkpointsChecked = 0;
   let latest: Checkpoint | null = null;
+  const validCheckpoints: Checkpoint[] = [];
   const ours = checkpoints.filter((c) => c.chainId === chainId && c.seq <= upper && (c.seq >= fromSeq || (c.seq === 0 && fromSeq === 1)));
   for (const checkpoint of ours) {
     checkpointsChecked += 1;
@@ -277,6 +340,7 @@ export async function verifyChain(
       report(checkpoint.seq, 'CHECKPOINT_SIGNATURE', `checkpoint of ${checkpoint.time} does not verify (${verdict.reason})`);
       continue;
     }
+    validCheckpoints.push(checkpoint);
     if (!latest || checkpoint.seq > latest.seq) latest = checkpoint;
     const stored = okBySeq.get(checkpoint.seq);
     if (checkpoint.seq === 0 ? checkpoint.hash !== GENESIS_HASH : stored !== undefined && stored.hash !== checkpoint.hash) {
@@ -287,17 +351,24 @@ export async function verifyChain(
   if (options.checkTail ?? true) {
     const lastStored = lastSeq ?? fromSeq - 1;
     const headSeq = options.head && options.head.chainId === chainId ? Math.min(options.head.lastSeq, upper) : null;
+    const endSeq = options.ending ? Math.min(options.ending.lastSeq, upper) : null;
+    const stored = lastSeq === null ? 'no record is stored' : `the last stored record is seq ${lastSeq}`;
     if (latest && latest.seq > lastStored) {
-      report(lastStored + 1, 'TRUNCATED', `a signed checkpoint of ${latest.time} covers seq ${latest.seq}; the last stored record is seq ${lastSeq ?? 'none'}`);
+      report(lastStored + 1, 'TRUNCATED', `a signed checkpoint of ${latest.time} covers seq ${latest.seq}; ${stored}`, Math.max(latest.seq, endSeq ?? 0));
+    } else if (endSeq !== null && endSeq > lastStored) {
+      report(lastStored + 1, 'TRUNCATED', `the ledger says the chain ended at seq ${endSeq} (${options.ending!.how}); ${stored}`, endSeq);
     } else if (headSeq !== null && headSeq > lastStored) {
-      report(lastStored + 1, 'TRUNCATED', `the chain head says seq ${headSeq}; the last stored record is seq ${lastSeq ?? 'none'}`);
+      report(lastStored + 1, 'TRUNCATED', `the chain head says seq ${headSeq}; ${stored}`, headSeq);
     }
   }
 
   found.sort((a, b) => a.seq - b.seq || PROBLEM_KINDS.indexOf(a.kind) - PROBLEM_KINDS.indexOf(b.kind));
   const problems = found.slice(0, maxProblems);
   omitted += found.length - problems.length;
+  const firstProblem = problems[0]?.seq ?? Number.POSITIVE_INFINITY;
+  const trusted = validCheckpoints.filter((c) => c.seq < firstProblem).sort((a, b) => b.seq - a.seq || (b.n ?? 0) - (a.n ?? 0))[0] ?? null;
   return {
+    lastTrustedCheckpoint: trusted ? { seq: trusted.seq, n: trusted.n ?? null, time: trusted.time } : null,
     chainId,
     ok: problems.length === 0 && omitted === 0,
     checked,

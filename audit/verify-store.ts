@@ -4,16 +4,25 @@
  * fit in memory; each window is checked with the last record of the previous one as its anchor.
  * The chain head and checkpoints are read BEFORE the records, so a writer committing meanwhile
  * only adds records the verifier may also see, never checkpoints it would miss records for.
+ *
+ * `verifyAccessLog` verifies the whole log from its trusted start, the ledger (audit/ledger.ts):
+ * the ledger's own integrity, every chain it names (with the hash algorithm and the ending it
+ * records), chains found in the store that it does not name, and chains it names that are gone.
  */
 import type { JWK } from 'jose';
-import type { ChainHead, ChainedAccessRecord, Checkpoint } from './record.js';
-import { verifyChain, type VerificationReport } from './verifier.js';
+import { createCheckpointVerifier } from './checkpoint.js';
+import { readLedger, type LedgerProblem, type LedgerReading } from './ledger.js';
+import type { ChainEnding, ChainHashAlg, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry } from './record.js';
+import { verifyChain, type VerificationProblem, type VerificationReport } from './verifier.js';
 
 /** What verification reads: the store's AccessLogStore port satisfies it. */
 export interface VerifiableStore {
   readChain(chainId: string, fromSeq: number, toSeq: number): Promise<ChainedAccessRecord[]>;
   checkpointsOf(chainId: string): Promise<Checkpoint[]>;
   listChains(): Promise<ChainHead[]>;
+  readLedger(): Promise<LedgerEntry[]>;
+  chainIdsWithData(): Promise<string[]>;
+  indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]>;
 }
 
 export interface VerifyStoreOptions {
@@ -25,6 +34,10 @@ export interface VerifyStoreOptions {
   windowSize?: number;
   /** Problems listed per chain; the rest are counted (default 1000). */
   maxProblems?: number;
+  /** The chain key of keyed chains (null: plain SHA-256, chains from before keyed hashes). Default null. */
+  key?: Buffer | null;
+  /** How the ledger says the chain ended (null: open). */
+  ending?: ChainEnding | null;
 }
 
 function merge(into: VerificationReport, part: VerificationReport, maxProblems: number): void {
@@ -54,7 +67,8 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
   // Beyond this seq only a tampered head could hide records: stop reading once past it and empty.
   const knownEnd = checkpoints.reduce((max, c) => Math.max(max, c.seq), head?.lastSeq ?? 0);
 
-  const total: VerificationReport = { chainId, ok: true, checked: 0, problems: [], omitted: 0, fromSeq, toSeq, lastSeq: null, checkpointsChecked: 0, latestCheckpointSeq: null };
+  const total: VerificationReport = { chainId, ok: true, checked: 0, problems: [], omitted: 0, fromSeq, toSeq, lastSeq: null, checkpointsChecked: 0, latestCheckpointSeq: null, lastTrustedCheckpoint: null };
+  const trustedCandidates: NonNullable<VerificationReport['lastTrustedCheckpoint']>[] = [];
   let anchor: ChainedAccessRecord | null = fromSeq > 1 ? ((await store.readChain(chainId, fromSeq - 1, fromSeq - 1))[0] ?? null) : null;
   let pending = checkpoints;
   let carry = fromSeq; // the first seq not yet accounted for
@@ -62,7 +76,7 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
   let sawAnything = head !== null || checkpoints.length > 0 || anchor !== null;
   for (;;) {
     const readTo = Math.min(end, readFrom + windowSize - 1);
-    const chunk = await store.readChain(chainId, readFrom, readTo);
+    const [chunk, indexed] = await Promise.all([store.readChain(chainId, readFrom, readTo), store.indexedColumnsOf(chainId, readFrom, readTo)]);
     if (chunk.length) sawAnything = true;
     const final = readTo >= end || (chunk.length === 0 && readFrom > knownEnd);
     if (final || chunk.length) {
@@ -79,7 +93,11 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
         head: final ? head : null,
         checkTail: final,
         maxProblems: Math.max(1, maxProblems - total.problems.length),
+        key: options.key ?? null,
+        ending: options.ending ?? null,
+        indexed,
       });
+      if (part.lastTrustedCheckpoint && (total.problems.length === 0 || part.lastTrustedCheckpoint.seq < total.problems[0]!.seq)) trustedCandidates.push(part.lastTrustedCheckpoint);
       merge(total, part, maxProblems);
       if (part.lastSeq !== null) {
         carry = part.lastSeq + 1;
@@ -89,16 +107,128 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
     if (final) break;
     readFrom = readTo + 1;
   }
-  return sawAnything ? total : null;
+  if (!sawAnything) return null;
+  await checkNumbering(total, checkpoints, publicJwks, options.ending ?? null, maxProblems);
+  const firstProblem = total.problems.reduce((min, p) => Math.min(min, p.seq), Number.POSITIVE_INFINITY);
+  total.lastTrustedCheckpoint = trustedCandidates.filter((c) => c.seq < firstProblem).sort((a, b) => b.seq - a.seq)[0] ?? null;
+  return total;
 }
 
-/** Verifies every chain the store lists, oldest first. */
-export async function verifyStore(store: VerifiableStore, publicJwks: { keys: JWK[] }, options: Omit<VerifyStoreOptions, 'fromSeq' | 'toSeq'> = {}): Promise<VerificationReport[]> {
-  const chains = [...(await store.listChains())].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.chainId.localeCompare(b.chainId));
-  const reports: VerificationReport[] = [];
-  for (const chain of chains) {
-    const report = await verifyStoredChain(store, chain.chainId, publicJwks, options);
-    if (report) reports.push(report);
+/**
+ * Numbered checkpoints run 1, 2, 3… without gaps, and up to the one the ledger names as the
+ * chain's last: a checkpoint deleted from the middle, or the final one deleted with the tail,
+ * is reported as CHECKPOINT_MISSING. Only checkpoints whose signatures verify count.
+ */
+async function checkNumbering(report: VerificationReport, checkpoints: readonly Checkpoint[], publicJwks: { keys: JWK[] }, ending: ChainEnding | null, maxProblems: number): Promise<void> {
+  const verify = createCheckpointVerifier(publicJwks);
+  const numbered: Checkpoint[] = [];
+  for (const c of checkpoints) if (c.n !== undefined && (await verify(c)).ok) numbered.push(c);
+  if (!numbered.length && !ending?.lastCheckpointN) return;
+  numbered.sort((a, b) => a.n! - b.n!);
+  const found: VerificationProblem[] = [];
+  let expected = 1;
+  for (const c of numbered) {
+    if (c.n! > expected) found.push({ seq: c.seq, toSeq: c.seq, kind: 'CHECKPOINT_MISSING', detail: `checkpoint${c.n! - expected > 1 ? 's' : ''} ${expected}${c.n! - expected > 1 ? `–${c.n! - 1}` : ''} before the one numbered ${c.n} at seq ${c.seq} ${c.n! - expected > 1 ? 'are' : 'is'} missing` });
+    expected = Math.max(expected, c.n! + 1);
   }
-  return reports;
+  const lastN = ending?.lastCheckpointN ?? 0;
+  if (lastN >= expected) found.push({ seq: ending!.lastCheckpointSeq, toSeq: ending!.lastSeq, kind: 'CHECKPOINT_MISSING', detail: `the ledger says the chain's last checkpoint was number ${lastN} at seq ${ending!.lastCheckpointSeq}; the last stored is number ${expected - 1}` });
+  else if (ending?.how === 'SHUTDOWN' && !numbered.some((c) => c.final)) found.push({ seq: ending.lastSeq, toSeq: ending.lastSeq, kind: 'CHECKPOINT_MISSING', detail: 'the chain was shut down, but its final checkpoint is missing' });
+  const room = Math.max(0, maxProblems - report.problems.length);
+  report.problems.push(...found.slice(0, room));
+  report.omitted += Math.max(0, found.length - room);
+  report.problems.sort((a, b) => a.seq - b.seq);
+  report.ok = report.problems.length === 0 && report.omitted === 0;
+}
+
+/**
+ * Verifies one chain (or a seq range of it) with what the ledger says of it: its hash algorithm
+ * and how it ended. Null when the store knows nothing of the chain and the ledger does not name it.
+ */
+export async function verifyChainInLog(store: VerifiableStore, chainId: string, publicJwks: { keys: JWK[] }, options: Omit<VerifyAccessLogOptions, 'trustedLedgerHead'> & { fromSeq?: number | null; toSeq?: number | null }): Promise<ChainVerification | null> {
+  const ledger = await readLedger(await store.readLedger(), publicJwks);
+  const chain = ledger.chains.get(chainId);
+  const ending = chain?.closed?.ending ?? null;
+  const key = !chain || chain.hashAlg === 'hmac-sha256' ? options.chainKey : null;
+  const report = await verifyStoredChain(store, chainId, publicJwks, { ...options, key, ending });
+  if (!report) {
+    if (!chain) return null;
+    return { ...emptyReport(chainId), ok: false, problems: [{ seq: 1, toSeq: ending?.lastSeq ?? 1, kind: 'CHAIN_MISSING', detail: `the ledger names chain ${chainId}; the store holds nothing of it` }], status: ending ? (ending.how === 'SHUTDOWN' ? 'SHUTDOWN' : 'CRASHED') : 'OPEN', hashAlg: chain.hashAlg, unsignedTail: 0 };
+  }
+  if (!chain) {
+    report.problems.unshift({ seq: 1, toSeq: report.lastSeq ?? 1, kind: 'FORGED', detail: `chain ${chainId} is not in the ledger: no gateway announced it` });
+    report.ok = false;
+    return { ...report, status: 'UNLISTED', hashAlg: null, unsignedTail: 0 };
+  }
+  const unsignedTail = ending ? ending.unsignedRecords : Math.max(0, (report.lastSeq ?? 0) - (report.latestCheckpointSeq ?? 0));
+  return { ...report, status: ending ? (ending.how === 'SHUTDOWN' ? 'SHUTDOWN' : 'CRASHED') : 'OPEN', hashAlg: chain.hashAlg, unsignedTail };
+}
+
+/** How one chain stands, besides its problems. */
+export interface ChainVerification extends VerificationReport {
+  /** OPEN (no ledger CLOSE yet: live, or its writer died and no gateway has started since), SHUTDOWN or CRASHED. */
+  status: 'OPEN' | 'SHUTDOWN' | 'CRASHED' | 'UNLISTED';
+  hashAlg: ChainHashAlg | null;
+  /**
+   * Records after the chain's last signed checkpoint: for a crashed chain, how far its tail went
+   * unsigned (bounded by AUDIT_CHECKPOINT_EVERY / AUDIT_CHECKPOINT_INTERVAL_MS); for an open
+   * chain, the current unprotected window.
+   */
+  unsignedTail: number;
+}
+
+export interface AccessLogVerification {
+  ok: boolean;
+  ledger: { entries: number; head: LedgerReading['head']; problems: LedgerProblem[] };
+  chains: ChainVerification[];
+}
+
+export interface VerifyAccessLogOptions extends Omit<VerifyStoreOptions, 'fromSeq' | 'toSeq' | 'key' | 'ending'> {
+  /** The chain key: the audit key's chainKeyOf. */
+  chainKey: Buffer;
+  /** A ledger head an auditor recorded at an earlier verification: entries up to it must still be there, unchanged. */
+  trustedLedgerHead?: { seq: number; hash: string } | null;
+}
+
+/** Verifies the whole access log from the ledger (see the file comment). */
+export async function verifyAccessLog(store: VerifiableStore, publicJwks: { keys: JWK[] }, options: VerifyAccessLogOptions): Promise<AccessLogVerification> {
+  const entries = await store.readLedger();
+  const ledger = await readLedger(entries, publicJwks);
+  const problems = [...ledger.problems];
+  const anchor = options.trustedLedgerHead;
+  if (anchor) {
+    const entry = entries.find((e) => e.seq === anchor.seq);
+    if (!entry) problems.push({ seq: anchor.seq, kind: 'MISSING', detail: `the ledger no longer reaches seq ${anchor.seq}, which an earlier verification saw: its tail was removed` });
+    else if (entry.hash !== anchor.hash) problems.push({ seq: anchor.seq, kind: 'ALTERED', detail: `ledger entry ${anchor.seq} differs from the one an earlier verification saw` });
+  }
+  const withData = new Set(await store.chainIdsWithData());
+  const heads = await store.listChains();
+  const chains: ChainVerification[] = [];
+  const listed = [...ledger.chains.values()].sort((a, b) => a.opened.seq - b.opened.seq);
+  for (const chain of listed) {
+    const ending = chain.closed?.ending ?? null;
+    const status = ending ? (ending.how === 'SHUTDOWN' ? 'SHUTDOWN' : 'CRASHED') : 'OPEN';
+    const key = chain.hashAlg === 'hmac-sha256' ? options.chainKey : null;
+    const report = withData.has(chain.chainId) ? await verifyStoredChain(store, chain.chainId, publicJwks, { ...options, key, ending }) : null;
+    if (!report) {
+      chains.push({ ...emptyReport(chain.chainId), ok: false, problems: [{ seq: 1, toSeq: ending?.lastSeq ?? 1, kind: 'CHAIN_MISSING', detail: `the ledger names chain ${chain.chainId} (opened ${chain.opened.time}${ending ? `, ended at seq ${ending.lastSeq}` : ''}); the store holds nothing of it` }], status, hashAlg: chain.hashAlg, unsignedTail: 0 });
+      continue;
+    }
+    const unsignedTail = ending ? ending.unsignedRecords : Math.max(0, (report.lastSeq ?? 0) - (report.latestCheckpointSeq ?? 0));
+    chains.push({ ...report, status, hashAlg: chain.hashAlg, unsignedTail });
+  }
+  const unlisted = [...withData].filter((id) => !ledger.chains.has(id)).sort();
+  for (const chainId of unlisted) {
+    const report = (await verifyStoredChain(store, chainId, publicJwks, { ...options, key: options.chainKey })) ?? emptyReport(chainId);
+    const head = heads.find((h) => h.chainId === chainId);
+    report.problems.unshift({ seq: 1, toSeq: report.lastSeq ?? head?.lastSeq ?? 1, kind: 'FORGED', detail: `chain ${chainId} is not in the ledger: no gateway announced it` });
+    report.ok = false;
+    chains.push({ ...report, status: 'UNLISTED', hashAlg: null, unsignedTail: 0 });
+  }
+  const ok = problems.length === 0 && chains.every((c) => c.ok);
+  return { ok, ledger: { entries: ledger.entries, head: ledger.head, problems }, chains };
+}
+
+function emptyReport(chainId: string): VerificationReport {
+  return { chainId, ok: true, checked: 0, problems: [], omitted: 0, fromSeq: 1, toSeq: null, lastSeq: null, checkpointsChecked: 0, latestCheckpointSeq: null, lastTrustedCheckpoint: null };
 }

@@ -89,6 +89,8 @@ const configSchema = z.object({
     batchWindowMs: intFrom(0).max(1000),
     bufferMax: intFrom(1),
     checkpointIntervalMs: intFrom(100),
+    /** A signed checkpoint after at most this many records (with checkpointIntervalMs, the unprotected window). */
+    checkpointEvery: intFrom(1),
     retryMaxMs: intFrom(10),
     sqliteSync: z.enum(['full', 'normal']),
     /** Mongo time-series retention. */
@@ -155,7 +157,7 @@ function defaults(): z.input<typeof configSchema> {
     },
     registry: { pollMs: 250, stalenessMs: 30_000 },
     enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, assertionTtlS: 60, subgraphMacKey: null },
-    audit: { hmacKey: null, batchWindowMs: 2, bufferMax: 10_000, checkpointIntervalMs: 10_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
+    audit: { hmacKey: null, batchWindowMs: 2, bufferMax: 10_000, checkpointIntervalMs: 1_000, checkpointEvery: 1_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
     rateLimits: { enabled: true, tiers: DEFAULT_RATE_TIERS, staff: { points: 50, duration: 1 }, anonymous: { points: 20, duration: 1 } },
     operationLimits: {
       maxDepth: 12,
@@ -210,6 +212,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['AUDIT_BATCH_WINDOW_MS', 'audit.batchWindowMs'],
   ['AUDIT_BUFFER_MAX', 'audit.bufferMax'],
   ['AUDIT_CHECKPOINT_INTERVAL_MS', 'audit.checkpointIntervalMs'],
+  ['AUDIT_CHECKPOINT_EVERY', 'audit.checkpointEvery'],
   ['AUDIT_RETRY_MAX_MS', 'audit.retryMaxMs'],
   ['AUDIT_SQLITE_SYNC', 'audit.sqliteSync'],
   ['AUDIT_RETENTION_DAYS', 'audit.retentionDays'],

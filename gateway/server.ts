@@ -37,6 +37,7 @@ import { createProtectiveSuspension } from '../monitoring/protective-suspension.
 import type { GatewayContext } from './apollo/context.js';
 import { AssertingDataSource } from './subgraphs/data-source.js';
 import type { ChainedAccessRecord } from '../audit/record.js';
+import { chainKeyOf } from '../audit/chain.js';
 
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
 
@@ -112,6 +113,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     batchWindowMs: config.audit.batchWindowMs,
     bufferMax: config.audit.bufferMax,
     checkpointIntervalMs: config.audit.checkpointIntervalMs,
+    checkpointEvery: config.audit.checkpointEvery,
+    chainKey: chainKeyOf(keys.hmacKey),
     retryMaxMs: config.audit.retryMaxMs,
     now,
     logger,

@@ -1,13 +1,14 @@
 /**
- * `npm run audit:verify [-- --chain <id>] [--json]`: verifies every access-log chain in the store
- * (STORE_URL) against the gateway's public key (under DATA_DIR/keys), prints one line per chain
- * and one per problem with its seq. Exit status: 0 all clean, 1 a problem was found, 2 the check
- * could not run (configuration, store, keys).
+ * `npm run audit:verify [-- --chain <id>] [--trusted-ledger <seq>:<hash>] [--json]`: verifies the
+ * access log in the store (STORE_URL) from its chain ledger, against the gateway's public key and
+ * the audit key (under DATA_DIR/keys, or AUDIT_HMAC_KEY): the ledger itself, every chain it names,
+ * chains gone whole and chains it does not name. Prints one line per chain and one per finding.
+ * Exit status: 0 all clean, 1 a finding, 2 the check could not run (configuration, store, keys).
  */
 import { parseArgs } from 'node:util';
-import { formatVerificationReport } from '../audit/report-text.js';
-import type { VerificationReport } from '../audit/verifier.js';
-import { verifyStore, verifyStoredChain } from '../audit/verify-store.js';
+import { chainKeyOf } from '../audit/chain.js';
+import { formatLedger, formatVerificationReport } from '../audit/report-text.js';
+import { verifyAccessLog, verifyChainInLog, type AccessLogVerification, type ChainVerification } from '../audit/verify-store.js';
 import { loadConfig } from '../core/config.js';
 import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createStore } from '../store/index.js';
@@ -15,16 +16,17 @@ import type { Store } from '../store/port.js';
 
 const USAGE = `Usage: npm run audit:verify [-- options]
 
-  --chain <id>   verify only this chain (repeatable; default: every chain in the store)
-  --json         print the reports as JSON instead of text
-  --help         this text
+  --chain <id>                 verify only this chain (repeatable; default: the whole log)
+  --trusted-ledger <seq>:<hash> the ledger head an earlier run printed: a ledger cut back below it is reported
+  --json                       print the result as JSON instead of text
+  --help                       this text
 
-Exit status: 0 clean, 1 problems found, 2 could not verify.`;
+Exit status: 0 clean, 1 findings, 2 could not verify.`;
 
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { chain: { type: 'string', multiple: true }, json: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true }));
+    ({ values } = parseArgs({ options: { chain: { type: 'string', multiple: true }, 'trusted-ledger': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true }));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -33,33 +35,45 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  let trustedLedgerHead: { seq: number; hash: string } | null = null;
+  if (values['trusted-ledger']) {
+    const m = /^(\d+):([0-9a-f]{64})$/.exec(values['trusted-ledger']);
+    if (!m) {
+      process.stderr.write(`--trusted-ledger takes <seq>:<64 hex hash>\n\n${USAGE}\n`);
+      return 2;
+    }
+    trustedLedgerHead = { seq: Number(m[1]), hash: m[2]! };
+  }
   const config = loadConfig();
   const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
+  const chainKey = chainKeyOf(keys.hmacKey);
   let store: Store | null = null;
   try {
     store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync });
-    let reports: VerificationReport[];
+    let result: AccessLogVerification;
     if (values.chain?.length) {
-      reports = [];
+      const chains: ChainVerification[] = [];
       for (const chainId of values.chain) {
-        const report = await verifyStoredChain(store, chainId, keys.gateway.publicJwks);
+        const report = await verifyChainInLog(store, chainId, keys.gateway.publicJwks, { chainKey });
         if (!report) {
-          process.stderr.write(`audit:verify: no chain ${chainId} in the store\n`);
+          process.stderr.write(`audit:verify: no chain ${chainId} in the store or the ledger\n`);
           return 2;
         }
-        reports.push(report);
+        chains.push(report);
       }
+      result = { ok: chains.every((c) => c.ok), ledger: { entries: 0, head: null, problems: [] }, chains };
     } else {
-      reports = await verifyStore(store, keys.gateway.publicJwks);
+      result = await verifyAccessLog(store, keys.gateway.publicJwks, { chainKey, trustedLedgerHead });
     }
-    const failed = reports.filter((r) => !r.ok).length;
+    const failed = result.chains.filter((r) => !r.ok).length;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ ok: failed === 0, chains: reports }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
-      for (const report of reports) process.stdout.write(`${formatVerificationReport(report).join('\n')}\n`);
-      process.stdout.write(reports.length ? `${reports.length} chain${reports.length === 1 ? '' : 's'} verified, ${failed} failed\n` : 'no access-log chains in the store\n');
+      if (!values.chain?.length) process.stdout.write(`${formatLedger(result.ledger).join('\n')}\n`);
+      for (const report of result.chains) process.stdout.write(`${formatVerificationReport(report).join('\n')}\n`);
+      process.stdout.write(result.chains.length ? `${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} verified, ${failed} failed\n` : 'no access-log chains in the store\n');
     }
-    return failed ? 1 : 0;
+    return result.ok ? 0 : 1;
   } finally {
     await store?.close();
   }

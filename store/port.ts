@@ -8,7 +8,7 @@
  * mongoose call; test/contract/store.contract.test.ts runs unchanged against each.
  */
 import type { RateLimiterLike } from 'rate-limiter-flexible';
-import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint } from '../audit/record.js';
+import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry } from '../audit/record.js';
 import type { Alert, AlertFilter, Incident, IncidentFilter } from '../monitoring/incident-model.js';
 import type { RateLimiterSpec } from '../limits/rate-limit.js';
 import type { RegistryChange, RegistryChanges } from '../registry/changes.js';
@@ -58,6 +58,14 @@ export interface AccessLogStore {
   /** Registers a new chain (a writer start). */
   openChain(head: ChainHead): Promise<void>;
   checkpointsOf(chainId: string): Promise<Checkpoint[]>;
+  /** The chain ledger, by seq. */
+  readLedger(): Promise<LedgerEntry[]>;
+  /** Appends one ledger entry; throws StoreConflictError when its seq is taken (another writer got there first). */
+  appendLedgerEntry(entry: LedgerEntry): Promise<void>;
+  /** Every chain id found in records, checkpoints or heads (the verifier compares it with the ledger). */
+  chainIdsWithData(): Promise<string[]>;
+  /** The stored filter copies of one chain's records with fromSeq <= seq <= toSeq, by seq. */
+  indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]>;
 }
 
 /** Monitoring's records: alerts and incidents. */
@@ -92,7 +100,7 @@ export interface Store extends RegistryStore, AccessLogStore, MonitoringStore, C
 
 /** The methods of each port, for the one generic guard (store/guard.ts) that wraps an adapter's parts. */
 export const REGISTRY_METHODS = ['currentRevision', 'changesSince', 'developerById', 'developerByAbn', 'listDevelopers', 'productById', 'listProducts', 'clientAuthorisation', 'listClientAuthorisations', 'applyRegistryChange', 'historyOf'] as const satisfies readonly (keyof RegistryStore)[];
-export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendCheckpoint', 'queryAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf'] as const satisfies readonly (keyof AccessLogStore)[];
+export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendCheckpoint', 'queryAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf', 'readLedger', 'appendLedgerEntry', 'chainIdsWithData', 'indexedColumnsOf'] as const satisfies readonly (keyof AccessLogStore)[];
 export const MONITORING_METHODS = ['saveAlert', 'listAlerts', 'alertById', 'saveIncident', 'incidentById', 'listIncidents'] as const satisfies readonly (keyof MonitoringStore)[];
 
 // Every method of every port is listed above: adding one to an interface without listing it fails to compile.

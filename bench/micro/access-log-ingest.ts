@@ -3,7 +3,7 @@
  * fresh SQLite file store with group commit, under many concurrent appends — each "request"
  * awaits its own record's commit, as the gateway does before releasing a response.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { newAccessRecordId } from '../../audit/ids.js';
@@ -14,6 +14,10 @@ import { createStore } from '../../store/index.js';
 
 export interface IngestResult {
   sync: 'full' | 'normal';
+  /** The checkpoint window: the defaults (every 1000 records or 1 s), or 'sparse' (every 10 s only, as before the window). */
+  checkpoints: 'window' | 'sparse';
+  /** Checkpoints the writer signed during the run. */
+  checkpointsSigned: number;
   /** Appends in flight at any time. */
   concurrency: number;
   records: number;
@@ -57,8 +61,8 @@ function sampleRecord(): AccessRecord {
   };
 }
 
-export async function measureAccessLogIngest(options: { dir: string; signingKey: SigningKey; sync: 'full' | 'normal'; concurrency: number; durationMs: number }): Promise<IngestResult> {
-  const store = await createStore(`sqlite:${join(options.dir, `ingest-${options.sync}-${options.concurrency}.db`)}`, { sqliteSync: options.sync });
+export async function measureAccessLogIngest(options: { dir: string; signingKey: SigningKey; sync: 'full' | 'normal'; concurrency: number; durationMs: number; checkpointEvery?: number; checkpointIntervalMs?: number }): Promise<IngestResult> {
+  const store = await createStore(`sqlite:${join(options.dir, `ingest-${options.sync}-${options.concurrency}-${randomUUID()}.db`)}`, { sqliteSync: options.sync });
   let batches = 0;
   let commitMs = 0;
   const writer = createAccessLogWriter({
@@ -66,6 +70,9 @@ export async function measureAccessLogIngest(options: { dir: string; signingKey:
     chainId: `bench-ingest:${randomUUID()}`,
     instanceId: 'bench-ingest',
     signingKey: options.signingKey,
+    chainKey: randomBytes(32),
+    ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
+    ...(options.checkpointIntervalMs ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
     onCommit(_records, ms) {
       batches += 1;
       commitMs += ms;
@@ -87,12 +94,15 @@ export async function measureAccessLogIngest(options: { dir: string; signingKey:
     }),
   );
   const elapsed = performance.now() - started;
+  const checkpointsSigned = writer.stats().checkpoints;
   await writer.flushAndClose();
   await store.close();
   appendMs.sort((a, b) => a - b);
   const pct = (p: number) => appendMs[Math.min(appendMs.length - 1, Math.ceil((p / 100) * appendMs.length) - 1)] ?? Number.NaN;
   return {
     sync: options.sync,
+    checkpoints: options.checkpointEvery && options.checkpointEvery > 1_000_000 ? 'sparse' : 'window',
+    checkpointsSigned,
     concurrency: options.concurrency,
     records,
     recordsPerS: (records * 1000) / elapsed,

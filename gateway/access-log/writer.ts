@@ -13,37 +13,52 @@
  * - Backpressure (fail closed): the buffer of uncommitted records is bounded; when it is full,
  *   `accepting()` is false and `append` rejects with AUDIT_UNAVAILABLE, and the gateway refuses
  *   data requests rather than serve data it cannot log.
- * - Checkpoints: signed at start (seq 0), every `checkpointIntervalMs` (also when idle, so a
- *   verifier can tell a quiet period from removed records) and on close. A checkpoint due while
- *   records are pending rides in the same transaction as the batch it covers.
+ * - Checkpoints: signed and numbered (1, 2, 3…) at start (seq 0), after every
+ *   `checkpointEvery` records, every `checkpointIntervalMs` (also when idle, so a verifier can
+ *   tell a quiet period from removed records) and, marked final, on close. A checkpoint due while
+ *   records are pending rides in the same transaction as the batch it covers. Between two
+ *   checkpoints the records are protected by their keyed hashes alone (audit/chain.ts): that is
+ *   the unprotected window, at most `checkpointEvery` records or `checkpointIntervalMs`.
+ * - The chain ledger (audit/ledger.ts): before its first record the writer announces its chain
+ *   (OPEN); when it closes, after the final checkpoint, it records how the chain ended (CLOSE
+ *   SHUTDOWN). At start it also closes, as CRASH, any chain whose writer is gone: one of its own
+ *   instance id (a restart), or any whose last checkpoint is older than `abandonedAfterMs`.
  */
 import { performance } from 'node:perf_hooks';
 import { createChain, type ChainPosition } from '../../audit/chain.js';
 import { signCheckpoint } from '../../audit/checkpoint.js';
-import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint } from '../../audit/record.js';
+import { endingOf, nextLedgerBody, sealLedgerEntry, type LedgerEntryBody } from '../../audit/ledger.js';
+import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint, type LedgerEntry } from '../../audit/record.js';
+import { StoreConflictError } from '../../core/store-errors.js';
 import { CodedError } from '../../core/errors.js';
 import type { SigningKey } from '../../core/keys.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import type { Store } from '../../store/port.js';
 
 /** What the writer needs of the store. */
-export type AccessLogStore = Pick<Store, 'openChain' | 'appendAccessRecords' | 'appendCheckpoint'>;
+export type AccessLogStore = Pick<Store, 'openChain' | 'appendAccessRecords' | 'appendCheckpoint' | 'readLedger' | 'appendLedgerEntry' | 'listChains' | 'checkpointsOf'>;
 
 export interface AccessLogWriterOptions {
   store: AccessLogStore;
   /** This writer's chain (one per gateway instance and start; see audit/ids.ts newChainId). */
   chainId: string;
   instanceId: string;
-  /** The gateway key: signs checkpoints. */
+  /** The gateway key: signs checkpoints and ledger entries. */
   signingKey: SigningKey;
+  /** The key record hashes are computed under (audit/chain.ts chainKeyOf of the audit key). */
+  chainKey: Buffer;
   /** How long the first record after an idle period waits for others to share its commit, ms. Default 2. */
   batchWindowMs?: number;
   /** Most uncommitted records (queued + in flight); beyond it appends are refused. Default 10000. */
   bufferMax?: number;
   /** Most records per store call. Default 2000. */
   maxBatch?: number;
-  /** A signed checkpoint at least this often, also when idle, ms. Default 10000. */
+  /** A signed checkpoint at least this often, also when idle, ms. Default 1000. */
   checkpointIntervalMs?: number;
+  /** A signed checkpoint after this many records at the latest. Default 1000. */
+  checkpointEvery?: number;
+  /** A chain of another instance whose last checkpoint is older than this is closed as crashed at start, ms. Default 60000 (at least 10 checkpoint intervals). */
+  abandonedAfterMs?: number;
   /** First retry delay after a store failure, ms; doubles per failure. Default 10. */
   retryInitialMs?: number;
   /** Longest retry delay, ms. Default 5000. */
@@ -111,14 +126,21 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const batchWindowMs = options.batchWindowMs ?? 2;
   const bufferMax = options.bufferMax ?? 10_000;
   const maxBatch = options.maxBatch ?? 2_000;
-  const checkpointIntervalMs = options.checkpointIntervalMs ?? 10_000;
+  const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
+  const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);
+  const abandonedAfterMs = options.abandonedAfterMs ?? Math.max(60_000, 10 * checkpointIntervalMs);
   const retryInitialMs = options.retryInitialMs ?? 10;
   const retryMaxMs = Math.max(retryInitialMs, options.retryMaxMs ?? 5_000);
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger({ level: 'silent', name: 'audit-log' });
   const iso = () => new Date(now()).toISOString();
 
-  const chain = createChain(chainId);
+  const chain = createChain(chainId, undefined, options.chainKey);
+  /** Number of the last checkpoint signed (the start checkpoint is 1). */
+  let checkpointN = 0;
+  /** Records committed since the last checkpoint was committed. */
+  let sinceCheckpoint = 0;
+  let lastCheckpoint: { seq: number; n: number } = { seq: 0, n: 0 };
   let committedHead: ChainPosition = { seq: 0, hash: GENESIS_HASH };
   let state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
   const queue: Pending[] = [];
@@ -126,6 +148,8 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   let current: Pending[] = [];
   let pumping = false;
   let checkpointDue = false;
+  /** Set by close: the next checkpoint (once nothing is queued) is the final one. */
+  let finalDue = false;
   let checkpointTimer: NodeJS.Timeout | null = null;
   let idleWaiters: Array<() => void> = [];
   /** Set when flushAndClose gives up: stops retrying and wakes a sleeping retry. */
@@ -175,13 +199,66 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     }
   }
 
-  async function checkpointAt(position: ChainPosition): Promise<Checkpoint | null> {
+  async function checkpointAt(position: ChainPosition, final = false): Promise<Checkpoint | null> {
     try {
-      return await signCheckpoint(signingKey, { chainId, seq: position.seq, hash: position.hash, time: iso() });
+      return await signCheckpoint(signingKey, { chainId, seq: position.seq, hash: position.hash, time: iso(), n: ++checkpointN, final });
     } catch (err) {
       // A checkpoint is evidence, not data: failing to sign one must not hold records back.
       logger.error({ err, chainId }, 'access log checkpoint could not be signed');
       return null;
+    }
+  }
+
+  function noteCheckpoint(checkpoint: Checkpoint): void {
+    stats.checkpoints += 1;
+    sinceCheckpoint = Math.max(0, committedHead.seq - checkpoint.seq);
+    lastCheckpoint = { seq: checkpoint.seq, n: checkpoint.n ?? 0 };
+  }
+
+  /**
+   * Appends a ledger entry built from the current last one; another writer taking the same seq
+   * first is a conflict, answered by reading the ledger again (a few writers starting together).
+   */
+  async function appendToLedger(entry: Omit<LedgerEntryBody, 'seq' | 'prevHash'>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const ledger = await store.readLedger();
+      const sealed = await sealLedgerEntry(signingKey, nextLedgerBody(ledger.at(-1) ?? null, entry));
+      try {
+        await store.appendLedgerEntry(sealed);
+        return;
+      } catch (err) {
+        if (!(err instanceof StoreConflictError) || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  /**
+   * Before this writer's chain opens: adopts the chains of a store written before the ledger
+   * existed, and closes as CRASH every chain whose writer is gone (a restart of this instance,
+   * or a chain silent for `abandonedAfterMs`), recording how far each got.
+   */
+  async function settleLedger(): Promise<void> {
+    const ledger = await store.readLedger();
+    const heads = await store.listChains();
+    if (ledger.length === 0) {
+      for (const head of heads) await appendToLedger({ kind: 'ADOPT', chainId: head.chainId, instanceId: head.instanceId, time: iso(), hashAlg: 'sha256', ending: null });
+    }
+    const opened = new Map<string, LedgerEntry>();
+    for (const entry of await store.readLedger()) {
+      if (entry.kind === 'CLOSE') opened.delete(entry.chainId);
+      else opened.set(entry.chainId, entry);
+    }
+    const t = now();
+    for (const entry of opened.values()) {
+      if (entry.chainId === chainId) continue;
+      const checkpoints = await store.checkpointsOf(entry.chainId);
+      const lastSigned = checkpoints.reduce((max, c) => Math.max(max, Date.parse(c.time) || 0), Date.parse(entry.time) || 0);
+      if (entry.instanceId !== instanceId && t - lastSigned < abandonedAfterMs) continue; // another instance's live chain
+      if (checkpoints.some((c) => c.final)) continue; // shut down cleanly; only its CLOSE entry is missing
+      const head = heads.find((h) => h.chainId === entry.chainId) ?? null;
+      const ending = endingOf('CRASH', head, checkpoints);
+      await appendToLedger({ kind: 'CLOSE', chainId: entry.chainId, instanceId: entry.instanceId, time: iso(), hashAlg: null, ending });
+      logger.warn({ chainId: entry.chainId, ...ending }, 'access log: a previous chain ended without a final checkpoint; recorded as crashed');
     }
   }
 
@@ -191,9 +268,11 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     const records = batch.map((p) => p.record);
     const last = records.at(-1);
     let checkpoint: Checkpoint | null = null;
-    if (checkpointDue) {
+    if (checkpointDue || finalDue) {
+      const final = finalDue && queue.length === 0;
       checkpointDue = false;
-      checkpoint = await checkpointAt(last ? { seq: last.seq, hash: last.hash } : committedHead);
+      if (final) finalDue = false;
+      checkpoint = await checkpointAt(last ? { seq: last.seq, hash: last.hash } : committedHead, final);
     }
     try {
       if (records.length) {
@@ -202,7 +281,10 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         stats.committed += records.length;
         stats.batches += 1;
         stats.lastCommitMs = commitMs;
-        if (checkpoint) stats.checkpoints += 1;
+        sinceCheckpoint += records.length;
+        if (checkpoint) noteCheckpoint(checkpoint);
+        // Count-bound window: a checkpoint after every `checkpointEvery` records, in the next commit.
+        if (sinceCheckpoint >= checkpointEvery) checkpointDue = true;
         current = [];
         for (const p of batch) p.resolve(p.record);
         if (options.onCommit) {
@@ -215,7 +297,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       } else if (checkpoint) {
         const cp = checkpoint;
         await withRetry('checkpoint', () => store.appendCheckpoint(cp));
-        stats.checkpoints += 1;
+        noteCheckpoint(cp);
       }
     } catch (err) {
       // Only abandonment (close timeout) ends a retry loop: the batch goes back to the front so
@@ -229,7 +311,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   async function pump(): Promise<void> {
     let idleBefore = true;
     try {
-      while (queue.length > 0 || checkpointDue) {
+      while (queue.length > 0 || checkpointDue || finalDue) {
         // Wait for company only when starting from idle: records that queued behind an
         // in-flight commit have already waited long enough.
         if (idleBefore && queue.length > 0 && batchWindowMs > 0) await pause(batchWindowMs);
@@ -269,13 +351,17 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       state = 'starting';
       const startedAt = iso();
       try {
+        await settleLedger();
+        // Announced before anything is written to it, so a chain can never exist unlisted.
+        await appendToLedger({ kind: 'OPEN', chainId, instanceId, time: startedAt, hashAlg: 'hmac-sha256', ending: null });
         await store.openChain({ chainId, instanceId, startedAt, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: startedAt });
-        await store.appendCheckpoint(await signCheckpoint(signingKey, { chainId, seq: 0, hash: GENESIS_HASH, time: startedAt }));
+        const first = await signCheckpoint(signingKey, { chainId, seq: 0, hash: GENESIS_HASH, time: startedAt, n: ++checkpointN, final: false });
+        await store.appendCheckpoint(first);
+        noteCheckpoint(first);
       } catch (err) {
         state = 'new';
         throw err;
       }
-      stats.checkpoints += 1;
       if (state !== 'starting') return; // closed while starting: stay closed
       state = 'running';
       checkpointTimer = setInterval(() => {
@@ -320,9 +406,12 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         await idle();
         kick(); // anything queued while the pump was winding down
         await idle();
-        checkpointDue = true; // the final checkpoint, covering every record
+        finalDue = true; // the final checkpoint, covering every record
         kick();
         await idle();
+        // The ledger says the chain ended here, cleanly: nothing may follow the final checkpoint.
+        const ending = { how: 'SHUTDOWN' as const, lastSeq: committedHead.seq, lastHash: committedHead.hash, lastCheckpointSeq: lastCheckpoint.seq, lastCheckpointN: lastCheckpoint.n, unsignedRecords: Math.max(0, committedHead.seq - lastCheckpoint.seq) };
+        await withRetry('ledger close', () => appendToLedger({ kind: 'CLOSE', chainId, instanceId, time: iso(), hashAlg: null, ending }));
       })();
       let timer: NodeJS.Timeout | null = null;
       const deadline = new Promise<never>((_, reject) => {

@@ -18,10 +18,12 @@
  */
 import type { PipelineStage } from 'mongoose';
 import type { Models } from './models/index.js';
-import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, CountBy } from '../../audit/record.js';
+import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, CountBy, IndexedColumns, LedgerEntry } from '../../audit/record.js';
+import { StoreConflictError } from '../../core/store-errors.js';
+import { isDuplicateKey } from './errors.js';
 import { CodedError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, olderThan } from './cursor.js';
-import { dateOf, documentToRecord, jsonClean, recordToDocument, toChainHead, toCheckpoint } from './documents.js';
+import { dateOf, documentToRecord, jsonClean, recordToDocument, stripped, toChainHead, toCheckpoint } from './documents.js';
 
 type Doc = Record<string, unknown>;
 
@@ -143,6 +145,51 @@ export class MongoAccessLog {
     const { chainId, ...rest } = clean;
     // Registering an existing chain again changes nothing (SQLite: ON CONFLICT DO NOTHING).
     await this.m.ChainHead.updateOne({ chainId }, { $setOnInsert: rest }, { upsert: true, writeConcern: MAJORITY });
+  }
+
+  async readLedger(): Promise<LedgerEntry[]> {
+    const docs = (await this.m.LedgerEntry.find({}).sort({ seq: 1 }).lean()) as Doc[];
+    return docs.map((d) => stripped<LedgerEntry>(d)!);
+  }
+
+  /** Inserts one ledger entry; the unique seq index turns a race for the same seq into a conflict. */
+  async appendLedgerEntry(entry: LedgerEntry): Promise<void> {
+    const clean = jsonClean(entry);
+    const invalid = new this.m.LedgerEntry(clean).validateSync();
+    if (invalid) throw invalid;
+    try {
+      await this.m.LedgerEntry.create([clean], { writeConcern: MAJORITY });
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new StoreConflictError('LEDGER', String(entry.seq), entry.seq - 1, null);
+      throw err;
+    }
+  }
+
+  async chainIdsWithData(): Promise<string[]> {
+    const [records, checkpoints, heads] = await Promise.all([this.m.AccessRecord.distinct('chainId'), this.m.Checkpoint.distinct('chainId'), this.m.ChainHead.distinct('chainId')]);
+    return [...new Set([...records, ...checkpoints, ...heads].map(String))];
+  }
+
+  /** The fields queries filter by, as stored: the BSON `time` and `meta` are copies of the record's own values. */
+  async indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]> {
+    const docs = (await this.m.AccessRecord.find({ chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq } }, { seq: 1, time: 1, meta: 1, developerId: 1, org: 1, operationName: 1, errorCodes: 1, clientDigests: 1 })
+      .sort({ seq: 1 })
+      .lean()) as Doc[];
+    const sorted = (v: unknown) => [...new Set(Array.isArray(v) ? v.map(String) : [])].sort();
+    return docs.map((d) => {
+      const meta = (d.meta ?? {}) as Doc;
+      return {
+        seq: Number(d.seq),
+        timeMs: d.time instanceof Date ? d.time.getTime() : Number.NaN,
+        productId: (meta.productId as string | null | undefined) ?? null,
+        developerId: (d.developerId as string | null | undefined) ?? null,
+        org: (d.org as string | null | undefined) ?? null,
+        decision: String(meta.decision),
+        operationName: (d.operationName as string | null | undefined) ?? null,
+        errorCodes: sorted(d.errorCodes),
+        clientDigests: sorted(d.clientDigests),
+      };
+    });
   }
 
   async listChains(): Promise<ChainHead[]> {

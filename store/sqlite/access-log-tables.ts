@@ -16,7 +16,8 @@
  */
 import type Database from 'better-sqlite3';
 import { CodedError } from '../../core/errors.js';
-import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, CountBy } from '../../audit/record.js';
+import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainEnding, ChainHashAlg, ChainHead, ChainedAccessRecord, Checkpoint, CountBy, IndexedColumns, LedgerEntry } from '../../audit/record.js';
+import { StoreConflictError } from '../../core/store-errors.js';
 import { SqliteAccessLogWrites } from './access-log-writes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -38,10 +39,48 @@ interface CheckpointRow {
   hash: string;
   time: string;
   signature: string;
+  n: number | null;
+  final: number | null;
+}
+
+interface LedgerRow {
+  seq: number;
+  kind: LedgerEntry['kind'];
+  chain_id: string;
+  instance_id: string;
+  time: string;
+  hash_alg: ChainHashAlg | null;
+  ending: string | null;
+  prev_hash: string;
+  hash: string;
+  signature: string;
+}
+
+interface IndexRow {
+  id: number;
+  seq: number;
+  time_ms: number;
+  product_id: string | null;
+  developer_id: string | null;
+  org: string | null;
+  decision: string;
+  operation_name: string | null;
 }
 
 const toHead = (r: HeadRow): ChainHead => ({ chainId: r.chain_id, instanceId: r.instance_id, startedAt: r.started_at, lastSeq: r.last_seq, lastHash: r.last_hash, updatedAt: r.updated_at });
-const toCheckpoint = (r: CheckpointRow): Checkpoint => ({ chainId: r.chain_id, seq: r.seq, hash: r.hash, time: r.time, signature: r.signature });
+const toCheckpoint = (r: CheckpointRow): Checkpoint => ({ chainId: r.chain_id, seq: r.seq, hash: r.hash, time: r.time, ...(r.n === null ? {} : { n: r.n, final: r.final === 1 }), signature: r.signature });
+const toLedgerEntry = (r: LedgerRow): LedgerEntry => ({
+  seq: r.seq,
+  kind: r.kind,
+  chainId: r.chain_id,
+  instanceId: r.instance_id,
+  time: r.time,
+  hashAlg: r.hash_alg,
+  ending: r.ending === null ? null : (JSON.parse(r.ending) as ChainEnding),
+  prevHash: r.prev_hash,
+  hash: r.hash,
+  signature: r.signature,
+});
 
 function timeMs(iso: string, what: string): number {
   const ms = Date.parse(iso);
@@ -101,7 +140,14 @@ export class SqliteAccessLog {
     this.s = {
       readChain: p('SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq').pluck(),
       listChains: p('SELECT * FROM chain_heads ORDER BY started_at, chain_id'),
-      checkpointsOf: p('SELECT chain_id, seq, hash, time, signature FROM checkpoints WHERE chain_id = ? ORDER BY seq, time, id'),
+      checkpointsOf: p('SELECT chain_id, seq, hash, time, signature, n, final FROM checkpoints WHERE chain_id = ? ORDER BY seq, time, id'),
+      readLedger: p('SELECT * FROM chain_ledger ORDER BY seq'),
+      appendLedger: p(`INSERT INTO chain_ledger (seq, kind, chain_id, instance_id, time, hash_alg, ending, prev_hash, hash, signature)
+        VALUES (@seq, @kind, @chainId, @instanceId, @time, @hashAlg, @ending, @prevHash, @hash, @signature) ON CONFLICT (seq) DO NOTHING`),
+      chainIds: p('SELECT chain_id FROM access_records UNION SELECT chain_id FROM checkpoints UNION SELECT chain_id FROM chain_heads').pluck(),
+      indexRows: p('SELECT id, seq, time_ms, product_id, developer_id, org, decision, operation_name FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
+      codesOf: p('SELECT c.record_rowid AS id, c.code AS value FROM access_record_codes c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?'),
+      clientsOf: p('SELECT c.record_rowid AS id, c.digest AS value FROM access_record_clients c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?'),
     };
     this.summaryTx = db.transaction((filter: AccessLogFilter) => this.summaryInTransaction(filter));
   }
@@ -112,6 +158,46 @@ export class SqliteAccessLog {
 
   checkpointsOf(chainId: string): Checkpoint[] {
     return (this.s.checkpointsOf.all(chainId) as CheckpointRow[]).map(toCheckpoint);
+  }
+
+  readLedger(): LedgerEntry[] {
+    return (this.s.readLedger.all() as LedgerRow[]).map(toLedgerEntry);
+  }
+
+  /** Appends one ledger entry; another writer already holding its seq is a conflict (re-read and retry). */
+  appendLedgerEntry(entry: LedgerEntry): void {
+    const result = this.s.appendLedger.run({ ...entry, ending: entry.ending ? JSON.stringify(entry.ending) : null });
+    if (result.changes === 0) throw new StoreConflictError('LEDGER', String(entry.seq), entry.seq - 1, null);
+  }
+
+  chainIdsWithData(): string[] {
+    return this.s.chainIds.all() as string[];
+  }
+
+  indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): IndexedColumns[] {
+    const rows = this.s.indexRows.all(chainId, fromSeq, toSeq) as IndexRow[];
+    const listsOf = (statement: Database.Statement) => {
+      const lists = new Map<number, string[]>();
+      for (const { id, value } of statement.all(chainId, fromSeq, toSeq) as Array<{ id: number; value: string }>) {
+        const list = lists.get(id);
+        if (list) list.push(value);
+        else lists.set(id, [value]);
+      }
+      return lists;
+    };
+    const codes = listsOf(this.s.codesOf);
+    const clients = listsOf(this.s.clientsOf);
+    return rows.map((r) => ({
+      seq: r.seq,
+      timeMs: r.time_ms,
+      productId: r.product_id,
+      developerId: r.developer_id,
+      org: r.org,
+      decision: r.decision,
+      operationName: r.operation_name,
+      errorCodes: (codes.get(r.id) ?? []).sort(),
+      clientDigests: (clients.get(r.id) ?? []).sort(),
+    }));
   }
 
   readChain(chainId: string, fromSeq: number, toSeq: number): ChainedAccessRecord[] {

@@ -7,6 +7,11 @@
 import type Database from 'better-sqlite3';
 import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
 
+/** A checkpoint as bound parameters (numbering and the final flag are NULL on chains from before them). */
+function checkpointRow(c: Checkpoint): Record<string, string | number | null> {
+  return { chainId: c.chainId, seq: c.seq, hash: c.hash, time: c.time, signature: c.signature, n: c.n ?? null, final: c.n === undefined ? null : c.final ? 1 : 0 };
+}
+
 export class SqliteAccessLogWrites {
   private readonly s;
   private readonly appendTx;
@@ -25,7 +30,7 @@ export class SqliteAccessLogWrites {
         WHERE excluded.last_seq > chain_heads.last_seq`),
       openChain: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
         VALUES (@chainId, @instanceId, @startedAt, @lastSeq, @lastHash, @updatedAt) ON CONFLICT (chain_id) DO NOTHING`),
-      insertCheckpoint: p(`INSERT INTO checkpoints (chain_id, seq, hash, time, signature) VALUES (@chainId, @seq, @hash, @time, @signature)
+      insertCheckpoint: p(`INSERT INTO checkpoints (chain_id, seq, hash, time, signature, n, final) VALUES (@chainId, @seq, @hash, @time, @signature, @n, @final)
         ON CONFLICT (chain_id, seq, time) DO NOTHING`),
     };
     this.appendTx = db.transaction((records: ChainedAccessRecord[], checkpoints: Checkpoint[]) => this.appendInTransaction(records, checkpoints));
@@ -38,7 +43,7 @@ export class SqliteAccessLogWrites {
   }
 
   appendCheckpoint(checkpoint: Checkpoint): void {
-    this.s.insertCheckpoint.run(checkpoint);
+    this.s.insertCheckpoint.run(checkpointRow(checkpoint));
   }
 
   openChain(head: ChainHead): void {
@@ -78,6 +83,6 @@ export class SqliteAccessLogWrites {
       // A chain nobody opened (should not happen) is registered from its first record.
       this.s.advanceHead.run({ chainId, instanceId: first.instanceId, startedAt: first.time, lastSeq: last.seq, lastHash: last.hash, updatedAt });
     }
-    for (const c of checkpoints) this.s.insertCheckpoint.run(c);
+    for (const c of checkpoints) this.s.insertCheckpoint.run(checkpointRow(c));
   }
 }

@@ -169,6 +169,29 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'chain-ledger',
+    // The chain ledger (audit/ledger.ts): one gap-free signed sequence naming every chain and how
+    // it ended. The primary key makes two writers racing for the next seq conflict rather than
+    // both succeed. Checkpoints gain their number in the chain and the final flag (both signed).
+    sql: `
+      CREATE TABLE chain_ledger (
+        seq INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        chain_id TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        time TEXT NOT NULL,
+        hash_alg TEXT,
+        ending TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        signature TEXT NOT NULL
+      );
+      ALTER TABLE checkpoints ADD COLUMN n INTEGER;
+      ALTER TABLE checkpoints ADD COLUMN final INTEGER;
+    `,
+  },
 ];
 
 /** The table rate limiters share (see migration 4). */

@@ -155,6 +155,10 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null): 
     readChain: async (chainId, fromSeq, toSeq) => log.readChain(chainId, fromSeq, toSeq),
     listChains: async () => log.listChains(),
     checkpointsOf: async (chainId) => log.checkpointsOf(chainId),
+    readLedger: async () => log.readLedger(),
+    appendLedgerEntry: async (entry) => log.appendLedgerEntry(entry),
+    chainIdsWithData: async () => log.chainIdsWithData(),
+    indexedColumnsOf: async (chainId, fromSeq, toSeq) => log.indexedColumnsOf(chainId, fromSeq, toSeq),
   };
 }
 

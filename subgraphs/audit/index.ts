@@ -5,7 +5,8 @@
  */
 import type { JWK } from 'jose';
 import type { AccessRecord } from '../../audit/record.js';
-import { verifyStoredChain } from '../../audit/verify-store.js';
+import { chainKeyOf } from '../../audit/chain.js';
+import { verifyAccessLog, verifyChainInLog } from '../../audit/verify-store.js';
 import type { AssertionClaims } from '../../core/assertion.js';
 import { CodedError } from '../../core/errors.js';
 import type { Store } from '../../store/port.js';
@@ -45,6 +46,7 @@ function seqArg(value: number | null | undefined, name: string): number | null {
 
 export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
   const { store, hmacKey, gatewayJwks } = deps;
+  const chainKey = chainKeyOf(hmacKey);
   return {
     name: 'audit',
     typeDefs: subgraphTypeDefs('audit'),
@@ -71,9 +73,17 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           const fromSeq = seqArg(args.fromSeq, 'fromSeq');
           const toSeq = seqArg(args.toSeq, 'toSeq');
           if (fromSeq !== null && toSeq !== null && toSeq < fromSeq) throw new CodedError('BAD_USER_INPUT', '`toSeq` must not be below `fromSeq`.', { details: { field: 'toSeq' } });
-          const report = await verifyStoredChain(store, args.chainId, gatewayJwks, { fromSeq, toSeq });
+          const report = await verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq });
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
           return report;
+        },
+
+        async verifyAccessLogs(_: unknown, args: { trustedLedgerSeq?: number | null; trustedLedgerHash?: string | null }, ctx: SubgraphContext) {
+          requireAuditor(ctx.identity);
+          if ((args.trustedLedgerSeq == null) !== (args.trustedLedgerHash == null)) throw new CodedError('BAD_USER_INPUT', 'Give trustedLedgerSeq and trustedLedgerHash together.', { details: { field: 'trustedLedgerHash' } });
+          const trustedLedgerHead = args.trustedLedgerSeq != null ? { seq: seqArg(args.trustedLedgerSeq, 'trustedLedgerSeq')!, hash: String(args.trustedLedgerHash) } : null;
+          const result = await verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead });
+          return { ok: result.ok, chains: result.chains, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems } };
         },
 
         async accessLogChains(_: unknown, _args: unknown, ctx: SubgraphContext) {

@@ -5,7 +5,7 @@
  */
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { authorisationKey } from '../../registry/model.js';
-import type { AccessLogFilter, ChainedAccessRecord, CountBy, Decision } from '../../audit/record.js';
+import { indexedColumnsOf, type AccessLogFilter, type ChainedAccessRecord, type CountBy, type Decision, type LedgerEntry } from '../../audit/record.js';
 import { StoreConflictError, type RegistryChange, type Store } from '../../store/port.js';
 import { adapters, MONGO_SKIP_MESSAGE, type ContractAdapter } from './adapters.js';
 import {
@@ -399,6 +399,34 @@ function accessLogSuite(fresh: Fresh): void {
     const page = await store.queryAccessLogs(filter, { first: 1000 });
     expectNewestFirst(page.records, expected);
     expect(page.nextCursor).toBeNull();
+  });
+
+  it('keeps numbered and final checkpoints as signed', async () => {
+    await store.appendCheckpoint({ ...sampleCheckpoint('chain-b', 10), n: 3, final: true });
+    const numbered = (await store.checkpointsOf('chain-b')).find((c) => c.n === 3);
+    expect(numbered).toMatchObject({ seq: 10, n: 3, final: true });
+  });
+
+  it('gives every stored filter copy as the record says it', async () => {
+    const columns = await store.indexedColumnsOf('chain-a', 1, 30);
+    expect(columns).toEqual(chainA.map((r) => indexedColumnsOf(r)));
+    expect(await store.indexedColumnsOf('chain-a', 31, 40)).toEqual([]);
+  });
+
+  it('names every chain holding records, checkpoints or a head', async () => {
+    await store.appendCheckpoint(sampleCheckpoint('chain-only-checkpoint', 0));
+    const ids = await store.chainIdsWithData();
+    expect([...ids].sort()).toEqual(expect.arrayContaining(['chain-a', 'chain-b', 'chain-gap', 'chain-only-checkpoint', 'chain-same']));
+  });
+
+  it('appends ledger entries by seq, and refuses a seq already taken', async () => {
+    const entry = (seq: number, chainId: string): LedgerEntry => ({ seq, kind: 'OPEN', chainId, instanceId: 'gw', time: at(seq), hashAlg: 'hmac-sha256', ending: null, prevHash: String(seq - 1).padStart(64, '0'), hash: String(seq).padStart(64, '0'), signature: `sig-${seq}` });
+    const close: LedgerEntry = { ...entry(3, 'chain-l1'), kind: 'CLOSE', hashAlg: null, ending: { how: 'CRASH', lastSeq: 9, lastHash: 'f'.repeat(64), lastCheckpointSeq: 5, lastCheckpointN: 2, unsignedRecords: 4 } };
+    await store.appendLedgerEntry(entry(1, 'chain-l1'));
+    await store.appendLedgerEntry(entry(2, 'chain-l2'));
+    await store.appendLedgerEntry(close);
+    await expect(store.appendLedgerEntry(entry(2, 'chain-l3'))).rejects.toBeInstanceOf(StoreConflictError);
+    expect(await store.readLedger()).toEqual([entry(1, 'chain-l1'), entry(2, 'chain-l2'), close]);
   });
 
   it('pages newest first with no duplicates and no gaps', async () => {

@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyStoredChain } from '../../audit/verify-store.js';
+import { chainKeyOf } from '../../audit/chain.js';
+import { verifyAccessLog, verifyStoredChain } from '../../audit/verify-store.js';
 import { loadConfig } from '../../core/config.js';
 import { ensureKeys, type KeyMaterial } from '../../core/keys.js';
 import { createLogger } from '../../core/logger.js';
@@ -21,6 +22,7 @@ import type { RunningServer } from '../../subgraphs/shared/server.js';
 import { spawnGateway, type GatewayProcess } from './support/gateway-process.js';
 
 const CONCURRENCY = 8;
+const CHECKPOINT_EVERY = 40;
 /** SIGKILL once this many responses have arrived; the load keeps going until then. */
 const KILL_AFTER = 250;
 const QUERY = 'query Durable($id: ID!) { client(clientId: $id) { id name } }';
@@ -28,6 +30,7 @@ const URL_ENV: Record<SubgraphName, string> = { clients: 'CLIENTS_URL', lodgment
 
 describe('access log durability: SIGKILL under load', () => {
   let dataDir: string;
+  let env: Record<string, string>;
   let keys: KeyMaterial;
   let store: Store;
   const subgraphs: RunningServer[] = [];
@@ -40,7 +43,7 @@ describe('access log durability: SIGKILL under load', () => {
     store = await createStore(storeUrl, { sqliteSync: 'full' });
     await seedDemoRegister(store);
     const logger = createLogger({ level: 'silent', name: 'durability-test' });
-    const env: Record<string, string> = {
+    env = {
       NODE_ENV: 'test',
       DATA_DIR: dataDir,
       STORE_URL: storeUrl,
@@ -48,6 +51,8 @@ describe('access log durability: SIGKILL under load', () => {
       // Every request should reach the data subgraphs: the demo tier would refuse part of the load.
       RATE_LIMITS_ENABLED: 'false',
       AUDIT_SQLITE_SYNC: 'full',
+      // A small count-bound window, so the crash leaves a measurable unsigned tail within it.
+      AUDIT_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY),
     };
     for (const name of SUBGRAPH_NAMES) {
       const sub = await startSubgraph(name, { store, keys, host: '127.0.0.1', port: 0, logger });
@@ -119,7 +124,26 @@ describe('access log durability: SIGKILL under load', () => {
     expect(new Set(records.map((r) => r.requestId)).size).toBe(records.length);
 
     // What the crash left is a consistent prefix of the chain.
-    const report = await verifyStoredChain(store, gw.chainId, keys.gateway.publicJwks);
+    const report = await verifyStoredChain(store, gw.chainId, keys.gateway.publicJwks, { key: chainKeyOf(keys.hmacKey) });
     expect(report).toMatchObject({ ok: true, problems: [], checked: records.length });
+    // The crash left no final checkpoint and no CLOSE entry: the chain is still open in the ledger.
+    expect((await store.readLedger()).filter((e) => e.chainId === gw.chainId).map((e) => e.kind)).toEqual(['OPEN']);
+  });
+
+  it('records at the next start how the crashed chain ended, and the verifier reports its unsigned tail within the window', async () => {
+    const crashed = gateway!.chainId;
+    const head = (await store.listChains()).find((h) => h.chainId === crashed)!;
+    const lastSigned = Math.max(...(await store.checkpointsOf(crashed)).map((c) => c.seq));
+    // The same instance starts again (a restart): its writer closes the previous run's chain first.
+    gateway = await spawnGateway({ env: { ...env, AUDIT_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY) } });
+    const close = (await store.readLedger()).find((e) => e.kind === 'CLOSE' && e.chainId === crashed);
+    expect(close?.ending).toEqual({ how: 'CRASH', lastSeq: head.lastSeq, lastHash: head.lastHash, lastCheckpointSeq: lastSigned, lastCheckpointN: expect.any(Number), unsignedRecords: head.lastSeq - lastSigned });
+    const log = await verifyAccessLog(store, keys.gateway.publicJwks, { chainKey: chainKeyOf(keys.hmacKey) });
+    const chain = log.chains.find((c) => c.chainId === crashed)!;
+    expect(chain).toMatchObject({ ok: true, status: 'CRASHED', unsignedTail: head.lastSeq - lastSigned });
+    // Bounded by the window: at most one count-bound window (plus the batch in flight) went unsigned.
+    expect(chain.unsignedTail).toBeLessThanOrEqual(CHECKPOINT_EVERY + CONCURRENCY);
+    expect(log.ledger.problems).toEqual([]);
+    await gateway.stop();
   });
 });

@@ -1,16 +1,23 @@
 /**
- * Issue 4: tampering with the access log in the database itself — altering a field, deleting a
- * record, swapping two records — is reported at the right seq by `verifyAccessLog` (through a
- * new gateway on the same store) and by `npm run audit:verify`; an untouched log verifies clean.
- * Each case works on its own copy of the store, taken after the source gateway shut down (which
- * flushes the log and writes a final signed checkpoint).
+ * Tampering with the access log in the database itself, as someone with write access but not
+ * the keys would: every case is reported with the right kind at the right seq by
+ * `verifyAccessLog` (through a new gateway on the same store) and by `npm run audit:verify`; an
+ * untouched log verifies clean. Each case works on its own copy of the store, taken after the
+ * source gateway shut down (which flushes the log, writes a final signed checkpoint and closes
+ * the chain in the ledger).
+ *
+ * The cases (issue 15): alter a record; alter only a filter column; delete a record; swap two
+ * seqs; insert a forged record with a correct plain hash; cut the tail and rewrite the head;
+ * delete the tail with the later checkpoints and the head; delete a whole chain; delete a
+ * checkpoint in the middle.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { AUDITOR, problemKeys, verifyAccessLogVia } from './support/access-log-auditor.js';
 import { runAuditVerify } from './support/access-log-cli.js';
-import { alterRecordField, chainRows, copyDataDir, DB_FILE, deleteRecord, storedRecord, swapRecords } from './support/access-log-sqlite.js';
+import { computeRecordHash } from '../../audit/chain.js';
+import { alterColumn, alterRecordField, appendForgedRecord, chainRows, checkpointRows, copyDataDir, cutTailRewriteHead, DB_FILE, deleteChain, deleteCheckpoint, deleteRecord, deleteTailCheckpointsAndHead, storedRecord, swapRecords } from './support/access-log-sqlite.js';
 
 const QUERY = 'query Tamper($id: ID!) { client(clientId: $id) { id name } }';
 const TRAFFIC = 12;
@@ -22,7 +29,8 @@ describe('access log tampering', () => {
   const dirs: string[] = [];
 
   beforeAll(async () => {
-    const source: TestSystem = await startTestSystem();
+    // A checkpoint after every 4 records, so the chain has checkpoints in its middle to delete.
+    const source: TestSystem = await startTestSystem({ audit: { sqliteSync: 'normal', checkpointEvery: 4 } });
     try {
       chainId = source.gateway.chainId;
       const products = ['PRD-CERTIFIED', 'PRD-LIMITED', 'PRD-SUSPENDED'];
@@ -126,5 +134,56 @@ describe('access log tampering', () => {
     expect(problemKeys(cliChain!.problems)).toEqual([`REORDERED@${a}`, `REORDERED@${b}`]);
     expect(api.ok).toBe(false);
     expect(problemKeys(api.problems)).toEqual([`REORDERED@${a}`, `REORDERED@${b}`]);
+  });
+
+  /** Runs one case both ways and expects exactly `expected` (kind@seq) for the chain, each finding naming a seq range and the run saying where trust ends. */
+  async function expectFindings(tamper: (db: string) => void, expected: string[]) {
+    const dir = tamperedCopy(tamper);
+    const { cli, cliChain, api } = await verifyBothWays(dir);
+    expect(cli.code).toBe(1);
+    expect(cli.json?.ok).toBe(false);
+    expect(problemKeys(cliChain!.problems)).toEqual(expected);
+    expect(api.ok).toBe(false);
+    expect(problemKeys(api.problems)).toEqual(expected);
+    for (const p of cliChain!.problems as Array<{ seq: number; toSeq?: number }>) expect(p.toSeq).toBeGreaterThanOrEqual(p.seq);
+    return { cliChain: cliChain!, api };
+  }
+
+  it('reports ALTERED at the seq whose filter column alone was changed (decision turned to DENIED, the record left intact)', async () => {
+    const seq = 4;
+    const { api } = await expectFindings((db) => {
+      if (storedRecord(db, chainId, seq).decision === 'DENIED') throw new Error('pick a record that was not denied');
+      alterColumn(db, chainId, seq, 'decision', 'DENIED');
+    }, [`ALTERED@${seq}`]);
+    expect(api.problems[0]!.detail).toMatch(/filter column/);
+  });
+
+  it('reports FORGED at a record appended with a correct plain SHA-256 hash and a rewritten head', async () => {
+    await expectFindings((db) => appendForgedRecord(db, chainId, (r) => computeRecordHash(r, null)), [`FORGED@${TRAFFIC + 1}`]);
+  });
+
+  it('reports TRUNCATED from the first removed seq when the tail is cut and the head rewritten', async () => {
+    const keep = 8;
+    const { cliChain } = await expectFindings((db) => cutTailRewriteHead(db, chainId, keep), [`TRUNCATED@${keep + 1}`]);
+    expect((cliChain.problems[0] as { toSeq?: number }).toSeq).toBe(TRAFFIC);
+  });
+
+  it('reports the removed tail, the removed checkpoints and where trust ends when the tail goes with its checkpoints and the head', async () => {
+    const keep = 6;
+    const finalSeq = Math.max(...checkpointRows(join(pristine, DB_FILE), chainId).map((c) => c.seq));
+    const { cliChain } = await expectFindings((db) => deleteTailCheckpointsAndHead(db, chainId, keep), [`CHECKPOINT_MISSING@${finalSeq}`, `TRUNCATED@${keep + 1}`]);
+    const trusted = (cliChain as unknown as { lastTrustedCheckpoint: { seq: number } | null }).lastTrustedCheckpoint;
+    expect(trusted!.seq).toBeLessThanOrEqual(keep);
+  });
+
+  it('reports CHAIN_MISSING when a whole chain (records, checkpoints and head) is deleted: the ledger still names it', async () => {
+    await expectFindings((db) => deleteChain(db, chainId), ['CHAIN_MISSING@1']);
+  });
+
+  it('reports CHECKPOINT_MISSING at the next checkpoint when one in the middle is deleted', async () => {
+    const rows = checkpointRows(join(pristine, DB_FILE), chainId);
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    const next = rows.find((r) => r.n === 3)!;
+    await expectFindings((db) => deleteCheckpoint(db, chainId, 2), [`CHECKPOINT_MISSING@${next.seq}`]);
   });
 });

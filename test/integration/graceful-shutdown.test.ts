@@ -58,6 +58,10 @@ describe('graceful shutdown', () => {
       // The final checkpoint covers the last record: nothing after it can be removed unnoticed.
       const checkpoints = await store.checkpointsOf(head!.chainId);
       expect(Math.max(...checkpoints.map((c) => c.seq))).toBe(records.length);
+      // …and it is marked final, and the ledger records the orderly end with nothing unsigned.
+      expect(checkpoints.find((c) => c.final)).toMatchObject({ seq: records.length });
+      const close = (await store.readLedger()).find((e) => e.kind === 'CLOSE' && e.chainId === head!.chainId);
+      expect(close?.ending).toMatchObject({ how: 'SHUTDOWN', lastSeq: records.length, lastCheckpointSeq: records.length, unsignedRecords: 0 });
     } finally {
       await store.close();
     }

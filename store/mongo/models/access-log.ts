@@ -86,6 +86,8 @@ export function checkpointSchema(): mongoose.Schema {
       seq: { type: Number, min: 0 },
       hash: { type: String },
       time: { type: String },
+      n: { type: Number, min: 1, optional: true },
+      final: { type: Boolean, optional: true },
       signature: { type: String },
     },
     { collection: 'access_checkpoints' },
@@ -109,5 +111,34 @@ export function chainHeadSchema(): mongoose.Schema {
     { collection: 'chain_heads' },
   );
   schema.index({ chainId: 1 }, { unique: true });
+  return schema;
+}
+
+/** The chain ledger (audit/ledger.ts): one document per entry, the seq unique so two writers racing for it conflict. */
+export function ledgerEntrySchema(): mongoose.Schema {
+  const ending = subSchema({
+    how: { type: String, enum: ['SHUTDOWN', 'CRASH'] },
+    lastSeq: { type: Number, min: 0 },
+    lastHash: { type: String },
+    lastCheckpointSeq: { type: Number, min: 0 },
+    lastCheckpointN: { type: Number, min: 0 },
+    unsignedRecords: { type: Number, min: 0 },
+  });
+  const schema = topSchema(
+    {
+      seq: { type: Number, min: 1 },
+      kind: { type: String, enum: ['OPEN', 'ADOPT', 'CLOSE'] },
+      chainId: { type: String },
+      instanceId: { type: String },
+      time: { type: String },
+      hashAlg: { type: String, enum: ['hmac-sha256', 'sha256'], nullable: true },
+      ending: { type: ending, nullable: true },
+      prevHash: { type: String },
+      hash: { type: String },
+      signature: { type: String },
+    },
+    { collection: 'chain_ledger' },
+  );
+  schema.index({ seq: 1 }, { unique: true });
   return schema;
 }

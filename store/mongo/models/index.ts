@@ -3,7 +3,7 @@
  * instance that never connects: validation and `schema.indexes()` need no server).
  */
 import type mongoose from 'mongoose';
-import { accessRecordSchema, chainHeadSchema, checkpointSchema } from './access-log.js';
+import { accessRecordSchema, chainHeadSchema, checkpointSchema, ledgerEntrySchema } from './access-log.js';
 import { alertSchema, incidentSchema } from './monitoring.js';
 import { clientAuthorisationSchema, counterSchema, developerSchema, historySchema, productSchema } from './registry.js';
 
@@ -20,6 +20,7 @@ export const SCHEMAS = {
   AccessRecord: accessRecordSchema,
   Checkpoint: checkpointSchema,
   ChainHead: chainHeadSchema,
+  LedgerEntry: ledgerEntrySchema,
   Alert: alertSchema,
   Incident: incidentSchema,
 } as const;

@@ -86,8 +86,9 @@ export async function allAccessLogs(sys: TestSystem, token: string, filter: Acce
 
 export const VERIFY_QUERY = `query AuditVerify($chainId: ID!, $fromSeq: Int, $toSeq: Int) {
   verifyAccessLog(chainId: $chainId, fromSeq: $fromSeq, toSeq: $toSeq) {
-    chainId ok checked omitted fromSeq toSeq lastSeq checkpointsChecked latestCheckpointSeq
-    problems { seq kind detail }
+    chainId ok checked omitted fromSeq toSeq lastSeq checkpointsChecked latestCheckpointSeq status hashAlg unsignedTail
+    problems { seq toSeq kind detail }
+    lastTrustedCheckpoint { seq n time }
   }
 }`;
 

@@ -89,3 +89,67 @@ export function swapRecords(dbPath: string, chainId: string, seqA: number, seqB:
 export function chainRows(dbPath: string, chainId: string): ChainedAccessRecord[] {
   return withDb(dbPath, (db) => (db.prepare('SELECT record FROM access_records WHERE chain_id = ? ORDER BY seq').pluck().all(chainId) as string[]).map((j) => JSON.parse(j) as ChainedAccessRecord));
 }
+
+/** Changes one filter column of one row (the record JSON and its hash stay as they were). */
+export function alterColumn(dbPath: string, chainId: string, seq: number, column: 'decision' | 'org' | 'product_id' | 'time_ms', value: string | number | null): void {
+  withDb(dbPath, (db) => {
+    const changed = db.prepare(`UPDATE access_records SET ${column} = ? WHERE chain_id = ? AND seq = ?`).run(value, chainId, seq).changes;
+    if (changed !== 1) throw new Error('alterColumn: no row updated');
+  });
+}
+
+/**
+ * Appends a forged record after the chain's last one, with a correct plain SHA-256 hash (what a
+ * forger without the audit key can compute), and advances the chain head to it.
+ */
+export function appendForgedRecord(dbPath: string, chainId: string, hashOf: (record: Omit<ChainedAccessRecord, 'hash'>) => string): number {
+  return withDb(dbPath, (db) => {
+    const last = JSON.parse(db.prepare('SELECT record FROM access_records WHERE chain_id = ? ORDER BY seq DESC LIMIT 1').pluck().get(chainId) as string) as ChainedAccessRecord;
+    const { hash: _h, ...rest } = last;
+    const forged = { ...rest, id: `${last.id}F`, requestId: 'forged', seq: last.seq + 1, prevHash: last.hash, decision: 'ALLOWED' as const };
+    const record: ChainedAccessRecord = { ...forged, hash: hashOf(forged) };
+    db.prepare(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      chainId, record.seq, record.id, Date.parse(record.time), record.productId, record.developerId, record.org, record.decision, record.operationName, JSON.stringify(record),
+    );
+    db.prepare('UPDATE chain_heads SET last_seq = ?, last_hash = ? WHERE chain_id = ?').run(record.seq, record.hash, chainId);
+    return record.seq;
+  });
+}
+
+/** Deletes every record after `keep` and rewrites the head to end at `keep`, with its true hash. */
+export function cutTailRewriteHead(dbPath: string, chainId: string, keep: number): void {
+  withDb(dbPath, (db) => {
+    db.prepare('DELETE FROM access_records WHERE chain_id = ? AND seq > ?').run(chainId, keep);
+    const hash = (JSON.parse(db.prepare('SELECT record FROM access_records WHERE chain_id = ? AND seq = ?').pluck().get(chainId, keep) as string) as ChainedAccessRecord).hash;
+    db.prepare('UPDATE chain_heads SET last_seq = ?, last_hash = ? WHERE chain_id = ?').run(keep, hash, chainId);
+  });
+}
+
+/** Deletes every record after `keep`, every checkpoint covering more than `keep`, and the chain head. */
+export function deleteTailCheckpointsAndHead(dbPath: string, chainId: string, keep: number): void {
+  withDb(dbPath, (db) => {
+    db.prepare('DELETE FROM access_records WHERE chain_id = ? AND seq > ?').run(chainId, keep);
+    db.prepare('DELETE FROM checkpoints WHERE chain_id = ? AND seq > ?').run(chainId, keep);
+    db.prepare('DELETE FROM chain_heads WHERE chain_id = ?').run(chainId);
+  });
+}
+
+/** Deletes a whole chain: its records, checkpoints and head. */
+export function deleteChain(dbPath: string, chainId: string): void {
+  withDb(dbPath, (db) => {
+    for (const table of ['access_records', 'checkpoints', 'chain_heads']) db.prepare(`DELETE FROM ${table} WHERE chain_id = ?`).run(chainId);
+  });
+}
+
+/** Deletes the checkpoint numbered `n`; returns the seq it covered. */
+export function deleteCheckpoint(dbPath: string, chainId: string, n: number): void {
+  withDb(dbPath, (db) => {
+    const changed = db.prepare('DELETE FROM checkpoints WHERE chain_id = ? AND n = ?').run(chainId, n).changes;
+    if (changed !== 1) throw new Error('deleteCheckpoint: no checkpoint deleted');
+  });
+}
+
+/** The chain's checkpoints as stored: seq and number. */
+export function checkpointRows(dbPath: string, chainId: string): Array<{ seq: number; n: number | null; final: number | null }> {
+  return withDb(dbPath, (db) => db.prepare('SELECT seq, n, final FROM checkpoints WHERE chain_id = ? ORDER BY n').all(chainId) as Array<{ seq: number; n: number | null; final: number | null }>);
+}

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { ensureKeys } from '../../../core/keys.js';
+import { chainKeyOf } from '../../../audit/chain.js';
 import { createAccessLogWriter } from '../../../gateway/access-log/writer.js';
 import { createStore } from '../../../store/index.js';
 import { sampleRecord } from './fixtures.js';
@@ -36,7 +37,7 @@ describe('npm run audit:verify', () => {
     env = { DATA_DIR: dir, STORE_URL: `sqlite:${dbFile()}` };
     const keys = await ensureKeys(dir);
     const store = await createStore(env.STORE_URL!);
-    const writer = createAccessLogWriter({ store, chainId: 'gw-cli:1:aaaaaa', instanceId: 'gw-cli', signingKey: keys.gateway });
+    const writer = createAccessLogWriter({ store, chainId: 'gw-cli:1:aaaaaa', instanceId: 'gw-cli', signingKey: keys.gateway, chainKey: chainKeyOf(keys.hmacKey) });
     chainId = writer.chainId;
     await writer.start();
     await Promise.all(Array.from({ length: 30 }, (_, i) => writer.append(sampleRecord(i + 1))));
@@ -50,7 +51,8 @@ describe('npm run audit:verify', () => {
   it('exits 0 and reports the untouched log clean', async () => {
     const r = await runCli(env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`chain ${chainId}  OK  30 records`);
+    expect(r.stdout).toContain(`chain ${chainId}  OK  SHUTDOWN  30 records`);
+    expect(r.stdout).toMatch(/^ledger  OK  2 entries, head 2:[0-9a-f]{64}$/m);
   });
 
   it('exits 1 and names the seq of every tampered record', async () => {

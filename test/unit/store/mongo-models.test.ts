@@ -69,6 +69,7 @@ const VALID: Record<keyof Models, () => Doc> = {
   AccessRecord: () => recordToDocument(sampleRecord('chain-1', 1)),
   Checkpoint: () => ({ ...sampleCheckpoint('chain-1', 1) }),
   ChainHead: () => ({ ...sampleHead('chain-1') }),
+  LedgerEntry: () => ({ seq: 1, kind: 'CLOSE', chainId: 'chain-1', instanceId: 'gw', time: '2030-01-01T00:00:00.000Z', hashAlg: null, ending: { how: 'CRASH', lastSeq: 5, lastHash: 'a'.repeat(64), lastCheckpointSeq: 3, lastCheckpointN: 2, unsignedRecords: 2 }, prevHash: '0'.repeat(64), hash: 'b'.repeat(64), signature: 'x.y.z' }),
   Alert: () => alertToDocument(sampleAlert('ALERT-1')),
   Incident: () => incidentToDocument({ ...sampleIncident('INC-1'), revision: 1 }),
 };
@@ -212,7 +213,7 @@ describe('mongo models: indexes and collections', () => {
       expect([model.modelName, model.schema.get('autoIndex'), model.schema.get('autoCreate')]).toEqual([model.modelName, false, false]);
     }
     expect(Object.values(models).map((m) => m.collection.collectionName).sort()).toEqual(
-      ['access_checkpoints', 'access_records', 'alerts', 'chain_heads', 'client_authorisations', 'counters', 'developers', 'incidents', 'products', 'registry_history'],
+      ['access_checkpoints', 'access_records', 'alerts', 'chain_heads', 'chain_ledger', 'client_authorisations', 'counters', 'developers', 'incidents', 'products', 'registry_history'],
     );
   });
 });

@@ -4,9 +4,9 @@
  * tests can tamper with them the way one would with SQL. It can be made to fail, or to hold a
  * commit open until released, to test retries and group commit.
  */
-import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, CountBy } from '../../../../audit/record.js';
+import { indexedColumnsOf, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry } from '../../../../audit/record.js';
 import type { Store } from '../../../../store/port.js';
-import { StoreUnavailableError } from '../../../../store/port.js';
+import { StoreConflictError, StoreUnavailableError } from '../../../../store/port.js';
 
 export interface FakeRow {
   chainId: string;
@@ -24,6 +24,7 @@ export class FakeAccessLogStore {
   readonly rows: FakeRow[] = [];
   readonly heads = new Map<string, ChainHead>();
   readonly checkpoints: Checkpoint[] = [];
+  readonly ledger: LedgerEntry[] = [];
   /** Every appendAccessRecords call, committed or not, with the seqs it carried. */
   readonly appendCalls: Array<{ seqs: number[]; checkpoints: number; failed: boolean }> = [];
   /** When true, every write throws StoreUnavailableError. */
@@ -46,6 +47,25 @@ export class FakeAccessLogStore {
 
   asStore(): Store {
     return this as unknown as Store;
+  }
+
+  async readLedger(): Promise<LedgerEntry[]> {
+    if (this.failing) throw new StoreUnavailableError('fake store down');
+    return [...this.ledger];
+  }
+
+  async appendLedgerEntry(entry: LedgerEntry): Promise<void> {
+    if (this.failing) throw new StoreUnavailableError('fake store down');
+    if (this.ledger.some((e) => e.seq === entry.seq)) throw new StoreConflictError('LEDGER', String(entry.seq), entry.seq - 1, null);
+    this.ledger.push({ ...entry });
+  }
+
+  async chainIdsWithData(): Promise<string[]> {
+    return [...new Set([...this.rows.map((r) => r.chainId), ...this.checkpoints.map((c) => c.chainId), ...this.heads.keys()])];
+  }
+
+  async indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]> {
+    return this.rows.filter((r) => r.chainId === chainId && r.seq >= fromSeq && r.seq <= toSeq).sort((a, b) => a.seq - b.seq).map((r) => indexedColumnsOf(JSON.parse(r.record) as ChainedAccessRecord));
   }
 
   async openChain(head: ChainHead): Promise<void> {

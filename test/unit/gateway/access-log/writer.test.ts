@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyCheckpoint } from '../../../../audit/checkpoint.js';
 import { GENESIS_HASH, type ChainedAccessRecord } from '../../../../audit/record.js';
-import { verifyStore } from '../../../../audit/verify-store.js';
+import { verifyAccessLog } from '../../../../audit/verify-store.js';
 import { CodedError } from '../../../../core/errors.js';
 import type { SigningKey } from '../../../../core/keys.js';
 import { createStore } from '../../../../store/index.js';
@@ -24,6 +24,9 @@ const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.cod
 const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err) }));
 
 let key: SigningKey;
+const CHAIN_KEY = Buffer.alloc(32, 7);
+/** The writer's chain as the whole-log verification reports it. */
+const verified = async (store: Parameters<typeof verifyAccessLog>[0], chainId?: string) => (await verifyAccessLog(store, key.publicJwks, { chainKey: CHAIN_KEY })).chains.filter((c) => !chainId || c.chainId === chainId);
 const writers: AccessLogWriter[] = [];
 beforeAll(async () => {
   key = await testSigningKey();
@@ -33,7 +36,7 @@ afterEach(async () => {
 });
 
 function writerOn(store: Store, options: Partial<AccessLogWriterOptions> = {}): AccessLogWriter {
-  const writer = createAccessLogWriter({ store, chainId: `chain-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, retryInitialMs: 2, retryMaxMs: 20, ...options });
+  const writer = createAccessLogWriter({ store, chainId: `chain-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 2, retryMaxMs: 20, ...options });
   writers.push(writer);
   return writer;
 }
@@ -64,7 +67,7 @@ describe('access log writer (fake store)', () => {
     expect(fake.appendCalls.length).toBeLessThanOrEqual(2);
     expect(fake.rows).toHaveLength(500);
     expect(writer.stats()).toMatchObject({ committed: 500, committedSeq: 500, depth: 0, failures: 0 });
-    const [report] = await verifyStore(fake, key.publicJwks);
+    const [report] = await verified(fake);
     expect(report).toMatchObject({ ok: true, checked: 500 });
   });
 
@@ -121,7 +124,7 @@ describe('access log writer (fake store)', () => {
     // Every retry carried the same first batch: nothing reordered, nothing dropped.
     expect(new Set(fake.appendCalls.filter((c) => c.failed).map((c) => c.seqs.join(',')))).toEqual(new Set([fake.appendCalls[0]!.seqs.join(',')]));
     expect((await writer.append(sampleRecord(52))).seq).toBe(51); // the refused record never took a seq
-    const [report] = await verifyStore(fake, key.publicJwks);
+    const [report] = await verified(fake);
     expect(report).toMatchObject({ ok: true, checked: 51 });
   });
 
@@ -177,7 +180,7 @@ describe('access log writer (fake store)', () => {
     expect(fake.checkpoints.at(-1)).toMatchObject({ seq: 30 });
     expect(await settle(writer.append(sampleRecord(31)))).toEqual({ code: 'AUDIT_UNAVAILABLE' });
     expect(writer.accepting()).toBe(false);
-    const [report] = await verifyStore(fake, key.publicJwks);
+    const [report] = await verified(fake);
     expect(report).toMatchObject({ ok: true, checked: 30, latestCheckpointSeq: 30 });
   });
 
@@ -238,7 +241,7 @@ describe('access log writer (SQLite store)', () => {
     expect(results.at(-1)!.seq).toBe(2000);
     expect(writer.stats().batches).toBeLessThan(100);
     await writer.flushAndClose();
-    const report = (await verifyStore(store, key.publicJwks)).find((r) => r.chainId === writer.chainId);
+    const [report] = await verified(store, writer.chainId);
     expect(report).toMatchObject({ ok: true, checked: 2000, latestCheckpointSeq: 2000 });
   });
 
@@ -255,7 +258,7 @@ describe('access log writer (SQLite store)', () => {
     await writer.flushAndClose();
     const stored = await store.readChain(writer.chainId, 1, 1000);
     expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
-    const report = (await verifyStore(store, key.publicJwks)).find((r) => r.chainId === writer.chainId);
+    const [report] = await verified(store, writer.chainId);
     expect(report).toMatchObject({ ok: true, checked: 100 });
   });
 });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
-import { createChain } from '../../../../audit/chain.js';
+import { chainKeyOf, createChain } from '../../../../audit/chain.js';
+import { nextLedgerBody, sealLedgerEntry } from '../../../../audit/ledger.js';
 import { signCheckpoint } from '../../../../audit/checkpoint.js';
 import { clientDigest } from '../../../../audit/digest.js';
 import { GENESIS_HASH, type ChainedAccessRecord } from '../../../../audit/record.js';
@@ -28,7 +29,7 @@ const N = 12;
 
 /** Records 1..N: C-000001 in odd records, C-000002 in even ones; every 5th DENIED. */
 function chainOfRecords(): ChainedAccessRecord[] {
-  const chain = createChain(CHAIN);
+  const chain = createChain(CHAIN, undefined, chainKeyOf(hmacKey));
   return Array.from({ length: N }, (_, i) =>
     chain.append(sampleRecord(i + 1, { clientDigests: [clientDigest(hmacKey, (i + 1) % 2 ? 'C-000001' : 'C-000002')], productId: i < 4 ? 'PRD-LIMITED' : 'PRD-CERTIFIED' })),
   );
@@ -48,7 +49,9 @@ const CHAINS = '{ accessLogChains { chainId instanceId lastSeq lastHash } }';
 let key: SigningKey;
 let records: ChainedAccessRecord[];
 
-async function fill(store: Pick<Store, 'openChain' | 'appendAccessRecords'>): Promise<void> {
+async function fill(store: Pick<Store, 'openChain' | 'appendAccessRecords' | 'appendLedgerEntry'>): Promise<void> {
+  // Announced in the ledger as the gateway's writer would, keyed hashes.
+  await store.appendLedgerEntry(await sealLedgerEntry(key, nextLedgerBody(null, { kind: 'OPEN', chainId: CHAIN, instanceId: 'gw-test', time: '2025-01-01T00:00:00.000Z', hashAlg: 'hmac-sha256', ending: null })));
   await store.openChain({ chainId: CHAIN, instanceId: 'gw-test', startedAt: '2025-01-01T00:00:00.000Z', lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: '2025-01-01T00:00:00.000Z' });
   const checkpoint = await signCheckpoint(key, { chainId: CHAIN, seq: N, hash: records[N - 1]!.hash, time: '2025-01-01T00:01:00.000Z' });
   await store.appendAccessRecords(records, [checkpoint]);
@@ -205,7 +208,7 @@ describe('schema/audit.graphql coverage', () => {
 
   it('guards every root field with the auditor role and MFA', () => {
     const query = objects.find((o) => o.name.value === 'Query')!;
-    expect(query.fields?.length).toBe(4);
+    expect(query.fields?.length).toBe(5);
     for (const field of query.fields ?? []) expect([field.name.value, guarded(field.directives)]).toEqual([field.name.value, true]);
   });
 
