@@ -27,7 +27,10 @@ import type { RateLimits } from '../limits/rate-limit.js';
 import { accessRecordOf } from './access-log/access-record.js';
 import type { AccessLogWriter } from './access-log/writer.js';
 import type { GatewayContext, OperationFacts } from './apollo/context.js';
+import type { DecisionCache } from '../authorisation/decision-cache.js';
+import { describeAttempt, graphQLParamsOf } from './apollo/attempted.js';
 import { executeWithApollo } from './apollo/execute.js';
+import type { FilteringGateway } from './apollo/filtering-gateway.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { RegistrySnapshot } from './registry-snapshot.js';
 
@@ -102,10 +105,15 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
   const limits = config.operationLimits;
   const { now } = deps;
 
-  /** Counts a refused request on its source address, so refusals cannot be sent for free. */
-  async function countOnSource(facts: Readonly<RequestFacts>, denial: Denial): Promise<StageResult> {
+  /**
+   * Counts a refused request on its source address, so refusals cannot be sent for free. A spent
+   * quota answers RATE_LIMITED, except when `reasonWins`: a product refused for its state is told
+   * that state (PRODUCT_SUSPENDED, not RATE_LIMITED), so its support desk sees the real cause; the
+   * refusal still counts on the source's quota.
+   */
+  async function countOnSource(facts: Readonly<RequestFacts>, denial: Denial, reasonWins = false): Promise<StageResult> {
     const ip = await rateLimits.check({ kind: 'anonymous', ip: facts.arrival.clientIp ?? 'unknown' });
-    return ip.allowed ? { refusal: denial, facts: { quotaHeaders: ip.headers } } : { refusal: ip.denial, facts: { quotaHeaders: ip.headers } };
+    return ip.allowed || reasonWins ? { refusal: denial, facts: { quotaHeaders: ip.headers } } : { refusal: ip.denial, facts: { quotaHeaders: ip.headers } };
   }
 
   return [
@@ -132,7 +140,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
         if (!admission.denial) return { facts: { admission } };
         // A refused product has no quota of its own; its refusals count on the source IP's, so a
         // suspended product's valid token cannot flood the gateway (or the access log) for free.
-        const refused = await countOnSource(facts, admission.denial);
+        const refused = await countOnSource(facts, admission.denial, true);
         return { ...refused, facts: { ...refused.facts, admission } };
       },
     },
@@ -215,6 +223,9 @@ export function arrivalOf(req: IncomingMessage, requestId: string, arrivedAt: nu
 }
 
 export interface GraphQLHandlerDeps extends PipelineDeps {
+  /** The supergraph and the decision cache's document walks, to describe what a refused request attempted. */
+  gateway: FilteringGateway;
+  cache: DecisionCache;
   hmacKey: Buffer;
   logger: Logger;
   newRequestId: () => string;
@@ -229,6 +240,18 @@ export interface GraphQLHandlerDeps extends PipelineDeps {
 export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const stages = createStages(deps);
   const { config, logger } = deps;
+
+  async function attemptOf(req: IncomingMessage, facts: RequestFacts): Promise<OperationFacts | null> {
+    let body = facts.body;
+    if (body === undefined && facts.arrival.method === 'POST' && !req.readableEnded) {
+      try {
+        body = JSON.parse((await readRequestBody(req, config.operationLimits.maxBodyBytes)).toString('utf8'));
+      } catch {
+        return null; // too large or not JSON: nothing to describe
+      }
+    }
+    return describeAttempt(graphQLParamsOf(body, req.url), { gateway: deps.gateway, cache: deps.cache, limits: config.operationLimits });
+  }
   return async (req, res) => {
     const arrival = arrivalOf(req, deps.newRequestId(), deps.now(), deps.clientIpOf(req));
     let run: { facts: RequestFacts; answer: Answer };
@@ -238,8 +261,11 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
       logger.error({ err, requestId: arrival.requestId }, 'request failed');
       run = { facts: { arrival }, answer: refusalAnswer({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' }) };
     }
-    // A refused request's body was never read: drain it so the connection can be reused.
-    if (!req.complete) req.resume();
+    // A request refused before Apollo ran is recorded with what it attempted (operation, fields,
+    // services, clients), from its document: nothing is executed. Its body, if not read yet, is
+    // read now (bounded like any body) and otherwise drained, so the connection can be reused.
+    if (!run.facts.operation) run = { ...run, facts: { ...run.facts, operation: (await attemptOf(req, run.facts)) ?? undefined } };
+    if (!req.readableEnded) req.resume();
     let { answer } = run;
     try {
       await deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey }));

@@ -160,7 +160,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls, now });
   const clientIpOf = createClientIpResolver(config.trustedProxies);
-  const graphql = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf });
+  const graphql = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, gateway, cache: decisionCache, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf });
   const dashboard = createDashboard({
     monitor,
     store,

@@ -10,7 +10,11 @@ import { newAccessRecordId } from '../../audit/ids.js';
 import { sanitizeOperationName, sanitizeUserAgent } from '../../audit/sanitize.js';
 import type { Answer, RequestFacts } from '../pipeline.js';
 
-/** DENIED when the request was refused or failed; PARTIAL when fields were withheld; else ALLOWED. */
+/**
+ * DENIED when the request was refused or failed (nothing served); PARTIAL when data was withheld
+ * (a field removed by the gateway or a record withheld by a subgraph) and the rest served; else
+ * ALLOWED.
+ */
 export function decisionOf(facts: RequestFacts, answer: Answer): Decision {
   if (answer.refusal || answer.status >= 400) return 'DENIED';
   return facts.operation?.reasons.length ? 'PARTIAL' : 'ALLOWED';

@@ -24,9 +24,14 @@ export interface EnforcementPluginOptions {
   operationLimits?: Config['operationLimits'];
 }
 
+/** Codes that mean "this data was withheld from this caller" wherever they were decided. */
+const FIELD_REFUSALS = new Set(['SERVICE_NOT_WHITELISTED', 'SCOPE_NOT_GRANTED', 'CLIENT_NOT_AUTHORISED', 'RESTRICTED_DATA', 'DATA_HOSTING_NOT_ONSHORE', 'ROLE_REQUIRED', 'MFA_REQUIRED', 'FORBIDDEN']);
+
 export function createEnforcementPlugin(options: EnforcementPluginOptions): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
+      /** Response path (aliases, no list indices) → schema coordinate, from this request's walk. */
+      let coordinateOfPath: Map<string, string> | null = null;
       return {
         async didResolveOperation(rc) {
           const loaded = options.gateway.current();
@@ -50,6 +55,7 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
           const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
           notes.coordinates = analysis.coordinates;
           notes.services = analysis.services;
+          coordinateOfPath = new Map(analysis.entries.map((e) => [e.path.join('.'), e.coordinate]));
           const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced, resolved.at);
           notes.clientIds = decision.clientIds;
           if (!decision.refused.length) return;
@@ -75,6 +81,21 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
             if (status) rc.response.http.status = status;
           }
           notes.errorCodes = [...new Set((errors ?? []).map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string'))];
+          // Data a subgraph withheld (a restricted taxpayer's record, another developer's product)
+          // is a refusal as much as a field the gateway removed: it makes the decision PARTIAL (or
+          // DENIED when nothing else was served) and names its reason.
+          const reasons = [...notes.reasons];
+          const seen = new Set(reasons.map((r) => `${r.code}\u0000${r.coordinate ?? ''}`));
+          for (const e of errors ?? []) {
+            const code = e.extensions?.code;
+            if (typeof code !== 'string' || !FIELD_REFUSALS.has(code) || !e.path?.length) continue;
+            const coordinate = coordinateOfPath?.get(e.path.filter((p) => typeof p === 'string').join('.')) ?? null;
+            const key = `${code}\u0000${coordinate ?? ''}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            reasons.push({ code, coordinate });
+          }
+          notes.reasons = reasons;
         },
       };
     },

@@ -6,7 +6,7 @@
 import type { AccessRecord } from '../../audit/record.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { KeyTable } from './key-table.js';
-import { describeWindow, hasCode } from './record-codes.js';
+import { describeWindow, hasCode, productCheckCode } from './record-codes.js';
 import type { ThresholdsOf } from './thresholds.js';
 import type { AlertCandidate, Detector } from './types.js';
 import { WindowCounter } from './window-counter.js';
@@ -14,12 +14,14 @@ import { WindowCounter } from './window-counter.js';
 export const DENIAL_BURST = 'denial-burst';
 
 /**
- * Refusals caused by the product's own state on the register (e.g. a flood of old versions after
- * the minimum was raised). The register already refuses them; counting them against the product
- * could turn an ATO decision into a HIGH alert and a protective suspension of a legitimate
- * product. They still count on the source IP.
+ * Refusals at the product check count per product on a key of their own
+ * (`product:<id>:refused`): a suspended, revoked or unregistered product's credentials used at
+ * volume (from many addresses, too) are an incident, and reach HIGH. Refusals a legitimate
+ * product causes by lagging the register (old versions after the minimum was raised, an expired
+ * certification, its developer suspended) stay MEDIUM: a HIGH alert would protectively suspend a
+ * product for the ATO's own decision. Every refusal also counts on its source IP.
  */
-const REGISTER_STATE_CODES = ['PRODUCT_NOT_REGISTERED', 'DEVELOPER_NOT_IN_GOOD_STANDING', 'PRODUCT_REVOKED', 'PRODUCT_SUSPENDED', 'PRODUCT_NOT_CERTIFIED', 'CERTIFICATION_EXPIRED', 'PRODUCT_VERSION_UNSUPPORTED'];
+const MAY_NOT_RUN = new Set(['PRODUCT_NOT_REGISTERED', 'PRODUCT_REVOKED', 'PRODUCT_SUSPENDED']);
 
 interface KeyState {
   counter: WindowCounter;
@@ -29,7 +31,7 @@ interface KeyState {
 export function createDenialBurstDetector(t: ThresholdsOf<'denialBurst'>): Detector {
   const keys = new KeyTable<KeyState>(t.maxKeys, () => ({ counter: new WindowCounter(t.windowMs), evidence: new EvidenceRing() }));
 
-  function count(key: string, productId: string | null, record: AccessRecord, now: number, what: string): AlertCandidate | null {
+  function count(key: string, productId: string | null, record: AccessRecord, now: number, what: string, maxRisk: 'HIGH' | 'MEDIUM' = 'HIGH'): AlertCandidate | null {
     const state = keys.get(key);
     state.counter.add(now);
     state.evidence.push(record.id, now);
@@ -37,7 +39,7 @@ export function createDenialBurstDetector(t: ThresholdsOf<'denialBurst'>): Detec
     if (total < t.medium) return null;
     return {
       detector: DENIAL_BURST,
-      risk: total >= t.high ? 'HIGH' : 'MEDIUM',
+      risk: total >= t.high && maxRisk === 'HIGH' ? 'HIGH' : 'MEDIUM',
       key,
       productId,
       developerId: productId ? record.developerId : null,
@@ -54,8 +56,11 @@ export function createDenialBurstDetector(t: ThresholdsOf<'denialBurst'>): Detec
       if (record.decision !== 'DENIED') return [];
       if (!t.countRateLimited && hasCode(record, 'RATE_LIMITED')) return [];
       const out: AlertCandidate[] = [];
-      if (record.productId && !REGISTER_STATE_CODES.some((code) => hasCode(record, code))) {
-        const c = count(`product:${record.productId}`, record.productId, record, now, `for product ${record.productId}`);
+      if (record.productId) {
+        const refusedCode = productCheckCode(record);
+        const c = refusedCode
+          ? count(`product:${record.productId}:refused`, record.productId, record, now, `for product ${record.productId}, refused at the product check`, MAY_NOT_RUN.has(refusedCode) ? 'HIGH' : 'MEDIUM')
+          : count(`product:${record.productId}`, record.productId, record, now, `for product ${record.productId}`);
         if (c) out.push(c);
       }
       if (record.clientIp) {

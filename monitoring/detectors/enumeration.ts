@@ -7,7 +7,7 @@ import type { AccessRecord } from '../../audit/record.js';
 import { DistinctWindow } from './distinct-window.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { KeyTable } from './key-table.js';
-import { describeWindow, hasCode } from './record-codes.js';
+import { describeWindow, hasCode, productCheckCode } from './record-codes.js';
 import type { ThresholdsOf } from './thresholds.js';
 import type { AlertCandidate, Detector } from './types.js';
 import { WindowCounter } from './window-counter.js';
@@ -35,22 +35,22 @@ export function createEnumerationDetector(t: ThresholdsOf<'enumeration'>): Detec
   const distinct = new KeyTable<DistinctState>(perTable, () => ({ clients: new DistinctWindow(t.windowMs, t.distinctHigh), evidence: new EvidenceRing() }));
   const guesses = new KeyTable<GuessState>(perTable, () => ({ samples: new WindowCounter(t.windowMs), refused: new WindowCounter(t.windowMs), evidence: new EvidenceRing() }));
 
-  function distinctClients(key: string, what: string, record: AccessRecord, now: number): AlertCandidate | null {
+  function distinctClients(key: string, what: string, record: AccessRecord, now: number, bounds: { medium: number; high: number } = { medium: t.distinctMedium, high: t.distinctHigh }): AlertCandidate | null {
     const state = distinct.get(key);
     let added = false;
     for (const d of record.clientDigests) added = state.clients.add(d.slice(0, DIGEST_PREFIX), now) || added;
     if (added) state.evidence.push(record.id, now);
     const count = state.clients.count(now);
-    if (count < t.distinctMedium) return null;
+    if (count < bounds.medium) return null;
     return {
       detector: ENUMERATION,
-      risk: count >= t.distinctHigh ? 'HIGH' : 'MEDIUM',
+      risk: count >= bounds.high ? 'HIGH' : 'MEDIUM',
       key,
       productId: record.productId,
       developerId: record.developerId,
       observed: count,
-      baseline: t.distinctMedium,
-      message: `${count >= t.distinctHigh ? 'at least ' : ''}${count} distinct clients accessed by ${what} within ${describeWindow(t.windowMs)}`,
+      baseline: bounds.medium,
+      message: `${count >= bounds.high ? 'at least ' : ''}${count} distinct clients ${what} within ${describeWindow(t.windowMs)}`,
       evidence: state.evidence.since(now - t.windowMs),
     };
   }
@@ -89,11 +89,24 @@ export function createEnumerationDetector(t: ThresholdsOf<'enumeration'>): Detec
       const out: AlertCandidate[] = [];
       if (record.clientDigests.length > 0) {
         if (record.productId) {
-          const c = distinctClients(`product:${record.productId}`, `product ${record.productId}`, record, now);
+          const c = distinctClients(`product:${record.productId}`, `accessed by product ${record.productId}`, record, now);
           if (c) out.push(c);
         }
         if (record.org) {
-          const c = distinctClients(`org:${record.org}`, `org ${record.org}`, record, now);
+          const c = distinctClients(`org:${record.org}`, `accessed by org ${record.org}`, record, now);
+          if (c) out.push(c);
+        }
+      }
+      // Software that may not run (refused at the product check), or a caller without a valid
+      // token, asking for taxpayers at all is suspicious at far fewer clients than a certified
+      // practice reading its own: counted on keys of its own with the lower refused* bounds.
+      if (record.clientDigests.length > 0 && record.decision === 'DENIED') {
+        const refusedBounds = { medium: t.refusedDistinctMedium, high: t.refusedDistinctHigh };
+        if (record.productId && productCheckCode(record)) {
+          const c = distinctClients(`product:${record.productId}:refused`, `named by product ${record.productId}, refused at the product check,`, record, now, refusedBounds);
+          if (c) out.push(c);
+        } else if (!record.productId && !record.sub && record.clientIp) {
+          const c = distinctClients(`ip:${record.clientIp}:unauthenticated`, `named without a valid token from ${record.clientIp}`, record, now, refusedBounds);
           if (c) out.push(c);
         }
       }

@@ -49,6 +49,10 @@ export const DEFAULT_DETECTOR_THRESHOLDS = {
     /** Share (0–1) of a product's requests refused CLIENT_NOT_AUTHORISED for MEDIUM (guessed ids). */
     notAuthorisedShareMedium: 0.3,
     notAuthorisedShareHigh: 0.6,
+    /** Distinct clients named by one product refused at the product check (or one source without a valid token) for MEDIUM: software that may not run at all asking for taxpayers. */
+    refusedDistinctMedium: 20,
+    /** … for HIGH. */
+    refusedDistinctHigh: 40,
     maxKeys: 10_000,
   },
   restrictedAttempts: {
@@ -105,6 +109,7 @@ export function resolveThresholds(overrides: Readonly<Record<string, Readonly<Re
   if (t.volume.zHigh < t.volume.zMedium) problems.push('DETECTORS (monitoring.detectors.volume): zHigh must be at least zMedium');
   if (t.denialBurst.high < t.denialBurst.medium) problems.push('DETECTORS (monitoring.detectors.denialBurst): high must be at least medium');
   if (t.enumeration.distinctHigh < t.enumeration.distinctMedium) problems.push('DETECTORS (monitoring.detectors.enumeration): distinctHigh must be at least distinctMedium');
+  if (t.enumeration.refusedDistinctHigh < t.enumeration.refusedDistinctMedium) problems.push('DETECTORS (monitoring.detectors.enumeration): refusedDistinctHigh must be at least refusedDistinctMedium');
   if (t.enumeration.notAuthorisedShareHigh < t.enumeration.notAuthorisedShareMedium) problems.push('DETECTORS (monitoring.detectors.enumeration): notAuthorisedShareHigh must be at least notAuthorisedShareMedium');
   if (t.restrictedAttempts.high < t.restrictedAttempts.medium) problems.push('DETECTORS (monitoring.detectors.restrictedAttempts): high must be at least medium');
   if (t.unusualHours.mediumCount < t.unusualHours.minCount) problems.push('DETECTORS (monitoring.detectors.unusualHours): mediumCount must be at least minCount');

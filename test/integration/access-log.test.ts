@@ -64,10 +64,10 @@ describe('access log: one record per request, read back by an auditor', () => {
       sys.gql(CLIENT_QUERY, { token: certified, variables: { id: 'C-000005' }, operationName: 'ReadClient', headers: { 'user-agent': `LongAgent/${'x'.repeat(2000)}` } }),
     );
     await send('partial', { decision: 'PARTIAL', codes: ['SERVICE_NOT_WHITELISTED'], productId: 'PRD-LIMITED', clients: ['C-000002'] }, gqlAs(limited, 'C-000002'));
-    await send('suspended product', { decision: 'DENIED', codes: ['PRODUCT_SUSPENDED'], productId: 'PRD-SUSPENDED', clients: [] }, gqlAs(suspended, 'C-000004'));
+    await send('suspended product', { decision: 'DENIED', codes: ['PRODUCT_SUSPENDED'], productId: 'PRD-SUSPENDED', clients: ['C-000004'] }, gqlAs(suspended, 'C-000004'));
     await send('client not authorised', { decision: 'DENIED', codes: ['CLIENT_NOT_AUTHORISED'], productId: 'PRD-CERTIFIED', clients: [] }, gqlAs(certified, 'C-000051'));
-    await send('no token', { decision: 'DENIED', codes: ['UNAUTHENTICATED'], productId: null, clients: [] }, gqlAs(null, 'C-000001'));
-    await send('bad token', { decision: 'DENIED', codes: ['UNAUTHENTICATED'], productId: null, clients: [] }, gqlAs('not.a-real.token', 'C-000001'));
+    await send('no token', { decision: 'DENIED', codes: ['UNAUTHENTICATED'], productId: null, clients: ['C-000001'] }, gqlAs(null, 'C-000001'));
+    await send('bad token', { decision: 'DENIED', codes: ['UNAUTHENTICATED'], productId: null, clients: ['C-000001'] }, gqlAs('not.a-real.token', 'C-000001'));
     await send('bad JSON', { decision: 'DENIED', codes: ['BAD_REQUEST'], productId: 'PRD-CERTIFIED', clients: [] }, () =>
       sys.post('{"query": "{ client(clientId: \\"C-000001\\") { id } }", ', { authorization: `Bearer ${certified}` }),
     );
@@ -137,10 +137,11 @@ describe('access log: one record per request, read back by an auditor', () => {
     const unauthenticated = (await allAccessLogs(sys, auditor, { from: since, errorCode: 'UNAUTHENTICATED' })).records;
     expect([...idsOf(unauthenticated)].sort()).toEqual([idOf('no token'), idOf('bad token')].sort());
 
-    // The raw client id goes in; the subgraph digests it with the audit key to match.
+    // The raw client id goes in; the subgraph digests it with the audit key to match. Refused
+    // attempts at the client are found too: who tried to reach taxpayer C-000001.
     const c1 = (await allAccessLogs(sys, auditor, { from: since, clientId: 'C-000001' })).records;
-    expect([...idsOf(c1)]).toEqual([idOf('allowed')]);
-    expect(c1[0]!.clientDigests).toEqual([clientDigest(sys.keys.hmacKey, 'C-000001')]);
+    expect([...idsOf(c1)].sort()).toEqual([idOf('allowed'), idOf('no token'), idOf('bad token')].sort());
+    for (const r of c1) expect(r.clientDigests).toEqual([clientDigest(sys.keys.hmacKey, 'C-000001')]);
     const c2 = (await allAccessLogs(sys, auditor, { from: since, clientId: 'C-000002' })).records;
     expect([...idsOf(c2)]).toEqual([idOf('partial')]);
     expect((await allAccessLogs(sys, auditor, { from: since, clientId: 'C-000099' })).records).toEqual([]);

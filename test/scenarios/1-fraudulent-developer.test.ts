@@ -9,6 +9,7 @@
  */
 import { generateKeyPair, SignJWT } from 'jose';
 import { ok, registryApi } from '../helpers/registry-api.js';
+import { clientDigest } from '../../audit/digest.js';
 import { codesOf, startTestSystem, type TestSystem } from '../helpers/system.js';
 
 const DAY = 86_400_000;
@@ -78,10 +79,11 @@ describe('scenario 1: a fraudulent developer is kept out, and a product that enu
     const r = await sys.gql(CLIENT_QUERY, { token: forged, variables: { id: 'C-000001' } });
     expect([r.status, codesOf(r)]).toEqual([401, ['UNAUTHENTICATED']]);
     expect(r.body.data ?? null).toBeNull();
-    // Logged, and nothing from the untrusted token was believed (no product attributed).
+    // Logged, and nothing from the untrusted token was believed (no product attributed); what it
+    // tried to reach is on record (the client it named, as a digest).
     const denied = await sys.store.queryAccessLogs({ errorCode: 'UNAUTHENTICATED' }, { first: 10 });
     expect(denied.records.length).toBeGreaterThanOrEqual(1);
-    expect(denied.records[0]).toMatchObject({ decision: 'DENIED', productId: null, httpStatus: 401, clientDigests: [] });
+    expect(denied.records[0]).toMatchObject({ decision: 'DENIED', productId: null, httpStatus: 401, clientDigests: [clientDigest(sys.keys.hmacKey, 'C-000001')] });
 
     const unregistered = await sys.gql(CLIENT_QUERY, { token: await sys.token({ product: 'PRD-HARVESTER' }), variables: { id: 'C-000001' } });
     expect([unregistered.status, codesOf(unregistered)]).toEqual([403, ['PRODUCT_NOT_REGISTERED']]);

@@ -37,10 +37,18 @@ describe('denial burst detector', () => {
     expect(out.find((c) => c.key === 'product:PRD-A')).toMatchObject({ productId: 'PRD-A', developerId: 'DEV-A' });
   });
 
-  test('refusals caused by the register (suspended, old version, ...) count on the source only, never against the product', () => {
+  test('refusals a legitimate product causes by lagging the register (an old version) count per product apart, never above MEDIUM', () => {
     const d = createDenialBurstDetector(defaults);
     const out = feed(d, Array.from({ length: defaults.high }, () => record({ decision: 'DENIED', errorCodes: ['PRODUCT_VERSION_UNSUPPORTED'], httpStatus: 403 })));
-    expect(new Set(out.map((c) => c.key))).toEqual(new Set(['ip:198.51.100.7']));
+    expect(new Set(out.map((c) => c.key))).toEqual(new Set(['ip:198.51.100.7', 'product:PRD-A:refused']));
+    expect(out.filter((c) => c.key.endsWith(':refused')).every((c) => c.risk === 'MEDIUM')).toBe(true);
+    expect(out.some((c) => c.key === 'product:PRD-A')).toBe(false);
+  });
+
+  test("a suspended product's credentials used at volume reach HIGH on the product, whatever the source", () => {
+    const d = createDenialBurstDetector(defaults);
+    const out = feed(d, Array.from({ length: defaults.high }, (_, i) => record({ decision: 'DENIED', errorCodes: ['PRODUCT_SUSPENDED'], httpStatus: 403, clientIp: `198.51.100.${i % 200}` })));
+    expect(out.filter((c) => c.key === 'product:PRD-A:refused').map((c) => c.risk)).toContain('HIGH');
   });
 
   test('denials spread thinner than the window allows stay quiet', () => {

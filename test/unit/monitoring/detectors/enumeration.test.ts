@@ -1,7 +1,7 @@
 import { createEnumerationDetector } from '../../../../monitoring/detectors/enumeration.js';
 import { resolveThresholds } from '../../../../monitoring/detectors/thresholds.js';
 import type { AlertCandidate } from '../../../../monitoring/detectors/types.js';
-import { digest, record, T0 } from '../fixtures.js';
+import { badToken, digest, record, T0 } from '../fixtures.js';
 
 const defaults = resolveThresholds().enumeration;
 
@@ -64,5 +64,21 @@ describe('enumeration detector', () => {
     const d = createEnumerationDetector({ ...defaults, maxKeys: 1000 });
     for (let i = 0; i < 100_000; i++) d.observe(record({ productId: `PRD-F${i}`, org: `ORG${i}`, clientDigests: [digest(i)] }), T0 + i);
     expect(d.trackedKeys()).toBeLessThanOrEqual(1000);
+  });
+
+  test('software refused at the product check naming a few dozen clients raises HIGH on its refused key', () => {
+    const d = createEnumerationDetector(defaults);
+    let out: ReturnType<typeof d.observe> = [];
+    for (let i = 0; i < defaults.refusedDistinctHigh; i++) out = d.observe(record({ decision: 'DENIED', productId: 'PRD-NOBODY', errorCodes: ['PRODUCT_NOT_REGISTERED'], httpStatus: 403, clientDigests: [digest(i)] }), T0 + i);
+    expect(out.find((c) => c.key === 'product:PRD-NOBODY:refused')).toMatchObject({ risk: 'HIGH', observed: defaults.refusedDistinctHigh });
+    // Below the certified bounds, the ordinary product key stays quiet.
+    expect(out.some((c) => c.key === 'product:PRD-NOBODY')).toBe(false);
+  });
+
+  test('a caller without a valid token naming many clients raises on its source address', () => {
+    const d = createEnumerationDetector(defaults);
+    let out: ReturnType<typeof d.observe> = [];
+    for (let i = 0; i < defaults.refusedDistinctMedium; i++) out = d.observe({ ...badToken('203.0.113.5'), clientDigests: [digest(i)] }, T0 + i);
+    expect(out.find((c) => c.key === 'ip:203.0.113.5:unauthenticated')).toMatchObject({ risk: 'MEDIUM', productId: null });
   });
 });
