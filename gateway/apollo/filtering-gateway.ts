@@ -11,6 +11,7 @@ import { CodedError } from '../../core/errors.js';
 import { buildRequirementMap, uncoveredFields, type RequirementMap } from '../../authorisation/requirement-map.js';
 import type { GatewayContext } from './context.js';
 import { patchResponse } from '../../authorisation/field-decision.js';
+import { attachAssumedSizes, readAssumedSizes } from '../../limits/operation-limits/index.js';
 
 export interface LoadedSupergraph {
   apiSchema: GraphQLSchema;
@@ -56,6 +57,7 @@ export function createFilteringGateway(inner: GatewayInterface): FilteringGatewa
       loadError = new UncoveredFieldsError(uncovered);
       return;
     }
+    attachAssumedSizes(apiSchema, readAssumedSizes(coreSupergraphSdl));
     loaded = { apiSchema, requirements };
   });
 

@@ -5,8 +5,10 @@
  *
  * Requested size: the field's `first`, `last` or `limit` argument (the largest present): a
  * literal, a variable, or the argument's schema default when omitted. A list field without a
- * size argument counts as `defaultListSize`, unless it is a direct child of a field whose size
- * argument already counted it (a connection's `edges` or `nodes` under `items(first: 50)`).
+ * size argument counts the size the schema assumes for it (`@listSize(assumedSize:)`, see
+ * cost-hints.ts) or else `defaultListSize`, unless it is a direct child of a field whose size
+ * argument already counted it (a connection's `edges` or `nodes` under `items(first: 50)`); the
+ * connection's other children (`pageInfo`, `totalCount`) are counted once, not once per item.
  * Introspection meta-fields cost nothing (see depth.ts for why).
  *
  * Two entry points:
@@ -40,6 +42,7 @@ import {
 } from 'graphql';
 import type { Denial } from '../../core/errors.js';
 import { limitDenial, limitError, type OperationLimits } from './limit-error.js';
+import { assumedSizesOf, type AssumedSizes } from './cost-hints.js';
 import { fragmentsInDependencyOrder, isMetaField, NESTING_GUARD } from './selection-walk.js';
 
 /** Arguments that say how many items a list field returns. */
@@ -62,7 +65,9 @@ interface Walk {
   schema: GraphQLSchema;
   options: CostOptions;
   /** Memo: `${fragmentName}|${covered}` → cost. */
-  fragments: Map<string, number>;
+  fragments: Map<string, SetCost>;
+  /** The schema's `@listSize(assumedSize:)` hints. */
+  assumed: AssumedSizes;
 }
 
 function fieldDefinition(parent: GraphQLNamedType | undefined, name: string): GraphQLField<unknown, unknown> | undefined {
@@ -102,32 +107,52 @@ function requestedSize(field: FieldNode, definition: GraphQLField<unknown, unkno
   return size;
 }
 
-function selectionSetCost(set: SelectionSetNode, parent: GraphQLNamedType | undefined, covered: boolean, walk: Walk, nesting: number): number {
-  if (nesting > NESTING_GUARD) return Infinity;
-  let cost = 0;
-  for (const sel of set.selections) {
-    if (sel.kind === Kind.FIELD) cost += fieldCost(sel, parent, covered, walk, nesting);
-    else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      const type = sel.typeCondition ? walk.schema.getType(sel.typeCondition.name.value) : parent;
-      cost += selectionSetCost(sel.selectionSet, type ?? undefined, covered, walk, nesting + 1);
-    } else cost += walk.fragments.get(`${sel.name.value}|${covered}`) ?? 0;
-  }
-  return cost;
+/**
+ * A selection set's cost, split for connections: `items` is what its covered list children cost
+ * per item (multiplied by the connection's size), `once` everything else (a connection's
+ * `pageInfo` or `totalCount` is returned once per page, not once per item). Outside a
+ * connection `items` is 0.
+ */
+interface SetCost {
+  items: number;
+  once: number;
 }
 
-function fieldCost(field: FieldNode, parent: GraphQLNamedType | undefined, covered: boolean, walk: Walk, nesting: number): number {
-  if (isMetaField(field.name.value)) return 0;
+function selectionSetCost(set: SelectionSetNode, parent: GraphQLNamedType | undefined, covered: boolean, walk: Walk, nesting: number): SetCost {
+  if (nesting > NESTING_GUARD) return { items: Infinity, once: Infinity };
+  const total: SetCost = { items: 0, once: 0 };
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) {
+      const cost = fieldCost(sel, parent, covered, walk, nesting);
+      total[cost.perItem ? 'items' : 'once'] += cost.cost;
+    } else {
+      const part =
+        sel.kind === Kind.INLINE_FRAGMENT
+          ? selectionSetCost(sel.selectionSet, (sel.typeCondition ? walk.schema.getType(sel.typeCondition.name.value) : parent) ?? undefined, covered, walk, nesting + 1)
+          : (walk.fragments.get(`${sel.name.value}|${covered}`) ?? { items: 0, once: 0 });
+      total.items += part.items;
+      total.once += part.once;
+    }
+  }
+  return total;
+}
+
+/** A field's cost, and whether it is a covered list (one per item of the enclosing connection). */
+function fieldCost(field: FieldNode, parent: GraphQLNamedType | undefined, covered: boolean, walk: Walk, nesting: number): { cost: number; perItem: boolean } {
+  if (isMetaField(field.name.value)) return { cost: 0, perItem: false };
   const definition = fieldDefinition(parent, field.name.value);
   const isList = definition ? isListType(getNullableType(definition.type)) : false;
   const size = requestedSize(field, definition, walk);
-  const multiplier = size ?? (isList && !covered ? walk.options.defaultListSize : 1);
+  const perItem = isList && covered && size === null;
+  const multiplier = size ?? (isList && !covered ? (walk.assumed.get(`${parent?.name}.${field.name.value}`) ?? walk.options.defaultListSize) : 1);
   // A list of leaves costs one per item: a million scalars are a bulk harvest too.
-  if (!field.selectionSet) return isList ? Math.max(1, multiplier) : 1;
-  if (multiplier === 0) return 1;
+  if (!field.selectionSet) return { cost: isList ? Math.max(1, multiplier) : 1, perItem };
+  if (multiplier === 0) return { cost: 1, perItem };
   // A sized non-list field is a connection: its direct list children are the items just counted.
-  const childCovered = size !== null && !isList;
-  const children = selectionSetCost(field.selectionSet, definition ? getNamedType(definition.type) : undefined, childCovered, walk, nesting + 1);
-  return 1 + multiplier * children;
+  const isConnection = size !== null && !isList;
+  const children = selectionSetCost(field.selectionSet, definition ? getNamedType(definition.type) : undefined, isConnection, walk, nesting + 1);
+  const cost = isConnection ? 1 + multiplier * children.items + children.once : 1 + multiplier * (children.items + children.once);
+  return { cost, perItem };
 }
 
 function measureFragments(document: DocumentNode, walk: Walk): void {
@@ -139,12 +164,13 @@ function measureFragments(document: DocumentNode, walk: Walk): void {
 
 function rootCost(operation: OperationDefinitionNode, walk: Walk): number {
   const root = walk.schema.getRootType(operation.operation) ?? undefined;
-  return selectionSetCost(operation.selectionSet, root, false, walk, 0);
+  const cost = selectionSetCost(operation.selectionSet, root, false, walk, 0);
+  return cost.items + cost.once;
 }
 
 /** The cost of one operation of the document (pure). */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, options: CostOptions): number {
-  const walk: Walk = { schema, options: { ...options, operation }, fragments: new Map() };
+  const walk: Walk = { schema, options: { ...options, operation }, fragments: new Map(), assumed: assumedSizesOf(schema) };
   measureFragments(document, walk);
   return rootCost(operation, walk);
 }
@@ -203,7 +229,7 @@ export function maxCostRule(limits: OperationLimits): ValidationRule {
     return {
       OperationDefinition(node) {
         if (!walk) {
-          walk = { schema: context.getSchema(), options: { defaultListSize: limits.defaultListSize }, fragments: new Map() };
+          walk = { schema: context.getSchema(), options: { defaultListSize: limits.defaultListSize }, fragments: new Map(), assumed: assumedSizesOf(context.getSchema()) };
           measureFragments(context.getDocument(), walk);
         }
         const cost = rootCost(node, walk);

@@ -12,6 +12,7 @@ import { maxDirectivesRule } from './directives.js';
 import type { OperationLimits } from './limit-error.js';
 import { maxRootFieldsRule } from './root-fields.js';
 
+export { assumedSizesOf, attachAssumedSizes, readAssumedSizes, type AssumedSizes } from './cost-hints.js';
 export { checkOperationCost, operationCost, SIZE_ARGUMENTS, sizesFromVariables, type CostOptions } from './cost.js';
 export { limitDenial, limitError, type OperationLimitKind, type OperationLimits } from './limit-error.js';
 export { countTokens, parseOptions, preParseCheck } from './pre-parse.js';

@@ -9,7 +9,7 @@ export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
-const FEDERATION_IMPORTS = ['@shareable', '@external', '@requires', '@provides', '@inaccessible'];
+const FEDERATION_IMPORTS = ['@shareable', '@external', '@requires', '@provides', '@inaccessible', '@listSize'];
 
 /** The subgraph's files: `<name>.graphql` plus any `<name>-<part>.graphql` (e.g. registry-incidents.graphql), in name order. */
 export function subgraphSchemaFiles(name: SubgraphName): string[] {

@@ -6,7 +6,7 @@
  * suspended even once its source's quota is spent.
  */
 import { codesOf, startTestSystem, type TestSystem } from '../helpers/system.js';
-import { allAccessLogs, AUDITOR } from './support/access-log-auditor.js';
+import { ACCESS_LOGS_QUERY, accessLogPage, allAccessLogs, AUDITOR } from './support/access-log-auditor.js';
 
 const TARGET = 'C-000042';
 const QUERY = 'query LookUpTaxpayer($id: ID!) { client(clientId: $id) { id name } }';
@@ -79,5 +79,28 @@ describe('the enumeration detector sees refused software', () => {
     const alert = sys.gateway.monitor.openAlerts().find((a) => a.detector === 'enumeration' && a.key === 'product:PRD-FORGED:refused');
     expect(alert).toMatchObject({ risk: 'HIGH', productId: 'PRD-FORGED' });
     expect(alert!.observed).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe('a page of full records within the default limits', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+  });
+  afterAll(async () => {
+    await sys.close();
+  });
+
+  it('answers accessLogs(first: 100) with every field of 100 records, and still refuses a page the bound does not cover', async () => {
+    const token = await sys.token({ product: 'PRD-CERTIFIED' });
+    for (let i = 0; i < 101; i++) await sys.gql(QUERY, { token, variables: { id: 'C-000001' } });
+    const auditor = await sys.token(AUDITOR);
+    const page = await accessLogPage(sys, auditor, { first: 100 });
+    expect(page.records).toHaveLength(100);
+    expect(page.hasNextPage).toBe(true);
+    expect(page.records[0]).toMatchObject({ operationName: 'LookUpTaxpayer', coordinates: ['Query.client', 'Client.id', 'Client.name'], reasons: [], hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // The bound still means something: 500 full records per page is more than the default allows.
+    const tooMany = await sys.gql(ACCESS_LOGS_QUERY, { token: auditor, operationName: 'AuditAccessLogs', variables: { first: 500 } });
+    expect(codesOf(tooMany)).toEqual(['OPERATION_LIMIT_EXCEEDED']);
   });
 });

@@ -1,5 +1,5 @@
-import { Kind, parse, type OperationDefinitionNode } from 'graphql';
-import { checkOperationCost, maxCostRule, operationCost, sizesFromVariables } from '../../../../limits/operation-limits/index.js';
+import { buildSchema, Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
+import { assumedSizesOf, attachAssumedSizes, checkOperationCost, maxCostRule, operationCost, readAssumedSizes, sizesFromVariables } from '../../../../limits/operation-limits/index.js';
 import { kindsOf, limitErrors, schema, withLimits } from './fixtures.js';
 
 /** Cost of the first operation, document-only (as the validation rule sees it) or with variables. */
@@ -17,7 +17,9 @@ describe('operationCost', () => {
     ['limit is a size argument too', '{ viewer { posts { comments(limit: 4) { id text } } } }', 1 + (1 + 10 * (1 + 4 * 2))],
     ['a list without a size counts defaultListSize', '{ users { id } }', 11],
     ['a list of leaves costs its size', '{ tags }', 10],
-    ['a connection counts its size once, not again for edges', '{ search(first: 50) { edges { node { id } } totalCount } }', 1 + 50 * (3 + 1)],
+    ['a connection counts its size once, not again for edges', '{ search(first: 50) { edges { node { id } } } }', 1 + 50 * 3],
+    ["a connection's non-list children are returned once per page", '{ search(first: 50) { nodes { id } totalCount } }', 1 + 50 * 2 + 1],
+    ['edges and nodes together are both counted per item', '{ search(first: 50) { edges { cursor } nodes { id } totalCount } }', 1 + 50 * (2 + 2) + 1],
     ['an omitted size argument takes its schema default', '{ search { nodes { id } } }', 1 + 20 * 2],
     ['fragments are followed, with the size context of the spread', 'query { search(first: 50) { ...C } } fragment C on UserConnection { edges { node { id } } }', 1 + 50 * 3],
     ['__typename is free', '{ viewer { __typename id } }', 2],
@@ -40,8 +42,49 @@ describe('operationCost', () => {
     expect(cost(q)).toBe(1 + 5 * (1 + 3));
   });
 
+  it('counts a fragment on a connection with its list children per item and the rest once', () => {
+    const q = 'query { search(first: 50) { ...C } } fragment C on UserConnection { nodes { id } totalCount }';
+    expect(cost(q)).toBe(1 + 50 * 2 + 1);
+  });
+
   it('treats a negative size as empty', () => {
     expect(cost('{ users(first: -5) { id name } }')).toBe(1);
+  });
+});
+
+describe('@listSize(assumedSize:) hints', () => {
+  const sdl = /* GraphQL */ `
+    directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+    type Query { records(first: Int): [Rec!]! tags: [String!]! }
+    type Rec { id: ID! codes: [String!]! @listSize(assumedSize: 1) reasons: [Reason!]! @listSize(assumedSize: 2) others: [Reason!]! }
+    type Reason { code: String }
+  `;
+  const hinted = buildSchema(sdl);
+  attachAssumedSizes(hinted, readAssumedSizes(sdl));
+  const costOf = (query: string) => {
+    const document = parse(query);
+    return operationCost(hinted, document, document.definitions[0] as OperationDefinitionNode, { defaultListSize: 10 });
+  };
+
+  it('reads the assumed sizes from the SDL by coordinate', () => {
+    expect([...readAssumedSizes(sdl)]).toEqual([['Rec.codes', 1], ['Rec.reasons', 2]]);
+  });
+
+  it('counts a hinted list at its assumed size and an unhinted one at defaultListSize', () => {
+    expect(costOf('{ records(first: 3) { codes } }')).toBe(1 + 3 * 1);
+    expect(costOf('{ records(first: 3) { reasons { code } } }')).toBe(1 + 3 * (1 + 2 * 1));
+    expect(costOf('{ records(first: 3) { others { code } } }')).toBe(1 + 3 * (1 + 10 * 1));
+  });
+
+  it('applies to the validation rule through the schema it validates against', () => {
+    const tight = withLimits({ maxCost: 1 + 3 * 3 });
+    const document = parse('{ records(first: 3) { reasons { code } } }');
+    expect(validate(hinted, document, [maxCostRule(tight)])).toEqual([]);
+    expect(validate(hinted, parse('{ records(first: 3) { others { code } } }'), [maxCostRule(tight)])).toHaveLength(1);
+  });
+
+  it('gives a schema nothing was attached to no hints', () => {
+    expect(assumedSizesOf(buildSchema(sdl)).size).toBe(0);
   });
 });
 
