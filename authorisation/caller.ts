@@ -52,7 +52,7 @@ export function resolveCaller(token: VerifiedToken, registry: RegistryView, now:
       developer: null,
       denial: null,
       at: now,
-      grantsKey: `staff|${[...roles].sort().join(',')}|${token.mfa}|r${revision}`,
+      grantsKey: JSON.stringify(['staff', [...roles].sort(), token.mfa, revision]),
     };
   }
   const product = token.softwareId ? registry.product(token.softwareId) : undefined;
@@ -75,6 +75,6 @@ export function resolveCaller(token: VerifiedToken, registry: RegistryView, now:
     denial: productDenial,
     at: now,
     // The global revision covers the product, its developer and every authorisation.
-    grantsKey: `product|${token.softwareId}|${org}|${[...scopes].sort().join(' ')}|${[...roles].sort().join(',')}|${token.mfa}|r${revision}`,
+    grantsKey: JSON.stringify(['product', token.softwareId, org, [...scopes].sort(), [...roles].sort(), token.mfa, revision]),
   };
 }

@@ -61,11 +61,12 @@ export function createDecisionCache(size = 10_000): DecisionCache {
       return analysis;
     },
     decide(analysisKey, analysis, document, operationName, caller, grantsKey, variables, now) {
-      let clientKey = '';
+      // JSON, not a joined string: no two lists of client ids (whatever characters they hold) share a key.
+      const clientIds: Array<string | null> = [];
       for (const index of analysis.clientArgumentEntries) {
-        for (const [, value] of analysis.entries[index]!.argumentValues) clientKey += `${argumentString(value, variables) ?? '\u0000'}|`;
+        for (const [, value] of analysis.entries[index]!.argumentValues) clientIds.push(argumentString(value, variables));
       }
-      const key = `${analysisKey}\u0001${grantsKey}\u0001${clientKey}`;
+      const key = `${analysisKey}\u0001${grantsKey}\u0001${JSON.stringify(clientIds)}`;
       const hit = decisions?.get(key);
       if (hit) {
         if (now < hit.decision.holdsUntil) {

@@ -111,3 +111,32 @@ describe('decision cache validity', () => {
     expect(request().holdsUntil).toBe(T);
   });
 });
+
+describe('decision cache keys', () => {
+  it('never lets two different lists of client ids share a cached decision, whatever characters they hold', async () => {
+    const { cache } = await setup({});
+    const snapshot = createRegistrySnapshot({
+      store: {
+        changesSince: async () => ({
+          revision: 5,
+          developers: [developerIn('ACTIVE')],
+          products: [productIn('CERTIFIED')],
+          authorisations: ['C-000001', 'C-000002'].map((clientId) => ({ org: ORG, clientId, grantedAt: new Date(NOW - DAY).toISOString(), expiresAt: null, revoked: false, revision: 4 })),
+        }),
+      },
+      now: () => NOW,
+    });
+    await snapshot.refresh();
+    const document = parse('query ($a: ID!, $b: ID!) { x: client(clientId: $a) { id } y: client(clientId: $b) { id } }');
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const decide = (a: string, b: string) => {
+      const resolved = resolveCaller(token, snapshot, NOW);
+      const analysis = cache.analyse('pair', schema, document, operation, map);
+      return cache.decide('pair', analysis, document, null, resolved.caller, resolved.grantsKey, { a, b }, NOW).decision.refused.map((r) => r.coordinate);
+    };
+    // Joined with "|", both pairs read "C-000001|C-000002|C-000001|": the second would reuse the first's verdict.
+    expect(decide('C-000001|C-000002', 'C-000001')).toHaveLength(1);
+    expect(decide('C-000001', 'C-000002|C-000001')).toHaveLength(1);
+    expect(cache.stats().decisionHits).toBe(0);
+  });
+});
