@@ -89,6 +89,10 @@ export interface Certification {
   validUntil: string;
   certifiedAt: string;
   certifiedBy: string;
+  /** The history holds the certification taking effect at `validFrom` (certified ahead of time; registry/lapses.ts). */
+  startRecorded?: boolean;
+  /** The history holds its expiry at `validUntil` (registry/lapses.ts). */
+  expiryRecorded?: boolean;
 }
 
 export interface Suspension {
@@ -129,6 +133,8 @@ export interface ClientAuthorisation {
   grantedAt: string;
   expiresAt: string | null;
   revoked: boolean;
+  /** The history holds its expiry at `expiresAt` (registry/lapses.ts); a new grant clears it. */
+  expiryRecorded?: boolean;
   revision: number;
 }
 

@@ -18,6 +18,8 @@ import { fieldResolvers } from './fields.js';
 import { guardMutations, mutationInputChecksFor } from './input-guard.js';
 import { productMutations } from './product-mutations.js';
 import { queryResolvers } from './queries.js';
+import { translateStoreError } from './apply-change.js';
+import { createLapseSettler, type LapseSettler } from './lapses.js';
 
 export interface RegistrySubgraphDeps {
   store: Store;
@@ -48,18 +50,41 @@ function mergeResolvers(...maps: GraphQLResolverMap<SubgraphContext>[]): GraphQL
   return merged as GraphQLResolverMap<SubgraphContext>;
 }
 
+/**
+ * Every register read and change first records what the clock has changed (registry/lapses.ts),
+ * so lists, histories and transitions see the register as it stands at this instant.
+ */
+function settlingFirst<R extends Record<string, (...args: never[]) => unknown>>(resolvers: R, lapses: LapseSettler): R {
+  const out: Record<string, unknown> = {};
+  for (const [name, resolve] of Object.entries(resolvers)) {
+    out[name] = async (...args: Parameters<typeof resolve>) => {
+      try {
+        await lapses.settleAll();
+      } catch (err) {
+        throw translateStoreError(err);
+      }
+      return resolve(...args);
+    };
+  }
+  return out as R;
+}
+
 export function registrySubgraph(deps: RegistrySubgraphDeps): SubgraphDefinition {
   const store = deps.store;
   const now = deps.now ?? Date.now;
   const typeDefs = subgraphTypeDefs('registry');
+  const lapses = createLapseSettler({ store, now });
   const resolvers = mergeResolvers(
     {
-      Query: queryResolvers(store),
-      Mutation: {
-        ...developerMutations({ store, now, newDeveloperId: deps.newDeveloperId ?? newDeveloperId }),
-        ...productMutations({ store, now, newProductId: deps.newProductId ?? newProductId, rateTier: deps.rateTier ?? 'standard' }),
-        ...authorisationMutations({ store, now }),
-      },
+      Query: settlingFirst(queryResolvers(store), lapses),
+      Mutation: settlingFirst(
+        {
+          ...developerMutations({ store, now, newDeveloperId: deps.newDeveloperId ?? newDeveloperId }),
+          ...productMutations({ store, now, newProductId: deps.newProductId ?? newProductId, rateTier: deps.rateTier ?? 'standard', lapses }),
+          ...authorisationMutations({ store, now, lapses }),
+        },
+        lapses,
+      ),
       ...fieldResolvers(store, now),
     } as GraphQLResolverMap<SubgraphContext>,
     incidentResolvers({ store, now, ...(deps.newIncidentId ? { newIncidentId: deps.newIncidentId } : {}) }),

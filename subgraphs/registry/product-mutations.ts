@@ -15,6 +15,7 @@ import { ADMIN } from '../../core/roles.js';
 import { adminActor, forbidden, staffActor } from './access.js';
 import { applyChange, fail, requireRevision, translateStoreError } from './apply-change.js';
 import { changeRequestOf, type ChangeArgs } from './change-args.js';
+import type { LapseSettler } from './lapses.js';
 
 export interface ProductMutationDeps {
   store: Store;
@@ -22,6 +23,8 @@ export interface ProductMutationDeps {
   newProductId: () => string;
   /** Rate tier of newly registered products. */
   rateTier: string;
+  /** Records the clock's changes to a product before anyone acts on it. */
+  lapses: LapseSettler;
 }
 
 type ProductArgs = ChangeArgs & { productId: string };
@@ -31,7 +34,7 @@ interface RegisterProductArgs {
   input: ProductApplication & { reason?: string | null; ticket?: string | null };
 }
 
-export function productMutations({ store, now, newProductId, rateTier }: ProductMutationDeps) {
+export function productMutations({ store, now, newProductId, rateTier, lapses }: ProductMutationDeps) {
   async function load(productId: string): Promise<Product | null> {
     try {
       return await store.productById(productId);
@@ -42,8 +45,17 @@ export function productMutations({ store, now, newProductId, rateTier }: Product
 
   async function change<A extends ProductArgs>(product: Product | null, args: A, actor: string, command: ProductCommand<A>): Promise<Product> {
     if (!product) throw new CodedError('NOT_FOUND', 'No product has this id.', { details: { productId: args.productId } });
-    requireRevision(product, args.expectedRevision);
-    return applyChange(store, 'PRODUCT', args.expectedRevision, command(product, args, changeRequestOf(args), actor, now()));
+    // The command is judged on the record as the clock has left it at this instant (a lapsed
+    // suspension recorded by `system` first), so it is never credited with the lapse.
+    const at = now();
+    let settled: Product;
+    try {
+      settled = await lapses.settleProduct(product, at);
+    } catch (err) {
+      throw translateStoreError(err);
+    }
+    requireRevision(settled, args.expectedRevision);
+    return applyChange(store, 'PRODUCT', args.expectedRevision, command(settled, args, changeRequestOf(args), actor, at));
   }
 
   /** An admin-only product mutation: the role is checked before anything is read. */

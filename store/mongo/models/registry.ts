@@ -75,6 +75,8 @@ export function productSchema(): mongoose.Schema {
     validUntil: { type: String },
     certifiedAt: { type: String },
     certifiedBy: { type: String },
+    startRecorded: { type: Boolean, optional: true },
+    expiryRecorded: { type: Boolean, optional: true },
   });
   const suspension = subSchema({
     reason: { type: String },
@@ -118,6 +120,7 @@ export function clientAuthorisationSchema(): mongoose.Schema {
       grantedAt: { type: String },
       expiresAt: { type: String, nullable: true },
       revoked: { type: Boolean },
+      expiryRecorded: { type: Boolean, optional: true },
       revision: { type: Number, min: 0 },
     },
     { collection: 'client_authorisations' },

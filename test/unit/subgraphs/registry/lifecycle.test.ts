@@ -168,7 +168,7 @@ describe('registry subgraph lifecycle', () => {
     h.clock.now += 2 * DAY;
     try {
       const later = (await h.ok(ADMIN, 'query($id: ID!) { product(id: $id) { status effectiveStatus blockedBy } }', { id: p.id })).product;
-      expect(later).toEqual({ status: 'SUSPENDED', effectiveStatus: 'CERTIFIED', blockedBy: null });
+      expect(later).toEqual({ status: 'CERTIFIED', effectiveStatus: 'CERTIFIED', blockedBy: null });
     } finally {
       h.clock.now -= 2 * DAY;
     }
