@@ -64,7 +64,7 @@ export function createDecisionCache(size = 10_000): DecisionCache {
       // JSON, not a joined string: no two lists of client ids (whatever characters they hold) share a key.
       const clientIds: Array<string | null> = [];
       for (const index of analysis.clientArgumentEntries) {
-        for (const [, value] of analysis.entries[index]!.argumentValues) clientIds.push(argumentString(value, variables));
+        for (const [, value] of analysis.entries[index]!.argumentValues) clientIds.push(argumentString(value, variables) ?? null);
       }
       const key = `${analysisKey}\u0001${grantsKey}\u0001${JSON.stringify(clientIds)}`;
       const hit = decisions?.get(key);

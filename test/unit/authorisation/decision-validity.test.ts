@@ -132,7 +132,7 @@ describe('decision cache keys', () => {
     const decide = (a: string, b: string) => {
       const resolved = resolveCaller(token, snapshot, NOW);
       const analysis = cache.analyse('pair', schema, document, operation, map);
-      return cache.decide('pair', analysis, document, null, resolved.caller, resolved.grantsKey, { a, b }, NOW).decision.refused.map((r) => r.coordinate);
+      return cache.decide('pair', analysis, document, null, resolved.caller, resolved.grantsKey, { a, b }, NOW).decision.refused.map((r) => r.denial.code);
     };
     // Joined with "|", both pairs read "C-000001|C-000002|C-000001|": the second would reuse the first's verdict.
     expect(decide('C-000001|C-000002', 'C-000001')).toHaveLength(1);
