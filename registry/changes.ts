@@ -32,3 +32,14 @@ export type RegistryChange =
   | { entity: 'DEVELOPER'; expectedRevision: number | null; next: Developer; note: ChangeNote }
   | { entity: 'PRODUCT'; expectedRevision: number | null; next: Product; note: ChangeNote }
   | { entity: 'CLIENT_AUTHORISATION'; expectedRevision: number | null; next: ClientAuthorisation; note: ChangeNote };
+
+/** A search of the history across entities; every given criterion must match. */
+export interface RegistryHistoryFilter {
+  /** The verified sub (matches `sub (role)`) or the whole recorded actor (`system`, `jane (ato:admin)`). */
+  actor?: string | null;
+  ticket?: string | null;
+  entityType?: 'DEVELOPER' | 'PRODUCT' | 'CLIENT_AUTHORISATION' | null;
+  /** [from, to) on `effectiveAt`, as ISO instants in UTC (toIso form, so they compare as text). */
+  from?: string | null;
+  to?: string | null;
+}

@@ -11,11 +11,11 @@ import type { RateLimiterLike } from 'rate-limiter-flexible';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry } from '../audit/record.js';
 import type { Alert, AlertFilter, Incident, IncidentFilter } from '../monitoring/incident-model.js';
 import type { RateLimiterSpec } from '../limits/rate-limit.js';
-import type { RegistryChange, RegistryChanges } from '../registry/changes.js';
+import type { RegistryChange, RegistryChanges, RegistryHistoryFilter } from '../registry/changes.js';
 import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../registry/model.js';
 
 export { StoreConflictError, StoreUnavailableError } from '../core/store-errors.js';
-export type { ChangeNote, RegistryChange, RegistryChanges } from '../registry/changes.js';
+export type { ChangeNote, RegistryChange, RegistryChanges, RegistryHistoryFilter } from '../registry/changes.js';
 export type { RateLimiterSpec } from '../limits/rate-limit.js';
 
 /** The register: developers, products, client authorisations and their append-only history. */
@@ -38,6 +38,8 @@ export interface RegistryStore {
   applyRegistryChange(change: RegistryChange): Promise<{ revision: number; history: HistoryEntry }>;
   /** Append-only history of one entity, oldest first. */
   historyOf(entityType: RegistryEntityType, entityId: string): Promise<HistoryEntry[]>;
+  /** History across entities matching the filter, newest (highest revision) first, below `beforeRevision` when given. */
+  queryRegistryHistory(filter: RegistryHistoryFilter, page: { first: number; beforeRevision?: number | null }): Promise<HistoryEntry[]>;
 }
 
 /** The access log: hash-chained records, chain heads and signed checkpoints. */
@@ -99,7 +101,7 @@ export interface Store extends RegistryStore, AccessLogStore, MonitoringStore, C
 }
 
 /** The methods of each port, for the one generic guard (store/guard.ts) that wraps an adapter's parts. */
-export const REGISTRY_METHODS = ['currentRevision', 'changesSince', 'developerById', 'developerByAbn', 'listDevelopers', 'productById', 'listProducts', 'clientAuthorisation', 'listClientAuthorisations', 'applyRegistryChange', 'historyOf'] as const satisfies readonly (keyof RegistryStore)[];
+export const REGISTRY_METHODS = ['currentRevision', 'changesSince', 'developerById', 'developerByAbn', 'listDevelopers', 'productById', 'listProducts', 'clientAuthorisation', 'listClientAuthorisations', 'applyRegistryChange', 'historyOf', 'queryRegistryHistory'] as const satisfies readonly (keyof RegistryStore)[];
 export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendCheckpoint', 'queryAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf', 'readLedger', 'appendLedgerEntry', 'chainIdsWithData', 'indexedColumnsOf'] as const satisfies readonly (keyof AccessLogStore)[];
 export const MONITORING_METHODS = ['saveAlert', 'listAlerts', 'alertById', 'saveIncident', 'incidentById', 'listIncidents'] as const satisfies readonly (keyof MonitoringStore)[];
 

@@ -20,6 +20,7 @@
  */
 import type { ClientSession, Connection } from 'mongoose';
 import { authorisationKey, type ClientAuthorisation, type Developer, type HistoryEntry, type Product, type RegistryEntityType } from '../../registry/model.js';
+import type { RegistryHistoryFilter } from '../../registry/changes.js';
 import { historyEntryFor } from '../history-entry.js';
 import { StoreConflictError, type RegistryChange, type RegistryChanges } from '../port.js';
 import { jsonClean, stripped, strippedAll } from './documents.js';
@@ -32,6 +33,7 @@ type Doc = Record<string, unknown>;
 const TRANSACTION_OPTIONS = { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' }, readPreference: 'primary' } as const;
 
 const str = (value: unknown): string => String(value);
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export class MongoRegistry {
   constructor(
@@ -103,6 +105,26 @@ export class MongoRegistry {
     // _id (an ObjectId, increasing per inserting process) breaks ties the way SQLite's seq does;
     // revisions are unique per change anyway.
     const docs = await this.m.RegistryHistory.find({ entityType: str(entityType), entityId: str(entityId) }).sort({ revision: 1, _id: 1 }).lean();
+    return strippedAll<HistoryEntry>(docs as Doc[]);
+  }
+
+  async queryRegistryHistory(filter: RegistryHistoryFilter, page: { first: number; beforeRevision?: number | null }): Promise<HistoryEntry[]> {
+    const query: Doc = {};
+    if (filter.entityType != null) query.entityType = str(filter.entityType);
+    if (filter.ticket != null) query.ticket = str(filter.ticket);
+    if (filter.actor != null) {
+      // The sub alone matches `sub (role)`: a prefix match on the escaped value, never a pattern the caller wrote.
+      const actor = str(filter.actor);
+      query.$or = [{ actor }, { actor: { $regex: `^${escapeRegex(actor)} \\(` } }];
+    }
+    const effective: Doc = {};
+    if (filter.from != null) effective.$gte = str(filter.from);
+    if (filter.to != null) effective.$lt = str(filter.to);
+    if (Object.keys(effective).length) query.effectiveAt = effective;
+    if (page.beforeRevision != null) query.revision = { $lt: Number(page.beforeRevision) };
+    const limit = Math.max(0, Math.floor(page.first));
+    if (limit === 0) return [];
+    const docs = await this.m.RegistryHistory.find(query).sort({ revision: -1, _id: -1 }).limit(limit).lean();
     return strippedAll<HistoryEntry>(docs as Doc[]);
   }
 

@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { authorisationKey, type ClientAuthorisation, type Developer, type HistoryEntry, type Product, type RegistryEntityType } from '../../registry/model.js';
+import type { RegistryHistoryFilter } from '../../registry/changes.js';
 import { historyEntryFor } from '../history-entry.js';
 import { StoreConflictError, type RegistryChange, type RegistryChanges } from '../port.js';
 
@@ -45,6 +46,15 @@ export class SqliteRegistry {
       appendHistory: p(`INSERT INTO registry_history (id, entity_type, entity_id, revision, recorded_at, doc)
         VALUES (@id, @entityType, @entityId, @revision, @recordedAt, @doc)`),
       historyOf: p('SELECT doc FROM registry_history WHERE entity_type = ? AND entity_id = ? ORDER BY revision, seq'),
+      // A scan newest first (history is small next to the access log; the revision order is the primary key's).
+      queryHistory: p(`SELECT doc FROM registry_history
+        WHERE (@entityType IS NULL OR entity_type = @entityType)
+          AND (@before IS NULL OR revision < @before)
+          AND (@actor IS NULL OR json_extract(doc, '$.actor') = @actor OR substr(json_extract(doc, '$.actor'), 1, length(@actor) + 2) = @actor || ' (')
+          AND (@ticket IS NULL OR json_extract(doc, '$.ticket') = @ticket)
+          AND (@from IS NULL OR json_extract(doc, '$.effectiveAt') >= @from)
+          AND (@to IS NULL OR json_extract(doc, '$.effectiveAt') < @to)
+        ORDER BY revision DESC, seq DESC LIMIT @limit`),
     };
     this.applyTx = db.transaction((change: RegistryChange) => this.applyInTransaction(change));
     this.changesTx = db.transaction((revision: number): RegistryChanges => ({
@@ -98,6 +108,20 @@ export class SqliteRegistry {
 
   historyOf(entityType: RegistryEntityType, entityId: string): HistoryEntry[] {
     return parseAll<HistoryEntry>(this.s.historyOf.all(entityType, entityId));
+  }
+
+  queryRegistryHistory(filter: RegistryHistoryFilter, page: { first: number; beforeRevision?: number | null }): HistoryEntry[] {
+    return parseAll<HistoryEntry>(
+      this.s.queryHistory.all({
+        actor: filter.actor ?? null,
+        ticket: filter.ticket ?? null,
+        entityType: filter.entityType ?? null,
+        from: filter.from ?? null,
+        to: filter.to ?? null,
+        before: page.beforeRevision ?? null,
+        limit: Math.max(0, Math.floor(page.first)),
+      }),
+    );
   }
 
   private applyInTransaction(change: RegistryChange): { revision: number; history: HistoryEntry } {

@@ -76,7 +76,7 @@ export function registrySubgraph(deps: RegistrySubgraphDeps): SubgraphDefinition
   const lapses = createLapseSettler({ store, now });
   const resolvers = mergeResolvers(
     {
-      Query: settlingFirst(queryResolvers(store), lapses),
+      Query: settlingFirst(queryResolvers(store, now), lapses),
       Mutation: settlingFirst(
         {
           ...developerMutations({ store, now, newDeveloperId: deps.newDeveloperId ?? newDeveloperId }),

@@ -46,6 +46,7 @@ export const INPUT_FIELD_RULES: Readonly<Record<string, InputRule>> = {
   'RegisterProductInput.minimumVersion': text(TEXT_RULES.code),
   'RegisterProductInput.reason': text(TEXT_RULES.reason),
   'RegisterProductInput.ticket': text(TEXT_RULES.ticket),
+  'ProductRevisionInput.productId': text(TEXT_RULES.identifier),
   'RequirementAssessmentInput.evidence': text(TEXT_RULES.evidence),
   'RequirementAssessmentInput.compensatingControl': text(TEXT_RULES.compensatingControl),
   'NotifyIncidentInput.whatHappened': text(TEXT_RULES.incidentReport),

@@ -102,5 +102,52 @@ export function productMutations({ store, now, newProductId, rateTier, lapses }:
     suspendProduct: admin<ProductArgs & { until?: string | null }>((p, a, request, actor, at) => suspendProduct(p, { ...request, until: a.until ?? null }, actor, at)),
     reinstateProduct: admin<ProductArgs>((p, _a, request, actor, at) => reinstateProduct(p, request, actor, at)),
     revokeProduct: admin<ProductArgs>((p, _a, request, actor, at) => revokeProduct(p, request, actor, at)),
+
+    /**
+     * One decision for several products: each is judged on its own record and revision and gets
+     * its own history entry, so a stale revision (or an illegal transition) refuses that product
+     * alone and the rest are applied. A store outage stops the batch (what was applied stays applied
+     * and is on record).
+     */
+    async changeProducts(_root: unknown, args: BatchArgs, context: SubgraphContext): Promise<BatchResult[]> {
+      const actor = adminActor(context.identity);
+      if (isDenial(actor)) fail(actor);
+      const ids = args.products.map((p) => p.productId);
+      if (ids.length === 0 || ids.length > MAX_BATCH) throw new CodedError('BAD_USER_INPUT', `Give from 1 to ${MAX_BATCH} products.`, { details: { field: 'products' } });
+      if (new Set(ids).size !== ids.length) throw new CodedError('BAD_USER_INPUT', 'A product appears twice in the batch.', { details: { field: 'products' } });
+      if (args.until != null && args.action !== 'SUSPEND') throw new CodedError('BAD_USER_INPUT', '`until` applies to SUSPEND only.', { details: { field: 'until' } });
+      const command = BATCH_COMMANDS[args.action];
+      if (!command) throw new CodedError('BAD_USER_INPUT', 'Unknown batch action.', { details: { field: 'action' } });
+      const results: BatchResult[] = [];
+      for (const target of args.products) {
+        const one = { ...args, productId: target.productId, expectedRevision: target.expectedRevision };
+        try {
+          results.push({ productId: target.productId, product: await change(await load(target.productId), one, actor, command), code: null, message: null });
+        } catch (err) {
+          const code = err instanceof CodedError ? (err.extensions['code'] as string) : null;
+          if (!code || code === 'REGISTRY_UNAVAILABLE') throw err;
+          results.push({ productId: target.productId, product: null, code, message: err instanceof Error ? err.message : null });
+        }
+      }
+      return results;
+    },
   };
 }
+
+/** Most products one batch change may name. */
+export const MAX_BATCH = 100;
+
+type BatchAction = 'SUSPEND' | 'REINSTATE' | 'REVOKE';
+type BatchArgs = ChangeArgs & { action: BatchAction; products: Array<{ productId: string; expectedRevision: number }>; until?: string | null };
+interface BatchResult {
+  productId: string;
+  product: Product | null;
+  code: string | null;
+  message: string | null;
+}
+
+const BATCH_COMMANDS: Record<BatchAction, ProductCommand<BatchArgs & { productId: string }>> = {
+  SUSPEND: (p, a, request, actor, at) => suspendProduct(p, { ...request, until: a.until ?? null }, actor, at),
+  REINSTATE: (p, _a, request, actor, at) => reinstateProduct(p, request, actor, at),
+  REVOKE: (p, _a, request, actor, at) => revokeProduct(p, request, actor, at),
+};

@@ -5,7 +5,11 @@
  */
 import { authorisationKey, type ClientAuthorisation, type Developer, type DeveloperStatus, type Product, type ProductStatus } from '../../registry/model.js';
 import { isDenial } from '../../registry/change-note.js';
-import type { Store } from '../../store/port.js';
+import type { RegistryHistoryFilter, Store } from '../../store/port.js';
+import { CodedError } from '../../core/errors.js';
+import { productDenialAt } from '../../registry/effective-status.js';
+import { INSTANT_EXAMPLE, parseInstant, toIso } from '../../registry/instants.js';
+import { cleanText, TEXT_RULES, type TextRule } from '../../registry/text.js';
 import type { SubgraphContext } from '../shared/server.js';
 import { forbidden, mayReadDeveloper, readScope, type ReadScope } from './access.js';
 import { fail, translateStoreError } from './apply-change.js';
@@ -38,7 +42,51 @@ export async function readableProduct(store: Store, scope: ReadScope, productId:
   return product;
 }
 
-export function queryResolvers(store: Store) {
+/** Longest horizon for the "due within N days" queries (ten years). */
+export const MAX_WITHIN_DAYS = 3660;
+/** Largest page of registryHistory. */
+export const MAX_HISTORY_PAGE = 500;
+const DAY_MS = 86_400_000;
+
+function withinDays(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_WITHIN_DAYS) throw new CodedError('BAD_USER_INPUT', `withinDays must be a whole number from 1 to ${MAX_WITHIN_DAYS}.`, { details: { field: 'withinDays' } });
+  return value * DAY_MS;
+}
+
+interface HistoryFilterInput {
+  actor?: string | null;
+  ticket?: string | null;
+  entityType?: RegistryHistoryFilter['entityType'];
+  from?: string | null;
+  to?: string | null;
+}
+
+function historyFilter(input: HistoryFilterInput | null | undefined): RegistryHistoryFilter {
+  const f = input ?? {};
+  const text = (value: string | null | undefined, field: string, rule: TextRule): string | null => {
+    if (value == null) return null;
+    const clean = cleanText(value, rule, field);
+    if (isDenial(clean)) fail(clean);
+    return clean;
+  };
+  const instant = (value: string | null | undefined, field: string): string | null => {
+    if (value == null) return null;
+    const at = parseInstant(value);
+    if (at === null) throw new CodedError('BAD_USER_INPUT', `filter.${field} must be an RFC 3339 date-time with an offset, e.g. ${INSTANT_EXAMPLE}.`, { details: { field } });
+    return toIso(at);
+  };
+  return { actor: text(f.actor, 'actor', TEXT_RULES.name), ticket: text(f.ticket, 'ticket', TEXT_RULES.ticket), entityType: f.entityType ?? null, from: instant(f.from, 'from'), to: instant(f.to, 'to') };
+}
+
+export function queryResolvers(store: Store, now: () => number) {
+  /** The product check's verdict on each product now (one developer read per developer). */
+  async function blockedByOf(products: Product[]): Promise<Map<string, string | null>> {
+    const developers = new Map<string, Developer | null>();
+    for (const id of new Set(products.map((p) => p.developerId))) developers.set(id, await guarded(() => store.developerById(id)));
+    const at = now();
+    return new Map(products.map((p) => [p.id, productDenialAt(p, developers.get(p.developerId), p.minimumVersion, at)?.code ?? null]));
+  }
+
   return {
     async developer(_root: unknown, args: { id: string }, context: SubgraphContext): Promise<Developer | null> {
       const scope = scopeOf(context);
@@ -46,7 +94,7 @@ export function queryResolvers(store: Store) {
       return guarded(() => store.developerById(args.id));
     },
 
-    async developers(_root: unknown, args: { status?: DeveloperStatus | null }, context: SubgraphContext): Promise<Developer[]> {
+    async developers(_root: unknown, args: { status?: DeveloperStatus | null; refused?: boolean | null }, context: SubgraphContext): Promise<Developer[]> {
       const scope = scopeOf(context);
       let list: Developer[];
       if (scope.all) list = await guarded(() => store.listDevelopers());
@@ -54,14 +102,17 @@ export function queryResolvers(store: Store) {
         const own = scope.developerId ? await guarded(() => store.developerById(scope.developerId!)) : null;
         list = own ? [own] : [];
       }
-      return args.status ? list.filter((d) => d.status === args.status) : list;
+      if (args.status) list = list.filter((d) => d.status === args.status);
+      // A developer's products are refused whenever it is not ACTIVE (DEVELOPER_NOT_IN_GOOD_STANDING).
+      if (args.refused != null) list = list.filter((d) => (d.status !== 'ACTIVE') === args.refused);
+      return list;
     },
 
     async product(_root: unknown, args: { id: string }, context: SubgraphContext): Promise<Product | null> {
       return readableProduct(store, scopeOf(context), args.id);
     },
 
-    async products(_root: unknown, args: { developerId?: string | null; status?: ProductStatus | null }, context: SubgraphContext): Promise<Product[]> {
+    async products(_root: unknown, args: { developerId?: string | null; status?: ProductStatus | null; refused?: boolean | null; blockedBy?: string | null }, context: SubgraphContext): Promise<Product[]> {
       const scope = scopeOf(context);
       let developerId = args.developerId ?? null;
       if (!scope.all) {
@@ -69,8 +120,43 @@ export function queryResolvers(store: Store) {
         if (scope.developerId === null) return [];
         developerId = scope.developerId;
       }
-      const list = await guarded(() => store.listProducts({ developerId }));
-      return args.status ? list.filter((p) => p.status === args.status) : list;
+      let list = await guarded(() => store.listProducts({ developerId }));
+      if (args.status) list = list.filter((p) => p.status === args.status);
+      if (args.refused == null && args.blockedBy == null) return list;
+      const verdicts = await blockedByOf(list);
+      if (args.refused != null) list = list.filter((p) => (verdicts.get(p.id) !== null) === args.refused);
+      if (args.blockedBy != null) list = list.filter((p) => verdicts.get(p.id) === args.blockedBy);
+      return list;
+    },
+
+    async certificationsExpiring(_root: unknown, args: { withinDays: number }, context: SubgraphContext): Promise<Product[]> {
+      requireFullScope(context);
+      const horizon = withinDays(args.withinDays);
+      const at = now();
+      const ending = (p: Product) => (p.certification ? Date.parse(p.certification.validUntil) : Number.NaN);
+      const list = await guarded(() => store.listProducts());
+      return list
+        .filter((p) => (p.status === 'CERTIFIED' || p.status === 'SUSPENDED') && ending(p) > at && ending(p) <= at + horizon)
+        .sort((a, b) => ending(a) - ending(b) || a.id.localeCompare(b.id));
+    },
+
+    async reviewsDue(_root: unknown, args: { withinDays: number }, context: SubgraphContext): Promise<Developer[]> {
+      requireFullScope(context);
+      const horizon = withinDays(args.withinDays);
+      const due = (d: Developer) => Date.parse(d.reviewDueAt);
+      const list = await guarded(() => store.listDevelopers());
+      return list
+        .filter((d) => (d.status === 'ACTIVE' || d.status === 'SUSPENDED') && due(d) <= now() + horizon)
+        .sort((a, b) => due(a) - due(b) || a.id.localeCompare(b.id));
+    },
+
+    async registryHistory(_root: unknown, args: { filter?: HistoryFilterInput | null; first?: number | null; beforeRevision?: number | null }, context: SubgraphContext): Promise<HistoryView[]> {
+      requireFullScope(context);
+      const first = args.first ?? 100;
+      if (first < 1) throw new CodedError('BAD_USER_INPUT', '`first` must be at least 1.', { details: { field: 'first' } });
+      const filter = historyFilter(args.filter);
+      const entries = await guarded(() => store.queryRegistryHistory(filter, { first: Math.min(first, MAX_HISTORY_PAGE), beforeRevision: args.beforeRevision ?? null }));
+      return entries.map(historyView);
     },
 
     async productHistory(_root: unknown, args: { productId: string }, context: SubgraphContext): Promise<HistoryView[]> {

@@ -245,6 +245,34 @@ function registrySuite(fresh: Fresh): void {
   it('has no history for an unknown entity', async () => {
     expect(await store.historyOf('PRODUCT', 'P-NONE')).toEqual([]);
   });
+
+  it('searches history across entities by actor (sub or whole actor), ticket, type and effective range, newest first, paged by revision', async () => {
+    const created = await store.applyRegistryChange({ entity: 'DEVELOPER', expectedRevision: null, next: sampleDeveloper('DEV-H', { abn: '83914571673' }), note: { action: 'REGISTER', actor: 'jane (ato:admin)', reason: 'r', ticket: 'H-1', effectiveAt: at(50_000) } });
+    const lapsed = await store.applyRegistryChange({
+      entity: 'DEVELOPER',
+      expectedRevision: created.revision,
+      next: { ...(await store.developerById('DEV-H'))!, statusReason: 'lapsed' },
+      note: { action: 'LAPSE', actor: 'system', reason: 'r', effectiveAt: at(60_000) },
+    });
+    const search = (filter: Parameters<Store['queryRegistryHistory']>[0], first = 100, beforeRevision: number | null = null) => store.queryRegistryHistory(filter, { first, beforeRevision });
+    expect(await search({ actor: 'jane' })).toEqual([created.history]);
+    expect(await search({ actor: 'jane (ato:admin)' })).toEqual([created.history]);
+    expect(await search({ actor: 'j.ne' })).toEqual([]);
+    expect(await search({ actor: 'jan' })).toEqual([]);
+    expect(await search({ actor: 'system' })).toEqual([lapsed.history]);
+    expect(await search({ ticket: 'H-1' })).toEqual([created.history]);
+    expect(await search({ from: at(50_000), to: at(60_000) })).toEqual([created.history]);
+    expect(await search({ from: at(50_001) })).toEqual([lapsed.history]);
+    const products = await search({ entityType: 'PRODUCT' });
+    expect(products.length).toBeGreaterThan(0);
+    expect(products.every((h) => h.entityType === 'PRODUCT')).toBe(true);
+    const all = await search({}, 1000);
+    expect(all.map((h) => h.revision)).toEqual([...all.map((h) => h.revision)].sort((a, b) => b - a));
+    expect(all[0]).toEqual(lapsed.history);
+    const page1 = await search({}, 3);
+    const page2 = await search({}, 3, page1.at(-1)!.revision);
+    expect([...page1, ...page2]).toEqual(all.slice(0, 6));
+  });
 }
 
 // ── access log ────────────────────────────────────────────────────────────────────────────

@@ -152,6 +152,8 @@ export function historySchema(): mongoose.Schema {
   );
   schema.index({ id: 1 }, { unique: true });
   schema.index({ entityType: 1, entityId: 1, revision: 1 });
+  // registryHistory: newest first across entities.
+  schema.index({ revision: -1 });
   return schema;
 }
 

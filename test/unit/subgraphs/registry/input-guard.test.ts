@@ -171,6 +171,8 @@ beforeAll(async () => {
   base['suspendProduct'] = await prd(certified, { until: iso(now + 7 * DAY) });
   base['reinstateProduct'] = await prd(suspendedProduct);
   base['revokeProduct'] = await prd(product);
+  const batched = await certified();
+  base['changeProducts'] = { action: 'SUSPEND', products: [{ productId: batched.id, expectedRevision: batched.revision }], ...change, until: iso(now + 7 * DAY) };
   base['grantClientAuthorisation'] = { org: '12345679016', clientId: 'C-000007', expiresAt: iso(now + 90 * DAY), ...change };
   const granted = (await h.ok(ADMIN, 'mutation { grantClientAuthorisation(org: "12345679016", clientId: "C-000008", reason: "Fixture") { revision } }')).grantClientAuthorisation;
   base['revokeClientAuthorisation'] = { org: '12345679016', clientId: 'C-000008', expectedRevision: granted.revision, ...change };
@@ -220,6 +222,7 @@ describe('every text and date argument of every mutation refuses what its rule r
   test.each(MUTATIONS)('%s without the poison succeeds', async (mutation) => {
     const r = await h.run(ADMIN, documentFor(mutation, base[mutation]!), base[mutation]!);
     expect(r.errors ?? []).toEqual([]);
-    expect(r.data?.[mutation]?.__typename).toEqual(expect.any(String));
+    const answer = r.data?.[mutation];
+    expect((Array.isArray(answer) ? answer[0] : answer)?.__typename).toEqual(expect.any(String));
   });
 });
