@@ -3,24 +3,32 @@
  * validated with zod (every problem listed in one error), then frozen. The request path reads
  * only the resolved object. README "Configuration" lists every variable below with its default.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const intFrom = (min: number) => z.coerce.number().int().min(min);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on')]);
 const csv = z.union([z.array(z.string()), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))]);
+/**
+ * A JSON value given as text (environment) or as a value (overrides). Not a union: zod reports
+ * a union's failure as a bare "Invalid input", swallowing both "not JSON" and the field that is
+ * wrong; parsing first and then piping keeps the schema's own messages and paths
+ * (`rateLimits.tiers.gold.points: Invalid input: expected number, received undefined`).
+ */
 const jsonOf = <T extends z.ZodTypeAny>(schema: T) =>
-  z.union([
-    z.string().transform((s, ctx) => {
+  z
+    .unknown()
+    .transform((value, ctx) => {
+      if (typeof value !== 'string') return value;
       try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return JSON.parse(value) as unknown;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `is not valid JSON (${(err as Error).message})` });
         return z.NEVER;
       }
-    }).pipe(schema),
-    schema,
-  ]);
+    })
+    .pipe(schema);
 
 export const rateTierSchema = z.object({
   /** Sustained requests allowed per `duration` seconds. */
@@ -50,6 +58,8 @@ const configSchema = z.object({
   /** Socket peers (addresses or CIDR subnets) whose X-Forwarded-For is believed. */
   trustedProxies: csv.pipe(z.array(z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'an IP address or CIDR subnet'))),
   port: intFrom(0).max(65535),
+  /** `npm start` only: the first subgraph's port (clients; the others follow); 0 = any free port. */
+  subgraphPortBase: intFrom(0).max(65530),
   dataDir: z.string().min(1),
   storeUrl: z.string().regex(/^(sqlite:|mongodb(\+srv)?:\/\/)/, 'must start with sqlite: or mongodb://'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -71,6 +81,8 @@ const configSchema = z.object({
     jwksFile: z.string().nullable(),
     jwksUrl: z.url().nullable(),
     tokenCacheSize: intFrom(0),
+    /** The gateway's signing key (an Ed25519 private JWK with a kid) from a secret store; null: generated under DATA_DIR. */
+    gatewayKeyFile: z.string().min(1).nullable(),
   }),
   registry: z.object({
     pollMs: intFrom(10),
@@ -133,6 +145,7 @@ function defaults(): z.input<typeof configSchema> {
     host: '127.0.0.1',
     trustedProxies: [],
     port: 4000,
+    subgraphPortBase: 4001,
     dataDir: 'data',
     storeUrl: 'sqlite:data/dsp.db',
     logLevel: 'info',
@@ -154,6 +167,7 @@ function defaults(): z.input<typeof configSchema> {
       jwksFile: null,
       jwksUrl: null,
       tokenCacheSize: 10_000,
+      gatewayKeyFile: null,
     },
     registry: { pollMs: 250, stalenessMs: 30_000 },
     enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, assertionTtlS: 60, subgraphMacKey: null },
@@ -184,6 +198,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['HOST', 'host'],
   ['TRUSTED_PROXIES', 'trustedProxies'],
   ['PORT', 'port'],
+  ['SUBGRAPH_PORT_BASE', 'subgraphPortBase'],
   ['DATA_DIR', 'dataDir'],
   ['STORE_URL', 'storeUrl'],
   ['LOG_LEVEL', 'logLevel'],
@@ -202,6 +217,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['JWKS_FILE', 'auth.jwksFile'],
   ['JWKS_URL', 'auth.jwksUrl'],
   ['TOKEN_CACHE_SIZE', 'auth.tokenCacheSize'],
+  ['GATEWAY_KEY_FILE', 'auth.gatewayKeyFile'],
   ['REGISTRY_POLL_MS', 'registry.pollMs'],
   ['REGISTRY_STALENESS_MS', 'registry.stalenessMs'],
   ['FIELD_DENIAL', 'enforcement.fieldDenial'],
@@ -236,6 +252,33 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['DETECTORS', 'monitoring.detectors'],
   ['METRICS_BEARER', 'monitoring.metricsBearer'],
 ];
+
+/**
+ * Secrets that may also come from a file (`<NAME>_FILE`, e.g. a Docker or Kubernetes secret), so
+ * they need not sit in the environment. Trailing white space (the newline editors add) is dropped.
+ */
+export const SECRET_FILE_VARS = ['AUDIT_HMAC_KEY', 'METRICS_BEARER', 'SUBGRAPH_MAC_KEY'] as const;
+
+/** The environment with each `<NAME>_FILE` read into `<NAME>`; problems name the variable and the file. */
+function withSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of SECRET_FILE_VARS) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined || file === '') continue;
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push(`${name} and ${name}_FILE: set one, not both`);
+      continue;
+    }
+    try {
+      const value = readFileSync(file, 'utf8').trimEnd();
+      if (!value) problems.push(`${name}_FILE: ${file} is empty`);
+      else out[name] = value;
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return out;
+}
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
@@ -279,7 +322,10 @@ export class ConfigError extends Error {
  * Resolves the configuration: defaults, then environment variables, then explicit overrides
  * (tests and embedding). Throws ConfigError listing every problem at once.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: DeepPartial<Config> = {}): Readonly<Config> {
+export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides: DeepPartial<Config> = {}): Readonly<Config> {
+  const fileProblems: string[] = [];
+  const env = withSecretFiles(givenEnv, fileProblems);
+  if (fileProblems.length) throw new ConfigError(fileProblems);
   const raw = defaults() as unknown as Record<string, unknown>;
   const fromEnv: Record<string, unknown> = {};
   const envPathOf = new Map<string, string>();

@@ -35,11 +35,13 @@ export interface KeyMaterial {
 export interface KeySecrets {
   hmacKeyBase64?: string | null;
   subgraphMacKeyBase64?: string | null;
+  /** The gateway's Ed25519 private JWK from a secret store, instead of one generated under DATA_DIR. */
+  gatewayKeyFile?: string | null;
 }
 
 /** The secrets a resolved configuration gives. */
-export function keySecretsOf(config: { audit: { hmacKey: string | null }; enforcement: { subgraphMacKey: string | null } }): KeySecrets {
-  return { hmacKeyBase64: config.audit.hmacKey, subgraphMacKeyBase64: config.enforcement.subgraphMacKey };
+export function keySecretsOf(config: { audit: { hmacKey: string | null }; enforcement: { subgraphMacKey: string | null }; auth: { gatewayKeyFile: string | null } }): KeySecrets {
+  return { hmacKeyBase64: config.audit.hmacKey, subgraphMacKeyBase64: config.enforcement.subgraphMacKey, gatewayKeyFile: config.auth.gatewayKeyFile };
 }
 
 /** A 32-byte secret from base64 configuration, or the one under `dir` (created on first use). */
@@ -65,6 +67,21 @@ function writeOnce(path: string, content: string): void {
   unlinkSync(tmp);
 }
 
+/** A signing key from a private JWK file given by the operator: read, never written or generated. */
+async function signingKeyFromFile(path: string, alg: 'EdDSA'): Promise<SigningKey> {
+  let privateJwk: JWK;
+  try {
+    privateJwk = JSON.parse(readFileSync(path, 'utf8')) as JWK;
+  } catch (err) {
+    throw new Error(`GATEWAY_KEY_FILE: cannot read a JSON Web Key from ${path} (${(err as Error).message})`);
+  }
+  if (privateJwk.kty !== 'OKP' || privateJwk.crv !== 'Ed25519' || !privateJwk.d) throw new Error('GATEWAY_KEY_FILE: must hold an Ed25519 private JWK (kty OKP, crv Ed25519, with d)');
+  const kid = privateJwk.kid ?? (await calculateJwkThumbprint(privateJwk));
+  const privateKey = (await importJWK({ ...privateJwk, alg }, alg)) as CryptoKey;
+  const { d: _d, ...publicJwk } = privateJwk;
+  return { kid, alg, privateKey, publicJwks: { keys: [{ ...publicJwk, kid, alg, use: 'sig' }] } };
+}
+
 async function ensureSigningKey(dir: string, name: string, alg: 'ES256' | 'EdDSA'): Promise<SigningKey> {
   const path = join(dir, `${name}.private.json`);
   if (!existsSync(path)) {
@@ -86,7 +103,10 @@ async function ensureSigningKey(dir: string, name: string, alg: 'ES256' | 'EdDSA
 export async function ensureKeys(dataDir: string, secrets: KeySecrets = {}): Promise<KeyMaterial> {
   const dir = join(dataDir, 'keys');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const [issuer, gateway] = await Promise.all([ensureSigningKey(dir, 'dev-issuer', 'ES256'), ensureSigningKey(dir, 'gateway', 'EdDSA')]);
+  const [issuer, gateway] = await Promise.all([
+    ensureSigningKey(dir, 'dev-issuer', 'ES256'),
+    secrets.gatewayKeyFile ? signingKeyFromFile(secrets.gatewayKeyFile, 'EdDSA') : ensureSigningKey(dir, 'gateway', 'EdDSA'),
+  ]);
   const hmacKey = ensureSecret(dir, 'audit-hmac.b64', secrets.hmacKeyBase64);
   const subgraphMacKey = ensureSecret(dir, 'subgraph-mac.b64', secrets.subgraphMacKeyBase64);
   return { issuer, gateway, hmacKey, subgraphMacKey };

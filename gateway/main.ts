@@ -4,6 +4,7 @@ import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { createStore } from '../store/index.js';
 import { seedDemoRegister } from '../store/seed.js';
+import { drainOnTerminationSignals } from '../core/shutdown.js';
 import { startGateway } from './server.js';
 
 let config;
@@ -22,16 +23,4 @@ const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqli
 if (config.env !== 'production') await seedDemoRegister(store);
 const gateway = await startGateway({ config, store, keys, logger });
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    logger.info({ signal }, 'draining in-flight requests');
-    void gateway
-      .close()
-      .then(() => store.close())
-      .then(() => process.exit(0))
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  });
-}
+drainOnTerminationSignals(() => gateway.close().then(() => store.close()), logger);

@@ -143,6 +143,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: [knownRootTypesRule, ...operationLimitRules(limits)],
     parseOptions: parseOptions(limits),
     persistedQueries: false,
+    // Our process drains on SIGTERM (core/shutdown.ts); Apollo's own handler would stop the server
+    // and re-send the signal before the drain and the access log's final checkpoint (outside NODE_ENV=test).
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: limits.allowBatchedRequests,
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(logger, { exposeStack: config.env === 'development' && config.logLevel === 'debug' }),

@@ -6,6 +6,7 @@
 import { ConfigError } from '../core/config.js';
 import { signDevToken } from '../gateway/auth/dev-tokens.js';
 import { DEMO_DEVELOPER_IDS, DEMO_ORGS, DEMO_PRODUCT_STATES } from '../registry/demo-register.js';
+import { drainOnTerminationSignals } from '../core/shutdown.js';
 import { startSystem } from './system.js';
 
 const EXAMPLE_QUERY = 'query Example { client(clientId: "C-000001") { id name tfnMasked lodgments { period formType status } account { balance } } }';
@@ -37,14 +38,7 @@ try {
     '',
   ];
   process.stdout.write(lines.join('\n'));
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      void system.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
+  drainOnTerminationSignals(() => system.close(), system.logger);
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);

@@ -35,6 +35,7 @@ export interface RunningSystem {
   keys: KeyMaterial;
   gateway: RunningGateway;
   subgraphs: Record<SubgraphName, RunningServer>;
+  logger: Logger;
   /** Stops the gateway first (drains requests, flushes the access log), then subgraphs, then the store. */
   close(): Promise<void>;
 }
@@ -49,7 +50,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const subgraphs = {} as Record<SubgraphName, RunningServer>;
   const deps = { store, keys, host: '127.0.0.1', logger, ...(options.now ? { now: options.now } : {}) };
   for (const name of SUBGRAPH_NAMES) {
-    subgraphs[name] = await startSubgraph(name, { ...deps, port: options.ephemeralPorts ? 0 : DEFAULT_SUBGRAPH_PORTS[name] });
+    // SUBGRAPH_PORT_BASE moves the five ports together (clients first); 0 takes any free ports.
+    const offset = DEFAULT_SUBGRAPH_PORTS[name] - DEFAULT_SUBGRAPH_PORTS.clients;
+    const port = options.ephemeralPorts || base.subgraphPortBase === 0 ? 0 : base.subgraphPortBase + offset;
+    subgraphs[name] = await startSubgraph(name, { ...deps, port });
   }
   const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs[n].url]));
   const config = loadConfig(options.env ?? process.env, {
@@ -72,6 +76,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     keys,
     gateway,
     subgraphs,
+    logger,
     async close() {
       await gateway.close();
       await Promise.all(Object.values(subgraphs).map((s) => s.close()));

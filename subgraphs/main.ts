@@ -5,6 +5,7 @@
 import { loadConfig } from '../core/config.js';
 import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
+import { drainOnTerminationSignals } from '../core/shutdown.js';
 import { createStore } from '../store/index.js';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, startSubgraph, type SubgraphName } from './catalog.js';
 
@@ -21,9 +22,4 @@ const port = process.env.SUBGRAPH_PORT ? Number(process.env.SUBGRAPH_PORT) : DEF
 const running = await startSubgraph(name, { store, keys, host: config.host, port, logger });
 logger.info({ url: running.url }, `${name} subgraph listening`);
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    logger.info({ signal }, 'draining');
-    void running.close().then(() => store.close()).then(() => process.exit(0));
-  });
-}
+drainOnTerminationSignals(() => running.close().then(() => store.close()), logger);

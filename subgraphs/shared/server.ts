@@ -53,6 +53,8 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
     schema: buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as GraphQLResolverMap<unknown> }),
     introspection: false,
     includeStacktraceInErrorResponses: false,
+    // The process drains on SIGTERM itself (core/shutdown.ts); Apollo's handler would cut it short.
+    stopOnTerminationSignals: false,
     // Federated tracing is for Apollo's hosted reporting, which we do not use.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
     formatError(formatted, error) {

@@ -1,3 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
+import { ensureKeys, keySecretsOf } from '../../../core/keys.js';
 import { ConfigError, loadConfig } from '../../../core/config.js';
 
 describe('loadConfig', () => {
@@ -35,5 +41,60 @@ describe('loadConfig', () => {
   it('is frozen', () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c.auth)).toBe(true);
+  });
+});
+
+describe('JSON variables say what is wrong', () => {
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    return [];
+  };
+
+  it('names text that is not JSON', () => {
+    const [problem] = problemsOf({ RATE_TIERS: '{bad' });
+    expect(problem).toMatch(/^RATE_TIERS \(rateLimits\.tiers\): is not valid JSON/);
+  });
+
+  it('names the field of a tier that is missing or wrong', () => {
+    const tier = { points: 5, duration: 1, burst: 0, burstDuration: 1, perOrgShare: 1 };
+    const { points: _points, ...noPoints } = tier;
+    expect(problemsOf({ RATE_TIERS: JSON.stringify({ demo: tier, gold: noPoints }) })).toEqual([expect.stringMatching(/^RATE_TIERS \(rateLimits\.tiers\.gold\.points\): .*expected number, received undefined/)]);
+    expect(problemsOf({ RATE_LIMIT_STAFF: '{"points":"many","duration":1}' })).toEqual([expect.stringMatching(/^RATE_LIMIT_STAFF \(rateLimits\.staff\.points\): .*expected number/)]);
+  });
+});
+
+describe('secrets from files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dsp-secrets-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const key = randomBytes(32).toString('base64');
+
+  it('reads AUDIT_HMAC_KEY_FILE, SUBGRAPH_MAC_KEY_FILE and METRICS_BEARER_FILE, dropping the trailing newline', () => {
+    for (const [name, value] of [['hmac', key], ['mac', key], ['bearer', 's3cret-token']]) writeFileSync(join(dir, name!), `${value}\n`);
+    const c = loadConfig({ AUDIT_HMAC_KEY_FILE: join(dir, 'hmac'), SUBGRAPH_MAC_KEY_FILE: join(dir, 'mac'), METRICS_BEARER_FILE: join(dir, 'bearer') });
+    expect([c.audit.hmacKey, c.enforcement.subgraphMacKey, c.monitoring.metricsBearer]).toEqual([key, key, 's3cret-token']);
+  });
+
+  it('refuses a variable given twice, and a file that cannot be read, naming them', () => {
+    expect(() => loadConfig({ METRICS_BEARER: 'a', METRICS_BEARER_FILE: join(dir, 'bearer') })).toThrow(/METRICS_BEARER and METRICS_BEARER_FILE: set one, not both/);
+    expect(() => loadConfig({ AUDIT_HMAC_KEY_FILE: join(dir, 'missing') })).toThrow(/AUDIT_HMAC_KEY_FILE: cannot read .*missing \(ENOENT\)/);
+  });
+
+  it('takes the gateway signing key from GATEWAY_KEY_FILE instead of generating one under DATA_DIR', async () => {
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: 'from-the-vault' };
+    writeFileSync(join(dir, 'gateway.jwk'), JSON.stringify(jwk));
+    const dataDir = join(dir, 'data');
+    const keys = await ensureKeys(dataDir, keySecretsOf(loadConfig({ GATEWAY_KEY_FILE: join(dir, 'gateway.jwk') })));
+    expect(keys.gateway.kid).toBe('from-the-vault');
+    expect(keys.gateway.publicJwks.keys[0]).toMatchObject({ kid: 'from-the-vault', crv: 'Ed25519', x: jwk.x });
+    expect(keys.gateway.publicJwks.keys[0]).not.toHaveProperty('d');
+    expect(existsSync(join(dataDir, 'keys', 'gateway.private.json'))).toBe(false);
+    writeFileSync(join(dir, 'not-a-key.jwk'), JSON.stringify({ kty: 'EC', crv: 'P-256' }));
+    await expect(ensureKeys(dataDir, { gatewayKeyFile: join(dir, 'not-a-key.jwk') })).rejects.toThrow(/GATEWAY_KEY_FILE: must hold an Ed25519 private JWK/);
   });
 });
