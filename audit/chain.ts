@@ -27,7 +27,14 @@ export const HASHED_FIELDS = [
   'errorCodes', 'httpStatus', 'subgraphs', 'latencyMs', 'clientIp', 'userAgent', 'chainId', 'seq', 'prevHash',
 ] as const satisfies ReadonlyArray<keyof UnhashedRecord>;
 
-type Missing = Exclude<keyof UnhashedRecord, (typeof HASHED_FIELDS)[number]>;
+/**
+ * Fields hashed only when present: added after chains already existed, so a record without one
+ * hashes exactly as it did before the field existed (no `null` placeholder).
+ */
+export const OPTIONAL_HASHED_FIELDS = ['traceId'] as const satisfies ReadonlyArray<keyof UnhashedRecord>;
+const OPTIONAL = new Set<string>(OPTIONAL_HASHED_FIELDS);
+
+type Missing = Exclude<keyof UnhashedRecord, (typeof HASHED_FIELDS)[number] | (typeof OPTIONAL_HASHED_FIELDS)[number]>;
 // Fails to compile when a field of ChainedAccessRecord (other than `hash`) is not in HASHED_FIELDS.
 const everyFieldHashed: [Missing] extends [never] ? true : Missing = true;
 void everyFieldHashed;
@@ -45,6 +52,7 @@ export function normalizeForHash(record: UnhashedRecord): UnhashedRecord {
   const r = record as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const field of HASHED_FIELDS) out[field] = r[field] === undefined ? null : r[field];
+  for (const field of OPTIONAL_HASHED_FIELDS) if (r[field] != null) out[field] = r[field];
   out.roles = strings(record.roles);
   out.coordinates = strings(record.coordinates);
   out.services = strings(record.services);
@@ -55,7 +63,7 @@ export function normalizeForHash(record: UnhashedRecord): UnhashedRecord {
   return out as unknown as UnhashedRecord;
 }
 
-const SORTED_FIELDS = [...HASHED_FIELDS].sort();
+const SORTED_FIELDS = [...HASHED_FIELDS, ...OPTIONAL_HASHED_FIELDS].sort();
 const LIST_FIELDS = new Set<string>(['roles', 'coordinates', 'services', 'clientDigests', 'errorCodes', 'subgraphs']);
 
 function scalar(value: unknown): string {
@@ -72,15 +80,17 @@ function scalar(value: unknown): string {
 export function canonicalRecordJson(normalized: UnhashedRecord): string {
   const r = normalized as unknown as Record<string, unknown>;
   let out = '{';
-  SORTED_FIELDS.forEach((field, i) => {
+  let i = 0;
+  for (const field of SORTED_FIELDS) {
     const value = r[field];
+    if (value === undefined && OPTIONAL.has(field)) continue;
     let text: string;
     if (LIST_FIELDS.has(field) && Array.isArray(value) && value.every((v) => typeof v === 'string')) text = JSON.stringify(value);
     else if (field === 'reasons' && Array.isArray(value)) {
       text = `[${(value as DecisionReason[]).map((x) => `{"code":${scalar(x.code)},"coordinate":${scalar(x.coordinate ?? null)}}`).join(',')}]`;
     } else text = scalar(value);
-    out += `${i ? ',' : ''}"${field}":${text}`;
-  });
+    out += `${i++ ? ',' : ''}"${field}":${text}`;
+  }
   return `${out}}`;
 }
 

@@ -41,6 +41,8 @@ export interface AccessRecord {
   latencyMs: number;
   clientIp: string | null;
   userAgent: string | null;
+  /** The W3C trace id of the request's trace, when tracing is on (absent otherwise). */
+  traceId?: string;
 }
 
 export interface ChainedAccessRecord extends AccessRecord {

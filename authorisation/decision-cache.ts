@@ -19,6 +19,8 @@ export interface CachedDecision {
   decision: FieldDecision;
   /** Present when some field was refused and the rest is to be executed. */
   filtered: FilteredOperation | null;
+  /** The instant it was decided at: it holds over [decidedAt, decision.holdsUntil). */
+  decidedAt: number;
 }
 
 export interface DecisionCacheStats {
@@ -69,7 +71,9 @@ export function createDecisionCache(size = 10_000): DecisionCache {
       const key = `${analysisKey}\u0001${grantsKey}\u0001${JSON.stringify(clientIds)}`;
       const hit = decisions?.get(key);
       if (hit) {
-        if (now < hit.decision.holdsUntil) {
+        // Valid from the instant it was decided until the earliest timed fact it read lapses: a
+        // request resolved at an earlier instant (overtaken by a later one) decides for itself.
+        if (now >= hit.decidedAt && now < hit.decision.holdsUntil) {
           stats.decisionHits++;
           return hit;
         }
@@ -79,7 +83,7 @@ export function createDecisionCache(size = 10_000): DecisionCache {
       stats.decisionMisses++;
       const decision = decideFields(analysis, caller, variables);
       const filtered = decision.refused.length && !decision.nothingLeft ? filterDocument(document, operationName, decision.refused) : null;
-      const entry = { decision, filtered };
+      const entry = { decision, filtered, decidedAt: now };
       decisions?.set(key, entry);
       return entry;
     },

@@ -128,6 +128,11 @@ const configSchema = z.object({
     allowBatchedRequests: bool,
     introspection: bool,
   }),
+  tracing: z.object({
+    /** OTLP/HTTP collector base URL; null: tracing off. */
+    otlpEndpoint: z.url().nullable(),
+    serviceName: z.string().min(1),
+  }),
   monitoring: z.object({
     protectiveSuspension: z.enum(['off', 'log', 'on']),
     detectors: jsonOf(z.record(z.string(), z.record(z.string(), z.number()))),
@@ -187,6 +192,7 @@ function defaults(): z.input<typeof configSchema> {
       allowBatchedRequests: false,
       introspection: false,
     },
+    tracing: { otlpEndpoint: null, serviceName: 'dsp-gateway' },
     monitoring: { protectiveSuspension: 'off', detectors: {}, metricsBearer: null },
   };
 }
@@ -251,6 +257,8 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['PROTECTIVE_SUSPENSION', 'monitoring.protectiveSuspension'],
   ['DETECTORS', 'monitoring.detectors'],
   ['METRICS_BEARER', 'monitoring.metricsBearer'],
+  ['OTEL_EXPORTER_OTLP_ENDPOINT', 'tracing.otlpEndpoint'],
+  ['OTEL_SERVICE_NAME', 'tracing.serviceName'],
 ];
 
 /**

@@ -5,6 +5,7 @@ import { createLogger } from '../core/logger.js';
 import { createStore } from '../store/index.js';
 import { seedDemoRegister } from '../store/seed.js';
 import { drainOnTerminationSignals } from '../core/shutdown.js';
+import { startTracing } from '../core/tracing.js';
 import { startGateway } from './server.js';
 
 let config;
@@ -21,6 +22,11 @@ const logger = createLogger({ level: config.logLevel, name: 'gateway' });
 const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
 const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
 if (config.env !== 'production') await seedDemoRegister(store);
-const gateway = await startGateway({ config, store, keys, logger });
+const tracing = startTracing({ serviceName: config.tracing.serviceName, otlpEndpoint: config.tracing.otlpEndpoint });
+const gateway = await startGateway({ config, store, keys, logger, tracer: tracing?.tracer ?? null });
 
-drainOnTerminationSignals(() => gateway.close().then(() => store.close()), logger);
+drainOnTerminationSignals(async () => {
+  await gateway.close();
+  await store.close();
+  await tracing?.shutdown();
+}, logger);

@@ -15,6 +15,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ApolloServer } from '@apollo/server';
+import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { inSpan } from '../core/tracing.js';
 import type { ResolvedCaller } from '../authorisation/caller.js';
 import { resolveCaller } from '../authorisation/caller.js';
 import type { Config } from '../core/config.js';
@@ -204,11 +206,19 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
   ];
 }
 
-/** Runs the stages in order; the first refusal (or the execute stage's answer) ends the run. */
-export async function runStages(stages: readonly Stage[], req: IncomingMessage, arrival: Arrival): Promise<{ facts: RequestFacts; answer: Answer }> {
+/**
+ * Runs the stages in order; the first refusal (or the execute stage's answer) ends the run. With
+ * a tracer each stage is a span (a refusal is its `dsp.refusal` attribute).
+ */
+export async function runStages(stages: readonly Stage[], req: IncomingMessage, arrival: Arrival, tracer: Tracer | null = null): Promise<{ facts: RequestFacts; answer: Answer }> {
   let facts: RequestFacts = { arrival };
   for (const stage of stages) {
-    const result = await stage.run(req, facts);
+    const current = facts;
+    const result = await inSpan(tracer, stage.name, async (span) => {
+      const outcome = await stage.run(req, current);
+      if (outcome.refusal) span?.setAttribute('dsp.refusal', outcome.refusal.code);
+      return outcome;
+    });
     if (result.facts) facts = { ...facts, ...result.facts };
     if (result.refusal) return { facts, answer: refusalAnswer(result.refusal, facts.quotaHeaders) };
     if (result.answer) return { facts, answer: result.answer };
@@ -230,6 +240,8 @@ export interface GraphQLHandlerDeps extends PipelineDeps {
   logger: Logger;
   newRequestId: () => string;
   clientIpOf: (req: IncomingMessage) => string | null;
+  /** Tracing on: a span per request with a child per stage and the access-log commit (core/tracing.ts). */
+  tracer?: Tracer | null;
 }
 
 /**
@@ -252,11 +264,13 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
     }
     return describeAttempt(graphQLParamsOf(body, req.url), { gateway: deps.gateway, cache: deps.cache, limits: config.operationLimits });
   }
-  return async (req, res) => {
+  const tracer = deps.tracer ?? null;
+
+  async function serve(req: IncomingMessage, res: ServerResponse, span: Span | null): Promise<void> {
     const arrival = arrivalOf(req, deps.newRequestId(), deps.now(), deps.clientIpOf(req));
     let run: { facts: RequestFacts; answer: Answer };
     try {
-      run = await runStages(stages, req, arrival);
+      run = await runStages(stages, req, arrival, tracer);
     } catch (err) {
       logger.error({ err, requestId: arrival.requestId }, 'request failed');
       run = { facts: { arrival }, answer: refusalAnswer({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' }) };
@@ -267,15 +281,31 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
     if (!run.facts.operation) run = { ...run, facts: { ...run.facts, operation: (await attemptOf(req, run.facts)) ?? undefined } };
     if (!req.readableEnded) req.resume();
     let { answer } = run;
+    const traceId = span?.spanContext().traceId ?? null;
     try {
-      await deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey }));
+      await inSpan(tracer, 'access-log commit', () => deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey, traceId })));
     } catch (err) {
       if (!(err instanceof CodedError)) logger.error({ err, requestId: arrival.requestId }, 'access record not written');
       if (answer.status < 400) answer = refusalAnswer({ code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' });
+    }
+    if (span) {
+      span.setAttributes({ 'http.response.status_code': answer.status, 'dsp.request_id': arrival.requestId, 'dsp.decision': answer.refusal ?? (answer.status < 400 ? 'served' : 'refused') });
+      if (answer.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     }
     answer.headers.set('x-request-id', arrival.requestId);
     res.statusCode = answer.status;
     for (const [k, v] of answer.headers) res.setHeader(k, v);
     res.end(answer.body);
-  };
+  }
+
+  if (!tracer) return (req, res) => serve(req, res, null);
+  // A new trace per request: the caller is third-party software, so its traceparent is not trusted as a parent.
+  return (req, res) =>
+    tracer.startActiveSpan('POST /graphql', { kind: SpanKind.SERVER, root: true, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': '/graphql' } }, async (span) => {
+      try {
+        await serve(req, res, span);
+      } finally {
+        span.end();
+      }
+    });
 }

@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
+import type { Tracer } from '@opentelemetry/api';
 import type { JWK } from 'jose';
 import { createAssertionSigner } from '../core/assertion.js';
 import { mayWatchOperations } from '../core/roles.js';
@@ -59,6 +60,8 @@ export interface GatewayOptions {
    * logging-off figure). startGateway starts it and closes it. Default: createAccessLogWriter on `store`.
    */
   accessLogWriter?: AccessLogWriter;
+  /** Tracing on (core/tracing.ts): spans per request, stage, field authorisation and access-log commit. */
+  tracer?: Tracer | null;
 }
 
 export interface RunningGateway {
@@ -131,13 +134,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
       buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs }),
       logger: apolloLoggerOf(logger),
+      // Apollo's own spans (plan, fetch, execute) join the request's trace when tracing is on; the
+      // document text is never put on a span (it may hold a literal TFN).
+      telemetry: { includeDocument: false, recordExceptions: false },
     }),
   );
   const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize);
   const limits = config.operationLimits;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial, operationLimits: limits })],
+    plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial, operationLimits: limits, tracer: options.tracer ?? null })],
     introspection: limits.introspection,
     hideSchemaDetailsFromClientErrors: true,
     validationRules: [knownRootTypesRule, ...operationLimitRules(limits)],
@@ -163,7 +169,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls, now });
   const clientIpOf = createClientIpResolver(config.trustedProxies);
-  const graphql = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, gateway, cache: decisionCache, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf });
+  const graphql = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, gateway, cache: decisionCache, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf, tracer: options.tracer ?? null });
   const dashboard = createDashboard({
     monitor,
     store,

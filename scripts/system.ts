@@ -11,6 +11,8 @@ import { startGateway, type GatewayOptions, type RunningGateway } from '../gatew
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/port.js';
 import { seedDemoRegister } from '../store/seed.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { startTracing } from '../core/tracing.js';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, startSubgraph, type SubgraphName } from '../subgraphs/catalog.js';
 import type { RunningServer } from '../subgraphs/shared/server.js';
 
@@ -27,6 +29,8 @@ export interface SystemOptions {
   store?: Store;
   issuerJwks?: { keys: JWK[] };
   onRecordsCommitted?: GatewayOptions['onRecordsCommitted'];
+  /** Turns tracing on with this exporter (tests: the SDK's InMemorySpanExporter), whatever the configuration says. */
+  spanExporter?: SpanExporter;
 }
 
 export interface RunningSystem {
@@ -46,9 +50,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const keys = await ensureKeys(base.dataDir, keySecretsOf(base));
   const store = options.store ?? (await createStore(base.storeUrl, { sqliteSync: base.audit.sqliteSync, retentionDays: base.audit.retentionDays }));
   if (options.seed !== false) await seedDemoRegister(store);
+  const tracing = startTracing({ serviceName: base.tracing.serviceName, otlpEndpoint: base.tracing.otlpEndpoint, ...(options.spanExporter ? { exporter: options.spanExporter } : {}) });
+  const tracer = tracing?.tracer ?? null;
 
   const subgraphs = {} as Record<SubgraphName, RunningServer>;
-  const deps = { store, keys, host: '127.0.0.1', logger, ...(options.now ? { now: options.now } : {}) };
+  const deps = { store, keys, host: '127.0.0.1', logger, tracer, ...(options.now ? { now: options.now } : {}) };
   for (const name of SUBGRAPH_NAMES) {
     // SUBGRAPH_PORT_BASE moves the five ports together (clients first); 0 takes any free ports.
     const offset = DEFAULT_SUBGRAPH_PORTS[name] - DEFAULT_SUBGRAPH_PORTS.clients;
@@ -66,6 +72,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     store,
     keys,
     logger,
+    tracer,
     ...(options.now ? { now: options.now } : {}),
     ...(options.issuerJwks ? { issuerJwks: options.issuerJwks } : {}),
     ...(options.onRecordsCommitted ? { onRecordsCommitted: options.onRecordsCommitted } : {}),
@@ -81,6 +88,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       await gateway.close();
       await Promise.all(Object.values(subgraphs).map((s) => s.close()));
       if (!options.store) await store.close();
+      await tracing?.shutdown();
     },
   };
 }

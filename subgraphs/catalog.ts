@@ -10,6 +10,7 @@ import { clientsSubgraph } from './clients/index.js';
 import { lodgmentsSubgraph } from './lodgments/index.js';
 import { registrySubgraph } from './registry/index.js';
 import { SUBGRAPH_NAMES, type SubgraphName } from './shared/sdl.js';
+import type { Tracer } from '@opentelemetry/api';
 import { startSubgraphServer, type RunningServer, type SubgraphDefinition } from './shared/server.js';
 
 export { SUBGRAPH_NAMES, type SubgraphName };
@@ -38,9 +39,9 @@ export function buildSubgraph(name: SubgraphName, deps: SubgraphDeps): SubgraphD
   }
 }
 
-export async function startSubgraph(name: SubgraphName, deps: SubgraphDeps & { host: string; port: number; logger: Logger }): Promise<RunningServer> {
+export async function startSubgraph(name: SubgraphName, deps: SubgraphDeps & { host: string; port: number; logger: Logger; tracer?: Tracer | null }): Promise<RunningServer> {
   const clock = deps.now ? { now: deps.now } : {};
   const verifier = createAssertionVerifier({ jwks: deps.keys.gateway.publicJwks, audience: name, ...clock });
   const requestVerifier = createRequestVerifier({ key: deps.keys.subgraphMacKey, ...clock });
-  return startSubgraphServer(buildSubgraph(name, deps), { host: deps.host, port: deps.port, verifier, requestVerifier, logger: deps.logger });
+  return startSubgraphServer(buildSubgraph(name, deps), { host: deps.host, port: deps.port, verifier, requestVerifier, logger: deps.logger, tracer: deps.tracer ?? null });
 }

@@ -6,6 +6,7 @@ import { loadConfig } from '../core/config.js';
 import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { drainOnTerminationSignals } from '../core/shutdown.js';
+import { startTracing } from '../core/tracing.js';
 import { createStore } from '../store/index.js';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, startSubgraph, type SubgraphName } from './catalog.js';
 
@@ -19,7 +20,12 @@ const logger = createLogger({ level: config.logLevel, name: `subgraph-${name}` }
 const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
 const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
 const port = process.env.SUBGRAPH_PORT ? Number(process.env.SUBGRAPH_PORT) : DEFAULT_SUBGRAPH_PORTS[name];
-const running = await startSubgraph(name, { store, keys, host: config.host, port, logger });
+const tracing = startTracing({ serviceName: `${config.tracing.serviceName}-${name}`, otlpEndpoint: config.tracing.otlpEndpoint });
+const running = await startSubgraph(name, { store, keys, host: config.host, port, logger, tracer: tracing?.tracer ?? null });
 logger.info({ url: running.url }, `${name} subgraph listening`);
 
-drainOnTerminationSignals(() => running.close().then(() => store.close()), logger);
+drainOnTerminationSignals(async () => {
+  await running.close();
+  await store.close();
+  await tracing?.shutdown();
+}, logger);

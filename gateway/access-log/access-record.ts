@@ -20,7 +20,7 @@ export function decisionOf(facts: RequestFacts, answer: Answer): Decision {
   return facts.operation?.reasons.length ? 'PARTIAL' : 'ALLOWED';
 }
 
-export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { instanceId: string; hmacKey: Buffer }): AccessRecord {
+export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { instanceId: string; hmacKey: Buffer; traceId?: string | null }): AccessRecord {
   const { arrival, token, admission, operation } = facts;
   const product = admission?.product ?? null;
   return {
@@ -49,5 +49,7 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     latencyMs: Math.round((performance.now() - arrival.startedAt) * 1000) / 1000,
     clientIp: arrival.clientIp,
     userAgent: arrival.userAgent === null ? null : sanitizeUserAgent(arrival.userAgent),
+    // Only when tracing is on: records written without it hash exactly as before.
+    ...(options.traceId ? { traceId: options.traceId } : {}),
   };
 }

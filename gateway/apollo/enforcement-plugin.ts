@@ -5,7 +5,9 @@
  * a validation rule). What it learns about the operation goes into the Apollo stage's notebook
  * (context.ts); the response's status and error codes are settled in willSendResponse.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
+import type { Tracer } from '@opentelemetry/api';
+import { inSpan } from '../../core/tracing.js';
 import { getVariableValues } from 'graphql';
 import { CodedError } from '../../core/errors.js';
 import type { Config } from '../../core/config.js';
@@ -22,6 +24,8 @@ export interface EnforcementPluginOptions {
   fieldDenial: 'partial' | 'reject';
   /** Bounds for the per-request cost check (variables known). Default: none. */
   operationLimits?: Config['operationLimits'];
+  /** Tracing on: field authorisation gets its own span. */
+  tracer?: Tracer | null;
 }
 
 /** Codes that mean "this data was withheld from this caller" wherever they were decided. */
@@ -32,43 +36,46 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
     async requestDidStart() {
       /** Response path (aliases, no list indices) → schema coordinate, from this request's walk. */
       let coordinateOfPath: Map<string, string> | null = null;
+      /** Field authorisation (didResolveOperation): the cost with variables, the decision, the notes. */
+      async function authorise(rc: GraphQLRequestContextDidResolveOperation<GatewayContext>): Promise<void> {
+      const loaded = options.gateway.current();
+      const { notes, admission } = rc.contextValue;
+      const resolved = admission.resolved;
+      const operation = rc.operation;
+      if (!operation) throw new CodedError('OPERATION_RESOLUTION_FAILURE', 'No operation to run.');
+      notes.operationName = rc.operationName ?? null;
+      notes.operationType = operation.operation;
+      notes.documentHash = rc.queryHash;
+      if (!loaded) throw new CodedError('INTERNAL_SERVER_ERROR', 'The supergraph is not loaded.');
+      // Coerce variables first: a wrongly typed variable is the caller's input error (400), and
+      // directives must judge the coerced values (an Int id becomes the string it stands for).
+      const coerced = getVariableValues(loaded.apiSchema, operation.variableDefinitions ?? [], rc.request.variables ?? {});
+      if (coerced.errors) throw new CodedError('BAD_USER_INPUT', coerced.errors[0]!.message, { status: 400 });
+      // Cost with the request's variables (`first: $n`): validation only saw the document, and
+      // without variables that verdict already holds for every request of the document.
+      const tooCostly = options.operationLimits && operation.variableDefinitions?.length ? checkOperationCost({ schema: loaded.apiSchema, document: rc.document, operation, variables: coerced.coerced, limits: options.operationLimits }) : null;
+      if (tooCostly) throw CodedError.from(tooCostly);
+      const analysisKey = `${rc.queryHash}\u0001${rc.operationName ?? ''}`;
+      const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
+      notes.coordinates = analysis.coordinates;
+      notes.services = analysis.services;
+      coordinateOfPath = new Map(analysis.entries.map((e) => [e.path.join('.'), e.coordinate]));
+      const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced, resolved.at);
+      notes.clientIds = decision.clientIds;
+      if (!decision.refused.length) return;
+      notes.reasons = decision.refused.map((r) => ({ code: r.denial.code, coordinate: r.entry.coordinate }));
+      if (decision.nothingLeft || options.fieldDenial === 'reject' || !filtered) {
+        const first = decision.refused[0]!;
+        throw new CodedError(first.denial.code, first.denial.message, {
+          status: 403,
+          details: { coordinate: first.entry.coordinate, refused: decision.refused.map((r) => ({ coordinate: r.entry.coordinate, code: r.denial.code })) },
+        });
+      }
+      rc.contextValue.enforcement = { filtered, refused: decision.refused };
+      }
+
       return {
-        async didResolveOperation(rc) {
-          const loaded = options.gateway.current();
-          const { notes, admission } = rc.contextValue;
-          const resolved = admission.resolved;
-          const operation = rc.operation;
-          if (!operation) throw new CodedError('OPERATION_RESOLUTION_FAILURE', 'No operation to run.');
-          notes.operationName = rc.operationName ?? null;
-          notes.operationType = operation.operation;
-          notes.documentHash = rc.queryHash;
-          if (!loaded) throw new CodedError('INTERNAL_SERVER_ERROR', 'The supergraph is not loaded.');
-          // Coerce variables first: a wrongly typed variable is the caller's input error (400), and
-          // directives must judge the coerced values (an Int id becomes the string it stands for).
-          const coerced = getVariableValues(loaded.apiSchema, operation.variableDefinitions ?? [], rc.request.variables ?? {});
-          if (coerced.errors) throw new CodedError('BAD_USER_INPUT', coerced.errors[0]!.message, { status: 400 });
-          // Cost with the request's variables (`first: $n`): validation only saw the document, and
-          // without variables that verdict already holds for every request of the document.
-          const tooCostly = options.operationLimits && operation.variableDefinitions?.length ? checkOperationCost({ schema: loaded.apiSchema, document: rc.document, operation, variables: coerced.coerced, limits: options.operationLimits }) : null;
-          if (tooCostly) throw CodedError.from(tooCostly);
-          const analysisKey = `${rc.queryHash}\u0001${rc.operationName ?? ''}`;
-          const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
-          notes.coordinates = analysis.coordinates;
-          notes.services = analysis.services;
-          coordinateOfPath = new Map(analysis.entries.map((e) => [e.path.join('.'), e.coordinate]));
-          const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced, resolved.at);
-          notes.clientIds = decision.clientIds;
-          if (!decision.refused.length) return;
-          notes.reasons = decision.refused.map((r) => ({ code: r.denial.code, coordinate: r.entry.coordinate }));
-          if (decision.nothingLeft || options.fieldDenial === 'reject' || !filtered) {
-            const first = decision.refused[0]!;
-            throw new CodedError(first.denial.code, first.denial.message, {
-              status: 403,
-              details: { coordinate: first.entry.coordinate, refused: decision.refused.map((r) => ({ coordinate: r.entry.coordinate, code: r.denial.code })) },
-            });
-          }
-          rc.contextValue.enforcement = { filtered, refused: decision.refused };
-        },
+        didResolveOperation: (rc) => inSpan(options.tracer, 'field authorisation', () => authorise(rc)),
         async willSendResponse(rc) {
           const { notes } = rc.contextValue;
           const body = rc.response.body;

@@ -6,6 +6,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { AssertionSigner } from '../../core/assertion.js';
 import { CodedError } from '../../core/errors.js';
+import { context, propagation } from '@opentelemetry/api';
 import { SIGNATURE_HEADER, type RequestSigner } from '../../core/request-signature.js';
 import type { GatewayContext } from '../apollo/context.js';
 import { createSubgraphFetcher, type PlainResponse } from './transport.js';
@@ -54,6 +55,9 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
       fetcher: (async (input: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => {
         const authorization = init.headers?.authorization;
         if (authorization && init.headers) init.headers[SIGNATURE_HEADER] = requestSigner.sign({ audience: name, method: init.method ?? 'POST', authorization, body: init.body ?? '' });
+        // W3C traceparent of the active span (Apollo's gateway.fetch) when tracing is on; the
+        // propagator is a no-op otherwise.
+        if (init.headers) propagation.inject(context.active(), init.headers);
         return graphQLErrorsAsResult(await fetchSubgraph(input, init));
       }) as unknown as RemoteGraphQLDataSource['fetcher'],
     });

@@ -7,6 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
+import { context, propagation, SpanKind, type Tracer } from '@opentelemetry/api';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
@@ -46,6 +47,8 @@ export interface SubgraphServerOptions {
   logger: Logger;
   /** Body size cap (the gateway already enforces its own, smaller bounds). */
   maxBodyBytes?: number;
+  /** Tracing on: each request is a span continuing the gateway's trace (its `traceparent`). */
+  tracer?: Tracer | null;
 }
 
 export async function startSubgraphServer(def: SubgraphDefinition, options: SubgraphServerOptions): Promise<RunningServer> {
@@ -105,10 +108,18 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
         return sendText(res, 400, errorBody('BAD_REQUEST', 'The request body is not valid JSON.'));
       }
       const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : null;
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: toHttpGraphQLRequest(req, body),
-        context: async () => ({ identity, requestId }),
-      });
+      const execute = () => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: toHttpGraphQLRequest(req, body), context: async () => ({ identity, requestId }) });
+      // The traceparent is honoured only here, on a request the gateway signed.
+      const tracer = options.tracer;
+      const response = tracer
+        ? await tracer.startActiveSpan(`subgraph ${def.name}`, { kind: SpanKind.SERVER }, propagation.extract(context.active(), req.headers), async (span) => {
+            try {
+              return await execute();
+            } finally {
+              span.end();
+            }
+          })
+        : await execute();
       const headers = new Map<string, string>(response.headers);
       sendText(res, response.status ?? 200, await responseBodyText(response), headers);
     })().catch((err: unknown) => {

@@ -45,6 +45,14 @@ describe('computeRecordHash', () => {
     expect(computeRecordHash(altered)).not.toBe(record!.hash);
   });
 
+  it('hashes an optional field (traceId) only when present: a record without one hashes as before the field existed', () => {
+    const withTrace = { ...record!, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' };
+    expect(computeRecordHash(withTrace)).not.toBe(record!.hash);
+    expect(computeRecordHash({ ...record!, traceId: undefined })).toBe(record!.hash);
+    expect(canonicalRecordJson(normalizeForHash(record!))).not.toContain('traceId');
+    expect(canonicalRecordJson(normalizeForHash(withTrace))).toBe(canonicalJson(normalizeForHash(withTrace)));
+  });
+
   it('ignores the hash field itself and fields a store adds', () => {
     expect(computeRecordHash({ ...record!, hash: 'x', _id: 'row-1' } as never)).toBe(record!.hash);
   });

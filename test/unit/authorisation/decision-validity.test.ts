@@ -89,6 +89,17 @@ describe('decision cache validity', () => {
     expect(request().refused.map((r) => r.denial.code)).toEqual(['CLIENT_NOT_AUTHORISED']);
   });
 
+  it('does not serve a decision to a request resolved before the instant it was decided (an overtaken request decides for itself)', async () => {
+    // Authorised until T: a request resolved at T+1 s is refused and its verdict cached; one
+    // resolved at T−1 s that arrives after it is still authorised and must not get that verdict.
+    const { clock, cache, request } = await setup({ expiresAt: new Date(T).toISOString() });
+    clock.now = T + 1_000;
+    expect(request().refused.map((r) => r.denial.code)).toEqual(['CLIENT_NOT_AUTHORISED']);
+    clock.now = T - 1_000;
+    expect(request().refused).toEqual([]);
+    expect(cache.stats()).toMatchObject({ decisionHits: 0, decisionMisses: 2 });
+  });
+
   it('keeps serving from the cache when no fact the decision read is timed', async () => {
     const { clock, cache, request } = await setup({ expiresAt: null });
     clock.now = NOW;
