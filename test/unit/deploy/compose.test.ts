@@ -25,6 +25,8 @@ describe('docker-compose.yml trusted proxies', () => {
   const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
   it('pins the load balancer to one address on a fixed subnet', () => {
     expect(text).toMatch(/subnet: 172\.28\.0\.0\/24/);
+    // Dynamic addresses come from the upper half only: nothing can take .10 before nginx starts.
+    expect(text).toMatch(/ip_range: 172\.28\.0\.128\/25/);
     expect([...text.matchAll(/ipv4_address: (\S+)/g)].map((m) => m[1])).toEqual(['172.28.0.10']);
   });
   it('trusts exactly that address, and nothing else, for every gateway', () => {
@@ -38,5 +40,11 @@ describe('docker-compose.yml trusted proxies', () => {
       const service = new RegExp(`\\n  ${gw}:\\n((?: {4,}.*\\n)*)`).exec(text)?.[1] ?? '';
       expect([gw, service.includes('<<: *gateway-env')]).toEqual([gw, true]);
     }
+  });
+});
+
+describe('deploy/nginx.conf', () => {
+  it('never serves /metrics on the published port', () => {
+    expect(readFileSync(join(root, 'deploy/nginx.conf'), 'utf8')).toMatch(/location = \/metrics \{\s*return 404;\s*\}/);
   });
 });
