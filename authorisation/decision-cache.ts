@@ -9,6 +9,10 @@
  * (FieldDecision.holdsUntil) and is a miss from that instant on.
  */
 import { LRUCache } from 'lru-cache';
+import { approximateBytes, MIB } from '../core/approximate-size.js';
+
+/** lru-cache wants a positive integer; a value too large to measure is too large to keep. */
+const sized = (value: unknown): number => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(value))));
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { Caller } from './directives/caller.js';
 import type { RequirementMap } from './requirement-map.js';
@@ -38,10 +42,16 @@ export interface DecisionCache {
   clear(): void;
 }
 
-/** @param size entries per cache (default 10000; 0 disables caching). */
-export function createDecisionCache(size = 10_000): DecisionCache {
-  const analyses = size > 0 ? new LRUCache<string, OperationAnalysis>({ max: size }) : null;
-  const decisions = size > 0 ? new LRUCache<string, CachedDecision>({ max: size }) : null;
+/**
+ * @param size entries per cache (default 10000; 0 disables caching).
+ * @param maxBytes approximate bytes per cache (analyses, decisions; default 16 MiB each): an entry
+ *   larger than a tenth of it is not cached.
+ */
+export function createDecisionCache(size = 10_000, maxBytes = 16 * MIB): DecisionCache {
+  const bounds = { max: size, maxSize: maxBytes, maxEntrySize: Math.ceil(maxBytes / 10) };
+  // The walk's own nodes, not the document (Apollo's document store holds that).
+  const analyses = size > 0 ? new LRUCache<string, OperationAnalysis>({ ...bounds, sizeCalculation: (a) => sized(a) }) : null;
+  const decisions = size > 0 ? new LRUCache<string, CachedDecision>({ ...bounds, sizeCalculation: (d) => sized(d) }) : null;
   const stats: DecisionCacheStats = { analysisHits: 0, analysisMisses: 0, decisionHits: 0, decisionMisses: 0 };
   // Analyses are per schema: a supergraph reload must not reuse walks of the old one.
   let analysesSchema: GraphQLSchema | null = null;

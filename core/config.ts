@@ -81,6 +81,8 @@ const configSchema = z.object({
     jwksFile: z.string().nullable(),
     jwksUrl: z.url().nullable(),
     tokenCacheSize: intFrom(0),
+    /** Approximate bytes the token cache may hold, in MiB. */
+    tokenCacheMiB: intFrom(1),
     /** The gateway's signing key (an Ed25519 private JWK with a kid) from a secret store; null: generated under DATA_DIR. */
     gatewayKeyFile: z.string().min(1).nullable(),
   }),
@@ -92,6 +94,11 @@ const configSchema = z.object({
     /** partial: refused fields are null with an error; reject: any refusal refuses the whole operation. */
     fieldDenial: z.enum(['partial', 'reject']),
     decisionCacheSize: intFrom(0),
+    /** Approximate bytes of each of the two decision caches (document walks, field decisions), in MiB. */
+    decisionCacheMiB: intFrom(1),
+    /** Apollo's parsed-document cache and the gateway's query-plan cache, approximate MiB each. */
+    documentCacheMiB: intFrom(1),
+    queryPlanCacheMiB: intFrom(1),
     assertionTtlS: intFrom(5).max(300),
     /** Base64 key (≥ 32 bytes) shared by the gateway and the subgraphs for request signatures; null: created under DATA_DIR (development). */
     subgraphMacKey: z.string().nullable(),
@@ -172,10 +179,11 @@ function defaults(): z.input<typeof configSchema> {
       jwksFile: null,
       jwksUrl: null,
       tokenCacheSize: 10_000,
+      tokenCacheMiB: 8,
       gatewayKeyFile: null,
     },
     registry: { pollMs: 250, stalenessMs: 30_000 },
-    enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, assertionTtlS: 60, subgraphMacKey: null },
+    enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, decisionCacheMiB: 16, documentCacheMiB: 16, queryPlanCacheMiB: 16, assertionTtlS: 60, subgraphMacKey: null },
     audit: { hmacKey: null, batchWindowMs: 2, bufferMax: 10_000, checkpointIntervalMs: 1_000, checkpointEvery: 1_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
     rateLimits: { enabled: true, tiers: DEFAULT_RATE_TIERS, staff: { points: 50, duration: 1 }, anonymous: { points: 20, duration: 1 } },
     operationLimits: {
@@ -223,11 +231,15 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['JWKS_FILE', 'auth.jwksFile'],
   ['JWKS_URL', 'auth.jwksUrl'],
   ['TOKEN_CACHE_SIZE', 'auth.tokenCacheSize'],
+  ['TOKEN_CACHE_MIB', 'auth.tokenCacheMiB'],
   ['GATEWAY_KEY_FILE', 'auth.gatewayKeyFile'],
   ['REGISTRY_POLL_MS', 'registry.pollMs'],
   ['REGISTRY_STALENESS_MS', 'registry.stalenessMs'],
   ['FIELD_DENIAL', 'enforcement.fieldDenial'],
   ['DECISION_CACHE_SIZE', 'enforcement.decisionCacheSize'],
+  ['DECISION_CACHE_MIB', 'enforcement.decisionCacheMiB'],
+  ['DOCUMENT_CACHE_MIB', 'enforcement.documentCacheMiB'],
+  ['QUERY_PLAN_CACHE_MIB', 'enforcement.queryPlanCacheMiB'],
   ['ASSERTION_TTL_S', 'enforcement.assertionTtlS'],
   ['SUBGRAPH_MAC_KEY', 'enforcement.subgraphMacKey'],
   ['AUDIT_HMAC_KEY', 'audit.hmacKey'],

@@ -12,6 +12,8 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { Tracer } from '@opentelemetry/api';
 import type { JWK } from 'jose';
 import { createAssertionSigner } from '../core/assertion.js';
+import { MIB } from '../core/approximate-size.js';
+import { createDocumentStore } from './apollo/document-store.js';
 import { mayWatchOperations } from '../core/roles.js';
 import { createRequestSigner } from '../core/request-signature.js';
 import type { Config } from '../core/config.js';
@@ -137,9 +139,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // Apollo's own spans (plan, fetch, execute) join the request's trace when tracing is on; the
       // document text is never put on a span (it may hold a literal TFN).
       telemetry: { includeDocument: false, recordExceptions: false },
+      // Bounded in bytes like every cache on the request path (Apollo's default is 30 MiB).
+      experimental_approximateQueryPlanStoreMiB: config.enforcement.queryPlanCacheMiB,
     }),
   );
-  const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize);
+  const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize, config.enforcement.decisionCacheMiB * MIB);
   const limits = config.operationLimits;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -149,6 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: [knownRootTypesRule, ...operationLimitRules(limits)],
     parseOptions: parseOptions(limits),
     persistedQueries: false,
+    documentStore: createDocumentStore(config.enforcement.documentCacheMiB * MIB),
     // Our process drains on SIGTERM (core/shutdown.ts); Apollo's own handler would stop the server
     // and re-send the signal before the drain and the access log's final checkpoint (outside NODE_ENV=test).
     stopOnTerminationSignals: false,

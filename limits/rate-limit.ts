@@ -66,6 +66,8 @@ const DEFAULT_STORE_TIMEOUT_MS = 250;
 /** Anything with rate-limiter-flexible's `consume` (a limiter or a BurstyRateLimiter). */
 interface Consumer {
   consume(key: string, points?: number): Promise<RateLimiterRes>;
+  /** Gives one point back (a request another quota refused). With a burst allowance, to the sustained window. */
+  refund(key: string): Promise<unknown>;
 }
 
 /** One quota: its limiter, the sustained limit it advertises and the scope named on refusal. */
@@ -98,8 +100,10 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
   /** Sustained quota with a burst allowance on top (the burst window only opens once the sustained one is spent). */
   function bursty(keyPrefix: string, points: number, duration: number, burst: number, burstDuration: number): Consumer {
     const sustained = insured({ keyPrefix, points, duration });
-    if (burst <= 0) return sustained;
-    return new BurstyRateLimiter(sustained, insured({ keyPrefix: `${keyPrefix}-burst`, points: burst, duration: burstDuration }));
+    const refund = (key: string) => sustained.reward(key, 1);
+    if (burst <= 0) return { consume: (key, n) => sustained.consume(key, n), refund };
+    const withBurst = new BurstyRateLimiter(sustained, insured({ keyPrefix: `${keyPrefix}-burst`, points: burst, duration: burstDuration }));
+    return { consume: (key, n) => withBurst.consume(key, n), refund };
   }
 
   function tierQuotas(name: string, tier: RateTier): TierQuotas {
@@ -115,8 +119,9 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
   }
 
   const tiers = new Map<string, TierQuotas>(Object.entries(config.tiers).map(([name, tier]) => [name, tierQuotas(name, tier)]));
-  const staff: Quota = { consumer: insured({ keyPrefix: 'rl:staff', ...config.staff }), limit: config.staff.points, scope: 'STAFF' };
-  const anonymous: Quota = { consumer: insured({ keyPrefix: 'rl:anonymous', ...config.anonymous }), limit: config.anonymous.points, scope: 'ANONYMOUS' };
+  const plain = (limiter: RateLimiterAbstract): Consumer => ({ consume: (key, n) => limiter.consume(key, n), refund: (key) => limiter.reward(key, 1) });
+  const staff: Quota = { consumer: plain(insured({ keyPrefix: 'rl:staff', ...config.staff })), limit: config.staff.points, scope: 'STAFF' };
+  const anonymous: Quota = { consumer: plain(insured({ keyPrefix: 'rl:anonymous', ...config.anonymous })), limit: config.anonymous.points, scope: 'ANONYMOUS' };
   const warnedTiers = new Set<string>();
 
   function quotasOfTier(name: string): TierQuotas {
@@ -161,23 +166,29 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
   async function check(subject: RateSubject): Promise<RateDecision> {
     if (!config.enabled) return { allowed: true, headers: {} };
     try {
+      // All of a request's quotas at once: with the SQLite store they travel to the write thread
+      // in one message (one round trip, not one per quota). A quota that refused gives back the
+      // points the others took, so an org that spent its share does not drain the product's quota.
+      const steps = stepsFor(subject);
+      const outcomes = await Promise.all(steps.map(consume));
+      const refusedAt = outcomes.findIndex((o) => o.refused);
+      if (refusedAt >= 0) {
+        const step = steps[refusedAt]!;
+        await Promise.all(steps.map((s, i) => (outcomes[i]!.refused ? null : s.quota.consumer.refund(s.key).catch(() => null))));
+        const headers = refusalHeaders(outcomes[refusedAt]!.res, step.quota.limit);
+        const denial: Denial = {
+          code: 'RATE_LIMITED',
+          message: 'Rate limit exceeded. Retry after the number of seconds in the Retry-After header.',
+          details: { scope: step.quota.scope },
+          headers,
+        };
+        return { allowed: false, denial, headers };
+      }
+      // The headers describe the quota closest to refusing: what the client can really still send.
       let tightest: { res: RateLimiterRes; limit: number } | null = null;
-      for (const step of stepsFor(subject)) {
-        const outcome = await consume(step);
-        if (outcome.refused) {
-          const headers = refusalHeaders(outcome.res, step.quota.limit);
-          const denial: Denial = {
-            code: 'RATE_LIMITED',
-            message: 'Rate limit exceeded. Retry after the number of seconds in the Retry-After header.',
-            details: { scope: step.quota.scope },
-            headers,
-          };
-          return { allowed: false, denial, headers };
-        }
-        // The headers describe the quota closest to refusing: what the client can really still send.
-        if (!tightest || outcome.res.remainingPoints <= tightest.res.remainingPoints) {
-          tightest = { res: outcome.res, limit: step.quota.limit };
-        }
+      for (let i = 0; i < outcomes.length; i++) {
+        const res = outcomes[i]!.res;
+        if (!tightest || res.remainingPoints <= tightest.res.remainingPoints) tightest = { res, limit: steps[i]!.quota.limit };
       }
       return { allowed: true, headers: tightest ? rateLimitHeaders(tightest.res, tightest.limit) : {} };
     } catch (error) {

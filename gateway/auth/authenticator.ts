@@ -11,6 +11,7 @@ import type { Logger } from '../../core/logger.js';
 import { bearerTokenFrom, type AuthorizationHeader } from './bearer-token.js';
 import { createKeySource, type RemoteJwksOptions } from './key-source.js';
 import { mapJoseError } from './map-jose-error.js';
+import { MIB } from '../../core/approximate-size.js';
 import { createTokenCache, type TokenCacheStats } from './token-cache.js';
 import { verifiedTokenFrom } from './token-claims.js';
 import type { AuthResult } from '../../core/verified-token.js';
@@ -45,7 +46,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const { auth } = options;
   const now = options.now ?? Date.now;
   const { getKey, kind } = createKeySource({ jwksUrl: auth.jwksUrl, jwksFile: auth.jwksFile, jwks: options.jwks, remote: options.remoteJwks });
-  const cache = createTokenCache({ max: auth.tokenCacheSize });
+  const cache = createTokenCache({ max: auth.tokenCacheSize, maxBytes: auth.tokenCacheMiB * MIB });
   const algorithms = [...auth.algorithms];
   const issuers = [...auth.issuers];
   const tolerance = auth.clockToleranceS;

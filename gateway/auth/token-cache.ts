@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { approximateBytes, MIB } from '../../core/approximate-size.js';
 import type { VerifiedToken } from '../../core/verified-token.js';
 
 export interface TokenCacheStats {
@@ -26,9 +27,13 @@ export interface TokenCache {
   stats(): TokenCacheStats;
 }
 
-/** `max`: entries kept (least recently used evicted); 0 disables caching. */
-export function createTokenCache(options: { max: number }): TokenCache {
-  const lru = options.max > 0 ? new LRUCache<string, { token: VerifiedToken; holdsUntil: number }>({ max: options.max }) : null;
+/** `max`: entries kept (least recently used evicted; 0 disables caching); `maxBytes`: their approximate size (default 8 MiB). */
+export function createTokenCache(options: { max: number; maxBytes?: number }): TokenCache {
+  const maxBytes = options.maxBytes ?? 8 * MIB;
+  const lru =
+    options.max > 0
+      ? new LRUCache<string, { token: VerifiedToken; holdsUntil: number }>({ max: options.max, maxSize: maxBytes, sizeCalculation: (e) => Math.max(1, Math.ceil(approximateBytes(e))) + 120 })
+      : null;
   let hits = 0;
   let misses = 0;
   return {

@@ -63,6 +63,8 @@ export class SqliteWriteThread {
   private startFailure: unknown = null;
   /** Requests not yet posted: sent together once this turn of the event loop is over. */
   private outbox: ThreadRequest[] = [];
+  /** Limiters whose spec the current thread has been (or is about to be) sent. */
+  private specsSent = new Set<number>();
   private flushScheduled = false;
 
   constructor(
@@ -89,9 +91,15 @@ export class SqliteWriteThread {
     return new ThreadedRateLimiter(this, this.nextLimiterId++, spec);
   }
 
-  /** Runs a limiter method on the thread (ThreadedRateLimiter's transport). */
+  /**
+   * Runs a limiter method on the thread (ThreadedRateLimiter's transport). The limiter's spec
+   * travels once per thread, with its first call; later messages name the limiter only.
+   */
   runLimiter(limiterId: number, spec: RateLimiterSpec, method: LimiterMethod, args: unknown[]): Promise<unknown> {
-    return this.call({ op: 'limiter', limiterId, spec, method, args });
+    if (this.worker && this.specsSent.has(limiterId)) return this.call({ op: 'limiter', limiterId, method, args });
+    const call = this.call({ op: 'limiter', limiterId, spec, method, args });
+    if (this.worker) this.specsSent.add(limiterId);
+    return call;
   }
 
   /** Lets every request already made finish, then stops the thread. Later requests fail. */
@@ -137,6 +145,7 @@ export class SqliteWriteThread {
 
   private spawn(): Worker {
     const worker = new Worker(workerEntry(), { workerData: this.data, stdout: false, stderr: false });
+    this.specsSent = new Set();
     worker.unref();
     let answered = false;
     worker.on('message', (replies: ThreadReply[]) => {
@@ -153,6 +162,7 @@ export class SqliteWriteThread {
         this.startFailure = cause;
       }
       this.outbox = [];
+      this.specsSent = new Set();
       const waiting = [...this.waiting.values()];
       this.waiting.clear();
       for (const w of waiting) w.reject(new StoreUnavailableError('SQLite write thread stopped', { cause }));

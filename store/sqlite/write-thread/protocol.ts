@@ -19,7 +19,8 @@ export type ThreadRequest =
   | { id: number; op: 'append'; records: ChainedAccessRecord[]; checkpoints: Checkpoint[] }
   | { id: number; op: 'checkpoint'; checkpoint: Checkpoint }
   | { id: number; op: 'openChain'; head: ChainHead }
-  | { id: number; op: 'limiter'; limiterId: number; spec: RateLimiterSpec; method: LimiterMethod; args: unknown[] }
+  /** `spec` only on a limiter's first call to a thread; later calls name the limiter. */
+  | { id: number; op: 'limiter'; limiterId: number; spec?: RateLimiterSpec; method: LimiterMethod; args: unknown[] }
   | { id: number; op: 'close' };
 
 /** A RateLimiterRes's fields (the class does not survive structured cloning). */

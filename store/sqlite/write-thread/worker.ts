@@ -47,6 +47,8 @@ function logWrites(): SqliteAccessLogWrites {
 function limiter(id: number, spec: Extract<ThreadRequest, { op: 'limiter' }>['spec']): RateLimiterSQLite {
   let found = limiters.get(id);
   if (!found) {
+    // The client sends a limiter's spec with its first call to this thread.
+    if (!spec) throw new Error(`rate limiter ${id} is unknown to the write thread`);
     // Same file as the access log, its own connection without fsync: a counter lost in a power
     // cut costs a few requests of quota, an fsync per request would cost milliseconds.
     counters ??= connect('off');

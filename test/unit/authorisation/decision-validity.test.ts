@@ -10,6 +10,7 @@ import { DIRECTIVES } from '../../../authorisation/directives/index.js';
 import { buildRequirementMap } from '../../../authorisation/requirement-map.js';
 import { resolveCaller } from '../../../authorisation/caller.js';
 import { createDecisionCache } from '../../../authorisation/decision-cache.js';
+import { createDocumentStore } from '../../../gateway/apollo/document-store.js';
 import { createRegistrySnapshot } from '../../../gateway/registry-snapshot.js';
 import type { ClientAuthorisation } from '../../../registry/model.js';
 import type { RegistryChanges } from '../../../store/port.js';
@@ -149,5 +150,30 @@ describe('decision cache keys', () => {
     expect(decide('C-000001|C-000002', 'C-000001')).toHaveLength(1);
     expect(decide('C-000001', 'C-000002|C-000001')).toHaveLength(1);
     expect(cache.stats().decisionHits).toBe(0);
+  });
+});
+
+describe('decision cache size', () => {
+  it('stays within its byte bound however many distinct documents arrive', () => {
+    const small = createDecisionCache(100_000, 64 * 1024);
+    for (let i = 0; i < 2000; i++) {
+      const document = parse(`query Q${i} { client(clientId: "C-${String(i).padStart(6, '0')}") { id name } }`);
+      small.analyse(`doc${i}`, schema, document, document.definitions[0] as OperationDefinitionNode, map);
+    }
+    const stats = small.stats();
+    expect(stats.analysisMisses).toBe(2000);
+    // Evicted by bytes, not entries: the first documents are gone although 2000 < 100 000 entries.
+    const first = parse('query Q0 { client(clientId: "C-000000") { id name } }');
+    small.analyse('doc0', schema, first, first.definitions[0] as OperationDefinitionNode, map);
+    expect(small.stats().analysisMisses).toBe(2001);
+  });
+});
+
+describe('document store', () => {
+  it('evicts by approximate bytes', async () => {
+    const store = createDocumentStore(32 * 1024);
+    for (let i = 0; i < 500; i++) await store.set(`k${i}`, parse(`{ a${i} b c d }`));
+    expect(await store.get('k0')).toBeUndefined();
+    expect(await store.get('k499')).toBeDefined();
   });
 });

@@ -1,0 +1,23 @@
+/**
+ * Apollo Server's cache of parsed and validated documents, bounded in approximate heap bytes
+ * (core/approximate-size.ts) rather than by Apollo's default of the document's JSON length, which
+ * undercounts the heap a DocumentNode takes several times over. A document too large for a tenth
+ * of the cache is parsed again each time instead of crowding out the rest.
+ */
+import type { DocumentStore } from '@apollo/server';
+import type { DocumentNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import { approximateBytes } from '../../core/approximate-size.js';
+
+export function createDocumentStore(maxBytes: number): DocumentStore {
+  const lru = new LRUCache<string, DocumentNode>({
+    maxSize: maxBytes,
+    maxEntrySize: Math.ceil(maxBytes / 10),
+    sizeCalculation: (doc) => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(doc)))),
+  });
+  return {
+    get: async (key) => lru.get(key),
+    set: async (key, value) => void lru.set(key, value),
+    delete: async (key) => void lru.delete(key),
+  };
+}
