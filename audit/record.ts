@@ -43,6 +43,15 @@ export interface AccessRecord {
   userAgent: string | null;
   /** The W3C trace id of the request's trace, when tracing is on (absent otherwise). */
   traceId?: string;
+  /** A registry mutation's reason and ticket, per root field (absent for anything else). */
+  changes?: AccessChange[];
+}
+
+/** What a register change said about itself (gateway/apollo/change-notes.ts). */
+export interface AccessChange {
+  coordinate: string;
+  reason: string | null;
+  ticket: string | null;
 }
 
 export interface ChainedAccessRecord extends AccessRecord {
@@ -172,6 +181,16 @@ export interface AccessLogFilter {
   decision?: Decision | null;
   errorCode?: string | null;
   operationName?: string | null;
+  /** The token's `sub` (staff and product users alike). */
+  sub?: string | null;
+  /** The record's roles contain it. */
+  role?: string | null;
+  /** The token id. */
+  jti?: string | null;
+  clientIp?: string | null;
+  httpStatus?: number | null;
+  /** The record's coordinates contain it (`Type.field`). */
+  coordinate?: string | null;
 }
 
 export interface AccessLogPage {

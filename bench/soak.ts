@@ -31,10 +31,12 @@ const log = (line: string) => process.stderr.write(`[soak ${new Date().toISOStri
 async function main(): Promise<void> {
   const documents = arg('documents', 100_000);
   const concurrency = arg('concurrency', 20);
+  // The V8 old-space bound the gateway runs with (what NODE_OPTIONS gives it in deployment); 0: Node's default.
+  const heapMiB = process.argv.includes('--heap') ? arg('heap', 0) : 0;
   const env = await prepareEnvironment();
   const subgraphs = await forkServer('subgraphs', { role: 'subgraphs', dataDir: env.dataDir, storeUrl: env.storeUrl, hmacKeyBase64: env.hmacKeyBase64 });
   const gatewayEnv = enforcedGatewayEnv(env, subgraphs.urls, devIssuerJwksPath(env.dataDir));
-  const gateway = await forkServer('enforced', { role: 'enforced', dataDir: env.dataDir, env: gatewayEnv, accessLog: 'durable' });
+  const gateway = await forkServer('enforced', { role: 'enforced', dataDir: env.dataDir, env: gatewayEnv, accessLog: 'durable' }, heapMiB ? { nodeFlags: [`--max-old-space-size=${heapMiB}`] } : {});
   const token = await signDevToken(env.keys.issuer, { product: LOAD_PRODUCT, version: '2.1.0', ttlS: 3000 }, loadConfig(gatewayEnv));
   const url = gateway.urls.graphql!;
   const dispatcher = new Agent({ connections: concurrency, pipelining: 1 });
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     const result = {
       documents,
       concurrency,
+      heapMiB: heapMiB || null,
       failed,
       elapsedS: Math.round(elapsedS),
       rate: Math.round(documents / elapsedS),
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
     };
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
     writeFileSync(new URL(`./results/soak-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url), JSON.stringify(result, null, 2));
-    console.log(`soak: ${documents} distinct documents in ${result.elapsedS} s (${result.rate}/s, ${failed} not 200): gateway RSS peak ${result.peakRssMiB} MiB (ceiling ${CEILING_MIB}: ${result.underCeiling ? 'under' : 'OVER'}), ${result.idleRssMiB} MiB idle after`);
+    console.log(`soak${heapMiB ? ` (--max-old-space-size=${heapMiB})` : ''}: ${documents} distinct documents in ${result.elapsedS} s (${result.rate}/s, ${failed} not 200): gateway RSS peak ${result.peakRssMiB} MiB (ceiling ${CEILING_MIB}: ${result.underCeiling ? 'under' : 'OVER'}), ${result.idleRssMiB} MiB idle after`);
   } finally {
     await dispatcher.close();
     await gateway.stop();

@@ -31,6 +31,7 @@ import { createEnforcementPlugin } from './apollo/enforcement-plugin.js';
 import { createRateLimits } from '../limits/rate-limit.js';
 import { createFormatError } from './apollo/format-error.js';
 import { createGatewayServer } from './routes.js';
+import { createAuditExport } from './access-log/export.js';
 import { createGraphQLHandler } from './pipeline.js';
 import { createClientIpResolver } from './http/client-ip.js';
 import { createReadiness } from './http/readiness.js';
@@ -188,7 +189,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
   });
   const metricsEndpoint = createMetricsEndpoint({ metrics, bearer: config.monitoring.metricsBearer });
-  const server = createGatewayServer({ graphql, readiness: () => readiness.check(), others: [metricsEndpoint.handle, dashboard.handle] }, logger);
+  const auditExport = createAuditExport({ authenticator, rateLimits, writer, store, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf });
+  const server = createGatewayServer({ graphql, readiness: () => readiness.check(), others: [metricsEndpoint.handle, dashboard.handle, auditExport.handle] }, logger);
   const port = await listen(server, config.port, config.host);
   const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, chainId }, 'gateway listening');

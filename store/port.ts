@@ -53,6 +53,8 @@ export interface AccessLogStore {
   appendCheckpoint(checkpoint: Checkpoint): Promise<void>;
   /** Newest first, keyset pagination. */
   queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): Promise<AccessLogPage>;
+  /** How many records match the filter (whatever the page). */
+  countAccessLogs(filter: AccessLogFilter): Promise<number>;
   summarizeAccessLogs(filter: AccessLogFilter): Promise<AccessSummary>;
   /** Records of one chain with fromSeq <= seq <= toSeq, ordered by seq (as stored, gaps and all). */
   readChain(chainId: string, fromSeq: number, toSeq: number): Promise<ChainedAccessRecord[]>;
@@ -102,7 +104,7 @@ export interface Store extends RegistryStore, AccessLogStore, MonitoringStore, C
 
 /** The methods of each port, for the one generic guard (store/guard.ts) that wraps an adapter's parts. */
 export const REGISTRY_METHODS = ['currentRevision', 'changesSince', 'developerById', 'developerByAbn', 'listDevelopers', 'productById', 'listProducts', 'clientAuthorisation', 'listClientAuthorisations', 'applyRegistryChange', 'historyOf', 'queryRegistryHistory'] as const satisfies readonly (keyof RegistryStore)[];
-export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendCheckpoint', 'queryAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf', 'readLedger', 'appendLedgerEntry', 'chainIdsWithData', 'indexedColumnsOf'] as const satisfies readonly (keyof AccessLogStore)[];
+export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendCheckpoint', 'queryAccessLogs', 'countAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf', 'readLedger', 'appendLedgerEntry', 'chainIdsWithData', 'indexedColumnsOf'] as const satisfies readonly (keyof AccessLogStore)[];
 export const MONITORING_METHODS = ['saveAlert', 'listAlerts', 'alertById', 'saveIncident', 'incidentById', 'listIncidents'] as const satisfies readonly (keyof MonitoringStore)[];
 
 // Every method of every port is listed above: adding one to an interface without listing it fails to compile.

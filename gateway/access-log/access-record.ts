@@ -51,5 +51,6 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     userAgent: arrival.userAgent === null ? null : sanitizeUserAgent(arrival.userAgent),
     // Only when tracing is on: records written without it hash exactly as before.
     ...(options.traceId ? { traceId: options.traceId } : {}),
+    ...(operation?.changes?.length ? { changes: operation.changes.map((c) => ({ ...c })) } : {}),
   };
 }

@@ -4,7 +4,7 @@
  * has answered, returns what was noted as that stage's facts. Nothing outside the Apollo stage
  * writes to it, and nothing reads it before the stage has finished.
  */
-import type { DecisionReason } from '../../audit/record.js';
+import type { AccessChange, DecisionReason } from '../../audit/record.js';
 import type { ResolvedCaller } from '../../authorisation/caller.js';
 import type { FilteredOperation, RefusedField } from '../../authorisation/field-decision.js';
 import type { VerifiedToken } from '../../core/verified-token.js';
@@ -25,6 +25,8 @@ export interface OperationFacts {
   clientIds: readonly string[];
   /** Fields refused by authorisation, with their codes. */
   reasons: readonly DecisionReason[];
+  /** A registry mutation's reason and ticket (change-notes.ts). */
+  changes?: readonly AccessChange[];
   /** Every `extensions.code` in the answer; null when Apollo answered without running our hooks. */
   errorCodes: readonly string[] | null;
   subgraphs: readonly string[];
@@ -39,6 +41,7 @@ export class OperationNotes {
   services: readonly string[] = [];
   clientIds: readonly string[] = [];
   reasons: readonly DecisionReason[] = [];
+  changes: readonly AccessChange[] = [];
   errorCodes: string[] | null = null;
   private readonly subgraphsCalled = new Set<string>();
 
@@ -56,6 +59,7 @@ export class OperationNotes {
       services: this.services,
       clientIds: this.clientIds,
       reasons: this.reasons,
+      changes: this.changes,
       errorCodes: this.errorCodes,
       subgraphs: [...this.subgraphsCalled],
     };

@@ -14,6 +14,7 @@ import type { Config } from '../../core/config.js';
 import type { GatewayContext } from './context.js';
 import { checkOperationCost } from '../../limits/operation-limits/index.js';
 import { statusFromErrors } from './response-status.js';
+import { changeNotesOf } from './change-notes.js';
 import type { DecisionCache } from '../../authorisation/decision-cache.js';
 import type { FilteringGateway } from './filtering-gateway.js';
 
@@ -55,6 +56,7 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       // without variables that verdict already holds for every request of the document.
       const tooCostly = options.operationLimits && operation.variableDefinitions?.length ? checkOperationCost({ schema: loaded.apiSchema, document: rc.document, operation, variables: coerced.coerced, limits: options.operationLimits }) : null;
       if (tooCostly) throw CodedError.from(tooCostly);
+      notes.changes = changeNotesOf(operation, coerced.coerced);
       const analysisKey = `${rc.queryHash}\u0001${rc.operationName ?? ''}`;
       const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
       notes.coordinates = analysis.coordinates;

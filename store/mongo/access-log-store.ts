@@ -54,6 +54,12 @@ export function matchOf(filter: AccessLogFilter): Doc {
   // Equality on an array field matches records whose array contains the value.
   if (filter.errorCode != null) match.errorCodes = String(filter.errorCode);
   if (filter.clientDigest != null) match.clientDigests = String(filter.clientDigest);
+  if (filter.sub != null) match.sub = String(filter.sub);
+  if (filter.jti != null) match.jti = String(filter.jti);
+  if (filter.clientIp != null) match.clientIp = String(filter.clientIp);
+  if (filter.httpStatus != null) match.httpStatus = Number(filter.httpStatus);
+  if (filter.role != null) match.roles = String(filter.role);
+  if (filter.coordinate != null) match.coordinates = String(filter.coordinate);
   return match;
 }
 
@@ -237,6 +243,10 @@ export class MongoAccessLog {
           ? encodeCursor({ timeMs: (last.time as Date).getTime(), chainId: String(last.chainId), seq: Number(last.seq) })
           : null,
     };
+  }
+
+  async countAccessLogs(filter: AccessLogFilter): Promise<number> {
+    return this.m.AccessRecord.countDocuments(matchOf(filter));
   }
 
   /** One aggregation: the filter, then a $facet with the total and each $group count. */

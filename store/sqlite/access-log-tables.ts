@@ -122,6 +122,29 @@ function whereOf(filter: AccessLogFilter): { sql: string; params: Record<string,
     clauses.push('r.id IN (SELECT record_rowid FROM access_record_clients WHERE digest = @clientDigest)');
     params.clientDigest = filter.clientDigest;
   }
+  // Read from the record itself (the hashed source of truth), not a derived column: these are
+  // rarer audit questions, answered by a scan within the other criteria.
+  const fromRecord: Array<[keyof AccessLogFilter, string]> = [
+    ['sub', "json_extract(r.record, '$.sub')"],
+    ['jti', "json_extract(r.record, '$.jti')"],
+    ['clientIp', "json_extract(r.record, '$.clientIp')"],
+    ['httpStatus', "json_extract(r.record, '$.httpStatus')"],
+  ];
+  for (const [key, expression] of fromRecord) {
+    const value = filter[key];
+    if (value != null) {
+      clauses.push(`${expression} = @${key}`);
+      params[key] = value as string | number;
+    }
+  }
+  if (filter.role != null) {
+    clauses.push("EXISTS (SELECT 1 FROM json_each(r.record, '$.roles') WHERE value = @role)");
+    params.role = filter.role;
+  }
+  if (filter.coordinate != null) {
+    clauses.push("EXISTS (SELECT 1 FROM json_each(r.record, '$.coordinates') WHERE value = @coordinate)");
+    params.coordinate = filter.coordinate;
+  }
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
@@ -228,6 +251,11 @@ export class SqliteAccessLog {
       records: pageRows.map((r) => JSON.parse(r.record) as ChainedAccessRecord),
       nextCursor: rows.length > first && last ? encodeCursor({ timeMs: last.time_ms, rowId: last.id }) : null,
     };
+  }
+
+  countAccessLogs(filter: AccessLogFilter): number {
+    const where = whereOf(filter);
+    return this.statement(`SELECT COUNT(*) FROM access_records r ${where.sql}`).pluck().get(where.params) as number;
   }
 
   summarizeAccessLogs(filter: AccessLogFilter): AccessSummary {

@@ -151,6 +151,7 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null): 
     appendCheckpoint: async (checkpoint) => writes.appendCheckpoint(checkpoint),
     openChain: async (head) => writes.openChain(head),
     queryAccessLogs: async (filter, page) => log.queryAccessLogs(filter, page),
+    countAccessLogs: async (filter) => log.countAccessLogs(filter),
     summarizeAccessLogs: async (filter) => log.summarizeAccessLogs(filter),
     readChain: async (chainId, fromSeq, toSeq) => log.readChain(chainId, fromSeq, toSeq),
     listChains: async () => log.listChains(),

@@ -12,7 +12,7 @@ import { CodedError } from '../../core/errors.js';
 import type { Store } from '../../store/port.js';
 import { subgraphTypeDefs } from '../shared/sdl.js';
 import type { SubgraphContext, SubgraphDefinition } from '../shared/server.js';
-import { toStoreFilter, type AccessLogFilterInput } from './filter.js';
+import { toStoreFilter, type AccessLogFilterInput } from '../../audit/filter.js';
 import { auditorDenial } from './guard.js';
 
 export interface AuditSubgraphDeps {
@@ -60,6 +60,8 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
             edges: page.records.map((node) => ({ node })),
             nodes: page.records,
             pageInfo: { endCursor: page.nextCursor, hasNextPage: page.nextCursor !== null },
+            // Counted only when asked for (a function field is resolved by graphql's default resolver).
+            totalCount: () => store.countAccessLogs(filter),
           };
         },
 
@@ -94,6 +96,7 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
       AccessRecord: {
         // A reason stored without a coordinate reads as null, not as a missing field.
         reasons: (record: AccessRecord) => (record.reasons ?? []).map((r) => ({ code: r.code, coordinate: r.coordinate ?? null })),
+        changes: (record: AccessRecord) => record.changes ?? [],
       },
     },
   };

@@ -296,6 +296,11 @@ function fixtureRecord(chainId: string, seq: number, i: number, timeOffsetMs: nu
     httpStatus: decision === 'DENIED' ? 403 : 200,
     clientDigests: i % 5 === 0 ? ['digest-x', 'digest-y'] : i % 5 === 1 ? ['digest-y'] : [],
     operationName: i % 7 === 0 ? null : i % 4 === 0 ? 'ListLodgments' : 'GetClient',
+    sub: productId ? `user-${i % 3}` : i % 2 ? 'auditor-al' : null,
+    jti: `jti-${i % 6}`,
+    roles: productId ? [] : i % 2 ? ['ato:auditor'] : ['ato:admin', 'ato:auditor'],
+    clientIp: i % 4 === 1 ? '10.0.0.7' : '10.0.0.8',
+    coordinates: i % 3 === 2 ? ['Query.client', 'Client.lodgments'] : ['Query.client'],
   });
 }
 
@@ -310,7 +315,13 @@ function matches(r: ChainedAccessRecord, f: AccessLogFilter): boolean {
     (f.clientDigest == null || r.clientDigests.includes(f.clientDigest)) &&
     (f.decision == null || r.decision === f.decision) &&
     (f.errorCode == null || r.errorCodes.includes(f.errorCode)) &&
-    (f.operationName == null || r.operationName === f.operationName)
+    (f.operationName == null || r.operationName === f.operationName) &&
+    (f.sub == null || r.sub === f.sub) &&
+    (f.jti == null || r.jti === f.jti) &&
+    (f.role == null || r.roles.includes(f.role)) &&
+    (f.clientIp == null || r.clientIp === f.clientIp) &&
+    (f.httpStatus == null || r.httpStatus === f.httpStatus) &&
+    (f.coordinate == null || r.coordinates.includes(f.coordinate))
   );
 }
 
@@ -418,7 +429,18 @@ function accessLogSuite(fresh: Fresh): void {
     ['time range', { from: at(5_000), to: at(15_500) }],
     ['several criteria, ANDed', { productId: 'PRD-A', decision: 'PARTIAL', org: ORG_1 }],
     ['range, code and client, ANDed', { from: at(2_000), to: at(30_000), errorCode: 'SERVICE_NOT_WHITELISTED', clientDigest: 'digest-x' }],
+    ['sub', { sub: 'auditor-al' }],
+    ['role (one of the record\'s roles)', { role: 'ato:admin' }],
+    ['token id', { jti: 'jti-4' }],
+    ['client IP', { clientIp: '10.0.0.7' }],
+    ['HTTP status', { httpStatus: 403 }],
+    ['schema coordinate (one of the record\'s coordinates)', { coordinate: 'Client.lodgments' }],
+    ['sub and status, ANDed', { sub: 'user-1', httpStatus: 200 }],
   ];
+
+  it.each(filters)('counts what %s selects, whatever the page', async (_name, filter) => {
+    expect(await store.countAccessLogs(filter)).toBe(all.filter((r) => matches(r, filter)).length);
+  });
 
   it.each(filters)('filters by %s', async (_name, filter) => {
     const expected = all.filter((r) => matches(r, filter));

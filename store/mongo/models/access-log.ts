@@ -27,6 +27,11 @@ export function accessRecordSchema(): mongoose.Schema {
     code: { type: String },
     coordinate: { type: String, nullable: true, optional: true },
   });
+  const change = subSchema({
+    coordinate: { type: String },
+    reason: { type: String, nullable: true },
+    ticket: { type: String, nullable: true },
+  });
   const schema = topSchema(
     {
       time: { type: Date },
@@ -54,6 +59,9 @@ export function accessRecordSchema(): mongoose.Schema {
       latencyMs: { type: Number, min: 0 },
       clientIp: { type: String, nullable: true },
       userAgent: { type: String, nullable: true },
+      // Present only when there is something to say (records without them hash as before).
+      traceId: { type: String, optional: true },
+      changes: { type: [change], optional: true },
       chainId: { type: String },
       seq: { type: Number, min: 1 },
       prevHash: { type: String },

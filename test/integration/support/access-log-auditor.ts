@@ -12,7 +12,7 @@ export const AUDITOR: DevTokenOptions = { roles: ['ato:auditor'], mfa: true, sub
 /** Every field of AccessRecord in schema/audit.graphql. */
 export const RECORD_FIELDS = `id time requestId instanceId productId productVersion developerId sub org jti roles
   operationName operationType documentHash coordinates services clientDigests decision
-  reasons { code coordinate } errorCodes httpStatus subgraphs latencyMs clientIp userAgent traceId
+  reasons { code coordinate } errorCodes httpStatus subgraphs latencyMs clientIp userAgent traceId changes { coordinate reason ticket }
   chainId seq prevHash hash`;
 
 /** One access record as the audit subgraph serves it: the stored record, field for field. */

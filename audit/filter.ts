@@ -1,11 +1,11 @@
 /**
- * Turns the auditor's filter input into the store's filter: validates times and lengths, and
- * replaces a client id by its keyed digest (the log holds digests only, so that is also the only
- * way to match).
+ * Turns the auditor's filter input (the accessLogs query's, and the export endpoint's query
+ * string) into the store's filter: validates times, lengths and shapes, and replaces a client id by
+ * its keyed digest (the log holds digests only, so that is also the only way to match).
  */
-import { clientDigest } from '../../audit/digest.js';
-import { DECISIONS, type AccessLogFilter, type Decision } from '../../audit/record.js';
-import { CodedError } from '../../core/errors.js';
+import { clientDigest } from './digest.js';
+import { DECISIONS, type AccessLogFilter, type Decision } from './record.js';
+import { CodedError } from '../core/errors.js';
 
 export interface AccessLogFilterInput {
   from?: string | null;
@@ -17,7 +17,16 @@ export interface AccessLogFilterInput {
   decision?: string | null;
   errorCode?: string | null;
   operationName?: string | null;
+  sub?: string | null;
+  role?: string | null;
+  jti?: string | null;
+  clientIp?: string | null;
+  httpStatus?: number | null;
+  coordinate?: string | null;
 }
+
+/** Every criterion's name, in the order the schema lists them (the export endpoint accepts exactly these). */
+export const FILTER_FIELDS = ['from', 'to', 'productId', 'developerId', 'org', 'clientId', 'decision', 'errorCode', 'operationName', 'sub', 'role', 'jti', 'clientIp', 'httpStatus', 'coordinate'] as const;
 
 /** Longest value accepted for any text criterion (stored values are shorter still). */
 export const MAX_FILTER_VALUE = 256;
@@ -36,8 +45,19 @@ function time(value: string | null | undefined, name: string): string | null {
   return new Date(ms).toISOString();
 }
 
+function status(value: number | null | undefined): number | null {
+  if (value == null) return null;
+  if (!Number.isInteger(value) || value < 100 || value > 599) throw new CodedError('BAD_USER_INPUT', 'filter.httpStatus must be an HTTP status code (100–599).', { details: { field: 'httpStatus' } });
+  return value;
+}
+
+/** A schema coordinate `Type.field` (GraphQL names). */
+const COORDINATE = /^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/;
+
 export function toStoreFilter(input: AccessLogFilterInput | null | undefined, hmacKey: Buffer): AccessLogFilter {
   const f = input ?? {};
+  const coordinate = text(f.coordinate, 'coordinate');
+  if (coordinate !== null && !COORDINATE.test(coordinate)) throw new CodedError('BAD_USER_INPUT', 'filter.coordinate must be a schema coordinate such as Query.client.', { details: { field: 'coordinate' } });
   const clientId = text(f.clientId, 'clientId');
   const decision = f.decision ?? null;
   if (decision !== null && !(DECISIONS as readonly string[]).includes(decision)) {
@@ -53,5 +73,11 @@ export function toStoreFilter(input: AccessLogFilterInput | null | undefined, hm
     decision: decision as Decision | null,
     errorCode: text(f.errorCode, 'errorCode'),
     operationName: text(f.operationName, 'operationName'),
+    sub: text(f.sub, 'sub'),
+    role: text(f.role, 'role'),
+    jti: text(f.jti, 'jti'),
+    clientIp: text(f.clientIp, 'clientIp'),
+    httpStatus: status(f.httpStatus),
+    coordinate,
   };
 }

@@ -1,0 +1,241 @@
+/**
+ * `GET /audit/export?format=ndjson|csv&<AccessLogFilterInput criteria>`: the access records a
+ * filter selects, newest first, streamed as NDJSON (one record per line, exactly as stored) or CSV
+ * (RFC 4180), for auditors (ato:auditor with MFA). It is the paged `accessLogs` query's result set
+ * in one download: the same filter parser (audit/filter.ts), the same store read and order.
+ *
+ * Its own stages, in the pipeline's shape (pipeline.ts): method → authenticate → auditor role →
+ * staff rate limit → audit capacity → filter. Every export, allowed or refused, leaves one access
+ * record (operation `AccessLogExport`, coordinate `Query.accessLogs`, the digest of a filtered
+ * client id), committed before the first byte of data leaves. The stream respects backpressure
+ * and stops reading when the client goes away.
+ */
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessLogFilter, ChainedAccessRecord } from '../../audit/record.js';
+import { FILTER_FIELDS, toStoreFilter, type AccessLogFilterInput } from '../../audit/filter.js';
+import type { Config } from '../../core/config.js';
+import { CodedError, type Denial } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { AUDITOR, roleDenial } from '../../core/roles.js';
+import type { RateLimits } from '../../limits/rate-limit.js';
+import type { AccessLogStore } from '../../store/port.js';
+import type { OperationFacts } from '../apollo/context.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { arrivalOf, refusalAnswer, runStages, type Answer, type RequestFacts, type Stage } from '../pipeline.js';
+import { accessRecordOf } from './access-record.js';
+import type { AccessLogWriter } from './writer.js';
+
+export const EXPORT_PATH = '/audit/export';
+/** Records read from the store per page while streaming. */
+export const EXPORT_PAGE = 500;
+
+type Format = 'ndjson' | 'csv';
+
+export interface AuditExportDeps {
+  authenticator: Authenticator;
+  rateLimits: RateLimits;
+  writer: AccessLogWriter;
+  store: Pick<AccessLogStore, 'queryAccessLogs'>;
+  config: Readonly<Config>;
+  hmacKey: Buffer;
+  now: () => number;
+  logger: Logger;
+  newRequestId: () => string;
+  clientIpOf: (req: IncomingMessage) => string | null;
+}
+
+/** The columns of the CSV, in the record's field order. */
+export const CSV_COLUMNS = [
+  'id', 'time', 'requestId', 'instanceId', 'productId', 'productVersion', 'developerId', 'sub', 'org', 'jti', 'roles',
+  'operationName', 'operationType', 'documentHash', 'coordinates', 'services', 'clientDigests', 'decision', 'reasons',
+  'errorCodes', 'httpStatus', 'subgraphs', 'latencyMs', 'clientIp', 'userAgent', 'traceId', 'chainId', 'seq', 'prevHash', 'hash',
+] as const;
+
+/**
+ * One CSV cell: RFC 4180 quoting, and a cell a spreadsheet would run as a formula (starting with
+ * = + - @, a tab or a carriage return) made inert with a leading apostrophe. The fields that can
+ * start so are attacker-supplied text (operation name, user agent).
+ */
+export function csvCell(value: unknown): string {
+  let text = value == null ? '' : typeof value === 'string' ? value : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvRow(record: ChainedAccessRecord): string {
+  const r = record as unknown as Record<string, unknown>;
+  return `${CSV_COLUMNS.map((column) => {
+    const value = r[column];
+    if (column === 'reasons') return csvCell((record.reasons ?? []).map((x) => (x.coordinate ? `${x.code}@${x.coordinate}` : x.code)).join(';'));
+    return csvCell(Array.isArray(value) ? value.join(';') : value);
+  }).join(',')}\r\n`;
+}
+
+/** The query string as filter input and format; anything unknown or repeated is refused. */
+export function exportRequestOf(url: string | undefined): { format: Format; input: AccessLogFilterInput } | Denial {
+  const params = new URL(url ?? '/', 'http://x').searchParams;
+  const input: Record<string, unknown> = {};
+  let format: Format = 'ndjson';
+  const bad = (field: string, message: string): Denial => ({ code: 'BAD_USER_INPUT', message, details: { field } });
+  const seen = new Set<string>();
+  for (const [name, value] of params) {
+    if (seen.has(name)) return bad(name, `${name} is given more than once.`);
+    seen.add(name);
+    if (name === 'format') {
+      if (value !== 'ndjson' && value !== 'csv') return bad('format', 'format must be ndjson or csv.');
+      format = value;
+    } else if (name === 'httpStatus') {
+      if (!/^\d{3}$/.test(value)) return bad('httpStatus', 'httpStatus must be an HTTP status code.');
+      input.httpStatus = Number(value);
+    } else if ((FILTER_FIELDS as readonly string[]).includes(name)) input[name] = value;
+    else return bad(name, `${name} is not a filter of the access log (${FILTER_FIELDS.join(', ')}, format).`);
+  }
+  return { format, input: input as AccessLogFilterInput };
+}
+
+/** What an export attempted, for its access record. */
+function exportFacts(clientId: string | null): OperationFacts {
+  return { operationName: 'AccessLogExport', operationType: 'export', documentHash: null, coordinates: ['Query.accessLogs'], services: [], clientIds: clientId ? [clientId] : [], reasons: [], errorCodes: null, subgraphs: [] };
+}
+
+export function createAuditExport(deps: AuditExportDeps): { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> } {
+  const { rateLimits, config, logger } = deps;
+  /** Where the request's filter is parsed to (not a RequestFacts field: only this endpoint has one). */
+  const parsed = new WeakMap<IncomingMessage, { format: Format; filter: AccessLogFilter }>();
+
+  const stages: readonly Stage[] = [
+    { name: 'method', run: (_req, facts) => (facts.arrival.method === 'GET' ? {} : { refusal: { code: 'METHOD_NOT_ALLOWED', message: 'The export answers GET only.' } }) },
+    {
+      name: 'authenticate',
+      async run(req, facts) {
+        const auth = await deps.authenticator.authenticate(req.headersDistinct.authorization);
+        if (auth.ok) return { facts: { token: auth.token } };
+        const ip = await rateLimits.check({ kind: 'anonymous', ip: facts.arrival.clientIp ?? 'unknown' });
+        return { refusal: ip.allowed ? auth.denial : ip.denial, facts: { quotaHeaders: ip.headers } };
+      },
+    },
+    {
+      name: 'auditor role',
+      run(_req, facts) {
+        const refused = roleDenial(facts.token!, [AUDITOR], 'The access-log export');
+        return refused ? { refusal: refused } : {};
+      },
+    },
+    {
+      name: 'rate limit',
+      async run(_req, facts) {
+        const rate = await rateLimits.check({ kind: 'staff', sub: facts.token!.sub });
+        return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
+      },
+    },
+    { name: 'audit capacity', run: () => (deps.writer.accepting() ? {} : { refusal: { code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' } }) },
+    {
+      name: 'filter',
+      run(req) {
+        const request = exportRequestOf(req.url);
+        if ('code' in request) return { refusal: request };
+        try {
+          parsed.set(req, { format: request.format, filter: toStoreFilter(request.input, deps.hmacKey) });
+          return {};
+        } catch (err) {
+          if (err instanceof CodedError) return { refusal: { code: 'BAD_USER_INPUT', message: err.message, details: { field: (err.extensions as { field?: string }).field ?? null } } };
+          throw err;
+        }
+      },
+    },
+    // Every check passed: the streamed answer starts from here (runStages ends at an answer).
+    { name: 'ready', run: () => ({ answer: { status: 200, body: '', headers: new Map(), errorCodes: [], refusal: null } }) },
+  ];
+
+  /** Appends the export's access record; false when it could not be written (nothing may be released then). */
+  async function record(facts: RequestFacts, answer: Answer, clientId: string | null): Promise<boolean> {
+    try {
+      await deps.writer.append(accessRecordOf({ ...facts, operation: exportFacts(clientId) }, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey }));
+      return true;
+    } catch (err) {
+      if (!(err instanceof CodedError)) logger.error({ err, requestId: facts.arrival.requestId }, 'access record not written');
+      return false;
+    }
+  }
+
+  function send(res: ServerResponse, answer: Answer, requestId: string): void {
+    if (answer.refusal === 'METHOD_NOT_ALLOWED') answer.headers.set('allow', 'GET');
+    answer.headers.set('x-request-id', requestId);
+    answer.headers.set('cache-control', 'no-store');
+    res.statusCode = answer.status;
+    for (const [k, v] of answer.headers) res.setHeader(k, v);
+    res.end(answer.body);
+  }
+
+  return {
+    async handle(req, res) {
+      if ((req.url ?? '/').split('?', 1)[0] !== EXPORT_PATH) return false;
+      const arrival = arrivalOf(req, deps.newRequestId(), deps.now(), deps.clientIpOf(req));
+      req.resume(); // a GET has no body worth reading
+      const clientIdAsked = new URL(req.url ?? '/', 'http://x').searchParams.get('clientId');
+      let run: { facts: RequestFacts; answer: Answer };
+      try {
+        run = await runStages(stages, req, arrival);
+      } catch (err) {
+        logger.error({ err, requestId: arrival.requestId }, 'export failed');
+        run = { facts: { arrival }, answer: refusalAnswer({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' }) };
+      }
+      const request = parsed.get(req);
+      const clientId = request?.filter.clientDigest ? clientIdAsked : null;
+      if (run.answer.refusal || !request) {
+        await record(run.facts, run.answer, clientId);
+        send(res, run.answer, arrival.requestId);
+        return true;
+      }
+
+      // The first page is read before anything is recorded or sent: a store that cannot answer is a refusal.
+      let page;
+      try {
+        page = await deps.store.queryAccessLogs(request.filter, { first: EXPORT_PAGE });
+      } catch (err) {
+        logger.error({ err, requestId: arrival.requestId }, 'export: access log unreadable');
+        const answer = refusalAnswer({ code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be read; try again.' }, run.facts.quotaHeaders);
+        await record(run.facts, answer, clientId);
+        send(res, answer, arrival.requestId);
+        return true;
+      }
+      // Durable before release: no data leaves without its access record.
+      if (!(await record(run.facts, run.answer, clientId))) {
+        send(res, refusalAnswer({ code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' }), arrival.requestId);
+        return true;
+      }
+
+      const stamp = new Date(arrival.arrivedAt).toISOString().replace(/[:.]/g, '-');
+      res.statusCode = 200;
+      res.setHeader('content-type', request.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+      res.setHeader('content-disposition', `attachment; filename="access-log-${stamp}.${request.format}"`);
+      res.setHeader('cache-control', 'no-store');
+      res.setHeader('x-content-type-options', 'nosniff');
+      res.setHeader('x-request-id', arrival.requestId);
+      for (const [k, v] of Object.entries(run.facts.quotaHeaders ?? {})) res.setHeader(k, v);
+      let gone = false;
+      res.once('close', () => (gone = true));
+      const write = async (text: string) => {
+        if (!res.write(text) && !gone) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      };
+      try {
+        if (request.format === 'csv') await write(`${CSV_COLUMNS.join(',')}\r\n`);
+        for (;;) {
+          for (const r of page.records) {
+            if (gone) return true;
+            await write(request.format === 'csv' ? csvRow(r) : `${JSON.stringify(r)}\n`);
+          }
+          if (!page.nextCursor || gone) break;
+          page = await deps.store.queryAccessLogs(request.filter, { first: EXPORT_PAGE, after: page.nextCursor });
+        }
+        res.end();
+      } catch (err) {
+        // Headers are out: the only honest signal left is a cut connection (the download is incomplete).
+        logger.error({ err, requestId: arrival.requestId }, 'export interrupted');
+        res.destroy(err as Error);
+      }
+      return true;
+    },
+  };
+}

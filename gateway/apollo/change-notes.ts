@@ -1,0 +1,44 @@
+/**
+ * The reason and ticket a registry mutation gives, for its access record: a register change's
+ * record then says why it was made and under which case, next to who made it. Read from the
+ * operation's root mutation fields (a `reason`/`ticket` argument, or one inside an `input`
+ * object argument), literal or variable, after coercion. Cleaned like every logged string, capped
+ * (reason 2000, ticket 100), and any run of 8 or more digits masked: a reason is free text, and a
+ * TFN typed into it must not reach the log.
+ */
+import { Kind, valueFromASTUntyped, type OperationDefinitionNode, type ValueNode } from 'graphql';
+import type { AccessChange } from '../../audit/record.js';
+import { sanitizeString } from '../../audit/sanitize.js';
+
+export const CHANGE_NOTE_LIMITS = { reason: 2000, ticket: 100, fields: 20 } as const;
+
+const maskNumbers = (text: string): string => text.replace(/\d[\d ]{6,}\d/g, (run) => (run.replace(/ /g, '').length >= 8 ? '[number]' : run));
+
+function clean(value: unknown, max: number): string | null {
+  const text = sanitizeString(value, max);
+  return text === null ? null : maskNumbers(text);
+}
+
+function valueOf(node: ValueNode | undefined, variables: Readonly<Record<string, unknown>>): unknown {
+  return node ? valueFromASTUntyped(node, variables as Record<string, unknown>) : undefined;
+}
+
+/** The reason/ticket pairs of the operation's root mutation fields (empty for queries). */
+export function changeNotesOf(operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): AccessChange[] {
+  if (operation.operation !== 'mutation') return [];
+  const out: AccessChange[] = [];
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || out.length >= CHANGE_NOTE_LIMITS.fields) continue;
+    const args = new Map((selection.arguments ?? []).map((a) => [a.name.value, a.value]));
+    let reason = valueOf(args.get('reason'), variables);
+    let ticket = valueOf(args.get('ticket'), variables);
+    const input = valueOf(args.get('input'), variables);
+    if (input && typeof input === 'object' && !Array.isArray(input)) {
+      reason ??= (input as Record<string, unknown>).reason;
+      ticket ??= (input as Record<string, unknown>).ticket;
+    }
+    if (reason === undefined && ticket === undefined) continue;
+    out.push({ coordinate: `Mutation.${selection.name.value}`, reason: clean(reason, CHANGE_NOTE_LIMITS.reason), ticket: clean(ticket, CHANGE_NOTE_LIMITS.ticket) });
+  }
+  return out;
+}

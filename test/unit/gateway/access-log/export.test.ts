@@ -1,0 +1,59 @@
+import { csvCell, csvRow, CSV_COLUMNS, exportRequestOf } from '../../../../gateway/access-log/export.js';
+import { changeNotesOf } from '../../../../gateway/apollo/change-notes.js';
+import { parse, type OperationDefinitionNode } from 'graphql';
+
+describe('CSV cells', () => {
+  it('quotes what RFC 4180 requires and doubles quotes', () => {
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    expect(csvCell(' padded')).toBe('" padded"');
+    expect(csvCell(null)).toBe('');
+    expect(csvCell(403)).toBe('403');
+  });
+
+  it('makes a cell a spreadsheet would run as a formula inert', () => {
+    for (const evil of ['=HYPERLINK("http://x")', '+1+1', '-2+3', '@SUM(A1)', '\tcmd', '\rcmd']) {
+      const cell = csvCell(evil);
+      expect(cell.replace(/^"/, '').startsWith("'")).toBe(true);
+    }
+  });
+
+  it('writes one row per record in the header order, lists joined with ;', () => {
+    const row = csvRow({ id: 'r1', roles: ['a', 'b'], reasons: [{ code: 'RESTRICTED_DATA', coordinate: 'Query.client' }, { code: 'X' }], operationName: '=evil()' } as never);
+    const cells = row.trimEnd().split(',');
+    expect(cells).toHaveLength(CSV_COLUMNS.length);
+    expect(cells[CSV_COLUMNS.indexOf('roles')]).toBe('a;b');
+    expect(cells[CSV_COLUMNS.indexOf('reasons')]).toBe('RESTRICTED_DATA@Query.client;X');
+    expect(cells[CSV_COLUMNS.indexOf('operationName')]).toBe("'=evil()");
+    expect(row.endsWith('\r\n')).toBe(true);
+  });
+});
+
+describe('the export query string', () => {
+  it('takes the filter criteria and the format, and refuses anything else', () => {
+    expect(exportRequestOf('/audit/export?format=csv&productId=PRD-A&httpStatus=403')).toEqual({ format: 'csv', input: { productId: 'PRD-A', httpStatus: 403 } });
+    expect(exportRequestOf('/audit/export')).toEqual({ format: 'ndjson', input: {} });
+    for (const bad of ['?format=xml', '?colour=red', '?httpStatus=4033', '?productId=a&productId=b']) expect(exportRequestOf(`/audit/export${bad}`)).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+});
+
+describe('change notes of registry mutations', () => {
+  const op = (q: string) => parse(q).definitions[0] as OperationDefinitionNode;
+  it('reads reason and ticket from arguments, variables and an input object, masking long numbers', () => {
+    expect(changeNotesOf(op('mutation { suspendProduct(productId: "P", expectedRevision: 1, reason: "TFN 123456789 seen", ticket: "INC-1") { id } }'), {})).toEqual([
+      { coordinate: 'Mutation.suspendProduct', reason: 'TFN [number] seen', ticket: 'INC-1' },
+    ]);
+    expect(changeNotesOf(op('mutation ($r: String!) { a: revokeProduct(productId: "P", expectedRevision: 1, reason: $r) { id } }'), { r: 'gone\u202e' })).toEqual([
+      { coordinate: 'Mutation.revokeProduct', reason: 'gone', ticket: null },
+    ]);
+    expect(changeNotesOf(op('mutation ($i: RegisterProductInput!) { registerProduct(input: $i) { id } }'), { i: { reason: 'new', ticket: 'T-2' } })).toEqual([
+      { coordinate: 'Mutation.registerProduct', reason: 'new', ticket: 'T-2' },
+    ]);
+  });
+  it('says nothing for queries or mutations without a reason', () => {
+    expect(changeNotesOf(op('query { product(id: "P") { id } }'), {})).toEqual([]);
+    expect(changeNotesOf(op('mutation { notifyIncident(input: { whatHappened: "x" }) { id } }'), {})).toEqual([]);
+  });
+});
