@@ -32,7 +32,8 @@ export function createFormatError(logger: Logger, options: { exposeStack: boolea
     const raw = formatted.extensions?.code;
     const code = typeof raw === 'string' ? (APOLLO_ALIASES[raw] ?? raw) : undefined;
     if (code && isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      const { serviceName: _s, stacktrace, exception: _e, ...rest } = formatted.extensions ?? {};
+      // `response` (a subgraph's URL, status and body) and `serviceName` name the internal topology.
+      const { serviceName: _s, stacktrace, exception: _e, response: _r, ...rest } = formatted.extensions ?? {};
       return {
         ...formatted,
         message: withoutSuggestions(formatted.message),

@@ -92,7 +92,9 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
   override didEncounterError(error: Error): void {
     if (error instanceof CodedError) throw error;
     const status = (error as { extensions?: { response?: { status?: number } } }).extensions?.response?.status;
-    if (status === undefined || status >= 500) {
+    // 401: the subgraph refused the gateway's own assertion or signature (a key or clock out of
+    // step): the caller did nothing wrong, and must not see the subgraph's answer or address.
+    if (status === undefined || status >= 500 || status === 401) {
       throw new CodedError('SUBGRAPH_UNAVAILABLE', `The ${this.subgraphName} service is unavailable.`, { details: { service: this.subgraphName }, status: 200 });
     }
     throw error;

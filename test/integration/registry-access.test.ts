@@ -86,6 +86,10 @@ const QUERY_RULES: Array<{ field: RegistryField; other: () => Record<string, unk
   { field: 'developerHistory', other: () => ({ developerId: 'DEV-GOOD' }), own: () => ({ developerId: ctx.devA.id }), staffOther: 'FORBIDDEN', staffOwn: 'ALLOWED' },
   { field: 'clientAuthorisations', other: () => ({ org: PRACTITIONER_ORG }), own: () => ({}), staffOther: 'ROLE_REQUIRED', staffOwn: 'ROLE_REQUIRED' },
   { field: 'clientAuthorisationHistory', other: () => ({ org: PRACTITIONER_ORG, clientId: 'C-000001' }), own: () => ({ org: PRACTITIONER_ORG, clientId: 'C-000002' }), staffOther: 'ROLE_REQUIRED', staffOwn: 'ROLE_REQUIRED' },
+  // Register-wide questions (what is expiring, who is due, who changed what) are for ATO staff.
+  { field: 'certificationsExpiring', other: () => ({ withinDays: 400 }), own: () => ({ withinDays: 400 }), staffOther: 'ROLE_REQUIRED', staffOwn: 'ROLE_REQUIRED' },
+  { field: 'reviewsDue', other: () => ({ withinDays: 400 }), own: () => ({ withinDays: 400 }), staffOther: 'ROLE_REQUIRED', staffOwn: 'ROLE_REQUIRED' },
+  { field: 'registryHistory', other: () => ({ filter: { ticket: 'INC-1' } }), own: () => ({}), staffOther: 'ROLE_REQUIRED', staffOwn: 'ROLE_REQUIRED' },
 ];
 
 describe('registry reads, field by field', () => {
@@ -190,6 +194,10 @@ onProduct('setMinimumVersion', () => ctx.certified, () => ({ minimumVersion: '3.
 onProduct('suspendProduct', () => ctx.certified);
 onProduct('reinstateProduct', () => ctx.suspendedProduct);
 onProduct('revokeProduct', () => ctx.certified);
+ADMIN_MUTATIONS.push({
+  field: 'changeProducts',
+  vars: async () => ({ action: 'SUSPEND', products: [{ productId: ctx.certified.id, expectedRevision: await rev('product', ctx.certified.id) }], reason: 'Access rule test' }),
+});
 ADMIN_MUTATIONS.push({ field: 'grantClientAuthorisation', vars: async () => ({ org: PRACTITIONER_ORG, clientId: 'C-000060', reason: 'Access rule test' }) });
 ADMIN_MUTATIONS.push({
   field: 'revokeClientAuthorisation',

@@ -24,13 +24,16 @@ interface FieldSpec {
 /** Every root field of the registry schema: its operation type, argument types and what to select. */
 export const REGISTRY_FIELDS = {
   developer: { operation: 'query', args: { id: 'ID!' }, selection: DEVELOPER_FIELDS },
-  developers: { operation: 'query', args: { status: 'DeveloperStatus' }, selection: DEVELOPER_FIELDS },
+  developers: { operation: 'query', args: { status: 'DeveloperStatus', refused: 'Boolean' }, selection: DEVELOPER_FIELDS },
   product: { operation: 'query', args: { id: 'ID!' }, selection: PRODUCT_FIELDS },
-  products: { operation: 'query', args: { developerId: 'ID', status: 'ProductStatus' }, selection: PRODUCT_FIELDS },
+  products: { operation: 'query', args: { developerId: 'ID', status: 'ProductStatus', refused: 'Boolean', blockedBy: 'String' }, selection: PRODUCT_FIELDS },
   productHistory: { operation: 'query', args: { productId: 'ID!' }, selection: HISTORY_FIELDS },
   developerHistory: { operation: 'query', args: { developerId: 'ID!' }, selection: HISTORY_FIELDS },
   clientAuthorisations: { operation: 'query', args: { org: 'String', clientId: 'String' }, selection: AUTHORISATION_FIELDS },
   clientAuthorisationHistory: { operation: 'query', args: { org: 'String!', clientId: 'String!' }, selection: HISTORY_FIELDS },
+  certificationsExpiring: { operation: 'query', args: { withinDays: 'Int!' }, selection: PRODUCT_FIELDS },
+  reviewsDue: { operation: 'query', args: { withinDays: 'Int!' }, selection: DEVELOPER_FIELDS },
+  registryHistory: { operation: 'query', args: { filter: 'RegistryHistoryFilterInput', first: 'Int', beforeRevision: 'Int' }, selection: HISTORY_FIELDS },
 
   registerDeveloper: { operation: 'mutation', args: { input: 'RegisterDeveloperInput!' }, selection: DEVELOPER_FIELDS },
   approveDeveloper: { operation: 'mutation', args: { ...DEVELOPER_CHANGE, reviewDueAt: 'String' }, selection: DEVELOPER_FIELDS },
@@ -54,6 +57,11 @@ export const REGISTRY_FIELDS = {
   suspendProduct: { operation: 'mutation', args: { ...PRODUCT_CHANGE, until: 'String' }, selection: PRODUCT_FIELDS },
   reinstateProduct: { operation: 'mutation', args: PRODUCT_CHANGE, selection: PRODUCT_FIELDS },
   revokeProduct: { operation: 'mutation', args: PRODUCT_CHANGE, selection: PRODUCT_FIELDS },
+  changeProducts: {
+    operation: 'mutation',
+    args: { action: 'ProductBatchAction!', products: '[ProductRevisionInput!]!', reason: 'String!', ticket: 'String', effectiveAt: 'String', until: 'String' },
+    selection: `productId code message product { ${PRODUCT_FIELDS} }`,
+  },
 
   grantClientAuthorisation: {
     operation: 'mutation',

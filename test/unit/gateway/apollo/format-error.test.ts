@@ -24,6 +24,12 @@ describe('formatError', () => {
     expect(out.extensions).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'DEPTH' });
   });
 
+  it("never hands on a subgraph's response details (its URL, status and body)", () => {
+    const { logger } = recordingLogger();
+    const out = createFormatError(logger, { exposeStack: false })({ message: 'x', extensions: { code: 'BAD_USER_INPUT', response: { url: 'http://10.0.0.5:4001/graphql', status: 400, body: {} } } }, new GraphQLError('x'));
+    expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+  });
+
   it("maps Apollo's own codes onto ours", () => {
     const format = createFormatError(recordingLogger().logger, { exposeStack: false });
     expect(format({ message: 'x', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }, null).extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');

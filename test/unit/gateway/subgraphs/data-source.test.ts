@@ -87,6 +87,14 @@ describe('AssertingDataSource', () => {
     expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['REVISION_CONFLICT']);
   });
 
+  it("turns a subgraph's refusal of the gateway's own credentials (401) into SUBGRAPH_UNAVAILABLE without its URL", async () => {
+    answer = { status: 401, body: '{"errors":[{"message":"A valid gateway assertion and request signature are required.","extensions":{"code":"UNAUTHENTICATED"}}]}' };
+    const { send } = await setup();
+    const error = await send().catch((e: unknown) => e);
+    expect((error as { extensions?: { code?: string } }).extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
+    expect(JSON.stringify((error as { extensions?: unknown }).extensions)).not.toContain('127.0.0.1');
+  });
+
   it('turns a failing subgraph (5xx) into SUBGRAPH_UNAVAILABLE without its URL', async () => {
     answer = { status: 502, body: 'bad gateway' };
     const { send } = await setup();
