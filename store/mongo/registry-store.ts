@@ -112,7 +112,8 @@ export class MongoRegistry {
    * of this file), and the causally consistent session makes the entity reads see at least what
    * the counter read saw, so none is missed; an entity changed again meanwhile has a higher
    * revision and comes with the next poll, in its newer state. The reads run one after another:
-   * one session must not carry concurrent operations (driver ClientSession docs).
+   * a session is meant for one operation at a time (the drivers' sessions specification), and
+   * each entity read only has to start after the counter read has answered.
    */
   async changesSince(revision: number): Promise<RegistryChanges> {
     const session = await this.sessions.startSession();
