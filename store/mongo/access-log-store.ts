@@ -30,7 +30,8 @@ type Doc = Record<string, unknown>;
 /** byProduct key for records without a product; the same key the SQLite adapter uses. */
 export const NO_PRODUCT_KEY = '(none)';
 
-const MAJORITY = { w: 'majority' } as const;
+// Writes here pass no writeConcern: they inherit the client's `{ w: 'majority', wtimeoutMS }`
+// (connection.ts). An operation's own writeConcern would replace it whole, timeout included.
 
 function timeOf(iso: string, what: string): Date {
   const date = typeof iso === 'string' ? dateOf(iso) : null;
@@ -87,7 +88,10 @@ export class MongoAccessLog {
     const present = new Set<string>();
     await Promise.all(
       [...ranges].map(async ([chainId, { min, max }]) => {
-        const docs = (await this.m.AccessRecord.find({ chainId, seq: { $gte: min, $lte: max } }, { seq: 1, _id: 0 }).lean()) as Array<{ seq: number }>;
+        // Majority read: a record acknowledged before a failover is seen, so it is not written twice.
+        const docs = (await this.m.AccessRecord.find({ chainId, seq: { $gte: min, $lte: max } }, { seq: 1, _id: 0 })
+          .readConcern('majority')
+          .lean()) as Array<{ seq: number }>;
         for (const d of docs) present.add(`${chainId}\u0000${d.seq}`);
       }),
     );
@@ -106,8 +110,8 @@ export class MongoAccessLog {
     }
     if (fresh.length) {
       // lean: already cast and validated above. ordered: false lets the server insert the batch
-      // in parallel; majority: acknowledged means it survives a failover.
-      const options = { ordered: false, lean: true, writeConcern: MAJORITY } as const;
+      // in parallel; the inherited majority concern means acknowledged survives a failover.
+      const options = { ordered: false, lean: true } as const;
       await this.m.AccessRecord.insertMany(fresh, options);
     }
 
@@ -122,14 +126,13 @@ export class MongoAccessLog {
     const moved = await this.m.ChainHead.updateOne(
       { chainId, lastSeq: { $lt: last.seq } },
       { $set: { lastSeq: last.seq, lastHash: last.hash, updatedAt } },
-      { writeConcern: MAJORITY },
     );
     if (moved.matchedCount === 1) return;
     // A chain nobody opened (should not happen) is registered from its first record.
     await this.m.ChainHead.updateOne(
       { chainId },
       { $setOnInsert: { instanceId: first.instanceId, startedAt: first.time, lastSeq: last.seq, lastHash: last.hash, updatedAt } },
-      { upsert: true, writeConcern: MAJORITY },
+      { upsert: true },
     );
   }
 
@@ -141,7 +144,7 @@ export class MongoAccessLog {
     const { chainId, seq, time, ...rest } = clean;
     // An upsert on the unique (chainId, seq, time) key: the server retries a duplicate-key race
     // between two upserts of the same key itself.
-    await this.m.Checkpoint.updateOne({ chainId, seq, time }, { $setOnInsert: rest }, { upsert: true, writeConcern: MAJORITY });
+    await this.m.Checkpoint.updateOne({ chainId, seq, time }, { $setOnInsert: rest }, { upsert: true });
   }
 
   async openChain(head: ChainHead): Promise<void> {
@@ -150,7 +153,7 @@ export class MongoAccessLog {
     if (invalid) throw invalid;
     const { chainId, ...rest } = clean;
     // Registering an existing chain again changes nothing (SQLite: ON CONFLICT DO NOTHING).
-    await this.m.ChainHead.updateOne({ chainId }, { $setOnInsert: rest }, { upsert: true, writeConcern: MAJORITY });
+    await this.m.ChainHead.updateOne({ chainId }, { $setOnInsert: rest }, { upsert: true });
   }
 
   async readLedger(): Promise<LedgerEntry[]> {
@@ -164,7 +167,7 @@ export class MongoAccessLog {
     const invalid = new this.m.LedgerEntry(clean).validateSync();
     if (invalid) throw invalid;
     try {
-      await this.m.LedgerEntry.create([clean], { writeConcern: MAJORITY });
+      await this.m.LedgerEntry.create([clean]);
     } catch (err) {
       if (isDuplicateKey(err)) throw new StoreConflictError('LEDGER', String(entry.seq), entry.seq - 1, null);
       throw err;

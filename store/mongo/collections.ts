@@ -14,7 +14,33 @@ export const RATE_LIMIT_COLLECTION = 'rate_limits';
 /** MongoDB's NamespaceExists: the collection is already there (another instance created it). */
 const NAMESPACE_EXISTS = 48;
 
+/**
+ * IndexBuildAlreadyInProgress (285) and IndexBuildAborted (276): another process started the same
+ * index build a moment earlier (several instances initialising one new database at once). The
+ * server's own concurrency tests accept exactly these two answers from a racing createIndex; the
+ * build finishes on its own, and asking again afterwards finds the index and succeeds.
+ */
+const INDEX_BUILD_RACE = new Set([285, 276]);
+
 const codeOf = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
+
+/**
+ * Runs `build` (a createIndex/createIndexes call) again while it loses a race with an identical
+ * build in another process: up to `attempts` times, `pauseMs` apart (default 50 × 200 ms, about
+ * ten seconds, the order of an index build on the small collections a new database starts with).
+ */
+export async function buildIndexes(build: () => Promise<unknown>, options: { attempts?: number; pauseMs?: number } = {}): Promise<void> {
+  const attempts = options.attempts ?? 50;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await build();
+      return;
+    } catch (err) {
+      if (!INDEX_BUILD_RACE.has(codeOf(err) as number) || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 200));
+    }
+  }
+}
 
 async function createIfMissing(connection: Connection, name: string, options: mongoose.mongo.CreateCollectionOptions = {}): Promise<void> {
   try {
@@ -33,12 +59,13 @@ async function createIfMissing(connection: Connection, name: string, options: mo
 async function ensureAccessRecords(connection: Connection, retentionSeconds: number, logger?: Logger): Promise<void> {
   await createIfMissing(connection, ACCESS_RECORDS_COLLECTION, { timeseries: { ...ACCESS_RECORDS_TIMESERIES }, expireAfterSeconds: retentionSeconds });
   const db = connection.db;
-  if (!db) throw new MongoStartupError('MongoDB connection has no database handle');
+  if (!db) throw new MongoStartupError('MongoDB connection has no database handle', 'UNREACHABLE');
   const [info] = (await db.listCollections({ name: ACCESS_RECORDS_COLLECTION }).toArray()) as Array<{ type?: string; options?: { expireAfterSeconds?: unknown } }>;
   if (info?.type !== 'timeseries') {
     throw new MongoStartupError(
       `collection ${db.databaseName}.${ACCESS_RECORDS_COLLECTION} exists but is not a time-series collection; ` +
         'move its documents elsewhere and drop it, then restart (the store recreates it as time-series)',
+      'NOT_TIMESERIES',
     );
   }
   if (info.options?.expireAfterSeconds !== retentionSeconds) {
@@ -49,6 +76,7 @@ async function ensureAccessRecords(connection: Connection, retentionSeconds: num
         `cannot change the retention of ${db.databaseName}.${ACCESS_RECORDS_COLLECTION} to ${retentionSeconds} s ` +
           `(it is ${String(info.options?.expireAfterSeconds ?? 'unset')}): ${(err as Error)?.message ?? String(err)}. ` +
           'The database user needs the collMod privilege (e.g. the dbAdmin role), or set AUDIT_RETENTION_DAYS back.',
+        'RETENTION',
       );
     });
     logger?.info({ collection: ACCESS_RECORDS_COLLECTION, expireAfterSeconds: retentionSeconds, was: info.options?.expireAfterSeconds ?? null }, 'access-record retention updated');
@@ -61,7 +89,7 @@ export async function ensureCollections(connection: Connection, models: Models, 
     const name = model.collection.collectionName;
     if (name !== ACCESS_RECORDS_COLLECTION) await createIfMissing(connection, name);
     // Builds the indexes declared on the schema (schema.index(...)); existing identical ones are kept.
-    await model.createIndexes();
+    await buildIndexes(() => model.createIndexes());
   }
   // The counter exists before any change, so the $inc inside a registry transaction always
   // updates and never has to insert (two first-ever inserts racing in transactions would not be
@@ -79,6 +107,6 @@ export async function ensureCollections(connection: Connection, models: Models, 
 async function ensureRateLimitCollection(connection: Connection): Promise<void> {
   await createIfMissing(connection, RATE_LIMIT_COLLECTION);
   const collection = connection.db!.collection(RATE_LIMIT_COLLECTION);
-  await collection.createIndex({ expire: -1 }, { expireAfterSeconds: 0 });
-  await collection.createIndex({ key: 1 }, { unique: true });
+  await buildIndexes(() => collection.createIndex({ expire: -1 }, { expireAfterSeconds: 0 }));
+  await buildIndexes(() => collection.createIndex({ key: 1 }, { unique: true }));
 }

@@ -8,8 +8,10 @@
  * registry revision), access_records (time-series), access_checkpoints, chain_heads, alerts,
  * incidents, rate_limits (RateLimiterMongo's). How each guarantee of the port is kept without the
  * SQLite adapter's single-file transactions is explained where it is implemented:
- * registry-store.ts (revisions), access-log-store.ts (idempotent append).
+ * registry-store.ts (revisions, majority reads for polling), access-log-store.ts (idempotent
+ * append), connection.ts (the time bound on every operation, majority writes).
  */
+import type mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
 import { RateLimiterMongo, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../core/logger.js';
@@ -17,7 +19,7 @@ import { guardedPort } from '../guard.js';
 import { ACCESS_LOG_METHODS, MONITORING_METHODS, REGISTRY_METHODS, StoreUnavailableError, type AccessLogStore, type MonitoringStore, type RateLimiterSpec, type RegistryStore, type Store } from '../port.js';
 import { MongoAccessLog } from './access-log-store.js';
 import { ensureCollections, RATE_LIMIT_COLLECTION } from './collections.js';
-import { hostsOf, MongoStartupError, newConnection, openConnection, scrub, type MongoConnectionOptions } from './connection.js';
+import { hostsOf, MongoStartupError, newConnection, openConnection, operationBounds, scrub, type MongoConnectionOptions } from './connection.js';
 import { guarded, translateMongoError } from './errors.js';
 import { MongoMonitoring } from './monitoring-store.js';
 import { registerModels, type Models } from './models/index.js';
@@ -36,10 +38,45 @@ export interface MongoStoreOptions extends MongoConnectionOptions {
   retentionDays?: number;
   /** Receives connection and collection notices. Default: none. */
   logger?: Logger;
+  /** Monotonic clock (ms) for the registry transaction deadline. Default: performance.now. */
+  now?: () => number;
+}
+
+/**
+ * Rate-limit counters are written with `w: 1`, not the client's majority: a count is disposable
+ * (lost counts after a failover make one window slightly lenient, and the insurance limiter
+ * covers outages), and it sits on the request path, where waiting for a majority would add a
+ * replication round trip to every request. Write concern set on a Db is inherited by its
+ * collections (driver `resolveOptions`), so RateLimiterMongo, given this Db as its store client,
+ * writes every count with it.
+ */
+export const COUNTER_WRITE_CONCERN = { w: 1 } as const;
+
+/** The database handle the rate limiters count through: this database, `w: 1`. */
+export function counterDb(client: mongoose.mongo.MongoClient, dbName: string): mongoose.mongo.Db {
+  return client.db(dbName, { writeConcern: COUNTER_WRITE_CONCERN });
+}
+
+/**
+ * A RateLimiterMongo counting in `db` (rate-limiter-flexible 11: a store client without a `db()`
+ * method is used as the database itself, `client.collection(tableName)`). Its indexes (unique key,
+ * TTL on expire) were created by init(); several limiters share the collection because keys carry
+ * `keyPrefix`.
+ */
+export function rateLimiterOn(db: mongoose.mongo.Db, spec: RateLimiterSpec): RateLimiterMongo {
+  return new RateLimiterMongo({
+    storeClient: db,
+    tableName: RATE_LIMIT_COLLECTION,
+    disableIndexesCreation: true,
+    keyPrefix: spec.keyPrefix,
+    points: spec.points,
+    duration: spec.duration,
+  });
 }
 
 interface Parts {
   connection: Connection;
+  counters: mongoose.mongo.Db;
   registry: MongoRegistry;
   accessLog: MongoAccessLog;
   monitoring: MongoMonitoring;
@@ -59,6 +96,7 @@ export class MongoStore implements Store {
   ) {
     const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
     if (!Number.isFinite(days) || days <= 0) throw new RangeError(`retentionDays must be a positive number of days (got ${String(days)})`);
+    operationBounds(options); // throws RangeError now, not at init(), for a bad operationTimeoutMS
     this.retentionSeconds = Math.round(days * 86_400);
     Object.assign(
       this,
@@ -81,7 +119,7 @@ export class MongoStore implements Store {
   }
 
   private async open(): Promise<void> {
-    const connection = newConnection();
+    const connection = newConnection(this.options);
     const models: Models = registerModels(connection);
     await openConnection(connection, this.url, this.options);
     try {
@@ -90,11 +128,12 @@ export class MongoStore implements Store {
       await connection.destroy(true).catch(() => undefined);
       if (err instanceof MongoStartupError) throw err;
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      throw new MongoStartupError(`MongoDB at ${hostsOf(this.url)}: creating collections and indexes failed: ${scrub(reason, this.url)}`);
+      throw new MongoStartupError(`MongoDB at ${hostsOf(this.url)}: creating collections and indexes failed: ${scrub(reason, this.url)}`, 'SETUP');
     }
     this.parts = {
       connection,
-      registry: new MongoRegistry(connection, models),
+      counters: counterDb(connection.getClient(), connection.name),
+      registry: new MongoRegistry(connection, models, this.options),
       accessLog: new MongoAccessLog(models),
       monitoring: new MongoMonitoring(models),
     };
@@ -123,22 +162,13 @@ export class MongoStore implements Store {
   // ── rate limiting ───────────────────────────────────────────────────────────────────────
 
   /**
-   * A RateLimiterMongo on this store's own mongoose connection: every gateway instance counts in
-   * the same `rate_limits` collection, so a product's quota is one quota across instances. With a
-   * mongoose connection as storeClient the limiter uses the connection's database (its `dbName`
-   * option applies only to a MongoClient). Its indexes (unique key, TTL on expire) were created
-   * by init(); several limiters share the collection because keys carry `keyPrefix`.
+   * A RateLimiterMongo on this store's own connection pool: every gateway instance counts in the
+   * same `rate_limits` collection, so a product's quota is one quota across instances. It counts
+   * through counterDb (this database, `w: 1`; see COUNTER_WRITE_CONCERN).
    * Callers wanting an in-memory insurance limiter set `limiter.insuranceLimiter`.
    */
   createRateLimiter(spec: RateLimiterSpec): RateLimiterAbstract {
-    return new RateLimiterMongo({
-      storeClient: this.p.connection,
-      tableName: RATE_LIMIT_COLLECTION,
-      disableIndexesCreation: true,
-      keyPrefix: spec.keyPrefix,
-      points: spec.points,
-      duration: spec.duration,
-    }) as unknown as RateLimiterAbstract;
+    return rateLimiterOn(this.p.counters, spec) as unknown as RateLimiterAbstract;
   }
 
   /** The open connection's parts; a closed or never-opened store is unavailable (callers fail closed). */
@@ -150,7 +180,9 @@ export class MongoStore implements Store {
 
 /**
  * Creates (but does not connect) a MongoDB store; `init()` connects. Options: `retentionDays`
- * (default 400), `logger` (default none), `serverSelectionTimeoutMS` (default 5000).
+ * (default 400), `logger` (default none), `serverSelectionTimeoutMS` (default 5000),
+ * `connectTimeoutMS` (default 5000), `operationTimeoutMS` (default 10 000), `now` (default
+ * performance.now).
  */
 export async function createMongoStore(url: string, options: MongoStoreOptions = {}): Promise<Store> {
   return new MongoStore(url, options);

@@ -7,7 +7,8 @@ import type { Models } from './models/index.js';
 
 type Doc = Record<string, unknown>;
 
-const MAJORITY = { w: 'majority' } as const;
+// Writes here pass no writeConcern: they inherit the client's `{ w: 'majority', wtimeoutMS }`
+// (connection.ts). An operation's own writeConcern would replace it whole, timeout included.
 
 export class MongoMonitoring {
   constructor(private readonly m: Models) {}
@@ -17,7 +18,7 @@ export class MongoMonitoring {
     const doc = alertToDocument(alert);
     const invalid = new this.m.Alert(doc).validateSync();
     if (invalid) throw invalid;
-    await this.m.Alert.replaceOne({ id: String(alert.id) }, doc, { upsert: true, writeConcern: MAJORITY });
+    await this.m.Alert.replaceOne({ id: String(alert.id) }, doc, { upsert: true });
   }
 
   async alertById(id: string): Promise<Alert | null> {
@@ -55,14 +56,13 @@ export class MongoMonitoring {
     if (invalid) throw invalid;
     if (expectedRevision === null) {
       try {
-        // The connection's default write concern is majority (connection.ts).
         await this.m.Incident.create([doc]);
       } catch (err) {
         if (isDuplicateKey(err)) throw new StoreConflictError('INCIDENT', incident.id, null, await this.revisionOf(incident.id));
         throw err;
       }
     } else {
-      const result = await this.m.Incident.replaceOne({ id: String(incident.id), revision: expectedRevision }, doc, { writeConcern: MAJORITY });
+      const result = await this.m.Incident.replaceOne({ id: String(incident.id), revision: expectedRevision }, doc);
       if (result.matchedCount !== 1) throw new StoreConflictError('INCIDENT', incident.id, expectedRevision, await this.revisionOf(incident.id));
     }
     return documentToIncident(doc)!;

@@ -3,7 +3,8 @@
  * history and the global revision counter.
  *
  * Why two changes can never share a revision: every change runs in one multi-document
- * transaction (`connection.transaction`, i.e. the driver's `session.withTransaction`) that
+ * transaction (runTransaction in transaction.ts, the driver's convenient-transaction loop with our
+ * deadline) that
  *   1. reads the entity and checks its revision (optimistic concurrency),
  *   2. increments the counter document `{ _id: 'registry' }` with `$inc` (findOneAndUpdate,
  *      upsert, returnDocument 'after'),
@@ -11,62 +12,129 @@
  *   4. appends the history entry.
  * A single-document `$inc` is atomic, and inside transactions a second writer of the counter
  * document does not wait and read the same value: it gets a WriteConflict (labelled
- * TransientTransactionError) and withTransaction re-runs the whole function after the first
- * commits, when it reads the new counter. Aborted attempts roll their increment back with them.
+ * TransientTransactionError) and the loop re-runs the whole function after the first commits,
+ * when it reads the new counter. Aborted attempts roll their increment back with them.
  * The same write lock also means transactions commit in revision order, so a gateway that has
  * seen revision N can never later be handed a change numbered below N (changesSince relies on
  * this). The alternative (revision = a cluster timestamp, or a counter outside the transaction)
  * would allow either ties or gaps that are invisible to pollers.
+ *
+ * Why polling reads with majority read concern: a change is acknowledged only once a majority
+ * has it (the commit's write concern), but a read with the default `local` concern can see a
+ * commit on the primary before that. If the primary then fails over, the commit is rolled back
+ * and its revision number is handed out again to a different change; an instance that had
+ * already polled the first one holds that revision and never asks for the second (a suspension
+ * could be skipped). `majority` reads only what can no longer be rolled back. The counter and
+ * the entities are read in one causally consistent session (the driver's default for explicit
+ * sessions), so the entity reads wait until the server's majority snapshot has caught up with the
+ * counter read even on a newly elected primary (afterClusterTime; MongoDB manual, "Causal
+ * Consistency and Read and Write Concerns": majority reads and writes in one session give
+ * monotonic reads).
  */
-import type { ClientSession, Connection } from 'mongoose';
+import type { ClientSession, Connection, Query } from 'mongoose';
 import { authorisationKey, type ClientAuthorisation, type Developer, type HistoryEntry, type Product, type RegistryEntityType } from '../../registry/model.js';
 import type { RegistryHistoryFilter } from '../../registry/changes.js';
 import { historyEntryFor } from '../history-entry.js';
 import { StoreConflictError, type RegistryChange, type RegistryChanges } from '../port.js';
+import { majorityWriteConcern, operationBounds, type MongoConnectionOptions } from './connection.js';
 import { jsonClean, stripped, strippedAll } from './documents.js';
 import { isDuplicateKey } from './errors.js';
 import { REGISTRY_COUNTER_ID, type AnyModel, type Models } from './models/index.js';
+import { runTransaction } from './transaction.js';
 
 type Doc = Record<string, unknown>;
 
-/** Transaction options: read a snapshot, commit with majority (durable across a failover). */
-const TRANSACTION_OPTIONS = { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' }, readPreference: 'primary' } as const;
+/**
+ * Transaction options: read a snapshot, commit with majority (durable across a failover) within
+ * wtimeoutMS, and give the commit command the same bound server-side (`maxCommitTimeMS`, the
+ * driver's TransactionOptions; it becomes the commit's maxTimeMS).
+ */
+export function transactionOptions(options: MongoConnectionOptions = {}) {
+  return {
+    readConcern: { level: 'snapshot' },
+    writeConcern: majorityWriteConcern(options),
+    readPreference: 'primary',
+    maxCommitTimeMS: operationBounds(options).operationTimeoutMS,
+  } as const;
+}
+
+/** What the registry needs of the connection: sessions. */
+export interface SessionSource {
+  startSession(): Promise<ClientSession>;
+}
+
+export interface MongoRegistryOptions extends MongoConnectionOptions {
+  /** Monotonic clock for the transaction deadline, in ms. Default: performance.now. */
+  now?: () => number;
+}
 
 const str = (value: unknown): string => String(value);
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyQuery = Query<any, any>;
+
 export class MongoRegistry {
+  private readonly transactionOptions: ReturnType<typeof transactionOptions>;
+  private readonly deadlineMs: number;
+
   constructor(
-    private readonly connection: Connection,
+    private readonly sessions: SessionSource | Connection,
     private readonly m: Models,
-  ) {}
+    private readonly options: MongoRegistryOptions = {},
+  ) {
+    this.transactionOptions = transactionOptions(options);
+    this.deadlineMs = operationBounds(options).operationTimeoutMS;
+  }
+
+  /** The counter read polling uses: majority read concern (see the top of this file). */
+  counterQuery(session?: ClientSession): AnyQuery {
+    const query = this.m.Counter.findById(REGISTRY_COUNTER_ID).readConcern('majority').lean();
+    return session ? query.session(session) : query;
+  }
+
+  /** The entities of one model with revision in (after, upTo], in revision order: majority read concern. */
+  changedQuery(model: AnyModel, after: number, upTo: number, session?: ClientSession): AnyQuery {
+    const query = model
+      .find({ revision: { $gt: after, $lte: upTo } })
+      .sort({ revision: 1 })
+      .readConcern('majority')
+      .lean();
+    return session ? query.session(session) : query;
+  }
 
   async currentRevision(): Promise<number> {
-    const counter = (await this.m.Counter.findById(REGISTRY_COUNTER_ID).lean()) as { seq?: number } | null;
+    const counter = (await this.counterQuery()) as { seq?: number } | null;
     return counter?.seq ?? 0;
   }
 
   /**
    * Reads the counter first, then the entities with revision in (revision, counter]. Every change
    * numbered up to the counter has committed by then (commit order = revision order, see the top
-   * of this file), so none is missed; an entity changed again meanwhile has a higher revision and
-   * comes with the next poll, in its newer state.
+   * of this file), and the causally consistent session makes the entity reads see at least what
+   * the counter read saw, so none is missed; an entity changed again meanwhile has a higher
+   * revision and comes with the next poll, in its newer state. The reads run one after another:
+   * a session is meant for one operation at a time (the drivers' sessions specification), and
+   * each entity read only has to start after the counter read has answered.
    */
   async changesSince(revision: number): Promise<RegistryChanges> {
-    const current = await this.currentRevision();
-    if (current <= revision) return { revision: current, developers: [], products: [], authorisations: [] };
-    const range = { revision: { $gt: revision, $lte: current } };
-    const [developers, products, authorisations] = await Promise.all([
-      this.m.Developer.find(range).sort({ revision: 1 }).lean(),
-      this.m.Product.find(range).sort({ revision: 1 }).lean(),
-      this.m.ClientAuthorisation.find(range).sort({ revision: 1 }).lean(),
-    ]);
-    return {
-      revision: current,
-      developers: strippedAll<Developer>(developers as Doc[]),
-      products: strippedAll<Product>(products as Doc[]),
-      authorisations: strippedAll<ClientAuthorisation>(authorisations as Doc[]),
-    };
+    const session = await this.sessions.startSession();
+    try {
+      const counter = (await this.counterQuery(session)) as { seq?: number } | null;
+      const current = counter?.seq ?? 0;
+      if (current <= revision) return { revision: current, developers: [], products: [], authorisations: [] };
+      const developers = (await this.changedQuery(this.m.Developer, revision, current, session)) as Doc[];
+      const products = (await this.changedQuery(this.m.Product, revision, current, session)) as Doc[];
+      const authorisations = (await this.changedQuery(this.m.ClientAuthorisation, revision, current, session)) as Doc[];
+      return {
+        revision: current,
+        developers: strippedAll<Developer>(developers),
+        products: strippedAll<Product>(products),
+        authorisations: strippedAll<ClientAuthorisation>(authorisations),
+      };
+    } finally {
+      await session.endSession().catch(() => undefined);
+    }
   }
 
   async developerById(id: string): Promise<Developer | null> {
@@ -131,7 +199,11 @@ export class MongoRegistry {
   applyRegistryChange(change: RegistryChange): Promise<{ revision: number; history: HistoryEntry }> {
     // The function may run more than once (transient conflicts are retried), so it builds
     // everything afresh each time and keeps no state outside the transaction.
-    return this.connection.transaction((session) => this.applyInTransaction(change, session), TRANSACTION_OPTIONS);
+    return runTransaction(() => this.sessions.startSession(), (session) => this.applyInTransaction(change, session), {
+      transactionOptions: this.transactionOptions,
+      deadlineMs: this.deadlineMs,
+      ...(this.options.now ? { now: this.options.now } : {}),
+    });
   }
 
   private async applyInTransaction(change: RegistryChange, session: ClientSession): Promise<{ revision: number; history: HistoryEntry }> {

@@ -1,21 +1,17 @@
 /**
  * The Mongo adapter without a server: mongoose's own validation of every model (valid documents
  * pass; missing fields and bad enum values are refused), the indexes each schema declares, the
- * record <-> document conversion the chain hash depends on, and startup errors that name the host
- * but never the password. The adapter's behaviour against a real server is the store contract
- * suite's job (test/contract), which runs wherever MongoDB is reachable.
+ * record <-> document conversion the chain hash depends on. Connection options, errors, the
+ * transaction loop and the registry's queries have their own files under test/unit/store/mongo/.
+ * The adapter's behaviour against a real server is the store contract suite's job (test/contract),
+ * which runs wherever MongoDB is reachable.
  */
-import { createServer } from 'node:net';
 import mongoose from 'mongoose';
 import { computeRecordHash } from '../../../audit/chain.js';
 import { CodedError } from '../../../core/errors.js';
-import { StoreConflictError, StoreUnavailableError } from '../../../store/port.js';
-import { connectOptions, dbNameOf, hostsOf, redactUri, scrub } from '../../../store/mongo/connection.js';
 import { decodeCursor, encodeCursor } from '../../../store/mongo/cursor.js';
 import { alertToDocument, documentToRecord, incidentToDocument, recordToDocument } from '../../../store/mongo/documents.js';
-import { translateMongoError } from '../../../store/mongo/errors.js';
 import { matchOf } from '../../../store/mongo/access-log-store.js';
-import { createMongoStore, MongoStartupError } from '../../../store/mongo/index.js';
 import { registerModels, type AnyModel, type Models } from '../../../store/mongo/models/index.js';
 import {
   note,
@@ -251,68 +247,5 @@ describe('mongo documents: access records round-trip exactly', () => {
     for (const bad of ['!!', Buffer.from('[1,2]').toString('base64url'), Buffer.from('{"a":1}').toString('base64url')]) {
       expect(() => decodeCursor(bad)).toThrow(CodedError);
     }
-  });
-});
-
-describe('mongo connection: options and startup errors', () => {
-  const uri = 'mongodb://admin:s3cr%40t@mongo1:27017,mongo2:27017/dsp?replicaSet=rs0';
-
-  it('never shows the credentials of a URL', () => {
-    expect(redactUri(uri)).toBe('mongodb://mongo1:27017,mongo2:27017/dsp?replicaSet=rs0');
-    expect(hostsOf(uri)).toBe('mongo1:27017,mongo2:27017');
-    expect(scrub(`failed for ${uri} with password s3cr@t`, uri)).not.toMatch(/s3cr/);
-    expect(dbNameOf(uri)).toBe('dsp');
-    expect(dbNameOf('mongodb://h1,h2/?replicaSet=rs0')).toBeNull();
-  });
-
-  it('asks for majority writes, retryable writes and a short server selection timeout', () => {
-    expect(connectOptions(uri)).toMatchObject({ w: 'majority', retryWrites: true, serverSelectionTimeoutMS: 5000, autoIndex: false, autoCreate: false, bufferCommands: false });
-    expect(connectOptions(uri).dbName).toBeUndefined();
-    expect(connectOptions('mongodb://h1/').dbName).toBe('dsp');
-  });
-
-  it('fails init() against an unreachable server, naming the host and not the password', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port: p } = server.address() as { port: number };
-        server.close(() => resolve(p));
-      });
-    });
-    const store = await createMongoStore(`mongodb://admin:hunter2@127.0.0.1:${port}/dsp`, { serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
-    const failure = await store.init().then(
-      () => null,
-      (err: unknown) => err as Error,
-    );
-    expect(failure).toBeInstanceOf(MongoStartupError);
-    expect(failure?.message).toContain(`127.0.0.1:${port}`);
-    expect(failure?.message).not.toContain('hunter2');
-    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(store.currentRevision()).rejects.toBeInstanceOf(StoreUnavailableError);
-    await store.close();
-  });
-
-  it('fails init() on a malformed URL without echoing the password', async () => {
-    const store = await createMongoStore('mongodb://admin:hunter2@/dsp');
-    const failure = await store.init().then(
-      () => null,
-      (err: unknown) => err as Error,
-    );
-    expect(failure).toBeInstanceOf(MongoStartupError);
-    expect(failure?.message).not.toContain('hunter2');
-  });
-
-  it('refuses a retention that is not a positive number of days', async () => {
-    await expect(createMongoStore('mongodb://h1/dsp', { retentionDays: 0 })).rejects.toBeInstanceOf(RangeError);
-  });
-
-  it('maps unreachable-server failures to StoreUnavailableError and leaves the rest alone', () => {
-    const network = Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' });
-    expect(translateMongoError(network)).toBeInstanceOf(StoreUnavailableError);
-    expect(translateMongoError(Object.assign(new Error('not primary'), { name: 'MongoServerError', code: 10107 }))).toBeInstanceOf(StoreUnavailableError);
-    const conflict = new StoreConflictError('DEVELOPER', 'D', 1, 2);
-    expect(translateMongoError(conflict)).toBe(conflict);
-    const duplicate = Object.assign(new Error('E11000'), { name: 'MongoServerError', code: 11000 });
-    expect(translateMongoError(duplicate)).toBe(duplicate);
   });
 });
