@@ -26,6 +26,7 @@ import { createFilteringGateway } from './apollo/filtering-gateway.js';
 import { knownRootTypesRule } from './apollo/known-root-types.js';
 import { operationLimitRules, parseOptions } from '../limits/operation-limits/index.js';
 import { createEnforcementPlugin } from './apollo/enforcement-plugin.js';
+import { introspectionPolicyOf } from '../authorisation/introspection.js';
 import { createRateLimits } from '../limits/rate-limit.js';
 import { createFormatError } from './apollo/format-error.js';
 import { createGatewayServer } from './routes.js';
@@ -141,10 +142,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize);
   const limits = config.operationLimits;
+  const introspection = introspectionPolicyOf(config);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial, operationLimits: limits, tracer: options.tracer ?? null })],
-    introspection: limits.introspection,
+    plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial, operationLimits: limits, tracer: options.tracer ?? null, introspection })],
+    // Off only where nobody may introspect: Apollo's rule is a validation rule, skipped for cached
+    // documents, so a per-caller allowance (staff outside production) is decided by our plugin instead.
+    introspection: introspection !== 'nobody',
     hideSchemaDetailsFromClientErrors: true,
     validationRules: [knownRootTypesRule, ...operationLimitRules(limits)],
     parseOptions: parseOptions(limits),
