@@ -37,6 +37,8 @@ import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapsh
 import { createDashboard, createMetrics, createMetricsEndpoint, createMonitor, type Metrics, type Monitor } from '../monitoring/index.js';
 import { createProtectiveSuspension } from '../monitoring/protective-suspension.js';
 import type { GatewayContext } from './apollo/context.js';
+import { createConsole } from '../console/index.js';
+import { signDevToken } from './auth/dev-tokens.js';
 import { AssertingDataSource } from './subgraphs/data-source.js';
 import type { ChainedAccessRecord } from '../audit/record.js';
 import { chainKeyOf } from '../audit/chain.js';
@@ -186,8 +188,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     now,
     logger,
   });
+  // The console's development tools (sign in as, product tokens, the explorer) exist only where the
+  // development issuer is what the gateway trusts: never in production, never beside a real JWKS.
+  const devIssuerTrusted = config.env !== 'production' && !config.auth.jwksFile && !config.auth.jwksUrl && !options.issuerJwks;
+  const staffConsole = createConsole({
+    logger,
+    devTools: devIssuerTrusted
+      ? {
+          sign: (o) => signDevToken(keys.issuer, o, config),
+          authenticate: (header) => authenticator.authenticate(header),
+          sessionTtlS: Math.min(3600, config.auth.maxLifetimeS),
+          now,
+        }
+      : null,
+  });
   const metricsEndpoint = createMetricsEndpoint({ metrics, bearer: config.monitoring.metricsBearer });
-  const server = createGatewayServer({ graphql, readiness: () => readiness.check(), others: [metricsEndpoint.handle, dashboard.handle] }, logger);
+  const server = createGatewayServer({ graphql, readiness: () => readiness.check(), others: [metricsEndpoint.handle, dashboard.handle, staffConsole.handle] }, logger);
   const port = await listen(server, config.port, config.host);
   const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, chainId }, 'gateway listening');
