@@ -31,6 +31,8 @@ COPY audit audit
 COPY store store
 COPY scripts scripts
 COPY schema schema
+COPY console console
+COPY docs/operations docs/operations
 RUN npm run build
 
 # ── production dependencies only (no TypeScript loader, no composition, no test or bench tools) ──────────────

@@ -28,6 +28,7 @@ import { createFilteringGateway } from './apollo/filtering-gateway.js';
 import { knownRootTypesRule } from './apollo/known-root-types.js';
 import { operationLimitRules, parseOptions } from '../limits/operation-limits/index.js';
 import { createEnforcementPlugin } from './apollo/enforcement-plugin.js';
+import { introspectionPolicyOf } from '../authorisation/introspection.js';
 import { createRateLimits } from '../limits/rate-limit.js';
 import { createFormatError } from './apollo/format-error.js';
 import { createGatewayServer } from './routes.js';
@@ -39,6 +40,8 @@ import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapsh
 import { createDashboard, createMetrics, createMetricsEndpoint, createMonitor, type Metrics, type Monitor } from '../monitoring/index.js';
 import { createProtectiveSuspension } from '../monitoring/protective-suspension.js';
 import type { GatewayContext } from './apollo/context.js';
+import { createConsole } from '../console/index.js';
+import { signDevToken } from './auth/dev-tokens.js';
 import { AssertingDataSource } from './subgraphs/data-source.js';
 import type { ChainedAccessRecord } from '../audit/record.js';
 import { chainKeyOf } from '../audit/chain.js';
@@ -146,10 +149,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize, config.enforcement.decisionCacheMiB * MIB);
   const limits = config.operationLimits;
+  const introspection = introspectionPolicyOf(config);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial, operationLimits: limits, tracer: options.tracer ?? null })],
-    introspection: limits.introspection,
+    plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial, operationLimits: limits, tracer: options.tracer ?? null, introspection })],
+    // Off only where nobody may introspect: Apollo's rule is a validation rule, skipped for cached
+    // documents, so a per-caller allowance (staff outside production) is decided by our plugin instead.
+    introspection: introspection !== 'nobody',
     hideSchemaDetailsFromClientErrors: true,
     validationRules: [knownRootTypesRule, ...operationLimitRules(limits)],
     parseOptions: parseOptions(limits),
@@ -188,9 +194,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     now,
     logger,
   });
+  // The console's development tools (sign in as, product tokens, the explorer) exist only where the
+  // development issuer is what the gateway trusts: never in production, never beside a real JWKS.
+  const devIssuerTrusted = config.env !== 'production' && !config.auth.jwksFile && !config.auth.jwksUrl && !options.issuerJwks;
+  const staffConsole = createConsole({
+    logger,
+    devTools: devIssuerTrusted
+      ? {
+          sign: (o) => signDevToken(keys.issuer, o, config),
+          authenticate: (header) => authenticator.authenticate(header),
+          sessionTtlS: Math.min(3600, config.auth.maxLifetimeS),
+          now,
+        }
+      : null,
+  });
   const metricsEndpoint = createMetricsEndpoint({ metrics, bearer: config.monitoring.metricsBearer });
   const auditExport = createAuditExport({ authenticator, rateLimits, writer, store, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf });
-  const server = createGatewayServer({ graphql, readiness: () => readiness.check(), others: [metricsEndpoint.handle, dashboard.handle, auditExport.handle] }, logger);
+  const server = createGatewayServer({ graphql, readiness: () => readiness.check(), others: [metricsEndpoint.handle, dashboard.handle, auditExport.handle, staffConsole.handle] }, logger);
   const port = await listen(server, config.port, config.host);
   const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, chainId }, 'gateway listening');

@@ -17,6 +17,7 @@ import { statusFromErrors } from './response-status.js';
 import { changeNotesOf } from './change-notes.js';
 import type { DecisionCache } from '../../authorisation/decision-cache.js';
 import type { FilteringGateway } from './filtering-gateway.js';
+import { introspectionDenial, selectsIntrospection, type IntrospectionPolicy } from '../../authorisation/introspection.js';
 
 export interface EnforcementPluginOptions {
   gateway: FilteringGateway;
@@ -27,12 +28,18 @@ export interface EnforcementPluginOptions {
   operationLimits?: Config['operationLimits'];
   /** Tracing on: field authorisation gets its own span. */
   tracer?: Tracer | null;
+  /**
+   * Who may introspect (authorisation/introspection.ts), decided here on every request because
+   * Apollo's own rule is skipped for cached documents. Default 'nobody' (Apollo's rule, when on, refuses too).
+   */
+  introspection?: IntrospectionPolicy;
 }
 
 /** Codes that mean "this data was withheld from this caller" wherever they were decided. */
 const FIELD_REFUSALS = new Set(['SERVICE_NOT_WHITELISTED', 'SCOPE_NOT_GRANTED', 'CLIENT_NOT_AUTHORISED', 'RESTRICTED_DATA', 'DATA_HOSTING_NOT_ONSHORE', 'ROLE_REQUIRED', 'MFA_REQUIRED', 'FORBIDDEN']);
 
 export function createEnforcementPlugin(options: EnforcementPluginOptions): ApolloServerPlugin<GatewayContext> {
+  const introspection = options.introspection ?? 'nobody';
   return {
     async requestDidStart() {
       /** Response path (aliases, no list indices) → schema coordinate, from this request's walk. */
@@ -48,6 +55,10 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       notes.operationType = operation.operation;
       notes.documentHash = rc.queryHash;
       if (!loaded) throw new CodedError('INTERNAL_SERVER_ERROR', 'The supergraph is not loaded.');
+      if (introspection !== 'everyone' && selectsIntrospection(rc.document)) {
+        const refused = introspectionDenial(introspection, admission.token);
+        if (refused) throw new CodedError(refused.code, refused.message, { status: 400 });
+      }
       // Coerce variables first: a wrongly typed variable is the caller's input error (400), and
       // directives must judge the coerced values (an Int id becomes the string it stands for).
       const coerced = getVariableValues(loaded.apiSchema, operation.variableDefinitions ?? [], rc.request.variables ?? {});
