@@ -45,6 +45,19 @@ export interface AccessRecord {
   traceId?: string;
   /** A registry mutation's reason and ticket, per root field (absent for anything else). */
   changes?: AccessChange[];
+  /**
+   * The product's operation manifest as this request met it: the mode, the approved version, and
+   * the entry that ran (null: none did, the document is not certified). Absent when no manifest
+   * or mode applies (staff, or a product in OFF without a manifest).
+   */
+  manifest?: ManifestUse;
+}
+
+/** gateway/trusted-documents.ts */
+export interface ManifestUse {
+  mode: 'OFF' | 'LOG' | 'ENFORCE';
+  version: number | null;
+  entry: string | null;
 }
 
 /** What a register change said about itself (gateway/apollo/change-notes.ts). */

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   PRODUCT_NOT_CERTIFIED: { status: 403, meaning: 'The product is registered but not (or no longer) certified.' },
   CERTIFICATION_EXPIRED: { status: 403, meaning: 'The product certification `validUntil` has passed.' },
   PRODUCT_VERSION_UNSUPPORTED: { status: 403, meaning: 'The token `software_version` is below the product minimum supported version.' },
+  OPERATION_NOT_CERTIFIED: { status: 403, meaning: 'The document is not in the product\'s approved operation manifest and its trusted-documents mode is ENFORCE.' },
   // field level (200 with a field error; 403 when the whole operation is refused)
   SERVICE_NOT_WHITELISTED: { status: 403, meaning: 'The product is not whitelisted for the service that owns the field.' },
   SCOPE_NOT_GRANTED: { status: 403, meaning: 'The token `scope` does not include the service that owns the field.' },
@@ -39,7 +40,7 @@ export const ERROR_CODES = {
   GRAPHQL_VALIDATION_FAILED: { status: 400, meaning: 'The document does not validate against the schema (for example an unknown field).' },
   BAD_USER_INPUT: { status: 400, meaning: 'A variable or argument value is invalid (wrong type, bad format, failed domain validation).' },
   OPERATION_RESOLUTION_FAILURE: { status: 400, meaning: 'The operation name does not match an operation in the document.' },
-  PERSISTED_QUERY_NOT_SUPPORTED: { status: 400, meaning: 'Automatic persisted queries are not supported.' },
+  PERSISTED_QUERY_NOT_FOUND: { status: 400, meaning: 'The document hash sent names no operation in the caller\'s approved manifest; send the document itself.' },
   NOT_FOUND: { status: 404, meaning: 'The record named by the arguments does not exist.' },
   // registry domain
   ILLEGAL_TRANSITION: { status: 409, meaning: 'The lifecycle transition is not allowed from the current state (named in the error).' },

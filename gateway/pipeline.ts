@@ -6,8 +6,8 @@
  * released, so every request leaves exactly one record, refused or not.
  *
  *   method → authenticate → admit product → rate limit → audit capacity → read body →
- *   pre-parse limits → execute (Apollo: operation limits, field authorisation, plan, execute)
- *   → record
+ *   trusted document → pre-parse limits → execute (Apollo: operation limits, field
+ *   authorisation, plan, execute) → record
  *
  * In the spirit of Apollo Server's requestPipeline.ts: named phases in one place, each seeing
  * only what the phases before it returned.
@@ -35,6 +35,7 @@ import { executeWithApollo } from './apollo/execute.js';
 import type { FilteringGateway } from './apollo/filtering-gateway.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { RegistrySnapshot } from './registry-snapshot.js';
+import { judgeDocument, type TrustedDocument } from './trusted-documents.js';
 
 /** What is known when a request arrives, before any stage runs. */
 export interface Arrival {
@@ -59,6 +60,8 @@ export interface RequestFacts {
   quotaHeaders?: Record<string, string>;
   /** read body: the parsed JSON body (POST), or nothing for GET. */
   body?: unknown;
+  /** trusted document: the manifest's verdict, and the request as Apollo sees it when a hash was resolved. */
+  document?: TrustedDocument;
   /** execute: what Apollo's run established about the operation. */
   operation?: OperationFacts;
 }
@@ -99,6 +102,22 @@ export function refusalAnswer(denial: Denial, quotaHeaders: Record<string, strin
   if (denial.code === 'METHOD_NOT_ALLOWED') headers.set('allow', 'GET, POST');
   const body = JSON.stringify({ errors: [{ message: denial.message, extensions: { code: denial.code, ...(denial.details ?? {}) } }] });
   return { status: httpStatusOf(denial.code), body, headers, errorCodes: [denial.code], refusal: denial.code };
+}
+
+function searchOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  return q >= 0 ? url!.slice(q + 1) : '';
+}
+
+/**
+ * One verdict for a batch (when batching is allowed): each operation judged alone, the record
+ * telling of the first that ran outside the manifest (else the first).
+ */
+function combined(judged: TrustedDocument[], bodies: readonly unknown[], batch: boolean): TrustedDocument {
+  if (!batch) return judged[0]!;
+  const use = judged.find((j) => j.use && j.use.entry === null)?.use ?? judged[0]?.use ?? null;
+  const rewritten = judged.some((j) => j.rewritten) ? { body: judged.map((j, i) => (j.rewritten ? j.rewritten.body : bodies[i])), search: '' } : null;
+  return { use, rewritten };
 }
 
 /** The ordered stages of /graphql. */
@@ -183,9 +202,25 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
       },
     },
     {
+      name: 'trusted document',
+      run(req, facts) {
+        const product = facts.admission?.product ?? null;
+        const search = new URLSearchParams(searchOf(req.url));
+        const bodies = Array.isArray(facts.body) ? facts.body : [facts.body];
+        const judged: TrustedDocument[] = [];
+        for (const body of bodies) {
+          const one = judgeDocument(product, facts.arrival.method === 'POST' ? (body as Record<string, unknown>) : null, search);
+          if (one.refusal) return { refusal: one.refusal, facts: { document: one } };
+          judged.push(one);
+        }
+        return { facts: { document: combined(judged, bodies, Array.isArray(facts.body)) } };
+      },
+    },
+    {
       name: 'pre-parse limits',
       run(_req, facts) {
-        for (const op of Array.isArray(facts.body) ? facts.body : [facts.body]) {
+        const body = facts.document?.rewritten ? facts.document.rewritten.body : facts.body;
+        for (const op of Array.isArray(body) ? body : [body]) {
           const query = (op as { query?: unknown } | null | undefined)?.query;
           if (typeof query === 'string') {
             const tooBig = preParseCheck(query, limits);
@@ -198,7 +233,8 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
     {
       name: 'execute',
       async run(req, facts) {
-        const { operation, answer } = await executeWithApollo(deps.apollo, req, facts.body, { token: facts.token!, resolved: facts.admission! }, facts.arrival.requestId);
+        const request = facts.document?.rewritten ?? { body: facts.body, search: searchOf(req.url) };
+        const { operation, answer } = await executeWithApollo(deps.apollo, req, request, { token: facts.token!, resolved: facts.admission! }, facts.arrival.requestId);
         for (const [k, v] of Object.entries(facts.quotaHeaders ?? {})) answer.headers.set(k.toLowerCase(), v);
         return { facts: { operation }, answer };
       },

@@ -80,6 +80,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: COMMIT_DURATION_BUCKETS,
     registers: [registry],
   });
+  const uncertified = new Counter({
+    name: 'dsp_uncertified_documents_total',
+    help: 'Product requests whose document is not in the product\'s approved operation manifest, by product and trusted-documents mode (LOG: served, ENFORCE: refused).',
+    labelNames: ['product', 'mode'] as const,
+    registers: [registry],
+  });
   const rateLimited = new Counter({
     name: 'dsp_rate_limit_refusals_total',
     help: 'Requests refused RATE_LIMITED, by the kind of caller (product, staff, anonymous).',
@@ -127,6 +133,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     requests.inc({ product: productLabel(record.productId), decision: record.decision, code });
     duration.observe({ decision: record.decision }, Math.max(0, record.latencyMs) / 1000);
     if (record.errorCodes.includes('RATE_LIMITED')) rateLimited.inc({ scope: rateLimitScopeOf(record) });
+    if (record.manifest && record.manifest.entry === null) uncertified.inc({ product: productLabel(record.productId), mode: record.manifest.mode });
   }
 
   return {

@@ -3,9 +3,17 @@
  * certification windows are relative to the day the store is seeded). store/seed.ts writes it
  * through the store port; `npm start` prints DEMO_PRODUCT_STATES.
  */
-import { REQUIREMENTS, type ClientAuthorisation, type Developer, type Product, type RequirementAssessment, type SelfCertification } from './model.js';
+import { isDenial } from './change-note.js';
+import { validateManifestDocuments } from './operation-manifest.js';
+import { REQUIREMENTS, type OperationManifest, type ClientAuthorisation, type Developer, type Product, type RequirementAssessment, type SelfCertification } from './model.js';
 
 const DAY_MS = 86_400_000;
+
+function demoManifest(submittedAt: string, approvedAt: string): OperationManifest {
+  const operations = validateManifestDocuments(DEMO_MANIFEST_DOCUMENTS);
+  if (isDenial(operations)) throw new Error(`demo manifest: ${operations.message}`);
+  return { version: 1, operations, submittedAt, submittedBy: 'dev.staff@good.example (dsp:developer)', approvedAt, approvedBy: 'ato.assessor@ato.example (ato:admin)' };
+}
 
 export const DEMO_DEVELOPER_IDS = ['DEV-GOOD', 'DEV-NONCOMPLIANT'] as const;
 
@@ -18,6 +26,8 @@ export const DEMO_PRODUCT_IDS = [
   'PRD-PENDING',
   'PRD-OFFSHORE',
   'PRD-NONCOMPLIANT-DEV',
+  'PRD-TRUSTED',
+  'PRD-TRUSTED-LOG',
 ] as const;
 export type DemoProductId = (typeof DEMO_PRODUCT_IDS)[number];
 
@@ -31,7 +41,18 @@ export const DEMO_PRODUCT_STATES: Readonly<Record<DemoProductId, string>> = {
   'PRD-PENDING': 'self-certified, not yet certified',
   'PRD-OFFSHORE': 'certified, data also hosted in the US',
   'PRD-NONCOMPLIANT-DEV': 'certified, owned by DEV-NONCOMPLIANT (suspended developer)',
+  'PRD-TRUSTED': 'certified with an approved operation manifest, trusted documents ENFORCE (others are OFF)',
+  'PRD-TRUSTED-LOG': 'certified with an approved operation manifest, trusted documents LOG',
 };
+
+/**
+ * The operations the demo's trusted products were certified for (docs/tokens.md sends them, by
+ * document and by hash). Any other document from PRD-TRUSTED is refused OPERATION_NOT_CERTIFIED.
+ */
+export const DEMO_MANIFEST_DOCUMENTS = [
+  'query ClientName($clientId: ID!) {\n  client(clientId: $clientId) {\n    id\n    name\n  }\n}',
+  'query ClientDetails($clientId: ID!) {\n  client(clientId: $clientId) {\n    id\n    name\n    type\n    abn\n    gstRegistered\n  }\n}',
+] as const;
 
 /** Demo organisations (token `org` claim) and the clients each may act for. */
 export const DEMO_ORGS = {
@@ -144,6 +165,9 @@ export function demoRegister(now: Date): DemoRegister {
     }),
     // Scenario 4: the product is fine, its developer is not.
     product('PRD-NONCOMPLIANT-DEV', 'Noncompliant Developer App', { developerId: 'DEV-NONCOMPLIANT' }),
+    // Certified operations: ENFORCE by default once a manifest is approved; LOG set by an admin.
+    product('PRD-TRUSTED', 'Trusted Practice Manager', { manifest: demoManifest(iso(-34), iso(-30)) }),
+    product('PRD-TRUSTED-LOG', 'Trusted Bookkeeper (logging)', { manifest: demoManifest(iso(-34), iso(-30)), trustedDocuments: 'LOG' }),
   ];
 
   const authorisation = (org: string, clientId: string): ClientAuthorisation => ({ org, clientId, grantedAt: iso(-30), expiresAt: null, revoked: false, revision: 0 });

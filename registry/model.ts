@@ -105,6 +105,33 @@ export interface Suspension {
   resumeStatus: ProductStatus;
 }
 
+/**
+ * What the gateway does with a product's documents that are not in its approved manifest:
+ * OFF (nothing), LOG (served, flagged in the access record and counted) or ENFORCE (refused
+ * OPERATION_NOT_CERTIFIED). registry/operation-manifest.ts.
+ */
+export const TRUSTED_DOCUMENT_MODES = ['OFF', 'LOG', 'ENFORCE'] as const;
+export type TrustedDocumentsMode = (typeof TRUSTED_DOCUMENT_MODES)[number];
+
+/** One operation document a product runs, identified by the SHA-256 (hex) of its exact text. */
+export interface ManifestOperation {
+  hash: string;
+  document: string;
+  /** The names of the operations the document defines (for readers; the hash is the identity). */
+  operationNames: string[];
+}
+
+/** A version of a product's operation manifest: submitted by developer staff, approved by an ATO admin. */
+export interface OperationManifest {
+  version: number;
+  operations: ManifestOperation[];
+  submittedAt: string;
+  submittedBy: string;
+  /** Null while the version awaits approval. */
+  approvedAt: string | null;
+  approvedBy: string | null;
+}
+
 export interface Product {
   id: string;
   developerId: string;
@@ -122,6 +149,12 @@ export interface Product {
   suspension: Suspension | null;
   /** Name of a rate tier in configuration. */
   rateTier: string;
+  /** The approved manifest in force (absent on records written before manifests existed). */
+  manifest?: OperationManifest | null;
+  /** A submitted manifest version awaiting the admin's approval. */
+  pendingManifest?: OperationManifest | null;
+  /** The mode an admin set; null or absent: ENFORCE once a manifest is approved, OFF before. */
+  trustedDocuments?: TrustedDocumentsMode | null;
   registeredAt: string;
   revision: number;
 }

@@ -9,6 +9,7 @@ import { isDenial, type ChangeRequest, type Outcome } from './change-note.js';
 import { certificationDenial, validateServiceNames } from './certification-rules.js';
 import { INSTANT_EXAMPLE, parseInstant, toIso } from './instants.js';
 import { CERTIFICATION_TIERS, type CertificationTier, type Product } from './model.js';
+import { approvedManifest } from './operation-manifest.js';
 import { transitionProduct } from './product-transitions.js';
 
 export interface CertificationInput {
@@ -16,6 +17,8 @@ export interface CertificationInput {
   validFrom: string;
   validUntil: string;
   services: string[];
+  /** A pending operation-manifest version to approve with the certification (operation-manifest.ts). */
+  manifestVersion?: number | null;
 }
 
 /** SELF_CERTIFIED → CERTIFIED, or CERTIFIED → CERTIFIED (recertification, replacing tier, validity and whitelist). */
@@ -37,9 +40,12 @@ export function certifyProduct(product: Product, input: CertificationInput, requ
     if (isDenial(services)) return services;
     const blocked = certificationDenial(product.selfCertification, input.tier, services);
     if (blocked) return blocked;
+    const manifest = input.manifestVersion == null ? {} : approvedManifest(product, input.manifestVersion, actor, now);
+    if (isDenial(manifest)) return manifest;
     return {
       certification: { tier: input.tier, validFrom: toIso(from), validUntil: toIso(until), certifiedAt: toIso(now), certifiedBy: actor },
       services,
+      ...manifest,
     };
   });
 }

@@ -18,7 +18,10 @@ export type ProductAction =
   | 'setMinimumVersion'
   | 'suspendProduct'
   | 'reinstateProduct'
-  | 'revokeProduct';
+  | 'revokeProduct'
+  | 'submitOperationManifest'
+  | 'approveOperationManifest'
+  | 'setTrustedDocuments';
 
 const NOT_REVOKED = PRODUCT_STATUSES.filter((s) => s !== 'REVOKED');
 
@@ -36,6 +39,11 @@ export const PRODUCT_TRANSITIONS: TransitionTable<ProductAction, ProductStatus> 
   suspendProduct: { from: ['CERTIFIED'], to: 'SUSPENDED' },
   reinstateProduct: { from: ['SUSPENDED'], to: RESUME },
   revokeProduct: { from: NOT_REVOKED, to: 'REVOKED' },
+  // Operation manifests (operation-manifest.ts): a new version may be submitted at any point before
+  // revocation; approving one is a certification decision, so only once there is a self-certification.
+  submitOperationManifest: { from: NOT_REVOKED, to: UNCHANGED },
+  approveOperationManifest: { from: ['SELF_CERTIFIED', 'CERTIFIED', 'SUSPENDED'], to: UNCHANGED },
+  setTrustedDocuments: { from: NOT_REVOKED, to: UNCHANGED },
 };
 
 /**

@@ -64,6 +64,8 @@ export const TEXT_RULES = {
   compensatingControl: { shape: 'prose', max: 10_000 },
   /** What happened, in a DSP's incident notification. */
   incidentReport: { shape: 'prose', max: 5000 },
+  /** One GraphQL document of an operation manifest (registry/operation-manifest.ts keeps it exactly as sent: no trimming, LF only). */
+  document: { shape: 'prose', max: 32_768 },
 } as const satisfies Record<string, TextRule>;
 
 export type TextProblem = 'CONTROL_CHARACTER' | 'LINE_SEPARATOR' | 'BIDI_CONTROL' | 'BYTE_ORDER_MARK' | 'LONE_SURROGATE' | 'TOO_LONG';

@@ -52,5 +52,6 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     // Only when tracing is on: records written without it hash exactly as before.
     ...(options.traceId ? { traceId: options.traceId } : {}),
     ...(operation?.changes?.length ? { changes: operation.changes.map((c) => ({ ...c })) } : {}),
+    ...(facts.document?.use ? { manifest: { ...facts.document.use } } : {}),
   };
 }

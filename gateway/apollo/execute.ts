@@ -20,10 +20,11 @@ function codesInBody(text: string): string[] {
   }
 }
 
-export async function executeWithApollo(apollo: ApolloServer<GatewayContext>, req: IncomingMessage, body: unknown, admission: Admission, requestId: string): Promise<{ operation: OperationFacts; answer: Answer }> {
+/** `request`: the body and query string Apollo sees (the trusted-documents stage may have put a manifest's document in place of a hash). */
+export async function executeWithApollo(apollo: ApolloServer<GatewayContext>, req: IncomingMessage, request: { body: unknown; search: string }, admission: Admission, requestId: string): Promise<{ operation: OperationFacts; answer: Answer }> {
   const notes = new OperationNotes();
   const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: toHttpGraphQLRequest(req, body),
+    httpGraphQLRequest: { ...toHttpGraphQLRequest(req, request.body), search: request.search },
     context: async () => ({ admission, requestId, notes, enforcement: null }),
   });
   const text = await responseBodyText(response);

@@ -8,7 +8,6 @@ import { isErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 
 const APOLLO_ALIASES: Record<string, string> = {
-  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_SUPPORTED',
   DOWNSTREAM_SERVICE_ERROR: 'SUBGRAPH_UNAVAILABLE',
 };
 

@@ -4,6 +4,7 @@ import { createEnumerationDetector } from './enumeration.js';
 import { createRestrictedAttemptsDetector } from './restricted-attempts.js';
 import { resolveThresholds, type DetectorThresholds } from './thresholds.js';
 import type { Detector } from './types.js';
+import { createUncertifiedDocumentsDetector } from './uncertified-documents.js';
 import { createUnusualHoursDetector } from './unusual-hours.js';
 import { createVolumeDetector } from './volume.js';
 
@@ -14,6 +15,7 @@ export function createDetectors(thresholds: DetectorThresholds = resolveThreshol
     createEnumerationDetector(thresholds.enumeration),
     createRestrictedAttemptsDetector(thresholds.restrictedAttempts),
     createUnusualHoursDetector(thresholds.unusualHours),
+    createUncertifiedDocumentsDetector(thresholds.uncertifiedDocuments),
   ];
 }
 
@@ -24,5 +26,6 @@ export { EVIDENCE_CAP } from './types.js';
 export { DENIAL_BURST } from './denial-burst.js';
 export { ENUMERATION } from './enumeration.js';
 export { RESTRICTED_ATTEMPTS } from './restricted-attempts.js';
+export { UNCERTIFIED_DOCUMENTS } from './uncertified-documents.js';
 export { UNUSUAL_HOURS } from './unusual-hours.js';
 export { VOLUME } from './volume.js';

@@ -62,6 +62,13 @@ export const DEFAULT_DETECTOR_THRESHOLDS = {
     high: 10,
     maxKeys: 10_000,
   },
+  uncertifiedDocuments: {
+    windowMs: 600_000,
+    /** Records of one product whose document is not in its approved manifest, within the window, for MEDIUM. */
+    medium: 5,
+    high: 50,
+    maxKeys: 10_000,
+  },
   unusualHours: {
     /** Time since a product was first seen before its hourly profile is trusted (7 days). */
     learningMs: 7 * 86_400_000,

@@ -9,6 +9,7 @@ import { allowedServices } from '../../registry/certification-rules.js';
 import { reviewOverdue } from '../../registry/developer-lifecycle.js';
 import { currentProductStatus, productDenialAt } from '../../registry/effective-status.js';
 import type { Certification, ClientAuthorisation, Developer, Product } from '../../registry/model.js';
+import { trustedDocumentsModeOf } from '../../registry/operation-manifest.js';
 import type { Store } from '../../store/port.js';
 import type { SubgraphContext } from '../shared/server.js';
 
@@ -38,6 +39,7 @@ export function fieldResolvers(store: Store, now: () => number) {
         return productDenialAt(p, developer, p.minimumVersion, now())?.code ?? null;
       },
       allowedServices: (p: Product) => (p.selfCertification ? allowedServices(p.selfCertification) : []),
+      effectiveTrustedDocuments: (p: Product) => trustedDocumentsModeOf(p),
     },
     ProductCertification: {
       expired: (c: Certification) => Date.parse(c.validUntil) <= now(),

@@ -23,6 +23,7 @@ export const ARGUMENT_RULES: Readonly<Record<string, InputRule>> = {
   clientId: text(TEXT_RULES.code),
   services: text(TEXT_RULES.code),
   minimumVersion: text(TEXT_RULES.code),
+  documents: text(TEXT_RULES.document),
   effectiveAt: INSTANT,
   reviewDueAt: INSTANT,
   validFrom: INSTANT,

@@ -4,7 +4,8 @@
  */
 import { CodedError } from '../../core/errors.js';
 import { isDenial, type ChangeRequest, type Outcome } from '../../registry/change-note.js';
-import type { CertificationTier, Product, RequirementAssessment } from '../../registry/model.js';
+import type { CertificationTier, Product, RequirementAssessment, TrustedDocumentsMode } from '../../registry/model.js';
+import { approveOperationManifest, setTrustedDocuments, submitOperationManifest } from '../../registry/operation-manifest.js';
 import { certifyProduct, removeServices, whitelistServices } from '../../registry/product-certification.js';
 import { reinstateProduct, rejectCertification, revokeProduct, setMinimumVersion, suspendProduct } from '../../registry/product-lifecycle.js';
 import { registerProduct, type ProductApplication } from '../../registry/product-registration.js';
@@ -67,6 +68,18 @@ export function productMutations({ store, now, newProductId, rateTier, lapses }:
     };
   }
 
+  /** A mutation for an admin, or for developer staff on their own developer's product. */
+  function ownOrAdmin<A extends ProductArgs>(command: ProductCommand<A>) {
+    return async (_root: unknown, args: A, context: SubgraphContext): Promise<Product> => {
+      const product = await load(args.productId);
+      // Developer staff learn nothing about products that are not theirs, not even whether they exist.
+      if (!product && !context.identity.roles.includes(ADMIN)) fail(forbidden('products'));
+      const actor = staffActor(context.identity, product?.developerId ?? null);
+      if (isDenial(actor)) fail(actor);
+      return change(product, args, actor, command);
+    };
+  }
+
   return {
     async registerProduct(_root: unknown, args: RegisterProductArgs, context: SubgraphContext): Promise<Product> {
       const actor = staffActor(context.identity, args.input.developerId);
@@ -83,17 +96,13 @@ export function productMutations({ store, now, newProductId, rateTier, lapses }:
       return applyChange(store, 'PRODUCT', null, outcome);
     },
 
-    async submitSelfCertification(_root: unknown, args: ProductArgs & { assessments: RequirementAssessment[] }, context: SubgraphContext): Promise<Product> {
-      const product = await load(args.productId);
-      // Developer staff learn nothing about products that are not theirs, not even whether they exist.
-      if (!product && !context.identity.roles.includes(ADMIN)) fail(forbidden('products'));
-      const actor = staffActor(context.identity, product?.developerId ?? null);
-      if (isDenial(actor)) fail(actor);
-      return change(product, args, actor, (p, a, request, who, at) => submitSelfCertification(p, a.assessments, request, who, at));
-    },
+    submitSelfCertification: ownOrAdmin<ProductArgs & { assessments: RequirementAssessment[] }>((p, a, request, actor, at) => submitSelfCertification(p, a.assessments, request, actor, at)),
+    submitOperationManifest: ownOrAdmin<ProductArgs & { documents: string[] }>((p, a, request, actor, at) => submitOperationManifest(p, a.documents, request, actor, at)),
+    approveOperationManifest: admin<ProductArgs & { manifestVersion: number }>((p, a, request, actor, at) => approveOperationManifest(p, a.manifestVersion, request, actor, at)),
+    setTrustedDocuments: admin<ProductArgs & { mode?: TrustedDocumentsMode | null }>((p, a, request, actor, at) => setTrustedDocuments(p, a.mode ?? null, request, actor, at)),
 
-    certifyProduct: admin<ProductArgs & { tier: CertificationTier; validFrom: string; validUntil: string; services: string[] }>((p, a, request, actor, at) =>
-      certifyProduct(p, { tier: a.tier, validFrom: a.validFrom, validUntil: a.validUntil, services: a.services }, request, actor, at),
+    certifyProduct: admin<ProductArgs & { tier: CertificationTier; validFrom: string; validUntil: string; services: string[]; manifestVersion?: number | null }>((p, a, request, actor, at) =>
+      certifyProduct(p, { tier: a.tier, validFrom: a.validFrom, validUntil: a.validUntil, services: a.services, manifestVersion: a.manifestVersion ?? null }, request, actor, at),
     ),
     rejectCertification: admin<ProductArgs>((p, _a, request, actor, at) => rejectCertification(p, request, actor, at)),
     whitelistServices: admin<ProductArgs & { services: string[] }>((p, a, request, actor, at) => whitelistServices(p, a.services, request, actor, at)),

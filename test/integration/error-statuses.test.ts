@@ -108,7 +108,8 @@ describe('every documented status, produced by a real request', () => {
     // A registry subgraph's refusal of the input (the only root field failed).
     BAD_USER_INPUT: () => gql(`mutation { grantClientAuthorisation(org: "123", clientId: "C-000001", reason: "Status table test") { org } }`, admin()),
     OPERATION_RESOLUTION_FAILURE: async () => sys.post(JSON.stringify({ query: 'query A { __typename } query B { __typename }', operationName: 'C' }), { authorization: `Bearer ${await product('PRD-CERTIFIED')}` }),
-    PERSISTED_QUERY_NOT_SUPPORTED: async () => sys.post(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }), { authorization: `Bearer ${await product('PRD-CERTIFIED')}` }),
+    PERSISTED_QUERY_NOT_FOUND: async () => sys.post(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }), { authorization: `Bearer ${await product('PRD-CERTIFIED')}` }),
+    OPERATION_NOT_CERTIFIED: async () => sys.post(JSON.stringify({ query: '{ client(clientId: "C-000001") { id } }' }), { authorization: `Bearer ${await product('PRD-TRUSTED')}` }),
     NOT_FOUND: () => gql(`mutation { suspendProduct(productId: "PRD-NOBODY", expectedRevision: 1, reason: "Status table test") { status } }`, admin()),
     ILLEGAL_TRANSITION: async () => gql(`mutation ($r: Int!) { reinstateProduct(productId: "PRD-CERTIFIED", expectedRevision: $r, reason: "Status table test") { status } }`, admin(), { r: await revisionOf('PRD-CERTIFIED') }),
     REVISION_CONFLICT: async () => gql(`mutation ($r: Int!) { suspendProduct(productId: "PRD-ENHANCED", expectedRevision: $r, reason: "Status table test") { status } }`, admin(), { r: (await revisionOf('PRD-ENHANCED')) - 1 }),

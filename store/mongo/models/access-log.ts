@@ -32,6 +32,11 @@ export function accessRecordSchema(): mongoose.Schema {
     reason: { type: String, nullable: true },
     ticket: { type: String, nullable: true },
   });
+  const manifest = subSchema({
+    mode: { type: String, enum: ['OFF', 'LOG', 'ENFORCE'] },
+    version: { type: Number, nullable: true },
+    entry: { type: String, nullable: true },
+  });
   const schema = topSchema(
     {
       time: { type: Date },
@@ -62,6 +67,7 @@ export function accessRecordSchema(): mongoose.Schema {
       // Present only when there is something to say (records without them hash as before).
       traceId: { type: String, optional: true },
       changes: { type: [change], optional: true },
+      manifest: { type: manifest, optional: true },
       chainId: { type: String },
       seq: { type: Number, min: 1 },
       prevHash: { type: String },

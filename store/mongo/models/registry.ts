@@ -12,6 +12,7 @@ import {
   PRODUCT_STATUSES,
   REQUIREMENT_OUTCOMES,
   REQUIREMENTS,
+  TRUSTED_DOCUMENT_MODES,
 } from '../../../registry/model.js';
 import { COMMON_OPTIONS, subSchema, topSchema } from './fields.js';
 
@@ -85,6 +86,19 @@ export function productSchema(): mongoose.Schema {
     actor: { type: String },
     resumeStatus: { type: String, enum: PRODUCT_STATUSES },
   });
+  const manifestOperation = subSchema({
+    hash: { type: String },
+    document: { type: String },
+    operationNames: { type: [String] },
+  });
+  const manifest = subSchema({
+    version: { type: Number, min: 1 },
+    operations: { type: [manifestOperation] },
+    submittedAt: { type: String },
+    submittedBy: { type: String },
+    approvedAt: { type: String, nullable: true },
+    approvedBy: { type: String, nullable: true },
+  });
   const schema = topSchema(
     {
       id: { type: String },
@@ -101,6 +115,10 @@ export function productSchema(): mongoose.Schema {
       services: { type: [String] },
       suspension: { type: suspension, nullable: true },
       rateTier: { type: String },
+      // Operation manifests (registry/operation-manifest.ts); absent on records written before them.
+      manifest: { type: manifest, nullable: true, optional: true },
+      pendingManifest: { type: manifest, nullable: true, optional: true },
+      trustedDocuments: { type: String, enum: TRUSTED_DOCUMENT_MODES, nullable: true, optional: true },
       registeredAt: { type: String },
       revision: { type: Number, min: 0 },
     },

@@ -3,12 +3,17 @@ import { productDenialAt } from '../../../registry/effective-status.js';
 import { PRODUCT_STATUSES, type Product } from '../../../registry/model.js';
 import { certifyProduct, removeServices, whitelistServices } from '../../../registry/product-certification.js';
 import { reinstateProduct, rejectCertification, revokeProduct, setMinimumVersion, suspendProduct } from '../../../registry/product-lifecycle.js';
+import { approveOperationManifest, setTrustedDocuments, submitOperationManifest } from '../../../registry/operation-manifest.js';
 import { PRODUCT_TRANSITIONS, type ProductAction } from '../../../registry/product-transitions.js';
 import { submitSelfCertification } from '../../../registry/self-certification.js';
 import { illegalPairs } from '../../../registry/state-machine.js';
 import { accepted, ADMIN, assessments, DAY, denied, developerIn, NOW, productIn, REQUEST } from './fixtures.js';
 
 const CERTIFICATION = { tier: 'STANDARD' as const, validFrom: new Date(NOW).toISOString(), validUntil: new Date(NOW + 365 * DAY).toISOString(), services: ['clients.read'] };
+
+function withPendingManifest(p: Product): Product {
+  return { ...p, pendingManifest: { version: 1, operations: [], submittedAt: new Date(NOW).toISOString(), submittedBy: 'dev-1 (dsp:developer)', approvedAt: null, approvedBy: null } };
+}
 
 /** Each action with input valid in every state it is legal from, so only the state decides. */
 const COMMANDS: Record<ProductAction, (p: Product) => Outcome<Product>> = {
@@ -21,6 +26,9 @@ const COMMANDS: Record<ProductAction, (p: Product) => Outcome<Product>> = {
   suspendProduct: (p) => suspendProduct(p, REQUEST, ADMIN, NOW),
   reinstateProduct: (p) => reinstateProduct(p, REQUEST, ADMIN, NOW),
   revokeProduct: (p) => revokeProduct(p, REQUEST, ADMIN, NOW),
+  submitOperationManifest: (p) => submitOperationManifest(p, ['query Q { __typename }'], REQUEST, 'dev-1 (dsp:developer)', NOW),
+  approveOperationManifest: (p) => approveOperationManifest(withPendingManifest(p), 1, REQUEST, ADMIN, NOW),
+  setTrustedDocuments: (p) => setTrustedDocuments(p, 'LOG', REQUEST, ADMIN, NOW),
 };
 
 describe('product state machine', () => {

@@ -104,7 +104,7 @@ describe('registry text: lengths', () => {
 
   test('every rule has a positive bound; free text is prose, names and references are lines', () => {
     for (const rule of Object.values(TEXT_RULES)) expect(rule.max).toBeGreaterThan(0);
-    expect(Object.entries(TEXT_RULES).filter(([, r]) => r.shape === 'prose').map(([k]) => k).sort()).toEqual(['compensatingControl', 'evidence', 'incidentReport', 'note', 'reason']);
+    expect(Object.entries(TEXT_RULES).filter(([, r]) => r.shape === 'prose').map(([k]) => k).sort()).toEqual(['compensatingControl', 'document', 'evidence', 'incidentReport', 'note', 'reason']);
   });
 });
 

@@ -32,7 +32,6 @@ describe('formatError', () => {
 
   it("maps Apollo's own codes onto ours", () => {
     const format = createFormatError(recordingLogger().logger, { exposeStack: false });
-    expect(format({ message: 'x', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }, null).extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
     expect(format({ message: 'x', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR' } }, null).extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
   });
 

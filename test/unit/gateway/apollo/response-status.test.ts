@@ -8,7 +8,7 @@ describe('statusFromErrors', () => {
     expect(statusFromErrors({ a: 1 }, [])).toBeNull();
   });
   it("answers with the documented status of the error when no data was produced", () => {
-    expect(statusFromErrors(undefined, [err('PERSISTED_QUERY_NOT_SUPPORTED')])).toBe(400);
+    expect(statusFromErrors(undefined, [err('PERSISTED_QUERY_NOT_FOUND')])).toBe(400);
     expect(statusFromErrors(null, [err('REVISION_CONFLICT', ['suspendProduct'])])).toBe(409);
   });
   it('answers with the error status when every root field is null because of an error at it', () => {

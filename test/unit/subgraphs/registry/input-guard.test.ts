@@ -171,6 +171,13 @@ beforeAll(async () => {
   base['suspendProduct'] = await prd(certified, { until: iso(now + 7 * DAY) });
   base['reinstateProduct'] = await prd(suspendedProduct);
   base['revokeProduct'] = await prd(product);
+  const manifestPending = async () => {
+    const p = await selfCertified();
+    return (await h.ok(ADMIN, 'mutation($id: ID!, $rev: Int!) { submitOperationManifest(productId: $id, expectedRevision: $rev, documents: ["{ __typename }"], reason: "Fixture") { id revision } }', { id: p.id, rev: p.revision })).submitOperationManifest;
+  };
+  base['submitOperationManifest'] = await prd(product, { documents: ['query A {\n\t__typename\n}\n', '{ __typename }'] });
+  base['approveOperationManifest'] = await prd(manifestPending, { manifestVersion: 1 });
+  base['setTrustedDocuments'] = await prd(product, { mode: 'LOG' });
   const batched = await certified();
   base['changeProducts'] = { action: 'SUSPEND', products: [{ productId: batched.id, expectedRevision: batched.revision }], ...change, until: iso(now + 7 * DAY) };
   base['grantClientAuthorisation'] = { org: '12345679016', clientId: 'C-000007', expiresAt: iso(now + 90 * DAY), ...change };

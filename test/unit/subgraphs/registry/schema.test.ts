@@ -18,7 +18,7 @@ describe('registry schema', () => {
   });
 
   test('every mutation needs MFA and a staff role; admin decisions need ato:admin', () => {
-    const STAFF_MUTATIONS = new Set(['registerDeveloper', 'registerProduct', 'submitSelfCertification']);
+    const STAFF_MUTATIONS = new Set(['registerDeveloper', 'registerProduct', 'submitSelfCertification', 'submitOperationManifest']);
     for (const field of Object.keys(schema.getMutationType()!.getFields())) {
       const names = map.byCoordinate.get(`Mutation.${field}`)!.map((r) => r.directive.name);
       expect([field, names.includes('requiresMfa')]).toEqual([field, true]);
