@@ -12,7 +12,8 @@ export interface RegistryApi {
   newApprovedDeveloper(n: number): Promise<string>;
   /** Registers a product under the developer and self-certifies it; NOT_MET for the listed requirements. */
   newSelfCertifiedProduct(developerId: string, options?: { notMet?: Requirement[]; minimumVersion?: string }): Promise<string>;
-  certify(productId: string, tier: 'STANDARD' | 'ENHANCED', services: string[]): Promise<GraphQLResult>;
+  /** Certifies (approving the pending manifest version `manifestVersion` when given). */
+  certify(productId: string, tier: 'STANDARD' | 'ENHANCED', services: string[], options?: { manifestVersion?: number }): Promise<GraphQLResult>;
   revisionOf(entity: 'product' | 'developer', id: string): Promise<number>;
   /** Waits until the gateway's registry snapshot has caught up with the store (≤ one poll interval). */
   synced(): Promise<void>;
@@ -67,13 +68,13 @@ export function registryApi(sys: TestSystem): RegistryApi {
       );
       return product.id as string;
     },
-    async certify(productId, tier, services) {
+    async certify(productId, tier, services, options = {}) {
       const now = Date.now();
       const result = await admin(
-        `mutation ($id: ID!, $rev: Int!, $tier: CertificationTier!, $from: String!, $until: String!, $services: [String!]!) {
-          certifyProduct(productId: $id, expectedRevision: $rev, tier: $tier, validFrom: $from, validUntil: $until, services: $services, reason: "assessed") { status services revision }
+        `mutation ($id: ID!, $rev: Int!, $tier: CertificationTier!, $from: String!, $until: String!, $services: [String!]!, $manifest: Int) {
+          certifyProduct(productId: $id, expectedRevision: $rev, tier: $tier, validFrom: $from, validUntil: $until, services: $services, manifestVersion: $manifest, reason: "assessed") { status services revision effectiveTrustedDocuments }
         }`,
-        { id: productId, rev: await revisionOf('product', productId), tier, from: new Date(now - day).toISOString(), until: new Date(now + 365 * day).toISOString(), services },
+        { id: productId, rev: await revisionOf('product', productId), tier, from: new Date(now - day).toISOString(), until: new Date(now + 365 * day).toISOString(), services, manifest: options.manifestVersion ?? null },
       );
       await synced();
       return result;

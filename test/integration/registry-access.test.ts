@@ -23,6 +23,7 @@ const ctx = {} as {
   activeDeveloper: any;
   suspendedDeveloper: any;
   selfCertified: any;
+  manifestPending: any;
   certified: any;
   suspendedProduct: any;
   staffA: string;
@@ -42,6 +43,8 @@ beforeAll(async () => {
   ctx.suspendedDeveloper = await reg.developerIn('SUSPENDED');
   ctx.selfCertified = await reg.productIn('SELF_CERTIFIED', ctx.devA.id);
   ctx.certified = await reg.productIn('CERTIFIED', ctx.devA.id);
+  const toApprove = await reg.productIn('CERTIFIED', ctx.devA.id);
+  ctx.manifestPending = await reg.ok(reg.admin, 'submitOperationManifest', { productId: toApprove.id, expectedRevision: toApprove.revision, documents: ['{ __typename }'], reason: 'Fixture: manifest' });
   ctx.suspendedProduct = await reg.productIn('SUSPENDED', ctx.devA.id);
   ctx.staffA = await reg.developerStaff(ctx.devA.id, { sub: 'staff-a' });
   ctx.staffANoMfa = await reg.developerStaff(ctx.devA.id, { sub: 'staff-a', mfa: false });
@@ -194,6 +197,8 @@ onProduct('setMinimumVersion', () => ctx.certified, () => ({ minimumVersion: '3.
 onProduct('suspendProduct', () => ctx.certified);
 onProduct('reinstateProduct', () => ctx.suspendedProduct);
 onProduct('revokeProduct', () => ctx.certified);
+onProduct('approveOperationManifest', () => ctx.manifestPending, () => ({ manifestVersion: 1 }));
+onProduct('setTrustedDocuments', () => ctx.certified, () => ({ mode: 'ENFORCE' }));
 ADMIN_MUTATIONS.push({
   field: 'changeProducts',
   vars: async () => ({ action: 'SUSPEND', products: [{ productId: ctx.certified.id, expectedRevision: await rev('product', ctx.certified.id) }], reason: 'Access rule test' }),
@@ -224,7 +229,7 @@ describe('registry changes, field by field: refused without changing anything', 
   });
 
   test('the tables cover every Mutation field of schema/registry.graphql', () => {
-    const covered = [...ADMIN_MUTATIONS.map((m) => m.field), 'registerDeveloper', 'registerProduct', 'submitSelfCertification'].sort();
+    const covered = [...ADMIN_MUTATIONS.map((m) => m.field), 'registerDeveloper', 'registerProduct', 'submitSelfCertification', 'submitOperationManifest'].sort();
     expect(covered).toEqual(schemaRootFields('Mutation'));
   });
 
@@ -282,6 +287,23 @@ describe('registry changes, field by field: refused without changing anything', 
     test('developer staff on an unknown product id: FORBIDDEN (no probing)', async () => {
       const r = await reg.call(ctx.staffA, 'submitSelfCertification', { productId: 'PRD-DOES-NOT-EXIST', expectedRevision: 0, assessments: assessments(), reason: 'Probe' });
       expectRefused(r, 'submitSelfCertification', 'FORBIDDEN');
+    });
+  });
+
+  describe('Mutation.submitOperationManifest', () => {
+    const on = async (product: () => any) => ({ productId: product().id, expectedRevision: await rev('product', product().id), documents: ['{ __typename }'], reason: 'Access rule test' });
+    test.each([
+      ['auditor', () => reg.auditor, () => ctx.otherRegistered, 'ROLE_REQUIRED'],
+      ['a product token', () => ctx.productToken, () => ctx.otherRegistered, 'ROLE_REQUIRED'],
+      ['admin without MFA', () => reg.adminNoMfa, () => ctx.otherRegistered, 'MFA_REQUIRED'],
+      ['developer staff on another developer’s product', () => ctx.staffA, () => ctx.otherRegistered, 'FORBIDDEN'],
+      ['developer staff without MFA on their own product', () => ctx.staffANoMfa, () => ctx.certified, 'MFA_REQUIRED'],
+    ] as Array<[string, () => string, () => any, string]>)('%s: %s', async (_who, token, product, code) => {
+      expectRefused(await reg.call(token(), 'submitOperationManifest', await on(product)), 'submitOperationManifest', code);
+    });
+    test('developer staff on an unknown product id: FORBIDDEN (no probing)', async () => {
+      const r = await reg.call(ctx.staffA, 'submitOperationManifest', { productId: 'PRD-DOES-NOT-EXIST', expectedRevision: 0, documents: ['{ __typename }'], reason: 'Probe' });
+      expectRefused(r, 'submitOperationManifest', 'FORBIDDEN');
     });
   });
 

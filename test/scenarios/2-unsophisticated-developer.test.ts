@@ -42,4 +42,28 @@ describe('scenario 2: certification with gaps gives limited services and no rest
     expect(restricted.body.data?.client ?? null).toBeNull();
     expect(codesOf(restricted)).toContain('RESTRICTED_DATA');
   });
+
+  it('once its operations are certified, an ad hoc query the product was not certified for is refused', async () => {
+    const api = registryApi(sys);
+    const developerId = await api.newApprovedDeveloper(3);
+    const productId = await api.newSelfCertifiedProduct(developerId, { notMet: ['MULTIFACTOR_AUTHENTICATION'] });
+    // The developer declares what the software sends; the admin approves it with the certification.
+    const lookup = 'query ClientLookup($clientId: ID!) {\n  client(clientId: $clientId) {\n    id\n    name\n  }\n}\n';
+    ok(
+      await api.developerStaff(developerId, 'mutation ($id: ID!, $rev: Int!, $docs: [String!]!) { submitOperationManifest(productId: $id, expectedRevision: $rev, documents: $docs, reason: "What release 1.0 sends") { revision } }', {
+        id: productId,
+        rev: await api.revisionOf('product', productId),
+        docs: [lookup],
+      }),
+    );
+    const certified = ok(await api.certify(productId, 'STANDARD', ['clients.read'], { manifestVersion: 1 })).certifyProduct;
+    expect(certified.effectiveTrustedDocuments).toBe('ENFORCE');
+
+    const token = await sys.token({ product: productId, version: '1.0.0' });
+    const certifiedLookup = await sys.gql(lookup, { token, variables: { clientId: 'C-000002' } });
+    expect([certifiedLookup.status, certifiedLookup.body.data?.client?.id]).toEqual([200, 'C-000002']);
+    // A careless (or compromised) build sends an ad hoc query walking taxpayers: nothing is served.
+    const adHoc = await sys.gql('{ a: client(clientId: "C-000002") { id name abn } b: client(clientId: "C-000004") { id name abn } }', { token });
+    expect([adHoc.status, codesOf(adHoc), adHoc.body.data ?? null]).toEqual([403, ['OPERATION_NOT_CERTIFIED'], null]);
+  });
 });
