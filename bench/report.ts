@@ -7,6 +7,7 @@ import type { IngestResult } from './micro/access-log-ingest.js';
 import type { SuspensionResult } from './micro/suspension-propagation.js';
 import type { TokenVerificationResult } from './micro/token-verification.js';
 import type { RequestSigningResult } from './micro/request-signing.js';
+import type { TrustedDocumentsCost } from './micro/trusted-documents.js';
 import type { BenchOptions } from './options.js';
 import type { ProfileRun } from './profile.js';
 import { inclusiveRows } from './profile-summary.js';
@@ -53,6 +54,7 @@ export interface BenchReport {
     ingest?: IngestResult[];
     token?: TokenVerificationResult;
     requestSigning?: RequestSigningResult[];
+    trustedDocuments?: TrustedDocumentsCost[];
     decision?: DecisionCostResult[];
     rateLimit?: RateLimitCost[];
     suspension?: SuspensionResult;
@@ -187,6 +189,10 @@ export function renderMarkdown(r: BenchReport): string {
   if (micro.requestSigning) {
     parts.push('### Subgraph request signature (gateway CPU per subgraph fetch; target < 10 µs)');
     parts.push(table(['body bytes', 'sign µs (gateway)', 'verify µs (subgraph, incl. replay cache)'], micro.requestSigning.map((x) => [String(x.bodyBytes), f(x.sign.usPerOp, 2), f(x.verify.usPerOp, 2)])));
+  }
+  if (micro.trustedDocuments) {
+    parts.push('### Trusted documents (gateway CPU per request, manifest of 500 operations)');
+    parts.push(table(['case', 'µs/request'], micro.trustedDocuments.map((x) => [x.case, f(x.cost.usPerOp, 2)])));
   }
   if (micro.decision) {
     parts.push('### Decision cache (analyse + decide per request)');

@@ -30,6 +30,7 @@ import { measureRateLimitCheck } from './micro/rate-limit.js';
 import { measureRequestSigning } from './micro/request-signing.js';
 import { measureSuspensionPropagation } from './micro/suspension-propagation.js';
 import { measureTokenVerification } from './micro/token-verification.js';
+import { measureTrustedDocuments } from './micro/trusted-documents.js';
 import { parseOptions } from './options.js';
 import { profileEnforcedGateway } from './profile.js';
 import { headlines, loggingFigures, renderMarkdown, type BenchReport } from './report.js';
@@ -134,6 +135,8 @@ async function main(): Promise<void> {
       report.micro.token = await measureTokenVerification({ keys: env.keys, budgetMs: budget });
       log('micro: subgraph request signing');
       report.micro.requestSigning = measureRequestSigning({ budgetMs: budget });
+      log('micro: trusted documents');
+      report.micro.trustedDocuments = measureTrustedDocuments({ budgetMs: budget });
       log('micro: decision cache');
       report.micro.decision = await measureDecisionCache({ store: env.store, keys: env.keys, workloads: chosen, budgetMs: budget / 2 });
       log('micro: rate-limit check');
