@@ -1,11 +1,11 @@
 /**
  * Latency below saturation. At full load p99 is mostly queueing (50 connections over a few
  * hundred req/s), so any throughput difference shows up as tens of ms of p99. Here bare and
- * enforced each serve the SAME fixed request rate — a share of bare's measured throughput — over
- * 50 connections, interleaved in rounds, so the p99 difference is what enforcement adds to a
- * request, not to a queue.
+ * enforced each serve the SAME steady request rate (200 req/s, or less where either variant could
+ * not keep up with it at half its saturated throughput), evenly paced (bench/paced.ts), interleaved
+ * in rounds, so the difference is what enforcement adds to a request, not to a queue.
  */
-import { runLoad } from './load.js';
+import { runPaced } from './paced.js';
 import { mergeSorted, percentile } from './stats.js';
 
 export interface FixedRateVariant {
@@ -41,7 +41,7 @@ export async function measureFixedRateLatency(options: {
     const order = round % 2 === 0 ? (['bare', 'enforced'] as const) : (['enforced', 'bare'] as const);
     for (const which of order) {
       const v = options[which];
-      const run = await runLoad({ url: v.url, connections: options.connections, durationS: options.durationS, bodies: options.bodies, headers: v.headers, overallRate: options.rate });
+      const run = await runPaced({ url: v.url, connections: options.connections, durationS: options.durationS, bodies: options.bodies, headers: v.headers, overallRate: options.rate });
       samples[which].push(run.latenciesMs);
       failed[which] += run.failed;
       options.onProgress?.(`fixed rate ${options.rate} req/s ${options.workload}/${v.name}: p99 ${percentile(run.latenciesMs.slice().sort(), 99).toFixed(1)} ms`);

@@ -24,6 +24,8 @@ export interface BenchOptions {
   /** Workloads to load. Default all. Flag --workloads=one,three,many. */
   workloads: WorkloadName[];
   quick: boolean;
+  /** Pin the gateway under test apart from the load generator and subgraphs (bench/pinning.ts). Default on; --no-pin turns it off. */
+  pin: boolean;
 }
 
 const ALL: WorkloadName[] = ['one', 'three', 'many'];
@@ -32,10 +34,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const flags = new Map<string, string | true>();
   for (const arg of argv) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unknown argument ${arg} (flags: --quick --micro --no-load --no-micro --no-profile --duration=S --connections=N --rounds=N --warmup=S --trials=N --workloads=one,three,many)`);
+    if (!m) throw new Error(`unknown argument ${arg} (flags: --quick --micro --no-load --no-micro --no-profile --no-pin --duration=S --connections=N --rounds=N --warmup=S --trials=N --workloads=one,three,many)`);
     flags.set(m[1]!, m[2] ?? true);
   }
-  const known = new Set(['quick', 'micro', 'no-load', 'no-micro', 'no-profile', 'duration', 'connections', 'rounds', 'warmup', 'trials', 'workloads']);
+  const known = new Set(['quick', 'micro', 'no-load', 'no-micro', 'no-profile', 'no-pin', 'duration', 'connections', 'rounds', 'warmup', 'trials', 'workloads']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}`);
   const quick = flags.has('quick');
   const num = (flag: string, envName: string, dflt: number): number => {
@@ -60,5 +62,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     trials: Math.round(num('trials', 'BENCH_TRIALS', 20)),
     workloads,
     quick,
+    pin: !flags.has('no-pin'),
   };
 }

@@ -130,7 +130,7 @@ export function renderMarkdown(r: BenchReport): string {
     );
   }
   if (r.fixedRate?.length) {
-    parts.push(`### Added latency below saturation (${r.fixedRate[0]!.connections} connections, the same fixed rate for bare-http and enforced)`);
+    parts.push(`### Added latency below saturation (${r.fixedRate[0]!.connections} connections, the same evenly paced rate for bare-http and enforced, latency from each request's due time)`);
     parts.push(
       table(
         ['workload', 'rate req/s', 'bare-http p50 ms', 'enforced p50 ms', 'bare-http p99 ms', 'enforced p99 ms', 'added p50 ms', 'added p99 ms'],

@@ -7,8 +7,9 @@
  * Process placement: the servers under test each run in their own forked process (bare gateway,
  * enforced gateway, enforced gateway with logging off, and one process hosting the five
  * subgraphs shared by both gateways); this process generates the load (autocannon) and runs the
- * micro-figures. Nothing is pinned to a CPU: the OS schedules the busy processes (load generator,
- * the gateway under test, subgraphs) over the machine's cores, and the idle gateways cost nothing.
+ * micro-figures. Where the machine allows (bench/pinning.ts), every gateway variant is pinned to the
+ * last CPU and this process and the subgraphs to the others, so only one gateway is busy on its
+ * CPU at a time (the idle ones wait on their sockets) and its CPU per request is its own.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,7 @@ import { measureSuspensionPropagation } from './micro/suspension-propagation.js'
 import { measureTokenVerification } from './micro/token-verification.js';
 import { measureTrustedDocuments } from './micro/trusted-documents.js';
 import { parseOptions } from './options.js';
+import { choosePlacement, pin } from './pinning.js';
 import { profileEnforcedGateway } from './profile.js';
 import { headlines, loggingFigures, renderMarkdown, type BenchReport } from './report.js';
 import { enforcedGatewayEnv, LOAD_PRODUCT, prepareEnvironment, SUSPENSION_PRODUCT } from './setup.js';
@@ -40,7 +42,7 @@ import { workloads as allWorkloads } from './workloads.js';
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const PLACEMENT =
   'Each server under test in its own forked Node process (bare gateway; enforced gateway; enforced gateway with the access log off; one process hosting the five subgraphs, shared by both gateways). ' +
-  'The load generator (autocannon, 50 connections) and the micro-figures run in the benchmark process. No CPU pinning: the three busy processes of a cell (load generator, gateway, subgraphs) share the cores; idle gateways wait on their sockets.';
+  'The load generator (autocannon, 50 connections) and the micro-figures run in the benchmark process; idle gateways wait on their sockets.';
 
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -58,13 +60,17 @@ async function main(): Promise<void> {
   log(`machine: ${machine.nproc} CPUs, node ${machine.node}, load average ${machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}`);
 
   const env = await prepareEnvironment();
+  const placement = choosePlacement(options.pin);
+  pin(process.pid, placement.others);
+  log(placement.description);
   const children: ServerChild[] = [];
   const fork = async (name: string, spec: ChildSpec) => {
     const child = await forkServer(name, spec);
+    pin(child.pid, spec.role === 'subgraphs' ? placement.others : placement.gateway);
     children.push(child);
     return child;
   };
-  const report: BenchReport = { machine, options, placement: PLACEMENT, workloads: [], elapsedS: 0, cells: [], headline: [], logging: [], micro: {}, profile: null };
+  const report: BenchReport = { machine, options, placement: `${PLACEMENT} ${placement.description}`, workloads: [], elapsedS: 0, cells: [], headline: [], logging: [], micro: {}, profile: null };
 
   try {
     const subgraphs = await fork('subgraphs', { role: 'subgraphs', dataDir: env.dataDir, storeUrl: env.storeUrl, hmacKeyBase64: env.hmacKeyBase64 });
@@ -110,8 +116,9 @@ async function main(): Promise<void> {
       report.fixedRate = [];
       for (const h of report.headlineSameTransport.filter((x) => x.workload === 'one' || x.workload === 'three')) {
         const workload = chosen.find((w) => w.name === h.workload)!;
-        // Half of bare-http's saturated throughput: both variants have headroom, so queues stay short.
-        const rate = Math.max(10, Math.round(h.bareRps * 0.5));
+        // The issue's steady 200 req/s, unless that is more than half of either variant's saturated
+        // throughput: both keep headroom, so queues stay short.
+        const rate = Math.max(10, Math.round(Math.min(200, h.bareRps * 0.5, h.enforcedRps * 0.5)));
         report.fixedRate.push(
           await measureFixedRateLatency({ workload: h.workload, bodies: workload.bodies, bare: v.bareHttp, enforced: v.enforced, rate, connections: options.connections, durationS: options.durationS, rounds: options.rounds, onProgress: log }),
         );
