@@ -184,7 +184,9 @@ describe('rate limiters through the thread', () => {
   it('is accepted by RLWrapperTimeouts, whose insurance limiter answers while the thread is gone', async () => {
     const store = await open();
     const spec = { keyPrefix: 'rl:insured', points: 5, duration: 60 };
-    const insured = new RLWrapperTimeouts({ limiter: store.createRateLimiter(spec), timeoutMs: 2000, insuranceLimiter: new RateLimiterMemory(spec) });
+    // A generous timeout: on a busy machine a first call slower than it would be answered (and
+    // counted) by the insurance limiter too. The closed store below refuses at once, timeout or not.
+    const insured = new RLWrapperTimeouts({ limiter: store.createRateLimiter(spec), timeoutMs: 30_000, insuranceLimiter: new RateLimiterMemory(spec) });
     expect((await insured.consume('k')).remainingPoints).toBe(4);
     await store.close();
     // The store refuses (closed): the in-memory insurance limiter decides instead.
