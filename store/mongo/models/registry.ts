@@ -85,6 +85,11 @@ export function productSchema(): mongoose.Schema {
     actor: { type: String },
     resumeStatus: { type: String, enum: PRODUCT_STATUSES },
   });
+  // DPoP key binding (registry/key-binding.ts); optional: products stored before it have none.
+  const keyBinding = subSchema({
+    required: { type: Boolean },
+    thumbprints: { type: [String] },
+  });
   const schema = topSchema(
     {
       id: { type: String },
@@ -103,6 +108,7 @@ export function productSchema(): mongoose.Schema {
       rateTier: { type: String },
       registeredAt: { type: String },
       revision: { type: Number, min: 0 },
+      keyBinding: { type: keyBinding, nullable: true, optional: true },
     },
     { collection: 'products' },
   );
