@@ -45,6 +45,8 @@ export interface AccessRecord {
   traceId?: string;
   /** A registry mutation's reason and ticket, per root field (absent for anything else). */
   changes?: AccessChange[];
+  /** The request was sender-constrained (DPoP, RFC 9449): the thumbprint of the key whose proof it carried (absent otherwise). */
+  dpopJkt?: string;
 }
 
 /** What a register change said about itself (gateway/apollo/change-notes.ts). */

@@ -52,5 +52,7 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     // Only when tracing is on: records written without it hash exactly as before.
     ...(options.traceId ? { traceId: options.traceId } : {}),
     ...(operation?.changes?.length ? { changes: operation.changes.map((c) => ({ ...c })) } : {}),
+    // Only for sender-constrained requests: every other record hashes exactly as before.
+    ...(facts.senderKey ? { dpopJkt: facts.senderKey } : {}),
   };
 }
