@@ -36,6 +36,18 @@ export interface LoggingFigure {
   addedCpuUsPerReq: number;
 }
 
+/** The DPoP-bound product beside the plain one, on the same enforced gateway (one extra signature and a replay-cache write per request). */
+export interface DpopFigure {
+  workload: WorkloadName;
+  plainRps: number;
+  dpopRps: number;
+  /** DPoP / plain throughput. */
+  ratio: number;
+  addedP50Ms: number;
+  addedP99Ms: number;
+  addedCpuUsPerReq: number;
+}
+
 export interface BenchReport {
   machine: MachineInfo;
   options: BenchOptions;
@@ -49,6 +61,7 @@ export interface BenchReport {
   /** p50/p99 of bare and enforced at the same fixed rate below saturation (bench/fixed-rate.ts). */
   fixedRate?: FixedRateResult[];
   logging: LoggingFigure[];
+  dpop?: DpopFigure[];
   micro: {
     ingest?: IngestResult[];
     token?: TokenVerificationResult;
@@ -79,6 +92,17 @@ export function headlines(cells: CellResult[], baseline: 'bare' | 'bare-http' = 
       addedP99Ms: enf.p99 - bare.p99,
       addedCpuUsPerReq: enf.serverCpuUsPerReq - bare.serverCpuUsPerReq,
     });
+  }
+  return out;
+}
+
+export function dpopFigures(cells: CellResult[]): DpopFigure[] {
+  const out: DpopFigure[] = [];
+  for (const w of ['one', 'three', 'many'] as const) {
+    const plain = cell(cells, w, 'enforced');
+    const dpop = cell(cells, w, 'enforced-dpop');
+    if (!plain || !dpop) continue;
+    out.push({ workload: w, plainRps: plain.rps, dpopRps: dpop.rps, ratio: dpop.rps / plain.rps, addedP50Ms: dpop.p50 - plain.p50, addedP99Ms: dpop.p99 - plain.p99, addedCpuUsPerReq: dpop.serverCpuUsPerReq - plain.serverCpuUsPerReq });
   }
   return out;
 }
@@ -160,6 +184,15 @@ export function renderMarkdown(r: BenchReport): string {
   if (r.logging.length) {
     parts.push('### Access log on (durable, SQLite, sync=full) vs off');
     parts.push(table(['workload', 'on req/s', 'off req/s', 'on / off', 'added p99 ms', 'added CPU µs/req'], r.logging.map((l) => [l.workload, f(l.onRps, 0), f(l.offRps, 0), f(l.ratio, 3), signed(l.addedP99Ms), signed(l.addedCpuUsPerReq, 0)])));
+  }
+  if (r.dpop?.length) {
+    parts.push('### DPoP-bound product (PRD-ENHANCED, a fresh proof per request) beside a plain Bearer product (PRD-CERTIFIED), same enforced gateway');
+    parts.push(
+      table(
+        ['workload', 'plain req/s', 'DPoP req/s', 'DPoP / plain', 'added p50 ms', 'added p99 ms', 'added gateway CPU µs/req'],
+        r.dpop.map((d) => [d.workload, f(d.plainRps, 0), f(d.dpopRps, 0), f(d.ratio, 3), signed(d.addedP50Ms), signed(d.addedP99Ms), signed(d.addedCpuUsPerReq, 0)]),
+      ),
+    );
   }
   const micro = r.micro;
   if (micro.ingest) {
