@@ -6,6 +6,7 @@ import type { DecisionCostResult } from './micro/decision-cache.js';
 import type { IngestResult } from './micro/access-log-ingest.js';
 import type { SuspensionResult } from './micro/suspension-propagation.js';
 import type { TokenVerificationResult } from './micro/token-verification.js';
+import type { DpopVerificationResult } from './micro/dpop-verification.js';
 import type { RequestSigningResult } from './micro/request-signing.js';
 import type { BenchOptions } from './options.js';
 import type { ProfileRun } from './profile.js';
@@ -65,6 +66,7 @@ export interface BenchReport {
   micro: {
     ingest?: IngestResult[];
     token?: TokenVerificationResult;
+    dpop?: DpopVerificationResult;
     requestSigning?: RequestSigningResult[];
     decision?: DecisionCostResult[];
     rateLimit?: RateLimitCost[];
@@ -213,6 +215,19 @@ export function renderMarkdown(r: BenchReport): string {
         [
           ['with cache (default, TOKEN_CACHE_SIZE=10000)', f(t.cached.usPerOp, 2), f(t.cached.opsPerS, 0), `${t.cached.hits} / ${t.cached.misses}`],
           ['without cache (TOKEN_CACHE_SIZE=0)', f(t.uncached.usPerOp, 2), f(t.uncached.opsPerS, 0), `${t.uncached.hits} / ${t.uncached.misses}`],
+        ],
+      ),
+    );
+  }
+  if (micro.dpop) {
+    const d = micro.dpop;
+    parts.push(`### DPoP proof verification (${d.algorithm}; signature, thumbprint, claims, jti replay cache)`);
+    parts.push(
+      table(
+        ['replay cache', 'µs/proof', 'proofs/s'],
+        [
+          ['in memory (the verifier alone)', f(d.memory.usPerOp, 2), f(d.memory.opsPerS, 0)],
+          ['SQLite store counters (as the gateway runs)', f(d.store.usPerOp, 2), f(d.store.opsPerS, 0)],
         ],
       ),
     );

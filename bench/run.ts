@@ -30,6 +30,7 @@ import { measureRateLimitCheck } from './micro/rate-limit.js';
 import { measureRequestSigning } from './micro/request-signing.js';
 import { measureSuspensionPropagation } from './micro/suspension-propagation.js';
 import { measureTokenVerification } from './micro/token-verification.js';
+import { measureDpopVerification } from './micro/dpop-verification.js';
 import { parseOptions } from './options.js';
 import { profileEnforcedGateway } from './profile.js';
 import { dpopFigures, headlines, loggingFigures, renderMarkdown, type BenchReport } from './report.js';
@@ -139,6 +140,8 @@ async function main(): Promise<void> {
       report.micro.ingest = ingest;
       log('micro: token verification');
       report.micro.token = await measureTokenVerification({ keys: env.keys, budgetMs: budget });
+      log('micro: DPoP proof verification');
+      report.micro.dpop = await measureDpopVerification({ key: await ensureDemoDpopKey(env.dataDir), dir: env.dataDir, budgetMs: budget });
       log('micro: subgraph request signing');
       report.micro.requestSigning = measureRequestSigning({ budgetMs: budget });
       log('micro: decision cache');

@@ -8,14 +8,16 @@
  * Two parts, in the shape of every other check here:
  * - `senderConstraintFor`: pure, from the verified token, how it was presented and the product
  *   on the register, whether a proof is needed (and for which key) or the request is refused;
- * - `createDpopVerifier`: the proof check (jose's jwtVerify with the embedded JWK, then htm, htu,
+ * - `createDpopVerifier`: the proof check (jose's jwtVerify with the embedded JWK, imported once
+ *   per key, and calculateJwkThumbprint; then htm, htu,
  *   iat window, ath and the jti replay cache). It returns a denial, it never throws.
  *
  * Every refusal is UNAUTHENTICATED (401) with `extensions.reason: "dpop"` and `extensions.dpop`
  * naming the problem (docs/errors.md), and a `WWW-Authenticate: DPoP algs="…"` challenge.
  */
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { RateLimiterRes, type RateLimiterLike } from 'rate-limiter-flexible';
 import { denial, type Denial } from '../../core/errors.js';
 import type { Presentation, VerifiedToken } from '../../core/verified-token.js';
@@ -31,6 +33,8 @@ export const DPOP_MAX_JTI_LENGTH = 256;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** JWK members that only a private (or symmetric) key has: a proof carrying one leaks its key, or is not a public key at all. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+/** Key types a proof's public key may have (asymmetric only). */
+const PUBLIC_KEY_TYPES = new Set(['EC', 'OKP', 'RSA']);
 
 /** What was wrong, in `extensions.dpop` (docs/errors.md lists them). */
 export type DpopProblem =
@@ -126,11 +130,11 @@ export function createStoreReplayCache(options: {
   createStoreLimiter: (spec: RateLimiterSpec) => RateLimiterLike;
   /** How long a jti is remembered, seconds: at least the span of `iat` values accepted (twice the proof window). */
   rememberS: number;
-  /** Longest wait for the store before failing closed. Default 1000 ms. */
+  /** Longest wait for the store before failing closed. Default 2000 ms (a refusal, so generous: the rate limits' store wait is 250 ms because they have an in-memory fallback). */
   timeoutMs?: number;
 }): ReplayCache {
   const limiter = options.createStoreLimiter({ keyPrefix: 'dpop-jti', points: 1, duration: options.rememberS });
-  const timeoutMs = options.timeoutMs ?? 1000;
+  const timeoutMs = options.timeoutMs ?? 2000;
   return {
     async firstUse(key) {
       let timer: NodeJS.Timeout | undefined;
@@ -159,6 +163,8 @@ export interface DpopVerifierOptions {
   replay: ReplayCache;
   /** Clock, ms since the epoch. Default Date.now. */
   now?: () => number;
+  /** Imported public keys kept, by algorithm and thumbprint. Default 1000. */
+  keyCacheSize?: number;
 }
 
 /** One request's proof and what it must match. */
@@ -199,6 +205,20 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
   const now = options.now ?? Date.now;
   const windowS = options.windowS;
   const refuse = (problem: DpopProblem): ProofResult => ({ ok: false, denial: dpopDenial(problem, algorithms) });
+  // Importing the proof's JWK costs as much as verifying the signature (~170 µs for ES256), and a
+  // product sends the same key on every request. The thumbprint is a SHA-256 over the key's
+  // defining members, so a key found under it is that key: what jose's EmbeddedJWK would import.
+  const keys = new LRUCache<string, CryptoKey>({ max: options.keyCacheSize ?? 1000 });
+  async function publicKeyOf(jwk: JWK, alg: string, thumbprint: string): Promise<CryptoKey> {
+    const id = `${alg}:${thumbprint}`;
+    let key = keys.get(id);
+    if (!key) {
+      const imported = await importJWK({ ...jwk, alg, ext: true }, alg);
+      if (imported instanceof Uint8Array || imported.type !== 'public') throw new TypeError('not a public key');
+      keys.set(id, (key = imported));
+    }
+    return key;
+  }
 
   async function verify(check: ProofCheck): Promise<ProofResult> {
     const { header } = check;
@@ -215,7 +235,7 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
     }
     const jwk = protectedHeader.jwk as JWK | undefined;
     if (protectedHeader.typ !== 'dpop+jwt' || typeof protectedHeader.alg !== 'string' || !accepted.has(protectedHeader.alg)) return refuse('proof_malformed');
-    if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || PRIVATE_MEMBERS.some((m) => m in jwk)) return refuse('proof_malformed');
+    if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || !PUBLIC_KEY_TYPES.has(jwk.kty as string) || PRIVATE_MEMBERS.some((m) => m in jwk)) return refuse('proof_malformed');
     // The thumbprint first: it costs a hash, the signature a verification.
     let thumbprint: string;
     try {
@@ -225,12 +245,19 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
     }
     if (thumbprint !== check.jkt) return refuse('proof_key_mismatch');
 
+    let key: CryptoKey;
+    try {
+      key = await publicKeyOf(jwk, protectedHeader.alg, thumbprint);
+    } catch {
+      return refuse('proof_malformed');
+    }
     const nowMs = now();
     let payload: Record<string, unknown>;
     try {
-      // jose checks the typ, the algorithm allow-list, that the JWK is a public key of that
-      // algorithm, the signature, and exp/nbf should the proof carry them.
-      ({ payload } = await jwtVerify(proof, EmbeddedJWK, { algorithms, typ: 'dpop+jwt', currentDate: new Date(nowMs) }));
+      // jose checks the typ, the algorithm allow-list, that the key suits the algorithm, the
+      // signature, and exp/nbf should the proof carry them (the key is the embedded JWK's, as
+      // jose's EmbeddedJWK resolver would give it, imported once per key).
+      ({ payload } = await jwtVerify(proof, key, { algorithms, typ: 'dpop+jwt', currentDate: new Date(nowMs) }));
     } catch {
       return refuse('proof_signature');
     }
