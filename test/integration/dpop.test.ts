@@ -148,7 +148,13 @@ describe('DPoP-bound products', () => {
     expect(records[0]).toMatchObject({ decision: 'ALLOWED', dpopJkt: sys.demoDpopKey!.thumbprint, productId: 'PRD-ENHANCED' });
     expect(records[1]).toMatchObject({ decision: 'DENIED', httpStatus: 401 });
     expect(records[1]!.dpopJkt).toBeUndefined();
-    const verify = await sys.gql('query { verifyAccessLogs { ok } }', { token: await sys.token({ roles: ['ato:auditor'], mfa: true }) });
+    const auditor = await sys.token({ roles: ['ato:auditor'], mfa: true });
+    // Auditors see it through the audit API.
+    const seen = await sys.gql('{ accessLogs(filter: { productId: "PRD-ENHANCED" }, first: 200) { nodes { requestId dpopJkt } } }', { token: auditor });
+    const nodes = seen.body.data!['accessLogs'].nodes as Array<{ requestId: string; dpopJkt: string | null }>;
+    expect(nodes.find((n) => n.requestId === servedR.headers.get('x-request-id'))).toEqual({ requestId: servedR.headers.get('x-request-id'), dpopJkt: sys.demoDpopKey!.thumbprint });
+    expect(nodes.find((n) => n.requestId === refusedR.headers.get('x-request-id'))?.dpopJkt).toBeNull();
+    const verify = await sys.gql('query { verifyAccessLogs { ok } }', { token: auditor });
     expect(verify.body.data).toEqual({ verifyAccessLogs: { ok: true } });
   });
 
