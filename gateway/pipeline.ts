@@ -161,16 +161,14 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
       // served only with a DPoP proof for this request by the bound key. Checked on every request
       // against the current register (nothing here is cached), so a binding change applies at once.
       name: 'sender constraint',
+      // Before the rate limit, so a thief's refused requests count on the source address's quota, not the product's.
       async run(req, facts) {
         const constraint = senderConstraintFor(facts.token!, facts.presentation!, facts.admission!.product, config.auth.dpopAlgorithms);
         if (constraint.kind === 'none') return {};
-        const proof =
-          constraint.kind === 'refused'
-            ? { ok: false as const, denial: constraint.denial }
-            : await deps.dpop.verify({ header: req.headersDistinct.dpop, method: facts.arrival.method, htu: deps.publicUrl(), ath: facts.presentation!.ath, jkt: constraint.jkt });
-        if (proof.ok) return { facts: { senderKey: (constraint as { jkt: string }).jkt } };
         // Like a failed authentication: counted on the source address, so a thief cannot probe for free.
-        return countOnSource(facts, proof.denial);
+        if (constraint.kind === 'refused') return countOnSource(facts, constraint.denial);
+        const proof = await deps.dpop.verify({ header: req.headersDistinct.dpop, method: facts.arrival.method, htu: deps.publicUrl(), ath: facts.presentation!.ath, jkt: constraint.jkt });
+        return proof.ok ? { facts: { senderKey: constraint.jkt } } : countOnSource(facts, proof.denial);
       },
     },
     {
