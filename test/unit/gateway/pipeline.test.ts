@@ -36,7 +36,7 @@ describe('the pipeline runner', () => {
     expect([answer.status, answer.refusal, answer.errorCodes, answer.headers.get('www-authenticate'), answer.headers.get('RateLimit-Remaining')]).toEqual([401, 'UNAUTHENTICATED', ['UNAUTHENTICATED'], 'Bearer', '3']);
   });
 
-  it('keeps a refusal's own DPoP challenge instead of the Bearer one', () => {
+  it('keeps the DPoP challenge a refusal brings instead of the Bearer one', () => {
     const answer = refusalAnswer({ ...dpopDenial('proof_replayed', ['ES256']) });
     expect([answer.status, answer.headers.get('www-authenticate')]).toEqual([401, 'DPoP error="invalid_dpop_proof", algs="ES256"']);
     expect(JSON.parse(answer.body).errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'dpop', dpop: 'proof_replayed' });
