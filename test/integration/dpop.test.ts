@@ -2,7 +2,13 @@
  * Sender-constrained tokens (DPoP, RFC 9449) through real HTTP, real tokens, the real gateway,
  * subgraphs and store: PRD-ENHANCED is bound to the demo DPoP key by the demo register.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RateLimiterLike } from 'rate-limiter-flexible';
+import { createStore } from '../../store/index.js';
+import type { Store } from '../../store/port.js';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { signDpopProof, type ProofKey } from '../../gateway/auth/dev-dpop.js';
 import { ok, registryApi, type RegistryApi } from '../helpers/registry-api.js';
@@ -205,6 +211,49 @@ describe('DPoP-bound products', () => {
       await api.synced();
       expect((await sys.gql(query, { token: bearer })).status).toBe(200);
     });
+  });
+});
+
+describe('when the store holding seen proofs cannot answer', () => {
+  let sys: TestSystem;
+  let inner: Store;
+  let dir: string;
+  const replayStore = { down: false };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dsp-dpop-down-'));
+    inner = await createStore(`sqlite:${join(dir, 'dsp.db')}`, { sqliteSync: 'normal' });
+    // The same store, except that the DPoP replay cache's counters fail while `down`.
+    const store = new Proxy(inner, {
+      get(target, property) {
+        if (property !== 'createRateLimiter') {
+          const value = Reflect.get(target, property, target) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+        return (spec: Parameters<Store['createRateLimiter']>[0]): RateLimiterLike => {
+          const real = target.createRateLimiter(spec);
+          if (spec.keyPrefix !== 'dpop-jti') return real;
+          return new Proxy(real, { get: (t, p) => (p === 'consume' ? (key: string, points?: number) => (replayStore.down ? Promise.reject(new Error('store down')) : t.consume(key, points)) : Reflect.get(t, p, t)) });
+        };
+      },
+    });
+    sys = await startTestSystem({}, { store });
+  });
+  afterAll(async () => {
+    await sys.close();
+    await inner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses requests with proofs (AUTH_PROVIDER_UNAVAILABLE, 503) rather than forget which were used, and serves Bearer products meanwhile', async () => {
+    const token = await sys.boundToken({ product: 'PRD-ENHANCED' });
+    replayStore.down = true;
+    const refused = await sys.post(BODY, await sys.dpopHeaders(token));
+    expect([refused.status, codesOf(refused), refused.body.errors![0]!.extensions!['reason']]).toEqual([503, ['AUTH_PROVIDER_UNAVAILABLE'], 'dpop_replay_cache']);
+    const bearer = await sys.gql('query { client(clientId: "C-000001") { id } }', { token: await sys.token({ product: 'PRD-CERTIFIED' }) });
+    expect(bearer.status).toBe(200);
+    replayStore.down = false;
+    const served = await sys.post(BODY, await sys.dpopHeaders(token));
+    expect([served.status, served.body.errors]).toEqual([200, undefined]);
   });
 });
 
