@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RateLimiterLike } from 'rate-limiter-flexible';
+import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import { createStore } from '../../store/index.js';
 import type { Store } from '../../store/port.js';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
@@ -211,6 +212,33 @@ describe('DPoP-bound products', () => {
       await api.synced();
       expect((await sys.gql(query, { token: bearer })).status).toBe(200);
     });
+  });
+});
+
+describe('two gateway instances on one store (behind one public address)', () => {
+  let sys: TestSystem;
+  let second: RunningGateway;
+  const PUBLIC = 'https://api.example.gov.au/graphql';
+  beforeAll(async () => {
+    sys = await startTestSystem({ publicUrl: PUBLIC });
+    second = await startGateway({ config: { ...sys.config, instanceId: 'test-gw-2' }, store: sys.store, keys: sys.keys, logger: sys.logger });
+  });
+  afterAll(async () => {
+    await second.close();
+    await sys.close();
+  });
+
+  it('refuses on one instance a proof the other accepted (the jti is shared through the store)', async () => {
+    expect([sys.gateway.publicUrl, second.publicUrl]).toEqual([PUBLIC, PUBLIC]);
+    const headers = await sys.dpopHeaders(await sys.boundToken({ product: 'PRD-ENHANCED' }));
+    const first = await sys.post(BODY, headers);
+    expect([first.status, first.body.errors]).toEqual([200, undefined]);
+    const res = await fetch(second.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: BODY });
+    const body = (await res.json()) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
+    expect([res.status, body.errors?.[0]?.extensions?.['dpop']]).toEqual([401, 'proof_replayed']);
+    // A fresh proof is served by the second instance too.
+    const fresh = await fetch(second.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await sys.dpopHeaders(headers.authorization!.slice('DPoP '.length))) }, body: BODY });
+    expect(fresh.status).toBe(200);
   });
 });
 
