@@ -31,7 +31,7 @@ export const HASHED_FIELDS = [
  * Fields hashed only when present: added after chains already existed, so a record without one
  * hashes exactly as it did before the field existed (no `null` placeholder).
  */
-export const OPTIONAL_HASHED_FIELDS = ['traceId', 'changes', 'manifest'] as const satisfies ReadonlyArray<keyof UnhashedRecord>;
+export const OPTIONAL_HASHED_FIELDS = ['traceId', 'changes', 'manifest', 'dpopJkt'] as const satisfies ReadonlyArray<keyof UnhashedRecord>;
 const OPTIONAL = new Set<string>(OPTIONAL_HASHED_FIELDS);
 
 type Missing = Exclude<keyof UnhashedRecord, (typeof HASHED_FIELDS)[number] | (typeof OPTIONAL_HASHED_FIELDS)[number]>;

@@ -51,6 +51,8 @@ export interface AccessRecord {
    * or mode applies (staff, or a product in OFF without a manifest).
    */
   manifest?: ManifestUse;
+  /** The request was sender-constrained (DPoP, RFC 9449): the thumbprint of the key whose proof it carried (absent otherwise). */
+  dpopJkt?: string;
 }
 
 /** gateway/trusted-documents.ts */

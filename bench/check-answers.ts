@@ -6,7 +6,7 @@ import type { Variant } from './load-phase.js';
 import type { Workload } from './workloads.js';
 
 async function answer(v: Variant, body: string): Promise<{ status: number; data: unknown; errors: unknown }> {
-  const res = await fetch(v.url, { method: 'POST', headers: { 'content-type': 'application/json', ...v.headers }, body });
+  const res = await fetch(v.url, { method: 'POST', headers: { 'content-type': 'application/json', ...v.headers, ...v.perRequestHeaders?.() }, body });
   const json = (await res.json()) as { data?: unknown; errors?: unknown };
   return { status: res.status, data: json.data, errors: json.errors };
 }

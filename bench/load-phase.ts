@@ -9,12 +9,14 @@ import { runLoad } from './load.js';
 import { busyShare, machineCpuTicks, mergeSorted, mean, percentile } from './stats.js';
 import type { Workload, WorkloadName } from './workloads.js';
 
-export type VariantName = 'bare' | 'bare-http' | 'enforced' | 'enforced-log-off';
+export type VariantName = 'bare' | 'bare-http' | 'enforced' | 'enforced-log-off' | 'enforced-dpop';
 
 export interface Variant {
   name: VariantName;
   url: string;
   headers: Record<string, string>;
+  /** Headers made afresh for every request (the DPoP variant's proofs). */
+  perRequestHeaders?: () => Record<string, string>;
   /** The process serving the variant (CPU and RSS are read from it). */
   server: ServerChild;
 }
@@ -84,7 +86,7 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<CellResul
   for (const cell of options.cells) {
     for (const v of cell.variants) {
       log(`warm-up ${key(cell.workload.name, v.name)} ${options.warmupS}s`);
-      const warm = await runLoad({ url: v.url, connections: options.connections, durationS: options.warmupS, bodies: cell.workload.bodies, headers: v.headers });
+      const warm = await runLoad({ url: v.url, connections: options.connections, durationS: options.warmupS, bodies: cell.workload.bodies, headers: v.headers, ...(v.perRequestHeaders ? { perRequestHeaders: v.perRequestHeaders } : {}) });
       // Answers were checked before; a warm-up with no complete response only means a slow machine.
       if (warm.failed > 0 || warm.ok === 0) log(`warm-up ${key(cell.workload.name, v.name)}: ${warm.ok} ok, ${warm.failed} failed`);
       await sleep(settleMs);
@@ -100,7 +102,7 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<CellResul
         await Promise.all([v.server.reset(), sameProcess ? null : options.subgraphs.reset()]);
         const cpu0 = process.cpuUsage();
         const ticks0 = machineCpuTicks();
-        const run = await runLoad({ url: v.url, connections: options.connections, durationS: options.durationS, bodies: cell.workload.bodies, headers: v.headers });
+        const run = await runLoad({ url: v.url, connections: options.connections, durationS: options.durationS, bodies: cell.workload.bodies, headers: v.headers, ...(v.perRequestHeaders ? { perRequestHeaders: v.perRequestHeaders } : {}) });
         const loadgen = process.cpuUsage(cpu0);
         const ticks1 = machineCpuTicks();
         const [server, subgraphs] = await Promise.all([v.server.stats(), sameProcess ? null : options.subgraphs.stats()]);

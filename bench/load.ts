@@ -11,6 +11,8 @@ export interface LoadSpec {
   durationS: number;
   bodies: string[];
   headers: Record<string, string>;
+  /** Headers made afresh for every request (a DPoP proof, which is good for one request only). */
+  perRequestHeaders?: () => Record<string, string>;
   /** Requests per second across all connections (autocannon `overallRate`); unset = as fast as the server answers. */
   overallRate?: number;
 }
@@ -37,7 +39,11 @@ export function runLoad(spec: LoadSpec): Promise<LoadRun> {
         duration: spec.durationS,
         method: 'POST',
         headers: { 'content-type': 'application/json', ...spec.headers },
-        requests: spec.bodies.map((body) => ({ method: 'POST', body })),
+        requests: spec.bodies.map((body) => {
+          const fresh = spec.perRequestHeaders;
+          if (!fresh) return { method: 'POST', body };
+          return { method: 'POST', body, setupRequest: (req: { headers?: Record<string, string> }) => ({ ...req, headers: { ...req.headers, ...fresh() } }) };
+        }),
         timeout: 10,
         ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
         // A refusal, an error or a partial answer must not pass for throughput.

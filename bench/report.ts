@@ -6,6 +6,7 @@ import type { DecisionCostResult } from './micro/decision-cache.js';
 import type { IngestResult } from './micro/access-log-ingest.js';
 import type { SuspensionResult } from './micro/suspension-propagation.js';
 import type { TokenVerificationResult } from './micro/token-verification.js';
+import type { DpopVerificationResult } from './micro/dpop-verification.js';
 import type { RequestSigningResult } from './micro/request-signing.js';
 import type { TrustedDocumentsCost } from './micro/trusted-documents.js';
 import type { BenchOptions } from './options.js';
@@ -37,6 +38,18 @@ export interface LoggingFigure {
   addedCpuUsPerReq: number;
 }
 
+/** The DPoP-bound product beside the plain one, on the same enforced gateway (one extra signature and a replay-cache write per request). */
+export interface DpopFigure {
+  workload: WorkloadName;
+  plainRps: number;
+  dpopRps: number;
+  /** DPoP / plain throughput. */
+  ratio: number;
+  addedP50Ms: number;
+  addedP99Ms: number;
+  addedCpuUsPerReq: number;
+}
+
 export interface BenchReport {
   machine: MachineInfo;
   options: BenchOptions;
@@ -50,9 +63,11 @@ export interface BenchReport {
   /** p50/p99 of bare and enforced at the same fixed rate below saturation (bench/fixed-rate.ts). */
   fixedRate?: FixedRateResult[];
   logging: LoggingFigure[];
+  dpop?: DpopFigure[];
   micro: {
     ingest?: IngestResult[];
     token?: TokenVerificationResult;
+    dpop?: DpopVerificationResult;
     requestSigning?: RequestSigningResult[];
     trustedDocuments?: TrustedDocumentsCost[];
     decision?: DecisionCostResult[];
@@ -81,6 +96,17 @@ export function headlines(cells: CellResult[], baseline: 'bare' | 'bare-http' = 
       addedP99Ms: enf.p99 - bare.p99,
       addedCpuUsPerReq: enf.serverCpuUsPerReq - bare.serverCpuUsPerReq,
     });
+  }
+  return out;
+}
+
+export function dpopFigures(cells: CellResult[]): DpopFigure[] {
+  const out: DpopFigure[] = [];
+  for (const w of ['one', 'three', 'many'] as const) {
+    const plain = cell(cells, w, 'enforced');
+    const dpop = cell(cells, w, 'enforced-dpop');
+    if (!plain || !dpop) continue;
+    out.push({ workload: w, plainRps: plain.rps, dpopRps: dpop.rps, ratio: dpop.rps / plain.rps, addedP50Ms: dpop.p50 - plain.p50, addedP99Ms: dpop.p99 - plain.p99, addedCpuUsPerReq: dpop.serverCpuUsPerReq - plain.serverCpuUsPerReq });
   }
   return out;
 }
@@ -163,6 +189,15 @@ export function renderMarkdown(r: BenchReport): string {
     parts.push('### Access log on (durable, SQLite, sync=full) vs off');
     parts.push(table(['workload', 'on req/s', 'off req/s', 'on / off', 'added p99 ms', 'added CPU µs/req'], r.logging.map((l) => [l.workload, f(l.onRps, 0), f(l.offRps, 0), f(l.ratio, 3), signed(l.addedP99Ms), signed(l.addedCpuUsPerReq, 0)])));
   }
+  if (r.dpop?.length) {
+    parts.push('### DPoP-bound product (PRD-ENHANCED, a fresh proof per request) beside a plain Bearer product (PRD-CERTIFIED), same enforced gateway');
+    parts.push(
+      table(
+        ['workload', 'plain req/s', 'DPoP req/s', 'DPoP / plain', 'added p50 ms', 'added p99 ms', 'added gateway CPU µs/req'],
+        r.dpop.map((d) => [d.workload, f(d.plainRps, 0), f(d.dpopRps, 0), f(d.ratio, 3), signed(d.addedP50Ms), signed(d.addedP99Ms), signed(d.addedCpuUsPerReq, 0)]),
+      ),
+    );
+  }
   const micro = r.micro;
   if (micro.ingest) {
     parts.push('### Access-log ingest (writer + SQLite file store, group commit)');
@@ -182,6 +217,19 @@ export function renderMarkdown(r: BenchReport): string {
         [
           ['with cache (default, TOKEN_CACHE_SIZE=10000)', f(t.cached.usPerOp, 2), f(t.cached.opsPerS, 0), `${t.cached.hits} / ${t.cached.misses}`],
           ['without cache (TOKEN_CACHE_SIZE=0)', f(t.uncached.usPerOp, 2), f(t.uncached.opsPerS, 0), `${t.uncached.hits} / ${t.uncached.misses}`],
+        ],
+      ),
+    );
+  }
+  if (micro.dpop) {
+    const d = micro.dpop;
+    parts.push(`### DPoP proof verification (${d.algorithm}; signature, thumbprint, claims, jti replay cache)`);
+    parts.push(
+      table(
+        ['replay cache', 'µs/proof', 'proofs/s'],
+        [
+          ['in memory (the verifier alone)', f(d.memory.usPerOp, 2), f(d.memory.opsPerS, 0)],
+          ['SQLite store counters (as the gateway runs)', f(d.store.usPerOp, 2), f(d.store.opsPerS, 0)],
         ],
       ),
     );

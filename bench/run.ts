@@ -32,11 +32,14 @@ import { measureRequestSigning } from './micro/request-signing.js';
 import { measureSuspensionPropagation } from './micro/suspension-propagation.js';
 import { measureTokenVerification } from './micro/token-verification.js';
 import { measureTrustedDocuments } from './micro/trusted-documents.js';
+import { measureDpopVerification } from './micro/dpop-verification.js';
 import { parseOptions } from './options.js';
 import { choosePlacement, pin } from './pinning.js';
 import { profileEnforcedGateway } from './profile.js';
-import { headlines, loggingFigures, renderMarkdown, type BenchReport } from './report.js';
-import { enforcedGatewayEnv, LOAD_PRODUCT, prepareEnvironment, SUSPENSION_PRODUCT } from './setup.js';
+import { dpopFigures, headlines, loggingFigures, renderMarkdown, type BenchReport } from './report.js';
+import { DPOP_PRODUCT, enforcedGatewayEnv, LOAD_PRODUCT, prepareEnvironment, SUSPENSION_PRODUCT } from './setup.js';
+import { demoProofSigner } from './dpop-proofs.js';
+import { ensureDemoDpopKey } from '../core/keys.js';
 import { workloads as allWorkloads } from './workloads.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -82,6 +85,8 @@ async function main(): Promise<void> {
     const identity: AssertedIdentity = { sub: 'bench-user', org: DEMO_ORGS.practitioner, softwareId: LOAD_PRODUCT, softwareVersion: '2.1.0', developerId: product.developerId, tier: product.certification?.tier ?? 'STANDARD' };
     const token = await signDevToken(env.keys.issuer, { product: LOAD_PRODUCT, version: identity.softwareVersion, sub: identity.sub, org: identity.org, ttlS: 3000 }, config);
     const auth = { authorization: `Bearer ${token}` };
+    // The DPoP-bound product, same identity otherwise: its token carries cnf.jkt and every request a fresh proof.
+    const boundToken = await signDevToken(env.keys.issuer, { product: DPOP_PRODUCT, version: identity.softwareVersion, sub: identity.sub, org: identity.org, ttlS: 3000, jkt: (await ensureDemoDpopKey(env.dataDir)).thumbprint }, config);
 
     const needLoad = options.load;
     const [bare, bareHttp, enforced, enforcedOff] = await Promise.all([
@@ -104,8 +109,10 @@ async function main(): Promise<void> {
         bareHttp: { name: 'bare-http', url: bareHttp.urls.graphql!, headers: {}, server: bareHttp },
         enforced: { name: 'enforced', url: enforced.urls.graphql!, headers: auth, server: enforced },
         off: { name: 'enforced-log-off', url: enforcedOff.urls.graphql!, headers: auth, server: enforcedOff },
+        // The gateway's default PUBLIC_URL is http://localhost:<port>/graphql: the proofs' htu.
+        dpop: { name: 'enforced-dpop', url: enforced.urls.graphql!, headers: { authorization: `DPoP ${boundToken}` }, perRequestHeaders: dpopHeaders(enforced.urls.graphql!, boundToken, env.dataDir), server: enforced },
       } satisfies Record<string, Variant>;
-      const variantsOf: Record<string, Variant[]> = { one: [v.bare, v.bareHttp, v.enforced, v.off], three: [v.bare, v.bareHttp, v.enforced, v.off], many: [v.bare, v.bareHttp, v.enforced] };
+      const variantsOf: Record<string, Variant[]> = { one: [v.bare, v.bareHttp, v.enforced, v.dpop, v.off], three: [v.bare, v.bareHttp, v.enforced, v.dpop, v.off], many: [v.bare, v.bareHttp, v.enforced] };
       const cells: CellPlan[] = chosen.map((workload) => ({ workload, variants: variantsOf[workload.name]! }));
       for (const c of cells) await checkAnswers(c.workload, c.variants);
       log('answers checked: every variant returns the same data without errors');
@@ -113,6 +120,7 @@ async function main(): Promise<void> {
       report.headline = headlines(report.cells);
       report.headlineSameTransport = headlines(report.cells, 'bare-http');
       report.logging = loggingFigures(report.cells);
+      report.dpop = dpopFigures(report.cells);
       report.fixedRate = [];
       for (const h of report.headlineSameTransport.filter((x) => x.workload === 'one' || x.workload === 'three')) {
         const workload = chosen.find((w) => w.name === h.workload)!;
@@ -140,6 +148,8 @@ async function main(): Promise<void> {
       report.micro.ingest = ingest;
       log('micro: token verification');
       report.micro.token = await measureTokenVerification({ keys: env.keys, budgetMs: budget });
+      log('micro: DPoP proof verification');
+      report.micro.dpop = await measureDpopVerification({ key: await ensureDemoDpopKey(env.dataDir), dir: env.dataDir, budgetMs: budget });
       log('micro: subgraph request signing');
       report.micro.requestSigning = measureRequestSigning({ budgetMs: budget });
       log('micro: trusted documents');
@@ -182,6 +192,13 @@ async function main(): Promise<void> {
   writeFileSync(join(RESULTS_DIR, `${stamp}.md`), `${markdown}\n`);
   process.stdout.write(`${markdown}\n\n`);
   log(`wrote bench/results/${stamp}.json and .md in ${(report.elapsedS / 60).toFixed(1)} min`);
+}
+
+/** A fresh DPoP header per request for the enforced gateway at `url` (its htu: localhost and the same port and path). */
+function dpopHeaders(url: string, token: string, dataDir: string): () => Record<string, string> {
+  const u = new URL(url);
+  const sign = demoProofSigner(dataDir, `http://localhost:${u.port}${u.pathname}`, token);
+  return () => ({ dpop: sign('POST') });
 }
 
 main().catch((err: unknown) => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RATE_TIERS, type RateTier } from '../core/config.js';
-import { ensureKeys, type KeyMaterial } from '../core/keys.js';
+import { ensureDemoDpopKey, ensureKeys, type KeyMaterial } from '../core/keys.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/port.js';
 import { seedDemoRegister } from '../store/seed.js';
@@ -20,9 +20,14 @@ export const BENCH_TIER_NAME = 'bench';
 export const BENCH_TIER: RateTier = { points: 10_000_000, duration: 1, burst: 10_000_000, burstDuration: 10, perOrgShare: 0.5 };
 export const RATE_TIERS = { ...DEFAULT_RATE_TIERS, [BENCH_TIER_NAME]: BENCH_TIER };
 
-/** Products the benchmark uses: the load product and the one suspended in the propagation trials. */
+/**
+ * Products the benchmark uses: the load product, the DPoP-bound one loaded beside it (the demo
+ * register binds PRD-ENHANCED to the demo DPoP key), and the one suspended in the propagation
+ * trials (served with a plain Bearer token, so not the bound one).
+ */
 export const LOAD_PRODUCT = 'PRD-CERTIFIED';
-export const SUSPENSION_PRODUCT = 'PRD-ENHANCED';
+export const DPOP_PRODUCT = 'PRD-ENHANCED';
+export const SUSPENSION_PRODUCT = 'PRD-LIMITED';
 
 export interface BenchEnvironment {
   dataDir: string;
@@ -42,8 +47,8 @@ export async function prepareEnvironment(): Promise<BenchEnvironment> {
   // Keys first, here, so the child processes load them rather than race to create them.
   const keys = await ensureKeys(dataDir, { hmacKeyBase64 });
   const store = await createStore(storeUrl, { sqliteSync: 'full' });
-  await seedDemoRegister(store);
-  for (const id of [LOAD_PRODUCT, SUSPENSION_PRODUCT]) {
+  await seedDemoRegister(store, new Date(), { dpopThumbprints: [(await ensureDemoDpopKey(dataDir)).thumbprint] });
+  for (const id of [LOAD_PRODUCT, DPOP_PRODUCT, SUSPENSION_PRODUCT]) {
     const p = (await store.productById(id))!;
     const at = new Date().toISOString();
     await store.applyRegistryChange({

@@ -85,7 +85,17 @@ const configSchema = z.object({
     tokenCacheMiB: intFrom(1),
     /** The gateway's signing key (an Ed25519 private JWK with a kid) from a secret store; null: generated under DATA_DIR. */
     gatewayKeyFile: z.string().min(1).nullable(),
+    /** DPoP proofs (RFC 9449): asymmetric algorithms accepted (never HMAC or none). */
+    dpopAlgorithms: csv.pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'])).min(1)),
+    /** DPoP proofs: how far `iat` may lie from the gateway's clock, seconds (the replay cache keeps a jti twice as long). */
+    dpopProofWindowS: intFrom(1).max(300),
   }),
+  /**
+   * The /graphql endpoint as clients call it (scheme, host, port, path), what a DPoP proof's `htu`
+   * must equal. Behind a proxy or load balancer it is the public address, which the gateway cannot
+   * learn from the request without trusting a header; null: http://localhost:<bound port>/graphql.
+   */
+  publicUrl: z.url().nullable(),
   registry: z.object({
     pollMs: intFrom(10),
     stalenessMs: intFrom(100),
@@ -181,7 +191,10 @@ function defaults(): z.input<typeof configSchema> {
       tokenCacheSize: 10_000,
       tokenCacheMiB: 8,
       gatewayKeyFile: null,
+      dpopAlgorithms: ['ES256', 'EdDSA', 'RS256', 'PS256'],
+      dpopProofWindowS: 60,
     },
+    publicUrl: null,
     registry: { pollMs: 250, stalenessMs: 30_000 },
     enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, decisionCacheMiB: 16, documentCacheMiB: 16, queryPlanCacheMiB: 16, assertionTtlS: 60, subgraphMacKey: null },
     audit: { hmacKey: null, batchWindowMs: 2, bufferMax: 10_000, checkpointIntervalMs: 1_000, checkpointEvery: 1_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
@@ -233,6 +246,9 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['TOKEN_CACHE_SIZE', 'auth.tokenCacheSize'],
   ['TOKEN_CACHE_MIB', 'auth.tokenCacheMiB'],
   ['GATEWAY_KEY_FILE', 'auth.gatewayKeyFile'],
+  ['DPOP_ALGORITHMS', 'auth.dpopAlgorithms'],
+  ['DPOP_PROOF_WINDOW_S', 'auth.dpopProofWindowS'],
+  ['PUBLIC_URL', 'publicUrl'],
   ['REGISTRY_POLL_MS', 'registry.pollMs'],
   ['REGISTRY_STALENESS_MS', 'registry.stalenessMs'],
   ['FIELD_DENIAL', 'enforcement.fieldDenial'],
@@ -381,6 +397,8 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   if (c.audit.hmacKey && Buffer.from(c.audit.hmacKey, 'base64').length < 32) problems.push('AUDIT_HMAC_KEY: must be at least 32 bytes, base64');
   if (c.env === 'production' && !c.enforcement.subgraphMacKey) problems.push('SUBGRAPH_MAC_KEY: required in production (every gateway and subgraph shares it)');
   if (c.enforcement.subgraphMacKey && Buffer.from(c.enforcement.subgraphMacKey, 'base64').length < 32) problems.push('SUBGRAPH_MAC_KEY: must be at least 32 bytes, base64');
+  if (c.publicUrl && !/^https?:$/.test(new URL(c.publicUrl).protocol)) problems.push('PUBLIC_URL: must be an http(s) URL');
+  if (c.publicUrl && (new URL(c.publicUrl).search || new URL(c.publicUrl).hash)) problems.push('PUBLIC_URL: must have no query or fragment (a DPoP proof htu has none)');
   if (!c.rateLimits.tiers['demo']) problems.push('RATE_TIERS: must define the "demo" tier the demo register uses');
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(c);

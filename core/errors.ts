@@ -47,7 +47,7 @@ export const ERROR_CODES = {
   REVISION_CONFLICT: { status: 409, meaning: 'The record changed since the revision the mutation expected (optimistic concurrency).' },
   ELIGIBILITY_FAILED: { status: 422, meaning: 'A registration failed an eligibility check (reasons in the error).' },
   // dependencies down: fail closed
-  AUTH_PROVIDER_UNAVAILABLE: { status: 503, meaning: 'The token issuer keys (JWKS) cannot be fetched; requests fail closed.' },
+  AUTH_PROVIDER_UNAVAILABLE: { status: 503, meaning: 'The token issuer keys (JWKS) cannot be fetched, or the DPoP replay cache (the store) cannot answer; requests fail closed.' },
   REGISTRY_UNAVAILABLE: { status: 503, meaning: 'The registry snapshot is older than the staleness bound; product checks fail closed.' },
   AUDIT_UNAVAILABLE: { status: 503, meaning: 'The access log cannot be written and its buffer is full; data requests fail closed.' },
   SUBGRAPH_UNAVAILABLE: { status: 502, meaning: 'A subgraph did not answer; its fields are null, the rest of the answer is served.' },

@@ -3,7 +3,9 @@
  * - the development token issuer (ES256), whose public JWKS the gateway trusts in development;
  * - the gateway's own Ed25519 key, which signs subgraph assertions and audit checkpoints;
  * - the audit HMAC key that digests client ids;
- * - the subgraph request MAC key (core/request-signature.ts), shared by the gateway and subgraphs.
+ * - the subgraph request MAC key (core/request-signature.ts), shared by the gateway and subgraphs;
+ * - outside production, the demo DPoP key (`ensureDemoDpopKey`): the key the demo register binds
+ *   PRD-ENHANCED's tokens to, so `npm run token -- --dpop` can sign proofs for it.
  * Files are written with mode 0600 via a temporary file and an exclusive link, so two processes
  * starting together agree on one key.
  */
@@ -110,6 +112,30 @@ export async function ensureKeys(dataDir: string, secrets: KeySecrets = {}): Pro
   const hmacKey = ensureSecret(dir, 'audit-hmac.b64', secrets.hmacKeyBase64);
   const subgraphMacKey = ensureSecret(dir, 'subgraph-mac.b64', secrets.subgraphMacKeyBase64);
   return { issuer, gateway, hmacKey, subgraphMacKey };
+}
+
+/** The demo product key DPoP proofs are signed with (RFC 9449): an ES256 key pair and the RFC 7638 thumbprint of its public JWK. */
+export interface DemoDpopKey {
+  alg: 'ES256';
+  privateKey: CryptoKey;
+  /** The public JWK as a proof's `jwk` header carries it: kty, crv, x, y only. */
+  publicJwk: JWK;
+  /** base64url SHA-256 JWK thumbprint: what the register lists and a bound token's `cnf.jkt` holds. */
+  thumbprint: string;
+}
+
+/**
+ * The demo DPoP key under `<dataDir>/keys/demo-dpop.private.json`, created on first use. It stands
+ * for a DSP product's own key, which in real life never leaves the product; it is here so the
+ * demo register can bind PRD-ENHANCED and `npm run token -- --dpop` can sign proofs.
+ */
+export async function ensureDemoDpopKey(dataDir: string): Promise<DemoDpopKey> {
+  const dir = join(dataDir, 'keys');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = await ensureSigningKey(dir, 'demo-dpop', 'ES256');
+  const { kty, crv, x, y } = key.publicJwks.keys[0]!;
+  const publicJwk: JWK = { kty: kty!, crv: crv!, x: x!, y: y! };
+  return { alg: 'ES256', privateKey: key.privateKey, publicJwk, thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
 }
 
 /** Path of the development issuer's public JWKS (what `JWKS_FILE` would point at). */

@@ -28,6 +28,17 @@ export interface VerifiedToken {
   /** `amr` contains 'mfa'. */
   mfa: boolean;
   kind: 'product' | 'staff';
+  /**
+   * The `cnf.jkt` claim: the RFC 7638 thumbprint of the key the token is bound to (DPoP, RFC 9449).
+   * Absent for an unbound token. A bound token is served only with a DPoP proof by that key.
+   */
+  jkt?: string;
 }
 
-export type AuthResult = { ok: true; token: VerifiedToken } | { ok: false; denial: Denial };
+/** How the token was presented: its Authorization scheme and `ath`, the base64url SHA-256 of the token a DPoP proof must name. */
+export interface Presentation {
+  scheme: 'Bearer' | 'DPoP';
+  ath: string;
+}
+
+export type AuthResult = { ok: true; token: VerifiedToken; presentation: Presentation } | { ok: false; denial: Denial };

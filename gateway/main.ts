@@ -1,6 +1,6 @@
 /** Starts the gateway alone (for real deployments; `npm start` runs everything in one process). */
 import { ConfigError, loadConfig } from '../core/config.js';
-import { ensureKeys, keySecretsOf } from '../core/keys.js';
+import { ensureDemoDpopKey, ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { createStore } from '../store/index.js';
 import { seedDemoRegister } from '../store/seed.js';
@@ -21,7 +21,7 @@ try {
 const logger = createLogger({ level: config.logLevel, name: 'gateway' });
 const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
 const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
-if (config.env !== 'production') await seedDemoRegister(store);
+if (config.env !== 'production') await seedDemoRegister(store, new Date(), { dpopThumbprints: [(await ensureDemoDpopKey(config.dataDir)).thumbprint] });
 const tracing = startTracing({ serviceName: config.tracing.serviceName, otlpEndpoint: config.tracing.otlpEndpoint });
 const gateway = await startGateway({ config, store, keys, logger, tracer: tracing?.tracer ?? null });
 

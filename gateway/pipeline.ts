@@ -5,8 +5,8 @@
  * once, from the facts and the answer, by `accessRecordOf` — then committed before the answer is
  * released, so every request leaves exactly one record, refused or not.
  *
- *   method → authenticate → admit product → rate limit → audit capacity → read body →
- *   trusted document → pre-parse limits → execute (Apollo: operation limits, field
+ *   method → authenticate → admit product → sender constraint → rate limit → audit capacity →
+ *   read body → trusted document → pre-parse limits → execute (Apollo: operation limits, field
  *   authorisation, plan, execute) → record
  *
  * In the spirit of Apollo Server's requestPipeline.ts: named phases in one place, each seeing
@@ -23,7 +23,7 @@ import type { Config } from '../core/config.js';
 import { CodedError, httpStatusOf, type Denial } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { BodyTooLargeError, readBody as readRequestBody } from '../core/http.js';
-import type { VerifiedToken } from '../core/verified-token.js';
+import type { Presentation, VerifiedToken } from '../core/verified-token.js';
 import { preParseCheck } from '../limits/operation-limits/index.js';
 import type { RateLimits } from '../limits/rate-limit.js';
 import { accessRecordOf } from './access-log/access-record.js';
@@ -34,6 +34,7 @@ import { describeAttempt, graphQLParamsOf } from './apollo/attempted.js';
 import { executeWithApollo } from './apollo/execute.js';
 import type { FilteringGateway } from './apollo/filtering-gateway.js';
 import type { Authenticator } from './auth/authenticator.js';
+import { senderConstraintFor, type DpopVerifier } from './auth/dpop.js';
 import type { RegistrySnapshot } from './registry-snapshot.js';
 import { judgeDocument, type TrustedDocument } from './trusted-documents.js';
 
@@ -54,8 +55,12 @@ export interface RequestFacts {
   arrival: Arrival;
   /** authenticate */
   token?: VerifiedToken;
+  /** authenticate: the Authorization scheme and the token's hash (a DPoP proof's `ath`). */
+  presentation?: Presentation;
   /** admit product: the register's view of the caller (also set, with its denial, when the product check refused). */
   admission?: ResolvedCaller;
+  /** sender constraint: the thumbprint of the key whose DPoP proof this request carried (RFC 9449), when the token is bound. */
+  senderKey?: string;
   /** rate limit (or the source-IP quota counted for a refusal): the RateLimit-* headers to send. */
   quotaHeaders?: Record<string, string>;
   /** read body: the parsed JSON body (POST), or nothing for GET. */
@@ -88,6 +93,10 @@ export interface PipelineDeps {
   config: Readonly<Config>;
   /** Clock (ms). */
   now: () => number;
+  /** DPoP proof verification (gateway/auth/dpop.ts). */
+  dpop: DpopVerifier;
+  /** The /graphql URL as clients call it, a proof's `htu` (config `publicUrl`, or the bound port's default once listening). */
+  publicUrl: () => string;
 }
 
 export interface Stage {
@@ -98,7 +107,8 @@ export interface Stage {
 /** The answer to a refusal: a GraphQL-shaped error body with the code's documented status. */
 export function refusalAnswer(denial: Denial, quotaHeaders: Record<string, string> = {}): Answer {
   const headers = new Map<string, string>([['content-type', 'application/json; charset=utf-8'], ...Object.entries(quotaHeaders), ...Object.entries(denial.headers ?? {})]);
-  if (denial.code === 'UNAUTHENTICATED' || denial.code === 'TOKEN_EXPIRED') headers.set('www-authenticate', 'Bearer');
+  // A DPoP refusal brings its own challenge (WWW-Authenticate: DPoP algs="…").
+  if ((denial.code === 'UNAUTHENTICATED' || denial.code === 'TOKEN_EXPIRED') && !headers.has('www-authenticate')) headers.set('www-authenticate', 'Bearer');
   if (denial.code === 'METHOD_NOT_ALLOWED') headers.set('allow', 'GET, POST');
   const body = JSON.stringify({ errors: [{ message: denial.message, extensions: { code: denial.code, ...(denial.details ?? {}) } }] });
   return { status: httpStatusOf(denial.code), body, headers, errorCodes: [denial.code], refusal: denial.code };
@@ -145,9 +155,9 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
     {
       name: 'authenticate',
       async run(req, facts) {
-        const auth = await deps.authenticator.authenticate(req.headersDistinct.authorization);
+        const auth = await deps.authenticator.authenticate(req.headersDistinct.authorization, { acceptDpop: true });
         // A failed authentication counts on the source address's quota (and says how much is left).
-        return auth.ok ? { facts: { token: auth.token } } : countOnSource(facts, auth.denial);
+        return auth.ok ? { facts: { token: auth.token, presentation: auth.presentation } } : countOnSource(facts, auth.denial);
       },
     },
     {
@@ -163,6 +173,21 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
         // suspended product's valid token cannot flood the gateway (or the access log) for free.
         const refused = await countOnSource(facts, admission.denial, true);
         return { ...refused, facts: { ...refused.facts, admission } };
+      },
+    },
+    {
+      // RFC 9449: a bound token (cnf.jkt), or any token of a product whose binding is required, is
+      // served only with a DPoP proof for this request by the bound key. Checked on every request
+      // against the current register (nothing here is cached), so a binding change applies at once.
+      name: 'sender constraint',
+      // Before the rate limit, so a thief's refused requests count on the source address's quota, not the product's.
+      async run(req, facts) {
+        const constraint = senderConstraintFor(facts.token!, facts.presentation!, facts.admission!.product, config.auth.dpopAlgorithms);
+        if (constraint.kind === 'none') return {};
+        // Like a failed authentication: counted on the source address, so a thief cannot probe for free.
+        if (constraint.kind === 'refused') return countOnSource(facts, constraint.denial);
+        const proof = await deps.dpop.verify({ header: req.headersDistinct.dpop, method: facts.arrival.method, htu: deps.publicUrl(), ath: facts.presentation!.ath, jkt: constraint.jkt });
+        return proof.ok ? { facts: { senderKey: constraint.jkt } } : countOnSource(facts, proof.denial);
       },
     },
     {

@@ -22,6 +22,7 @@ import type { KeyMaterial } from '../core/keys.js';
 import { apolloLoggerOf, createLogger, type Logger } from '../core/logger.js';
 import type { Store } from '../store/port.js';
 import { createAuthenticator } from './auth/authenticator.js';
+import { createDpopVerifier, createStoreReplayCache } from './auth/dpop.js';
 import { createAccessLogWriter, type AccessLogWriter } from './access-log/writer.js';
 import { createDecisionCache, type DecisionCache } from '../authorisation/decision-cache.js';
 import { createFilteringGateway } from './apollo/filtering-gateway.js';
@@ -72,6 +73,8 @@ export interface GatewayOptions {
 
 export interface RunningGateway {
   url: string;
+  /** The /graphql URL as clients call it: what a DPoP proof's `htu` must be (config `publicUrl`, else http://localhost:<port>/graphql). */
+  publicUrl: string;
   port: number;
   server: Server;
   snapshot: RegistrySnapshot;
@@ -92,6 +95,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await snapshot.start();
 
   const authenticator = createAuthenticator({ auth: config.auth, jwks: options.issuerJwks ?? keys.issuer.publicJwks, now });
+  // DPoP proofs (RFC 9449); seen jti values are shared through the store, so every instance refuses a replay.
+  const dpop = createDpopVerifier({
+    algorithms: config.auth.dpopAlgorithms,
+    windowS: config.auth.dpopProofWindowS,
+    replay: createStoreReplayCache({ createStoreLimiter: (spec) => store.createRateLimiter(spec), rememberS: 2 * config.auth.dpopProofWindowS }),
+    now,
+  });
+  // Known once the port is bound (port 0 in tests); requests only arrive after that.
+  let publicUrl = config.publicUrl ?? `http://localhost:${config.port}/graphql`;
   const rateLimits = createRateLimits({ config: config.rateLimits, createStoreLimiter: (spec) => store.createRateLimiter(spec), logger });
 
   // Monitoring reads committed records in-process; metrics read live gauges lazily.
@@ -181,7 +193,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls, now });
   const clientIpOf = createClientIpResolver(config.trustedProxies);
-  const graphql = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, gateway, cache: decisionCache, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf, tracer: options.tracer ?? null });
+  const graphql = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, gateway, cache: decisionCache, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf, tracer: options.tracer ?? null, dpop, publicUrl: () => publicUrl });
   const dashboard = createDashboard({
     monitor,
     store,
@@ -212,12 +224,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const auditExport = createAuditExport({ authenticator, rateLimits, writer, store, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf });
   const server = createGatewayServer({ graphql, readiness: () => readiness.check(), others: [metricsEndpoint.handle, dashboard.handle, auditExport.handle, staffConsole.handle] }, logger);
   const port = await listen(server, config.port, config.host);
+  publicUrl = config.publicUrl ?? `http://localhost:${port}/graphql`;
   const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, chainId }, 'gateway listening');
 
   let closing: Promise<void> | null = null;
   return {
     url: `http://${hostForUrl}:${port}/graphql`,
+    publicUrl,
     port,
     server,
     snapshot,

@@ -34,7 +34,7 @@ export type DemoProductId = (typeof DEMO_PRODUCT_IDS)[number];
 /** One line per demo product, for printing at start. */
 export const DEMO_PRODUCT_STATES: Readonly<Record<DemoProductId, string>> = {
   'PRD-CERTIFIED': 'certified STANDARD, all four services, minimum version 2.0.0, hosted in AU',
-  'PRD-ENHANCED': 'certified ENHANCED (may read restricted data)',
+  'PRD-ENHANCED': 'certified ENHANCED (may read restricted data); DPoP-bound to the demo key (npm run token -- --dpop)',
   'PRD-LIMITED': 'certified with gaps: whitelisted clients.read only',
   'PRD-SUSPENDED': 'suspended',
   'PRD-EXPIRED': 'certification expired',
@@ -83,7 +83,12 @@ function selfCertification(at: string, gaps: Partial<Record<RequirementAssessmen
   };
 }
 
-export function demoRegister(now: Date): DemoRegister {
+/**
+ * @param dpopThumbprints the keys ENHANCED products' tokens are bound to (binding required): the
+ *   demo DPoP key's thumbprint (core/keys.ts ensureDemoDpopKey). Default none, which leaves those
+ *   products refusing every token (bound to no registered key).
+ */
+export function demoRegister(now: Date, dpopThumbprints: readonly string[] = []): DemoRegister {
   const t = now.getTime();
   const iso = (offsetDays: number) => new Date(t + offsetDays * DAY_MS).toISOString();
 
@@ -142,7 +147,8 @@ export function demoRegister(now: Date): DemoRegister {
 
   const products: Product[] = [
     product('PRD-CERTIFIED', 'Certified Practice Manager'),
-    product('PRD-ENHANCED', 'Enhanced Practice Manager', { certification: certification('ENHANCED') }),
+    // Restricted data, so a stolen token alone must not be enough: bound to the product's key (DPoP).
+    product('PRD-ENHANCED', 'Enhanced Practice Manager', { certification: certification('ENHANCED'), keyBinding: { required: true, thumbprints: [...dpopThumbprints] } }),
     // Scenario 2: legitimate but unsophisticated; gaps in the self-certification, so only client reads.
     product('PRD-LIMITED', 'Limited Bookkeeper', {
       services: ['clients.read'],

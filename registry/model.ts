@@ -157,6 +157,18 @@ export interface Product {
   trustedDocuments?: TrustedDocumentsMode | null;
   registeredAt: string;
   revision: number;
+  /** Sender-constrained tokens (DPoP, RFC 9449; registry/key-binding.ts). Absent or null: no key registered, Bearer tokens accepted. */
+  keyBinding?: KeyBinding | null;
+}
+
+/**
+ * The public keys a product's tokens are bound to (DPoP, RFC 9449), by RFC 7638 JWK SHA-256
+ * thumbprint (base64url, 43 characters). When `required`, the gateway serves the product only
+ * with `Authorization: DPoP` and a proof signed by one of these keys.
+ */
+export interface KeyBinding {
+  required: boolean;
+  thumbprints: string[];
 }
 
 export interface ClientAuthorisation {

@@ -16,6 +16,7 @@ export type ProductAction =
   | 'whitelistServices'
   | 'removeServices'
   | 'setMinimumVersion'
+  | 'setKeyBinding'
   | 'suspendProduct'
   | 'reinstateProduct'
   | 'revokeProduct'
@@ -36,6 +37,8 @@ export const PRODUCT_TRANSITIONS: TransitionTable<ProductAction, ProductStatus> 
   removeServices: { from: ['CERTIFIED', 'SUSPENDED'], to: UNCHANGED },
   // The minimum version is not a status; an admin may raise it at any point before revocation.
   setMinimumVersion: { from: NOT_REVOKED, to: UNCHANGED },
+  // The keys a product's tokens are bound to (registry/key-binding.ts), like the minimum version: any time before revocation.
+  setKeyBinding: { from: NOT_REVOKED, to: UNCHANGED },
   suspendProduct: { from: ['CERTIFIED'], to: 'SUSPENDED' },
   reinstateProduct: { from: ['SUSPENDED'], to: RESUME },
   revokeProduct: { from: NOT_REVOKED, to: 'REVOKED' },

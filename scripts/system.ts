@@ -5,7 +5,7 @@
 import type { JWK } from 'jose';
 import type { Config, DeepPartial } from '../core/config.js';
 import { loadConfig } from '../core/config.js';
-import { ensureKeys, keySecretsOf, type KeyMaterial } from '../core/keys.js';
+import { ensureDemoDpopKey, ensureKeys, keySecretsOf, type DemoDpopKey, type KeyMaterial } from '../core/keys.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway/server.js';
 import { createStore } from '../store/index.js';
@@ -37,6 +37,8 @@ export interface RunningSystem {
   config: Readonly<Config>;
   store: Store;
   keys: KeyMaterial;
+  /** The demo DPoP key PRD-ENHANCED is bound to (null when the demo register is not seeded). */
+  demoDpopKey: DemoDpopKey | null;
   gateway: RunningGateway;
   subgraphs: Record<SubgraphName, RunningServer>;
   logger: Logger;
@@ -49,7 +51,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const logger = options.logger ?? createLogger({ level: base.logLevel, name: 'dsp' });
   const keys = await ensureKeys(base.dataDir, keySecretsOf(base));
   const store = options.store ?? (await createStore(base.storeUrl, { sqliteSync: base.audit.sqliteSync, retentionDays: base.audit.retentionDays }));
-  if (options.seed !== false) await seedDemoRegister(store);
+  const demoDpopKey = options.seed !== false ? await ensureDemoDpopKey(base.dataDir) : null;
+  if (demoDpopKey) await seedDemoRegister(store, new Date(), { dpopThumbprints: [demoDpopKey.thumbprint] });
   const tracing = startTracing({ serviceName: base.tracing.serviceName, otlpEndpoint: base.tracing.otlpEndpoint, ...(options.spanExporter ? { exporter: options.spanExporter } : {}) });
   const tracer = tracing?.tracer ?? null;
 
@@ -81,6 +84,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     config,
     store,
     keys,
+    demoDpopKey,
     gateway,
     subgraphs,
     logger,

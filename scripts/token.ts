@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config.js';
-import { ensureKeys, keySecretsOf } from '../core/keys.js';
+import { ensureDemoDpopKey, ensureKeys, keySecretsOf } from '../core/keys.js';
 import { signDevToken, type DevTokenOptions } from '../gateway/auth/dev-tokens.js';
 import { KNOWN_ROLES } from '../core/verified-token.js';
 
@@ -19,6 +19,10 @@ Product token (the default; software_id = --product):
 Staff token (no software_id):
   --role <role>        ato:admin | ato:auditor | dsp:developer (repeatable; not with --product)
   --developer <id>     developer_id (for dsp:developer)
+DPoP (RFC 9449):
+  --dpop               cnf.jkt: bound to the demo DPoP key (DATA_DIR/keys/demo-dpop.private.json);
+                       --product then defaults to PRD-ENHANCED, the demo product that requires it.
+                       Send it as "Authorization: DPoP <token>" with a proof from npm run dpop-proof.
 Either:
   --mfa                amr ["pwd","mfa"]            (default ["pwd"])
   --ttl <seconds>      lifetime                     (default 900, at most TOKEN_MAX_LIFETIME_S)
@@ -27,14 +31,15 @@ Either:
 
 Examples:
   npm run -s token -- --product PRD-LIMITED --scope clients.read
-  npm run -s token -- --role ato:admin --mfa --sub alice`;
+  npm run -s token -- --role ato:admin --mfa --sub alice
+  TOKEN=$(npm run -s token -- --dpop) && npm run -s dpop-proof -- --token "$TOKEN"`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
   process.exit(2);
 }
 
-function parse(argv: string[]): { help: boolean; options: Omit<DevTokenOptions, 'ttlS'>; ttl: string | undefined } {
+function parse(argv: string[]): { help: boolean; options: Omit<DevTokenOptions, 'ttlS'>; ttl: string | undefined; dpop: boolean } {
   let values;
   try {
     ({ values } = parseArgs({
@@ -51,6 +56,7 @@ function parse(argv: string[]): { help: boolean; options: Omit<DevTokenOptions, 
         mfa: { type: 'boolean' },
         ttl: { type: 'string' },
         sub: { type: 'string' },
+        dpop: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -66,11 +72,11 @@ function parse(argv: string[]): { help: boolean; options: Omit<DevTokenOptions, 
   if (values.developer !== undefined) options.developer = values.developer;
   if (values.mfa) options.mfa = true;
   if (values.sub !== undefined) options.sub = values.sub;
-  return { help: values.help ?? false, options, ttl: values.ttl };
+  return { help: values.help ?? false, options, ttl: values.ttl, dpop: values.dpop ?? false };
 }
 
 async function main(): Promise<void> {
-  const { help, options, ttl } = parse(process.argv.slice(2));
+  const { help, options, ttl, dpop } = parse(process.argv.slice(2));
   if (help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -89,6 +95,10 @@ async function main(): Promise<void> {
   }
   if (config.env === 'production') process.stderr.write('warning: the development issuer is not trusted in production\n');
   const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
+  if (dpop) {
+    options.jkt = (await ensureDemoDpopKey(config.dataDir)).thumbprint;
+    if (!options.roles && options.product === undefined) options.product = 'PRD-ENHANCED';
+  }
   const token = await signDevToken(keys.issuer, { ...options, ...(ttlS !== undefined ? { ttlS } : {}) }, config);
   process.stdout.write(`${token}\n`);
 }

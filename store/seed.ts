@@ -11,11 +11,12 @@ import { StoreConflictError, type ChangeNote, type RegistryChange, type Store } 
  * an empty register: each entity is created with `expectedRevision: null`, so only one process
  * creates it and the other's StoreConflictError just means "already seeded" (it skips that
  * entity and goes on, so the register ends complete whichever process is ahead).
- * `seeded` is true when this call created at least one entity.
+ * `seeded` is true when this call created at least one entity. `dpopThumbprints`: the demo DPoP
+ * key's (core/keys.ts), which the ENHANCED products' tokens are bound to.
  */
-export async function seedDemoRegister(store: Store, now: Date = new Date()): Promise<{ seeded: boolean }> {
+export async function seedDemoRegister(store: Store, now: Date = new Date(), options: { dpopThumbprints?: readonly string[] } = {}): Promise<{ seeded: boolean }> {
   if ((await store.currentRevision()) !== 0) return { seeded: false };
-  const register = demoRegister(now);
+  const register = demoRegister(now, options.dpopThumbprints);
   const note: ChangeNote = { action: 'SEED', actor: 'seed', reason: 'demo register', ticket: null, effectiveAt: now.toISOString() };
   const changes: RegistryChange[] = [
     ...register.developers.map((next): RegistryChange => ({ entity: 'DEVELOPER', expectedRevision: null, next, note })),

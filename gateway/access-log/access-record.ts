@@ -53,5 +53,7 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     ...(options.traceId ? { traceId: options.traceId } : {}),
     ...(operation?.changes?.length ? { changes: operation.changes.map((c) => ({ ...c })) } : {}),
     ...(facts.document?.use ? { manifest: { ...facts.document.use } } : {}),
+    // Only for sender-constrained requests: every other record hashes exactly as before.
+    ...(facts.senderKey ? { dpopJkt: facts.senderKey } : {}),
   };
 }

@@ -8,13 +8,14 @@ import { jwtVerify, type JWK } from 'jose';
 import type { Config } from '../../core/config.js';
 import { denial } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { bearerTokenFrom, type AuthorizationHeader } from './bearer-token.js';
+import { credentialsFrom, type AuthorizationHeader, type Scheme } from './bearer-token.js';
+import { boundTokenAsBearer } from './dpop.js';
 import { createKeySource, type RemoteJwksOptions } from './key-source.js';
 import { mapJoseError } from './map-jose-error.js';
 import { MIB } from '../../core/approximate-size.js';
 import { createTokenCache, type TokenCacheStats } from './token-cache.js';
 import { verifiedTokenFrom } from './token-claims.js';
-import type { AuthResult } from '../../core/verified-token.js';
+import type { AuthResult, VerifiedToken } from '../../core/verified-token.js';
 
 export interface AuthenticatorOptions {
   /** Resolved `auth` section of the configuration (issuers, audience, algorithms, bounds, key source, cache size). */
@@ -34,8 +35,12 @@ export interface AuthenticatorOptions {
 }
 
 export interface Authenticator {
-  /** Verifies the raw `Authorization` header (every value, when repeated: then refused). Never throws. */
-  authenticate(authorizationHeader: AuthorizationHeader): Promise<AuthResult>;
+  /**
+   * Verifies the raw `Authorization` header (every value, when repeated: then refused). Never throws.
+   * The `DPoP` scheme is accepted only with `acceptDpop` (the /graphql pipeline, which then checks
+   * the proof); a DPoP-bound token (`cnf.jkt`) presented as Bearer is refused everywhere.
+   */
+  authenticate(authorizationHeader: AuthorizationHeader, options?: { acceptDpop?: boolean }): Promise<AuthResult>;
   /** Verified-token cache counters (for tests and the benchmark). */
   stats(): TokenCacheStats;
   /** Which key source was chosen at creation. */
@@ -54,17 +59,24 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   // A file or explicit key set is fixed for the process's life; a remote one is re-fetched after its cache age.
   const keySetMaxAgeMs = kind === 'url' ? (options.remoteJwks?.cacheMaxAgeMs ?? 600_000) : Number.POSITIVE_INFINITY;
 
-  async function authenticate(header: AuthorizationHeader): Promise<AuthResult> {
-    const bearer = bearerTokenFrom(header, auth.maxTokenBytes);
+  /** RFC 9449 §7.2: a bound token presented as a bearer token is refused, whoever presents it. */
+  function presented(token: VerifiedToken, scheme: Scheme, ath: string): AuthResult {
+    if (token.jkt !== undefined && scheme === 'Bearer') return { ok: false, denial: boundTokenAsBearer(auth.dpopAlgorithms) };
+    return { ok: true, token, presentation: { scheme, ath } };
+  }
+
+  async function authenticate(header: AuthorizationHeader, acceptDpop: boolean): Promise<AuthResult> {
+    const bearer = credentialsFrom(header, auth.maxTokenBytes, acceptDpop);
     if ('denial' in bearer) return { ok: false, denial: bearer.denial };
     const nowMs = now();
     const nowS = Math.floor(nowMs / 1000);
+    // The cache key is the token's SHA-256 in base64url: exactly the `ath` a DPoP proof names.
     const key = cache.keyOf(bearer.token);
     const cached = cache.get(key, nowMs);
     if (cached) {
       // Same rule as jose's exp check, against our clock: the cache only saves the signature.
       if (cached.exp <= nowS - tolerance) return { ok: false, denial: denial('TOKEN_EXPIRED', 'The token has expired.') };
-      return { ok: true, token: cached };
+      return presented(cached, bearer.scheme, key);
     }
     let payload: Record<string, unknown>;
     try {
@@ -85,13 +97,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     // Honoured from the cache until exp (plus tolerance: the hit path re-checks exp itself) and,
     // for a remote key set, no longer than the key set is trusted before it is fetched again.
     cache.set(key, result.token, nowMs, Math.min((result.token.exp + tolerance) * 1000, nowMs + keySetMaxAgeMs));
-    return { ok: true, token: result.token };
+    return presented(result.token, bearer.scheme, key);
   }
 
   return {
-    async authenticate(header) {
+    async authenticate(header, opts) {
       try {
-        return await authenticate(header);
+        return await authenticate(header, opts?.acceptDpop === true);
       } catch (err) {
         // A bug or an exotic input must not become a 500 or leak detail: fail closed. The error
         // message is not logged, since it could quote the input.

@@ -4,8 +4,8 @@
  */
 import { denial, type Denial } from '../../core/errors.js';
 
-// RFC 6750: the scheme name is case-insensitive; one or more spaces before the credentials.
-const BEARER = /^Bearer +(\S+)$/i;
+// RFC 6750 (Bearer) and RFC 9449 §7.1 (DPoP): the scheme name is case-insensitive; one or more spaces before the credentials.
+const CREDENTIALS = /^(Bearer|DPoP) +(\S+)$/i;
 // Compact JWS: three non-empty base64url segments. An empty signature (alg "none") never passes.
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
@@ -16,20 +16,31 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  */
 export type AuthorizationHeader = string | readonly string[] | undefined;
 
-/** Extracts the compact token from `Bearer <token>`, or returns an UNAUTHENTICATED denial. */
-export function bearerTokenFrom(received: AuthorizationHeader, maxTokenBytes: number): { token: string } | { denial: Denial } {
+export type Scheme = 'Bearer' | 'DPoP';
+
+/**
+ * Extracts the compact token and its scheme from `Bearer <token>` or (when `acceptDpop`)
+ * `DPoP <token>`, or returns an UNAUTHENTICATED denial.
+ */
+export function credentialsFrom(received: AuthorizationHeader, maxTokenBytes: number, acceptDpop = false): { token: string; scheme: Scheme } | { denial: Denial } {
   // Two credentials are refused outright: which one a proxy, a log or this gateway believes must never differ.
   if (Array.isArray(received) && received.length > 1) return { denial: denial('UNAUTHENTICATED', 'Send exactly one Authorization header.', { reason: 'ambiguous' }) };
   const header = Array.isArray(received) ? received[0] : (received as string | undefined);
   if (header === undefined || header === '') return { denial: denial('UNAUTHENTICATED', 'An Authorization: Bearer token is required.', { reason: 'missing' }) };
   // Bound the work before running a regular expression over attacker-sized input.
   if (header.length > maxTokenBytes + 64) return { denial: denial('UNAUTHENTICATED', 'The token is too large.', { reason: 'oversized' }) };
-  const match = BEARER.exec(header.trim());
-  if (!match) return { denial: denial('UNAUTHENTICATED', 'The Authorization header must use the Bearer scheme.', { reason: 'not_bearer' }) };
-  const token = match[1]!;
+  const match = CREDENTIALS.exec(header.trim());
+  const scheme: Scheme | null = match ? (match[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer') : null;
+  if (!match || (scheme === 'DPoP' && !acceptDpop)) return { denial: denial('UNAUTHENTICATED', 'The Authorization header must use the Bearer scheme.', { reason: 'not_bearer' }) };
+  const token = match[2]!;
   // Base64url is ASCII, so the string length is its byte length once the shape check passes;
   // Buffer.byteLength keeps the bound honest for non-ASCII input that fails the shape anyway.
   if (Buffer.byteLength(token, 'utf8') > maxTokenBytes) return { denial: denial('UNAUTHENTICATED', 'The token is too large.', { reason: 'oversized' }) };
   if (!COMPACT_JWS.test(token)) return { denial: denial('UNAUTHENTICATED', 'The token is not a signed JWT.', { reason: 'malformed' }) };
-  return { token };
+  return { token, scheme: scheme! };
+}
+
+/** Extracts the compact token from `Bearer <token>`, or returns an UNAUTHENTICATED denial. */
+export function bearerTokenFrom(received: AuthorizationHeader, maxTokenBytes: number): { token: string } | { denial: Denial } {
+  return credentialsFrom(received, maxTokenBytes, false);
 }

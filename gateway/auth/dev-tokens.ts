@@ -38,6 +38,8 @@ export interface DevTokenOptions {
   jti?: string;
   /** Issue time, ms since the epoch. Default `Date.now()`. */
   now?: number;
+  /** `cnf.jkt`: binds the token to the key with this RFC 7638 thumbprint (DPoP, RFC 9449). Default unbound. */
+  jkt?: string;
   /** Extra or overriding claims (tests of odd tokens). Applied last. */
   extraClaims?: Record<string, unknown>;
 }
@@ -70,6 +72,7 @@ export function devTokenClaims(options: DevTokenOptions, config: { auth: Pick<Co
   if (org !== undefined) claims.org = org;
   if (scope !== undefined) claims.scope = typeof scope === 'string' ? scope : scope.join(' ');
   if (options.developer !== undefined) claims.developer_id = options.developer;
+  if (options.jkt !== undefined) claims.cnf = { jkt: options.jkt };
   return { ...claims, ...options.extraClaims };
 }
 

@@ -19,6 +19,9 @@ const claimsSchema = z.object({
   roles: z.array(z.string()).optional(),
   amr: z.array(z.string()).optional(),
   developer_id: z.string().min(1).optional(),
+  // RFC 9449 §6: the key the token is bound to. A confirmation the gateway cannot check (say an
+  // mTLS `x5t#S256` alone) is refused as a claim of the wrong type rather than ignored.
+  cnf: z.object({ jkt: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'an RFC 7638 SHA-256 thumbprint') }).optional(),
 });
 
 const knownRoles: ReadonlySet<string> = new Set(KNOWN_ROLES);
@@ -47,7 +50,7 @@ export function verifiedTokenFrom(payload: Record<string, unknown>, nowS: number
   }
   const mfa = c.amr?.includes('mfa') ?? false;
   const scopes = c.scope ? c.scope.split(/\s+/).filter(Boolean) : [];
-  const base = { sub: c.sub, iss: c.iss, jti: c.jti ?? null, exp: c.exp, org: c.org ?? null, scopes, mfa };
+  const base = { sub: c.sub, iss: c.iss, jti: c.jti ?? null, exp: c.exp, org: c.org ?? null, scopes, mfa, ...(c.cnf ? { jkt: c.cnf.jkt } : {}) };
   if (c.software_id !== undefined) {
     // A product token never carries staff powers, whatever its issuer put in it.
     return { token: { ...base, kind: 'product', softwareId: c.software_id, softwareVersion: c.software_version ?? null, roles: [], developerId: null } };

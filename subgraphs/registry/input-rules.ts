@@ -30,6 +30,8 @@ export const ARGUMENT_RULES: Readonly<Record<string, InputRule>> = {
   validUntil: INSTANT,
   until: INSTANT,
   expiresAt: INSTANT,
+  // JWK thumbprints (schema/registry-key-binding.graphql); registry/key-binding.ts checks the exact form.
+  thumbprints: text(TEXT_RULES.identifier),
 };
 
 /** Fields of the mutations' input types, by `Type.field`. */

@@ -10,6 +10,7 @@ import { certifyProduct, removeServices, whitelistServices } from '../../registr
 import { reinstateProduct, rejectCertification, revokeProduct, setMinimumVersion, suspendProduct } from '../../registry/product-lifecycle.js';
 import { registerProduct, type ProductApplication } from '../../registry/product-registration.js';
 import { submitSelfCertification } from '../../registry/self-certification.js';
+import { setKeyBinding, type KeyBindingInput } from '../../registry/key-binding.js';
 import type { Store } from '../../store/port.js';
 import type { SubgraphContext } from '../shared/server.js';
 import { ADMIN } from '../../core/roles.js';
@@ -111,6 +112,8 @@ export function productMutations({ store, now, newProductId, rateTier, lapses }:
     suspendProduct: admin<ProductArgs & { until?: string | null }>((p, a, request, actor, at) => suspendProduct(p, { ...request, until: a.until ?? null }, actor, at)),
     reinstateProduct: admin<ProductArgs>((p, _a, request, actor, at) => reinstateProduct(p, request, actor, at)),
     revokeProduct: admin<ProductArgs>((p, _a, request, actor, at) => revokeProduct(p, request, actor, at)),
+    // DPoP key binding (schema/registry-key-binding.graphql): admin only, registry/key-binding.ts says why.
+    setKeyBinding: admin<ProductArgs & KeyBindingInput>((p, a, request, actor, at) => setKeyBinding(p, { required: a.required, thumbprints: a.thumbprints }, request, actor, at)),
 
     /**
      * One decision for several products: each is judged on its own record and revision and gets

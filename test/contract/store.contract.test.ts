@@ -165,6 +165,18 @@ function registrySuite(fresh: Fresh): void {
     expect((await store.historyOf('PRODUCT', 'P-1')).map((h) => h.action)).toEqual(['REGISTER', 'SUSPEND']);
   });
 
+  it('keeps a product key binding (DPoP thumbprints) through a round trip, and its removal', async () => {
+    const thumbprints = ['0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I', 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs'];
+    const { revision: r1 } = await store.applyRegistryChange({ entity: 'PRODUCT', expectedRevision: null, next: sampleProduct('P-KB', 'DEV-1', { keyBinding: { required: true, thumbprints } }), note: note() });
+    expect(await store.productById('P-KB')).toEqual({ ...sampleProduct('P-KB', 'DEV-1', { keyBinding: { required: true, thumbprints } }), revision: r1 });
+    expect((await store.changesSince(r1 - 1)).products[0]!.keyBinding).toEqual({ required: true, thumbprints });
+    const bound = (await store.productById('P-KB'))!;
+    const { revision: r2 } = await store.applyRegistryChange({ entity: 'PRODUCT', expectedRevision: r1, next: { ...bound, keyBinding: null }, note: note({ action: 'setKeyBinding' }) });
+    expect(await store.productById('P-KB')).toEqual({ ...bound, keyBinding: null, revision: r2 });
+    const history = await store.historyOf('PRODUCT', 'P-KB');
+    expect((history[1]!.before as { keyBinding: unknown }).keyBinding).toEqual({ required: true, thumbprints });
+  });
+
   it('keys client authorisations by (org, clientId)', async () => {
     const grant = (org: string, clientId: string) =>
       store.applyRegistryChange({ entity: 'CLIENT_AUTHORISATION', expectedRevision: null, next: sampleAuthorisation(org, clientId), note: note({ action: 'GRANT' }) });

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, DeepPartial } from '../../core/config.js';
+import { decodeJwt } from 'jose';
 import { signDevToken, type DevTokenOptions } from '../../gateway/auth/dev-tokens.js';
+import { signDpopProof, type ProofOptions } from '../../gateway/auth/dev-dpop.js';
 import { startSystem, type RunningSystem, type SystemOptions } from '../../scripts/system.js';
 
 export interface GraphQLResult {
@@ -18,6 +20,13 @@ export interface GraphQLResult {
 export interface TestSystem extends RunningSystem {
   dataDir: string;
   token(options?: DevTokenOptions): Promise<string>;
+  /** A token bound (cnf.jkt) to the demo DPoP key, which the demo register binds PRD-ENHANCED to. */
+  boundToken(options?: DevTokenOptions): Promise<string>;
+  /**
+   * `Authorization: DPoP <token>` and a fresh proof by the demo key for a POST of it to /graphql,
+   * on the system's clock; `proof` overrides what the proof says (a test of a wrong one).
+   */
+  dpopHeaders(token: string, proof?: Partial<ProofOptions>): Promise<Record<string, string>>;
   gql(query: string, options?: { token?: string | null; variables?: Record<string, unknown>; operationName?: string; headers?: Record<string, string> }): Promise<GraphQLResult>;
   post(body: string, headers?: Record<string, string>): Promise<GraphQLResult>;
 }
@@ -41,6 +50,12 @@ export async function startTestSystem(overrides: DeepPartial<Config> = {}, optio
     },
   });
   const url = system.gateway.url;
+  const now = options.now ?? Date.now;
+  async function dpopHeaders(token: string, proof: Partial<ProofOptions> = {}): Promise<Record<string, string>> {
+    const key = system.demoDpopKey;
+    if (!key) throw new Error('no demo DPoP key: the system was started without the demo register');
+    return { authorization: `DPoP ${token}`, dpop: await signDpopProof(key, { htm: 'POST', htu: system.gateway.publicUrl, accessToken: token, now: now(), ...proof }) };
+  }
   async function post(body: string, headers: Record<string, string> = {}): Promise<GraphQLResult> {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     const text = await res.text();
@@ -56,10 +71,13 @@ export async function startTestSystem(overrides: DeepPartial<Config> = {}, optio
     ...system,
     dataDir,
     token: (o = {}) => signDevToken(system.keys.issuer, o, system.config),
+    boundToken: (o = {}) => signDevToken(system.keys.issuer, { jkt: system.demoDpopKey?.thumbprint, ...o }, system.config),
+    dpopHeaders,
     async gql(query, o = {}) {
       const token = o.token === undefined ? await signDevToken(system.keys.issuer, {}, system.config) : o.token;
-      const headers: Record<string, string> = { ...(o.headers ?? {}) };
-      if (token) headers.authorization = `Bearer ${token}`;
+      // A token bound to a key (cnf.jkt) goes the DPoP way, with a fresh proof; any other as Bearer.
+      const bound = token ? isBound(token) : false;
+      const headers: Record<string, string> = { ...(bound && token ? await dpopHeaders(token) : token ? { authorization: `Bearer ${token}` } : {}), ...(o.headers ?? {}) };
       return post(JSON.stringify({ query, ...(o.variables ? { variables: o.variables } : {}), ...(o.operationName ? { operationName: o.operationName } : {}) }), headers);
     },
     post,
@@ -68,6 +86,15 @@ export async function startTestSystem(overrides: DeepPartial<Config> = {}, optio
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether the token carries cnf.jkt (false for anything that is not a JWT: tests send garbage too). */
+function isBound(token: string): boolean {
+  try {
+    return typeof (decodeJwt(token) as { cnf?: { jkt?: unknown } }).cnf?.jkt === 'string';
+  } catch {
+    return false;
+  }
 }
 
 export const codesOf = (r: GraphQLResult): string[] => (r.body.errors ?? []).map((e) => String(e.extensions?.code));

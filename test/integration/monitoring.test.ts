@@ -169,7 +169,7 @@ describe('monitoring detectors through the gateway', () => {
   });
 
   it('raises a HIGH volume alert for a spike after a warm-up baseline', async () => {
-    const token = await sys.token({ product: 'PRD-ENHANCED' });
+    const token = await sys.boundToken({ product: 'PRD-ENHANCED' });
     // Baseline: three requests in each one-second bucket for six buckets (the warm-up is five).
     for (let bucket = 0; bucket < 7; bucket++) {
       for (let i = 0; i < 3; i++) expect((await sys.gql(STATUS_QUERY, { token })).status).toBe(200);

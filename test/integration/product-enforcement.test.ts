@@ -64,7 +64,7 @@ describe('product enforcement', () => {
 
   it('lets only PRD-ENHANCED read restricted data', async () => {
     const q = 'query ($id: ID!) { client(clientId: $id) { id restricted specialInterest { category } } }';
-    const enhanced = await asProduct('PRD-ENHANCED', q, { id: 'C-000003' });
+    const enhanced = await sys.gql(q, { token: await sys.boundToken({ product: 'PRD-ENHANCED' }), variables: { id: 'C-000003' } });
     expect(enhanced.body.errors).toBeUndefined();
     expect(enhanced.body.data!.client).toMatchObject({ id: 'C-000003', restricted: true, specialInterest: { category: expect.any(String) } });
     const standard = await asProduct('PRD-CERTIFIED', q, { id: 'C-000003' });
@@ -100,7 +100,7 @@ describe('product enforcement', () => {
   });
 
   it('enforces a suspension made directly in the store within 1 s', async () => {
-    const token = await sys.token({ product: 'PRD-ENHANCED' });
+    const token = await sys.boundToken({ product: 'PRD-ENHANCED' });
     expect((await sys.gql(CLIENT_QUERY, { token, variables: { id: 'C-000001' } })).status).toBe(200);
     const p = (await sys.store.productById('PRD-ENHANCED'))!;
     const at = new Date().toISOString();

@@ -61,7 +61,7 @@ describe('rate limits: per product, burst, recovery', () => {
 
   it('refuses a burst above the tier with 429 RATE_LIMITED, Retry-After and RateLimit-*; another product is unaffected; the quota recovers after the window', async () => {
     const certified = await sys.token({ product: 'PRD-CERTIFIED' });
-    const enhanced = await sys.token({ product: 'PRD-ENHANCED' });
+    const enhanced = await sys.boundToken({ product: 'PRD-ENHANCED' });
 
     const burst = await Promise.all(Array.from({ length: POINTS + 3 }, () => send(certified)));
     const allowed = burst.filter((r) => !isRefusal(r));
@@ -200,7 +200,7 @@ describe('rate limits: per product + org share, staff, anonymous', () => {
     expectRateLimited(await send(auditor), 'STAFF', STAFF_POINTS, 60);
     expectServed(await send(otherAuditor));
     // A product untouched so far is not counted against staff (nor they against it).
-    const product = await send(await sys.token({ product: 'PRD-ENHANCED' }));
+    const product = await send(await sys.boundToken({ product: 'PRD-ENHANCED' }));
     expectServed(product);
     expect(rateHeadersOf(product).remaining).toBe(ORG_POINTS - 1);
   });

@@ -3,11 +3,15 @@
  * - a registration with an invalid ABN is rejected (REJECTED, with the reasons);
  * - a token forged with a key the gateway does not trust, claiming a certified product, is
  *   refused UNAUTHENTICATED; an unregistered product is refused PRODUCT_NOT_REGISTERED;
+ * - a token stolen from a DPoP-bound product (PRD-ENHANCED: restricted data), used without the
+ *   product's private key — as Bearer, without a proof, or with a proof by the thief's own key —
+ *   is refused UNAUTHENTICATED (`reason: "dpop"`), while the product itself is served;
  * - a product that got onto the register and then walks through client ids is detected (HIGH
  *   enumeration alert with evidence, an incident due within 24 h) and, with protective
  *   suspension on, suspended: refused PRODUCT_SUSPENDED, the history naming actor "monitoring".
  */
-import { generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { signDpopProof } from '../../gateway/auth/dev-dpop.js';
 import { ok, registryApi } from '../helpers/registry-api.js';
 import { clientDigest } from '../../audit/digest.js';
 import { codesOf, startTestSystem, type TestSystem } from '../helpers/system.js';
@@ -88,6 +92,33 @@ describe('scenario 1: a fraudulent developer is kept out, and a product that enu
     const unregistered = await sys.gql(CLIENT_QUERY, { token: await sys.token({ product: 'PRD-HARVESTER' }), variables: { id: 'C-000001' } });
     expect([unregistered.status, codesOf(unregistered)]).toEqual([403, ['PRODUCT_NOT_REGISTERED']]);
     expect(unregistered.body.data ?? null).toBeNull();
+  });
+
+  it('refuses a token stolen from a DPoP-bound product when it is used without the product key', async () => {
+    // The real product's request, captured in transit (or its token lifted from a log): token and proof.
+    const stolen = await sys.boundToken({ product: 'PRD-ENHANCED', sub: 'practice-user' });
+    const body = JSON.stringify({ query: CLIENT_QUERY, variables: { id: 'C-000003' } });
+    const captured = await sys.dpopHeaders(stolen);
+    const theirs = await sys.post(body, captured);
+    expect([theirs.status, theirs.body.errors]).toEqual([200, undefined]);
+
+    // The thief has the token but not the key: as Bearer, as DPoP without a proof, with a proof by
+    // the thief's own key, and replaying the captured proof (once used, or for another query).
+    const thief = await generateKeyPair('ES256', { extractable: true });
+    const thiefKey = { alg: 'ES256', privateKey: thief.privateKey, publicJwk: await exportJWK(thief.publicKey) };
+    const attempts = {
+      bearer: { authorization: `Bearer ${stolen}` },
+      noProof: { authorization: `DPoP ${stolen}` },
+      ownKey: { authorization: `DPoP ${stolen}`, dpop: await signDpopProof(thiefKey, { htm: 'POST', htu: sys.gateway.publicUrl, accessToken: stolen }) },
+      replay: captured,
+    };
+    const problems: Record<string, unknown> = {};
+    for (const [name, headers] of Object.entries(attempts)) {
+      const r = await sys.post(JSON.stringify({ query: CLIENT_QUERY, variables: { id: 'C-000004' } }), headers);
+      expect([r.status, codesOf(r), r.body.data ?? null]).toEqual([401, ['UNAUTHENTICATED'], null]);
+      problems[name] = r.body.errors![0]!.extensions!['dpop'];
+    }
+    expect(problems).toEqual({ bearer: 'bound_token_as_bearer', noProof: 'proof_missing', ownKey: 'proof_key_mismatch', replay: 'proof_replayed' });
   });
 
   it('detects a registered product enumerating clients (HIGH alert, incident due in 24 h) and suspends it: PRODUCT_SUSPENDED, history actor "monitoring"', async () => {

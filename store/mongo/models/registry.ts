@@ -99,6 +99,11 @@ export function productSchema(): mongoose.Schema {
     approvedAt: { type: String, nullable: true },
     approvedBy: { type: String, nullable: true },
   });
+  // DPoP key binding (registry/key-binding.ts); optional: products stored before it have none.
+  const keyBinding = subSchema({
+    required: { type: Boolean },
+    thumbprints: { type: [String] },
+  });
   const schema = topSchema(
     {
       id: { type: String },
@@ -121,6 +126,7 @@ export function productSchema(): mongoose.Schema {
       trustedDocuments: { type: String, enum: TRUSTED_DOCUMENT_MODES, nullable: true, optional: true },
       registeredAt: { type: String },
       revision: { type: Number, min: 0 },
+      keyBinding: { type: keyBinding, nullable: true, optional: true },
     },
     { collection: 'products' },
   );

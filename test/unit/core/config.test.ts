@@ -42,6 +42,15 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c.auth)).toBe(true);
   });
+  it('reads the DPoP settings and PUBLIC_URL, refusing a symmetric algorithm and a URL a proof htu could not equal', () => {
+    const c = loadConfig({ PUBLIC_URL: 'https://api.example.gov.au/graphql', DPOP_ALGORITHMS: 'ES256', DPOP_PROOF_WINDOW_S: '30' });
+    expect([c.publicUrl, c.auth.dpopAlgorithms, c.auth.dpopProofWindowS]).toEqual(['https://api.example.gov.au/graphql', ['ES256'], 30]);
+    expect(loadConfig({}).publicUrl).toBeNull();
+    expect(() => loadConfig({ DPOP_ALGORITHMS: 'HS256' })).toThrow(/DPOP_ALGORITHMS/);
+    expect(() => loadConfig({ PUBLIC_URL: 'https://api.example.gov.au/graphql?x=1' })).toThrow(/PUBLIC_URL: must have no query/);
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://api.example.gov.au/graphql' })).toThrow(/PUBLIC_URL: must be an http/);
+    expect(() => loadConfig({ DPOP_PROOF_WINDOW_S: '0' })).toThrow(/DPOP_PROOF_WINDOW_S/);
+  });
 });
 
 describe('JSON variables say what is wrong', () => {

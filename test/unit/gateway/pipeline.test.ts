@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { accessRecordOf, decisionOf } from '../../../gateway/access-log/access-record.js';
+import { dpopDenial } from '../../../gateway/auth/dpop.js';
 import { refusalAnswer, runStages, type Answer, type Arrival, type Stage } from '../../../gateway/pipeline.js';
 
 const arrival: Arrival = { requestId: 'r-1', arrivedAt: Date.UTC(2026, 0, 1), startedAt: 0, method: 'POST', clientIp: '203.0.113.9', userAgent: 'ua' };
@@ -35,6 +36,12 @@ describe('the pipeline runner', () => {
     expect([answer.status, answer.refusal, answer.errorCodes, answer.headers.get('www-authenticate'), answer.headers.get('RateLimit-Remaining')]).toEqual([401, 'UNAUTHENTICATED', ['UNAUTHENTICATED'], 'Bearer', '3']);
   });
 
+  it('keeps the DPoP challenge a refusal brings instead of the Bearer one', () => {
+    const answer = refusalAnswer({ ...dpopDenial('proof_replayed', ['ES256']) });
+    expect([answer.status, answer.headers.get('www-authenticate')]).toEqual([401, 'DPoP error="invalid_dpop_proof", algs="ES256"']);
+    expect(JSON.parse(answer.body).errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'dpop', dpop: 'proof_replayed' });
+  });
+
   it('never hands a stage a facts object a later stage can change', async () => {
     let kept: Readonly<Record<string, unknown>> | null = null;
     const stages: Stage[] = [
@@ -62,5 +69,10 @@ describe('the access record, assembled from the facts', () => {
     expect(record.clientDigests).toHaveLength(1);
     expect(record.clientDigests[0]).not.toContain('C-000001');
     expect(record.subgraphs).toEqual(['clients']);
+  });
+  it('carries the DPoP key only for a sender-constrained request, so other records hash as before', () => {
+    const bound = accessRecordOf({ arrival, senderKey: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' }, ok(), { instanceId: 'gw', hmacKey });
+    expect(bound.dpopJkt).toBe('0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I');
+    expect('dpopJkt' in accessRecordOf({ arrival }, ok(), { instanceId: 'gw', hmacKey })).toBe(false);
   });
 });

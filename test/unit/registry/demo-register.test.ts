@@ -66,6 +66,14 @@ describe('demo register', () => {
     expect(register.authorisations).toHaveLength(51);
   });
 
+  it('binds the ENHANCED product to the demo DPoP key (binding required), and no other', () => {
+    const jkt = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';
+    const bound = demoRegister(NOW, [jkt]);
+    const enhanced = bound.products.filter((p) => p.certification?.tier === 'ENHANCED');
+    expect(enhanced.map((p) => [p.id, p.keyBinding])).toEqual([['PRD-ENHANCED', { required: true, thumbprints: [jkt] }]]);
+    expect(bound.products.filter((p) => p.keyBinding).map((p) => p.id)).toEqual(['PRD-ENHANCED']);
+  });
+
   it('is a pure function of the time', () => {
     expect(demoRegister(new Date(NOW))).toEqual(register);
   });

@@ -5,6 +5,7 @@ import { certifyProduct, removeServices, whitelistServices } from '../../../regi
 import { reinstateProduct, rejectCertification, revokeProduct, setMinimumVersion, suspendProduct } from '../../../registry/product-lifecycle.js';
 import { approveOperationManifest, setTrustedDocuments, submitOperationManifest } from '../../../registry/operation-manifest.js';
 import { PRODUCT_TRANSITIONS, type ProductAction } from '../../../registry/product-transitions.js';
+import { setKeyBinding } from '../../../registry/key-binding.js';
 import { submitSelfCertification } from '../../../registry/self-certification.js';
 import { illegalPairs } from '../../../registry/state-machine.js';
 import { accepted, ADMIN, assessments, DAY, denied, developerIn, NOW, productIn, REQUEST } from './fixtures.js';
@@ -23,6 +24,7 @@ const COMMANDS: Record<ProductAction, (p: Product) => Outcome<Product>> = {
   whitelistServices: (p) => whitelistServices(p, ['accounts.read'], REQUEST, ADMIN, NOW),
   removeServices: (p) => removeServices(p, ['clients.read'], REQUEST, ADMIN, NOW),
   setMinimumVersion: (p) => setMinimumVersion(p, '3.0.0', REQUEST, ADMIN, NOW),
+  setKeyBinding: (p) => setKeyBinding(p, { required: true, thumbprints: ['0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I'] }, REQUEST, ADMIN, NOW),
   suspendProduct: (p) => suspendProduct(p, REQUEST, ADMIN, NOW),
   reinstateProduct: (p) => reinstateProduct(p, REQUEST, ADMIN, NOW),
   revokeProduct: (p) => revokeProduct(p, REQUEST, ADMIN, NOW),

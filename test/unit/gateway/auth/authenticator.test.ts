@@ -3,10 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { SignJWT, base64url, exportSPKI } from 'jose';
 import { createAuthenticator, type Authenticator } from '../../../../gateway/auth/authenticator.js';
 import type { AuthResult } from '../../../../core/verified-token.js';
 import { NOW_MS, NOW_S, authConfig, bearer, makeKey, productClaims, sign, type TestKey } from './fixtures.js';
+
+/** A well-formed RFC 7638 thumbprint (cnf.jkt). */
+const JKT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';
 
 let key: TestKey;
 let otherKey: TestKey;
@@ -240,7 +244,14 @@ describe('maps good tokens', () => {
         mfa: true,
         kind: 'product',
       },
+      presentation: { scheme: 'Bearer', ath: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) },
     });
+  });
+
+  it('says how the token was presented: its scheme and ath (base64url SHA-256 of the token)', async () => {
+    const token = await sign(key, productClaims({ cnf: { jkt: JKT } }));
+    const result = await auth.authenticate(`DPoP ${token}`, { acceptDpop: true });
+    expect(result).toMatchObject({ ok: true, token: { jkt: JKT }, presentation: { scheme: 'DPoP', ath: createHash('sha256').update(token).digest('base64url') } });
   });
 
   it('accepts an RS256 token from the allow-list', async () => {
@@ -433,5 +444,32 @@ describe('key sources', () => {
     });
     const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs, remoteJwks: { timeoutMs: 200 } });
     expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
+  });
+});
+
+describe('DPoP-bound tokens (RFC 9449)', () => {
+  it('refuses a bound token (cnf.jkt) presented as Bearer, with a DPoP challenge, also from the cache', async () => {
+    const token = await sign(key, productClaims({ cnf: { jkt: JKT } }));
+    await auth.authenticate(`DPoP ${token}`, { acceptDpop: true });
+    for (let i = 0; i < 2; i++) {
+      const result = await auth.authenticate(bearer(token));
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.denial).toMatchObject({ code: 'UNAUTHENTICATED', details: { reason: 'dpop', dpop: 'bound_token_as_bearer' } });
+      expect(result.denial.headers?.['www-authenticate']).toMatch(/^DPoP .*algs="[^"]*ES256/);
+    }
+  });
+
+  it('refuses the DPoP scheme where it is not accepted (not_bearer)', async () => {
+    const token = await sign(key, productClaims({ cnf: { jkt: JKT } }));
+    const result = await auth.authenticate(`DPoP ${token}`);
+    expect(result.ok ? null : result.denial.details).toMatchObject({ reason: 'not_bearer' });
+  });
+
+  it('refuses a cnf claim without a well-formed jkt as a claim of the wrong type', async () => {
+    for (const cnf of [{ jkt: 'short' }, { 'x5t#S256': 'abc' }, 'a-string']) {
+      const result = await auth.authenticate(bearer(await sign(key, productClaims({ cnf }))));
+      expect(result.ok ? null : result.denial.details).toMatchObject({ reason: 'claim_type', claims: ['cnf'] });
+    }
   });
 });

@@ -168,6 +168,7 @@ beforeAll(async () => {
   base['whitelistServices'] = await prd(certified, { services: ['accounts.read'] });
   base['removeServices'] = await prd(certified, { services: ['lodgments.read'] });
   base['setMinimumVersion'] = await prd(product, { minimumVersion: '3.1.0' });
+  base['setKeyBinding'] = await prd(certified, { required: true, thumbprints: ['0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I'] });
   base['suspendProduct'] = await prd(certified, { until: iso(now + 7 * DAY) });
   base['reinstateProduct'] = await prd(suspendedProduct);
   base['revokeProduct'] = await prd(product);
