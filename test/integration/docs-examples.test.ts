@@ -2,7 +2,8 @@
  * The curl examples of docs/tokens.md work when pasted: each `curl` command of a checked section
  * is run as written (through bash, with curl), against a running system instead of localhost:4000
  * and with the token its section mints, and answers the status (and code) its comment line says
- * (`# … → 403 OPERATION_NOT_CERTIFIED`).
+ * (`# … → 403 OPERATION_NOT_CERTIFIED`). The DPoP example runs whole, npm scripts included, on the
+ * running system's data directory.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -54,6 +55,15 @@ describe('docs/tokens.md examples work when pasted', () => {
   it('the section has examples of every outcome it describes', () => {
     expect(section.examples.map((e) => e.status)).toEqual([200, 200, 200, 403, 403]);
   });
+
+  it('the DPoP example runs as pasted: npm run token -- --dpop, npm run dpop-proof and curl (served with the proof, refused as Bearer)', async () => {
+    const block = /```sh\n([\s\S]*?)```/.exec(TOKENS_MD.split(/\n## /).find((s) => s.startsWith('DPoP: sender-constrained tokens'))!.split('**Try it**')[1]!)![1]!;
+    const script = block.replaceAll('http://localhost:4000/graphql', sys.gateway.url);
+    const repo = new URL('../../', import.meta.url).pathname;
+    const { stdout } = await run('bash', ['-c', script], { cwd: repo, env: { ...process.env, DATA_DIR: sys.dataDir, PUBLIC_URL: sys.gateway.publicUrl, NODE_ENV: '', NODE_OPTIONS: '' } });
+    const answers = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { data?: { client?: { id?: string } }; errors?: Array<{ extensions?: Record<string, unknown> }> });
+    expect(answers.map((a) => a.data?.client?.id ?? a.errors?.[0]?.extensions)).toEqual(['C-000003', expect.objectContaining({ code: 'UNAUTHENTICATED', reason: 'dpop', dpop: 'bound_token_as_bearer' })]);
+  }, 60_000);
 
   it.each(section.examples.map((e) => [e.expectation, e] as const))('%s', async (_name, example) => {
     const token = await sys.token(tokenOptions(section.tokenArgs));
