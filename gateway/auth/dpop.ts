@@ -199,6 +199,9 @@ export function normalisedHtu(value: unknown): string | null {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
+const KEY_CACHE_BYTES = 4 * 1024 * 1024;
+const KEY_OVERHEAD_BYTES = 1024;
+
 export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
   const algorithms = [...options.algorithms];
   const accepted = new Set(algorithms);
@@ -208,14 +211,16 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
   // Importing the proof's JWK costs as much as verifying the signature (~170 µs for ES256), and a
   // product sends the same key on every request. The thumbprint is a SHA-256 over the key's
   // defining members, so a key found under it is that key: what jose's EmbeddedJWK would import.
-  const keys = new LRUCache<string, CryptoKey>({ max: options.keyCacheSize ?? 1000 });
+  // Bounded in entries and in bytes (a key is charged its JWK's size plus the imported key's
+  // overhead, so 4 MiB holds a thousand RSA-4096 keys); only keys a signed token names get here.
+  const keys = new LRUCache<string, CryptoKey>({ max: options.keyCacheSize ?? 1000, maxSize: KEY_CACHE_BYTES });
   async function publicKeyOf(jwk: JWK, alg: string, thumbprint: string): Promise<CryptoKey> {
     const id = `${alg}:${thumbprint}`;
     let key = keys.get(id);
     if (!key) {
       const imported = await importJWK({ ...jwk, alg, ext: true }, alg);
       if (imported instanceof Uint8Array || imported.type !== 'public') throw new TypeError('not a public key');
-      keys.set(id, (key = imported));
+      keys.set(id, (key = imported), { size: JSON.stringify(jwk).length + KEY_OVERHEAD_BYTES });
     }
     return key;
   }
