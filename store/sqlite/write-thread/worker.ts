@@ -92,6 +92,8 @@ async function handle(request: ThreadRequest): Promise<ThreadReply> {
       case 'append':
         logWrites().appendAccessRecords(request.records, request.checkpoints);
         return { id, ok: true };
+      case 'appendToChain':
+        return { id, ok: true, value: logWrites().appendToChain(request.batch, request.checkpoints) };
       case 'checkpoint':
         logWrites().appendCheckpoint(request.checkpoint);
         return { id, ok: true };
