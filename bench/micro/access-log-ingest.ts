@@ -1,5 +1,5 @@
 /**
- * Access-log ingest: records per second the writer (gateway/audit-log/writer.ts) commits to a
+ * Access-log ingest: records per second the writer (gateway/access-log/writer.ts) commits to a
  * fresh SQLite file store with group commit, under many concurrent appends — each "request"
  * awaits its own record's commit, as the gateway does before releasing a response.
  */

@@ -306,7 +306,14 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         });
         if (hashes.length !== batch.length) throw new Error(`access log: the store chained ${hashes.length} of ${batch.length} records`);
         // The records become what was committed: completed in place, no copies on the event loop.
-        const records = batch.map((p, i) => Object.assign(p.record, { chainId, seq: p.seq, prevHash: i === 0 ? head.hash : hashes[i - 1]!, hash: hashes[i]! }));
+        const records = batch.map((p, i) => {
+          const record = p.record as ChainedAccessRecord;
+          record.chainId = chainId;
+          record.seq = p.seq;
+          record.prevHash = i === 0 ? head.hash : hashes[i - 1]!;
+          record.hash = hashes[i]!;
+          return record;
+        });
         committedHead = { seq: batch.at(-1)!.seq, hash: hashes.at(-1)! };
         stats.committed += batch.length;
         stats.batches += 1;
