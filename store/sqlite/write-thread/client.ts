@@ -1,7 +1,8 @@
 /**
  * The SQLite store's write thread, seen from the store: the hot-path writes — access-log appends
- * (fsynced commits) and rate-limit counters — run on a worker thread with connections of its
- * own, so the gateway's event loop never waits for a commit or a counter update. The store's
+ * (the writer's records arrive as JSON text and are linked, hashed and committed with an fsync
+ * there) and rate-limit counters — run on a worker thread with connections of its own, so the
+ * gateway's event loop never waits for a commit, a record hash or a counter update. The store's
  * own connection keeps the register, reads and everything else.
  *
  * - Started on first use (a process that never writes the access log or counts a request, such

@@ -1,6 +1,7 @@
 /**
- * The SQLite write thread: runs the access log's appends (synchronous=FULL commits, whose fsync
- * would otherwise block the gateway's event loop) and the rate-limit counters on connections of
+ * The SQLite write thread: runs the access log's appends (chaining and hashing the writer's
+ * records, then synchronous=FULL commits, whose fsync would otherwise block the gateway's event
+ * loop) and the rate-limit counters on connections of
  * its own, one request at a time, in arrival order. Loaded by bootstrap.mjs; see client.ts.
  *
  * Connections open on first use and reopen after a failure, so a database that was unavailable
