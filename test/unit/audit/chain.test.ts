@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { CanonicalJsonError, canonicalJson } from '../../../audit/canonical-json.js';
 import { canonicalRecordJson, chainableFacts, chainBatch, computeRecordHash, createChain, HASHED_FIELDS, normalizeForHash, OPTIONAL_HASHED_FIELDS } from '../../../audit/chain.js';
 import { GENESIS_HASH } from '../../../audit/record.js';
@@ -134,5 +135,25 @@ describe('chainBatch (the writer path: records as JSON text, chained where they 
     ['a non-finite number in an optional field', { changes: [{ coordinate: 'x', reason: 'r', ticket: 't', n: Number.NaN }] as never }],
   ])('refuses to serialise a record JSON would not carry faithfully (%s)', (_name, overrides) => {
     expect(() => chainableFacts(sampleRecord(1, overrides))).toThrow(CanonicalJsonError);
+  });
+});
+
+describe('the stored format does not move', () => {
+  // Hashes and stored JSON computed by the writer before issue 18 moved chaining to the write
+  // thread: records written before and after must verify alike.
+  const key = Buffer.alloc(32, 9);
+  const records = [
+    sampleRecord(5),
+    sampleRecord(6, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', changes: [{ coordinate: 'Mutation.x', reason: 'r', ticket: null }], manifest: { mode: 'ENFORCE', version: 3, entry: null }, userAgent: 'é"😀\u2028' }),
+  ];
+  const STORED_DIGEST = '66e35ed7d3b288a9db5b0394179b04c15acbc04b24566c67b351ea7515423741';
+
+  it.each([
+    ['createChain', () => ((chain) => records.map((r) => chain.append(r)))(createChain('golden', undefined, key))],
+    ['chainBatch', () => chainBatch({ chainId: 'golden', head: { seq: 0, hash: GENESIS_HASH }, key, records: records.map(chainableFacts) })],
+  ])('%s gives the same hashes and stored JSON as before', (_name, chained) => {
+    const out = chained();
+    expect(out.map((r) => r.hash)).toEqual(['f243acfcab7984756a1586af8bdf81a75487c692f1e917e89efec828456c0307', '09f67531c53bfbaa827f0a60d44d210c5f52ce7bcc4e6f7745b6b0443b668e18']);
+    expect(createHash('sha256').update(out.map((r) => JSON.stringify(r)).join('\n')).digest('hex')).toBe(STORED_DIGEST);
   });
 });
