@@ -19,8 +19,7 @@
  *   data requests rather than serve data it cannot log.
  * - Checkpoints: signed and numbered (1, 2, 3…) at start (seq 0), after every
  *   `checkpointEvery` records, every `checkpointIntervalMs` (also when idle, so a verifier can
- *   tell a quiet period from removed records) and, marked final, on close. A checkpoint due while
- *   records are pending rides in the same transaction as the batch it covers. Between two
+ *   tell a quiet period from removed records) and, marked final, on close. Between two
  *   checkpoints the records are protected by their keyed hashes alone (audit/chain.ts): that is
  *   the unprotected window, at most `checkpointEvery` records or `checkpointIntervalMs` (plus the
  *   batch in flight when the count is reached). A checkpoint signs the committed head: the hash of
