@@ -8,6 +8,7 @@
  * mongoose call; test/contract/store.contract.test.ts runs unchanged against each.
  */
 import type { RateLimiterLike } from 'rate-limiter-flexible';
+import type { ChainBatch } from '../audit/chain.js';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry } from '../audit/record.js';
 import type { Alert, AlertFilter, Incident, IncidentFilter } from '../monitoring/incident-model.js';
 import type { RateLimiterSpec } from '../limits/rate-limit.js';
@@ -50,6 +51,14 @@ export interface AccessLogStore {
    * of a batch that was in fact committed must not duplicate or fail.
    */
   appendAccessRecords(records: ChainedAccessRecord[], checkpoints?: Checkpoint[]): Promise<void>;
+  /**
+   * Links and hashes the batch's records onto its head (audit/chain.ts chainBatch) and appends
+   * them as appendAccessRecords does, in one transaction with the checkpoints; returns each
+   * record's hash, in order. The access-log writer's path: an adapter may chain off the caller's
+   * thread (SQLite does it on its write thread). A batch chains the same way every time, so a
+   * retry is as idempotent as appendAccessRecords.
+   */
+  appendToChain(batch: ChainBatch, checkpoints?: Checkpoint[]): Promise<string[]>;
   appendCheckpoint(checkpoint: Checkpoint): Promise<void>;
   /** Newest first, keyset pagination. */
   queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): Promise<AccessLogPage>;
@@ -104,7 +113,7 @@ export interface Store extends RegistryStore, AccessLogStore, MonitoringStore, C
 
 /** The methods of each port, for the one generic guard (store/guard.ts) that wraps an adapter's parts. */
 export const REGISTRY_METHODS = ['currentRevision', 'changesSince', 'developerById', 'developerByAbn', 'listDevelopers', 'productById', 'listProducts', 'clientAuthorisation', 'listClientAuthorisations', 'applyRegistryChange', 'historyOf', 'queryRegistryHistory'] as const satisfies readonly (keyof RegistryStore)[];
-export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendCheckpoint', 'queryAccessLogs', 'countAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf', 'readLedger', 'appendLedgerEntry', 'chainIdsWithData', 'indexedColumnsOf'] as const satisfies readonly (keyof AccessLogStore)[];
+export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendToChain', 'appendCheckpoint', 'queryAccessLogs', 'countAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf', 'readLedger', 'appendLedgerEntry', 'chainIdsWithData', 'indexedColumnsOf'] as const satisfies readonly (keyof AccessLogStore)[];
 export const MONITORING_METHODS = ['saveAlert', 'listAlerts', 'alertById', 'saveIncident', 'incidentById', 'listIncidents'] as const satisfies readonly (keyof MonitoringStore)[];
 
 // Every method of every port is listed above: adding one to an interface without listing it fails to compile.

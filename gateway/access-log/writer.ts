@@ -1,12 +1,16 @@
 /**
- * The access-log writer: chains each record as it arrives and commits records to the store with
- * group commit, resolving each `append` only once the transaction holding its record is
- * committed. The gateway releases a response only after that, so a crash cannot lose the record
- * of anything a client received.
+ * The access-log writer: numbers each record as it arrives (arrival order is seq order) and
+ * commits records to the store with group commit, resolving each `append` only once the
+ * transaction holding its record is committed. The gateway releases a response only after that,
+ * so a crash cannot lose the record of anything a client received.
  *
- * - Group commit: the first record after an idle period waits `batchWindowMs` for company; all
- *   records appended meanwhile share one `appendAccessRecords` call. While a commit is in flight,
- *   new records queue and go together in the next one, so under load batches grow by themselves.
+ * - Off the event loop: a record's facts are serialised once, as JSON text, and the store links
+ *   and hashes them where it commits them (`appendToChain`: the SQLite store on its write thread,
+ *   with the pure chainBatch of audit/chain.ts). The writer keeps only the committed head.
+ * - Group commit: a record arriving while nothing is in flight is committed at the end of the
+ *   current turn of the event loop (with whatever else arrived in that turn; `batchWindowMs`, 0 by
+ *   default, can make it wait longer for company). While a commit is in flight, new records queue
+ *   and go together in the next one, so under load batches grow by themselves.
  * - Failure: a failed batch is retried with exponential backoff (from `retryInitialMs` to
  *   `retryMaxMs`), the same batch, in order, with the seqs it already has (the store is idempotent
  *   on chainId + seq). Nothing accepted is dropped.
@@ -15,17 +19,19 @@
  *   data requests rather than serve data it cannot log.
  * - Checkpoints: signed and numbered (1, 2, 3…) at start (seq 0), after every
  *   `checkpointEvery` records, every `checkpointIntervalMs` (also when idle, so a verifier can
- *   tell a quiet period from removed records) and, marked final, on close. A checkpoint due while
- *   records are pending rides in the same transaction as the batch it covers. Between two
+ *   tell a quiet period from removed records) and, marked final, on close. Between two
  *   checkpoints the records are protected by their keyed hashes alone (audit/chain.ts): that is
- *   the unprotected window, at most `checkpointEvery` records or `checkpointIntervalMs`.
+ *   the unprotected window, at most `checkpointEvery` records or `checkpointIntervalMs` (plus the
+ *   batch in flight when the count is reached). A checkpoint signs the committed head: the hash of
+ *   a record is known only once the store has chained it, so a checkpoint due during traffic
+ *   rides in the next batch's transaction and covers everything committed before it.
  * - The chain ledger (audit/ledger.ts): before its first record the writer announces its chain
  *   (OPEN); when it closes, after the final checkpoint, it records how the chain ended (CLOSE
  *   SHUTDOWN). At start it also closes, as CRASH, any chain whose writer is gone: one of its own
  *   instance id (a restart), or any whose last checkpoint is older than `abandonedAfterMs`.
  */
 import { performance } from 'node:perf_hooks';
-import { createChain, type ChainPosition } from '../../audit/chain.js';
+import { chainableFacts, type ChainPosition } from '../../audit/chain.js';
 import { signCheckpoint } from '../../audit/checkpoint.js';
 import { endingOf, nextLedgerBody, sealLedgerEntry, type LedgerEntryBody } from '../../audit/ledger.js';
 import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint, type LedgerEntry } from '../../audit/record.js';
@@ -36,7 +42,7 @@ import { createLogger, type Logger } from '../../core/logger.js';
 import type { Store } from '../../store/port.js';
 
 /** What the writer needs of the store. */
-export type AccessLogStore = Pick<Store, 'openChain' | 'appendAccessRecords' | 'appendCheckpoint' | 'readLedger' | 'appendLedgerEntry' | 'listChains' | 'checkpointsOf'>;
+export type AccessLogStore = Pick<Store, 'openChain' | 'appendToChain' | 'appendCheckpoint' | 'readLedger' | 'appendLedgerEntry' | 'listChains' | 'checkpointsOf'>;
 
 export interface AccessLogWriterOptions {
   store: AccessLogStore;
@@ -47,7 +53,7 @@ export interface AccessLogWriterOptions {
   signingKey: SigningKey;
   /** The key record hashes are computed under (audit/chain.ts chainKeyOf of the audit key). */
   chainKey: Buffer;
-  /** How long the first record after an idle period waits for others to share its commit, ms. Default 2. */
+  /** How long the first record after an idle period waits for others to share its commit, beyond the end of the current event-loop turn, ms. Default 0. */
   batchWindowMs?: number;
   /** Most uncommitted records (queued + in flight); beyond it appends are refused. Default 10000. */
   bufferMax?: number;
@@ -67,7 +73,7 @@ export interface AccessLogWriterOptions {
   now?: () => number;
   /** Default: a silent logger. */
   logger?: Logger;
-  /** Called after each committed batch (monitor and metrics hook). Errors it throws are logged, never propagated. */
+  /** Called after each committed batch (monitor and metrics hook), with the records as `append` resolved them. Errors it throws are logged, never propagated. */
   onCommit?(records: ChainedAccessRecord[], commitMs: number): void;
 }
 
@@ -94,7 +100,12 @@ export interface AccessLogWriter {
   readonly chainId: string;
   /** Opens the chain and writes the seq-0 checkpoint. Throws if the store refuses. */
   start(): Promise<void>;
-  /** Chains the record now (seq in arrival order); resolves once it is committed. Rejects AUDIT_UNAVAILABLE when not accepting. */
+  /**
+   * Numbers the record now (seq in arrival order); resolves once it is committed, with the same
+   * record object completed by its chain fields (the writer takes the record: do not reuse it).
+   * Rejects AUDIT_UNAVAILABLE when not accepting, and a CanonicalJsonError for a record that
+   * cannot be hashed.
+   */
   append(record: AccessRecord): Promise<ChainedAccessRecord>;
   /** False when the buffer is full (or the writer is not running): refuse data requests. */
   accepting(): boolean;
@@ -110,7 +121,10 @@ export interface AccessLogWriter {
 }
 
 interface Pending {
-  record: ChainedAccessRecord;
+  seq: number;
+  record: AccessRecord;
+  /** The record's facts as JSON text (chainableFacts), what the store chains. */
+  facts: string;
   resolve(record: ChainedAccessRecord): void;
   reject(err: unknown): void;
 }
@@ -123,7 +137,7 @@ const unavailable = (message: string) => new CodedError('AUDIT_UNAVAILABLE', mes
 
 export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLogWriter {
   const { store, chainId, instanceId, signingKey } = options;
-  const batchWindowMs = options.batchWindowMs ?? 2;
+  const batchWindowMs = options.batchWindowMs ?? 0;
   const bufferMax = options.bufferMax ?? 10_000;
   const maxBatch = options.maxBatch ?? 2_000;
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
@@ -135,7 +149,10 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const logger = options.logger ?? createLogger({ level: 'silent', name: 'audit-log' });
   const iso = () => new Date(now()).toISOString();
 
-  const chain = createChain(chainId, undefined, options.chainKey);
+  // A copy of its own: a Buffer may be a view of a larger pooled one, which would travel whole with every batch.
+  const chainKey = new Uint8Array(options.chainKey);
+  /** The seq the last appended record took. */
+  let assignedSeq = 0;
   /** Number of the last checkpoint signed (the start checkpoint is 1). */
   let checkpointN = 0;
   /** Records committed since the last checkpoint was committed. */
@@ -174,6 +191,11 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         reject(err);
       };
     });
+  }
+
+  /** Resolves once the current turn of the event loop (its I/O callbacks and microtasks) is over. */
+  function nextTurn(): Promise<void> {
+    return new Promise((resolve) => setImmediate(resolve));
   }
 
   /** Runs one store call until it succeeds; returns its duration in ms. */
@@ -265,28 +287,42 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   async function commitNextBatch(): Promise<void> {
     const batch = queue.splice(0, maxBatch);
     current = batch;
-    const records = batch.map((p) => p.record);
-    const last = records.at(-1);
     let checkpoint: Checkpoint | null = null;
-    if (checkpointDue || finalDue) {
-      const final = finalDue && queue.length === 0;
+    // The final checkpoint covers every record, so it waits until nothing is left to commit.
+    const final = finalDue && batch.length === 0;
+    if (checkpointDue || final) {
       checkpointDue = false;
       if (final) finalDue = false;
-      checkpoint = await checkpointAt(last ? { seq: last.seq, hash: last.hash } : committedHead, final);
+      checkpoint = await checkpointAt(committedHead, final);
     }
     try {
-      if (records.length) {
-        const commitMs = await withRetry('commit', () => store.appendAccessRecords(records, checkpoint ? [checkpoint] : []));
-        committedHead = { seq: last!.seq, hash: last!.hash };
-        stats.committed += records.length;
+      if (batch.length) {
+        const head = committedHead;
+        const chainBatch = { chainId, head, key: chainKey, records: batch.map((p) => p.facts) };
+        let hashes: string[] = [];
+        const commitMs = await withRetry('commit', async () => {
+          hashes = await store.appendToChain(chainBatch, checkpoint ? [checkpoint] : []);
+        });
+        if (hashes.length !== batch.length) throw new Error(`access log: the store chained ${hashes.length} of ${batch.length} records`);
+        // The records become what was committed: completed in place, no copies on the event loop.
+        const records = batch.map((p, i) => {
+          const record = p.record as ChainedAccessRecord;
+          record.chainId = chainId;
+          record.seq = p.seq;
+          record.prevHash = i === 0 ? head.hash : hashes[i - 1]!;
+          record.hash = hashes[i]!;
+          return record;
+        });
+        committedHead = { seq: batch.at(-1)!.seq, hash: hashes.at(-1)! };
+        stats.committed += batch.length;
         stats.batches += 1;
         stats.lastCommitMs = commitMs;
-        sinceCheckpoint += records.length;
+        sinceCheckpoint += batch.length;
         if (checkpoint) noteCheckpoint(checkpoint);
         // Count-bound window: a checkpoint after every `checkpointEvery` records, in the next commit.
         if (sinceCheckpoint >= checkpointEvery) checkpointDue = true;
         current = [];
-        for (const p of batch) p.resolve(p.record);
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(records[i]!);
         if (options.onCommit) {
           try {
             options.onCommit(records, commitMs);
@@ -312,9 +348,10 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     let idleBefore = true;
     try {
       while (queue.length > 0 || checkpointDue || finalDue) {
-        // Wait for company only when starting from idle: records that queued behind an
+        // From idle, the commit starts once this turn of the event loop is over, with every record
+        // appended in it (and after `batchWindowMs` more, if set). Records that queued behind an
         // in-flight commit have already waited long enough.
-        if (idleBefore && queue.length > 0 && batchWindowMs > 0) await pause(batchWindowMs);
+        if (idleBefore && queue.length > 0) await (batchWindowMs > 0 ? pause(batchWindowMs) : nextTurn());
         idleBefore = false;
         await commitNextBatch();
       }
@@ -374,14 +411,15 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     append(record) {
       if (state !== 'running') return Promise.reject(unavailable('The access log is not accepting records.'));
       if (depth() >= bufferMax) return Promise.reject(unavailable('The access log buffer is full.'));
-      let chained: ChainedAccessRecord;
+      let facts: string;
       try {
-        chained = chain.append(record);
+        facts = chainableFacts(record);
       } catch (err) {
         return Promise.reject(err); // a record that cannot be hashed is a programming error
       }
+      const seq = ++assignedSeq;
       return new Promise<ChainedAccessRecord>((resolve, reject) => {
-        queue.push({ record: chained, resolve, reject });
+        queue.push({ seq, record, facts, resolve, reject });
         kick();
       });
     },

@@ -18,6 +18,7 @@
  */
 import type { PipelineStage } from 'mongoose';
 import type { Models } from './models/index.js';
+import { chainBatch, type ChainBatch } from '../../audit/chain.js';
 import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, CountBy, IndexedColumns, LedgerEntry } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
 import { isDuplicateKey } from './errors.js';
@@ -119,6 +120,13 @@ export class MongoAccessLog {
     await Promise.all([...ranges].map(([chainId, { first, last }]) => this.advanceHead(chainId, first, last, updatedAt)));
 
     for (const c of checkpoints) await this.appendCheckpoint(c);
+  }
+
+  /** Chains on the caller's thread (the pure chainBatch the SQLite write thread also runs), then appends. */
+  async appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
+    const records = chainBatch(batch);
+    await this.appendAccessRecords(records, checkpoints);
+    return records.map((r) => r.hash);
   }
 
   /** Moves the head forward only (a retried, older batch never moves it back). */

@@ -1,10 +1,12 @@
 /**
  * The write side of the SQLite access log: appending chained records (with their code and client
  * index rows and the chain head) and checkpoints, and opening chains. The table layout is
- * described in access-log-tables.ts. This module imports nothing but better-sqlite3's types, so
- * the write thread (write-thread/worker.ts) loads it without the rest of the gateway.
+ * described in access-log-tables.ts. This module imports nothing but better-sqlite3's types and
+ * the pure chain function (audit/chain.ts), so the write thread (write-thread/worker.ts) loads it
+ * without the rest of the gateway.
  */
 import type Database from 'better-sqlite3';
+import { chainBatch, type ChainBatch } from '../../audit/chain.js';
 import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
 
 /** A checkpoint as bound parameters (numbering and the final flag are NULL on chains from before them). */
@@ -40,6 +42,16 @@ export class SqliteAccessLogWrites {
   appendAccessRecords(records: ChainedAccessRecord[], checkpoints: Checkpoint[] = []): void {
     if (records.length === 0 && checkpoints.length === 0) return;
     this.appendTx.immediate(records, checkpoints);
+  }
+
+  /**
+   * Chains the batch, then appends it like appendAccessRecords; returns the records' hashes.
+   * Hashing happens before the transaction begins, so the database's write lock is not held for it.
+   */
+  appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): string[] {
+    const records = chainBatch(batch);
+    this.appendAccessRecords(records, checkpoints);
+    return records.map((r) => r.hash);
   }
 
   appendCheckpoint(checkpoint: Checkpoint): void {

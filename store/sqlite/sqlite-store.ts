@@ -148,6 +148,7 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null): 
   const writes = thread ?? log.writes;
   return {
     appendAccessRecords: async (records, checkpoints) => writes.appendAccessRecords(records, checkpoints),
+    appendToChain: async (batch, checkpoints) => writes.appendToChain(batch, checkpoints),
     appendCheckpoint: async (checkpoint) => writes.appendCheckpoint(checkpoint),
     openChain: async (head) => writes.openChain(head),
     queryAccessLogs: async (filter, page) => log.queryAccessLogs(filter, page),

@@ -5,7 +5,8 @@
  */
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { authorisationKey } from '../../registry/model.js';
-import { indexedColumnsOf, type AccessLogFilter, type ChainedAccessRecord, type CountBy, type Decision, type LedgerEntry } from '../../audit/record.js';
+import { chainableFacts, createChain } from '../../audit/chain.js';
+import { GENESIS_HASH, indexedColumnsOf, type AccessLogFilter, type ChainedAccessRecord, type CountBy, type Decision, type LedgerEntry } from '../../audit/record.js';
 import { StoreConflictError, type RegistryChange, type Store } from '../../store/port.js';
 import { adapters, MONGO_SKIP_MESSAGE, type ContractAdapter } from './adapters.js';
 import {
@@ -39,6 +40,7 @@ function contractSuite(adapter: ContractAdapter): void {
 
   describe('registry', () => registrySuite(fresh));
   describe('access log', () => accessLogSuite(fresh));
+  describe('access log: chaining where it commits (appendToChain)', () => chainingSuite(fresh));
   describe('alerts and incidents', () => incidentSuite(fresh));
   describe('rate limiting', () => rateLimitSuite(fresh));
 
@@ -351,6 +353,39 @@ function countsOf(values: string[]): CountBy[] {
   return sortCounts([...m].map(([key, count]) => ({ key, count })));
 }
 const sortCounts = (list: CountBy[]): CountBy[] => [...list].sort((a, b) => a.key.localeCompare(b.key));
+
+function chainingSuite(fresh: Fresh): void {
+  const key = Buffer.alloc(32, 5);
+  const facts = (from: number, n: number) => Array.from({ length: n }, (_, i) => {
+    const { chainId: _c, seq: _s, prevHash: _p, hash: _h, ...record } = sampleRecord('chain-w', from + i, { clientDigests: ['digest-w'], errorCodes: i % 2 ? ['RATE_LIMITED'] : [] });
+    return record;
+  });
+
+  it('chains the records onto the head it is given, stores them as createChain would, and answers their hashes', async () => {
+    const store = await fresh();
+    await store.openChain(sampleHead('chain-w'));
+    const records = facts(1, 5);
+    const chain = createChain('chain-w', { seq: 0, hash: GENESIS_HASH }, key);
+    const expected = records.map((r) => chain.append(r));
+    const first = await store.appendToChain({ chainId: 'chain-w', head: { seq: 0, hash: GENESIS_HASH }, key, records: records.slice(0, 3).map(chainableFacts) }, [sampleCheckpoint('chain-w', 0)]);
+    const second = await store.appendToChain({ chainId: 'chain-w', head: { seq: 3, hash: first[2]! }, key, records: records.slice(3).map(chainableFacts) });
+    expect([...first, ...second]).toEqual(expected.map((r) => r.hash));
+    expect(await store.readChain('chain-w', 1, 10)).toEqual(expected);
+    expect(await store.checkpointsOf('chain-w')).toEqual([sampleCheckpoint('chain-w', 0)]);
+    expect((await store.listChains()).find((h) => h.chainId === 'chain-w')).toMatchObject({ lastSeq: 5, lastHash: expected[4]!.hash });
+    expect(await store.countAccessLogs({ errorCode: 'RATE_LIMITED' })).toBe(2);
+    expect(await store.countAccessLogs({ clientDigest: 'digest-w' })).toBe(5);
+  });
+
+  it('takes a retried batch without duplicating or failing, answering the same hashes', async () => {
+    const store = await fresh();
+    await store.openChain(sampleHead('chain-w'));
+    const batch = { chainId: 'chain-w', head: { seq: 0, hash: GENESIS_HASH }, key, records: facts(1, 4).map(chainableFacts) };
+    const hashes = await store.appendToChain(batch);
+    expect(await store.appendToChain(batch)).toEqual(hashes);
+    expect((await store.readChain('chain-w', 1, 10)).map((r) => r.hash)).toEqual(hashes);
+  });
+}
 
 function accessLogSuite(fresh: Fresh): void {
   let store: Store;

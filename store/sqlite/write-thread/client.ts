@@ -1,7 +1,8 @@
 /**
  * The SQLite store's write thread, seen from the store: the hot-path writes — access-log appends
- * (fsynced commits) and rate-limit counters — run on a worker thread with connections of its
- * own, so the gateway's event loop never waits for a commit or a counter update. The store's
+ * (the writer's records arrive as JSON text and are linked, hashed and committed with an fsync
+ * there) and rate-limit counters — run on a worker thread with connections of its own, so the
+ * gateway's event loop never waits for a commit, a record hash or a counter update. The store's
  * own connection keeps the register, reads and everything else.
  *
  * - Started on first use (a process that never writes the access log or counts a request, such
@@ -21,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RateLimiterCompatibleAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ChainBatch } from '../../../audit/chain.js';
 import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../../audit/record.js';
 import { StoreUnavailableError, type RateLimiterSpec } from '../../port.js';
 import { translateSqliteError } from '../errors.js';
@@ -76,6 +78,11 @@ export class SqliteWriteThread {
   appendAccessRecords(records: ChainedAccessRecord[], checkpoints: Checkpoint[] = []): Promise<void> {
     if (records.length === 0 && checkpoints.length === 0) return Promise.resolve();
     return this.call({ op: 'append', records, checkpoints }) as Promise<void>;
+  }
+
+  /** Chains and appends on the thread (the records cross as JSON text); resolves with their hashes. */
+  appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
+    return this.call({ op: 'appendToChain', batch, checkpoints }) as Promise<string[]>;
   }
 
   appendCheckpoint(checkpoint: Checkpoint): Promise<void> {
@@ -178,7 +185,7 @@ export class SqliteWriteThread {
     if (!w) return;
     this.waiting.delete(reply.id);
     if (this.waiting.size === 0) worker.unref();
-    if (reply.ok) w.resolve(reply.value && typeof reply.value === 'object' ? revive(reply.value) : reply.value);
+    if (reply.ok) w.resolve(reply.value && typeof reply.value === 'object' && !Array.isArray(reply.value) ? revive(reply.value) : reply.value);
     else if ('limited' in reply) w.reject(revive(reply.limited));
     else w.reject(reviveError(reply.error));
   }

@@ -2,6 +2,7 @@
  * Messages between SqliteWriteThread (client.ts, the store's side) and its worker (worker.ts):
  * each message is an array of requests, answered by one array of replies in the same order.
  */
+import type { ChainBatch } from '../../../audit/chain.js';
 import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../../audit/record.js';
 import type { RateLimiterSpec } from '../../port.js';
 
@@ -17,6 +18,8 @@ export type LimiterMethod = 'consume' | 'penalty' | 'reward' | 'get' | 'set' | '
 
 export type ThreadRequest =
   | { id: number; op: 'append'; records: ChainedAccessRecord[]; checkpoints: Checkpoint[] }
+  /** The writer's path: records travel as JSON text (cheap to copy), chained and hashed on the thread. */
+  | { id: number; op: 'appendToChain'; batch: ChainBatch; checkpoints: Checkpoint[] }
   | { id: number; op: 'checkpoint'; checkpoint: Checkpoint }
   | { id: number; op: 'openChain'; head: ChainHead }
   /** `spec` only on a limiter's first call to a thread; later calls name the limiter. */
@@ -39,7 +42,8 @@ export interface SerializedError {
 }
 
 export type ThreadReply =
-  | { id: number; ok: true; value?: LimiterResFields | boolean | null }
+  /** `value`: a limiter's answer, or the hashes of an appendToChain batch. */
+  | { id: number; ok: true; value?: LimiterResFields | boolean | null | string[] }
   /** A rate limiter refused: the promise rejects with a RateLimiterRes, as the library's do. */
   | { id: number; ok: false; limited: LimiterResFields }
   | { id: number; ok: false; error: SerializedError };

@@ -1,6 +1,7 @@
 /**
- * The SQLite write thread: runs the access log's appends (synchronous=FULL commits, whose fsync
- * would otherwise block the gateway's event loop) and the rate-limit counters on connections of
+ * The SQLite write thread: runs the access log's appends (chaining and hashing the writer's
+ * records, then synchronous=FULL commits, whose fsync would otherwise block the gateway's event
+ * loop) and the rate-limit counters on connections of
  * its own, one request at a time, in arrival order. Loaded by bootstrap.mjs; see client.ts.
  *
  * Connections open on first use and reopen after a failure, so a database that was unavailable
@@ -92,6 +93,8 @@ async function handle(request: ThreadRequest): Promise<ThreadReply> {
       case 'append':
         logWrites().appendAccessRecords(request.records, request.checkpoints);
         return { id, ok: true };
+      case 'appendToChain':
+        return { id, ok: true, value: logWrites().appendToChain(request.batch, request.checkpoints) };
       case 'checkpoint':
         logWrites().appendCheckpoint(request.checkpoint);
         return { id, ok: true };

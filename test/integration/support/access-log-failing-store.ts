@@ -1,9 +1,11 @@
 /**
  * A store whose access-log writes fail on demand: wraps a real store and makes
- * `appendAccessRecords` and `appendCheckpoint` reject while `failing` is set. Everything else
+ * `appendAccessRecords`, `appendToChain` (the writer's path) and `appendCheckpoint` reject while
+ * `failing` is set. Everything else
  * (register, rate limits, reads) passes through, so only the access log is "unwritable".
  */
-import type { ChainedAccessRecord } from '../../../audit/record.js';
+import type { ChainBatch } from '../../../audit/chain.js';
+import type { AccessRecord, ChainedAccessRecord } from '../../../audit/record.js';
 import { StoreUnavailableError, type Store } from '../../../store/port.js';
 
 export interface SwitchableStore {
@@ -16,7 +18,7 @@ export interface SwitchableStore {
   committedAt: Map<string, number>;
 }
 
-const WRITES = new Set<PropertyKey>(['appendAccessRecords', 'appendCheckpoint']);
+const WRITES = new Set<PropertyKey>(['appendAccessRecords', 'appendToChain', 'appendCheckpoint']);
 
 export function createSwitchableStore(inner: Store): SwitchableStore {
   const state: SwitchableStore = { store: inner, failing: false, refusedWrites: 0, committedAt: new Map() };
@@ -31,11 +33,11 @@ export function createSwitchableStore(inner: Store): SwitchableStore {
           state.refusedWrites += 1;
           throw new StoreUnavailableError('injected: the access log is unwritable');
         }
-        await bound(...args);
-        if (prop === 'appendAccessRecords') {
-          const at = Date.now();
-          for (const r of args[0] as ChainedAccessRecord[]) state.committedAt.set(r.requestId, at);
-        }
+        const result = await bound(...args);
+        const at = Date.now();
+        if (prop === 'appendAccessRecords') for (const r of args[0] as ChainedAccessRecord[]) state.committedAt.set(r.requestId, at);
+        if (prop === 'appendToChain') for (const facts of (args[0] as ChainBatch).records) state.committedAt.set((JSON.parse(facts) as AccessRecord).requestId, at);
+        return result;
       };
     },
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { canonicalJson } from '../../../audit/canonical-json.js';
-import { canonicalRecordJson, computeRecordHash, createChain, HASHED_FIELDS, normalizeForHash } from '../../../audit/chain.js';
+import { createHash } from 'node:crypto';
+import { CanonicalJsonError, canonicalJson } from '../../../audit/canonical-json.js';
+import { canonicalRecordJson, chainableFacts, chainBatch, computeRecordHash, createChain, HASHED_FIELDS, normalizeForHash, OPTIONAL_HASHED_FIELDS } from '../../../audit/chain.js';
 import { GENESIS_HASH } from '../../../audit/record.js';
 import { roundTrip, sampleChain, sampleRecord } from './fixtures.js';
 
@@ -90,5 +91,69 @@ describe('canonicalRecordJson', () => {
 
   it('refuses a non-finite number', () => {
     expect(() => computeRecordHash({ ...sampleRecord(1), latencyMs: Number.NaN, chainId: 'c', seq: 1, prevHash: 'p' })).toThrow();
+  });
+});
+
+describe('normalizeForHash', () => {
+  it('lays the record out in HASHED_FIELDS order, then the optional fields present (the stores keep this JSON)', () => {
+    const full = normalizeForHash({ ...sampleRecord(1), chainId: 'c', seq: 1, prevHash: 'p', traceId: 't', changes: [{ coordinate: 'Mutation.x', reason: 'r', ticket: 'T-1' }], manifest: { mode: 'ENFORCE', version: 1, entry: null } } as never);
+    expect(Object.keys(full)).toEqual([...HASHED_FIELDS, ...OPTIONAL_HASHED_FIELDS]);
+    expect(Object.keys(normalizeForHash({ ...sampleRecord(1), chainId: 'c', seq: 1, prevHash: 'p' }))).toEqual([...HASHED_FIELDS]);
+  });
+});
+
+describe('chainBatch (the writer path: records as JSON text, chained where they are committed)', () => {
+  const key = Buffer.alloc(32, 9);
+  const records = [
+    sampleRecord(1),
+    sampleRecord(2, { reasons: [{ code: 'A' }, { code: 'B', coordinate: 'Query.x' }], userAgent: 'a"b\\c\u0001 é 😀' }),
+    sampleRecord(3, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', changes: [{ coordinate: 'Mutation.x', reason: 'r', ticket: 'T-1' }] as never }),
+  ];
+
+  it('gives exactly the records createChain gives, byte for byte as stored', () => {
+    const chain = createChain('c', { seq: 7, hash: 'h7' }, key);
+    const direct = records.map((r) => chain.append(r));
+    const batched = chainBatch({ chainId: 'c', head: { seq: 7, hash: 'h7' }, key, records: records.map(chainableFacts) });
+    expect(batched.map((r) => JSON.stringify(r))).toEqual(direct.map((r) => JSON.stringify(r)));
+    expect(batched.map((r) => r.seq)).toEqual([8, 9, 10]);
+    expect(batched[0]!.prevHash).toBe('h7');
+    expect(batched[1]!.prevHash).toBe(batched[0]!.hash);
+    expect(batched.every((r) => computeRecordHash(r, key) === r.hash)).toBe(true);
+  });
+
+  it('chains the same batch the same way every time (a retry writes the same records)', () => {
+    const batch = { chainId: 'c', head: { seq: 0, hash: GENESIS_HASH }, key, records: records.map(chainableFacts) };
+    expect(chainBatch(batch)).toEqual(chainBatch(batch));
+  });
+
+  it.each([
+    ['a non-finite latency', { latencyMs: Number.NaN }],
+    ['an infinite status', { httpStatus: Number.POSITIVE_INFINITY }],
+    ['a list that is not one', { roles: 'ADMIN' as unknown as string[] }],
+    ['a list holding a non-string', { errorCodes: [1 as unknown as string] }],
+    ['a reason that is not an object', { reasons: [null as never] }],
+    ['a non-finite number in an optional field', { changes: [{ coordinate: 'x', reason: 'r', ticket: 't', n: Number.NaN }] as never }],
+  ])('refuses to serialise a record JSON would not carry faithfully (%s)', (_name, overrides) => {
+    expect(() => chainableFacts(sampleRecord(1, overrides))).toThrow(CanonicalJsonError);
+  });
+});
+
+describe('the stored format does not move', () => {
+  // Hashes and stored JSON computed by the writer before issue 18 moved chaining to the write
+  // thread: records written before and after must verify alike.
+  const key = Buffer.alloc(32, 9);
+  const records = [
+    sampleRecord(5),
+    sampleRecord(6, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', changes: [{ coordinate: 'Mutation.x', reason: 'r', ticket: null }], manifest: { mode: 'ENFORCE', version: 3, entry: null }, userAgent: 'é"😀\u2028' }),
+  ];
+  const STORED_DIGEST = '66e35ed7d3b288a9db5b0394179b04c15acbc04b24566c67b351ea7515423741';
+
+  it.each([
+    ['createChain', () => ((chain) => records.map((r) => chain.append(r)))(createChain('golden', undefined, key))],
+    ['chainBatch', () => chainBatch({ chainId: 'golden', head: { seq: 0, hash: GENESIS_HASH }, key, records: records.map(chainableFacts) })],
+  ])('%s gives the same hashes and stored JSON as before', (_name, chained) => {
+    const out = chained();
+    expect(out.map((r) => r.hash)).toEqual(['f243acfcab7984756a1586af8bdf81a75487c692f1e917e89efec828456c0307', '09f67531c53bfbaa827f0a60d44d210c5f52ce7bcc4e6f7745b6b0443b668e18']);
+    expect(createHash('sha256').update(out.map((r) => JSON.stringify(r)).join('\n')).digest('hex')).toBe(STORED_DIGEST);
   });
 });

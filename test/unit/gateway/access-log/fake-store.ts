@@ -4,6 +4,7 @@
  * tests can tamper with them the way one would with SQL. It can be made to fail, or to hold a
  * commit open until released, to test retries and group commit.
  */
+import { chainBatch, type ChainBatch } from '../../../../audit/chain.js';
 import { indexedColumnsOf, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry } from '../../../../audit/record.js';
 import type { Store } from '../../../../store/port.js';
 import { StoreConflictError, StoreUnavailableError } from '../../../../store/port.js';
@@ -93,6 +94,13 @@ export class FakeAccessLogStore {
       call.failed = true;
       throw new StoreUnavailableError('acknowledgement lost');
     }
+  }
+
+  /** Chains as every adapter does (the pure chainBatch), then appends like appendAccessRecords. */
+  async appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
+    const records = chainBatch(batch);
+    await this.appendAccessRecords(records, checkpoints);
+    return records.map((r) => r.hash);
   }
 
   async appendCheckpoint(checkpoint: Checkpoint): Promise<void> {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { verifyCheckpoint } from '../../../../audit/checkpoint.js';
 import { GENESIS_HASH, type ChainedAccessRecord } from '../../../../audit/record.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
+import { CanonicalJsonError } from '../../../../audit/canonical-json.js';
 import { CodedError } from '../../../../core/errors.js';
 import type { SigningKey } from '../../../../core/keys.js';
 import { createStore } from '../../../../store/index.js';
@@ -153,7 +154,7 @@ describe('access log writer (fake store)', () => {
     expect(await verifyCheckpoint(latest, key.publicJwks)).toEqual({ ok: true });
   });
 
-  it('puts a checkpoint due during traffic in the same store call as the batch it covers', async () => {
+  it('puts a checkpoint due during traffic in the next batch\'s store call, signing what was committed before it', async () => {
     const fake = new FakeAccessLogStore();
     const writer = writerOn(fake.asStore(), { checkpointIntervalMs: 10 });
     await writer.start();
@@ -163,10 +164,65 @@ describe('access log writer (fake store)', () => {
     await new Promise((r) => setTimeout(r, 30)); // the interval passes while the commit is held
     const second = writer.append(sampleRecord(2));
     fake.release();
-    await Promise.all([first, second]);
+    const [committed] = await Promise.all([first, second]);
     const withCheckpoint = fake.appendCalls.find((c) => c.checkpoints === 1);
     expect(withCheckpoint?.seqs).toEqual([2]);
-    expect(fake.checkpoints.some((c) => c.seq === 2)).toBe(true);
+    // Record 2's hash exists only once the store has chained it: the checkpoint covers record 1.
+    expect(fake.checkpoints.at(-1)).toMatchObject({ seq: 1, hash: committed.hash });
+    expect(await verifyCheckpoint(fake.checkpoints.at(-1)!, key.publicJwks)).toEqual({ ok: true });
+  });
+
+  it('starts a commit at once when nothing is in flight: by the end of the event-loop turn, with no window to wait out', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore()); // default batchWindowMs
+    await writer.start();
+    fake.hold();
+    const pending = [writer.append(sampleRecord(1)), writer.append(sampleRecord(2))];
+    expect(fake.appendCalls).toHaveLength(0); // not inside append: the rest of this turn may add company
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fake.appendCalls.map((c) => c.seqs)).toEqual([[1, 2]]);
+    fake.release();
+    await Promise.all(pending);
+  });
+
+  it('still forms groups under load: everything appended in one turn shares a commit, and what arrives during it shares the next', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore());
+    await writer.start();
+    fake.hold();
+    const first = Array.from({ length: 300 }, (_, i) => writer.append(sampleRecord(i + 1)));
+    await waitFor(() => fake.appendCalls.length === 1);
+    const second = Array.from({ length: 200 }, (_, i) => writer.append(sampleRecord(i + 301)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fake.appendCalls).toHaveLength(1); // nothing starts while a commit is in flight
+    fake.release();
+    await Promise.all([...first, ...second]);
+    expect(fake.appendCalls.map((c) => c.seqs.length)).toEqual([300, 200]);
+    const [report] = await verified(fake);
+    expect(report).toMatchObject({ ok: true, checked: 500 });
+  });
+
+  it('refuses a record that cannot be hashed on its own, without taking a seq or holding up the others', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore());
+    await writer.start();
+    const bad = settle(writer.append(sampleRecord(1, { latencyMs: Number.NaN })));
+    const good = writer.append(sampleRecord(2));
+    expect(await bad).toEqual({ code: expect.any(CanonicalJsonError) });
+    expect((await good).seq).toBe(1);
+    const [report] = await verified(fake);
+    expect(report).toMatchObject({ ok: true, checked: 1 });
+  });
+
+  it('resolves each append with its record as committed: chained and hashed by the store', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore());
+    await writer.start();
+    const [a, b] = await Promise.all([writer.append(sampleRecord(1)), writer.append(sampleRecord(2))]);
+    expect(a).toMatchObject({ chainId: writer.chainId, seq: 1, prevHash: GENESIS_HASH, requestId: 'req-1' });
+    expect(b).toMatchObject({ seq: 2, prevHash: a!.hash });
+    expect(fake.rows.map((r) => (JSON.parse(r.record) as ChainedAccessRecord).hash)).toEqual([a!.hash, b!.hash]);
+    expect(writer.stats()).toMatchObject({ committedSeq: 2 });
   });
 
   it('flushes everything and writes a final checkpoint on close, then refuses records', async () => {
@@ -220,7 +276,7 @@ describe('access log writer (SQLite store)', () => {
     store = new Proxy(real, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver) as unknown;
-        if (prop === 'appendAccessRecords' || prop === 'appendCheckpoint') {
+        if (prop === 'appendToChain' || prop === 'appendCheckpoint') {
           return async (...args: unknown[]) => {
             if (down) throw new StoreUnavailableError('database is read-only');
             return (value as (...a: unknown[]) => Promise<void>).apply(target, args);
