@@ -67,6 +67,9 @@ export function normalizeForHash(record: UnhashedRecord): UnhashedRecord {
   if (r.traceId != null) out.traceId = r.traceId;
   if (r.changes != null) out.changes = r.changes;
   if (r.manifest != null) out.manifest = r.manifest;
+  if (r.dpopJkt != null) out.dpopJkt = r.dpopJkt;
+  // A field added to OPTIONAL_HASHED_FIELDS but not above would be neither hashed nor stored: the
+  // unit test "lays the record out…" sets every optional field and fails when one is missing here.
   return out;
 }
 

@@ -96,7 +96,9 @@ describe('canonicalRecordJson', () => {
 
 describe('normalizeForHash', () => {
   it('lays the record out in HASHED_FIELDS order, then the optional fields present (the stores keep this JSON)', () => {
-    const full = normalizeForHash({ ...sampleRecord(1), chainId: 'c', seq: 1, prevHash: 'p', traceId: 't', changes: [{ coordinate: 'Mutation.x', reason: 'r', ticket: 'T-1' }], manifest: { mode: 'ENFORCE', version: 1, entry: null } } as never);
+    // Every optional field set (a value of any shape: the layout is the point), whatever the list holds.
+    const optional = Object.fromEntries(OPTIONAL_HASHED_FIELDS.map((f) => [f, `value of ${f}`]));
+    const full = normalizeForHash({ ...sampleRecord(1), chainId: 'c', seq: 1, prevHash: 'p', ...optional } as never);
     expect(Object.keys(full)).toEqual([...HASHED_FIELDS, ...OPTIONAL_HASHED_FIELDS]);
     expect(Object.keys(normalizeForHash({ ...sampleRecord(1), chainId: 'c', seq: 1, prevHash: 'p' }))).toEqual([...HASHED_FIELDS]);
   });
