@@ -112,6 +112,7 @@ describe('staff console: an administrator', () => {
     const productId = (await product.getAttribute('data-product'))!;
     expect(productId).toMatch(/^PRD-/);
     expect(await product.locator('.badge').first().textContent()).toBe('REGISTERED');
+    expect(await product.locator(`a[href="#/developer/${developerId}"]`).count()).toBe(1);
 
     // Self-certification against the 11 requirements, audit logging met by a compensating control.
     const selfCert = page.locator('#self-certification-form');
@@ -142,6 +143,8 @@ describe('staff console: an administrator', () => {
     await whitelist.locator('button[type=submit]').click();
     await page.locator('[data-services]', { hasText: 'accounts.read' }).waitFor();
     expect(await page.locator('[data-services]').textContent()).toBe('clients.read, lodgments.read, lodgments.write, accounts.read');
+    // Nothing is left to whitelist, so the action is no longer offered.
+    expect(await page.locator('button[data-open=whitelist]').count()).toBe(0);
 
     // A development product token, minted through the dev helper by the page: served.
     await sys.gateway.snapshot.refresh();

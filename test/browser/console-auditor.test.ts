@@ -122,7 +122,7 @@ describe('staff console: an auditor', () => {
     const idsOnPage = () => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-record')));
     const page1 = await idsOnPage();
     expect(page1).toEqual(expected.slice(0, 25));
-    for (const cells of await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)))) {
+    for (const cells of await rows.evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)))) {
       expect([cells[1], cells[2], cells[3], cells[4]]).toEqual(['DENIED', '403', 'PRODUCT_SUSPENDED', `${productId} 1.0.0`]);
     }
     expect(await overflowsHorizontally(page)).toBe(false);
@@ -188,6 +188,7 @@ describe('staff console: an auditor', () => {
     await page.locator('ol.timeline').waitFor();
     expect(await page.locator('section[aria-label="Admin actions"]').count()).toBe(0);
     expect(await page.locator('#self-certification-form, #try-title, button[data-open]').count()).toBe(0);
+    await c.screenshot('auditor-product-read-only');
     // The page's own client, with the auditor's session, sends the admin's reinstatement: refused.
     const codes = await page.evaluate(async ({ id, rev }) => {
       const api = await import('/console/api.js' as string);
