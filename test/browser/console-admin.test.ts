@@ -211,6 +211,12 @@ describe('staff console: an administrator', () => {
       expect({ op: e.operationName, sub: rec?.sub, roles: rec?.roles, operationName: rec?.operationName }).toEqual({ op: e.operationName, sub: ADMIN, roles: ['ato:admin'], operationName: e.operationName });
     }
     for (const m of mutations) expect([...records.values()].filter((rec) => rec.operationName === m && rec.decision === 'ALLOWED').length).toBeGreaterThanOrEqual(1);
+    // The development helpers leave records too: the sign-in under the token it issued (the same
+    // jti as every request after it), each product token minted under the admin who asked.
+    const signIns = [...records.values()].filter((rec) => rec.operationName === 'DevSignIn');
+    expect(signIns.map((rec) => [rec.decision, rec.operationType, rec.roles])).toEqual([['ALLOWED', 'console', ['ato:admin']]]);
+    expect(new Set(staffExchanges.map((e) => records.get(e.requestId)?.jti))).toEqual(new Set([signIns[0]!.jti]));
+    expect([...records.values()].filter((rec) => rec.operationName === 'DevProductToken').map((rec) => rec.decision)).toEqual(['ALLOWED', 'ALLOWED', 'ALLOWED']);
     // The product requests it tried went as the product, minted under the admin's name.
     const productExchanges = c.exchanges.filter((e) => e.operationName === 'ReadClient');
     expect(productExchanges).toHaveLength(3);
