@@ -32,7 +32,7 @@ function fakes(recorded: Recorded[], writable: () => boolean): DevToolsOptions {
       if (!value?.startsWith('Bearer tok:')) return { ok: false, denial: { code: 'UNAUTHENTICATED', message: 'no' } };
       const o = JSON.parse(Buffer.from(value.slice('Bearer tok:'.length), 'base64url').toString()) as DevTokenOptions;
       if (o.product) return { ok: true, token: { ...staff(o.sub ?? 'p', []), softwareId: o.product, kind: 'product' } };
-      return { ok: true, token: { ...staff(o.sub ?? 'x', o.roles ?? []), mfa: !!o.mfa } };
+      return { ok: true, token: { ...staff(o.sub ?? 'x', [...(o.roles ?? [])]), mfa: !!o.mfa } };
     },
     now: () => 1_800_000_000_000,
     async record(req: IncomingMessage, _at, action) {
