@@ -157,6 +157,8 @@ describe('staff console: an administrator', () => {
 
     // Suspend with the keyboard: Tab to "Suspend…", Enter; Tab to the reason, type; Tab to the button, Enter.
     await tabTo(page, 'button[data-open=suspend]');
+    // The focus is visible where the keyboard is.
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
     await page.keyboard.press('Enter');
     await tabTo(page, 'form[data-action="admin/SuspendProduct"] textarea[name=reason]');
     await page.keyboard.type('Suspected credential compromise');

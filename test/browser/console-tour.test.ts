@@ -77,6 +77,10 @@ describe('staff console: every page', () => {
         expect([hash, await page.locator('main h2').first().isVisible()]).toEqual([hash, true]);
         expect([hash, await page.locator('.notice.error').count()]).toEqual([hash, 0]);
         expect([hash, await overflowsHorizontally(page)]).toEqual([hash, false]);
+        // Every control has an accessible name: a label, or aria-label where a table row names it.
+        const unnamed = await page.locator('main input, main select, main textarea, main button').evaluateAll((els) =>
+          els.filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent!.trim()))).map((el) => el.outerHTML.slice(0, 80)));
+        expect([hash, unnamed]).toEqual([hash, []]);
         // Ids in tables are read whole: each id link is one line, never broken mid-id.
         const broken = await page.locator('td.mono a').evaluateAll((as) => as.filter((a) => a.getClientRects().length > 1).map((a) => a.textContent));
         expect([hash, broken]).toEqual([hash, []]);
