@@ -197,6 +197,7 @@ describe('staff console: an administrator', () => {
     await c.screenshot('admin-product');
 
     // Nothing of the session in Web Storage or cookies.
+    await c.settle();
     expect(c.sessionTokens).toHaveLength(1);
     const storage = await webStorageOf(page);
     expect(storage).not.toContain(c.sessionTokens[0]);
@@ -225,7 +226,7 @@ describe('staff console: an administrator', () => {
     const productRecords = new Map((await accessRecordsOf(`console:${ADMIN}`)).map((rec) => [rec.requestId, rec]));
     expect(productExchanges.map((e) => [productRecords.get(e.requestId)?.productId, productRecords.get(e.requestId)?.decision])).toEqual([[productId, 'ALLOWED'], [productId, 'DENIED'], [productId, 'ALLOWED']]);
     // The one refused response: the suspended product's request (403 PRODUCT_SUSPENDED), shown as intended.
-    c.expectNoErrors(['/graphql 403']);
+    await c.expectNoErrors(['/graphql 403']);
   });
 
   it('shows a change made behind its back as "changed by someone else: reload", not an error dump', async () => {
@@ -261,6 +262,6 @@ describe('staff console: an administrator', () => {
     await page.locator(`section[data-product=PRD-CERTIFIED][data-revision="${behind.body.data!.setMinimumVersion.revision}"]`).waitFor();
     expect(await page.locator('section[data-product] dd.mono').first().textContent()).toBe('2.1.0');
     // The one refused response: the conflict (409 REVISION_CONFLICT), shown as intended.
-    c.expectNoErrors(['/graphql 409']);
+    await c.expectNoErrors(['/graphql 409']);
   });
 });

@@ -172,9 +172,10 @@ describe('staff console: an auditor', () => {
     const exports = mine.nodes.filter((n: { operationName: string }) => n.operationName === 'AccessLogExport');
     expect(exports.map((n: { decision: string; roles: string[] }) => [n.decision, n.roles])).toEqual([['ALLOWED', ['ato:auditor']]]);
     const byRequest = new Map(mine.nodes.map((n: { requestId: string }) => [n.requestId, n]));
+    await c.settle();
     expect(c.exchanges.length).toBeGreaterThanOrEqual(3);
     for (const e of c.exchanges) expect(byRequest.get(e.requestId)).toMatchObject({ sub: AUDITOR, roles: ['ato:auditor'], operationName: e.operationName });
-    c.expectNoErrors();
+    await c.expectNoErrors();
   });
 
   it('cannot change the register: no actions in the page, and the API refuses them', async () => {
@@ -201,7 +202,7 @@ describe('staff console: an auditor', () => {
     expect([r.status, codesOf(r)]).toEqual([403, ['ROLE_REQUIRED']]);
     await page.getByRole('button', { name: 'Reload' }).click();
     await page.locator(`section[data-product="${productId}"][data-revision="${revision}"] .badge`, { hasText: 'SUSPENDED' }).first().waitFor();
-    c.expectNoErrors(['/graphql 403']);
+    await c.expectNoErrors(['/graphql 403']);
   });
 
   it('verifies the access log\'s integrity: each chain clean, then where a record was altered', async () => {
@@ -229,6 +230,6 @@ describe('staff console: an auditor', () => {
     const problems = await bad.locator('ul.problems li').allTextContents();
     expect(problems.some((p) => p.includes(`at seq ${victim.seq}`))).toBe(true);
     await c.screenshot('auditor-integrity-altered');
-    c.expectNoErrors();
+    await c.expectNoErrors();
   });
 });

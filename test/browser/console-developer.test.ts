@@ -77,7 +77,7 @@ describe('staff console: DSP developer staff', () => {
     const theirs = await send('register/Products', developerToken);
     expect(new Set((theirs.body.data!.products as Array<{ developerId: string }>).map((p) => p.developerId))).toEqual(new Set(['DEV-GOOD']));
     // The one refused response: the other developer's product (403 FORBIDDEN), shown as intended.
-    c.expectNoErrors(['/graphql 403']);
+    await c.expectNoErrors(['/graphql 403']);
   });
 
   it('register a product, submit its self-certification and notify an incident, each under their own identity', async () => {
@@ -127,8 +127,9 @@ describe('staff console: DSP developer staff', () => {
     // Every request the page sent is in the access log under the developer's identity.
     const records = (await send('auditor/AccessLog', auditorToken, { filter: { sub: DEVELOPER }, first: 100 })).body.data!.accessLogs.nodes as Array<Record<string, any>>;
     const byRequest = new Map(records.map((rec) => [rec.requestId, rec]));
+    await c.settle();
     expect(c.exchanges.map((e) => e.operationName)).toEqual(expect.arrayContaining(['RegisterProduct', 'SubmitSelfCertification', 'NotifyIncident']));
     for (const e of c.exchanges) expect(byRequest.get(e.requestId)).toMatchObject({ sub: DEVELOPER, roles: ['dsp:developer'], developerId: 'DEV-GOOD', operationName: e.operationName, decision: 'ALLOWED' });
-    c.expectNoErrors();
+    await c.expectNoErrors();
   });
 });

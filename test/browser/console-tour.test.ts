@@ -87,8 +87,9 @@ describe('staff console: every page', () => {
         await c.screenshot(`tour-${role}-${hash.replace(/[#/]+/g, '-').replace(/^-|-$/g, '')}`);
       }
       // Every request the pages sent was served.
+      await c.settle();
       expect(c.exchanges.filter((e) => e.status !== 200 || e.codes.length)).toEqual([]);
-      c.expectNoErrors();
+      await c.expectNoErrors();
     });
   }
 
@@ -119,6 +120,6 @@ describe('staff console: every page', () => {
     // Resolved: no further triage offered.
     expect(await triage.count()).toBe(0);
     await c.screenshot('tour-admin-incident-resolved');
-    c.expectNoErrors();
+    await c.expectNoErrors();
   });
 });

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import type { TestSystem } from './system.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -43,8 +43,10 @@ export interface ConsolePage {
   exchanges: GraphQLExchange[];
   /** Every token the dev sign-in answered with. */
   sessionTokens: string[];
-  /** Fails the test when the page logged an error or threw, or a response failed other than the `expectedRefusals` (`path status`, any order). */
-  expectNoErrors(expectedRefusals?: string[]): void;
+  /** Waits until every response seen so far has been read into `exchanges` (their bodies are read asynchronously). */
+  settle(): Promise<void>;
+  /** After settle(): fails the test when the page logged an error or threw, or a response failed other than the `expectedRefusals` (`path status`, any order). */
+  expectNoErrors(expectedRefusals?: string[]): Promise<void>;
   screenshot(name: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -67,6 +69,7 @@ export async function openConsole(browser: Browser, options: { acceptDownloads?:
   const refusals: string[] = [];
   const exchanges: GraphQLExchange[] = [];
   const sessionTokens: string[] = [];
+  const pending = new Set<Promise<void>>();
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     const status = /^Failed to load resource: the server responded with a status of (\d{3})\b/.exec(msg.text());
@@ -74,7 +77,11 @@ export async function openConsole(browser: Browser, options: { acceptDownloads?:
     else errors.push(`console: ${msg.text()} (${msg.location().url})`);
   });
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  page.on('response', async (res) => {
+  page.on('response', (res) => {
+    const reading = readExchange(res).finally(() => pending.delete(reading));
+    pending.add(reading);
+  });
+  async function readExchange(res: Response): Promise<void> {
     const url = new URL(res.url());
     const req = res.request();
     try {
@@ -94,7 +101,12 @@ export async function openConsole(browser: Browser, options: { acceptDownloads?:
     } catch {
       // The page went away before the body was read: nothing to record.
     }
-  });
+  }
+  async function settle(): Promise<void> {
+    while (pending.size) await Promise.all([...pending]);
+    // One round trip to the page: console messages sent before it have arrived.
+    if (!page.isClosed()) await page.evaluate(() => 0);
+  }
   return {
     page,
     context,
@@ -102,7 +114,9 @@ export async function openConsole(browser: Browser, options: { acceptDownloads?:
     refusals,
     exchanges,
     sessionTokens,
-    expectNoErrors(expectedRefusals = []) {
+    settle,
+    async expectNoErrors(expectedRefusals = []) {
+      await settle();
       if (errors.length) throw new Error(`the console logged errors:\n${errors.join('\n')}`);
       const sorted = (xs: string[]) => [...xs].sort().join('\n');
       if (sorted(refusals) !== sorted(expectedRefusals)) throw new Error(`responses refused: ${JSON.stringify(refusals)}, expected ${JSON.stringify(expectedRefusals)}`);
