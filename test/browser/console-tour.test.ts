@@ -93,6 +93,32 @@ describe('staff console: every page', () => {
     });
   }
 
+  it('is keyboard navigable: the skip link and the navigation take the focus to the page\'s content, and the route stays', async () => {
+    c = await openConsole(browser);
+    const { page } = c;
+    await signInAs(page, sys, 'admin', 'tour-admin');
+    await page.goto(`${consoleUrl(sys)}#/product/PRD-CERTIFIED`);
+    await page.locator('section[data-product=PRD-CERTIFIED]').waitFor();
+    // The skip link is the first stop and, activated, moves to the content without leaving the page.
+    await page.locator('h1').click();
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe('skip');
+    expect(await page.locator('a.skip').isVisible()).toBe(true);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => [location.hash, document.activeElement?.id])).toEqual(['#/product/PRD-CERTIFIED', 'main']);
+    expect(await page.locator('section[data-product=PRD-CERTIFIED]').count()).toBe(1);
+    // A navigation link activated with Enter opens its page with the focus on its content.
+    await page.keyboard.press('Shift+Tab');
+    for (let i = 0; i < 20 && !(await page.evaluate(() => document.activeElement?.getAttribute('href') === '#/history')); i++) await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('#rh-title').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('main') !== null)).toBe(true);
+    await c.screenshot('tour-admin-keyboard');
+    await c.expectNoErrors();
+  });
+
   it('lets an admin triage a notified incident: acknowledge, then resolve with a note, the notify-by countdown shown until then', async () => {
     c = await openConsole(browser);
     const { page } = c;
