@@ -8,8 +8,9 @@
  *   no CDN), and `operations.json`: the documented operations (docs/operations) it sends;
  * - outside production with the development issuer trusted only (`devTools`): `POST
  *   /console/dev/sign-in` ("sign in as" a demo admin, auditor or developer), `POST
- *   /console/dev/product-token` (a product token for an admin to try a request with), and the
- *   GraphiQL explorer's files. None of these paths exists otherwise (404).
+ *   /console/dev/product-token` (a product token for an admin to try a request with), each leaving
+ *   an access record like any request, and the GraphiQL explorer's files. None of these paths
+ *   exists otherwise (404).
  *
  * The page's Content-Security-Policy allows scripts from this origin only (plus the one import map,
  * by its hash), data from this origin only and no framing, so text from the register or the
@@ -133,12 +134,8 @@ export function createConsole(options: ConsoleOptions = {}): Console {
       if (path !== CONSOLE_PATH && !path.startsWith(`${CONSOLE_PATH}/`)) return false;
       const rest = path.slice(CONSOLE_PATH.length);
       if (dev && rest.startsWith('/dev/')) {
-        if (req.method !== 'POST') {
-          refuse(res, 'METHOD_NOT_ALLOWED', 'Use POST.', { allow: 'POST' });
-          return true;
-        }
         const answer = await dev.handle(rest.slice('/dev'.length), req);
-        sendText(res, answer.status, answer.body, headers);
+        sendText(res, answer.status, answer.body, { ...headers, ...(answer.headers ?? {}) });
         return true;
       }
       const file = assets.get(rest);

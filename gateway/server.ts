@@ -42,6 +42,7 @@ import { createDashboard, createMetrics, createMetricsEndpoint, createMonitor, t
 import { createProtectiveSuspension } from '../monitoring/protective-suspension.js';
 import type { GatewayContext } from './apollo/context.js';
 import { createConsole } from '../console/index.js';
+import { createConsoleRecorder } from '../console/access-record.js';
 import { signDevToken } from './auth/dev-tokens.js';
 import { AssertingDataSource } from './subgraphs/data-source.js';
 import type { ChainedAccessRecord } from '../audit/record.js';
@@ -217,6 +218,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           authenticate: (header) => authenticator.authenticate(header),
           sessionTtlS: Math.min(3600, config.auth.maxLifetimeS),
           now,
+          record: createConsoleRecorder({ writer, instanceId: config.instanceId, hmacKey: keys.hmacKey, newRequestId: randomUUID, clientIpOf, logger }),
         }
       : null,
   });

@@ -22,6 +22,7 @@ try {
     `  gateway     ${gateway.url}`,
     ...Object.entries(subgraphs).map(([name, s]) => `  ${name.padEnd(11)} ${s.url}`),
     `  health      http://127.0.0.1:${gateway.port}/healthz  /readyz`,
+    `  console     http://127.0.0.1:${gateway.port}/console  (staff: sign in as the demo admin, auditor or developer)`,
     '',
     'Demo register:',
     `  developers: ${DEMO_DEVELOPER_IDS.join(', ')} (DEV-NONCOMPLIANT is suspended)`,

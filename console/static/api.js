@@ -109,6 +109,35 @@ export async function post(document, operationName, variables, token) {
   return { status: res.status, data: body.data ?? null, errors: body.errors ?? [] };
 }
 
+/**
+ * The filtered access log as CSV from the gateway's export (GET /audit/export, auditors only):
+ * { blob, filename, errors: [] }, or { errors } as /graphql gives them when refused.
+ */
+export async function exportAccessLog(filter) {
+  const query = new URLSearchParams({ format: 'csv' });
+  for (const [k, v] of Object.entries(filter)) if (v !== null && v !== undefined && v !== '') query.set(k, String(v));
+  let res;
+  try {
+    res = await fetch(`/audit/export?${query}`, { headers: { accept: 'text/csv', authorization: `Bearer ${session?.token ?? ''}` } });
+  } catch {
+    return { errors: [{ message: 'The gateway could not be reached.', extensions: { code: 'NETWORK_ERROR' } }] };
+  }
+  if (!res.ok) {
+    let errors;
+    try {
+      errors = (await res.json()).errors;
+    } catch {
+      errors = null;
+    }
+    errors = errors?.length ? errors : [{ message: `The gateway answered ${res.status}.`, extensions: { code: 'BAD_RESPONSE' } }];
+    const codes = errors.map((e) => e.extensions?.code);
+    if (session && (codes.includes('TOKEN_EXPIRED') || codes.includes('UNAUTHENTICATED'))) signOut(codes.includes('TOKEN_EXPIRED') ? 'Your session expired: sign in again.' : 'The gateway did not accept your token: sign in again.');
+    return { errors };
+  }
+  const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'access-log.csv';
+  return { blob: await res.blob(), filename, errors: [] };
+}
+
 /** Runs a documented operation (`folder/Name`) with the session's token. */
 export async function run(operationId, variables = {}) {
   const op = operations[operationId];

@@ -2,7 +2,7 @@
 // htm as ES modules from this origin; no build step. Every value from the server is rendered as
 // text by Preact, never parsed as HTML.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadCatalogue, onSessionChange, currentSession, signIn, signInAs, signOut, devToolsOffered } from './api.js';
 import { html, Countdown } from './ui.js';
 import { RegisterPage, ProductPage, DeveloperPage, AttentionPage, HistoryPage, AuthorisationsPage } from './register.js';
@@ -61,7 +61,7 @@ function SignIn({ message }) {
       setError(err.message);
     }
   };
-  return html`<main id="main">
+  return html`<main id="main" tabindex="-1">
     ${message ? html`<p class="notice conflict" role="status">${message}</p>` : null}
     ${dev ? html`<section class="card narrow" aria-labelledby="as-title">
       <h2 id="as-title">Sign in as <small class="muted">development only: tokens from the local issuer, with MFA</small></h2>
@@ -90,10 +90,22 @@ function App() {
     setMessage(reason);
     if (s && !location.hash.startsWith('#/')) location.hash = s.role === 'auditor' ? '#/access-log' : '#/register';
   }), []);
-  const top = (who) => html`<a class="skip" href="#main">Skip to content</a><header class="top"><h1>DSP Gateway · staff console</h1>${who}</header>`;
+  const route = session ? (hash.startsWith('#/') ? hash : navFor(session.role)[0][0]) : null;
+  // A new page takes the focus to its content, as a page load would put a screen reader there
+  // (and the next Tab goes into the page, not through the navigation again).
+  const firstRoute = useRef(true);
+  useEffect(() => {
+    if (firstRoute.current) firstRoute.current = false;
+    else if (route) document.getElementById('main')?.focus();
+  }, [route]);
+  // The routes live in the hash, so "#main" would be a route (the first page): the skip link moves the focus itself.
+  const skip = (e) => {
+    e.preventDefault();
+    document.getElementById('main')?.focus();
+  };
+  const top = (who) => html`<a class="skip" href="#main" onClick=${skip}>Skip to content</a><header class="top"><h1>DSP Gateway · staff console</h1>${who}</header>`;
   if (!session) return html`${top(null)}<${SignIn} message=${message} />`;
   const nav = navFor(session.role);
-  const route = hash.startsWith('#/') ? hash : nav[0][0];
   const current = page(route, session.role);
   return html`
     ${top(html`<div class="who" id="who" data-role=${session.role} data-sub=${session.sub}>

@@ -1,28 +1,21 @@
-// CSV of access records, made in the browser from the paged accessLogs results (RFC 4180: every
-// field quoted, quotes doubled, CRLF between records). A field that starts with = + - @ (or a tab
-// or CR) is prefixed with a quote mark so a spreadsheet never runs it as a formula (OWASP CSV
-// injection): user agents and operation names are caller-chosen text.
-//
-// NOTE for the lead: once the audit export endpoint (/audit/export, CSV and NDJSON, built on
-// another branch) is merged, the console's "Export CSV" can fetch it instead of paging here.
-
-export const CSV_COLUMNS = [
-  'time', 'id', 'requestId', 'decision', 'httpStatus', 'errorCodes', 'reasons', 'productId', 'productVersion', 'developerId',
-  'sub', 'org', 'roles', 'jti', 'operationName', 'operationType', 'documentHash', 'coordinates', 'services', 'clientDigests',
-  'subgraphs', 'latencyMs', 'clientIp', 'userAgent', 'traceId', 'instanceId', 'chainId', 'seq', 'prevHash', 'hash',
-];
-
-function cell(value) {
-  let text;
-  if (value === null || value === undefined) text = '';
-  else if (Array.isArray(value)) text = value.map((v) => (typeof v === 'object' && v !== null ? (v.coordinate ? `${v.code}@${v.coordinate}` : v.code) : String(v))).join(' ');
-  else text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return `"${text.replace(/"/g, '""')}"`;
-}
-
-export function csvOf(records) {
-  const lines = [CSV_COLUMNS.map((c) => `"${c}"`).join(',')];
-  for (const r of records) lines.push(CSV_COLUMNS.map((c) => cell(r[c])).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+// The access-log CSV the console saves comes from the gateway's GET /audit/export (RFC 4180: fields
+// quoted when they hold a quote, comma or line break; CRLF between records). This counts its
+// records for the page to say how many were exported: line breaks inside quoted fields do not
+// end a record, and the header line is not one.
+export function csvRecordCount(text) {
+  let records = 0;
+  let quoted = false;
+  let empty = true;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === '\n' && !quoted) {
+      if (!empty) records++;
+      empty = true;
+      continue;
+    }
+    if (ch !== '\r') empty = false;
+  }
+  if (!empty) records++;
+  return Math.max(0, records - 1);
 }

@@ -207,7 +207,8 @@ function ProductActions({ product: p, onDone, onReload }) {
   if (s === 'SELF_CERTIFIED') actions.push(certify, form('reject-certification', 'Reject certification', 'admin/RejectCertification', [], () => ({}), { danger: true }));
   if (s === 'CERTIFIED') {
     const addable = p.allowedServices.filter((x) => !p.services.includes(x));
-    actions.push(form('whitelist', 'Whitelist services', 'admin/WhitelistServices', [{ name: 'services', label: 'Services', type: 'checkboxes', options: addable, default: addable }], (v) => ({ services: v.services }), { done: 'Services whitelisted' }));
+    // Offered only while there is something left to whitelist.
+    if (addable.length) actions.push(form('whitelist', 'Whitelist services', 'admin/WhitelistServices', [{ name: 'services', label: 'Services', type: 'checkboxes', options: addable, default: addable }], (v) => ({ services: v.services }), { done: 'Services whitelisted' }));
   }
   if (s === 'CERTIFIED' || s === 'SUSPENDED') actions.push(form('remove-services', 'Remove services', 'admin/RemoveServices', [{ name: 'services', label: 'Services', type: 'checkboxes', options: p.services }], (v) => ({ services: v.services }), { done: 'Services removed' }));
   if (s !== 'REVOKED') actions.push(form('minimum-version', 'Set minimum version', 'admin/SetMinimumVersion', [{ name: 'minimumVersion', label: 'Minimum supported version', required: true, default: p.minimumVersion }], (v) => ({ minimumVersion: v.minimumVersion }), { done: 'Minimum version set' }));

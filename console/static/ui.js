@@ -54,8 +54,10 @@ export function Errors({ errors, onReload }) {
       ${onReload ? html`<button type="button" class="secondary" onClick=${onReload}>Reload</button>` : null}
     </div>`;
   }
+  // One line per distinct refusal: a query refused on two fields for one reason says it once.
+  const distinct = [...new Map(errors.map((e) => [`${e.extensions?.code}\u0000${e.message}`, e])).values()];
   return html`<div class="notice error" role="alert" data-code=${codes[0] ?? ''}>
-    ${errors.map((e) => html`<div><strong>${e.extensions?.code ?? 'ERROR'}</strong>: ${e.message}</div>`)}
+    ${distinct.map((e) => html`<div><strong>${e.extensions?.code ?? 'ERROR'}</strong>: ${e.message}</div>`)}
   </div>`;
 }
 
