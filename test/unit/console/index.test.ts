@@ -31,8 +31,9 @@ function fakes(recorded: Recorded[], writable: () => boolean): DevToolsOptions {
       const value = Array.isArray(header) ? header[0] : header;
       if (!value?.startsWith('Bearer tok:')) return { ok: false, denial: { code: 'UNAUTHENTICATED', message: 'no' } };
       const o = JSON.parse(Buffer.from(value.slice('Bearer tok:'.length), 'base64url').toString()) as DevTokenOptions;
-      if (o.product) return { ok: true, token: { ...staff(o.sub ?? 'p', []), softwareId: o.product, kind: 'product' } };
-      return { ok: true, token: { ...staff(o.sub ?? 'x', [...(o.roles ?? [])]), mfa: !!o.mfa } };
+      const presentation = { scheme: 'Bearer' as const, ath: 'ath' };
+      if (o.product) return { ok: true, token: { ...staff(o.sub ?? 'p', []), softwareId: o.product, kind: 'product' }, presentation };
+      return { ok: true, token: { ...staff(o.sub ?? 'x', [...(o.roles ?? [])]), mfa: !!o.mfa }, presentation };
     },
     now: () => 1_800_000_000_000,
     async record(req: IncomingMessage, _at, action) {
