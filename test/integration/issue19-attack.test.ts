@@ -80,6 +80,20 @@ describe('issue 19 under attack', () => {
       expect([proto.status, proto.body.data?.client?.tfnMasked]).toEqual([200, undefined]);
     });
 
+    it('records every operation of a batch: what is recorded is what ran', async () => {
+      const batch = [
+        { query: 'query A($id: ID!) { client(clientId: $id) { id tfnMasked } }', variables: { id: 'C-000001' } },
+        { query: 'query B($id: ID!) { client(clientId: $id) { id name } }', variables: { id: 'C-000002' } },
+      ];
+      const r = await post(JSON.stringify(batch), 'PRD-CERTIFIED');
+      expect(r.status).toBe(200);
+      const requestId = r.headers.get('x-request-id')!;
+      const record = (await sys.store.queryAccessLogs({}, { first: 50 })).records.find((x) => x.requestId === requestId)!;
+      // Both clients read, both fields: an auditor asking "who read C-000001's TFN" must find this record.
+      expect(record.clientDigests).toHaveLength(2);
+      expect(record.coordinates).toEqual(expect.arrayContaining(['Client.tfnMasked', 'Client.name']));
+    });
+
     it('tells an anonymous caller nothing about manifests', async () => {
       const r = await sys.post(JSON.stringify({ documentId: sha(CERTIFIED) }));
       expect([r.status, codesOf(r)]).toEqual([401, ['UNAUTHENTICATED']]);
