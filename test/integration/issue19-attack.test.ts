@@ -44,6 +44,16 @@ describe('issue 19 under attack', () => {
       }
     });
 
+    it('records what a refused batch attempted, every operation of it', async () => {
+      const r = await post(JSON.stringify([{ query: CERTIFIED, variables: VARS }, { query: UNCERTIFIED }]));
+      expect(r.status).toBe(403);
+      const requestId = r.headers.get('x-request-id')!;
+      const record = (await sys.store.queryAccessLogs({}, { first: 50 })).records.find((x) => x.requestId === requestId)!;
+      expect([record.decision, record.manifest?.entry]).toEqual(['DENIED', null]);
+      // As for a single refused document: an auditor sees what was attempted, here by both operations.
+      expect(record.coordinates).toEqual(expect.arrayContaining(['Client.name', 'Client.tfnMasked']));
+    });
+
     it('answers malformed batch members with a coded 400, never a 500', async () => {
       for (const body of ['[null]', '[1]', '["x"]', '[[{"query":"{ __typename }"}]]', '[]', `[${JSON.stringify({ query: CERTIFIED, variables: VARS })}, null]`]) {
         const r = await post(body);
