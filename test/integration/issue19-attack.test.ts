@@ -180,6 +180,12 @@ describe('issue 19 under attack', () => {
       expect(problemOf(await send({ authorization: `DPoP ${token}`, dpop: `${a}, ${b}` }))).toBe('proof_malformed');
     });
 
+    it('refuses a token confirmed by another method only (cnf without jkt): never served as a bearer token', async () => {
+      const other = await sys.token({ product: 'PRD-CERTIFIED', extraClaims: { cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } } });
+      const r = await send({ authorization: `Bearer ${other}` });
+      expect([r.status, codesOf(r)]).toEqual([401, ['UNAUTHENTICATED']]);
+    });
+
     it('refuses a bound staff token outside /graphql, whichever scheme', async () => {
       const staff = await sys.token({ roles: ['ato:admin'], mfa: true, jkt: sys.demoDpopKey!.thumbprint });
       const exportUrl = new URL('/audit/export', url).toString();
