@@ -323,7 +323,13 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
         return null; // too large or not JSON: nothing to describe
       }
     }
-    return describeAttempt(graphQLParamsOf(body, req.url), { gateway: deps.gateway, cache: deps.cache, limits: config.operationLimits });
+    const describe = { gateway: deps.gateway, cache: deps.cache, limits: config.operationLimits };
+    if (!Array.isArray(body)) return describeAttempt(graphQLParamsOf(body, req.url), describe);
+    // A batch: every operation's attempt, in one record (named by the first, like a served batch's).
+    const attempts = body.flatMap((op) => describeAttempt(op && typeof op === 'object' && !Array.isArray(op) ? graphQLParamsOf(op, undefined) : null, describe) ?? []);
+    if (!attempts.length) return null;
+    const union = (pick: (a: OperationFacts) => readonly string[]) => [...new Set(attempts.flatMap(pick))];
+    return { ...attempts[0]!, coordinates: union((a) => a.coordinates), services: union((a) => a.services), clientIds: union((a) => a.clientIds) };
   }
   const tracer = deps.tracer ?? null;
 

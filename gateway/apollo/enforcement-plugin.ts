@@ -38,6 +38,11 @@ export interface EnforcementPluginOptions {
 /** Codes that mean "this data was withheld from this caller" wherever they were decided. */
 const FIELD_REFUSALS = new Set(['SERVICE_NOT_WHITELISTED', 'SCOPE_NOT_GRANTED', 'CLIENT_NOT_AUTHORISED', 'RESTRICTED_DATA', 'DATA_HOSTING_NOT_ONSHORE', 'ROLE_REQUIRED', 'MFA_REQUIRED', 'FORBIDDEN']);
 
+/** `a` then what `b` adds, each value once. */
+function union<T>(a: readonly T[], b: readonly T[]): T[] {
+  return [...new Set([...a, ...b])];
+}
+
 export function createEnforcementPlugin(options: EnforcementPluginOptions): ApolloServerPlugin<GatewayContext> {
   const introspection = options.introspection ?? 'nobody';
   return {
@@ -51,9 +56,15 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       const resolved = admission.resolved;
       const operation = rc.operation;
       if (!operation) throw new CodedError('OPERATION_RESOLUTION_FAILURE', 'No operation to run.');
-      notes.operationName = rc.operationName ?? null;
-      notes.operationType = operation.operation;
-      notes.documentHash = rc.queryHash;
+      // A batch's operations share one notebook (Apollo shallow-clones the context per operation,
+      // and the notes are one object) and one access record: the record names the first
+      // operation, and holds what every operation read (coordinates, services, clients, changes,
+      // refusals, codes), so no read in a batch goes unrecorded.
+      if (notes.documentHash === null) {
+        notes.operationName = rc.operationName ?? null;
+        notes.operationType = operation.operation;
+        notes.documentHash = rc.queryHash;
+      }
       if (!loaded) throw new CodedError('INTERNAL_SERVER_ERROR', 'The supergraph is not loaded.');
       if (introspection !== 'everyone' && selectsIntrospection(rc.document)) {
         const refused = introspectionDenial(introspection, admission.token);
@@ -67,16 +78,16 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       // without variables that verdict already holds for every request of the document.
       const tooCostly = options.operationLimits && operation.variableDefinitions?.length ? checkOperationCost({ schema: loaded.apiSchema, document: rc.document, operation, variables: coerced.coerced, limits: options.operationLimits }) : null;
       if (tooCostly) throw CodedError.from(tooCostly);
-      notes.changes = changeNotesOf(operation, coerced.coerced);
+      notes.changes = [...notes.changes, ...changeNotesOf(operation, coerced.coerced)];
       const analysisKey = `${rc.queryHash}\u0001${rc.operationName ?? ''}`;
       const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
-      notes.coordinates = analysis.coordinates;
-      notes.services = analysis.services;
+      notes.coordinates = union(notes.coordinates, analysis.coordinates);
+      notes.services = union(notes.services, analysis.services);
       coordinateOfPath = new Map(analysis.entries.map((e) => [e.path.join('.'), e.coordinate]));
       const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced, resolved.at);
-      notes.clientIds = decision.clientIds;
+      notes.clientIds = union(notes.clientIds, decision.clientIds);
       if (!decision.refused.length) return;
-      notes.reasons = decision.refused.map((r) => ({ code: r.denial.code, coordinate: r.entry.coordinate }));
+      notes.reasons = [...notes.reasons, ...decision.refused.map((r) => ({ code: r.denial.code, coordinate: r.entry.coordinate }))];
       if (decision.nothingLeft || options.fieldDenial === 'reject' || !filtered) {
         const first = decision.refused[0]!;
         throw new CodedError(first.denial.code, first.denial.message, {
@@ -100,7 +111,7 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
             const status = statusFromErrors(result.data as Record<string, unknown> | null | undefined, errors);
             if (status) rc.response.http.status = status;
           }
-          notes.errorCodes = [...new Set((errors ?? []).map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string'))];
+          notes.errorCodes = union(notes.errorCodes ?? [], (errors ?? []).map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string'));
           // Data a subgraph withheld (a restricted taxpayer's record, another developer's product)
           // is a refusal as much as a field the gateway removed: it makes the decision PARTIAL (or
           // DENIED when nothing else was served) and names its reason.

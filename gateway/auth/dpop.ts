@@ -16,7 +16,7 @@
  * naming the problem (docs/errors.md), and a `WWW-Authenticate: DPoP algs="…"` challenge.
  */
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterRes, type RateLimiterLike } from 'rate-limiter-flexible';
 import { denial, type Denial } from '../../core/errors.js';
@@ -199,6 +199,19 @@ export function normalisedHtu(value: unknown): string | null {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
+/**
+ * What a failed jwtVerify says about the proof. jose checks the signature first, then the claims:
+ * a claim of the wrong type, or an `exp`/`nbf` the clock is outside, comes from a proof whose
+ * signature verified, so calling it `proof_signature` would send its developer to the wrong key.
+ */
+function problemOfJoseError(err: unknown): DpopProblem {
+  if (err instanceof joseErrors.JWTExpired) return 'proof_iat';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return (err.claim === 'nbf' || err.claim === 'exp') && err.reason === 'check_failed' ? 'proof_iat' : 'proof_malformed';
+  // An unknown `crit` header, or an algorithm jose will not use with this key: the signature was never checked.
+  if (err instanceof joseErrors.JOSENotSupported || err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return 'proof_malformed';
+  return 'proof_signature';
+}
+
 const KEY_CACHE_BYTES = 4 * 1024 * 1024;
 const KEY_OVERHEAD_BYTES = 1024;
 
@@ -263,8 +276,8 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
       // signature, and exp/nbf should the proof carry them (the key is the embedded JWK's, as
       // jose's EmbeddedJWK resolver would give it, imported once per key).
       ({ payload } = await jwtVerify(proof, key, { algorithms, typ: 'dpop+jwt', currentDate: new Date(nowMs) }));
-    } catch {
-      return refuse('proof_signature');
+    } catch (err) {
+      return refuse(problemOfJoseError(err));
     }
     const { jti, htm, htu, iat, ath } = payload;
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > DPOP_MAX_JTI_LENGTH || typeof htm !== 'string' || typeof htu !== 'string' || typeof iat !== 'number' || !Number.isFinite(iat)) {

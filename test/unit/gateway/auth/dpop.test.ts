@@ -126,6 +126,18 @@ describe('DPoP proof verification', () => {
     expect(problemOf(await v.verify(check(await proof())))).toBe('UNAUTHENTICATED:proof_iat');
   });
 
+  it('names a claim of the wrong type (malformed) and an exp/nbf the clock is outside (iat), not the signature', async () => {
+    const v = verifier();
+    const nowS = NOW_MS / 1000;
+    expect(problemOf(await v.verify(check(await proof({ extraClaims: { iat: String(nowS) } }))))).toBe('UNAUTHENTICATED:proof_malformed');
+    expect(problemOf(await v.verify(check(await proof({ extraClaims: { exp: 'soon' } }))))).toBe('UNAUTHENTICATED:proof_malformed');
+    expect(problemOf(await v.verify(check(await proof({ extraClaims: { exp: nowS - 3600 } }))))).toBe('UNAUTHENTICATED:proof_iat');
+    expect(problemOf(await v.verify(check(await proof({ extraClaims: { nbf: nowS + 3600 } }))))).toBe('UNAUTHENTICATED:proof_iat');
+    // A signature by another key than the jwk's is still a bad signature.
+    const forged = await proof({}, { ...otherKey, publicJwk: key.publicJwk });
+    expect(problemOf(await v.verify(check(forged)))).toBe('UNAUTHENTICATED:proof_signature');
+  });
+
   it('refuses a proof for another access token (ath), or without ath', async () => {
     const v = verifier();
     expect(problemOf(await v.verify(check(await proof({ accessToken: `${TOKEN}x` }))))).toBe('UNAUTHENTICATED:proof_ath');
