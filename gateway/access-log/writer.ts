@@ -221,9 +221,22 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     }
   }
 
+  /** Time of the last checkpoint signed, ms: each next one is later (see checkpointTime). */
+  let lastCheckpointMs = Number.NEGATIVE_INFINITY;
+  /**
+   * A checkpoint's time, strictly after the previous one's. Stores keep a checkpoint once per
+   * (chainId, seq, time), so two at the same head within one millisecond (a due one, then the
+   * final one at close) would be one stored under two numbers: the ledger would then name a
+   * checkpoint the store does not hold.
+   */
+  function checkpointTime(): string {
+    lastCheckpointMs = Math.max(now(), lastCheckpointMs + 1);
+    return new Date(lastCheckpointMs).toISOString();
+  }
+
   async function checkpointAt(position: ChainPosition, final = false): Promise<Checkpoint | null> {
     try {
-      return await signCheckpoint(signingKey, { chainId, seq: position.seq, hash: position.hash, time: iso(), n: ++checkpointN, final });
+      return await signCheckpoint(signingKey, { chainId, seq: position.seq, hash: position.hash, time: checkpointTime(), n: ++checkpointN, final });
     } catch (err) {
       // A checkpoint is evidence, not data: failing to sign one must not hold records back.
       logger.error({ err, chainId }, 'access log checkpoint could not be signed');
@@ -392,6 +405,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         // Announced before anything is written to it, so a chain can never exist unlisted.
         await appendToLedger({ kind: 'OPEN', chainId, instanceId, time: startedAt, hashAlg: 'hmac-sha256', ending: null });
         await store.openChain({ chainId, instanceId, startedAt, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: startedAt });
+        lastCheckpointMs = Date.parse(startedAt);
         const first = await signCheckpoint(signingKey, { chainId, seq: 0, hash: GENESIS_HASH, time: startedAt, n: ++checkpointN, final: false });
         await store.appendCheckpoint(first);
         noteCheckpoint(first);

@@ -301,6 +301,20 @@ describe('access log writer (SQLite store)', () => {
     expect(report).toMatchObject({ ok: true, checked: 2000, latestCheckpointSeq: 2000 });
   });
 
+  it('stores every checkpoint it numbers, even two at the same head in the same millisecond (a due one, then the final one)', async () => {
+    // A clock that does not move: the count-bound checkpoint after the 10th record and the final
+    // one at close both sign seq 10 at the same instant. Stores keep one checkpoint per
+    // (chain, seq, time), so equal times would leave the ledger naming a checkpoint not stored.
+    const writer = writerOn(store, { now: () => Date.parse('2026-12-04T06:00:00.000Z'), checkpointEvery: 10, checkpointIntervalMs: 3_600_000 });
+    await writer.start();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => writer.append(sampleRecord(i + 1))));
+    await writer.flushAndClose();
+    const [report] = await verified(store, writer.chainId);
+    expect(report).toMatchObject({ ok: true, checked: 10, latestCheckpointSeq: 10, problems: [] });
+    const times = (await store.checkpointsOf(writer.chainId)).map((c) => c.time);
+    expect(new Set(times).size).toBe(times.length);
+  });
+
   it('fails closed while the database is unwritable and recovers with every record in the chain', async () => {
     const writer = writerOn(store, { bufferMax: 100 });
     await writer.start();
