@@ -153,6 +153,7 @@ export function ProductPage({ id }) {
     </section>
     ${isAdmin() ? html`<${ProductActions} product=${p} onDone=${done} onReload=${q.reload} />` : null}
     ${isAdmin() && devToolsOffered() ? html`<${TryRequest} product=${p} />` : null}
+    <${CertifiedOperations} product=${p} onDone=${done} onReload=${q.reload} />
     <section class="card" aria-labelledby="selfcert-title">
       <h2 id="selfcert-title">Self-certification <small class="muted">against the 11 minimum requirements</small></h2>
       ${p.selfCertification ? html`<p class="muted">Submitted <${Time} iso=${p.selfCertification.submittedAt} /> by ${p.selfCertification.submittedBy}</p>
@@ -167,6 +168,41 @@ export function ProductPage({ id }) {
       <h2 id="history-title">History</h2>
       <${Timeline} entries=${q.data.productHistory} />
     </section>`;
+}
+
+/** A manifest version: who submitted (and approved) it, and each operation's names and hash. */
+function Manifest({ manifest, label }) {
+  return html`<div data-manifest=${label}>
+    <h3>${label}: version ${manifest.version}</h3>
+    <p class="muted">Submitted <${Time} iso=${manifest.submittedAt} /> by ${manifest.submittedBy}${manifest.approvedBy ? html`; approved <${Time} iso=${manifest.approvedAt} /> by ${manifest.approvedBy}` : ' (awaiting approval)'}</p>
+    <div class="table-wrap"><table><thead><tr><th>Operations</th><th>SHA-256 (what a client may send instead of the document)</th></tr></thead>
+    <tbody>${manifest.operations.map((o) => html`<tr data-hash=${o.hash}><td>${o.operationNames.join(', ') || html`<span class="muted">anonymous</span>`}</td><td class="mono">${o.hash}</td></tr>`)}</tbody></table></div>
+  </div>`;
+}
+
+/** Documents separated by a line holding only `---`; each kept byte for byte (its hash is its identity). */
+const splitDocuments = (text) => text.split(/\n---\n/).filter((d) => d.trim() !== '');
+
+/**
+ * Certification's reach over what the product runs (operation manifests, trusted-documents mode)
+ * and who may use its tokens (DPoP key binding). Developer staff submit manifests for their own
+ * products; the admin approves them (here or when certifying) and sets the mode and binding.
+ */
+function CertifiedOperations({ product: p, onDone, onReload }) {
+  const role = currentSession().role;
+  const canSubmit = p.status !== 'REVOKED' && (role === 'admin' || role === 'developer');
+  return html`<section class="card" aria-labelledby="operations-title">
+    <h2 id="operations-title">Certified operations and key binding</h2>
+    <dl class="facts">
+      <dt>Trusted documents</dt><dd data-trusted-documents>${p.effectiveTrustedDocuments}${p.trustedDocuments ? ' (set by an admin)' : ' (default)'}</dd>
+      <dt>Key binding (DPoP)</dt><dd data-key-binding>${p.keyBinding ? html`${p.keyBinding.required ? 'required' : 'not required'}; ${p.keyBinding.thumbprints.map((t) => html`<span class="mono">${t}</span> `)}` : 'none: Bearer tokens'}</dd>
+    </dl>
+    ${p.manifest ? html`<${Manifest} manifest=${p.manifest} label="Approved manifest" />` : html`<p class="muted">No approved operation manifest.</p>`}
+    ${p.pendingManifest ? html`<${Manifest} manifest=${p.pendingManifest} label="Pending manifest" />` : null}
+    ${canSubmit ? html`<${ActionForm} title="Submit operation manifest" operationId="developer/SubmitOperationManifest" onDone=${onDone('Operation manifest submitted')} onReload=${onReload}
+      fields=${[{ name: 'documents', label: 'Documents, exactly as the software sends them, separated by a line holding only ---', type: 'textarea', required: true }]}
+      variables=${(v) => ({ productId: p.id, expectedRevision: p.revision, documents: splitDocuments(v.documents) })} />` : null}
+  </section>`;
 }
 
 function SelfCertificationForm({ product, onDone, onReload }) {
@@ -201,7 +237,8 @@ function ProductActions({ product: p, onDone, onReload }) {
     { name: 'validFrom', label: 'Valid from', type: 'datetime-local', required: true, default: toLocalInput(Date.now() - 60_000) },
     { name: 'validUntil', label: 'Valid until', type: 'datetime-local', required: true, default: toLocalInput(Date.now() + year) },
     { name: 'services', label: 'Services to whitelist', type: 'checkboxes', options: p.allowedServices, default: [...p.allowedServices] },
-  ], (v) => ({ tier: v.tier, validFrom: toInstant(v.validFrom), validUntil: toInstant(v.validUntil), services: v.services }), { done: 'Certified' });
+    ...(p.pendingManifest ? [{ name: 'manifestVersion', label: 'Operation manifest', type: 'select', options: [{ value: String(p.pendingManifest.version), label: `approve pending version ${p.pendingManifest.version}` }, { value: '', label: 'leave it pending' }], default: String(p.pendingManifest.version) }] : []),
+  ], (v) => ({ tier: v.tier, validFrom: toInstant(v.validFrom), validUntil: toInstant(v.validUntil), services: v.services, ...(v.manifestVersion ? { manifestVersion: Number(v.manifestVersion) } : {}) }), { done: 'Certified' });
   const actions = [];
   const s = p.status;
   if (s === 'SELF_CERTIFIED') actions.push(certify, form('reject-certification', 'Reject certification', 'admin/RejectCertification', [], () => ({}), { danger: true }));
@@ -214,6 +251,19 @@ function ProductActions({ product: p, onDone, onReload }) {
   if (s !== 'REVOKED') actions.push(form('minimum-version', 'Set minimum version', 'admin/SetMinimumVersion', [{ name: 'minimumVersion', label: 'Minimum supported version', required: true, default: p.minimumVersion }], (v) => ({ minimumVersion: v.minimumVersion }), { done: 'Minimum version set' }));
   if (s === 'CERTIFIED') actions.push(certify, form('suspend', 'Suspend', 'admin/SuspendProduct', [{ name: 'until', label: 'Until (optional: lapses by itself then)', type: 'datetime-local' }], (v) => (v.until ? { until: toInstant(v.until) } : {}), { danger: true, done: 'Suspended' }));
   if (s === 'SUSPENDED') actions.push(form('reinstate', 'Reinstate', 'admin/ReinstateProduct', [], () => ({}), { done: 'Reinstated' }));
+  if (p.pendingManifest && ['SELF_CERTIFIED', 'CERTIFIED', 'SUSPENDED'].includes(s)) {
+    const version = p.pendingManifest.version;
+    actions.push(form('approve-manifest', `Approve manifest v${version}`, 'admin/ApproveOperationManifest', [], () => ({ manifestVersion: version }), { done: `Manifest v${version} approved` }));
+  }
+  if (s !== 'REVOKED') {
+    actions.push(form('trusted-documents', 'Set trusted documents', 'admin/SetTrustedDocuments', [
+      { name: 'mode', label: 'Documents outside the approved manifest', type: 'select', default: p.trustedDocuments ?? '', options: [{ value: '', label: 'default (ENFORCE once a manifest is approved)' }, { value: 'OFF', label: 'OFF: served' }, { value: 'LOG', label: 'LOG: served and flagged' }, { value: 'ENFORCE', label: 'ENFORCE: refused' }] },
+    ], (v) => ({ mode: v.mode || null }), { done: 'Trusted documents set' }));
+    actions.push(form('key-binding', 'Set key binding', 'admin/SetKeyBinding', [
+      { name: 'required', label: 'Binding', type: 'select', default: p.keyBinding?.required ? 'yes' : 'no', options: [{ value: 'yes', label: 'required: DPoP-bound tokens only' }, { value: 'no', label: 'not required' }] },
+      { name: 'thumbprints', label: 'Key thumbprints (RFC 7638 SHA-256, one per line)', type: 'textarea', default: (p.keyBinding?.thumbprints ?? []).join('\n') },
+    ], (v) => ({ required: v.required === 'yes', thumbprints: v.thumbprints.split('\n').map((t) => t.trim()).filter(Boolean) }), { done: 'Key binding set' }));
+  }
   if (s !== 'REVOKED') actions.push(form('revoke', 'Revoke', 'admin/RevokeProduct', [], () => ({}), { danger: true, done: 'Revoked' }));
   return html`<${ActionBar} label="Admin actions" actions=${actions} />`;
 }
