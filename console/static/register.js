@@ -152,8 +152,8 @@ export function ProductPage({ id }) {
       </div>
     </section>
     ${isAdmin() ? html`<${ProductActions} product=${p} onDone=${done} onReload=${q.reload} />` : null}
+    <${ManifestSection} product=${p} onDone=${done} onReload=${q.reload} />
     ${isAdmin() && devToolsOffered() ? html`<${TryRequest} product=${p} />` : null}
-    <${CertifiedOperations} product=${p} onDone=${done} onReload=${q.reload} />
     <section class="card" aria-labelledby="selfcert-title">
       <h2 id="selfcert-title">Self-certification <small class="muted">against the 11 minimum requirements</small></h2>
       ${p.selfCertification ? html`<p class="muted">Submitted <${Time} iso=${p.selfCertification.submittedAt} /> by ${p.selfCertification.submittedBy}</p>
@@ -168,41 +168,6 @@ export function ProductPage({ id }) {
       <h2 id="history-title">History</h2>
       <${Timeline} entries=${q.data.productHistory} />
     </section>`;
-}
-
-/** A manifest version: who submitted (and approved) it, and each operation's names and hash. */
-function Manifest({ manifest, label }) {
-  return html`<div data-manifest=${label}>
-    <h3>${label}: version ${manifest.version}</h3>
-    <p class="muted">Submitted <${Time} iso=${manifest.submittedAt} /> by ${manifest.submittedBy}${manifest.approvedBy ? html`; approved <${Time} iso=${manifest.approvedAt} /> by ${manifest.approvedBy}` : ' (awaiting approval)'}</p>
-    <div class="table-wrap"><table><thead><tr><th>Operations</th><th>SHA-256 (what a client may send instead of the document)</th></tr></thead>
-    <tbody>${manifest.operations.map((o) => html`<tr data-hash=${o.hash}><td>${o.operationNames.join(', ') || html`<span class="muted">anonymous</span>`}</td><td class="mono">${o.hash}</td></tr>`)}</tbody></table></div>
-  </div>`;
-}
-
-/** Documents separated by a line holding only `---`; each kept byte for byte (its hash is its identity). */
-const splitDocuments = (text) => text.split(/\n---\n/).filter((d) => d.trim() !== '');
-
-/**
- * Certification's reach over what the product runs (operation manifests, trusted-documents mode)
- * and who may use its tokens (DPoP key binding). Developer staff submit manifests for their own
- * products; the admin approves them (here or when certifying) and sets the mode and binding.
- */
-function CertifiedOperations({ product: p, onDone, onReload }) {
-  const role = currentSession().role;
-  const canSubmit = p.status !== 'REVOKED' && (role === 'admin' || role === 'developer');
-  return html`<section class="card" aria-labelledby="operations-title">
-    <h2 id="operations-title">Certified operations and key binding</h2>
-    <dl class="facts">
-      <dt>Trusted documents</dt><dd data-trusted-documents>${p.effectiveTrustedDocuments}${p.trustedDocuments ? ' (set by an admin)' : ' (default)'}</dd>
-      <dt>Key binding (DPoP)</dt><dd data-key-binding>${p.keyBinding ? html`${p.keyBinding.required ? 'required' : 'not required'}; ${p.keyBinding.thumbprints.map((t) => html`<span class="mono">${t}</span> `)}` : 'none: Bearer tokens'}</dd>
-    </dl>
-    ${p.manifest ? html`<${Manifest} manifest=${p.manifest} label="Approved manifest" />` : html`<p class="muted">No approved operation manifest.</p>`}
-    ${p.pendingManifest ? html`<${Manifest} manifest=${p.pendingManifest} label="Pending manifest" />` : null}
-    ${canSubmit ? html`<${ActionForm} title="Submit operation manifest" operationId="developer/SubmitOperationManifest" onDone=${onDone('Operation manifest submitted')} onReload=${onReload}
-      fields=${[{ name: 'documents', label: 'Documents, exactly as the software sends them, separated by a line holding only ---', type: 'textarea', required: true }]}
-      variables=${(v) => ({ productId: p.id, expectedRevision: p.revision, documents: splitDocuments(v.documents) })} />` : null}
-  </section>`;
 }
 
 function SelfCertificationForm({ product, onDone, onReload }) {
@@ -237,8 +202,12 @@ function ProductActions({ product: p, onDone, onReload }) {
     { name: 'validFrom', label: 'Valid from', type: 'datetime-local', required: true, default: toLocalInput(Date.now() - 60_000) },
     { name: 'validUntil', label: 'Valid until', type: 'datetime-local', required: true, default: toLocalInput(Date.now() + year) },
     { name: 'services', label: 'Services to whitelist', type: 'checkboxes', options: p.allowedServices, default: [...p.allowedServices] },
-    ...(p.pendingManifest ? [{ name: 'manifestVersion', label: 'Operation manifest', type: 'select', options: [{ value: String(p.pendingManifest.version), label: `approve pending version ${p.pendingManifest.version}` }, { value: '', label: 'leave it pending' }], default: String(p.pendingManifest.version) }] : []),
-  ], (v) => ({ tier: v.tier, validFrom: toInstant(v.validFrom), validUntil: toInstant(v.validUntil), services: v.services, ...(v.manifestVersion ? { manifestVersion: Number(v.manifestVersion) } : {}) }), { done: 'Certified' });
+    // Approving the pending manifest with the certification is the admin's explicit choice.
+    ...(p.pendingManifest ? [{ name: 'approveManifest', label: 'Operation manifest', type: 'checkboxes', options: [approveLabel(p.pendingManifest)] }] : []),
+  ], (v) => ({
+    tier: v.tier, validFrom: toInstant(v.validFrom), validUntil: toInstant(v.validUntil), services: v.services,
+    ...(p.pendingManifest && (v.approveManifest ?? []).length ? { manifestVersion: p.pendingManifest.version } : {}),
+  }), { done: 'Certified' });
   const actions = [];
   const s = p.status;
   if (s === 'SELF_CERTIFIED') actions.push(certify, form('reject-certification', 'Reject certification', 'admin/RejectCertification', [], () => ({}), { danger: true }));
@@ -251,21 +220,83 @@ function ProductActions({ product: p, onDone, onReload }) {
   if (s !== 'REVOKED') actions.push(form('minimum-version', 'Set minimum version', 'admin/SetMinimumVersion', [{ name: 'minimumVersion', label: 'Minimum supported version', required: true, default: p.minimumVersion }], (v) => ({ minimumVersion: v.minimumVersion }), { done: 'Minimum version set' }));
   if (s === 'CERTIFIED') actions.push(certify, form('suspend', 'Suspend', 'admin/SuspendProduct', [{ name: 'until', label: 'Until (optional: lapses by itself then)', type: 'datetime-local' }], (v) => (v.until ? { until: toInstant(v.until) } : {}), { danger: true, done: 'Suspended' }));
   if (s === 'SUSPENDED') actions.push(form('reinstate', 'Reinstate', 'admin/ReinstateProduct', [], () => ({}), { done: 'Reinstated' }));
-  if (p.pendingManifest && ['SELF_CERTIFIED', 'CERTIFIED', 'SUSPENDED'].includes(s)) {
-    const version = p.pendingManifest.version;
-    actions.push(form('approve-manifest', `Approve manifest v${version}`, 'admin/ApproveOperationManifest', [], () => ({ manifestVersion: version }), { done: `Manifest v${version} approved` }));
-  }
-  if (s !== 'REVOKED') {
-    actions.push(form('trusted-documents', 'Set trusted documents', 'admin/SetTrustedDocuments', [
-      { name: 'mode', label: 'Documents outside the approved manifest', type: 'select', default: p.trustedDocuments ?? '', options: [{ value: '', label: 'default (ENFORCE once a manifest is approved)' }, { value: 'OFF', label: 'OFF: served' }, { value: 'LOG', label: 'LOG: served and flagged' }, { value: 'ENFORCE', label: 'ENFORCE: refused' }] },
-    ], (v) => ({ mode: v.mode || null }), { done: 'Trusted documents set' }));
-    actions.push(form('key-binding', 'Set key binding', 'admin/SetKeyBinding', [
-      { name: 'required', label: 'Binding', type: 'select', default: p.keyBinding?.required ? 'yes' : 'no', options: [{ value: 'yes', label: 'required: DPoP-bound tokens only' }, { value: 'no', label: 'not required' }] },
-      { name: 'thumbprints', label: 'Key thumbprints (RFC 7638 SHA-256, one per line)', type: 'textarea', default: (p.keyBinding?.thumbprints ?? []).join('\n') },
-    ], (v) => ({ required: v.required === 'yes', thumbprints: v.thumbprints.split('\n').map((t) => t.trim()).filter(Boolean) }), { done: 'Key binding set' }));
-  }
+  if (p.pendingManifest) actions.push(form('approve-manifest', `Approve manifest v${p.pendingManifest.version}`, 'admin/ApproveOperationManifest', [], () => ({ manifestVersion: p.pendingManifest.version }), { done: `Manifest v${p.pendingManifest.version} approved` }));
+  actions.push(form('trusted-documents', 'Set trusted documents', 'admin/SetTrustedDocuments', [
+    { name: 'mode', label: 'Documents outside the approved manifest', type: 'select', default: p.trustedDocuments ?? '',
+      options: [{ value: '', label: 'Default (ENFORCE once a manifest is approved, OFF before)' }, { value: 'OFF', label: 'OFF: served' }, { value: 'LOG', label: 'LOG: served and flagged' }, { value: 'ENFORCE', label: 'ENFORCE: refused OPERATION_NOT_CERTIFIED' }] },
+  ], (v) => ({ mode: v.mode || null }), { done: 'Trusted documents set' }));
+  if (s !== 'REVOKED') actions.push(form('key-binding', 'Set key binding', 'admin/SetKeyBinding', [
+    { name: 'required', label: 'DPoP binding', type: 'checkboxes', options: [REQUIRED_BINDING], default: p.keyBinding?.required ? [REQUIRED_BINDING] : [] },
+    { name: 'thumbprints', label: 'Key thumbprints (RFC 7638 SHA-256, base64url), one a line', type: 'textarea', default: (p.keyBinding?.thumbprints ?? []).join('\n'), hint: 'No thumbprints and not required removes the binding.' },
+  ], (v) => ({ required: (v.required ?? []).includes(REQUIRED_BINDING), thumbprints: v.thumbprints.split('\n').map((x) => x.trim()).filter(Boolean) }), { done: 'Key binding set' }));
   if (s !== 'REVOKED') actions.push(form('revoke', 'Revoke', 'admin/RevokeProduct', [], () => ({}), { danger: true, done: 'Revoked' }));
   return html`<${ActionBar} label="Admin actions" actions=${actions} />`;
+}
+
+const REQUIRED_BINDING = 'Required: refuse the product\'s tokens sent as Bearer or without a proof by one of these keys';
+const approveLabel = (m) => `Approve pending manifest v${m.version} with the certification`;
+
+/** One manifest version: who submitted and approved it, and each document's names and hash (the document on demand). */
+function ManifestTable({ manifest: m, id }) {
+  return html`<div data-manifest-version=${m.version} id=${id}>
+    <p class="muted">Version <strong class="mono">v${m.version}</strong> · submitted <${Time} iso=${m.submittedAt} /> by ${m.submittedBy}${m.approvedAt ? html` · approved <${Time} iso=${m.approvedAt} /> by ${m.approvedBy}` : html` · <span class="badge warn">awaiting approval</span>`}</p>
+    <div class="table-wrap"><table><thead><tr><th>Operations</th><th>SHA-256</th><th>Document</th></tr></thead>
+    <tbody>${m.operations.map((o) => html`<tr data-hash=${o.hash}><td>${o.operationNames.join(', ') || html`<span class="muted">(anonymous)</span>`}</td><td class="mono">${o.hash}</td>
+      <td><details><summary>Show</summary><pre class="mono">${o.document}</pre></details></td></tr>`)}</tbody></table></div>
+  </div>`;
+}
+
+/**
+ * The product's operation manifest (approved and pending), the trusted-documents mode the gateway
+ * applies, and its DPoP key binding. Developer staff (their own products) and admins submit a new
+ * manifest version here; the admin's approvals and settings are in the admin actions.
+ */
+function ManifestSection({ product: p, onDone, onReload }) {
+  const [submitting, setSubmitting] = useState(false);
+  const [submitted, setSubmitted] = useState(null);
+  const role = currentSession().role;
+  const mode = p.trustedDocuments ?? 'default';
+  return html`<section class="card" aria-labelledby="manifest-title" data-effective-trusted-documents=${p.effectiveTrustedDocuments}>
+    <h2 id="manifest-title">Certified operations and key binding</h2>
+    <dl class="facts">
+      <dt>Trusted documents</dt><dd><span class=${`badge ${p.effectiveTrustedDocuments === 'ENFORCE' ? 'ok' : p.effectiveTrustedDocuments === 'LOG' ? 'warn' : 'neutral'}`} id="effective-trusted-documents">${p.effectiveTrustedDocuments}</span> <span class="muted">(setting: ${mode})</span></dd>
+      <dt>Approved manifest</dt><dd>${p.manifest ? html`v${p.manifest.version}` : 'none'}</dd>
+      <dt>Pending manifest</dt><dd id="pending-manifest">${p.pendingManifest ? html`v${p.pendingManifest.version} <span class="badge warn">awaiting approval</span>` : 'none'}</dd>
+      <dt>Key binding</dt><dd id="key-binding" data-required=${p.keyBinding ? String(p.keyBinding.required) : 'none'}>${p.keyBinding
+        ? html`${p.keyBinding.required ? html`<span class="badge ok">DPoP required</span>` : html`<span class="badge neutral">DPoP optional</span>`}
+          <ul class="mono">${p.keyBinding.thumbprints.map((k) => html`<li data-thumbprint=${k}>${k}</li>`)}</ul>`
+        : 'none (Bearer tokens accepted)'}</dd>
+    </dl>
+    ${p.manifest ? html`<h3>Approved manifest</h3><${ManifestTable} manifest=${p.manifest} id="approved-manifest" />` : null}
+    ${p.pendingManifest ? html`<h3>Pending manifest</h3><${ManifestTable} manifest=${p.pendingManifest} id="pending-manifest-table" />` : null}
+    ${submitted ? html`<div class="notice success" role="status" id="submitted-hashes">Manifest v${submitted.version} submitted; its documents' SHA-256 hashes:
+      <ul class="mono">${submitted.operations.map((o) => html`<li>${o.hash} ${o.operationNames.join(', ')}</li>`)}</ul></div>` : null}
+    ${(role === 'admin' || role === 'developer') && p.status !== 'REVOKED' ? html`<div class="actions">
+      <button type="button" class="secondary" aria-expanded=${submitting} onClick=${() => setSubmitting(!submitting)}>Submit operation manifest…</button></div>` : null}
+    ${submitting ? html`<${SubmitManifestForm} product=${p} onCancel=${() => setSubmitting(false)} onReload=${() => { setSubmitting(false); onReload(); }}
+      onDone=${(d) => { setSubmitting(false); setSubmitted(d.submitOperationManifest.pendingManifest); onDone(`Manifest v${d.submitOperationManifest.pendingManifest?.version} submitted`)(d); }} />` : null}
+  </section>`;
+}
+
+/**
+ * One textarea per document, added and removed one at a time. Each is sent exactly as typed (no
+ * trimming: a document's SHA-256 of its exact text is its identity, and the product must send the
+ * same bytes).
+ */
+function SubmitManifestForm({ product: p, onDone, onCancel, onReload }) {
+  const start = (p.pendingManifest ?? p.manifest)?.operations.map((o) => o.document) ?? [''];
+  const [docs, setDocs] = useState(start.length ? start : ['']);
+  return html`<div id="manifest-form">
+    <fieldset><legend>Documents, each exactly as the product sends it</legend>
+      ${docs.map((d, i) => html`<div class="stack" data-document=${i}>
+        <label>Document ${i + 1}<textarea class="mono" rows="6" name=${`document-${i}`} required value=${d} onInput=${(e) => setDocs(docs.map((x, j) => (j === i ? e.currentTarget.value : x)))}></textarea></label>
+        ${docs.length > 1 ? html`<div><button type="button" class="secondary" onClick=${() => setDocs(docs.filter((_, j) => j !== i))}>Remove document ${i + 1}</button></div>` : null}
+      </div>`)}
+      <div><button type="button" class="secondary" data-add-document onClick=${() => setDocs([...docs, ''])}>Add a document</button></div>
+    </fieldset>
+    <${ActionForm} title="Submit operation manifest" operationId="admin/SubmitOperationManifest" onDone=${onDone} onCancel=${onCancel} onReload=${onReload}
+      variables=${() => ({ productId: p.id, expectedRevision: p.revision, documents: docs })} />
+  </div>`;
 }
 
 /**

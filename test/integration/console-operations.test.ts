@@ -92,25 +92,26 @@ describe('docs/operations', () => {
     a = (await green('developer/SubmitSelfCertification', 'admin', { productId: a.id, expectedRevision: a.revision, assessments: assessments(), ...reason })).submitSelfCertification;
     let b = await product('developer', 'DEV-GOOD', 'Ops Payroll');
     b = (await green('developer/SubmitSelfCertification', 'developer', { productId: b.id, expectedRevision: b.revision, assessments: assessments(['ENCRYPTION_AT_REST']), ...reason })).submitSelfCertification;
-    // Operation manifests: developer staff submit for their own product, the admin for any.
-    const lookup = 'query ClientName($clientId: ID!) {\n  client(clientId: $clientId) {\n    id\n    name\n  }\n}\n';
-    b = (await green('developer/SubmitOperationManifest', 'developer', { productId: b.id, expectedRevision: b.revision, documents: [lookup], ...reason })).submitOperationManifest;
-    expect(b.pendingManifest).toMatchObject({ version: 1, submittedBy: 'ops-developer (dsp:developer)' });
+    // Operation manifests: developer staff submit for their own product, an admin approves it.
+    const documents = ['query ClientName($clientId: ID!) {\n  client(clientId: $clientId) {\n    id\n    name\n  }\n}', 'query Two { __typename }\n'];
+    b = (await green('admin/SubmitOperationManifest', 'developer', { productId: b.id, expectedRevision: b.revision, documents, ...reason })).submitOperationManifest;
+    expect([b.manifest, b.pendingManifest.version, b.pendingManifest.operations.map((o: { operationNames: string[] }) => o.operationNames)]).toEqual([null, 1, [['ClientName'], ['Two']]]);
+    b = (await green('admin/ApproveOperationManifest', 'admin', { productId: b.id, expectedRevision: b.revision, manifestVersion: 1, ...reason })).approveOperationManifest;
+    expect([b.manifest.version, b.pendingManifest, b.effectiveTrustedDocuments]).toEqual([1, null, 'ENFORCE']);
     expect((await green('admin/RejectCertification', 'admin', { productId: b.id, expectedRevision: b.revision, ...reason })).rejectCertification.status).toBe('CERTIFICATION_REJECTED');
-    a = (await green('developer/SubmitOperationManifest', 'admin', { productId: a.id, expectedRevision: a.revision, documents: [lookup], ...reason })).submitOperationManifest;
+    a = (await green('admin/SubmitOperationManifest', 'admin', { productId: a.id, expectedRevision: a.revision, documents: documents.slice(0, 1), ...reason })).submitOperationManifest;
 
     const now = Date.now();
-    // Certified with its pending manifest version approved in the same decision.
     a = (await green('admin/CertifyProduct', 'admin', { productId: a.id, expectedRevision: a.revision, tier: 'STANDARD', validFrom: new Date(now - DAY).toISOString(), validUntil: new Date(now + 365 * DAY).toISOString(), services: ['clients.read'], manifestVersion: 1, ...reason })).certifyProduct;
-    a = (await green('register/Product', 'admin', { id: a.id })).product;
-    expect([a.manifest?.version, a.manifest?.approvedBy, a.effectiveTrustedDocuments, a.pendingManifest]).toEqual([1, 'ops-admin (ato:admin)', 'ENFORCE', null]);
-    a = (await green('developer/SubmitOperationManifest', 'admin', { productId: a.id, expectedRevision: a.revision, documents: [lookup, '{ serviceStatus { status } }'], ...reason })).submitOperationManifest;
-    a = (await green('admin/ApproveOperationManifest', 'admin', { productId: a.id, expectedRevision: a.revision, manifestVersion: 2, ...reason })).approveOperationManifest;
-    expect(a.manifest.operations).toHaveLength(2);
+    expect([a.status, a.manifest.version, a.pendingManifest]).toEqual(['CERTIFIED', 1, null]);
     a = (await green('admin/SetTrustedDocuments', 'admin', { productId: a.id, expectedRevision: a.revision, mode: 'LOG', ...reason })).setTrustedDocuments;
-    expect(a.effectiveTrustedDocuments).toBe('LOG');
-    a = (await green('admin/SetKeyBinding', 'admin', { productId: a.id, expectedRevision: a.revision, required: false, thumbprints: ['Gayphd_6GDzy6VvSVxPFeUPrShcHyXrVJQPEnIKlI5c'], ...reason })).setKeyBinding;
-    expect(a.keyBinding).toEqual({ required: false, thumbprints: ['Gayphd_6GDzy6VvSVxPFeUPrShcHyXrVJQPEnIKlI5c'] });
+    expect([a.trustedDocuments, a.effectiveTrustedDocuments]).toEqual(['LOG', 'LOG']);
+    a = (await green('admin/SetTrustedDocuments', 'admin', { productId: a.id, expectedRevision: a.revision, mode: null, ...reason })).setTrustedDocuments;
+    expect([a.trustedDocuments, a.effectiveTrustedDocuments]).toEqual([null, 'ENFORCE']);
+    a = (await green('admin/SetKeyBinding', 'admin', { productId: a.id, expectedRevision: a.revision, required: true, thumbprints: ['0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I'], ...reason })).setKeyBinding;
+    expect(a.keyBinding).toEqual({ required: true, thumbprints: ['0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I'] });
+    a = (await green('admin/SetKeyBinding', 'admin', { productId: a.id, expectedRevision: a.revision, required: false, thumbprints: [], ...reason })).setKeyBinding;
+    expect(a.keyBinding).toBeNull();
     a = (await green('admin/WhitelistServices', 'admin', { productId: a.id, expectedRevision: a.revision, services: ['accounts.read'], ...reason })).whitelistServices;
     expect(a.services).toEqual(expect.arrayContaining(['clients.read', 'accounts.read']));
     a = (await green('admin/RemoveServices', 'admin', { productId: a.id, expectedRevision: a.revision, services: ['accounts.read'], ...reason })).removeServices;
