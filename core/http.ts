@@ -53,10 +53,14 @@ export function headerMapOf(req: IncomingMessage): HeaderMap {
   return headers;
 }
 
+/** The query string of a request URL, without the `?` ('' when there is none). */
+export function searchOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  return q >= 0 ? url!.slice(q + 1) : '';
+}
+
 export function toHttpGraphQLRequest(req: IncomingMessage, body: unknown): HTTPGraphQLRequest {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  return { method: (req.method ?? 'GET').toUpperCase(), headers: headerMapOf(req), search: q >= 0 ? url.slice(q + 1) : '', body };
+  return { method: (req.method ?? 'GET').toUpperCase(), headers: headerMapOf(req), search: searchOf(req.url), body };
 }
 
 /** The body Apollo produced as one string (we never enable incremental delivery). */

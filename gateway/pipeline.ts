@@ -22,7 +22,7 @@ import { resolveCaller } from '../authorisation/caller.js';
 import type { Config } from '../core/config.js';
 import { CodedError, httpStatusOf, type Denial } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { BodyTooLargeError, readBody as readRequestBody } from '../core/http.js';
+import { BodyTooLargeError, readBody as readRequestBody, searchOf } from '../core/http.js';
 import type { Presentation, VerifiedToken } from '../core/verified-token.js';
 import { preParseCheck } from '../limits/operation-limits/index.js';
 import type { RateLimits } from '../limits/rate-limit.js';
@@ -112,11 +112,6 @@ export function refusalAnswer(denial: Denial, quotaHeaders: Record<string, strin
   if (denial.code === 'METHOD_NOT_ALLOWED') headers.set('allow', 'GET, POST');
   const body = JSON.stringify({ errors: [{ message: denial.message, extensions: { code: denial.code, ...(denial.details ?? {}) } }] });
   return { status: httpStatusOf(denial.code), body, headers, errorCodes: [denial.code], refusal: denial.code };
-}
-
-function searchOf(url: string | undefined): string {
-  const q = url?.indexOf('?') ?? -1;
-  return q >= 0 ? url!.slice(q + 1) : '';
 }
 
 /**
@@ -230,7 +225,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
       name: 'trusted document',
       run(req, facts) {
         const product = facts.admission?.product ?? null;
-        const search = new URLSearchParams(searchOf(req.url));
+        const search = searchOf(req.url);
         const bodies = Array.isArray(facts.body) ? facts.body : [facts.body];
         const judged: TrustedDocument[] = [];
         for (const body of bodies) {

@@ -12,9 +12,8 @@
  * Cost on the request path: nothing for a product in OFF without a hash; otherwise one SHA-256 of
  * the document and one map lookup (the manifest's index is built once per register change).
  */
-import { createHash } from 'node:crypto';
 import type { Denial } from '../core/errors.js';
-import { manifestIndexOf, trustedDocumentsModeOf } from '../registry/operation-manifest.js';
+import { documentHash, manifestIndexOf, trustedDocumentsModeOf } from '../registry/operation-manifest.js';
 import type { Product, TrustedDocumentsMode } from '../registry/model.js';
 
 import type { ManifestUse } from '../audit/record.js';
@@ -70,15 +69,18 @@ function paramsOfSearch(search: URLSearchParams): DocumentParams | false {
   return { query: search.get('query') ?? undefined, hash: hashIn(extensions, search.get('documentId') ?? undefined) };
 }
 
+/** The extensions other than `persistedQuery` (which Apollo must not see), or null when none are left. Any JSON value may come in. */
+function otherExtensions(extensions: unknown): Record<string, unknown> | null {
+  if (!extensions || typeof extensions !== 'object' || Array.isArray(extensions)) return null;
+  const { persistedQuery: _pq, ...others } = extensions as Record<string, unknown>;
+  return Object.keys(others).length ? others : null;
+}
+
 /** The body with the manifest's document in place and the hash fields Apollo must not see removed. */
 function rewrittenBody(body: Record<string, unknown>, query: string): Record<string, unknown> {
   const { documentId: _id, extensions, ...rest } = body;
-  const next: Record<string, unknown> = { ...rest, query };
-  if (extensions && typeof extensions === 'object') {
-    const { persistedQuery: _pq, ...others } = extensions as Record<string, unknown>;
-    if (Object.keys(others).length) next.extensions = others;
-  }
-  return next;
+  const others = otherExtensions(extensions);
+  return others ? { ...rest, query, extensions: others } : { ...rest, query };
 }
 
 function rewrittenSearch(search: URLSearchParams, query: string): string {
@@ -87,10 +89,9 @@ function rewrittenSearch(search: URLSearchParams, query: string): string {
   next.delete('documentId');
   const raw = next.get('extensions');
   if (raw !== null) {
-    // Parsed before (paramsOfSearch); any JSON value may be there, `null` included.
-    const parsed = JSON.parse(raw) as unknown;
-    const { persistedQuery: _pq, ...others } = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-    if (Object.keys(others).length) next.set('extensions', JSON.stringify(others));
+    // Parsed before (paramsOfSearch), so it parses.
+    const others = otherExtensions(JSON.parse(raw));
+    if (others) next.set('extensions', JSON.stringify(others));
     else next.delete('extensions');
   }
   return next.toString();
@@ -102,23 +103,22 @@ const NOT_CERTIFIED: Denial = { code: 'OPERATION_NOT_CERTIFIED', message: 'This 
 
 /**
  * Judges one request. `product` is the caller's register entry (null for staff); `body` the parsed
- * POST body object, or null for GET, whose parameters are in `search`.
+ * POST body object, or null for GET, whose parameters are in `search` (the URL's query string,
+ * parsed only for GET: a POST's is passed on as it came).
  */
-export function judgeDocument(product: Product | null, body: Record<string, unknown> | null, search: URLSearchParams): TrustedDocument {
-  const params = body ? paramsOfBody(body) : paramsOfSearch(search);
+export function judgeDocument(product: Product | null, body: Record<string, unknown> | null, search: string): TrustedDocument {
+  const params = body ? paramsOfBody(body) : paramsOfSearch(new URLSearchParams(search));
   if (params === false || params.hash === false) return refused(BAD_HASH);
   const mode = product ? trustedDocumentsModeOf(product) : 'OFF';
   const index = product ? manifestIndexOf(product) : null;
   const { query, hash } = params;
   if (mode === 'OFF' && hash === null) return { use: null, rewritten: null };
 
-  let document: string;
   if (typeof query === 'string') {
-    const computed = createHash('sha256').update(query, 'utf8').digest('hex');
+    const computed = documentHash(query);
     if (hash !== null && hash !== computed) return refused(BAD_HASH);
-    document = query;
     const entry = index?.has(computed) ? computed : null;
-    const judged = finish(mode, product, entry, document, body, search, hash !== null);
+    const judged = finish(mode, product, entry, query, body, search, hash !== null);
     return !entry && mode === 'ENFORCE' ? { ...judged, refusal: NOT_CERTIFIED, rewritten: null } : judged;
   }
   if (hash === null) return { use: null, rewritten: null }; // no document at all: Apollo answers that
@@ -131,10 +131,10 @@ function refused(refusal: Denial): TrustedDocument {
   return { refusal, use: null, rewritten: null };
 }
 
-function finish(mode: TrustedDocumentsMode, product: Product | null, entry: string | null, document: string, body: Record<string, unknown> | null, search: URLSearchParams, rewrite: boolean): TrustedDocument {
+function finish(mode: TrustedDocumentsMode, product: Product | null, entry: string | null, document: string, body: Record<string, unknown> | null, search: string, rewrite: boolean): TrustedDocument {
   const involved = mode !== 'OFF' || Boolean(product?.manifest);
   return {
     use: involved ? { mode, version: product?.manifest?.version ?? null, entry } : null,
-    rewritten: rewrite ? (body ? { body: rewrittenBody(body, document), search: search.toString() } : { body: undefined, search: rewrittenSearch(search, document) }) : null,
+    rewritten: rewrite ? (body ? { body: rewrittenBody(body, document), search } : { body: undefined, search: rewrittenSearch(new URLSearchParams(search), document) }) : null,
   };
 }

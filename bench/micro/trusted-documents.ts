@@ -19,7 +19,7 @@ export function measureTrustedDocuments(options: { budgetMs: number }): TrustedD
   const operations = validateManifestDocuments(documents) as ManifestOperation[];
   const base = { trustedDocuments: null, manifest: { version: 1, operations, submittedAt: '', submittedBy: '', approvedAt: '', approvedBy: '' } } as unknown as Product;
   const off = { trustedDocuments: 'OFF', manifest: null } as unknown as Product;
-  const none = new URLSearchParams();
+  const none = '';
   const query = documents[250]!;
   const hash = documentHash(query);
   const variables = { clientId: 'C-000001' };

@@ -12,6 +12,7 @@ import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import type { DecisionCache } from '../../authorisation/decision-cache.js';
 import { argumentString } from '../../authorisation/operation-analysis.js';
 import { preParseCheck, type OperationLimits } from '../../limits/operation-limits/index.js';
+import { searchOf } from '../../core/http.js';
 import type { OperationFacts } from './context.js';
 import type { FilteringGateway } from './filtering-gateway.js';
 
@@ -27,9 +28,9 @@ export function graphQLParamsOf(body: unknown, url: string | undefined): GraphQL
     const b = body as Record<string, unknown>;
     return { query: b.query, operationName: b.operationName, variables: b.variables };
   }
-  const q = url?.indexOf('?') ?? -1;
-  if (q < 0) return null;
-  const search = new URLSearchParams(url!.slice(q + 1));
+  const raw = searchOf(url);
+  if (!raw) return null;
+  const search = new URLSearchParams(raw);
   let variables: unknown = null;
   try {
     variables = JSON.parse(search.get('variables') ?? 'null');

@@ -7,7 +7,7 @@ import { productIn } from '../registry/fixtures.js';
 const DOC = 'query A { __typename }';
 const OTHER = 'query B { __typename }';
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
-const none = new URLSearchParams();
+const none = '';
 
 function withManifest(mode: Product['trustedDocuments'] = null): Product {
   const operations = validateManifestDocuments([DOC]) as Exclude<ReturnType<typeof validateManifestDocuments>, { code: string }>;
@@ -35,7 +35,7 @@ describe('judgeDocument', () => {
   it('puts the manifest document in place of a hash, removing what Apollo must not see and keeping the rest', () => {
     const body = { documentId: `sha256:${sha(DOC)}`, extensions: { persistedQuery: { version: 1, sha256Hash: sha(DOC) }, other: 1 }, variables: { a: 1 }, operationName: 'A' };
     expect(judgeDocument(withManifest('LOG'), body, none).rewritten).toEqual({ body: { query: DOC, extensions: { other: 1 }, variables: { a: 1 }, operationName: 'A' }, search: '' });
-    const search = new URLSearchParams({ documentId: sha(DOC), extensions: JSON.stringify({ persistedQuery: { sha256Hash: sha(DOC) } }), variables: '{}' });
+    const search = new URLSearchParams({ documentId: sha(DOC), extensions: JSON.stringify({ persistedQuery: { sha256Hash: sha(DOC) } }), variables: '{}' }).toString();
     const rewritten = new URLSearchParams(judgeDocument(withManifest(), null, search).rewritten!.search);
     expect([rewritten.get('query'), rewritten.get('documentId'), rewritten.get('extensions'), rewritten.get('variables')]).toEqual([DOC, null, null, '{}']);
   });
@@ -57,8 +57,8 @@ describe('judgeDocument', () => {
   });
 
   it('refuses unparseable GET extensions, and survives `null` extensions beside a hash', () => {
-    expect(judgeDocument(withManifest(), null, new URLSearchParams({ extensions: '{' })).refusal?.code).toBe('BAD_REQUEST');
-    const judged = judgeDocument(withManifest(), null, new URLSearchParams({ extensions: 'null', documentId: sha(DOC) }));
+    expect(judgeDocument(withManifest(), null, new URLSearchParams({ extensions: '{' }).toString()).refusal?.code).toBe('BAD_REQUEST');
+    const judged = judgeDocument(withManifest(), null, new URLSearchParams({ extensions: 'null', documentId: sha(DOC) }).toString());
     expect(new URLSearchParams(judged.rewritten!.search).get('query')).toBe(DOC);
   });
 
