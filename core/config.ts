@@ -130,6 +130,8 @@ const configSchema = z.object({
     tiers: jsonOf(z.record(z.string(), rateTierSchema)),
     staff: jsonOf(limitSchema),
     anonymous: jsonOf(limitSchema),
+    /** The largest chunk of a quota an instance leases from the store (limits/quota-lease.ts); 1: every quota exact. */
+    lease: intFrom(1),
   }),
   operationLimits: z.object({
     maxDepth: intFrom(1),
@@ -198,7 +200,7 @@ function defaults(): z.input<typeof configSchema> {
     registry: { pollMs: 250, stalenessMs: 30_000 },
     enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, decisionCacheMiB: 16, documentCacheMiB: 16, queryPlanCacheMiB: 16, assertionTtlS: 60, subgraphMacKey: null },
     audit: { hmacKey: null, batchWindowMs: 0, bufferMax: 10_000, checkpointIntervalMs: 1_000, checkpointEvery: 1_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
-    rateLimits: { enabled: true, tiers: DEFAULT_RATE_TIERS, staff: { points: 50, duration: 1 }, anonymous: { points: 20, duration: 1 } },
+    rateLimits: { enabled: true, tiers: DEFAULT_RATE_TIERS, staff: { points: 50, duration: 1 }, anonymous: { points: 20, duration: 1 }, lease: 20 },
     operationLimits: {
       maxDepth: 12,
       maxAliases: 30,
@@ -270,6 +272,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['RATE_TIERS', 'rateLimits.tiers'],
   ['RATE_LIMIT_STAFF', 'rateLimits.staff'],
   ['RATE_LIMIT_ANONYMOUS', 'rateLimits.anonymous'],
+  ['RATE_LIMIT_LEASE', 'rateLimits.lease'],
   ['OP_MAX_DEPTH', 'operationLimits.maxDepth'],
   ['OP_MAX_ALIASES', 'operationLimits.maxAliases'],
   ['OP_MAX_ROOT_FIELDS', 'operationLimits.maxRootFields'],

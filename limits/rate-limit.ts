@@ -9,10 +9,15 @@
  * in-memory `insuranceLimiter`: when the store errors or is slower than `storeTimeoutMs`, the
  * in-memory limiter decides for this process, so a store outage degrades to per-process limits
  * instead of no limits (or refusing everyone).
+ *
+ * Large quotas are leased (limits/quota-lease.ts): the instance takes points from the store in
+ * chunks and spends them in process, so most requests never wait for the store. Small quotas (a
+ * chunk under 2 points) stay exact, counted in the store per request.
  */
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract, type RateLimiterLike } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, RLWrapperTimeouts, type RateLimiterLike } from 'rate-limiter-flexible';
 import type { Config, RateTier } from '../core/config.js';
 import type { Denial } from '../core/errors.js';
+import { leasedCounter } from './quota-lease.js';
 import { rateLimitHeaders, refusalHeaders } from './rate-limit-headers.js';
 
 /** One quota as the store counts it (store/port.ts CounterStore). */
@@ -57,6 +62,8 @@ export interface RateLimitsOptions {
   storeTimeoutMs?: number;
   /** Where unknown tiers and unexpected failures are reported. Default: nowhere. */
   logger?: RateLimitLogger;
+  /** Clock for the leases, ms. Default Date.now. */
+  now?: () => number;
 }
 
 /** The tier every configuration defines (core/config.ts refuses to start without it). */
@@ -91,19 +98,31 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
   if (!config.tiers[FALLBACK_TIER]) throw new Error(`rateLimits.tiers must define the "${FALLBACK_TIER}" tier (the fallback for products on an unknown tier)`);
   const storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
 
-  /** A store limiter that falls back to memory when the store errors or stalls. */
-  function insured(spec: RateLimiterSpec): RateLimiterAbstract {
+  /** A store limiter that falls back to memory when the store errors or stalls, leased when the quota is large. */
+  function insured(spec: RateLimiterSpec): Consumer {
     const insuranceLimiter = new RateLimiterMemory({ keyPrefix: spec.keyPrefix, points: spec.points, duration: spec.duration });
-    return new RLWrapperTimeouts({ limiter: createStoreLimiter(spec), timeoutMs: storeTimeoutMs, insuranceLimiter });
+    const limiter = new RLWrapperTimeouts({ limiter: createStoreLimiter(spec), timeoutMs: storeTimeoutMs, insuranceLimiter });
+    const counter = leasedCounter(limiter, { points: spec.points, duration: spec.duration, maxChunk: config.lease, now: options.now });
+    return { consume: (key, n) => counter.consume(key, n), refund: (key) => counter.reward(key, 1) };
   }
 
   /** Sustained quota with a burst allowance on top (the burst window only opens once the sustained one is spent). */
   function bursty(keyPrefix: string, points: number, duration: number, burst: number, burstDuration: number): Consumer {
     const sustained = insured({ keyPrefix, points, duration });
-    const refund = (key: string) => sustained.reward(key, 1);
-    if (burst <= 0) return { consume: (key, n) => sustained.consume(key, n), refund };
-    const withBurst = new BurstyRateLimiter(sustained, insured({ keyPrefix: `${keyPrefix}-burst`, points: burst, duration: burstDuration }));
-    return { consume: (key, n) => withBurst.consume(key, n), refund };
+    if (burst <= 0) return sustained;
+    const extra = insured({ keyPrefix: `${keyPrefix}-burst`, points: burst, duration: burstDuration });
+    // BurstyRateLimiter's rule (it takes only rate-limiter-flexible limiters, and these may be
+    // leased): the burst is spent only once the sustained window refused; the answer keeps the
+    // sustained figures with the sooner of the two resets. A refund goes to the sustained window.
+    const consume = (key: string, n?: number) =>
+      sustained.consume(key, n).catch((refusal: unknown) => {
+        if (!(refusal instanceof RateLimiterRes)) throw refusal;
+        const combine = (b: RateLimiterRes) => new RateLimiterRes(refusal.remainingPoints, Math.min(refusal.msBeforeNext, b.msBeforeNext), refusal.consumedPoints, refusal.isFirstInDuration);
+        return extra.consume(key, n).then(combine, (b: unknown) => {
+          throw b instanceof RateLimiterRes ? combine(b) : b;
+        });
+      });
+    return { consume, refund: sustained.refund };
   }
 
   function tierQuotas(name: string, tier: RateTier): TierQuotas {
@@ -119,9 +138,8 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
   }
 
   const tiers = new Map<string, TierQuotas>(Object.entries(config.tiers).map(([name, tier]) => [name, tierQuotas(name, tier)]));
-  const plain = (limiter: RateLimiterAbstract): Consumer => ({ consume: (key, n) => limiter.consume(key, n), refund: (key) => limiter.reward(key, 1) });
-  const staff: Quota = { consumer: plain(insured({ keyPrefix: 'rl:staff', ...config.staff })), limit: config.staff.points, scope: 'STAFF' };
-  const anonymous: Quota = { consumer: plain(insured({ keyPrefix: 'rl:anonymous', ...config.anonymous })), limit: config.anonymous.points, scope: 'ANONYMOUS' };
+  const staff: Quota = { consumer: insured({ keyPrefix: 'rl:staff', ...config.staff }), limit: config.staff.points, scope: 'STAFF' };
+  const anonymous: Quota = { consumer: insured({ keyPrefix: 'rl:anonymous', ...config.anonymous }), limit: config.anonymous.points, scope: 'ANONYMOUS' };
   const warnedTiers = new Set<string>();
 
   function quotasOfTier(name: string): TierQuotas {

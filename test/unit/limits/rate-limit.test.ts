@@ -14,6 +14,7 @@ function rateConfig(over: Partial<RateConfig> = {}): RateConfig {
     tiers: { demo: tier({ points: 3 }), small: tier({ points: 2, duration: 5, burst: 1, burstDuration: 10 }) },
     staff: { points: 2, duration: 60 },
     anonymous: { points: 2, duration: 60 },
+    lease: 1,
     ...over,
   };
 }

@@ -1,0 +1,173 @@
+/**
+ * Quota leases (issue 18): a store quota counted in chunks instead of one store round trip per
+ * request. Each gateway instance takes a chunk of points from the shared counter (one store
+ * `consume(key, chunk)`), spends it in process, and asks for the next chunk in the background
+ * when half is spent, so the request path normally never waits for the store.
+ *
+ * What stays true (docs/rate-limits.md, README "Rate limits"):
+ * - The store still counts every point handed out: within one window the instances together
+ *   never get more than the quota's points. A chunk the store can only partly grant is taken in
+ *   part (the store's answer says how many points were left before it), so the last points are
+ *   shared, not lost or doubled.
+ * - A lease holds until the end of the store's window as measured from when its chunk was asked
+ *   for, so on one clock it never outlives the window it was granted in. Across hosts whose clocks
+ *   disagree, a lease may be spent just after the store's window turned: each instance can then
+ *   overshoot by at most one chunk per window — the documented bound is chunk × instances.
+ * - Points leased but not spent lapse at the window's end: near exhaustion an instance may refuse
+ *   while another still holds up to a chunk (undershoot ≤ chunk × (instances − 1)).
+ * - Small quotas stay exact: a quota whose chunk would be under 2 points is counted in the store
+ *   per request, as before. The chunk is `min(maxChunk, floor(points / 20))`.
+ * - When the store has granted nothing in a window, the instance refuses without asking again
+ *   until that window ends (a cached refusal, valid until the instant the window ends; points
+ *   given back in process are still spent first).
+ *
+ * The in-process table of leases is bounded in bytes (an evicted lease's points lapse: it can
+ * only undercount, never overcount).
+ */
+import { LRUCache } from 'lru-cache';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+
+/** What a leased quota needs of the store's limiter (rate-limiter-flexible's consume contract). */
+export interface StoreCounter {
+  consume(key: string, points?: number): Promise<RateLimiterRes>;
+  reward(key: string, points?: number): Promise<unknown>;
+}
+
+/** What the rate limits use: rate-limiter-flexible's consume/reward, answered from the lease. */
+export interface LeasedCounter {
+  consume(key: string, points?: number): Promise<RateLimiterRes>;
+  reward(key: string, points?: number): Promise<unknown>;
+  /** How many points one store call takes (1: exact, no lease). */
+  readonly chunk: number;
+}
+
+export interface QuotaLeaseOptions {
+  /** The quota's points per window and window (s), as the store counts them. */
+  points: number;
+  duration: number;
+  /** The largest chunk an instance leases (RATE_LIMIT_LEASE). 1 or less: every quota exact. */
+  maxChunk: number;
+  /** Clock, ms. Default Date.now. */
+  now?: () => number;
+  /** Bytes the table of leases may hold. Default 1 MiB. */
+  maxBytes?: number;
+}
+
+/** A quota's chunk is at most this share of its points, so a lease is a small part of any window. */
+const CHUNK_DIVISOR = 20;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+/** Approximate bytes of one lease entry beside its key (object, numbers, map slot). */
+const ENTRY_OVERHEAD_BYTES = 160;
+
+/** The chunk a quota of `points` leases under RATE_LIMIT_LEASE = maxChunk (1: exact). */
+export function chunkFor(points: number, maxChunk: number): number {
+  const chunk = Math.min(Math.floor(maxChunk), Math.floor(points / CHUNK_DIVISOR));
+  return chunk >= 2 ? chunk : 1;
+}
+
+interface Lease {
+  /** Points this instance may still spend in the window. */
+  points: number;
+  /** The instant (ms, this clock) the lease lapses: the window's end as seen when it was asked for. */
+  until: number;
+  /** The store's remaining points after the last chunk (for RateLimit-Remaining). */
+  storeRemaining: number;
+  /** The store granted less than asked in this window: ask again only after `until`. */
+  exhausted: boolean;
+  /** The chunk request in flight, if any. */
+  refill: Promise<void> | null;
+}
+
+export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): LeasedCounter {
+  const chunk = chunkFor(options.points, options.maxChunk);
+  if (chunk === 1) return { consume: (key, n = 1) => store.consume(key, n), reward: (key, n = 1) => store.reward(key, n), chunk };
+
+  const now = options.now ?? Date.now;
+  const { points, duration } = options;
+  const windowMs = duration * 1000;
+  const leases = new LRUCache<string, Lease>({
+    maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
+    sizeCalculation: (_lease, key) => key.length * 2 + ENTRY_OVERHEAD_BYTES,
+  });
+
+  const current = (key: string, at: number): Lease | undefined => {
+    const lease = leases.get(key);
+    if (lease && at >= lease.until && !lease.refill) {
+      leases.delete(key);
+      return undefined;
+    }
+    return lease;
+  };
+
+  /** Takes the next chunk from the store into the key's lease. Never rejects for a refusal. */
+  function refill(key: string, lease: Lease): Promise<void> {
+    const askedAt = now();
+    const settle = (granted: number, res: RateLimiterRes) => {
+      // Both ends are lower bounds of the store's window end (it answered after we asked), so
+      // the lease never outlives the window on this clock.
+      const until = askedAt + res.msBeforeNext;
+      const laterWindow = askedAt >= lease.until || until - lease.until > windowMs / 2;
+      if (laterWindow || lease.points <= 0) {
+        // A chunk from a later window than the lease's: the old window's points lapse.
+        lease.points = granted;
+        lease.until = until;
+        lease.exhausted = false;
+      } else {
+        lease.points += granted;
+        lease.until = Math.min(lease.until, until);
+      }
+      lease.storeRemaining = res.remainingPoints;
+      if (granted < chunk) lease.exhausted = true;
+    };
+    const done = store.consume(key, chunk).then(
+      (res) => settle(chunk, res),
+      (rejection: unknown) => {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        // The store counted the whole chunk and refused: it had `points - before` left, and those
+        // are ours (rate-limiter-flexible adds before it compares).
+        const before = rejection.consumedPoints - chunk;
+        settle(Math.max(0, Math.min(chunk, points - before)), rejection);
+      },
+    );
+    lease.refill = done.finally(() => {
+      lease.refill = null;
+    });
+    return lease.refill;
+  }
+
+  /** An allowance from the lease: what this instance knows is left (its lease and the store's remainder). */
+  const answer = (lease: Lease, at: number) => {
+    const remaining = Math.min(points, lease.points + lease.storeRemaining);
+    return new RateLimiterRes(remaining, Math.max(0, lease.until - at), points - remaining, false);
+  };
+
+  async function consume(key: string, n = 1): Promise<RateLimiterRes> {
+    for (;;) {
+      const at = now();
+      let lease = current(key, at);
+      if (!lease) {
+        lease = { points: 0, until: at, storeRemaining: 0, exhausted: false, refill: null };
+        leases.set(key, lease);
+      }
+      if (lease.points >= n && at < lease.until) {
+        lease.points -= n;
+        // Half spent: ask for the next chunk now, so the request that needs it does not wait.
+        if (!lease.refill && !lease.exhausted && lease.points < chunk / 2) refill(key, lease).catch(() => undefined);
+        return answer(lease, at);
+      }
+      if (lease.exhausted && at < lease.until && !lease.refill) {
+        throw new RateLimiterRes(0, lease.until - at, points, false);
+      }
+      await (lease.refill ?? refill(key, lease));
+    }
+  }
+
+  async function reward(key: string, n = 1): Promise<unknown> {
+    // A point given back (another quota refused the request) returns to this instance's lease.
+    const lease = current(key, now());
+    if (lease) lease.points += n;
+    return undefined;
+  }
+
+  return { consume, reward, chunk };
+}
