@@ -20,6 +20,8 @@ export interface FixedRateResult {
   connections: number;
   bare: { p50: number; p99: number; n: number; failed: number };
   enforced: { p50: number; p99: number; n: number; failed: number };
+  /** The enforced gateway with the access log off (a null writer): how much of the added latency is the wait for the record's commit. */
+  logOff?: { p50: number; p99: number; n: number; failed: number };
   addedP50Ms: number;
   addedP99Ms: number;
 }
@@ -29,29 +31,34 @@ export async function measureFixedRateLatency(options: {
   bodies: string[];
   bare: FixedRateVariant;
   enforced: FixedRateVariant;
+  /** Optional third variant: the enforced gateway with the access log off. */
+  logOff?: FixedRateVariant;
   rate: number;
   connections: number;
   durationS: number;
   rounds: number;
   onProgress?: (line: string) => void;
 }): Promise<FixedRateResult> {
-  const samples: Record<'bare' | 'enforced', Float64Array[]> = { bare: [], enforced: [] };
-  const failed = { bare: 0, enforced: 0 };
+  type Which = 'bare' | 'enforced' | 'logOff';
+  const samples: Record<Which, Float64Array[]> = { bare: [], enforced: [], logOff: [] };
+  const failed = { bare: 0, enforced: 0, logOff: 0 };
+  const names: Which[] = options.logOff ? ['bare', 'enforced', 'logOff'] : ['bare', 'enforced'];
   for (let round = 0; round < options.rounds; round++) {
-    const order = round % 2 === 0 ? (['bare', 'enforced'] as const) : (['enforced', 'bare'] as const);
+    const order = round % 2 === 0 ? names : [...names].reverse();
     for (const which of order) {
-      const v = options[which];
+      const v = options[which]!;
       const run = await runPaced({ url: v.url, connections: options.connections, durationS: options.durationS, bodies: options.bodies, headers: v.headers, overallRate: options.rate });
       samples[which].push(run.latenciesMs);
       failed[which] += run.failed;
       options.onProgress?.(`fixed rate ${options.rate} req/s ${options.workload}/${v.name}: p99 ${percentile(run.latenciesMs.slice().sort(), 99).toFixed(1)} ms`);
     }
   }
-  const summary = (which: 'bare' | 'enforced') => {
+  const summary = (which: Which) => {
     const all = mergeSorted(samples[which]);
     return { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length, failed: failed[which] };
   };
   const bare = summary('bare');
   const enforced = summary('enforced');
-  return { workload: options.workload, rate: options.rate, connections: options.connections, bare, enforced, addedP50Ms: enforced.p50 - bare.p50, addedP99Ms: enforced.p99 - bare.p99 };
+  const logOff = options.logOff ? summary('logOff') : undefined;
+  return { workload: options.workload, rate: options.rate, connections: options.connections, bare, enforced, logOff, addedP50Ms: enforced.p50 - bare.p50, addedP99Ms: enforced.p99 - bare.p99 };
 }

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
         // throughput: both keep headroom, so queues stay short.
         const rate = Math.max(10, Math.round(Math.min(200, h.bareRps * 0.5, h.enforcedRps * 0.5)));
         report.fixedRate.push(
-          await measureFixedRateLatency({ workload: h.workload, bodies: workload.bodies, bare: v.bareHttp, enforced: v.enforced, rate, connections: options.connections, durationS: options.durationS, rounds: options.rounds, onProgress: log }),
+          await measureFixedRateLatency({ workload: h.workload, bodies: workload.bodies, bare: v.bareHttp, enforced: v.enforced, logOff: v.off, rate, connections: options.connections, durationS: options.durationS, rounds: options.rounds, onProgress: log }),
         );
       }
       await Promise.all([bare.stop(), bareHttp.stop(), enforcedOff.stop()]);
