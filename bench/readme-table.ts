@@ -1,0 +1,151 @@
+/**
+ * The README's performance table, regenerated from a bench run (issue 18: "results in
+ * bench/results/ and the README table regenerated from them"). The block between the markers
+ * `<!-- bench-table:begin -->` and `<!-- bench-table:end -->` in README.md is replaced by the
+ * figures of the newest `bench/results/<timestamp>.json` (or the file named), with issue 18's
+ * targets marked met or missed from the figures themselves, and the newest memory soak
+ * (`bench/results/soak-*.json`) when there is one.
+ *
+ *   npm run bench:readme [-- bench/results/<timestamp>.json]
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchReport } from './report.js';
+
+export const BEGIN = '<!-- bench-table:begin -->';
+export const END = '<!-- bench-table:end -->';
+
+/** Issue 18's targets. */
+export const TARGETS = { throughputRatio: 0.95, cpuRatio: 1.15, addedP50Ms: 1, addedP99Ms: 3, ingestPerS: 50_000, rssCeilingMiB: 400 };
+
+/** What `npm run bench:soak` writes (the fields this table reads; older files lack some). */
+export interface SoakSummary {
+  documents: number;
+  heapMiB?: number;
+  peakRssMiB: number;
+  startRssMiB?: number;
+  idleRssMiB?: number;
+  ceilingMiB?: number;
+}
+
+const f = (x: number | undefined, d = 0) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const signed = (x: number, d = 2) => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
+const TITLES: Record<string, string> = { one: 'one subgraph', three: 'three subgraphs', many: 'many fetches (17)' };
+
+/** "met" or "missed by …": `atLeast` when the figure must reach the target, else it must stay under. */
+function verdict(value: number, target: number, atLeast: boolean, unit = '', decimals = unit === '' ? 2 : 1): string {
+  if (!Number.isFinite(value)) return '**not measured**';
+  const ok = atLeast ? value >= target : value <= target;
+  if (ok) return '**met**';
+  return `**missed** by ${Math.abs(value - target).toFixed(decimals)}${unit}`;
+}
+
+/** A bare-http p99 this far above the target is the machine's scheduling noise, not a request's cost. */
+const P99_NOISE_FACTOR = 10;
+
+export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null): string {
+  const m = report.machine;
+  const o = report.options;
+  const when = `${m.date.slice(0, 10)} ${m.date.slice(11, 16)} UTC`;
+  const lines: string[] = [];
+  lines.push(
+    `From \`npm run bench\` of ${when} (\`bench/results/\`; regenerate this block with \`npm run bench:readme\`): ` +
+      `${m.nproc} vCPU (${m.cpuModel}), ${m.memory} RAM, Node ${m.node.replace(/^v/, '')}, load average ${m.loadAverageAtStart[0]} at start. ` +
+      `${o.pin ? 'Each gateway under test pinned to CPU 1, the load generator and subgraphs to CPU 0 (`taskset`). ' : 'Not pinned. '}` +
+      `${o.connections} connections, ${o.rounds} interleaved round(s) × ${o.durationS} s per cell. Everything is on, including the durable ` +
+      'access log (SQLite, `synchronous=FULL`) and rate limits with a quota the run never reaches.',
+  );
+  lines.push('');
+  lines.push('| workload | bare req/s | bare-http req/s | enforced req/s | enforced / bare | enforced / bare-http (rounds) | gateway CPU µs/req, enforced / bare-http |');
+  lines.push('|---|---|---|---|---|---|---|');
+  const cpu = (w: string, v: string) => report.cells.find((c) => c.workload === w && c.variant === v)?.serverCpuUsPerReq;
+  for (const h of report.headlineSameTransport ?? []) {
+    const bare = report.headline.find((x) => x.workload === h.workload);
+    const e = cpu(h.workload, 'enforced');
+    const b = cpu(h.workload, 'bare-http');
+    lines.push(
+      `| ${TITLES[h.workload] ?? h.workload} | ${f(bare?.bareRps)} | ${f(h.bareRps)} | ${f(h.enforcedRps)} | ${f(bare?.ratio, 2)} | ` +
+        `${f(h.ratio, 2)} (${h.roundRatios.map((r) => f(r, 2)).join(', ')}) | ${f(e)} / ${f(b)} (${e && b ? (e / b).toFixed(2) : '–'}×) |`,
+    );
+  }
+  lines.push('');
+  lines.push("Issue 18's targets, judged from this run's figures:");
+  lines.push('');
+  for (const h of (report.headlineSameTransport ?? []).filter((x) => x.workload !== 'many')) {
+    const e = cpu(h.workload, 'enforced');
+    const b = cpu(h.workload, 'bare-http');
+    const cpuRatio = e !== undefined && b !== undefined ? e / b : Number.NaN;
+    lines.push(
+      `- ${TITLES[h.workload]}: throughput ${f(h.ratio, 2)} of bare-http (target ≥ ${TARGETS.throughputRatio}): ${verdict(h.ratio, TARGETS.throughputRatio, true)}; ` +
+        `CPU ${f(cpuRatio, 2)}× (target ≤ ${TARGETS.cpuRatio}×): ${verdict(cpuRatio, TARGETS.cpuRatio, false)}.`,
+    );
+  }
+  for (const x of report.fixedRate ?? []) {
+    const logOff = x.logOff ? ` (enforced with the access log off: p50 ${f(x.logOff.p50, 2)} ms)` : '';
+    lines.push(
+      `- ${TITLES[x.workload]} at an evenly paced ${f(x.rate)} req/s: added p50 ${signed(x.addedP50Ms)} ms (target ≤ ${TARGETS.addedP50Ms} ms): ${verdict(x.addedP50Ms, TARGETS.addedP50Ms, false, ' ms')}; ` +
+        `added p99 ${signed(x.addedP99Ms)} ms (target ≤ ${TARGETS.addedP99Ms} ms): ${
+          x.bare.p99 > P99_NOISE_FACTOR * TARGETS.addedP99Ms
+            ? `**not judged**: bare-http's own p99 is ${f(x.bare.p99, 1)} ms, so the difference is this machine's noise`
+            : verdict(x.addedP99Ms, TARGETS.addedP99Ms, false, ' ms')
+        }. ` +
+        `p50 bare-http ${f(x.bare.p50, 2)} / enforced ${f(x.enforced.p50, 2)} ms${logOff}; p99 ${f(x.bare.p99, 1)} / ${f(x.enforced.p99, 1)} ms.`,
+    );
+  }
+  const ingest = report.micro.ingest?.filter((i) => i.sync === 'full') ?? [];
+  if (ingest.length) {
+    const best = Math.max(...ingest.map((i) => i.recordsPerS));
+    const figures = ingest.map((i) => `${f(i.recordsPerS)} (${i.concurrency} in flight${i.checkpoints === 'window' ? '' : ', sparse checkpoints'})`).join(', ');
+    lines.push(`- Access-log ingest, \`synchronous=FULL\` group commit: ${figures} records/s (target ≥ ${TARGETS.ingestPerS.toLocaleString('en')}): ${verdict(best, TARGETS.ingestPerS, true, ' records/s', 0)}.`);
+  }
+  if (soak) {
+    const ceiling = soak.ceilingMiB ?? TARGETS.rssCeilingMiB;
+    lines.push(
+      `- Memory soak (\`npm run bench:soak\`): ${soak.documents.toLocaleString('en')} distinct documents, RSS peak ${f(soak.peakRssMiB)} MiB` +
+        `${soak.heapMiB ? ` with \`--max-old-space-size=${soak.heapMiB}\`` : ''} (ceiling ${ceiling} MiB): ${verdict(soak.peakRssMiB, ceiling, false, ' MiB', 0)}; ${fallBack(soak)}.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Whether RSS fell back after the soak: idle RSS gave back at least half of what the soak added
+ * over the RSS at start.
+ */
+export function fallBack(soak: SoakSummary): string {
+  if (soak.idleRssMiB === undefined || soak.startRssMiB === undefined) return `fall-back after the soak **not measured** (no RSS at start)${soak.idleRssMiB !== undefined ? `; idle after it ${f(soak.idleRssMiB)} MiB` : ''}`;
+  const added = soak.peakRssMiB - soak.startRssMiB;
+  const returned = soak.peakRssMiB - soak.idleRssMiB;
+  const ok = added <= 0 || returned >= added / 2;
+  return `RSS at start ${f(soak.startRssMiB)} MiB, idle after the soak ${f(soak.idleRssMiB)} MiB: fall-back ${ok ? '**met**' : '**missed**'} (gave back ${f(returned)} of the ${f(added)} MiB the soak added; the target is at least half)`;
+}
+
+/** Replaces the marked block of `readme` (both markers must be there, in order). */
+export function replaceBlock(readme: string, block: string): string {
+  const begin = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (begin < 0 || end < begin) throw new Error(`README.md has no ${BEGIN} … ${END} block`);
+  return `${readme.slice(0, begin + BEGIN.length)}\n${block}\n${readme.slice(end)}`;
+}
+
+/** The newest file in `dir` matching `pattern` (timestamped names sort by time). */
+function newest(dir: string, pattern: RegExp): string | null {
+  const names = readdirSync(dir).filter((n) => pattern.test(n)).sort();
+  return names.length ? join(dir, names[names.length - 1]!) : null;
+}
+
+function main(): void {
+  const root = fileURLToPath(new URL('../', import.meta.url));
+  const results = join(root, 'bench/results');
+  const file = process.argv[2] ?? newest(results, /^\d{4}-\d{2}-\d{2}T.*\.json$/);
+  if (!file) throw new Error('no bench/results/<timestamp>.json: run `npm run bench` first');
+  const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+  const soakFile = newest(results, /^soak-.*\.json$/);
+  const soak = soakFile ? (JSON.parse(readFileSync(soakFile, 'utf8')) as SoakSummary) : null;
+  const readmePath = join(root, 'README.md');
+  writeFileSync(readmePath, replaceBlock(readFileSync(readmePath, 'utf8'), renderReadmeTable(report, soak)));
+  process.stdout.write(`README.md performance block regenerated from ${file}${soakFile ? ` and ${soakFile}` : ''}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

@@ -1,0 +1,65 @@
+import { BEGIN, END, fallBack, renderReadmeTable, replaceBlock } from '../../../bench/readme-table.js';
+import type { BenchReport } from '../../../bench/report.js';
+
+/** A run with the figures the table reads; `over` changes them. */
+function report(over: { enforcedCpu?: number; ratio?: number; addedP50?: number; bareP99?: number; addedP99?: number; ingest?: number } = {}): BenchReport {
+  const cell = (variant: string, cpu: number) => ({ workload: 'one', variant, serverCpuUsPerReq: cpu });
+  const ratio = over.ratio ?? 0.97;
+  return {
+    machine: { date: '2026-12-04T09:00:00.000Z', nproc: 2, cpuModel: 'AMD EPYC', memory: '23.5 GiB', node: 'v20.20.2', loadAverageAtStart: [0.5, 0.5, 0.5] },
+    options: { pin: true, connections: 50, rounds: 3, durationS: 10 },
+    cells: [cell('enforced', over.enforcedCpu ?? 400), cell('bare-http', 360)],
+    headline: [{ workload: 'one', bareRps: 800, enforcedRps: 1600, ratio: 2, roundRatios: [2], addedP50Ms: 0, addedP99Ms: 0, addedCpuUsPerReq: 0 }],
+    headlineSameTransport: [{ workload: 'one', bareRps: 1650, enforcedRps: 1650 * ratio, ratio, roundRatios: [ratio], addedP50Ms: 0, addedP99Ms: 0, addedCpuUsPerReq: 0 }],
+    fixedRate: [
+      {
+        workload: 'one',
+        rate: 200,
+        connections: 50,
+        bare: { p50: 1, p99: over.bareP99 ?? 4, n: 4000, failed: 0 },
+        enforced: { p50: 1 + (over.addedP50 ?? 0.5), p99: (over.bareP99 ?? 4) + (over.addedP99 ?? 2), n: 4000, failed: 0 },
+        addedP50Ms: over.addedP50 ?? 0.5,
+        addedP99Ms: over.addedP99 ?? 2,
+      },
+    ],
+    micro: { ingest: [{ sync: 'full', checkpoints: 'window', concurrency: 1000, recordsPerS: over.ingest ?? 52_000 }] },
+  } as unknown as BenchReport;
+}
+
+describe('README performance block', () => {
+  it('marks every target met when the figures reach it', () => {
+    const text = renderReadmeTable(report(), null);
+    expect(text).toContain('| one subgraph | 800 | 1650 | 1601 | 2.00 | 0.97 (0.97) | 400 / 360 (1.11×) |');
+    expect(text).not.toContain('**missed**');
+    expect(text.match(/\*\*met\*\*/g)).toHaveLength(5);
+  });
+
+  it('says by how much a target is missed', () => {
+    const text = renderReadmeTable(report({ ratio: 0.9, enforcedCpu: 450, addedP50: 1.6, addedP99: 5, ingest: 40_000 }), null);
+    expect(text).toContain('throughput 0.90 of bare-http (target ≥ 0.95): **missed** by 0.05');
+    expect(text).toContain('CPU 1.25× (target ≤ 1.15×): **missed** by 0.10');
+    expect(text).toContain('added p50 +1.60 ms (target ≤ 1 ms): **missed** by 0.6 ms');
+    expect(text).toContain('added p99 +5.00 ms (target ≤ 3 ms): **missed** by 2.0 ms');
+    expect(text).toContain('**missed** by 10000 records/s');
+  });
+
+  it('does not judge p99 when the bare gateway\'s own p99 is noise', () => {
+    const text = renderReadmeTable(report({ bareP99: 120, addedP99: -40 }), null);
+    expect(text).toContain('**not judged**');
+    expect(text).not.toMatch(/added p99 -40\.00 ms \(target ≤ 3 ms\): \*\*met\*\*/);
+  });
+
+  it('judges the memory soak: the ceiling, and whether RSS fell back', () => {
+    expect(fallBack({ documents: 100_000, peakRssMiB: 380, startRssMiB: 200, idleRssMiB: 260 })).toContain('fall-back **met**');
+    expect(fallBack({ documents: 100_000, peakRssMiB: 380, startRssMiB: 200, idleRssMiB: 330 })).toContain('fall-back **missed**');
+    expect(fallBack({ documents: 100_000, peakRssMiB: 380, idleRssMiB: 370 })).toContain('**not measured**');
+    const over = renderReadmeTable(report(), { documents: 100_000, peakRssMiB: 420, startRssMiB: 200, idleRssMiB: 250, ceilingMiB: 400 });
+    expect(over).toContain('RSS peak 420 MiB (ceiling 400 MiB): **missed** by 20 MiB');
+  });
+
+  it('replaces only the marked block, and refuses a README without the markers', () => {
+    const readme = `# X\n\nbefore\n${BEGIN}\nold\n${END}\nafter\n`;
+    expect(replaceBlock(readme, 'new')).toBe(`# X\n\nbefore\n${BEGIN}\nnew\n${END}\nafter\n`);
+    expect(() => replaceBlock('# X\n', 'new')).toThrow('no <!-- bench-table:begin -->');
+  });
+});
