@@ -274,7 +274,13 @@ export function chainPrepared(batch: ChainBatch): { stored: string[]; hashes: st
   return { stored, hashes };
 }
 
-const isStringList = (value: unknown): boolean => Array.isArray(value) && value.every((v) => typeof v === 'string');
+const LIST_FIELD_NAMES = ['roles', 'coordinates', 'services', 'clientDigests', 'errorCodes', 'subgraphs'] as const;
+
+function isStringList(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (const v of value) if (typeof v !== 'string') return false;
+  return true;
+}
 
 /**
  * A record's facts as the JSON text a ChainBatch carries, or a CanonicalJsonError when the record
@@ -291,10 +297,11 @@ export function chainableFacts(record: AccessRecord): string {
 /** Throws a CanonicalJsonError for a record that could not be hashed as it is (see chainableFacts). */
 function checkHashable(record: AccessRecord): void {
   if (!Number.isFinite(record.httpStatus) || !Number.isFinite(record.latencyMs)) throw new CanonicalJsonError('httpStatus and latencyMs must be finite numbers');
-  for (const field of ['roles', 'coordinates', 'services', 'clientDigests', 'errorCodes', 'subgraphs'] as const) {
+  for (const field of LIST_FIELD_NAMES) {
     if (!isStringList(record[field])) throw new CanonicalJsonError(`${field} must be a list of strings`);
   }
-  if (!Array.isArray(record.reasons) || !record.reasons.every((r) => r !== null && typeof r === 'object')) throw new CanonicalJsonError('reasons must be a list of objects');
+  if (!Array.isArray(record.reasons)) throw new CanonicalJsonError('reasons must be a list of objects');
+  for (const r of record.reasons) if (r === null || typeof r !== 'object') throw new CanonicalJsonError('reasons must be a list of objects');
   for (const field of OPTIONAL_HASHED_FIELDS) if (record[field] != null) canonicalJson(record[field]); // throws on what JSON would not keep
 }
 
@@ -302,6 +309,17 @@ const isPrimitive = (v: unknown): boolean => v === null || typeof v === 'string'
 const isNullableString = (v: unknown): boolean => v == null || typeof v === 'string';
 const keysWithin = (value: object, allowed: ReadonlySet<string>): boolean => Object.keys(value).every((k) => allowed.has(k));
 const CHANGE_KEYS = new Set(['coordinate', 'reason', 'ticket']);
+/** A list column: null when empty, else sorted and without duplicates (as indexedColumnsOf has it). */
+const sortedSet = (list: string[]): string[] | null => (list.length === 0 ? null : list.length === 1 ? [list[0]!] : [...new Set(list)].sort());
+const SCALAR_FIELDS = ['id', 'time', 'requestId', 'instanceId', 'productId', 'productVersion', 'developerId', 'sub', 'org', 'jti', 'operationName', 'operationType', 'documentHash', 'decision', 'clientIp', 'userAgent'] as const;
+/** The record's scalar fields are all null, undefined, strings, booleans or finite numbers (what JSON.stringify writes as canonicalJson does). */
+function primitiveScalars(r: AccessRecord): boolean {
+  for (const field of SCALAR_FIELDS) {
+    const v = r[field];
+    if (v !== undefined && v !== null && typeof v !== 'string' && !isPrimitive(v)) return false;
+  }
+  return true;
+}
 const MANIFEST_KEYS = new Set(['entry', 'mode', 'version']);
 
 /**
@@ -318,32 +336,26 @@ const MANIFEST_KEYS = new Set(['entry', 'mode', 'version']);
  */
 export function prepareRecord(record: AccessRecord, chainId: string, seq: number): PreparedRecord {
   checkHashable(record);
-  const timeMs = Date.parse(record.time);
-  if (Number.isNaN(timeMs)) throw new CanonicalJsonError('time must be an ISO date-time');
   const r = record;
-  const roles = strings(r.roles);
-  const coordinates = strings(r.coordinates);
-  const services = strings(r.services);
-  const clientDigests = strings(r.clientDigests);
-  const errorCodes = strings(r.errorCodes);
-  const subgraphs = strings(r.subgraphs);
-  let fast = isNullableString(r.traceId) && isNullableString(r.dpopJkt);
-  for (const x of r.reasons) if (!(typeof x.code === 'string' && isNullableString(x.coordinate))) fast = false;
+  const timeMs = Date.parse(r.time);
+  if (Number.isNaN(timeMs)) throw new CanonicalJsonError('time must be an ISO date-time');
+  // The lists are checked lists of strings (checkHashable) and the writer owns the record: no copies.
+  const { roles, coordinates, services, clientDigests, errorCodes, subgraphs } = r;
+  let fast = isNullableString(r.traceId) && isNullableString(r.dpopJkt) && primitiveScalars(r);
+  for (let i = 0; fast && i < r.reasons.length; i++) fast = typeof r.reasons[i]!.code === 'string' && isNullableString(r.reasons[i]!.coordinate);
   let changes: AccessRecord['changes'] | undefined;
-  if (r.changes != null) {
+  if (fast && r.changes != null) {
     if (Array.isArray(r.changes) && r.changes.every((c) => c !== null && typeof c === 'object' && keysWithin(c, CHANGE_KEYS) && isNullableString(c.coordinate) && isNullableString(c.reason) && isNullableString(c.ticket))) {
       changes = r.changes.map((c) => ({ coordinate: c.coordinate, reason: c.reason, ticket: c.ticket }));
     } else fast = false;
   }
   let manifest: AccessRecord['manifest'] | undefined;
-  if (r.manifest != null) {
+  if (fast && r.manifest != null) {
     const m = r.manifest;
     if (typeof m === 'object' && !Array.isArray(m) && keysWithin(m, MANIFEST_KEYS) && isNullableString(m.entry) && isNullableString(m.mode) && (m.version == null || isPrimitive(m.version))) {
       manifest = { entry: m.entry, mode: m.mode, version: m.version };
     } else fast = false;
   }
-  const scalars = [r.id, r.time, r.requestId, r.instanceId, r.productId, r.productVersion, r.developerId, r.sub, r.org, r.jti, r.operationName, r.operationType, r.documentHash, r.decision, r.clientIp, r.userAgent];
-  for (const v of scalars) if (v !== undefined && !isPrimitive(v)) fast = false;
   let text: string;
   let cut: number;
   if (fast) {
@@ -361,7 +373,6 @@ export function prepareRecord(record: AccessRecord, chainId: string, seq: number
   } else {
     ({ text, cut } = canonicalRecordParts(normalizeForHash({ ...(record as unknown as UnhashedRecord), chainId, seq, prevHash: '' })));
   }
-  const sortedSet = (list: string[]) => (list.length === 0 ? null : list.length === 1 ? list : [...new Set(list)].sort());
   return {
     text,
     cut,
