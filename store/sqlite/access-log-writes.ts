@@ -2,8 +2,10 @@
  * The write side of the SQLite access log: appending chained records (with their code and client
  * index rows and the chain head) and checkpoints, and opening chains. The table layout is
  * described in access-log-tables.ts. This module imports nothing but better-sqlite3's types and
- * the pure chain function (audit/chain.ts), so the write thread (write-thread/worker.ts) loads it
- * without the rest of the gateway.
+ * the pure chain functions (audit/chain.ts), so the write thread (write-thread/worker.ts) loads it
+ * without the rest of the gateway. The writer's batches come prepared (ChainBatch.prepared): the
+ * thread puts each previous hash into the record's canonical text, takes one HMAC, and inserts
+ * the text with the indexed values the writer sent beside it, without parsing anything.
  */
 import type Database from 'better-sqlite3';
 import { chainBatch, chainPrepared, PREPARED_COLUMNS, type ChainBatch, type PreparedColumn } from '../../audit/chain.js';
