@@ -327,7 +327,8 @@ const MANIFEST_KEYS = new Set(['entry', 'mode', 'version']);
  * once: its canonical text with chainId and seq already in (the writer numbers records as they
  * arrive) and prevHash left empty, the only value not known until the previous record is hashed.
  * Throws a CanonicalJsonError, as chainableFacts does, for a record that could not be hashed as
- * it is, and for one whose `time` is not a date-time (it could not be stored).
+ * it is, and for one whose `time` is not a date-time or whose `id` or `decision` is missing (it
+ * could not be stored).
  *
  * The text is JSON.stringify of the normalised record laid out in canonical key order, which is
  * exactly canonicalRecordJson when every value is a primitive or a list of strings and the few
@@ -339,6 +340,8 @@ export function prepareRecord(record: AccessRecord, chainId: string, seq: number
   const r = record;
   const timeMs = Date.parse(r.time);
   if (Number.isNaN(timeMs)) throw new CanonicalJsonError('time must be an ISO date-time');
+  // Stored in NOT NULL columns: refused here, one record, rather than failing a whole batch where it is committed.
+  if (typeof r.id !== 'string' || typeof r.decision !== 'string') throw new CanonicalJsonError('id and decision must be strings');
   // The lists are checked lists of strings (checkHashable) and the writer owns the record: no copies.
   const { roles, coordinates, services, clientDigests, errorCodes, subgraphs } = r;
   let fast = isNullableString(r.traceId) && isNullableString(r.dpopJkt) && primitiveScalars(r);

@@ -215,6 +215,7 @@ describe('prepareRecord and chainPrepared (the writer path: canonical text made 
     ['a non-finite latency', { latencyMs: Number.NaN }],
     ['a list holding a non-string', { errorCodes: [1 as unknown as string] }],
     ['a time that is not one', { time: 'yesterday' }],
+    ['no decision', { decision: undefined as never }],
   ])('refuses a record it could not hash or store (%s)', (_name, overrides) => {
     expect(() => prepareRecord(sampleRecord(1, overrides), 'c', 1)).toThrow(CanonicalJsonError);
   });
