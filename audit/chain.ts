@@ -88,8 +88,14 @@ function scalar(value: unknown): string {
  * the expected shape falls back to canonicalJson itself.
  */
 export function canonicalRecordJson(normalized: UnhashedRecord): string {
+  return canonicalRecordParts(normalized).text;
+}
+
+/** canonicalRecordJson, and where in it the value of `prevHash` begins (after `"prevHash":"`; -1 when prevHash is not a string). */
+function canonicalRecordParts(normalized: UnhashedRecord): { text: string; cut: number } {
   const r = normalized as unknown as Record<string, unknown>;
   let out = '{';
+  let cut = -1;
   let i = 0;
   for (const field of SORTED_FIELDS) {
     const value = r[field];
@@ -99,9 +105,11 @@ export function canonicalRecordJson(normalized: UnhashedRecord): string {
     else if (field === 'reasons' && Array.isArray(value)) {
       text = `[${(value as DecisionReason[]).map((x) => `{"code":${scalar(x.code)},"coordinate":${scalar(x.coordinate ?? null)}}`).join(',')}]`;
     } else text = scalar(value);
-    out += `${i++ ? ',' : ''}"${field}":${text}`;
+    out += `${i++ ? ',' : ''}"${field}":`;
+    if (field === 'prevHash' && typeof value === 'string') cut = out.length + 1;
+    out += text;
   }
-  return `${out}}`;
+  return { text: `${out}}`, cut };
 }
 
 /**
@@ -186,12 +194,47 @@ export interface ChainBatch {
   head: ChainPosition;
   /** The chain key (chainKeyOf), or null for plain SHA-256. */
   key: Uint8Array | null;
-  /** JSON.stringify of each AccessRecord (see chainableFacts), in seq order. */
+  /**
+   * Each record's facts as JSON text, in seq order: JSON.stringify of the AccessRecord (see
+   * chainableFacts), or, when `prepared` is present, its canonical text from prepareRecord.
+   */
   records: string[];
+  /**
+   * The writer's form (prepareRecord): `records` already hold each record's canonical text, so
+   * chaining it is one HMAC and no parsing.
+   */
+  prepared?: PreparedRecords;
+}
+
+/**
+ * What prepareRecord gave beside each record's text, in seq order: the batch's `records[i]` is
+ * record i's canonical JSON (canonicalRecordJson of the normalised record, chainId and seq
+ * included) with an empty `prevHash`, whose value goes at `cuts[i]`; `columns` holds each
+ * record's PREPARED_COLUMNS, one after the other (PREPARED_COLUMNS.length values per record),
+ * for the store's indexes.
+ */
+export interface PreparedRecords {
+  cuts: number[];
+  columns: PreparedColumn[];
+}
+
+/** What a store keeps beside a record, in the order PreparedRecords.columns holds them (see IndexedColumns). */
+export const PREPARED_COLUMNS = ['seq', 'id', 'timeMs', 'productId', 'developerId', 'org', 'decision', 'operationName', 'errorCodes', 'clientDigests'] as const;
+/** A column value: lists (errorCodes, clientDigests) are null when empty. */
+export type PreparedColumn = string | number | null | string[];
+const STRIDE = PREPARED_COLUMNS.length;
+
+/** One record, prepared by the writer on the event loop (see prepareRecord). */
+export interface PreparedRecord {
+  text: string;
+  cut: number;
+  /** PREPARED_COLUMNS, in order. */
+  columns: PreparedColumn[];
 }
 
 /** Links and hashes a batch's records: pure, the same for every store and thread. */
 export function chainBatch(batch: ChainBatch): ChainedAccessRecord[] {
+  if (batch.prepared) return chainPrepared(batch).stored.map((text) => JSON.parse(text) as ChainedAccessRecord);
   const out: ChainedAccessRecord[] = new Array(batch.records.length);
   let prevHash = batch.head.hash;
   for (let i = 0; i < batch.records.length; i++) {
@@ -202,7 +245,42 @@ export function chainBatch(batch: ChainBatch): ChainedAccessRecord[] {
   return out;
 }
 
-const isStringList = (value: unknown): boolean => Array.isArray(value) && value.every((v) => typeof v === 'string');
+/**
+ * Links and hashes a prepared batch without parsing it: each record's hash is the HMAC of its
+ * canonical text with the previous hash put in, and what a store keeps (`stored`) is that text
+ * with `"hash"` added last, the ChainedAccessRecord as JSON. Throws when the batch does not
+ * continue its head (a record prepared for another chain or seq): a programming error.
+ */
+export function chainPrepared(batch: ChainBatch): { stored: string[]; hashes: string[] } {
+  const texts = batch.records;
+  const { cuts, columns } = batch.prepared!;
+  if (cuts.length !== texts.length || columns.length !== texts.length * STRIDE) throw new Error('chainPrepared: texts, cuts and columns do not match');
+  const opening = `{"chainId":${JSON.stringify(batch.chainId)},`;
+  const stored: string[] = new Array(texts.length);
+  const hashes: string[] = new Array(texts.length);
+  let prevHash = batch.head.hash;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
+    const cut = cuts[i]!;
+    if (columns[i * STRIDE] !== batch.head.seq + 1 + i || !text.startsWith(opening) || text.charCodeAt(cut) !== 34 /* " */ || text.charCodeAt(cut - 1) !== 34) {
+      throw new Error(`chainPrepared: record ${i} of the batch was not prepared for ${batch.chainId}#${batch.head.seq + 1 + i}`);
+    }
+    const full = text.slice(0, cut) + prevHash + text.slice(cut);
+    const hash = digestOf(full, batch.key);
+    stored[i] = `${full.slice(0, -1)},"hash":"${hash}"}`;
+    hashes[i] = hash;
+    prevHash = hash;
+  }
+  return { stored, hashes };
+}
+
+const LIST_FIELD_NAMES = ['roles', 'coordinates', 'services', 'clientDigests', 'errorCodes', 'subgraphs'] as const;
+
+function isStringList(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (const v of value) if (typeof v !== 'string') return false;
+  return true;
+}
 
 /**
  * A record's facts as the JSON text a ChainBatch carries, or a CanonicalJsonError when the record
@@ -212,11 +290,95 @@ const isStringList = (value: unknown): boolean => Array.isArray(value) && value.
  * failing a whole batch where it is chained.
  */
 export function chainableFacts(record: AccessRecord): string {
+  checkHashable(record);
+  return JSON.stringify(record);
+}
+
+/** Throws a CanonicalJsonError for a record that could not be hashed as it is (see chainableFacts). */
+function checkHashable(record: AccessRecord): void {
   if (!Number.isFinite(record.httpStatus) || !Number.isFinite(record.latencyMs)) throw new CanonicalJsonError('httpStatus and latencyMs must be finite numbers');
-  for (const field of ['roles', 'coordinates', 'services', 'clientDigests', 'errorCodes', 'subgraphs'] as const) {
+  for (const field of LIST_FIELD_NAMES) {
     if (!isStringList(record[field])) throw new CanonicalJsonError(`${field} must be a list of strings`);
   }
-  if (!Array.isArray(record.reasons) || !record.reasons.every((r) => r !== null && typeof r === 'object')) throw new CanonicalJsonError('reasons must be a list of objects');
+  if (!Array.isArray(record.reasons)) throw new CanonicalJsonError('reasons must be a list of objects');
+  for (const r of record.reasons) if (r === null || typeof r !== 'object') throw new CanonicalJsonError('reasons must be a list of objects');
   for (const field of OPTIONAL_HASHED_FIELDS) if (record[field] != null) canonicalJson(record[field]); // throws on what JSON would not keep
-  return JSON.stringify(record);
+}
+
+const isPrimitive = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+const isNullableString = (v: unknown): boolean => v == null || typeof v === 'string';
+const keysWithin = (value: object, allowed: ReadonlySet<string>): boolean => Object.keys(value).every((k) => allowed.has(k));
+const CHANGE_KEYS = new Set(['coordinate', 'reason', 'ticket']);
+/** A list column: null when empty, else sorted and without duplicates (as indexedColumnsOf has it). */
+const sortedSet = (list: string[]): string[] | null => (list.length === 0 ? null : list.length === 1 ? [list[0]!] : [...new Set(list)].sort());
+const SCALAR_FIELDS = ['id', 'time', 'requestId', 'instanceId', 'productId', 'productVersion', 'developerId', 'sub', 'org', 'jti', 'operationName', 'operationType', 'documentHash', 'decision', 'clientIp', 'userAgent'] as const;
+/** The record's scalar fields are all null, undefined, strings, booleans or finite numbers (what JSON.stringify writes as canonicalJson does). */
+function primitiveScalars(r: AccessRecord): boolean {
+  for (const field of SCALAR_FIELDS) {
+    const v = r[field];
+    if (v !== undefined && v !== null && typeof v !== 'string' && !isPrimitive(v)) return false;
+  }
+  return true;
+}
+const MANIFEST_KEYS = new Set(['entry', 'mode', 'version']);
+
+/**
+ * A record as the writer sends it to be chained (ChainBatch.prepared), built on the event loop
+ * once: its canonical text with chainId and seq already in (the writer numbers records as they
+ * arrive) and prevHash left empty, the only value not known until the previous record is hashed.
+ * Throws a CanonicalJsonError, as chainableFacts does, for a record that could not be hashed as
+ * it is, and for one whose `time` is not a date-time or whose `id` or `decision` is missing (it
+ * could not be stored).
+ *
+ * The text is JSON.stringify of the normalised record laid out in canonical key order, which is
+ * exactly canonicalRecordJson when every value is a primitive or a list of strings and the few
+ * nested objects have the shapes the gateway writes (rebuilt here with sorted keys); anything
+ * else takes canonicalRecordJson itself. A unit test holds the two together.
+ */
+export function prepareRecord(record: AccessRecord, chainId: string, seq: number): PreparedRecord {
+  checkHashable(record);
+  const r = record;
+  const timeMs = Date.parse(r.time);
+  if (Number.isNaN(timeMs)) throw new CanonicalJsonError('time must be an ISO date-time');
+  // Stored in NOT NULL columns: refused here, one record, rather than failing a whole batch where it is committed.
+  if (typeof r.id !== 'string' || typeof r.decision !== 'string') throw new CanonicalJsonError('id and decision must be strings');
+  // The lists are checked lists of strings (checkHashable) and the writer owns the record: no copies.
+  const { roles, coordinates, services, clientDigests, errorCodes, subgraphs } = r;
+  let fast = isNullableString(r.traceId) && isNullableString(r.dpopJkt) && primitiveScalars(r);
+  for (let i = 0; fast && i < r.reasons.length; i++) fast = typeof r.reasons[i]!.code === 'string' && isNullableString(r.reasons[i]!.coordinate);
+  let changes: AccessRecord['changes'] | undefined;
+  if (fast && r.changes != null) {
+    if (Array.isArray(r.changes) && r.changes.every((c) => c !== null && typeof c === 'object' && keysWithin(c, CHANGE_KEYS) && isNullableString(c.coordinate) && isNullableString(c.reason) && isNullableString(c.ticket))) {
+      changes = r.changes.map((c) => ({ coordinate: c.coordinate, reason: c.reason, ticket: c.ticket }));
+    } else fast = false;
+  }
+  let manifest: AccessRecord['manifest'] | undefined;
+  if (fast && r.manifest != null) {
+    const m = r.manifest;
+    if (typeof m === 'object' && !Array.isArray(m) && keysWithin(m, MANIFEST_KEYS) && isNullableString(m.entry) && isNullableString(m.mode) && (m.version == null || isPrimitive(m.version))) {
+      manifest = { entry: m.entry, mode: m.mode, version: m.version };
+    } else fast = false;
+  }
+  let text: string;
+  let cut: number;
+  if (fast) {
+    // Canonical key order (SORTED_FIELDS); optional fields absent are undefined, which JSON.stringify leaves out as canonicalJson does.
+    text = JSON.stringify({
+      chainId, changes, clientDigests, clientIp: r.clientIp ?? null, coordinates, decision: r.decision ?? null, developerId: r.developerId ?? null,
+      documentHash: r.documentHash ?? null, dpopJkt: r.dpopJkt ?? undefined, errorCodes, httpStatus: r.httpStatus ?? null, id: r.id ?? null,
+      instanceId: r.instanceId ?? null, jti: r.jti ?? null, latencyMs: r.latencyMs ?? null, manifest, operationName: r.operationName ?? null,
+      operationType: r.operationType ?? null, org: r.org ?? null, prevHash: '', productId: r.productId ?? null, productVersion: r.productVersion ?? null,
+      reasons: r.reasons.map((x) => ({ code: x.code, coordinate: x.coordinate ?? null })), requestId: r.requestId ?? null, roles, seq, services,
+      sub: r.sub ?? null, subgraphs, time: r.time ?? null, traceId: r.traceId ?? undefined, userAgent: r.userAgent ?? null,
+    });
+    // Every nested object above has known keys, and a quote inside a string is escaped: this is the top-level key.
+    cut = text.indexOf(',"prevHash":""') + 13;
+  } else {
+    ({ text, cut } = canonicalRecordParts(normalizeForHash({ ...(record as unknown as UnhashedRecord), chainId, seq, prevHash: '' })));
+  }
+  return {
+    text,
+    cut,
+    columns: [seq, r.id, timeMs, r.productId ?? null, r.developerId ?? null, r.org ?? null, r.decision, r.operationName ?? null, sortedSet(errorCodes), sortedSet(clientDigests)],
+  };
 }

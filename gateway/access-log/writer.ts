@@ -4,9 +4,11 @@
  * transaction holding its record is committed. The gateway releases a response only after that,
  * so a crash cannot lose the record of anything a client received.
  *
- * - Off the event loop: a record's facts are serialised once, as JSON text, and the store links
- *   and hashes them where it commits them (`appendToChain`: the SQLite store on its write thread,
- *   with the pure chainBatch of audit/chain.ts). The writer keeps only the committed head.
+ * - Off the event loop: a record is serialised once, as its canonical text with the chain id and
+ *   its seq already in (prepareRecord, audit/chain.ts: one JSON.stringify in canonical key
+ *   order), and the store links and hashes it where it commits it (`appendToChain`: the SQLite
+ *   store on its write thread puts the previous hash in and takes one HMAC, no parsing). The
+ *   writer keeps only the committed head.
  * - Group commit: a record arriving while nothing is in flight is committed at the end of the
  *   current turn of the event loop (with whatever else arrived in that turn; `batchWindowMs`, 0 by
  *   default, can make it wait longer for company). While a commit is in flight, new records queue
@@ -31,7 +33,7 @@
  *   instance id (a restart), or any whose last checkpoint is older than `abandonedAfterMs`.
  */
 import { performance } from 'node:perf_hooks';
-import { chainableFacts, type ChainPosition } from '../../audit/chain.js';
+import { prepareRecord, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
 import { signCheckpoint } from '../../audit/checkpoint.js';
 import { endingOf, nextLedgerBody, sealLedgerEntry, type LedgerEntryBody } from '../../audit/ledger.js';
 import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint, type LedgerEntry } from '../../audit/record.js';
@@ -123,8 +125,8 @@ export interface AccessLogWriter {
 interface Pending {
   seq: number;
   record: AccessRecord;
-  /** The record's facts as JSON text (chainableFacts), what the store chains. */
-  facts: string;
+  /** The record in its canonical text, with the values the store indexes (prepareRecord): what the store chains. */
+  prepared: PreparedRecord;
   resolve(record: ChainedAccessRecord): void;
   reject(err: unknown): void;
 }
@@ -311,7 +313,16 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     try {
       if (batch.length) {
         const head = committedHead;
-        const chainBatch = { chainId, head, key: chainKey, records: batch.map((p) => p.facts) };
+        const texts: string[] = new Array(batch.length);
+        const cuts: number[] = new Array(batch.length);
+        const columns: PreparedColumn[] = [];
+        for (let i = 0; i < batch.length; i++) {
+          const prepared = batch[i]!.prepared;
+          texts[i] = prepared.text;
+          cuts[i] = prepared.cut;
+          for (const value of prepared.columns) columns.push(value);
+        }
+        const chainBatch = { chainId, head, key: chainKey, records: texts, prepared: { cuts, columns } };
         let hashes: string[] = [];
         const commitMs = await withRetry('commit', async () => {
           hashes = await store.appendToChain(chainBatch, checkpoint ? [checkpoint] : []);
@@ -425,15 +436,16 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     append(record) {
       if (state !== 'running') return Promise.reject(unavailable('The access log is not accepting records.'));
       if (depth() >= bufferMax) return Promise.reject(unavailable('The access log buffer is full.'));
-      let facts: string;
+      let prepared: PreparedRecord;
+      const seq = assignedSeq + 1;
       try {
-        facts = chainableFacts(record);
+        prepared = prepareRecord(record, chainId, seq);
       } catch (err) {
         return Promise.reject(err); // a record that cannot be hashed is a programming error
       }
-      const seq = ++assignedSeq;
+      assignedSeq = seq;
       return new Promise<ChainedAccessRecord>((resolve, reject) => {
-        queue.push({ seq, record, facts, resolve, reject });
+        queue.push({ seq, record, prepared, resolve, reject });
         kick();
       });
     },

@@ -3,8 +3,10 @@
  *
  * Tables (tamper tests and the verifier's documentation rely on these names):
  * - `access_records`: one row per record. `record` (TEXT) holds the ChainedAccessRecord JSON
- *   exactly as the writer appended it; the chain hash is computed over that record, and
- *   `readChain` returns it parsed, unmodified. `chain_id` + `seq` (UNIQUE) place it in its
+ *   exactly as it was chained; the chain hash is computed over that record, and `readChain`
+ *   returns it parsed, unmodified. Rows the writer appends since issue 18 hold the canonical text
+ *   the hash was computed over (keys sorted) with `"hash"` added last; older rows hold the same
+ *   fields in HASHED_FIELDS order. Both verify alike: the verifier normalises before hashing. `chain_id` + `seq` (UNIQUE) place it in its
  *   chain; `id` is the row id. `time_ms`, `product_id`, `developer_id`, `org`, `decision`,
  *   `operation_name` are derived copies used only for filtering and ordering.
  * - `access_record_codes (record_rowid, code)` and `access_record_clients (record_rowid, digest)`:

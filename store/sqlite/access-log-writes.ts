@@ -2,11 +2,13 @@
  * The write side of the SQLite access log: appending chained records (with their code and client
  * index rows and the chain head) and checkpoints, and opening chains. The table layout is
  * described in access-log-tables.ts. This module imports nothing but better-sqlite3's types and
- * the pure chain function (audit/chain.ts), so the write thread (write-thread/worker.ts) loads it
- * without the rest of the gateway.
+ * the pure chain functions (audit/chain.ts), so the write thread (write-thread/worker.ts) loads it
+ * without the rest of the gateway. The writer's batches come prepared (ChainBatch.prepared): the
+ * thread puts each previous hash into the record's canonical text, takes one HMAC, and inserts
+ * the text with the indexed values the writer sent beside it, without parsing anything.
  */
 import type Database from 'better-sqlite3';
-import { chainBatch, type ChainBatch } from '../../audit/chain.js';
+import { chainBatch, chainPrepared, PREPARED_COLUMNS, type ChainBatch, type PreparedColumn } from '../../audit/chain.js';
 import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
 
 /** A checkpoint as bound parameters (numbering and the final flag are NULL on chains from before them). */
@@ -14,9 +16,12 @@ function checkpointRow(c: Checkpoint): Record<string, string | number | null> {
   return { chainId: c.chainId, seq: c.seq, hash: c.hash, time: c.time, signature: c.signature, n: c.n ?? null, final: c.n === undefined ? null : c.final ? 1 : 0 };
 }
 
+const STRIDE = PREPARED_COLUMNS.length;
+
 export class SqliteAccessLogWrites {
   private readonly s;
   private readonly appendTx;
+  private readonly appendPreparedTx;
 
   constructor(db: Database.Database) {
     const p = (sql: string) => db.prepare(sql);
@@ -24,6 +29,11 @@ export class SqliteAccessLogWrites {
       insertRecord: p(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
         VALUES (@chainId, @seq, @recordId, @timeMs, @productId, @developerId, @org, @decision, @operationName, @record)
         ON CONFLICT (chain_id, seq) DO NOTHING`),
+      // Positional parameters: binding ten values from an object by name costs more than the insert's own work.
+      insertPrepared: p(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chain_id, seq) DO NOTHING`),
+      moveHead: p('UPDATE chain_heads SET last_seq = ?, last_hash = ?, updated_at = ? WHERE chain_id = ? AND last_seq < ?'),
+      hasHead: p('SELECT 1 FROM chain_heads WHERE chain_id = ?').pluck(),
       insertCode: p('INSERT OR IGNORE INTO access_record_codes (record_rowid, code) VALUES (?, ?)'),
       insertClient: p('INSERT OR IGNORE INTO access_record_clients (record_rowid, digest) VALUES (?, ?)'),
       advanceHead: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
@@ -36,6 +46,7 @@ export class SqliteAccessLogWrites {
         ON CONFLICT (chain_id, seq, time) DO NOTHING`),
     };
     this.appendTx = db.transaction((records: ChainedAccessRecord[], checkpoints: Checkpoint[]) => this.appendInTransaction(records, checkpoints));
+    this.appendPreparedTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[], checkpoints: Checkpoint[]) => this.appendPreparedInTransaction(batch, stored, hashes, checkpoints));
   }
 
   /** One IMMEDIATE transaction; idempotent on (chain_id, seq), so a retried batch is harmless. */
@@ -49,6 +60,12 @@ export class SqliteAccessLogWrites {
    * Hashing happens before the transaction begins, so the database's write lock is not held for it.
    */
   appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): string[] {
+    if (batch.prepared) {
+      if (batch.records.length === 0 && checkpoints.length === 0) return [];
+      const { stored, hashes } = chainPrepared(batch);
+      this.appendPreparedTx.immediate(batch, stored, hashes, checkpoints);
+      return hashes;
+    }
     const records = chainBatch(batch);
     this.appendAccessRecords(records, checkpoints);
     return records.map((r) => r.hash);
@@ -60,6 +77,34 @@ export class SqliteAccessLogWrites {
 
   openChain(head: ChainHead): void {
     this.s.openChain.run(head);
+  }
+
+  /** appendInTransaction for a prepared batch: the record text as chainPrepared made it, the indexed values as the writer sent them. */
+  private appendPreparedInTransaction(batch: ChainBatch, stored: string[], hashes: string[], checkpoints: Checkpoint[]): void {
+    const columns = batch.prepared!.columns;
+    const { chainId } = batch;
+    const s = this.s;
+    for (let i = 0, c = 0; i < stored.length; i++, c += STRIDE) {
+      // PREPARED_COLUMNS: seq, id, timeMs, productId, developerId, org, decision, operationName, errorCodes, clientDigests.
+      const result = s.insertPrepared.run(chainId, columns[c], columns[c + 1], columns[c + 2], columns[c + 3], columns[c + 4], columns[c + 5], columns[c + 6], columns[c + 7], stored[i]);
+      // A retried batch: the row is already there with its codes and clients.
+      if (result.changes === 1) {
+        const codes = columns[c + 8] as PreparedColumn;
+        const clients = columns[c + 9] as PreparedColumn;
+        if (codes) for (const code of codes as string[]) s.insertCode.run(result.lastInsertRowid, code);
+        if (clients) for (const digest of clients as string[]) s.insertClient.run(result.lastInsertRowid, digest);
+      }
+    }
+    if (stored.length > 0) {
+      const lastSeq = batch.head.seq + stored.length;
+      const updatedAt = new Date().toISOString();
+      if (s.moveHead.run(lastSeq, hashes.at(-1), updatedAt, chainId, lastSeq).changes === 0 && s.hasHead.get(chainId) === undefined) {
+        // A chain nobody opened (should not happen) is registered from its first record.
+        const first = JSON.parse(stored[0]!) as ChainedAccessRecord;
+        s.advanceHead.run({ chainId, instanceId: first.instanceId, startedAt: first.time, lastSeq, lastHash: hashes.at(-1), updatedAt });
+      }
+    }
+    for (const c of checkpoints) s.insertCheckpoint.run(checkpointRow(c));
   }
 
   private appendInTransaction(records: ChainedAccessRecord[], checkpoints: Checkpoint[]): void {

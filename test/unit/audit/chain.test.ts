@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { CanonicalJsonError, canonicalJson } from '../../../audit/canonical-json.js';
-import { canonicalRecordJson, chainableFacts, chainBatch, computeRecordHash, createChain, HASHED_FIELDS, normalizeForHash, OPTIONAL_HASHED_FIELDS } from '../../../audit/chain.js';
-import { GENESIS_HASH } from '../../../audit/record.js';
+import { canonicalRecordJson, chainableFacts, chainBatch, chainPrepared, computeRecordHash, createChain, HASHED_FIELDS, normalizeForHash, OPTIONAL_HASHED_FIELDS, PREPARED_COLUMNS, prepareRecord } from '../../../audit/chain.js';
+import { GENESIS_HASH, indexedColumnsOf, type ChainedAccessRecord } from '../../../audit/record.js';
 import { roundTrip, sampleChain, sampleRecord } from './fixtures.js';
 
 describe('createChain', () => {
@@ -157,5 +157,66 @@ describe('the stored format does not move', () => {
     const out = chained();
     expect(out.map((r) => r.hash)).toEqual(['f243acfcab7984756a1586af8bdf81a75487c692f1e917e89efec828456c0307', '09f67531c53bfbaa827f0a60d44d210c5f52ce7bcc4e6f7745b6b0443b668e18']);
     expect(createHash('sha256').update(out.map((r) => JSON.stringify(r)).join('\n')).digest('hex')).toBe(STORED_DIGEST);
+  });
+});
+
+describe('prepareRecord and chainPrepared (the writer path: canonical text made once, chained without parsing)', () => {
+  const key = Buffer.alloc(32, 9);
+  const shapes = [
+    sampleRecord(1),
+    sampleRecord(5),
+    sampleRecord(2, { reasons: [{ code: 'A' }, { code: 'B', coordinate: 'Query.x' }], userAgent: 'a"b\\c\u0001 é 😀 ,"prevHash":""', productId: undefined as never }),
+    sampleRecord(3, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', changes: [{ coordinate: 'Mutation.x', reason: 'r', ticket: 'T-1' }, { coordinate: 'Mutation.y', reason: null, ticket: null }] }),
+    sampleRecord(4, { manifest: { mode: 'ENFORCE', version: 3, entry: null }, dpopJkt: 'jkt', errorCodes: ['B', 'A', 'B'], clientDigests: ['z', 'y'] }),
+    sampleRecord(6, { manifest: { mode: 'LOG', version: null, entry: 'op' }, changes: [] }),
+    // Shapes the fast layout does not take: canonicalRecordJson writes them.
+    sampleRecord(7, { manifest: { mode: 'LOG', version: 1, entry: 'op', extra: { b: 1, a: [2] } } as never }),
+    sampleRecord(8, { changes: [{ ticket: 'T', coordinate: 'Mutation.z', reason: 'r', note: 'x' }] as never, reasons: [{ code: 'C', coordinate: 'Q.x', more: 1 } as never] }),
+    sampleRecord(9, { userAgent: { toJSON: () => 'ua' } as never }),
+  ];
+
+  it('lays each record out exactly as canonicalRecordJson does, with prevHash empty where the cut is', () => {
+    shapes.forEach((record, i) => {
+      const { text, cut } = prepareRecord(record, 'chain-p', i + 1);
+      const canonical = canonicalRecordJson(normalizeForHash({ ...record, chainId: 'chain-p', seq: i + 1, prevHash: 'PREV' }));
+      expect(text.slice(0, cut) + 'PREV' + text.slice(cut)).toBe(canonical);
+    });
+  });
+
+  it('chains to the same hashes as chainBatch, and what is stored verifies and reads back as the same record', () => {
+    const prepared = shapes.map((r, i) => prepareRecord(r, 'chain-p', 8 + i));
+    const batch = { chainId: 'chain-p', head: { seq: 7, hash: 'h7' }, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } };
+    const { stored, hashes } = chainPrepared(batch);
+    const classic = chainBatch({ chainId: 'chain-p', head: { seq: 7, hash: 'h7' }, key, records: shapes.map(chainableFacts) });
+    expect(hashes).toEqual(classic.map((r) => r.hash));
+    const read = stored.map((t) => JSON.parse(t) as ChainedAccessRecord);
+    expect(read).toEqual(classic.map((r) => JSON.parse(JSON.stringify(r)) as unknown));
+    expect(read.every((r) => computeRecordHash(r, key) === r.hash)).toBe(true);
+    expect(chainBatch(batch)).toEqual(read);
+  });
+
+  it('gives the indexed values the verifier recomputes (indexedColumnsOf)', () => {
+    const record = shapes[4]!;
+    const { columns } = prepareRecord(record, 'chain-p', 1);
+    const expected = indexedColumnsOf({ ...record, chainId: 'chain-p', seq: 1, prevHash: 'p', hash: 'h' });
+    const byName = Object.fromEntries(PREPARED_COLUMNS.map((name, i) => [name, columns[i]]));
+    expect(byName).toEqual({ seq: 1, id: record.id, timeMs: expected.timeMs, productId: expected.productId, developerId: expected.developerId, org: expected.org, decision: expected.decision, operationName: expected.operationName, errorCodes: expected.errorCodes, clientDigests: expected.clientDigests });
+  });
+
+  it('refuses a batch whose records were prepared for another seq or chain', () => {
+    const p = prepareRecord(sampleRecord(1), 'chain-p', 2);
+    const batch = (chainId: string, seq: number) => ({ chainId, head: { seq, hash: GENESIS_HASH }, key, records: [p.text], prepared: { cuts: [p.cut], columns: p.columns } });
+    expect(() => chainPrepared(batch('chain-p', 1))).not.toThrow();
+    expect(() => chainPrepared(batch('chain-p', 0))).toThrow();
+    expect(() => chainPrepared(batch('chain-q', 1))).toThrow();
+  });
+
+  it.each([
+    ['a non-finite latency', { latencyMs: Number.NaN }],
+    ['a list holding a non-string', { errorCodes: [1 as unknown as string] }],
+    ['a time that is not one', { time: 'yesterday' }],
+    ['no decision', { decision: undefined as never }],
+  ])('refuses a record it could not hash or store (%s)', (_name, overrides) => {
+    expect(() => prepareRecord(sampleRecord(1, overrides), 'c', 1)).toThrow(CanonicalJsonError);
   });
 });

@@ -8,6 +8,9 @@ import { StoreUnavailableError } from '../../../store/port.js';
 import { MIGRATIONS } from '../../../store/sqlite/migrations.js';
 import { SqliteStore } from '../../../store/sqlite/index.js';
 import { note, sampleDeveloper, sampleHead, sampleRecord } from '../../contract/samples.js';
+import { chainBatch, computeRecordHash, prepareRecord } from '../../../audit/chain.js';
+import { GENESIS_HASH, indexedColumnsOf } from '../../../audit/record.js';
+import { sampleRecord as accessRecord } from '../audit/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-unit-'));
 const opened: SqliteStore[] = [];
@@ -128,5 +131,48 @@ describe('errors', () => {
     const store = await open(join(dir, 'cursor.db'));
     await expect(store.queryAccessLogs({}, { first: 1, after: 'bm90LWEta2V5' })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     await expect(store.queryAccessLogs({ from: 'yesterday' }, { first: 1 })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+  });
+});
+
+describe('the access-log writer path (prepared batches, chained and stored without parsing)', () => {
+  const key = Buffer.alloc(32, 7);
+  const records = [
+    accessRecord(1),
+    { ...accessRecord(2), errorCodes: ['RATE_LIMITED', 'FIELD_NOT_AUTHORISED', 'RATE_LIMITED'], clientDigests: ['z'.repeat(43), 'a'.repeat(43)], decision: 'DENIED' as const },
+    { ...accessRecord(3), manifest: { mode: 'ENFORCE' as const, version: 2, entry: 'GetClient' } },
+  ];
+  const batchOf = (chainId: string) => {
+    const prepared = records.map((r, i) => prepareRecord(r, chainId, i + 1));
+    return { chainId, head: { seq: 0, hash: GENESIS_HASH }, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } };
+  };
+
+  it('stores what chainBatch gives, with the indexed columns the verifier expects, and a retry changes nothing', async () => {
+    const store = await open(join(dir, 'prepared.db'));
+    await store.openChain(sampleHead('chain-p'));
+    const batch = batchOf('chain-p');
+    const hashes = await store.appendToChain(batch);
+    expect(await store.appendToChain(batch)).toEqual(hashes);
+    const stored = await store.readChain('chain-p', 1, 10);
+    expect(stored).toEqual(chainBatch(batch));
+    expect(stored.map((r) => r.hash)).toEqual(hashes);
+    expect(stored.every((r) => computeRecordHash(r, key) === r.hash)).toBe(true);
+    expect(await store.indexedColumnsOf('chain-p', 1, 10)).toEqual(stored.map(indexedColumnsOf));
+    expect((await store.listChains()).find((h) => h.chainId === 'chain-p')).toMatchObject({ lastSeq: 3, lastHash: hashes[2] });
+    expect(await store.countAccessLogs({ errorCode: 'FIELD_NOT_AUTHORISED' })).toBe(1);
+    expect(await store.countAccessLogs({ decision: 'DENIED' })).toBe(1);
+  });
+
+  it('registers a chain nobody opened from its first record', async () => {
+    const store = await open(join(dir, 'prepared-unopened.db'));
+    const hashes = await store.appendToChain(batchOf('chain-u'));
+    expect((await store.listChains()).find((h) => h.chainId === 'chain-u')).toMatchObject({ lastSeq: 3, lastHash: hashes[2], instanceId: records[0]!.instanceId });
+  });
+
+  it('uses 16 KiB pages in a new file', async () => {
+    const file = join(dir, 'pages.db');
+    await open(file);
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma('page_size', { simple: true })).toBe(16384);
+    raw.close();
   });
 });
