@@ -33,10 +33,16 @@ export interface StoreCounter {
   reward(key: string, points?: number): Promise<unknown>;
 }
 
-/** What the rate limits use: rate-limiter-flexible's consume/reward, answered from the lease. */
+/** What the rate limits use: rate-limiter-flexible's consume, answered from the lease, and a refund. */
 export interface LeasedCounter {
   consume(key: string, points?: number): Promise<RateLimiterRes>;
-  reward(key: string, points?: number): Promise<unknown>;
+  /**
+   * Gives back the points of one allowance `consume` answered (the request was refused by another
+   * quota). Leased: to the lease that granted them, only while its window lasts, and once; anything
+   * else (a refusal, an answer of another counter, a point of an ended window) is ignored, so a
+   * refund never leaves a lease holding more than the store granted it. Exact: the store's reward.
+   */
+  refund(key: string, grant: RateLimiterRes): Promise<unknown>;
   /** How many points one store call takes (1: exact, no lease). */
   readonly chunk: number;
 }
@@ -68,6 +74,10 @@ export function chunkFor(points: number, maxChunk: number): number {
 interface Lease {
   /** Points this instance may still spend in the window. */
   points: number;
+  /** Which window of this lease object the points belong to (changes when a later window's chunk replaces them). */
+  window: number;
+  /** When (this clock) the last chunk was asked for. */
+  askedAt: number;
   /** The instant (ms, this clock) the lease lapses: the window's end as seen when it was asked for. */
   until: number;
   /** The store's remaining points after the last chunk (for RateLimit-Remaining). */
@@ -80,7 +90,7 @@ interface Lease {
 
 export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): LeasedCounter {
   const chunk = chunkFor(options.points, options.maxChunk);
-  if (chunk === 1) return { consume: (key, n = 1) => store.consume(key, n), reward: (key, n = 1) => store.reward(key, n), chunk };
+  if (chunk === 1) return { consume: (key, n = 1) => store.consume(key, n), refund: (key) => store.reward(key, 1), chunk };
 
   const now = options.now ?? Date.now;
   const { points, duration } = options;
@@ -89,6 +99,11 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
     maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
     sizeCalculation: (_lease, key) => key.length * 2 + ENTRY_OVERHEAD_BYTES,
   });
+  /**
+   * Which lease and window each allowance came from, so a refund returns its points there or
+   * nowhere. Weak: an allowance nobody refunds is forgotten with it (no table to bound).
+   */
+  const grants = new WeakMap<RateLimiterRes, { lease: Lease; window: number; points: number }>();
 
   const current = (key: string, at: number): Lease | undefined => {
     const lease = leases.get(key);
@@ -102,13 +117,18 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
   /** Takes the next chunk from the store into the key's lease. Never rejects for a refusal. */
   function refill(key: string, lease: Lease): Promise<void> {
     const askedAt = now();
+    lease.askedAt = askedAt;
     const settle = (granted: number, res: RateLimiterRes) => {
       // Both ends are lower bounds of the store's window end (it answered after we asked), so
-      // the lease never outlives the window on this clock.
-      const until = askedAt + res.msBeforeNext;
+      // the lease never outlives the window on this clock. A window without end (-1: a key the
+      // store blocks for good) or a nonsense answer lapses at once rather than never.
+      const msBeforeNext = Number.isFinite(res.msBeforeNext) && res.msBeforeNext > 0 ? res.msBeforeNext : 0;
+      const until = askedAt + msBeforeNext;
       const laterWindow = askedAt >= lease.until || until - lease.until > windowMs / 2;
       if (laterWindow || lease.points <= 0) {
-        // A chunk from a later window than the lease's: the old window's points lapse.
+        // A chunk from a later window than the lease's: the old window's points lapse, and so do
+        // refunds of them still to come (they name the old window).
+        if (laterWindow) lease.window++;
         lease.points = granted;
         lease.until = until;
         lease.exhausted = false;
@@ -124,9 +144,11 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
       (rejection: unknown) => {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         // The store counted the whole chunk and refused: it had `points - before` left, and those
-        // are ours (rate-limiter-flexible adds before it compares).
+        // are ours (rate-limiter-flexible adds before it compares). A refusal that names no total
+        // over the quota did not count (a key the store blocks answers consumedPoints 0): nothing.
+        const counted = rejection.consumedPoints > points;
         const before = rejection.consumedPoints - chunk;
-        settle(Math.max(0, Math.min(chunk, points - before)), rejection);
+        settle(counted ? Math.max(0, Math.min(chunk, points - before)) : 0, rejection);
       },
     );
     lease.refill = done.finally(() => {
@@ -136,38 +158,52 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
   }
 
   /** An allowance from the lease: what this instance knows is left (its lease and the store's remainder). */
-  const answer = (lease: Lease, at: number) => {
-    const remaining = Math.min(points, lease.points + lease.storeRemaining);
-    return new RateLimiterRes(remaining, Math.max(0, lease.until - at), points - remaining, false);
+  const answer = (lease: Lease, at: number, n: number) => {
+    const remaining = Math.max(0, Math.min(points, lease.points + lease.storeRemaining));
+    const res = new RateLimiterRes(remaining, Math.max(0, lease.until - at), points - remaining, false);
+    grants.set(res, { lease, window: lease.window, points: n });
+    return res;
   };
 
   async function consume(key: string, n = 1): Promise<RateLimiterRes> {
+    const startedAt = now();
     for (;;) {
       const at = now();
       let lease = current(key, at);
       if (!lease) {
-        lease = { points: 0, until: at, storeRemaining: 0, exhausted: false, refill: null };
+        lease = { points: 0, window: 0, askedAt: at, until: at, storeRemaining: 0, exhausted: false, refill: null };
         leases.set(key, lease);
       }
       if (lease.points >= n && at < lease.until) {
         lease.points -= n;
         // Half spent: ask for the next chunk now, so the request that needs it does not wait.
         if (!lease.refill && !lease.exhausted && lease.points < chunk / 2) refill(key, lease).catch(() => undefined);
-        return answer(lease, at);
+        return answer(lease, at, n);
       }
-      if (lease.exhausted && at < lease.until && !lease.refill) {
+      // The store granted nothing more in this window: refuse until it ends.
+      if (lease.exhausted && !lease.refill && at < lease.until) {
         throw new RateLimiterRes(0, lease.until - at, points, false);
       }
+      const asked = lease;
       await (lease.refill ?? refill(key, lease));
+      // Asked during this very request, the store granted nothing in a window that had ended by
+      // its answer (or has no end): the request came while the window was spent, and asking again
+      // would loop for as long as the store answers so.
+      if (asked.exhausted && asked.points < n && asked.askedAt >= startedAt && now() >= asked.until) {
+        throw new RateLimiterRes(0, 0, points, false);
+      }
     }
   }
 
-  async function reward(key: string, n = 1): Promise<unknown> {
-    // A point given back (another quota refused the request) returns to this instance's lease.
-    const lease = current(key, now());
-    if (lease) lease.points += n;
+  async function refund(key: string, grant: RateLimiterRes): Promise<unknown> {
+    const from = grants.get(grant);
+    if (!from) return undefined;
+    grants.delete(grant);
+    const at = now();
+    const lease = current(key, at);
+    if (lease === from.lease && lease.window === from.window && at < lease.until) lease.points += from.points;
     return undefined;
   }
 
-  return { consume, reward, chunk };
+  return { consume, refund, chunk };
 }
