@@ -11,10 +11,14 @@
  *   shared, not lost or doubled.
  * - A lease holds until the end of the store's window as measured from when its chunk was asked
  *   for, so on one clock it never outlives the window it was granted in. Across hosts whose clocks
- *   disagree, a lease may be spent just after the store's window turned: each instance can then
- *   overshoot by at most one chunk per window — the documented bound is chunk × instances.
+ *   disagree (RateLimiterMongo reads a window's end on each instance's clock), a lease may be spent
+ *   just after the store's window turned. A lease holds at most a chunk plus what was left when it
+ *   asked for it (under half a chunk), so each instance behind the one that opened the next window
+ *   can overshoot by at most chunk + ⌈chunk / 2⌉ − 1 points per window (README "Leases").
  * - Points leased but not spent lapse at the window's end: near exhaustion an instance may refuse
- *   while another still holds up to a chunk (undershoot ≤ chunk × (instances − 1)).
+ *   while another still holds up to a lease (undershoot ≤ (chunk + ⌈chunk / 2⌉ − 1) × (instances − 1)).
+ * - A refund returns a point only to the lease and window that granted it, once: a refund never
+ *   leaves a lease holding more than the store granted it.
  * - Small quotas stay exact: a quota whose chunk would be under 2 points is counted in the store
  *   per request, as before. The chunk is `min(maxChunk, floor(points / 20))`.
  * - When the store has granted nothing in a window, the instance refuses without asking again

@@ -664,3 +664,93 @@ describe('leased quotas when the store fails (RLWrapperTimeouts and its in-memor
     ds.forEach(expectSaneHeaders);
   });
 });
+
+// ── skewed clocks, as RateLimiterMongo sees them ───────────────────────────────────────────────
+
+describe('several instances with skewed clocks on a store that keeps windows as RateLimiterMongo does', () => {
+  /**
+   * RateLimiterMongo runs in each gateway: a window's `expire` is written on the clock of the
+   * instance that opened it, and each instance judges expiry and computes msBeforeNext on its own
+   * clock. So an instance whose clock is behind holds its lease past the window's end as the
+   * others see it, and one whose clock is ahead opens the next window early.
+   */
+  class SkewedStore {
+    private doc: { expire: number; consumed: number } | null = null;
+    /** Real instants at which a new window was opened. */
+    readonly opened: number[] = [];
+    constructor(
+      private readonly points: number,
+      private readonly durationMs: number,
+      private readonly realNow: () => number,
+    ) {}
+    counterFor(clock: () => number): StoreCounter {
+      return {
+        consume: async (_key, n = 1) => {
+          const at = clock();
+          if (!this.doc || this.doc.expire <= at) {
+            this.doc = { expire: at + this.durationMs, consumed: 0 };
+            this.opened.push(this.realNow());
+          }
+          this.doc.consumed += n;
+          const res = new RateLimiterRes(Math.max(0, this.points - this.doc.consumed), Math.max(0, this.doc.expire - at), this.doc.consumed, this.doc.consumed === n);
+          if (this.doc.consumed > this.points) throw res;
+          return res;
+        },
+        reward: async () => undefined,
+      };
+    }
+  }
+
+  /** What one lease can hold: a chunk, plus what was left (under half a chunk) when it asked for it. */
+  const leaseAtMost = (chunk: number) => chunk + Math.ceil(chunk / 2) - 1;
+
+  it('with clocks up to 85 ms apart and demand that keeps leases live at each turn: the overshoot stays under a lease and a half per instance', async () => {
+    let t = 0;
+    const points = 200;
+    const W = 1000;
+    const skews = [-50, -20, 0, 35];
+    const store = new SkewedStore(points, W, () => t);
+    const instances = skews.map((skew) => leasedCounter(store.counterFor(() => t + skew), { points, duration: W / 1000, maxChunk: 20, now: () => t + skew }));
+    const chunk = instances[0]!.chunk;
+    const allowedAt: number[] = [];
+    // The attacker's demand: in every other window just under the quota (4 instances × one request
+    // per 26 ms), so every lease still holds points when the window turns; in the windows between,
+    // as much as the instances take (a request each per ms), so the next window's whole quota is
+    // spent too, beside what the leases carried over.
+    for (t = 0; t < 20 * W; t += 1) {
+      const quiet = store.opened.length % 2 === 1;
+      const results = await Promise.all(instances.map((c, i) => (!quiet || (t + i * 5) % 26 === 0 ? outcome(c.consume('k')) : null)));
+      for (const r of results) if (r === 'allowed') allowedAt.push(t);
+    }
+    const perWindow = store.opened.map((start, i) => allowedAt.filter((at) => at >= start && at < (store.opened[i + 1] ?? Infinity)).length);
+    const overshoot = Math.max(...perWindow) - points;
+    expect(chunk).toBe(10);
+    expect(overshoot).toBeGreaterThan(0); // the schedule does carry leases over
+    expect(overshoot).toBeLessThanOrEqual(leaseAtMost(chunk) * (skews.length - 1));
+  });
+
+  it('the worst case: every instance behind the one that opens the next window carries a full lease and a half into it (more than chunk × instances)', async () => {
+    let t = 0;
+    const points = 1000;
+    const W = 1000;
+    // One instance 100 ms ahead (it opens each window), nine 100 ms behind.
+    const skews = [100, ...Array<number>(9).fill(-100)];
+    const store = new SkewedStore(points, W, () => t);
+    const [leader, ...followers] = skews.map((skew) => leasedCounter(store.counterFor(() => t + skew), { points, duration: W / 1000, maxChunk: 20, now: () => t + skew }));
+    const chunk = leader!.chunk;
+    expect(chunk).toBe(20);
+    expect(await outcome(leader!.consume('k'))).toBe('allowed'); // opens window 0 at real 0
+    // Each follower spends 11 of its first chunk: 9 left, under half, so it asks for the next: 29 held.
+    for (const f of followers) for (let i = 0; i < 11; i++) await f.consume('k');
+    await turn();
+    // Window 0 ends at real 1000 for the leader, at real 1200 for the followers (their clocks say 1100 then).
+    t = 1000;
+    let allowed = 0;
+    while ((await outcome(leader!.consume('k'))) === 'allowed') allowed++; // opens window 1 and spends it
+    // Concurrent requests at each follower spend its old lease before its next refill is answered.
+    for (const f of followers) allowed += (await Promise.all(Array.from({ length: 40 }, () => outcome(f.consume('k'))))).filter((r) => r === 'allowed').length;
+    expect(store.opened).toEqual([0, 1000]);
+    expect(allowed).toBe(points + followers.length * leaseAtMost(chunk)); // 1000 + 9 × 29 = 1261
+    expect(allowed - points).toBeGreaterThan(chunk * skews.length); // the README's former bound, 200
+  });
+});
