@@ -66,6 +66,32 @@ export interface RateLimitsOptions {
   now?: () => number;
 }
 
+/** The limiter methods RLWrapperTimeouts calls on the store's limiter. */
+const LIMITER_METHODS = new Set<string | symbol>(['consume', 'penalty', 'reward', 'get', 'set', 'block', 'delete']);
+
+/**
+ * The store's limiter with every method rejecting instead of throwing. RLWrapperTimeouts calls the
+ * store inside an async Promise executor: a synchronous throw there (a write thread that cannot
+ * start, say) rejects a promise nobody listens to, an unhandled rejection that ends the process,
+ * and the wrapper answers only when its timeout fires. A Proxy, so rate-limiter-flexible's
+ * `instanceof` checks still see the limiter's own class.
+ */
+function rejectingNotThrowing<T extends object>(limiter: T): T {
+  return new Proxy(limiter, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function' || !LIMITER_METHODS.has(property)) return value;
+      return (...args: unknown[]) => {
+        try {
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      };
+    },
+  });
+}
+
 /** The tier every configuration defines (core/config.ts refuses to start without it). */
 export const FALLBACK_TIER = 'demo';
 const DEFAULT_STORE_TIMEOUT_MS = 250;
@@ -105,7 +131,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
   /** A store limiter that falls back to memory when the store errors or stalls, leased when the quota is large. */
   function insured(spec: RateLimiterSpec): Consumer {
     const insuranceLimiter = new RateLimiterMemory({ keyPrefix: spec.keyPrefix, points: spec.points, duration: spec.duration });
-    const limiter = new RLWrapperTimeouts({ limiter: createStoreLimiter(spec), timeoutMs: storeTimeoutMs, insuranceLimiter });
+    const limiter = new RLWrapperTimeouts({ limiter: rejectingNotThrowing(createStoreLimiter(spec)), timeoutMs: storeTimeoutMs, insuranceLimiter });
     const counter = leasedCounter(limiter, { points: spec.points, duration: spec.duration, maxChunk: config.lease, now: options.now });
     return { consume: (key, n) => counter.consume(key, n), refund: (key, grant) => counter.refund(key, grant) };
   }

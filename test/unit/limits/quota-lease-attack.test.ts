@@ -754,3 +754,46 @@ describe('several instances with skewed clocks on a store that keeps windows as 
     expect(allowed - points).toBeGreaterThan(chunk * skews.length); // the README's former bound, 200
   });
 });
+
+describe('a store limiter that throws instead of rejecting', () => {
+  it('is answered at once by the insurance limiter, without an unhandled rejection (which would end the process)', async () => {
+    // RLWrapperTimeouts calls the store inside an async Promise executor: a synchronous throw there
+    // rejects a promise nobody listens to, and the wrapper answers only when its timer fires.
+    class ThrowingLimiter extends RateLimiterMemory {
+      override consume(): never {
+        throw new Error('write thread cannot start');
+      }
+    }
+    const config: RateConfig = {
+      enabled: true,
+      tiers: { demo: tier({ points: 100, duration: 60 }), small: tier({ points: 3, duration: 60 }) },
+      staff: { points: 2, duration: 60 },
+      anonymous: { points: 2, duration: 60 },
+      lease: 20,
+    };
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const rl = createRateLimits({ config, createStoreLimiter: (spec) => new ThrowingLimiter(spec), storeTimeoutMs: 60_000 });
+      const seen = await unhandledRejectionsDuring(async () => {
+        for (const tierName of ['demo', 'small']) {
+          const decisions: Array<RateDecision | 'pending'> = [];
+          for (let i = 0; i < 5; i++) {
+            const check = rl.check(product(`PRD-${tierName}`, tierName));
+            // No timer runs here: only an answer that does not wait for the wrapper's timeout settles.
+            let pending = true;
+            void check.finally(() => (pending = false));
+            for (let round = 0; round < 20 && pending; round++) await turn();
+            decisions.push(pending ? 'pending' : await check);
+          }
+          expect(decisions).not.toContain('pending');
+          const allowed = (decisions as RateDecision[]).filter((d) => d.allowed).length;
+          expect(allowed).toBe(tierName === 'small' ? 3 : 5);
+        }
+      });
+      expect(seen).toEqual([]);
+    } finally {
+      jest.runOnlyPendingTimers();
+      jest.useRealTimers();
+    }
+  });
+});
