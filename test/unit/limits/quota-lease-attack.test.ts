@@ -252,6 +252,43 @@ describe('the store limiters count a chunk, then refuse with the total (what par
   });
 });
 
+describe('two instances on one SQLite file (two write threads, real RateLimiterSQLite), concurrent requests', () => {
+  let dir: string;
+  const stores: Store[] = [];
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dsp-lease-sqlite-'));
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('never allow more than the quota in the window, and leave at most a lease and a half per other instance unused', async () => {
+    const file = join(dir, 'shared.db');
+    const config: RateConfig = {
+      enabled: true,
+      // Ten minutes: one window spans the test. Leased: chunk 20 (product), 10 (org, 200 points).
+      tiers: { demo: tier({ points: 400, duration: 600, perOrgShare: 0.5 }) },
+      staff: { points: 2, duration: 600 },
+      anonymous: { points: 2, duration: 600 },
+      lease: 20,
+    };
+    const instances: RateLimits[] = [];
+    for (let i = 0; i < 2; i++) {
+      const store = await createStore(`sqlite:${file}`);
+      stores.push(store);
+      instances.push(createRateLimits({ config, createStoreLimiter: (spec) => store.createRateLimiter(spec), storeTimeoutMs: 10_000 }));
+    }
+    const orgs = ['ORG-A', 'ORG-B', 'ORG-C'];
+    const ds = await Promise.all(Array.from({ length: 900 }, (_, i) => instances[i % 2]!.check(product('PRD-A', 'demo', orgs[i % 3]!)).then((d) => ({ d, org: orgs[i % 3]! }))));
+    const allowed = ds.filter(({ d }) => d.allowed);
+    expect(allowed.length).toBeLessThanOrEqual(400);
+    expect(allowed.length).toBeGreaterThanOrEqual(400 - 29);
+    for (const org of orgs) expect(allowed.filter((a) => a.org === org).length).toBeLessThanOrEqual(200);
+    ds.forEach(({ d }) => expectSaneHeaders(d));
+  });
+});
+
 // ── one lease, one clock ───────────────────────────────────────────────────────────────────────
 
 describe('a leased counter under attack (one instance, one clock)', () => {
