@@ -99,6 +99,8 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
   const now = options.now ?? Date.now;
   const { points, duration } = options;
   const windowMs = duration * 1000;
+  /** The most a lease holds by itself: a chunk plus what was left (under half a chunk) when it asked. */
+  const maxHeld = chunk + Math.ceil(chunk / 2) - 1;
   const leases = new LRUCache<string, Lease>({
     maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
     sizeCalculation: (_lease, key) => key.length * 2 + ENTRY_OVERHEAD_BYTES,
@@ -142,6 +144,7 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
       }
       lease.storeRemaining = res.remainingPoints;
       if (granted < chunk) lease.exhausted = true;
+      giveBack(key, lease);
     };
     const done = store.consume(key, chunk).then(
       (res) => settle(chunk, res),
@@ -159,6 +162,22 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
       lease.refill = null;
     });
     return lease.refill;
+  }
+
+  /**
+   * Returns to the store what a lease holds beyond what it would by itself. Refunds can raise a
+   * lease above that: requests another quota refuses (an org past its share) take points, refills
+   * follow, then the points come back. Kept, they would hoard the product's quota on this instance
+   * while the store refuses every other instance (and their requests from the org's peers) until
+   * the window ends; given back, the store's count drops again, as it did before leases. Only while
+   * the lease's window lasts, so the store is still in that window (on one clock).
+   */
+  function giveBack(key: string, lease: Lease): void {
+    const excess = lease.points - maxHeld;
+    if (excess <= 0 || now() >= lease.until) return;
+    lease.points = maxHeld;
+    lease.storeRemaining += excess;
+    store.reward(key, excess).catch(() => undefined);
   }
 
   /** An allowance from the lease: what this instance knows is left (its lease and the store's remainder). */
@@ -205,7 +224,10 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
     grants.delete(grant);
     const at = now();
     const lease = current(key, at);
-    if (lease === from.lease && lease.window === from.window && at < lease.until) lease.points += from.points;
+    if (lease === from.lease && lease.window === from.window && at < lease.until) {
+      lease.points += from.points;
+      giveBack(key, lease);
+    }
     return undefined;
   }
 

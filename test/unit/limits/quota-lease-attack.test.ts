@@ -542,6 +542,41 @@ describe('rate limits with leased quotas under attack', () => {
     expect(orgStore.consumed(JSON.stringify(['PRD-A', 'ORG-A']))).toBeLessThanOrEqual(10 + 2 * 5);
   });
 
+  it("an org that spent its share cannot make one instance hoard the product's quota with requests it is refused (the org share keeps other orgs served)", async () => {
+    const t = 0;
+    const { stores, createStoreLimiter } = modelLimiters(() => t);
+    const config: RateConfig = {
+      enabled: true,
+      tiers: { demo: tier({ points: 400, duration: 60, perOrgShare: 0.5 }) }, // product chunk 20, org 200 (chunk 10)
+      staff: { points: 2, duration: 60 },
+      anonymous: { points: 2, duration: 60 },
+      lease: 20,
+    };
+    const one = createRateLimits({ config, createStoreLimiter, now: () => t });
+    const shared = (spec: RateLimiterSpec) => {
+      const model = stores.get(spec.keyPrefix)!;
+      return new (class extends RateLimiterMemory {
+        override consume(key: string | number, n = 1) {
+          return model.consume(String(key), n);
+        }
+        override reward(key: string | number, n = 1) {
+          return model.reward(String(key), n);
+        }
+      })(spec);
+    };
+    const two = createRateLimits({ config, createStoreLimiter: shared, now: () => t });
+    // Org X spent its share (on some instance).
+    await stores.get('rl:tier:demo:org')!.consume(JSON.stringify(['PRD-A', 'ORG-X']), 200);
+    // Org X sends 300 requests at once to instance one: all refused on its share.
+    const refused = await Promise.all(Array.from({ length: 300 }, () => one.check(product('PRD-A', 'demo', 'ORG-X'))));
+    expect(new Set(refused.map(scopeOf))).toEqual(new Set(['PRODUCT_ORG']));
+    // Orgs Y and Z, on instance two, still get the product's quota but for a lease and a half
+    // instance one may hold (29 points).
+    let served = 0;
+    for (let i = 0; i < 400; i++) if ((await two.check(product('PRD-A', 'demo', i % 2 ? 'ORG-Y' : 'ORG-Z'))).allowed) served++;
+    expect(served).toBeGreaterThanOrEqual(400 - 29);
+  });
+
   it('several instances on one store and one clock, mixed orgs, over many windows: never more than the quota (product and each org) in a window', async () => {
     let t = 0;
     const { stores, createStoreLimiter } = modelLimiters(() => t);
