@@ -577,6 +577,39 @@ describe('rate limits with leased quotas under attack', () => {
     expect(served).toBeGreaterThanOrEqual(400 - 29);
   });
 
+  it("the same, with the refused org's requests and the other orgs' arriving at once on two instances", async () => {
+    const t = 0;
+    const { stores, createStoreLimiter } = modelLimiters(() => t);
+    const config: RateConfig = {
+      enabled: true,
+      tiers: { demo: tier({ points: 400, duration: 60, perOrgShare: 0.5 }) },
+      staff: { points: 2, duration: 60 },
+      anonymous: { points: 2, duration: 60 },
+      lease: 20,
+    };
+    const one = createRateLimits({ config, createStoreLimiter, now: () => t });
+    const shared = (spec: RateLimiterSpec) => {
+      const model = stores.get(spec.keyPrefix)!;
+      return new (class extends RateLimiterMemory {
+        override consume(key: string | number, n = 1) {
+          return model.consume(String(key), n);
+        }
+        override reward(key: string | number, n = 1) {
+          return model.reward(String(key), n);
+        }
+      })(spec);
+    };
+    const two = createRateLimits({ config, createStoreLimiter: shared, now: () => t });
+    await stores.get('rl:tier:demo:org')!.consume(JSON.stringify(['PRD-A', 'ORG-X']), 200);
+    const attack = Array.from({ length: 300 }, () => one.check(product('PRD-A', 'demo', 'ORG-X')));
+    const others = Array.from({ length: 400 }, (_, i) => two.check(product('PRD-A', 'demo', i % 2 ? 'ORG-Y' : 'ORG-Z')));
+    const [, ds] = await Promise.all([Promise.all(attack), Promise.all(others)]);
+    // Afterwards, sequentially: what is left for the other orgs in this window.
+    let served = ds.filter((d) => d.allowed).length;
+    for (let i = 0; i < 400; i++) if ((await two.check(product('PRD-A', 'demo', i % 2 ? 'ORG-Y' : 'ORG-Z'))).allowed) served++;
+    expect(served).toBeGreaterThanOrEqual(400 - 29);
+  });
+
   it('several instances on one store and one clock, mixed orgs, over many windows: never more than the quota (product and each org) in a window', async () => {
     let t = 0;
     const { stores, createStoreLimiter } = modelLimiters(() => t);
