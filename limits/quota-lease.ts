@@ -18,7 +18,9 @@
  * - Points leased but not spent lapse at the window's end: near exhaustion an instance may refuse
  *   while another still holds up to a lease (undershoot ≤ (chunk + ⌈chunk / 2⌉ − 1) × (instances − 1)).
  * - A refund returns a point only to the lease and window that granted it, once: a refund never
- *   leaves a lease holding more than the store granted it.
+ *   leaves a lease holding more than the store granted it. What refunds raise a lease above what
+ *   it holds by itself goes back to the store, so requests another quota refused cannot hoard
+ *   this quota on one instance.
  * - Small quotas stay exact: a quota whose chunk would be under 2 points is counted in the store
  *   per request, as before. The chunk is `min(maxChunk, floor(points / 20))`.
  * - When the store has granted nothing in a window, the instance refuses without asking again
