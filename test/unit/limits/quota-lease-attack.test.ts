@@ -135,7 +135,11 @@ async function settleAll<T>(store: ModelStore, promises: Array<Promise<T>>, keep
   return all;
 }
 
-/** Records unhandled rejections while `run` runs (and one turn after). */
+/**
+ * Runs `run` and two more turns, so a rejection nobody handles surfaces inside the test: jest fails
+ * the test on it (and a worker without jest's handler would end). The listener records any that
+ * reach this process's own handlers too.
+ */
 async function unhandledRejectionsDuring(run: () => Promise<unknown>): Promise<unknown[]> {
   const seen: unknown[] = [];
   const listener = (reason: unknown) => void seen.push(reason);
