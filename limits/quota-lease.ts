@@ -11,10 +11,16 @@
  *   shared, not lost or doubled.
  * - A lease holds until the end of the store's window as measured from when its chunk was asked
  *   for, so on one clock it never outlives the window it was granted in. Across hosts whose clocks
- *   disagree, a lease may be spent just after the store's window turned: each instance can then
- *   overshoot by at most one chunk per window — the documented bound is chunk × instances.
+ *   disagree (RateLimiterMongo reads a window's end on each instance's clock), a lease may be spent
+ *   just after the store's window turned. A lease holds at most a chunk plus what was left when it
+ *   asked for it (under half a chunk), so each instance behind the one that opened the next window
+ *   can overshoot by at most chunk + ⌈chunk / 2⌉ − 1 points per window (README "Leases").
  * - Points leased but not spent lapse at the window's end: near exhaustion an instance may refuse
- *   while another still holds up to a chunk (undershoot ≤ chunk × (instances − 1)).
+ *   while another still holds up to a lease (undershoot ≤ (chunk + ⌈chunk / 2⌉ − 1) × (instances − 1)).
+ * - A refund returns a point only to the lease and window that granted it, once: a refund never
+ *   leaves a lease holding more than the store granted it. What refunds raise a lease above what
+ *   it holds by itself goes back to the store, so requests another quota refused cannot hoard
+ *   this quota on one instance.
  * - Small quotas stay exact: a quota whose chunk would be under 2 points is counted in the store
  *   per request, as before. The chunk is `min(maxChunk, floor(points / 20))`.
  * - When the store has granted nothing in a window, the instance refuses without asking again
@@ -33,10 +39,16 @@ export interface StoreCounter {
   reward(key: string, points?: number): Promise<unknown>;
 }
 
-/** What the rate limits use: rate-limiter-flexible's consume/reward, answered from the lease. */
+/** What the rate limits use: rate-limiter-flexible's consume, answered from the lease, and a refund. */
 export interface LeasedCounter {
   consume(key: string, points?: number): Promise<RateLimiterRes>;
-  reward(key: string, points?: number): Promise<unknown>;
+  /**
+   * Gives back the points of one allowance `consume` answered (the request was refused by another
+   * quota). Leased: to the lease that granted them, only while its window lasts, and once; anything
+   * else (a refusal, an answer of another counter, a point of an ended window) is ignored, so a
+   * refund never leaves a lease holding more than the store granted it. Exact: the store's reward.
+   */
+  refund(key: string, grant: RateLimiterRes): Promise<unknown>;
   /** How many points one store call takes (1: exact, no lease). */
   readonly chunk: number;
 }
@@ -68,6 +80,10 @@ export function chunkFor(points: number, maxChunk: number): number {
 interface Lease {
   /** Points this instance may still spend in the window. */
   points: number;
+  /** Which window of this lease object the points belong to (changes when a later window's chunk replaces them). */
+  window: number;
+  /** When (this clock) the last chunk was asked for. */
+  askedAt: number;
   /** The instant (ms, this clock) the lease lapses: the window's end as seen when it was asked for. */
   until: number;
   /** The store's remaining points after the last chunk (for RateLimit-Remaining). */
@@ -80,15 +96,22 @@ interface Lease {
 
 export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): LeasedCounter {
   const chunk = chunkFor(options.points, options.maxChunk);
-  if (chunk === 1) return { consume: (key, n = 1) => store.consume(key, n), reward: (key, n = 1) => store.reward(key, n), chunk };
+  if (chunk === 1) return { consume: (key, n = 1) => store.consume(key, n), refund: (key) => store.reward(key, 1), chunk };
 
   const now = options.now ?? Date.now;
   const { points, duration } = options;
   const windowMs = duration * 1000;
+  /** The most a lease holds by itself: a chunk plus what was left (under half a chunk) when it asked. */
+  const maxHeld = chunk + Math.ceil(chunk / 2) - 1;
   const leases = new LRUCache<string, Lease>({
     maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
     sizeCalculation: (_lease, key) => key.length * 2 + ENTRY_OVERHEAD_BYTES,
   });
+  /**
+   * Which lease and window each allowance came from, so a refund returns its points there or
+   * nowhere. Weak: an allowance nobody refunds is forgotten with it (no table to bound).
+   */
+  const grants = new WeakMap<RateLimiterRes, { lease: Lease; window: number; points: number }>();
 
   const current = (key: string, at: number): Lease | undefined => {
     const lease = leases.get(key);
@@ -102,13 +125,18 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
   /** Takes the next chunk from the store into the key's lease. Never rejects for a refusal. */
   function refill(key: string, lease: Lease): Promise<void> {
     const askedAt = now();
+    lease.askedAt = askedAt;
     const settle = (granted: number, res: RateLimiterRes) => {
       // Both ends are lower bounds of the store's window end (it answered after we asked), so
-      // the lease never outlives the window on this clock.
-      const until = askedAt + res.msBeforeNext;
+      // the lease never outlives the window on this clock. A window without end (-1: a key the
+      // store blocks for good) or a nonsense answer lapses at once rather than never.
+      const msBeforeNext = Number.isFinite(res.msBeforeNext) && res.msBeforeNext > 0 ? res.msBeforeNext : 0;
+      const until = askedAt + msBeforeNext;
       const laterWindow = askedAt >= lease.until || until - lease.until > windowMs / 2;
       if (laterWindow || lease.points <= 0) {
-        // A chunk from a later window than the lease's: the old window's points lapse.
+        // A chunk from a later window than the lease's: the old window's points lapse, and so do
+        // refunds of them still to come (they name the old window).
+        if (laterWindow) lease.window++;
         lease.points = granted;
         lease.until = until;
         lease.exhausted = false;
@@ -118,15 +146,18 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
       }
       lease.storeRemaining = res.remainingPoints;
       if (granted < chunk) lease.exhausted = true;
+      giveBack(key, lease);
     };
     const done = store.consume(key, chunk).then(
       (res) => settle(chunk, res),
       (rejection: unknown) => {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         // The store counted the whole chunk and refused: it had `points - before` left, and those
-        // are ours (rate-limiter-flexible adds before it compares).
+        // are ours (rate-limiter-flexible adds before it compares). A refusal that names no total
+        // over the quota did not count (a key the store blocks answers consumedPoints 0): nothing.
+        const counted = rejection.consumedPoints > points;
         const before = rejection.consumedPoints - chunk;
-        settle(Math.max(0, Math.min(chunk, points - before)), rejection);
+        settle(counted ? Math.max(0, Math.min(chunk, points - before)) : 0, rejection);
       },
     );
     lease.refill = done.finally(() => {
@@ -135,39 +166,72 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
     return lease.refill;
   }
 
+  /**
+   * Returns to the store what a lease holds beyond what it would by itself. Refunds can raise a
+   * lease above that: requests another quota refuses (an org past its share) take points, refills
+   * follow, then the points come back. Kept, they would hoard the product's quota on this instance
+   * while the store refuses every other instance (and their requests from the org's peers) until
+   * the window ends; given back, the store's count drops again, as it did before leases. Only while
+   * the lease's window lasts, so the store is still in that window (on one clock).
+   */
+  function giveBack(key: string, lease: Lease): void {
+    const excess = lease.points - maxHeld;
+    if (excess <= 0 || now() >= lease.until) return;
+    lease.points = maxHeld;
+    lease.storeRemaining += excess;
+    store.reward(key, excess).catch(() => undefined);
+  }
+
   /** An allowance from the lease: what this instance knows is left (its lease and the store's remainder). */
-  const answer = (lease: Lease, at: number) => {
-    const remaining = Math.min(points, lease.points + lease.storeRemaining);
-    return new RateLimiterRes(remaining, Math.max(0, lease.until - at), points - remaining, false);
+  const answer = (lease: Lease, at: number, n: number) => {
+    const remaining = Math.max(0, Math.min(points, lease.points + lease.storeRemaining));
+    const res = new RateLimiterRes(remaining, Math.max(0, lease.until - at), points - remaining, false);
+    grants.set(res, { lease, window: lease.window, points: n });
+    return res;
   };
 
   async function consume(key: string, n = 1): Promise<RateLimiterRes> {
+    const startedAt = now();
     for (;;) {
       const at = now();
       let lease = current(key, at);
       if (!lease) {
-        lease = { points: 0, until: at, storeRemaining: 0, exhausted: false, refill: null };
+        lease = { points: 0, window: 0, askedAt: at, until: at, storeRemaining: 0, exhausted: false, refill: null };
         leases.set(key, lease);
       }
       if (lease.points >= n && at < lease.until) {
         lease.points -= n;
         // Half spent: ask for the next chunk now, so the request that needs it does not wait.
         if (!lease.refill && !lease.exhausted && lease.points < chunk / 2) refill(key, lease).catch(() => undefined);
-        return answer(lease, at);
+        return answer(lease, at, n);
       }
-      if (lease.exhausted && at < lease.until && !lease.refill) {
+      // The store granted nothing more in this window: refuse until it ends.
+      if (lease.exhausted && !lease.refill && at < lease.until) {
         throw new RateLimiterRes(0, lease.until - at, points, false);
       }
+      const asked = lease;
       await (lease.refill ?? refill(key, lease));
+      // Asked during this very request, the store granted nothing in a window that had ended by
+      // its answer (or has no end): the request came while the window was spent, and asking again
+      // would loop for as long as the store answers so.
+      if (asked.exhausted && asked.points < n && asked.askedAt >= startedAt && now() >= asked.until) {
+        throw new RateLimiterRes(0, 0, points, false);
+      }
     }
   }
 
-  async function reward(key: string, n = 1): Promise<unknown> {
-    // A point given back (another quota refused the request) returns to this instance's lease.
-    const lease = current(key, now());
-    if (lease) lease.points += n;
+  async function refund(key: string, grant: RateLimiterRes): Promise<unknown> {
+    const from = grants.get(grant);
+    if (!from) return undefined;
+    grants.delete(grant);
+    const at = now();
+    const lease = current(key, at);
+    if (lease === from.lease && lease.window === from.window && at < lease.until) {
+      lease.points += from.points;
+      giveBack(key, lease);
+    }
     return undefined;
   }
 
-  return { consume, reward, chunk };
+  return { consume, refund, chunk };
 }

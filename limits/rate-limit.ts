@@ -66,6 +66,32 @@ export interface RateLimitsOptions {
   now?: () => number;
 }
 
+/** The limiter methods RLWrapperTimeouts calls on the store's limiter. */
+const LIMITER_METHODS = new Set<string | symbol>(['consume', 'penalty', 'reward', 'get', 'set', 'block', 'delete']);
+
+/**
+ * The store's limiter with every method rejecting instead of throwing. RLWrapperTimeouts calls the
+ * store inside an async Promise executor: a synchronous throw there (a write thread that cannot
+ * start, say) rejects a promise nobody listens to, an unhandled rejection that ends the process,
+ * and the wrapper answers only when its timeout fires. A Proxy, so rate-limiter-flexible's
+ * `instanceof` checks still see the limiter's own class.
+ */
+function rejectingNotThrowing<T extends object>(limiter: T): T {
+  return new Proxy(limiter, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function' || !LIMITER_METHODS.has(property)) return value;
+      return (...args: unknown[]) => {
+        try {
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      };
+    },
+  });
+}
+
 /** The tier every configuration defines (core/config.ts refuses to start without it). */
 export const FALLBACK_TIER = 'demo';
 const DEFAULT_STORE_TIMEOUT_MS = 250;
@@ -73,8 +99,12 @@ const DEFAULT_STORE_TIMEOUT_MS = 250;
 /** Anything with rate-limiter-flexible's `consume` (a limiter or a BurstyRateLimiter). */
 interface Consumer {
   consume(key: string, points?: number): Promise<RateLimiterRes>;
-  /** Gives one point back (a request another quota refused). With a burst allowance, to the sustained window. */
-  refund(key: string): Promise<unknown>;
+  /**
+   * Gives back the point of an allowance `consume` answered (a request another quota refused), to
+   * the sustained window, as before leases. A leased window takes back only its own allowances
+   * (limits/quota-lease.ts), so a point the burst gave is not turned into a sustained one.
+   */
+  refund(key: string, grant: RateLimiterRes): Promise<unknown>;
 }
 
 /** One quota: its limiter, the sustained limit it advertises and the scope named on refusal. */
@@ -101,9 +131,9 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
   /** A store limiter that falls back to memory when the store errors or stalls, leased when the quota is large. */
   function insured(spec: RateLimiterSpec): Consumer {
     const insuranceLimiter = new RateLimiterMemory({ keyPrefix: spec.keyPrefix, points: spec.points, duration: spec.duration });
-    const limiter = new RLWrapperTimeouts({ limiter: createStoreLimiter(spec), timeoutMs: storeTimeoutMs, insuranceLimiter });
+    const limiter = new RLWrapperTimeouts({ limiter: rejectingNotThrowing(createStoreLimiter(spec)), timeoutMs: storeTimeoutMs, insuranceLimiter });
     const counter = leasedCounter(limiter, { points: spec.points, duration: spec.duration, maxChunk: config.lease, now: options.now });
-    return { consume: (key, n) => counter.consume(key, n), refund: (key) => counter.reward(key, 1) };
+    return { consume: (key, n) => counter.consume(key, n), refund: (key, grant) => counter.refund(key, grant) };
   }
 
   /** Sustained quota with a burst allowance on top (the burst window only opens once the sustained one is spent). */
@@ -113,7 +143,8 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
     const extra = insured({ keyPrefix: `${keyPrefix}-burst`, points: burst, duration: burstDuration });
     // BurstyRateLimiter's rule (it takes only rate-limiter-flexible limiters, and these may be
     // leased): the burst is spent only once the sustained window refused; the answer keeps the
-    // sustained figures with the sooner of the two resets. A refund goes to the sustained window.
+    // sustained figures with the sooner of the two resets. A refund goes to the sustained window
+    // (its store's reward when exact, as before; a leased one ignores an allowance the burst gave).
     const consume = (key: string, n?: number) =>
       sustained.consume(key, n).catch((refusal: unknown) => {
         if (!(refusal instanceof RateLimiterRes)) throw refusal;
@@ -192,7 +223,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
       const refusedAt = outcomes.findIndex((o) => o.refused);
       if (refusedAt >= 0) {
         const step = steps[refusedAt]!;
-        await Promise.all(steps.map((s, i) => (outcomes[i]!.refused ? null : s.quota.consumer.refund(s.key).catch(() => null))));
+        await Promise.all(steps.map((s, i) => (outcomes[i]!.refused ? null : s.quota.consumer.refund(s.key, outcomes[i]!.res).catch(() => null))));
         const headers = refusalHeaders(outcomes[refusedAt]!.res, step.quota.limit);
         const denial: Denial = {
           code: 'RATE_LIMITED',
