@@ -105,7 +105,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   // Known once the port is bound (port 0 in tests); requests only arrive after that.
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}/graphql`;
-  const rateLimits = createRateLimits({ config: config.rateLimits, createStoreLimiter: (spec) => store.createRateLimiter(spec), logger, now });
+  // No injected clock for the leases: a lease's window is the store limiter's, and
+  // rate-limiter-flexible counts windows on Date.now.
+  const rateLimits = createRateLimits({ config: config.rateLimits, createStoreLimiter: (spec) => store.createRateLimiter(spec), logger });
 
   // Monitoring reads committed records in-process; metrics read live gauges lazily.
   let writerRef: AccessLogWriter | null = null;
