@@ -18,7 +18,7 @@ import type { ApolloServer } from '@apollo/server';
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { inSpan } from '../core/tracing.js';
 import type { ResolvedCaller } from '../authorisation/caller.js';
-import { resolveCaller } from '../authorisation/caller.js';
+import { createCallerResolver } from '../authorisation/caller.js';
 import type { Config } from '../core/config.js';
 import { CodedError, httpStatusOf, type Denial } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -130,6 +130,8 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
   const { config, rateLimits } = deps;
   const limits = config.operationLimits;
   const { now } = deps;
+  // The register's view of a token, built once per (token, register revision) and reused while the clock allows.
+  const resolveCaller = createCallerResolver(deps.snapshot);
 
   /**
    * Counts a refused request on its source address, so refusals cannot be sent for free. A spent
@@ -162,7 +164,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
         if (token.kind === 'product' && !deps.snapshot.fresh()) {
           return { refusal: { code: 'REGISTRY_UNAVAILABLE', message: 'The register cannot be reached; access is refused until it can.' } };
         }
-        const admission = resolveCaller(token, deps.snapshot, now());
+        const admission = resolveCaller(token, now());
         if (!admission.denial) return { facts: { admission } };
         // A refused product has no quota of its own; its refusals count on the source IP's, so a
         // suspended product's valid token cannot flood the gateway (or the access log) for free.
