@@ -74,6 +74,8 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       // directives must judge the coerced values (an Int id becomes the string it stands for).
       const coerced = getVariableValues(loaded.apiSchema, operation.variableDefinitions ?? [], rc.request.variables ?? {});
       if (coerced.errors) throw new CodedError('BAD_USER_INPUT', coerced.errors[0]!.message, { status: 400 });
+      // The gateway's executor need not coerce the same inputs again (coerce-once.ts).
+      rc.contextValue.variablesCoerced = { schema: loaded.apiSchema, definitions: operation.variableDefinitions, variables: rc.request.variables };
       // Cost with the request's variables (`first: $n`): validation only saw the document, and
       // without variables that verdict already holds for every request of the document.
       const tooCostly = options.operationLimits && operation.variableDefinitions?.length ? checkOperationCost({ schema: loaded.apiSchema, document: rc.document, operation, variables: coerced.coerced, limits: options.operationLimits }) : null;
