@@ -1,0 +1,105 @@
+/**
+ * Before/after CPU per request of the enforced gateway, for a change that saves microseconds: two
+ * checkouts' enforced gateways (A: another directory, e.g. an export of the base commit with this
+ * repo's node_modules linked in; B: this repo) run side by side in one environment, on the same
+ * subgraphs, beside the bare gateway with the same transport, and are loaded in interleaved rounds
+ * (the order reversed every other round), so drift on a shared machine lands on each alike.
+ *
+ * Each round measures every variant twice: evenly paced at a moderate rate (CPU per request
+ * without saturation effects) and saturated (50 connections, as `npm run bench`). CPU per
+ * request is the server process's CPU time (every thread) over its answered requests.
+ *
+ *   npx tsx bench/ab-cpu.ts <dir A> [--rounds=5] [--duration=5] [--rate=250] [--workload=one]
+ */
+import { resolve } from 'node:path';
+import { loadConfig } from '../core/config.js';
+import { devIssuerJwksPath } from '../core/keys.js';
+import { signDevToken } from '../gateway/auth/dev-tokens.js';
+import { DEMO_ORGS } from '../registry/demo-register.js';
+import { forkServer, type ServerChild } from './child/children.js';
+import type { AssertedIdentity } from './child/protocol.js';
+import { runLoad } from './load.js';
+import { runPaced } from './paced.js';
+import { choosePlacement, pin } from './pinning.js';
+import { enforcedGatewayEnv, LOAD_PRODUCT, prepareEnvironment } from './setup.js';
+import { median } from './stats.js';
+import { workloads, type WorkloadName } from './workloads.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: number | string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
+const dirA = args.find((a) => !a.startsWith('--'));
+if (!dirA) throw new Error('usage: npx tsx bench/ab-cpu.ts <dir A> [--rounds=5] [--duration=5] [--rate=250] [--workload=one]');
+const rounds = Number(flag('rounds', 5));
+const durationS = Number(flag('duration', 5));
+const rate = Number(flag('rate', 250));
+const workload = workloads()[String(flag('workload', 'one')) as WorkloadName];
+if (!workload) throw new Error('unknown workload');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const env = await prepareEnvironment();
+const placement = choosePlacement(true);
+pin(process.pid, placement.others);
+const children: ServerChild[] = [];
+try {
+  const subgraphs = await forkServer('subgraphs', { role: 'subgraphs', dataDir: env.dataDir, storeUrl: env.storeUrl, hmacKeyBase64: env.hmacKeyBase64 });
+  children.push(subgraphs);
+  pin(subgraphs.pid, placement.others);
+  const gatewayEnv = enforcedGatewayEnv(env, subgraphs.urls, devIssuerJwksPath(env.dataDir));
+  const config = loadConfig(gatewayEnv);
+  const product = (await env.store.productById(LOAD_PRODUCT))!;
+  const identity: AssertedIdentity = { sub: 'bench-user', org: DEMO_ORGS.practitioner, softwareId: LOAD_PRODUCT, softwareVersion: '2.1.0', developerId: product.developerId, tier: product.certification?.tier ?? 'STANDARD' };
+  const token = await signDevToken(env.keys.issuer, { product: LOAD_PRODUCT, version: identity.softwareVersion, sub: identity.sub, org: identity.org, ttlS: 3000 }, config);
+  const auth = { authorization: `Bearer ${token}` };
+  // A's own child entry (its gateway code), B's from this checkout.
+  const forkA = ((await import(resolve(dirA, 'bench/child/children.ts'))) as { forkServer: typeof forkServer }).forkServer;
+  // Each its own instance id, so their access-log chains cannot share an id.
+  const spec = (instance: string) => ({ role: 'enforced' as const, dataDir: env.dataDir, env: { ...gatewayEnv, INSTANCE_ID: instance }, accessLog: 'durable' as const });
+  const [bare, a, b] = await Promise.all([
+    forkServer('bare-http', { role: 'bare', dataDir: env.dataDir, hmacKeyBase64: env.hmacKeyBase64, subgraphUrls: subgraphs.urls, assertion: identity, transport: 'node-http' }),
+    forkA('enforced A', spec('bench-gw-a')),
+    forkServer('enforced B', spec('bench-gw-b')),
+  ]);
+  children.push(bare, a, b);
+  for (const c of [bare, a, b]) pin(c.pid, placement.gateway);
+  const variants = [
+    { name: 'bare-http', server: bare, headers: {} },
+    { name: 'A', server: a, headers: auth },
+    { name: 'B', server: b, headers: auth },
+  ];
+  const results = new Map<string, { paced: number[]; saturated: number[]; rps: number[] }>(variants.map((v) => [v.name, { paced: [], saturated: [], rps: [] }]));
+  // Warm-up: every variant answers (and caches) the workload first.
+  for (const v of variants) await runLoad({ url: v.server.urls.graphql!, connections: 50, durationS: 2, bodies: workload.bodies, headers: v.headers });
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? variants : [...variants].reverse();
+    for (const v of order) {
+      const url = v.server.urls.graphql!;
+      await sleep(300);
+      await v.server.reset();
+      const paced = await runPaced({ url, connections: 50, durationS, bodies: workload.bodies, headers: v.headers, overallRate: rate });
+      const ps = await v.server.stats();
+      await sleep(300);
+      await v.server.reset();
+      const sat = await runLoad({ url, connections: 50, durationS, bodies: workload.bodies, headers: v.headers });
+      const ss = await v.server.stats();
+      if (paced.failed || sat.failed) throw new Error(`${v.name}: ${paced.failed + sat.failed} failed requests`);
+      const res = results.get(v.name)!;
+      res.paced.push((ps.cpuUserUs + ps.cpuSystemUs) / paced.ok);
+      res.saturated.push((ss.cpuUserUs + ss.cpuSystemUs) / sat.ok);
+      res.rps.push(sat.ok / sat.durationS);
+      process.stderr.write(`round ${r + 1} ${v.name}: paced ${res.paced.at(-1)!.toFixed(0)} µs/req, saturated ${res.saturated.at(-1)!.toFixed(0)} µs/req at ${res.rps.at(-1)!.toFixed(0)} req/s\n`);
+    }
+  }
+  const f = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+  console.log(`workload ${workload.name}; ${rounds} rounds × ${durationS} s per mode; paced at ${rate} req/s; saturated at 50 connections`);
+  console.log('| variant | paced CPU µs/req (median) | rounds | saturated CPU µs/req (median) | rounds | saturated req/s (median) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, r] of results) console.log(`| ${name} | ${median(r.paced).toFixed(0)} | ${f(r.paced)} | ${median(r.saturated).toFixed(0)} | ${f(r.saturated)} | ${median(r.rps).toFixed(0)} |`);
+  const bh = results.get('bare-http')!;
+  for (const name of ['A', 'B']) {
+    const r = results.get(name)!;
+    console.log(`${name}: enforced − bare-http paced ${(median(r.paced) - median(bh.paced)).toFixed(0)} µs, saturated ${(median(r.saturated) - median(bh.saturated)).toFixed(0)} µs; CPU ratio saturated ${(median(r.saturated) / median(bh.saturated)).toFixed(3)}`);
+  }
+} finally {
+  await Promise.allSettled(children.map((c) => c.stop()));
+  await env.dispose();
+}
