@@ -5,11 +5,12 @@
  * subgraphs, beside the bare gateway with the same transport, and are loaded in interleaved rounds
  * (the order reversed every other round), so drift on a shared machine lands on each alike.
  *
- * Each round measures every variant twice: evenly paced at a moderate rate (CPU per request
- * without saturation effects) and saturated (50 connections, as `npm run bench`). CPU per
- * request is the server process's CPU time (every thread) over its answered requests.
+ * Each round measures every variant saturated (50 connections, as `npm run bench`) and, with
+ * --rate=N, also evenly paced at N req/s (there the enforced gateway's per-commit and timer costs,
+ * spread over few requests, dominate). CPU per request is the server process's CPU time (every
+ * thread) over its answered requests.
  *
- *   npx tsx bench/ab-cpu.ts <dir A> [--rounds=5] [--duration=5] [--rate=250] [--workload=one]
+ *   npx tsx bench/ab-cpu.ts <dir A> [--rounds=5] [--duration=5] [--rate=0] [--workload=one]
  */
 import { resolve } from 'node:path';
 import { loadConfig } from '../core/config.js';
@@ -28,10 +29,10 @@ import { workloads, type WorkloadName } from './workloads.js';
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: number | string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const dirA = args.find((a) => !a.startsWith('--'));
-if (!dirA) throw new Error('usage: npx tsx bench/ab-cpu.ts <dir A> [--rounds=5] [--duration=5] [--rate=250] [--workload=one]');
+if (!dirA) throw new Error('usage: npx tsx bench/ab-cpu.ts <dir A> [--rounds=5] [--duration=5] [--rate=0] [--workload=one]');
 const rounds = Number(flag('rounds', 5));
 const durationS = Number(flag('duration', 5));
-const rate = Number(flag('rate', 250));
+const rate = Number(flag('rate', 0));
 const workload = workloads()[String(flag('workload', 'one')) as WorkloadName];
 if (!workload) throw new Error('unknown workload');
 
@@ -73,10 +74,14 @@ try {
     const order = r % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) {
       const url = v.server.urls.graphql!;
-      await sleep(300);
-      await v.server.reset();
-      const paced = await runPaced({ url, connections: 50, durationS, bodies: workload.bodies, headers: v.headers, overallRate: rate });
-      const ps = await v.server.stats();
+      let paced = { ok: 1, failed: 0 };
+      let ps = { cpuUserUs: Number.NaN, cpuSystemUs: 0 };
+      if (rate > 0) {
+        await sleep(300);
+        await v.server.reset();
+        paced = await runPaced({ url, connections: 50, durationS, bodies: workload.bodies, headers: v.headers, overallRate: rate });
+        ps = await v.server.stats();
+      }
       await sleep(300);
       await v.server.reset();
       const sat = await runLoad({ url, connections: 50, durationS, bodies: workload.bodies, headers: v.headers });
@@ -86,19 +91,20 @@ try {
       res.paced.push((ps.cpuUserUs + ps.cpuSystemUs) / paced.ok);
       res.saturated.push((ss.cpuUserUs + ss.cpuSystemUs) / sat.ok);
       res.rps.push(sat.ok / sat.durationS);
-      process.stderr.write(`round ${r + 1} ${v.name}: paced ${res.paced.at(-1)!.toFixed(0)} µs/req, saturated ${res.saturated.at(-1)!.toFixed(0)} µs/req at ${res.rps.at(-1)!.toFixed(0)} req/s\n`);
+      process.stderr.write(`round ${r + 1} ${v.name}: ${rate > 0 ? `paced ${res.paced.at(-1)!.toFixed(0)} µs/req, ` : ''}saturated ${res.saturated.at(-1)!.toFixed(0)} µs/req at ${res.rps.at(-1)!.toFixed(0)} req/s\n`);
     }
   }
   const f = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
-  console.log(`workload ${workload.name}; ${rounds} rounds × ${durationS} s per mode; paced at ${rate} req/s; saturated at 50 connections`);
-  console.log('| variant | paced CPU µs/req (median) | rounds | saturated CPU µs/req (median) | rounds | saturated req/s (median) |');
-  console.log('|---|---|---|---|---|---|');
-  for (const [name, r] of results) console.log(`| ${name} | ${median(r.paced).toFixed(0)} | ${f(r.paced)} | ${median(r.saturated).toFixed(0)} | ${f(r.saturated)} | ${median(r.rps).toFixed(0)} |`);
+  console.log(`workload ${workload.name}; ${rounds} rounds × ${durationS} s saturated (50 connections)${rate > 0 ? `, and as many paced at ${rate} req/s` : ''}; variants interleaved, order reversed every other round`);
+  console.log('| variant | saturated CPU µs/req (median) | each round | saturated req/s (median) |' + (rate > 0 ? ' paced CPU µs/req (median) | each round |' : ''));
+  console.log('|---|---|---|---|' + (rate > 0 ? '---|---|' : ''));
+  for (const [name, r] of results) console.log(`| ${name} | ${median(r.saturated).toFixed(0)} | ${f(r.saturated)} | ${median(r.rps).toFixed(0)} |` + (rate > 0 ? ` ${median(r.paced).toFixed(0)} | ${f(r.paced)} |` : ''));
   const bh = results.get('bare-http')!;
-  for (const name of ['A', 'B']) {
-    const r = results.get(name)!;
-    console.log(`${name}: enforced − bare-http paced ${(median(r.paced) - median(bh.paced)).toFixed(0)} µs, saturated ${(median(r.saturated) - median(bh.saturated)).toFixed(0)} µs; CPU ratio saturated ${(median(r.saturated) / median(bh.saturated)).toFixed(3)}`);
-  }
+  const [ra, rb] = [results.get('A')!, results.get('B')!];
+  for (const [name, r] of [['A', ra], ['B', rb]] as const) console.log(`${name}: enforced − bare-http ${(median(r.saturated) - median(bh.saturated)).toFixed(0)} µs/req; CPU ratio ${(median(r.saturated) / median(bh.saturated)).toFixed(3)}`);
+  // Paired by round (the two ran seconds apart): B − A per round, and its median.
+  const paired = ra.saturated.map((x, i) => rb.saturated[i]! - x);
+  console.log(`B − A per round: ${f(paired)} µs/req; median ${median(paired).toFixed(0)}`);
 } finally {
   await Promise.allSettled(children.map((c) => c.stop()));
   await env.dispose();
