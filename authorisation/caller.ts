@@ -1,6 +1,9 @@
 /**
  * Joins a verified token with the register into the Caller directive evaluators see, and runs the
  * product check (DESIGN.md §6) for third-party tokens. Pure: the registry view is in memory.
+ * `createCallerResolver` memoises the result per (verified token, register revision) for as long
+ * as the clock leaves it true, so a caller's sets, grants key and product view are built once per
+ * token and register change rather than on every request.
  */
 import type { Denial } from '../core/errors.js';
 import { denial } from '../core/errors.js';
@@ -26,7 +29,10 @@ export interface ResolvedCaller {
   developer: Developer | null;
   /** The product check's refusal, or null. */
   denial: Denial | null;
-  /** The instant the caller was resolved at (the register and clock facts are as of then). */
+  /**
+   * The request's instant: the product check holds at it, and field decisions are taken at it
+   * (the caller's own facts may have been resolved earlier, see createCallerResolver).
+   */
   at: number;
   /**
    * Key of every fact a field decision reads besides the document, the variables and the clock:
@@ -47,7 +53,7 @@ export function resolveCaller(token: VerifiedToken, registry: RegistryView, now:
   const revision = registry.revision();
   if (token.kind === 'staff') {
     return {
-      caller: { kind: 'staff', ...base, product: null, clientAuthorisation: () => NOT_AUTHORISED, holdsUntil: Number.POSITIVE_INFINITY },
+      caller: Object.freeze({ kind: 'staff', ...base, product: null, clientAuthorisation: () => NOT_AUTHORISED, holdsUntil: Number.POSITIVE_INFINITY }),
       product: null,
       developer: null,
       denial: null,
@@ -65,16 +71,53 @@ export function resolveCaller(token: VerifiedToken, registry: RegistryView, now:
     product: product
       ? { id: product.id, services: new Set(product.services), tier: product.certification?.tier ?? null, onshore: product.dataHosting.length > 0 && product.dataHosting.every((c) => ONSHORE.has(c)) }
       : null,
-    clientAuthorisation: (clientId) => (org ? registry.clientAuthorisation(org, clientId, now) : NOT_AUTHORISED),
+    // Asked at the decision's instant, not the resolution's: a memoised caller serves later requests.
+    clientAuthorisation: (clientId, at) => (org ? registry.clientAuthorisation(org, clientId, at) : NOT_AUTHORISED),
     holdsUntil: product ? productStateHoldsUntil(product, now) : Number.POSITIVE_INFINITY,
   };
   return {
-    caller,
+    caller: Object.freeze(caller),
     product: product ?? null,
     developer: developer ?? null,
     denial: productDenial,
     at: now,
     // The global revision covers the product, its developer and every authorisation.
     grantsKey: JSON.stringify(['product', token.softwareId, org, [...scopes].sort(), [...roles].sort(), token.mfa, revision]),
+  };
+}
+
+/** A resolution, reused while the register's revision is unchanged and the clock stays in [from, until). */
+interface MemoisedCaller {
+  revision: number;
+  from: number;
+  until: number;
+  resolved: ResolvedCaller;
+}
+
+/**
+ * `resolveCaller` over one registry view, memoised per (verified token, register revision): the
+ * token cache hands every request with the same token the same frozen VerifiedToken, so that
+ * object is the key (held weakly: an entry lives exactly as long as the token cache, or a request
+ * in flight, holds the token; the token cache's own bound is therefore this memo's).
+ *
+ * What a resolution reads, and how the memo keeps each fact:
+ * - the token's claims: the token object itself is the key (frozen; a different token is a different key);
+ * - the register (product, developer, every authorisation): its global revision, compared on every use;
+ * - the clock: the product check and the caller's `holdsUntil` hold from the instant of resolution
+ *   until the product's state next changes by the clock alone (`caller.holdsUntil`: a certification
+ *   starting or ending, a suspension lapsing); outside [from, until) the caller is resolved afresh.
+ *   Client authorisations are not resolved here at all: the caller asks the register at the instant
+ *   of each decision (`clientAuthorisation(clientId, now)`).
+ * The returned object is per request (its `at` is the request's instant); the rest is shared and frozen.
+ */
+export function createCallerResolver(registry: RegistryView): (token: VerifiedToken, now: number) => ResolvedCaller {
+  const memo = new WeakMap<VerifiedToken, MemoisedCaller>();
+  return (token, now) => {
+    const revision = registry.revision();
+    const hit = memo.get(token);
+    if (hit && hit.revision === revision && now >= hit.from && now < hit.until) return { ...hit.resolved, at: now };
+    const resolved = resolveCaller(token, registry, now);
+    memo.set(token, { revision, from: now, until: resolved.caller.holdsUntil, resolved });
+    return resolved;
   };
 }

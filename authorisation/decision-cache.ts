@@ -91,7 +91,7 @@ export function createDecisionCache(size = 10_000, maxBytes = 16 * MIB): Decisio
         decisions!.delete(key);
       }
       stats.decisionMisses++;
-      const decision = decideFields(analysis, caller, variables);
+      const decision = decideFields(analysis, caller, variables, now);
       const filtered = decision.refused.length && !decision.nothingLeft ? filterDocument(document, operationName, decision.refused) : null;
       const entry = { decision, filtered, decidedAt: now };
       decisions?.set(key, entry);

@@ -29,7 +29,8 @@ export interface FieldDecision {
   holdsUntil: number;
 }
 
-export function decideFields(analysis: OperationAnalysis, caller: Caller, variables: Record<string, unknown> | undefined): FieldDecision {
+/** `now`: the decision's instant (the request's), at which timed facts such as an authorisation's expiry are judged. */
+export function decideFields(analysis: OperationAnalysis, caller: Caller, variables: Record<string, unknown> | undefined, now: number): FieldDecision {
   const refused: RefusedField[] = [];
   const refusedIndex = new Set<number>();
   const clientIds = new Set<string>();
@@ -52,7 +53,7 @@ export function decideFields(analysis: OperationAnalysis, caller: Caller, variab
     }
     for (const requirement of entry.requirements) {
       const argumentValue = requirement.argument ? argumentString(entry.argumentValues.get(requirement.argument), variables) : undefined;
-      const denial = requirement.directive.evaluate(requirement.args, caller, { argumentValue, holdsUntil: noteHoldsUntil });
+      const denial = requirement.directive.evaluate(requirement.args, caller, { argumentValue, now, holdsUntil: noteHoldsUntil });
       if (denial) {
         refused.push({ entry, denial });
         refusedIndex.add(index);

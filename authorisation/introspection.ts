@@ -32,6 +32,22 @@ const META = new Set(['__schema', '__type']);
  * is refused whichever operation is run. `__typename` is not introspection.
  */
 export function selectsIntrospection(document: DocumentNode): boolean {
+  let found = introspecting.get(document);
+  if (found === undefined) {
+    found = walkForIntrospection(document);
+    introspecting.set(document, found);
+  }
+  return found;
+}
+
+/**
+ * The answer per document object: a pure function of the document, asked on every request, and
+ * Apollo's document store hands every request with the same text the same parsed document. Held
+ * weakly, so an entry lives exactly as long as that document does.
+ */
+const introspecting = new WeakMap<DocumentNode, boolean>();
+
+function walkForIntrospection(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     [Kind.FIELD](node) {

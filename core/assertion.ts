@@ -40,12 +40,22 @@ export function createAssertionSigner(options: { privateKey: CryptoKey; kid: str
   const now = options.now ?? Date.now;
   const cache = new Map<string, CachedAssertion>();
   const maxCached = options.maxCached ?? 10_000;
+  // A frozen claims object (the gateway keeps one per memoised caller) cannot change, so its
+  // identity stands for its values: its assertions are found without building the key text.
+  // Held weakly: an entry lives as long as the claims object, with at most one per audience.
+  const byFrozenClaims = new WeakMap<AssertionClaims, Map<string, CachedAssertion>>();
   return {
     async sign(audience, claims) {
-      const key = `${audience}|${claims.sub}|${claims.org}|${claims.softwareId}|${claims.softwareVersion}|${claims.developerId}|${claims.tier}|${claims.roles.join(',')}|${claims.mfa}`;
       const t = now();
+      const frozen = Object.isFrozen(claims) && Object.isFrozen(claims.roles);
+      const known = frozen ? byFrozenClaims.get(claims)?.get(audience) : undefined;
+      if (known && known.refreshAt > t) return known.token;
+      const key = `${audience}|${claims.sub}|${claims.org}|${claims.softwareId}|${claims.softwareVersion}|${claims.developerId}|${claims.tier}|${claims.roles.join(',')}|${claims.mfa}`;
       const hit = cache.get(key);
-      if (hit && hit.refreshAt > t) return hit.token;
+      if (hit && hit.refreshAt > t) {
+        if (frozen) remember(claims, audience, hit);
+        return hit.token;
+      }
       const iat = Math.floor(t / 1000);
       const token = await new SignJWT({
         org: claims.org,
@@ -64,10 +74,18 @@ export function createAssertionSigner(options: { privateKey: CryptoKey; kid: str
         .setExpirationTime(iat + options.ttlS)
         .sign(options.privateKey);
       if (cache.size >= maxCached) cache.clear();
-      cache.set(key, { token, refreshAt: t + (options.ttlS * 1000) / 2 });
+      const entry = { token, refreshAt: t + (options.ttlS * 1000) / 2 };
+      cache.set(key, entry);
+      if (frozen) remember(claims, audience, entry);
       return token;
     },
   };
+
+  function remember(claims: AssertionClaims, audience: string, entry: CachedAssertion): void {
+    let perAudience = byFrozenClaims.get(claims);
+    if (!perAudience) byFrozenClaims.set(claims, (perAudience = new Map()));
+    perAudience.set(audience, entry);
+  }
 }
 
 export interface AssertionVerifier {

@@ -18,7 +18,7 @@ import type { ApolloServer } from '@apollo/server';
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { inSpan } from '../core/tracing.js';
 import type { ResolvedCaller } from '../authorisation/caller.js';
-import { resolveCaller } from '../authorisation/caller.js';
+import { createCallerResolver } from '../authorisation/caller.js';
 import type { Config } from '../core/config.js';
 import { CodedError, httpStatusOf, type Denial } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -130,6 +130,8 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
   const { config, rateLimits } = deps;
   const limits = config.operationLimits;
   const { now } = deps;
+  // The register's view of a token, built once per (token, register revision) and reused while the clock allows.
+  const resolveCaller = createCallerResolver(deps.snapshot);
 
   /**
    * Counts a refused request on its source address, so refusals cannot be sent for free. A spent
@@ -162,7 +164,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
         if (token.kind === 'product' && !deps.snapshot.fresh()) {
           return { refusal: { code: 'REGISTRY_UNAVAILABLE', message: 'The register cannot be reached; access is refused until it can.' } };
         }
-        const admission = resolveCaller(token, deps.snapshot, now());
+        const admission = resolveCaller(token, now());
         if (!admission.denial) return { facts: { admission } };
         // A refused product has no quota of its own; its refusals count on the source IP's, so a
         // suspended product's valid token cannot flood the gateway (or the access log) for free.
@@ -270,11 +272,18 @@ export async function runStages(stages: readonly Stage[], req: IncomingMessage, 
   let facts: RequestFacts = { arrival };
   for (const stage of stages) {
     const current = facts;
-    const result = await inSpan(tracer, stage.name, async (span) => {
-      const outcome = await stage.run(req, current);
-      if (outcome.refusal) span?.setAttribute('dsp.refusal', outcome.refusal.code);
-      return outcome;
-    });
+    let result: StageResult;
+    if (tracer) {
+      result = await inSpan(tracer, stage.name, async (span) => {
+        const outcome = await stage.run(req, current);
+        if (outcome.refusal) span?.setAttribute('dsp.refusal', outcome.refusal.code);
+        return outcome;
+      });
+    } else {
+      // Without tracing a synchronous stage is not turned into promises (ten stages, every request).
+      const outcome = stage.run(req, current);
+      result = outcome instanceof Promise ? await outcome : outcome;
+    }
     if (result.facts) facts = { ...facts, ...result.facts };
     if (result.refusal) return { facts, answer: refusalAnswer(result.refusal, facts.quotaHeaders) };
     if (result.answer) return { facts, answer: result.answer };
@@ -345,7 +354,8 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
     let { answer } = run;
     const traceId = span?.spanContext().traceId ?? null;
     try {
-      await inSpan(tracer, 'access-log commit', () => deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey, traceId })));
+      const commit = () => deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey, traceId }));
+      await (tracer ? inSpan(tracer, 'access-log commit', commit) : commit());
     } catch (err) {
       if (!(err instanceof CodedError)) logger.error({ err, requestId: arrival.requestId }, 'access record not written');
       if (answer.status < 400) answer = refusalAnswer({ code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' });

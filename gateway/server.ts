@@ -26,6 +26,7 @@ import { createDpopVerifier, createStoreReplayCache } from './auth/dpop.js';
 import { createAccessLogWriter, type AccessLogWriter } from './access-log/writer.js';
 import { createDecisionCache, type DecisionCache } from '../authorisation/decision-cache.js';
 import { createFilteringGateway } from './apollo/filtering-gateway.js';
+import { coerceVariablesOnce } from './apollo/coerce-once.js';
 import { knownRootTypesRule } from './apollo/known-root-types.js';
 import { operationLimitRules, parseOptions } from '../limits/operation-limits/index.js';
 import { createEnforcementPlugin } from './apollo/enforcement-plugin.js';
@@ -150,18 +151,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const signer = createAssertionSigner({ privateKey: keys.gateway.privateKey, kid: keys.gateway.kid, ttlS: config.enforcement.assertionTtlS, now });
   const requestSigner = createRequestSigner({ key: keys.subgraphMacKey, now });
   const subgraphUrls = config.subgraphs as Record<string, string>;
-  const gateway = createFilteringGateway(
-    new ApolloGateway({
-      supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
-      buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs }),
-      logger: apolloLoggerOf(logger),
-      // Apollo's own spans (plan, fetch, execute) join the request's trace when tracing is on; the
-      // document text is never put on a span (it may hold a literal TFN).
-      telemetry: { includeDocument: false, recordExceptions: false },
-      // Bounded in bytes like every cache on the request path (Apollo's default is 30 MiB).
-      experimental_approximateQueryPlanStoreMiB: config.enforcement.queryPlanCacheMiB,
-    }),
-  );
+  const apolloGateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs }),
+    logger: apolloLoggerOf(logger),
+    // Apollo's own spans (plan, fetch, execute) join the request's trace when tracing is on; the
+    // document text is never put on a span (it may hold a literal TFN).
+    telemetry: { includeDocument: false, recordExceptions: false },
+    // Bounded in bytes like every cache on the request path (Apollo's default is 30 MiB).
+    experimental_approximateQueryPlanStoreMiB: config.enforcement.queryPlanCacheMiB,
+  });
+  // The enforcement plugin coerces each request's variables; the gateway does not repeat it.
+  coerceVariablesOnce(apolloGateway);
+  const gateway = createFilteringGateway(apolloGateway);
   const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize, config.enforcement.decisionCacheMiB * MIB);
   const limits = config.operationLimits;
   const introspection = introspectionPolicyOf(config);

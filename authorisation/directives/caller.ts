@@ -21,10 +21,11 @@ export interface Caller {
   /** Present for third-party (product) tokens only. */
   product: CallerProduct | null;
   /**
-   * Whether `org` may act for the client (an authorisation on the register, or the org is the
-   * client), with the instant until which the answer holds by the clock.
+   * Whether `org` may act for the client at `now` (an authorisation on the register, or the org is
+   * the client), with the instant until which the answer holds by the clock. The instant is the
+   * decision's, passed in, never one captured when the caller was resolved.
    */
-  clientAuthorisation(clientId: string): AuthorisationAnswer;
+  clientAuthorisation(clientId: string, now: number): AuthorisationAnswer;
   /** Instant until which the register facts behind this caller hold by the clock alone (certification, suspension); Infinity if unbounded. */
   holdsUntil: number;
 }

@@ -14,9 +14,9 @@ export const clientAccess: DirectiveModule<ClientAccessArgs> = {
   sdl: 'directive @clientAccess(argument: String!) on FIELD_DEFINITION',
   readArgs: (node) => ({ argument: stringArg(node, 'argument') }),
   argumentOf: (args) => args.argument,
-  evaluate(_args, caller, { argumentValue, holdsUntil }) {
+  evaluate(_args, caller, { argumentValue, now, holdsUntil }) {
     if (typeof argumentValue !== 'string' || !caller.org) return denied();
-    const answer = caller.clientAuthorisation(argumentValue);
+    const answer = caller.clientAuthorisation(argumentValue, now);
     // The verdict is only as durable as the authorisation behind it (its expiresAt).
     holdsUntil?.(answer.holdsUntil);
     return answer.authorised ? null : denied();

@@ -6,6 +6,8 @@ import type { Caller } from './caller.js';
 export interface EvaluationInput {
   /** Value of the argument a directive names (e.g. `@clientAccess(argument: "clientId")`), already resolved from variables. */
   argumentValue?: unknown;
+  /** The decision's instant (ms): timed facts (an authorisation's expiry) are judged at it. */
+  now: number;
   /** Notes that the verdict rests on a fact that holds only until `instant` (ms); a cached decision expires then. */
   holdsUntil?(instant: number): void;
 }

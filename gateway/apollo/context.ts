@@ -8,6 +8,7 @@ import type { AccessChange, DecisionReason } from '../../audit/record.js';
 import type { ResolvedCaller } from '../../authorisation/caller.js';
 import type { FilteredOperation, RefusedField } from '../../authorisation/field-decision.js';
 import type { VerifiedToken } from '../../core/verified-token.js';
+import type { CoercedVariables } from './coerce-once.js';
 
 /** The caller the earlier stages admitted: the verified token and the register's view of it. */
 export interface Admission {
@@ -78,4 +79,6 @@ export interface GatewayContext {
   requestId: string;
   notes: OperationNotes;
   enforcement: FieldEnforcement | null;
+  /** Set by the enforcement plugin once it has coerced the operation's variables without error (coerce-once.ts). */
+  variablesCoerced?: CoercedVariables | null;
 }

@@ -16,6 +16,7 @@ import { checkOperationCost } from '../../limits/operation-limits/index.js';
 import { statusFromErrors } from './response-status.js';
 import { changeNotesOf } from './change-notes.js';
 import type { DecisionCache } from '../../authorisation/decision-cache.js';
+import type { OperationAnalysis } from '../../authorisation/operation-analysis.js';
 import type { FilteringGateway } from './filtering-gateway.js';
 import { introspectionDenial, selectsIntrospection, type IntrospectionPolicy } from '../../authorisation/introspection.js';
 
@@ -38,8 +39,14 @@ export interface EnforcementPluginOptions {
 /** Codes that mean "this data was withheld from this caller" wherever they were decided. */
 const FIELD_REFUSALS = new Set(['SERVICE_NOT_WHITELISTED', 'SCOPE_NOT_GRANTED', 'CLIENT_NOT_AUTHORISED', 'RESTRICTED_DATA', 'DATA_HOSTING_NOT_ONSHORE', 'ROLE_REQUIRED', 'MFA_REQUIRED', 'FORBIDDEN']);
 
-/** `a` then what `b` adds, each value once. */
-function union<T>(a: readonly T[], b: readonly T[]): T[] {
+/**
+ * `a` then what `b` adds, each value once. `b` alone when `a` is empty (the first operation of a
+ * request, i.e. almost always): every `b` passed here already holds each value once (an analysis's
+ * coordinates and services, a decision's client ids), so no set needs to be built per request.
+ */
+function union<T>(a: readonly T[], b: readonly T[]): readonly T[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
   return [...new Set([...a, ...b])];
 }
 
@@ -47,8 +54,15 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
   const introspection = options.introspection ?? 'nobody';
   return {
     async requestDidStart() {
-      /** Response path (aliases, no list indices) → schema coordinate, from this request's walk. */
+      /** This request's walk: the response path of each error a subgraph refused is looked up in it (only then). */
+      let walked: OperationAnalysis | null = null;
+      /** Response path (aliases, no list indices) → schema coordinate, built from the walk on the first lookup. */
       let coordinateOfPath: Map<string, string> | null = null;
+      const coordinateAt = (path: readonly (string | number)[]): string | null => {
+        if (!walked) return null;
+        coordinateOfPath ??= new Map(walked.entries.map((e) => [e.path.join('.'), e.coordinate]));
+        return coordinateOfPath.get(path.filter((p) => typeof p === 'string').join('.')) ?? null;
+      };
       /** Field authorisation (didResolveOperation): the cost with variables, the decision, the notes. */
       async function authorise(rc: GraphQLRequestContextDidResolveOperation<GatewayContext>): Promise<void> {
       const loaded = options.gateway.current();
@@ -74,16 +88,18 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       // directives must judge the coerced values (an Int id becomes the string it stands for).
       const coerced = getVariableValues(loaded.apiSchema, operation.variableDefinitions ?? [], rc.request.variables ?? {});
       if (coerced.errors) throw new CodedError('BAD_USER_INPUT', coerced.errors[0]!.message, { status: 400 });
+      // The gateway's executor need not coerce the same inputs again (coerce-once.ts).
+      rc.contextValue.variablesCoerced = { schema: loaded.apiSchema, definitions: operation.variableDefinitions, variables: rc.request.variables };
       // Cost with the request's variables (`first: $n`): validation only saw the document, and
       // without variables that verdict already holds for every request of the document.
       const tooCostly = options.operationLimits && operation.variableDefinitions?.length ? checkOperationCost({ schema: loaded.apiSchema, document: rc.document, operation, variables: coerced.coerced, limits: options.operationLimits }) : null;
       if (tooCostly) throw CodedError.from(tooCostly);
-      notes.changes = [...notes.changes, ...changeNotesOf(operation, coerced.coerced)];
+      if (operation.operation === 'mutation') notes.changes = [...notes.changes, ...changeNotesOf(operation, coerced.coerced)];
       const analysisKey = `${rc.queryHash}\u0001${rc.operationName ?? ''}`;
       const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
       notes.coordinates = union(notes.coordinates, analysis.coordinates);
       notes.services = union(notes.services, analysis.services);
-      coordinateOfPath = new Map(analysis.entries.map((e) => [e.path.join('.'), e.coordinate]));
+      walked = analysis;
       const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced, resolved.at);
       notes.clientIds = union(notes.clientIds, decision.clientIds);
       if (!decision.refused.length) return;
@@ -111,16 +127,21 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
             const status = statusFromErrors(result.data as Record<string, unknown> | null | undefined, errors);
             if (status) rc.response.http.status = status;
           }
-          notes.errorCodes = union(notes.errorCodes ?? [], (errors ?? []).map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string'));
+          // An answer without errors (most) has nothing more to note: no codes, no withheld data.
+          if (!errors?.length) {
+            notes.errorCodes ??= [];
+            return;
+          }
+          notes.errorCodes = [...new Set([...(notes.errorCodes ?? []), ...errors.map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string')])];
           // Data a subgraph withheld (a restricted taxpayer's record, another developer's product)
           // is a refusal as much as a field the gateway removed: it makes the decision PARTIAL (or
           // DENIED when nothing else was served) and names its reason.
           const reasons = [...notes.reasons];
           const seen = new Set(reasons.map((r) => `${r.code}\u0000${r.coordinate ?? ''}`));
-          for (const e of errors ?? []) {
+          for (const e of errors) {
             const code = e.extensions?.code;
             if (typeof code !== 'string' || !FIELD_REFUSALS.has(code) || !e.path?.length) continue;
-            const coordinate = coordinateOfPath?.get(e.path.filter((p) => typeof p === 'string').join('.')) ?? null;
+            const coordinate = coordinateAt(e.path);
             const key = `${code}\u0000${coordinate ?? ''}`;
             if (seen.has(key)) continue;
             seen.add(key);

@@ -4,7 +4,10 @@
  * each call with a timeout, and turns transport failures into SUBGRAPH_UNAVAILABLE.
  */
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { AssertionSigner } from '../../core/assertion.js';
+import type { AssertionClaims, AssertionSigner } from '../../core/assertion.js';
+import type { ResolvedCaller } from '../../authorisation/caller.js';
+import type { Caller } from '../../authorisation/directives/caller.js';
+import type { VerifiedToken } from '../../core/verified-token.js';
 import { CodedError } from '../../core/errors.js';
 import { context, propagation } from '@opentelemetry/api';
 import { SIGNATURE_HEADER, type RequestSigner } from '../../core/request-signature.js';
@@ -41,6 +44,33 @@ async function graphQLErrorsAsResult(response: PlainResponse): Promise<PlainResp
   return isGraphQLResult ? response.withStatus(200, 'OK') : response;
 }
 
+/**
+ * The identity asserted for a caller, built once per resolved caller (createCallerResolver shares
+ * one caller object across the requests of a token and register revision) and frozen, so the
+ * signer finds its assertion by identity. Checked against the token and product it was built
+ * from: a caller object is only ever paired with those, but the check costs nothing.
+ */
+const claimsOfCaller = new WeakMap<Caller, { token: VerifiedToken; product: ResolvedCaller['product']; claims: AssertionClaims }>();
+
+function assertionClaimsOf(token: VerifiedToken, resolved: ResolvedCaller): AssertionClaims {
+  const { caller, product } = resolved;
+  const known = claimsOfCaller.get(caller);
+  if (known && known.token === token && known.product === product) return known.claims;
+  const claims: AssertionClaims = Object.freeze({
+    sub: caller.sub,
+    org: caller.org,
+    softwareId: product?.id ?? null,
+    softwareVersion: token.softwareVersion,
+    developerId: product?.developerId ?? token.developerId,
+    tier: caller.product?.tier ?? null,
+    roles: Object.freeze([...caller.roles]) as string[],
+    mfa: caller.mfa,
+    requestId: null,
+  });
+  claimsOfCaller.set(caller, { token, product, claims });
+  return claims;
+}
+
 export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly signer: AssertionSigner;
   private readonly subgraphName: string;
@@ -72,19 +102,8 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     const ctx = context as Partial<GatewayContext> | undefined;
     if (!ctx?.admission || !ctx.notes) return;
     const { token, resolved } = ctx.admission;
-    const { caller, product } = resolved;
     ctx.notes.subgraphCalled(this.subgraphName);
-    const assertion = await this.signer.sign(this.subgraphName, {
-      sub: caller.sub,
-      org: caller.org,
-      softwareId: product?.id ?? null,
-      softwareVersion: token.softwareVersion,
-      developerId: product?.developerId ?? token.developerId,
-      tier: caller.product?.tier ?? null,
-      roles: [...caller.roles],
-      mfa: caller.mfa,
-      requestId: null,
-    });
+    const assertion = await this.signer.sign(this.subgraphName, assertionClaimsOf(token, resolved));
     headers.set('authorization', `Bearer ${assertion}`);
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
   }

@@ -1,4 +1,4 @@
-import { resolveCaller, type RegistryView } from '../../../authorisation/caller.js';
+import { createCallerResolver, resolveCaller, type RegistryView } from '../../../authorisation/caller.js';
 import type { VerifiedToken } from '../../../core/verified-token.js';
 import { authorisationAnswerAt } from '../../../registry/authorisations.js';
 import type { ClientAuthorisation, Developer, Product } from '../../../registry/model.js';
@@ -36,12 +36,14 @@ describe('resolveCaller', () => {
     expect(resolveCaller(productToken({ softwareVersion: '1.0.0' }), view(), NOW).denial?.code).toBe('PRODUCT_VERSION_UNSUPPORTED');
   });
 
-  it('answers client access from the register at the resolution instant, with the instant the answer lapses', () => {
+  it('answers client access from the register at the instant asked, with the instant the answer lapses', () => {
     const expiresAt = NOW + DAY;
     const r = resolveCaller(productToken(), view({ authorisations: [{ org: '12345679016', clientId: 'C-000001', grantedAt: new Date(NOW - DAY).toISOString(), expiresAt: new Date(expiresAt).toISOString(), revoked: false, revision: 1 }] }), NOW);
-    expect(r.caller.clientAuthorisation('C-000001')).toEqual({ authorised: true, holdsUntil: expiresAt });
-    expect(r.caller.clientAuthorisation('C-000002')).toEqual({ authorised: false, holdsUntil: Number.POSITIVE_INFINITY });
-    expect(resolveCaller(productToken({ org: null }), view(), NOW).caller.clientAuthorisation('C-000001').authorised).toBe(false);
+    expect(r.caller.clientAuthorisation('C-000001', NOW)).toEqual({ authorised: true, holdsUntil: expiresAt });
+    expect(r.caller.clientAuthorisation('C-000002', NOW)).toEqual({ authorised: false, holdsUntil: Number.POSITIVE_INFINITY });
+    // The instant is the decision's, not the resolution's: the same caller asked after the expiry is refused.
+    expect(r.caller.clientAuthorisation('C-000001', expiresAt).authorised).toBe(false);
+    expect(resolveCaller(productToken({ org: null }), view(), NOW).caller.clientAuthorisation('C-000001', NOW).authorised).toBe(false);
   });
 
   it("bounds the caller by the product's timed facts (certification end)", () => {
@@ -62,8 +64,85 @@ describe('resolveCaller', () => {
 
   it('resolves staff with their roles and MFA, never acting for a client', () => {
     const r = resolveCaller(staffToken(['ato:auditor']), view(), NOW);
-    expect([r.denial, r.product, r.caller.kind, [...r.caller.roles], r.caller.clientAuthorisation('C-000001').authorised]).toEqual([null, null, 'staff', ['ato:auditor'], false]);
+    expect([r.denial, r.product, r.caller.kind, [...r.caller.roles], r.caller.clientAuthorisation('C-000001', NOW).authorised]).toEqual([null, null, 'staff', ['ato:auditor'], false]);
     expect(resolveCaller(staffToken(['ato:auditor'], false), view(), NOW).grantsKey).not.toBe(r.grantsKey);
     expect(resolveCaller(staffToken(['ato:admin']), view(), NOW).grantsKey).not.toBe(r.grantsKey);
+  });
+});
+
+describe('createCallerResolver (memoised per token and register revision, within the clock window)', () => {
+  /** A register whose revision and contents a test changes between requests. */
+  function mutableView(products: Product[], authorisations: ClientAuthorisation[] = []) {
+    const state = { revision: 9, products, authorisations };
+    const registry: RegistryView = {
+      revision: () => state.revision,
+      product: (id) => state.products.find((p) => p.id === id),
+      developer: (id) => [developerIn('ACTIVE')].find((d) => d.id === id),
+      products: () => state.products.values(),
+      clientAuthorisation: (org, clientId, at) => authorisationAnswerAt(state.authorisations.find((a) => a.org === org && a.clientId === clientId), at),
+    };
+    return { state, registry };
+  }
+
+  it('reuses one resolution for the same token and revision, stamped with each request\'s instant', () => {
+    const { registry } = mutableView([productIn('CERTIFIED')]);
+    const resolve = createCallerResolver(registry);
+    const token = productToken();
+    const first = resolve(token, NOW);
+    const second = resolve(token, NOW + 1_000);
+    expect(second.caller).toBe(first.caller);
+    expect(second.grantsKey).toBe(first.grantsKey);
+    expect([first.at, second.at]).toEqual([NOW, NOW + 1_000]);
+  });
+
+  it('resolves afresh when the register revision changes (a suspension applies at once)', () => {
+    const { state, registry } = mutableView([productIn('CERTIFIED')]);
+    const resolve = createCallerResolver(registry);
+    const token = productToken();
+    expect(resolve(token, NOW).denial).toBeNull();
+    state.products = [productIn('SUSPENDED')];
+    state.revision = 10;
+    const after = resolve(token, NOW + 1);
+    expect(after.denial?.code).toBe('PRODUCT_SUSPENDED');
+    expect(after.grantsKey).toContain('10');
+  });
+
+  it('resolves afresh once the clock passes the instant the product state held until (certification end)', () => {
+    const { registry } = mutableView([productIn('CERTIFIED')]);
+    const resolve = createCallerResolver(registry);
+    const token = productToken();
+    const validUntil = Date.parse(productIn('CERTIFIED').certification!.validUntil);
+    expect(resolve(token, validUntil - 1).denial).toBeNull();
+    expect(resolve(token, validUntil).denial?.code).toBe('CERTIFICATION_EXPIRED');
+  });
+
+  it('does not serve a resolution to a request at an earlier instant than it was made (certification not yet started)', () => {
+    const validFrom = Date.parse(productIn('CERTIFIED').certification!.validFrom);
+    const { registry } = mutableView([productIn('CERTIFIED')]);
+    const resolve = createCallerResolver(registry);
+    const token = productToken();
+    expect(resolve(token, validFrom).denial).toBeNull();
+    expect(resolve(token, validFrom - 1).denial?.code).toBe('PRODUCT_NOT_CERTIFIED');
+  });
+
+  it("judges client access at the request's instant, not the memoised resolution's", () => {
+    const expiresAt = NOW + 60_000;
+    const { registry } = mutableView([productIn('CERTIFIED')], [{ org: '12345679016', clientId: 'C-000001', grantedAt: new Date(NOW - DAY).toISOString(), expiresAt: new Date(expiresAt).toISOString(), revoked: false, revision: 1 }]);
+    const resolve = createCallerResolver(registry);
+    const token = productToken();
+    const before = resolve(token, expiresAt - 1_000);
+    const after = resolve(token, expiresAt + 1_000);
+    expect(after.caller).toBe(before.caller);
+    expect(before.caller.clientAuthorisation('C-000001', before.at).authorised).toBe(true);
+    expect(after.caller.clientAuthorisation('C-000001', after.at).authorised).toBe(false);
+  });
+
+  it('keeps one memo per token: another token (other scopes) is resolved for itself', () => {
+    const { registry } = mutableView([productIn('CERTIFIED')]);
+    const resolve = createCallerResolver(registry);
+    const a = resolve(productToken(), NOW);
+    const b = resolve(productToken({ scopes: ['clients.read', 'lodgments.read'] }), NOW);
+    expect([...b.caller.scopes]).toEqual(['clients.read', 'lodgments.read']);
+    expect(b.grantsKey).not.toBe(a.grantsKey);
   });
 });

@@ -8,7 +8,7 @@ import { buildSchema, Kind, parse, type OperationDefinitionNode } from 'graphql'
 import type { VerifiedToken } from '../../../core/verified-token.js';
 import { DIRECTIVES } from '../../../authorisation/directives/index.js';
 import { buildRequirementMap } from '../../../authorisation/requirement-map.js';
-import { resolveCaller } from '../../../authorisation/caller.js';
+import { createCallerResolver, resolveCaller } from '../../../authorisation/caller.js';
 import { createDecisionCache } from '../../../authorisation/decision-cache.js';
 import { createDocumentStore } from '../../../gateway/apollo/document-store.js';
 import { createRegistrySnapshot } from '../../../gateway/registry-snapshot.js';
@@ -115,6 +115,25 @@ describe('decision cache validity', () => {
     const { clock, request } = await setup({ expiresAt: null }, { certification: { tier: 'STANDARD', validFrom: new Date(NOW - DAY).toISOString(), validUntil: new Date(validUntil).toISOString(), certifiedAt: new Date(NOW - DAY).toISOString(), certifiedBy: 'admin' } });
     clock.now = NOW;
     expect(request().holdsUntil).toBe(validUntil);
+  });
+
+  it("judges a memoised caller (the gateway's, one resolution per token and revision) at each request's instant", async () => {
+    const { clock, cache, snapshot } = await setup({ expiresAt: new Date(T).toISOString() });
+    const resolve = createCallerResolver(snapshot);
+    const document = parse('{ client(clientId: "C-000001") { id name } }');
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const callers = new Set<unknown>();
+    const request = () => {
+      const resolved = resolve(token, clock.now);
+      callers.add(resolved.caller);
+      const analysis = cache.analyse('memo', schema, document, operation, map);
+      return cache.decide('memo', analysis, document, null, resolved.caller, resolved.grantsKey, {}, resolved.at).decision;
+    };
+    clock.now = T - 1_000;
+    expect(request().refused).toEqual([]);
+    clock.now = T + 1_000;
+    expect(request().refused.map((r) => r.denial.code)).toEqual(['CLIENT_NOT_AUTHORISED']);
+    expect(callers.size).toBe(1);
   });
 
   it('records the earliest expiry among the facts read', async () => {

@@ -5,6 +5,8 @@ import { createDecisionCache } from '../../../authorisation/decision-cache.js';
 import { decideFields, filterDocument, patchResponse } from '../../../authorisation/field-decision.js';
 import { analyseOperation } from '../../../authorisation/operation-analysis.js';
 import { productCaller } from '../../helpers/caller.js';
+/** The decision's instant (the test callers' answers do not depend on it). */
+const NOW = Date.parse('2025-03-01T00:00:00.000Z');
 
 const SDL = `
 ${DIRECTIVES.map((d) => d.sdl).join('\n')}
@@ -53,14 +55,14 @@ describe('field decisions', () => {
 
   it('allows everything a fully entitled caller asks for', () => {
     const { analysis } = analyse(query);
-    const decision = decideFields(analysis, productCaller({ authorised: ['C-000001'] }), { id: 'C-000001' });
+    const decision = decideFields(analysis, productCaller({ authorised: ['C-000001'] }), { id: 'C-000001' }, NOW);
     expect(decision.refused).toEqual([]);
     expect(decision.clientIds).toEqual(['C-000001']);
   });
 
   it('refuses lodgments for a product without the service and keeps the rest', () => {
     const { analysis, document } = analyse(query);
-    const decision = decideFields(analysis, productCaller({ services: ['clients.read'] }), { id: 'C-000001' });
+    const decision = decideFields(analysis, productCaller({ services: ['clients.read'] }), { id: 'C-000001' }, NOW);
     expect(decision.refused.map((r) => [r.entry.coordinate, r.denial.code])).toEqual([['Client.lodgments', 'SERVICE_NOT_WHITELISTED']]);
     const filtered = filterDocument(document, 'Q', decision.refused);
     expect(print(filtered.document)).not.toContain('lodgments');
@@ -70,32 +72,32 @@ describe('field decisions', () => {
 
   it('reads the client id from variables and refuses an unauthorised client at the root', () => {
     const { analysis } = analyse(query);
-    const decision = decideFields(analysis, productCaller({ authorised: ['C-000001'] }), { id: 'C-000999' });
+    const decision = decideFields(analysis, productCaller({ authorised: ['C-000001'] }), { id: 'C-000999' }, NOW);
     expect(decision.refused.map((r) => r.denial.code)).toEqual(['CLIENT_NOT_AUTHORISED']);
     expect(decision.nothingLeft).toBe(false); // `status` remains
   });
 
   it('reports nothing left when every root field is refused', () => {
     const { analysis } = analyse('{ client(clientId: "C-000002") { id } }');
-    const decision = decideFields(analysis, productCaller({ authorised: [] }), {});
+    const decision = decideFields(analysis, productCaller({ authorised: [] }), {}, NOW);
     expect(decision.nothingLeft).toBe(true);
   });
 
   it('does not evaluate fields under a refused parent', () => {
     const { analysis } = analyse('{ client(clientId: "C-000001") { lodgments { period amount } } }');
-    const decision = decideFields(analysis, productCaller({ services: ['clients.read'] }), {});
+    const decision = decideFields(analysis, productCaller({ services: ['clients.read'] }), {}, NOW);
     expect(decision.refused.map((r) => r.entry.coordinate)).toEqual(['Client.lodgments']);
   });
 
   it('follows fragments and aliases into response paths', () => {
     const { analysis } = analyse('query { c: client(clientId: "C-000001") { ...F } } fragment F on Client { tax: tfnMasked }');
-    const decision = decideFields(analysis, productCaller({ onshore: false }), {});
+    const decision = decideFields(analysis, productCaller({ onshore: false }), {}, NOW);
     expect(decision.refused.map((r) => r.entry.path)).toEqual([['c', 'tax']]);
   });
 
   it('puts null and a coded error at each list element path', () => {
     const { analysis, document } = analyse('{ client(clientId: "C-000001") { lodgments { period amount } } }');
-    const decision = decideFields(analysis, productCaller({ services: ['clients.read', 'lodgments.read'] }), {});
+    const decision = decideFields(analysis, productCaller({ services: ['clients.read', 'lodgments.read'] }), {}, NOW);
     expect(decision.refused.map((r) => r.denial.code)).toEqual(['RESTRICTED_DATA']);
     const filtered = filterDocument(document, null, decision.refused);
     const data = { client: { lodgments: [{ period: '2026-Q1' }, { period: '2026-Q2' }] } };
@@ -112,7 +114,7 @@ describe('field decisions', () => {
 
   it('nulls the nearest nullable ancestor when a non-null field is refused', () => {
     const { analysis, document } = analyse('{ client(clientId: "C-000001") { id secret } }');
-    const decision = decideFields(analysis, productCaller({ tier: 'STANDARD' }), {});
+    const decision = decideFields(analysis, productCaller({ tier: 'STANDARD' }), {}, NOW);
     const filtered = filterDocument(document, null, decision.refused);
     const data: Record<string, unknown> = { client: { id: 'C-000001' } };
     const patch = patchResponse(data, decision.refused, filtered.hasPlaceholders);
@@ -122,7 +124,7 @@ describe('field decisions', () => {
 
   it('keeps a selection set valid when every field in it is refused, and strips the placeholder', () => {
     const { analysis, document } = analyse('{ client(clientId: "C-000001") { tfnMasked } }');
-    const decision = decideFields(analysis, productCaller({ onshore: false }), {});
+    const decision = decideFields(analysis, productCaller({ onshore: false }), {}, NOW);
     const filtered = filterDocument(document, null, decision.refused);
     expect(filtered.hasPlaceholders).toBe(true);
     const data: Record<string, unknown> = { client: { __dspRemoved: 'Client' } };
