@@ -17,6 +17,7 @@
  *   --env K=V      extra environment for the gateway (e.g. --env CACHE_IDLE_S=10), repeatable
  *   --diagnose     the gateway runs with --expose-gc; after the idle read, a full GC and a last
  *                  read show what was garbage and what is retained (reported, never the figure)
+ *   --snapshot     heap snapshots at start and after the idle read (bench/results/soak-*.heapsnapshot)
  * Results: bench/results/soak-<date>-<documents>.json and a summary on stdout.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
   try {
     // Start: listening, nothing served yet (a moment for start-up garbage to be collected).
     await sleep(3000);
+    const snapshotDir = process.argv.includes('--snapshot') ? new URL('./results/', import.meta.url).pathname : null;
+    if (snapshotDir) await gateway.heapSnapshot(`${snapshotDir}soak-start.heapsnapshot`);
     const start = breakdown(await gateway.memory());
     log(`nodeFlags ${nodeFlags.join(' ') || '(none)'}; env ${JSON.stringify(extraEnv)}`);
     log(`start: ${line(start)}`);
@@ -150,6 +153,7 @@ async function main(): Promise<void> {
       afterFullGc = breakdown(await gateway.memory());
       log(`diagnose, after a forced full GC: ${line(afterFullGc)}`);
     }
+    if (snapshotDir) await gateway.heapSnapshot(`${snapshotDir}soak-idle.heapsnapshot`);
     const growth = peak - start.rss;
     const givenBack = peak - idle.rss;
     const fellBack = growth <= 0 || givenBack / growth >= FELL_BACK_SHARE;

@@ -3,8 +3,8 @@
  * growing, but it never shrinks: after a burst of distinct documents it stays full of entries
  * nobody asks for again, and V8 keeps the heap they live in. Here an entry unused for `idleMs`
  * goes stale (lru-cache `ttl` with `updateAgeOnGet`, so a used entry stays), a sweeper purges the
- * stale ones on a timer, and when a sweep has freed a sizeable amount it asks V8 for one full
- * collection, so the heap the entries occupied is given back to the operating system rather than
+ * stale ones on a timer, and once sweeps have freed a sizeable amount it asks V8 for one full
+ * collection (at most one per minimum interval), so the heap the entries occupied is given back to the operating system rather than
  * kept until the next burst. Why the collection: an idle process allocates almost nothing, so V8
  * would not collect again on its own, and freed cache entries would stay resident indefinitely.
  */
@@ -48,9 +48,9 @@ export interface CacheSweeperOptions {
   caches: Sweepable[];
   /** How often to sweep, ms. */
   intervalMs: number;
-  /** A sweep that frees at least this many approximate bytes asks for a full collection. Default 4 MiB. */
+  /** Once sweeps have freed at least this many approximate bytes since the last collection, ask for one. Default 1 MiB. */
   collectAfterBytes?: number;
-  /** At most one collection per this many ms (a steady trickle of expiries must not turn into a GC per sweep). Default intervalMs × 4. */
+  /** At most one collection per this many ms (a steady trickle of expiries must not turn into a GC per sweep). Default 60 000. */
   minCollectIntervalMs?: number;
   /**
    * The full collection. Default V8's `gc` when the process runs with --expose-gc (the Dockerfile
@@ -64,8 +64,8 @@ export interface CacheSweeperOptions {
 }
 
 export function createCacheSweeper(options: CacheSweeperOptions): CacheSweeper {
-  const collectAfter = options.collectAfterBytes ?? 4 * 1_048_576;
-  const minCollectInterval = options.minCollectIntervalMs ?? options.intervalMs * 4;
+  const collectAfter = options.collectAfterBytes ?? 1_048_576;
+  const minCollectInterval = options.minCollectIntervalMs ?? 60_000;
   const exposedGc = (globalThis as { gc?: (options?: object) => void }).gc;
   const collect = options.collect !== undefined ? options.collect : exposedGc ? () => exposedGc({ type: 'major', execution: 'sync' }) : null;
   const now = options.now ?? (() => performance.now());

@@ -169,7 +169,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
   );
   const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize, config.enforcement.decisionCacheMiB * MIB, idle);
-  const sweeper = createCacheSweeper({ caches: [queryPlanStore, documentStore, decisionCache], intervalMs: Math.min(30_000, Math.max(1_000, idle.idleMs / 4)) });
+  // Swept every quarter of the idle time (1–30 s); at most one forced collection per idle time.
+  const sweeper = createCacheSweeper({ caches: [queryPlanStore, documentStore, decisionCache], intervalMs: Math.min(30_000, Math.max(1_000, idle.idleMs / 4)), minCollectIntervalMs: idle.idleMs });
   const limits = config.operationLimits;
   const introspection = introspectionPolicyOf(config);
   const apollo = new ApolloServer<GatewayContext>({

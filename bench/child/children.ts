@@ -17,6 +17,8 @@ export interface ServerChild {
   memory(): Promise<ChildMemory>;
   /** A full collection, when the child runs with --expose-gc (diagnosis only; otherwise nothing). */
   gc(): Promise<void>;
+  /** Writes a V8 heap snapshot to `path` (diagnosis only). */
+  heapSnapshot(path: string): Promise<void>;
   /** Closes the servers and waits for the process to exit (a --cpu-prof profile is written then). */
   stop(): Promise<void>;
 }
@@ -62,11 +64,11 @@ export async function forkServer(name: string, spec: ChildSpec, options: ForkOpt
     });
   });
 
-  function ask(type: ParentMessage['type']): Promise<ChildMessage> {
+  function ask(type: ParentMessage['type'], extra: object = {}): Promise<ChildMessage> {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       waiting.set(id, resolve);
-      child.send({ id, type } satisfies ParentMessage, (err) => {
+      child.send({ id, type, ...extra } as ParentMessage, (err) => {
         if (err) {
           waiting.delete(id);
           reject(err);
@@ -94,6 +96,9 @@ export async function forkServer(name: string, spec: ChildSpec, options: ForkOpt
     },
     async gc() {
       await ask('gc');
+    },
+    async heapSnapshot(path: string) {
+      await ask('heapsnapshot', { path });
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -56,7 +56,7 @@ export interface ChildMemory {
   oldSpaceUsed: number;
 }
 
-export type ParentMessage = { id: number; type: 'reset' } | { id: number; type: 'stats' } | { id: number; type: 'memory' } | { id: number; type: 'gc' } | { id: number; type: 'stop' };
+export type ParentMessage = { id: number; type: 'reset' } | { id: number; type: 'stats' } | { id: number; type: 'memory' } | { id: number; type: 'gc' } | { id: number; type: 'heapsnapshot'; path: string } | { id: number; type: 'stop' };
 
 export type ChildMessage =
   | { type: 'ready'; urls: Record<string, string> }

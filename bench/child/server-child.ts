@@ -5,7 +5,7 @@
  * process so the load generator never shares their event loop.
  */
 import { readFileSync } from 'node:fs';
-import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../../core/config.js';
 import { ensureKeys, keySecretsOf } from '../../core/keys.js';
 import { createLogger } from '../../core/logger.js';
@@ -117,6 +117,11 @@ process.on('message', (raw: unknown) => {
     case 'gc':
       // Diagnosis only (the soak's --diagnose, with --expose-gc): what a full collection would give back.
       (globalThis as { gc?: () => void }).gc?.();
+      send({ id: m.id, type: 'ok' });
+      return;
+    case 'heapsnapshot':
+      // Diagnosis only (the soak's --snapshot): where the retained heap is.
+      writeHeapSnapshot(m.path);
       send({ id: m.id, type: 'ok' });
       return;
     case 'stop':
