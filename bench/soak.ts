@@ -12,8 +12,9 @@
  * arrive and shrink once they stop.
  *
  *   npm run bench:soak [-- --documents 100000 --concurrency 20 --idle 90 --heap 256 --diagnose]
- *   --heap N       the gateway's --max-old-space-size (default: the production flags, GATEWAY_NODE_FLAGS)
- *   --heap 0       Node's default heap (no flags)
+ *   --heap N       the gateway's --max-old-space-size instead of the production one (GATEWAY_NODE_FLAGS, core/runtime-flags.ts)
+ *   --heap 0       Node's default heap limit (the other production flags kept)
+ *   --node-flag F  one more node flag for the gateway (e.g. --node-flag --max-semi-space-size=8), repeatable
  *   --env K=V      extra environment for the gateway (e.g. --env CACHE_IDLE_S=10), repeatable
  *   --diagnose     the gateway runs with --expose-gc; after the idle read, a full GC and a last
  *                  read show what was garbage and what is retained (reported, never the figure)
@@ -85,8 +86,10 @@ async function main(): Promise<void> {
   const diagnose = process.argv.includes('--diagnose');
   // The gateway runs with the flags and environment it is started with in production (Dockerfile,
   // npm start), unless --heap says otherwise.
-  const nodeFlags = heapGiven === null ? [...GATEWAY_NODE_FLAGS] : heapGiven ? [`--max-old-space-size=${heapGiven}`] : [];
-  if (diagnose) nodeFlags.push('--expose-gc');
+  const nodeFlags = GATEWAY_NODE_FLAGS.filter((f) => heapGiven === null || !f.startsWith('--max-old-space-size='));
+  if (heapGiven) nodeFlags.push(`--max-old-space-size=${heapGiven}`);
+  process.argv.forEach((a, i) => a === '--node-flag' && nodeFlags.push(process.argv[i + 1]!));
+  if (diagnose && !nodeFlags.includes('--expose-gc')) nodeFlags.push('--expose-gc');
   const extraEnv = { ...GATEWAY_ENV, ...envArgs() };
   const env = await prepareEnvironment();
   const subgraphs = await forkServer('subgraphs', { role: 'subgraphs', dataDir: env.dataDir, storeUrl: env.storeUrl, hmacKeyBase64: env.hmacKeyBase64 });
@@ -131,7 +134,10 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     const elapsedS = (performance.now() - started) / 1000;
-    const peak = mib((await gateway.stats()).rssPeakBytes);
+    const loadStats = await gateway.stats();
+    const peak = mib(loadStats.rssPeakBytes);
+    // The gateway's CPU per document: steadier than the rate on a shared machine (the collections are in it).
+    const cpuUsPerDocument = Math.round((loadStats.cpuUserUs + loadStats.cpuSystemUs) / documents);
     const end = breakdown(await gateway.memory());
     log(`load done in ${Math.round(elapsedS)} s: peak RSS ${peak} MiB; ${line(end)}; idle ${idleS} s`);
     // Idle, in real time: the caches' idle expiry, the group commit, V8's memory reducer run.
@@ -165,6 +171,7 @@ async function main(): Promise<void> {
       failed,
       elapsedS: Math.round(elapsedS),
       rate: Math.round(documents / elapsedS),
+      cpuUsPerDocument,
       startRssMiB: start.rss,
       peakRssMiB: peak,
       idleRssMiB: idle.rss,
@@ -183,7 +190,7 @@ async function main(): Promise<void> {
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
     writeFileSync(new URL(`./results/soak-${new Date().toISOString().slice(0, 10)}-${documents}.json`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
     console.log(
-      `soak (${nodeFlags.join(' ') || 'default heap'}): ${documents} distinct documents in ${result.elapsedS} s (${result.rate}/s, ${failed} not 200): ` +
+      `soak (${nodeFlags.join(' ') || 'default heap'}): ${documents} distinct documents in ${result.elapsedS} s (${result.rate}/s, gateway CPU ${cpuUsPerDocument} µs/document, ${failed} not 200): ` +
         `gateway RSS start ${start.rss} MiB, peak ${peak} MiB (ceiling ${CEILING_MIB}: ${result.underCeiling ? 'under' : 'OVER'}), ` +
         `${idle.rss} MiB after ${idleS} s idle (${fellBack ? 'fell back' : 'did NOT fall back'}: ${result.fellBackRule})`,
     );
