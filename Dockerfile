@@ -53,7 +53,7 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=4000 \
     DATA_DIR=/data \
-    NODE_OPTIONS="--max-old-space-size=256 --expose-gc"
+    NODE_OPTIONS="--max-old-space-size=192 --expose-gc"
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -45,13 +45,13 @@ export interface DecisionCache extends Sweepable {
 
 /**
  * @param size entries per cache (default 10000; 0 disables caching).
- * @param maxBytes approximate bytes per cache (analyses, decisions; default 16 MiB each): an entry
+ * @param maxBytes approximate bytes per cache (analyses, decisions; default 8 MiB each, DECISION_CACHE_MIB): an entry
  *   larger than a tenth of it is not cached.
  * @param expiry idle expiry (CACHE_IDLE_S; default none): an entry unused that long is purged by
  *   the gateway's sweeper (core/idle-expiry.ts). Memory only: it never lengthens a decision's
  *   validity, which is decidedAt … holdsUntil on the request's clock.
  */
-export function createDecisionCache(size = 10_000, maxBytes = 16 * MIB, expiry?: IdleExpiry): DecisionCache {
+export function createDecisionCache(size = 10_000, maxBytes = 8 * MIB, expiry?: IdleExpiry): DecisionCache {
   const bounds = { max: size, maxSize: maxBytes, maxEntrySize: Math.ceil(maxBytes / 10), ...(expiry ? idleExpiryOptions(expiry) : {}) };
   // The walk's own nodes, not the document (Apollo's document store holds that).
   const analyses = size > 0 ? new LRUCache<string, OperationAnalysis>({ ...bounds, sizeCalculation: (a) => sized(a) }) : null;

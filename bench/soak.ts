@@ -11,7 +11,7 @@
  * unused for CACHE_IDLE_S (README "Configuration"), so RSS must plateau however many documents
  * arrive and shrink once they stop.
  *
- *   npm run bench:soak [-- --documents 100000 --concurrency 20 --idle 90 --heap 256 --diagnose]
+ *   npm run bench:soak [-- --documents 100000 --concurrency 20 --idle 150 --heap 256 --diagnose]
  *   --heap N       the gateway's --max-old-space-size instead of the production one (GATEWAY_NODE_FLAGS, core/runtime-flags.ts)
  *   --heap 0       Node's default heap limit (the other production flags kept)
  *   --node-flag F  one more node flag for the gateway (e.g. --node-flag --max-semi-space-size=8), repeatable
@@ -81,7 +81,7 @@ const line = (b: ReturnType<typeof breakdown>) => `RSS ${b.rss} MiB (heap used $
 async function main(): Promise<void> {
   const documents = arg('documents', 100_000);
   const concurrency = arg('concurrency', 20);
-  const idleS = arg('idle', 90);
+  const idleS = arg('idle', 150);
   const heapGiven = process.argv.includes('--heap') ? arg('heap', 0, 0) : null;
   const diagnose = process.argv.includes('--diagnose');
   // The gateway runs with the flags and environment it is started with in production (Dockerfile,

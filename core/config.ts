@@ -198,7 +198,7 @@ function defaults(): z.input<typeof configSchema> {
     },
     publicUrl: null,
     registry: { pollMs: 250, stalenessMs: 30_000 },
-    enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, decisionCacheMiB: 16, documentCacheMiB: 16, queryPlanCacheMiB: 16, cacheIdleS: 60, assertionTtlS: 60, subgraphMacKey: null },
+    enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, decisionCacheMiB: 8, documentCacheMiB: 8, queryPlanCacheMiB: 8, cacheIdleS: 60, assertionTtlS: 60, subgraphMacKey: null },
     audit: { hmacKey: null, batchWindowMs: 0, bufferMax: 10_000, checkpointIntervalMs: 1_000, checkpointEvery: 1_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
     rateLimits: { enabled: true, tiers: DEFAULT_RATE_TIERS, staff: { points: 50, duration: 1 }, anonymous: { points: 20, duration: 1 } },
     operationLimits: {
