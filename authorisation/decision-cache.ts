@@ -10,6 +10,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { approximateBytes, MIB } from '../core/approximate-size.js';
+import { idleExpiryOptions, purgeStaleBytes, type IdleExpiry, type Sweepable } from '../core/idle-expiry.js';
 
 /** lru-cache wants a positive integer; a value too large to measure is too large to keep. */
 const sized = (value: unknown): number => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(value))));
@@ -34,7 +35,7 @@ export interface DecisionCacheStats {
   decisionMisses: number;
 }
 
-export interface DecisionCache {
+export interface DecisionCache extends Sweepable {
   analyse(key: string, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, map: RequirementMap): OperationAnalysis;
   /** `now` is the request's instant, the one the caller was resolved at. */
   decide(analysisKey: string, analysis: OperationAnalysis, document: DocumentNode, operationName: string | null, caller: Caller, grantsKey: string, variables: Record<string, unknown> | undefined, now: number): CachedDecision;
@@ -44,11 +45,14 @@ export interface DecisionCache {
 
 /**
  * @param size entries per cache (default 10000; 0 disables caching).
- * @param maxBytes approximate bytes per cache (analyses, decisions; default 16 MiB each): an entry
+ * @param maxBytes approximate bytes per cache (analyses, decisions; default 8 MiB each, DECISION_CACHE_MIB): an entry
  *   larger than a tenth of it is not cached.
+ * @param expiry idle expiry (CACHE_IDLE_S; default none): an entry unused that long is purged by
+ *   the gateway's sweeper (core/idle-expiry.ts). Memory only: it never lengthens a decision's
+ *   validity, which is decidedAt … holdsUntil on the request's clock.
  */
-export function createDecisionCache(size = 10_000, maxBytes = 16 * MIB): DecisionCache {
-  const bounds = { max: size, maxSize: maxBytes, maxEntrySize: Math.ceil(maxBytes / 10) };
+export function createDecisionCache(size = 10_000, maxBytes = 8 * MIB, expiry?: IdleExpiry): DecisionCache {
+  const bounds = { max: size, maxSize: maxBytes, maxEntrySize: Math.ceil(maxBytes / 10), ...(expiry ? idleExpiryOptions(expiry) : {}) };
   // The walk's own nodes, not the document (Apollo's document store holds that).
   const analyses = size > 0 ? new LRUCache<string, OperationAnalysis>({ ...bounds, sizeCalculation: (a) => sized(a) }) : null;
   const decisions = size > 0 ? new LRUCache<string, CachedDecision>({ ...bounds, sizeCalculation: (d) => sized(d) }) : null;
@@ -98,6 +102,7 @@ export function createDecisionCache(size = 10_000, maxBytes = 16 * MIB): Decisio
       return entry;
     },
     stats: () => ({ ...stats }),
+    purgeStale: () => purgeStaleBytes(analyses) + purgeStaleBytes(decisions),
     clear() {
       analyses?.clear();
       decisions?.clear();

@@ -109,6 +109,8 @@ const configSchema = z.object({
     /** Apollo's parsed-document cache and the gateway's query-plan cache, approximate MiB each. */
     documentCacheMiB: intFrom(1),
     queryPlanCacheMiB: intFrom(1),
+    /** Seconds an entry of those caches may go unused before it is dropped (memory given back when idle: core/idle-expiry.ts). */
+    cacheIdleS: intFrom(1).max(86_400),
     assertionTtlS: intFrom(5).max(300),
     /** Base64 key (≥ 32 bytes) shared by the gateway and the subgraphs for request signatures; null: created under DATA_DIR (development). */
     subgraphMacKey: z.string().nullable(),
@@ -198,7 +200,7 @@ function defaults(): z.input<typeof configSchema> {
     },
     publicUrl: null,
     registry: { pollMs: 250, stalenessMs: 30_000 },
-    enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, decisionCacheMiB: 16, documentCacheMiB: 16, queryPlanCacheMiB: 16, assertionTtlS: 60, subgraphMacKey: null },
+    enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, decisionCacheMiB: 8, documentCacheMiB: 8, queryPlanCacheMiB: 8, cacheIdleS: 60, assertionTtlS: 60, subgraphMacKey: null },
     audit: { hmacKey: null, batchWindowMs: 0, bufferMax: 10_000, checkpointIntervalMs: 1_000, checkpointEvery: 1_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
     rateLimits: { enabled: true, tiers: DEFAULT_RATE_TIERS, staff: { points: 50, duration: 1 }, anonymous: { points: 20, duration: 1 }, lease: 20 },
     operationLimits: {
@@ -258,6 +260,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['DECISION_CACHE_MIB', 'enforcement.decisionCacheMiB'],
   ['DOCUMENT_CACHE_MIB', 'enforcement.documentCacheMiB'],
   ['QUERY_PLAN_CACHE_MIB', 'enforcement.queryPlanCacheMiB'],
+  ['CACHE_IDLE_S', 'enforcement.cacheIdleS'],
   ['ASSERTION_TTL_S', 'enforcement.assertionTtlS'],
   ['SUBGRAPH_MAC_KEY', 'enforcement.subgraphMacKey'],
   ['AUDIT_HMAC_KEY', 'audit.hmacKey'],

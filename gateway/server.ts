@@ -14,6 +14,8 @@ import type { JWK } from 'jose';
 import { createAssertionSigner } from '../core/assertion.js';
 import { MIB } from '../core/approximate-size.js';
 import { createDocumentStore } from './apollo/document-store.js';
+import { createQueryPlanStore } from './apollo/query-plan-store.js';
+import { createCacheSweeper } from '../core/idle-expiry.js';
 import { mayWatchOperations } from '../core/roles.js';
 import { createRequestSigner } from '../core/request-signature.js';
 import type { Config } from '../core/config.js';
@@ -96,7 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const snapshot = createRegistrySnapshot({ store, pollMs: config.registry.pollMs, stalenessMs: config.registry.stalenessMs, now, logger });
   await snapshot.start();
 
-  const authenticator = createAuthenticator({ auth: config.auth, jwks: options.issuerJwks ?? keys.issuer.publicJwks, now });
+  const authenticator = createAuthenticator({ auth: config.auth, jwks: options.issuerJwks ?? keys.issuer.publicJwks, now, cacheIdleMs: config.enforcement.cacheIdleS * 1000 });
   // DPoP proofs (RFC 9449); seen jti values are shared through the store, so every instance refuses a replay.
   const dpop = createDpopVerifier({
     algorithms: config.auth.dpopAlgorithms,
@@ -151,6 +153,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const signer = createAssertionSigner({ privateKey: keys.gateway.privateKey, kid: keys.gateway.kid, ttlS: config.enforcement.assertionTtlS, now });
   const requestSigner = createRequestSigner({ key: keys.subgraphMacKey, now });
   const subgraphUrls = config.subgraphs as Record<string, string>;
+  // The caches on the request path: bounded in approximate bytes, and an entry unused for
+  // CACHE_IDLE_S is purged by the sweeper below, so memory is given back when traffic stops.
+  const idle = { idleMs: config.enforcement.cacheIdleS * 1000 };
+  const queryPlanStore = createQueryPlanStore(config.enforcement.queryPlanCacheMiB * MIB, idle);
+  const documentStore = createDocumentStore(config.enforcement.documentCacheMiB * MIB, idle);
   const apolloGateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
     buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs }),
@@ -158,13 +165,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Apollo's own spans (plan, fetch, execute) join the request's trace when tracing is on; the
     // document text is never put on a span (it may hold a literal TFN).
     telemetry: { includeDocument: false, recordExceptions: false },
-    // Bounded in bytes like every cache on the request path (Apollo's default is 30 MiB).
-    experimental_approximateQueryPlanStoreMiB: config.enforcement.queryPlanCacheMiB,
+    // Ours: bounded in approximate heap bytes like every cache on the request path (Apollo's own
+    // counts JSON length, 30 MiB by default), with idle expiry.
+    queryPlannerConfig: { cache: queryPlanStore },
   });
   // The enforcement plugin coerces each request's variables; the gateway does not repeat it.
   coerceVariablesOnce(apolloGateway);
   const gateway = createFilteringGateway(apolloGateway);
-  const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize, config.enforcement.decisionCacheMiB * MIB);
+  const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize, config.enforcement.decisionCacheMiB * MIB, idle);
+  // Swept every quarter of the idle time (1–30 s); at most one forced collection per idle time.
+  const sweeper = createCacheSweeper({ caches: [queryPlanStore, documentStore, decisionCache, authenticator], intervalMs: Math.min(30_000, Math.max(1_000, idle.idleMs / 4)), minCollectIntervalMs: idle.idleMs });
   const limits = config.operationLimits;
   const introspection = introspectionPolicyOf(config);
   const apollo = new ApolloServer<GatewayContext>({
@@ -177,7 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: [knownRootTypesRule, ...operationLimitRules(limits)],
     parseOptions: parseOptions(limits),
     persistedQueries: false,
-    documentStore: createDocumentStore(config.enforcement.documentCacheMiB * MIB),
+    documentStore,
     // Our process drains on SIGTERM (core/shutdown.ts); Apollo's own handler would stop the server
     // and re-send the signal before the drain and the access log's final checkpoint (outside NODE_ENV=test).
     stopOnTerminationSignals: false,
@@ -190,6 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await apollo.start();
   } catch (err) {
     // Refused to start (e.g. an uncovered field): release what was already running.
+    sweeper.stop();
     snapshot.stop();
     await writer.flushAndClose().catch(() => {});
     await monitor.close();
@@ -248,6 +259,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     chainId,
     close() {
       closing ??= (async () => {
+        sweeper.stop();
         await closeServer(server);
         await apollo.stop();
         await writer.flushAndClose();

@@ -1,7 +1,7 @@
 /** Forks a server process (bench/child/server-child.ts) and talks to it over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, ChildSpec, ChildStats, ParentMessage } from './protocol.js';
+import type { ChildMemory, ChildMessage, ChildSpec, ChildStats, ParentMessage } from './protocol.js';
 
 const ENTRY = fileURLToPath(new URL('./server-child.ts', import.meta.url));
 
@@ -13,6 +13,12 @@ export interface ServerChild {
   reset(): Promise<void>;
   /** Resource use since the last reset. */
   stats(): Promise<ChildStats>;
+  /** Where the process's memory is now (RSS, V8 heap, external, malloc). */
+  memory(): Promise<ChildMemory>;
+  /** A full collection, when the child runs with --expose-gc (diagnosis only; otherwise nothing). */
+  gc(): Promise<void>;
+  /** Writes a V8 heap snapshot to `path` (diagnosis only). */
+  heapSnapshot(path: string): Promise<void>;
   /** Closes the servers and waits for the process to exit (a --cpu-prof profile is written then). */
   stop(): Promise<void>;
 }
@@ -20,6 +26,8 @@ export interface ServerChild {
 export interface ForkOptions {
   /** Extra node flags (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** Extra environment for the child (e.g. MALLOC_ARENA_MAX). */
+  env?: Record<string, string>;
   /** Longest wait for `ready`, ms. Default 60000. */
   readyTimeoutMs?: number;
 }
@@ -28,7 +36,7 @@ export async function forkServer(name: string, spec: ChildSpec, options: ForkOpt
   const child: ChildProcess = fork(ENTRY, [], {
     // tsx runs the TypeScript sources, as `npm run bench` does for the benchmark itself.
     execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
-    env: { ...process.env, NODE_OPTIONS: '', BENCH_CHILD_SPEC: JSON.stringify(spec) },
+    env: { ...process.env, ...options.env, NODE_OPTIONS: '', BENCH_CHILD_SPEC: JSON.stringify(spec) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -56,11 +64,11 @@ export async function forkServer(name: string, spec: ChildSpec, options: ForkOpt
     });
   });
 
-  function ask(type: ParentMessage['type']): Promise<ChildMessage> {
+  function ask(type: ParentMessage['type'], extra: object = {}): Promise<ChildMessage> {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       waiting.set(id, resolve);
-      child.send({ id, type } satisfies ParentMessage, (err) => {
+      child.send({ id, type, ...extra } as ParentMessage, (err) => {
         if (err) {
           waiting.delete(id);
           reject(err);
@@ -80,6 +88,17 @@ export async function forkServer(name: string, spec: ChildSpec, options: ForkOpt
       const m = await ask('stats');
       if (m.type !== 'stats') throw new Error(`${name}: unexpected reply ${m.type}`);
       return m.stats;
+    },
+    async memory() {
+      const m = await ask('memory');
+      if (m.type !== 'memory') throw new Error(`${name}: unexpected reply ${m.type}`);
+      return m.memory;
+    },
+    async gc() {
+      await ask('gc');
+    },
+    async heapSnapshot(path: string) {
+      await ask('heapsnapshot', { path });
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -37,10 +37,30 @@ export interface ChildStats {
   atUs: number;
 }
 
-export type ParentMessage = { id: number; type: 'reset' } | { id: number; type: 'stats' } | { id: number; type: 'stop' };
+/** Where this process's memory is, now (the soak's breakdown: bench/soak.ts). */
+export interface ChildMemory {
+  /** process.memoryUsage(), bytes: rss; V8's heap reserved (heapTotal) and live (heapUsed); external (Buffers, native); arrayBuffers (within external). */
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** /proc/self/status, bytes (Linux; 0 elsewhere): anonymous memory (heaps, malloc) and file-backed pages (the node binary, shared libraries). */
+  rssAnon: number;
+  rssFile: number;
+  /** v8.getHeapStatistics(): pages V8 holds resident, and what it has malloc'ed outside the heap. */
+  heapPhysical: number;
+  mallocedMemory: number;
+  /** Old space alone: size, used (live plus garbage not yet collected). */
+  oldSpaceSize: number;
+  oldSpaceUsed: number;
+}
+
+export type ParentMessage = { id: number; type: 'reset' } | { id: number; type: 'stats' } | { id: number; type: 'memory' } | { id: number; type: 'gc' } | { id: number; type: 'heapsnapshot'; path: string } | { id: number; type: 'stop' };
 
 export type ChildMessage =
   | { type: 'ready'; urls: Record<string, string> }
   | { type: 'failed'; error: string }
   | { id: number; type: 'ok' }
-  | { id: number; type: 'stats'; stats: ChildStats };
+  | { id: number; type: 'stats'; stats: ChildStats }
+  | { id: number; type: 'memory'; memory: ChildMemory };

@@ -5,6 +5,7 @@
  * process so the load generator never shares their event loop.
  */
 import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../../core/config.js';
 import { ensureKeys, keySecretsOf } from '../../core/keys.js';
 import { createLogger } from '../../core/logger.js';
@@ -13,7 +14,7 @@ import { createStore } from '../../store/index.js';
 import { SUBGRAPH_NAMES, startSubgraph } from '../../subgraphs/catalog.js';
 import { startBareGateway } from '../bare-gateway.js';
 import { createNullAccessLogWriter } from '../null-access-log-writer.js';
-import type { ChildMessage, ChildSpec, ParentMessage } from './protocol.js';
+import type { ChildMemory, ChildMessage, ChildSpec, ParentMessage } from './protocol.js';
 import { createResourceSampler } from './resource-sampler.js';
 
 interface Running {
@@ -67,6 +68,36 @@ async function start(spec: ChildSpec): Promise<Running> {
   }
 }
 
+function procStatusBytes(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+function memoryNow(): ChildMemory {
+  const u = process.memoryUsage();
+  const h = getHeapStatistics();
+  const old = getHeapSpaceStatistics().find((s) => s.space_name === 'old_space');
+  let status = '';
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    // Not Linux: the two fields stay 0.
+  }
+  return {
+    rss: u.rss,
+    heapTotal: u.heapTotal,
+    heapUsed: u.heapUsed,
+    external: u.external,
+    arrayBuffers: u.arrayBuffers,
+    rssAnon: procStatusBytes(status, 'RssAnon'),
+    rssFile: procStatusBytes(status, 'RssFile'),
+    heapPhysical: h.total_physical_size,
+    mallocedMemory: h.malloced_memory,
+    oldSpaceSize: old?.space_size ?? 0,
+    oldSpaceUsed: old?.space_used_size ?? 0,
+  };
+}
+
 const sampler = createResourceSampler();
 let running: Running | null = null;
 
@@ -79,6 +110,19 @@ process.on('message', (raw: unknown) => {
       return;
     case 'stats':
       send({ id: m.id, type: 'stats', stats: sampler.read() });
+      return;
+    case 'memory':
+      send({ id: m.id, type: 'memory', memory: memoryNow() });
+      return;
+    case 'gc':
+      // Diagnosis only (the soak's --diagnose, with --expose-gc): what a full collection would give back.
+      (globalThis as { gc?: () => void }).gc?.();
+      send({ id: m.id, type: 'ok' });
+      return;
+    case 'heapsnapshot':
+      // Diagnosis only (the soak's --snapshot): where the retained heap is.
+      writeHeapSnapshot(m.path);
+      send({ id: m.id, type: 'ok' });
       return;
     case 'stop':
       sampler.stop();

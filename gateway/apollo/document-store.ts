@@ -2,22 +2,27 @@
  * Apollo Server's cache of parsed and validated documents, bounded in approximate heap bytes
  * (core/approximate-size.ts) rather than by Apollo's default of the document's JSON length, which
  * undercounts the heap a DocumentNode takes several times over. A document too large for a tenth
- * of the cache is parsed again each time instead of crowding out the rest.
+ * of the cache is parsed again each time instead of crowding out the rest. A document unused for
+ * the idle time (CACHE_IDLE_S) goes stale and the gateway's sweeper purges it (core/idle-expiry.ts).
  */
 import type { DocumentStore } from '@apollo/server';
 import type { DocumentNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { approximateBytes } from '../../core/approximate-size.js';
+import { idleExpiryOptions, purgeStaleBytes, type IdleExpiry, type Sweepable } from '../../core/idle-expiry.js';
 
-export function createDocumentStore(maxBytes: number): DocumentStore {
+/** @param expiry idle expiry (default: none, entries leave only by size). */
+export function createDocumentStore(maxBytes: number, expiry?: IdleExpiry): DocumentStore & Sweepable {
   const lru = new LRUCache<string, DocumentNode>({
     maxSize: maxBytes,
     maxEntrySize: Math.ceil(maxBytes / 10),
     sizeCalculation: (doc) => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(doc)))),
+    ...(expiry ? idleExpiryOptions(expiry) : {}),
   });
   return {
     get: async (key) => lru.get(key),
     set: async (key, value) => void lru.set(key, value),
     delete: async (key) => void lru.delete(key),
+    purgeStale: () => purgeStaleBytes(lru),
   };
 }

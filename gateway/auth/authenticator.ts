@@ -30,6 +30,8 @@ export interface AuthenticatorOptions {
   now?: () => number;
   /** Remote JWKS fetch timeout, cooldown and cache age. Default jose's: 5 s, 30 s, 10 min. */
   remoteJwks?: RemoteJwksOptions;
+  /** A verified token unused this long is dropped by purgeStale() (CACHE_IDLE_S). Default 60 000 ms. */
+  cacheIdleMs?: number;
   /** Where unexpected (non-jose) failures are reported, by error name only. Default: not reported. */
   logger?: Pick<Logger, 'warn'>;
 }
@@ -43,6 +45,8 @@ export interface Authenticator {
   authenticate(authorizationHeader: AuthorizationHeader, options?: { acceptDpop?: boolean }): Promise<AuthResult>;
   /** Verified-token cache counters (for tests and the benchmark). */
   stats(): TokenCacheStats;
+  /** Drops verified tokens unused for the idle time; returns the approximate bytes freed (the server's cache sweeper calls it). */
+  purgeStale(): number;
   /** Which key source was chosen at creation. */
   readonly keySource: 'url' | 'file' | 'explicit';
 }
@@ -51,7 +55,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const { auth } = options;
   const now = options.now ?? Date.now;
   const { getKey, kind } = createKeySource({ jwksUrl: auth.jwksUrl, jwksFile: auth.jwksFile, jwks: options.jwks, remote: options.remoteJwks });
-  const cache = createTokenCache({ max: auth.tokenCacheSize, maxBytes: auth.tokenCacheMiB * MIB });
+  const cache = createTokenCache({ max: auth.tokenCacheSize, maxBytes: auth.tokenCacheMiB * MIB, ...(options.cacheIdleMs !== undefined ? { idleMs: options.cacheIdleMs } : {}) });
   const algorithms = [...auth.algorithms];
   const issuers = [...auth.issuers];
   const tolerance = auth.clockToleranceS;
@@ -112,6 +116,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       }
     },
     stats: () => cache.stats(),
+    purgeStale: () => cache.purgeStale(),
     keySource: kind,
   };
 }

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { approximateBytes, MIB } from '../../core/approximate-size.js';
+import { idleExpiryOptions, purgeStaleBytes, type Sweepable } from '../../core/idle-expiry.js';
 import type { VerifiedToken } from '../../core/verified-token.js';
 
 export interface TokenCacheStats {
@@ -17,7 +18,7 @@ export interface TokenCacheStats {
   size: number;
 }
 
-export interface TokenCache {
+export interface TokenCache extends Sweepable {
   /** Hash used as the key; computed once per request. */
   keyOf(token: string): string;
   /** The verified token, unless absent or its verification no longer holds at `now` (ms). */
@@ -27,12 +28,23 @@ export interface TokenCache {
   stats(): TokenCacheStats;
 }
 
-/** `max`: entries kept (least recently used evicted; 0 disables caching); `maxBytes`: their approximate size (default 8 MiB). */
-export function createTokenCache(options: { max: number; maxBytes?: number }): TokenCache {
+/**
+ * `max`: entries kept (least recently used evicted; 0 disables caching); `maxBytes`: their
+ * approximate size (default 8 MiB); `idleMs`: an entry unused this long goes stale and purgeStale()
+ * drops it (default 60 000, CACHE_IDLE_S's default); `clock`: the monotonic clock of that memory
+ * expiry (default performance.now), not the clock validity is judged on (the caller's `now`).
+ */
+export function createTokenCache(options: { max: number; maxBytes?: number; idleMs?: number; clock?: () => number }): TokenCache {
   const maxBytes = options.maxBytes ?? 8 * MIB;
+  const idleMs = options.idleMs ?? 60_000;
   const lru =
     options.max > 0
-      ? new LRUCache<string, { token: VerifiedToken; holdsUntil: number }>({ max: options.max, maxSize: maxBytes, sizeCalculation: (e) => Math.max(1, Math.ceil(approximateBytes(e))) + 120 })
+      ? new LRUCache<string, { token: VerifiedToken; holdsUntil: number }>({
+          max: options.max,
+          maxSize: maxBytes,
+          sizeCalculation: (e) => Math.max(1, Math.ceil(approximateBytes(e))) + 120,
+          ...idleExpiryOptions({ idleMs, ...(options.clock ? { now: options.clock } : {}) }),
+        })
       : null;
   let hits = 0;
   let misses = 0;
@@ -53,10 +65,13 @@ export function createTokenCache(options: { max: number; maxBytes?: number }): T
         // Shared by every later request with this token: make it immutable.
         Object.freeze(token.scopes);
         Object.freeze(token.roles);
-        // The TTL (real monotonic time) only frees memory; validity is judged on the caller's clock.
-        lru.set(key, { token: Object.freeze(token), holdsUntil }, { ttl: Math.max(1, Math.ceil(holdsUntil - now)) });
+        // The TTL (monotonic time) only frees memory: an entry goes stale once unused for idleMs, or
+        // for what was left of its validity when stored if that is shorter; validity itself is
+        // judged on the caller's clock (get).
+        lru.set(key, { token: Object.freeze(token), holdsUntil }, { ttl: Math.max(1, Math.ceil(Math.min(idleMs, holdsUntil - now))) });
       }
     },
     stats: () => ({ hits, misses, size: lru?.size ?? 0 }),
+    purgeStale: () => purgeStaleBytes(lru),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../../../core/runtime-flags.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (file: string) => readFileSync(`${root}${file}`, 'utf8');
@@ -26,9 +27,16 @@ describe('the Docker image', () => {
   it('keeps build-only tools out of the production dependencies, and engines names the lines tested', () => {
     for (const dev of ['tsx', '@apollo/composition', 'typescript', 'jest']) expect([dev, dev in pkg.dependencies]).toEqual([dev, false]);
     expect(pkg.engines.node).toContain(`<${Number(nvmrc) + 1}`);
-    expect(pkg.scripts['start:gateway']).toBe('exec node dist/gateway/main.js');
+    expect(pkg.scripts['start:gateway']).toBe(`exec node ${GATEWAY_NODE_FLAGS.join(' ')} dist/gateway/main.js`);
     // npm's child is node itself (exec), so the SIGTERM npm forwards reaches the process that drains.
     expect(pkg.scripts['start']).toMatch(/^exec node /);
+  });
+
+  it('runs the gateway with the memory flags the soak measured (core/runtime-flags.ts) wherever it is started', () => {
+    // The heap bound keeps RSS under the ceiling; --expose-gc lets the cache sweeper give the heap back when idle.
+    expect(GATEWAY_NODE_FLAGS).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=\d+$/), '--expose-gc']));
+    expect(dockerfile).toMatch(new RegExp(`^\\s+NODE_OPTIONS="${GATEWAY_NODE_FLAGS.join(' ')}"$`, 'm'));
+    expect(pkg.scripts['start']).toBe(`exec node ${GATEWAY_NODE_FLAGS.join(' ')} --import tsx scripts/start.ts`);
   });
 });
 
