@@ -8,7 +8,7 @@
  *
  *   npm run bench:readme [-- bench/results/<timestamp>.json]
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchReport } from './report.js';
@@ -23,6 +23,10 @@ export const TARGETS = { throughputRatio: 0.95, cpuRatio: 1.15, addedP50Ms: 1, a
 export interface SoakSummary {
   documents: number;
   heapMiB?: number;
+  /** The gateway's node flags (newer files). */
+  nodeFlags?: string[];
+  /** Seconds idle before the idle read. */
+  idleS?: number;
   peakRssMiB: number;
   startRssMiB?: number;
   idleRssMiB?: number;
@@ -103,7 +107,7 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
     const ceiling = soak.ceilingMiB ?? TARGETS.rssCeilingMiB;
     lines.push(
       `- Memory soak (\`npm run bench:soak\`): ${soak.documents.toLocaleString('en')} distinct documents, RSS peak ${f(soak.peakRssMiB)} MiB` +
-        `${soak.heapMiB ? ` with \`--max-old-space-size=${soak.heapMiB}\`` : ''} (ceiling ${ceiling} MiB): ${verdict(soak.peakRssMiB, ceiling, false, ' MiB', 0)}; ${fallBack(soak)}.`,
+        `${soak.nodeFlags?.length ? ` with \`${soak.nodeFlags.join(' ')}\`` : soak.heapMiB ? ` with \`--max-old-space-size=${soak.heapMiB}\`` : ''} (ceiling ${ceiling} MiB): ${verdict(soak.peakRssMiB, ceiling, false, ' MiB', 0)}; ${fallBack(soak)}.`,
     );
   }
   return lines.join('\n');
@@ -118,7 +122,7 @@ export function fallBack(soak: SoakSummary): string {
   const added = soak.peakRssMiB - soak.startRssMiB;
   const returned = soak.peakRssMiB - soak.idleRssMiB;
   const ok = added <= 0 || returned >= added / 2;
-  return `RSS at start ${f(soak.startRssMiB)} MiB, idle after the soak ${f(soak.idleRssMiB)} MiB: fall-back ${ok ? '**met**' : '**missed**'} (gave back ${f(returned)} of the ${f(added)} MiB the soak added; the target is at least half)`;
+  return `RSS at start ${f(soak.startRssMiB)} MiB, idle ${soak.idleS !== undefined ? `${soak.idleS} s ` : ''}after the soak ${f(soak.idleRssMiB)} MiB: fall-back ${ok ? '**met**' : '**missed**'} (gave back ${f(returned)} of the ${f(added)} MiB the soak added; the target is at least half)`;
 }
 
 /** Replaces the marked block of `readme` (both markers must be there, in order). */
@@ -129,10 +133,13 @@ export function replaceBlock(readme: string, block: string): string {
   return `${readme.slice(0, begin + BEGIN.length)}\n${block}\n${readme.slice(end)}`;
 }
 
-/** The newest file in `dir` matching `pattern` (timestamped names sort by time). */
+/** The most recently written file in `dir` matching `pattern`. */
 function newest(dir: string, pattern: RegExp): string | null {
-  const names = readdirSync(dir).filter((n) => pattern.test(n)).sort();
-  return names.length ? join(dir, names[names.length - 1]!) : null;
+  const files = readdirSync(dir)
+    .filter((n) => pattern.test(n))
+    .map((n) => ({ path: join(dir, n), at: statSync(join(dir, n)).mtimeMs }))
+    .sort((a, b) => a.at - b.at);
+  return files.length ? files[files.length - 1]!.path : null;
 }
 
 function main(): void {
