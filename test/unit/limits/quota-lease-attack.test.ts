@@ -96,16 +96,22 @@ function modelLimiters(clock: () => number) {
   const createStoreLimiter = (spec: RateLimiterSpec): RateLimiterAbstract => {
     const model = new ModelStore(spec.points, spec.duration * 1000, clock);
     stores.set(spec.keyPrefix, model);
-    return new (class extends RateLimiterMemory {
-      override consume(key: string | number, n = 1): Promise<RateLimiterRes> {
-        return model.consume(String(key), n);
-      }
-      override reward(key: string | number, n = 1): Promise<RateLimiterRes> {
-        return model.reward(String(key), n);
-      }
-    })(spec);
+    return asLimiter(model, spec);
   };
-  return { stores, createStoreLimiter };
+  /** Another instance's factory: limiters over the models the first instance's factory built. */
+  const sharedLimiter = (spec: RateLimiterSpec): RateLimiterAbstract => asLimiter(stores.get(spec.keyPrefix)!, spec);
+  return { stores, createStoreLimiter, sharedLimiter };
+}
+
+function asLimiter(model: ModelStore, spec: RateLimiterSpec): RateLimiterAbstract {
+  return new (class extends RateLimiterMemory {
+    override consume(key: string | number, n = 1): Promise<RateLimiterRes> {
+      return model.consume(String(key), n);
+    }
+    override reward(key: string | number, n = 1): Promise<RateLimiterRes> {
+      return model.reward(String(key), n);
+    }
+  })(spec);
 }
 
 async function outcome(p: Promise<RateLimiterRes>): Promise<'allowed' | 'refused'> {
@@ -548,7 +554,7 @@ describe('rate limits with leased quotas under attack', () => {
 
   it("an org that spent its share cannot make one instance hoard the product's quota with requests it is refused (the org share keeps other orgs served)", async () => {
     const t = 0;
-    const { stores, createStoreLimiter } = modelLimiters(() => t);
+    const { stores, createStoreLimiter, sharedLimiter } = modelLimiters(() => t);
     const config: RateConfig = {
       enabled: true,
       tiers: { demo: tier({ points: 400, duration: 60, perOrgShare: 0.5 }) }, // product chunk 20, org 200 (chunk 10)
@@ -557,17 +563,7 @@ describe('rate limits with leased quotas under attack', () => {
       lease: 20,
     };
     const one = createRateLimits({ config, createStoreLimiter, now: () => t });
-    const shared = (spec: RateLimiterSpec) => {
-      const model = stores.get(spec.keyPrefix)!;
-      return new (class extends RateLimiterMemory {
-        override consume(key: string | number, n = 1) {
-          return model.consume(String(key), n);
-        }
-        override reward(key: string | number, n = 1) {
-          return model.reward(String(key), n);
-        }
-      })(spec);
-    };
+    const shared = sharedLimiter;
     const two = createRateLimits({ config, createStoreLimiter: shared, now: () => t });
     // Org X spent its share (on some instance).
     await stores.get('rl:tier:demo:org')!.consume(JSON.stringify(['PRD-A', 'ORG-X']), 200);
@@ -583,7 +579,7 @@ describe('rate limits with leased quotas under attack', () => {
 
   it("the same, with the refused org's requests and the other orgs' arriving at once on two instances", async () => {
     const t = 0;
-    const { stores, createStoreLimiter } = modelLimiters(() => t);
+    const { stores, createStoreLimiter, sharedLimiter } = modelLimiters(() => t);
     const config: RateConfig = {
       enabled: true,
       tiers: { demo: tier({ points: 400, duration: 60, perOrgShare: 0.5 }) },
@@ -592,17 +588,7 @@ describe('rate limits with leased quotas under attack', () => {
       lease: 20,
     };
     const one = createRateLimits({ config, createStoreLimiter, now: () => t });
-    const shared = (spec: RateLimiterSpec) => {
-      const model = stores.get(spec.keyPrefix)!;
-      return new (class extends RateLimiterMemory {
-        override consume(key: string | number, n = 1) {
-          return model.consume(String(key), n);
-        }
-        override reward(key: string | number, n = 1) {
-          return model.reward(String(key), n);
-        }
-      })(spec);
-    };
+    const shared = sharedLimiter;
     const two = createRateLimits({ config, createStoreLimiter: shared, now: () => t });
     await stores.get('rl:tier:demo:org')!.consume(JSON.stringify(['PRD-A', 'ORG-X']), 200);
     const attack = Array.from({ length: 300 }, () => one.check(product('PRD-A', 'demo', 'ORG-X')));
@@ -616,7 +602,7 @@ describe('rate limits with leased quotas under attack', () => {
 
   it('several instances on one store and one clock, mixed orgs, over many windows: never more than the quota (product and each org) in a window', async () => {
     let t = 0;
-    const { stores, createStoreLimiter } = modelLimiters(() => t);
+    const { createStoreLimiter, sharedLimiter } = modelLimiters(() => t);
     const config: RateConfig = {
       enabled: true,
       tiers: { demo: tier({ points: 200, duration: 1, perOrgShare: 0.5 }) },
@@ -626,17 +612,7 @@ describe('rate limits with leased quotas under attack', () => {
     };
     // Four instances, one store per quota (the first instance's factory builds the models; the others share them).
     const first = createRateLimits({ config, createStoreLimiter, now: () => t });
-    const shared = (spec: RateLimiterSpec) => {
-      const model = stores.get(spec.keyPrefix)!;
-      return new (class extends RateLimiterMemory {
-        override consume(key: string | number, n = 1) {
-          return model.consume(String(key), n);
-        }
-        override reward(key: string | number, n = 1) {
-          return model.reward(String(key), n);
-        }
-      })(spec);
-    };
+    const shared = sharedLimiter;
     const instances: RateLimits[] = [first, ...[1, 2, 3].map(() => createRateLimits({ config, createStoreLimiter: shared, now: () => t }))];
     const random = prng(18);
     const orgs = ['ORG-A', 'ORG-B', 'ORG-C', null];
