@@ -11,14 +11,23 @@ import { LRUCache } from 'lru-cache';
 import { approximateBytes } from '../../core/approximate-size.js';
 import { idleExpiryOptions, purgeStaleBytes, type IdleExpiry, type Sweepable } from '../../core/idle-expiry.js';
 
-/** @param expiry idle expiry (default: none, entries leave only by size). */
-export function createDocumentStore(maxBytes: number, expiry?: IdleExpiry): DocumentStore & Sweepable {
-  const lru = new LRUCache<string, DocumentNode>({
+/**
+ * An LRU cache bounded in approximate heap bytes (core/approximate-size.ts), where an entry larger
+ * than a tenth of the bound is not kept, with optional idle expiry: Apollo's document store here
+ * and Apollo Gateway's query-plan store (query-plan-store.ts).
+ */
+export function heapBoundedLru<V extends object>(maxBytes: number, expiry?: IdleExpiry): LRUCache<string, V> {
+  return new LRUCache<string, V>({
     maxSize: maxBytes,
     maxEntrySize: Math.ceil(maxBytes / 10),
-    sizeCalculation: (doc) => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(doc)))),
+    sizeCalculation: (value) => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(value)))),
     ...(expiry ? idleExpiryOptions(expiry) : {}),
   });
+}
+
+/** @param expiry idle expiry (default: none, entries leave only by size). */
+export function createDocumentStore(maxBytes: number, expiry?: IdleExpiry): DocumentStore & Sweepable {
+  const lru = heapBoundedLru<DocumentNode>(maxBytes, expiry);
   return {
     get: async (key) => lru.get(key),
     set: async (key, value) => void lru.set(key, value),

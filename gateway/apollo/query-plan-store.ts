@@ -6,9 +6,8 @@
  * hash and operation name: gateway/apollo/filtering-gateway.ts); a supergraph change clears it.
  */
 import type { GatewayConfig } from '@apollo/gateway';
-import { LRUCache } from 'lru-cache';
-import { approximateBytes } from '../../core/approximate-size.js';
-import { idleExpiryOptions, purgeStaleBytes, type IdleExpiry, type Sweepable } from '../../core/idle-expiry.js';
+import { purgeStaleBytes, type IdleExpiry, type Sweepable } from '../../core/idle-expiry.js';
+import { heapBoundedLru } from './document-store.js';
 
 // Named through @apollo/gateway's config (its planner package is not a direct dependency).
 type QueryPlanCache = NonNullable<NonNullable<GatewayConfig['queryPlannerConfig']>['cache']>;
@@ -16,12 +15,7 @@ type QueryPlan = NonNullable<Awaited<ReturnType<QueryPlanCache['get']>>>;
 
 /** @param expiry idle expiry (default: none, entries leave only by size). */
 export function createQueryPlanStore(maxBytes: number, expiry?: IdleExpiry): QueryPlanCache & Sweepable {
-  const lru = new LRUCache<string, QueryPlan>({
-    maxSize: maxBytes,
-    maxEntrySize: Math.ceil(maxBytes / 10),
-    sizeCalculation: (plan) => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(plan)))),
-    ...(expiry ? idleExpiryOptions(expiry) : {}),
-  });
+  const lru = heapBoundedLru<QueryPlan>(maxBytes, expiry);
   return {
     get: async (key) => lru.get(key),
     set: async (key, value) => void lru.set(key, value),
