@@ -96,7 +96,7 @@ function rejectingNotThrowing<T extends object>(limiter: T): T {
 export const FALLBACK_TIER = 'demo';
 const DEFAULT_STORE_TIMEOUT_MS = 250;
 
-/** Anything with rate-limiter-flexible's `consume` (a limiter or a BurstyRateLimiter). */
+/** One quota's counter: a leased (or exact) store counter, or a sustained one with its burst (see `bursty`). */
 interface Consumer {
   consume(key: string, points?: number): Promise<RateLimiterRes>;
   /**
@@ -132,8 +132,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
   function insured(spec: RateLimiterSpec): Consumer {
     const insuranceLimiter = new RateLimiterMemory({ keyPrefix: spec.keyPrefix, points: spec.points, duration: spec.duration });
     const limiter = new RLWrapperTimeouts({ limiter: rejectingNotThrowing(createStoreLimiter(spec)), timeoutMs: storeTimeoutMs, insuranceLimiter });
-    const counter = leasedCounter(limiter, { points: spec.points, duration: spec.duration, maxChunk: config.lease, now: options.now });
-    return { consume: (key, n) => counter.consume(key, n), refund: (key, grant) => counter.refund(key, grant) };
+    return leasedCounter(limiter, { points: spec.points, duration: spec.duration, maxChunk: config.lease, now: options.now });
   }
 
   /** Sustained quota with a burst allowance on top (the burst window only opens once the sustained one is spent). */
