@@ -11,7 +11,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { CanonicalJsonError, canonicalJson } from './canonical-json.js';
-import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type DecisionReason } from './record.js';
+import { GENESIS_HASH, indexedColumnsAt, type AccessRecord, type ChainedAccessRecord, type DecisionReason } from './record.js';
 
 export type UnhashedRecord = Omit<ChainedAccessRecord, 'hash'>;
 
@@ -309,8 +309,8 @@ const isPrimitive = (v: unknown): boolean => v === null || typeof v === 'string'
 const isNullableString = (v: unknown): boolean => v == null || typeof v === 'string';
 const keysWithin = (value: object, allowed: ReadonlySet<string>): boolean => Object.keys(value).every((k) => allowed.has(k));
 const CHANGE_KEYS = new Set(['coordinate', 'reason', 'ticket']);
-/** A list column: null when empty, else sorted and without duplicates (as indexedColumnsOf has it). */
-const sortedSet = (list: string[]): string[] | null => (list.length === 0 ? null : list.length === 1 ? [list[0]!] : [...new Set(list)].sort());
+/** A list column as PreparedColumn has it: null when empty. */
+const orNull = (list: string[]): string[] | null => (list.length === 0 ? null : list);
 const SCALAR_FIELDS = ['id', 'time', 'requestId', 'instanceId', 'productId', 'productVersion', 'developerId', 'sub', 'org', 'jti', 'operationName', 'operationType', 'documentHash', 'decision', 'clientIp', 'userAgent'] as const;
 /** The record's scalar fields are all null, undefined, strings, booleans or finite numbers (what JSON.stringify writes as canonicalJson does). */
 function primitiveScalars(r: AccessRecord): boolean {
@@ -338,8 +338,9 @@ const MANIFEST_KEYS = new Set(['entry', 'mode', 'version']);
 export function prepareRecord(record: AccessRecord, chainId: string, seq: number): PreparedRecord {
   checkHashable(record);
   const r = record;
-  const timeMs = Date.parse(r.time);
-  if (Number.isNaN(timeMs)) throw new CanonicalJsonError('time must be an ISO date-time');
+  // The store's indexed copies, as the verifier recomputes them from the stored record.
+  const indexed = indexedColumnsAt(r, seq);
+  if (Number.isNaN(indexed.timeMs)) throw new CanonicalJsonError('time must be an ISO date-time');
   // Stored in NOT NULL columns: refused here, one record, rather than failing a whole batch where it is committed.
   if (typeof r.id !== 'string' || typeof r.decision !== 'string') throw new CanonicalJsonError('id and decision must be strings');
   // The lists are checked lists of strings (checkHashable) and the writer owns the record: no copies.
@@ -379,6 +380,6 @@ export function prepareRecord(record: AccessRecord, chainId: string, seq: number
   return {
     text,
     cut,
-    columns: [seq, r.id, timeMs, r.productId ?? null, r.developerId ?? null, r.org ?? null, r.decision, r.operationName ?? null, sortedSet(errorCodes), sortedSet(clientDigests)],
+    columns: [seq, r.id, indexed.timeMs, indexed.productId, indexed.developerId, indexed.org, indexed.decision, indexed.operationName, orNull(indexed.errorCodes), orNull(indexed.clientDigests)],
   };
 }

@@ -171,9 +171,17 @@ export interface IndexedColumns {
 
 /** The indexed copies a record should have (lists sorted and de-duplicated). */
 export function indexedColumnsOf(record: ChainedAccessRecord): IndexedColumns {
+  return indexedColumnsAt(record, record.seq);
+}
+
+/** indexedColumnsOf for a record not chained yet, at the seq it will have (the writer's prepareRecord). */
+export function indexedColumnsAt(
+  record: Pick<AccessRecord, 'time' | 'productId' | 'developerId' | 'org' | 'decision' | 'operationName' | 'errorCodes' | 'clientDigests'>,
+  seq: number,
+): IndexedColumns {
   const sorted = (list: readonly string[] | null | undefined) => [...new Set(list ?? [])].sort();
   return {
-    seq: record.seq,
+    seq,
     timeMs: Date.parse(record.time),
     productId: record.productId ?? null,
     developerId: record.developerId ?? null,
