@@ -16,6 +16,7 @@ import { createRateLimits, type RateDecision, type RateLimits, type RateSubject 
 import { createStore } from '../../../store/index.js';
 import type { RateLimiterSpec, Store } from '../../../store/port.js';
 import { createRateLimits as createRateLimitsBeforeLeases } from './fixtures/rate-limit-before-lease.js';
+import { outcome } from './fixtures/outcome.js';
 
 // ── tools ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -112,16 +113,6 @@ function asLimiter(model: ModelStore, spec: RateLimiterSpec): RateLimiterAbstrac
       return model.reward(String(key), n);
     }
   })(spec);
-}
-
-async function outcome(p: Promise<RateLimiterRes>): Promise<'allowed' | 'refused'> {
-  try {
-    await p;
-    return 'allowed';
-  } catch (e) {
-    if (e instanceof RateLimiterRes) return 'refused';
-    throw e;
-  }
 }
 
 /** Lets every promise that can settle settle (one turn of the event loop; not a wait for time). */

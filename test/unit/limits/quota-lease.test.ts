@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { chunkFor, leasedCounter, type StoreCounter } from '../../../limits/quota-lease.js';
+import { outcome } from './fixtures/outcome.js';
 
 /**
  * A shared fixed-window counter with rate-limiter-flexible's semantics (it adds the points, then
@@ -38,16 +39,6 @@ class ModelStore implements StoreCounter {
   async reward(key: string, n = 1): Promise<unknown> {
     this.entry(key).consumed -= n;
     return undefined;
-  }
-}
-
-async function outcome(p: Promise<RateLimiterRes>): Promise<'allowed' | 'refused'> {
-  try {
-    await p;
-    return 'allowed';
-  } catch (e) {
-    if (e instanceof RateLimiterRes) return 'refused';
-    throw e;
   }
 }
 
