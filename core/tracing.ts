@@ -53,13 +53,14 @@ export function startTracing(options: TracingOptions): Tracing | null {
 }
 
 /**
- * Runs `fn` inside a child span of the active one when tracing is on, and plainly when it is off
- * (no span object, no context switch). A thrown error marks the span as failed; the error itself
- * (which may quote input) is not recorded.
+ * Runs `fn` inside a child span of the active one when tracing is on, and plainly when it is off:
+ * then it is `fn(null)` itself, its own value or promise (no span object, no context switch, no
+ * promise wrapped around it on every request). A thrown error marks the span as failed; the error
+ * itself (which may quote input) is not recorded.
  */
-export async function inSpan<T>(tracer: Tracer | null | undefined, name: string, fn: (span: Span | null) => Promise<T> | T): Promise<T> {
+export function inSpan<R>(tracer: Tracer | null | undefined, name: string, fn: (span: Span | null) => R): R | Promise<Awaited<R>> {
   if (!tracer) return fn(null);
-  return tracer.startActiveSpan(name, async (span) => {
+  return tracer.startActiveSpan(name, async (span): Promise<Awaited<R>> => {
     try {
       return await fn(span);
     } catch (err) {

@@ -355,7 +355,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
     const traceId = span?.spanContext().traceId ?? null;
     try {
       const commit = () => deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey, traceId }));
-      await (tracer ? inSpan(tracer, 'access-log commit', commit) : commit());
+      await inSpan(tracer, 'access-log commit', commit);
     } catch (err) {
       if (!(err instanceof CodedError)) logger.error({ err, requestId: arrival.requestId }, 'access record not written');
       if (answer.status < 400) answer = refusalAnswer({ code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' });

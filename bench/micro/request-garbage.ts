@@ -9,7 +9,8 @@
  * - introspection: the walk of the document for __schema/__type (before) against the per-document answer (after);
  * - assertion: the claims built and the signer's key text per subgraph request (before) against the
  *   frozen claims found by identity (after; the signature itself is reused in both);
- * - stages: ten pipeline stages run through `inSpan(null, …)` with async wrappers (before)
+ * - stages: ten pipeline stages each run in an async wrapper through `inSpan(null, …)` (before;
+ *   inSpan itself was also async then, so this before is a little cheaper than the real one)
  *   against the runner's direct call without tracing (after).
  *
  * Figures are CPU time per operation (this process's user + system time), not wall time.
