@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchReport } from './report.js';
+import { f, signed, type BenchReport } from './report.js';
 
 export const BEGIN = '<!-- bench-table:begin -->';
 export const END = '<!-- bench-table:end -->';
@@ -33,8 +33,6 @@ export interface SoakSummary {
   ceilingMiB?: number;
 }
 
-const f = (x: number | undefined, d = 0) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
-const signed = (x: number, d = 2) => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
 const TITLES: Record<string, string> = { one: 'one subgraph', three: 'three subgraphs', many: 'many fetches (17)' };
 
 /** "met" or "missed by …": `atLeast` when the figure must reach the target, else it must stay under. */
@@ -69,8 +67,8 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
     const e = cpu(h.workload, 'enforced');
     const b = cpu(h.workload, 'bare-http');
     lines.push(
-      `| ${TITLES[h.workload] ?? h.workload} | ${f(bare?.bareRps)} | ${f(h.bareRps)} | ${f(h.enforcedRps)} | ${f(bare?.ratio, 2)} | ` +
-        `${f(h.ratio, 2)} (${h.roundRatios.map((r) => f(r, 2)).join(', ')}) | ${f(e)} / ${f(b)} (${e && b ? (e / b).toFixed(2) : '–'}×) |`,
+      `| ${TITLES[h.workload] ?? h.workload} | ${f(bare?.bareRps, 0)} | ${f(h.bareRps, 0)} | ${f(h.enforcedRps, 0)} | ${f(bare?.ratio, 2)} | ` +
+        `${f(h.ratio, 2)} (${h.roundRatios.map((r) => f(r, 2)).join(', ')}) | ${f(e, 0)} / ${f(b, 0)} (${e && b ? (e / b).toFixed(2) : '–'}×) |`,
     );
   }
   lines.push('');
@@ -88,7 +86,7 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
   for (const x of report.fixedRate ?? []) {
     const logOff = x.logOff ? ` (enforced with the access log off: p50 ${f(x.logOff.p50, 2)} ms)` : '';
     lines.push(
-      `- ${TITLES[x.workload]} at an evenly paced ${f(x.rate)} req/s: added p50 ${signed(x.addedP50Ms)} ms (target ≤ ${TARGETS.addedP50Ms} ms): ${verdict(x.addedP50Ms, TARGETS.addedP50Ms, false, ' ms')}; ` +
+      `- ${TITLES[x.workload]} at an evenly paced ${f(x.rate, 0)} req/s: added p50 ${signed(x.addedP50Ms)} ms (target ≤ ${TARGETS.addedP50Ms} ms): ${verdict(x.addedP50Ms, TARGETS.addedP50Ms, false, ' ms')}; ` +
         `added p99 ${signed(x.addedP99Ms)} ms (target ≤ ${TARGETS.addedP99Ms} ms): ${
           x.bare.p99 > P99_NOISE_FACTOR * TARGETS.addedP99Ms
             ? `**not judged**: bare-http's own p99 is ${f(x.bare.p99, 1)} ms, so the difference is this machine's noise`
@@ -100,13 +98,13 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
   const ingest = report.micro.ingest?.filter((i) => i.sync === 'full') ?? [];
   if (ingest.length) {
     const best = Math.max(...ingest.map((i) => i.recordsPerS));
-    const figures = ingest.map((i) => `${f(i.recordsPerS)} (${i.concurrency} in flight${i.checkpoints === 'window' ? '' : ', sparse checkpoints'})`).join(', ');
+    const figures = ingest.map((i) => `${f(i.recordsPerS, 0)} (${i.concurrency} in flight${i.checkpoints === 'window' ? '' : ', sparse checkpoints'})`).join(', ');
     lines.push(`- Access-log ingest, \`synchronous=FULL\` group commit: ${figures} records/s (target ≥ ${TARGETS.ingestPerS.toLocaleString('en')}): ${verdict(best, TARGETS.ingestPerS, true, ' records/s', 0)}.`);
   }
   if (soak) {
     const ceiling = soak.ceilingMiB ?? TARGETS.rssCeilingMiB;
     lines.push(
-      `- Memory soak (\`npm run bench:soak\`): ${soak.documents.toLocaleString('en')} distinct documents, RSS peak ${f(soak.peakRssMiB)} MiB` +
+      `- Memory soak (\`npm run bench:soak\`): ${soak.documents.toLocaleString('en')} distinct documents, RSS peak ${f(soak.peakRssMiB, 0)} MiB` +
         `${soak.nodeFlags?.length ? ` with \`${soak.nodeFlags.join(' ')}\`` : soak.heapMiB ? ` with \`--max-old-space-size=${soak.heapMiB}\`` : ''} (ceiling ${ceiling} MiB): ${verdict(soak.peakRssMiB, ceiling, false, ' MiB', 0)}; ${fallBack(soak)}.`,
     );
   }
@@ -118,11 +116,11 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
  * over the RSS at start.
  */
 export function fallBack(soak: SoakSummary): string {
-  if (soak.idleRssMiB === undefined || soak.startRssMiB === undefined) return `fall-back after the soak **not measured** (no RSS at start)${soak.idleRssMiB !== undefined ? `; idle after it ${f(soak.idleRssMiB)} MiB` : ''}`;
+  if (soak.idleRssMiB === undefined || soak.startRssMiB === undefined) return `fall-back after the soak **not measured** (no RSS at start)${soak.idleRssMiB !== undefined ? `; idle after it ${f(soak.idleRssMiB, 0)} MiB` : ''}`;
   const added = soak.peakRssMiB - soak.startRssMiB;
   const returned = soak.peakRssMiB - soak.idleRssMiB;
   const ok = added <= 0 || returned >= added / 2;
-  return `RSS at start ${f(soak.startRssMiB)} MiB, idle ${soak.idleS !== undefined ? `${soak.idleS} s ` : ''}after the soak ${f(soak.idleRssMiB)} MiB: fall-back ${ok ? '**met**' : '**missed**'} (gave back ${f(returned)} of the ${f(added)} MiB the soak added; the target is at least half)`;
+  return `RSS at start ${f(soak.startRssMiB, 0)} MiB, idle ${soak.idleS !== undefined ? `${soak.idleS} s ` : ''}after the soak ${f(soak.idleRssMiB, 0)} MiB: fall-back ${ok ? '**met**' : '**missed**'} (gave back ${f(returned, 0)} of the ${f(added, 0)} MiB the soak added; the target is at least half)`;
 }
 
 /** Replaces the marked block of `readme` (both markers must be there, in order). */

@@ -122,9 +122,11 @@ export function loggingFigures(cells: CellResult[]): LoggingFigure[] {
   return out;
 }
 
-const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+/** A figure with `d` decimals, or – when there is none (also bench/readme-table.ts). */
+export const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const signed = (x: number, d = 2) => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
+/** A difference with its sign. */
+export const signed = (x: number, d = 2) => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
 
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
