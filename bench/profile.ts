@@ -14,6 +14,8 @@ export interface ProfileRun {
   file: string;
   rps: number;
   summary: ProfileSummary;
+  /** The loaded window, in the profile's clock (µs). */
+  window: { from: number; to: number };
 }
 
 export async function profileEnforcedGateway(options: {
@@ -52,5 +54,5 @@ export async function profileEnforcedGateway(options: {
   if (!file) throw new Error(`no main-thread profile of pid ${child.pid} in ${dir}`);
   const path = join(dir, file);
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
-  return { file: path, rps, summary: summariseProfile(profile, { fromUs: window.from, toUs: window.to, top: 25 }) };
+  return { file: path, rps, window, summary: summariseProfile(profile, { fromUs: window.from, toUs: window.to, top: 25 }) };
 }

@@ -168,6 +168,55 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     expect((await store.listChains()).find((h) => h.chainId === 'chain-u')).toMatchObject({ lastSeq: 3, lastHash: hashes[2], instanceId: records[0]!.instanceId });
   });
 
+  describe('appendToChainNow (the writer commits small batches on the event loop)', () => {
+    it('commits on the calling thread what appendToChain would, with the same hashes and columns, and at the same durability', async () => {
+      const store = await open(join(dir, 'now.db'));
+      await store.openChain(sampleHead('chain-n'));
+      const batch = batchOf('chain-n');
+      const hashes = store.appendToChainNow(batch);
+      expect(hashes).toEqual(chainBatch(batch).map((r) => r.hash));
+      // Committed already: another connection sees it before this thread yields.
+      const raw = new Database(join(dir, 'now.db'), { readonly: true });
+      expect(raw.prepare("SELECT COUNT(*) FROM access_records WHERE chain_id = 'chain-n'").pluck().get()).toBe(3);
+      raw.close();
+      expect(await store.readChain('chain-n', 1, 10)).toEqual(chainBatch(batch));
+      expect(await store.indexedColumnsOf('chain-n', 1, 10)).toEqual(chainBatch(batch).map(indexedColumnsOf));
+      expect((await store.listChains()).find((h) => h.chainId === 'chain-n')).toMatchObject({ lastSeq: 3, lastHash: hashes![2] });
+      expect(await store.appendToChain(batch)).toEqual(hashes); // the write thread's retry of the same batch changes nothing
+      expect(await store.countAccessLogs({ errorCode: 'FIELD_NOT_AUTHORISED' })).toBe(1);
+      // FULL, as the store's other connections; never waits for a lock; leaves WAL checkpoints to the thread.
+      expect(store.diagnostics().appendNow).toEqual({ synchronous: 2, busyTimeoutMs: 0, walAutocheckpoint: 0 });
+      expect((await open(join(dir, 'now-normal.db'), 'normal')).diagnostics().appendNow).toMatchObject({ synchronous: 1 });
+    });
+
+    it('declines (null) at once while another connection holds the write lock, however long the store would wait', async () => {
+      const file = join(dir, 'now-locked.db');
+      // A busy timeout longer than the test's own: waiting for the lock would time the test out.
+      const store = new SqliteStore({ path: file, busyTimeoutMs: 60_000 });
+      await store.init();
+      opened.push(store);
+      const holder = new Database(file);
+      holder.exec('BEGIN IMMEDIATE');
+      try {
+        expect(store.appendToChainNow(batchOf('chain-l'))).toBeNull();
+      } finally {
+        holder.exec('ROLLBACK');
+        holder.close();
+      }
+      expect(await store.readChain('chain-l', 1, 10)).toEqual([]);
+      expect(store.appendToChainNow(batchOf('chain-l'))).toHaveLength(3); // free again: commits
+    });
+
+    it('declines without a write thread (in memory) and once closed', async () => {
+      const memory = (await createStore('sqlite::memory:')) as SqliteStore;
+      expect(memory.appendToChainNow(batchOf('chain-m'))).toBeNull();
+      await memory.close();
+      const store = await open(join(dir, 'now-closed.db'));
+      await store.close();
+      expect(store.appendToChainNow(batchOf('chain-c'))).toBeNull();
+    });
+  });
+
   it('uses 16 KiB pages in a new file', async () => {
     const file = join(dir, 'pages.db');
     await open(file);
