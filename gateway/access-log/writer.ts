@@ -33,7 +33,7 @@
  *   instance id (a restart), or any whose last checkpoint is older than `abandonedAfterMs`.
  */
 import { performance } from 'node:perf_hooks';
-import { prepareRecord, type ChainBatch, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
+import { prepareRecord, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
 import { signCheckpoint } from '../../audit/checkpoint.js';
 import { endingOf, nextLedgerBody, sealLedgerEntry, type LedgerEntryBody } from '../../audit/ledger.js';
 import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint, type LedgerEntry } from '../../audit/record.js';
@@ -43,13 +43,8 @@ import type { SigningKey } from '../../core/keys.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import type { Store } from '../../store/port.js';
 
-/**
- * What the writer needs of the store; `appendToChainNow` is an adapter extra (the SQLite store's):
- * commit now, on the event loop, or answer null to have the writer use appendToChain.
- */
-export type AccessLogStore = Pick<Store, 'openChain' | 'appendToChain' | 'appendCheckpoint' | 'readLedger' | 'appendLedgerEntry' | 'listChains' | 'checkpointsOf'> & {
-  appendToChainNow?(batch: ChainBatch): string[] | null;
-};
+/** What the writer needs of the store. */
+export type AccessLogStore = Pick<Store, 'openChain' | 'appendToChain' | 'appendCheckpoint' | 'readLedger' | 'appendLedgerEntry' | 'listChains' | 'checkpointsOf'>;
 
 export interface AccessLogWriterOptions {
   store: AccessLogStore;
@@ -66,13 +61,6 @@ export interface AccessLogWriterOptions {
   bufferMax?: number;
   /** Most records per store call. Default 2000. */
   maxBatch?: number;
-  /**
-   * A batch of at most this many records, with no checkpoint to write, is committed on the event
-   * loop when the store offers that (`appendToChainNow`), which saves the hand-off to a write
-   * thread and back (most of a lone record's latency); larger batches, and every batch the store
-   * declines, take the store's asynchronous path. 0 turns it off. Default 2.
-   */
-  commitNowMax?: number;
   /** A signed checkpoint at least this often, also when idle, ms. Default 1000. */
   checkpointIntervalMs?: number;
   /** A signed checkpoint after this many records at the latest. Default 1000. */
@@ -154,7 +142,6 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const batchWindowMs = options.batchWindowMs ?? 0;
   const bufferMax = options.bufferMax ?? 10_000;
   const maxBatch = options.maxBatch ?? 2_000;
-  const commitNowMax = store.appendToChainNow ? (options.commitNowMax ?? 2) : 0;
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
   const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);
   const abandonedAfterMs = options.abandonedAfterMs ?? Math.max(60_000, 10 * checkpointIntervalMs);
@@ -312,23 +299,6 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     }
   }
 
-  /**
-   * Commits one batch: on the event loop when it is small, has no checkpoint and the store offers
-   * that (appendToChainNow), else through the store's asynchronous path, retried until it succeeds.
-   */
-  async function commit(chainBatch: ChainBatch, checkpoint: Checkpoint | null): Promise<{ hashes: string[]; ms: number }> {
-    if (!checkpoint && chainBatch.records.length <= commitNowMax) {
-      const started = performance.now();
-      const hashes = store.appendToChainNow!(chainBatch);
-      if (hashes) return { hashes, ms: performance.now() - started };
-    }
-    let hashes: string[] = [];
-    const ms = await withRetry('commit', async () => {
-      hashes = await store.appendToChain(chainBatch, checkpoint ? [checkpoint] : []);
-    });
-    return { hashes, ms };
-  }
-
   async function commitNextBatch(): Promise<void> {
     const batch = queue.splice(0, maxBatch);
     current = batch;
@@ -353,7 +323,10 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
           for (const value of prepared.columns) columns.push(value);
         }
         const chainBatch = { chainId, head, key: chainKey, records: texts, prepared: { cuts, columns } };
-        const { hashes, ms: commitMs } = await commit(chainBatch, checkpoint);
+        let hashes: string[] = [];
+        const commitMs = await withRetry('commit', async () => {
+          hashes = await store.appendToChain(chainBatch, checkpoint ? [checkpoint] : []);
+        });
         if (hashes.length !== batch.length) throw new Error(`access log: the store chained ${hashes.length} of ${batch.length} records`);
         // The records become what was committed: completed in place, no copies on the event loop.
         const records = batch.map((p, i) => {

@@ -42,6 +42,15 @@ export interface SqliteStoreOptions extends ConnectionOptions {
   writeThread?: boolean;
   /** Clock (the write thread's respawn pause). Default Date.now. */
   now?: () => number;
+  /**
+   * With a write thread: an access-log batch of at most this many records and no checkpoint is
+   * committed on the calling thread (the event loop), through a connection of its own, when no
+   * other connection holds the write lock. Such a commit takes about half a millisecond here;
+   * handing it to the thread and back adds two thread wake-ups to its latency, and under CPU
+   * contention far more. Larger batches, and any batch that finds the lock held, go to the
+   * thread, where the fsync overlaps the event loop's work. 0 sends everything to the thread. Default 2.
+   */
+  commitNowMax?: number;
 }
 
 /** Rate-limit rows that expired more than this long ago are removed at start (the limiter's own sweeper timer is not used). */
@@ -50,8 +59,9 @@ const RATE_LIMIT_SWEEP_AGE_MS = 3_600_000;
 interface Parts {
   db: Database.Database;
   /**
-   * A connection of the event loop's own for appendToChainNow (a file with a write thread only):
-   * busy_timeout 0, so it never waits for a lock another connection holds.
+   * The event loop's own connection for small access-log batches (a file with a write thread
+   * only; see SqliteStoreOptions.commitNowMax): busy_timeout 0, so it never waits for a lock
+   * another connection holds, and no WAL checkpoints (the write thread runs them).
    */
   now: { db: Database.Database; writes: SqliteAccessLogWrites } | null;
   registry: SqliteRegistry;
@@ -93,7 +103,8 @@ export class SqliteStore implements Store {
         if (this.options.path !== MEMORY_PATH && this.options.writeThread !== false) {
           this.thread = new SqliteWriteThread({ path: this.options.path, sqliteSync: this.options.sqliteSync ?? 'full', busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS }, this.options.now);
         }
-        this.parts = { db, now: this.thread ? appendNowConnection(this.options) : null, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread), incidents: new SqliteIncidents(db) };
+        const now = this.thread ? commitNowConnection(this.options) : null;
+        this.parts = { db, now, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread, now, this.options.commitNowMax ?? 2), incidents: new SqliteIncidents(db) };
       } catch (err) {
         db.close();
         throw err;
@@ -112,25 +123,6 @@ export class SqliteStore implements Store {
     if (parts?.db.open) parts.db.close();
   }
 
-  /**
-   * appendToChain on the event loop, now, when that is cheap: the commit of a small batch takes
-   * about half a millisecond here, while handing it to the write thread and back adds two thread
-   * wake-ups to its latency. Returns the hashes once committed, or null when it did not commit
-   * (no write thread, another connection holds the write lock, or any error): the caller then
-   * uses appendToChain, which waits, retries and reports. Not on the store port: an adapter
-   * extra that the access-log writer uses when present. Durability is the same: the connection
-   * has the store's `synchronous` setting.
-   */
-  appendToChainNow(batch: ChainBatch): string[] | null {
-    const now = this.parts?.now;
-    if (!now) return null;
-    try {
-      return now.writes.appendToChain(batch);
-    } catch {
-      return null;
-    }
-  }
-
   ping(): Promise<void> {
     return guarded(() => {
       this.p.db.prepare('SELECT 1').get();
@@ -138,11 +130,11 @@ export class SqliteStore implements Store {
   }
 
   /** Adapter diagnostics (not on the port): the pragmas in force and the applied migrations. */
-  diagnostics(): { journalMode: string; synchronous: number; foreignKeys: number; busyTimeoutMs: number; migrations: number[]; appendNow: { synchronous: number; busyTimeoutMs: number; walAutocheckpoint: number } | null } {
+  diagnostics(): { journalMode: string; synchronous: number; foreignKeys: number; busyTimeoutMs: number; migrations: number[]; commitNow: { synchronous: number; busyTimeoutMs: number; walAutocheckpoint: number } | null } {
     const db = this.p.db;
     const now = this.p.now?.db;
     return {
-      appendNow: now ? { synchronous: now.pragma('synchronous', { simple: true }) as number, busyTimeoutMs: now.pragma('busy_timeout', { simple: true }) as number, walAutocheckpoint: now.pragma('wal_autocheckpoint', { simple: true }) as number } : null,
+      commitNow: now ? { synchronous: now.pragma('synchronous', { simple: true }) as number, busyTimeoutMs: now.pragma('busy_timeout', { simple: true }) as number, walAutocheckpoint: now.pragma('wal_autocheckpoint', { simple: true }) as number } : null,
       journalMode: db.pragma('journal_mode', { simple: true }) as string,
       synchronous: db.pragma('synchronous', { simple: true }) as number,
       foreignKeys: db.pragma('foreign_keys', { simple: true }) as number,
@@ -172,12 +164,26 @@ export class SqliteStore implements Store {
   }
 }
 
-/** The access log's port: reads on the store's connection, appends on the write thread when there is one. */
-function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null): AccessLogStore {
+/**
+ * The access log's port: reads on the store's connection, appends on the write thread when there
+ * is one, except small chained batches, which commit at once on the calling thread when they can
+ * (see SqliteStoreOptions.commitNowMax).
+ */
+function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number): AccessLogStore {
   const writes = thread ?? log.writes;
+  const commitNow = (batch: ChainBatch): string[] | null => {
+    if (!now?.db.open) return null;
+    try {
+      return now.writes.appendToChain(batch);
+    } catch {
+      // The lock is held elsewhere (busy_timeout 0), or anything else: the thread's path waits,
+      // retries and reports. A failed transaction was rolled back, and appends are idempotent.
+      return null;
+    }
+  };
   return {
     appendAccessRecords: async (records, checkpoints) => writes.appendAccessRecords(records, checkpoints),
-    appendToChain: async (batch, checkpoints) => writes.appendToChain(batch, checkpoints),
+    appendToChain: async (batch, checkpoints = []) => (checkpoints.length === 0 && batch.records.length <= commitNowMax ? commitNow(batch) : null) ?? writes.appendToChain(batch, checkpoints),
     appendCheckpoint: async (checkpoint) => writes.appendCheckpoint(checkpoint),
     openChain: async (head) => writes.openChain(head),
     queryAccessLogs: async (filter, page) => log.queryAccessLogs(filter, page),
@@ -193,8 +199,8 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null): 
   };
 }
 
-/** The appendToChainNow connection, or null if it cannot be opened (then every append goes to the thread). */
-function appendNowConnection(options: SqliteStoreOptions): Parts['now'] {
+/** The connection for committing small batches at once, or null if it cannot be opened (then every append goes to the thread). */
+function commitNowConnection(options: SqliteStoreOptions): Parts['now'] {
   let db: Database.Database | null = null;
   try {
     db = openDatabase(options.path, { ...options, sqliteSync: options.sqliteSync ?? 'full' });

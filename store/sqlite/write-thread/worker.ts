@@ -32,10 +32,32 @@ function connect(sqliteSync: WriteThreadData['sqliteSync']): Database.Database {
   }
 }
 
+/**
+ * How often the WAL is checkpointed into the database file, ms. Not inside a commit (SQLite's
+ * automatic checkpoint, off on this connection and on the event loop's one for small batches, sqlite-store.ts): the
+ * writer would wait for it, as would the requests behind its batch. Here it runs after the replies
+ * are out, and on a timer, since commits made on the event loop never reach this thread.
+ */
+const WAL_CHECKPOINT_EVERY_MS = 250;
+let lastWalCheckpoint = 0;
+
+function checkpointWal(): void {
+  lastWalCheckpoint = Date.now();
+  if (!log?.db.open) return;
+  try {
+    // PASSIVE: copies what no reader still needs, never waits for or blocks a writer.
+    log.db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    /* a busy or failing checkpoint is retried by the next one; commits do not depend on it */
+  }
+}
+setInterval(checkpointWal, WAL_CHECKPOINT_EVERY_MS).unref();
+
 function logWrites(): SqliteAccessLogWrites {
   if (!log) {
     const db = connect(data.sqliteSync);
     try {
+      db.pragma('wal_autocheckpoint = 0');
       log = { db, writes: new SqliteAccessLogWrites(db) };
     } catch (err) {
       db.close();
@@ -128,5 +150,6 @@ port.on('message', (batch: ThreadRequest[]) => {
     const replies: ThreadReply[] = [];
     for (const request of batch) replies.push(await handle(request));
     port.postMessage(replies);
+    if (Date.now() - lastWalCheckpoint >= WAL_CHECKPOINT_EVERY_MS) checkpointWal();
   })();
 });

@@ -8,7 +8,7 @@ import { StoreUnavailableError } from '../../../store/port.js';
 import { MIGRATIONS } from '../../../store/sqlite/migrations.js';
 import { SqliteStore } from '../../../store/sqlite/index.js';
 import { note, sampleDeveloper, sampleHead, sampleRecord } from '../../contract/samples.js';
-import { chainBatch, computeRecordHash, prepareRecord } from '../../../audit/chain.js';
+import { chainBatch, computeRecordHash, prepareRecord, PREPARED_COLUMNS } from '../../../audit/chain.js';
 import { GENESIS_HASH, indexedColumnsOf } from '../../../audit/record.js';
 import { sampleRecord as accessRecord } from '../audit/fixtures.js';
 
@@ -168,52 +168,77 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     expect((await store.listChains()).find((h) => h.chainId === 'chain-u')).toMatchObject({ lastSeq: 3, lastHash: hashes[2], instanceId: records[0]!.instanceId });
   });
 
-  describe('appendToChainNow (the writer commits small batches on the event loop)', () => {
-    it('commits on the calling thread what appendToChain would, with the same hashes and columns, and at the same durability', async () => {
-      const store = await open(join(dir, 'now.db'));
+  describe('small batches commit on the calling thread (commitNowMax)', () => {
+    const rowsOf = (file: string, chainId: string) => {
+      const raw = new Database(file, { readonly: true });
+      try {
+        return raw.prepare('SELECT COUNT(*) FROM access_records WHERE chain_id = ?').pluck().get(chainId);
+      } finally {
+        raw.close();
+      }
+    };
+    const small = (chainId: string) => {
+      const b = batchOf(chainId);
+      return { ...b, records: b.records.slice(0, 2), prepared: { cuts: b.prepared.cuts.slice(0, 2), columns: b.prepared.columns.slice(0, 2 * PREPARED_COLUMNS.length) } };
+    };
+
+    it('commits a batch of two before appendToChain returns, as the write thread would store it, at the same durability', async () => {
+      const file = join(dir, 'now.db');
+      const store = await open(file);
       await store.openChain(sampleHead('chain-n'));
-      const batch = batchOf('chain-n');
-      const hashes = store.appendToChainNow(batch);
+      const batch = small('chain-n');
+      const pending = store.appendToChain(batch);
+      expect(rowsOf(file, 'chain-n')).toBe(2); // committed already, before this thread yields to the write thread
+      const hashes = await pending;
       expect(hashes).toEqual(chainBatch(batch).map((r) => r.hash));
-      // Committed already: another connection sees it before this thread yields.
-      const raw = new Database(join(dir, 'now.db'), { readonly: true });
-      expect(raw.prepare("SELECT COUNT(*) FROM access_records WHERE chain_id = 'chain-n'").pluck().get()).toBe(3);
-      raw.close();
       expect(await store.readChain('chain-n', 1, 10)).toEqual(chainBatch(batch));
       expect(await store.indexedColumnsOf('chain-n', 1, 10)).toEqual(chainBatch(batch).map(indexedColumnsOf));
-      expect((await store.listChains()).find((h) => h.chainId === 'chain-n')).toMatchObject({ lastSeq: 3, lastHash: hashes![2] });
-      expect(await store.appendToChain(batch)).toEqual(hashes); // the write thread's retry of the same batch changes nothing
+      expect((await store.listChains()).find((h) => h.chainId === 'chain-n')).toMatchObject({ lastSeq: 2, lastHash: hashes[1] });
       expect(await store.countAccessLogs({ errorCode: 'FIELD_NOT_AUTHORISED' })).toBe(1);
       // FULL, as the store's other connections; never waits for a lock; leaves WAL checkpoints to the thread.
-      expect(store.diagnostics().appendNow).toEqual({ synchronous: 2, busyTimeoutMs: 0, walAutocheckpoint: 0 });
-      expect((await open(join(dir, 'now-normal.db'), 'normal')).diagnostics().appendNow).toMatchObject({ synchronous: 1 });
+      expect(store.diagnostics().commitNow).toEqual({ synchronous: 2, busyTimeoutMs: 0, walAutocheckpoint: 0 });
+      expect((await open(join(dir, 'now-normal.db'), 'normal')).diagnostics().commitNow).toMatchObject({ synchronous: 1 });
     });
 
-    it('declines (null) at once while another connection holds the write lock, however long the store would wait', async () => {
+    it('hands larger batches, batches with a checkpoint and commitNowMax 0 to the write thread', async () => {
+      const file = join(dir, 'now-thread.db');
+      const store = await open(file);
+      const three = store.appendToChain(batchOf('chain-3'));
+      expect(rowsOf(file, 'chain-3')).toBe(0);
+      await three;
+      expect(rowsOf(file, 'chain-3')).toBe(3);
+      const withCheckpoint = store.appendToChain(small('chain-c'), [{ chainId: 'chain-c', seq: 0, hash: GENESIS_HASH, time: '2026-12-04T10:00:00.000Z', signature: 'sig', n: 1, final: false }]);
+      expect(rowsOf(file, 'chain-c')).toBe(0);
+      await withCheckpoint;
+      expect(rowsOf(file, 'chain-c')).toBe(2);
+      const off = new SqliteStore({ path: join(dir, 'now-off.db'), commitNowMax: 0 });
+      await off.init();
+      opened.push(off);
+      expect(off.diagnostics().commitNow).not.toBeNull();
+      const lone = off.appendToChain(small('chain-o'));
+      expect(rowsOf(join(dir, 'now-off.db'), 'chain-o')).toBe(0);
+      await lone;
+      expect(rowsOf(join(dir, 'now-off.db'), 'chain-o')).toBe(2);
+    });
+
+    it('does not wait while another connection holds the write lock: the write thread commits once it is free', async () => {
       const file = join(dir, 'now-locked.db');
-      // A busy timeout longer than the test's own: waiting for the lock would time the test out.
-      const store = new SqliteStore({ path: file, busyTimeoutMs: 60_000 });
+      // A busy timeout longer than the test's own: the calling thread waiting for the lock would time the test out.
+      const store = new SqliteStore({ path: file, busyTimeoutMs: 120_000 });
       await store.init();
       opened.push(store);
       const holder = new Database(file);
       holder.exec('BEGIN IMMEDIATE');
+      let pending: Promise<string[]>;
       try {
-        expect(store.appendToChainNow(batchOf('chain-l'))).toBeNull();
+        pending = store.appendToChain(small('chain-l'));
+        expect(rowsOf(file, 'chain-l')).toBe(0);
       } finally {
         holder.exec('ROLLBACK');
         holder.close();
       }
-      expect(await store.readChain('chain-l', 1, 10)).toEqual([]);
-      expect(store.appendToChainNow(batchOf('chain-l'))).toHaveLength(3); // free again: commits
-    });
-
-    it('declines without a write thread (in memory) and once closed', async () => {
-      const memory = (await createStore('sqlite::memory:')) as SqliteStore;
-      expect(memory.appendToChainNow(batchOf('chain-m'))).toBeNull();
-      await memory.close();
-      const store = await open(join(dir, 'now-closed.db'));
-      await store.close();
-      expect(store.appendToChainNow(batchOf('chain-c'))).toBeNull();
+      expect(await pending).toEqual(chainBatch(small('chain-l')).map((r) => r.hash));
+      expect(rowsOf(file, 'chain-l')).toBe(2);
     });
   });
 

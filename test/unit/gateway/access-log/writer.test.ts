@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { chainBatch, type ChainBatch } from '../../../../audit/chain.js';
 import { verifyCheckpoint } from '../../../../audit/checkpoint.js';
 import { GENESIS_HASH, type ChainedAccessRecord } from '../../../../audit/record.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
@@ -201,67 +200,6 @@ describe('access log writer (fake store)', () => {
     expect(fake.appendCalls.map((c) => c.seqs.length)).toEqual([300, 200]);
     const [report] = await verified(fake);
     expect(report).toMatchObject({ ok: true, checked: 500 });
-  });
-
-  describe('committing on the event loop (appendToChainNow)', () => {
-    /** The fake store with the SQLite adapter's extra: commits now, or declines while `declineNow` is set. */
-    function withCommitNow(fake: FakeAccessLogStore) {
-      const now = { calls: [] as number[][], declineNow: false };
-      const store = Object.assign(fake.asStore(), {
-        appendToChainNow(batch: ChainBatch): string[] | null {
-          now.calls.push(batch.records.map((_, i) => batch.head.seq + i + 1));
-          if (now.declineNow) return null;
-          const records = chainBatch(batch);
-          for (const r of records) fake.rows.push({ chainId: r.chainId, seq: r.seq, record: JSON.stringify(r) });
-          return records.map((r) => r.hash);
-        },
-      });
-      return { store, now };
-    }
-
-    it('commits a lone record there, without the asynchronous store call, and the chain verifies', async () => {
-      const fake = new FakeAccessLogStore();
-      const { store, now } = withCommitNow(fake);
-      const writer = writerOn(store, { checkpointIntervalMs: 3_600_000 });
-      await writer.start();
-      for (let i = 1; i <= 3; i++) expect((await writer.append(sampleRecord(i))).seq).toBe(i);
-      expect(now.calls).toEqual([[1], [2], [3]]);
-      expect(fake.appendCalls).toHaveLength(0);
-      expect(writer.stats()).toMatchObject({ committed: 3, batches: 3, committedSeq: 3, failures: 0 });
-      const [report] = await verified(fake);
-      expect(report).toMatchObject({ ok: true, checked: 3 });
-    });
-
-    it('leaves larger batches, batches with a checkpoint and what the store declines to the asynchronous path', async () => {
-      const fake = new FakeAccessLogStore();
-      const { store, now } = withCommitNow(fake);
-      const writer = writerOn(store, { commitNowMax: 2, checkpointEvery: 4, checkpointIntervalMs: 3_600_000 });
-      await writer.start();
-      await Promise.all([1, 2, 3].map((i) => writer.append(sampleRecord(i)))); // 3 > commitNowMax
-      expect(now.calls).toEqual([]);
-      expect(fake.appendCalls.map((c) => c.seqs)).toEqual([[1, 2, 3]]);
-      await writer.append(sampleRecord(4)); // a lone record: now
-      expect(now.calls).toEqual([[4]]);
-      await writer.append(sampleRecord(5)); // 4 since the last checkpoint: this batch carries one
-      expect(fake.appendCalls.map((c) => [c.seqs, c.checkpoints])).toEqual([[[1, 2, 3], 0], [[5], 1]]);
-      now.declineNow = true;
-      await writer.append(sampleRecord(6)); // declined (a lock held elsewhere, say): asynchronous
-      expect(now.calls).toEqual([[4], [6]]);
-      expect(fake.appendCalls.map((c) => c.seqs)).toEqual([[1, 2, 3], [5], [6]]);
-      await writer.flushAndClose();
-      const [report] = await verified(fake);
-      expect(report).toMatchObject({ ok: true, checked: 6, latestCheckpointSeq: 6 });
-    });
-
-    it('is off with commitNowMax 0', async () => {
-      const fake = new FakeAccessLogStore();
-      const { store, now } = withCommitNow(fake);
-      const writer = writerOn(store, { commitNowMax: 0 });
-      await writer.start();
-      await writer.append(sampleRecord(1));
-      expect(now.calls).toEqual([]);
-      expect(fake.appendCalls.map((c) => c.seqs)).toEqual([[1]]);
-    });
   });
 
   it('refuses a record that cannot be hashed on its own, without taking a seq or holding up the others', async () => {
