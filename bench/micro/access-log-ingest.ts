@@ -65,7 +65,7 @@ function sampleRecord(): AccessRecord {
   };
 }
 
-export async function measureAccessLogIngest(options: { dir: string; signingKey: SigningKey; sync: 'full' | 'normal'; concurrency: number; durationMs: number; checkpointEvery?: number; checkpointIntervalMs?: number }): Promise<IngestResult> {
+export async function measureAccessLogIngest(options: { dir: string; signingKey: SigningKey; sync: 'full' | 'normal'; concurrency: number; durationMs: number; checkpointEvery?: number; checkpointIntervalMs?: number; maxBatch?: number }): Promise<IngestResult> {
   const store = await createStore(`sqlite:${join(options.dir, `ingest-${options.sync}-${options.concurrency}-${randomUUID()}.db`)}`, { sqliteSync: options.sync });
   let batches = 0;
   let commitMs = 0;
@@ -77,6 +77,7 @@ export async function measureAccessLogIngest(options: { dir: string; signingKey:
     chainKey: randomBytes(32),
     ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
     ...(options.checkpointIntervalMs ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+    ...(options.maxBatch ? { maxBatch: options.maxBatch } : {}),
     onCommit(_records, ms) {
       batches += 1;
       commitMs += ms;

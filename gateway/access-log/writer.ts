@@ -59,7 +59,11 @@ export interface AccessLogWriterOptions {
   batchWindowMs?: number;
   /** Most uncommitted records (queued + in flight); beyond it appends are refused. Default 10000. */
   bufferMax?: number;
-  /** Most records per store call. Default 2000. */
+  /**
+   * Most records per store call. Default 250: under a flood, batches of this size let the store
+   * commit one while the event loop resumes the requests of the one before (a batch of everything
+   * queued would leave the store idle meanwhile).
+   */
   maxBatch?: number;
   /** A signed checkpoint at least this often, also when idle, ms. Default 1000. */
   checkpointIntervalMs?: number;
@@ -141,7 +145,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const { store, chainId, instanceId, signingKey } = options;
   const batchWindowMs = options.batchWindowMs ?? 0;
   const bufferMax = options.bufferMax ?? 10_000;
-  const maxBatch = options.maxBatch ?? 2_000;
+  const maxBatch = options.maxBatch ?? 250;
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
   const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);
   const abandonedAfterMs = options.abandonedAfterMs ?? Math.max(60_000, 10 * checkpointIntervalMs);
@@ -165,6 +169,8 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const queue: Pending[] = [];
   /** The batch being committed (or retried). */
   let current: Pending[] = [];
+  /** The commit a completing one started (pump awaits it next). */
+  let next: Promise<void> | null = null;
   let pumping = false;
   let checkpointDue = false;
   /** Set by close: the next checkpoint (once nothing is queued) is the final one. */
@@ -346,6 +352,9 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         // Count-bound window: a checkpoint after every `checkpointEvery` records, in the next commit.
         if (sinceCheckpoint >= checkpointEvery) checkpointDue = true;
         current = [];
+        // What queued during this commit goes to the store before this batch's appenders run, so
+        // the store commits it while they do their work (its head is known: this batch's end).
+        if (queue.length > 0) next = commitNextBatch();
         for (let i = 0; i < batch.length; i++) batch[i]!.resolve(records[i]!);
         if (options.onCommit) {
           try {
@@ -371,7 +380,14 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   async function pump(): Promise<void> {
     let idleBefore = true;
     try {
-      while (queue.length > 0 || checkpointDue || finalDue) {
+      while (next || queue.length > 0 || checkpointDue || finalDue) {
+        if (next) {
+          // Started by the previous commit as it completed.
+          const started = next;
+          next = null;
+          await started;
+          continue;
+        }
         // From idle, the commit starts once this turn of the event loop is over, with every record
         // appended in it (and after `batchWindowMs` more, if set). Records that queued behind an
         // in-flight commit have already waited long enough.

@@ -135,7 +135,10 @@ export class SqliteWriteThread {
       if (this.waiting.size === 0) worker.ref();
       this.waiting.set(id, { resolve, reject });
       this.outbox.push({ ...call, id } as ThreadRequest);
-      if (!this.flushScheduled) {
+      // A chained batch goes at once: the writer sends it as the previous commit completes, so
+      // that the thread commits it while the event loop resumes that commit's requests.
+      if (call.op === 'appendToChain') this.flush();
+      else if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(this.flush);
       }

@@ -187,7 +187,7 @@ describe('access log writer (fake store)', () => {
 
   it('still forms groups under load: everything appended in one turn shares a commit, and what arrives during it shares the next', async () => {
     const fake = new FakeAccessLogStore();
-    const writer = writerOn(fake.asStore());
+    const writer = writerOn(fake.asStore(), { maxBatch: 1000 });
     await writer.start();
     fake.hold();
     const first = Array.from({ length: 300 }, (_, i) => writer.append(sampleRecord(i + 1)));
@@ -200,6 +200,24 @@ describe('access log writer (fake store)', () => {
     expect(fake.appendCalls.map((c) => c.seqs.length)).toEqual([300, 200]);
     const [report] = await verified(fake);
     expect(report).toMatchObject({ ok: true, checked: 500 });
+  });
+
+  it('hands what queued during a commit to the store before that commit\'s appends resolve, and caps batches at maxBatch', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore(), { maxBatch: 250 });
+    await writer.start();
+    fake.hold();
+    const first = Array.from({ length: 100 }, (_, i) => writer.append(sampleRecord(i + 1)));
+    await waitFor(() => fake.appendCalls.length === 1);
+    const second = Array.from({ length: 300 }, (_, i) => writer.append(sampleRecord(i + 101)));
+    let callsWhenFirstResolved = -1;
+    const seen = first[0]!.then(() => (callsWhenFirstResolved = fake.appendCalls.length));
+    fake.release();
+    await Promise.all([...first, ...second, seen]);
+    expect(callsWhenFirstResolved).toBe(2); // the next batch was already with the store
+    expect(fake.appendCalls.map((c) => c.seqs.length)).toEqual([100, 250, 50]);
+    const [report] = await verified(fake);
+    expect(report).toMatchObject({ ok: true, checked: 400 });
   });
 
   it('refuses a record that cannot be hashed on its own, without taking a seq or holding up the others', async () => {
