@@ -135,6 +135,11 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** What a commit started as it completed: the next commit, if records had queued meanwhile. */
+interface Started {
+  next: Promise<Started> | null;
+}
+
 class ClosingError extends Error {
   override readonly name = 'ClosingError';
 }
@@ -169,8 +174,6 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const queue: Pending[] = [];
   /** The batch being committed (or retried). */
   let current: Pending[] = [];
-  /** The commit a completing one started (pump awaits it next). */
-  let next: Promise<void> | null = null;
   let pumping = false;
   let checkpointDue = false;
   /** Set by close: the next checkpoint (once nothing is queued) is the final one. */
@@ -305,7 +308,13 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     }
   }
 
-  async function commitNextBatch(): Promise<void> {
+  /**
+   * Commits the next batch (and any checkpoint due). Resolves, once committed, to the commit it
+   * started as it completed, if any: each commit is reachable only through the one before, so
+   * the pump awaits every one of them, in order.
+   */
+  async function commitNextBatch(): Promise<Started> {
+    let started: Started = { next: null };
     const batch = queue.splice(0, maxBatch);
     current = batch;
     let checkpoint: Checkpoint | null = null;
@@ -354,7 +363,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         current = [];
         // What queued during this commit goes to the store before this batch's appenders run, so
         // the store commits it while they do their work (its head is known: this batch's end).
-        if (queue.length > 0) next = commitNextBatch();
+        if (queue.length > 0) started = { next: commitNextBatch() };
         for (let i = 0; i < batch.length; i++) batch[i]!.resolve(records[i]!);
         if (options.onCommit) {
           try {
@@ -375,25 +384,24 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       queue.unshift(...batch);
       throw err;
     }
+    return started;
   }
 
   async function pump(): Promise<void> {
     let idleBefore = true;
     try {
-      while (next || queue.length > 0 || checkpointDue || finalDue) {
-        if (next) {
-          // Started by the previous commit as it completed.
-          const started = next;
-          next = null;
-          await started;
-          continue;
+      let following: Promise<Started> | null = null;
+      while (following || queue.length > 0 || checkpointDue || finalDue) {
+        if (!following) {
+          // From idle, the commit starts once this turn of the event loop is over, with every
+          // record appended in it (and after `batchWindowMs` more, if set). Records that queued
+          // behind an in-flight commit have already waited long enough.
+          if (idleBefore && queue.length > 0) await (batchWindowMs > 0 ? pause(batchWindowMs) : nextTurn());
+          idleBefore = false;
+          following = commitNextBatch();
         }
-        // From idle, the commit starts once this turn of the event loop is over, with every record
-        // appended in it (and after `batchWindowMs` more, if set). Records that queued behind an
-        // in-flight commit have already waited long enough.
-        if (idleBefore && queue.length > 0) await (batchWindowMs > 0 ? pause(batchWindowMs) : nextTurn());
-        idleBefore = false;
-        await commitNextBatch();
+        // A commit that completed may have started the next one (commitNextBatch).
+        following = (await following).next;
       }
     } catch (err) {
       if (!(err instanceof ClosingError)) logger.error({ err, chainId }, 'access log writer stopped unexpectedly');
