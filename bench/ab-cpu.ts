@@ -13,16 +13,11 @@
  *   npx tsx bench/ab-cpu.ts <dir A> [--rounds=5] [--duration=5] [--rate=0] [--workload=one]
  */
 import { resolve } from 'node:path';
-import { loadConfig } from '../core/config.js';
-import { devIssuerJwksPath } from '../core/keys.js';
-import { signDevToken } from '../gateway/auth/dev-tokens.js';
-import { DEMO_ORGS } from '../registry/demo-register.js';
 import { forkServer, type ServerChild } from './child/children.js';
-import type { AssertedIdentity } from './child/protocol.js';
+import { startHarness } from './harness.js';
 import { runLoad } from './load.js';
 import { runPaced } from './paced.js';
-import { choosePlacement, pin } from './pinning.js';
-import { enforcedGatewayEnv, LOAD_PRODUCT, prepareEnvironment } from './setup.js';
+import { pin } from './pinning.js';
 import { median } from './stats.js';
 import { workloads, type WorkloadName } from './workloads.js';
 
@@ -37,26 +32,16 @@ const workload = workloads()[String(flag('workload', 'one')) as WorkloadName];
 if (!workload) throw new Error('unknown workload');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const env = await prepareEnvironment();
-const placement = choosePlacement(true);
-pin(process.pid, placement.others);
+const h = await startHarness();
 const children: ServerChild[] = [];
 try {
-  const subgraphs = await forkServer('subgraphs', { role: 'subgraphs', dataDir: env.dataDir, storeUrl: env.storeUrl, hmacKeyBase64: env.hmacKeyBase64 });
-  children.push(subgraphs);
-  pin(subgraphs.pid, placement.others);
-  const gatewayEnv = enforcedGatewayEnv(env, subgraphs.urls, devIssuerJwksPath(env.dataDir));
-  const config = loadConfig(gatewayEnv);
-  const product = (await env.store.productById(LOAD_PRODUCT))!;
-  const identity: AssertedIdentity = { sub: 'bench-user', org: DEMO_ORGS.practitioner, softwareId: LOAD_PRODUCT, softwareVersion: '2.1.0', developerId: product.developerId, tier: product.certification?.tier ?? 'STANDARD' };
-  const token = await signDevToken(env.keys.issuer, { product: LOAD_PRODUCT, version: identity.softwareVersion, sub: identity.sub, org: identity.org, ttlS: 3000 }, config);
-  const auth = { authorization: `Bearer ${token}` };
+  const { env, placement, gatewayEnv, auth } = h;
   // A's own child entry (its gateway code), B's from this checkout.
   const forkA = ((await import(resolve(dirA, 'bench/child/children.ts'))) as { forkServer: typeof forkServer }).forkServer;
   // Each its own instance id, so their access-log chains cannot share an id.
   const spec = (instance: string) => ({ role: 'enforced' as const, dataDir: env.dataDir, env: { ...gatewayEnv, INSTANCE_ID: instance }, accessLog: 'durable' as const });
   const [bare, a, b] = await Promise.all([
-    forkServer('bare-http', { role: 'bare', dataDir: env.dataDir, hmacKeyBase64: env.hmacKeyBase64, subgraphUrls: subgraphs.urls, assertion: identity, transport: 'node-http' }),
+    forkServer('bare-http', h.bareHttpSpec()),
     forkA('enforced A', spec('bench-gw-a')),
     forkServer('enforced B', spec('bench-gw-b')),
   ]);
@@ -107,5 +92,5 @@ try {
   console.log(`B − A per round: ${f(paired)} µs/req; median ${median(paired).toFixed(0)}`);
 } finally {
   await Promise.allSettled(children.map((c) => c.stop()));
-  await env.dispose();
+  await h.dispose();
 }

@@ -7,34 +7,20 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../core/config.js';
-import { devIssuerJwksPath } from '../core/keys.js';
-import { signDevToken } from '../gateway/auth/dev-tokens.js';
-import { DEMO_ORGS } from '../registry/demo-register.js';
-import { forkServer } from './child/children.js';
-import { choosePlacement, pin } from './pinning.js';
+import { startHarness } from './harness.js';
 import { profileEnforcedGateway } from './profile.js';
-import { enforcedGatewayEnv, LOAD_PRODUCT, prepareEnvironment } from './setup.js';
 import { workloads, type WorkloadName } from './workloads.js';
-
 const [name = 'one', duration = '8', interval = '100'] = process.argv.slice(2);
 const workload = workloads()[name as WorkloadName];
 if (!workload) throw new Error(`unknown workload ${name}`);
-const env = await prepareEnvironment();
-const placement = choosePlacement(true);
-pin(process.pid, placement.others);
-const subgraphs = await forkServer('subgraphs', { role: 'subgraphs', dataDir: env.dataDir, storeUrl: env.storeUrl, hmacKeyBase64: env.hmacKeyBase64 });
-pin(subgraphs.pid, placement.others);
+const h = await startHarness();
 try {
-  const gatewayEnv = enforcedGatewayEnv(env, subgraphs.urls, devIssuerJwksPath(env.dataDir));
-  const config = loadConfig(gatewayEnv);
-  const token = await signDevToken(env.keys.issuer, { product: LOAD_PRODUCT, version: '2.1.0', sub: 'bench-user', org: DEMO_ORGS.practitioner, ttlS: 3000 }, config);
   const run = await profileEnforcedGateway({
-    spec: { role: 'enforced', dataDir: env.dataDir, env: gatewayEnv, accessLog: 'durable' },
+    spec: { role: 'enforced', dataDir: h.env.dataDir, env: h.gatewayEnv, accessLog: 'durable' },
     outDir: join(fileURLToPath(new URL('./results/', import.meta.url)), 'profiles'),
     name: `workload-${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
     bodies: workload.bodies,
-    headers: { authorization: `Bearer ${token}` },
+    headers: h.auth,
     connections: 50,
     warmupS: 3,
     durationS: Number(duration),
@@ -43,6 +29,5 @@ try {
   console.log(`${run.file}\n${Math.round(run.rps)} req/s while profiled; busy ${run.summary.busyMs.toFixed(0)} ms of ${run.summary.windowMs.toFixed(0)} ms`);
   for (const r of run.summary.categories.slice(0, 30)) console.log(`${(100 * r.share).toFixed(1).padStart(5)}%  ${r.name}`);
 } finally {
-  await subgraphs.stop();
-  await env.dispose();
+  await h.dispose();
 }
