@@ -14,6 +14,8 @@ export interface ConnectionOptions {
 
 export const MEMORY_PATH = ':memory:';
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** The WAL file's size once it starts over (PRAGMA journal_size_limit): 64 MiB. */
+const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** Runs `op`, retrying with short sleeps while SQLite answers SQLITE_BUSY, for at most `timeoutMs`. Only for opening: it blocks. */
 function retryWhileBusy<T>(op: () => T, timeoutMs: number): T {
@@ -46,6 +48,9 @@ export function openDatabase(path: string, options: ConnectionOptions = {}): Dat
     retryWhileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs);
     db.pragma(`synchronous = ${options.sqliteSync === 'normal' ? 'NORMAL' : options.sqliteSync === 'off' ? 'OFF' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
+    // When a WAL starts over, a file grown past this is cut back to it, so a burst does not leave
+    // a huge WAL on disk for good.
+    db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
   } catch (err) {
     db.close();
     throw err;

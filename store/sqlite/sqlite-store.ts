@@ -61,7 +61,7 @@ interface Parts {
   /**
    * The event loop's own connection for small access-log batches (a file with a write thread
    * only; see SqliteStoreOptions.commitNowMax): busy_timeout 0, so it never waits for a lock
-   * another connection holds, and no WAL checkpoints (the write thread runs them).
+   * another connection holds.
    */
   now: { db: Database.Database; writes: SqliteAccessLogWrites } | null;
   registry: SqliteRegistry;
@@ -171,13 +171,30 @@ export class SqliteStore implements Store {
  */
 function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number): AccessLogStore {
   const writes = thread ?? log.writes;
+  /** Gives up the connection for good after a failure that left it inside a transaction (it would hold the write lock). */
+  const discard = (): void => {
+    try {
+      now!.db.exec('ROLLBACK');
+    } catch {
+      /* closed below */
+    }
+    if (now!.db.inTransaction) {
+      now!.db.close();
+    }
+  };
   const commitNow = (batch: ChainBatch): string[] | null => {
     if (!now?.db.open) return null;
+    if (now.db.inTransaction) {
+      discard();
+      return null;
+    }
     try {
       return now.writes.appendToChain(batch);
     } catch {
       // The lock is held elsewhere (busy_timeout 0), or anything else: the thread's path waits,
-      // retries and reports. A failed transaction was rolled back, and appends are idempotent.
+      // retries and reports. A failed transaction was rolled back, and appends are idempotent;
+      // one that could not be is given up, so this connection never holds the write lock.
+      if (now.db.open && now.db.inTransaction) discard();
       return null;
     }
   };
@@ -205,9 +222,11 @@ function commitNowConnection(options: SqliteStoreOptions): Parts['now'] {
   try {
     db = openDatabase(options.path, { ...options, sqliteSync: options.sqliteSync ?? 'full' });
     db.pragma('busy_timeout = 0');
-    // No WAL checkpoints on the event loop: the write thread's connections run them when they
-    // commit, which they do at least once per checkpoint interval (the log's signed checkpoints).
-    db.pragma('wal_autocheckpoint = 0');
+    // SQLite's automatic checkpoint stays on here: the WAL can start over only once a checkpoint
+    // has copied all of it before the next commit begins, which the write thread's timed ones
+    // cannot ensure while lone records keep committing on this connection (the WAL then grew
+    // without bound). It runs in the commit that takes the WAL past 1,000 pages, as it did on the
+    // thread before.
     return { db, writes: new SqliteAccessLogWrites(db) };
   } catch {
     db?.close();

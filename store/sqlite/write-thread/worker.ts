@@ -33,20 +33,39 @@ function connect(sqliteSync: WriteThreadData['sqliteSync']): Database.Database {
 }
 
 /**
- * How often the WAL is checkpointed into the database file, ms. Not inside a commit (SQLite's
- * automatic checkpoint, off on this connection and on the event loop's one for small batches, sqlite-store.ts): the
- * writer would wait for it, as would the requests behind its batch. Here it runs after the replies
- * are out, and on a timer, since commits made on the event loop never reach this thread.
+ * How often the WAL is checkpointed into the database file, ms. Not inside this connection's
+ * commits (SQLite's automatic checkpoint is off here): the writer would wait for it, as would the
+ * requests behind its batch. It runs after the replies are out (the thread commits nothing else
+ * meanwhile, so it can copy the whole WAL and let it start over) and on a timer.
  */
 const WAL_CHECKPOINT_EVERY_MS = 250;
+/**
+ * A PASSIVE checkpoint never waits, but the WAL starts over only once a checkpoint has copied all
+ * of it before the next commit begins, which commits landing from other connections (the event
+ * loop's, other processes') can keep preventing: past this many frames (SQLite's own
+ * automatic-checkpoint point, 16 MiB at our page size) the checkpoint is a RESTART, which waits
+ * up to WAL_RESTART_WAIT_MS for the writers and readers in progress and holds new writers back
+ * (the event loop's connection does not wait: its commits come to this thread meanwhile).
+ */
+const WAL_RESTART_FRAMES = 1000;
+/** The longest a RESTART checkpoint waits for readers and writers, ms. */
+const WAL_RESTART_WAIT_MS = 100;
 let lastWalCheckpoint = 0;
 
 function checkpointWal(): void {
   lastWalCheckpoint = Date.now();
   if (!log?.db.open) return;
+  const db = log.db;
   try {
     // PASSIVE: copies what no reader still needs, never waits for or blocks a writer.
-    log.db.pragma('wal_checkpoint(PASSIVE)');
+    const [passive] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+    if (!passive || passive.log < WAL_RESTART_FRAMES) return;
+    db.pragma(`busy_timeout = ${WAL_RESTART_WAIT_MS}`);
+    try {
+      db.pragma('wal_checkpoint(RESTART)');
+    } finally {
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(data.busyTimeoutMs))}`);
+    }
   } catch {
     /* a busy or failing checkpoint is retried by the next one; commits do not depend on it */
   }
