@@ -2,13 +2,13 @@ import { BEGIN, END, fallBack, renderReadmeTable, replaceBlock } from '../../../
 import type { BenchReport } from '../../../bench/report.js';
 
 /** A run with the figures the table reads; `over` changes them. */
-function report(over: { enforcedCpu?: number; ratio?: number; addedP50?: number; bareP99?: number; addedP99?: number; ingest?: number } = {}): BenchReport {
-  const cell = (variant: string, cpu: number) => ({ workload: 'one', variant, serverCpuUsPerReq: cpu });
+function report(over: { enforcedCpu?: number; ratio?: number; addedP50?: number; bareP99?: number; addedP99?: number; ingest?: number; bareRoundsCpu?: number[] } = {}): BenchReport {
+  const cell = (variant: string, cpu: number, rounds: number[] = [cpu]) => ({ workload: 'one', variant, serverCpuUsPerReq: cpu, rounds: rounds.map((c) => ({ serverCpuUsPerReq: c })) });
   const ratio = over.ratio ?? 0.97;
   return {
     machine: { date: '2026-12-04T09:00:00.000Z', nproc: 2, cpuModel: 'AMD EPYC', memory: '23.5 GiB', node: 'v20.20.2', loadAverageAtStart: [0.5, 0.5, 0.5] },
     options: { pin: true, connections: 50, rounds: 3, durationS: 10 },
-    cells: [cell('enforced', over.enforcedCpu ?? 400), cell('bare-http', 360)],
+    cells: [cell('enforced', over.enforcedCpu ?? 400), cell('bare-http', 360, over.bareRoundsCpu)],
     headline: [{ workload: 'one', bareRps: 800, enforcedRps: 1600, ratio: 2, roundRatios: [2], addedP50Ms: 0, addedP99Ms: 0, addedCpuUsPerReq: 0 }],
     headlineSameTransport: [{ workload: 'one', bareRps: 1650, enforcedRps: 1650 * ratio, ratio, roundRatios: [ratio], addedP50Ms: 0, addedP99Ms: 0, addedCpuUsPerReq: 0 }],
     fixedRate: [
@@ -47,6 +47,16 @@ describe('README performance block', () => {
     const text = renderReadmeTable(report({ bareP99: 120, addedP99: -40 }), null);
     expect(text).toContain('**not judged**');
     expect(text).not.toMatch(/added p99 -40\.00 ms \(target ≤ 3 ms\): \*\*met\*\*/);
+  });
+
+  it('does not claim a ratio met against a bare-http whose CPU per request moved between rounds, and keeps a miss a miss', () => {
+    const unstable = renderReadmeTable(report({ bareRoundsCpu: [300, 360, 420] }), null);
+    expect(unstable).toContain("throughput 0.97 of bare-http (target ≥ 0.95): **not judged**: bare-http's own CPU per request varied from 300 to 420 µs across rounds");
+    expect(unstable).toContain('CPU 1.11× (target ≤ 1.15×): **not judged**');
+    const missed = renderReadmeTable(report({ bareRoundsCpu: [300, 360, 420], ratio: 0.9, enforcedCpu: 450 }), null);
+    expect(missed).toContain("throughput 0.90 of bare-http (target ≥ 0.95): **missed** by 0.05 (bare-http's own CPU per request varied from 300 to 420 µs across rounds)");
+    const steady = renderReadmeTable(report({ bareRoundsCpu: [350, 360, 370] }), null);
+    expect(steady).toContain('throughput 0.97 of bare-http (target ≥ 0.95): **met**');
   });
 
   it('judges the memory soak: the ceiling, and whether RSS fell back', () => {
