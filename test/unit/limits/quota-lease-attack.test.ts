@@ -17,6 +17,7 @@ import { createStore } from '../../../store/index.js';
 import type { RateLimiterSpec, Store } from '../../../store/port.js';
 import { createRateLimits as createRateLimitsBeforeLeases } from './fixtures/rate-limit-before-lease.js';
 import { outcome } from './fixtures/outcome.js';
+import { turn, unhandledRejectionsDuring } from '../../helpers/unhandled.js';
 
 // ── tools ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -116,7 +117,6 @@ function asLimiter(model: ModelStore, spec: RateLimiterSpec): RateLimiterAbstrac
 }
 
 /** Lets every promise that can settle settle (one turn of the event loop; not a wait for time). */
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Releases the store's held answers until every promise settled (a bounded number of rounds). */
 async function settleAll<T>(store: ModelStore, promises: Array<Promise<T>>, keepHolding = true): Promise<T[]> {
@@ -132,24 +132,6 @@ async function settleAll<T>(store: ModelStore, promises: Array<Promise<T>>, keep
   return all;
 }
 
-/**
- * Runs `run` and two more turns, so a rejection nobody handles surfaces inside the test: jest fails
- * the test on it (and a worker without jest's handler would end). The listener records any that
- * reach this process's own handlers too.
- */
-async function unhandledRejectionsDuring(run: () => Promise<unknown>): Promise<unknown[]> {
-  const seen: unknown[] = [];
-  const listener = (reason: unknown) => void seen.push(reason);
-  process.on('unhandledRejection', listener);
-  try {
-    await run();
-    await turn();
-    await turn();
-  } finally {
-    process.off('unhandledRejection', listener);
-  }
-  return seen;
-}
 
 type RateConfig = Config['rateLimits'];
 const tier = (t: Partial<RateTier>): RateTier => ({ points: 2, duration: 1, burst: 0, burstDuration: 1, perOrgShare: 1, ...t });

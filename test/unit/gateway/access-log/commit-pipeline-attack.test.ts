@@ -14,6 +14,7 @@ import { StoreUnavailableError } from '../../../../store/port.js';
 import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from './fake-store.js';
+import { turn, unhandledRejectionsDuring } from '../../../helpers/unhandled.js';
 
 const CHAIN_KEY = Buffer.alloc(32, 7);
 let key: SigningKey;
@@ -25,7 +26,6 @@ afterEach(async () => {
   for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
 });
 
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!condition()) {
@@ -36,20 +36,6 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
 const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.code : String(err));
 const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err) }));
 
-/** Records unhandled rejections while `run` runs (and two turns after). */
-async function unhandledRejectionsDuring(run: () => Promise<unknown>): Promise<unknown[]> {
-  const seen: unknown[] = [];
-  const listener = (reason: unknown) => void seen.push(reason);
-  process.on('unhandledRejection', listener);
-  try {
-    await run();
-    await turn();
-    await turn();
-  } finally {
-    process.off('unhandledRejection', listener);
-  }
-  return seen;
-}
 
 type Step = 'ok' | 'fail' | 'failAfterCommit' | 'hold';
 
