@@ -187,7 +187,7 @@ describe('access log writer (fake store)', () => {
 
   it('still forms groups under load: everything appended in one turn shares a commit, and what arrives during it shares the next', async () => {
     const fake = new FakeAccessLogStore();
-    const writer = writerOn(fake.asStore(), { maxBatch: 1000 });
+    const writer = writerOn(fake.asStore());
     await writer.start();
     fake.hold();
     const first = Array.from({ length: 300 }, (_, i) => writer.append(sampleRecord(i + 1)));
