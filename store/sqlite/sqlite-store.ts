@@ -171,30 +171,24 @@ export class SqliteStore implements Store {
  */
 function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number): AccessLogStore {
   const writes = thread ?? log.writes;
-  /** Gives up the connection for good after a failure that left it inside a transaction (it would hold the write lock). */
-  const discard = (): void => {
-    try {
-      now!.db.exec('ROLLBACK');
-    } catch {
-      /* closed below */
-    }
-    if (now!.db.inTransaction) {
-      now!.db.close();
-    }
-  };
   const commitNow = (batch: ChainBatch): string[] | null => {
     if (!now?.db.open) return null;
-    if (now.db.inTransaction) {
-      discard();
-      return null;
-    }
     try {
+      if (now.db.inTransaction) throw new Error('the connection was left inside a transaction');
       return now.writes.appendToChain(batch);
     } catch {
       // The lock is held elsewhere (busy_timeout 0), or anything else: the thread's path waits,
       // retries and reports. A failed transaction was rolled back, and appends are idempotent;
-      // one that could not be is given up, so this connection never holds the write lock.
-      if (now.db.open && now.db.inTransaction) discard();
+      // a connection left inside one (a failed rollback) is rolled back or else given up, so it
+      // never holds the write lock or reports a commit that is not.
+      if (now.db.open && now.db.inTransaction) {
+        try {
+          now.db.exec('ROLLBACK');
+        } catch {
+          /* given up below */
+        }
+        if (now.db.inTransaction) now.db.close();
+      }
       return null;
     }
   };
@@ -220,7 +214,7 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
 function commitNowConnection(options: SqliteStoreOptions): Parts['now'] {
   let db: Database.Database | null = null;
   try {
-    db = openDatabase(options.path, { ...options, sqliteSync: options.sqliteSync ?? 'full' });
+    db = openDatabase(options.path, options);
     db.pragma('busy_timeout = 0');
     // SQLite's automatic checkpoint stays on here: the WAL can start over only once a checkpoint
     // has copied all of it before the next commit begins, which the write thread's timed ones

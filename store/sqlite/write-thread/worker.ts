@@ -60,11 +60,12 @@ function checkpointWal(): void {
     // PASSIVE: copies what no reader still needs, never waits for or blocks a writer.
     const [passive] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
     if (!passive || passive.log < WAL_RESTART_FRAMES) return;
+    const wait = db.pragma('busy_timeout', { simple: true }) as number;
     db.pragma(`busy_timeout = ${WAL_RESTART_WAIT_MS}`);
     try {
       db.pragma('wal_checkpoint(RESTART)');
     } finally {
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(data.busyTimeoutMs))}`);
+      db.pragma(`busy_timeout = ${wait}`);
     }
   } catch {
     /* a busy or failing checkpoint is retried by the next one; commits do not depend on it */
