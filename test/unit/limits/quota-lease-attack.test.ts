@@ -161,11 +161,28 @@ function expectSaneHeaders(d: RateDecision): void {
   }
 }
 
+/** A temporary directory for a describe block's file stores; the stores are closed and it is removed after the block. */
+function tempStores(prefix: string): { dir: () => string; stores: Store[] } {
+  let path = '';
+  const stores: Store[] = [];
+  beforeAll(() => {
+    path = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    rmSync(path, { recursive: true, force: true });
+  });
+  return { dir: () => path, stores };
+}
+
 // ── the store limiters the lease relies on ─────────────────────────────────────────────────────
 
 describe('the store limiters count a chunk, then refuse with the total (what partial chunks rely on)', () => {
-  /** consume(key, chunk) until refused: the answers' consumedPoints, and what a lease over the store allows. */
-  async function probe(limiter: StoreCounter, points: number) {
+  /**
+   * consume(key, 20) until refused: the answers name the totals 20, 40, 60 (the refusal counts the
+   * whole chunk); a lease over the store then allows exactly the quota of 50.
+   */
+  async function expectChunksThenTotal(limiter: StoreCounter) {
     const totals: number[] = [];
     for (let i = 0; i < 3; i++) {
       const answer = await limiter.consume('k', 20).catch((e: unknown) => e);
@@ -173,40 +190,29 @@ describe('the store limiters count a chunk, then refuse with the total (what par
       totals.push((answer as RateLimiterRes).consumedPoints);
     }
     const allowed: string[] = [];
-    const lease = leasedCounter(limiter, { points, duration: 600, maxChunk: 20 });
-    for (let i = 0; i < points; i++) allowed.push(await outcome(lease.consume('other')));
-    return { totals, allowed: allowed.filter((a) => a === 'allowed').length };
+    const lease = leasedCounter(limiter, { points: 50, duration: 600, maxChunk: 20 });
+    for (let i = 0; i < 50; i++) allowed.push(await outcome(lease.consume('other')));
+    expect(totals).toEqual([20, 40, 60]);
+    expect(allowed.filter((a) => a === 'allowed').length).toBe(50);
   }
 
-  let dir: string;
-  const stores: Store[] = [];
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'dsp-lease-attack-'));
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, stores } = tempStores('dsp-lease-attack-');
 
   it('RateLimiterSQLite on the store connection (sqlite::memory:): 20, 40, then refused naming 60', async () => {
     const store = await createStore('sqlite::memory:');
     stores.push(store);
     const limiter = store.createRateLimiter({ keyPrefix: 'rl:probe', points: 50, duration: 600 }) as unknown as StoreCounter;
-    const { totals, allowed } = await probe(limiter, 50);
-    expect(totals).toEqual([20, 40, 60]);
-    expect(allowed).toBe(50);
+    await expectChunksThenTotal(limiter);
   });
 
   it('RateLimiterSQLite through the write thread (a file store): the same answers cross the thread', async () => {
-    const store = await createStore(`sqlite:${join(dir, 'probe.db')}`);
+    const store = await createStore(`sqlite:${join(dir(), 'probe.db')}`);
     stores.push(store);
     const limiter = store.createRateLimiter({ keyPrefix: 'rl:probe', points: 50, duration: 600 }) as unknown as StoreCounter;
     const refused = await limiter.consume('t', 60).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RateLimiterRes); // revived as rate-limiter-flexible's class, so the lease reads it
     expect((refused as RateLimiterRes).consumedPoints).toBe(60);
-    const { totals, allowed } = await probe(limiter, 50);
-    expect(totals).toEqual([20, 40, 60]);
-    expect(allowed).toBe(50);
+    await expectChunksThenTotal(limiter);
   });
 
   it("RateLimiterMongo's arithmetic ($inc, then the document after): refused naming the total (a fake collection; no mongod here)", async () => {
@@ -223,31 +229,19 @@ describe('the store limiters count a chunk, then refuse with the total (what par
     };
     const db = { collection: () => collection };
     const limiter = new RateLimiterMongo({ storeClient: db, tableName: 'rate_limits', disableIndexesCreation: true, keyPrefix: 'rl:probe', points: 50, duration: 600 });
-    const { totals, allowed } = await probe(limiter, 50);
-    expect(totals).toEqual([20, 40, 60]);
-    expect(allowed).toBe(50);
+    await expectChunksThenTotal(limiter);
   });
 
   it('RateLimiterMemory (the insurance limiter): the same', async () => {
-    const { totals, allowed } = await probe(new RateLimiterMemory({ points: 50, duration: 600 }), 50);
-    expect(totals).toEqual([20, 40, 60]);
-    expect(allowed).toBe(50);
+    await expectChunksThenTotal(new RateLimiterMemory({ points: 50, duration: 600 }));
   });
 });
 
 describe('two instances on one SQLite file (two write threads, real RateLimiterSQLite), concurrent requests', () => {
-  let dir: string;
-  const stores: Store[] = [];
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'dsp-lease-sqlite-'));
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, stores } = tempStores('dsp-lease-sqlite-');
 
   it('never allow more than the quota in the window, and leave at most a lease and a half per other instance unused', async () => {
-    const file = join(dir, 'shared.db');
+    const file = join(dir(), 'shared.db');
     const config: RateConfig = {
       enabled: true,
       // Ten minutes: one window spans the test. Leased: chunk 20 (product), 10 (org, 200 points).
