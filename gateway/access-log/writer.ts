@@ -60,10 +60,11 @@ export interface AccessLogWriterOptions {
   /** Most uncommitted records (queued + in flight); beyond it appends are refused. Default 10000. */
   bufferMax?: number;
   /**
-   * Most records per store call. Default 2000. A smaller cap lets a flood keep several batches
-   * queued, so the store commits one while the event loop resumes the requests of the one before:
-   * measured with 1,000 appends in flight, 250 gives 10–15 % more records/s on two CPUs and 15–20 %
-   * fewer on one (each batch's fixed costs, with nothing to overlap), hence the default.
+   * Most records per store call. Default 500. Under a flood it keeps two or more batches going,
+   * so the store commits one while the event loop resumes the requests of the one before and
+   * gathers the next. Measured with 1,000 appends in flight (docs/performance.md): on two CPUs the
+   * SQLite write thread is then busy ~100 % of the time against ~70 % with 2,000; on one CPU the
+   * two caps are within the noise of each other.
    */
   maxBatch?: number;
   /** A signed checkpoint at least this often, also when idle, ms. Default 1000. */
@@ -151,7 +152,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const { store, chainId, instanceId, signingKey } = options;
   const batchWindowMs = options.batchWindowMs ?? 0;
   const bufferMax = options.bufferMax ?? 10_000;
-  const maxBatch = options.maxBatch ?? 2_000;
+  const maxBatch = options.maxBatch ?? 500;
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
   const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);
   const abandonedAfterMs = options.abandonedAfterMs ?? Math.max(60_000, 10 * checkpointIntervalMs);
@@ -314,17 +315,22 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
    * started as it completed, if any: each commit is reachable only through the one before, so
    * the pump awaits every one of them, in order.
    */
-  async function commitNextBatch(): Promise<Started> {
+  async function commitNextBatch(handedOver?: () => void): Promise<Started> {
     let started: Started = { next: null };
     const batch = queue.splice(0, maxBatch);
     current = batch;
     let checkpoint: Checkpoint | null = null;
     // The final checkpoint covers every record, so it waits until nothing is left to commit.
     const final = finalDue && batch.length === 0;
-    if (checkpointDue || final) {
-      checkpointDue = false;
-      if (final) finalDue = false;
-      checkpoint = await checkpointAt(committedHead, final);
+    try {
+      if (checkpointDue || final) {
+        checkpointDue = false;
+        if (final) finalDue = false;
+        checkpoint = await checkpointAt(committedHead, final);
+      }
+    } finally {
+      // The batch goes to the store in this turn of the event loop (withRetry below calls it at once).
+      handedOver?.();
     }
     try {
       if (batch.length) {
@@ -364,7 +370,15 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         current = [];
         // What queued during this commit goes to the store before this batch's appenders run, so
         // the store commits it while they do their work (its head is known: this batch's end).
-        if (queue.length > 0) started = { next: commitNextBatch() };
+        // A checkpoint due rides in that commit and is signed first (jose signs asynchronously):
+        // the appenders wait for the hand-over, a fraction of a millisecond, so the store does not
+        // wait for them (a whole batch of request handling) before it gets the next batch.
+        if (queue.length > 0) {
+          let handedOver!: () => void;
+          const handed = new Promise<void>((resolve) => (handedOver = resolve));
+          started = { next: commitNextBatch(handedOver) };
+          await handed;
+        }
         for (let i = 0; i < batch.length; i++) batch[i]!.resolve(records[i]!);
         if (options.onCommit) {
           try {

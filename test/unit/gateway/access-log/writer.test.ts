@@ -220,6 +220,27 @@ describe('access log writer (fake store)', () => {
     expect(report).toMatchObject({ ok: true, checked: 400 });
   });
 
+  it('hands the next batch over before the completed batch\'s appends resolve also when a checkpoint is due: signed first, it rides in that batch', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore(), { maxBatch: 3, checkpointEvery: 3, checkpointIntervalMs: 3_600_000 });
+    await writer.start();
+    fake.hold();
+    const first = [1, 2, 3].map((i) => writer.append(sampleRecord(i)));
+    await waitFor(() => fake.appendCalls.length === 1);
+    const second = [4, 5, 6].map((i) => writer.append(sampleRecord(i)));
+    let callsWhenFirstResolved = -1;
+    const seen = first[0]!.then(() => (callsWhenFirstResolved = fake.appendCalls.length));
+    fake.release();
+    const results = await Promise.all([...first, ...second]);
+    await seen;
+    // Signing is asynchronous: had the next batch waited for it behind the appenders, they would have run first.
+    expect(callsWhenFirstResolved).toBe(2);
+    expect(fake.appendCalls.map((c) => [c.seqs, c.checkpoints])).toEqual([[[1, 2, 3], 0], [[4, 5, 6], 1]]);
+    expect(fake.checkpoints.at(-1)).toMatchObject({ seq: 3, hash: results[2]!.hash });
+    const [report] = await verified(fake);
+    expect(report).toMatchObject({ ok: true, checked: 6 });
+  });
+
   it('refuses a record that cannot be hashed on its own, without taking a seq or holding up the others', async () => {
     const fake = new FakeAccessLogStore();
     const writer = writerOn(fake.asStore());
