@@ -114,7 +114,7 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
   const ingest = report.micro.ingest?.filter((i) => i.sync === 'full') ?? [];
   if (ingest.length) {
     const best = Math.max(...ingest.map((i) => i.recordsPerS));
-    const figures = ingest.map((i) => `${f(i.recordsPerS, 0)} (${i.concurrency} in flight${i.checkpoints === 'window' ? '' : ', sparse checkpoints'})`).join(', ');
+    const figures = ingest.map((i) => `${f(i.recordsPerS, 0)} (${i.concurrency} in flight${i.cpus ? `, ${i.cpus}` : ''}${i.checkpoints === 'window' ? '' : ', sparse checkpoints'})`).join(', ');
     lines.push(`- Access-log ingest, \`synchronous=FULL\` group commit: ${figures} records/s (target ≥ ${TARGETS.ingestPerS.toLocaleString('en')}): ${verdict(best, TARGETS.ingestPerS, true, ' records/s', 0)}.`);
   }
   if (soak) {

@@ -25,7 +25,7 @@ import type { AssertedIdentity, ChildSpec } from './child/protocol.js';
 import { measureFixedRateLatency } from './fixed-rate.js';
 import { runLoadPhase, type CellPlan, type Variant } from './load-phase.js';
 import { machineInfo } from './machine.js';
-import { measureAccessLogIngest, type IngestResult } from './micro/access-log-ingest.js';
+import { measureIngestMatrix } from './micro/access-log-ingest.js';
 import { measureDecisionCache } from './micro/decision-cache.js';
 import { measureRateLimitCheck } from './micro/rate-limit.js';
 import { measureRequestSigning } from './micro/request-signing.js';
@@ -137,15 +137,21 @@ async function main(): Promise<void> {
     if (options.micro) {
       const budget = options.quick ? 300 : 1000;
       log('micro: access-log ingest');
-      const ingest: IngestResult[] = [];
-      for (const [sync, concurrency] of [['full', 50], ['full', 1000], ['normal', 1000]] as const) {
-        ingest.push(await measureAccessLogIngest({ dir: env.dataDir, signingKey: env.keys.gateway, sync, concurrency, durationMs: options.quick ? 1000 : 2000 }));
+      // On this process's own CPU (the load generator's), and on every CPU, as a gateway runs: its
+      // event loop and its SQLite write thread each on a core. The gateways under test are idle now.
+      // (machine.nproc was read before this process was pinned: availableParallelism follows the pinning.)
+      const everyCpu = `0-${machine.nproc - 1}`;
+      const placements = placement.others === null || machine.nproc < 2
+        ? [{ cpus: 'unpinned', place: () => undefined }]
+        : [
+            { cpus: `CPU ${placement.others}`, place: () => pin(process.pid, placement.others) },
+            { cpus: `CPUs ${everyCpu}`, place: () => pin(process.pid, everyCpu) },
+          ];
+      try {
+        report.micro.ingest = await measureIngestMatrix({ dir: env.dataDir, signingKey: env.keys.gateway, durationMs: options.quick ? 1000 : 2000, rounds: options.rounds, placements, onProgress: log });
+      } finally {
+        pin(process.pid, placement.others);
       }
-      // The unprotected window's cost: the same with checkpoints every 10 s only (as before the window).
-      for (const concurrency of [50, 1000]) {
-        ingest.push(await measureAccessLogIngest({ dir: env.dataDir, signingKey: env.keys.gateway, sync: 'full', concurrency, durationMs: options.quick ? 1000 : 2000, checkpointEvery: 1e9, checkpointIntervalMs: 10_000 }));
-      }
-      report.micro.ingest = ingest;
       log('micro: token verification');
       report.micro.token = await measureTokenVerification({ keys: env.keys, budgetMs: budget });
       log('micro: DPoP proof verification');

@@ -22,7 +22,7 @@ function report(over: { enforcedCpu?: number; ratio?: number; addedP50?: number;
         addedP99Ms: over.addedP99 ?? 2,
       },
     ],
-    micro: { ingest: [{ sync: 'full', checkpoints: 'window', concurrency: 1000, recordsPerS: over.ingest ?? 52_000 }] },
+    micro: { ingest: [{ cpus: 'CPUs 0-1', sync: 'full', checkpoints: 'window', concurrency: 1000, recordsPerS: over.ingest ?? 52_000 }] },
   } as unknown as BenchReport;
 }
 
@@ -32,6 +32,7 @@ describe('README performance block', () => {
     expect(text).toContain('| one subgraph | 800 | 1650 | 1601 | 2.00 | 0.97 (0.97) | 400 / 360 (1.11×) |');
     expect(text).not.toContain('**missed**');
     expect(text.match(/\*\*met\*\*/g)).toHaveLength(5);
+    expect(text).toContain('52000 (1000 in flight, CPUs 0-1) records/s');
   });
 
   it('says by how much a target is missed', () => {
