@@ -7,7 +7,8 @@
  *
  * A variant is `bare` (bare-http), or `durable`/`off` (the access log on or off) followed by
  * options: `-norl` (RATE_LIMITS_ENABLED=false), `-leaseN` (RATE_LIMIT_LEASE=N), `+NAME=value`
- * (any other variable).
+ * (any other variable). Besides each variant's median it prints the median of its per-round ratio to
+ * the first variant (list `bare` first), which a slow spell of a shared machine moves less.
  */
 import { forkServer, type ServerChild } from './child/children.js';
 import { startHarness } from './harness.js';
@@ -46,7 +47,13 @@ try {
       res.get(v.name)!.cpu.push((s.cpuUserUs + s.cpuSystemUs) / sat.ok); res.get(v.name)!.rps.push(sat.ok / sat.durationS);
     }
   }
-  for (const [n, r] of res) console.log(`${n.padEnd(28)} CPU ${median(r.cpu).toFixed(0)} µs/req (${r.cpu.map((x) => x.toFixed(0)).join(', ')})  ${median(r.rps).toFixed(0)} req/s (${r.rps.map((x) => x.toFixed(0)).join(', ')})`);
+  // Within a round the variants ran back to back, so a slow spell of the machine moves them
+  // together: each variant's CPU ÷ the first variant's in the same round is steadier than either.
+  const first = res.get(variants[0]!.name)!.cpu;
+  for (const [n, r] of res) {
+    const ratios = r.cpu.map((c, i) => c / first[i]!);
+    console.log(`${n.padEnd(28)} CPU ${median(r.cpu).toFixed(0)} µs/req (${r.cpu.map((x) => x.toFixed(0)).join(', ')})  ÷ ${variants[0]!.name} ${median(ratios).toFixed(3)} (${ratios.map((x) => x.toFixed(2)).join(', ')})  ${median(r.rps).toFixed(0)} req/s (${r.rps.map((x) => x.toFixed(0)).join(', ')})`);
+  }
 } finally {
   await Promise.allSettled(children.map((c) => c.stop()));
   await h.dispose();

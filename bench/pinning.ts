@@ -31,7 +31,7 @@ export function choosePlacement(wanted: boolean, cpus = availableParallelism(), 
   if (cpus < 2 || !hasTaskset()) return { gateway: null, others: null, description: `No CPU pinning: ${cpus < 2 ? 'one CPU' : 'taskset is not available'}.` };
   const last = cpus - 1;
   const others = last === 1 ? '0' : `0-${last - 1}`;
-  return { gateway: String(last), others, description: `Gateways under test pinned to CPU ${last}; the load generator, micro-figures and subgraphs to CPU ${others} (taskset -a).` };
+  return { gateway: String(last), others, description: `Gateways under test pinned to CPU ${last}; the load generator, micro-figures and subgraphs to CPU ${others} (taskset -a); the access-log ingest also runs on every CPU.` };
 }
 
 /** Pins every thread of `pid` to `cpuList`; a no-op when `cpuList` is null. */
