@@ -40,7 +40,10 @@ function verdict(value: number, target: number, atLeast: boolean, unit = '', dec
   if (!Number.isFinite(value)) return '**not measured**';
   const ok = atLeast ? value >= target : value <= target;
   if (ok) return '**met**';
-  return `**missed** by ${Math.abs(value - target).toFixed(decimals)}${unit}`;
+  const by = Math.abs(value - target);
+  // A miss smaller than the figures' precision (1.152× against ≤ 1.15×) still is one; say so rather than "by 0.00".
+  if (Number(by.toFixed(decimals)) === 0) return `**missed** by less than ${(10 ** -decimals).toFixed(decimals)}${unit}`;
+  return `**missed** by ${by.toFixed(decimals)}${unit}`;
 }
 
 /** A bare-http p99 this far above the target is the machine's scheduling noise, not a request's cost. */

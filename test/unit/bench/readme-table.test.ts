@@ -44,6 +44,13 @@ describe('README performance block', () => {
     expect(text).toContain('**missed** by 10000 records/s');
   });
 
+  it('calls a miss smaller than the shown precision a miss by less than it, not "by 0.00"', () => {
+    // 414.7 / 360 = 1.152×: shown as 1.15×, above the 1.15× target.
+    const text = renderReadmeTable(report({ enforcedCpu: 414.7 }), null);
+    expect(text).toContain('CPU 1.15× (target ≤ 1.15×): **missed** by less than 0.01');
+    expect(text).not.toContain('**missed** by 0.00');
+  });
+
   it('does not judge p99 when the bare gateway\'s own p99 is noise', () => {
     const text = renderReadmeTable(report({ bareP99: 120, addedP99: -40 }), null);
     expect(text).toContain('**not judged**');
