@@ -248,10 +248,14 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   }
 
   async function checkpointAt(position: ChainPosition, final = false): Promise<Checkpoint | null> {
+    const n = ++checkpointN;
     try {
-      return await signCheckpoint(signingKey, { chainId, seq: position.seq, hash: position.hash, time: checkpointTime(), n: ++checkpointN, final });
+      return await signCheckpoint(signingKey, { chainId, seq: position.seq, hash: position.hash, time: checkpointTime(), n, final });
     } catch (err) {
-      // A checkpoint is evidence, not data: failing to sign one must not hold records back.
+      // A checkpoint is evidence, not data: failing to sign one must not hold records back. Its
+      // number goes back unless a later one was taken meanwhile: the verifier reads a hole in the
+      // numbering as a checkpoint removed.
+      if (checkpointN === n) checkpointN = n - 1;
       logger.error({ err, chainId }, 'access log checkpoint could not be signed');
       return null;
     }

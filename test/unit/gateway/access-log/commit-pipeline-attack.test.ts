@@ -4,16 +4,15 @@
  * A programmable fake store: calls can be held, failed, or fail after committing, one by one.
  */
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ChainBatch } from '../../../../audit/chain.js';
-import type { ChainedAccessRecord, Checkpoint } from '../../../../audit/record.js';
+import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
 import { verifyCheckpoint } from '../../../../audit/checkpoint.js';
 import { CodedError } from '../../../../core/errors.js';
 import type { SigningKey } from '../../../../core/keys.js';
-import { StoreUnavailableError } from '../../../../store/port.js';
 import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from './fake-store.js';
+import { ScriptedStore, type Step } from './scripted-store.js';
 import { turn, unhandledRejectionsDuring } from '../../../helpers/unhandled.js';
 
 const CHAIN_KEY = Buffer.alloc(32, 7);
@@ -37,42 +36,6 @@ const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.cod
 const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err) }));
 
 
-type Step = 'ok' | 'fail' | 'failAfterCommit' | 'hold';
-
-/**
- * The fake store's appendToChain, scripted per call (the nth call takes script[n], 'ok' after the
- * script); a held call waits for release(n). Every call is logged with its seqs and checkpoints.
- */
-class ScriptedStore extends FakeAccessLogStore {
-  script: Step[] = [];
-  readonly calls: Array<{ seqs: number[]; checkpoints: Checkpoint[]; outcome: 'pending' | 'ok' | 'failed' }> = [];
-  private readonly gates = new Map<number, () => void>();
-
-  override release(n?: number): void {
-    if (n === undefined) return super.release();
-    this.gates.get(n)?.();
-  }
-
-  override async appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
-    const n = this.calls.length;
-    const firstSeq = batch.head.seq + 1;
-    const call = { seqs: batch.records.map((_, i) => firstSeq + i), checkpoints: [...checkpoints], outcome: 'pending' as 'pending' | 'ok' | 'failed' };
-    this.calls.push(call);
-    const step = this.script[n] ?? 'ok';
-    if (step === 'hold') await new Promise<void>((resolve) => this.gates.set(n, resolve));
-    if (step === 'fail') {
-      call.outcome = 'failed';
-      throw new StoreUnavailableError('injected failure');
-    }
-    const hashes = await super.appendToChain(batch, checkpoints);
-    if (step === 'failAfterCommit') {
-      call.outcome = 'failed';
-      throw new StoreUnavailableError('acknowledgement lost');
-    }
-    call.outcome = 'ok';
-    return hashes;
-  }
-}
 
 function writerOn(store: FakeAccessLogStore, options: Partial<AccessLogWriterOptions> = {}): AccessLogWriter {
   const writer = createAccessLogWriter({ store: store.asStore(), chainId: `pipe-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, ...options });
