@@ -60,7 +60,7 @@ export interface AccessLogWriterOptions {
   /** Most uncommitted records (queued + in flight); beyond it appends are refused. Default 10000. */
   bufferMax?: number;
   /**
-   * Most records per store call. Default 500. Under a flood it keeps two or more batches going,
+   * Most records per store call (less than 1 counts as 1). Default 500. Under a flood it keeps two or more batches going,
    * so the store commits one while the event loop resumes the requests of the one before and
    * gathers the next. Measured with 1,000 appends in flight (docs/performance.md): on two CPUs the
    * SQLite write thread is then busy ~100 % of the time against ~70 % with 2,000; on one CPU the
@@ -152,7 +152,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const { store, chainId, instanceId, signingKey } = options;
   const batchWindowMs = options.batchWindowMs ?? 0;
   const bufferMax = options.bufferMax ?? 10_000;
-  const maxBatch = options.maxBatch ?? 500;
+  const maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 500) || 1);
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
   const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);
   const abandonedAfterMs = options.abandonedAfterMs ?? Math.max(60_000, 10 * checkpointIntervalMs);

@@ -241,6 +241,15 @@ describe('access log writer (fake store)', () => {
     expect(report).toMatchObject({ ok: true, checked: 6 });
   });
 
+  it('takes a batch cap below one as one (a cap of 0 would send empty batches for ever)', async () => {
+    const fake = new FakeAccessLogStore();
+    const writer = writerOn(fake.asStore(), { maxBatch: 0 });
+    await writer.start();
+    const results = await Promise.all([1, 2, 3].map((i) => writer.append(sampleRecord(i))));
+    expect(results.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(fake.appendCalls.map((c) => c.seqs)).toEqual([[1], [2], [3]]);
+  });
+
   it('refuses a record that cannot be hashed on its own, without taking a seq or holding up the others', async () => {
     const fake = new FakeAccessLogStore();
     const writer = writerOn(fake.asStore());
