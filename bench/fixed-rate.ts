@@ -24,6 +24,8 @@ export interface FixedRateResult {
   logOff?: { p50: number; p99: number; n: number; failed: number };
   addedP50Ms: number;
   addedP99Ms: number;
+  /** Enforced p50 minus bare p50 within each round (the variants of a round run back to back, so a slow spell of the machine moves both). */
+  roundsAddedP50Ms?: number[];
 }
 
 export async function measureFixedRateLatency(options: {
@@ -60,5 +62,7 @@ export async function measureFixedRateLatency(options: {
   const bare = summary('bare');
   const enforced = summary('enforced');
   const logOff = options.logOff ? summary('logOff') : undefined;
-  return { workload: options.workload, rate: options.rate, connections: options.connections, bare, enforced, logOff, addedP50Ms: enforced.p50 - bare.p50, addedP99Ms: enforced.p99 - bare.p99 };
+  const p50Of = (run: Float64Array) => percentile(run.slice().sort(), 50);
+  const roundsAddedP50Ms = samples.enforced.map((run, i) => p50Of(run) - p50Of(samples.bare[i]!));
+  return { workload: options.workload, rate: options.rate, connections: options.connections, bare, enforced, logOff, addedP50Ms: enforced.p50 - bare.p50, addedP99Ms: enforced.p99 - bare.p99, roundsAddedP50Ms };
 }
