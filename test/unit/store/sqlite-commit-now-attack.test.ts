@@ -17,6 +17,7 @@ import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOption
 import { SqliteStore, type SqliteStoreOptions } from '../../../store/sqlite/index.js';
 import { CodedError } from '../../../core/errors.js';
 import { sampleRecord, testSigningKey } from '../audit/fixtures.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsp-commit-now-attack-'));
 const CHAIN_KEY = Buffer.alloc(32, 7);
@@ -61,14 +62,6 @@ const storedSeqs = (file: string, chainId: string): number[] => {
 };
 /** The store's private event-loop connection (fault injection only). */
 const commitNowDb = (store: SqliteStore) => (store as unknown as { parts: { now: { db: Database.Database } | null } }).parts.now!.db;
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('WAL growth when every commit takes the event-loop path', () => {
   it('keeps the -wal file bounded while lone records commit back to back (a closed loop of one request at a time)', async () => {
     // Before 3d45148 every commit ran on the write thread with SQLite's automatic checkpoint and the
@@ -268,7 +261,7 @@ describe('the store closed under a running writer', () => {
     const buffered = range(3, 42).map((i) => settle(writer.append(sampleRecord(i))));
     expect(writer.accepting()).toBe(false);
     expect(await settle(writer.append(sampleRecord(43)))).toEqual({ code: 'AUDIT_UNAVAILABLE' });
-    await waitFor(() => writer.stats().failures >= 3);
+    await waitFor(() => writer.stats().failures >= 3, 10_000);
     expect(storedSeqs(file, writer.chainId)).toEqual([1, 2]);
     await store.init();
     const outcomes = await Promise.all(buffered);

@@ -14,6 +14,7 @@ import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from './fake-store.js';
 import { ScriptedStore, type Step } from './scripted-store.js';
 import { turn, unhandledRejectionsDuring } from '../../../helpers/unhandled.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 const CHAIN_KEY = Buffer.alloc(32, 7);
 let key: SigningKey;
@@ -25,13 +26,6 @@ afterEach(async () => {
   for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.code : String(err));
 const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err) }));
 

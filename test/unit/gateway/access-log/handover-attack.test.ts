@@ -23,6 +23,7 @@ import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from './fake-store.js';
 import { ScriptedStore } from './scripted-store.js';
 import { turn, unhandledRejectionsDuring } from '../../../helpers/unhandled.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 const CHAIN_KEY = Buffer.alloc(32, 7);
 let key: SigningKey;
@@ -30,13 +31,6 @@ beforeAll(async () => {
   key = await testSigningKey();
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
 const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.code : String(err));
 type Settled = { value: ChainedAccessRecord } | { code: unknown };
 const settle = (p: Promise<ChainedAccessRecord>): Promise<Settled> => p.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err) }));

@@ -11,14 +11,7 @@ import { StoreUnavailableError } from '../../../../store/port.js';
 import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from './fake-store.js';
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { waitFor } from '../../../helpers/wait.js';
 
 const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.code : err);
 /** Settles a promise into a value or an error code, so tests can assert on both. */
