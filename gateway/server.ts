@@ -105,6 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     windowS: config.auth.dpopProofWindowS,
     replay: createStoreReplayCache({ createStoreLimiter: (spec) => store.createRateLimiter(spec), rememberS: 2 * config.auth.dpopProofWindowS }),
     now,
+    keyIdle: { idleMs: config.enforcement.cacheIdleS * 1000 },
   });
   // Known once the port is bound (port 0 in tests); requests only arrive after that.
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}/graphql`;
@@ -174,7 +175,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const gateway = createFilteringGateway(apolloGateway);
   const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize, config.enforcement.decisionCacheMiB * MIB, idle);
   // Swept every quarter of the idle time (1–30 s); at most one forced collection per idle time.
-  const sweeper = createCacheSweeper({ caches: [queryPlanStore, documentStore, decisionCache, authenticator], intervalMs: Math.min(30_000, Math.max(1_000, idle.idleMs / 4)), minCollectIntervalMs: idle.idleMs });
+  const sweeper = createCacheSweeper({ caches: [queryPlanStore, documentStore, decisionCache, authenticator, dpop], intervalMs: Math.min(30_000, Math.max(1_000, idle.idleMs / 4)), minCollectIntervalMs: idle.idleMs });
   const limits = config.operationLimits;
   const introspection = introspectionPolicyOf(config);
   const apollo = new ApolloServer<GatewayContext>({

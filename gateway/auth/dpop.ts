@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterRes, type RateLimiterLike } from 'rate-limiter-flexible';
+import { idleExpiryOptions, purgeStaleBytes, type IdleExpiry } from '../../core/idle-expiry.js';
 import { denial, type Denial } from '../../core/errors.js';
 import type { Presentation, VerifiedToken } from '../../core/verified-token.js';
 import type { RateLimiterSpec } from '../../limits/rate-limit.js';
@@ -165,6 +166,8 @@ export interface DpopVerifierOptions {
   now?: () => number;
   /** Imported public keys kept, by algorithm and thumbprint. Default 1000. */
   keyCacheSize?: number;
+  /** A key unused this long is dropped by purgeStale() (CACHE_IDLE_S; the server's cache sweeper calls it). Default 60 000 ms, on performance.now. */
+  keyIdle?: IdleExpiry;
 }
 
 /** One request's proof and what it must match. */
@@ -185,6 +188,8 @@ export type ProofResult = { ok: true } | { ok: false; denial: Denial };
 
 export interface DpopVerifier {
   verify(check: ProofCheck): Promise<ProofResult>;
+  /** Drops imported keys unused for the idle time; returns the approximate bytes freed. */
+  purgeStale(): number;
 }
 
 /** RFC 9449 §4.3 step 9: compared after syntax-based normalisation (case of scheme and host, default port), without query and fragment. */
@@ -226,7 +231,8 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
   // defining members, so a key found under it is that key: what jose's EmbeddedJWK would import.
   // Bounded in entries and in bytes (a key is charged its JWK's size plus the imported key's
   // overhead, so 4 MiB holds a thousand RSA-4096 keys); only keys a signed token names get here.
-  const keys = new LRUCache<string, CryptoKey>({ max: options.keyCacheSize ?? 1000, maxSize: KEY_CACHE_BYTES });
+  // A key unused for the idle time goes stale, so the sweeper gives its memory back.
+  const keys = new LRUCache<string, CryptoKey>({ max: options.keyCacheSize ?? 1000, maxSize: KEY_CACHE_BYTES, ...idleExpiryOptions(options.keyIdle ?? { idleMs: 60_000 }) });
   async function publicKeyOf(jwk: JWK, alg: string, thumbprint: string): Promise<CryptoKey> {
     const id = `${alg}:${thumbprint}`;
     let key = keys.get(id);
@@ -309,5 +315,6 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
         return refuse('proof_malformed');
       }
     },
+    purgeStale: () => purgeStaleBytes(keys),
   };
 }

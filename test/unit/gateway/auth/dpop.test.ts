@@ -101,6 +101,22 @@ describe('DPoP proof verification', () => {
     expect(problemOf(await v.verify(check(forged)))).toBe('UNAUTHENTICATED:proof_signature');
   });
 
+  it('drops an imported key unused for the idle time (purgeStale), and keeps one still in use', async () => {
+    let monotonic = 0;
+    const v = createDpopVerifier({ algorithms: ALGS, windowS: 60, replay: memoryReplay(), now: () => clock, keyIdle: { idleMs: 1000, now: () => monotonic } });
+    expect((await v.verify(check(await proof()))).ok).toBe(true);
+    monotonic = 999;
+    expect(v.purgeStale()).toBe(0);
+    expect((await v.verify(check(await proof()))).ok).toBe(true); // used again: its idle time starts over
+    monotonic = 1998;
+    expect(v.purgeStale()).toBe(0);
+    monotonic = 1999 + 1000;
+    expect(v.purgeStale()).toBeGreaterThan(1024); // the JWK's size plus the imported key's overhead
+    expect(v.purgeStale()).toBe(0);
+    // Imported again on the next proof, which verifies as before.
+    expect((await v.verify(check(await proof()))).ok).toBe(true);
+  });
+
   it('refuses a proof for another method or URL', async () => {
     const v = verifier();
     expect(problemOf(await v.verify(check(await proof({ htm: 'GET' }))))).toBe('UNAUTHENTICATED:proof_htm');
