@@ -73,6 +73,11 @@ export interface AccessLogWriterOptions {
   checkpointEvery?: number;
   /** A chain of another instance whose last checkpoint is older than this is closed as crashed at start, ms. Default 60000 (at least 10 checkpoint intervals). */
   abandonedAfterMs?: number;
+  /**
+   * The longest a checkpoint's signature is waited for, ms; past it the checkpoint is skipped, as
+   * when signing fails (the next one covers its records). Default 1000.
+   */
+  checkpointSignTimeoutMs?: number;
   /** First retry delay after a store failure, ms; doubles per failure. Default 10. */
   retryInitialMs?: number;
   /** Longest retry delay, ms. Default 5000. */
@@ -156,6 +161,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
   const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);
   const abandonedAfterMs = options.abandonedAfterMs ?? Math.max(60_000, 10 * checkpointIntervalMs);
+  const checkpointSignTimeoutMs = options.checkpointSignTimeoutMs ?? 1_000;
   const retryInitialMs = options.retryInitialMs ?? 10;
   const retryMaxMs = Math.max(retryInitialMs, options.retryMaxMs ?? 5_000);
   const now = options.now ?? Date.now;
@@ -249,8 +255,16 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
 
   async function checkpointAt(position: ChainPosition, final = false): Promise<Checkpoint | null> {
     const n = ++checkpointN;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await signCheckpoint(signingKey, { chainId, seq: position.seq, hash: position.hash, time: checkpointTime(), n, final });
+      const signing = signCheckpoint(signingKey, { chainId, seq: position.seq, hash: position.hash, time: checkpointTime(), n, final });
+      signing.catch(() => {}); // one given up on below settles with nobody waiting
+      // A batch, and the appends of the batch before it, wait for this signature: a signer that
+      // stalls (a saturated thread pool, say) must not hold them for longer than this.
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`signing took longer than ${checkpointSignTimeoutMs} ms`)), checkpointSignTimeoutMs);
+      });
+      return await Promise.race([signing, stalled]);
     } catch (err) {
       // A checkpoint is evidence, not data: failing to sign one must not hold records back. Its
       // number goes back unless a later one was taken meanwhile: the verifier reads a hole in the
@@ -258,6 +272,8 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       if (checkpointN === n) checkpointN = n - 1;
       logger.error({ err, chainId }, 'access log checkpoint could not be signed');
       return null;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -538,6 +554,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
           // Not waiting for the pump: a store call that never returns must not hold shutdown.
           // The records' responses were never released, so refusing them loses nothing served.
           for (const p of [...current, ...queue.splice(0)]) p.reject(unavailable('The access log could not be written.'));
+          current = []; // refused: no longer uncommitted records (depth), whatever the store call still in progress does
           state = 'closed';
           throw err;
         },
