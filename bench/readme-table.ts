@@ -139,7 +139,7 @@ export function fallBack(soak: SoakSummary): string {
   const added = soak.peakRssMiB - soak.startRssMiB;
   const returned = soak.peakRssMiB - soak.idleRssMiB;
   const ok = added <= 0 || returned >= added / 2;
-  return `RSS at start ${f(soak.startRssMiB, 0)} MiB, idle ${soak.idleS !== undefined ? `${soak.idleS} s ` : ''}after the soak ${f(soak.idleRssMiB, 0)} MiB: fall-back ${ok ? '**met**' : '**missed**'} (gave back ${f(returned, 0)} of the ${f(added, 0)} MiB the soak added; the target is at least half)`;
+  return `RSS at start ${f(soak.startRssMiB, 0)} MiB, idle ${soak.idleS !== undefined ? `${soak.idleS} s ` : ''}after the soak ${f(soak.idleRssMiB, 0)} MiB: fall-back ${ok ? '**met**' : '**missed**'} (${returned >= added ? `gave back ${f(returned, 0)} MiB from its peak, all the ${f(added, 0)} MiB the soak added and more` : `gave back ${f(returned, 0)} of the ${f(added, 0)} MiB the soak added`}; the target is at least half)`;
 }
 
 /** Replaces the marked block of `readme` (both markers must be there, in order). */

@@ -73,6 +73,9 @@ describe('README performance block', () => {
     expect(fallBack({ documents: 100_000, peakRssMiB: 380, startRssMiB: 200, idleRssMiB: 260 })).toContain('fall-back **met**');
     expect(fallBack({ documents: 100_000, peakRssMiB: 380, startRssMiB: 200, idleRssMiB: 330 })).toContain('fall-back **missed**');
     expect(fallBack({ documents: 100_000, peakRssMiB: 380, idleRssMiB: 370 })).toContain('**not measured**');
+    expect(fallBack({ documents: 100_000, peakRssMiB: 380, startRssMiB: 200, idleRssMiB: 260 })).toContain('gave back 120 of the 180 MiB the soak added');
+    // Below the start: said as all of it and more, not as more than the whole.
+    expect(fallBack({ documents: 100_000, peakRssMiB: 360, startRssMiB: 242, idleRssMiB: 202 })).toContain('gave back 158 MiB from its peak, all the 118 MiB the soak added and more');
     const over = renderReadmeTable(report(), { documents: 100_000, peakRssMiB: 420, startRssMiB: 200, idleRssMiB: 250, ceilingMiB: 400 });
     expect(over).toContain('RSS peak 420 MiB (ceiling 400 MiB): **missed** by 20 MiB');
   });
