@@ -26,7 +26,9 @@
  *   the unprotected window, at most `checkpointEvery` records or `checkpointIntervalMs` (plus the
  *   batch in flight when the count is reached). A checkpoint signs the committed head: the hash of
  *   a record is known only once the store has chained it, so a checkpoint due during traffic
- *   rides in the next batch's transaction and covers everything committed before it.
+ *   rides in the next batch's transaction and covers everything committed before it. A
+ *   signature not ready within `checkpointSignTimeoutMs` is given up like a failed one: the
+ *   checkpoint is skipped and the next one covers its records.
  * - The chain ledger (audit/ledger.ts): before its first record the writer announces its chain
  *   (OPEN); when it closes, after the final checkpoint, it records how the chain ended (CLOSE
  *   SHUTDOWN). At start it also closes, as CRASH, any chain whose writer is gone: one of its own
