@@ -77,7 +77,8 @@ export interface AccessLogWriterOptions {
   abandonedAfterMs?: number;
   /**
    * The longest a checkpoint's signature is waited for, ms; past it the checkpoint is skipped, as
-   * when signing fails (the next one covers its records). Default 1000.
+   * when signing fails (the next one covers its records). Not the final checkpoint's, which
+   * flushAndClose's deadline bounds. Default 1000; above 2^31 − 1 (Infinity) no limit.
    */
   checkpointSignTimeoutMs?: number;
   /** First retry delay after a store failure, ms; doubles per failure. Default 10. */
@@ -154,6 +155,8 @@ class ClosingError extends Error {
 }
 
 const unavailable = (message: string) => new CodedError('AUDIT_UNAVAILABLE', message);
+/** The longest delay setTimeout takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLogWriter {
   const { store, chainId, instanceId, signingKey } = options;
@@ -163,7 +166,9 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
   const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);
   const abandonedAfterMs = options.abandonedAfterMs ?? Math.max(60_000, 10 * checkpointIntervalMs);
-  const checkpointSignTimeoutMs = options.checkpointSignTimeoutMs ?? 1_000;
+  // Past what a timer can wait (Infinity included): no limit. Not a positive number: the default.
+  const signLimit = options.checkpointSignTimeoutMs ?? 1_000;
+  const checkpointSignTimeoutMs = signLimit > MAX_TIMER_MS ? null : signLimit >= 1 ? signLimit : 1_000;
   const retryInitialMs = options.retryInitialMs ?? 10;
   const retryMaxMs = Math.max(retryInitialMs, options.retryMaxMs ?? 5_000);
   const now = options.now ?? Date.now;
@@ -260,11 +265,15 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     let timer: NodeJS.Timeout | undefined;
     try {
       const signing = signCheckpoint(signingKey, { chainId, seq: position.seq, hash: position.hash, time: checkpointTime(), n, final });
+      // The final checkpoint holds no response (every record has resolved) and flushAndClose's
+      // deadline bounds it; skipping it would leave a clean shutdown without its final checkpoint.
+      if (final || checkpointSignTimeoutMs === null) return await signing;
       signing.catch(() => {}); // one given up on below settles with nobody waiting
       // A batch, and the appends of the batch before it, wait for this signature: a signer that
       // stalls (a saturated thread pool, say) must not hold them for longer than this.
+      const limitMs = checkpointSignTimeoutMs;
       const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`signing took longer than ${checkpointSignTimeoutMs} ms`)), checkpointSignTimeoutMs);
+        timer = setTimeout(() => reject(new Error(`signing took longer than ${limitMs} ms`)), limitMs);
       });
       return await Promise.race([signing, stalled]);
     } catch (err) {
@@ -338,6 +347,12 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
    * the pump awaits every one of them, in order.
    */
   async function commitNextBatch(handedOver?: () => void): Promise<Started> {
+    // Abandoned at the close deadline: nothing more is signed or sent (a store call that was in
+    // flight may still commit; its records were refused all the same).
+    if (abandoned) {
+      handedOver?.(); // the batch before does not wait for a hand-over that will not come
+      throw abandoned;
+    }
     let started: Started = { next: null };
     const batch = queue.splice(0, maxBatch);
     current = batch;
@@ -415,10 +430,12 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         noteCheckpoint(cp);
       }
     } catch (err) {
-      // Only abandonment (close timeout) ends a retry loop: the batch goes back to the front so
-      // the rejection below reaches every record still buffered.
+      // Only abandonment (close timeout) ends a retry loop. Its records were refused at the
+      // deadline; anything else puts the batch back at the front so the pump's rejection reaches
+      // every record still buffered.
       current = [];
-      queue.unshift(...batch);
+      if (abandoned) for (const p of batch) p.reject(unavailable('The access log could not be written.'));
+      else queue.unshift(...batch);
       throw err;
     }
     return started;
