@@ -11,7 +11,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ChainBatch } from '../../../../audit/chain.js';
-import { CHECKPOINT_TYP, verifyCheckpoint } from '../../../../audit/checkpoint.js';
+import { verifyCheckpoint } from '../../../../audit/checkpoint.js';
 import type { ChainedAccessRecord, Checkpoint } from '../../../../audit/record.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
 import { CodedError } from '../../../../core/errors.js';
@@ -22,6 +22,7 @@ import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOption
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from './fake-store.js';
 import { ScriptedStore } from './scripted-store.js';
+import { SignGate, spyOnSigning, storedCheckpointsOf } from './sign-gate.js';
 import { turn, unhandledRejectionsDuring } from '../../../helpers/unhandled.js';
 import { waitFor } from '../../../helpers/wait.js';
 
@@ -37,61 +38,8 @@ const settle = (p: Promise<ChainedAccessRecord>): Promise<Settled> => p.then((va
 const outcomeOf = (o: Settled) => ('value' in o ? o.value.seq : o.code);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-// ---------------------------------------------------------------------------------------------
-// Checkpoint signatures, scripted.
-
-type SignStep = 'pass' | 'hold' | 'fail';
-
-/**
- * Scripts the checkpoint signatures made after `arm()`: the nth one takes script[n] ('pass' after
- * the script); a held one waits for release(n). Ledger signatures always pass.
- */
-class SignGate {
-  script: SignStep[] = [];
-  armed = false;
-  readonly calls: Array<{ seq: number; n: number; final: boolean; outcome: 'pending' | 'ok' | 'failed' }> = [];
-  private readonly gates = new Map<number, () => void>();
-
-  arm(script: SignStep[]): void {
-    this.script = script;
-    this.armed = true;
-  }
-
-  release(n: number): void {
-    this.gates.get(n)?.();
-  }
-
-  /** Called by the crypto.subtle.sign spy: what to do with one signature. */
-  async before(data: Uint8Array): Promise<{ n: number } | null> {
-    if (!this.armed) return null;
-    const [header, payload] = Buffer.from(data).toString('latin1').split('.');
-    const typ = (JSON.parse(Buffer.from(header!, 'base64url').toString('utf8')) as { typ?: string }).typ;
-    if (typ !== CHECKPOINT_TYP) return null;
-    const body = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as { seq: number; n: number; final: boolean };
-    const n = this.calls.length;
-    const call = { seq: body.seq, n: body.n, final: body.final, outcome: 'pending' as 'pending' | 'ok' | 'failed' };
-    this.calls.push(call);
-    const step = this.script[n] ?? 'pass';
-    if (step === 'hold') await new Promise<void>((resolve) => this.gates.set(n, resolve));
-    if (step === 'fail') {
-      call.outcome = 'failed';
-      throw new Error('injected signing failure (key store unavailable)');
-    }
-    call.outcome = 'ok';
-    return { n };
-  }
-}
-
 let gate = new SignGate();
-const subtle = globalThis.crypto.subtle;
-const realSign = subtle.sign.bind(subtle);
-beforeAll(() => {
-  jest.spyOn(subtle, 'sign').mockImplementation(async (algorithm, cryptoKey, data) => {
-    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-    await gate.before(bytes);
-    return realSign(algorithm, cryptoKey, data);
-  });
-});
+beforeAll(() => spyOnSigning(() => gate));
 
 /** The writer's checkpoint timer, captured (it still exists, with an interval no test reaches). */
 let timerTicks: Array<() => void> = [];
@@ -105,7 +53,6 @@ beforeAll(() => {
 afterAll(() => {
   jest.restoreAllMocks();
 });
-
 
 const writers: AccessLogWriter[] = [];
 afterEach(async () => {
@@ -126,8 +73,7 @@ function writerOn(store: FakeAccessLogStore | Store, options: Partial<AccessLogW
 const reportOf = async (store: FakeAccessLogStore | Store, chainId: string) => (await verifyAccessLog(store as unknown as Parameters<typeof verifyAccessLog>[0], key.publicJwks, { chainKey: CHAIN_KEY })).chains.find((c) => c.chainId === chainId);
 const isStored = (store: FakeAccessLogStore, chainId: string, seq: number) => store.rows.some((r) => r.chainId === chainId && r.seq === seq);
 const seqsOf = (store: FakeAccessLogStore, chainId: string) => store.rows.filter((r) => r.chainId === chainId).map((r) => r.seq);
-/** The chain's stored checkpoints, one per signature (the fake store keeps a re-sent one twice). */
-const checkpointsOf = (store: FakeAccessLogStore, chainId: string) => [...new Map(store.checkpoints.filter((c) => c.chainId === chainId).map((c) => [c.signature, c])).values()];
+const checkpointsOf = storedCheckpointsOf;
 
 /** Tracks when each append settles: in which order, and what the store held then. */
 function tracker(store: ScriptedStore, writer: AccessLogWriter) {

@@ -9,7 +9,6 @@
  * them when it chooses and can tell whether a timer was cleared, fired, or left running.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { CHECKPOINT_TYP } from '../../../../audit/checkpoint.js';
 import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
 import { CodedError } from '../../../../core/errors.js';
@@ -17,6 +16,7 @@ import type { SigningKey } from '../../../../core/keys.js';
 import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { ScriptedStore } from './scripted-store.js';
+import { SignGate, spyOnSigning, storedCheckpointsOf } from './sign-gate.js';
 import { turn, unhandledRejectionsDuring } from '../../../helpers/unhandled.js';
 import { waitFor } from '../../../helpers/wait.js';
 
@@ -29,50 +29,7 @@ beforeAll(async () => {
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.code : String(err));
 
-// ---------------------------------------------------------------------------------------------
-// Checkpoint signatures, scripted (as in handover-attack.test.ts, plus a late failure).
-
-type SignStep = 'pass' | 'hold' | 'fail' | 'holdThenFail';
-
-class SignGate {
-  script: SignStep[] = [];
-  armed = false;
-  readonly calls: Array<{ seq: number; n: number; final: boolean; outcome: 'pending' | 'ok' | 'failed'; afterClose: boolean }> = [];
-  private readonly gates = new Map<number, () => void>();
-  /** Set by a test once flushAndClose has settled: a signature started after it is flagged. */
-  closed = false;
-
-  arm(script: SignStep[]): void {
-    this.script = script;
-    this.armed = true;
-  }
-
-  release(n: number): void {
-    this.gates.get(n)?.();
-  }
-
-  async before(data: Uint8Array): Promise<void> {
-    if (!this.armed) return;
-    const [header, payload] = Buffer.from(data).toString('latin1').split('.');
-    const typ = (JSON.parse(Buffer.from(header!, 'base64url').toString('utf8')) as { typ?: string }).typ;
-    if (typ !== CHECKPOINT_TYP) return;
-    const body = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as { seq: number; n: number; final: boolean };
-    const i = this.calls.length;
-    const call = { seq: body.seq, n: body.n, final: body.final, outcome: 'pending' as 'pending' | 'ok' | 'failed', afterClose: this.closed };
-    this.calls.push(call);
-    const step = this.script[i] ?? 'pass';
-    if (step === 'hold' || step === 'holdThenFail') await new Promise<void>((resolve) => this.gates.set(i, resolve));
-    if (step === 'fail' || step === 'holdThenFail') {
-      call.outcome = 'failed';
-      throw new Error('injected signing failure');
-    }
-    call.outcome = 'ok';
-  }
-}
-
 let gate = new SignGate();
-const subtle = globalThis.crypto.subtle;
-const realSign = subtle.sign.bind(subtle);
 
 // ---------------------------------------------------------------------------------------------
 // The two timers under test, captured by their delays.
@@ -106,11 +63,7 @@ const realSetTimeout = globalThis.setTimeout;
 const realClearTimeout = globalThis.clearTimeout;
 
 beforeAll(() => {
-  jest.spyOn(subtle, 'sign').mockImplementation(async (algorithm, cryptoKey, data) => {
-    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-    await gate.before(bytes);
-    return realSign(algorithm, cryptoKey, data);
-  });
+  spyOnSigning(() => gate);
   jest.spyOn(globalThis, 'setInterval').mockImplementation(((callback: () => void) => {
     timerTicks.push(callback);
     return realSetInterval(() => undefined, 3_600_000);
@@ -154,8 +107,7 @@ function writerOn(store: ScriptedStore, options: Partial<AccessLogWriterOptions>
 }
 
 const reportOf = async (store: ScriptedStore, chainId: string) => (await verifyAccessLog(store as unknown as Parameters<typeof verifyAccessLog>[0], key.publicJwks, { chainKey: CHAIN_KEY })).chains.find((c) => c.chainId === chainId);
-/** Stored checkpoints, one per signature (the fake store keeps a re-sent one twice). */
-const checkpointsOf = (store: ScriptedStore, chainId: string) => [...new Map(store.checkpoints.filter((c) => c.chainId === chainId).map((c) => [c.signature, c])).values()];
+const checkpointsOf = storedCheckpointsOf;
 const stored = (store: ScriptedStore, chainId: string) => checkpointsOf(store, chainId).map((c) => [c.seq, c.n, c.final]);
 const noDuplicateNumbers = (store: ScriptedStore, chainId: string) => {
   const numbers = checkpointsOf(store, chainId).map((c) => c.n);
