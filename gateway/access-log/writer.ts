@@ -155,6 +155,8 @@ class ClosingError extends Error {
 }
 
 const unavailable = (message: string) => new CodedError('AUDIT_UNAVAILABLE', message);
+/** What an append accepted but never committed is refused with. */
+const notWritten = () => unavailable('The access log could not be written.');
 /** The longest delay setTimeout takes (a longer one fires at once). */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -434,7 +436,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       // deadline; anything else puts the batch back at the front so the pump's rejection reaches
       // every record still buffered.
       current = [];
-      if (abandoned) for (const p of batch) p.reject(unavailable('The access log could not be written.'));
+      if (abandoned) for (const p of batch) p.reject(notWritten());
       else queue.unshift(...batch);
       throw err;
     }
@@ -460,7 +462,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     } catch (err) {
       if (!(err instanceof ClosingError)) logger.error({ err, chainId }, 'access log writer stopped unexpectedly');
       const failed = queue.splice(0);
-      for (const p of failed) p.reject(unavailable('The access log could not be written.'));
+      for (const p of failed) p.reject(notWritten());
     } finally {
       pumping = false;
       const waiters = idleWaiters;
@@ -572,7 +574,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
           if (timer) clearTimeout(timer);
           // Not waiting for the pump: a store call that never returns must not hold shutdown.
           // The records' responses were never released, so refusing them loses nothing served.
-          for (const p of [...current, ...queue.splice(0)]) p.reject(unavailable('The access log could not be written.'));
+          for (const p of [...current, ...queue.splice(0)]) p.reject(notWritten());
           current = []; // refused: no longer uncommitted records (depth), whatever the store call still in progress does
           state = 'closed';
           throw err;
