@@ -141,6 +141,36 @@ function watcher() {
 // ---------------------------------------------------------------------------------------------
 
 describe('a checkpoint signature that settles after its time limit', () => {
+  it('one that never settles holds the hand-over only until checkpointSignTimeoutMs: the checkpoint is skipped, the next batch goes without it, the numbering keeps no hole', async () => {
+    const store = new ScriptedStore();
+    const writer = writerOn(store, { maxBatch: 3, checkpointEvery: 3 });
+    await writer.start();
+    store.script = ['hold', 'hold'];
+    gate.arm(['hold']); // and never released before the end
+    const w = watcher();
+    const first = range(1, 3).map((i) => w.watch(i, writer.append(sampleRecord(i))));
+    await waitFor(() => store.calls.length === 1);
+    const second = range(4, 6).map((i) => w.watch(i, writer.append(sampleRecord(i))));
+    store.release(0);
+    await waitFor(() => gate.calls.length === 1 && stallTimers().length === 1);
+    await turn();
+    expect([...w.outcome.keys()]).toEqual([]); // committed, held for the hand-over
+    expect(store.calls).toHaveLength(1);
+    fire(stallTimers()[0]!); // the signer has stalled past the limit
+    await waitFor(() => w.outcome.size === 3);
+    expect(store.calls[1]).toMatchObject({ seqs: [4, 5, 6], outcome: 'pending' });
+    expect(store.calls[1]!.checkpoints).toEqual([]);
+    store.release(1);
+    await Promise.all([...first, ...second]);
+    expect([...w.outcome.entries()]).toEqual(range(1, 6).map((seq) => [seq, 'resolved']));
+    gate.release(0); // the stalled signature settles late: nobody uses it
+    await writer.flushAndClose();
+    const report = await reportOf(store, writer.chainId);
+    expect(report?.problems).toEqual([]);
+    expect(report).toMatchObject({ ok: true, checked: 6, latestCheckpointSeq: 6 });
+    noDuplicateNumbers(store, writer.chainId);
+  });
+
   it('is never stored: its number is taken once by the next checkpoint, the late signature is dropped, every time limit timer is cleared or fired', async () => {
     const store = new ScriptedStore();
     const writer = writerOn(store, { maxBatch: 3, checkpointEvery: 3 });
