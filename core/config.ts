@@ -118,6 +118,8 @@ const configSchema = z.object({
   audit: z.object({
     hmacKey: z.string().nullable(),
     batchWindowMs: intFrom(0).max(1000),
+    /** The most event-loop turns a small batch behind a commit waits for more records (gateway/access-log/writer.ts gatherTurns); 0: none. */
+    gatherTurns: intFrom(0).max(1000),
     bufferMax: intFrom(1),
     checkpointIntervalMs: intFrom(100),
     /** A signed checkpoint after at most this many records (with checkpointIntervalMs, the unprotected window). */
@@ -201,7 +203,7 @@ function defaults(): z.input<typeof configSchema> {
     publicUrl: null,
     registry: { pollMs: 250, stalenessMs: 30_000 },
     enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, decisionCacheMiB: 8, documentCacheMiB: 8, queryPlanCacheMiB: 8, cacheIdleS: 60, assertionTtlS: 60, subgraphMacKey: null },
-    audit: { hmacKey: null, batchWindowMs: 0, bufferMax: 10_000, checkpointIntervalMs: 1_000, checkpointEvery: 1_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
+    audit: { hmacKey: null, batchWindowMs: 0, gatherTurns: 16, bufferMax: 10_000, checkpointIntervalMs: 1_000, checkpointEvery: 1_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
     rateLimits: { enabled: true, tiers: DEFAULT_RATE_TIERS, staff: { points: 50, duration: 1 }, anonymous: { points: 20, duration: 1 }, lease: 20 },
     operationLimits: {
       maxDepth: 12,
@@ -265,6 +267,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['SUBGRAPH_MAC_KEY', 'enforcement.subgraphMacKey'],
   ['AUDIT_HMAC_KEY', 'audit.hmacKey'],
   ['AUDIT_BATCH_WINDOW_MS', 'audit.batchWindowMs'],
+  ['AUDIT_GATHER_TURNS', 'audit.gatherTurns'],
   ['AUDIT_BUFFER_MAX', 'audit.bufferMax'],
   ['AUDIT_CHECKPOINT_INTERVAL_MS', 'audit.checkpointIntervalMs'],
   ['AUDIT_CHECKPOINT_EVERY', 'audit.checkpointEvery'],

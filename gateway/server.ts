@@ -139,6 +139,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     instanceId: config.instanceId,
     signingKey: keys.gateway,
     batchWindowMs: config.audit.batchWindowMs,
+    gatherTurns: config.audit.gatherTurns,
     bufferMax: config.audit.bufferMax,
     checkpointIntervalMs: config.audit.checkpointIntervalMs,
     checkpointEvery: config.audit.checkpointEvery,

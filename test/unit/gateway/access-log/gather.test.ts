@@ -1,0 +1,218 @@
+/**
+ * The writer's gathering (gateway/access-log/writer.ts, gatherTarget and gatherTurns): when a
+ * commit completes with fewer than gatherTarget records queued, that commit's appends resolve
+ * first, and the queued records wait for more, one event-loop turn at a time, for as long as each
+ * turn brings records and at most gatherTurns turns. A queue at the target is handed over at once.
+ *
+ * Turns are counted by a ticker that re-arms itself with setImmediate; the store notes the count
+ * when each call reaches it. No timers, no sleeps.
+ */
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ChainBatch } from '../../../../audit/chain.js';
+import type { ChainedAccessRecord, Checkpoint } from '../../../../audit/record.js';
+import type { SigningKey } from '../../../../core/keys.js';
+import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
+import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
+import { ScriptedStore } from './scripted-store.js';
+import { turn } from '../../../helpers/unhandled.js';
+import { waitFor } from '../../../helpers/wait.js';
+
+const CHAIN_KEY = Buffer.alloc(32, 9);
+let key: SigningKey;
+beforeAll(async () => {
+  key = await testSigningKey();
+});
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Counts event-loop turns from start() until stop(). */
+class Ticker {
+  ticks = 0;
+  private running = false;
+  start(): void {
+    this.running = true;
+    const tick = () => {
+      if (!this.running) return;
+      this.ticks += 1;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+  }
+  stop(): void {
+    this.running = false;
+  }
+}
+
+/** The scripted store, noting the ticker's count as each call arrives. */
+class TurnStore extends ScriptedStore {
+  readonly ticksAtCall: number[] = [];
+  constructor(private readonly ticker: Ticker) {
+    super();
+  }
+  override appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
+    this.ticksAtCall.push(this.ticker.ticks);
+    return super.appendToChain(batch, checkpoints);
+  }
+}
+
+const writers: AccessLogWriter[] = [];
+const tickers: Ticker[] = [];
+afterEach(async () => {
+  for (const t of tickers.splice(0)) t.stop();
+  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
+});
+
+function setUp(options: Partial<AccessLogWriterOptions> = {}) {
+  const ticker = new Ticker();
+  tickers.push(ticker);
+  const store = new TurnStore(ticker);
+  const writer = createAccessLogWriter({ store: store.asStore(), chainId: `gather-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, ...options });
+  writers.push(writer);
+  /** When each append resolved: the store's call count and the ticker's count at that moment. */
+  const resolvedAt = new Map<number, { calls: number; ticks: number }>();
+  const append = (i: number) =>
+    writer.append(sampleRecord(i)).then((r: ChainedAccessRecord) => {
+      resolvedAt.set(r.seq, { calls: store.calls.length, ticks: ticker.ticks });
+      return r;
+    });
+  return { ticker, store, writer, append, resolvedAt };
+}
+
+/** Appends one record per turn for `turns` turns (the first in the next turn). */
+async function trickle(append: (i: number) => Promise<ChainedAccessRecord>, from: number, turns: number): Promise<Array<Promise<ChainedAccessRecord>>> {
+  const out: Array<Promise<ChainedAccessRecord>> = [];
+  for (let i = 0; i < turns; i++) {
+    await turn();
+    out.push(append(from + i));
+  }
+  return out;
+}
+
+describe('gathering a small batch behind a commit', () => {
+  it('resolves the committed batch first, then waits while each turn brings records: the next call carries them too', async () => {
+    const { ticker, store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 16 });
+    await writer.start();
+    store.script = ['hold'];
+    const first = range(1, 3).map(append);
+    await waitFor(() => store.calls.length === 1);
+    const queued = range(4, 5).map(append);
+    ticker.start();
+    store.release(0);
+    const trickled = await trickle(append, 6, 6);
+    await Promise.all([...first, ...queued, ...trickled]);
+    // The first batch's appends ran before anything more went to the store (no hand-over)...
+    for (const seq of range(1, 3)) expect(resolvedAt.get(seq)!.calls).toBe(1);
+    // ...and the records queued behind it waited for the ones that kept coming.
+    expect(store.calls[1]!.seqs.slice(0, 2)).toEqual([4, 5]);
+    expect(store.calls[1]!.seqs.length).toBeGreaterThan(2 + 3);
+    expect(store.calls.flatMap((c) => c.seqs)).toEqual(range(1, 11));
+  });
+
+  it('a turn that brings nothing ends the wait: a lone queued record goes within two turns of its predecessors resolving', async () => {
+    const { ticker, store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 16 });
+    await writer.start();
+    store.script = ['hold'];
+    const first = append(1);
+    await waitFor(() => store.calls.length === 1);
+    const lone = append(2);
+    ticker.start();
+    store.release(0);
+    await Promise.all([first, lone]);
+    expect(resolvedAt.get(1)!.calls).toBe(1);
+    expect(store.calls[1]!.seqs).toEqual([2]);
+    expect(store.ticksAtCall[1]! - resolvedAt.get(1)!.ticks).toBeLessThanOrEqual(2);
+  });
+
+  it('waits at most gatherTurns turns, however many keep coming', async () => {
+    const { ticker, store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 4 });
+    await writer.start();
+    store.script = ['hold'];
+    const first = append(1);
+    await waitFor(() => store.calls.length === 1);
+    const queued = append(2);
+    ticker.start();
+    store.release(0);
+    const trickled = await trickle(append, 3, 30);
+    await Promise.all([first, queued, ...trickled]);
+    const waited = store.ticksAtCall[1]! - resolvedAt.get(1)!.ticks;
+    expect(waited).toBeGreaterThanOrEqual(2);
+    expect(waited).toBeLessThanOrEqual(4 + 1);
+    expect(store.calls[1]!.seqs.length).toBeLessThanOrEqual(1 + 4 + 1);
+    expect(store.calls.flatMap((c) => c.seqs)).toEqual(range(1, 32));
+  });
+
+  it('a queue at gatherTarget is handed over at once, before the committed batch\'s appends resolve', async () => {
+    const { store, writer, append, resolvedAt } = setUp({ gatherTarget: 3, gatherTurns: 16 });
+    await writer.start();
+    store.script = ['hold'];
+    const first = range(1, 2).map(append);
+    await waitFor(() => store.calls.length === 1);
+    const queued = range(3, 5).map(append);
+    store.release(0);
+    await Promise.all([...first, ...queued]);
+    expect(store.calls.map((c) => c.seqs)).toEqual([[1, 2], [3, 4, 5]]);
+    for (const seq of [1, 2]) expect(resolvedAt.get(seq)!.calls).toBe(2);
+  });
+
+  it('gatherTurns 0 hands over any queue at once (the behaviour before gathering)', async () => {
+    const { store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 0 });
+    await writer.start();
+    store.script = ['hold'];
+    const first = append(1);
+    await waitFor(() => store.calls.length === 1);
+    const queued = append(2);
+    store.release(0);
+    await Promise.all([first, queued]);
+    expect(resolvedAt.get(1)!.calls).toBe(2);
+  });
+
+  it('a target above maxBatch counts as maxBatch: a full batch behind a commit is handed over', async () => {
+    const { store, writer, append, resolvedAt } = setUp({ maxBatch: 2, gatherTarget: 1_000, gatherTurns: 16 });
+    await writer.start();
+    store.script = ['hold'];
+    const first = range(1, 2).map(append);
+    await waitFor(() => store.calls.length === 1);
+    const queued = range(3, 4).map(append);
+    store.release(0);
+    await Promise.all([...first, ...queued]);
+    expect(store.calls.map((c) => c.seqs)).toEqual([[1, 2], [3, 4]]);
+    for (const seq of [1, 2]) expect(resolvedAt.get(seq)!.calls).toBe(2);
+  });
+
+  it('closing does not gather: what is queued when close begins is handed over at once, then the final checkpoint', async () => {
+    const { store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 1_000 });
+    await writer.start();
+    store.script = ['hold'];
+    const first = append(1);
+    await waitFor(() => store.calls.length === 1);
+    const queued = append(2);
+    const closing = writer.flushAndClose();
+    store.release(0);
+    await Promise.all([first, queued, closing]);
+    expect(store.calls.slice(0, 2).map((c) => c.seqs)).toEqual([[1], [2]]);
+    expect(resolvedAt.get(1)!.calls).toBe(2);
+    expect(store.checkpoints.filter((c) => c.chainId === writer.chainId && c.final)).toHaveLength(1);
+  });
+
+  it('out-of-range options fall back: NaN target and turns are the defaults, a negative turn count disables gathering', async () => {
+    const nan = setUp({ gatherTarget: Number.NaN, gatherTurns: Number.NaN });
+    await nan.writer.start();
+    nan.store.script = ['hold'];
+    const a = nan.append(1);
+    await waitFor(() => nan.store.calls.length === 1);
+    const b = nan.append(2);
+    nan.store.release(0);
+    await Promise.all([a, b]);
+    expect(nan.resolvedAt.get(1)!.calls).toBe(1); // gathered (the default), not handed over
+
+    const off = setUp({ gatherTurns: -3 });
+    await off.writer.start();
+    off.store.script = ['hold'];
+    const c = off.append(1);
+    await waitFor(() => off.store.calls.length === 1);
+    const d = off.append(2);
+    off.store.release(0);
+    await Promise.all([c, d]);
+    expect(off.resolvedAt.get(1)!.calls).toBe(2); // handed over
+  });
+});
