@@ -77,7 +77,7 @@ export interface AccessLogWriterOptions {
   /**
    * Under load, a batch of fewer records than this waits for more (see gatherTurns). Default 64.
    * Measured on one core (docs/performance.md, sixth pass): batches of about 10 records cost the
-   * enforced gateway 1.4–1.6× bare-http's CPU per request, gathered ones 1.2×.
+   * enforced gateway 1.43–1.61× bare-http's CPU per request, gathered ones 1.19–1.39× (interleaved runs).
    */
   gatherTarget?: number;
   /**

@@ -78,6 +78,21 @@ function setUp(options: Partial<AccessLogWriterOptions> = {}) {
   return { ticker, store, writer, append, resolvedAt };
 }
 
+/**
+ * Starts the writer, appends `first` while the store holds their commit, appends `queued` behind
+ * it, runs `beforeRelease` (its promise awaited with the appends), releases, and waits for all.
+ */
+async function behindHeldCommit(t: ReturnType<typeof setUp>, first: number[], queued: number[], beforeRelease?: () => Promise<unknown>): Promise<void> {
+  await t.writer.start();
+  t.store.script = ['hold'];
+  const held = first.map(t.append);
+  await waitFor(() => t.store.calls.length === 1);
+  const behind = queued.map(t.append);
+  const also = beforeRelease?.();
+  t.store.release(0);
+  await Promise.all([...held, ...behind, also]);
+}
+
 /** Appends one record per turn for `turns` turns (the first in the next turn). */
 async function trickle(append: (i: number) => Promise<ChainedAccessRecord>, from: number, turns: number): Promise<Array<Promise<ChainedAccessRecord>>> {
   const out: Array<Promise<ChainedAccessRecord>> = [];
@@ -142,53 +157,31 @@ describe('gathering a small batch behind a commit', () => {
   });
 
   it('a queue at gatherTarget is handed over at once, before the committed batch\'s appends resolve', async () => {
-    const { store, writer, append, resolvedAt } = setUp({ gatherTarget: 3, gatherTurns: 16 });
-    await writer.start();
-    store.script = ['hold'];
-    const first = range(1, 2).map(append);
-    await waitFor(() => store.calls.length === 1);
-    const queued = range(3, 5).map(append);
-    store.release(0);
-    await Promise.all([...first, ...queued]);
+    const t = setUp({ gatherTarget: 3, gatherTurns: 16 });
+    const { store, resolvedAt } = t;
+    await behindHeldCommit(t, [1, 2], [3, 4, 5]);
     expect(store.calls.map((c) => c.seqs)).toEqual([[1, 2], [3, 4, 5]]);
     for (const seq of [1, 2]) expect(resolvedAt.get(seq)!.calls).toBe(2);
   });
 
   it('gatherTurns 0 hands over any queue at once (the behaviour before gathering)', async () => {
-    const { store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 0 });
-    await writer.start();
-    store.script = ['hold'];
-    const first = append(1);
-    await waitFor(() => store.calls.length === 1);
-    const queued = append(2);
-    store.release(0);
-    await Promise.all([first, queued]);
-    expect(resolvedAt.get(1)!.calls).toBe(2);
+    const t = setUp({ gatherTarget: 64, gatherTurns: 0 });
+    await behindHeldCommit(t, [1], [2]);
+    expect(t.resolvedAt.get(1)!.calls).toBe(2);
   });
 
   it('a target above maxBatch counts as maxBatch: a full batch behind a commit is handed over', async () => {
-    const { store, writer, append, resolvedAt } = setUp({ maxBatch: 2, gatherTarget: 1_000, gatherTurns: 16 });
-    await writer.start();
-    store.script = ['hold'];
-    const first = range(1, 2).map(append);
-    await waitFor(() => store.calls.length === 1);
-    const queued = range(3, 4).map(append);
-    store.release(0);
-    await Promise.all([...first, ...queued]);
+    const t = setUp({ maxBatch: 2, gatherTarget: 1_000, gatherTurns: 16 });
+    const { store, resolvedAt } = t;
+    await behindHeldCommit(t, [1, 2], [3, 4]);
     expect(store.calls.map((c) => c.seqs)).toEqual([[1, 2], [3, 4]]);
     for (const seq of [1, 2]) expect(resolvedAt.get(seq)!.calls).toBe(2);
   });
 
   it('closing does not gather: what is queued when close begins is handed over at once, then the final checkpoint', async () => {
-    const { store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 1_000 });
-    await writer.start();
-    store.script = ['hold'];
-    const first = append(1);
-    await waitFor(() => store.calls.length === 1);
-    const queued = append(2);
-    const closing = writer.flushAndClose();
-    store.release(0);
-    await Promise.all([first, queued, closing]);
+    const t = setUp({ gatherTarget: 64, gatherTurns: 1_000 });
+    const { store, writer, resolvedAt } = t;
+    await behindHeldCommit(t, [1], [2], () => writer.flushAndClose());
     expect(store.calls.slice(0, 2).map((c) => c.seqs)).toEqual([[1], [2]]);
     expect(resolvedAt.get(1)!.calls).toBe(2);
     expect(store.checkpoints.filter((c) => c.chainId === writer.chainId && c.final)).toHaveLength(1);
@@ -196,23 +189,11 @@ describe('gathering a small batch behind a commit', () => {
 
   it('out-of-range options fall back: NaN target and turns are the defaults, a negative turn count disables gathering', async () => {
     const nan = setUp({ gatherTarget: Number.NaN, gatherTurns: Number.NaN });
-    await nan.writer.start();
-    nan.store.script = ['hold'];
-    const a = nan.append(1);
-    await waitFor(() => nan.store.calls.length === 1);
-    const b = nan.append(2);
-    nan.store.release(0);
-    await Promise.all([a, b]);
+    await behindHeldCommit(nan, [1], [2]);
     expect(nan.resolvedAt.get(1)!.calls).toBe(1); // gathered (the default), not handed over
 
     const off = setUp({ gatherTurns: -3 });
-    await off.writer.start();
-    off.store.script = ['hold'];
-    const c = off.append(1);
-    await waitFor(() => off.store.calls.length === 1);
-    const d = off.append(2);
-    off.store.release(0);
-    await Promise.all([c, d]);
+    await behindHeldCommit(off, [1], [2]);
     expect(off.resolvedAt.get(1)!.calls).toBe(2); // handed over
   });
 });
