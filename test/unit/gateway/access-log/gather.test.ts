@@ -156,6 +156,19 @@ describe('gathering a small batch behind a commit', () => {
     expect(store.calls.flatMap((c) => c.seqs)).toEqual(range(1, 32));
   });
 
+  it('a checkpoint that fell due with the commit rides in the gathered batch, signing the committed head', async () => {
+    const t = setUp({ gatherTarget: 64, gatherTurns: 16, checkpointEvery: 1 });
+    const { store, writer, resolvedAt } = t;
+    await behindHeldCommit(t, [1], [2]);
+    expect(resolvedAt.get(1)!.calls).toBe(1); // gathered, not handed over
+    expect(store.calls[1]!.seqs).toEqual([2]);
+    expect(store.calls[1]!.checkpoints.map((c) => [c.seq, c.final])).toEqual([[1, false]]);
+    await writer.flushAndClose();
+    const seqs = store.checkpoints.filter((c) => c.chainId === writer.chainId).map((c) => c.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(seqs.at(-1)).toBe(2);
+  });
+
   it('a queue at gatherTarget is handed over at once, before the committed batch\'s appends resolve', async () => {
     const t = setUp({ gatherTarget: 3, gatherTurns: 16 });
     const { store, resolvedAt } = t;
