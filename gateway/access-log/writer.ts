@@ -248,9 +248,13 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     return new Promise((resolve) => setImmediate(resolve));
   }
 
-  /** Whether the records queued behind a commit should wait for more before they go (gatherTurns). */
+  /**
+   * Whether the records queued behind a commit should wait for more before they go (gatherTurns).
+   * Not once the buffer is full (accepting() false): no more can come, and the appends refused
+   * meanwhile would be refused while the store sits idle.
+   */
   function gathering(): boolean {
-    return gatherTurns > 0 && state === 'running' && !abandoned && queue.length > 0 && queue.length < gatherTarget;
+    return gatherTurns > 0 && !abandoned && queue.length > 0 && queue.length < gatherTarget && accepting();
   }
 
   /** Lets up to gatherTurns turns of the event loop pass while each brings records and the batch is still small. */

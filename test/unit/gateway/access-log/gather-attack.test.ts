@@ -222,6 +222,35 @@ async function gatheringBehind(t: Rig, first: number, queued: number): Promise<A
 // ---------------------------------------------------------------------------------------------
 
 describe('gathering under attack', () => {
+  it('backpressure: a buffer that fills (bufferMax below gatherTarget) ends the gather at once: the writer never refuses appends while it waits with no store call pending', async () => {
+    // Every store call is held and released by the ticker, so the pump never goes idle; appends
+    // fill the buffer at every tick. Each tick notes whether appends are being refused while the
+    // writer is merely waiting (no store call pending).
+    const t = setUp({ bufferMax: 4, gatherTarget: 64, gatherTurns: 16 });
+    await t.writer.start();
+    t.store.script = range(1, 200).map((): Step => 'hold');
+    const all = [t.append()];
+    await waitFor(() => t.store.calls.length === 1);
+    const refusedWhileWaiting: number[] = [];
+    let ticks = 0;
+    await new Promise<void>((done) => {
+      t.ticker.onTick = () => {
+        ticks += 1;
+        if (!t.writer.accepting() && !t.store.pending()) refusedWhileWaiting.push(ticks);
+        while (ticks <= 30 && t.writer.accepting()) all.push(t.append());
+        t.store.calls.forEach((_, n) => t.store.release(n));
+        if (ticks === 40) done();
+      };
+      t.ticker.start();
+    });
+    t.ticker.onTick = null;
+    await Promise.all(all);
+    expect(all.length).toBeGreaterThan(30);
+    expect(refusedWhileWaiting).toEqual([]);
+    expectSound(t, range(1, all.length));
+    expect(committedSeqs(t.store)).toEqual(range(1, all.length));
+  });
+
   it('a steady trickle (one record per turn) is committed at least every gatherTurns + 2 turns: gathering never starves it, every record resolves only after its commit, in order', async () => {
     const t = setUp({ gatherTarget: 500, gatherTurns: 8 });
     await t.writer.start();
