@@ -11,15 +11,15 @@
  * signatures through a spy on crypto.subtle.sign (sign-gate.ts).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { ChainBatch } from '../../../../audit/chain.js';
-import type { ChainedAccessRecord, Checkpoint } from '../../../../audit/record.js';
+import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
 import { ConfigError, loadConfig } from '../../../../core/config.js';
 import { CodedError } from '../../../../core/errors.js';
 import type { SigningKey } from '../../../../core/keys.js';
 import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
-import { ScriptedStore, type Step } from './scripted-store.js';
+import type { Step } from './scripted-store.js';
+import { Ticker, TurnStore } from './turns.js';
 import { SignGate, spyOnSigning, storedCheckpointsOf } from './sign-gate.js';
 import { turn, unhandledRejectionsDuring } from '../../../helpers/unhandled.js';
 import { waitFor } from '../../../helpers/wait.js';
@@ -66,37 +66,10 @@ afterAll(() => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Turns, counted (as gather.test.ts), and a store that notes the count at each call.
+// Turns, counted (turns.ts), and a store that notes the count at each call.
 
-class Ticker {
-  ticks = 0;
-  private running = false;
-  /** Called at every tick (before it re-arms). */
-  onTick: (() => void) | null = null;
-  start(): void {
-    this.running = true;
-    const tick = () => {
-      if (!this.running) return;
-      this.ticks += 1;
-      this.onTick?.();
-      setImmediate(tick);
-    };
-    setImmediate(tick);
-  }
-  stop(): void {
-    this.running = false;
-  }
-}
-
-class TurnStore extends ScriptedStore {
-  readonly ticksAtCall: number[] = [];
-  constructor(private readonly ticker: Ticker) {
-    super();
-  }
-  override appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
-    this.ticksAtCall.push(this.ticker.ticks);
-    return super.appendToChain(batch, checkpoints);
-  }
+/** The turn-noting store with what these attacks ask of it. */
+class AttackStore extends TurnStore {
   /** Releases every held call (a store that takes one turn per call, with the ticker). */
   releaseAll(): void {
     this.calls.forEach((_, n) => this.release(n));
@@ -112,7 +85,7 @@ class TurnStore extends ScriptedStore {
 
 const writers: AccessLogWriter[] = [];
 const tickers: Ticker[] = [];
-const stores: TurnStore[] = [];
+const stores: AttackStore[] = [];
 afterEach(async () => {
   gate.armed = false;
   for (const [n] of gate.calls.entries()) gate.release(n);
@@ -132,7 +105,7 @@ afterEach(async () => {
 function setUp(options: Partial<AccessLogWriterOptions> = {}) {
   const ticker = new Ticker();
   tickers.push(ticker);
-  const store = new TurnStore(ticker);
+  const store = new AttackStore(ticker);
   stores.push(store);
   const writer = createAccessLogWriter({ store: store.asStore(), chainId: `gather-attack-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 2, checkpointIntervalMs: 3_600_000, ...options });
   writers.push(writer);
@@ -188,7 +161,7 @@ function setUp(options: Partial<AccessLogWriterOptions> = {}) {
 type Rig = ReturnType<typeof setUp>;
 
 /** The store's successful calls: every seq once, in order, 1..last (retries of one batch collapse). */
-function committedSeqs(store: TurnStore): number[] {
+function committedSeqs(store: AttackStore): number[] {
   const seen = new Set<number>();
   const out: number[] = [];
   for (const c of store.calls) if (c.outcome === 'ok') for (const s of c.seqs) if (!seen.has(s)) (seen.add(s), out.push(s));
@@ -203,8 +176,8 @@ function expectSound(t: Rig, resolvedSeqs: number[]): void {
   expect(rows).toEqual(range(1, rows.length));
 }
 
-const reportOf = async (store: TurnStore, chainId: string) => (await verifyAccessLog(store as unknown as Parameters<typeof verifyAccessLog>[0], key.publicJwks, { chainKey: CHAIN_KEY })).chains.find((c) => c.chainId === chainId);
-const checkpointNumbers = (store: TurnStore, chainId: string) => storedCheckpointsOf(store, chainId).map((c) => c.n);
+const reportOf = async (store: AttackStore, chainId: string) => (await verifyAccessLog(store as unknown as Parameters<typeof verifyAccessLog>[0], key.publicJwks, { chainKey: CHAIN_KEY })).chains.find((c) => c.chainId === chainId);
+const checkpointNumbers = (store: AttackStore, chainId: string) => storedCheckpointsOf(store, chainId).map((c) => c.n);
 
 /** Starts the writer, holds the first store call with `first` records in it, queues `queued` behind it, releases it and waits until the first batch has resolved (the pump is then gathering). */
 async function gatheringBehind(t: Rig, first: number, queued: number): Promise<Array<Promise<void>>> {
@@ -251,18 +224,26 @@ describe('gathering under attack', () => {
     expect(committedSeqs(t.store)).toEqual(range(1, all.length));
   });
 
-  it('a steady trickle (one record per turn) is committed at least every gatherTurns + 2 turns: gathering never starves it, every record resolves only after its commit, in order', async () => {
-    const t = setUp({ gatherTarget: 500, gatherTurns: 8 });
+  /**
+   * Starts the writer and feeds it `n` records, one per turn, while each store call takes a turn
+   * (the writer under load); returns the most turns between two store calls once all resolved.
+   */
+  async function trickleUnderLoad(t: ReturnType<typeof setUp>, n: number): Promise<number> {
     await t.writer.start();
-    t.store.script = range(1, 80).map((): Step => 'hold'); // each store call takes a turn: the writer is under load
-    const feeding = t.feed(80, 1, () => t.store.releaseAll());
+    t.store.script = range(1, n).map((): Step => 'hold');
+    const feeding = t.feed(n, 1, () => t.store.releaseAll());
     t.ticker.start();
     const all = await feeding;
     t.store.script = [];
     t.store.releaseAll();
     await Promise.all(all);
-    const gaps = t.store.ticksAtCall.slice(1).map((tick, i) => tick - t.store.ticksAtCall[i]!);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(8 + 2);
+    return Math.max(...t.store.ticksAtCall.slice(1).map((tick, i) => tick - t.store.ticksAtCall[i]!));
+  }
+
+  it('a steady trickle (one record per turn) is committed at least every gatherTurns + 2 turns: gathering never starves it, every record resolves only after its commit, in order', async () => {
+    const t = setUp({ gatherTarget: 500, gatherTurns: 8 });
+    const maxGap = await trickleUnderLoad(t, 80);
+    expect(maxGap).toBeLessThanOrEqual(8 + 2);
     expect(Math.max(...t.store.calls.map((c) => c.seqs.length))).toBeGreaterThan(1); // it did gather
     expect(t.store.calls.length).toBeGreaterThanOrEqual(80 / 10);
     expect(committedSeqs(t.store)).toEqual(range(1, 80));
@@ -271,16 +252,8 @@ describe('gathering under attack', () => {
 
   it('gatherTurns Infinity (past the config cap) is still bounded by the target: a trickle goes in batches of at most gatherTarget, a commit at least every target + 2 turns', async () => {
     const t = setUp({ gatherTarget: 6, gatherTurns: Number.POSITIVE_INFINITY });
-    await t.writer.start();
-    t.store.script = range(1, 60).map((): Step => 'hold'); // each store call takes a turn: the writer is under load
-    const feeding = t.feed(60, 1, () => t.store.releaseAll());
-    t.ticker.start();
-    const all = await feeding;
-    t.store.script = [];
-    t.store.releaseAll();
-    await Promise.all(all);
-    const gaps = t.store.ticksAtCall.slice(1).map((tick, i) => tick - t.store.ticksAtCall[i]!);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(6 + 2);
+    const maxGap = await trickleUnderLoad(t, 60);
+    expect(maxGap).toBeLessThanOrEqual(6 + 2);
     expect(Math.max(...t.store.calls.map((c) => c.seqs.length))).toBe(6);
     expectSound(t, range(1, 60));
   });

@@ -8,12 +8,11 @@
  * when each call reaches it. No timers, no sleeps.
  */
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ChainBatch } from '../../../../audit/chain.js';
-import type { ChainedAccessRecord, Checkpoint } from '../../../../audit/record.js';
+import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import type { SigningKey } from '../../../../core/keys.js';
 import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
-import { ScriptedStore } from './scripted-store.js';
+import { Ticker, TurnStore } from './turns.js';
 import { turn } from '../../../helpers/unhandled.js';
 import { waitFor } from '../../../helpers/wait.js';
 
@@ -24,36 +23,6 @@ beforeAll(async () => {
 });
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/** Counts event-loop turns from start() until stop(). */
-class Ticker {
-  ticks = 0;
-  private running = false;
-  start(): void {
-    this.running = true;
-    const tick = () => {
-      if (!this.running) return;
-      this.ticks += 1;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
-  }
-  stop(): void {
-    this.running = false;
-  }
-}
-
-/** The scripted store, noting the ticker's count as each call arrives. */
-class TurnStore extends ScriptedStore {
-  readonly ticksAtCall: number[] = [];
-  constructor(private readonly ticker: Ticker) {
-    super();
-  }
-  override appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
-    this.ticksAtCall.push(this.ticker.ticks);
-    return super.appendToChain(batch, checkpoints);
-  }
-}
 
 const writers: AccessLogWriter[] = [];
 const tickers: Ticker[] = [];
