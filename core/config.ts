@@ -7,7 +7,27 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
-const intFrom = (min: number) => z.coerce.number().int().min(min);
+/** Decimal digits (a sign and surrounding white space allowed) as a number; anything else undefined. */
+export function wholeNumberOf(text: string): number | undefined {
+  return /^\s*[+-]?\d+\s*$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * A whole number in [min, max]: a number (overrides) or decimal digits (environment; surrounding
+ * white space allowed). Not z.coerce.number(): Number(' ') is 0 and Number('0x10') is 16, so a
+ * blank variable would silently mean zero (PORT=" " an ephemeral port, a cache size of " " no
+ * cache) and hex or exponent notation would pass as something nobody wrote.
+ */
+const intFrom = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      const n = typeof value === 'number' ? value : wholeNumberOf(value);
+      if (n !== undefined) return n;
+      ctx.addIssue({ code: 'custom', message: `must be a whole number (decimal digits), got ${JSON.stringify(String(value).slice(0, 40))}` });
+      return z.NEVER;
+    })
+    .pipe(z.number().int().min(min).max(max));
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on')]);
 const csv = z.union([z.array(z.string()), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))]);
 /**
@@ -57,9 +77,9 @@ const configSchema = z.object({
   host: z.string().min(1),
   /** Socket peers (addresses or CIDR subnets) whose X-Forwarded-For is believed. */
   trustedProxies: csv.pipe(z.array(z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'an IP address or CIDR subnet'))),
-  port: intFrom(0).max(65535),
+  port: intFrom(0, 65535),
   /** `npm start` only: the first subgraph's port (clients; the others follow); 0 = any free port. */
-  subgraphPortBase: intFrom(0).max(65530),
+  subgraphPortBase: intFrom(0, 65530),
   dataDir: z.string().min(1),
   storeUrl: z.string().regex(/^(sqlite:|mongodb(\+srv)?:\/\/)/, 'must start with sqlite: or mongodb://'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -75,7 +95,7 @@ const configSchema = z.object({
     issuers: csv.pipe(z.array(z.string().min(1)).min(1)),
     audience: z.string().min(1),
     algorithms: csv.pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'])).min(1)),
-    clockToleranceS: intFrom(0).max(300),
+    clockToleranceS: intFrom(0, 300),
     maxLifetimeS: intFrom(1),
     maxTokenBytes: intFrom(256),
     jwksFile: z.string().nullable(),
@@ -88,7 +108,7 @@ const configSchema = z.object({
     /** DPoP proofs (RFC 9449): asymmetric algorithms accepted (never HMAC or none). */
     dpopAlgorithms: csv.pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'])).min(1)),
     /** DPoP proofs: how far `iat` may lie from the gateway's clock, seconds (the replay cache keeps a jti twice as long). */
-    dpopProofWindowS: intFrom(1).max(300),
+    dpopProofWindowS: intFrom(1, 300),
   }),
   /**
    * The /graphql endpoint as clients call it (scheme, host, port, path), what a DPoP proof's `htu`
@@ -110,16 +130,16 @@ const configSchema = z.object({
     documentCacheMiB: intFrom(1),
     queryPlanCacheMiB: intFrom(1),
     /** Seconds an entry of those caches may go unused before it is dropped (memory given back when idle: core/idle-expiry.ts). */
-    cacheIdleS: intFrom(1).max(86_400),
-    assertionTtlS: intFrom(5).max(300),
+    cacheIdleS: intFrom(1, 86_400),
+    assertionTtlS: intFrom(5, 300),
     /** Base64 key (≥ 32 bytes) shared by the gateway and the subgraphs for request signatures; null: created under DATA_DIR (development). */
     subgraphMacKey: z.string().nullable(),
   }),
   audit: z.object({
     hmacKey: z.string().nullable(),
-    batchWindowMs: intFrom(0).max(1000),
+    batchWindowMs: intFrom(0, 1000),
     /** The most event-loop turns a small batch behind a commit waits for more records (gateway/access-log/writer.ts gatherTurns); 0: none. */
-    gatherTurns: intFrom(0).max(1000),
+    gatherTurns: intFrom(0, 1000),
     bufferMax: intFrom(1),
     checkpointIntervalMs: intFrom(100),
     /** A signed checkpoint after at most this many records (with checkpointIntervalMs, the unprotected window). */

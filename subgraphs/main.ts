@@ -2,7 +2,7 @@
  * Starts ONE subgraph (for real deployments): `npm run start:subgraph -- clients`.
  * Port: SUBGRAPH_PORT, else the default of that subgraph (4001–4005).
  */
-import { loadConfig } from '../core/config.js';
+import { loadConfig, wholeNumberOf } from '../core/config.js';
 import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { drainOnTerminationSignals } from '../core/shutdown.js';
@@ -19,7 +19,12 @@ const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: `subgraph-${name}` });
 const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
 const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
-const port = process.env.SUBGRAPH_PORT ? Number(process.env.SUBGRAPH_PORT) : DEFAULT_SUBGRAPH_PORTS[name];
+const portText = process.env.SUBGRAPH_PORT;
+const port = portText ? wholeNumberOf(portText) : DEFAULT_SUBGRAPH_PORTS[name];
+if (port === undefined || port < 0 || port > 65535) {
+  console.error(`SUBGRAPH_PORT: must be a port number 0–65535, got ${JSON.stringify(portText)}`);
+  process.exit(2);
+}
 const tracing = startTracing({ serviceName: `${config.tracing.serviceName}-${name}`, otlpEndpoint: config.tracing.otlpEndpoint });
 const running = await startSubgraph(name, { store, keys, host: config.host, port, logger, tracer: tracing?.tracer ?? null });
 logger.info({ url: running.url }, `${name} subgraph listening`);

@@ -35,6 +35,23 @@ describe('loadConfig', () => {
     expect(problems).toContain('STORE_URL');
     expect(problems).toContain('TOKEN_ALGORITHMS');
   });
+  it('reads whole numbers as decimal digits only: blank, hex, exponent and fractional values are refused by name, not read as 0 or 16', () => {
+    expect(loadConfig({ PORT: ' 5001 ', AUDIT_GATHER_TURNS: '0' }).port).toBe(5001);
+    expect(loadConfig({ AUDIT_GATHER_TURNS: '0' }).audit.gatherTurns).toBe(0);
+    for (const [name, value] of [['PORT', ' '], ['AUDIT_GATHER_TURNS', '\t'], ['TOKEN_CACHE_SIZE', '0x10'], ['DECISION_CACHE_SIZE', '1e3'], ['PORT', '80.5'], ['PORT', '99999999999999999999']] as const) {
+      let error: unknown;
+      try {
+        loadConfig({ [name]: value });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.join('\n')).toContain(name);
+    }
+    expect(() => loadConfig({ PORT: '65536' })).toThrow(/PORT/);
+    expect(() => loadConfig({ AUDIT_GATHER_TURNS: '1001' })).toThrow(/AUDIT_GATHER_TURNS/);
+    expect(loadConfig({}, { port: 4100 }).port).toBe(4100);
+  });
   it('refuses production without explicit issuer keys and audit key', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
   });
