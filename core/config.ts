@@ -139,7 +139,7 @@ const configSchema = z.object({
     hmacKey: z.string().nullable(),
     batchWindowMs: intFrom(0, 1000),
     /** The most event-loop turns a small batch behind a commit waits for more records (gateway/access-log/writer.ts gatherTurns); 0: none. */
-    gatherTurns: intFrom(0, 1000),
+    gatherTurns: intFrom(0, 1000), // the writer's MAX_GATHER_TURNS
     bufferMax: intFrom(1),
     checkpointIntervalMs: intFrom(100),
     /** A signed checkpoint after at most this many records (with checkpointIntervalMs, the unprotected window). */

@@ -67,7 +67,7 @@ export interface AccessLogWriterOptions {
   /** Most uncommitted records (queued + in flight); beyond it appends are refused. Default 10000. */
   bufferMax?: number;
   /**
-   * Most records per store call (less than 1 counts as 1). Default 500. Under a flood it keeps two or more batches going,
+   * Most records per store call (less than 1 counts as 1; not a finite number, the default). Default 500. Under a flood it keeps two or more batches going,
    * so the store commits one while the event loop resumes the requests of the one before and
    * gathers the next. Measured with 1,000 appends in flight (docs/performance.md): on two CPUs the
    * SQLite write thread is then busy ~100 % of the time against ~70 % with 2,000; on one CPU the
@@ -82,7 +82,8 @@ export interface AccessLogWriterOptions {
   gatherTarget?: number;
   /**
    * The most event-loop turns such a batch waits, each only if the turn before brought records.
-   * Default 16; 0 sends what queued during a commit at once, before that commit's requests resume.
+   * Default 16, at most MAX_GATHER_TURNS (1000); 0 sends what queued during a commit at once,
+   * before that commit's requests resume.
    */
   gatherTurns?: number;
   /** A signed checkpoint at least this often, also when idle, ms. Default 1000. */
@@ -175,6 +176,8 @@ const unavailable = (message: string) => new CodedError('AUDIT_UNAVAILABLE', mes
 const notWritten = () => unavailable('The access log could not be written.');
 /** `value`, unless it is missing or NaN. */
 const numberOr = (value: number | undefined, fallback: number): number => (value === undefined || Number.isNaN(value) ? fallback : value);
+/** The most turns a batch may gather for (AUDIT_GATHER_TURNS' own limit): a larger count, Infinity included, is this. */
+export const MAX_GATHER_TURNS = 1_000;
 
 /** The longest delay setTimeout takes (a longer one fires at once). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -183,10 +186,11 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const { store, chainId, instanceId, signingKey } = options;
   const batchWindowMs = options.batchWindowMs ?? 0;
   const bufferMax = options.bufferMax ?? 10_000;
-  const maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 500) || 1);
+  // Not a finite number (Infinity included): the default, so that a batch is always bounded.
+  const maxBatch = Number.isFinite(options.maxBatch) ? Math.max(1, Math.floor(options.maxBatch!)) : 500;
   // Not a number: the default. A target is at least 1 (which gathers nothing) and at most a batch.
   const gatherTarget = Math.min(maxBatch, Math.max(1, Math.floor(numberOr(options.gatherTarget, 64))));
-  const gatherTurns = Math.max(0, Math.floor(numberOr(options.gatherTurns, 16)));
+  const gatherTurns = Math.min(MAX_GATHER_TURNS, Math.max(0, Math.floor(numberOr(options.gatherTurns, 16))));
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
   const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);
   const abandonedAfterMs = options.abandonedAfterMs ?? Math.max(60_000, 10 * checkpointIntervalMs);

@@ -420,7 +420,8 @@ describe('option sanitisation', () => {
     ['gatherTarget 1.9: 1, off', { gatherTarget: 1.9 }, false],
     ['gatherTarget 2.5: 2, gathers one record', { gatherTarget: 2.5 }, true],
     ['gatherTarget Infinity: maxBatch (500)', { gatherTarget: Number.POSITIVE_INFINITY }, true],
-    ['maxBatch NaN: 1, so the target is 1: off', { maxBatch: Number.NaN }, false],
+    ['maxBatch NaN: the default (500), so the target stays 64: gathers', { maxBatch: Number.NaN }, true],
+    ['maxBatch Infinity: the default (500): gathers', { maxBatch: Number.POSITIVE_INFINITY }, true],
     ['maxBatch 1: off whatever the target', { maxBatch: 1, gatherTarget: 1_000 }, false],
   ] as Array<[string, Partial<AccessLogWriterOptions>, boolean]>)('%s', async (_name, options, expected) => {
     expect(await gathers({ gatherTarget: 64, gatherTurns: 16, ...options })).toBe(expected);
@@ -432,7 +433,7 @@ describe('AUDIT_GATHER_TURNS', () => {
     expect(loadConfig({}).audit.gatherTurns).toBe(16);
     expect(loadConfig({ AUDIT_GATHER_TURNS: '0' }).audit.gatherTurns).toBe(0);
     expect(loadConfig({ AUDIT_GATHER_TURNS: '1000' }).audit.gatherTurns).toBe(1000);
-    for (const bad of ['1001', '-1', '1.5', 'many', 'Infinity', 'NaN']) {
+    for (const bad of ['1001', '-1', '1.5', 'many', 'Infinity', 'NaN', ' ', '0x10', '1e3']) {
       let problem: unknown = null;
       try {
         loadConfig({ AUDIT_GATHER_TURNS: bad });

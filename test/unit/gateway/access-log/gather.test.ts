@@ -10,7 +10,7 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import type { SigningKey } from '../../../../core/keys.js';
-import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
+import { createAccessLogWriter, MAX_GATHER_TURNS, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { Ticker, TurnStore } from './turns.js';
 import { turn } from '../../../helpers/unhandled.js';
@@ -167,6 +167,31 @@ describe('gathering a small batch behind a commit', () => {
     expect(store.calls.slice(0, 2).map((c) => c.seqs)).toEqual([[1], [2]]);
     expect(resolvedAt.get(1)!.calls).toBe(2);
     expect(store.checkpoints.filter((c) => c.chainId === writer.chainId && c.final)).toHaveLength(1);
+  });
+
+  it('gathers for at most MAX_GATHER_TURNS turns however many are asked for (Infinity included), while records keep coming', async () => {
+    const { ticker, store, writer, append, resolvedAt } = setUp({ maxBatch: 5_000, gatherTarget: 5_000, gatherTurns: Number.POSITIVE_INFINITY });
+    await writer.start();
+    store.script = ['hold'];
+    const first = append(1);
+    await waitFor(() => store.calls.length === 1);
+    const queued = append(2);
+    ticker.start();
+    store.release(0);
+    const trickled = await trickle(append, 3, MAX_GATHER_TURNS + 100);
+    await Promise.all([first, queued, ...trickled]);
+    const waited = store.ticksAtCall[1]! - resolvedAt.get(1)!.ticks;
+    expect(waited).toBeGreaterThan(MAX_GATHER_TURNS / 2);
+    expect(waited).toBeLessThanOrEqual(MAX_GATHER_TURNS + 1);
+    // The batch went when the turns ran out, not at the target, and the rest followed.
+    expect(store.calls[1]!.seqs.length).toBeLessThanOrEqual(MAX_GATHER_TURNS + 2);
+    expect(store.calls.flatMap((c) => c.seqs)).toEqual(range(1, MAX_GATHER_TURNS + 102));
+  });
+
+  it('a maxBatch that is not a finite number is the default (500): a batch stays bounded', async () => {
+    const t = setUp({ maxBatch: Number.POSITIVE_INFINITY, gatherTurns: 0 });
+    await behindHeldCommit(t, [1], range(2, 1_201));
+    expect(t.store.calls.map((c) => c.seqs.length)).toEqual([1, 500, 500, 200]);
   });
 
   it('out-of-range options fall back: NaN target and turns are the defaults, a negative turn count disables gathering', async () => {
