@@ -6,12 +6,14 @@
  *   npx tsx bench/ablate.ts [one|three|many] [rounds=2] [variants=bare,durable,off,off-norl,off-lease500]
  *
  * A variant is `bare` (bare-http), or `durable`/`off` (the access log on or off) followed by
- * options: `-norl` (RATE_LIMITS_ENABLED=false), `-leaseN` (RATE_LIMIT_LEASE=N), `+NAME=value`
- * (any other variable). Besides each variant's median it prints the median of its per-round ratio to
+ * options: `-norl` (RATE_LIMITS_ENABLED=false), `-leaseN` (RATE_LIMIT_LEASE=N), `-pageN` (its own
+ * copy of the seeded store with N-byte SQLite pages, bench/store-copy.ts), `+NAME=value` (any
+ * other variable). Besides each variant's median it prints the median of its per-round ratio to
  * the first variant (list `bare` first), which a slow spell of a shared machine moves less.
  */
 import { forkServer, type ServerChild } from './child/children.js';
 import { startHarness } from './harness.js';
+import { storeCopyWithPageSize } from './store-copy.js';
 import { runLoad } from './load.js';
 import { pin } from './pinning.js';
 import { median } from './stats.js';
@@ -32,7 +34,8 @@ try {
     const extra: Record<string, string> = { INSTANCE_ID: `gw-${i}` };
     if (v.includes('norl')) extra.RATE_LIMITS_ENABLED = 'false';
     const lease = /lease(\d+)/.exec(v); if (lease) extra.RATE_LIMIT_LEASE = lease[1]!;
-    for (const kv of v.split('+').slice(1)) { const [k, val] = kv.split('='); extra[k!] = val!; }
+    const page = /page(\d+)/.exec(v); if (page) extra.STORE_URL = storeCopyWithPageSize(env.dataDir, Number(page[1]));
+    for (const kv of v.split('+').slice(1)) { const at = kv.indexOf('='); extra[kv.slice(0, at)] = kv.slice(at + 1); }
     variants.push({ name: v, server: await forkServer(v, { role: 'enforced', dataDir: env.dataDir, env: { ...gatewayEnv, ...extra }, accessLog: v.startsWith('durable') ? 'durable' : 'off' }), headers: auth });
   }
   for (const v of variants) { children.push(v.server); pin(v.server.pid, placement.gateway); }
