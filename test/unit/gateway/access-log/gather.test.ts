@@ -72,6 +72,25 @@ async function trickle(append: (i: number) => Promise<ChainedAccessRecord>, from
   return out;
 }
 
+/**
+ * Record 1 committing (held), record 2 queued behind it, then one record per turn for `turns`
+ * turns from the release on; resolves with how many turns record 2's batch waited after record 1
+ * resolved.
+ */
+async function trickleBehindOne(t: ReturnType<typeof setUp>, turns: number): Promise<{ store: TurnStore; waited: number }> {
+  const { ticker, store, writer, append, resolvedAt } = t;
+  await writer.start();
+  store.script = ['hold'];
+  const first = append(1);
+  await waitFor(() => store.calls.length === 1);
+  const queued = append(2);
+  ticker.start();
+  store.release(0);
+  const trickled = await trickle(append, 3, turns);
+  await Promise.all([first, queued, ...trickled]);
+  return { store, waited: store.ticksAtCall[1]! - resolvedAt.get(1)!.ticks };
+}
+
 describe('gathering a small batch behind a commit', () => {
   it('resolves the committed batch first, then waits while each turn brings records: the next call carries them too', async () => {
     const { ticker, store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 16 });
@@ -108,17 +127,7 @@ describe('gathering a small batch behind a commit', () => {
   });
 
   it('waits at most gatherTurns turns, however many keep coming', async () => {
-    const { ticker, store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 4 });
-    await writer.start();
-    store.script = ['hold'];
-    const first = append(1);
-    await waitFor(() => store.calls.length === 1);
-    const queued = append(2);
-    ticker.start();
-    store.release(0);
-    const trickled = await trickle(append, 3, 30);
-    await Promise.all([first, queued, ...trickled]);
-    const waited = store.ticksAtCall[1]! - resolvedAt.get(1)!.ticks;
+    const { store, waited } = await trickleBehindOne(setUp({ gatherTarget: 64, gatherTurns: 4 }), 30);
     expect(waited).toBeGreaterThanOrEqual(2);
     expect(waited).toBeLessThanOrEqual(4 + 1);
     expect(store.calls[1]!.seqs.length).toBeLessThanOrEqual(1 + 4 + 1);
@@ -170,17 +179,7 @@ describe('gathering a small batch behind a commit', () => {
   });
 
   it('gathers for at most MAX_GATHER_TURNS turns however many are asked for (Infinity included), while records keep coming', async () => {
-    const { ticker, store, writer, append, resolvedAt } = setUp({ maxBatch: 5_000, gatherTarget: 5_000, gatherTurns: Number.POSITIVE_INFINITY });
-    await writer.start();
-    store.script = ['hold'];
-    const first = append(1);
-    await waitFor(() => store.calls.length === 1);
-    const queued = append(2);
-    ticker.start();
-    store.release(0);
-    const trickled = await trickle(append, 3, MAX_GATHER_TURNS + 100);
-    await Promise.all([first, queued, ...trickled]);
-    const waited = store.ticksAtCall[1]! - resolvedAt.get(1)!.ticks;
+    const { store, waited } = await trickleBehindOne(setUp({ maxBatch: 5_000, gatherTarget: 5_000, gatherTurns: Number.POSITIVE_INFINITY }), MAX_GATHER_TURNS + 100);
     expect(waited).toBeGreaterThan(MAX_GATHER_TURNS / 2);
     expect(waited).toBeLessThanOrEqual(MAX_GATHER_TURNS + 1);
     // The batch went when the turns ran out, not at the target, and the rest followed.
