@@ -5,6 +5,7 @@
  * not keep up with it at half its saturated throughput), evenly paced (bench/paced.ts), interleaved
  * in rounds, so the difference is what enforcement adds to a request, not to a queue.
  */
+import type { ChildStats } from './child/protocol.js';
 import { runPaced } from './paced.js';
 import { mergeSorted, percentile } from './stats.js';
 
@@ -12,16 +13,40 @@ export interface FixedRateVariant {
   name: string;
   url: string;
   headers: Record<string, string>;
+  /** The process serving it: when given, its event-loop stalls and GC pauses are read per round. */
+  server?: { reset(): Promise<void>; stats(): Promise<ChildStats> };
+}
+
+/**
+ * What held a variant's event loop during its paced rounds: a tail latency far above the median on
+ * a loop that is mostly idle is a stall, so the p99 is read beside these (bench/child/resource-sampler.ts).
+ */
+export interface Stalls {
+  /** The longest event-loop delay of any round, ms (5 ms resolution). */
+  loopDelayMaxMs: number;
+  /** The highest per-round p99 of the event-loop delay, ms. */
+  loopDelayP99Ms: number;
+  /** The longest GC pause of any round, ms, and the mark-compact (major) collections over all rounds. */
+  gcMaxMs: number;
+  gcMajorCount: number;
+}
+
+interface Latency {
+  p50: number;
+  p99: number;
+  n: number;
+  failed: number;
+  stalls?: Stalls;
 }
 
 export interface FixedRateResult {
   workload: string;
   rate: number;
   connections: number;
-  bare: { p50: number; p99: number; n: number; failed: number };
-  enforced: { p50: number; p99: number; n: number; failed: number };
+  bare: Latency;
+  enforced: Latency;
   /** The enforced gateway with the access log off (a null writer): how much of the added latency is the wait for the record's commit. */
-  logOff?: { p50: number; p99: number; n: number; failed: number };
+  logOff?: Latency;
   addedP50Ms: number;
   addedP99Ms: number;
   /** Enforced p50 minus bare p50 within each round (the variants of a round run back to back, so a slow spell of the machine moves both). */
@@ -44,22 +69,34 @@ export async function measureFixedRateLatency(options: {
   type Which = 'bare' | 'enforced' | 'logOff';
   const samples: Record<Which, Float64Array[]> = { bare: [], enforced: [], logOff: [] };
   const failed = { bare: 0, enforced: 0, logOff: 0 };
+  const stalls: Partial<Record<Which, Stalls>> = {};
   const names: Which[] = options.logOff ? ['bare', 'enforced', 'logOff'] : ['bare', 'enforced'];
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse();
     for (const which of order) {
       const v = options[which]!;
+      await v.server?.reset();
       const run = await runPaced({ url: v.url, connections: options.connections, durationS: options.durationS, bodies: options.bodies, headers: v.headers, overallRate: options.rate });
       // Each round's latencies sorted once: its own p99 here, its p50 for the per-round figure below.
       const sorted = run.latenciesMs.slice().sort();
       samples[which].push(sorted);
       failed[which] += run.failed;
+      const st = await v.server?.stats();
+      if (st?.loopDelayMaxMs !== undefined && st.gc) {
+        const was = stalls[which];
+        stalls[which] = {
+          loopDelayMaxMs: Math.max(was?.loopDelayMaxMs ?? 0, st.loopDelayMaxMs),
+          loopDelayP99Ms: Math.max(was?.loopDelayP99Ms ?? 0, st.loopDelayP99Ms ?? 0),
+          gcMaxMs: Math.max(was?.gcMaxMs ?? 0, st.gc.maxMs),
+          gcMajorCount: (was?.gcMajorCount ?? 0) + st.gc.majorCount,
+        };
+      }
       options.onProgress?.(`fixed rate ${options.rate} req/s ${options.workload}/${v.name}: p99 ${percentile(sorted, 99).toFixed(1)} ms`);
     }
   }
   const summary = (which: Which) => {
     const all = mergeSorted(samples[which]);
-    return { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length, failed: failed[which] };
+    return { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length, failed: failed[which], ...(stalls[which] ? { stalls: stalls[which] } : {}) };
   };
   const bare = summary('bare');
   const enforced = summary('enforced');

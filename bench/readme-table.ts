@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FixedRateResult } from './fixed-rate.js';
 import { f, signed, type BenchReport } from './report.js';
 
 export const BEGIN = '<!-- bench-table:begin -->';
@@ -63,6 +64,16 @@ function baselineVerdict(value: number, target: number, atLeast: boolean, spread
   return v === '**met**' ? `**not judged**: ${note}` : `${v} (${note})`;
 }
 
+/** The longest event-loop stall and GC pause of each variant in the paced rounds, when the run read them (bench/fixed-rate.ts). */
+function stallsText(x: FixedRateResult): string {
+  const named = [['bare-http', x.bare], ['enforced', x.enforced], ['log off', x.logOff]] as const;
+  const read = named.filter(([, l]) => l?.stalls);
+  if (!read.length) return '';
+  const loop = read.map(([name, l]) => `${name} ${f(l!.stalls!.loopDelayMaxMs, 1)}`).join(', ');
+  const gc = read.map(([name, l]) => `${name} ${f(l!.stalls!.gcMaxMs, 1)}`).join(', ');
+  return `; longest event-loop stall ${loop} ms, longest GC pause ${gc} ms`;
+}
+
 export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null): string {
   const m = report.machine;
   const o = report.options;
@@ -111,7 +122,7 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
             ? `**not judged**: bare-http's own p99 is ${f(x.bare.p99, 1)} ms, so the difference is this machine's noise`
             : verdict(x.addedP99Ms, TARGETS.addedP99Ms, false, ' ms')
         }. ` +
-        `p50 bare-http ${f(x.bare.p50, 2)} / enforced ${f(x.enforced.p50, 2)} ms${logOff}; p99 ${f(x.bare.p99, 1)} / ${f(x.enforced.p99, 1)} ms.`,
+        `p50 bare-http ${f(x.bare.p50, 2)} / enforced ${f(x.enforced.p50, 2)} ms${logOff}; p99 ${f(x.bare.p99, 1)} / ${f(x.enforced.p99, 1)} ms${stallsText(x)}.`,
     );
   }
   const ingest = report.micro.ingest?.filter((i) => i.sync === 'full') ?? [];

@@ -35,6 +35,11 @@ export interface ChildStats {
   /** process.hrtime in µs at the reset and at this read (the CPU profile's clock). */
   sinceUs: number;
   atUs: number;
+  /** The event loop's delay since the reset (perf_hooks.monitorEventLoopDelay, 5 ms resolution): p99 and max, ms. */
+  loopDelayP99Ms?: number;
+  loopDelayMaxMs?: number;
+  /** Garbage-collection pauses since the reset (PerformanceObserver 'gc'): count, total and longest, ms; major = mark-compact. */
+  gc?: { count: number; totalMs: number; maxMs: number; majorCount: number; majorMaxMs: number };
 }
 
 /** Where this process's memory is, now (the soak's breakdown: bench/soak.ts). */

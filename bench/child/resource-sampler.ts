@@ -1,4 +1,5 @@
-/** CPU time and peak RSS of this process since the last reset (read by the benchmark over IPC). */
+/** CPU time, peak RSS, event-loop delay and GC pauses of this process since the last reset (read by the benchmark over IPC). */
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { ChildStats } from './protocol.js';
 
 const hrtimeUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -13,20 +14,51 @@ export function createResourceSampler(intervalMs = 50) {
     if (rss > peak) peak = rss;
   }, intervalMs);
   timer.unref();
+  // Stalls and their likeliest cause, side by side: a request's tail latency on an idle-ish event
+  // loop is a stall, and a GC pause is the first suspect.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const gc = { count: 0, totalMs: 0, maxMs: 0, majorCount: 0, majorMaxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+      if (((e as PerformanceEntry & { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        gc.majorCount++;
+        gc.majorMaxMs = Math.max(gc.majorMaxMs, e.duration);
+      }
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   return {
     reset(): void {
       cpu = process.cpuUsage();
       peak = process.memoryUsage.rss();
       since = hrtimeUs();
+      loop.reset();
+      Object.assign(gc, { count: 0, totalMs: 0, maxMs: 0, majorCount: 0, majorMaxMs: 0 });
     },
     read(): ChildStats {
       const d = process.cpuUsage(cpu);
       const rss = process.memoryUsage.rss();
       if (rss > peak) peak = rss;
-      return { cpuUserUs: d.user, cpuSystemUs: d.system, rssPeakBytes: peak, maxRssBytes: process.resourceUsage().maxRSS * 1024, sinceUs: since, atUs: hrtimeUs() };
+      return {
+        cpuUserUs: d.user,
+        cpuSystemUs: d.system,
+        rssPeakBytes: peak,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        sinceUs: since,
+        atUs: hrtimeUs(),
+        loopDelayP99Ms: loop.percentile(99) / 1e6,
+        loopDelayMaxMs: loop.max / 1e6,
+        gc: { ...gc },
+      };
     },
     stop(): void {
       clearInterval(timer);
+      loop.disable();
+      gcObserver.disconnect();
     },
   };
 }

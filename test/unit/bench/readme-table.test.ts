@@ -53,6 +53,16 @@ describe('README performance block', () => {
     expect(text).not.toContain('**missed** by 0.00');
   });
 
+  it('gives each variant\'s longest event-loop stall and GC pause beside the p99 when the run read them, and nothing when it did not', () => {
+    expect(renderReadmeTable(report(), null)).not.toContain('event-loop stall');
+    const withStalls = report();
+    const x = withStalls.fixedRate![0]!;
+    x.bare.stalls = { loopDelayMaxMs: 21.34, loopDelayP99Ms: 9, gcMaxMs: 14.9, gcMajorCount: 2 };
+    x.enforced.stalls = { loopDelayMaxMs: 32.61, loopDelayP99Ms: 14, gcMaxMs: 8.26, gcMajorCount: 0 };
+    const text = renderReadmeTable(withStalls, null);
+    expect(text).toContain('p99 4.0 / 6.0 ms; longest event-loop stall bare-http 21.3, enforced 32.6 ms, longest GC pause bare-http 14.9, enforced 8.3 ms.');
+  });
+
   it('does not judge p99 when the bare gateway\'s own p99 is noise', () => {
     const text = renderReadmeTable(report({ bareP99: 120, addedP99: -40 }), null);
     expect(text).toContain('**not judged**');
