@@ -15,16 +15,16 @@ if (!name || !SUBGRAPH_NAMES.includes(name)) {
   console.error(`usage: npm run start:subgraph -- <${SUBGRAPH_NAMES.join('|')}>`);
   process.exit(2);
 }
-const config = loadConfig();
-const logger = createLogger({ level: config.logLevel, name: `subgraph-${name}` });
-const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
-const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
 const portText = process.env.SUBGRAPH_PORT;
 const port = portText ? wholeNumberOf(portText) : DEFAULT_SUBGRAPH_PORTS[name];
 if (port === undefined || port < 0 || port > 65535) {
   console.error(`SUBGRAPH_PORT: must be a port number 0–65535, got ${JSON.stringify(portText)}`);
   process.exit(2);
 }
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel, name: `subgraph-${name}` });
+const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
+const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
 const tracing = startTracing({ serviceName: `${config.tracing.serviceName}-${name}`, otlpEndpoint: config.tracing.otlpEndpoint });
 const running = await startSubgraph(name, { store, keys, host: config.host, port, logger, tracer: tracing?.tracer ?? null });
 logger.info({ url: running.url }, `${name} subgraph listening`);
