@@ -7,7 +7,7 @@
  */
 import type { ChildStats } from './child/protocol.js';
 import { runPaced } from './paced.js';
-import { mergeSorted, percentile } from './stats.js';
+import { median, mergeSorted, percentile } from './stats.js';
 
 export interface FixedRateVariant {
   name: string;
@@ -31,12 +31,20 @@ export interface Stalls {
   gcMajorCount: number;
 }
 
+/** The same requests timed inside the server (bench/child/resource-sampler.ts): medians of the rounds' p50 and p99, ms. */
+export interface Served {
+  p50Ms: number;
+  p99Ms: number;
+  roundsP99Ms: number[];
+}
+
 interface Latency {
   p50: number;
   p99: number;
   n: number;
   failed: number;
   stalls?: Stalls;
+  served?: Served;
 }
 
 export interface FixedRateResult {
@@ -70,6 +78,7 @@ export async function measureFixedRateLatency(options: {
   const samples: Record<Which, Float64Array[]> = { bare: [], enforced: [], logOff: [] };
   const failed = { bare: 0, enforced: 0, logOff: 0 };
   const stalls: Partial<Record<Which, Stalls>> = {};
+  const served: Record<Which, Array<{ p50Ms: number; p99Ms: number }>> = { bare: [], enforced: [], logOff: [] };
   const names: Which[] = options.logOff ? ['bare', 'enforced', 'logOff'] : ['bare', 'enforced'];
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse();
@@ -82,6 +91,7 @@ export async function measureFixedRateLatency(options: {
       samples[which].push(sorted);
       failed[which] += run.failed;
       const st = await v.server?.stats();
+      if (st?.served) served[which].push(st.served);
       if (st?.loopDelayMaxMs !== undefined && st.gc) {
         const was = stalls[which];
         stalls[which] = {
@@ -96,7 +106,9 @@ export async function measureFixedRateLatency(options: {
   }
   const summary = (which: Which) => {
     const all = mergeSorted(samples[which]);
-    return { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length, failed: failed[which], ...(stalls[which] ? { stalls: stalls[which] } : {}) };
+    const rounds = served[which];
+    const timedInside = rounds.length ? { p50Ms: median(rounds.map((r) => r.p50Ms)), p99Ms: median(rounds.map((r) => r.p99Ms)), roundsP99Ms: rounds.map((r) => r.p99Ms) } : undefined;
+    return { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length, failed: failed[which], ...(stalls[which] ? { stalls: stalls[which] } : {}), ...(timedInside ? { served: timedInside } : {}) };
   };
   const bare = summary('bare');
   const enforced = summary('enforced');

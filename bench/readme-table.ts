@@ -74,6 +74,14 @@ function stallsText(x: FixedRateResult): string {
   return `; longest event-loop stall ${loop} ms, longest GC pause ${gc} ms`;
 }
 
+/** The same requests timed inside each server (medians of the rounds), when the run read them: the load generator's stalls are not in these. */
+function servedText(x: FixedRateResult): string {
+  const b = x.bare.served;
+  const e = x.enforced.served;
+  if (!b || !e) return '';
+  return ` Timed inside the server (medians of the rounds): p50 bare-http ${f(b.p50Ms, 2)} / enforced ${f(e.p50Ms, 2)} ms (${signed(e.p50Ms - b.p50Ms)}), p99 ${f(b.p99Ms, 2)} / ${f(e.p99Ms, 2)} ms (${signed(e.p99Ms - b.p99Ms)}).`;
+}
+
 export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null): string {
   const m = report.machine;
   const o = report.options;
@@ -122,7 +130,7 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
             ? `**not judged**: bare-http's own p99 is ${f(x.bare.p99, 1)} ms, so the difference is this machine's noise`
             : verdict(x.addedP99Ms, TARGETS.addedP99Ms, false, ' ms')
         }. ` +
-        `p50 bare-http ${f(x.bare.p50, 2)} / enforced ${f(x.enforced.p50, 2)} ms${logOff}; p99 ${f(x.bare.p99, 1)} / ${f(x.enforced.p99, 1)} ms${stallsText(x)}.`,
+        `p50 bare-http ${f(x.bare.p50, 2)} / enforced ${f(x.enforced.p50, 2)} ms${logOff}; p99 ${f(x.bare.p99, 1)} / ${f(x.enforced.p99, 1)} ms${stallsText(x)}.${servedText(x)}`,
     );
   }
   const ingest = report.micro.ingest?.filter((i) => i.sync === 'full') ?? [];

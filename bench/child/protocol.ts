@@ -40,6 +40,12 @@ export interface ChildStats {
   loopDelayMaxMs?: number;
   /** Garbage-collection pauses since the reset (PerformanceObserver 'gc'): count, total and longest, ms; major = mark-compact. */
   gc?: { count: number; totalMs: number; maxMs: number; majorCount: number; majorMaxMs: number };
+  /**
+   * POST /graphql requests this server answered since the reset, timed inside it (from the
+   * request's arrival to its response's last byte handed to the kernel, node:http diagnostics
+   * channels): the load generator's own stalls are not in these. ms.
+   */
+  served?: { n: number; p50Ms: number; p99Ms: number; maxMs: number };
 }
 
 /** Where this process's memory is, now (the soak's breakdown: bench/soak.ts). */

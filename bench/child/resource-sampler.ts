@@ -1,5 +1,7 @@
 /** CPU time, peak RSS, event-loop delay and GC pauses of this process since the last reset (read by the benchmark over IPC). */
-import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import type { ChildStats } from './protocol.js';
 
 const hrtimeUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -31,6 +33,33 @@ export function createResourceSampler(intervalMs = 50) {
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
+  // Every GraphQL request's time inside this process, from the server's side.
+  const startedAt = new WeakMap<ServerResponse, number>();
+  let served = new Float64Array(4096);
+  let servedN = 0;
+  const onStart = (message: unknown) => {
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+    if (request.method === 'POST' && request.url?.startsWith('/graphql')) startedAt.set(response, performance.now());
+  };
+  const onFinish = (message: unknown) => {
+    const { response } = message as { response: ServerResponse };
+    const t = startedAt.get(response);
+    if (t === undefined) return;
+    if (servedN === served.length) {
+      const grown = new Float64Array(served.length * 2);
+      grown.set(served);
+      served = grown;
+    }
+    served[servedN++] = performance.now() - t;
+  };
+  subscribe('http.server.request.start', onStart);
+  subscribe('http.server.response.finish', onFinish);
+  const servedSummary = () => {
+    if (servedN === 0) return undefined;
+    const sorted = served.slice(0, servedN).sort();
+    const at = (q: number) => sorted[Math.min(servedN - 1, Math.floor(q * servedN))]!;
+    return { n: servedN, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[servedN - 1]! };
+  };
   return {
     reset(): void {
       cpu = process.cpuUsage();
@@ -38,11 +67,13 @@ export function createResourceSampler(intervalMs = 50) {
       since = hrtimeUs();
       loop.reset();
       Object.assign(gc, { count: 0, totalMs: 0, maxMs: 0, majorCount: 0, majorMaxMs: 0 });
+      servedN = 0;
     },
     read(): ChildStats {
       const d = process.cpuUsage(cpu);
       const rss = process.memoryUsage.rss();
       if (rss > peak) peak = rss;
+      const summary = servedSummary();
       return {
         cpuUserUs: d.user,
         cpuSystemUs: d.system,
@@ -53,6 +84,7 @@ export function createResourceSampler(intervalMs = 50) {
         loopDelayP99Ms: loop.percentile(99) / 1e6,
         loopDelayMaxMs: loop.max / 1e6,
         gc: { ...gc },
+        ...(summary ? { served: summary } : {}),
       };
     },
     stop(): void {

@@ -63,6 +63,15 @@ describe('README performance block', () => {
     expect(text).toContain('p99 4.0 / 6.0 ms; longest event-loop stall bare-http 21.3, enforced 32.6 ms, longest GC pause bare-http 14.9, enforced 8.3 ms.');
   });
 
+  it('gives the same requests timed inside the servers when the run read them, with the differences', () => {
+    expect(renderReadmeTable(report(), null)).not.toContain('Timed inside the server');
+    const withServed = report();
+    const x = withServed.fixedRate![0]!;
+    x.bare.served = { p50Ms: 0.81, p99Ms: 2.4, roundsP99Ms: [2.4] };
+    x.enforced.served = { p50Ms: 1.62, p99Ms: 3.05, roundsP99Ms: [3.05] };
+    expect(renderReadmeTable(withServed, null)).toContain('Timed inside the server (medians of the rounds): p50 bare-http 0.81 / enforced 1.62 ms (+0.81), p99 2.40 / 3.05 ms (+0.65).');
+  });
+
   it('does not judge p99 when the bare gateway\'s own p99 is noise', () => {
     const text = renderReadmeTable(report({ bareP99: 120, addedP99: -40 }), null);
     expect(text).toContain('**not judged**');
