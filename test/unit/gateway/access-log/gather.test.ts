@@ -73,36 +73,40 @@ async function trickle(append: (i: number) => Promise<ChainedAccessRecord>, from
 }
 
 /**
+ * Starts the writer, appends `first` while the store holds their commit, appends `queued` behind
+ * it, then starts the turn ticker and releases the hold; resolves to all those appends.
+ */
+async function queuedBehindHeld(t: ReturnType<typeof setUp>, first: number[], queued: number[]): Promise<Array<Promise<ChainedAccessRecord>>> {
+  const { ticker, store, writer, append } = t;
+  await writer.start();
+  store.script = ['hold'];
+  const held = first.map(append);
+  await waitFor(() => store.calls.length === 1);
+  const behind = queued.map(append);
+  ticker.start();
+  store.release(0);
+  return [...held, ...behind];
+}
+
+/**
  * Record 1 committing (held), record 2 queued behind it, then one record per turn for `turns`
  * turns from the release on; resolves with how many turns record 2's batch waited after record 1
  * resolved.
  */
 async function trickleBehindOne(t: ReturnType<typeof setUp>, turns: number): Promise<{ store: TurnStore; waited: number }> {
-  const { ticker, store, writer, append, resolvedAt } = t;
-  await writer.start();
-  store.script = ['hold'];
-  const first = append(1);
-  await waitFor(() => store.calls.length === 1);
-  const queued = append(2);
-  ticker.start();
-  store.release(0);
-  const trickled = await trickle(append, 3, turns);
-  await Promise.all([first, queued, ...trickled]);
-  return { store, waited: store.ticksAtCall[1]! - resolvedAt.get(1)!.ticks };
+  const pending = await queuedBehindHeld(t, [1], [2]);
+  const trickled = await trickle(t.append, 3, turns);
+  await Promise.all([...pending, ...trickled]);
+  return { store: t.store, waited: t.store.ticksAtCall[1]! - t.resolvedAt.get(1)!.ticks };
 }
 
 describe('gathering a small batch behind a commit', () => {
   it('resolves the committed batch first, then waits while each turn brings records: the next call carries them too', async () => {
-    const { ticker, store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 16 });
-    await writer.start();
-    store.script = ['hold'];
-    const first = range(1, 3).map(append);
-    await waitFor(() => store.calls.length === 1);
-    const queued = range(4, 5).map(append);
-    ticker.start();
-    store.release(0);
-    const trickled = await trickle(append, 6, 6);
-    await Promise.all([...first, ...queued, ...trickled]);
+    const t = setUp({ gatherTarget: 64, gatherTurns: 16 });
+    const { store, resolvedAt } = t;
+    const pending = await queuedBehindHeld(t, range(1, 3), range(4, 5));
+    const trickled = await trickle(t.append, 6, 6);
+    await Promise.all([...pending, ...trickled]);
     // The first batch's appends ran before anything more went to the store (no hand-over)...
     for (const seq of range(1, 3)) expect(resolvedAt.get(seq)!.calls).toBe(1);
     // ...and the records queued behind it waited for the ones that kept coming.
@@ -112,15 +116,9 @@ describe('gathering a small batch behind a commit', () => {
   });
 
   it('a turn that brings nothing ends the wait: a lone queued record goes within two turns of its predecessors resolving', async () => {
-    const { ticker, store, writer, append, resolvedAt } = setUp({ gatherTarget: 64, gatherTurns: 16 });
-    await writer.start();
-    store.script = ['hold'];
-    const first = append(1);
-    await waitFor(() => store.calls.length === 1);
-    const lone = append(2);
-    ticker.start();
-    store.release(0);
-    await Promise.all([first, lone]);
+    const t = setUp({ gatherTarget: 64, gatherTurns: 16 });
+    const { store, resolvedAt } = t;
+    await Promise.all(await queuedBehindHeld(t, [1], [2]));
     expect(resolvedAt.get(1)!.calls).toBe(1);
     expect(store.calls[1]!.seqs).toEqual([2]);
     expect(store.ticksAtCall[1]! - resolvedAt.get(1)!.ticks).toBeLessThanOrEqual(2);
