@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
+/** The most event-loop turns the access-log writer lets a small batch gather for (AUDIT_GATHER_TURNS' limit; the writer caps its option at it too). */
+export const MAX_GATHER_TURNS = 1_000;
+
 /** Decimal digits (a sign and surrounding white space allowed) as a number; anything else undefined. */
 export function wholeNumberOf(text: string): number | undefined {
   return /^\s*[+-]?\d+\s*$/.test(text) ? Number(text) : undefined;
@@ -139,7 +142,7 @@ const configSchema = z.object({
     hmacKey: z.string().nullable(),
     batchWindowMs: intFrom(0, 1000),
     /** The most event-loop turns a small batch behind a commit waits for more records (gateway/access-log/writer.ts gatherTurns); 0: none. */
-    gatherTurns: intFrom(0, 1000), // the writer's MAX_GATHER_TURNS
+    gatherTurns: intFrom(0, MAX_GATHER_TURNS),
     bufferMax: intFrom(1),
     checkpointIntervalMs: intFrom(100),
     /** A signed checkpoint after at most this many records (with checkpointIntervalMs, the unprotected window). */

@@ -45,6 +45,7 @@ import { signCheckpoint } from '../../audit/checkpoint.js';
 import { endingOf, nextLedgerBody, sealLedgerEntry, type LedgerEntryBody } from '../../audit/ledger.js';
 import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint, type LedgerEntry } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
+import { MAX_GATHER_TURNS } from '../../core/config.js';
 import { CodedError } from '../../core/errors.js';
 import type { SigningKey } from '../../core/keys.js';
 import { createLogger, type Logger } from '../../core/logger.js';
@@ -176,8 +177,6 @@ const unavailable = (message: string) => new CodedError('AUDIT_UNAVAILABLE', mes
 const notWritten = () => unavailable('The access log could not be written.');
 /** `value`, unless it is missing or NaN. */
 const numberOr = (value: number | undefined, fallback: number): number => (value === undefined || Number.isNaN(value) ? fallback : value);
-/** The most turns a batch may gather for (AUDIT_GATHER_TURNS' own limit): a larger count, Infinity included, is this. */
-export const MAX_GATHER_TURNS = 1_000;
 
 /** The longest delay setTimeout takes (a longer one fires at once). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -190,6 +189,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const maxBatch = Number.isFinite(options.maxBatch) ? Math.max(1, Math.floor(options.maxBatch!)) : 500;
   // Not a number: the default. A target is at least 1 (which gathers nothing) and at most a batch.
   const gatherTarget = Math.min(maxBatch, Math.max(1, Math.floor(numberOr(options.gatherTarget, 64))));
+  // A larger count, Infinity included, is MAX_GATHER_TURNS (the limit AUDIT_GATHER_TURNS has too).
   const gatherTurns = Math.min(MAX_GATHER_TURNS, Math.max(0, Math.floor(numberOr(options.gatherTurns, 16))));
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
   const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);

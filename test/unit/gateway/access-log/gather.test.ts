@@ -10,7 +10,8 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import type { SigningKey } from '../../../../core/keys.js';
-import { createAccessLogWriter, MAX_GATHER_TURNS, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
+import { MAX_GATHER_TURNS } from '../../../../core/config.js';
+import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { Ticker, TurnStore } from './turns.js';
 import { turn } from '../../../helpers/unhandled.js';
