@@ -18,7 +18,9 @@ import type { RateLimiterLike } from 'rate-limiter-flexible';
 import type { Logger } from '../../core/logger.js';
 import { guardedPort } from '../guard.js';
 import { ACCESS_LOG_METHODS, MONITORING_METHODS, REGISTRY_METHODS, type AccessLogStore, type MonitoringStore, type RateLimiterSpec, type RegistryStore, type Store } from '../port.js';
+import type { ChainBatch } from '../../audit/chain.js';
 import { SqliteAccessLog } from './access-log-tables.js';
+import { SqliteAccessLogWrites } from './access-log-writes.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, MEMORY_PATH, openDatabase, type ConnectionOptions } from './connection.js';
 import { createSqliteRateLimiter } from './counters.js';
 import { guarded, translateSqliteError } from './errors.js';
@@ -40,6 +42,15 @@ export interface SqliteStoreOptions extends ConnectionOptions {
   writeThread?: boolean;
   /** Clock (the write thread's respawn pause). Default Date.now. */
   now?: () => number;
+  /**
+   * With a write thread: an access-log batch of at most this many records and no checkpoint is
+   * committed on the calling thread (the event loop), through a connection of its own, when no
+   * other connection holds the write lock. Such a commit takes about half a millisecond here;
+   * handing it to the thread and back adds two thread wake-ups to its latency, and under CPU
+   * contention far more. Larger batches, and any batch that finds the lock held, go to the
+   * thread, where the fsync overlaps the event loop's work. 0 sends everything to the thread. Default 2.
+   */
+  commitNowMax?: number;
 }
 
 /** Rate-limit rows that expired more than this long ago are removed at start (the limiter's own sweeper timer is not used). */
@@ -47,6 +58,12 @@ const RATE_LIMIT_SWEEP_AGE_MS = 3_600_000;
 
 interface Parts {
   db: Database.Database;
+  /**
+   * The event loop's own connection for small access-log batches (a file with a write thread
+   * only; see SqliteStoreOptions.commitNowMax): busy_timeout 0, so it never waits for a lock
+   * another connection holds.
+   */
+  now: { db: Database.Database; writes: SqliteAccessLogWrites } | null;
   registry: SqliteRegistry;
   /** Reads on this connection; appends on the write thread when there is one. */
   accessLog: AccessLogStore;
@@ -86,7 +103,8 @@ export class SqliteStore implements Store {
         if (this.options.path !== MEMORY_PATH && this.options.writeThread !== false) {
           this.thread = new SqliteWriteThread({ path: this.options.path, sqliteSync: this.options.sqliteSync ?? 'full', busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS }, this.options.now);
         }
-        this.parts = { db, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread), incidents: new SqliteIncidents(db) };
+        const now = this.thread ? commitNowConnection(this.options) : null;
+        this.parts = { db, now, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread, now, this.options.commitNowMax ?? 2), incidents: new SqliteIncidents(db) };
       } catch (err) {
         db.close();
         throw err;
@@ -101,6 +119,7 @@ export class SqliteStore implements Store {
     this.thread = null;
     // Writes already handed to the thread finish before it stops.
     await thread?.close();
+    if (parts?.now?.db.open) parts.now.db.close();
     if (parts?.db.open) parts.db.close();
   }
 
@@ -111,9 +130,11 @@ export class SqliteStore implements Store {
   }
 
   /** Adapter diagnostics (not on the port): the pragmas in force and the applied migrations. */
-  diagnostics(): { journalMode: string; synchronous: number; foreignKeys: number; busyTimeoutMs: number; migrations: number[] } {
+  diagnostics(): { journalMode: string; synchronous: number; foreignKeys: number; busyTimeoutMs: number; migrations: number[]; commitNow: { synchronous: number; busyTimeoutMs: number; walAutocheckpoint: number } | null } {
     const db = this.p.db;
+    const now = this.p.now?.db;
     return {
+      commitNow: now ? { synchronous: now.pragma('synchronous', { simple: true }) as number, busyTimeoutMs: now.pragma('busy_timeout', { simple: true }) as number, walAutocheckpoint: now.pragma('wal_autocheckpoint', { simple: true }) as number } : null,
       journalMode: db.pragma('journal_mode', { simple: true }) as string,
       synchronous: db.pragma('synchronous', { simple: true }) as number,
       foreignKeys: db.pragma('foreign_keys', { simple: true }) as number,
@@ -144,16 +165,36 @@ export class SqliteStore implements Store {
 }
 
 /**
- * The access log's port: reads on the store's connection, every append on the write thread when
- * there is one. The event loop never commits an access record itself, not even a lone one: its
- * fsync would stop every other request for as long as the disk takes (docs/performance.md,
- * "Eighth pass").
+ * The access log's port: reads on the store's connection, appends on the write thread when there
+ * is one, except small chained batches, which commit at once on the calling thread when they can
+ * (see SqliteStoreOptions.commitNowMax).
  */
-function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null): AccessLogStore {
+function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number): AccessLogStore {
   const writes = thread ?? log.writes;
+  const commitNow = (batch: ChainBatch): string[] | null => {
+    if (!now?.db.open) return null;
+    try {
+      if (now.db.inTransaction) throw new Error('the connection was left inside a transaction');
+      return now.writes.appendToChain(batch);
+    } catch {
+      // The lock is held elsewhere (busy_timeout 0), or anything else: the thread's path waits,
+      // retries and reports. A failed transaction was rolled back, and appends are idempotent;
+      // a connection left inside one (a failed rollback) is rolled back or else given up, so it
+      // never holds the write lock or reports a commit that is not.
+      if (now.db.open && now.db.inTransaction) {
+        try {
+          now.db.exec('ROLLBACK');
+        } catch {
+          /* given up below */
+        }
+        if (now.db.inTransaction) now.db.close();
+      }
+      return null;
+    }
+  };
   return {
     appendAccessRecords: async (records, checkpoints) => writes.appendAccessRecords(records, checkpoints),
-    appendToChain: async (batch, checkpoints = []) => writes.appendToChain(batch, checkpoints),
+    appendToChain: async (batch, checkpoints = []) => (checkpoints.length === 0 && batch.records.length <= commitNowMax ? commitNow(batch) : null) ?? writes.appendToChain(batch, checkpoints),
     appendCheckpoint: async (checkpoint) => writes.appendCheckpoint(checkpoint),
     openChain: async (head) => writes.openChain(head),
     queryAccessLogs: async (filter, page) => log.queryAccessLogs(filter, page),
@@ -167,6 +208,24 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null): 
     chainIdsWithData: async () => log.chainIdsWithData(),
     indexedColumnsOf: async (chainId, fromSeq, toSeq) => log.indexedColumnsOf(chainId, fromSeq, toSeq),
   };
+}
+
+/** The connection for committing small batches at once, or null if it cannot be opened (then every append goes to the thread). */
+function commitNowConnection(options: SqliteStoreOptions): Parts['now'] {
+  let db: Database.Database | null = null;
+  try {
+    db = openDatabase(options.path, options);
+    db.pragma('busy_timeout = 0');
+    // SQLite's automatic checkpoint stays on here: the WAL can start over only once a checkpoint
+    // has copied all of it before the next commit begins, which the write thread's timed ones
+    // cannot ensure while lone records keep committing on this connection (the WAL then grew
+    // without bound). It runs in the commit that takes the WAL past 1,000 pages, as it did on the
+    // thread before.
+    return { db, writes: new SqliteAccessLogWrites(db) };
+  } catch {
+    db?.close();
+    return null;
+  }
 }
 
 /** Creates (but does not open) a SQLite store; call `init()` before use. */

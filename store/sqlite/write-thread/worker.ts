@@ -40,19 +40,12 @@ function connect(sqliteSync: WriteThreadData['sqliteSync']): Database.Database {
  */
 const WAL_CHECKPOINT_EVERY_MS = 250;
 /**
- * And after this many requests (each a commit: an access-log batch, a checkpoint, a counter),
- * whichever comes first: a time alone bounds the WAL by how much a fast disk commits in 250 ms
- * (lone records back to back wrote ~37 MiB here), a count by what 64 commits write.
- */
-const WAL_CHECKPOINT_EVERY_WRITES = 64;
-let writesSinceWalCheckpoint = 0;
-/**
  * A PASSIVE checkpoint never waits, but the WAL starts over only once a checkpoint has copied all
- * of it before the next commit begins, which commits landing from other connections (other
- * processes', the store's own register and monitoring writes) and long reads can keep preventing:
- * past this many frames (SQLite's own automatic-checkpoint point, 16 MiB at our page size) the
- * checkpoint is a RESTART, which waits up to WAL_RESTART_WAIT_MS for the writers and readers in
- * progress and holds new writers back.
+ * of it before the next commit begins, which commits landing from other connections (the event
+ * loop's, other processes') can keep preventing: past this many frames (SQLite's own
+ * automatic-checkpoint point, 16 MiB at our page size) the checkpoint is a RESTART, which waits
+ * up to WAL_RESTART_WAIT_MS for the writers and readers in progress and holds new writers back
+ * (the event loop's connection does not wait: its commits come to this thread meanwhile).
  */
 const WAL_RESTART_FRAMES = 1000;
 /** The longest a RESTART checkpoint waits for readers and writers, ms. */
@@ -61,7 +54,6 @@ let lastWalCheckpoint = 0;
 
 function checkpointWal(): void {
   lastWalCheckpoint = Date.now();
-  writesSinceWalCheckpoint = 0;
   if (!log?.db.open) return;
   const db = log.db;
   try {
@@ -178,7 +170,6 @@ port.on('message', (batch: ThreadRequest[]) => {
     const replies: ThreadReply[] = [];
     for (const request of batch) replies.push(await handle(request));
     port.postMessage(replies);
-    writesSinceWalCheckpoint += batch.length;
-    if (writesSinceWalCheckpoint >= WAL_CHECKPOINT_EVERY_WRITES || Date.now() - lastWalCheckpoint >= WAL_CHECKPOINT_EVERY_MS) checkpointWal();
+    if (Date.now() - lastWalCheckpoint >= WAL_CHECKPOINT_EVERY_MS) checkpointWal();
   })();
 });

@@ -168,7 +168,7 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     expect((await store.listChains()).find((h) => h.chainId === 'chain-u')).toMatchObject({ lastSeq: 3, lastHash: hashes[2], instanceId: records[0]!.instanceId });
   });
 
-  describe('every append goes to the write thread', () => {
+  describe('small batches commit on the calling thread (commitNowMax)', () => {
     const rowsOf = (file: string, chainId: string) => {
       const raw = new Database(file, { readonly: true });
       try {
@@ -177,30 +177,48 @@ describe('the access-log writer path (prepared batches, chained and stored witho
         raw.close();
       }
     };
-    /** The first `n` records of batchOf(chainId). */
-    const small = (chainId: string, n = 2) => {
+    const small = (chainId: string) => {
       const b = batchOf(chainId);
-      return { ...b, records: b.records.slice(0, n), prepared: { cuts: b.prepared.cuts.slice(0, n), columns: b.prepared.columns.slice(0, n * PREPARED_COLUMNS.length) } };
+      return { ...b, records: b.records.slice(0, 2), prepared: { cuts: b.prepared.cuts.slice(0, 2), columns: b.prepared.columns.slice(0, 2 * PREPARED_COLUMNS.length) } };
     };
 
-    it('commits a lone record, a batch of three and a batch with a checkpoint off the calling thread: nothing is stored before appendToChain yields, all of it once it resolves', async () => {
-      // Before session 10 a batch of at most two records committed on the calling thread (the
-      // event loop), fsync included, before appendToChain returned.
-      const file = join(dir, 'thread-only.db');
+    it('commits a batch of two before appendToChain returns, as the write thread would store it, at the same durability', async () => {
+      const file = join(dir, 'now.db');
       const store = await open(file);
       await store.openChain(sampleHead('chain-n'));
-      const lone = small('chain-n', 1);
-      const pendingLone = store.appendToChain(lone);
-      const pendingThree = store.appendToChain(batchOf('chain-3'));
-      const pendingWithCheckpoint = store.appendToChain(small('chain-c'), [{ chainId: 'chain-c', seq: 0, hash: GENESIS_HASH, time: '2026-12-04T10:00:00.000Z', signature: 'sig', n: 1, final: false }]);
-      expect([rowsOf(file, 'chain-n'), rowsOf(file, 'chain-3'), rowsOf(file, 'chain-c')]).toEqual([0, 0, 0]);
-      const [hashes] = await Promise.all([pendingLone, pendingThree, pendingWithCheckpoint]);
-      expect([rowsOf(file, 'chain-n'), rowsOf(file, 'chain-3'), rowsOf(file, 'chain-c')]).toEqual([1, 3, 2]);
-      expect(hashes).toEqual(chainBatch(lone).map((r) => r.hash));
-      expect(await store.readChain('chain-n', 1, 10)).toEqual(chainBatch(lone));
-      expect(await store.indexedColumnsOf('chain-n', 1, 10)).toEqual(chainBatch(lone).map(indexedColumnsOf));
-      expect((await store.listChains()).find((h) => h.chainId === 'chain-n')).toMatchObject({ lastSeq: 1, lastHash: hashes![0] });
-      expect(await store.checkpointsOf('chain-c')).toHaveLength(1);
+      const batch = small('chain-n');
+      const pending = store.appendToChain(batch);
+      expect(rowsOf(file, 'chain-n')).toBe(2); // committed already, before this thread yields to the write thread
+      const hashes = await pending;
+      expect(hashes).toEqual(chainBatch(batch).map((r) => r.hash));
+      expect(await store.readChain('chain-n', 1, 10)).toEqual(chainBatch(batch));
+      expect(await store.indexedColumnsOf('chain-n', 1, 10)).toEqual(chainBatch(batch).map(indexedColumnsOf));
+      expect((await store.listChains()).find((h) => h.chainId === 'chain-n')).toMatchObject({ lastSeq: 2, lastHash: hashes[1] });
+      expect(await store.countAccessLogs({ errorCode: 'FIELD_NOT_AUTHORISED' })).toBe(1);
+      // FULL, as the store's other connections; never waits for a lock; SQLite's automatic WAL checkpoint (see sqlite-commit-now-attack.test.ts).
+      expect(store.diagnostics().commitNow).toEqual({ synchronous: 2, busyTimeoutMs: 0, walAutocheckpoint: 1000 });
+      expect((await open(join(dir, 'now-normal.db'), 'normal')).diagnostics().commitNow).toMatchObject({ synchronous: 1 });
+    });
+
+    it('hands larger batches, batches with a checkpoint and commitNowMax 0 to the write thread', async () => {
+      const file = join(dir, 'now-thread.db');
+      const store = await open(file);
+      const three = store.appendToChain(batchOf('chain-3'));
+      expect(rowsOf(file, 'chain-3')).toBe(0);
+      await three;
+      expect(rowsOf(file, 'chain-3')).toBe(3);
+      const withCheckpoint = store.appendToChain(small('chain-c'), [{ chainId: 'chain-c', seq: 0, hash: GENESIS_HASH, time: '2026-12-04T10:00:00.000Z', signature: 'sig', n: 1, final: false }]);
+      expect(rowsOf(file, 'chain-c')).toBe(0);
+      await withCheckpoint;
+      expect(rowsOf(file, 'chain-c')).toBe(2);
+      const off = new SqliteStore({ path: join(dir, 'now-off.db'), commitNowMax: 0 });
+      await off.init();
+      opened.push(off);
+      expect(off.diagnostics().commitNow).not.toBeNull();
+      const lone = off.appendToChain(small('chain-o'));
+      expect(rowsOf(join(dir, 'now-off.db'), 'chain-o')).toBe(0);
+      await lone;
+      expect(rowsOf(join(dir, 'now-off.db'), 'chain-o')).toBe(2);
     });
 
     it('does not wait while another connection holds the write lock: the write thread commits once it is free', async () => {

@@ -1,15 +1,16 @@
 /**
- * Attacks on the SQLite store's access-log commits, all of which run on the write thread
- * (store/sqlite/write-thread/), and on the thread's WAL checkpoints (PASSIVE after replies and
- * every 250 ms, RESTART past 1,000 frames), with the access-log writer on top: real files, real
- * write thread. Until session 10 batches of at most two records committed on a connection of the
- * event loop's own; the tests of that path went with it, the rest hold for the thread alone.
+ * Attacks on the SQLite store's event-loop commits (store/sqlite/sqlite-store.ts commitNowMax:
+ * batches of at most two records without checkpoints commit on a connection of the event loop's
+ * own, busy_timeout 0, wal_autocheckpoint 0) and on the write thread's WAL checkpoints
+ * (write-thread/worker.ts: PASSIVE after replies and every 250 ms), with the access-log writer on
+ * top: real files, real write thread.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChainedAccessRecord } from '../../../audit/record.js';
 import { verifyAccessLog } from '../../../audit/verify-store.js';
 import type { SigningKey } from '../../../core/keys.js';
 import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../gateway/access-log/writer.js';
@@ -18,7 +19,7 @@ import { CodedError } from '../../../core/errors.js';
 import { sampleRecord, testSigningKey } from '../audit/fixtures.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dsp-thread-commit-attack-'));
+const dir = mkdtempSync(join(tmpdir(), 'dsp-commit-now-attack-'));
 const CHAIN_KEY = Buffer.alloc(32, 7);
 let key: SigningKey;
 const stores: SqliteStore[] = [];
@@ -59,19 +60,21 @@ const storedSeqs = (file: string, chainId: string): number[] => {
     raw.close();
   }
 };
-describe('WAL growth under lone commits', () => {
+/** The store's private event-loop connection (fault injection only). */
+const commitNowDb = (store: SqliteStore) => (store as unknown as { parts: { now: { db: Database.Database } | null } }).parts.now!.db;
+describe('WAL growth when every commit takes the event-loop path', () => {
   it('keeps the -wal file bounded while lone records commit back to back (a closed loop of one request at a time)', async () => {
-    // With lone records committing on the event loop's own connection and only the thread
-    // checkpointing (3d45148), a steady stream of them kept the WAL from ever starting over: it
-    // grew by every frame written (~190 KiB a record here), past 1 GB in 3 s. Every commit is the
-    // thread's again, and its checkpoints must keep the WAL bounded by themselves.
+    // Before 3d45148 every commit ran on the write thread with SQLite's automatic checkpoint and the
+    // WAL stayed at ~16 MiB (1000 pages of 16 KiB) however long this ran. With the event loop's
+    // connection committing and never checkpointing (3d45148), the thread's PASSIVE checkpoint every
+    // 250 ms let the WAL restart only if no commit landed while it ran: under a steady stream of lone
+    // commits one always did, so the WAL grew by every frame ever written (~190 KiB a record here),
+    // past 1 GB in 3 s. The event loop's connection now keeps SQLite's automatic checkpoint.
     const file = join(dir, 'wal-bound.db');
     const store = await openStore(file); // synchronous=FULL, the default
     const writer = writerOn(store);
     await writer.start();
-    // 64 lone commits' worth (write-thread/worker.ts, WAL_CHECKPOINT_EVERY_WRITES) is ~13 MiB; a
-    // checkpoint every 250 ms alone let it reach 34-37 MiB here.
-    const LIMIT = 20 * 1024 * 1024;
+    const LIMIT = 32 * 1024 * 1024;
     const started = Date.now();
     let n = 0;
     let peak = 0;
@@ -82,20 +85,70 @@ describe('WAL growth under lone commits', () => {
       if (n % 25 === 0) peak = Math.max(peak, walBytes(file));
     }
     peak = Math.max(peak, walBytes(file));
-    expect(writer.stats().batches).toBe(n); // every record was a commit of its own
-    expect(peak / 2 ** 20).toBeLessThanOrEqual(LIMIT / 2 ** 20); // MiB of WAL after `n` lone commits (not rounded: the loop stops just past the limit)
+    expect(writer.stats().batches).toBe(n); // every record was a commit of its own (the event-loop path)
+    expect(Math.round(peak / 2 ** 20)).toBeLessThanOrEqual(LIMIT / 2 ** 20); // MiB of WAL after `n` lone commits
     await writer.flushAndClose();
     expect(await verified(store, writer.chainId)).toMatchObject({ ok: true, checked: n });
   }, 30_000);
 });
 
-describe('the write thread under contention', () => {
-  it('commits batches of 1, 2, 3 and 250 records, another connection holding the write lock on some rounds, without a gap, a fork or a blocked event loop', async () => {
+describe('the event-loop path failing, alternating with the thread path', () => {
+  it('a batch whose event-loop commit fails half way (after its first insert) is committed by the thread: each seq once, the chain verifies, no transaction left open', async () => {
+    const file = join(dir, 'half-way.db');
+    const store = await openStore(file);
+    const writer = writerOn(store);
+    await writer.start();
+    const now = commitNowDb(store);
+    // A temporary trigger exists on this connection only: the thread's connection inserts normally.
+    let injected = 0;
+    now.function('injected_failure', () => ++injected);
+    now.exec(`CREATE TEMP TRIGGER fail_second AFTER INSERT ON main.access_records WHEN NEW.seq % 2 = 0 AND injected_failure() > 0 BEGIN SELECT RAISE(ABORT, 'injected half-way failure'); END`);
+    const results: ChainedAccessRecord[] = [];
+    for (let round = 0; round < 20; round++) {
+      // Two records in one turn: one batch of two, for the event loop; its second insert fails.
+      results.push(...(await Promise.all([writer.append(sampleRecord(2 * round + 1)), writer.append(sampleRecord(2 * round + 2))])));
+      expect(now.inTransaction).toBe(false);
+    }
+    expect(results.map((r) => r.seq)).toEqual(range(1, 40));
+    expect(storedSeqs(file, writer.chainId)).toEqual(range(1, 40));
+    expect(injected).toBe(20); // every batch was tried on the event loop first and failed there after one insert
+    expect(writer.stats().failures).toBe(0); // the store fell back by itself; the writer saw no failure
+    now.exec('DROP TRIGGER fail_second');
+    await writer.flushAndClose();
+    expect(await verified(store, writer.chainId)).toMatchObject({ ok: true, checked: 40, latestCheckpointSeq: 40 });
+  }, 30_000);
+
+  it('a connection left inside a transaction (a ROLLBACK that failed) is given up: nothing is reported committed that is not, and the lock is let go', async () => {
+    const file = join(dir, 'stuck.db');
+    const store = await openStore(file);
+    const writer = writerOn(store);
+    await writer.start();
+    const now = commitNowDb(store);
+    now.exec('BEGIN IMMEDIATE'); // what a failed ROLLBACK after an I/O error would leave
+    const first = await writer.append(sampleRecord(1));
+    expect(first.seq).toBe(1);
+    // Committed for real (by the thread), visible to another connection, and the event loop's connection let go of the lock.
+    expect(storedSeqs(file, writer.chainId)).toEqual([1]);
+    expect(now.open && now.inTransaction).toBe(false);
+    const rest = await Promise.all([writer.append(sampleRecord(2)), writer.append(sampleRecord(3))]);
+    expect(rest.map((r) => r.seq)).toEqual([2, 3]);
+    expect(storedSeqs(file, writer.chainId)).toEqual([1, 2, 3]);
+    await writer.flushAndClose();
+    expect(await verified(store, writer.chainId)).toMatchObject({ ok: true, checked: 3 });
+  }, 30_000);
+
+  it('alternates event-loop and thread commits (batch sizes 1, 2, 3, 250; another connection holding the write lock on some rounds) without a gap, a fork or a blocked event loop', async () => {
     const file = join(dir, 'alternate.db');
     // A busy timeout far beyond the test's: an event loop that waited for the lock would hang here.
     const store = await openStore(file, { busyTimeoutMs: 120_000 });
     const writer = writerOn(store);
     await writer.start();
+    // Which seqs the event loop's connection committed (a temporary trigger sees only its inserts).
+    const viaEventLoop = new Set<number>();
+    const now = commitNowDb(store);
+    now.function('note_event_loop', (seq: unknown) => (viaEventLoop.add(Number(seq)), 1));
+    now.exec('CREATE TEMP TRIGGER note_insert AFTER INSERT ON main.access_records BEGIN SELECT note_event_loop(NEW.seq); END');
+    const lockedSeqs: number[] = [];
     const holder = new Database(file);
     const sizes = [1, 2, 3, 1, 250, 2, 1, 1, 3, 2, 1, 250, 1, 2];
     let seq = 0;
@@ -108,6 +161,7 @@ describe('the write thread under contention', () => {
         if (locked) holder.exec('BEGIN IMMEDIATE');
         const pending = range(seq + 1, seq + size).map((i) => writer.append(sampleRecord(i)));
         seq += size;
+        if (locked) lockedSeqs.push(...range(seq - size + 1, seq));
         if (locked) {
           const ticksBefore = ticks;
           await new Promise((r) => setTimeout(r, 15));
@@ -124,6 +178,11 @@ describe('the write thread under contention', () => {
       holder.close();
     }
     expect(storedSeqs(file, writer.chainId)).toEqual(range(1, seq));
+    // Both paths were taken, alternately; nothing committed on the event loop while the lock was held elsewhere.
+    expect(viaEventLoop.size).toBeGreaterThan(5);
+    expect(viaEventLoop.size).toBeLessThan(seq / 2);
+    expect(lockedSeqs.filter((s) => viaEventLoop.has(s))).toEqual([]);
+    now.exec('DROP TRIGGER note_insert');
     await writer.flushAndClose();
     expect(await verified(store, writer.chainId)).toMatchObject({ ok: true, checked: seq, latestCheckpointSeq: seq });
   }, 60_000);
