@@ -1,63 +1,116 @@
 /**
- * CPU per request of enforced-gateway variants that differ by environment, beside bare-http, in
- * interleaved rounds (order reversed every other round), each gateway pinned as in `npm run bench`.
- * For taking one feature's cost apart from the rest (session 5: rate limits, lease sizes).
+ * Enforced-gateway variants side by side with bare-http, in interleaved rounds (order reversed
+ * every other round), each gateway pinned as in `npm run bench`. For taking one feature's cost
+ * apart from the rest, or comparing this tree with an earlier revision.
  *
- *   npx tsx bench/ablate.ts [one|three|many] [rounds=2] [variants=bare,durable,off,off-norl,off-lease500]
+ *   npx tsx bench/ablate.ts [one|three|many] [rounds=2] [variants=bare,durable,off,off-norl,off-lease500] [--paced[=N]]
  *
- * A variant is `bare` (bare-http), or `durable`/`off` (the access log on or off) followed by
- * options: `-norl` (RATE_LIMITS_ENABLED=false), `-leaseN` (RATE_LIMIT_LEASE=N), `-pageN` (its own
- * copy of the seeded store with N-byte SQLite pages, bench/store-copy.ts), `+NAME=value` (any
- * other variable). Besides each variant's median it prints the median of its per-round ratio to
- * the first variant (list `bare` first), which a slow spell of a shared machine moves less.
+ * Variants are named as bench/ablate-variants.ts describes, e.g. `durable-page16384`,
+ * `durable-page16384@3dc7f40` (that revision's gateway, on a store copy of its own), `off-norl`,
+ * `durable+AUDIT_GATHER_TURNS=0`. List `bare` first: each figure is also given as a per-round
+ * ratio or difference to the first variant, which a slow spell of a shared machine moves less
+ * than the figure itself.
+ *
+ * Saturation (default): CPU µs per request and req/s at 50 connections, 5 s a round. `--paced`:
+ * an evenly paced 200 req/s (`--paced=N`: N) for 8 s a round, CPU per request, p50 and p99 at
+ * the client and timed inside the server. Each variant with `-pageN` gets a store file of its own; compare versions with `@rev`,
+ * each on its own copy, rather than a switch inside one tree (docs/performance.md, eighth pass).
  */
+import { parseVariant } from './ablate-variants.js';
 import { forkServer, type ServerChild } from './child/children.js';
 import { startHarness } from './harness.js';
 import { storeCopyWithPageSize } from './store-copy.js';
 import { runLoad } from './load.js';
+import { runPaced } from './paced.js';
 import { pin } from './pinning.js';
+import { checkoutRevision, type RevisionTree } from './revision-tree.js';
 import { median } from './stats.js';
 import { workloads, type WorkloadName } from './workloads.js';
-const [wl = 'one', roundsS = '2', which = 'bare,durable,off,off-norl,off-lease500'] = process.argv.slice(2);
+
+// --paced or --paced=N: an even N req/s (default 200) instead of saturation.
+const pacedFlag = process.argv.find((a) => a === '--paced' || a.startsWith('--paced='));
+const pacedRate = pacedFlag === undefined ? null : pacedFlag === '--paced' ? 200 : Number(pacedFlag.slice('--paced='.length));
+if (pacedRate !== null && !(Number.isInteger(pacedRate) && pacedRate > 0)) throw new Error(`${pacedFlag}: a whole number of requests per second`);
+const paced = pacedRate !== null;
+const [wl = 'one', roundsS = '2', which = 'bare,durable,off,off-norl,off-lease500'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const workload = workloads()[wl as WorkloadName];
 if (!workload) throw new Error(`unknown workload ${wl}`);
+const specs = which.split(',').map(parseVariant);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const h = await startHarness();
+const trees = new Map<string, RevisionTree>();
 const children: ServerChild[] = [];
+const h = await startHarness();
 try {
   const { env, placement, gatewayEnv, auth } = h;
   const variants: { name: string; server: ServerChild; headers: Record<string, string> }[] = [];
-  let i = 0;
-  for (const v of which.split(',')) {
-    i++;
-    if (v === 'bare') { variants.push({ name: v, server: await forkServer('bare-http', h.bareHttpSpec()), headers: {} }); continue; }
-    const extra: Record<string, string> = { INSTANCE_ID: `gw-${i}` };
-    if (v.includes('norl')) extra.RATE_LIMITS_ENABLED = 'false';
-    const lease = /lease(\d+)/.exec(v); if (lease) extra.RATE_LIMIT_LEASE = lease[1]!;
-    const page = /page(\d+)/.exec(v); if (page) extra.STORE_URL = storeCopyWithPageSize(env.dataDir, Number(page[1]));
-    for (const kv of v.split('+').slice(1)) { const at = kv.indexOf('='); extra[kv.slice(0, at)] = kv.slice(at + 1); }
-    variants.push({ name: v, server: await forkServer(v, { role: 'enforced', dataDir: env.dataDir, env: { ...gatewayEnv, ...extra }, accessLog: v.startsWith('durable') ? 'durable' : 'off' }), headers: auth });
+  for (const [i, v] of specs.entries()) {
+    let entry: string | undefined;
+    if (v.revision) {
+      if (!trees.has(v.revision)) trees.set(v.revision, checkoutRevision(v.revision));
+      const tree = trees.get(v.revision)!;
+      entry = tree.entry;
+      console.log(`${v.name}: revision ${tree.commit.slice(0, 12)} in ${tree.dir}`);
+    }
+    if (v.kind === 'bare') {
+      variants.push({ name: v.name, server: await forkServer('bare-http', h.bareHttpSpec(), { entry }), headers: {} });
+      continue;
+    }
+    const extra: Record<string, string> = { INSTANCE_ID: `gw-${i + 1}`, ...v.env };
+    if (v.pageSize) extra.STORE_URL = storeCopyWithPageSize(env.dataDir, v.pageSize, `v${i + 1}`);
+    variants.push({ name: v.name, server: await forkServer(v.name, { role: 'enforced', dataDir: env.dataDir, env: { ...gatewayEnv, ...extra }, accessLog: v.kind }, { entry }), headers: auth });
   }
-  for (const v of variants) { children.push(v.server); pin(v.server.pid, placement.gateway); }
-  const res = new Map(variants.map((v) => [v.name, { cpu: [] as number[], rps: [] as number[] }]));
-  for (const v of variants) await runLoad({ url: v.server.urls.graphql!, connections: 50, durationS: 2, bodies: workload.bodies, headers: v.headers });
+  for (const v of variants) {
+    children.push(v.server);
+    pin(v.server.pid, placement.gateway);
+  }
+  const figures = new Map(variants.map((v) => [v.name, new Map<string, number[]>()]));
+  const note = (name: string, figure: string, value: number) => {
+    const m = figures.get(name)!;
+    m.set(figure, [...(m.get(figure) ?? []), value]);
+  };
+  const load = (v: (typeof variants)[number], durationS: number) =>
+    paced
+      ? runPaced({ url: v.server.urls.graphql!, connections: 50, durationS, bodies: workload.bodies, headers: v.headers, overallRate: pacedRate! })
+      : runLoad({ url: v.server.urls.graphql!, connections: 50, durationS, bodies: workload.bodies, headers: v.headers });
+  for (const v of variants) await load(v, 2);
   for (let r = 0; r < Number(roundsS); r++) {
     for (const v of r % 2 ? [...variants].reverse() : variants) {
-      await sleep(300); await v.server.reset();
-      const sat = await runLoad({ url: v.server.urls.graphql!, connections: 50, durationS: 5, bodies: workload.bodies, headers: v.headers });
+      await sleep(300);
+      await v.server.reset();
+      const run = await load(v, paced ? 8 : 5);
       const s = await v.server.stats();
-      if (sat.failed) throw new Error(`${v.name}: ${sat.failed} failed`);
-      res.get(v.name)!.cpu.push((s.cpuUserUs + s.cpuSystemUs) / sat.ok); res.get(v.name)!.rps.push(sat.ok / sat.durationS);
+      if (run.failed) throw new Error(`${v.name}: ${run.failed} failed`);
+      note(v.name, 'cpu µs/req', (s.cpuUserUs + s.cpuSystemUs) / run.ok);
+      if (!paced) {
+        note(v.name, 'req/s', run.ok / run.durationS);
+        continue;
+      }
+      const l = Array.from(run.latenciesMs).sort((a, b) => a - b);
+      note(v.name, 'p50 ms', l[Math.floor(l.length / 2)]!);
+      note(v.name, 'p99 ms', l[Math.floor(l.length * 0.99)]!);
+      if (s.served) {
+        note(v.name, 'served p50 ms', s.served.p50Ms);
+        note(v.name, 'served p99 ms', s.served.p99Ms);
+      }
     }
   }
   // Within a round the variants ran back to back, so a slow spell of the machine moves them
-  // together: each variant's CPU ÷ the first variant's in the same round is steadier than either.
-  const first = res.get(variants[0]!.name)!.cpu;
-  for (const [n, r] of res) {
-    const ratios = r.cpu.map((c, i) => c / first[i]!);
-    console.log(`${n.padEnd(28)} CPU ${median(r.cpu).toFixed(0)} µs/req (${r.cpu.map((x) => x.toFixed(0)).join(', ')})  ÷ ${variants[0]!.name} ${median(ratios).toFixed(3)} (${ratios.map((x) => x.toFixed(2)).join(', ')})  ${median(r.rps).toFixed(0)} req/s (${r.rps.map((x) => x.toFixed(0)).join(', ')})`);
+  // together: each figure against the first variant's in the same round is steadier than either.
+  const first = figures.get(variants[0]!.name)!;
+  const fixed = (xs: number[], digits: number) => xs.map((x) => x.toFixed(digits)).join(', ');
+  for (const [name, m] of figures) {
+    const parts = [...m].map(([figure, xs]) => {
+      const base = first.get(figure) ?? [];
+      const digits = figure.includes('ms') ? 2 : 0;
+      // Times as differences (added ms), CPU and rates as ratios.
+      const rel = figure.includes('ms') ? xs.map((x, k) => x - base[k]!) : xs.map((x, k) => x / base[k]!);
+      const relText = figure.includes('ms') ? `added ${median(rel).toFixed(2)} (${fixed(rel, 2)})` : `÷ ${median(rel).toFixed(3)} (${fixed(rel, 2)})`;
+      return `${figure} ${median(xs).toFixed(digits)} (${fixed(xs, digits)}) ${relText}`;
+    });
+    console.log(`${name}\n  ${parts.join('\n  ')}`);
   }
 } finally {
   await Promise.allSettled(children.map((c) => c.stop()));
   await h.dispose();
+  for (const tree of trees.values()) tree.dispose();
 }

@@ -1,5 +1,5 @@
 /**
- * The set-up the side scripts share (ab-cpu, ablate, profile-compare, profile-workload): a fresh
+ * The set-up the side scripts share (ablate, profile-compare, profile-workload): a fresh
  * benchmark environment, this process and the subgraphs pinned apart from the gateway CPU, the
  * enforced gateway's environment, the load product's identity and a token for it. `npm run bench`
  * (run.ts) does the same with more variants.

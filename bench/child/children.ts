@@ -24,6 +24,8 @@ export interface ServerChild {
 }
 
 export interface ForkOptions {
+  /** The server-child.ts to run: another work tree's, to measure another revision (bench/revision-tree.ts). Default this tree's. */
+  entry?: string;
   /** Extra node flags (e.g. --cpu-prof). */
   nodeFlags?: string[];
   /** Extra environment for the child (e.g. MALLOC_ARENA_MAX). */
@@ -33,7 +35,7 @@ export interface ForkOptions {
 }
 
 export async function forkServer(name: string, spec: ChildSpec, options: ForkOptions = {}): Promise<ServerChild> {
-  const child: ChildProcess = fork(ENTRY, [], {
+  const child: ChildProcess = fork(options.entry ?? ENTRY, [], {
     // tsx runs the TypeScript sources, as `npm run bench` does for the benchmark itself.
     execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
     env: { ...process.env, ...options.env, NODE_OPTIONS: '', BENCH_CHILD_SPEC: JSON.stringify(spec) },

@@ -1,0 +1,45 @@
+/**
+ * The variant names bench/ablate.ts accepts, parsed: `kind[-option…][@revision][+NAME=value…]`.
+ *
+ * - kind: `bare` (bare-http), `durable` or `off` (the enforced gateway with the access log on or off);
+ * - options: `-norl` (RATE_LIMITS_ENABLED=false), `-leaseN` (RATE_LIMIT_LEASE=N), `-pageN` (a copy
+ *   of the seeded store of its own with N-byte SQLite pages);
+ * - `@revision`: that git revision's gateway (bench/revision-tree.ts) instead of this tree's;
+ * - `+NAME=value`: any other environment variable (the value may hold '=' and '@', not '+').
+ *
+ * Anything else is an error, so a typo does not quietly measure the default.
+ */
+export interface AblateVariant {
+  /** The name as given, for the report. */
+  name: string;
+  kind: 'bare' | 'durable' | 'off';
+  env: Record<string, string>;
+  pageSize: number | null;
+  revision: string | null;
+}
+
+export function parseVariant(spec: string): AblateVariant {
+  const [head = '', ...assignments] = spec.split('+');
+  const at = head.indexOf('@');
+  const [kind, ...options] = (at < 0 ? head : head.slice(0, at)).split('-');
+  const revision = at < 0 ? null : head.slice(at + 1);
+  if (kind !== 'bare' && kind !== 'durable' && kind !== 'off') throw new Error(`variant ${JSON.stringify(spec)}: starts with bare, durable or off`);
+  if (revision === '') throw new Error(`variant ${JSON.stringify(spec)}: '@' without a revision`);
+  const env: Record<string, string> = {};
+  let pageSize: number | null = null;
+  for (const option of options) {
+    let m: RegExpExecArray | null;
+    if (option === 'norl') env.RATE_LIMITS_ENABLED = 'false';
+    else if ((m = /^lease(\d+)$/.exec(option))) env.RATE_LIMIT_LEASE = m[1]!;
+    else if ((m = /^page(\d+)$/.exec(option))) pageSize = Number(m[1]);
+    else throw new Error(`variant ${JSON.stringify(spec)}: unknown option -${option} (norl, leaseN, pageN)`);
+  }
+  if (kind === 'bare' && (options.length > 0 || assignments.length > 0)) throw new Error(`variant ${JSON.stringify(spec)}: bare takes a revision only`);
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    const name = eq < 0 ? assignment : assignment.slice(0, eq);
+    if (eq < 0 || !/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`variant ${JSON.stringify(spec)}: +${assignment} is not NAME=value`);
+    env[name] = assignment.slice(eq + 1);
+  }
+  return { name: spec, kind, env, pageSize, revision };
+}

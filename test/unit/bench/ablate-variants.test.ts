@@ -1,0 +1,34 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseVariant } from '../../../bench/ablate-variants.js';
+
+describe('bench/ablate.ts variant names', () => {
+  it('reads the kind, the options, a revision and extra variables', () => {
+    expect(parseVariant('bare')).toEqual({ name: 'bare', kind: 'bare', env: {}, pageSize: null, revision: null });
+    expect(parseVariant('bare@3dc7f40')).toMatchObject({ kind: 'bare', revision: '3dc7f40' });
+    expect(parseVariant('off-norl-lease500')).toMatchObject({ kind: 'off', env: { RATE_LIMITS_ENABLED: 'false', RATE_LIMIT_LEASE: '500' }, pageSize: null });
+    expect(parseVariant('durable-page16384@HEAD~2+AUDIT_GATHER_TURNS=0+NODE_OPTIONS=--max-old-space-size=256')).toEqual({
+      name: 'durable-page16384@HEAD~2+AUDIT_GATHER_TURNS=0+NODE_OPTIONS=--max-old-space-size=256',
+      kind: 'durable',
+      env: { AUDIT_GATHER_TURNS: '0', NODE_OPTIONS: '--max-old-space-size=256' },
+      pageSize: 16384,
+      revision: 'HEAD~2',
+    });
+    // An '@' in a value is part of the value, not a revision.
+    expect(parseVariant('durable+INSTANCE_ID=a@b')).toMatchObject({ env: { INSTANCE_ID: 'a@b' }, revision: null });
+  });
+
+  it('refuses what it does not know, instead of measuring the default under a misleading name', () => {
+    for (const [spec, message] of [
+      ['enforced', /starts with bare, durable or off/],
+      ['durable-pages4096', /unknown option -pages4096/],
+      ['off-lease', /unknown option -lease/],
+      ['durable@', /'@' without a revision/],
+      ['durable+lower=1', /\+lower=1 is not NAME=value/],
+      ['durable+FLAG', /\+FLAG is not NAME=value/],
+      ['bare-norl', /bare takes a revision only/],
+      ['bare+X=1', /bare takes a revision only/],
+    ] as const) {
+      expect(() => parseVariant(spec)).toThrow(message);
+    }
+  });
+});
