@@ -13,8 +13,9 @@
  *
  * Saturation (default): CPU µs per request and req/s at 50 connections, 5 s a round. `--paced`:
  * an evenly paced 200 req/s (`--paced=N`: N) for 8 s a round, CPU per request, p50 and p99 at
- * the client and timed inside the server. Each variant with `-pageN` gets a store file of its own; compare versions with `@rev`,
- * each on its own copy, rather than a switch inside one tree (docs/performance.md, eighth pass).
+ * the client and timed inside the server. Each variant with `-pageN` gets a store file of its
+ * own; compare versions with `@rev`, each on its own copy, rather than a switch inside one tree
+ * (docs/performance.md, eighth pass).
  */
 import { parseVariant } from './ablate-variants.js';
 import { forkServer, type ServerChild } from './child/children.js';
@@ -24,7 +25,7 @@ import { runLoad } from './load.js';
 import { runPaced } from './paced.js';
 import { pin } from './pinning.js';
 import { checkoutRevision, type RevisionTree } from './revision-tree.js';
-import { median } from './stats.js';
+import { median, percentile } from './stats.js';
 import { workloads, type WorkloadName } from './workloads.js';
 
 // --paced or --paced=N: an even N req/s (default 200) instead of saturation.
@@ -85,9 +86,9 @@ try {
         note(v.name, 'req/s', run.ok / run.durationS);
         continue;
       }
-      const l = Array.from(run.latenciesMs).sort((a, b) => a - b);
-      note(v.name, 'p50 ms', l[Math.floor(l.length / 2)]!);
-      note(v.name, 'p99 ms', l[Math.floor(l.length * 0.99)]!);
+      const sorted = run.latenciesMs.slice().sort();
+      note(v.name, 'p50 ms', percentile(sorted, 50));
+      note(v.name, 'p99 ms', percentile(sorted, 99));
       if (s.served) {
         note(v.name, 'served p50 ms', s.served.p50Ms);
         note(v.name, 'served p99 ms', s.served.p99Ms);
@@ -101,11 +102,13 @@ try {
   for (const [name, m] of figures) {
     const parts = [...m].map(([figure, xs]) => {
       const base = first.get(figure) ?? [];
-      const digits = figure.includes('ms') ? 2 : 0;
       // Times as differences (added ms), CPU and rates as ratios.
-      const rel = figure.includes('ms') ? xs.map((x, k) => x - base[k]!) : xs.map((x, k) => x / base[k]!);
-      const relText = figure.includes('ms') ? `added ${median(rel).toFixed(2)} (${fixed(rel, 2)})` : `÷ ${median(rel).toFixed(3)} (${fixed(rel, 2)})`;
-      return `${figure} ${median(xs).toFixed(digits)} (${fixed(xs, digits)}) ${relText}`;
+      if (figure.endsWith(' ms')) {
+        const added = xs.map((x, k) => x - base[k]!);
+        return `${figure} ${median(xs).toFixed(2)} (${fixed(xs, 2)}) added ${median(added).toFixed(2)} (${fixed(added, 2)})`;
+      }
+      const ratios = xs.map((x, k) => x / base[k]!);
+      return `${figure} ${median(xs).toFixed(0)} (${fixed(xs, 0)}) ÷ ${median(ratios).toFixed(3)} (${fixed(ratios, 2)})`;
     });
     console.log(`${name}\n  ${parts.join('\n  ')}`);
   }

@@ -2,6 +2,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+import { percentile } from '../stats.js';
 import type { ChildStats } from './protocol.js';
 
 const hrtimeUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -57,8 +58,7 @@ export function createResourceSampler(intervalMs = 50) {
   const servedSummary = () => {
     if (servedN === 0) return undefined;
     const sorted = served.slice(0, servedN).sort();
-    const at = (q: number) => sorted[Math.min(servedN - 1, Math.floor(q * servedN))]!;
-    return { n: servedN, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[servedN - 1]! };
+    return { n: servedN, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[servedN - 1]! };
   };
   return {
     reset(): void {
