@@ -50,17 +50,23 @@ function setUp(options: Partial<AccessLogWriterOptions> = {}) {
 
 /**
  * Starts the writer, appends `first` while the store holds their commit, appends `queued` behind
- * it, runs `beforeRelease` (its promise awaited with the appends), releases, and waits for all.
+ * it, runs `beforeRelease` (its result awaited with the appends), then releases the hold;
+ * resolves to all those pending appends.
  */
-async function behindHeldCommit(t: ReturnType<typeof setUp>, first: number[], queued: number[], beforeRelease?: () => Promise<unknown>): Promise<void> {
+async function queuedBehindHeld(t: ReturnType<typeof setUp>, first: number[], queued: number[], beforeRelease?: () => unknown): Promise<Array<Promise<unknown>>> {
   await t.writer.start();
   t.store.script = ['hold'];
   const held = first.map(t.append);
   await waitFor(() => t.store.calls.length === 1);
   const behind = queued.map(t.append);
-  const also = beforeRelease?.();
+  const also = Promise.resolve(beforeRelease?.());
   t.store.release(0);
-  await Promise.all([...held, ...behind, also]);
+  return [...held, ...behind, also];
+}
+
+/** queuedBehindHeld, waiting for everything it started. */
+async function behindHeldCommit(t: ReturnType<typeof setUp>, first: number[], queued: number[], beforeRelease?: () => unknown): Promise<void> {
+  await Promise.all(await queuedBehindHeld(t, first, queued, beforeRelease));
 }
 
 /** Appends one record per turn for `turns` turns (the first in the next turn). */
@@ -74,28 +80,12 @@ async function trickle(append: (i: number) => Promise<ChainedAccessRecord>, from
 }
 
 /**
- * Starts the writer, appends `first` while the store holds their commit, appends `queued` behind
- * it, then starts the turn ticker and releases the hold; resolves to all those appends.
- */
-async function queuedBehindHeld(t: ReturnType<typeof setUp>, first: number[], queued: number[]): Promise<Array<Promise<ChainedAccessRecord>>> {
-  const { ticker, store, writer, append } = t;
-  await writer.start();
-  store.script = ['hold'];
-  const held = first.map(append);
-  await waitFor(() => store.calls.length === 1);
-  const behind = queued.map(append);
-  ticker.start();
-  store.release(0);
-  return [...held, ...behind];
-}
-
-/**
  * Record 1 committing (held), record 2 queued behind it, then one record per turn for `turns`
  * turns from the release on; resolves with how many turns record 2's batch waited after record 1
  * resolved.
  */
 async function trickleBehindOne(t: ReturnType<typeof setUp>, turns: number): Promise<{ store: TurnStore; waited: number }> {
-  const pending = await queuedBehindHeld(t, [1], [2]);
+  const pending = await queuedBehindHeld(t, [1], [2], () => t.ticker.start());
   const trickled = await trickle(t.append, 3, turns);
   await Promise.all([...pending, ...trickled]);
   return { store: t.store, waited: t.store.ticksAtCall[1]! - t.resolvedAt.get(1)!.ticks };
@@ -105,7 +95,7 @@ describe('gathering a small batch behind a commit', () => {
   it('resolves the committed batch first, then waits while each turn brings records: the next call carries them too', async () => {
     const t = setUp({ gatherTarget: 64, gatherTurns: 16 });
     const { store, resolvedAt } = t;
-    const pending = await queuedBehindHeld(t, range(1, 3), range(4, 5));
+    const pending = await queuedBehindHeld(t, range(1, 3), range(4, 5), () => t.ticker.start());
     const trickled = await trickle(t.append, 6, 6);
     await Promise.all([...pending, ...trickled]);
     // The first batch's appends ran before anything more went to the store (no hand-over)...
@@ -119,7 +109,7 @@ describe('gathering a small batch behind a commit', () => {
   it('a turn that brings nothing ends the wait: a lone queued record goes within two turns of its predecessors resolving', async () => {
     const t = setUp({ gatherTarget: 64, gatherTurns: 16 });
     const { store, resolvedAt } = t;
-    await Promise.all(await queuedBehindHeld(t, [1], [2]));
+    await behindHeldCommit(t, [1], [2], () => t.ticker.start());
     expect(resolvedAt.get(1)!.calls).toBe(1);
     expect(store.calls[1]!.seqs).toEqual([2]);
     expect(store.ticksAtCall[1]! - resolvedAt.get(1)!.ticks).toBeLessThanOrEqual(2);
