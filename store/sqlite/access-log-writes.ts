@@ -6,6 +6,11 @@
  * without the rest of the gateway. The writer's batches come prepared (ChainBatch.prepared): the
  * thread puts each previous hash into the record's canonical text, takes one HMAC, and inserts
  * the text with the indexed values the writer sent beside it, without parsing anything.
+ *
+ * A lone record may instead be staged (`stageToChain`): one row in `access_staged`, which has no
+ * secondary index, and the chain head, in one transaction, as durable as an append. `foldStaged`
+ * moves staged rows into `access_records` with their code and client rows; every read of the
+ * access log folds first (access-log-tables.ts), and the write thread folds behind the responses.
  */
 import type Database from 'better-sqlite3';
 import { chainBatch, chainPrepared, PREPARED_COLUMNS, type ChainBatch, type PreparedColumn } from '../../audit/chain.js';
@@ -22,6 +27,8 @@ export class SqliteAccessLogWrites {
   private readonly s;
   private readonly appendTx;
   private readonly appendPreparedTx;
+  private readonly stageTx;
+  private readonly foldTx;
 
   constructor(db: Database.Database) {
     const p = (sql: string) => db.prepare(sql);
@@ -40,6 +47,19 @@ export class SqliteAccessLogWrites {
         VALUES (@chainId, @instanceId, @startedAt, @lastSeq, @lastHash, @updatedAt)
         ON CONFLICT (chain_id) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash, updated_at = excluded.updated_at
         WHERE excluded.last_seq > chain_heads.last_seq`),
+      stagePrepared: p(`INSERT INTO access_staged (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, codes, clients, record)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chain_id, seq) DO NOTHING`),
+      anyStaged: p('SELECT EXISTS (SELECT 1 FROM access_staged)').pluck(),
+      // WHERE true: an upsert after INSERT … SELECT needs it, or the parser reads ON CONFLICT as a join's ON.
+      foldRecords: p(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
+        SELECT chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record FROM access_staged WHERE true ORDER BY chain_id, seq
+        ON CONFLICT (chain_id, seq) DO NOTHING`),
+      // A row folded before (a retried batch) already has its codes and clients: OR IGNORE.
+      foldCodes: p(`INSERT OR IGNORE INTO access_record_codes (record_rowid, code)
+        SELECT r.id, j.value FROM access_staged s JOIN access_records r ON r.chain_id = s.chain_id AND r.seq = s.seq, json_each(s.codes) j WHERE s.codes IS NOT NULL`),
+      foldClients: p(`INSERT OR IGNORE INTO access_record_clients (record_rowid, digest)
+        SELECT r.id, j.value FROM access_staged s JOIN access_records r ON r.chain_id = s.chain_id AND r.seq = s.seq, json_each(s.clients) j WHERE s.clients IS NOT NULL`),
+      clearStaged: p('DELETE FROM access_staged'),
       openChain: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
         VALUES (@chainId, @instanceId, @startedAt, @lastSeq, @lastHash, @updatedAt) ON CONFLICT (chain_id) DO NOTHING`),
       insertCheckpoint: p(`INSERT INTO checkpoints (chain_id, seq, hash, time, signature, n, final) VALUES (@chainId, @seq, @hash, @time, @signature, @n, @final)
@@ -47,6 +67,14 @@ export class SqliteAccessLogWrites {
     };
     this.appendTx = db.transaction((records: ChainedAccessRecord[], checkpoints: Checkpoint[]) => this.appendInTransaction(records, checkpoints));
     this.appendPreparedTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[], checkpoints: Checkpoint[]) => this.appendPreparedInTransaction(batch, stored, hashes, checkpoints));
+    this.stageTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[]) => this.stageInTransaction(batch, stored, hashes));
+    this.foldTx = db.transaction(() => {
+      const s = this.s;
+      s.foldRecords.run();
+      s.foldCodes.run();
+      s.foldClients.run();
+      return s.clearStaged.run().changes;
+    });
   }
 
   /** One IMMEDIATE transaction; idempotent on (chain_id, seq), so a retried batch is harmless. */
@@ -69,6 +97,34 @@ export class SqliteAccessLogWrites {
     const records = chainBatch(batch);
     this.appendAccessRecords(records, checkpoints);
     return records.map((r) => r.hash);
+  }
+
+  /**
+   * Like appendToChain for a prepared batch without checkpoints, but into `access_staged`: the
+   * records and the chain head commit together, as durably, and two pages change instead of
+   * eleven. The records reach `access_records` at the next fold. A batch that is not prepared is
+   * appended as usual.
+   */
+  stageToChain(batch: ChainBatch): string[] {
+    if (!batch.prepared) return this.appendToChain(batch);
+    if (batch.records.length === 0) return [];
+    const { stored, hashes } = chainPrepared(batch);
+    this.stageTx.immediate(batch, stored, hashes);
+    return hashes;
+  }
+
+  /** Whether any record waits in `access_staged` (a read, no lock). */
+  hasStaged(): boolean {
+    return this.s.anyStaged.get() === 1;
+  }
+
+  /**
+   * Moves every staged record into `access_records` with its code and client rows, in one
+   * IMMEDIATE transaction (waiting for the write lock up to the connection's busy timeout).
+   * Idempotent: a record already there is left as it is. Returns the number of staged rows it moved.
+   */
+  foldStaged(): number {
+    return this.hasStaged() ? this.foldTx.immediate() : 0;
   }
 
   appendCheckpoint(checkpoint: Checkpoint): void {
@@ -95,16 +151,33 @@ export class SqliteAccessLogWrites {
         if (clients) for (const digest of clients as string[]) s.insertClient.run(result.lastInsertRowid, digest);
       }
     }
-    if (stored.length > 0) {
-      const lastSeq = batch.head.seq + stored.length;
-      const updatedAt = new Date().toISOString();
-      if (s.moveHead.run(lastSeq, hashes.at(-1), updatedAt, chainId, lastSeq).changes === 0 && s.hasHead.get(chainId) === undefined) {
-        // A chain nobody opened (should not happen) is registered from its first record.
-        const first = JSON.parse(stored[0]!) as ChainedAccessRecord;
-        s.advanceHead.run({ chainId, instanceId: first.instanceId, startedAt: first.time, lastSeq, lastHash: hashes.at(-1), updatedAt });
-      }
-    }
+    this.movePreparedHead(batch, stored, hashes);
     for (const c of checkpoints) s.insertCheckpoint.run(checkpointRow(c));
+  }
+
+  /** appendPreparedInTransaction into `access_staged`: the lists as JSON, folded by json_each. */
+  private stageInTransaction(batch: ChainBatch, stored: string[], hashes: string[]): void {
+    const columns = batch.prepared!.columns;
+    const { chainId } = batch;
+    const list = (value: PreparedColumn | undefined) => (value ? JSON.stringify(value) : null);
+    for (let i = 0, c = 0; i < stored.length; i++, c += STRIDE) {
+      this.s.stagePrepared.run(chainId, columns[c], columns[c + 1], columns[c + 2], columns[c + 3], columns[c + 4], columns[c + 5], columns[c + 6], columns[c + 7], list(columns[c + 8]), list(columns[c + 9]), stored[i]);
+    }
+    this.movePreparedHead(batch, stored, hashes);
+  }
+
+  /** The chain head to a prepared batch's last record (never backwards). */
+  private movePreparedHead(batch: ChainBatch, stored: string[], hashes: string[]): void {
+    if (stored.length === 0) return;
+    const { chainId } = batch;
+    const s = this.s;
+    const lastSeq = batch.head.seq + stored.length;
+    const updatedAt = new Date().toISOString();
+    if (s.moveHead.run(lastSeq, hashes.at(-1), updatedAt, chainId, lastSeq).changes === 0 && s.hasHead.get(chainId) === undefined) {
+      // A chain nobody opened (should not happen) is registered from its first record.
+      const first = JSON.parse(stored[0]!) as ChainedAccessRecord;
+      s.advanceHead.run({ chainId, instanceId: first.instanceId, startedAt: first.time, lastSeq, lastHash: hashes.at(-1), updatedAt });
+    }
   }
 
   private appendInTransaction(records: ChainedAccessRecord[], checkpoints: Checkpoint[]): void {

@@ -192,6 +192,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE checkpoints ADD COLUMN final INTEGER;
     `,
   },
+  {
+    version: 6,
+    name: 'access-staged',
+    // Lone records committed on the event loop land here first: one small row (no secondary
+    // index) and the chain head, so the commit writes two pages instead of eleven. The write
+    // thread folds them into access_records behind the response, and every read of the access
+    // log folds first (access-log-writes.ts), so a staged record is never out of sight.
+    sql: `
+      CREATE TABLE access_staged (
+        chain_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        record_id TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        product_id TEXT,
+        developer_id TEXT,
+        org TEXT,
+        decision TEXT NOT NULL,
+        operation_name TEXT,
+        codes TEXT,
+        clients TEXT,
+        record TEXT NOT NULL,
+        PRIMARY KEY (chain_id, seq)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The table rate limiters share (see migration 4). */

@@ -4,7 +4,7 @@
  *
  * Tables: registry_revision, developers, products, client_authorisations, registry_history
  * (append-only, enforced by triggers); access_records (+ access_record_codes,
- * access_record_clients), chain_heads, checkpoints; alerts, incidents (+ incident_products);
+ * access_record_clients, access_staged), chain_heads, checkpoints; alerts, incidents (+ incident_products);
  * rate_limits (rate-limiter-flexible's own schema); schema_migrations. The access log's layout,
  * including which column holds the JSON the chain hash covers (`access_records.record`), is
  * described at the top of access-log-tables.ts.
@@ -45,7 +45,9 @@ export interface SqliteStoreOptions extends ConnectionOptions {
   /**
    * With a write thread: an access-log batch of at most this many records and no checkpoint is
    * committed on the calling thread (the event loop), through a connection of its own, when no
-   * other connection holds the write lock. Such a commit takes about half a millisecond here;
+   * other connection holds the write lock. It commits into `access_staged` with the chain head
+   * (two pages rather than the eleven of the indexed tables), and the thread folds it into
+   * `access_records` behind the response; every read folds first. Such a commit takes about 0.4 ms here;
    * handing it to the thread and back adds two thread wake-ups to its latency, and under CPU
    * contention far more. Larger batches, and any batch that finds the lock held, go to the
    * thread, where the fsync overlaps the event loop's work. 0 sends everything to the thread. Default 2.
@@ -175,7 +177,9 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
     if (!now?.db.open) return null;
     try {
       if (now.db.inTransaction) throw new Error('the connection was left inside a transaction');
-      return now.writes.appendToChain(batch);
+      const hashes = now.writes.stageToChain(batch);
+      thread?.keepRunning(); // the thread folds what was staged
+      return hashes;
     } catch {
       // The lock is held elsewhere (busy_timeout 0), or anything else: the thread's path waits,
       // retries and reports. A failed transaction was rolled back, and appends are idempotent;

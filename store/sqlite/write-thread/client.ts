@@ -109,6 +109,14 @@ export class SqliteWriteThread {
     return call;
   }
 
+  /**
+   * Starts the thread if it is not running (and may start): it folds records the event loop
+   * staged (worker.ts, housekeeping), which at a low rate may be all the access log writes.
+   */
+  keepRunning(): void {
+    if (!this.worker && !this.closed && this.now() >= this.noSpawnUntil) this.spawn();
+  }
+
   /** Lets every request already made finish, then stops the thread. Later requests fail. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -71,7 +71,20 @@ function checkpointWal(): void {
     /* a busy or failing checkpoint is retried by the next one; commits do not depend on it */
   }
 }
-setInterval(checkpointWal, WAL_CHECKPOINT_EVERY_MS).unref();
+/**
+ * Behind the responses: records the event loop staged (lone records, see sqlite-store.ts) move
+ * into the indexed table, then the WAL is checkpointed. The event loop's commits may be all there
+ * is at a low rate, so the log connection opens here if it is not open yet.
+ */
+function housekeeping(): void {
+  try {
+    logWrites().foldStaged();
+  } catch {
+    /* busy or unavailable: the next round, or the next read (which folds first), moves them */
+  }
+  checkpointWal();
+}
+setInterval(housekeeping, WAL_CHECKPOINT_EVERY_MS).unref();
 
 function logWrites(): SqliteAccessLogWrites {
   if (!log) {
@@ -154,6 +167,12 @@ async function handle(request: ThreadRequest): Promise<ThreadReply> {
         }
       }
       case 'close':
+        // Staged records need no fold to be safe (they are committed); folding here leaves the file tidy.
+        try {
+          log?.writes.foldStaged();
+        } catch {
+          /* the next process's first read folds them */
+        }
         dropConnections();
         return { id, ok: true };
     }
@@ -170,6 +189,6 @@ port.on('message', (batch: ThreadRequest[]) => {
     const replies: ThreadReply[] = [];
     for (const request of batch) replies.push(await handle(request));
     port.postMessage(replies);
-    if (Date.now() - lastWalCheckpoint >= WAL_CHECKPOINT_EVERY_MS) checkpointWal();
+    if (Date.now() - lastWalCheckpoint >= WAL_CHECKPOINT_EVERY_MS) housekeeping();
   })();
 });

@@ -1,19 +1,23 @@
 /**
  * Direct access to a SQLite store file, the way someone with disk access would tamper with the
- * access log: plain better-sqlite3 on `access_records` (layout: store/sqlite/access-log-tables.ts).
+ * access log: plain better-sqlite3 on `access_records` (layout: store/sqlite/access-log-tables.ts),
+ * after folding what waits in `access_staged` (tampering with a staged row: sqlite-store.test.ts).
  */
 import Database from 'better-sqlite3';
 import { copyFileSync, cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChainedAccessRecord } from '../../../audit/record.js';
+import { SqliteAccessLogWrites } from '../../../store/sqlite/access-log-writes.js';
 
 export const DB_FILE = 'dsp.db';
 
+/** Opens the file as a tamperer would, with the records the event loop staged folded into access_records first (as every store read does). */
 function withDb<T>(path: string, use: (db: Database.Database) => T): T {
   const db = new Database(path, { fileMustExist: true, timeout: 5000 });
   try {
     db.pragma('foreign_keys = ON');
+    new SqliteAccessLogWrites(db).foldStaged();
     return use(db);
   } finally {
     db.close();

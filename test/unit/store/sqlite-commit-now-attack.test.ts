@@ -1,7 +1,7 @@
 /**
  * Attacks on the SQLite store's event-loop commits (store/sqlite/sqlite-store.ts commitNowMax:
- * batches of at most two records without checkpoints commit on a connection of the event loop's
- * own, busy_timeout 0, wal_autocheckpoint 0) and on the write thread's WAL checkpoints
+ * batches of at most two records without checkpoints commit into access_staged on a connection of
+ * the event loop's own, busy_timeout 0, folded into access_records later) and on the write thread's WAL checkpoints
  * (write-thread/worker.ts: PASSIVE after replies and every 250 ms), with the access-log writer on
  * top: real files, real write thread.
  */
@@ -55,7 +55,8 @@ const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknow
 const storedSeqs = (file: string, chainId: string): number[] => {
   const raw = new Database(file, { readonly: true });
   try {
-    return raw.prepare('SELECT seq FROM access_records WHERE chain_id = ? ORDER BY seq').pluck().all(chainId) as number[];
+    // Committed records are in access_records or, committed on the event loop and not folded yet, in access_staged: each once.
+    return raw.prepare('SELECT seq FROM access_records WHERE chain_id = @c UNION ALL SELECT seq FROM access_staged WHERE chain_id = @c ORDER BY seq').pluck().all({ c: chainId }) as number[];
   } finally {
     raw.close();
   }
@@ -103,7 +104,7 @@ describe('the event-loop path failing, alternating with the thread path', () => 
     // A temporary trigger exists on this connection only: the thread's connection inserts normally.
     let injected = 0;
     now.function('injected_failure', () => ++injected);
-    now.exec(`CREATE TEMP TRIGGER fail_second AFTER INSERT ON main.access_records WHEN NEW.seq % 2 = 0 AND injected_failure() > 0 BEGIN SELECT RAISE(ABORT, 'injected half-way failure'); END`);
+    now.exec(`CREATE TEMP TRIGGER fail_second AFTER INSERT ON main.access_staged WHEN NEW.seq % 2 = 0 AND injected_failure() > 0 BEGIN SELECT RAISE(ABORT, 'injected half-way failure'); END`);
     const results: ChainedAccessRecord[] = [];
     for (let round = 0; round < 20; round++) {
       // Two records in one turn: one batch of two, for the event loop; its second insert fails.
@@ -148,7 +149,7 @@ describe('the event-loop path failing, alternating with the thread path', () => 
     const viaEventLoop = new Set<number>();
     const now = commitNowDb(store);
     now.function('note_event_loop', (seq: unknown) => (viaEventLoop.add(Number(seq)), 1));
-    now.exec('CREATE TEMP TRIGGER note_insert AFTER INSERT ON main.access_records BEGIN SELECT note_event_loop(NEW.seq); END');
+    now.exec('CREATE TEMP TRIGGER note_insert AFTER INSERT ON main.access_staged BEGIN SELECT note_event_loop(NEW.seq); END');
     const lockedSeqs: number[] = [];
     const holder = new Database(file);
     const sizes = [1, 2, 3, 1, 250, 2, 1, 1, 3, 2, 1, 250, 1, 2];
@@ -225,7 +226,8 @@ describe('the event-loop path failing, alternating with the thread path', () => 
     const writer = writerOn(store, { onCommit: (records) => ends.add(records.at(-1)!.seq) });
     await writer.start();
     const reader = new Database(file, { readonly: true });
-    const snapshot = reader.prepare('SELECT (SELECT COUNT(*) FROM access_records WHERE chain_id = @c) AS n, (SELECT last_seq FROM chain_heads WHERE chain_id = @c) AS head');
+    // A raw reader (no fold): the records the event loop committed may still be staged.
+    const snapshot = reader.prepare('SELECT (SELECT COUNT(*) FROM access_records WHERE chain_id = @c) + (SELECT COUNT(*) FROM access_staged WHERE chain_id = @c) AS n, (SELECT last_seq FROM chain_heads WHERE chain_id = @c) AS head');
     const seen: Array<{ n: number; head: number }> = [];
     let stop = false;
     const poll = (async () => {

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore } from '../../../store/index.js';
 import { StoreUnavailableError } from '../../../store/port.js';
-import { MIGRATIONS } from '../../../store/sqlite/migrations.js';
+import { MIGRATIONS, runMigrations } from '../../../store/sqlite/migrations.js';
+import { openDatabase } from '../../../store/sqlite/connection.js';
+import { SqliteAccessLogWrites } from '../../../store/sqlite/access-log-writes.js';
+import { waitFor } from '../../helpers/wait.js';
 import { SqliteStore } from '../../../store/sqlite/index.js';
 import { note, sampleDeveloper, sampleHead, sampleRecord } from '../../contract/samples.js';
 import { chainBatch, computeRecordHash, prepareRecord, PREPARED_COLUMNS } from '../../../audit/chain.js';
@@ -145,6 +148,11 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     const prepared = records.map((r, i) => prepareRecord(r, chainId, i + 1));
     return { chainId, head: { seq: 0, hash: GENESIS_HASH }, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } };
   };
+  /** The first two records: a batch the event loop commits (commitNowMax). */
+  const small = (chainId: string) => {
+    const b = batchOf(chainId);
+    return { ...b, records: b.records.slice(0, 2), prepared: { cuts: b.prepared.cuts.slice(0, 2), columns: b.prepared.columns.slice(0, 2 * PREPARED_COLUMNS.length) } };
+  };
 
   it('stores what chainBatch gives, with the indexed columns the verifier expects, and a retry changes nothing', async () => {
     const store = await open(join(dir, 'prepared.db'));
@@ -169,18 +177,17 @@ describe('the access-log writer path (prepared batches, chained and stored witho
   });
 
   describe('small batches commit on the calling thread (commitNowMax)', () => {
-    const rowsOf = (file: string, chainId: string) => {
+    /** Committed rows of a chain, seen by a raw reader (no fold): in access_records, or staged by the event loop. */
+    const countIn = (file: string, chainId: string, tables: string[]) => {
       const raw = new Database(file, { readonly: true });
       try {
-        return raw.prepare('SELECT COUNT(*) FROM access_records WHERE chain_id = ?').pluck().get(chainId);
+        return tables.reduce((n, t) => n + (raw.prepare(`SELECT COUNT(*) FROM ${t} WHERE chain_id = ?`).pluck().get(chainId) as number), 0);
       } finally {
         raw.close();
       }
     };
-    const small = (chainId: string) => {
-      const b = batchOf(chainId);
-      return { ...b, records: b.records.slice(0, 2), prepared: { cuts: b.prepared.cuts.slice(0, 2), columns: b.prepared.columns.slice(0, 2 * PREPARED_COLUMNS.length) } };
-    };
+    const rowsOf = (file: string, chainId: string) => countIn(file, chainId, ['access_records', 'access_staged']);
+    const stagedOf = (file: string, chainId: string) => countIn(file, chainId, ['access_staged']);
 
     it('commits a batch of two before appendToChain returns, as the write thread would store it, at the same durability', async () => {
       const file = join(dir, 'now.db');
@@ -189,9 +196,12 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       const batch = small('chain-n');
       const pending = store.appendToChain(batch);
       expect(rowsOf(file, 'chain-n')).toBe(2); // committed already, before this thread yields to the write thread
+      expect(stagedOf(file, 'chain-n')).toBe(2); // into access_staged (two pages, not eleven)
       const hashes = await pending;
       expect(hashes).toEqual(chainBatch(batch).map((r) => r.hash));
       expect(await store.readChain('chain-n', 1, 10)).toEqual(chainBatch(batch));
+      expect(stagedOf(file, 'chain-n')).toBe(0); // the read folded them first
+      expect(rowsOf(file, 'chain-n')).toBe(2);
       expect(await store.indexedColumnsOf('chain-n', 1, 10)).toEqual(chainBatch(batch).map(indexedColumnsOf));
       expect((await store.listChains()).find((h) => h.chainId === 'chain-n')).toMatchObject({ lastSeq: 2, lastHash: hashes[1] });
       expect(await store.countAccessLogs({ errorCode: 'FIELD_NOT_AUTHORISED' })).toBe(1);
@@ -239,6 +249,109 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       }
       expect(await pending).toEqual(chainBatch(small('chain-l')).map((r) => r.hash));
       expect(rowsOf(file, 'chain-l')).toBe(2);
+    });
+  });
+
+  describe('lone records staged by the event loop (access_staged), folded into access_records', () => {
+    const rawCount = (file: string, sql: string, ...params: unknown[]) => {
+      const raw = new Database(file, { readonly: true });
+      try {
+        return raw.prepare(sql).pluck().get(...params) as number;
+      } finally {
+        raw.close();
+      }
+    };
+    const stagedOf = (file: string, chainId: string) => rawCount(file, 'SELECT COUNT(*) FROM access_staged WHERE chain_id = ?', chainId);
+    /** A file with migrations applied and `use` run on a plain connection (no store, no write thread), then closed: what a crash leaves. */
+    const fileWith = (name: string, use: (writes: SqliteAccessLogWrites, db: Database.Database) => void) => {
+      const file = join(dir, name);
+      const db = openDatabase(file);
+      try {
+        runMigrations(db);
+        use(new SqliteAccessLogWrites(db), db);
+      } finally {
+        db.close();
+      }
+      return file;
+    };
+
+    it('every read of the access log folds first: each sees, with its codes and clients, a record staged just before it', async () => {
+      const file = join(dir, 'staged-reads.db');
+      const store = await open(file);
+      const rateLimited = () => store.countAccessLogs({ errorCode: 'RATE_LIMITED' });
+      const reads: Array<[string, (chainId: string) => Promise<unknown>, (chainId: string, result: unknown, before: number) => void]> = [
+        ['queryAccessLogs', () => store.queryAccessLogs({ clientDigest: 'a'.repeat(43) }, { first: 50 }), (c, r) => expect((r as { records: Array<{ chainId: string; seq: number }> }).records.filter((x) => x.chainId === c).map((x) => x.seq)).toEqual([2])],
+        ['countAccessLogs', () => rateLimited(), (_c, r, before) => expect(r).toBe(before + 1)],
+        ['summarizeAccessLogs', () => store.summarizeAccessLogs({ decision: 'DENIED' }), (_c, r, before) => expect((r as { total: number }).total).toBe(before + 1)],
+        ['readChain', (c) => store.readChain(c, 1, 10), (c, r) => expect(r).toEqual(chainBatch(small(c)))],
+        ['indexedColumnsOf', (c) => store.indexedColumnsOf(c, 1, 10), (c, r) => expect(r).toEqual(chainBatch(small(c)).map(indexedColumnsOf))],
+        ['chainIdsWithData', () => store.chainIdsWithData(), (c, r) => expect(r).toContain(c)],
+        ['listChains', () => store.listChains(), (c, r) => expect((r as Array<{ chainId: string; lastSeq: number }>).find((h) => h.chainId === c)).toMatchObject({ lastSeq: 2 })],
+      ];
+      for (const [name, read, check] of reads) {
+        const chainId = `chain-fold-${name}`;
+        const before = await rateLimited(); // one of the two records is DENIED with RATE_LIMITED
+        await store.appendToChain(small(chainId));
+        expect({ name, staged: stagedOf(file, chainId) }).toEqual({ name, staged: 2 });
+        const result = await read(chainId);
+        expect({ name, staged: stagedOf(file, chainId) }).toEqual({ name, staged: 0 });
+        check(chainId, result, before);
+      }
+    });
+
+    it('staged records survive a crash (no fold, no close): the next store to open the file reads, filters and verifies them', async () => {
+      const batch = small('chain-crash');
+      const file = fileWith('staged-crash.db', (writes) => expect(writes.stageToChain(batch)).toEqual(chainBatch(batch).map((r) => r.hash)));
+      expect(stagedOf(file, 'chain-crash')).toBe(2);
+      expect(rawCount(file, 'SELECT COUNT(*) FROM access_records')).toBe(0);
+      const store = await open(file);
+      const stored = await store.readChain('chain-crash', 1, 10);
+      expect(stored).toEqual(chainBatch(batch));
+      expect(stored.every((r) => computeRecordHash(r, key) === r.hash)).toBe(true);
+      expect((await store.listChains()).find((h) => h.chainId === 'chain-crash')).toMatchObject({ lastSeq: 2, lastHash: stored[1]!.hash });
+      expect(await store.countAccessLogs({ clientDigest: 'z'.repeat(43) })).toBe(1);
+      expect(rawCount(file, 'SELECT COUNT(*) FROM access_record_codes')).toBe(2); // RATE_LIMITED once, FIELD_NOT_AUTHORISED
+      expect(stagedOf(file, 'chain-crash')).toBe(0);
+    });
+
+    it('folding is idempotent: a batch both staged and appended (a retry, either way round) is stored once, with its codes once', () => {
+      for (const order of ['stage first', 'append first'] as const) {
+        const batch = small('chain-twice');
+        let rows: unknown[] = [];
+        fileWith(`staged-twice-${order.replace(' ', '-')}.db`, (writes, db) => {
+          if (order === 'stage first') writes.stageToChain(batch);
+          writes.appendToChain(batch);
+          if (order === 'append first') writes.stageToChain(batch);
+          expect(writes.foldStaged()).toBe(2); // the staged rows, whether or not they were new
+          expect(writes.hasStaged()).toBe(false);
+          expect(writes.foldStaged()).toBe(0);
+          rows = [db.prepare('SELECT seq FROM access_records ORDER BY seq').pluck().all(), db.prepare('SELECT code FROM access_record_codes ORDER BY code').pluck().all(), db.prepare('SELECT COUNT(*) FROM access_record_clients').pluck().get()];
+        });
+        expect({ order, rows }).toEqual({ order, rows: [[1, 2], ['FIELD_NOT_AUTHORISED', 'RATE_LIMITED'], 3] }); // clients: one digest on the first record, two on the second
+      }
+    });
+
+    it('a staged row altered before the fold is folded as it is, and its hash no longer matches', async () => {
+      const batch = small('chain-tamper');
+      const file = fileWith('staged-tamper.db', (writes, db) => {
+        writes.stageToChain(batch);
+        expect(db.prepare("UPDATE access_staged SET record = json_set(record, '$.org', '99999999999') WHERE seq = 2").run().changes).toBe(1);
+      });
+      const store = await open(file);
+      const stored = await store.readChain('chain-tamper', 1, 10);
+      expect(stored.map((r) => computeRecordHash(r, key) === r.hash)).toEqual([true, false]);
+    });
+
+    it('the write thread folds staged records by itself, with no read, and on close', async () => {
+      const file = join(dir, 'staged-thread.db');
+      const store = await open(file);
+      await store.appendToChain(small('chain-bg'));
+      await waitFor(() => stagedOf(file, 'chain-bg') === 0);
+      expect(rawCount(file, "SELECT COUNT(*) FROM access_records WHERE chain_id = 'chain-bg'")).toBe(2);
+      await store.appendToChain(small('chain-bg2'));
+      await store.close();
+      expect(stagedOf(file, 'chain-bg2')).toBe(0);
+      expect(rawCount(file, "SELECT COUNT(*) FROM access_records WHERE chain_id = 'chain-bg2'")).toBe(2);
     });
   });
 
