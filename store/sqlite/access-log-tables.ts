@@ -13,8 +13,9 @@
  *   the record's error codes and client digests, for indexed filtering; rows cascade on delete.
  * - `chain_heads`: last seq / hash per chain; `checkpoints`: signed checkpoints.
  * - `access_staged`: lone records the event loop committed (with the chain head) but not yet
- *   moved into `access_records` (access-log-writes.ts, stageToChain / foldStaged). Every read
- *   here folds them first, so what a reader sees is the whole log.
+ *   moved into `access_records` (access-log-writes.ts, stageToChain / foldStaged). The store
+ *   folds them before each of the reads below (sqlite-store.ts), so what a reader sees is the
+ *   whole log.
  *
  * Altering `record` in place, deleting a row or swapping two rows' `record` values is exactly
  * what the verifier must detect (tamper tests do it with plain SQL).
@@ -181,7 +182,6 @@ export class SqliteAccessLog {
   }
 
   listChains(): ChainHead[] {
-    this.writes.foldStaged();
     return (this.s.listChains.all() as HeadRow[]).map(toHead);
   }
 
@@ -200,12 +200,10 @@ export class SqliteAccessLog {
   }
 
   chainIdsWithData(): string[] {
-    this.writes.foldStaged();
     return this.s.chainIds.all() as string[];
   }
 
   indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): IndexedColumns[] {
-    this.writes.foldStaged();
     const rows = this.s.indexRows.all(chainId, fromSeq, toSeq) as IndexRow[];
     const listsOf = (statement: Database.Statement) => {
       const lists = new Map<number, string[]>();
@@ -232,12 +230,10 @@ export class SqliteAccessLog {
   }
 
   readChain(chainId: string, fromSeq: number, toSeq: number): ChainedAccessRecord[] {
-    this.writes.foldStaged();
     return (this.s.readChain.all(chainId, fromSeq, toSeq) as string[]).map((json) => JSON.parse(json) as ChainedAccessRecord);
   }
 
   queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): AccessLogPage {
-    this.writes.foldStaged();
     const first = Math.max(0, Math.floor(page.first));
     if (first === 0) return { records: [], nextCursor: null };
     const where = whereOf(filter);
@@ -264,13 +260,11 @@ export class SqliteAccessLog {
   }
 
   countAccessLogs(filter: AccessLogFilter): number {
-    this.writes.foldStaged();
     const where = whereOf(filter);
     return this.statement(`SELECT COUNT(*) FROM access_records r ${where.sql}`).pluck().get(where.params) as number;
   }
 
   summarizeAccessLogs(filter: AccessLogFilter): AccessSummary {
-    this.writes.foldStaged();
     return this.summaryTx(filter);
   }
 

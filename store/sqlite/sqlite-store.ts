@@ -47,7 +47,7 @@ export interface SqliteStoreOptions extends ConnectionOptions {
    * committed on the calling thread (the event loop), through a connection of its own, when no
    * other connection holds the write lock. It commits into `access_staged` with the chain head
    * (two pages rather than the eleven of the indexed tables), and the thread folds it into
-   * `access_records` behind the response; every read folds first. Such a commit takes about 0.4 ms here;
+   * `access_records` behind the response; every read folds first (through the thread). Such a commit takes about 0.4 ms here;
    * handing it to the thread and back adds two thread wake-ups to its latency, and under CPU
    * contention far more. Larger batches, and any batch that finds the lock held, go to the
    * thread, where the fsync overlaps the event loop's work. 0 sends everything to the thread. Default 2.
@@ -196,21 +196,33 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
       return null;
     }
   };
+  /**
+   * Before a read: records staged by an event loop (this process's or another's) move into the
+   * indexed tables. Through the thread when there is one, so the event loop never waits for the
+   * write lock; on this connection if the thread cannot (or there is none).
+   */
+  const folded = async <T>(read: () => T): Promise<T> => {
+    if (log.writes.hasStaged()) {
+      if (thread) await thread.fold().catch(() => log.writes.foldStaged());
+      else log.writes.foldStaged();
+    }
+    return read();
+  };
   return {
     appendAccessRecords: async (records, checkpoints) => writes.appendAccessRecords(records, checkpoints),
     appendToChain: async (batch, checkpoints = []) => (checkpoints.length === 0 && batch.records.length <= commitNowMax ? commitNow(batch) : null) ?? writes.appendToChain(batch, checkpoints),
     appendCheckpoint: async (checkpoint) => writes.appendCheckpoint(checkpoint),
     openChain: async (head) => writes.openChain(head),
-    queryAccessLogs: async (filter, page) => log.queryAccessLogs(filter, page),
-    countAccessLogs: async (filter) => log.countAccessLogs(filter),
-    summarizeAccessLogs: async (filter) => log.summarizeAccessLogs(filter),
-    readChain: async (chainId, fromSeq, toSeq) => log.readChain(chainId, fromSeq, toSeq),
-    listChains: async () => log.listChains(),
+    queryAccessLogs: (filter, page) => folded(() => log.queryAccessLogs(filter, page)),
+    countAccessLogs: (filter) => folded(() => log.countAccessLogs(filter)),
+    summarizeAccessLogs: (filter) => folded(() => log.summarizeAccessLogs(filter)),
+    readChain: (chainId, fromSeq, toSeq) => folded(() => log.readChain(chainId, fromSeq, toSeq)),
+    listChains: () => folded(() => log.listChains()),
     checkpointsOf: async (chainId) => log.checkpointsOf(chainId),
     readLedger: async () => log.readLedger(),
     appendLedgerEntry: async (entry) => log.appendLedgerEntry(entry),
-    chainIdsWithData: async () => log.chainIdsWithData(),
-    indexedColumnsOf: async (chainId, fromSeq, toSeq) => log.indexedColumnsOf(chainId, fromSeq, toSeq),
+    chainIdsWithData: () => folded(() => log.chainIdsWithData()),
+    indexedColumnsOf: (chainId, fromSeq, toSeq) => folded(() => log.indexedColumnsOf(chainId, fromSeq, toSeq)),
   };
 }
 

@@ -109,6 +109,11 @@ export class SqliteWriteThread {
     return call;
   }
 
+  /** Folds the access records staged in the file into the indexed tables; resolves with how many moved. */
+  fold(): Promise<number> {
+    return this.call({ op: 'fold' }) as Promise<number>;
+  }
+
   /**
    * Starts the thread if it is not running (and may start): it folds records the event loop
    * staged (worker.ts, housekeeping), which at a low rate may be all the access log writes.

@@ -24,6 +24,8 @@ export type ThreadRequest =
   | { id: number; op: 'openChain'; head: ChainHead }
   /** `spec` only on a limiter's first call to a thread; later calls name the limiter. */
   | { id: number; op: 'limiter'; limiterId: number; spec?: RateLimiterSpec; method: LimiterMethod; args: unknown[] }
+  /** Moves staged access records into the indexed tables (a read is about to happen). */
+  | { id: number; op: 'fold' }
   | { id: number; op: 'close' };
 
 /** A RateLimiterRes's fields (the class does not survive structured cloning). */
@@ -43,7 +45,7 @@ export interface SerializedError {
 
 export type ThreadReply =
   /** `value`: a limiter's answer, or the hashes of an appendToChain batch. */
-  | { id: number; ok: true; value?: LimiterResFields | boolean | null | string[] }
+  | { id: number; ok: true; value?: LimiterResFields | boolean | null | string[] | number }
   /** A rate limiter refused: the promise rejects with a RateLimiterRes, as the library's do. */
   | { id: number; ok: false; limited: LimiterResFields }
   | { id: number; ok: false; error: SerializedError };

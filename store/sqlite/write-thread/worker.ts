@@ -153,6 +153,8 @@ async function handle(request: ThreadRequest): Promise<ThreadReply> {
       case 'checkpoint':
         logWrites().appendCheckpoint(request.checkpoint);
         return { id, ok: true };
+      case 'fold':
+        return { id, ok: true, value: logWrites().foldStaged() };
       case 'openChain':
         logWrites().openChain(request.head);
         return { id, ok: true };

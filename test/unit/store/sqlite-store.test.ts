@@ -299,6 +299,28 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       }
     });
 
+    it('a read with records staged does not make the event loop wait while another connection holds the write lock: the thread folds once it is free', async () => {
+      const file = join(dir, 'staged-locked-read.db');
+      // A fold on the event loop's own connection would block it here for the busy timeout, then fail.
+      const store = new SqliteStore({ path: file, busyTimeoutMs: 10_000 });
+      await store.init();
+      opened.push(store);
+      await store.appendToChain(small('chain-lr'));
+      const holder = new Database(file);
+      holder.exec('BEGIN IMMEDIATE');
+      let read: Promise<unknown>;
+      try {
+        read = store.readChain('chain-lr', 1, 10);
+        await new Promise((r) => setImmediate(r)); // the event loop turns while the read waits
+        expect(stagedOf(file, 'chain-lr')).toBe(2);
+      } finally {
+        holder.exec('ROLLBACK');
+        holder.close();
+      }
+      expect(await read).toEqual(chainBatch(small('chain-lr')));
+      expect(stagedOf(file, 'chain-lr')).toBe(0);
+    }, 30_000);
+
     it('staged records survive a crash (no fold, no close): the next store to open the file reads, filters and verifies them', async () => {
       const batch = small('chain-crash');
       const file = fileWith('staged-crash.db', (writes) => expect(writes.stageToChain(batch)).toEqual(chainBatch(batch).map((r) => r.hash)));
