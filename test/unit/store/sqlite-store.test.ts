@@ -148,6 +148,19 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     const prepared = records.map((r, i) => prepareRecord(r, chainId, i + 1));
     return { chainId, head: { seq: 0, hash: GENESIS_HASH }, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } };
   };
+  /** One number from a raw reader of the file (no fold). */
+  const rawCount = (file: string, sql: string, ...params: unknown[]) => {
+    const raw = new Database(file, { readonly: true });
+    try {
+      return raw.prepare(sql).pluck().get(...params) as number;
+    } finally {
+      raw.close();
+    }
+  };
+  /** A chain's rows the event loop staged and nobody has folded yet. */
+  const stagedOf = (file: string, chainId: string) => rawCount(file, 'SELECT COUNT(*) FROM access_staged WHERE chain_id = ?', chainId);
+  /** A chain's committed rows: in access_records, or staged. */
+  const rowsOf = (file: string, chainId: string) => rawCount(file, 'SELECT (SELECT COUNT(*) FROM access_records WHERE chain_id = @c) + (SELECT COUNT(*) FROM access_staged WHERE chain_id = @c)', { c: chainId });
   /** The first two records: a batch the event loop commits (commitNowMax). */
   const small = (chainId: string) => {
     const b = batchOf(chainId);
@@ -177,18 +190,6 @@ describe('the access-log writer path (prepared batches, chained and stored witho
   });
 
   describe('small batches commit on the calling thread (commitNowMax)', () => {
-    /** Committed rows of a chain, seen by a raw reader (no fold): in access_records, or staged by the event loop. */
-    const countIn = (file: string, chainId: string, tables: string[]) => {
-      const raw = new Database(file, { readonly: true });
-      try {
-        return tables.reduce((n, t) => n + (raw.prepare(`SELECT COUNT(*) FROM ${t} WHERE chain_id = ?`).pluck().get(chainId) as number), 0);
-      } finally {
-        raw.close();
-      }
-    };
-    const rowsOf = (file: string, chainId: string) => countIn(file, chainId, ['access_records', 'access_staged']);
-    const stagedOf = (file: string, chainId: string) => countIn(file, chainId, ['access_staged']);
-
     it('commits a batch of two before appendToChain returns, as the write thread would store it, at the same durability', async () => {
       const file = join(dir, 'now.db');
       const store = await open(file);
@@ -253,15 +254,6 @@ describe('the access-log writer path (prepared batches, chained and stored witho
   });
 
   describe('lone records staged by the event loop (access_staged), folded into access_records', () => {
-    const rawCount = (file: string, sql: string, ...params: unknown[]) => {
-      const raw = new Database(file, { readonly: true });
-      try {
-        return raw.prepare(sql).pluck().get(...params) as number;
-      } finally {
-        raw.close();
-      }
-    };
-    const stagedOf = (file: string, chainId: string) => rawCount(file, 'SELECT COUNT(*) FROM access_staged WHERE chain_id = ?', chainId);
     /** A file with migrations applied and `use` run on a plain connection (no store, no write thread), then closed: what a crash leaves. */
     const fileWith = (name: string, use: (writes: SqliteAccessLogWrites, db: Database.Database) => void) => {
       const file = join(dir, name);
