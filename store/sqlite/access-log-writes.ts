@@ -9,8 +9,9 @@
  *
  * A lone record may instead be staged (`stageToChain`): one row in `access_staged`, which has no
  * secondary index, and the chain head, in one transaction, as durable as an append. `foldStaged`
- * moves staged rows into `access_records` with their code and client rows; every read of the
- * access log folds first (access-log-tables.ts), and the write thread folds behind the responses.
+ * moves staged rows into `access_records` with their code and client rows; the store folds
+ * before every read of the access log (sqlite-store.ts), and the write thread folds behind the
+ * responses.
  */
 import type Database from 'better-sqlite3';
 import { chainBatch, chainPrepared, PREPARED_COLUMNS, type ChainBatch, type PreparedColumn } from '../../audit/chain.js';

@@ -198,7 +198,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // Lone records committed on the event loop land here first: one small row (no secondary
     // index) and the chain head, so the commit writes two pages instead of eleven. The write
     // thread folds them into access_records behind the response, and every read of the access
-    // log folds first (access-log-writes.ts), so a staged record is never out of sight.
+    // log folds first (sqlite-store.ts), so a staged record is never out of sight.
     sql: `
       CREATE TABLE access_staged (
         chain_id TEXT NOT NULL,

@@ -47,9 +47,9 @@ export interface SqliteStoreOptions extends ConnectionOptions {
    * committed on the calling thread (the event loop), through a connection of its own, when no
    * other connection holds the write lock. It commits into `access_staged` with the chain head
    * (two pages rather than the eleven of the indexed tables), and the thread folds it into
-   * `access_records` behind the response; every read folds first (through the thread). Such a commit takes about 0.4 ms here;
-   * handing it to the thread and back adds two thread wake-ups to its latency, and under CPU
-   * contention far more. Larger batches, and any batch that finds the lock held, go to the
+   * `access_records` behind the response; every read folds first (through the thread). Such a
+   * commit takes about 0.4 ms here; handing it to the thread and back adds two thread wake-ups to
+   * its latency, and under CPU contention far more. Larger batches, and any batch that finds the lock held, go to the
    * thread, where the fsync overlaps the event loop's work. 0 sends everything to the thread. Default 2.
    */
   commitNowMax?: number;
