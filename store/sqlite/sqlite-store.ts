@@ -173,18 +173,18 @@ export class SqliteStore implements Store {
  */
 function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number): AccessLogStore {
   const writes = thread ?? log.writes;
-  const commitNow = (batch: ChainBatch): string[] | null => {
+  /**
+   * Runs `op` on the commit-now connection (busy_timeout 0: it never waits for the write lock);
+   * null if there is none or `op` fails. A failed transaction was rolled back, and appends and
+   * folds are idempotent; a connection left inside one (a failed rollback) is rolled back or else
+   * given up, so it never holds the write lock or reports a commit that is not.
+   */
+  const onNow = <T>(op: (nowWrites: SqliteAccessLogWrites) => T): T | null => {
     if (!now?.db.open) return null;
     try {
       if (now.db.inTransaction) throw new Error('the connection was left inside a transaction');
-      const hashes = now.writes.stageToChain(batch);
-      thread?.keepRunning(); // the thread folds what was staged
-      return hashes;
+      return op(now.writes);
     } catch {
-      // The lock is held elsewhere (busy_timeout 0), or anything else: the thread's path waits,
-      // retries and reports. A failed transaction was rolled back, and appends are idempotent;
-      // a connection left inside one (a failed rollback) is rolled back or else given up, so it
-      // never holds the write lock or reports a commit that is not.
       if (now.db.open && now.db.inTransaction) {
         try {
           now.db.exec('ROLLBACK');
@@ -196,15 +196,27 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
       return null;
     }
   };
+  // The lock held elsewhere, or anything else, gives null: the thread's path waits, retries and reports.
+  const commitNow = (batch: ChainBatch): string[] | null =>
+    onNow((nowWrites) => {
+      const hashes = nowWrites.stageToChain(batch);
+      thread?.keepRunning(); // the thread folds what was staged
+      return hashes;
+    });
   /**
    * Before a read: records staged by an event loop (this process's or another's) move into the
    * indexed tables. Through the thread when there is one, so the event loop never waits for the
-   * write lock; on this connection if the thread cannot (or there is none).
+   * write lock; if the thread cannot (it is gone, or the lock stayed held past its busy timeout),
+   * one try on the commit-now connection, which does not wait either, and else the read fails
+   * with the thread's error. Without a thread, this connection folds as it writes: waiting.
    */
   const folded = async <T>(read: () => T): Promise<T> => {
     if (log.writes.hasStaged()) {
-      if (thread) await thread.fold().catch(() => log.writes.foldStaged());
-      else log.writes.foldStaged();
+      if (!thread) log.writes.foldStaged();
+      else
+        await thread.fold().catch((err: unknown) => {
+          if (onNow((nowWrites) => nowWrites.foldStaged()) === null) throw err;
+        });
     }
     return read();
   };

@@ -1,4 +1,5 @@
 /** What only the SQLite adapter promises: pragmas, migrations, append-only history, cascades, error translation. */
+import { jest } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { openDatabase } from '../../../store/sqlite/connection.js';
 import { SqliteAccessLogWrites } from '../../../store/sqlite/access-log-writes.js';
 import { waitFor } from '../../helpers/wait.js';
 import { SqliteStore } from '../../../store/sqlite/index.js';
+import { SqliteWriteThread } from '../../../store/sqlite/write-thread/client.js';
 import { note, sampleDeveloper, sampleHead, sampleRecord } from '../../contract/samples.js';
 import { chainBatch, computeRecordHash, prepareRecord, PREPARED_COLUMNS } from '../../../audit/chain.js';
 import { GENESIS_HASH, indexedColumnsOf } from '../../../audit/record.js';
@@ -70,6 +72,21 @@ describe('pragmas and migrations', () => {
     expect(await again.currentRevision()).toBe(1);
     await again.init();
     expect(await again.developerById('DEV-1')).not.toBeNull();
+  });
+
+  it('refuses, changing nothing, a file migrated by a newer version (a downgrade): it may hold what this version cannot see', async () => {
+    const file = join(dir, 'newer.db');
+    await (await open(file)).close();
+    const raw = new Database(file);
+    try {
+      raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(999, 'from-the-future', '2027-01-01T00:00:00.000Z');
+      await expect(new SqliteStore({ path: file }).init()).rejects.toThrow(/schema migrations this version does not know \(999\)/);
+      expect(raw.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([...MIGRATIONS.map((m) => m.version), 999]);
+      // A version that knows migration 999 opens the file.
+      expect(runMigrations(raw, [...MIGRATIONS, { version: 999, name: 'from-the-future', sql: 'SELECT 1' }])).toEqual([]);
+    } finally {
+      raw.close();
+    }
   });
 });
 
@@ -342,6 +359,65 @@ describe('the access-log writer path (prepared batches, chained and stored witho
           rows = [db.prepare('SELECT seq FROM access_records ORDER BY seq').pluck().all(), db.prepare('SELECT code FROM access_record_codes ORDER BY code').pluck().all(), db.prepare('SELECT COUNT(*) FROM access_record_clients').pluck().get()];
         });
         expect({ order, rows }).toEqual({ order, rows: [[1, 2], ['FIELD_NOT_AUTHORISED', 'RATE_LIMITED'], 3] }); // clients: one digest on the first record, two on the second
+      }
+    });
+
+    it('a staged row that meets a record already stored (a retry, or a forgery) adds no code or client rows to it', () => {
+      const batch = small('chain-meet');
+      let rows: unknown[] = [];
+      fileWith('staged-meets-stored.db', (writes, db) => {
+        writes.appendToChain(batch);
+        writes.stageToChain(batch);
+        expect(db.prepare(`UPDATE access_staged SET codes = '["FORGED"]', clients = '["${'f'.repeat(43)}"]' WHERE seq = 2`).run().changes).toBe(1);
+        expect(writes.foldStaged()).toBe(2);
+        rows = [db.prepare('SELECT code FROM access_record_codes ORDER BY code').pluck().all(), db.prepare('SELECT digest FROM access_record_clients WHERE digest = ?').pluck().all('f'.repeat(43))];
+      });
+      expect(rows).toEqual([['FIELD_NOT_AUTHORISED', 'RATE_LIMITED'], []]);
+    });
+
+    it('a staged row whose code or client list is not JSON text does not stop the fold: it is folded without those index rows, which the verifier compares, and the rest fold whole', async () => {
+      const batch = small('chain-bad-list');
+      const file = fileWith('staged-bad-list.db', (writes, db) => {
+        writes.stageToChain(batch);
+        writes.stageToChain(small('chain-good-list'));
+        expect(db.prepare("UPDATE access_staged SET codes = '[\"RATE_LIMITED\"' WHERE chain_id = 'chain-bad-list' AND seq = 2").run().changes).toBe(1);
+        expect(db.prepare("UPDATE access_staged SET clients = x'00ff' WHERE chain_id = 'chain-bad-list' AND seq = 1").run().changes).toBe(1);
+      });
+      const store = await open(file);
+      expect(await store.readChain('chain-bad-list', 1, 10)).toEqual(chainBatch(batch));
+      const expected = chainBatch(batch).map(indexedColumnsOf);
+      const indexed = await store.indexedColumnsOf('chain-bad-list', 1, 10);
+      expect(indexed).not.toEqual(expected);
+      expect(indexed).toEqual([{ ...expected[0]!, clientDigests: [] }, { ...expected[1]!, errorCodes: [] }]);
+      expect(await store.indexedColumnsOf('chain-good-list', 1, 10)).toEqual(chainBatch(small('chain-good-list')).map(indexedColumnsOf));
+      expect(stagedOf(file, 'chain-bad-list') + stagedOf(file, 'chain-good-list')).toBe(0);
+    });
+
+    it('when the thread cannot fold (it is gone), a read folds on the commit-now connection, which never waits: with the write lock held elsewhere the read fails at once with a coded error', async () => {
+      const file = join(dir, 'staged-thread-gone.db');
+      // A fold that waited for the lock on the event loop would block it for the busy timeout, then fail with SQLITE_BUSY, not the thread's error.
+      const store = new SqliteStore({ path: file, busyTimeoutMs: 20_000 });
+      await store.init();
+      opened.push(store);
+      const gone = jest.spyOn(SqliteWriteThread.prototype, 'fold').mockRejectedValue(new StoreUnavailableError('SQLite write thread stopped'));
+      try {
+        await store.appendToChain(small('chain-gone'));
+        expect(await store.readChain('chain-gone', 1, 10)).toEqual(chainBatch(small('chain-gone')));
+        expect(stagedOf(file, 'chain-gone')).toBe(0);
+        await store.appendToChain(small('chain-gone2'));
+        const holder = new Database(file);
+        holder.exec('BEGIN IMMEDIATE');
+        try {
+          await expect(store.readChain('chain-gone2', 1, 10)).rejects.toThrow(new StoreUnavailableError('SQLite write thread stopped'));
+          expect(stagedOf(file, 'chain-gone2')).toBe(2);
+        } finally {
+          holder.exec('ROLLBACK');
+          holder.close();
+        }
+        expect(gone).toHaveBeenCalledTimes(2);
+        expect(await store.readChain('chain-gone2', 1, 10)).toEqual(chainBatch(small('chain-gone2')));
+      } finally {
+        gone.mockRestore();
       }
     });
 
