@@ -224,12 +224,18 @@ export const RATE_LIMIT_TABLE = 'rate_limits';
 
 /**
  * Applies every pending migration in one immediate transaction and returns the versions applied
- * by this call (empty when the schema was already current).
+ * by this call (empty when the schema was already current). Throws, changing nothing, if the file
+ * records a migration not in `migrations`.
  */
 export function runMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
   const migrate = db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    // A file a newer version migrated (a downgrade, or an older instance in a rolling deploy) may
+    // hold what this code cannot see, such as staged access records it would never fold: refuse it.
+    const known = new Set(migrations.map((m) => m.version));
+    const unknown = [...applied].filter((v) => !known.has(v)).sort((a, b) => a - b);
+    if (unknown.length) throw new Error(`The database has schema migrations this version does not know (${unknown.join(', ')}): it was written by a newer DSP Gateway. Run that version, or restore a backup from before the upgrade.`);
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
     const done: number[] = [];
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
