@@ -5,7 +5,7 @@
  * (write-thread/worker.ts: PASSIVE after replies and every 250 ms), with the access-log writer on
  * top: real files, real write thread.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { verifyAccessLog } from '../../../audit/verify-store.js';
 import type { SigningKey } from '../../../core/keys.js';
 import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../gateway/access-log/writer.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../../store/sqlite/index.js';
+import { SqliteWriteThread } from '../../../store/sqlite/write-thread/client.js';
 import { CodedError } from '../../../core/errors.js';
 import { sampleRecord, testSigningKey } from '../audit/fixtures.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -151,11 +152,16 @@ describe('the event-loop path failing, alternating with the thread path', () => 
     now.function('note_event_loop', (seq: unknown) => (viaEventLoop.add(Number(seq)), 1));
     now.exec('CREATE TEMP TRIGGER note_insert AFTER INSERT ON main.access_staged BEGIN SELECT note_event_loop(NEW.seq); END');
     const lockedSeqs: number[] = [];
+    // The last seq each batch handed to the write thread ends at.
+    const handedToThread = new Set<number>();
+    const original = SqliteWriteThread.prototype.appendToChain;
+    const toThread = jest.spyOn(SqliteWriteThread.prototype, 'appendToChain').mockImplementation(function (this: SqliteWriteThread, batch, checkpoints) {
+      handedToThread.add(batch.head.seq + batch.records.length);
+      return original.call(this, batch, checkpoints);
+    });
     const holder = new Database(file);
     const sizes = [1, 2, 3, 1, 250, 2, 1, 1, 3, 2, 1, 250, 1, 2];
     let seq = 0;
-    let ticks = 0;
-    const ticker = setInterval(() => ticks++, 1);
     try {
       for (let round = 0; round < sizes.length * 2; round++) {
         const size = sizes[round % sizes.length]!;
@@ -165,9 +171,10 @@ describe('the event-loop path failing, alternating with the thread path', () => 
         seq += size;
         if (locked) lockedSeqs.push(...range(seq - size + 1, seq));
         if (locked) {
-          const ticksBefore = ticks;
-          await new Promise((r) => setTimeout(r, 15));
-          expect(ticks).toBeGreaterThan(ticksBefore); // the event loop kept running while the lock was held
+          // The round reaches the thread, which waits for the lock, while the event loop runs on (an
+          // event loop waiting for the lock would stop this poll, and the test, for the busy timeout).
+          const last = seq;
+          await waitFor(() => handedToThread.has(last));
           expect(storedSeqs(file, writer.chainId).at(-1) ?? 0).toBeLessThan(seq); // nothing of this round could commit
           holder.exec('ROLLBACK');
         }
@@ -175,7 +182,7 @@ describe('the event-loop path failing, alternating with the thread path', () => 
         expect(done.map((r) => r.seq)).toEqual(range(seq - size + 1, seq));
       }
     } finally {
-      clearInterval(ticker);
+      toThread.mockRestore();
       if (holder.inTransaction) holder.exec('ROLLBACK');
       holder.close();
     }
