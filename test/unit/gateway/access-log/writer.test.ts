@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { verifyCheckpoint } from '../../../../audit/checkpoint.js';
 import { GENESIS_HASH, type ChainedAccessRecord } from '../../../../audit/record.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
@@ -76,7 +76,7 @@ describe('access log writer (fake store)', () => {
       return r;
     });
     await waitFor(() => fake.appendCalls.length === 1);
-    await new Promise((r) => setTimeout(r, 20));
+    for (let turn = 0; turn < 10; turn++) await new Promise((r) => setImmediate(r)); // ample for a wrongful early resolve
     expect(resolved).toBe(false);
     expect(writer.depth()).toBe(1);
     fake.release();
@@ -149,15 +149,22 @@ describe('access log writer (fake store)', () => {
 
   it('puts a checkpoint due during traffic in the next batch\'s store call, signing what was committed before it', async () => {
     const fake = new FakeAccessLogStore();
-    const writer = writerOn(fake.asStore(), { checkpointIntervalMs: 10 });
-    await writer.start();
-    fake.hold();
-    const first = writer.append(sampleRecord(1));
-    await waitFor(() => fake.appendCalls.length === 1);
-    await new Promise((r) => setTimeout(r, 30)); // the interval passes while the commit is held
-    const second = writer.append(sampleRecord(2));
-    fake.release();
-    const [committed] = await Promise.all([first, second]);
+    // Only the checkpoint interval's timer is faked: the interval passes when the test says so.
+    jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout'] });
+    let committed: ChainedAccessRecord;
+    try {
+      const writer = writerOn(fake.asStore(), { checkpointIntervalMs: 10 });
+      await writer.start();
+      fake.hold();
+      const first = writer.append(sampleRecord(1));
+      await waitFor(() => fake.appendCalls.length === 1);
+      jest.advanceTimersByTime(10); // the interval passes while the commit is held
+      const second = writer.append(sampleRecord(2));
+      fake.release();
+      [committed] = await Promise.all([first, second]);
+    } finally {
+      jest.useRealTimers();
+    }
     const withCheckpoint = fake.appendCalls.find((c) => c.checkpoints === 1);
     expect(withCheckpoint?.seqs).toEqual([2]);
     // Record 2's hash exists only once the store has chained it: the checkpoint covers record 1.
