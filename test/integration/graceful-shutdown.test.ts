@@ -8,31 +8,53 @@ import { ensureKeys } from '../../core/keys.js';
 import { signDevToken } from '../../gateway/auth/dev-tokens.js';
 import { createStore } from '../../store/index.js';
 import { freePort, spawnGateway } from './support/gateway-process.js';
+import { waitFor } from '../helpers/wait.js';
 
-/** A clients "subgraph" that answers serviceStatus after a delay, so a request is in flight at SIGTERM. */
-function slowSubgraph(delayMs: number): Promise<{ server: Server; url: string }> {
+interface HeldSubgraph {
+  server: Server;
+  url: string;
+  /** Resolves when the first request has arrived. */
+  received: Promise<void>;
+  /** Answers every request held so far, and later ones at once. */
+  release(): void;
+}
+
+/** A clients "subgraph" that holds its serviceStatus answer until released, so a request is in flight at SIGTERM. */
+function heldSubgraph(): Promise<HeldSubgraph> {
+  let arrived!: () => void;
+  const received = new Promise<void>((resolve) => (arrived = resolve));
+  let released = false;
+  const held: Array<() => void> = [];
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      setTimeout(() => {
+      const answer = () => {
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ data: { serviceStatus: { name: 'clients', version: 'slow', time: new Date().toISOString() } } }));
-      }, delayMs);
+      };
+      arrived();
+      if (released) answer();
+      else held.push(answer);
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql` })));
+  const release = () => {
+    released = true;
+    for (const answer of held.splice(0)) answer();
+  };
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`, received, release })));
 }
 
 describe('graceful shutdown', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dsp-shutdown-'));
-  let slow: { server: Server; url: string };
+  let slow: HeldSubgraph;
   afterAll(() => {
+    slow?.release();
     slow?.server.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('answers the request in flight, commits its record, and exits 0', async () => {
-    slow = await slowSubgraph(800);
+    slow = await heldSubgraph();
     const unused = `http://127.0.0.1:${await freePort()}/graphql`;
     const storeUrl = `sqlite:${join(dataDir, 'dsp.db')}`;
     const gw = await spawnGateway({ env: { DATA_DIR: dataDir, STORE_URL: storeUrl, CLIENTS_URL: slow.url, LODGMENTS_URL: unused, ACCOUNTS_URL: unused, REGISTRY_URL: unused, AUDIT_URL: unused } });
@@ -40,9 +62,11 @@ describe('graceful shutdown', () => {
     const token = await signDevToken((await ensureKeys(dataDir)).issuer, {}, config);
 
     const inFlight = fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ serviceStatus { name version } }' }) });
-    await new Promise((r) => setTimeout(r, 200));
+    await slow.received; // the request is in flight, its answer held
     const exitCode = new Promise<number | null>((resolve) => gw.child.once('exit', (code) => resolve(code)));
     gw.child.kill('SIGTERM');
+    await waitFor(() => gw.output().includes('"draining in-flight requests"'), 10_000);
+    slow.release(); // answered only once the gateway is draining
 
     const res = await inFlight;
     const body = (await res.json()) as { data: { serviceStatus: { version: string } } };
