@@ -3,7 +3,7 @@
  * starts the next one before its own appends resolve and hands it to the pump through `Started`).
  * A programmable fake store: calls can be held, failed, or fail after committing, one by one.
  */
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
 import { verifyCheckpoint } from '../../../../audit/checkpoint.js';
@@ -134,29 +134,49 @@ describe('pipelined commits: order and durability', () => {
 
 describe('pipelined commits: failure, abandonment and fail-closed', () => {
   it('abandoned at the close deadline while the pipelined commit keeps failing: the completed batch resolves, the rest reject AUDIT_UNAVAILABLE once, no unhandled rejection, no store call after', async () => {
-    const store = new ScriptedStore();
-    const writer = writerOn(store, { maxBatch: 4 });
-    await writer.start();
-    store.script = ['hold', ...Array<Step>(10_000).fill('fail')];
-    let outcomes: Array<{ value: ChainedAccessRecord } | { code: unknown }> = [];
-    let closeOutcome: unknown = null;
-    const seen = await unhandledRejectionsDuring(async () => {
-      const first = range(1, 2).map((i) => settle(writer.append(sampleRecord(i))));
-      await waitFor(() => store.calls.length === 1);
-      const rest = range(3, 8).map((i) => settle(writer.append(sampleRecord(i))));
-      store.release(0);
-      await waitFor(() => store.calls.length >= 4); // the pipelined commit is being retried
-      closeOutcome = await settle(writer.flushAndClose({ timeoutMs: 30 }));
-      outcomes = await Promise.all([...first, ...rest]);
-    });
-    expect(seen).toEqual([]);
-    expect(closeOutcome).toMatchObject({ code: expect.stringContaining('not committed at close') });
-    expect(outcomes.map((o) => ('value' in o ? o.value.seq : o.code))).toEqual([1, 2, ...Array(6).fill('AUDIT_UNAVAILABLE')]);
-    expect(writer.depth()).toBe(0);
-    const callsAtClose = store.calls.length;
-    await new Promise((r) => setTimeout(r, 30)); // retries would have run by now (retryMaxMs 5)
-    expect(store.calls.length).toBe(callsAtClose);
-    expect(seqsOf(store, writer.chainId)).toEqual([1, 2]);
+    // The writer's timers (retry backoff, the close deadline) run on a fake clock the test moves,
+    // a millisecond and an event-loop turn at a time; everything else is real.
+    jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate'] });
+    const advanceUntil = async (done: () => boolean, limitMs = 1000) => {
+      for (let ms = 0; ms < limitMs && !done(); ms++) {
+        jest.advanceTimersByTime(1);
+        await turn();
+      }
+      expect(done()).toBe(true);
+    };
+    try {
+      const store = new ScriptedStore();
+      const writer = writerOn(store, { maxBatch: 4 });
+      await writer.start();
+      store.script = ['hold', ...Array<Step>(10_000).fill('fail')];
+      let outcomes: Array<{ value: ChainedAccessRecord } | { code: unknown }> = [];
+      let closeOutcome: unknown = null;
+      const seen = await unhandledRejectionsDuring(async () => {
+        const first = range(1, 2).map((i) => settle(writer.append(sampleRecord(i))));
+        await advanceUntil(() => store.calls.length === 1);
+        const rest = range(3, 8).map((i) => settle(writer.append(sampleRecord(i))));
+        store.release(0);
+        await advanceUntil(() => store.calls.length >= 4); // the pipelined commit is being retried
+        let closed = false;
+        const closing = settle(writer.flushAndClose({ timeoutMs: 30 })).then((outcome) => ((closed = true), outcome));
+        await advanceUntil(() => closed);
+        closeOutcome = await closing;
+        outcomes = await Promise.all([...first, ...rest]);
+      });
+      expect(seen).toEqual([]);
+      expect(closeOutcome).toMatchObject({ code: expect.stringContaining('not committed at close') });
+      expect(outcomes.map((o) => ('value' in o ? o.value.seq : o.code))).toEqual([1, 2, ...Array(6).fill('AUDIT_UNAVAILABLE')]);
+      expect(writer.depth()).toBe(0);
+      const callsAtClose = store.calls.length;
+      for (let ms = 0; ms < 30; ms++) {
+        jest.advanceTimersByTime(1); // retries would have run by now (retryMaxMs 5)
+        await turn();
+      }
+      expect(store.calls.length).toBe(callsAtClose);
+      expect(seqsOf(store, writer.chainId)).toEqual([1, 2]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('abandoned while the pipelined commit hangs: its records reject, the pump ends, and a late success neither resolves them nor starts another commit', async () => {
