@@ -55,17 +55,19 @@ export class SqliteAccessLogWrites {
       foldRecords: p(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
         SELECT chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record FROM access_staged WHERE true ORDER BY chain_id, seq
         ON CONFLICT (chain_id, seq) DO NOTHING`),
-      lastRecordId: p('SELECT coalesce(max(id), 0) FROM access_records').pluck(),
-      // Index rows only for the records this fold inserted (id above the last before it): a staged
-      // row that met a record already there (a retried batch) adds nothing to it. A list that is
-      // not JSON text is skipped, not fatal: its record keeps no index rows, which the verifier
-      // names, and the other rows still fold. OR IGNORE: a list may name a value twice.
+      // A staged row whose (chain_id, seq) is stored already (a retried batch, or a forgery) is
+      // dropped first, so every row left is inserted and indexed by the statements below.
+      dropStoredStaged: p(`DELETE FROM access_staged WHERE EXISTS
+        (SELECT 1 FROM access_records r WHERE r.chain_id = access_staged.chain_id AND r.seq = access_staged.seq)`),
+      // A list that is not JSON text is skipped, not fatal: its record keeps no index rows, which
+      // the verifier names, and the other rows still fold. OR IGNORE: a list may name a value twice.
       foldCodes: p(`INSERT OR IGNORE INTO access_record_codes (record_rowid, code)
-        SELECT r.id, j.value FROM access_staged s JOIN access_records r ON r.chain_id = s.chain_id AND r.seq = s.seq AND r.id > ?,
+        SELECT r.id, j.value FROM access_staged s JOIN access_records r ON r.chain_id = s.chain_id AND r.seq = s.seq,
         json_each(CASE WHEN typeof(s.codes) = 'text' AND json_valid(s.codes) THEN s.codes END) j`),
       foldClients: p(`INSERT OR IGNORE INTO access_record_clients (record_rowid, digest)
-        SELECT r.id, j.value FROM access_staged s JOIN access_records r ON r.chain_id = s.chain_id AND r.seq = s.seq AND r.id > ?,
+        SELECT r.id, j.value FROM access_staged s JOIN access_records r ON r.chain_id = s.chain_id AND r.seq = s.seq,
         json_each(CASE WHEN typeof(s.clients) = 'text' AND json_valid(s.clients) THEN s.clients END) j`),
+      stagedUpTo: p('SELECT COUNT(*) FROM (SELECT 1 FROM access_staged LIMIT ?)').pluck(),
       clearStaged: p('DELETE FROM access_staged'),
       openChain: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
         VALUES (@chainId, @instanceId, @startedAt, @lastSeq, @lastHash, @updatedAt) ON CONFLICT (chain_id) DO NOTHING`),
@@ -77,11 +79,11 @@ export class SqliteAccessLogWrites {
     this.stageTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[]) => this.stageInTransaction(batch, stored, hashes));
     this.foldTx = db.transaction(() => {
       const s = this.s;
-      const before = s.lastRecordId.get() as number;
+      const dropped = s.dropStoredStaged.run().changes;
       s.foldRecords.run();
-      s.foldCodes.run(before);
-      s.foldClients.run(before);
-      return s.clearStaged.run().changes;
+      s.foldCodes.run();
+      s.foldClients.run();
+      return dropped + s.clearStaged.run().changes;
     });
   }
 
@@ -119,6 +121,11 @@ export class SqliteAccessLogWrites {
     const { stored, hashes } = chainPrepared(batch);
     this.stageTx.immediate(batch, stored, hashes);
     return hashes;
+  }
+
+  /** How many records wait in `access_staged`, counting no further than `limit` (a read, no lock). */
+  stagedUpTo(limit: number): number {
+    return this.s.stagedUpTo.get(limit) as number;
   }
 
   /** Whether any record waits in `access_staged` (a read, no lock). */

@@ -11,6 +11,7 @@ import { openDatabase } from '../../../store/sqlite/connection.js';
 import { SqliteAccessLogWrites } from '../../../store/sqlite/access-log-writes.js';
 import { waitFor } from '../../helpers/wait.js';
 import { SqliteStore } from '../../../store/sqlite/index.js';
+import { FALLBACK_FOLD_MAX } from '../../../store/sqlite/sqlite-store.js';
 import { SqliteWriteThread } from '../../../store/sqlite/write-thread/client.js';
 import { note, sampleDeveloper, sampleHead, sampleRecord } from '../../contract/samples.js';
 import { chainBatch, computeRecordHash, prepareRecord, PREPARED_COLUMNS } from '../../../audit/chain.js';
@@ -419,6 +420,35 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       } finally {
         gone.mockRestore();
       }
+    });
+
+    it('a record stored with the largest row id (2^63-1) does not keep the next folded records from their code and client rows', () => {
+      let codes: unknown[] = [];
+      fileWith('staged-high-rowid.db', (writes, db) => {
+        db.prepare(`INSERT INTO access_records (id, chain_id, seq, record_id, time_ms, decision, record)
+          VALUES (?, 'chain-high', 1, 'r-high', 0, 'ALLOWED', '{}')`).run(2n ** 63n - 1n); // the largest row id: SQLite picks the next ones at random below it
+        writes.stageToChain(small('chain-after-high'));
+        expect(writes.foldStaged()).toBe(2);
+        codes = db.prepare("SELECT c.code FROM access_record_codes c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = 'chain-after-high' ORDER BY c.code").pluck().all();
+      });
+      expect(codes).toEqual(['FIELD_NOT_AUTHORISED', 'RATE_LIMITED']);
+    });
+
+    it(`when the thread cannot fold, a read does not fold a backlog of more than ${FALLBACK_FOLD_MAX} records on the event loop: it fails with the thread's error and leaves them staged`, async () => {
+      const chains = Math.ceil((FALLBACK_FOLD_MAX + 1) / 2);
+      const file = fileWith('staged-backlog.db', (writes) => {
+        for (let i = 0; i < chains; i++) writes.stageToChain(small(`chain-backlog-${i}`));
+      });
+      const store = await open(file);
+      const gone = jest.spyOn(SqliteWriteThread.prototype, 'fold').mockRejectedValue(new StoreUnavailableError('SQLite write thread stopped'));
+      try {
+        await expect(store.readChain('chain-backlog-0', 1, 10)).rejects.toThrow(new StoreUnavailableError('SQLite write thread stopped'));
+        expect(rawCount(file, 'SELECT COUNT(*) FROM access_staged')).toBe(chains * 2);
+      } finally {
+        gone.mockRestore();
+      }
+      expect(await store.readChain('chain-backlog-0', 1, 10)).toEqual(chainBatch(small('chain-backlog-0'))); // the thread folds it
+      expect(rawCount(file, 'SELECT COUNT(*) FROM access_staged')).toBe(0);
     });
 
     it('a staged row altered before the fold is folded as it is, and its hash no longer matches', async () => {
