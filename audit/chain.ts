@@ -294,7 +294,10 @@ export function chainableFacts(record: AccessRecord): string {
   return JSON.stringify(record);
 }
 
-/** Throws a CanonicalJsonError for a record that could not be hashed as it is (see chainableFacts). */
+/**
+ * Throws a CanonicalJsonError for a record that could not be hashed as it is (see chainableFacts),
+ * and makes its strings well-formed Unicode in place (the writer owns the record).
+ */
 function checkHashable(record: AccessRecord): void {
   if (!Number.isFinite(record.httpStatus) || !Number.isFinite(record.latencyMs)) throw new CanonicalJsonError('httpStatus and latencyMs must be finite numbers');
   for (const field of LIST_FIELD_NAMES) {
@@ -303,6 +306,40 @@ function checkHashable(record: AccessRecord): void {
   if (!Array.isArray(record.reasons)) throw new CanonicalJsonError('reasons must be a list of objects');
   for (const r of record.reasons) if (r === null || typeof r !== 'object') throw new CanonicalJsonError('reasons must be a list of objects');
   for (const field of OPTIONAL_HASHED_FIELDS) if (record[field] != null) canonicalJson(record[field]); // throws on what JSON would not keep
+  wellFormed(record);
+}
+
+/**
+ * A lone UTF-16 surrogate (a subgraph's error code, a token claim: JSON lets either carry one)
+ * has no UTF-8 form: SQLite's text columns and BSON both keep U+FFFD in its place. Hashed and
+ * stored as it came, the record's index copies (and, on MongoDB, its fields) would differ from
+ * the record, and the verifier would report a record nobody touched. So it becomes U+FFFD here,
+ * before it is hashed. One-byte strings (nearly all) are well-formed at a glance.
+ */
+function wellFormed(record: AccessRecord): void {
+  const r = record as unknown as Record<string, unknown>;
+  for (const field of SCALAR_FIELDS) {
+    const v = r[field];
+    if (typeof v === 'string' && !v.isWellFormed()) r[field] = v.toWellFormed();
+  }
+  for (const field of LIST_FIELD_NAMES) {
+    const list = record[field];
+    for (let i = 0; i < list.length; i++) if (!list[i]!.isWellFormed()) list[i] = list[i]!.toWellFormed();
+  }
+  for (const reason of record.reasons) wellFormedFields(reason as unknown as Record<string, unknown>);
+  if (Array.isArray(record.changes)) for (const change of record.changes) if (change !== null && typeof change === 'object') wellFormedFields(change as unknown as Record<string, unknown>);
+  if (record.manifest !== null && typeof record.manifest === 'object') wellFormedFields(record.manifest as unknown as Record<string, unknown>);
+  for (const field of ['traceId', 'dpopJkt'] as const) {
+    const v = r[field];
+    if (typeof v === 'string' && !v.isWellFormed()) r[field] = v.toWellFormed();
+  }
+}
+
+function wellFormedFields(value: Record<string, unknown>): void {
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    if (typeof v === 'string' && !v.isWellFormed()) value[key] = v.toWellFormed();
+  }
 }
 
 const isPrimitive = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));

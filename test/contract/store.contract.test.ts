@@ -5,7 +5,7 @@
  */
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { authorisationKey } from '../../registry/model.js';
-import { chainableFacts, createChain } from '../../audit/chain.js';
+import { chainableFacts, computeRecordHash, createChain } from '../../audit/chain.js';
 import { GENESIS_HASH, indexedColumnsOf, type AccessLogFilter, type ChainedAccessRecord, type CountBy, type Decision, type LedgerEntry } from '../../audit/record.js';
 import { StoreConflictError, type RegistryChange, type Store } from '../../store/port.js';
 import { adapters, MONGO_SKIP_MESSAGE, type ContractAdapter } from './adapters.js';
@@ -375,6 +375,19 @@ function chainingSuite(fresh: Fresh): void {
     expect((await store.listChains()).find((h) => h.chainId === 'chain-w')).toMatchObject({ lastSeq: 5, lastHash: expected[4]!.hash });
     expect(await store.countAccessLogs({ errorCode: 'RATE_LIMITED' })).toBe(2);
     expect(await store.countAccessLogs({ clientDigest: 'digest-w' })).toBe(5);
+  });
+
+  it('keeps a record whose strings held lone surrogates (a subgraph code, a claim) as it hashed it: U+FFFD, found by that code, its copies and hash intact', async () => {
+    const store = await fresh();
+    await store.openChain(sampleHead('chain-w'));
+    const [record] = facts(1, 1);
+    const odd = { ...record!, errorCodes: ['\ud800', 'OK\udfff', 'RATE_LIMITED'], sub: 'sub-\udc00', operationName: 'Q\ud83d', reasons: [{ code: 'X\ud800', coordinate: null }] };
+    const [hash] = await store.appendToChain({ chainId: 'chain-w', head: { seq: 0, hash: GENESIS_HASH }, key, records: [chainableFacts(odd)] });
+    const [stored] = await store.readChain('chain-w', 1, 1);
+    expect(stored).toMatchObject({ errorCodes: ['\ufffd', 'OK\ufffd', 'RATE_LIMITED'], sub: 'sub-\ufffd', operationName: 'Q\ufffd', reasons: [{ code: 'X\ufffd', coordinate: null }], hash });
+    expect(computeRecordHash(stored!, key)).toBe(hash);
+    expect(await store.indexedColumnsOf('chain-w', 1, 1)).toEqual([indexedColumnsOf(stored!)]);
+    expect(await store.countAccessLogs({ errorCode: '\ufffd' })).toBe(1);
   });
 
   it('takes a retried batch without duplicating or failing, answering the same hashes', async () => {

@@ -203,6 +203,22 @@ describe('prepareRecord and chainPrepared (the writer path: canonical text made 
     expect(byName).toEqual({ seq: 1, id: record.id, timeMs: expected.timeMs, productId: expected.productId, developerId: expected.developerId, org: expected.org, decision: expected.decision, operationName: expected.operationName, errorCodes: expected.errorCodes, clientDigests: expected.clientDigests });
   });
 
+  it('makes every string well-formed before it is hashed: a lone surrogate becomes U+FFFD, as the stores would keep it', () => {
+    const odd = (extra: object) => sampleRecord(1, {
+      sub: 's\ud800', errorCodes: ['\udfff', 'OK'], clientDigests: ['d\ud83d'], reasons: [{ code: 'R\udc00', coordinate: 'Q.\ud800' }],
+      changes: [{ coordinate: 'M.x', reason: '\ud800', ticket: null }], traceId: 't\udbff', ...extra,
+    });
+    for (const record of [odd({ manifest: { mode: 'LOG', version: 1, entry: 'e\ud800' } }), odd({ manifest: { mode: 'LOG', version: 1, entry: 'e\ud800', extra: 1 } as never })]) {
+      const { text, columns } = prepareRecord(record, 'chain-p', 1);
+      expect(text).not.toMatch(/\\ud[89a-f]/i);
+      const parsed = JSON.parse(text) as ChainedAccessRecord;
+      expect(parsed).toMatchObject({ sub: 's\ufffd', errorCodes: ['\ufffd', 'OK'], clientDigests: ['d\ufffd'], reasons: [{ code: 'R\ufffd', coordinate: 'Q.\ufffd' }], changes: [{ reason: '\ufffd' }], traceId: 't\ufffd', manifest: { entry: 'e\ufffd' } });
+      const expected = indexedColumnsOf({ ...parsed, seq: 1 });
+      expect(columns.slice(PREPARED_COLUMNS.indexOf('errorCodes'))).toEqual([expected.errorCodes, expected.clientDigests]);
+      expect(chainableFacts(odd({}))).not.toMatch(/\\ud[89a-f]/i);
+    }
+  });
+
   it('refuses a batch whose records were prepared for another seq or chain', () => {
     const p = prepareRecord(sampleRecord(1), 'chain-p', 2);
     const batch = (chainId: string, seq: number) => ({ chainId, head: { seq, hash: GENESIS_HASH }, key, records: [p.text], prepared: { cuts: [p.cut], columns: p.columns } });
