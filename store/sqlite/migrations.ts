@@ -230,12 +230,14 @@ export const RATE_LIMIT_TABLE = 'rate_limits';
 export function runMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
   const migrate = db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    const rows = db.prepare('SELECT version, name FROM schema_migrations').all() as Array<{ version: number; name: string }>;
+    const applied = new Set(rows.map((r) => r.version));
     // A file a newer version migrated (a downgrade, or an older instance in a rolling deploy) may
     // hold what this code cannot see, such as staged access records it would never fold: refuse it.
-    const known = new Set(migrations.map((m) => m.version));
-    const unknown = [...applied].filter((v) => !known.has(v)).sort((a, b) => a - b);
-    if (unknown.length) throw new Error(`The database has schema migrations this version does not know (${unknown.join(', ')}): it was written by a newer DSP Gateway. Run that version, or restore a backup from before the upgrade.`);
+    // So is one from another build that gave a version number to a different migration (its name).
+    const known = new Map(migrations.map((m) => [m.version, m.name]));
+    const unknown = rows.filter((r) => known.get(r.version) !== r.name).map((r) => (known.has(r.version) ? `${r.version} '${r.name}', here '${known.get(r.version)}'` : String(r.version)));
+    if (unknown.length) throw new Error(`The database has schema migrations this version does not know (${unknown.sort().join(', ')}): it was written by a newer or another DSP Gateway build. Run that version, or restore a backup from before the upgrade.`);
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
     const done: number[] = [];
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {

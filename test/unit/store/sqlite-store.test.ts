@@ -89,6 +89,20 @@ describe('pragmas and migrations', () => {
       raw.close();
     }
   });
+
+  it('refuses, changing nothing, a file whose migration of a known number has another name (another build)', async () => {
+    const file = join(dir, 'other-build.db');
+    await (await open(file)).close();
+    const raw = new Database(file);
+    try {
+      const last = MIGRATIONS[MIGRATIONS.length - 1]!;
+      raw.prepare('UPDATE schema_migrations SET name = ? WHERE version = ?').run('something-else', last.version);
+      await expect(new SqliteStore({ path: file }).init()).rejects.toThrow(`schema migrations this version does not know (${last.version} 'something-else', here '${last.name}')`);
+      expect(raw.prepare('SELECT name FROM schema_migrations WHERE version = ?').pluck().get(last.version)).toBe('something-else');
+    } finally {
+      raw.close();
+    }
+  });
 });
 
 describe('tables as evidence', () => {
