@@ -109,8 +109,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   // Known once the port is bound (port 0 in tests); requests only arrive after that.
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}/graphql`;
-  // No injected clock for the leases: a lease's window is the store limiter's, and
-  // rate-limiter-flexible counts windows on Date.now.
+  // No injected clock for the leases: a lease's window is the store limiter's, counted by
+  // rate-limiter-flexible on Date.now (on SQLite's write thread that follows an injected clock,
+  // store/sqlite/write-thread/worker.ts; MongoDB's does not). Small quotas are exact, not leased.
   const rateLimits = createRateLimits({ config: config.rateLimits, createStoreLimiter: (spec) => store.createRateLimiter(spec), logger });
 
   // Monitoring reads committed records in-process; metrics read live gauges lazily.

@@ -50,7 +50,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const base = loadConfig(options.env ?? process.env, options.overrides ?? {});
   const logger = options.logger ?? createLogger({ level: base.logLevel, name: 'dsp' });
   const keys = await ensureKeys(base.dataDir, keySecretsOf(base));
-  const store = options.store ?? (await createStore(base.storeUrl, { sqliteSync: base.audit.sqliteSync, retentionDays: base.audit.retentionDays }));
+  const store = options.store ?? (await createStore(base.storeUrl, { sqliteSync: base.audit.sqliteSync, retentionDays: base.audit.retentionDays, ...(options.now ? { now: options.now } : {}) }));
   const demoDpopKey = options.seed !== false ? await ensureDemoDpopKey(base.dataDir) : null;
   if (demoDpopKey) await seedDemoRegister(store, new Date(), { dpopThumbprints: [demoDpopKey.thumbprint] });
   const tracing = startTracing({ serviceName: base.tracing.serviceName, otlpEndpoint: base.tracing.otlpEndpoint, ...(options.spanExporter ? { exporter: options.spanExporter } : {}) });

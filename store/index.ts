@@ -20,6 +20,11 @@ export interface CreateStoreOptions {
   retentionDays?: number;
   /** Receives adapter notices (migrations, connection). Default: none. */
   logger?: Logger;
+  /**
+   * Clock, ms (tests move it instead of waiting). SQLite: the write thread's respawn pause and its
+   * rate-limit counters' time. MongoDB's counters read the system clock. Default Date.now.
+   */
+  now?: () => number;
 }
 
 const SQLITE_PREFIX = 'sqlite:';
@@ -34,6 +39,7 @@ export async function createStore(url: string, options: CreateStoreOptions = {})
       path,
       ...(options.sqliteSync ? { sqliteSync: options.sqliteSync } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.now ? { now: options.now } : {}),
     });
   } else if (url.startsWith('mongodb://') || url.startsWith('mongodb+srv://')) {
     const { createMongoStore } = await import('./mongo/index.js');

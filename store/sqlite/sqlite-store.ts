@@ -40,7 +40,7 @@ export interface SqliteStoreOptions extends ConnectionOptions {
    * true for a file; a ':memory:' database has one private connection and never uses a thread.
    */
   writeThread?: boolean;
-  /** Clock (the write thread's respawn pause). Default Date.now. */
+  /** Clock, ms: the write thread's respawn pause, and the time its rate-limit counters read (see SqliteWriteThread). Default Date.now. */
   now?: () => number;
   /**
    * With a write thread: an access-log batch of at most this many records and no checkpoint is

@@ -4,7 +4,16 @@
  * tier 'demo'), so a handful of requests spends a quota.
  */
 import { codesOf, startTestSystem, type GraphQLResult, type TestSystem } from '../helpers/system.js';
-import { rateHeadersOf, recordsWithCode, sleep } from './support/rate-limit-expect.js';
+import { rateHeadersOf, recordsWithCode } from './support/rate-limit-expect.js';
+
+/**
+ * The system's clock, which the tests move instead of waiting for a window to reopen: the gateway
+ * and the SQLite store's counters (on its write thread) read it.
+ */
+function movableClock(): { now: () => number; advance: (ms: number) => void } {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => void (offset += ms) };
+}
 
 /** @public and cheap: only the rate limit decides whether it is served. */
 const STATUS_QUERY = '{ serviceStatus { name } }';
@@ -40,6 +49,7 @@ describe('rate limits: per product, burst, recovery', () => {
   const WINDOW_S = 3;
   const POINTS = 5;
   let sys: TestSystem;
+  const clock = movableClock();
   let refusalsSent = 0;
   const send = async (token: string, query = STATUS_QUERY): Promise<GraphQLResult> => {
     const r = await sys.gql(query, { token });
@@ -48,7 +58,7 @@ describe('rate limits: per product, burst, recovery', () => {
   };
 
   beforeAll(async () => {
-    sys = await startTestSystem({ rateLimits: { tiers: { demo: { points: POINTS, duration: WINDOW_S, burst: 0, burstDuration: 1, perOrgShare: 1 } } } });
+    sys = await startTestSystem({ rateLimits: { tiers: { demo: { points: POINTS, duration: WINDOW_S, burst: 0, burstDuration: 1, perOrgShare: 1 } } } }, { now: clock.now });
     // Warm the query plans on a product no test here counts, so the bursts below are not slowed
     // by a first request's planning.
     const warm = await sys.token({ product: 'PRD-OFFSHORE' });
@@ -87,7 +97,7 @@ describe('rate limits: per product, burst, recovery', () => {
     expect(rateHeadersOf(other)).toMatchObject({ limit: POINTS, remaining: POINTS - 1 });
 
     // Waiting exactly Retry-After seconds is enough: the quota is back in full.
-    await sleep(rateHeadersOf(again).retryAfter * 1000 + 25);
+    clock.advance(rateHeadersOf(again).retryAfter * 1000);
     const recovered = await send(certified);
     expectServed(recovered);
     expect(rateHeadersOf(recovered)).toMatchObject({ limit: POINTS, remaining: POINTS - 1 });
@@ -119,9 +129,10 @@ describe('rate limits: burst allowance', () => {
   const BURST = 2;
   const BURST_WINDOW_S = 2;
   let sys: TestSystem;
+  const clock = movableClock();
 
   beforeAll(async () => {
-    sys = await startTestSystem({ rateLimits: { tiers: { demo: { points: POINTS, duration: 60, burst: BURST, burstDuration: BURST_WINDOW_S, perOrgShare: 1 } } } });
+    sys = await startTestSystem({ rateLimits: { tiers: { demo: { points: POINTS, duration: 60, burst: BURST, burstDuration: BURST_WINDOW_S, perOrgShare: 1 } } } }, { now: clock.now });
     expectServed(await sys.gql(STATUS_QUERY, { token: await sys.token({ product: 'PRD-OFFSHORE' }) }));
   });
   afterAll(async () => {
@@ -136,7 +147,7 @@ describe('rate limits: burst allowance', () => {
     const refused = results[POINTS + BURST]!;
     // The sustained window has a minute left, but the burst window reopens within BURST_WINDOW_S.
     expectRateLimited(refused, 'PRODUCT', POINTS, BURST_WINDOW_S);
-    await sleep(rateHeadersOf(refused).retryAfter * 1000 + 25);
+    clock.advance(rateHeadersOf(refused).retryAfter * 1000);
     expectServed(await sys.gql(STATUS_QUERY, { token }));
     expect((await recordsWithCode(sys.store, 'RATE_LIMITED')).map((r) => r.productId)).toEqual(['PRD-CERTIFIED']);
   });

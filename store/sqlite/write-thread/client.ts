@@ -69,11 +69,20 @@ export class SqliteWriteThread {
   private specsSent = new Set<number>();
   private flushScheduled = false;
 
+  /** Whether a clock other than Date.now was given: then each limiter call carries its reading. */
+  private readonly clockGiven: boolean;
+
   constructor(
     private readonly data: WriteThreadData,
-    /** Clock for the respawn pause. Default Date.now. */
+    /**
+     * Clock, ms: the respawn pause, and, when given, the rate-limit counters' time. The counters
+     * are rate-limiter-flexible's, which read Date.now on the thread; each limiter call carries
+     * this clock's reading, and the thread's Date.now follows it (worker.ts). Default Date.now.
+     */
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.clockGiven = now !== Date.now;
+  }
 
   appendAccessRecords(records: ChainedAccessRecord[], checkpoints: Checkpoint[] = []): Promise<void> {
     if (records.length === 0 && checkpoints.length === 0) return Promise.resolve();
@@ -103,8 +112,9 @@ export class SqliteWriteThread {
    * travels once per thread, with its first call; later messages name the limiter only.
    */
   runLimiter(limiterId: number, spec: RateLimiterSpec, method: LimiterMethod, args: unknown[]): Promise<unknown> {
-    if (this.worker && this.specsSent.has(limiterId)) return this.call({ op: 'limiter', limiterId, method, args });
-    const call = this.call({ op: 'limiter', limiterId, spec, method, args });
+    const at = this.clockGiven ? { at: this.now() } : {};
+    if (this.worker && this.specsSent.has(limiterId)) return this.call({ op: 'limiter', limiterId, method, args, ...at });
+    const call = this.call({ op: 'limiter', limiterId, spec, method, args, ...at });
     if (this.worker) this.specsSent.add(limiterId);
     return call;
   }

@@ -22,8 +22,11 @@ export type ThreadRequest =
   | { id: number; op: 'appendToChain'; batch: ChainBatch; checkpoints: Checkpoint[] }
   | { id: number; op: 'checkpoint'; checkpoint: Checkpoint }
   | { id: number; op: 'openChain'; head: ChainHead }
-  /** `spec` only on a limiter's first call to a thread; later calls name the limiter. */
-  | { id: number; op: 'limiter'; limiterId: number; spec?: RateLimiterSpec; method: LimiterMethod; args: unknown[] }
+  /**
+   * `spec` only on a limiter's first call to a thread; later calls name the limiter. `at`: the
+   * caller's clock (ms) when the store was given one; the thread's Date.now follows it from then on.
+   */
+  | { id: number; op: 'limiter'; limiterId: number; spec?: RateLimiterSpec; method: LimiterMethod; args: unknown[]; at?: number }
   /** Moves staged access records into the indexed tables (a read is about to happen). */
   | { id: number; op: 'fold' }
   | { id: number; op: 'close' };

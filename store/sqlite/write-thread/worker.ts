@@ -22,6 +22,19 @@ let log: { db: Database.Database; writes: SqliteAccessLogWrites } | null = null;
 let counters: Database.Database | null = null;
 const limiters = new Map<number, RateLimiterSQLite>();
 
+/**
+ * The thread's own timing (the checkpoint interval) reads the system clock. The rate-limit
+ * counters read Date.now inside rate-limiter-flexible; when the store was given a clock (tests move
+ * it instead of waiting), each limiter call carries its reading (`at`) and Date.now here follows
+ * it: the reading, plus the real time since it arrived.
+ */
+const realNow = Date.now.bind(Date);
+function followClock(at: number | undefined): void {
+  if (at === undefined || !Number.isFinite(at)) return;
+  const skew = at - realNow();
+  Date.now = () => realNow() + skew;
+}
+
 /** Opens a connection; a file that cannot be opened (its directory gone, say) is SQLITE_CANTOPEN, i.e. unavailable. */
 function connect(sqliteSync: WriteThreadData['sqliteSync']): Database.Database {
   try {
@@ -53,7 +66,7 @@ const WAL_RESTART_WAIT_MS = 100;
 let lastWalCheckpoint = 0;
 
 function checkpointWal(): void {
-  lastWalCheckpoint = Date.now();
+  lastWalCheckpoint = realNow();
   if (!log?.db.open) return;
   const db = log.db;
   try {
@@ -159,6 +172,7 @@ async function handle(request: ThreadRequest): Promise<ThreadReply> {
         logWrites().openChain(request.head);
         return { id, ok: true };
       case 'limiter': {
+        followClock(request.at);
         const target = limiter(request.limiterId, request.spec) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
         try {
           const value = await target[request.method]!(...request.args);
@@ -191,6 +205,6 @@ port.on('message', (batch: ThreadRequest[]) => {
     const replies: ThreadReply[] = [];
     for (const request of batch) replies.push(await handle(request));
     port.postMessage(replies);
-    if (Date.now() - lastWalCheckpoint >= WAL_CHECKPOINT_EVERY_MS) housekeeping();
+    if (realNow() - lastWalCheckpoint >= WAL_CHECKPOINT_EVERY_MS) housekeeping();
   })();
 });

@@ -31,8 +31,6 @@ export function rateHeadersOf(r: Pick<GraphQLResult, 'headers'>): RateHeaders {
   };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Every access record holding `errorCode` (all pages), newest first. */
 export async function recordsWithCode(store: Store, errorCode: string): Promise<ChainedAccessRecord[]> {
   const records: ChainedAccessRecord[] = [];
