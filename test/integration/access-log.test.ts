@@ -38,6 +38,9 @@ describe('access log: one record per request, read back by an auditor', () => {
   const CLIENTS = ['C-000001', 'C-000002', 'C-000004', 'C-000005', 'C-000051'];
   let since: string;
   let trafficEnd: string;
+  /** The system's clock: still during the traffic, moved on before the auditor's requests, never waited for. */
+  let frozenAt = Date.now();
+  const now = (): number => frozenAt;
 
   async function send(label: string, expect: Omit<Sent, 'label' | 'requestId' | 'status'>, request: () => Promise<GraphQLResult>): Promise<void> {
     const r = await request();
@@ -49,9 +52,9 @@ describe('access log: one record per request, read back by an auditor', () => {
   }
 
   beforeAll(async () => {
-    sys = await startTestSystem();
+    sys = await startTestSystem({}, { now });
     auditor = await sys.token(AUDITOR);
-    since = new Date(Date.now() - 1).toISOString();
+    since = new Date(now() - 1).toISOString();
 
     const certified = await sys.token({ product: 'PRD-CERTIFIED' });
     const limited = await sys.token({ product: 'PRD-LIMITED' });
@@ -74,10 +77,10 @@ describe('access log: one record per request, read back by an auditor', () => {
     await send('syntax error', { decision: 'DENIED', codes: ['GRAPHQL_PARSE_FAILED'], productId: 'PRD-CERTIFIED', clients: [] }, () =>
       sys.gql('query Broken { client(clientId: "C-000001") { id ', { token: certified }),
     );
-    // Records carry the arrival time (ms). A short pause makes every traffic record strictly
-    // older than trafficEnd and every later (auditor) request at least as new.
-    await new Promise((r) => setTimeout(r, 5));
-    trafficEnd = new Date().toISOString();
+    // Records carry the arrival time (ms) on the system's clock. Moving it on makes every traffic
+    // record strictly older than trafficEnd and every later (auditor) request at least as new.
+    frozenAt += 5;
+    trafficEnd = new Date(now()).toISOString();
   });
 
   afterAll(async () => {
