@@ -335,10 +335,17 @@ function wellFormed(record: AccessRecord): void {
   }
 }
 
+/** wellFormed for a nested object, all the way down, keys included (canonicalRecordJson keeps unexpected shapes whole). */
 function wellFormedFields(value: Record<string, unknown>): void {
   for (const key of Object.keys(value)) {
     const v = value[key];
-    if (typeof v === 'string' && !v.isWellFormed()) value[key] = v.toWellFormed();
+    let next = v;
+    if (typeof v === 'string') next = v.isWellFormed() ? v : v.toWellFormed();
+    else if (v !== null && typeof v === 'object') wellFormedFields(v as Record<string, unknown>);
+    if (!key.isWellFormed()) {
+      delete value[key];
+      value[key.toWellFormed()] = next;
+    } else if (next !== v) value[key] = next;
   }
 }
 

@@ -208,7 +208,8 @@ describe('prepareRecord and chainPrepared (the writer path: canonical text made 
       sub: 's\ud800', errorCodes: ['\udfff', 'OK'], clientDigests: ['d\ud83d'], reasons: [{ code: 'R\udc00', coordinate: 'Q.\ud800' }],
       changes: [{ coordinate: 'M.x', reason: '\ud800', ticket: null }], traceId: 't\udbff', ...extra,
     });
-    for (const record of [odd({ manifest: { mode: 'LOG', version: 1, entry: 'e\ud800' } }), odd({ manifest: { mode: 'LOG', version: 1, entry: 'e\ud800', extra: 1 } as never })]) {
+    const deep = { mode: 'LOG', version: 1, entry: 'e\ud800', extra: { 'k\udc00': ['v\ud800', { w: 'x\udfff' }] } };
+    for (const record of [odd({ manifest: { mode: 'LOG', version: 1, entry: 'e\ud800' } }), odd({ manifest: deep as never })]) {
       const { text, columns } = prepareRecord(record, 'chain-p', 1);
       expect(text).not.toMatch(/\\ud[89a-f]/i);
       const parsed = JSON.parse(text) as ChainedAccessRecord;
