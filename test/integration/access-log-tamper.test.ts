@@ -44,6 +44,9 @@ describe('access log tampering', () => {
       await source.gateway.close();
       const checkpoints = await source.store.checkpointsOf(chainId);
       if (Math.max(...checkpoints.map((c) => c.seq)) !== TRAFFIC) throw new Error(`final checkpoint does not cover seq ${TRAFFIC}: ${JSON.stringify(checkpoints.map((c) => c.seq))}`);
+      // The store stops first: its write thread's own fold and WAL checkpoint (every 250 ms) would
+      // otherwise race the copy's TRUNCATE checkpoint, which then answers busy.
+      await source.store.close();
       pristine = copyDataDir(source.dataDir, 'dsp-tamper-pristine-');
       dirs.push(pristine);
     } finally {
