@@ -34,12 +34,14 @@ export class SqliteAccessLogWrites {
   constructor(db: Database.Database) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
+      // safeIntegers: lastInsertRowid as a BigInt, exact past 2^53 (a row id SQLite may pick at
+      // random once the largest is taken), for the code and client rows that point to it.
       insertRecord: p(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
         VALUES (@chainId, @seq, @recordId, @timeMs, @productId, @developerId, @org, @decision, @operationName, @record)
-        ON CONFLICT (chain_id, seq) DO NOTHING`),
+        ON CONFLICT (chain_id, seq) DO NOTHING`).safeIntegers(true),
       // Positional parameters: binding ten values from an object by name costs more than the insert's own work.
       insertPrepared: p(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chain_id, seq) DO NOTHING`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chain_id, seq) DO NOTHING`).safeIntegers(true),
       moveHead: p('UPDATE chain_heads SET last_seq = ?, last_hash = ?, updated_at = ? WHERE chain_id = ? AND last_seq < ?'),
       hasHead: p('SELECT 1 FROM chain_heads WHERE chain_id = ?').pluck(),
       insertCode: p('INSERT OR IGNORE INTO access_record_codes (record_rowid, code) VALUES (?, ?)'),

@@ -448,6 +448,17 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       expect(codes).toEqual(['FIELD_NOT_AUTHORISED', 'RATE_LIMITED']);
     });
 
+    it('a record stored with the largest row id (2^63-1) does not stop appended batches: their code and client rows point to the exact row ids', () => {
+      let codes: unknown[] = [];
+      fileWith('appended-high-rowid.db', (writes, db) => {
+        db.prepare(`INSERT INTO access_records (id, chain_id, seq, record_id, time_ms, decision, record)
+          VALUES (?, 'chain-high', 1, 'r-high', 0, 'ALLOWED', '{}')`).run(2n ** 63n - 1n);
+        writes.appendToChain(small('chain-appended-high'));
+        codes = db.prepare("SELECT c.code FROM access_record_codes c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = 'chain-appended-high' ORDER BY c.code").pluck().all();
+      });
+      expect(codes).toEqual(['FIELD_NOT_AUTHORISED', 'RATE_LIMITED']);
+    });
+
     it(`when the thread cannot fold, a read does not fold a backlog of more than ${FALLBACK_FOLD_MAX} records on the event loop: it fails with the thread's error and leaves them staged`, async () => {
       const chains = Math.ceil((FALLBACK_FOLD_MAX + 1) / 2);
       const file = fileWith('staged-backlog.db', (writes) => {
