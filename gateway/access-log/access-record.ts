@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { AccessRecord, Decision } from '../../audit/record.js';
 import { clientDigest } from '../../audit/digest.js';
 import { newAccessRecordId } from '../../audit/ids.js';
-import { sanitizeOperationName, sanitizeUserAgent } from '../../audit/sanitize.js';
+import { sanitizeList, sanitizeOperationName, sanitizeUserAgent } from '../../audit/sanitize.js';
 import type { Answer, RequestFacts } from '../pipeline.js';
 
 /**
@@ -43,7 +43,9 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     clientDigests: (operation?.clientIds ?? []).map((id) => clientDigest(options.hmacKey, id)),
     decision: decisionOf(facts, answer),
     reasons: [...(operation?.reasons ?? [])],
-    errorCodes: [...answer.errorCodes],
+    // A subgraph names its own codes: each distinct one once, cleaned and capped (SANITIZE_LIMITS),
+    // so an answer with thousands of codes cannot bloat the record or its index rows.
+    errorCodes: sanitizeList([...new Set(answer.errorCodes)]),
     httpStatus: answer.status,
     subgraphs: [...(operation?.subgraphs ?? [])],
     latencyMs: Math.round((performance.now() - arrival.startedAt) * 1000) / 1000,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { accessRecordOf, decisionOf } from '../../../gateway/access-log/access-record.js';
 import { dpopDenial } from '../../../gateway/auth/dpop.js';
+import { SANITIZE_LIMITS } from '../../../audit/sanitize.js';
 import { refusalAnswer, runStages, type Answer, type Arrival, type Stage } from '../../../gateway/pipeline.js';
 
 const arrival: Arrival = { requestId: 'r-1', arrivedAt: Date.UTC(2026, 0, 1), startedAt: 0, method: 'POST', clientIp: '203.0.113.9', userAgent: 'ua' };
@@ -69,6 +70,13 @@ describe('the access record, assembled from the facts', () => {
     expect(record.clientDigests).toHaveLength(1);
     expect(record.clientDigests[0]).not.toContain('C-000001');
     expect(record.subgraphs).toEqual(['clients']);
+  });
+  it('keeps each distinct error code once, cleaned of control characters, and at most SANITIZE_LIMITS.listItems of them', () => {
+    const codes = [...Array.from({ length: 2000 }, (_, i) => `CODE_${i}`), 'CODE_0', 'BAD\u0000\nCODE', '   '];
+    const record = accessRecordOf({ arrival }, { ...ok(502), errorCodes: ['X', 'BAD\u0000\nCODE', 'X', ...codes] }, { instanceId: 'gw', hmacKey });
+    expect(record.errorCodes).toHaveLength(SANITIZE_LIMITS.listItems);
+    expect(record.errorCodes.slice(0, 3)).toEqual(['X', 'BADCODE', 'CODE_0']);
+    expect(new Set(record.errorCodes).size).toBe(record.errorCodes.length);
   });
   it('carries the DPoP key only for a sender-constrained request, so other records hash as before', () => {
     const bound = accessRecordOf({ arrival, senderKey: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' }, ok(), { instanceId: 'gw', hmacKey });
