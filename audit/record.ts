@@ -167,6 +167,40 @@ export interface IndexedColumns {
   errorCodes: string[];
   /** Sorted. */
   clientDigests: string[];
+  /**
+   * Stored text columns (these copies, or the record itself: 'record') whose bytes are not
+   * well-formed UTF-8 text. Such bytes read back as U+FFFD, equal to the record, while filters
+   * compare bytes and miss the row; the verifier reports them. Absent when all are well-formed.
+   */
+  invalidText?: string[];
+}
+
+/**
+ * Rows of a chain that no read by seq returns: a seq that is not a whole number from 1 up to
+ * where the verifier read (text, a blob, zero or less, or far past the chain's end). The gateway
+ * never writes one; an auditor's query still lists them, so the verifier reports them (FORGED).
+ */
+export interface UnplacedRows {
+  /** How many such rows the chain has. */
+  count: number;
+  /** The first few: the seq as stored, shown (quoted when it is text), and the seq to report them at (null when it is not a usable number). */
+  samples: Array<{ shown: string; at: number | null }>;
+}
+
+/** How many unplaced rows an adapter lists in `samples`. */
+export const UNPLACED_SAMPLES = 20;
+
+/**
+ * The chain id to report for a stored chain id: text as it is; any other stored type (a blob,
+ * a number: only a hand-made row has one) as a label that no text id of the gateway's looks like,
+ * so its rows are never merged with a real chain's of the same bytes.
+ */
+export function storedChainIdLabel(value: unknown): string {
+  if (typeof value === 'string') return value;
+  // A blob (SQLite: Buffer) or a BSON Binary (its bytes in `buffer`).
+  const raw = value instanceof Uint8Array ? value : typeof value === 'object' && value !== null && (value as { buffer?: unknown }).buffer instanceof Uint8Array ? (value as { buffer: Uint8Array }).buffer : null;
+  if (raw) return `[blob ${Buffer.from(raw.subarray(0, 64)).toString('hex')}${raw.length > 64 ? '…' : ''}]`;
+  return `[${value === null ? 'null' : typeof value} ${String(value).slice(0, 128)}]`;
 }
 
 /** The indexed copies a record should have (lists sorted and de-duplicated). */

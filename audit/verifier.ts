@@ -152,6 +152,17 @@ function divergentColumns(stored: IndexedColumns, record: ChainedAccessRecord): 
   return INDEXED_KEYS.filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(expected[k]));
 }
 
+/** What is wrong with a record's stored copies (and its stored text), for one ALTERED problem; null when nothing. */
+function storedCopyProblem(stored: IndexedColumns | undefined, record: ChainedAccessRecord): string | null {
+  if (!stored) return 'the record has no stored filter row';
+  const parts: string[] = [];
+  const differing = divergentColumns(stored, record);
+  if (differing.length) parts.push(`the stored filter column${differing.length === 1 ? '' : 's'} ${differing.join(', ')} differ${differing.length === 1 ? 's' : ''} from the hashed record`);
+  const malformed = [...new Set(stored.invalidText ?? [])].filter((k) => !differing.includes(k));
+  if (malformed.length) parts.push(`the stored bytes of ${malformed.join(', ')} are not well-formed UTF-8 text: they read as the hashed record, but filters compare bytes and miss it`);
+  return parts.length ? parts.join('; ') : null;
+}
+
 /**
  * Which elements belong to EVERY longest strictly increasing subsequence. The others are out of
  * place: for two swapped rows both are (whichever of them is taken as the misplaced one, the
@@ -289,11 +300,10 @@ export async function verifyChain(
     const bySeq = new Map(options.indexed.map((c) => [c.seq, c]));
     for (const [seq, record] of okBySeq) {
       if (record === anchor) continue;
-      const stored = bySeq.get(seq);
-      const differing = stored ? divergentColumns(stored, record) : ['(no filter row)'];
-      if (differing.length) {
+      const problem = storedCopyProblem(bySeq.get(seq), record);
+      if (problem) {
         okBySeq.delete(seq);
-        report(seq, 'ALTERED', `the stored filter column${differing.length === 1 ? '' : 's'} ${differing.join(', ')} differ${differing.length === 1 ? 's' : ''} from the hashed record`);
+        report(seq, 'ALTERED', problem);
       }
     }
   }

@@ -12,7 +12,7 @@
 import type { JWK } from 'jose';
 import { createCheckpointVerifier } from './checkpoint.js';
 import { readLedger, type LedgerProblem, type LedgerReading } from './ledger.js';
-import type { ChainEnding, ChainHashAlg, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry } from './record.js';
+import type { ChainEnding, ChainHashAlg, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry, UnplacedRows } from './record.js';
 import { verifyChain, type VerificationProblem, type VerificationReport } from './verifier.js';
 
 /** What verification reads: the store's AccessLogStore port satisfies it. */
@@ -23,6 +23,7 @@ export interface VerifiableStore {
   readLedger(): Promise<LedgerEntry[]>;
   chainIdsWithData(): Promise<string[]>;
   indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]>;
+  unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows>;
 }
 
 export interface VerifyStoreOptions {
@@ -74,8 +75,10 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
   let carry = fromSeq; // the first seq not yet accounted for
   let readFrom = fromSeq;
   let sawAnything = head !== null || checkpoints.length > 0 || anchor !== null;
+  let readUpTo = fromSeq - 1; // every seq from fromSeq to here was read
   for (;;) {
     const readTo = Math.min(end, readFrom + windowSize - 1);
+    readUpTo = readTo;
     const [chunk, indexed] = await Promise.all([store.readChain(chainId, readFrom, readTo), store.indexedColumnsOf(chainId, readFrom, readTo)]);
     if (chunk.length) sawAnything = true;
     const final = readTo >= end || (chunk.length === 0 && readFrom > knownEnd);
@@ -107,11 +110,35 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
     if (final) break;
     readFrom = readTo + 1;
   }
+  // Rows of the chain no window returned: a seq that is not a whole number, below 1, or past
+  // where reading stopped (a range verification accounts for the part of the chain past toSeq).
+  const unplaced = await store.unplacedRecords(chainId, toSeq === null ? readUpTo : Number.MAX_SAFE_INTEGER);
+  if (unplaced.count > 0) {
+    sawAnything = true;
+    reportUnplaced(total, chainId, unplaced, toSeq === null ? readUpTo : null, maxProblems);
+  }
   if (!sawAnything) return null;
   await checkNumbering(total, checkpoints, publicJwks, options.ending ?? null, maxProblems);
   const firstProblem = total.problems.reduce((min, p) => Math.min(min, p.seq), Number.POSITIVE_INFINITY);
   total.lastTrustedCheckpoint = trustedCandidates.filter((c) => c.seq < firstProblem).sort((a, b) => b.seq - a.seq)[0] ?? null;
   return total;
+}
+
+/** Each unplaced row is FORGED: at its own seq when that is a usable number, else just past the chain's last record. */
+function reportUnplaced(report: VerificationReport, chainId: string, unplaced: UnplacedRows, readUpTo: number | null, maxProblems: number): void {
+  const after = (report.lastSeq ?? 0) + 1;
+  const where = readUpTo === null ? 'a whole number from 1' : `a whole number from 1 to ${readUpTo}, where the chain's records and checkpoints end`;
+  const found: VerificationProblem[] = unplaced.samples.map((s) => ({
+    seq: s.at ?? after,
+    toSeq: s.at ?? after,
+    kind: 'FORGED',
+    detail: `a row of chain ${chainId} is stored with seq ${s.shown}, not ${where}: the gateway never writes one, no read by seq returns it, yet queries list it`,
+  }));
+  const room = Math.max(0, maxProblems - report.problems.length);
+  report.problems.push(...found.slice(0, room));
+  report.omitted += Math.max(0, found.length - room) + (unplaced.count - unplaced.samples.length);
+  report.problems.sort((a, b) => a.seq - b.seq);
+  report.ok = false;
 }
 
 /**

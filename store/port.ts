@@ -9,7 +9,7 @@
  */
 import type { RateLimiterLike } from 'rate-limiter-flexible';
 import type { ChainBatch } from '../audit/chain.js';
-import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry } from '../audit/record.js';
+import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry, UnplacedRows } from '../audit/record.js';
 import type { Alert, AlertFilter, Incident, IncidentFilter } from '../monitoring/incident-model.js';
 import type { RateLimiterSpec } from '../limits/rate-limit.js';
 import type { RegistryChange, RegistryChanges, RegistryHistoryFilter } from '../registry/changes.js';
@@ -79,6 +79,8 @@ export interface AccessLogStore {
   chainIdsWithData(): Promise<string[]>;
   /** The stored filter copies of one chain's records with fromSeq <= seq <= toSeq, by seq. */
   indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]>;
+  /** Rows of the chain whose seq is not a whole number from 1 to beyondSeq (see UnplacedRows). */
+  unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows>;
 }
 
 /** Monitoring's records: alerts and incidents. */
@@ -113,7 +115,7 @@ export interface Store extends RegistryStore, AccessLogStore, MonitoringStore, C
 
 /** The methods of each port, for the one generic guard (store/guard.ts) that wraps an adapter's parts. */
 export const REGISTRY_METHODS = ['currentRevision', 'changesSince', 'developerById', 'developerByAbn', 'listDevelopers', 'productById', 'listProducts', 'clientAuthorisation', 'listClientAuthorisations', 'applyRegistryChange', 'historyOf', 'queryRegistryHistory'] as const satisfies readonly (keyof RegistryStore)[];
-export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendToChain', 'appendCheckpoint', 'queryAccessLogs', 'countAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf', 'readLedger', 'appendLedgerEntry', 'chainIdsWithData', 'indexedColumnsOf'] as const satisfies readonly (keyof AccessLogStore)[];
+export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendToChain', 'appendCheckpoint', 'queryAccessLogs', 'countAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf', 'readLedger', 'appendLedgerEntry', 'chainIdsWithData', 'indexedColumnsOf', 'unplacedRecords'] as const satisfies readonly (keyof AccessLogStore)[];
 export const MONITORING_METHODS = ['saveAlert', 'listAlerts', 'alertById', 'saveIncident', 'incidentById', 'listIncidents'] as const satisfies readonly (keyof MonitoringStore)[];
 
 // Every method of every port is listed above: adding one to an interface without listing it fails to compile.

@@ -19,7 +19,7 @@
 import type { PipelineStage } from 'mongoose';
 import type { Models } from './models/index.js';
 import { chainBatch, type ChainBatch } from '../../audit/chain.js';
-import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainHead, ChainedAccessRecord, Checkpoint, CountBy, IndexedColumns, LedgerEntry } from '../../audit/record.js';
+import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
 import { isDuplicateKey } from './errors.js';
 import { CodedError } from '../../core/errors.js';
@@ -184,7 +184,29 @@ export class MongoAccessLog {
 
   async chainIdsWithData(): Promise<string[]> {
     const [records, checkpoints, heads] = await Promise.all([this.m.AccessRecord.distinct('chainId'), this.m.Checkpoint.distinct('chainId'), this.m.ChainHead.distinct('chainId')]);
-    return [...new Set([...records, ...checkpoints, ...heads].map(String))];
+    // A chain id stored as another type than a string (only a hand-made document has one) gets a
+    // label of its own: String() of a Binary would give the bytes of a real chain's id.
+    return [...new Set([...records, ...checkpoints, ...heads].map(storedChainIdLabel))];
+  }
+
+  /**
+   * Documents of the chain whose seq is not a number from 1 to beyondSeq (not a number at all,
+   * missing, NaN, below 1 or beyond): readChain's numeric range never returns them. Through an
+   * aggregation, which mongoose passes to the server uncast ($type and NaN reach it as written).
+   */
+  async unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows> {
+    const match = { chainId: String(chainId), $or: [{ seq: { $not: { $type: 'number' } } }, { seq: { $in: [Number.NaN] } }, { seq: { $lt: 1 } }, { seq: { $gt: beyondSeq } }] };
+    const [facet] = (await this.m.AccessRecord.aggregate([
+      { $match: match },
+      { $facet: { count: [{ $count: 'n' }], samples: [{ $sort: { seq: 1 } }, { $limit: UNPLACED_SAMPLES }, { $project: { _id: 0, seq: 1 } }] } },
+    ])) as Array<{ count: Array<{ n: number }>; samples: Doc[] }>;
+    const count = facet?.count[0]?.n ?? 0;
+    const samples = (facet?.samples ?? []).map((d) => {
+      const seq = d.seq;
+      const shown = seq === undefined ? '(none)' : typeof seq === 'string' ? `'${seq.slice(0, 78)}'` : String(seq).slice(0, 80);
+      return { shown, at: Number.isSafeInteger(seq) && (seq as number) >= 1 ? (seq as number) : null };
+    });
+    return { count, samples };
   }
 
   /** The fields queries filter by, as stored: the BSON `time` and `meta` are copies of the record's own values. */

@@ -21,8 +21,9 @@
  * what the verifier must detect (tamper tests do it with plain SQL).
  */
 import type Database from 'better-sqlite3';
+import { isUtf8 } from 'node:buffer';
 import { CodedError } from '../../core/errors.js';
-import type { AccessLogFilter, AccessLogPage, AccessSummary, ChainEnding, ChainHashAlg, ChainHead, ChainedAccessRecord, Checkpoint, CountBy, IndexedColumns, LedgerEntry } from '../../audit/record.js';
+import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainEnding, type ChainHashAlg, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
 import { SqliteAccessLogWrites } from './access-log-writes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -63,7 +64,7 @@ interface LedgerRow {
 }
 
 interface IndexRow {
-  id: number;
+  id: string;
   seq: number;
   time_ms: number;
   product_id: string | null;
@@ -71,7 +72,29 @@ interface IndexRow {
   org: string | null;
   decision: string;
   operation_name: string | null;
+  invalid_text: string | null;
 }
+
+/**
+ * SQL function `dsp_invalid_text(name, bytes, name, bytes, …)`: the names whose bytes (a text
+ * column CAST AS BLOB; NULL for SQL NULL) are not well-formed UTF-8, comma-separated, or NULL.
+ * better-sqlite3 reads malformed text as U+FFFD, so only the bytes tell such a copy apart.
+ */
+function registerTextCheck(db: Database.Database): void {
+  db.function('dsp_invalid_text', { deterministic: true, varargs: true }, (...args: unknown[]) => {
+    const bad: string[] = [];
+    for (let i = 0; i + 1 < args.length; i += 2) {
+      const bytes = args[i + 1];
+      if (bytes !== null && !(Buffer.isBuffer(bytes) && isUtf8(bytes))) bad.push(String(args[i]));
+    }
+    return bad.length ? bad.join(',') : null;
+  });
+}
+
+/** A text column's bytes for dsp_invalid_text: a record that is not stored as text at all (a blob is read as JSONB by json_extract) counts as malformed. */
+const textBytes = (column: string, mustBeText = false) => (mustBeText ? `CASE WHEN typeof(${column}) = 'text' THEN CAST(${column} AS BLOB) ELSE X'FF' END` : `CAST(${column} AS BLOB)`);
+
+const INDEX_TEXT_CHECK = `dsp_invalid_text('productId', ${textBytes('product_id')}, 'developerId', ${textBytes('developer_id')}, 'org', ${textBytes('org')}, 'decision', ${textBytes('decision')}, 'operationName', ${textBytes('operation_name')}, 'record', ${textBytes('record', true)})`;
 
 const toHead = (r: HeadRow): ChainHead => ({ chainId: r.chain_id, instanceId: r.instance_id, startedAt: r.started_at, lastSeq: r.last_seq, lastHash: r.last_hash, updatedAt: r.updated_at });
 const toCheckpoint = (r: CheckpointRow): Checkpoint => ({ chainId: r.chain_id, seq: r.seq, hash: r.hash, time: r.time, ...(r.n === null ? {} : { n: r.n, final: r.final === 1 }), signature: r.signature });
@@ -166,6 +189,7 @@ export class SqliteAccessLog {
   constructor(private readonly db: Database.Database) {
     const p = (sql: string) => db.prepare(sql);
     this.writes = new SqliteAccessLogWrites(db);
+    registerTextCheck(db);
     this.s = {
       readChain: p('SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq').pluck(),
       listChains: p('SELECT * FROM chain_heads ORDER BY started_at, chain_id'),
@@ -174,9 +198,12 @@ export class SqliteAccessLog {
       appendLedger: p(`INSERT INTO chain_ledger (seq, kind, chain_id, instance_id, time, hash_alg, ending, prev_hash, hash, signature)
         VALUES (@seq, @kind, @chainId, @instanceId, @time, @hashAlg, @ending, @prevHash, @hash, @signature) ON CONFLICT (seq) DO NOTHING`),
       chainIds: p('SELECT chain_id FROM access_records UNION SELECT chain_id FROM checkpoints UNION SELECT chain_id FROM chain_heads').pluck(),
-      indexRows: p('SELECT id, seq, time_ms, product_id, developer_id, org, decision, operation_name FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
-      codesOf: p('SELECT c.record_rowid AS id, c.code AS value FROM access_record_codes c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?'),
-      clientsOf: p('SELECT c.record_rowid AS id, c.digest AS value FROM access_record_clients c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?'),
+      indexRows: p(`SELECT CAST(id AS TEXT) AS id, seq, time_ms, product_id, developer_id, org, decision, operation_name, ${INDEX_TEXT_CHECK} AS invalid_text FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`),
+      codesOf: p(`SELECT CAST(c.record_rowid AS TEXT) AS id, c.code AS value, dsp_invalid_text('errorCodes', ${textBytes('c.code')}) AS invalid_text FROM access_record_codes c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?`),
+      clientsOf: p(`SELECT CAST(c.record_rowid AS TEXT) AS id, c.digest AS value, dsp_invalid_text('clientDigests', ${textBytes('c.digest')}) AS invalid_text FROM access_record_clients c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?`),
+      unplacedCount: p('SELECT count(*) FROM access_records WHERE chain_id = ? AND (seq IS NULL OR seq < 1 OR seq > ?)').pluck(),
+      unplaced: p(`SELECT substr(quote(seq), 1, 80) AS shown, CASE WHEN typeof(seq) = 'integer' AND seq BETWEEN 1 AND ${Number.MAX_SAFE_INTEGER} THEN seq END AS at
+        FROM access_records WHERE chain_id = ? AND (seq IS NULL OR seq < 1 OR seq > ?) ORDER BY seq LIMIT ${UNPLACED_SAMPLES}`),
     };
     this.summaryTx = db.transaction((filter: AccessLogFilter) => this.summaryInTransaction(filter));
   }
@@ -199,34 +226,49 @@ export class SqliteAccessLog {
     if (result.changes === 0) throw new StoreConflictError('LEDGER', String(entry.seq), entry.seq - 1, null);
   }
 
+  /** Chain ids as stored; one of another type than text (only a hand-made row has one) as a label (storedChainIdLabel). */
   chainIdsWithData(): string[] {
-    return this.s.chainIds.all() as string[];
+    return [...new Set((this.s.chainIds.all() as unknown[]).map(storedChainIdLabel))];
+  }
+
+  unplacedRecords(chainId: string, beyondSeq: number): UnplacedRows {
+    const count = this.s.unplacedCount.get(chainId, beyondSeq) as number;
+    return { count, samples: count ? (this.s.unplaced.all(chainId, beyondSeq) as UnplacedRows['samples']) : [] };
   }
 
   indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): IndexedColumns[] {
     const rows = this.s.indexRows.all(chainId, fromSeq, toSeq) as IndexRow[];
+    // Row ids as text: one past 2^53 would be rounded as a number, and two could meet in one key.
+    const invalid = new Map<string, string[]>();
+    const flag = (id: string, names: string) => invalid.set(id, [...(invalid.get(id) ?? []), ...names.split(',')]);
     const listsOf = (statement: Database.Statement) => {
-      const lists = new Map<number, string[]>();
-      for (const { id, value } of statement.all(chainId, fromSeq, toSeq) as Array<{ id: number; value: string }>) {
+      const lists = new Map<string, string[]>();
+      for (const { id, value, invalid_text } of statement.all(chainId, fromSeq, toSeq) as Array<{ id: string; value: string; invalid_text: string | null }>) {
         const list = lists.get(id);
         if (list) list.push(value);
         else lists.set(id, [value]);
+        if (invalid_text !== null && !invalid.get(id)?.includes(invalid_text)) flag(id, invalid_text);
       }
       return lists;
     };
     const codes = listsOf(this.s.codesOf);
     const clients = listsOf(this.s.clientsOf);
-    return rows.map((r) => ({
-      seq: r.seq,
-      timeMs: r.time_ms,
-      productId: r.product_id,
-      developerId: r.developer_id,
-      org: r.org,
-      decision: r.decision,
-      operationName: r.operation_name,
-      errorCodes: (codes.get(r.id) ?? []).sort(),
-      clientDigests: (clients.get(r.id) ?? []).sort(),
-    }));
+    return rows.map((r) => {
+      if (r.invalid_text !== null) flag(r.id, r.invalid_text);
+      const invalidText = invalid.get(r.id);
+      return {
+        seq: r.seq,
+        timeMs: r.time_ms,
+        productId: r.product_id,
+        developerId: r.developer_id,
+        org: r.org,
+        decision: r.decision,
+        operationName: r.operation_name,
+        errorCodes: (codes.get(r.id) ?? []).sort(),
+        clientDigests: (clients.get(r.id) ?? []).sort(),
+        ...(invalidText ? { invalidText } : {}),
+      };
+    });
   }
 
   readChain(chainId: string, fromSeq: number, toSeq: number): ChainedAccessRecord[] {

@@ -240,6 +240,7 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
     appendLedgerEntry: async (entry) => log.appendLedgerEntry(entry),
     chainIdsWithData: () => folded(() => log.chainIdsWithData()),
     indexedColumnsOf: (chainId, fromSeq, toSeq) => folded(() => log.indexedColumnsOf(chainId, fromSeq, toSeq)),
+    unplacedRecords: (chainId, beyondSeq) => folded(() => log.unplacedRecords(chainId, beyondSeq)),
   };
 }
 

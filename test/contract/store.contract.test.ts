@@ -523,6 +523,13 @@ function accessLogSuite(fresh: Fresh): void {
     expect(await store.indexedColumnsOf('chain-a', 31, 40)).toEqual([]);
   });
 
+  it('counts as unplaced the rows past the seq verification read to (none within it), with where to report them', async () => {
+    expect(await store.unplacedRecords('chain-a', chainA.length)).toEqual({ count: 0, samples: [] });
+    const past = await store.unplacedRecords('chain-a', chainA.length - 2);
+    expect(past).toEqual({ count: 2, samples: [{ shown: String(chainA.length - 1), at: chainA.length - 1 }, { shown: String(chainA.length), at: chainA.length }] });
+    expect(await store.unplacedRecords('chain-none', 1)).toEqual({ count: 0, samples: [] });
+  });
+
   it('names every chain holding records, checkpoints or a head', async () => {
     await store.appendCheckpoint(sampleCheckpoint('chain-only-checkpoint', 0));
     const ids = await store.chainIdsWithData();

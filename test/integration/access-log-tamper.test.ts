@@ -17,7 +17,7 @@ import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { AUDITOR, problemKeys, verifyAccessLogVia } from './support/access-log-auditor.js';
 import { runAuditVerify } from './support/access-log-cli.js';
 import { computeRecordHash } from '../../audit/chain.js';
-import { alterColumn, alterRecordField, appendForgedRecord, chainRows, checkpointRows, copyDataDir, cutTailRewriteHead, DB_FILE, deleteChain, deleteCheckpoint, deleteRecord, deleteTailCheckpointsAndHead, storedRecord, swapRecords } from './support/access-log-sqlite.js';
+import { alterColumn, alterRecordField, appendForgedRecord, chainRows, checkpointRows, copyDataDir, cutTailRewriteHead, DB_FILE, deleteChain, deleteCheckpoint, deleteRecord, deleteTailCheckpointsAndHead, insertRowCopy, storedRecord, swapRecords } from './support/access-log-sqlite.js';
 
 const QUERY = 'query Tamper($id: ID!) { client(clientId: $id) { id name } }';
 const TRAFFIC = 12;
@@ -163,6 +163,21 @@ describe('access log tampering', () => {
 
   it('reports FORGED at a record appended with a correct plain SHA-256 hash and a rewritten head', async () => {
     await expectFindings((db) => appendForgedRecord(db, chainId, (r) => computeRecordHash(r, null)), [`FORGED@${TRAFFIC + 1}`]);
+  });
+
+  it('reports FORGED a row stored with a text seq, which auditors\' queries list but no read by seq returns', async () => {
+    const { api } = await expectFindings((db) => insertRowCopy(db, chainId, 5, { seqSql: "'5b'" }), [`FORGED@${TRAFFIC + 1}`]);
+    expect(api.problems[0]!.detail).toMatch(/seq '5b'/);
+  });
+
+  it('reports, under a label of its own, a row whose chain id is stored as a blob with the bytes of the real chain\'s id', async () => {
+    const dir = tamperedCopy((db) => insertRowCopy(db, chainId, 5, { seqSql: 'seq', chainSql: 'CAST(chain_id AS BLOB)' }));
+    const { cli, cliChain } = await verifyBothWays(dir);
+    expect(cli.code).toBe(1);
+    expect(cliChain).toMatchObject({ ok: true, checked: TRAFFIC });
+    const label = `[blob ${Buffer.from(chainId).toString('hex')}]`;
+    const forged = cli.json?.chains.find((c) => c.chainId === label);
+    expect(forged && problemKeys(forged.problems)).toEqual(['FORGED@1']);
   });
 
   it('reports TRUNCATED from the first removed seq when the tail is cut and the head rewritten', async () => {

@@ -157,3 +157,18 @@ export function deleteCheckpoint(dbPath: string, chainId: string, n: number): vo
 export function checkpointRows(dbPath: string, chainId: string): Array<{ seq: number; n: number | null; final: number | null }> {
   return withDb(dbPath, (db) => db.prepare('SELECT seq, n, final FROM checkpoints WHERE chain_id = ? ORDER BY n').all(chainId) as Array<{ seq: number; n: number | null; final: number | null }>);
 }
+
+/**
+ * Inserts a copy of one row with the given seq and chain id, as SQL expressions over the copied
+ * row (e.g. `'5b'`, a text seq; `CAST(chain_id AS BLOB)`, the chain id as a blob), its filter
+ * column decision set to `decision`. No read by seq returns such a row; queries list it.
+ */
+export function insertRowCopy(dbPath: string, chainId: string, seq: number, at: { seqSql: string; chainSql?: string; decision?: string }): void {
+  withDb(dbPath, (db) => {
+    const changed = db
+      .prepare(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
+        SELECT ${at.chainSql ?? 'chain_id'}, ${at.seqSql}, record_id || 'F', time_ms, product_id, developer_id, org, ?, operation_name, record FROM access_records WHERE chain_id = ? AND seq = ?`)
+      .run(at.decision ?? 'ALLOWED', chainId, seq).changes;
+    if (changed !== 1) throw new Error('insertRowCopy: no row inserted');
+  });
+}

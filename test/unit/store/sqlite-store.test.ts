@@ -16,6 +16,7 @@ import { SqliteWriteThread } from '../../../store/sqlite/write-thread/client.js'
 import { note, sampleDeveloper, sampleHead, sampleRecord } from '../../contract/samples.js';
 import { chainBatch, computeRecordHash, prepareRecord, PREPARED_COLUMNS } from '../../../audit/chain.js';
 import { GENESIS_HASH, indexedColumnsOf } from '../../../audit/record.js';
+import { verifyStoredChain } from '../../../audit/verify-store.js';
 import { sampleRecord as accessRecord } from '../audit/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-unit-'));
@@ -497,6 +498,91 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       await store.close();
       expect(stagedOf(file, 'chain-bg2')).toBe(0);
       expect(rawCount(file, "SELECT COUNT(*) FROM access_records WHERE chain_id = 'chain-bg2'")).toBe(2);
+    });
+  });
+
+  describe('rows the verifier must account for, written by hand by someone with write access to the file', () => {
+    const verify = (store: SqliteStore, chainId: string) => verifyStoredChain(store, chainId, { keys: [] }, { key });
+    const problemKeys = (report: { problems: Array<{ kind: string; seq: number }> } | null) => report?.problems.map((p) => `${p.kind}@${p.seq}`);
+    /** A store holding chain `chainId` (three records, as batchOf gives them, with `overrides` on each) and a raw connection to its file. */
+    const chainIn = async (name: string, chainId: string, overrides: Partial<ReturnType<typeof accessRecord>> = {}) => {
+      const file = join(dir, name);
+      const store = await open(file);
+      const prepared = records.map((r, i) => prepareRecord({ ...r, ...overrides }, chainId, i + 1));
+      await store.appendToChain({ chainId, head: { seq: 0, hash: GENESIS_HASH }, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } });
+      expect(await verify(store, chainId)).toMatchObject({ ok: true, checked: 3 });
+      const raw = new Database(file);
+      return { store, raw: { run: (sql: string, ...params: unknown[]) => raw.prepare(sql).run(...params).changes, close: () => raw.close() } };
+    };
+    /** Copies row `fromSeq` of the chain (its record, a forged decision in the filter column) to a new row with the given seq and chain id SQL. */
+    const copyRow = (seqSql: string, chainSql = 'chain_id') =>
+      `INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
+       SELECT ${chainSql}, ${seqSql}, record_id || 'F', time_ms, product_id, developer_id, org, 'FORGED_DECISION', operation_name, record FROM access_records WHERE chain_id = ? AND seq = 2`;
+
+    it('a row whose seq is text, or a whole number outside 1..the end of the chain, is reported FORGED: queries list it, no read by seq returns it', async () => {
+      const { store, raw } = await chainIn('unplaced.db', 'chain-up');
+      try {
+        expect(raw.run(copyRow("'2b'"), 'chain-up')).toBe(1);
+        expect(raw.run(copyRow('50000'), 'chain-up')).toBe(1);
+        expect(raw.run(copyRow('0'), 'chain-up')).toBe(1);
+      } finally {
+        raw.close();
+      }
+      expect(await store.countAccessLogs({ decision: 'FORGED_DECISION' as never })).toBe(3);
+      const report = await verify(store, 'chain-up');
+      expect(report).toMatchObject({ ok: false, checked: 3, lastSeq: 3 });
+      // 0 and '2b' cannot be placed: reported just past the chain's last record; 50000 at its own seq.
+      expect(problemKeys(report)).toEqual(['FORGED@4', 'FORGED@4', 'FORGED@50000']);
+      expect(report!.problems.map((p) => p.detail).join('\n')).toMatch(/seq '2b'/);
+      expect(await store.unplacedRecords('chain-up', 3)).toMatchObject({ count: 3 });
+    });
+
+    it('a range verification reports only rows no range can hold (text, or below 1), not the chain past its range', async () => {
+      const { store, raw } = await chainIn('unplaced-range.db', 'chain-ur');
+      try {
+        expect(raw.run(copyRow("'x'"), 'chain-ur')).toBe(1);
+      } finally {
+        raw.close();
+      }
+      const report = await verifyStoredChain(store, 'chain-ur', { keys: [] }, { key, fromSeq: 1, toSeq: 2 });
+      expect(problemKeys(report)).toEqual(['FORGED@3']);
+    });
+
+    it('an index copy or the record rewritten as malformed UTF-8 that reads back the same (U+FFFD) is reported ALTERED: filters compare bytes and miss it', async () => {
+      const cases: Array<[string, string, string, Record<string, unknown>]> = [
+        ['operationName', "UPDATE access_records SET operation_name = CAST(X'476574FF' AS TEXT) WHERE chain_id = ? AND seq = 2", 'operationName', { operationName: 'Get\uFFFD' }],
+        ['record', "UPDATE access_records SET record = CAST(replace(CAST(record AS BLOB), X'EFBFBD', X'FF') AS TEXT) WHERE chain_id = ? AND seq = 2", 'record', { sub: 'user\uFFFD' }],
+        ['record stored as a blob', 'UPDATE access_records SET record = CAST(record AS BLOB) WHERE chain_id = ? AND seq = 2', 'record', {}],
+        ['errorCodes', "UPDATE access_record_codes SET code = CAST(X'45FF' AS TEXT) WHERE record_rowid = (SELECT id FROM access_records WHERE chain_id = ? AND seq = 2)", 'errorCodes', { errorCodes: ['E\uFFFD'] }],
+      ];
+      for (const [label, sql, column, overrides] of cases) {
+        const chainId = `chain-utf8-${label.replaceAll(' ', '-')}`;
+        const { store, raw } = await chainIn(`${chainId}.db`, chainId, overrides);
+        try {
+          expect({ label, changed: raw.run(sql, chainId) }).toEqual({ label, changed: 1 });
+        } finally {
+          raw.close();
+        }
+        // Reads back exactly as hashed: only the bytes differ.
+        expect((await store.readChain(chainId, 1, 3)).every((r) => computeRecordHash(r, key) === r.hash)).toBe(true);
+        const indexed = await store.indexedColumnsOf(chainId, 1, 3);
+        expect({ label, invalid: indexed.map((c) => c.invalidText ?? []) }).toEqual({ label, invalid: [[], [column], []] });
+        const report = await verify(store, chainId);
+        expect({ label, problems: problemKeys(report) }).toEqual({ label, problems: ['ALTERED@2'] });
+        expect(report!.problems[0]!.detail).toMatch(new RegExp(`${column}.*not well-formed UTF-8`));
+      }
+    });
+
+    it('lists a chain id stored as a blob by a label of its own, never merged with the real chain of the same bytes', async () => {
+      const { store, raw } = await chainIn('blob-chain.db', 'chain-b');
+      try {
+        expect(raw.run(copyRow('2', 'CAST(chain_id AS BLOB)'), 'chain-b')).toBe(1);
+      } finally {
+        raw.close();
+      }
+      const ids = await store.chainIdsWithData();
+      expect(ids.every((id) => typeof id === 'string')).toBe(true);
+      expect(ids).toEqual(expect.arrayContaining(['chain-b', `[blob ${Buffer.from('chain-b').toString('hex')}]`]));
     });
   });
 

@@ -5,7 +5,7 @@
  * commit open until released, to test retries and group commit.
  */
 import { chainBatch, type ChainBatch } from '../../../../audit/chain.js';
-import { indexedColumnsOf, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry } from '../../../../audit/record.js';
+import { indexedColumnsOf, UNPLACED_SAMPLES, type UnplacedRows, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry } from '../../../../audit/record.js';
 import type { Store } from '../../../../store/port.js';
 import { StoreConflictError, StoreUnavailableError } from '../../../../store/port.js';
 
@@ -67,6 +67,11 @@ export class FakeAccessLogStore {
 
   async indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]> {
     return this.rows.filter((r) => r.chainId === chainId && r.seq >= fromSeq && r.seq <= toSeq).sort((a, b) => a.seq - b.seq).map((r) => indexedColumnsOf(JSON.parse(r.record) as ChainedAccessRecord));
+  }
+
+  async unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows> {
+    const rows = this.rows.filter((r) => r.chainId === chainId && !(Number.isInteger(r.seq) && r.seq >= 1 && r.seq <= beyondSeq));
+    return { count: rows.length, samples: rows.slice(0, UNPLACED_SAMPLES).map((r) => ({ shown: String(r.seq), at: Number.isSafeInteger(r.seq) && r.seq >= 1 ? r.seq : null })) };
   }
 
   async openChain(head: ChainHead): Promise<void> {
