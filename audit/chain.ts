@@ -306,7 +306,14 @@ function checkHashable(record: AccessRecord): void {
   if (!Array.isArray(record.reasons)) throw new CanonicalJsonError('reasons must be a list of objects');
   for (const r of record.reasons) if (r === null || typeof r !== 'object') throw new CanonicalJsonError('reasons must be a list of objects');
   for (const field of OPTIONAL_HASHED_FIELDS) if (record[field] != null) canonicalJson(record[field]); // throws on what JSON would not keep
-  wellFormed(record);
+  try {
+    wellFormed(record);
+  } catch (err) {
+    // A frozen list or object holding a lone surrogate cannot be mended in place (the writer
+    // returns this very record as the one committed): refused like any record JSON cannot keep.
+    if (err instanceof TypeError) throw new CanonicalJsonError(`a read-only part of the record holds a lone surrogate (${err.message})`);
+    throw err;
+  }
 }
 
 /**
@@ -343,8 +350,11 @@ function wellFormedFields(value: Record<string, unknown>): void {
     if (typeof v === 'string') next = v.isWellFormed() ? v : v.toWellFormed();
     else if (v !== null && typeof v === 'object') wellFormedFields(v as Record<string, unknown>);
     if (!key.isWellFormed()) {
+      const mended = key.toWellFormed();
+      // Two keys that become one would silently drop a value: refuse the record instead.
+      if (Object.hasOwn(value, mended)) throw new CanonicalJsonError(`two keys of a record object are the same once lone surrogates become U+FFFD (${JSON.stringify(mended)})`);
       delete value[key];
-      value[key.toWellFormed()] = next;
+      value[mended] = next;
     } else if (next !== v) value[key] = next;
   }
 }

@@ -236,8 +236,8 @@ export function runMigrations(db: Database.Database, migrations: readonly Migrat
     // hold what this code cannot see, such as staged access records it would never fold: refuse it.
     // So is one from another build that gave a version number to a different migration (its name).
     const known = new Map(migrations.map((m) => [m.version, m.name]));
-    const unknown = rows.filter((r) => known.get(r.version) !== r.name).map((r) => (known.has(r.version) ? `${r.version} '${r.name}', here '${known.get(r.version)}'` : String(r.version)));
-    if (unknown.length) throw new Error(`The database has schema migrations this version does not know (${unknown.sort().join(', ')}): it was written by a newer or another DSP Gateway build. Run that version, or restore a backup from before the upgrade.`);
+    const unknown = [...rows].sort((a, b) => a.version - b.version).filter((r) => known.get(r.version) !== r.name).map((r) => (known.has(r.version) ? `${r.version} '${r.name}', here '${known.get(r.version)}'` : String(r.version)));
+    if (unknown.length) throw new Error(`The database has schema migrations this version does not know (${unknown.join(', ')}): it was written by a newer or another DSP Gateway build. Run that version, or restore a backup from before the upgrade.`);
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
     const done: number[] = [];
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {

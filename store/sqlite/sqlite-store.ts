@@ -220,7 +220,15 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
       else
         await thread.fold().catch((err: unknown) => {
           // A backlog the thread left grows while it is down: folding it all here would stop the event loop.
-          if (log.writes.stagedUpTo(FALLBACK_FOLD_MAX + 1) > FALLBACK_FOLD_MAX || onNow((nowWrites) => nowWrites.foldStaged()) === null) throw err;
+          // If even counting it fails (a closed or damaged file), the read fails with the thread's coded error, not that one.
+          const backlog = (() => {
+            try {
+              return log.writes.stagedUpTo(FALLBACK_FOLD_MAX + 1);
+            } catch {
+              throw err;
+            }
+          })();
+          if (backlog > FALLBACK_FOLD_MAX || onNow((nowWrites) => nowWrites.foldStaged()) === null) throw err;
         });
     }
     return read();

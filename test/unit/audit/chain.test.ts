@@ -233,6 +233,9 @@ describe('prepareRecord and chainPrepared (the writer path: canonical text made 
     ['a list holding a non-string', { errorCodes: [1 as unknown as string] }],
     ['a time that is not one', { time: 'yesterday' }],
     ['no decision', { decision: undefined as never }],
+    ['a frozen list holding a lone surrogate (it cannot be mended in place)', { errorCodes: Object.freeze(['E\uD800']) as string[] }],
+    ['a frozen reason holding a lone surrogate', { reasons: [Object.freeze({ code: 'C\uDC00' })] as never }],
+    ['two manifest keys that become one (a lone surrogate and U+FFFD)', { manifest: { mode: 'ENFORCE', version: 1, entry: 'E', x: { 'a\uFFFD': 'kept', 'a\uD800': 'would overwrite it' } } as never }],
   ])('refuses a record it could not hash or store (%s)', (_name, overrides) => {
     expect(() => prepareRecord(sampleRecord(1, overrides), 'c', 1)).toThrow(CanonicalJsonError);
   });

@@ -82,10 +82,12 @@ describe('pragmas and migrations', () => {
     const raw = new Database(file);
     try {
       raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(999, 'from-the-future', '2027-01-01T00:00:00.000Z');
-      await expect(new SqliteStore({ path: file }).init()).rejects.toThrow(/schema migrations this version does not know \(999\)/);
-      expect(raw.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([...MIGRATIONS.map((m) => m.version), 999]);
-      // A version that knows migration 999 opens the file.
-      expect(runMigrations(raw, [...MIGRATIONS, { version: 999, name: 'from-the-future', sql: 'SELECT 1' }])).toEqual([]);
+      raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(1000, 'further', '2027-01-01T00:00:00.000Z');
+      // Listed in number order (as text, 1000 would come first).
+      await expect(new SqliteStore({ path: file }).init()).rejects.toThrow(/schema migrations this version does not know \(999, 1000\)/);
+      expect(raw.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([...MIGRATIONS.map((m) => m.version), 999, 1000]);
+      // A version that knows migrations 999 and 1000 opens the file.
+      expect(runMigrations(raw, [...MIGRATIONS, { version: 999, name: 'from-the-future', sql: 'SELECT 1' }, { version: 1000, name: 'further', sql: 'SELECT 1' }])).toEqual([]);
     } finally {
       raw.close();
     }
@@ -475,6 +477,21 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       }
       expect(await store.readChain('chain-backlog-0', 1, 10)).toEqual(chainBatch(small('chain-backlog-0'))); // the thread folds it
       expect(rawCount(file, 'SELECT COUNT(*) FROM access_staged')).toBe(0);
+    });
+
+    it('when the thread cannot fold and even counting the backlog fails, the read fails with the thread\'s coded error, not the count\'s', async () => {
+      const file = fileWith('staged-count-fails.db', (writes) => writes.stageToChain(small('chain-count-fails')));
+      const store = await open(file);
+      const gone = jest.spyOn(SqliteWriteThread.prototype, 'fold').mockRejectedValue(new StoreUnavailableError('SQLite write thread stopped'));
+      const count = jest.spyOn(SqliteAccessLogWrites.prototype, 'stagedUpTo').mockImplementation(() => {
+        throw new Error('disk I/O error');
+      });
+      try {
+        await expect(store.readChain('chain-count-fails', 1, 10)).rejects.toThrow(new StoreUnavailableError('SQLite write thread stopped'));
+      } finally {
+        gone.mockRestore();
+        count.mockRestore();
+      }
     });
 
     it('a staged row altered before the fold is folded as it is, and its hash no longer matches', async () => {
