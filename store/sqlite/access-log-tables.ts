@@ -279,7 +279,7 @@ export class SqliteAccessLog {
     const first = Math.max(0, Math.floor(page.first));
     if (first === 0) return { records: [], nextCursor: null };
     const where = whereOf(filter);
-    const params: Record<string, string | number> = { ...where.params, limit: first + 1 };
+    const params: Record<string, string | number | bigint> = { ...where.params, limit: first + 1 };
     let sql = where.sql;
     if (page.after) {
       const key = decodeCursor(page.after);
@@ -288,8 +288,8 @@ export class SqliteAccessLog {
       params.afterTime = key.timeMs;
       params.afterId = key.rowId;
     }
-    const rows = this.statement(`SELECT r.id, r.time_ms, r.record FROM access_records r ${sql} ORDER BY r.time_ms DESC, r.id DESC LIMIT @limit`).all(params) as Array<{
-      id: number;
+    const rows = this.statement(`SELECT CAST(r.id AS TEXT) AS id, r.time_ms, r.record FROM access_records r ${sql} ORDER BY r.time_ms DESC, r.id DESC LIMIT @limit`).all(params) as Array<{
+      id: string;
       time_ms: number;
       record: string;
     }>;
@@ -297,7 +297,7 @@ export class SqliteAccessLog {
     const last = pageRows[pageRows.length - 1];
     return {
       records: pageRows.map((r) => JSON.parse(r.record) as ChainedAccessRecord),
-      nextCursor: rows.length > first && last ? encodeCursor({ timeMs: last.time_ms, rowId: last.id }) : null,
+      nextCursor: rows.length > first && last ? encodeCursor({ timeMs: last.time_ms, rowId: BigInt(last.id) }) : null,
     };
   }
 

@@ -169,6 +169,12 @@ describe('errors', () => {
     const store = await open(join(dir, 'cursor.db'));
     await expect(store.queryAccessLogs({}, { first: 1, after: 'bm90LWEta2V5' })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     await expect(store.queryAccessLogs({ from: 'yesterday' }, { first: 1 })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    const cursor = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    for (const key of [[0, '9223372036854775808'], [0, '1e3'], [0, ' 1'], [0, 1.5], ['0', '1'], [0, '1', 2]]) {
+      await expect(store.queryAccessLogs({}, { first: 1, after: cursor(key) })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    // The largest row id, and a cursor from before row ids were written as text, are taken.
+    for (const key of [[0, '9223372036854775807'], [0, '-9223372036854775808'], [0, 12]]) expect(await store.queryAccessLogs({}, { first: 1, after: cursor(key) })).toEqual({ records: [], nextCursor: null });
   });
 });
 
@@ -460,6 +466,26 @@ describe('the access-log writer path (prepared batches, chained and stored witho
         codes = db.prepare("SELECT c.code FROM access_record_codes c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = 'chain-appended-high' ORDER BY c.code").pluck().all();
       });
       expect(codes).toEqual(['FIELD_NOT_AUTHORISED', 'RATE_LIMITED']);
+    });
+
+    it('a record stored with the largest row id (2^63-1) does not break an auditor paging through records of one instant: cursors carry exact row ids', async () => {
+      const sameTime = Array.from({ length: 6 }, (_, i) => prepareRecord(accessRecord(i + 1, { time: '2025-01-01T00:00:00.000Z' }), 'chain-pages', i + 1));
+      const file = fileWith('paging-high-rowid.db', (writes, db) => {
+        db.prepare(`INSERT INTO access_records (id, chain_id, seq, record_id, time_ms, decision, record)
+          VALUES (?, 'chain-high', 1, 'r-high', 0, 'ALLOWED', '{"id":"r-high"}')`).run(2n ** 63n - 1n);
+        // SQLite now picks random row ids below 2^63-1: past 2^53, where a number rounds.
+        writes.appendToChain({ chainId: 'chain-pages', head: { seq: 0, hash: GENESIS_HASH }, key, records: sameTime.map((p) => p.text), prepared: { cuts: sameTime.map((p) => p.cut), columns: sameTime.flatMap((p) => p.columns) } });
+      });
+      const store = await open(file);
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await store.queryAccessLogs({}, { first: 1, after });
+        seen.push(...page.records.map((r) => r.id));
+        after = page.nextCursor;
+        if (!after) break;
+      }
+      expect(seen.sort()).toEqual(['r-high', ...Array.from({ length: 6 }, (_, i) => accessRecord(i + 1).id)].sort());
     });
 
     it(`when the thread cannot fold, a read does not fold a backlog of more than ${FALLBACK_FOLD_MAX} records on the event loop: it fails with the thread's error and leaves them staged`, async () => {
