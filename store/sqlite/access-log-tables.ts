@@ -89,12 +89,26 @@ function registerTextCheck(db: Database.Database): void {
     }
     return bad.length ? bad.join(',') : null;
   });
+  // One call per row for the common case: the row's text columns joined by NUL bytes are
+  // well-formed exactly when each is (a NUL never completes a multi-byte sequence).
+  db.function('dsp_utf8', { deterministic: true }, (bytes: unknown) => (Buffer.isBuffer(bytes) && isUtf8(bytes) ? 1 : 0));
 }
 
 /** A text column's bytes for dsp_invalid_text: a record that is not stored as text at all (a blob is read as JSONB by json_extract) counts as malformed. */
 const textBytes = (column: string, mustBeText = false) => (mustBeText ? `CASE WHEN typeof(${column}) = 'text' THEN CAST(${column} AS BLOB) ELSE X'FF' END` : `CAST(${column} AS BLOB)`);
 
-const INDEX_TEXT_CHECK = `dsp_invalid_text('productId', ${textBytes('product_id')}, 'developerId', ${textBytes('developer_id')}, 'org', ${textBytes('org')}, 'decision', ${textBytes('decision')}, 'operationName', ${textBytes('operation_name')}, 'record', ${textBytes('record', true)})`;
+const INDEX_TEXT_PAIRS: Array<[string, string]> = [
+  ['productId', textBytes('product_id')],
+  ['developerId', textBytes('developer_id')],
+  ['org', textBytes('org')],
+  ['decision', textBytes('decision')],
+  ['operationName', textBytes('operation_name')],
+  ['record', textBytes('record', true)],
+];
+
+/** NULL when every text column of the row is well-formed; else the names of those that are not (one joined check first, the detailed one only when it fails). */
+const INDEX_TEXT_CHECK = `CASE WHEN dsp_utf8(CAST(${INDEX_TEXT_PAIRS.map(([, bytes]) => `coalesce(${bytes}, X'')`).join(" || X'00' || ")} AS BLOB)) THEN NULL ELSE dsp_invalid_text(${INDEX_TEXT_PAIRS.map(([name, bytes]) => `'${name}', ${bytes}`).join(', ')}) END`;
+
 
 const toHead = (r: HeadRow): ChainHead => ({ chainId: r.chain_id, instanceId: r.instance_id, startedAt: r.started_at, lastSeq: r.last_seq, lastHash: r.last_hash, updatedAt: r.updated_at });
 const toCheckpoint = (r: CheckpointRow): Checkpoint => ({ chainId: r.chain_id, seq: r.seq, hash: r.hash, time: r.time, ...(r.n === null ? {} : { n: r.n, final: r.final === 1 }), signature: r.signature });
