@@ -173,6 +173,12 @@ export interface IndexedColumns {
    * compare bytes and miss the row; the verifier reports them. Absent when all are well-formed.
    */
   invalidText?: string[];
+  /**
+   * How many top-level members of the stored record text repeat a key (an adapter that stores the
+   * record as text gives it; absent when none): SQL's JSON functions read the first of two, the
+   * hash (JSON.parse) the last, so filters and the hashed record see different values.
+   */
+  duplicateKeys?: number;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Plain-text rendering of verification results, for the CLI (`npm run audit:verify`). */
 import type { LedgerProblem } from './ledger.js';
+import { printable } from './printable.js';
 import type { VerificationReport } from './verifier.js';
 
 /** One summary line per chain, then one indented line per finding (its seq range and kind). */
@@ -15,12 +16,18 @@ export function formatVerificationReport(report: VerificationReport & { status?:
     const t = report.lastTrustedCheckpoint;
     lines.push(t ? `  last trusted checkpoint: seq ${t.seq}${t.n !== null ? ` (number ${t.n})` : ''} of ${t.time}` : '  last trusted checkpoint: none');
   }
-  return lines;
+  // Chain ids, details and times can carry text a forger wrote into the store.
+  return lines.map(printable);
 }
 
 /** The ledger's line: entries, its head (to record for the next run's --trusted-ledger), its findings. */
 export function formatLedger(ledger: { entries: number; head: { seq: number; hash: string } | null; problems: readonly LedgerProblem[] }): string[] {
   const lines = [`ledger  ${ledger.problems.length ? 'FAILED' : 'OK'}  ${ledger.entries} entr${ledger.entries === 1 ? 'y' : 'ies'}${ledger.head ? `, head ${ledger.head.seq}:${ledger.head.hash}` : ''}`];
   for (const p of ledger.problems) lines.push(`  ledger seq ${p.seq}  ${p.kind}  ${p.detail}`);
-  return lines;
+  return lines.map(printable);
+}
+
+/** The store's own consistency check (an index out of step with its table): a line, then one per finding. */
+export function formatStorage(problems: readonly string[]): string[] {
+  return [`storage  ${problems.length ? 'FAILED' : 'OK'}`, ...problems.map((p) => `  ${p}`)].map(printable);
 }

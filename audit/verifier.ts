@@ -158,6 +158,7 @@ function storedCopyProblem(stored: IndexedColumns | undefined, record: ChainedAc
   const parts: string[] = [];
   const differing = divergentColumns(stored, record);
   if (differing.length) parts.push(`the stored filter column${differing.length === 1 ? '' : 's'} ${differing.join(', ')} differ${differing.length === 1 ? 's' : ''} from the hashed record`);
+  if (stored.duplicateKeys) parts.push(`the stored record text repeats ${stored.duplicateKeys === 1 ? 'a key' : `${stored.duplicateKeys} keys`}: filters read the first value, the hash the last`);
   const malformed = [...new Set(stored.invalidText ?? [])].filter((k) => !differing.includes(k));
   if (malformed.length) parts.push(`the stored bytes of ${malformed.join(', ')} are not well-formed UTF-8 text: they read as the hashed record, but filters compare bytes and miss it`);
   return parts.length ? parts.join('; ') : null;
@@ -297,10 +298,18 @@ export async function verifyChain(
 
   // The filter copies of every record that is itself intact must say what the record says.
   if (options.indexed) {
-    const bySeq = new Map(options.indexed.map((c) => [c.seq, c]));
+    // Every filter row of a seq: MongoDB keeps no unique key on it, and readChain returns an exact
+    // copy of a record (a retried write) once, so a copy with other filter fields must be judged too.
+    const bySeq = new Map<number, IndexedColumns[]>();
+    for (const c of options.indexed) {
+      const rows = bySeq.get(c.seq);
+      if (rows) rows.push(c);
+      else bySeq.set(c.seq, [c]);
+    }
     for (const [seq, record] of okBySeq) {
       if (record === anchor) continue;
-      const problem = storedCopyProblem(bySeq.get(seq), record);
+      const rows = bySeq.get(seq) ?? [undefined];
+      const problem = rows.map((stored) => storedCopyProblem(stored, record)).find((p) => p !== null) ?? null;
       if (problem) {
         okBySeq.delete(seq);
         report(seq, 'ALTERED', problem);

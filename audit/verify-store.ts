@@ -11,6 +11,7 @@
  */
 import type { JWK } from 'jose';
 import { createCheckpointVerifier } from './checkpoint.js';
+import { printable } from './printable.js';
 import { readLedger, type LedgerProblem, type LedgerReading } from './ledger.js';
 import type { ChainEnding, ChainHashAlg, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry, UnplacedRows } from './record.js';
 import { verifyChain, type VerificationProblem, type VerificationReport } from './verifier.js';
@@ -24,6 +25,8 @@ export interface VerifiableStore {
   chainIdsWithData(): Promise<string[]>;
   indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]>;
   unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows>;
+  nextStoredSeq(chainId: string, afterSeq: number): Promise<number | null>;
+  storageProblems(): Promise<string[]>;
 }
 
 export interface VerifyStoreOptions {
@@ -39,6 +42,8 @@ export interface VerifyStoreOptions {
   key?: Buffer | null;
   /** How the ledger says the chain ended (null: open). */
   ending?: ChainEnding | null;
+  /** The store's chain heads, when the caller already read them (verifyAccessLog reads them once for every chain). */
+  heads?: readonly ChainHead[];
 }
 
 function merge(into: VerificationReport, part: VerificationReport, maxProblems: number): void {
@@ -63,7 +68,7 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
   const toSeq = options.toSeq ?? null;
   const end = toSeq ?? Number.MAX_SAFE_INTEGER;
 
-  const head = (await store.listChains()).find((c) => c.chainId === chainId) ?? null;
+  const head = (options.heads ?? (await store.listChains())).find((c) => c.chainId === chainId) ?? null;
   const checkpoints = await store.checkpointsOf(chainId);
   // Beyond this seq only a tampered head could hide records: stop reading once past it and empty.
   const knownEnd = checkpoints.reduce((max, c) => Math.max(max, c.seq), head?.lastSeq ?? 0);
@@ -81,7 +86,15 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
     readUpTo = readTo;
     const [chunk, indexed] = await Promise.all([store.readChain(chainId, readFrom, readTo), store.indexedColumnsOf(chainId, readFrom, readTo)]);
     if (chunk.length) sawAnything = true;
-    const final = readTo >= end || (chunk.length === 0 && readFrom > knownEnd);
+    let final = readTo >= end || (chunk.length === 0 && readFrom > knownEnd);
+    let nextFrom = readTo + 1;
+    if (!final && chunk.length === 0) {
+      // An empty stretch is skipped at once: a chain head or checkpoint at a far seq (a forger's)
+      // would otherwise be walked up to window by window. Nothing stored in between is passed over.
+      const next = await store.nextStoredSeq(chainId, readTo);
+      if (next === null || next > end) final = true;
+      else nextFrom = Math.max(readTo + 1, Math.ceil(next));
+    }
     if (final || chunk.length) {
       // A window ends at its last stored record, so a gap at its end becomes the next window's leading gap.
       // Each checkpoint is judged in exactly one window: the one holding its seq (or the last).
@@ -108,7 +121,7 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
       }
     }
     if (final) break;
-    readFrom = readTo + 1;
+    readFrom = nextFrom;
   }
   // Rows of the chain no window returned: a seq that is not a whole number, below 1, or past
   // where reading stopped (a range verification accounts for the part of the chain past toSeq).
@@ -124,15 +137,19 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
   return total;
 }
 
+const GRAPHQL_INT_MAX = 2 ** 31 - 1;
+
 /** Each unplaced row is FORGED: at its own seq when that is a usable number, else just past the chain's last record. */
 function reportUnplaced(report: VerificationReport, chainId: string, unplaced: UnplacedRows, readUpTo: number | null, maxProblems: number): void {
   const after = (report.lastSeq ?? 0) + 1;
+  // A seq past GraphQL's Int (the audit API's seq fields) would fail the whole answer and hide every finding.
+  const reportable = (at: number | null) => (at !== null && at <= GRAPHQL_INT_MAX ? at : after);
   const where = readUpTo === null ? 'a whole number from 1' : `a whole number from 1 to ${readUpTo}, where the chain's records and checkpoints end`;
   const found: VerificationProblem[] = unplaced.samples.map((s) => ({
-    seq: s.at ?? after,
-    toSeq: s.at ?? after,
+    seq: reportable(s.at),
+    toSeq: reportable(s.at),
     kind: 'FORGED',
-    detail: `a row of chain ${chainId} is stored with seq ${s.shown}, not ${where}: the gateway never writes one, no read by seq returns it, yet queries list it`,
+    detail: `a row of chain ${chainId} is stored with seq ${printable(s.shown)}, not ${where}: the gateway never writes one, no read by seq returns it, yet queries list it`,
   }));
   const room = Math.max(0, maxProblems - report.problems.length);
   report.problems.push(...found.slice(0, room));
@@ -208,6 +225,8 @@ export interface AccessLogVerification {
   ok: boolean;
   ledger: { entries: number; head: LedgerReading['head']; problems: LedgerProblem[] };
   chains: ChainVerification[];
+  /** What the store's own consistency check found (an index out of step with its table): filtered queries would not list what the tables hold. */
+  storageProblems: string[];
 }
 
 export interface VerifyAccessLogOptions extends Omit<VerifyStoreOptions, 'fromSeq' | 'toSeq' | 'key' | 'ending'> {
@@ -230,13 +249,14 @@ export async function verifyAccessLog(store: VerifiableStore, publicJwks: { keys
   }
   const withData = new Set(await store.chainIdsWithData());
   const heads = await store.listChains();
+  const perChain = { ...options, heads };
   const chains: ChainVerification[] = [];
   const listed = [...ledger.chains.values()].sort((a, b) => a.opened.seq - b.opened.seq);
   for (const chain of listed) {
     const ending = chain.closed?.ending ?? null;
     const status = ending ? (ending.how === 'SHUTDOWN' ? 'SHUTDOWN' : 'CRASHED') : 'OPEN';
     const key = chain.hashAlg === 'hmac-sha256' ? options.chainKey : null;
-    const report = withData.has(chain.chainId) ? await verifyStoredChain(store, chain.chainId, publicJwks, { ...options, key, ending }) : null;
+    const report = withData.has(chain.chainId) ? await verifyStoredChain(store, chain.chainId, publicJwks, { ...perChain, key, ending }) : null;
     if (!report) {
       chains.push({ ...emptyReport(chain.chainId), ok: false, problems: [{ seq: 1, toSeq: ending?.lastSeq ?? 1, kind: 'CHAIN_MISSING', detail: `the ledger names chain ${chain.chainId} (opened ${chain.opened.time}${ending ? `, ended at seq ${ending.lastSeq}` : ''}); the store holds nothing of it` }], status, hashAlg: chain.hashAlg, unsignedTail: 0 });
       continue;
@@ -246,14 +266,15 @@ export async function verifyAccessLog(store: VerifiableStore, publicJwks: { keys
   }
   const unlisted = [...withData].filter((id) => !ledger.chains.has(id)).sort();
   for (const chainId of unlisted) {
-    const report = (await verifyStoredChain(store, chainId, publicJwks, { ...options, key: options.chainKey })) ?? emptyReport(chainId);
+    const report = (await verifyStoredChain(store, chainId, publicJwks, { ...perChain, key: options.chainKey })) ?? emptyReport(chainId);
     const head = heads.find((h) => h.chainId === chainId);
     report.problems.unshift({ seq: 1, toSeq: report.lastSeq ?? head?.lastSeq ?? 1, kind: 'FORGED', detail: `chain ${chainId} is not in the ledger: no gateway announced it` });
     report.ok = false;
     chains.push({ ...report, status: 'UNLISTED', hashAlg: null, unsignedTail: 0 });
   }
-  const ok = problems.length === 0 && chains.every((c) => c.ok);
-  return { ok, ledger: { entries: ledger.entries, head: ledger.head, problems }, chains };
+  const storageProblems = await store.storageProblems();
+  const ok = problems.length === 0 && chains.every((c) => c.ok) && storageProblems.length === 0;
+  return { ok, ledger: { entries: ledger.entries, head: ledger.head, problems }, chains, storageProblems };
 }
 
 function emptyReport(chainId: string): VerificationReport {

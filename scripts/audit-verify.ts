@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { chainKeyOf } from '../audit/chain.js';
-import { formatLedger, formatVerificationReport } from '../audit/report-text.js';
+import { formatLedger, formatStorage, formatVerificationReport } from '../audit/report-text.js';
 import { verifyAccessLog, verifyChainInLog, type AccessLogVerification, type ChainVerification } from '../audit/verify-store.js';
 import { loadConfig } from '../core/config.js';
 import { ensureKeys, keySecretsOf } from '../core/keys.js';
@@ -61,7 +61,7 @@ async function main(): Promise<number> {
         }
         chains.push(report);
       }
-      result = { ok: chains.every((c) => c.ok), ledger: { entries: 0, head: null, problems: [] }, chains };
+      result = { ok: chains.every((c) => c.ok), ledger: { entries: 0, head: null, problems: [] }, chains, storageProblems: [] };
     } else {
       result = await verifyAccessLog(store, keys.gateway.publicJwks, { chainKey, trustedLedgerHead });
     }
@@ -69,7 +69,7 @@ async function main(): Promise<number> {
     if (values.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
-      if (!values.chain?.length) process.stdout.write(`${formatLedger(result.ledger).join('\n')}\n`);
+      if (!values.chain?.length) process.stdout.write(`${[...formatLedger(result.ledger), ...formatStorage(result.storageProblems)].join('\n')}\n`);
       for (const report of result.chains) process.stdout.write(`${formatVerificationReport(report).join('\n')}\n`);
       process.stdout.write(result.chains.length ? `${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} verified, ${failed} failed\n` : 'no access-log chains in the store\n');
     }

@@ -81,6 +81,10 @@ export interface AccessLogStore {
   indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]>;
   /** Rows of the chain whose seq is not a whole number from 1 to beyondSeq (see UnplacedRows). */
   unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows>;
+  /** The smallest seq stored for the chain past afterSeq (a number; null when none): the verifier skips empty stretches with it. */
+  nextStoredSeq(chainId: string, afterSeq: number): Promise<number | null>;
+  /** What the store's own consistency check finds wrong with the access log's storage (SQLite: an index out of step with its table); empty when nothing. */
+  storageProblems(): Promise<string[]>;
 }
 
 /** Monitoring's records: alerts and incidents. */
@@ -115,7 +119,7 @@ export interface Store extends RegistryStore, AccessLogStore, MonitoringStore, C
 
 /** The methods of each port, for the one generic guard (store/guard.ts) that wraps an adapter's parts. */
 export const REGISTRY_METHODS = ['currentRevision', 'changesSince', 'developerById', 'developerByAbn', 'listDevelopers', 'productById', 'listProducts', 'clientAuthorisation', 'listClientAuthorisations', 'applyRegistryChange', 'historyOf', 'queryRegistryHistory'] as const satisfies readonly (keyof RegistryStore)[];
-export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendToChain', 'appendCheckpoint', 'queryAccessLogs', 'countAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf', 'readLedger', 'appendLedgerEntry', 'chainIdsWithData', 'indexedColumnsOf', 'unplacedRecords'] as const satisfies readonly (keyof AccessLogStore)[];
+export const ACCESS_LOG_METHODS = ['appendAccessRecords', 'appendToChain', 'appendCheckpoint', 'queryAccessLogs', 'countAccessLogs', 'summarizeAccessLogs', 'readChain', 'listChains', 'openChain', 'checkpointsOf', 'readLedger', 'appendLedgerEntry', 'chainIdsWithData', 'indexedColumnsOf', 'unplacedRecords', 'nextStoredSeq', 'storageProblems'] as const satisfies readonly (keyof AccessLogStore)[];
 export const MONITORING_METHODS = ['saveAlert', 'listAlerts', 'alertById', 'saveIncident', 'incidentById', 'listIncidents'] as const satisfies readonly (keyof MonitoringStore)[];
 
 // Every method of every port is listed above: adding one to an interface without listing it fails to compile.

@@ -166,6 +166,8 @@ export function IntegrityPage() {
     <p>Ledger: ${v.ledger.entries} entries; head <span class="mono">${v.ledger.headSeq ?? '–'}:${v.ledger.headHash ?? '–'}</span>.
       <span class="muted">Record the head and pass it next time: a removed ledger tail is then reported.</span></p>
     ${v.ledger.problems.length ? html`<ul class="problems">${v.ledger.problems.map((p) => html`<li><strong>${p.kind}</strong> at ledger entry ${p.seq}: ${p.detail}</li>`)}</ul>` : null}
+    ${v.storageProblems?.length ? html`<p id="storage-problems"><strong>Storage check failed</strong> <span class="muted">an index disagrees with its table: filtered queries may list or miss records the chains hold</span></p>
+      <ul class="problems">${v.storageProblems.map((p) => html`<li class="mono">${p}</li>`)}</ul>` : null}
     <div class="table-wrap"><table id="chains"><thead><tr><th>Chain</th><th>Status</th><th>Result</th><th class="num">Checked</th><th class="num">Last seq</th><th class="num">Checkpoints</th><th>Last trusted checkpoint</th><th class="num">Unsigned tail</th></tr></thead>
     <tbody>${v.chains.map((c) => html`<tr data-chain=${c.chainId} data-ok=${c.ok}>
       <td class="mono">${c.chainId}</td><td>${c.status}</td>

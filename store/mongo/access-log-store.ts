@@ -16,7 +16,7 @@
  * records (majority write concern) → chain heads → checkpoints. A checkpoint never exists before
  * the records it covers; a head that lags behind is advanced by the retry.
  */
-import type { PipelineStage } from 'mongoose';
+import { Types, type PipelineStage } from 'mongoose';
 import type { Models } from './models/index.js';
 import { chainBatch, type ChainBatch } from '../../audit/chain.js';
 import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows } from '../../audit/record.js';
@@ -195,18 +195,46 @@ export class MongoAccessLog {
    * aggregation, which mongoose passes to the server uncast ($type and NaN reach it as written).
    */
   async unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows> {
-    const match = { chainId: String(chainId), $or: [{ seq: { $not: { $type: 'number' } } }, { seq: { $in: [Number.NaN] } }, { seq: { $lt: 1 } }, { seq: { $gt: beyondSeq } }] };
+    const match = {
+      chainId: String(chainId),
+      $or: [
+        { seq: { $not: { $type: 'number' } } },
+        // NaN compares neither below 1 nor past the end ($in, as a double and as a decimal).
+        { seq: { $in: [Number.NaN, Types.Decimal128.fromString('NaN')] } },
+        { seq: { $lt: 1 } },
+        { seq: { $gt: beyondSeq } },
+        // A fraction (10000.5) falls between two read windows. $and stops at a non-number before $trunc sees it.
+        { $expr: { $and: [{ $isNumber: '$seq' }, { $ne: [{ $trunc: ['$seq', 0] }, '$seq'] }] } },
+      ],
+    };
+    // Only a prefix of a text seq and the type name of anything else come back, whatever its size.
+    const shownSeq = { $cond: [{ $eq: [{ $type: '$seq' }, 'string'] }, { $substrCP: ['$seq', 0, 78] }, { $cond: [{ $isNumber: '$seq' }, '$seq', null] }] };
     const [facet] = (await this.m.AccessRecord.aggregate([
       { $match: match },
-      { $facet: { count: [{ $count: 'n' }], samples: [{ $sort: { seq: 1 } }, { $limit: UNPLACED_SAMPLES }, { $project: { _id: 0, seq: 1 } }] } },
+      { $facet: { count: [{ $count: 'n' }], samples: [{ $sort: { seq: 1 } }, { $limit: UNPLACED_SAMPLES }, { $project: { _id: 0, seq: shownSeq, type: { $type: '$seq' } } }] } },
     ])) as Array<{ count: Array<{ n: number }>; samples: Doc[] }>;
     const count = facet?.count[0]?.n ?? 0;
     const samples = (facet?.samples ?? []).map((d) => {
       const seq = d.seq;
-      const shown = seq === undefined ? '(none)' : typeof seq === 'string' ? `'${seq.slice(0, 78)}'` : String(seq).slice(0, 80);
-      return { shown, at: Number.isSafeInteger(seq) && (seq as number) >= 1 ? (seq as number) : null };
+      const shown = typeof seq === 'string' ? `'${seq}'` : seq === null || seq === undefined ? `(${String(d.type)})` : String(seq).slice(0, 80);
+      return { shown, at: Number.isSafeInteger(Number(seq)) && typeof seq !== 'string' && Number(seq) >= 1 ? Number(seq) : null };
     });
     return { count, samples };
+  }
+
+  /**
+   * None: MongoDB keeps its indexes in step with the documents itself (no write to a document or a
+   * catalogue entry makes one disagree), and its `validate` command needs a privilege the
+   * gateway's user should not hold.
+   */
+  async storageProblems(): Promise<string[]> {
+    return [];
+  }
+
+  async nextStoredSeq(chainId: string, afterSeq: number): Promise<number | null> {
+    const doc = (await this.m.AccessRecord.findOne({ chainId: String(chainId), seq: { $gt: afterSeq } }, { seq: 1 }).sort({ seq: 1 }).lean()) as Doc | null;
+    const seq = doc ? Number(doc.seq) : Number.NaN;
+    return Number.isFinite(seq) ? seq : null;
   }
 
   /** The fields queries filter by, as stored: the BSON `time` and `meta` are copies of the record's own values. */

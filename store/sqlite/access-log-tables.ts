@@ -73,6 +73,7 @@ interface IndexRow {
   decision: string;
   operation_name: string | null;
   invalid_text: string | null;
+  duplicate_keys: number | null;
 }
 
 /**
@@ -212,12 +213,21 @@ export class SqliteAccessLog {
       appendLedger: p(`INSERT INTO chain_ledger (seq, kind, chain_id, instance_id, time, hash_alg, ending, prev_hash, hash, signature)
         VALUES (@seq, @kind, @chainId, @instanceId, @time, @hashAlg, @ending, @prevHash, @hash, @signature) ON CONFLICT (seq) DO NOTHING`),
       chainIds: p('SELECT chain_id FROM access_records UNION SELECT chain_id FROM checkpoints UNION SELECT chain_id FROM chain_heads').pluck(),
-      indexRows: p(`SELECT CAST(id AS TEXT) AS id, seq, time_ms, product_id, developer_id, org, decision, operation_name, ${INDEX_TEXT_CHECK} AS invalid_text FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`),
+      // duplicate_keys: top-level members of the record text whose key another member has too
+      // (json_each walks them all; json_extract, which the sub/jti/clientIp/httpStatus/role/
+      // coordinate filters use, reads the first of two, JSON.parse and so the hash the last).
+      indexRows: p(`SELECT CAST(id AS TEXT) AS id, seq, time_ms, product_id, developer_id, org, decision, operation_name, ${INDEX_TEXT_CHECK} AS invalid_text,
+        CASE WHEN json_valid(record) THEN (SELECT count(*) - count(DISTINCT key) FROM json_each(record)) END AS duplicate_keys FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`),
       codesOf: p(`SELECT CAST(c.record_rowid AS TEXT) AS id, c.code AS value, dsp_invalid_text('errorCodes', ${textBytes('c.code')}) AS invalid_text FROM access_record_codes c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?`),
       clientsOf: p(`SELECT CAST(c.record_rowid AS TEXT) AS id, c.digest AS value, dsp_invalid_text('clientDigests', ${textBytes('c.digest')}) AS invalid_text FROM access_record_clients c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?`),
-      unplacedCount: p('SELECT count(*) FROM access_records WHERE chain_id = ? AND (seq IS NULL OR seq < 1 OR seq > ?)').pluck(),
+      // Any seq that is not an integer (a fraction such as 10000.5 falls between two read windows),
+      // below 1 or past where reading stopped. The typeof test scans the chain's entries of the
+      // (chain_id, seq) index, which holds seq: no table row is read.
+      unplacedCount: p("SELECT count(*) FROM access_records WHERE chain_id = ? AND (typeof(seq) <> 'integer' OR seq < 1 OR seq > ?)").pluck(),
       unplaced: p(`SELECT substr(quote(seq), 1, 80) AS shown, CASE WHEN typeof(seq) = 'integer' AND seq BETWEEN 1 AND ${Number.MAX_SAFE_INTEGER} THEN seq END AS at
-        FROM access_records WHERE chain_id = ? AND (seq IS NULL OR seq < 1 OR seq > ?) ORDER BY seq LIMIT ${UNPLACED_SAMPLES}`),
+        FROM access_records WHERE chain_id = ? AND (typeof(seq) <> 'integer' OR seq < 1 OR seq > ?) ORDER BY seq LIMIT ${UNPLACED_SAMPLES}`),
+      // Numbers sort before text in the index: the first numeric entry past the seq is the next one stored.
+      nextSeq: p("SELECT seq FROM access_records WHERE chain_id = ? AND seq > ? AND typeof(seq) IN ('integer', 'real') ORDER BY seq LIMIT 1").pluck(),
     };
     this.summaryTx = db.transaction((filter: AccessLogFilter) => this.summaryInTransaction(filter));
   }
@@ -243,6 +253,10 @@ export class SqliteAccessLog {
   /** Chain ids as stored; one of another type than text (only a hand-made row has one) as a label (storedChainIdLabel). */
   chainIdsWithData(): string[] {
     return [...new Set((this.s.chainIds.all() as unknown[]).map(storedChainIdLabel))];
+  }
+
+  nextStoredSeq(chainId: string, afterSeq: number): number | null {
+    return (this.s.nextSeq.get(chainId, afterSeq) as number | undefined) ?? null;
   }
 
   unplacedRecords(chainId: string, beyondSeq: number): UnplacedRows {
@@ -281,6 +295,7 @@ export class SqliteAccessLog {
         errorCodes: (codes.get(r.id) ?? []).sort(),
         clientDigests: (clients.get(r.id) ?? []).sort(),
         ...(invalidText ? { invalidText } : {}),
+        ...(r.duplicate_keys ? { duplicateKeys: r.duplicate_keys } : {}),
       };
     });
   }

@@ -22,6 +22,7 @@ import type { ChainBatch } from '../../audit/chain.js';
 import { SqliteAccessLog } from './access-log-tables.js';
 import { SqliteAccessLogWrites } from './access-log-writes.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, MEMORY_PATH, openDatabase, type ConnectionOptions } from './connection.js';
+import { integrityProblems } from './integrity.js';
 import { createSqliteRateLimiter } from './counters.js';
 import { guarded, translateSqliteError } from './errors.js';
 import { SqliteIncidents } from './incident-tables.js';
@@ -106,7 +107,7 @@ export class SqliteStore implements Store {
           this.thread = new SqliteWriteThread({ path: this.options.path, sqliteSync: this.options.sqliteSync ?? 'full', busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS }, this.options.now);
         }
         const now = this.thread ? commitNowConnection(this.options) : null;
-        this.parts = { db, now, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread, now, this.options.commitNowMax ?? 2), incidents: new SqliteIncidents(db) };
+        this.parts = { db, now, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread, now, this.options.commitNowMax ?? 2, () => integrityProblems(db, this.options.path, this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)), incidents: new SqliteIncidents(db) };
       } catch (err) {
         db.close();
         throw err;
@@ -174,7 +175,7 @@ export const FALLBACK_FOLD_MAX = 500;
  * is one, except small chained batches, which commit at once on the calling thread when they can
  * (see SqliteStoreOptions.commitNowMax).
  */
-function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number): AccessLogStore {
+function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number, checkIntegrity: () => Promise<string[]>): AccessLogStore {
   const writes = thread ?? log.writes;
   /**
    * Runs `op` on the commit-now connection (busy_timeout 0: it never waits for the write lock);
@@ -249,6 +250,8 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
     chainIdsWithData: () => folded(() => log.chainIdsWithData()),
     indexedColumnsOf: (chainId, fromSeq, toSeq) => folded(() => log.indexedColumnsOf(chainId, fromSeq, toSeq)),
     unplacedRecords: (chainId, beyondSeq) => folded(() => log.unplacedRecords(chainId, beyondSeq)),
+    nextStoredSeq: (chainId, afterSeq) => folded(() => log.nextStoredSeq(chainId, afterSeq)),
+    storageProblems: checkIntegrity,
   };
 }
 

@@ -85,7 +85,7 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           if ((args.trustedLedgerSeq == null) !== (args.trustedLedgerHash == null)) throw new CodedError('BAD_USER_INPUT', 'Give trustedLedgerSeq and trustedLedgerHash together.', { details: { field: 'trustedLedgerHash' } });
           const trustedLedgerHead = args.trustedLedgerSeq != null ? { seq: seqArg(args.trustedLedgerSeq, 'trustedLedgerSeq')!, hash: String(args.trustedLedgerHash) } : null;
           const result = await verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead });
-          return { ok: result.ok, chains: result.chains, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems } };
+          return { ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems } };
         },
 
         async accessLogChains(_: unknown, _args: unknown, ctx: SubgraphContext) {

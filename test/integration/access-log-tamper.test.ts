@@ -17,7 +17,7 @@ import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { AUDITOR, problemKeys, verifyAccessLogVia } from './support/access-log-auditor.js';
 import { runAuditVerify } from './support/access-log-cli.js';
 import { computeRecordHash } from '../../audit/chain.js';
-import { alterColumn, alterRecordField, appendForgedRecord, chainRows, checkpointRows, copyDataDir, cutTailRewriteHead, DB_FILE, deleteChain, deleteCheckpoint, deleteRecord, deleteTailCheckpointsAndHead, insertRowCopy, storedRecord, swapRecords } from './support/access-log-sqlite.js';
+import { alterColumn, alterRecordField, appendForgedRecord, chainRows, checkpointRows, copyDataDir, cutTailRewriteHead, DB_FILE, deleteChain, deleteCheckpoint, deleteRecord, deleteTailCheckpointsAndHead, insertRowCopy, skewDecisionIndex, storedRecord, swapRecords } from './support/access-log-sqlite.js';
 
 const QUERY = 'query Tamper($id: ID!) { client(clientId: $id) { id name } }';
 const TRAFFIC = 12;
@@ -178,6 +178,25 @@ describe('access log tampering', () => {
     const label = `[blob ${Buffer.from(chainId).toString('hex')}]`;
     const forged = cli.json?.chains.find((c) => c.chainId === label);
     expect(forged && problemKeys(forged.problems)).toEqual(['FORGED@1']);
+  });
+
+  it('reports an index made to disagree with its table (the verifier reads the table, filters the index) through the storage check of the whole-log verification', async () => {
+    const dir = tamperedCopy((db) => skewDecisionIndex(db, chainId, 5));
+    const cli = await runAuditVerify({ dataDir: dir, storeUrl: `sqlite:${join(dir, DB_FILE)}` });
+    expect(cli.code).toBe(1);
+    expect(cli.json?.chains.find((c) => c.chainId === chainId)).toMatchObject({ ok: true });
+    expect((cli.json as unknown as { storageProblems: string[] }).storageProblems).toEqual(expect.arrayContaining([expect.stringMatching(/^access_records: .*access_records_by_decision/)]));
+    const sys = await startTestSystem({ dataDir: dir }, { storeUrl: `sqlite:${join(dir, DB_FILE)}` });
+    try {
+      // What an auditor's filter now finds: a record whose hashed decision is another.
+      expect(await sys.store.countAccessLogs({ decision: 'FORGED_DECISION' as never })).toBe(1);
+      const r = await sys.gql('query { verifyAccessLogs { ok storageProblems } }', { token: await sys.token(AUDITOR) });
+      const v = r.body.data?.verifyAccessLogs as { ok: boolean; storageProblems: string[] };
+      expect(v.ok).toBe(false);
+      expect(v.storageProblems.length).toBeGreaterThan(0);
+    } finally {
+      await sys.close();
+    }
   });
 
   it('reports TRUNCATED from the first removed seq when the tail is cut and the head rewritten', async () => {

@@ -172,3 +172,30 @@ export function insertRowCopy(dbPath: string, chainId: string, seq: number, at: 
     if (changed !== 1) throw new Error('insertRowCopy: no row inserted');
   });
 }
+
+/**
+ * Leaves the decision index saying FORGED_DECISION for one row whose table row (and record) say
+ * what they said: the row is set to FORGED_DECISION, then set back while the index's definition
+ * points at another column (writable_schema), so the index keeps the forged entry. The verifier,
+ * reading the table, sees nothing; filtered queries, using the index, go wrong.
+ */
+export function skewDecisionIndex(dbPath: string, chainId: string, seq: number): void {
+  let real = '';
+  let decision = '';
+  const setDecision = (db: Database.Database, value: string) => {
+    if (db.prepare('UPDATE access_records SET decision = ? WHERE chain_id = ? AND seq = ?').run(value, chainId, seq).changes !== 1) throw new Error('skewDecisionIndex: no row updated');
+  };
+  const schema = (db: Database.Database, sql: string) => {
+    db.unsafeMode(true);
+    db.pragma('writable_schema = ON');
+    db.prepare("UPDATE sqlite_schema SET sql = ? WHERE name = 'access_records_by_decision'").run(sql);
+  };
+  withDb(dbPath, (db) => {
+    real = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'access_records_by_decision'").pluck().get() as string;
+    decision = db.prepare('SELECT decision FROM access_records WHERE chain_id = ? AND seq = ?').pluck().get(chainId, seq) as string;
+    setDecision(db, 'FORGED_DECISION');
+  });
+  withDb(dbPath, (db) => schema(db, 'CREATE INDEX access_records_by_decision ON access_records (record_id, time_ms)'));
+  withDb(dbPath, (db) => setDecision(db, decision));
+  withDb(dbPath, (db) => schema(db, real));
+}

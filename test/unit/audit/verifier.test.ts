@@ -229,6 +229,18 @@ describe('verifyChain', () => {
     expect(report.ok).toBe(false);
   });
 
+  it('judges every filter row a seq has: a second copy of a record (MongoDB keeps no unique seq) whose filter fields differ is reported, whichever comes first', async () => {
+    const { indexedColumnsOf } = await import('../../../audit/record.js');
+    const rows = roundTrip(records);
+    const honest = rows.map(indexedColumnsOf);
+    const forged = { ...honest[1]!, decision: 'FORGED_DECISION' };
+    for (const indexed of [[...honest.slice(0, 2), forged, ...honest.slice(2)], [honest[0]!, forged, ...honest.slice(1)]]) {
+      expect(kinds(await verify(rows, checkpoints, { indexed }))).toEqual(['ALTERED@2']);
+    }
+    // An exact copy (a retried write) is not a problem.
+    expect((await verify(rows, checkpoints, { indexed: [...honest, honest[4]!] })).ok).toBe(true);
+  });
+
   it('lists a huge gap without enumerating it all', async () => {
     const rows = [...roundTrip(records), { ...roundTrip(records[N - 1]!), seq: 1_000_000_000 }];
     const report = await verify(rows, checkpoints, { maxProblems: 10 });

@@ -16,7 +16,7 @@ import { SqliteWriteThread } from '../../../store/sqlite/write-thread/client.js'
 import { note, sampleDeveloper, sampleHead, sampleRecord } from '../../contract/samples.js';
 import { chainBatch, computeRecordHash, prepareRecord, PREPARED_COLUMNS } from '../../../audit/chain.js';
 import { GENESIS_HASH, indexedColumnsOf } from '../../../audit/record.js';
-import { verifyStoredChain } from '../../../audit/verify-store.js';
+import { verifyAccessLog, verifyStoredChain } from '../../../audit/verify-store.js';
 import { sampleRecord as accessRecord } from '../audit/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-unit-'));
@@ -614,6 +614,84 @@ describe('the access-log writer path (prepared batches, chained and stored witho
         expect({ label, problems: problemKeys(report) }).toEqual({ label, problems: ['ALTERED@2'] });
         expect(report!.problems[0]!.detail).toMatch(new RegExp(`${column}.*not well-formed UTF-8`));
       }
+    });
+
+    it('a fractional seq that falls between two read windows, or one past GraphQL\'s Int, is reported FORGED at a seq the audit API can carry', async () => {
+      const { store, raw } = await chainIn('unplaced-fraction.db', 'chain-fr');
+      try {
+        expect(raw.run(copyRow('10000.5'), 'chain-fr')).toBe(1);
+        expect(raw.run(copyRow('1.5'), 'chain-fr')).toBe(1);
+        expect(raw.run(copyRow('3000000000'), 'chain-fr')).toBe(1);
+      } finally {
+        raw.close();
+      }
+      // Windows of one seq: 1.5 lies between [1, 1] and [2, 2], as 10000.5 does between the default windows.
+      const report = await verifyStoredChain(store, 'chain-fr', { keys: [] }, { key, windowSize: 1 });
+      expect(problemKeys(report)).toEqual(['FORGED@4', 'FORGED@4', 'FORGED@4']);
+      expect(report!.problems.map((p) => p.detail).join('\n')).toMatch(/seq 10000\.5[^\n]*\n[^\n]*seq 3000000000/s);
+    });
+
+    it('skips an empty stretch up to a forged chain head far ahead in one step instead of reading it window by window', async () => {
+      const { store, raw } = await chainIn('far-head.db', 'chain-far');
+      try {
+        expect(raw.run("UPDATE chain_heads SET last_seq = 20000 WHERE chain_id = 'chain-far'")).toBe(1);
+        expect(raw.run(copyRow('15000'), 'chain-far')).toBe(1);
+      } finally {
+        raw.close();
+      }
+      const reads = jest.spyOn(store, 'readChain');
+      try {
+        const report = await verifyStoredChain(store, 'chain-far', { keys: [] }, { key, windowSize: 10 });
+        // The copy of record 2 at seq 15000 is read (ALTERED: written as seq 2); the head's claim is TRUNCATED.
+        expect(problemKeys(report)).toEqual(['ALTERED@2', 'TRUNCATED@4']);
+        expect(report!.problems[1]!.toSeq).toBe(20_000);
+        // Window by window that is 2,000 reads (at a head of 10^12, 10^11).
+        expect(reads.mock.calls.length).toBeLessThan(10);
+      } finally {
+        reads.mockRestore();
+      }
+    });
+
+    it('a record text with a duplicated key (which filters read first and the hash last) is reported ALTERED', async () => {
+      const { store, raw } = await chainIn('dup-key.db', 'chain-dup');
+      try {
+        expect(raw.run(`UPDATE access_records SET record = '{"sub":"mallory",' || substr(record, 2) WHERE chain_id = 'chain-dup' AND seq = 2`)).toBe(1);
+      } finally {
+        raw.close();
+      }
+      expect(await store.countAccessLogs({ sub: 'mallory' })).toBe(1);
+      const report = await verify(store, 'chain-dup');
+      expect(problemKeys(report)).toEqual(['ALTERED@2']);
+      expect(report!.problems[0]!.detail).toMatch(/repeats a key/);
+    });
+
+    it('an index made to disagree with its table (writable_schema) is found by the storage check that verifyAccessLog runs', async () => {
+      const { store, raw } = await chainIn('index-skew.db', 'chain-ix');
+      raw.close();
+      expect(await store.storageProblems()).toEqual([]);
+      await store.close();
+      const file = join(dir, 'index-skew.db');
+      const step = (sql: string, ...params: unknown[]) => {
+        const db = new Database(file);
+        try {
+          db.unsafeMode(true);
+          db.pragma('writable_schema = ON');
+          db.prepare(sql).run(...params);
+        } finally {
+          db.close();
+        }
+      };
+      const reader = new Database(file, { readonly: true });
+      const real = reader.prepare("SELECT sql FROM sqlite_schema WHERE name = 'access_records_by_decision'").pluck().get() as string;
+      reader.close();
+      step("UPDATE sqlite_schema SET sql = 'CREATE INDEX access_records_by_decision ON access_records (record_id, time_ms)' WHERE name = 'access_records_by_decision'");
+      step("UPDATE access_records SET decision = 'FORGED_DECISION' WHERE chain_id = 'chain-ix' AND seq = 2");
+      step("UPDATE sqlite_schema SET sql = ? WHERE name = 'access_records_by_decision'", real);
+      const reopened = await open(file);
+      expect(await reopened.storageProblems()).toEqual(expect.arrayContaining([expect.stringMatching(/^access_records: .*access_records_by_decision/)]));
+      const whole = await verifyAccessLog(reopened, { keys: [] }, { chainKey: key });
+      expect(whole.ok).toBe(false);
+      expect(whole.storageProblems.length).toBeGreaterThan(0);
     });
 
     it('lists a chain id stored as a blob by a label of its own, never merged with the real chain of the same bytes', async () => {

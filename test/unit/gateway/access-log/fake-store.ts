@@ -69,6 +69,15 @@ export class FakeAccessLogStore {
     return this.rows.filter((r) => r.chainId === chainId && r.seq >= fromSeq && r.seq <= toSeq).sort((a, b) => a.seq - b.seq).map((r) => indexedColumnsOf(JSON.parse(r.record) as ChainedAccessRecord));
   }
 
+  async storageProblems(): Promise<string[]> {
+    return [];
+  }
+
+  async nextStoredSeq(chainId: string, afterSeq: number): Promise<number | null> {
+    const seqs = this.rows.filter((r) => r.chainId === chainId && r.seq > afterSeq).map((r) => r.seq);
+    return seqs.length ? Math.min(...seqs) : null;
+  }
+
   async unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows> {
     const rows = this.rows.filter((r) => r.chainId === chainId && !(Number.isInteger(r.seq) && r.seq >= 1 && r.seq <= beyondSeq));
     return { count: rows.length, samples: rows.slice(0, UNPLACED_SAMPLES).map((r) => ({ shown: String(r.seq), at: Number.isSafeInteger(r.seq) && r.seq >= 1 ? r.seq : null })) };

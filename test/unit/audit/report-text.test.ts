@@ -1,0 +1,27 @@
+import { describe, expect, it } from '@jest/globals';
+import { formatLedger, formatStorage, formatVerificationReport } from '../../../audit/report-text.js';
+import { printable } from '../../../audit/printable.js';
+
+describe('the CLI text report', () => {
+  const report = (chainId: string, detail: string) => ({ chainId, ok: false, checked: 1, problems: [{ seq: 2, toSeq: 2, kind: 'FORGED' as const, detail }], omitted: 0, fromSeq: 1, toSeq: null, lastSeq: 1, checkpointsChecked: 0, latestCheckpointSeq: null, lastTrustedCheckpoint: null });
+
+  it('writes control, line-separator and bidi characters a forger put in the store as \\u escapes, so they cannot erase or fake a line', () => {
+    const lines = [
+      ...formatVerificationReport(report('c\u001b[2K\rchain x  OK', "seq '\u001b[1A\u001b[2Kfine\u2028\u202e'")),
+      ...formatLedger({ entries: 1, head: null, problems: [{ seq: 1, kind: 'ALTERED', detail: 'x\ny' }] }),
+      ...formatStorage(['access_records: row 2 missing from index\u0007']),
+    ];
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+    expect(lines[0]).toContain('c\\u001b[2K\\u000dchain x  OK');
+    expect(lines.join('\n')).toContain('\\u2028\\u202e');
+  });
+
+  it('leaves ordinary text, U+FFFD and other scripts as they are', () => {
+    expect(printable("seq '5b' Ünïcödé \uFFFD 税")).toBe("seq '5b' Ünïcödé \uFFFD 税");
+  });
+
+  it('says whether the storage check found anything', () => {
+    expect(formatStorage([])).toEqual(['storage  OK']);
+    expect(formatStorage(['a', 'b'])).toEqual(['storage  FAILED', '  a', '  b']);
+  });
+});
