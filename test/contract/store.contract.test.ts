@@ -530,6 +530,14 @@ function accessLogSuite(fresh: Fresh): void {
     expect(await store.unplacedRecords('chain-none', 1)).toEqual({ count: 0, samples: [] });
   });
 
+  it('finds the next stored seq past a given one (none past the last), and nothing wrong with its own storage', async () => {
+    expect(await store.nextStoredSeq('chain-a', 0)).toBe(1);
+    expect(await store.nextStoredSeq('chain-a', chainA.length - 1)).toBe(chainA.length);
+    expect(await store.nextStoredSeq('chain-a', chainA.length)).toBeNull();
+    expect(await store.nextStoredSeq('chain-none', 0)).toBeNull();
+    expect(await store.storageProblems()).toEqual([]);
+  });
+
   it('names every chain holding records, checkpoints or a head', async () => {
     await store.appendCheckpoint(sampleCheckpoint('chain-only-checkpoint', 0));
     const ids = await store.chainIdsWithData();
