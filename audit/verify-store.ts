@@ -12,6 +12,7 @@
 import type { JWK } from 'jose';
 import { createCheckpointVerifier } from './checkpoint.js';
 import { printable } from './printable.js';
+import { GRAPHQL_INT_MAX } from './api-int.js';
 import { readLedger, type LedgerProblem, type LedgerReading } from './ledger.js';
 import type { ChainEnding, ChainHashAlg, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry, UnplacedRows } from './record.js';
 import { verifyChain, type VerificationProblem, type VerificationReport } from './verifier.js';
@@ -136,8 +137,6 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
   total.lastTrustedCheckpoint = trustedCandidates.filter((c) => c.seq < firstProblem).sort((a, b) => b.seq - a.seq)[0] ?? null;
   return total;
 }
-
-const GRAPHQL_INT_MAX = 2 ** 31 - 1;
 
 /** Each unplaced row is FORGED: at its own seq when that is a usable number, else just past the chain's last record. */
 function reportUnplaced(report: VerificationReport, chainId: string, unplaced: UnplacedRows, readUpTo: number | null, maxProblems: number): void {

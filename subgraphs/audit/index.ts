@@ -7,6 +7,7 @@ import type { JWK } from 'jose';
 import type { AccessRecord } from '../../audit/record.js';
 import { chainKeyOf } from '../../audit/chain.js';
 import { verifyAccessLog, verifyChainInLog } from '../../audit/verify-store.js';
+import { withinGraphqlInt } from '../../audit/api-int.js';
 import type { AssertionClaims } from '../../core/assertion.js';
 import { CodedError } from '../../core/errors.js';
 import type { Store } from '../../store/port.js';
@@ -77,7 +78,7 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           if (fromSeq !== null && toSeq !== null && toSeq < fromSeq) throw new CodedError('BAD_USER_INPUT', '`toSeq` must not be below `fromSeq`.', { details: { field: 'toSeq' } });
           const report = await verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq });
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
-          return report;
+          return withinGraphqlInt(report);
         },
 
         async verifyAccessLogs(_: unknown, args: { trustedLedgerSeq?: number | null; trustedLedgerHash?: string | null }, ctx: SubgraphContext) {
@@ -85,12 +86,12 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           if ((args.trustedLedgerSeq == null) !== (args.trustedLedgerHash == null)) throw new CodedError('BAD_USER_INPUT', 'Give trustedLedgerSeq and trustedLedgerHash together.', { details: { field: 'trustedLedgerHash' } });
           const trustedLedgerHead = args.trustedLedgerSeq != null ? { seq: seqArg(args.trustedLedgerSeq, 'trustedLedgerSeq')!, hash: String(args.trustedLedgerHash) } : null;
           const result = await verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead });
-          return { ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems } };
+          return withinGraphqlInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems } });
         },
 
         async accessLogChains(_: unknown, _args: unknown, ctx: SubgraphContext) {
           requireAuditor(ctx.identity);
-          return store.listChains();
+          return withinGraphqlInt(await store.listChains());
         },
       },
       AccessRecord: {

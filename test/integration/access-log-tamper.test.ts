@@ -17,7 +17,7 @@ import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { AUDITOR, problemKeys, verifyAccessLogVia } from './support/access-log-auditor.js';
 import { runAuditVerify } from './support/access-log-cli.js';
 import { computeRecordHash } from '../../audit/chain.js';
-import { alterColumn, alterRecordField, appendForgedRecord, chainRows, checkpointRows, copyDataDir, cutTailRewriteHead, DB_FILE, deleteChain, deleteCheckpoint, deleteRecord, deleteTailCheckpointsAndHead, insertRowCopy, skewDecisionIndex, storedRecord, swapRecords } from './support/access-log-sqlite.js';
+import { alterColumn, alterRecordField, appendForgedRecord, chainRows, checkpointRows, copyDataDir, cutTailRewriteHead, DB_FILE, deleteChain, deleteCheckpoint, deleteRecord, deleteTailCheckpointsAndHead, insertRowCopy, setHeadSeq, skewDecisionIndex, storedRecord, swapRecords } from './support/access-log-sqlite.js';
 
 const QUERY = 'query Tamper($id: ID!) { client(clientId: $id) { id name } }';
 const TRAFFIC = 12;
@@ -197,6 +197,12 @@ describe('access log tampering', () => {
     } finally {
       await sys.close();
     }
+  });
+
+  it('answers through the API when a forged chain head claims a seq past GraphQL\'s Int: the finding is held at the largest Int and names the real seq', async () => {
+    const { cliChain, api } = await expectFindings((db) => setHeadSeq(db, chainId, 3_000_000_000), [`TRUNCATED@${TRAFFIC + 1}`]);
+    expect((cliChain.problems[0] as { toSeq?: number }).toSeq).toBe(3_000_000_000);
+    expect(api.problems[0]!.detail).toMatch(/3000000000, past the API's Int range/);
   });
 
   it('reports TRUNCATED from the first removed seq when the tail is cut and the head rewritten', async () => {

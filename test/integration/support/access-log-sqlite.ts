@@ -199,3 +199,10 @@ export function skewDecisionIndex(dbPath: string, chainId: string, seq: number):
   withDb(dbPath, (db) => setDecision(db, decision));
   withDb(dbPath, (db) => schema(db, real));
 }
+
+/** Rewrites the chain head's last seq (a forger's claim of more records than there are). */
+export function setHeadSeq(dbPath: string, chainId: string, lastSeq: number): void {
+  withDb(dbPath, (db) => {
+    if (db.prepare('UPDATE chain_heads SET last_seq = ? WHERE chain_id = ?').run(lastSeq, chainId).changes !== 1) throw new Error('setHeadSeq: no head updated');
+  });
+}
