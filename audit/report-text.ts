@@ -1,6 +1,6 @@
 /** Plain-text rendering of verification results, for the CLI (`npm run audit:verify`). */
 import type { LedgerProblem } from './ledger.js';
-import { printable } from './printable.js';
+import { printable } from './sanitize.js';
 import type { VerificationReport } from './verifier.js';
 
 /** One summary line per chain, then one indented line per finding (its seq range and kind). */

@@ -24,6 +24,15 @@ export const SANITIZE_LIMITS = {
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]/g;
 
 /**
+ * Text from the store shown to auditors and written to a terminal (a forger's seq, a chain id,
+ * a finding's detail): the same unsafe characters are kept visible as \u escapes rather than
+ * stripped, so such text can neither erase nor fake a line of a report, nor hide what it holds.
+ */
+export function printable(text: string): string {
+  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
  * Strips unsafe characters and caps the length (never splitting a surrogate pair). Non-strings,
  * and strings that are empty once cleaned, become null.
  */

@@ -11,7 +11,7 @@
  */
 import type { JWK } from 'jose';
 import { createCheckpointVerifier } from './checkpoint.js';
-import { printable } from './printable.js';
+import { printable } from './sanitize.js';
 import { GRAPHQL_INT_MAX } from './api-int.js';
 import { readLedger, type LedgerProblem, type LedgerReading } from './ledger.js';
 import type { ChainEnding, ChainHashAlg, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry, UnplacedRows } from './record.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { formatLedger, formatStorage, formatVerificationReport } from '../../../audit/report-text.js';
-import { printable } from '../../../audit/printable.js';
+import { printable } from '../../../audit/sanitize.js';
 
 describe('the CLI text report', () => {
   const report = (chainId: string, detail: string) => ({ chainId, ok: false, checked: 1, problems: [{ seq: 2, toSeq: 2, kind: 'FORGED' as const, detail }], omitted: 0, fromSeq: 1, toSeq: null, lastSeq: 1, checkpointsChecked: 0, latestCheckpointSeq: null, lastTrustedCheckpoint: null });
@@ -9,9 +9,9 @@ describe('the CLI text report', () => {
     const lines = [
       ...formatVerificationReport(report('c\u001b[2K\rchain x  OK', "seq '\u001b[1A\u001b[2Kfine\u2028\u202e'")),
       ...formatLedger({ entries: 1, head: null, problems: [{ seq: 1, kind: 'ALTERED', detail: 'x\ny' }] }),
-      ...formatStorage(['access_records: row 2 missing from index\u0007']),
+      ...formatStorage(['access_records: row 2 missing from index\u0007\u200b\ufeff']),
     ];
-    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u200b-\u200f\ufeff]/);
     expect(lines[0]).toContain('c\\u001b[2K\\u000dchain x  OK');
     expect(lines.join('\n')).toContain('\\u2028\\u202e');
   });
