@@ -40,7 +40,8 @@ export interface IngestResult {
 }
 
 /** A record shaped like one three-subgraph request's. */
-function sampleRecord(): AccessRecord {
+/** A record like the three-subgraph workload's, fresh ids and the current time; `overrides` replace fields (bench/micro/verification.ts numbers its own). */
+export function sampleRecord(overrides: Partial<AccessRecord> = {}): AccessRecord {
   return {
     id: newAccessRecordId(Date.now()),
     time: new Date().toISOString(),
@@ -67,6 +68,7 @@ function sampleRecord(): AccessRecord {
     latencyMs: 3.21,
     clientIp: '127.0.0.1',
     userAgent: 'bench',
+    ...overrides,
   };
 }
 

@@ -7,7 +7,6 @@
  * Run alone: `npx tsx bench/micro/verification.ts [records=40000] [rounds=3]`. Timings live here,
  * never in tests.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { prepareRecord } from '../../audit/chain.js';
 import { GENESIS_HASH, type AccessRecord } from '../../audit/record.js';
 import { verifyStoredChain } from '../../audit/verify-store.js';
+import { sampleRecord as ingestRecord } from './access-log-ingest.js';
 import { createStore } from '../../store/index.js';
 
 export interface VerificationResult {
@@ -24,34 +24,10 @@ export interface VerificationResult {
   rounds: Array<{ recordsPerS: number; indexedMsPer10k: number }>;
 }
 
+/** The ingest benchmark's record, numbered: every seventh denied with an error code (a code row to read back). */
 function sampleRecord(i: number): AccessRecord {
-  return {
-    id: `rec-${i}`,
-    time: new Date(Date.UTC(2026, 0, 1) + i).toISOString(),
-    requestId: randomUUID(),
-    instanceId: 'bench-gw',
-    productId: 'PRD-CERTIFIED',
-    productVersion: '2.1.0',
-    developerId: 'DEV-GOOD',
-    sub: 'bench-user',
-    org: '12345679016',
-    jti: randomUUID(),
-    roles: [],
-    operationName: 'GetClient',
-    operationType: 'query',
-    documentHash: 'b'.repeat(64),
-    coordinates: ['Query.client', 'Client.id', 'Client.name'],
-    services: ['clients.read'],
-    clientDigests: ['d'.repeat(43)],
-    decision: i % 7 === 0 ? 'DENIED' : 'ALLOWED',
-    reasons: [],
-    errorCodes: i % 7 === 0 ? ['FIELD_NOT_AUTHORISED'] : [],
-    httpStatus: 200,
-    subgraphs: ['clients'],
-    latencyMs: 1.5,
-    clientIp: '127.0.0.1',
-    userAgent: 'bench',
-  };
+  const denied = i % 7 === 0;
+  return ingestRecord({ id: `rec-${i}`, time: new Date(Date.UTC(2026, 0, 1) + i).toISOString(), decision: denied ? 'DENIED' : 'ALLOWED', errorCodes: denied ? ['FIELD_NOT_AUTHORISED'] : [] });
 }
 
 export async function measureVerification(records: number, rounds: number): Promise<VerificationResult> {
