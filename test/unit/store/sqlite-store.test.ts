@@ -17,6 +17,7 @@ import { note, sampleDeveloper, sampleHead, sampleRecord } from '../../contract/
 import { chainBatch, computeRecordHash, prepareRecord, PREPARED_COLUMNS } from '../../../audit/chain.js';
 import { GENESIS_HASH, indexedColumnsOf } from '../../../audit/record.js';
 import { verifyAccessLog, verifyStoredChain } from '../../../audit/verify-store.js';
+import { insertRowCopy } from '../../integration/support/access-log-sqlite.js';
 import { sampleRecord as accessRecord } from '../audit/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-unit-'));
@@ -555,19 +556,19 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       await store.appendToChain({ chainId, head: { seq: 0, hash: GENESIS_HASH }, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } });
       expect(await verify(store, chainId)).toMatchObject({ ok: true, checked: 3 });
       const raw = new Database(file);
-      return { store, raw: { run: (sql: string, ...params: unknown[]) => raw.prepare(sql).run(...params).changes, close: () => raw.close() } };
+      return {
+        store,
+        raw: { run: (sql: string, ...params: unknown[]) => raw.prepare(sql).run(...params).changes, close: () => raw.close() },
+        /** Copies row 2 (its record; FORGED_DECISION in the filter column) to a new row at the given seq and chain id, as SQL (support/access-log-sqlite.ts). */
+        copy: (seqSql: string, chainSql?: string) => insertRowCopy(file, chainId, 2, { seqSql, chainSql, decision: 'FORGED_DECISION' }),
+      };
     };
-    /** Copies row `fromSeq` of the chain (its record, a forged decision in the filter column) to a new row with the given seq and chain id SQL. */
-    const copyRow = (seqSql: string, chainSql = 'chain_id') =>
-      `INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
-       SELECT ${chainSql}, ${seqSql}, record_id || 'F', time_ms, product_id, developer_id, org, 'FORGED_DECISION', operation_name, record FROM access_records WHERE chain_id = ? AND seq = 2`;
-
     it('a row whose seq is text, or a whole number outside 1..the end of the chain, is reported FORGED: queries list it, no read by seq returns it', async () => {
-      const { store, raw } = await chainIn('unplaced.db', 'chain-up');
+      const { store, raw, copy } = await chainIn('unplaced.db', 'chain-up');
       try {
-        expect(raw.run(copyRow("'2b'"), 'chain-up')).toBe(1);
-        expect(raw.run(copyRow('50000'), 'chain-up')).toBe(1);
-        expect(raw.run(copyRow('0'), 'chain-up')).toBe(1);
+        copy("'2b'");
+        copy('50000');
+        copy('0');
       } finally {
         raw.close();
       }
@@ -581,9 +582,9 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     });
 
     it('a range verification reports only rows no range can hold (text, or below 1), not the chain past its range', async () => {
-      const { store, raw } = await chainIn('unplaced-range.db', 'chain-ur');
+      const { store, raw, copy } = await chainIn('unplaced-range.db', 'chain-ur');
       try {
-        expect(raw.run(copyRow("'x'"), 'chain-ur')).toBe(1);
+        copy("'x'");
       } finally {
         raw.close();
       }
@@ -617,11 +618,11 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     });
 
     it('a fractional seq that falls between two read windows, or one past GraphQL\'s Int, is reported FORGED at a seq the audit API can carry', async () => {
-      const { store, raw } = await chainIn('unplaced-fraction.db', 'chain-fr');
+      const { store, raw, copy } = await chainIn('unplaced-fraction.db', 'chain-fr');
       try {
-        expect(raw.run(copyRow('10000.5'), 'chain-fr')).toBe(1);
-        expect(raw.run(copyRow('1.5'), 'chain-fr')).toBe(1);
-        expect(raw.run(copyRow('3000000000'), 'chain-fr')).toBe(1);
+        copy('10000.5');
+        copy('1.5');
+        copy('3000000000');
       } finally {
         raw.close();
       }
@@ -632,10 +633,10 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     });
 
     it('skips an empty stretch up to a forged chain head far ahead in one step instead of reading it window by window', async () => {
-      const { store, raw } = await chainIn('far-head.db', 'chain-far');
+      const { store, raw, copy } = await chainIn('far-head.db', 'chain-far');
       try {
         expect(raw.run("UPDATE chain_heads SET last_seq = 20000 WHERE chain_id = 'chain-far'")).toBe(1);
-        expect(raw.run(copyRow('15000'), 'chain-far')).toBe(1);
+        copy('15000');
       } finally {
         raw.close();
       }
@@ -695,9 +696,9 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     });
 
     it('lists a chain id stored as a blob by a label of its own, never merged with the real chain of the same bytes', async () => {
-      const { store, raw } = await chainIn('blob-chain.db', 'chain-b');
+      const { store, raw, copy } = await chainIn('blob-chain.db', 'chain-b');
       try {
-        expect(raw.run(copyRow('2', 'CAST(chain_id AS BLOB)'), 'chain-b')).toBe(1);
+        copy('2', 'CAST(chain_id AS BLOB)');
       } finally {
         raw.close();
       }
