@@ -1,24 +1,100 @@
 /**
- * SQLite's own consistency check of the access log's tables: every index agrees with its table
- * and every b-tree is well formed (`PRAGMA integrity_check(TABLE)`). Someone with write access to
- * the file can make an index disagree with its table (through `writable_schema`): the verifier,
- * which reads the tables, would see intact records while filtered queries, which use the indexes,
- * list or miss the wrong ones.
+ * The whole-log verification's check of the SQLite file itself, beside the records' hashes.
+ * Someone with write access to the file can change what auditors' queries see without touching
+ * a hashed record, so two things are checked:
  *
- * For a file the check runs on its own read-only connection in a short-lived worker thread, so a
- * large log's check (it reads every page of these tables) never holds up the event loop; an
- * in-memory database (tests) has only its one connection and is checked on it.
+ * - **The schema is the one this build's migrations create, and nothing else.** A trigger can
+ *   rewrite a record's filter copies whenever the gateway writes (every read of the log folds
+ *   staged records first, so a trigger on the staging table runs before each read, and can show
+ *   the verifier one thing and an auditor's query another); a view in place of a table escapes a
+ *   check by table name; a column given `COLLATE NOCASE` makes a filter match what it should not.
+ *   So every object in `sqlite_schema` is compared with what MIGRATIONS make in a fresh in-memory
+ *   database: an object that is extra, missing, or of other SQL is a problem.
+ * - **SQLite's own consistency check** (`PRAGMA integrity_check`, over the whole file): every
+ *   index agrees with its table and every b-tree is well formed. Through `writable_schema` an
+ *   index can be made to disagree with its table: the verifier, which reads the tables, would see
+ *   intact records while filtered queries, which use the indexes, list or miss the wrong ones.
+ *
+ * For a file the consistency check runs on its own read-only connection in a short-lived worker
+ * thread, so a large log's check (it reads every page) never holds up the event loop. One check
+ * runs at a time (callers meanwhile share it), it is stopped when the store closes, and one that
+ * runs past its time limit is stopped and reported. An in-memory database (tests) has only its
+ * one connection and is checked on it.
  */
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { printable } from '../../audit/sanitize.js';
+import { StoreUnavailableError } from '../port.js';
 import { MEMORY_PATH } from './connection.js';
+import { translateSqliteError } from './errors.js';
+import { runMigrations } from './migrations.js';
 
-/** The tables an auditor's query or the verifier reads. */
-export const CHECKED_TABLES = ['access_records', 'access_record_codes', 'access_record_clients', 'access_staged', 'checkpoints', 'chain_heads', 'chain_ledger'] as const;
-
-/** At most this many messages are kept (SQLite's own default limit is 100 per check). */
+/** At most this many messages are kept from SQLite's check (its own default is 100). */
 export const MAX_INTEGRITY_PROBLEMS = 50;
+/** How long the consistency check may run before it is stopped and reported (10 minutes: about 4 GB of log on this machine's disk). */
+export const DEFAULT_INTEGRITY_TIMEOUT_MS = 10 * 60_000;
+/** SQL text shown in a problem is cut to this many characters. */
+const SHOWN_SQL = 200;
+
+interface SchemaObject {
+  type: string;
+  name: string;
+  table: string;
+  sql: string | null;
+}
+
+// sqlite_stat* tables (ANALYZE, PRAGMA optimize) hold planner statistics: they change no answer.
+const SCHEMA_SQL = "SELECT type, name, tbl_name AS \"table\", sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_stat%' ESCAPE '\\'";
+
+function readSchema(db: Database.Database): Map<string, SchemaObject> {
+  return new Map((db.prepare(SCHEMA_SQL).all() as SchemaObject[]).map((o) => [o.name, o]));
+}
+
+let expected: Map<string, SchemaObject> | null = null;
+
+/** The schema a file this build migrated holds: what the migrations create in a fresh database (built once). */
+function expectedSchema(): Map<string, SchemaObject> {
+  if (expected) return expected;
+  const fresh = new Database(MEMORY_PATH);
+  try {
+    runMigrations(fresh);
+    expected = readSchema(fresh);
+  } finally {
+    fresh.close();
+  }
+  return expected;
+}
+
+const oneLine = (sql: string) => sql.replace(/\s+/g, ' ');
+const cut = (text: string, from: number, length: number) => `${from > 0 ? '…' : ''}${text.slice(from, from + length)}${from + length < text.length ? '…' : ''}`;
+const shownSql = (sql: string | null) => (sql === null ? '(none)' : printable(cut(oneLine(sql), 0, SHOWN_SQL)));
+
+/** Where two SQL texts first differ, shown in each (a table's whole SQL is too long to read for one changed word). */
+function sqlDifference(have: string | null, want: string | null): string {
+  if (have === null || want === null) return `${shownSql(have)} (the migrations: ${shownSql(want)})`;
+  const [a, b] = [oneLine(have), oneLine(want)];
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const from = Math.max(0, i - 40);
+  return `"${printable(cut(a, from, 100))}" (the migrations: "${printable(cut(b, from, 100))}")`;
+}
+
+/** How the file's schema differs from the one the migrations create (empty when it does not). */
+export function schemaProblems(db: Database.Database): string[] {
+  const want = expectedSchema();
+  const have = readSchema(db);
+  const problems: string[] = [];
+  for (const [name, object] of have) {
+    const wanted = want.get(name);
+    const what = `${object.type} ${printable(name)}${object.table !== name ? ` on ${printable(object.table)}` : ''}`;
+    if (!wanted) problems.push(`schema: ${what} is not one the gateway's migrations create (it can change what is written or what a query reads): ${shownSql(object.sql)}`);
+    else if (wanted.type !== object.type) problems.push(`schema: ${printable(name)} is a ${object.type}; the migrations create a ${wanted.type}`);
+    else if (wanted.table !== object.table || wanted.sql !== object.sql) problems.push(`schema: ${what} differs from what the migrations create: ${wanted.table !== object.table ? `it is on ${printable(object.table)}, not ${wanted.table}` : sqlDifference(object.sql, wanted.sql)}`);
+  }
+  for (const [name, wanted] of want) if (!have.has(name)) problems.push(`schema: ${wanted.type} ${name} is missing`);
+  return problems.slice(0, MAX_INTEGRITY_PROBLEMS);
+}
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -26,50 +102,111 @@ const Database = require(workerData.driver);
 let db = null;
 try {
   db = new Database(workerData.path, { readonly: true, fileMustExist: true, timeout: workerData.busyTimeoutMs });
-  const problems = [];
-  for (const table of workerData.tables) {
-    for (const row of db.pragma('integrity_check(' + table + ')')) {
-      const message = String(row.integrity_check);
-      if (message !== 'ok' && problems.length < workerData.max) problems.push(table + ': ' + message);
-    }
-  }
+  const problems = db.pragma('integrity_check(' + workerData.max + ')').map((row) => String(row.integrity_check)).filter((m) => m !== 'ok');
   parentPort.postMessage({ problems });
 } catch (err) {
-  parentPort.postMessage({ error: String((err && err.message) || err) });
+  parentPort.postMessage({ error: String((err && err.message) || err), code: err && typeof err.code === 'string' ? err.code : null });
 } finally {
   if (db) db.close();
 }
 `;
 
-function checkOn(db: Database.Database): string[] {
-  const problems: string[] = [];
-  for (const table of CHECKED_TABLES) {
-    for (const row of db.pragma(`integrity_check(${table})`) as Array<{ integrity_check: unknown }>) {
-      const message = String(row.integrity_check);
-      if (message !== 'ok' && problems.length < MAX_INTEGRITY_PROBLEMS) problems.push(`${table}: ${message}`);
-    }
-  }
-  return problems;
+function consistencyOn(db: Database.Database): string[] {
+  return (db.pragma(`integrity_check(${MAX_INTEGRITY_PROBLEMS})`) as Array<{ integrity_check: unknown }>).map((row) => String(row.integrity_check)).filter((m) => m !== 'ok');
 }
 
-/** What SQLite's integrity check finds wrong with the access log's tables (empty when nothing). Rejects when the check cannot run. */
-export function integrityProblems(db: Database.Database, path: string, busyTimeoutMs: number): Promise<string[]> {
-  if (path === MEMORY_PATH) return Promise.resolve(checkOn(db));
-  return new Promise((resolve, reject) => {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WORKER, { eval: true, workerData: { driver, path, busyTimeoutMs, tables: CHECKED_TABLES, max: MAX_INTEGRITY_PROBLEMS } });
-    let settled = false;
-    worker.once('message', (reply: { problems?: string[]; error?: string }) => {
-      settled = true;
-      if (reply.error !== undefined) reject(new Error(`integrity check: ${reply.error}`));
-      else resolve(reply.problems ?? []);
+/** Raised inside: the worker could not run the check (the SQLite code, when it had one, is kept). */
+class CheckFailure extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface IntegrityCheckOptions {
+  path: string;
+  busyTimeoutMs: number;
+  /** Default DEFAULT_INTEGRITY_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/** The storage check of one store (see the file comment). */
+export class IntegrityCheck {
+  private running: Promise<string[]> | null = null;
+  private worker: Worker | null = null;
+  private stop: ((err: Error) => void) | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: IntegrityCheckOptions,
+  ) {}
+
+  /**
+   * What is wrong with the file, as lines for auditors (empty when nothing). A check that could
+   * not run is itself a line, so the verification is not ok; only a store that cannot be read
+   * now (busy past its timeout, closed, damaged) rejects, with StoreUnavailableError.
+   */
+  problems(): Promise<string[]> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite store is closed'));
+    // Shared while one runs: each check reads the whole file and holds a read snapshot for as long.
+    this.running ??= this.check().finally(() => {
+      this.running = null;
     });
-    worker.once('error', (err) => {
-      settled = true;
-      reject(err);
+    return this.running;
+  }
+
+  /** Stops a running check (its callers get StoreUnavailableError) and refuses new ones. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stop?.(new StoreUnavailableError('SQLite store is closed'));
+    await this.worker?.terminate();
+  }
+
+  private async check(): Promise<string[]> {
+    let schema: string[];
+    try {
+      schema = schemaProblems(this.db);
+    } catch (err) {
+      throw translateSqliteError(err);
+    }
+    try {
+      const consistency = this.options.path === MEMORY_PATH ? consistencyOn(this.db) : await this.inWorker();
+      return [...schema, ...consistency.map((m) => `integrity_check: ${printable(m)}`)];
+    } catch (err) {
+      const translated = translateSqliteError(err);
+      if (translated instanceof StoreUnavailableError) throw translated;
+      return [...schema, `the storage consistency check could not run, so the file is unchecked: ${printable(String((err as Error)?.message ?? err))}`];
+    }
+  }
+
+  private inWorker(): Promise<string[]> {
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_INTEGRITY_TIMEOUT_MS;
+    return new Promise<string[]>((resolve, reject) => {
+      const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+      const worker = new Worker(WORKER, { eval: true, workerData: { driver, path: this.options.path, busyTimeoutMs: this.options.busyTimeoutMs, max: MAX_INTEGRITY_PROBLEMS } });
+      this.worker = worker;
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.stop = null;
+        this.worker = null;
+        outcome();
+      };
+      const timer = setTimeout(() => {
+        settle(() => reject(new CheckFailure(`it ran past its limit of ${timeoutMs} ms and was stopped`)));
+        void worker.terminate();
+      }, timeoutMs);
+      this.stop = (err) => settle(() => reject(err));
+      worker.once('message', (reply: { problems?: string[]; error?: string; code?: string | null }) => {
+        settle(() => (reply.error !== undefined ? reject(new CheckFailure(reply.error, reply.code ?? undefined)) : resolve(reply.problems ?? [])));
+      });
+      worker.once('error', (err) => settle(() => reject(err)));
+      worker.once('exit', (code) => settle(() => reject(new CheckFailure(`the worker exited (${code}) without an answer`))));
     });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`integrity check: the worker exited (${code}) without an answer`));
-    });
-  });
+  }
 }

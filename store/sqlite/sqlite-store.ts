@@ -22,7 +22,7 @@ import type { ChainBatch } from '../../audit/chain.js';
 import { SqliteAccessLog } from './access-log-tables.js';
 import { SqliteAccessLogWrites } from './access-log-writes.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, MEMORY_PATH, openDatabase, type ConnectionOptions } from './connection.js';
-import { integrityProblems } from './integrity.js';
+import { IntegrityCheck } from './integrity.js';
 import { createSqliteRateLimiter } from './counters.js';
 import { guarded, translateSqliteError } from './errors.js';
 import { SqliteIncidents } from './incident-tables.js';
@@ -54,6 +54,8 @@ export interface SqliteStoreOptions extends ConnectionOptions {
    * thread, where the fsync overlaps the event loop's work. 0 sends everything to the thread. Default 2.
    */
   commitNowMax?: number;
+  /** How long the whole-log verification's storage check (integrity.ts) may run before it is stopped and reported. Default 10 minutes. */
+  integrityTimeoutMs?: number;
 }
 
 /** Rate-limit rows that expired more than this long ago are removed at start (the limiter's own sweeper timer is not used). */
@@ -71,6 +73,7 @@ interface Parts {
   /** Reads on this connection; appends on the write thread when there is one. */
   accessLog: AccessLogStore;
   incidents: SqliteIncidents;
+  integrity: IntegrityCheck;
 }
 
 /** The port methods, assigned by the guard in the constructor (store/guard.ts). */
@@ -107,7 +110,8 @@ export class SqliteStore implements Store {
           this.thread = new SqliteWriteThread({ path: this.options.path, sqliteSync: this.options.sqliteSync ?? 'full', busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS }, this.options.now);
         }
         const now = this.thread ? commitNowConnection(this.options) : null;
-        this.parts = { db, now, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread, now, this.options.commitNowMax ?? 2, () => integrityProblems(db, this.options.path, this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)), incidents: new SqliteIncidents(db) };
+        const integrity = new IntegrityCheck(db, { path: this.options.path, busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, timeoutMs: this.options.integrityTimeoutMs });
+        this.parts = { db, now, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread, now, this.options.commitNowMax ?? 2, () => integrity.problems()), incidents: new SqliteIncidents(db), integrity };
       } catch (err) {
         db.close();
         throw err;
@@ -120,6 +124,7 @@ export class SqliteStore implements Store {
     const thread = this.thread;
     this.parts = null;
     this.thread = null;
+    await parts?.integrity.close();
     // Writes already handed to the thread finish before it stops.
     await thread?.close();
     if (parts?.now?.db.open) parts.now.db.close();

@@ -185,7 +185,7 @@ describe('access log tampering', () => {
     const cli = await runAuditVerify({ dataDir: dir, storeUrl: `sqlite:${join(dir, DB_FILE)}` });
     expect(cli.code).toBe(1);
     expect(cli.json?.chains.find((c) => c.chainId === chainId)).toMatchObject({ ok: true });
-    expect((cli.json as unknown as { storageProblems: string[] }).storageProblems).toEqual(expect.arrayContaining([expect.stringMatching(/^access_records: .*access_records_by_decision/)]));
+    expect((cli.json as unknown as { storageProblems: string[] }).storageProblems).toEqual(expect.arrayContaining([expect.stringMatching(/^integrity_check: .*access_records_by_decision/)]));
     const sys = await startTestSystem({ dataDir: dir }, { storeUrl: `sqlite:${join(dir, DB_FILE)}` });
     try {
       // What an auditor's filter now finds: a record whose hashed decision is another.

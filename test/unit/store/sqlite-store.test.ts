@@ -689,7 +689,7 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       step("UPDATE access_records SET decision = 'FORGED_DECISION' WHERE chain_id = 'chain-ix' AND seq = 2");
       step("UPDATE sqlite_schema SET sql = ? WHERE name = 'access_records_by_decision'", real);
       const reopened = await open(file);
-      expect(await reopened.storageProblems()).toEqual(expect.arrayContaining([expect.stringMatching(/^access_records: .*access_records_by_decision/)]));
+      expect(await reopened.storageProblems()).toEqual(expect.arrayContaining([expect.stringMatching(/^integrity_check: .*access_records_by_decision/)]));
       const whole = await verifyAccessLog(reopened, { keys: [] }, { chainKey: key });
       expect(whole.ok).toBe(false);
       expect(whole.storageProblems.length).toBeGreaterThan(0);
