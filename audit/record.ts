@@ -174,11 +174,12 @@ export interface IndexedColumns {
    */
   invalidText?: string[];
   /**
-   * How many top-level members of the stored record text repeat a key (an adapter that stores the
-   * record as text gives it; absent when none): SQL's JSON functions read the first of two, the
-   * hash (JSON.parse) the last, so filters and the hashed record see different values.
+   * Why the stored record text is not the text the gateway writes for the record it parses to (an
+   * adapter that stores the record as text gives it; absent when it is): a repeated key, a number
+   * written with more digits, an escaped character, spacing, or a seq that is not a whole number.
+   * SQL's JSON functions, which some filters use, then read other values than the hash does.
    */
-  duplicateKeys?: number;
+  storedForm?: string;
 }
 
 /**

@@ -158,7 +158,7 @@ function storedCopyProblem(stored: IndexedColumns | undefined, record: ChainedAc
   const parts: string[] = [];
   const differing = divergentColumns(stored, record);
   if (differing.length) parts.push(`the stored filter column${differing.length === 1 ? '' : 's'} ${differing.join(', ')} differ${differing.length === 1 ? 's' : ''} from the hashed record`);
-  if (stored.duplicateKeys) parts.push(`the stored record text repeats ${stored.duplicateKeys === 1 ? 'a key' : `${stored.duplicateKeys} keys`}: filters read the first value, the hash the last`);
+  if (stored.storedForm) parts.push(stored.storedForm);
   const malformed = [...new Set(stored.invalidText ?? [])].filter((k) => !differing.includes(k));
   if (malformed.length) parts.push(`the stored bytes of ${malformed.join(', ')} are not well-formed UTF-8 text: they read as the hashed record, but filters compare bytes and miss it`);
   return parts.length ? parts.join('; ') : null;
@@ -225,7 +225,7 @@ export interface VerifyChainOptions {
  * both are handled). See the file comment for the problem kinds.
  */
 export async function verifyChain(
-  records: readonly ChainedAccessRecord[],
+  read: readonly ChainedAccessRecord[],
   checkpoints: readonly Checkpoint[],
   publicJwks: { keys: JWK[] },
   options: VerifyChainOptions = {},
@@ -233,7 +233,7 @@ export async function verifyChain(
   const fromSeq = Math.max(1, options.fromSeq ?? 1);
   const toSeq = options.toSeq ?? null;
   const upper = toSeq ?? Number.POSITIVE_INFINITY;
-  const chainId = options.chainId ?? records[0]?.chainId ?? checkpoints[0]?.chainId ?? '';
+  const chainId = options.chainId ?? read[0]?.chainId ?? checkpoints[0]?.chainId ?? '';
   const maxProblems = options.maxProblems ?? 1000;
   const key = options.key ?? null;
   const found: VerificationProblem[] = [];
@@ -241,6 +241,12 @@ export async function verifyChain(
   const report = (seq: number, kind: ProblemKind, detail: string, toSeq = seq): void => {
     found.push({ seq, toSeq, kind, detail });
   };
+  // A record whose own seq is not a whole number has no position to be judged at (and a problem
+  // at such a seq could not be reported). With the filter rows given, each is accounted for by
+  // its row instead: SQLite's row says so (storedForm), MongoDB lists it as unplaced. A record
+  // neither accounts for is still reported, at the start of the range.
+  const records = options.indexed ? read.filter((r) => Number.isSafeInteger(r.seq)) : read;
+  const unplacedHere = read.length - records.length;
 
   const anchor = options.anchor && options.anchor.seq === fromSeq - 1 && intactAtOwnSeq(options.anchor, key) ? options.anchor : null;
   const considered = anchor ? [anchor, ...records] : [...records];
@@ -316,6 +322,17 @@ export async function verifyChain(
       }
     }
   }
+
+  // Rows whose text the gateway did not write and that hold no record the checks above could
+  // place (no whole-number seq of its own): ALTERED at the row's seq.
+  let rowsAccounted = 0;
+  for (const row of options.indexed ?? []) {
+    if (!row.storedForm || present.has(row.seq) || row.seq < fromSeq || row.seq > upper) continue;
+    present.add(row.seq);
+    rowsAccounted += 1;
+    report(row.seq, 'ALTERED', row.storedForm);
+  }
+  if (unplacedHere > rowsAccounted) report(fromSeq, 'ALTERED', `${unplacedHere - rowsAccounted} record${unplacedHere - rowsAccounted === 1 ? '' : 's'} read for this range hold${unplacedHere - rowsAccounted === 1 ? 's' : ''} a seq that is not a whole number`);
 
   for (const [seq, record] of okBySeq) {
     if (record === anchor) continue;

@@ -23,6 +23,7 @@
 import type Database from 'better-sqlite3';
 import { isUtf8 } from 'node:buffer';
 import { CodedError } from '../../core/errors.js';
+import { printable } from '../../audit/sanitize.js';
 import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainEnding, type ChainHashAlg, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
 import { SqliteAccessLogWrites } from './access-log-writes.js';
@@ -73,7 +74,7 @@ interface IndexRow {
   decision: string;
   operation_name: string | null;
   invalid_text: string | null;
-  duplicate_keys: number | null;
+  record: unknown;
 }
 
 /**
@@ -93,6 +94,30 @@ function registerTextCheck(db: Database.Database): void {
   // One call per row for the common case: the row's text columns joined by NUL bytes are
   // well-formed exactly when each is (a NUL never completes a multi-byte sequence).
   db.function('dsp_utf8', { deterministic: true }, (bytes: unknown) => (Buffer.isBuffer(bytes) && isUtf8(bytes) ? 1 : 0));
+}
+
+/**
+ * Why a stored record text is not the text the gateway writes for what it parses to, or null.
+ * The gateway stores JSON.stringify of the record it hashed, so that text comes back from
+ * JSON.parse and JSON.stringify unchanged. Any other text that parses to the same record reads
+ * differently in SQL, which the sub/jti/clientIp/httpStatus/role/coordinate filters use:
+ * json_extract takes the first of two repeated keys where JSON.parse (and so the hash) takes the
+ * last, and SQLite reads a number spelled with more digits than a double holds otherwise than
+ * JavaScript does (`199.99999999999998579`: 200 to the hash, below 200 to a filter).
+ */
+export function storedTextProblem(text: unknown): string | null {
+  if (typeof text !== 'string') return null; // a blob: reported as malformed text (INDEX_TEXT_CHECK)
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return 'the stored record text is not JSON';
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'the stored record text is not a JSON object';
+  const seq = (parsed as { seq?: unknown }).seq;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return `the stored record's own seq is ${seq === undefined ? 'absent' : printable(JSON.stringify(seq).slice(0, 80))}, which is no position in a chain (a whole number from 1 to 2^53 − 1)`;
+  if (JSON.stringify(parsed) !== text) return 'the stored record text is not the text the gateway writes for the record it holds (a repeated key, or a number, string or spacing written another way): filters read it otherwise than the hash';
+  return null;
 }
 
 /** A text column's bytes for dsp_invalid_text: a record that is not stored as text at all (a blob is read as JSONB by json_extract) counts as malformed. */
@@ -213,11 +238,9 @@ export class SqliteAccessLog {
       appendLedger: p(`INSERT INTO chain_ledger (seq, kind, chain_id, instance_id, time, hash_alg, ending, prev_hash, hash, signature)
         VALUES (@seq, @kind, @chainId, @instanceId, @time, @hashAlg, @ending, @prevHash, @hash, @signature) ON CONFLICT (seq) DO NOTHING`),
       chainIds: p('SELECT chain_id FROM access_records UNION SELECT chain_id FROM checkpoints UNION SELECT chain_id FROM chain_heads').pluck(),
-      // duplicate_keys: top-level members of the record text whose key another member has too
-      // (json_each walks them all; json_extract, which the sub/jti/clientIp/httpStatus/role/
-      // coordinate filters use, reads the first of two, JSON.parse and so the hash the last).
-      indexRows: p(`SELECT CAST(id AS TEXT) AS id, seq, time_ms, product_id, developer_id, org, decision, operation_name, ${INDEX_TEXT_CHECK} AS invalid_text,
-        CASE WHEN json_valid(record) THEN (SELECT count(*) - count(DISTINCT key) FROM json_each(record)) END AS duplicate_keys FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`),
+      // The record text too, to compare with the text the gateway writes (storedTextProblem).
+      indexRows: p(`SELECT CAST(id AS TEXT) AS id, seq, time_ms, product_id, developer_id, org, decision, operation_name, ${INDEX_TEXT_CHECK} AS invalid_text, record
+        FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`),
       codesOf: p(`SELECT CAST(c.record_rowid AS TEXT) AS id, c.code AS value, dsp_invalid_text('errorCodes', ${textBytes('c.code')}) AS invalid_text FROM access_record_codes c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?`),
       clientsOf: p(`SELECT CAST(c.record_rowid AS TEXT) AS id, c.digest AS value, dsp_invalid_text('clientDigests', ${textBytes('c.digest')}) AS invalid_text FROM access_record_clients c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?`),
       // Any seq that is not an integer (a fraction such as 10000.5 falls between two read windows),
@@ -284,6 +307,7 @@ export class SqliteAccessLog {
     return rows.map((r) => {
       if (r.invalid_text !== null) flag(r.id, r.invalid_text);
       const invalidText = invalid.get(r.id);
+      const storedForm = storedTextProblem(r.record);
       return {
         seq: r.seq,
         timeMs: r.time_ms,
@@ -295,13 +319,22 @@ export class SqliteAccessLog {
         errorCodes: (codes.get(r.id) ?? []).sort(),
         clientDigests: (clients.get(r.id) ?? []).sort(),
         ...(invalidText ? { invalidText } : {}),
-        ...(r.duplicate_keys ? { duplicateKeys: r.duplicate_keys } : {}),
+        ...(storedForm ? { storedForm } : {}),
       };
     });
   }
 
+  /** A row whose text is not JSON (only a hand-made one) is left out: indexedColumnsOf reports it at its seq (storedForm), so verification still accounts for it. */
   readChain(chainId: string, fromSeq: number, toSeq: number): ChainedAccessRecord[] {
-    return (this.s.readChain.all(chainId, fromSeq, toSeq) as string[]).map((json) => JSON.parse(json) as ChainedAccessRecord);
+    const records: ChainedAccessRecord[] = [];
+    for (const json of this.s.readChain.all(chainId, fromSeq, toSeq) as unknown[]) {
+      try {
+        records.push(JSON.parse(json as string) as ChainedAccessRecord);
+      } catch {
+        /* reported by indexedColumnsOf */
+      }
+    }
+    return records;
   }
 
   queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): AccessLogPage {

@@ -241,6 +241,21 @@ describe('verifyChain', () => {
     expect((await verify(rows, checkpoints, { indexed: [...honest, honest[4]!] })).ok).toBe(true);
   });
 
+  it('sets aside a record whose own seq is not a whole number, and reports it at its row when the row says why, else at the start of the range', async () => {
+    const { indexedColumnsOf } = await import('../../../audit/record.js');
+    const rows = roundTrip(records);
+    const honest = rows.map(indexedColumnsOf);
+    const odd = { ...rows[N - 1]!, seq: '21' as unknown as number };
+    // SQLite: the row at 21 says its text holds no usable seq.
+    const withRow = await verify([...rows, odd], checkpoints, { indexed: [...honest, { ...honest[N - 1]!, seq: 21, storedForm: 'the stored record\'s own seq is "21"' }] });
+    expect(kinds(withRow)).toEqual(['ALTERED@21']);
+    expect(withRow.problems[0]!.detail).toMatch(/own seq is "21"/);
+    // No row says so (MongoDB, whose unplaced rows are reported apart): still reported, at a seq the API can carry.
+    const without = await verify([...rows, odd], checkpoints, { indexed: honest });
+    expect(kinds(without)).toEqual(['ALTERED@1']);
+    expect(without.problems[0]!.detail).toMatch(/1 record read for this range holds a seq that is not a whole number/);
+  });
+
   it('lists a huge gap without enumerating it all', async () => {
     const rows = [...roundTrip(records), { ...roundTrip(records[N - 1]!), seq: 1_000_000_000 }];
     const report = await verify(rows, checkpoints, { maxProblems: 10 });

@@ -663,7 +663,45 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       expect(await store.countAccessLogs({ sub: 'mallory' })).toBe(1);
       const report = await verify(store, 'chain-dup');
       expect(problemKeys(report)).toEqual(['ALTERED@2']);
-      expect(report!.problems[0]!.detail).toMatch(/repeats a key/);
+      expect(report!.problems[0]!.detail).toMatch(/not the text the gateway writes/);
+    });
+
+    it('a number spelled with more digits than a double holds (read as 200 by the hash, below 200 by the httpStatus filter) is reported ALTERED', async () => {
+      const { store, raw } = await chainIn('number-spelling.db', 'chain-num', { httpStatus: 200 });
+      try {
+        expect(raw.run(`UPDATE access_records SET record = replace(record, '"httpStatus":200', '"httpStatus":199.99999999999998579') WHERE chain_id = 'chain-num' AND seq = 2`)).toBe(1);
+      } finally {
+        raw.close();
+      }
+      // The hashed record is unchanged; the filter misses it.
+      expect((await store.readChain('chain-num', 2, 2))[0]!.httpStatus).toBe(200);
+      expect(await store.countAccessLogs({ httpStatus: 200 })).toBe(2);
+      const report = await verify(store, 'chain-num');
+      expect(problemKeys(report)).toEqual(['ALTERED@2']);
+      expect(report!.problems[0]!.detail).toMatch(/filters read it otherwise than the hash/);
+    });
+
+    it('a row whose record text is not JSON, not an object, or has no whole-number seq of its own is reported ALTERED at the row, and the report can be carried by the audit API', async () => {
+      const cases: Array<[string, RegExp]> = [
+        ['garbage', /is not JSON/],
+        ['[1]', /not a JSON object/],
+        ['{}', /own seq is absent/],
+        ['{"seq":"x"}', /own seq is "x"/],
+        ['{"seq":1e300}', /own seq is 1e\+300/],
+      ];
+      for (const [i, [text, detail]] of cases.entries()) {
+        const chainId = `chain-text-${i}`;
+        const { store, raw } = await chainIn(`${chainId}.db`, chainId);
+        try {
+          expect(raw.run(`UPDATE access_records SET record = ? WHERE chain_id = ? AND seq = 2`, text, chainId)).toBe(1);
+        } finally {
+          raw.close();
+        }
+        const report = await verify(store, chainId);
+        expect({ text, problems: problemKeys(report) }).toEqual({ text, problems: ['ALTERED@2'] });
+        expect(report!.problems[0]!.detail).toMatch(detail);
+        expect(report!.problems.every((p) => Number.isSafeInteger(p.seq) && Number.isSafeInteger(p.toSeq))).toBe(true);
+      }
     });
 
     it('an index made to disagree with its table (writable_schema) is found by the storage check that verifyAccessLog runs', async () => {
