@@ -24,12 +24,25 @@ export const SANITIZE_LIMITS = {
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]/g;
 
 /**
+ * What printable escapes: every control (Cc) and format (Cf) character, which covers UNSAFE and
+ * also U+061C, U+FFF9–FFFB, soft hyphens and tag characters; line and paragraph separators; and
+ * lone surrogates (Cs: a pair is one character and stays). The stripping above keeps its
+ * narrower list, because it changes what is stored and hashed.
+ */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
  * Text from the store shown to auditors and written to a terminal (a forger's seq, a chain id,
- * a finding's detail): the same unsafe characters are kept visible as \u escapes rather than
- * stripped, so such text can neither erase nor fake a line of a report, nor hide what it holds.
+ * a finding's detail, a storage problem): characters that display as nothing, move the cursor or
+ * reorder text are kept visible as \u escapes rather than stripped, so such text can neither
+ * erase nor fake a line of a report, nor hide what it holds. A backslash is left as it is: text
+ * already made printable is shown again by the CLI, and would otherwise be escaped twice.
  */
 export function printable(text: string): string {
-  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(UNPRINTABLE, (c) => {
+    const code = c.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /**

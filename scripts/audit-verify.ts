@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { chainKeyOf } from '../audit/chain.js';
+import { printable } from '../audit/sanitize.js';
 import { formatLedger, formatStorage, formatVerificationReport } from '../audit/report-text.js';
 import { verifyAccessLog, verifyChainInLog, type AccessLogVerification, type ChainVerification } from '../audit/verify-store.js';
 import { loadConfig } from '../core/config.js';
@@ -85,7 +86,7 @@ main().then(
   },
   (err: unknown) => {
     // Operational failure (configuration, store, keys): never a verdict about the log.
-    process.stderr.write(`audit:verify: could not verify: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`audit:verify: could not verify: ${printable(err instanceof Error ? err.message : String(err))}\n`);
     process.exitCode = 2;
   },
 );

@@ -16,6 +16,11 @@ describe('the CLI text report', () => {
     expect(lines.join('\n')).toContain('\\u2028\\u202e');
   });
 
+  it('escapes every control and format character and a lone surrogate, U+061C, U+FFF9 and tag characters included, but keeps a surrogate pair', () => {
+    expect(printable('a\u061Cb\u200Dc\uFFF9d\uD800e\uDC00f\u{E0041}g\u00ADh')).toBe('a\\u061cb\\u200dc\\ufff9d\\ud800e\\udc00f\\u{e0041}g\\u00adh');
+    expect(printable('税 \u{1F600}')).toBe('税 \u{1F600}');
+  });
+
   it('leaves ordinary text, U+FFFD and other scripts as they are', () => {
     expect(printable("seq '5b' Ünïcödé \uFFFD 税")).toBe("seq '5b' Ünïcödé \uFFFD 税");
   });
