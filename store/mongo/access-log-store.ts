@@ -203,8 +203,10 @@ export class MongoAccessLog {
         { seq: { $in: [Number.NaN, Types.Decimal128.fromString('NaN')] } },
         { seq: { $lt: 1 } },
         { seq: { $gt: beyondSeq } },
-        // A fraction (10000.5) falls between two read windows. $and stops at a non-number before $trunc sees it.
-        { $expr: { $and: [{ $isNumber: '$seq' }, { $ne: [{ $trunc: ['$seq', 0] }, '$seq'] }] } },
+        // A fraction (10000.5) falls between two read windows. $cond, not $and: the server may
+        // evaluate $and's later operands even once an earlier one is false, and $trunc of a
+        // non-number is an error (the docs of $and and $trunc), which would fail the verification.
+        { $expr: { $cond: [{ $isNumber: '$seq' }, { $ne: [{ $trunc: ['$seq', 0] }, '$seq'] }, false] } },
       ],
     };
     // Only a prefix of a text seq and the type name of anything else come back, whatever its size.
