@@ -257,8 +257,18 @@ export interface AccessLogFilter {
   coordinate?: string | null;
 }
 
+/** A row of a page that cannot be served as a record (only a hand-made one): where it is stored, and why. */
+export interface UnreadableRow {
+  chainId: string;
+  /** The row's seq, or null when it is not a whole number. */
+  seq: number | null;
+  reason: string;
+}
+
 export interface AccessLogPage {
   records: ChainedAccessRecord[];
+  /** Rows of the page whose stored text is not a JSON record at all (SQLite; absent when none): listed apart, so one such row never fails the page. */
+  unreadable?: UnreadableRow[];
   /** Opaque keyset cursor for the next (older) page, or null when there is none. */
   nextCursor: string | null;
 }

@@ -32,7 +32,7 @@ export function AccessLogPage() {
     const r = await run('auditor/AccessLog', { filter, first: pageSize, ...(cursors[index] ? { after: cursors[index] } : {}) });
     setBusy(false);
     setSelected(null);
-    setView({ filter, cursors, index, records: r.data?.accessLogs?.nodes ?? [], pageInfo: r.data?.accessLogs?.pageInfo ?? null, errors: r.errors });
+    setView({ filter, cursors, index, records: r.data?.accessLogs?.nodes ?? [], unreadable: r.data?.accessLogs?.unreadable ?? [], pageInfo: r.data?.accessLogs?.pageInfo ?? null, errors: r.errors });
   }
   const search = (e) => {
     e.preventDefault();
@@ -93,7 +93,9 @@ export function AccessLogPage() {
         <td>${r.operationName ?? html`<span class="muted">(anonymous)</span>`} <span class="muted">${r.operationType ?? ''}</span></td><td class="num">${r.latencyMs.toFixed(1)} ms</td>
         <td><button type="button" class="secondary" aria-label=${`Details of ${r.id}`} onClick=${() => setSelected(r)}>Details</button></td></tr>`)}</tbody>
     </table></div>
-    ${view.records.length === 0 ? html`<p class="muted">No records match.</p>` : null}
+    ${view.records.length === 0 && view.unreadable.length === 0 ? html`<p class="muted">No records match.</p>` : null}
+    ${view.unreadable.length ? html`<div class="notice error" role="alert" id="unreadable-rows"><strong>${view.unreadable.length} stored row${view.unreadable.length === 1 ? '' : 's'} on this page cannot be shown as a record</strong> (only a row edited in the store by hand is one; Verify integrity reports it):
+      <ul>${view.unreadable.map((u) => html`<li><span class="mono">${u.chainId}</span> seq ${u.seq ?? '?'}: ${u.reason}</li>`)}</ul></div>` : null}
     <div class="pager">
       <button type="button" class="secondary" disabled=${busy || view.index === 0} onClick=${() => load(view.filter, view.cursors, view.index - 1)}>Newer</button>
       <button type="button" class="secondary" disabled=${busy || !view.pageInfo?.hasNextPage} onClick=${() => load(view.filter, [...view.cursors.slice(0, view.index + 1), view.pageInfo.endCursor], view.index + 1)}>Older</button>

@@ -12,7 +12,7 @@
  */
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AccessLogFilter, ChainedAccessRecord } from '../../audit/record.js';
+import type { AccessLogFilter, ChainedAccessRecord, UnreadableRow } from '../../audit/record.js';
 import { FILTER_FIELDS, toStoreFilter, type AccessLogFilterInput } from '../../audit/filter.js';
 import type { Config } from '../../core/config.js';
 import { CodedError, type Denial } from '../../core/errors.js';
@@ -63,13 +63,29 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** A record as one CSV row. Any stored value gives a row (a record edited by hand in the store, say, with reasons that are not a list): a download is never cut off by one. */
 export function csvRow(record: ChainedAccessRecord): string {
   const r = record as unknown as Record<string, unknown>;
+  const reason = (x: unknown) => {
+    const { code, coordinate } = (typeof x === 'object' && x !== null ? x : { code: x }) as { code?: unknown; coordinate?: unknown };
+    return coordinate ? `${String(code)}@${String(coordinate)}` : String(code);
+  };
   return `${CSV_COLUMNS.map((column) => {
     const value = r[column];
-    if (column === 'reasons') return csvCell((record.reasons ?? []).map((x) => (x.coordinate ? `${x.code}@${x.coordinate}` : x.code)).join(';'));
+    if (column === 'reasons') return csvCell(Array.isArray(value) ? value.map(reason).join(';') : value);
     return csvCell(Array.isArray(value) ? value.join(';') : value);
   }).join(',')}\r\n`;
+}
+
+/**
+ * A stored row that is not a record at all (its text is not JSON: only one edited by hand): it is
+ * exported too, so the download holds every row the filter selects. NDJSON: a line of its own
+ * kind; CSV: decision UNREADABLE, where it is stored, and why in the reasons column.
+ */
+export function unreadableLine(row: UnreadableRow, format: Format): string {
+  if (format === 'ndjson') return `${JSON.stringify({ unreadable: row })}\n`;
+  const cells: Record<string, unknown> = { chainId: row.chainId, seq: row.seq, decision: 'UNREADABLE', reasons: row.reason };
+  return `${CSV_COLUMNS.map((column) => csvCell(cells[column])).join(',')}\r\n`;
 }
 
 /** The query string as filter input and format; anything unknown or repeated is refused. */
@@ -225,6 +241,10 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
           for (const r of page.records) {
             if (gone) return true;
             await write(request.format === 'csv' ? csvRow(r) : `${JSON.stringify(r)}\n`);
+          }
+          for (const row of page.unreadable ?? []) {
+            if (gone) return true;
+            await write(unreadableLine(row, request.format));
           }
           if (!page.nextCursor || gone) break;
           page = await deps.store.queryAccessLogs(request.filter, { first: EXPORT_PAGE, after: page.nextCursor });

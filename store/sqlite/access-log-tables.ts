@@ -24,7 +24,7 @@ import type Database from 'better-sqlite3';
 import { isUtf8 } from 'node:buffer';
 import { CodedError } from '../../core/errors.js';
 import { printable } from '../../audit/sanitize.js';
-import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainEnding, type ChainHashAlg, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows } from '../../audit/record.js';
+import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainEnding, type ChainHashAlg, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows, type UnreadableRow } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
 import { SqliteAccessLogWrites } from './access-log-writes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -350,15 +350,27 @@ export class SqliteAccessLog {
       params.afterTime = key.timeMs;
       params.afterId = key.rowId;
     }
-    const rows = this.statement(`SELECT CAST(r.id AS TEXT) AS id, r.time_ms, r.record FROM access_records r ${sql} ORDER BY r.time_ms DESC, r.id DESC LIMIT @limit`).all(params) as Array<{
+    const rows = this.statement(`SELECT CAST(r.id AS TEXT) AS id, r.time_ms, r.record, r.chain_id, r.seq FROM access_records r ${sql} ORDER BY r.time_ms DESC, r.id DESC LIMIT @limit`).all(params) as Array<{
       id: string;
       time_ms: number;
       record: string;
+      chain_id: unknown;
+      seq: unknown;
     }>;
     const pageRows = rows.slice(0, first);
     const last = pageRows[pageRows.length - 1];
+    const records: ChainedAccessRecord[] = [];
+    const unreadable: UnreadableRow[] = [];
+    for (const r of pageRows) {
+      try {
+        records.push(JSON.parse(r.record) as ChainedAccessRecord);
+      } catch {
+        unreadable.push({ chainId: storedChainIdLabel(r.chain_id), seq: typeof r.seq === 'number' && Number.isSafeInteger(r.seq) ? r.seq : null, reason: 'the stored record text is not JSON' });
+      }
+    }
     return {
-      records: pageRows.map((r) => JSON.parse(r.record) as ChainedAccessRecord),
+      records,
+      ...(unreadable.length ? { unreadable } : {}),
       nextCursor: rows.length > first && last ? encodeCursor({ timeMs: last.time_ms, rowId: BigInt(last.id) }) : null,
     };
   }

@@ -4,10 +4,12 @@
  * gateway, and again here). Auditors' own queries are logged by the gateway like any other.
  */
 import type { JWK } from 'jose';
-import type { AccessRecord } from '../../audit/record.js';
+import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
+import { storedChainIdLabel, type AccessLogPage, type AccessRecord, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
 import { chainKeyOf } from '../../audit/chain.js';
 import { verifyAccessLog, verifyChainInLog } from '../../audit/verify-store.js';
-import { withinGraphqlInt } from '../../audit/api-int.js';
+import { GRAPHQL_INT_MAX, withinGraphqlInt } from '../../audit/api-int.js';
+import { printable } from '../../audit/sanitize.js';
 import type { AssertionClaims } from '../../core/assertion.js';
 import { CodedError } from '../../core/errors.js';
 import type { Store } from '../../store/port.js';
@@ -15,6 +17,7 @@ import { subgraphTypeDefs } from '../shared/sdl.js';
 import type { SubgraphContext, SubgraphDefinition } from '../shared/server.js';
 import { toStoreFilter, type AccessLogFilterInput } from '../../audit/filter.js';
 import { auditorDenial } from './guard.js';
+import { whyUnpresentable } from './presentable.js';
 
 export interface AuditSubgraphDeps {
   store: Store;
@@ -45,6 +48,32 @@ function seqArg(value: number | null | undefined, name: string): number | null {
   return value;
 }
 
+const ACCESS_RECORD_FIELDS = {
+  // A reason stored without a coordinate reads as null, not as a missing field.
+  reasons: (record: AccessRecord) => (record.reasons ?? []).map((r) => ({ code: r.code, coordinate: r.coordinate ?? null })),
+  changes: (record: AccessRecord) => record.changes ?? [],
+};
+
+/** A page's records that fit AccessRecord, and the rest listed apart with why (presentable.ts). */
+function servable(page: AccessLogPage, recordType: GraphQLObjectType): { shown: ChainedAccessRecord[]; unreadable: UnreadableRow[] } {
+  const shown: ChainedAccessRecord[] = [];
+  const unreadable = (page.unreadable ?? []).map((row) => ({ ...row, reason: printable(row.reason) }));
+  for (const record of page.records) {
+    const why = whyUnpresentable(recordType, record, { AccessRecord: ACCESS_RECORD_FIELDS });
+    if (!why) {
+      shown.push(record);
+      continue;
+    }
+    const { chainId, seq } = record as { chainId?: unknown; seq?: unknown };
+    unreadable.push({
+      chainId: storedChainIdLabel(chainId),
+      seq: typeof seq === 'number' && Number.isInteger(seq) && Math.abs(seq) <= GRAPHQL_INT_MAX ? seq : null,
+      reason: printable(`the stored record does not fit AccessRecord (${why.slice(0, 300)})`),
+    });
+  }
+  return { shown, unreadable };
+}
+
 export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
   const { store, hmacKey, gatewayJwks } = deps;
   const chainKey = chainKeyOf(hmacKey);
@@ -53,13 +82,15 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
     typeDefs: subgraphTypeDefs('audit'),
     resolvers: {
       Query: {
-        async accessLogs(_: unknown, args: { filter?: AccessLogFilterInput | null; first?: number | null; after?: string | null }, ctx: SubgraphContext) {
+        async accessLogs(_: unknown, args: { filter?: AccessLogFilterInput | null; first?: number | null; after?: string | null }, ctx: SubgraphContext, info: GraphQLResolveInfo) {
           requireAuditor(ctx.identity);
           const filter = toStoreFilter(args.filter, hmacKey);
           const page = await store.queryAccessLogs(filter, { first: pageSize(args.first), after: args.after ?? null });
+          const { shown, unreadable } = servable(page, info.schema.getType('AccessRecord') as GraphQLObjectType);
           return {
-            edges: page.records.map((node) => ({ node })),
-            nodes: page.records,
+            edges: shown.map((node) => ({ node })),
+            nodes: shown,
+            unreadable,
             pageInfo: { endCursor: page.nextCursor, hasNextPage: page.nextCursor !== null },
             // Counted only when asked for (a function field is resolved by graphql's default resolver).
             totalCount: () => store.countAccessLogs(filter),
@@ -94,11 +125,7 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           return withinGraphqlInt(await store.listChains());
         },
       },
-      AccessRecord: {
-        // A reason stored without a coordinate reads as null, not as a missing field.
-        reasons: (record: AccessRecord) => (record.reasons ?? []).map((r) => ({ code: r.code, coordinate: r.coordinate ?? null })),
-        changes: (record: AccessRecord) => record.changes ?? [],
-      },
+      AccessRecord: ACCESS_RECORD_FIELDS,
     },
   };
 }

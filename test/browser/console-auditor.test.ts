@@ -17,7 +17,7 @@ import { CSV_COLUMNS } from '../../gateway/access-log/export.js';
 import { REQUIREMENTS } from '../../registry/model.js';
 import { codesOf, startTestSystem, type TestSystem } from '../helpers/system.js';
 import { consoleUrl, launchBrowser, openConsole, overflowsHorizontally, signInAs, type ConsolePage } from '../helpers/console-browser.js';
-import { alterRecordField, DB_FILE } from '../integration/support/access-log-sqlite.js';
+import { alterRecordField, DB_FILE, replaceRecordText } from '../integration/support/access-log-sqlite.js';
 
 const operations = loadOperations();
 const AUDITOR = 'console-auditor';
@@ -230,6 +230,19 @@ describe('staff console: an auditor', () => {
     const problems = await bad.locator('ul.problems li').allTextContents();
     expect(problems.some((p) => p.includes(`at seq ${victim.seq}`))).toBe(true);
     await c.screenshot('auditor-integrity-altered');
+
+    // Its text replaced by something that is not a record at all: the access log page still
+    // shows the rest, and lists that row apart with where it is and why.
+    replaceRecordText(join(sys.dataDir, DB_FILE), victim.chainId, victim.seq, 'not json');
+    await page.getByRole('link', { name: 'Access log' }).click();
+    const filters = page.locator('form[aria-label="Filter the access log"]');
+    await filters.locator('[name=productId]').fill(productId);
+    await filters.locator('[name=decision]').selectOption('DENIED');
+    await filters.getByRole('button', { name: 'Search' }).click();
+    const unreadable = page.locator('#unreadable-rows');
+    await unreadable.waitFor();
+    expect(await unreadable.locator('li').allTextContents()).toEqual([`${victim.chainId} seq ${victim.seq}: the stored record text is not JSON`]);
+    expect(await page.locator('#access-records tbody tr').count()).toBeGreaterThan(0);
     await c.expectNoErrors();
   });
 });

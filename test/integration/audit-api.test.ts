@@ -4,6 +4,8 @@
  * a filtered set (NDJSON and CSV) matching the paged query record for record, staff-only and itself
  * logged; and registry mutations' records carrying their reason and ticket.
  */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { ok, registryApi } from '../helpers/registry-api.js';
 import { ACCESS_LOGS_QUERY, allAccessLogs, AUDITOR, type AccessLogFilterInput, type AuditedRecord } from './support/access-log-auditor.js';
@@ -125,5 +127,21 @@ describe('the audit API', () => {
     await res.text();
     const byClient = (await allAccessLogs(sys, auditor, { clientId: 'C-000001', operationName: 'AccessLogExport' }, 100)).records;
     expect(byClient).toHaveLength(1);
+  });
+
+  // Last: it edits the store by hand.
+  it('lists and exports a row whose stored text is not a record, apart from the records and with why, instead of failing the page or the download', async () => {
+    const raw = new Database(join(sys.dataDir, 'dsp.db'));
+    try {
+      expect(raw.prepare("UPDATE access_records SET record = 'not json' WHERE operation_name = 'Refused'").run().changes).toBe(1);
+    } finally {
+      raw.close();
+    }
+    const page = await sys.gql('query { accessLogs(filter: { operationName: "Refused" }) { nodes { id } unreadable { chainId seq reason } } }', { token: auditor });
+    expect(page.body.errors).toBeUndefined();
+    expect(page.body.data?.accessLogs).toEqual({ nodes: [], unreadable: [{ chainId: expect.any(String), seq: expect.any(Number), reason: 'the stored record text is not JSON' }] });
+    const nd = await fetch(`${exportUrl()}?format=ndjson&operationName=Refused`, { headers: { authorization: `Bearer ${auditor}` } });
+    expect(nd.status).toBe(200);
+    expect((await nd.text()).trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual([{ unreadable: { chainId: expect.any(String), seq: expect.any(Number), reason: 'the stored record text is not JSON' } }]);
   });
 });

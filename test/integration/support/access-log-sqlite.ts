@@ -66,6 +66,14 @@ export function alterRecordField(dbPath: string, chainId: string, seq: number, f
   });
 }
 
+/** Replaces one row's stored record text as it is (text that is not a record at all, say). */
+export function replaceRecordText(dbPath: string, chainId: string, seq: number, text: string): void {
+  withDb(dbPath, (db) => {
+    const changed = db.prepare('UPDATE access_records SET record = ? WHERE chain_id = ? AND seq = ?').run(text, chainId, seq).changes;
+    if (changed !== 1) throw new Error('replaceRecordText: no row updated');
+  });
+}
+
 /** Deletes one row (its codes and client digests cascade). */
 export function deleteRecord(dbPath: string, chainId: string, seq: number): void {
   withDb(dbPath, (db) => {

@@ -1,4 +1,4 @@
-import { csvCell, csvRow, CSV_COLUMNS, exportRequestOf } from '../../../../gateway/access-log/export.js';
+import { csvCell, csvRow, CSV_COLUMNS, exportRequestOf, unreadableLine } from '../../../../gateway/access-log/export.js';
 import { changeNotesOf } from '../../../../gateway/apollo/change-notes.js';
 import { parse, type OperationDefinitionNode } from 'graphql';
 
@@ -28,6 +28,22 @@ describe('CSV cells', () => {
     expect(cells[CSV_COLUMNS.indexOf('reasons')]).toBe('RESTRICTED_DATA@Query.client;X');
     expect(cells[CSV_COLUMNS.indexOf('operationName')]).toBe("'=evil()");
     expect(row.endsWith('\r\n')).toBe(true);
+  });
+
+  it('writes a row for any stored value (a record edited by hand), never throwing', () => {
+    for (const reasons of ['text', [null], [5, { code: 'A', coordinate: 'Q.a' }], { code: 'A' }]) {
+      const cells = csvRow({ id: 'r1', reasons, roles: 'x' } as never).trimEnd().split(',');
+      expect(cells).toHaveLength(CSV_COLUMNS.length);
+    }
+    expect(csvRow({ reasons: [5, { code: 'A', coordinate: 'Q.a' }] } as never).trimEnd().split(',')[CSV_COLUMNS.indexOf('reasons')]).toBe('5;A@Q.a');
+  });
+
+  it('exports a row whose stored text is not a record as one of its own kind, where it is stored and why', () => {
+    const row = { chainId: 'c-1', seq: 3, reason: 'the stored record text is not JSON' };
+    expect(JSON.parse(unreadableLine(row, 'ndjson'))).toEqual({ unreadable: row });
+    const cells = unreadableLine(row, 'csv').trimEnd().split(',');
+    expect(cells).toHaveLength(CSV_COLUMNS.length);
+    expect([cells[CSV_COLUMNS.indexOf('chainId')], cells[CSV_COLUMNS.indexOf('seq')], cells[CSV_COLUMNS.indexOf('decision')], cells[CSV_COLUMNS.indexOf('reasons')]]).toEqual(['c-1', '3', 'UNREADABLE', row.reason]);
   });
 });
 

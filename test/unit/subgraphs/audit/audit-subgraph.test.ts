@@ -12,7 +12,10 @@ import { createStore } from '../../../../store/index.js';
 import type { Store } from '../../../../store/port.js';
 import { auditSubgraph } from '../../../../subgraphs/audit/index.js';
 import { SCHEMA_DIR } from '../../../../subgraphs/shared/sdl.js';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from '../../gateway/access-log/fake-store.js';
 import { identity, startSubgraph, type Result, type SubgraphRunner } from '../execute-subgraph.js';
@@ -194,6 +197,48 @@ describe('audit subgraph over a store with tampered rows', () => {
     const report = r.data!['verifyAccessLog'];
     expect(report.ok).toBe(false);
     expect(report.problems.map((p: { kind: string; seq: number }) => `${p.kind}@${p.seq}`)).toEqual(['ALTERED@3', 'MISSING@6', 'REORDERED@8', 'REORDERED@10']);
+  });
+});
+
+describe('audit subgraph over a SQLite file with rows edited by hand', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dsp-audit-unreadable-'));
+  const file = join(dir, 'log.db');
+  let store: Store;
+  let sg: SubgraphRunner;
+  beforeAll(async () => {
+    store = await createStore(`sqlite:${file}`);
+    await fill(store);
+    sg = await startSubgraph(auditSubgraph({ store, hmacKey, gatewayJwks: key.publicJwks }));
+  });
+  afterAll(async () => {
+    await sg.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists a row that cannot be shown as an AccessRecord apart, with why, and still serves the rest of the page', async () => {
+    const raw = new Database(file);
+    try {
+      const edit = (seq: number, sql: string) => expect(raw.prepare(`UPDATE access_records SET record = ${sql} WHERE chain_id = ? AND seq = ?`).run(CHAIN, seq).changes).toBe(1);
+      edit(3, "'not json'");
+      edit(5, `replace(record, '"seq":5,', '"seq":"x",')`);
+      edit(7, `replace(record, '"decision":"ALLOWED"', '"decision":"\\u001b[2KHACKED"')`);
+    } finally {
+      raw.close();
+    }
+    const r = await sg.run(`query { accessLogs(first: 50) { nodes { seq decision } edges { node { seq } } unreadable { chainId seq reason } } }`, {}, AUDITOR);
+    expect(r.errors).toBeUndefined();
+    const conn = r.data!['accessLogs'];
+    expect(conn.nodes.map((n: { seq: number }) => n.seq)).toEqual([12, 11, 10, 9, 8, 6, 4, 2, 1]);
+    expect(conn.edges).toHaveLength(9);
+    const unreadable = [...conn.unreadable].sort((a: { reason: string }, b: { reason: string }) => a.reason.localeCompare(b.reason));
+    expect(unreadable).toEqual([
+      // The control character a forger put in is shown escaped.
+      { chainId: CHAIN, seq: 7, reason: expect.stringMatching(/^the stored record does not fit AccessRecord \(decision: .*\\u001b\[2KHACKED/) },
+      { chainId: CHAIN, seq: null, reason: expect.stringMatching(/^the stored record does not fit AccessRecord \(seq: Int cannot represent non-integer value: "x"\)$/) },
+      { chainId: CHAIN, seq: 3, reason: 'the stored record text is not JSON' },
+    ]);
+    expect(conn.unreadable.every((u: { reason: string }) => !/[\u0000-\u001f]/.test(u.reason))).toBe(true);
   });
 });
 
