@@ -8,8 +8,10 @@
  *   staged records first, so a trigger on the staging table runs before each read, and can show
  *   the verifier one thing and an auditor's query another); a view in place of a table escapes a
  *   check by table name; a column given `COLLATE NOCASE` makes a filter match what it should not.
- *   So every object in `sqlite_schema` is compared with what MIGRATIONS make in a fresh in-memory
- *   database: an object that is extra, missing, or of other SQL is a problem.
+ *   So every object in `sqlite_schema`, by type and name (a trigger may share an index's name),
+ *   is compared with what MIGRATIONS make in a fresh in-memory database: an object that is
+ *   extra, missing, repeated or of other SQL is a problem. Only the planner's statistics tables,
+ *   exactly as ANALYZE makes them, are exempt.
  * - **SQLite's own consistency check** (`PRAGMA integrity_check`, over the whole file): every
  *   index agrees with its table and every b-tree is well formed. Through `writable_schema` an
  *   index can be made to disagree with its table: the verifier, which reads the tables, would see
@@ -44,11 +46,27 @@ interface SchemaObject {
   sql: string | null;
 }
 
-// sqlite_stat* tables (ANALYZE, PRAGMA optimize) hold planner statistics: they change no answer.
-const SCHEMA_SQL = "SELECT type, name, tbl_name AS \"table\", sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_stat%' ESCAPE '\\'";
+/**
+ * The planner's statistics tables, exactly as ANALYZE (and PRAGMA optimize) creates them: they
+ * change no answer. Only these are exempt: a trigger or table merely named `sqlite_stat…` (which
+ * `writable_schema` lets someone create) is compared like any other object.
+ */
+const PLANNER_TABLES = new Map([
+  ['sqlite_stat1', 'CREATE TABLE sqlite_stat1(tbl,idx,stat)'],
+  ['sqlite_stat4', 'CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample)'],
+]);
 
-function readSchema(db: Database.Database): Map<string, SchemaObject> {
-  return new Map((db.prepare(SCHEMA_SQL).all() as SchemaObject[]).map((o) => [o.name, o]));
+/** Every schema object but the planner's tables, keyed by type and name: a trigger may share an index's name (triggers have a namespace of their own). */
+function readSchema(db: Database.Database): { objects: Map<string, SchemaObject>; repeated: SchemaObject[] } {
+  const objects = new Map<string, SchemaObject>();
+  const repeated: SchemaObject[] = [];
+  for (const o of db.prepare('SELECT type, name, tbl_name AS "table", sql FROM sqlite_schema ORDER BY rowid').all() as SchemaObject[]) {
+    if (o.type === 'table' && PLANNER_TABLES.get(o.name) === o.sql) continue;
+    const key = `${o.type} ${o.name}`;
+    if (objects.has(key)) repeated.push(o);
+    else objects.set(key, o);
+  }
+  return { objects, repeated };
 }
 
 let expected: Map<string, SchemaObject> | null = null;
@@ -59,7 +77,7 @@ function expectedSchema(): Map<string, SchemaObject> {
   const fresh = new Database(MEMORY_PATH);
   try {
     runMigrations(fresh);
-    expected = readSchema(fresh);
+    expected = readSchema(fresh).objects;
   } finally {
     fresh.close();
   }
@@ -83,16 +101,16 @@ function sqlDifference(have: string | null, want: string | null): string {
 /** How the file's schema differs from the one the migrations create (empty when it does not). */
 export function schemaProblems(db: Database.Database): string[] {
   const want = expectedSchema();
-  const have = readSchema(db);
+  const { objects: have, repeated } = readSchema(db);
   const problems: string[] = [];
-  for (const [name, object] of have) {
-    const wanted = want.get(name);
-    const what = `${object.type} ${printable(name)}${object.table !== name ? ` on ${printable(object.table)}` : ''}`;
-    if (!wanted) problems.push(`schema: ${what} is not one the gateway's migrations create (it can change what is written or what a query reads): ${shownSql(object.sql)}`);
-    else if (wanted.type !== object.type) problems.push(`schema: ${printable(name)} is a ${object.type}; the migrations create a ${wanted.type}`);
-    else if (wanted.table !== object.table || wanted.sql !== object.sql) problems.push(`schema: ${what} differs from what the migrations create: ${wanted.table !== object.table ? `it is on ${printable(object.table)}, not ${wanted.table}` : sqlDifference(object.sql, wanted.sql)}`);
+  const what = (o: SchemaObject) => `${o.type} ${printable(o.name)}${o.table !== o.name ? ` on ${printable(o.table)}` : ''}`;
+  for (const [key, object] of have) {
+    const wanted = want.get(key);
+    if (!wanted) problems.push(`schema: ${what(object)} is not one the gateway's migrations create (it can change what is written or what a query reads): ${shownSql(object.sql)}`);
+    else if (wanted.table !== object.table || wanted.sql !== object.sql) problems.push(`schema: ${what(object)} differs from what the migrations create: ${wanted.table !== object.table ? `it is on ${printable(object.table)}, not ${wanted.table}` : sqlDifference(object.sql, wanted.sql)}`);
   }
-  for (const [name, wanted] of want) if (!have.has(name)) problems.push(`schema: ${wanted.type} ${name} is missing`);
+  for (const object of repeated) problems.push(`schema: ${what(object)} is in the schema more than once: ${shownSql(object.sql)}`);
+  for (const [key, wanted] of want) if (!have.has(key)) problems.push(`schema: ${wanted.type} ${wanted.name} is missing`);
   return problems.slice(0, MAX_INTEGRITY_PROBLEMS);
 }
 
