@@ -23,6 +23,7 @@
 import type Database from 'better-sqlite3';
 import { isUtf8 } from 'node:buffer';
 import { CodedError } from '../../core/errors.js';
+import { HASHED_FIELDS, OPTIONAL_HASHED_FIELDS } from '../../audit/chain.js';
 import { printable } from '../../audit/sanitize.js';
 import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainEnding, type ChainHashAlg, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows, type UnreadableRow } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
@@ -114,11 +115,24 @@ export function storedTextProblem(text: unknown): string | null {
     return 'the stored record text is not JSON';
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'the stored record text is not a JSON object';
+  // A field the gateway never writes is hashed by no one: it could hold anything (a value nested
+  // so deep that SQLite's JSON functions, and with them every filter that uses them, fail).
+  const unknown = Object.keys(parsed).filter((k) => !STORED_FIELDS.has(k));
+  if (unknown.length) return `the stored record holds field${unknown.length === 1 ? '' : 's'} the gateway never writes: ${unknown.slice(0, 5).map((k) => printable(JSON.stringify(k).slice(0, 40))).join(', ')}`;
   const seq = (parsed as { seq?: unknown }).seq;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return `the stored record's own seq is ${seq === undefined ? 'absent' : printable(JSON.stringify(seq).slice(0, 80))}, which is no position in a chain (a whole number from 1 to 2^53 − 1)`;
-  if (JSON.stringify(parsed) !== text) return 'the stored record text is not the text the gateway writes for the record it holds (a repeated key, or a number, string or spacing written another way): filters read it otherwise than the hash';
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return `the stored record's own seq is ${seq === undefined ? 'absent' : printable(String(JSON.stringify(seq)).slice(0, 80))}, which is no position in a chain (a whole number from 1 to 2^53 − 1)`;
+  let again: string;
+  try {
+    again = JSON.stringify(parsed);
+  } catch {
+    return 'the stored record text cannot be written out again (a value nested too deeply)';
+  }
+  if (again !== text) return 'the stored record text is not the text the gateway writes for the record it holds (a repeated key, or a number, string or spacing written another way): filters read it otherwise than the hash';
   return null;
 }
+
+/** The top-level fields of a stored record: the hashed ones, and the hash. */
+const STORED_FIELDS = new Set<string>([...HASHED_FIELDS, ...OPTIONAL_HASHED_FIELDS, 'hash']);
 
 /** A text column's bytes for dsp_invalid_text: a record that is not stored as text at all (a blob is read as JSONB by json_extract) counts as malformed. */
 const textBytes = (column: string, mustBeText = false) => (mustBeText ? `CASE WHEN typeof(${column}) = 'text' THEN CAST(${column} AS BLOB) ELSE X'FF' END` : `CAST(${column} AS BLOB)`);
@@ -138,6 +152,15 @@ const INDEX_TEXT_CHECK = `CASE WHEN dsp_utf8(CAST(${INDEX_TEXT_PAIRS.map(([, byt
 
 const toHead = (r: HeadRow): ChainHead => ({ chainId: r.chain_id, instanceId: r.instance_id, startedAt: r.started_at, lastSeq: r.last_seq, lastHash: r.last_hash, updatedAt: r.updated_at });
 const toCheckpoint = (r: CheckpointRow): Checkpoint => ({ chainId: r.chain_id, seq: r.seq, hash: r.hash, time: r.time, ...(r.n === null ? {} : { n: r.n, final: r.final === 1 }), signature: r.signature });
+/** A ledger entry's ending; text that is not JSON is kept as it is, which no signed entry holds (its hash then fails: ALTERED), instead of failing the whole verification. */
+function endingOf(text: string): ChainEnding {
+  try {
+    return JSON.parse(text) as ChainEnding;
+  } catch {
+    return text as unknown as ChainEnding;
+  }
+}
+
 const toLedgerEntry = (r: LedgerRow): LedgerEntry => ({
   seq: r.seq,
   kind: r.kind,
@@ -145,7 +168,7 @@ const toLedgerEntry = (r: LedgerRow): LedgerEntry => ({
   instanceId: r.instance_id,
   time: r.time,
   hashAlg: r.hash_alg,
-  ending: r.ending === null ? null : (JSON.parse(r.ending) as ChainEnding),
+  ending: r.ending === null ? null : endingOf(r.ending),
   prevHash: r.prev_hash,
   hash: r.hash,
   signature: r.signature,
@@ -156,6 +179,9 @@ function timeMs(iso: string, what: string): number {
   if (Number.isNaN(ms)) throw new CodedError('BAD_USER_INPUT', `${what} is not an ISO date-time.`);
   return ms;
 }
+
+/** The record text for SQL's JSON functions, or an empty object when SQLite cannot read it as JSON (they would fail the whole statement). */
+const READABLE_RECORD = "CASE WHEN json_valid(r.record) THEN r.record ELSE '{}' END";
 
 /** WHERE clause and parameters for a filter; every given criterion is ANDed. Time range is [from, to). */
 function whereOf(filter: AccessLogFilter): { sql: string; params: Record<string, string | number> } {
@@ -192,12 +218,14 @@ function whereOf(filter: AccessLogFilter): { sql: string; params: Record<string,
     params.clientDigest = filter.clientDigest;
   }
   // Read from the record itself (the hashed source of truth), not a derived column: these are
-  // rarer audit questions, answered by a scan within the other criteria.
+  // rarer audit questions, answered by a scan within the other criteria. A record text SQLite
+  // cannot read as JSON (only a hand-made one, such as one nested past SQLite's depth limit; the
+  // verifier reports it) matches none of them, rather than failing the query for the whole log.
   const fromRecord: Array<[keyof AccessLogFilter, string]> = [
-    ['sub', "json_extract(r.record, '$.sub')"],
-    ['jti', "json_extract(r.record, '$.jti')"],
-    ['clientIp', "json_extract(r.record, '$.clientIp')"],
-    ['httpStatus', "json_extract(r.record, '$.httpStatus')"],
+    ['sub', `json_extract(${READABLE_RECORD}, '$.sub')`],
+    ['jti', `json_extract(${READABLE_RECORD}, '$.jti')`],
+    ['clientIp', `json_extract(${READABLE_RECORD}, '$.clientIp')`],
+    ['httpStatus', `json_extract(${READABLE_RECORD}, '$.httpStatus')`],
   ];
   for (const [key, expression] of fromRecord) {
     const value = filter[key];
@@ -207,11 +235,11 @@ function whereOf(filter: AccessLogFilter): { sql: string; params: Record<string,
     }
   }
   if (filter.role != null) {
-    clauses.push("EXISTS (SELECT 1 FROM json_each(r.record, '$.roles') WHERE value = @role)");
+    clauses.push(`EXISTS (SELECT 1 FROM json_each(${READABLE_RECORD}, '$.roles') WHERE value = @role)`);
     params.role = filter.role;
   }
   if (filter.coordinate != null) {
-    clauses.push("EXISTS (SELECT 1 FROM json_each(r.record, '$.coordinates') WHERE value = @coordinate)");
+    clauses.push(`EXISTS (SELECT 1 FROM json_each(${READABLE_RECORD}, '$.coordinates') WHERE value = @coordinate)`);
     params.coordinate = filter.coordinate;
   }
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };

@@ -12,6 +12,7 @@
  *   is compared with what MIGRATIONS make in a fresh in-memory database: an object that is
  *   extra, missing, repeated or of other SQL is a problem. Only the planner's statistics tables,
  *   exactly as ANALYZE makes them, are exempt.
+ * - **The file's text encoding is UTF-8** (headerProblems).
  * - **SQLite's own consistency check** (`PRAGMA integrity_check`, over the whole file): every
  *   index agrees with its table and every b-tree is well formed. Through `writable_schema` an
  *   index can be made to disagree with its table: the verifier, which reads the tables, would see
@@ -114,6 +115,17 @@ export function schemaProblems(db: Database.Database): string[] {
   return problems.slice(0, MAX_INTEGRITY_PROBLEMS);
 }
 
+/**
+ * What the file's header says that changes answers. Its text encoding: a new file is UTF-8 and
+ * stays so; in a UTF-16 file (made by hand), the UTF-8 checks of stored bytes mean nothing and
+ * text SQLite converts for the verifier (an odd trailing byte dropped, a broken surrogate pair
+ * replaced) differs from the bytes a filter compares.
+ */
+export function headerProblems(db: Database.Database): string[] {
+  const encoding = String(db.pragma('encoding', { simple: true }));
+  return encoding === 'UTF-8' ? [] : [`header: the file's text encoding is ${printable(encoding)}, not the UTF-8 the gateway creates: text a filter compares can differ from what the verifier reads`];
+}
+
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -186,7 +198,7 @@ export class IntegrityCheck {
   private async check(): Promise<string[]> {
     let schema: string[];
     try {
-      schema = schemaProblems(this.db);
+      schema = [...headerProblems(this.db), ...schemaProblems(this.db)];
     } catch (err) {
       throw translateSqliteError(err);
     }

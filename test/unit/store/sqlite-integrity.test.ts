@@ -121,6 +121,17 @@ describe('the storage check of a SQLite file', () => {
     ]);
   });
 
+  it('reports a file whose text encoding is UTF-16 (filters compare its bytes, the verifier reads them converted)', async () => {
+    const file = join(dir, `integrity-utf16-${++n}.db`);
+    edit(file, (db) => {
+      db.pragma("encoding = 'UTF-16le'");
+      db.exec('CREATE TABLE fix_the_encoding (a); DROP TABLE fix_the_encoding');
+    });
+    const store = (await createStore(`sqlite:${file}`, {})) as SqliteStore;
+    await store.close();
+    expect(await problemsOf(file)).toEqual([expect.stringMatching(/^header: the file's text encoding is UTF-16le, not the UTF-8 the gateway creates/)]);
+  });
+
   it('reports a consistency check that cannot run (an index over a function only the gateway registers) as a problem, not a failed verification', async () => {
     const file = await freshFile();
     edit(file, (db) => {

@@ -18,7 +18,8 @@ import { chainBatch, computeRecordHash, prepareRecord, PREPARED_COLUMNS } from '
 import { GENESIS_HASH, indexedColumnsOf } from '../../../audit/record.js';
 import { verifyAccessLog, verifyStoredChain } from '../../../audit/verify-store.js';
 import { insertRowCopy } from '../../integration/support/access-log-sqlite.js';
-import { sampleRecord as accessRecord } from '../audit/fixtures.js';
+import { sampleRecord as accessRecord, testSigningKey } from '../audit/fixtures.js';
+import { nextLedgerBody, sealLedgerEntry } from '../../../audit/ledger.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-unit-'));
 const opened: SqliteStore[] = [];
@@ -664,6 +665,50 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       const report = await verify(store, 'chain-dup');
       expect(problemKeys(report)).toEqual(['ALTERED@2']);
       expect(report!.problems[0]!.detail).toMatch(/not the text the gateway writes/);
+    });
+
+    it('a ledger entry whose ending is not JSON is ALTERED in the ledger, instead of failing the whole verification', async () => {
+      const { store, raw } = await chainIn('ledger-ending.db', 'chain-led');
+      const signer = await testSigningKey();
+      const open = await sealLedgerEntry(signer, nextLedgerBody(null, { kind: 'OPEN', chainId: 'chain-led', instanceId: 'gw-test', time: '2025-01-01T00:00:00.000Z', hashAlg: 'hmac-sha256', ending: null }));
+      const ending = { how: 'SHUTDOWN' as const, lastSeq: 3, lastHash: GENESIS_HASH, lastCheckpointSeq: 0, lastCheckpointN: 0, unsignedRecords: 3 };
+      await store.appendLedgerEntry(open);
+      await store.appendLedgerEntry(await sealLedgerEntry(signer, nextLedgerBody(open, { kind: 'CLOSE', chainId: 'chain-led', instanceId: 'gw-test', time: '2025-01-01T00:01:00.000Z', hashAlg: null, ending })));
+      try {
+        expect(raw.run("UPDATE chain_ledger SET ending = '{' WHERE seq = 2")).toBe(1);
+      } finally {
+        raw.close();
+      }
+      const whole = await verifyAccessLog(store, signer.publicJwks, { chainKey: key });
+      expect(whole.ok).toBe(false);
+      expect(whole.ledger.problems.map((p) => `${p.kind}@${p.seq}`)).toEqual(['ALTERED@2']);
+    });
+
+    it('a field the gateway never writes, added to an intact record, is ALTERED (it is hashed by no one)', async () => {
+      const { store, raw } = await chainIn('extra-field.db', 'chain-extra');
+      try {
+        expect(raw.run(`UPDATE access_records SET record = '{"extra":1,' || substr(record, 2) WHERE chain_id = 'chain-extra' AND seq = 2`)).toBe(1);
+      } finally {
+        raw.close();
+      }
+      const report = await verify(store, 'chain-extra');
+      expect(problemKeys(report)).toEqual(['ALTERED@2']);
+      expect(report!.problems[0]!.detail).toMatch(/holds field the gateway never writes: "extra"/);
+    });
+
+    it('a hashed field nested deeper than SQLite reads or JSON.stringify writes is ALTERED, and no filter query fails for it', async () => {
+      const { store, raw } = await chainIn('deep.db', 'chain-deep');
+      const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+      try {
+        expect(raw.run(`UPDATE access_records SET record = replace(record, '"roles":[]', '"roles":' || ?) WHERE chain_id = 'chain-deep' AND seq = 2`, deep)).toBe(1);
+      } finally {
+        raw.close();
+      }
+      // SQLite's JSON functions fail on it; the filters that use them still answer for the rest.
+      expect(await store.countAccessLogs({ sub: records[0]!.sub! })).toBe(2);
+      expect(await store.countAccessLogs({ role: 'none' })).toBe(0);
+      const report = await verify(store, 'chain-deep');
+      expect(problemKeys(report)).toEqual(['ALTERED@2']);
     });
 
     it('a number spelled with more digits than a double holds (read as 200 by the hash, below 200 by the httpStatus filter) is reported ALTERED', async () => {
