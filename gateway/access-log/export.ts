@@ -12,7 +12,7 @@
  */
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AccessLogFilter, ChainedAccessRecord, UnreadableRow } from '../../audit/record.js';
+import { storedChainIdLabel, type AccessLogFilter, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
 import { FILTER_FIELDS, toStoreFilter, type AccessLogFilterInput } from '../../audit/filter.js';
 import type { Config } from '../../core/config.js';
 import { CodedError, type Denial } from '../../core/errors.js';
@@ -75,6 +75,16 @@ export function csvRow(record: ChainedAccessRecord): string {
     if (column === 'reasons') return csvCell(Array.isArray(value) ? value.map(reason).join(';') : value);
     return csvCell(Array.isArray(value) ? value.join(';') : value);
   }).join(',')}\r\n`;
+}
+
+/** A record as one line of the export; one that cannot be written out (a value nested too deeply: only a hand-made record) is exported as unreadable, so the download goes on. */
+export function exportLine(record: ChainedAccessRecord, format: Format): string {
+  try {
+    return format === 'csv' ? csvRow(record) : `${JSON.stringify(record)}\n`;
+  } catch {
+    const { chainId, seq } = record as { chainId?: unknown; seq?: unknown };
+    return unreadableLine({ chainId: storedChainIdLabel(chainId), seq: typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : null, reason: 'the stored record cannot be written out (a value nested too deeply)' }, format);
+  }
 }
 
 /**
@@ -240,7 +250,7 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
         for (;;) {
           for (const r of page.records) {
             if (gone) return true;
-            await write(request.format === 'csv' ? csvRow(r) : `${JSON.stringify(r)}\n`);
+            await write(exportLine(r, request.format));
           }
           for (const row of page.unreadable ?? []) {
             if (gone) return true;

@@ -1,4 +1,4 @@
-import { csvCell, csvRow, CSV_COLUMNS, exportRequestOf, unreadableLine } from '../../../../gateway/access-log/export.js';
+import { csvCell, csvRow, CSV_COLUMNS, exportLine, exportRequestOf, unreadableLine } from '../../../../gateway/access-log/export.js';
 import { changeNotesOf } from '../../../../gateway/apollo/change-notes.js';
 import { parse, type OperationDefinitionNode } from 'graphql';
 
@@ -36,6 +36,15 @@ describe('CSV cells', () => {
       expect(cells).toHaveLength(CSV_COLUMNS.length);
     }
     expect(csvRow({ reasons: [5, { code: 'A', coordinate: 'Q.a' }] } as never).trimEnd().split(',')[CSV_COLUMNS.indexOf('reasons')]).toBe('5;A@Q.a');
+  });
+
+  it('exports a record that cannot be written out (nested too deeply) as unreadable, in both formats, instead of cutting the download', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const record = { id: 'r1', chainId: 'c-1', seq: 4, roles: deep } as never;
+    expect(JSON.parse(exportLine(record, 'ndjson'))).toEqual({ unreadable: { chainId: 'c-1', seq: 4, reason: expect.stringMatching(/cannot be written out/) } });
+    expect(exportLine(record, 'csv').split(',')[CSV_COLUMNS.indexOf('decision')]).toBe('UNREADABLE');
+    expect(exportLine({ id: 'r2', chainId: 'c-1', seq: 5 } as never, 'ndjson')).toBe('{"id":"r2","chainId":"c-1","seq":5}\n');
   });
 
   it('exports a row whose stored text is not a record as one of its own kind, where it is stored and why', () => {
