@@ -564,6 +564,16 @@ describe('the access-log writer path (prepared batches, chained and stored witho
         copy: (seqSql: string, chainSql?: string) => insertRowCopy(file, chainId, 2, { seqSql, chainSql, decision: 'FORGED_DECISION' }),
       };
     };
+    /** A chain whose row at seq 2 `sql` edited (its one parameter, if any, after the chain id), and that chain verified. */
+    const editedAt2 = async (name: string, chainId: string, set: string, ...params: unknown[]) => {
+      const { store, raw } = await chainIn(name, chainId);
+      try {
+        expect(raw.run(`UPDATE access_records SET record = ${set} WHERE chain_id = ? AND seq = 2`, ...params, chainId)).toBe(1);
+      } finally {
+        raw.close();
+      }
+      return { store, report: await verify(store, chainId) };
+    };
     it('a row whose seq is text, or a whole number outside 1..the end of the chain, is reported FORGED: queries list it, no read by seq returns it', async () => {
       const { store, raw, copy } = await chainIn('unplaced.db', 'chain-up');
       try {
@@ -655,14 +665,8 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     });
 
     it('a record text with a duplicated key (which filters read first and the hash last) is reported ALTERED', async () => {
-      const { store, raw } = await chainIn('dup-key.db', 'chain-dup');
-      try {
-        expect(raw.run(`UPDATE access_records SET record = '{"sub":"mallory",' || substr(record, 2) WHERE chain_id = 'chain-dup' AND seq = 2`)).toBe(1);
-      } finally {
-        raw.close();
-      }
+      const { store, report } = await editedAt2('dup-key.db', 'chain-dup', `'{"sub":"mallory",' || substr(record, 2)`);
       expect(await store.countAccessLogs({ sub: 'mallory' })).toBe(1);
-      const report = await verify(store, 'chain-dup');
       expect(problemKeys(report)).toEqual(['ALTERED@2']);
       expect(report!.problems[0]!.detail).toMatch(/not the text the gateway writes/);
     });
@@ -685,29 +689,17 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     });
 
     it('a field the gateway never writes, added to an intact record, is ALTERED (it is hashed by no one)', async () => {
-      const { store, raw } = await chainIn('extra-field.db', 'chain-extra');
-      try {
-        expect(raw.run(`UPDATE access_records SET record = '{"extra":1,' || substr(record, 2) WHERE chain_id = 'chain-extra' AND seq = 2`)).toBe(1);
-      } finally {
-        raw.close();
-      }
-      const report = await verify(store, 'chain-extra');
+      const { report } = await editedAt2('extra-field.db', 'chain-extra', `'{"extra":1,' || substr(record, 2)`);
       expect(problemKeys(report)).toEqual(['ALTERED@2']);
       expect(report!.problems[0]!.detail).toMatch(/holds field the gateway never writes: "extra"/);
     });
 
     it('a hashed field nested deeper than SQLite reads or JSON.stringify writes is ALTERED, and no filter query fails for it', async () => {
-      const { store, raw } = await chainIn('deep.db', 'chain-deep');
       const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
-      try {
-        expect(raw.run(`UPDATE access_records SET record = replace(record, '"roles":[]', '"roles":' || ?) WHERE chain_id = 'chain-deep' AND seq = 2`, deep)).toBe(1);
-      } finally {
-        raw.close();
-      }
+      const { store, report } = await editedAt2('deep.db', 'chain-deep', `replace(record, '"roles":[]', '"roles":' || ?)`, deep);
       // SQLite's JSON functions fail on it; the filters that use them still answer for the rest.
       expect(await store.countAccessLogs({ sub: records[0]!.sub! })).toBe(2);
       expect(await store.countAccessLogs({ role: 'none' })).toBe(0);
-      const report = await verify(store, 'chain-deep');
       expect(problemKeys(report)).toEqual(['ALTERED@2']);
     });
 
