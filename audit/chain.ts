@@ -113,6 +113,21 @@ function canonicalRecordParts(normalized: UnhashedRecord): { text: string; cut: 
 }
 
 /**
+ * Whether `text` is exactly what a writer stores for `record`, the record it parses to: the
+ * canonical text with `"hash"` last (prepareRecord's form), or JSON.stringify of the normalised
+ * record with its hash (linkRecord's). The hash covers normalizeForHash(record), not the text, so
+ * only this comparison shows a text that hashes the same yet reads otherwise in SQL: a field left
+ * out or added, an empty list written as `false`, keys in another order, a key inside a reason, a
+ * number or string spelled another way. Throws on a value nested too deeply to write out.
+ */
+export function isStoredText(text: string, record: ChainedAccessRecord): boolean {
+  if (typeof record.hash !== 'string') return false;
+  const normalized = normalizeForHash(record);
+  if (text === `${canonicalRecordJson(normalized).slice(0, -1)},"hash":${JSON.stringify(record.hash)}}`) return true;
+  return text === JSON.stringify({ ...normalized, hash: record.hash });
+}
+
+/**
  * The key record hashes are computed under: derived from the audit HMAC key for this one purpose,
  * so the client-id digests and the chain hashes never share a key.
  */

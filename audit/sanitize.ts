@@ -45,6 +45,20 @@ export function printable(text: string): string {
   });
 }
 
+/** UNPRINTABLE but for tab, line feed and carriage return: JSON.stringify escapes them in strings, so in JSON text they are only layout. */
+const JSON_UNPRINTABLE = /(?![\t\n\r])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * JSON text for a terminal or a file an auditor opens (`audit:verify --json`, the NDJSON export):
+ * every character printable() escapes is written as a JSON \u escape (both halves of a pair for
+ * one past U+FFFF). Such characters occur in JSON text only inside strings, where the escape
+ * means the same: the JSON value is unchanged. JSON.stringify escapes C0 controls, not C1
+ * controls (U+009B starts a terminal command) or bidi overrides.
+ */
+export function jsonPrintable(json: string): string {
+  return json.replace(JSON_UNPRINTABLE, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+}
+
 /**
  * Strips unsafe characters and caps the length (never splitting a surrogate pair). Non-strings,
  * and strings that are empty once cleaned, become null.

@@ -156,7 +156,14 @@ function divergentColumns(stored: IndexedColumns, record: ChainedAccessRecord): 
 function storedCopyProblem(stored: IndexedColumns | undefined, record: ChainedAccessRecord): string | null {
   if (!stored) return 'the record has no stored filter row';
   const parts: string[] = [];
-  const differing = divergentColumns(stored, record);
+  let differing: string[];
+  try {
+    differing = divergentColumns(stored, record);
+  } catch {
+    // A field of another type than the gateway writes (a list stored as `false`, which hashes as
+    // an empty list): its filter copies cannot even be computed.
+    return stored.storedForm ?? 'the record holds a field of another type than the gateway writes';
+  }
   if (differing.length) parts.push(`the stored filter column${differing.length === 1 ? '' : 's'} ${differing.join(', ')} differ${differing.length === 1 ? 's' : ''} from the hashed record`);
   if (stored.storedForm) parts.push(stored.storedForm);
   const malformed = [...new Set(stored.invalidText ?? [])].filter((k) => !differing.includes(k));

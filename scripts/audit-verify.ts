@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { chainKeyOf } from '../audit/chain.js';
-import { printable } from '../audit/sanitize.js';
+import { jsonPrintable, printable } from '../audit/sanitize.js';
 import { formatLedger, formatStorage, formatVerificationReport } from '../audit/report-text.js';
 import { verifyAccessLog, verifyChainInLog, type AccessLogVerification, type ChainVerification } from '../audit/verify-store.js';
 import { loadConfig } from '../core/config.js';
@@ -68,7 +68,7 @@ async function main(): Promise<number> {
     }
     const failed = result.chains.filter((r) => !r.ok).length;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(`${jsonPrintable(JSON.stringify(result, null, 2))}\n`);
     } else {
       if (!values.chain?.length) process.stdout.write(`${[...formatLedger(result.ledger), ...formatStorage(result.storageProblems)].join('\n')}\n`);
       for (const report of result.chains) process.stdout.write(`${formatVerificationReport(report).join('\n')}\n`);

@@ -12,6 +12,7 @@
  */
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonPrintable } from '../../audit/sanitize.js';
 import { storedChainIdLabel, type AccessLogFilter, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
 import { FILTER_FIELDS, toStoreFilter, type AccessLogFilterInput } from '../../audit/filter.js';
 import type { Config } from '../../core/config.js';
@@ -80,9 +81,10 @@ export function csvRow(record: ChainedAccessRecord): string {
 /** A record as one line of the export; one that cannot be written out (a value nested too deeply: only a hand-made record) is exported as unreadable, so the download goes on. */
 export function exportLine(record: ChainedAccessRecord, format: Format): string {
   try {
-    return format === 'csv' ? csvRow(record) : `${JSON.stringify(record)}\n`;
+    if (record === null || typeof record !== 'object') throw new TypeError('not a record');
+    return format === 'csv' ? csvRow(record) : `${jsonPrintable(JSON.stringify(record))}\n`;
   } catch {
-    const { chainId, seq } = record as { chainId?: unknown; seq?: unknown };
+    const { chainId, seq } = (record ?? {}) as { chainId?: unknown; seq?: unknown };
     return unreadableLine({ chainId: storedChainIdLabel(chainId), seq: typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : null, reason: 'the stored record cannot be written out (a value nested too deeply)' }, format);
   }
 }
@@ -93,7 +95,7 @@ export function exportLine(record: ChainedAccessRecord, format: Format): string 
  * kind; CSV: decision UNREADABLE, where it is stored, and why in the reasons column.
  */
 export function unreadableLine(row: UnreadableRow, format: Format): string {
-  if (format === 'ndjson') return `${JSON.stringify({ unreadable: row })}\n`;
+  if (format === 'ndjson') return `${jsonPrintable(JSON.stringify({ unreadable: row }))}\n`;
   const cells: Record<string, unknown> = { chainId: row.chainId, seq: row.seq, decision: 'UNREADABLE', reasons: row.reason };
   return `${CSV_COLUMNS.map((column) => csvCell(cells[column])).join(',')}\r\n`;
 }

@@ -23,7 +23,7 @@
 import type Database from 'better-sqlite3';
 import { isUtf8 } from 'node:buffer';
 import { CodedError } from '../../core/errors.js';
-import { HASHED_FIELDS, OPTIONAL_HASHED_FIELDS } from '../../audit/chain.js';
+import { isStoredText } from '../../audit/chain.js';
 import { printable } from '../../audit/sanitize.js';
 import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainEnding, type ChainHashAlg, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows, type UnreadableRow } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
@@ -98,13 +98,14 @@ function registerTextCheck(db: Database.Database): void {
 }
 
 /**
- * Why a stored record text is not the text the gateway writes for what it parses to, or null.
- * The gateway stores JSON.stringify of the record it hashed, so that text comes back from
- * JSON.parse and JSON.stringify unchanged. Any other text that parses to the same record reads
- * differently in SQL, which the sub/jti/clientIp/httpStatus/role/coordinate filters use:
- * json_extract takes the first of two repeated keys where JSON.parse (and so the hash) takes the
- * last, and SQLite reads a number spelled with more digits than a double holds otherwise than
- * JavaScript does (`199.99999999999998579`: 200 to the hash, below 200 to a filter).
+ * Why a stored record text is not the text the gateway writes for the record it parses to, or
+ * null. The hash covers the normalised record, not the text, so another text of the same record
+ * verifies, yet SQL, which the sub/jti/clientIp/httpStatus/role/coordinate filters use, reads it
+ * otherwise: json_extract takes the first of two repeated keys where JSON.parse takes the last;
+ * SQLite reads a number spelled with more digits than a double holds otherwise than JavaScript
+ * (`199.99999999999998579`: 200 to the hash, below 200 to a filter); an empty list written as
+ * `false`, a field left out or added, or a key hidden in a reason, nested past SQLite's JSON depth
+ * limit, all hash the same. So the text must be exactly the writer's (isStoredText).
  */
 export function storedTextProblem(text: unknown): string | null {
   if (typeof text !== 'string') return null; // a blob: reported as malformed text (INDEX_TEXT_CHECK)
@@ -115,24 +116,27 @@ export function storedTextProblem(text: unknown): string | null {
     return 'the stored record text is not JSON';
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'the stored record text is not a JSON object';
-  // A field the gateway never writes is hashed by no one: it could hold anything (a value nested
-  // so deep that SQLite's JSON functions, and with them every filter that uses them, fail).
-  const unknown = Object.keys(parsed).filter((k) => !STORED_FIELDS.has(k));
-  if (unknown.length) return `the stored record holds field${unknown.length === 1 ? '' : 's'} the gateway never writes: ${unknown.slice(0, 5).map((k) => printable(JSON.stringify(k).slice(0, 40))).join(', ')}`;
   const seq = (parsed as { seq?: unknown }).seq;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return `the stored record's own seq is ${seq === undefined ? 'absent' : printable(String(JSON.stringify(seq)).slice(0, 80))}, which is no position in a chain (a whole number from 1 to 2^53 − 1)`;
-  let again: string;
+  let stored: boolean;
   try {
-    again = JSON.stringify(parsed);
+    stored = isStoredText(text, parsed as ChainedAccessRecord);
   } catch {
     return 'the stored record text cannot be written out again (a value nested too deeply)';
   }
-  if (again !== text) return 'the stored record text is not the text the gateway writes for the record it holds (a repeated key, or a number, string or spacing written another way): filters read it otherwise than the hash';
+  if (!stored) return 'the stored record text is not the text the gateway writes for the record it holds (a field added, left out or of another type, keys in another order, a repeated key, or a number or string written another way): filters read it otherwise than the hash';
   return null;
 }
 
-/** The top-level fields of a stored record: the hashed ones, and the hash. */
-const STORED_FIELDS = new Set<string>([...HASHED_FIELDS, ...OPTIONAL_HASHED_FIELDS, 'hash']);
+/** A stored record text parsed, or null when it is not a JSON object (`null`, a list, not JSON: only a hand-made row). */
+function parsedRecord(text: unknown): ChainedAccessRecord | null {
+  try {
+    const parsed: unknown = JSON.parse(text as string);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ChainedAccessRecord) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A text column's bytes for dsp_invalid_text: a record that is not stored as text at all (a blob is read as JSONB by json_extract) counts as malformed. */
 const textBytes = (column: string, mustBeText = false) => (mustBeText ? `CASE WHEN typeof(${column}) = 'text' THEN CAST(${column} AS BLOB) ELSE X'FF' END` : `CAST(${column} AS BLOB)`);
@@ -352,15 +356,12 @@ export class SqliteAccessLog {
     });
   }
 
-  /** A row whose text is not JSON (only a hand-made one) is left out: indexedColumnsOf reports it at its seq (storedForm), so verification still accounts for it. */
+  /** A row whose text is not a JSON object (only a hand-made one) is left out: indexedColumnsOf reports it at its seq (storedForm), so verification still accounts for it. */
   readChain(chainId: string, fromSeq: number, toSeq: number): ChainedAccessRecord[] {
     const records: ChainedAccessRecord[] = [];
     for (const json of this.s.readChain.all(chainId, fromSeq, toSeq) as unknown[]) {
-      try {
-        records.push(JSON.parse(json as string) as ChainedAccessRecord);
-      } catch {
-        /* reported by indexedColumnsOf */
-      }
+      const record = parsedRecord(json);
+      if (record) records.push(record);
     }
     return records;
   }
@@ -390,11 +391,9 @@ export class SqliteAccessLog {
     const records: ChainedAccessRecord[] = [];
     const unreadable: UnreadableRow[] = [];
     for (const r of pageRows) {
-      try {
-        records.push(JSON.parse(r.record) as ChainedAccessRecord);
-      } catch {
-        unreadable.push({ chainId: storedChainIdLabel(r.chain_id), seq: typeof r.seq === 'number' && Number.isSafeInteger(r.seq) ? r.seq : null, reason: 'the stored record text is not JSON' });
-      }
+      const record = parsedRecord(r.record);
+      if (record) records.push(record);
+      else unreadable.push({ chainId: storedChainIdLabel(r.chain_id), seq: typeof r.seq === 'number' && Number.isSafeInteger(r.seq) ? r.seq : null, reason: 'the stored record text is not a JSON object' });
     }
     return {
       records,

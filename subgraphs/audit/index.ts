@@ -4,7 +4,7 @@
  * gateway, and again here). Auditors' own queries are logged by the gateway like any other.
  */
 import type { JWK } from 'jose';
-import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
+import { GraphQLNonNull, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import { storedChainIdLabel, type AccessLogPage, type AccessRecord, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
 import { chainKeyOf } from '../../audit/chain.js';
 import { verifyAccessLog, verifyChainInLog } from '../../audit/verify-store.js';
@@ -59,12 +59,12 @@ function servable(page: AccessLogPage, recordType: GraphQLObjectType): { shown: 
   const shown: ChainedAccessRecord[] = [];
   const unreadable = (page.unreadable ?? []).map((row) => ({ ...row, reason: printable(row.reason) }));
   for (const record of page.records) {
-    const why = whyUnpresentable(recordType, record, { AccessRecord: ACCESS_RECORD_FIELDS });
+    const why = whyUnpresentable(new GraphQLNonNull(recordType), record, { AccessRecord: ACCESS_RECORD_FIELDS });
     if (!why) {
       shown.push(record);
       continue;
     }
-    const { chainId, seq } = record as { chainId?: unknown; seq?: unknown };
+    const { chainId, seq } = (record ?? {}) as { chainId?: unknown; seq?: unknown };
     unreadable.push({
       chainId: storedChainIdLabel(chainId),
       seq: typeof seq === 'number' && Number.isInteger(seq) && Math.abs(seq) <= GRAPHQL_INT_MAX ? seq : null,

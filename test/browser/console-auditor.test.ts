@@ -241,7 +241,7 @@ describe('staff console: an auditor', () => {
     await filters.getByRole('button', { name: 'Search' }).click();
     const unreadable = page.locator('#unreadable-rows');
     await unreadable.waitFor();
-    expect(await unreadable.locator('li').allTextContents()).toEqual([`${victim.chainId} seq ${victim.seq}: the stored record text is not JSON`]);
+    expect(await unreadable.locator('li').allTextContents()).toEqual([`${victim.chainId} seq ${victim.seq}: the stored record text is not a JSON object`]);
     expect(await page.locator('#access-records tbody tr').count()).toBeGreaterThan(0);
     await c.expectNoErrors();
   });

@@ -139,9 +139,9 @@ describe('the audit API', () => {
     }
     const page = await sys.gql('query { accessLogs(filter: { operationName: "Refused" }) { nodes { id } unreadable { chainId seq reason } } }', { token: auditor });
     expect(page.body.errors).toBeUndefined();
-    expect(page.body.data?.accessLogs).toEqual({ nodes: [], unreadable: [{ chainId: expect.any(String), seq: expect.any(Number), reason: 'the stored record text is not JSON' }] });
+    expect(page.body.data?.accessLogs).toEqual({ nodes: [], unreadable: [{ chainId: expect.any(String), seq: expect.any(Number), reason: 'the stored record text is not a JSON object' }] });
     const nd = await fetch(`${exportUrl()}?format=ndjson&operationName=Refused`, { headers: { authorization: `Bearer ${auditor}` } });
     expect(nd.status).toBe(200);
-    expect((await nd.text()).trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual([{ unreadable: { chainId: expect.any(String), seq: expect.any(Number), reason: 'the stored record text is not JSON' } }]);
+    expect((await nd.text()).trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual([{ unreadable: { chainId: expect.any(String), seq: expect.any(Number), reason: 'the stored record text is not a JSON object' } }]);
   });
 });

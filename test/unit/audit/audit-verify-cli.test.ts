@@ -64,6 +64,8 @@ describe('npm run audit:verify', () => {
     const [a, b] = [row(20), row(22)];
     setRow(20, b);
     setRow(22, a);
+    // A forged chain head whose id holds a C1 control (U+009B starts a terminal command) and a bidi override.
+    db.prepare("INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at) VALUES (?, 'x', '2025-01-01T00:00:00.000Z', 0, '', '2025-01-01T00:00:00.000Z')").run('forged\u009b2J\u202e');
     db.close();
 
     const r = await runCli(env);
@@ -72,6 +74,9 @@ describe('npm run audit:verify', () => {
     expect(json.code).toBe(1);
     const report = (JSON.parse(json.stdout) as { chains: Array<{ problems: Array<{ seq: number; kind: string }> }> }).chains[0]!;
     expect(report.problems.map((p) => `${p.kind}@${p.seq}`)).toEqual(['ALTERED@4', 'MISSING@12', 'REORDERED@20', 'REORDERED@22']);
+    // Both outputs show the forged id escaped, never the raw characters.
+    for (const out of [r.stdout, json.stdout]) expect(out).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
+    expect((JSON.parse(json.stdout) as { chains: Array<{ chainId: string }> }).chains.map((c) => c.chainId)).toContain('forged\u009b2J\u202e');
     for (const seq of [4, 12, 20, 22]) expect(r.stdout).toMatch(new RegExp(`seq ${seq}  [A-Z]+`));
   });
 

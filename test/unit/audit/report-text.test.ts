@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { formatLedger, formatStorage, formatVerificationReport } from '../../../audit/report-text.js';
-import { printable } from '../../../audit/sanitize.js';
+import { jsonPrintable, printable } from '../../../audit/sanitize.js';
 
 describe('the CLI text report', () => {
   const report = (chainId: string, detail: string) => ({ chainId, ok: false, checked: 1, problems: [{ seq: 2, toSeq: 2, kind: 'FORGED' as const, detail }], omitted: 0, fromSeq: 1, toSeq: null, lastSeq: 1, checkpointsChecked: 0, latestCheckpointSeq: null, lastTrustedCheckpoint: null });
@@ -19,6 +19,14 @@ describe('the CLI text report', () => {
   it('escapes every control and format character and a lone surrogate, U+061C, U+FFF9 and tag characters included, but keeps a surrogate pair', () => {
     expect(printable('a\u061Cb\u200Dc\uFFF9d\uD800e\uDC00f\u{E0041}g\u00ADh')).toBe('a\\u061cb\\u200dc\\ufff9d\\ud800e\\udc00f\\u{e0041}g\\u00adh');
     expect(printable('税 \u{1F600}')).toBe('税 \u{1F600}');
+  });
+
+  it('writes JSON for a terminal with C1 controls, bidi and other format characters escaped, the value unchanged', () => {
+    const value = { chainId: 'c\u009b2J\u202e\u{E0041}', detail: 'x\u2028y 税 \u{1F600}' };
+    const json = jsonPrintable(JSON.stringify(value, null, 2));
+    expect(json).not.toMatch(/[\u0080-\u009f\u202a-\u202e\u2028\u2029]|\u{E0041}/u);
+    expect(json).toContain('c\\u009b2J\\u202e\\udb40\\udc41');
+    expect(JSON.parse(json)).toEqual(value);
   });
 
   it('leaves ordinary text, U+FFFD and other scripts as they are', () => {

@@ -564,9 +564,9 @@ describe('the access-log writer path (prepared batches, chained and stored witho
         copy: (seqSql: string, chainSql?: string) => insertRowCopy(file, chainId, 2, { seqSql, chainSql, decision: 'FORGED_DECISION' }),
       };
     };
-    /** A chain whose row at seq 2 `sql` edited (its one parameter, if any, after the chain id), and that chain verified. */
-    const editedAt2 = async (name: string, chainId: string, set: string, ...params: unknown[]) => {
-      const { store, raw } = await chainIn(name, chainId);
+    /** A chain (chainIn's, with `overrides`) whose row at seq 2 `set` edited (`params` bound before the chain id), and that chain verified. */
+    const editedAt2 = async (name: string, chainId: string, set: string, params: unknown[] = [], overrides: Partial<ReturnType<typeof accessRecord>> = {}) => {
+      const { store, raw } = await chainIn(name, chainId, overrides);
       try {
         expect(raw.run(`UPDATE access_records SET record = ${set} WHERE chain_id = ? AND seq = 2`, ...params, chainId)).toBe(1);
       } finally {
@@ -691,12 +691,34 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     it('a field the gateway never writes, added to an intact record, is ALTERED (it is hashed by no one)', async () => {
       const { report } = await editedAt2('extra-field.db', 'chain-extra', `'{"extra":1,' || substr(record, 2)`);
       expect(problemKeys(report)).toEqual(['ALTERED@2']);
-      expect(report!.problems[0]!.detail).toMatch(/holds field the gateway never writes: "extra"/);
+      expect(report!.problems[0]!.detail).toMatch(/not the text the gateway writes/);
+    });
+
+    it('a text that hashes as the record yet reads otherwise in SQL (a list as false or "", a null field left out, keys reordered, a key hidden in a reason) is ALTERED, and verification does not fail on it', async () => {
+      const deepKey = `${'{"k":'.repeat(1001)}0${'}'.repeat(1001)}`;
+      const withReason = { reasons: [{ code: 'CLIENT_NOT_AUTHORISED', coordinate: 'Query.client' }], org: null, errorCodes: [] };
+      const cases: Array<[string, string, unknown[]]> = [
+        ['roles-false', `replace(record, '"roles":[]', '"roles":false')`, []],
+        // Its filter copies cannot even be computed from false (new Set(false) throws): reported, not thrown.
+        ['errorCodes-false', `replace(record, '"errorCodes":[]', '"errorCodes":false')`, []],
+        ['roles-empty-string', `replace(record, '"roles":[]', '"roles":""')`, []],
+        ['org-left-out', `replace(record, '"org":null,', '')`, []],
+        ['keys-reordered', `'{"seq":2,' || replace(substr(record, 2), ',"seq":2', '')`, []],
+        ['reason-hidden-key', `replace(record, '"coordinate":', '"x":' || ? || ',"coordinate":')`, [deepKey]],
+      ];
+      for (const [label, set, params] of cases) {
+        const { store, report } = await editedAt2(`stored-form-${label}.db`, `chain-${label}`, set, params, withReason);
+        // The hashed record is unchanged (reasons[0].x and an absent null are not hashed): only the stored text shows the edit.
+        const [edited] = await store.readChain(`chain-${label}`, 2, 2);
+        expect({ label, hashes: computeRecordHash(edited!, key) === edited!.hash }).toEqual({ label, hashes: true });
+        expect({ label, problems: problemKeys(report) }).toEqual({ label, problems: ['ALTERED@2'] });
+        expect({ label, detail: report!.problems[0]!.detail }).toEqual({ label, detail: expect.stringMatching(/not the text the gateway writes/) });
+      }
     });
 
     it('a hashed field nested deeper than SQLite reads or JSON.stringify writes is ALTERED, and no filter query fails for it', async () => {
       const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
-      const { store, report } = await editedAt2('deep.db', 'chain-deep', `replace(record, '"roles":[]', '"roles":' || ?)`, deep);
+      const { store, report } = await editedAt2('deep.db', 'chain-deep', `replace(record, '"roles":[]', '"roles":' || ?)`, [deep]);
       // SQLite's JSON functions fail on it; the filters that use them still answer for the rest.
       expect(await store.countAccessLogs({ sub: records[0]!.sub! })).toBe(2);
       expect(await store.countAccessLogs({ role: 'none' })).toBe(0);
@@ -722,6 +744,7 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       const cases: Array<[string, RegExp]> = [
         ['garbage', /is not JSON/],
         ['[1]', /not a JSON object/],
+        ['null', /not a JSON object/],
         ['{}', /own seq is absent/],
         ['{"seq":"x"}', /own seq is "x"/],
         ['{"seq":1e300}', /own seq is 1e\+300/],
