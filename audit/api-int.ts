@@ -5,23 +5,46 @@
  * with such numbers held at the largest Int, and each problem whose seq was held says the real
  * one in its detail. The CLI prints the exact figures.
  */
+import { printable } from './sanitize.js';
+
 export const GRAPHQL_INT_MAX = 2 ** 31 - 1;
 const GRAPHQL_INT_MIN = -(2 ** 31);
 
 const fits = (n: number) => n <= GRAPHQL_INT_MAX && n >= GRAPHQL_INT_MIN;
 const held = (n: number) => (n > GRAPHQL_INT_MAX ? GRAPHQL_INT_MAX : n < GRAPHQL_INT_MIN ? GRAPHQL_INT_MIN : n);
 
-/** A copy of `value` whose whole numbers all fit GraphQL's Int (see the file comment). */
+/**
+ * The fields of verification results and chain heads the API carries as Int. A value stored by
+ * hand can be anything (a head's seq of 3.5 or 'abc', a checkpoint at 2.5): each is given as a
+ * whole number, the problem's detail saying what was stored.
+ */
+const INT_FIELDS = new Set(['seq', 'toSeq', 'fromSeq', 'lastSeq', 'checked', 'omitted', 'checkpointsChecked', 'latestCheckpointSeq', 'unsignedTail', 'entries', 'headSeq', 'n']);
+
+/** A stored value for an Int field: a whole number within Int as it is, a number held and rounded down, anything else 0. */
+function asInt(v: unknown): unknown {
+  if (v === null || v === undefined) return v;
+  if (typeof v !== 'number' || Number.isNaN(v)) return 0;
+  const whole = held(Number.isFinite(v) ? Math.floor(v) : v > 0 ? GRAPHQL_INT_MAX : GRAPHQL_INT_MIN);
+  return whole;
+}
+
+const isApiInt = (v: unknown) => v === null || v === undefined || (typeof v === 'number' && Number.isInteger(v) && fits(v));
+
+/** A copy of `value` whose Int fields all fit GraphQL's Int (see the file comment). */
 export function withinGraphqlInt<T>(value: T): T {
   if (typeof value === 'number') return (Number.isFinite(value) && !fits(value) ? held(value) : value) as T;
   if (Array.isArray(value)) return value.map((v) => withinGraphqlInt(v)) as T;
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = withinGraphqlInt(v);
+  for (const [key, v] of Object.entries(value)) out[key] = INT_FIELDS.has(key) ? asInt(v) : withinGraphqlInt(v);
   const problem = value as { seq?: unknown; toSeq?: unknown; detail?: unknown };
   if (typeof problem.detail === 'string') {
-    const beyond = [problem.seq, problem.toSeq].filter((n): n is number => typeof n === 'number' && Number.isFinite(n) && !fits(n));
-    if (beyond.length) out.detail = `${problem.detail} (seq ${[...new Set(beyond)].join('–')}, past the API's Int range)`;
+    const odd = [problem.seq, problem.toSeq].filter((n) => !isApiInt(n));
+    if (odd.length) {
+      const shown = [...new Set(odd.map((n) => (typeof n === 'number' ? String(n) : printable(String(JSON.stringify(n) ?? n).slice(0, 80)))))];
+      const beyond = odd.every((n) => typeof n === 'number' && Number.isInteger(n));
+      out.detail = `${problem.detail} (seq ${shown.join('–')}, ${beyond ? "past the API's Int range" : 'not a whole number'})`;
+    }
   }
   return out as T;
 }

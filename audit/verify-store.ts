@@ -101,7 +101,7 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
       // Each checkpoint is judged in exactly one window: the one holding its seq (or the last).
       const bound = final ? end : Math.min(readTo, chunk.reduce((max, r) => Math.max(max, r.seq), 0));
       const mine = pending.filter((c) => c.seq <= bound);
-      pending = pending.filter((c) => c.seq > bound);
+      pending = pending.filter((c) => !(c.seq <= bound)); // a seq that compares with nothing (text) stays pending, to be reported
       const part = await verifyChain(chunk, mine, publicJwks, {
         chainId,
         fromSeq: carry,
@@ -123,6 +123,19 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
     }
     if (final) break;
     readFrom = nextFrom;
+  }
+  // Checkpoint rows no window judged, on a whole-chain verification: at a seq no position of the
+  // chain can have (Infinity, text; only a hand-made row). Unjudged, such a row could still decide
+  // what a gateway starting later records of the chain, so it is reported.
+  if (toSeq === null && pending.length) {
+    sawAnything = true;
+    const at = (total.lastSeq ?? 0) + 1;
+    const found = pending.map((c) => ({ seq: at, toSeq: at, kind: 'FORGED' as const, detail: `a checkpoint row of chain ${chainId} is stored at seq ${printable(String(c.seq).slice(0, 80))}, which no position of the chain can have: the gateway never writes one` }));
+    const room = Math.max(0, maxProblems - total.problems.length);
+    total.problems.push(...found.slice(0, room));
+    total.omitted += Math.max(0, found.length - room);
+    total.problems.sort((a, b) => a.seq - b.seq);
+    total.ok = false;
   }
   // Rows of the chain no window returned: a seq that is not a whole number, below 1, or past
   // where reading stopped (a range verification accounts for the part of the chain past toSeq).
@@ -235,8 +248,23 @@ export interface VerifyAccessLogOptions extends Omit<VerifyStoreOptions, 'fromSe
   trustedLedgerHead?: { seq: number; hash: string } | null;
 }
 
-/** Verifies the whole access log from the ledger (see the file comment). */
+/**
+ * Verifies the whole access log from the ledger (see the file comment). The store is checked
+ * first: when it holds what makes reading it fail (a staged row a trigger keeps from being folded,
+ * a NULL where none may be), the answer names that, rather than the read's error alone.
+ */
 export async function verifyAccessLog(store: VerifiableStore, publicJwks: { keys: JWK[] }, options: VerifyAccessLogOptions): Promise<AccessLogVerification> {
+  const storageProblems = await store.storageProblems();
+  try {
+    return await verifyReadableLog(store, publicJwks, options, storageProblems);
+  } catch (err) {
+    if (!storageProblems.length) throw err;
+    const reason = printable(String((err as Error)?.message ?? err).slice(0, 300));
+    return { ok: false, ledger: { entries: 0, head: null, problems: [] }, chains: [], storageProblems: [...storageProblems, `the access log could not be read, so no chain was verified: ${reason}`] };
+  }
+}
+
+async function verifyReadableLog(store: VerifiableStore, publicJwks: { keys: JWK[] }, options: VerifyAccessLogOptions, storageProblems: string[]): Promise<AccessLogVerification> {
   const entries = await store.readLedger();
   const ledger = await readLedger(entries, publicJwks);
   const problems = [...ledger.problems];
@@ -271,7 +299,6 @@ export async function verifyAccessLog(store: VerifiableStore, publicJwks: { keys
     report.ok = false;
     chains.push({ ...report, status: 'UNLISTED', hashAlg: null, unsignedTail: 0 });
   }
-  const storageProblems = await store.storageProblems();
   const ok = problems.length === 0 && chains.every((c) => c.ok) && storageProblems.length === 0;
   return { ok, ledger: { entries: ledger.entries, head: ledger.head, problems }, chains, storageProblems };
 }

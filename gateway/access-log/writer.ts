@@ -41,7 +41,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { prepareRecord, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
-import { signCheckpoint } from '../../audit/checkpoint.js';
+import { createCheckpointVerifier, signCheckpoint } from '../../audit/checkpoint.js';
 import { endingOf, nextLedgerBody, sealLedgerEntry, type LedgerEntryBody } from '../../audit/ledger.js';
 import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint, type LedgerEntry } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
@@ -373,9 +373,14 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       else opened.set(entry.chainId, entry);
     }
     const t = now();
+    const verify = createCheckpointVerifier(signingKey.publicJwks);
     for (const entry of opened.values()) {
       if (entry.chainId === chainId) continue;
-      const checkpoints = await store.checkpointsOf(entry.chainId);
+      // Only checkpoints this gateway's key signed, at a seq a chain can have: a row someone wrote
+      // into the store (a final one, to stop this CLOSE; one at seq Infinity, to make signing it
+      // fail) must decide nothing here. The verifier judges the same rows the same way.
+      const checkpoints: Checkpoint[] = [];
+      for (const c of await store.checkpointsOf(entry.chainId)) if (Number.isSafeInteger(c.seq) && c.seq >= 0 && (c.n === undefined || Number.isSafeInteger(c.n)) && (await verify(c)).ok) checkpoints.push(c);
       const lastSigned = checkpoints.reduce((max, c) => Math.max(max, Date.parse(c.time) || 0), Date.parse(entry.time) || 0);
       if (entry.instanceId !== instanceId && t - lastSigned < abandonedAfterMs) continue; // another instance's live chain
       if (checkpoints.some((c) => c.final)) continue; // shut down cleanly; only its CLOSE entry is missing

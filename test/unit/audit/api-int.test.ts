@@ -9,6 +9,11 @@ describe('withinGraphqlInt (verification results for the audit API)', () => {
     expect(report.problems[0]!.toSeq).toBe(3_000_000_000); // the input is not changed
   });
 
+  it('gives an Int field whatever was stored in it (a fraction, text, Infinity) as a whole number, the problem saying what was stored', () => {
+    const out = withinGraphqlInt({ lastSeq: 3.5, n: 'abc', problems: [{ seq: 2.5, toSeq: 'x', kind: 'CHECKPOINT_SIGNATURE', detail: 'd' }], heads: [{ lastSeq: Number.POSITIVE_INFINITY }], latencyMs: 1.5 });
+    expect(out).toEqual({ lastSeq: 3, n: 0, problems: [{ seq: 2, toSeq: 0, kind: 'CHECKPOINT_SIGNATURE', detail: 'd (seq 2.5–"x", not a whole number)' }], heads: [{ lastSeq: GRAPHQL_INT_MAX }], latencyMs: 1.5 });
+  });
+
   it('leaves a result whose numbers fit as it is', () => {
     const report = { ok: true, chains: [{ seq: GRAPHQL_INT_MAX, n: -(2 ** 31), omitted: 0 }], storageProblems: [] as string[] };
     expect(withinGraphqlInt(report)).toEqual(report);

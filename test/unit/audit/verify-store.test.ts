@@ -65,6 +65,15 @@ describe('verifyStoredChain / verifyStore', () => {
     expect(report).toMatchObject({ ok: true, checked: 21, fromSeq: 10, toSeq: 30, checkpointsChecked: 1 });
   });
 
+  it('reports a checkpoint row at a seq no position can have (text, Infinity), which no window judges', async () => {
+    const fake = await storeWith();
+    await fake.appendCheckpoint({ chainId: 'chain-a', seq: 'abc' as unknown as number, hash: 'x', time: '2025-01-01T00:01:00.000Z', signature: 'x.y.z' });
+    await fake.appendCheckpoint({ chainId: 'chain-a', seq: Number.POSITIVE_INFINITY, hash: 'x', time: '2025-01-01T00:01:01.000Z', signature: 'x.y.z' });
+    const report = await verifyStoredChain(fake, 'chain-a', key.publicJwks, { windowSize: 10 });
+    expect(kinds(report!.problems)).toEqual([`FORGED@${N + 1}`, `FORGED@${N + 1}`]);
+    expect(report!.problems.map((p) => p.detail).join('\n')).toMatch(/stored at seq abc.*\n.*stored at seq Infinity/);
+  });
+
   it('returns null for a chain the store knows nothing of', async () => {
     expect(await verifyStoredChain(await storeWith(), 'no-such-chain', key.publicJwks)).toBeNull();
   });

@@ -671,7 +671,7 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       expect(report!.problems[0]!.detail).toMatch(/not the text the gateway writes/);
     });
 
-    it('a ledger entry whose ending is not JSON is ALTERED in the ledger, instead of failing the whole verification', async () => {
+    it('a ledger entry whose ending is not JSON, or holds a number past a double, is ALTERED in the ledger, instead of failing the whole verification', async () => {
       const { store, raw } = await chainIn('ledger-ending.db', 'chain-led');
       const signer = await testSigningKey();
       const open = await sealLedgerEntry(signer, nextLedgerBody(null, { kind: 'OPEN', chainId: 'chain-led', instanceId: 'gw-test', time: '2025-01-01T00:00:00.000Z', hashAlg: 'hmac-sha256', ending: null }));
@@ -679,13 +679,15 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       await store.appendLedgerEntry(open);
       await store.appendLedgerEntry(await sealLedgerEntry(signer, nextLedgerBody(open, { kind: 'CLOSE', chainId: 'chain-led', instanceId: 'gw-test', time: '2025-01-01T00:01:00.000Z', hashAlg: null, ending })));
       try {
-        expect(raw.run("UPDATE chain_ledger SET ending = '{' WHERE seq = 2")).toBe(1);
+        // Text that is not JSON, then JSON whose number JavaScript reads as Infinity (which no canonical JSON holds).
+        for (const ending of ['{', '{"how":"SHUTDOWN","lastSeq":1e999}']) {
+          expect(raw.run('UPDATE chain_ledger SET ending = ? WHERE seq = 2', ending)).toBe(1);
+          const whole = await verifyAccessLog(store, signer.publicJwks, { chainKey: key });
+          expect({ ending, ok: whole.ok, ledger: whole.ledger.problems.map((p) => `${p.kind}@${p.seq}`) }).toEqual({ ending, ok: false, ledger: ['ALTERED@2'] });
+        }
       } finally {
         raw.close();
       }
-      const whole = await verifyAccessLog(store, signer.publicJwks, { chainKey: key });
-      expect(whole.ok).toBe(false);
-      expect(whole.ledger.problems.map((p) => `${p.kind}@${p.seq}`)).toEqual(['ALTERED@2']);
     });
 
     it('a field the gateway never writes, added to an intact record, is ALTERED (it is hashed by no one)', async () => {
@@ -714,6 +716,59 @@ describe('the access-log writer path (prepared batches, chained and stored witho
         expect({ label, problems: problemKeys(report) }).toEqual({ label, problems: ['ALTERED@2'] });
         expect({ label, detail: report!.problems[0]!.detail }).toEqual({ label, detail: expect.stringMatching(/not the text the gateway writes/) });
       }
+    });
+
+    it('an error-code row whose record_rowid is stored as a REAL (2.0, which joins record 2 for every filter) is judged with that record', async () => {
+      const { store, raw } = await chainIn('real-rowid.db', 'chain-real');
+      raw.close();
+      const file = join(dir, 'real-rowid.db');
+      await store.close();
+      // Each step on a connection of its own: a schema edited through writable_schema is read again only by a new one.
+      const step = (fn: (db: Database.Database) => void) => {
+        const db = new Database(file);
+        try {
+          db.unsafeMode(true);
+          fn(db);
+        } finally {
+          db.close();
+        }
+      };
+      const setCodesSql = (db: Database.Database, sql: string) => {
+        db.pragma('writable_schema = ON');
+        db.prepare("UPDATE sqlite_schema SET sql = ? WHERE name = 'access_record_codes'").run(sql);
+      };
+      let real = '';
+      step((db) => {
+        real = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'access_record_codes'").pluck().get() as string;
+        setCodesSql(db, real.replace('record_rowid INTEGER NOT NULL', 'record_rowid NOT NULL'));
+      });
+      step((db) => {
+        db.prepare("INSERT INTO access_record_codes (record_rowid, code) SELECT CAST(id AS REAL), 'FORGED_CODE' FROM access_records WHERE chain_id = 'chain-real' AND seq = 2").run();
+        setCodesSql(db, real); // the schema reads as the migrations made it again
+      });
+      const reopened = await open(file);
+      try {
+        expect(await reopened.countAccessLogs({ errorCode: 'FORGED_CODE' })).toBe(1);
+        const report = await verify(reopened, 'chain-real');
+        expect(problemKeys(report)).toEqual(['ALTERED@2']);
+        expect(report!.problems[0]!.detail).toMatch(/errorCodes differs/);
+      } finally {
+        await reopened.close();
+      }
+    });
+
+    it('names what the storage check found when the log cannot be read at all (a staged row that cannot be folded), instead of failing with the read\'s error alone', async () => {
+      const { store, raw } = await chainIn('unfoldable.db', 'chain-unfold');
+      try {
+        raw.run("CREATE TRIGGER no_fold BEFORE INSERT ON access_records WHEN NEW.chain_id = '~' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+        raw.run("INSERT INTO access_staged (chain_id, seq, record_id, time_ms, decision, record) VALUES ('~', 1, 'x', 0, 'ALLOWED', '{}')");
+      } finally {
+        raw.close();
+      }
+      await expect(store.countAccessLogs({})).rejects.toThrow(/disk I\/O error/);
+      const whole = await verifyAccessLog(store, { keys: [] }, { chainKey: key });
+      expect(whole.ok).toBe(false);
+      expect(whole.storageProblems).toEqual([expect.stringMatching(/^schema: trigger no_fold on access_records is not one/), expect.stringMatching(/^the access log could not be read, so no chain was verified: .*disk I\/O error/)]);
     });
 
     it('a hashed field nested deeper than SQLite reads or JSON.stringify writes is ALTERED, and no filter query fails for it', async () => {
