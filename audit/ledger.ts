@@ -14,6 +14,7 @@ import { CompactSign, compactVerify, createLocalJWKSet, type JWK } from 'jose';
 import type { SigningKey } from '../core/keys.js';
 import { canonicalJson } from './canonical-json.js';
 import { GENESIS_HASH, type ChainEnding, type LedgerEntry } from './record.js';
+import { printable } from './sanitize.js';
 
 /** JWS `typ` of ledger signatures, so no other signature by the gateway key passes as one. */
 export const LEDGER_TYP = 'dsp-audit-ledger+jws';
@@ -78,11 +79,17 @@ export async function readLedger(entries: readonly LedgerEntry[], publicJwks: { 
   let previous: LedgerEntry | null = null;
   let head: LedgerReading['head'] = null;
   for (const entry of sorted) {
+    // A seq no ledger entry can have (text, a fraction, Infinity; only a hand-made row).
+    if (!Number.isSafeInteger(entry.seq) || entry.seq < 1) {
+      problems.push({ seq: expected, kind: 'ALTERED', detail: `a ledger entry is stored at seq ${printable(String(entry.seq).slice(0, 80))}, which no entry can have` });
+      continue;
+    }
     if (entry.seq < expected) {
       problems.push({ seq: entry.seq, kind: 'REORDERED', detail: `ledger seq ${entry.seq} is stored more than once` });
       continue;
     }
-    for (let s = expected; s < entry.seq; s++) problems.push({ seq: s, kind: 'MISSING', detail: `no ledger entry is stored at seq ${s}` });
+    // One problem per gap, however long: a forged entry at seq 2^53 must not list every seq before it.
+    if (entry.seq > expected) problems.push({ seq: expected, kind: 'MISSING', detail: entry.seq - 1 > expected ? `no ledger entry is stored at seq ${expected}–${entry.seq - 1}` : `no ledger entry is stored at seq ${expected}` });
     expected = entry.seq + 1;
     let intact: boolean;
     try {
@@ -115,6 +122,14 @@ export async function readLedger(entries: readonly LedgerEntry[], publicJwks: { 
     } else if (chains.has(entry.chainId)) {
       problems.push({ seq: entry.seq, kind: 'ALTERED', detail: `ledger entry ${entry.seq} opens chain ${entry.chainId} a second time` });
     } else {
+      // A starting gateway closes every earlier chain of its own instance before it opens its new
+      // one (writer.ts settleLedger). An earlier one still open here lost its CLOSE: its end is
+      // unrecorded, so a tail cut from it would go unseen.
+      if (entry.kind === 'OPEN') {
+        for (const earlier of chains.values()) {
+          if (earlier.instanceId === entry.instanceId && earlier.closed === null) problems.push({ seq: entry.seq, kind: 'MISSING', detail: `instance ${earlier.instanceId} opened chain ${entry.chainId} at ledger seq ${entry.seq} while its chain ${earlier.chainId} (opened at seq ${earlier.opened.seq}) was never closed: that chain's CLOSE is missing` });
+        }
+      }
       chains.set(entry.chainId, { chainId: entry.chainId, instanceId: entry.instanceId, opened: entry, closed: null, hashAlg: entry.hashAlg });
     }
   }

@@ -42,8 +42,8 @@
 import { performance } from 'node:perf_hooks';
 import { prepareRecord, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
 import { createCheckpointVerifier, signCheckpoint } from '../../audit/checkpoint.js';
-import { endingOf, nextLedgerBody, sealLedgerEntry, type LedgerEntryBody } from '../../audit/ledger.js';
-import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint, type LedgerEntry } from '../../audit/record.js';
+import { endingOf, nextLedgerBody, readLedger as verifiedLedger, sealLedgerEntry, type LedgerEntryBody } from '../../audit/ledger.js';
+import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
 import { MAX_GATHER_TURNS } from '../../core/config.js';
 import { CodedError } from '../../core/errors.js';
@@ -177,6 +177,18 @@ const unavailable = (message: string) => new CodedError('AUDIT_UNAVAILABLE', mes
 const notWritten = () => unavailable('The access log could not be written.');
 /** `value`, unless it is missing or NaN. */
 const numberOr = (value: number | undefined, fallback: number): number => (value === undefined || Number.isNaN(value) ? fallback : value);
+
+/**
+ * A crashed chain's head as its CLOSE may record it: the head row is not signed, so a seq that is
+ * not a whole number, a hash that is not one, or an end before the last signed checkpoint (a tail
+ * cut back) is not believed; the last signed checkpoint is the end then.
+ */
+function trustedHead(head: { lastSeq: unknown; lastHash: unknown } | null, signed: readonly Checkpoint[]): { lastSeq: number; lastHash: string } | null {
+  const last = signed.reduce<Checkpoint | null>((best, c) => (best === null || c.seq > best.seq ? c : best), null);
+  const believable = head !== null && typeof head.lastSeq === 'number' && Number.isSafeInteger(head.lastSeq) && head.lastSeq >= (last?.seq ?? 0) && typeof head.lastHash === 'string' && /^[0-9a-f]{64}$/.test(head.lastHash);
+  if (believable) return head as { lastSeq: number; lastHash: string };
+  return last ? { lastSeq: last.seq, lastHash: last.hash } : null;
+}
 
 /** The longest delay setTimeout takes (a longer one fires at once). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -367,14 +379,13 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     if (ledger.length === 0) {
       for (const head of heads) await appendToLedger({ kind: 'ADOPT', chainId: head.chainId, instanceId: head.instanceId, time: iso(), hashAlg: 'sha256', ending: null });
     }
-    const opened = new Map<string, LedgerEntry>();
-    for (const entry of await store.readLedger()) {
-      if (entry.kind === 'CLOSE') opened.delete(entry.chainId);
-      else opened.set(entry.chainId, entry);
-    }
+    // Only entries whose hash and signature verify say which chains are open: a row edited in the
+    // store (an OPEN turned CLOSE, another instance id) must not keep a dead chain from its CLOSE.
+    const reading = await verifiedLedger(await store.readLedger(), signingKey.publicJwks);
+    const opened = [...reading.chains.values()].filter((c) => c.closed === null).map((c) => c.opened);
     const t = now();
     const verify = createCheckpointVerifier(signingKey.publicJwks);
-    for (const entry of opened.values()) {
+    for (const entry of opened) {
       if (entry.chainId === chainId) continue;
       // Only checkpoints this gateway's key signed, at a seq a chain can have: a row someone wrote
       // into the store (a final one, to stop this CLOSE; one at seq Infinity, to make signing it
@@ -384,8 +395,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       const lastSigned = checkpoints.reduce((max, c) => Math.max(max, Date.parse(c.time) || 0), Date.parse(entry.time) || 0);
       if (entry.instanceId !== instanceId && t - lastSigned < abandonedAfterMs) continue; // another instance's live chain
       if (checkpoints.some((c) => c.final)) continue; // shut down cleanly; only its CLOSE entry is missing
-      const head = heads.find((h) => h.chainId === entry.chainId) ?? null;
-      const ending = endingOf('CRASH', head, checkpoints);
+      const ending = endingOf('CRASH', trustedHead(heads.find((h) => h.chainId === entry.chainId) ?? null, checkpoints), checkpoints);
       await appendToLedger({ kind: 'CLOSE', chainId: entry.chainId, instanceId: entry.instanceId, time: iso(), hashAlg: null, ending });
       logger.warn({ chainId: entry.chainId, ...ending }, 'access log: a previous chain ended without a final checkpoint; recorded as crashed');
     }

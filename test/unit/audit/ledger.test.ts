@@ -39,6 +39,26 @@ describe('chain ledger', () => {
     expect(kinds(r)).toEqual(['MISSING@2', 'ALTERED@3']);
   });
 
+  it('reports a gap of any length as one problem, and a seq no entry can have as ALTERED (a forged row at 2^53 - 1 once listed every seq before it)', async () => {
+    const far = { ...entries[2]!, seq: Number.MAX_SAFE_INTEGER };
+    const r = await readLedger([entries[0]!, entries[1]!, far, { ...entries[2]!, seq: 2.5 }], key.publicJwks);
+    expect(kinds(r)).toEqual(['ALTERED@3', 'MISSING@3', 'ALTERED@9007199254740991']);
+    expect(r.problems[1]!.detail).toBe(`no ledger entry is stored at seq 3–${Number.MAX_SAFE_INTEGER - 1}`);
+    expect(r.problems[0]!.detail).toMatch(/stored at seq 2\.5, which no entry can have/);
+  });
+
+  it('reports an instance that opened a new chain while its earlier one was never closed (the CLOSE a restart writes is missing)', async () => {
+    const more = [...entries];
+    const add = async (entry: Parameters<typeof nextLedgerBody>[1]) => more.push(await sealLedgerEntry(key, nextLedgerBody(more.at(-1) ?? null, entry)));
+    await add({ kind: 'OPEN', chainId: 'c', instanceId: 'gw2', time: '2026-01-01T00:00:03.000Z', hashAlg: 'hmac-sha256', ending: null });
+    const r = await readLedger(more, key.publicJwks);
+    expect(kinds(r)).toEqual(['MISSING@4']);
+    expect(r.problems[0]!.detail).toMatch(/instance gw2 opened chain c at ledger seq 4 while its chain b \(opened at seq 2\) was never closed/);
+    // gw1 closed chain a before: a new chain of gw1 is no problem.
+    await add({ kind: 'OPEN', chainId: 'd', instanceId: 'gw1', time: '2026-01-01T00:00:04.000Z', hashAlg: 'hmac-sha256', ending: null });
+    expect(kinds(await readLedger(more, key.publicJwks))).toEqual(['MISSING@4']);
+  });
+
   it('reports an entry re-signed by another key', async () => {
     const other = await testSigningKey();
     const forged = await sealLedgerEntry(other, nextLedgerBody(entries[2]!, { kind: 'OPEN', chainId: 'c', instanceId: 'x', time: '2026-01-01T00:00:03.000Z', hashAlg: 'hmac-sha256', ending: null }));

@@ -34,4 +34,25 @@ describe('closing a crashed chain at start', () => {
       await store.close();
     }
   });
+
+  it('does not believe a chain head that is not a whole number, or that was moved back before the last signed checkpoint: the CLOSE ends the chain at that checkpoint', async () => {
+    const key = await testSigningKey();
+    for (const lastSeq of ['abc' as unknown as number, 2.5, 3]) {
+      const store = await createStore('sqlite::memory:');
+      try {
+        const time = '2025-01-01T00:00:00.000Z';
+        const hash5 = 'a'.repeat(64);
+        await store.appendLedgerEntry(await sealLedgerEntry(key, nextLedgerBody(null, { kind: 'OPEN', chainId: 'chain-old', instanceId: 'gw-test', time, hashAlg: 'hmac-sha256', ending: null })));
+        await store.openChain({ chainId: 'chain-old', instanceId: 'gw-test', startedAt: time, lastSeq, lastHash: hash5, updatedAt: time });
+        await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 5, hash: hash5, time, n: 1, final: false }));
+        const writer = createAccessLogWriter({ store, chainId: 'chain-new', instanceId: 'gw-test', signingKey: key, chainKey: chainKeyOf(Buffer.alloc(32, 1)) });
+        await writer.start();
+        await writer.flushAndClose();
+        const close = (await store.readLedger()).find((e) => e.kind === 'CLOSE' && e.chainId === 'chain-old');
+        expect({ lastSeq, ending: close?.ending }).toEqual({ lastSeq, ending: { how: 'CRASH', lastSeq: 5, lastHash: hash5, lastCheckpointSeq: 5, lastCheckpointN: 1, unsignedRecords: 0 } });
+      } finally {
+        await store.close();
+      }
+    }
+  });
 });
