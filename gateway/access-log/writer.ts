@@ -358,6 +358,9 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   async function appendToLedger(entry: Omit<LedgerEntryBody, 'seq' | 'prevHash'>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const ledger = await store.readLedger();
+      // Several gateways starting together may each decide to adopt or close the same chain: the
+      // first to append it wins, and the others, reading the ledger again, find it there.
+      if ((entry.kind === 'CLOSE' || entry.kind === 'ADOPT') && ledger.some((e) => e.chainId === entry.chainId && (entry.kind === 'ADOPT' || e.kind === 'CLOSE'))) return;
       const sealed = await sealLedgerEntry(signingKey, nextLedgerBody(ledger.at(-1) ?? null, entry));
       try {
         await store.appendLedgerEntry(sealed);
@@ -392,9 +395,19 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       // fail) must decide nothing here. The verifier judges the same rows the same way.
       const checkpoints: Checkpoint[] = [];
       for (const c of await store.checkpointsOf(entry.chainId)) if (Number.isSafeInteger(c.seq) && c.seq >= 0 && (c.n === undefined || Number.isSafeInteger(c.n)) && (await verify(c)).ok) checkpoints.push(c);
-      const lastSigned = checkpoints.reduce((max, c) => Math.max(max, Date.parse(c.time) || 0), Date.parse(entry.time) || 0);
+      // An ADOPT's time is when a start adopted the chain, not when its writer was last heard of: only its checkpoints say that.
+      const lastSigned = checkpoints.reduce((max, c) => Math.max(max, Date.parse(c.time) || 0), entry.kind === 'ADOPT' ? 0 : Date.parse(entry.time) || 0);
       if (entry.instanceId !== instanceId && t - lastSigned < abandonedAfterMs) continue; // another instance's live chain
-      if (checkpoints.some((c) => c.final)) continue; // shut down cleanly; only its CLOSE entry is missing
+      const final = checkpoints.find((c) => c.final);
+      if (final) {
+        // Shut down cleanly, but its CLOSE was never written (the store was down at the end, or the
+        // process was killed between the two): the signed final checkpoint says exactly how it
+        // ended, so the CLOSE its writer would have written is written now.
+        const ending = { how: 'SHUTDOWN' as const, lastSeq: final.seq, lastHash: final.hash, lastCheckpointSeq: final.seq, lastCheckpointN: final.n ?? 0, unsignedRecords: 0 };
+        await appendToLedger({ kind: 'CLOSE', chainId: entry.chainId, instanceId: entry.instanceId, time: iso(), hashAlg: null, ending });
+        logger.info({ chainId: entry.chainId, lastSeq: final.seq }, 'access log: a previous chain shut down without its ledger CLOSE; recorded from its final checkpoint');
+        continue;
+      }
       const ending = endingOf('CRASH', trustedHead(heads.find((h) => h.chainId === entry.chainId) ?? null, checkpoints), checkpoints);
       await appendToLedger({ kind: 'CLOSE', chainId: entry.chainId, instanceId: entry.instanceId, time: iso(), hashAlg: null, ending });
       logger.warn({ chainId: entry.chainId, ...ending }, 'access log: a previous chain ended without a final checkpoint; recorded as crashed');
