@@ -13,7 +13,8 @@
  *   k-1, i.e. one of the two was rewritten with a recomputed hash (a forger without the key).
  * - CHECKPOINT_SIGNATURE (seq of the checkpoint): the checkpoint's signature does not verify
  *   against the gateway's public keys, or its columns differ from what was signed.
- * - CHECKPOINT_MISMATCH (seq of the checkpoint): a validly signed checkpoint names a hash other
+ * - CHECKPOINT_MISMATCH (seq of the checkpoint, or of the chain's end): a validly signed checkpoint,
+ *   or the ledger's record of how the chain ended, names a hash other
  *   than the one stored at its seq (the chain was rewritten, hashes and all).
  * - TRUNCATED (first missing seq, to the last one known): a validly signed checkpoint, the
  *   ledger's record of how the chain ended, or the chain head covers records beyond the last one
@@ -403,6 +404,11 @@ export async function verifyChain(
     } else if (headSeq !== null && headSeq > lastStored) {
       report(lastStored + 1, 'TRUNCATED', `the chain head says seq ${headSeq}; ${stored}`, headSeq);
     }
+    // The ledger's signed end names the hash of the chain's last record: another hash there means
+    // the end was recorded from something other than that record (a chain head someone edited).
+    const ending = options.ending;
+    const last = ending && ending.lastSeq >= 1 && ending.lastSeq <= upper ? okBySeq.get(ending.lastSeq) : undefined;
+    if (ending && last && last.hash !== ending.lastHash) report(ending.lastSeq, 'CHECKPOINT_MISMATCH', `the ledger says the chain ended at seq ${ending.lastSeq} (${ending.how}) with another hash than the record stored there`);
   }
 
   found.sort((a, b) => a.seq - b.seq || PROBLEM_KINDS.indexOf(a.kind) - PROBLEM_KINDS.indexOf(b.kind));

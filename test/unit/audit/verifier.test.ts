@@ -256,6 +256,15 @@ describe('verifyChain', () => {
     expect(without.problems[0]!.detail).toMatch(/1 record read for this range holds a seq that is not a whole number/);
   });
 
+  it('reports a ledger end that names another hash than the record stored at its seq (an end recorded from an edited chain head)', async () => {
+    const rows = roundTrip(records);
+    const ending = { how: 'CRASH' as const, lastSeq: N, lastHash: rows[N - 1]!.hash, lastCheckpointSeq: N, lastCheckpointN: 0, unsignedRecords: 0 };
+    expect((await verify(rows, checkpoints, { ending })).ok).toBe(true);
+    const forgedEnd = await verify(rows, checkpoints, { ending: { ...ending, lastHash: 'b'.repeat(64) } });
+    expect(kinds(forgedEnd)).toEqual([`CHECKPOINT_MISMATCH@${N}`]);
+    expect(forgedEnd.problems[0]!.detail).toMatch(/ledger says the chain ended at seq \d+ \(CRASH\) with another hash/);
+  });
+
   it('lists a huge gap without enumerating it all', async () => {
     const rows = [...roundTrip(records), { ...roundTrip(records[N - 1]!), seq: 1_000_000_000 }];
     const report = await verify(rows, checkpoints, { maxProblems: 10 });
