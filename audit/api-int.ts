@@ -24,8 +24,7 @@ const INT_FIELDS = new Set(['seq', 'toSeq', 'fromSeq', 'lastSeq', 'checked', 'om
 function asInt(v: unknown): unknown {
   if (v === null || v === undefined) return v;
   if (typeof v !== 'number' || Number.isNaN(v)) return 0;
-  const whole = held(Number.isFinite(v) ? Math.floor(v) : v > 0 ? GRAPHQL_INT_MAX : GRAPHQL_INT_MIN);
-  return whole;
+  return held(Number.isFinite(v) ? Math.floor(v) : v > 0 ? GRAPHQL_INT_MAX : GRAPHQL_INT_MIN);
 }
 
 const isApiInt = (v: unknown) => v === null || v === undefined || (typeof v === 'number' && Number.isInteger(v) && fits(v));

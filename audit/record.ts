@@ -265,6 +265,11 @@ export interface UnreadableRow {
   reason: string;
 }
 
+/** An unreadable row as the API and the export give it: the chain id as a label, the seq when it is a whole number. */
+export function unreadableRow(chainId: unknown, seq: unknown, reason: string): UnreadableRow {
+  return { chainId: storedChainIdLabel(chainId), seq: typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : null, reason };
+}
+
 export interface AccessLogPage {
   records: ChainedAccessRecord[];
   /** Rows of the page whose stored text is not a JSON record at all (SQLite; absent when none): listed apart, so one such row never fails the page. */

@@ -131,11 +131,7 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
     sawAnything = true;
     const at = (total.lastSeq ?? 0) + 1;
     const found = pending.map((c) => ({ seq: at, toSeq: at, kind: 'FORGED' as const, detail: `a checkpoint row of chain ${chainId} is stored at seq ${printable(String(c.seq).slice(0, 80))}, which no position of the chain can have: the gateway never writes one` }));
-    const room = Math.max(0, maxProblems - total.problems.length);
-    total.problems.push(...found.slice(0, room));
-    total.omitted += Math.max(0, found.length - room);
-    total.problems.sort((a, b) => a.seq - b.seq);
-    total.ok = false;
+    addProblems(total, found, maxProblems);
   }
   // Rows of the chain no window returned: a seq that is not a whole number, below 1, or past
   // where reading stopped (a range verification accounts for the part of the chain past toSeq).
@@ -163,11 +159,7 @@ function reportUnplaced(report: VerificationReport, chainId: string, unplaced: U
     kind: 'FORGED',
     detail: `a row of chain ${chainId} is stored with seq ${printable(s.shown)}, not ${where}: the gateway never writes one, no read by seq returns it, yet queries list it`,
   }));
-  const room = Math.max(0, maxProblems - report.problems.length);
-  report.problems.push(...found.slice(0, room));
-  report.omitted += Math.max(0, found.length - room) + (unplaced.count - unplaced.samples.length);
-  report.problems.sort((a, b) => a.seq - b.seq);
-  report.ok = false;
+  addProblems(report, found, maxProblems, unplaced.count - unplaced.samples.length);
 }
 
 /**
@@ -190,9 +182,14 @@ async function checkNumbering(report: VerificationReport, checkpoints: readonly 
   const lastN = ending?.lastCheckpointN ?? 0;
   if (lastN >= expected) found.push({ seq: ending!.lastCheckpointSeq, toSeq: ending!.lastSeq, kind: 'CHECKPOINT_MISSING', detail: `the ledger says the chain's last checkpoint was number ${lastN} at seq ${ending!.lastCheckpointSeq}; the last stored is number ${expected - 1}` });
   else if (ending?.how === 'SHUTDOWN' && !numbered.some((c) => c.final)) found.push({ seq: ending.lastSeq, toSeq: ending.lastSeq, kind: 'CHECKPOINT_MISSING', detail: 'the chain was shut down, but its final checkpoint is missing' });
+  addProblems(report, found, maxProblems);
+}
+
+/** Adds problems found after the windows: as many as fit in `maxProblems`, the rest (and `moreOmitted`) counted, kept in seq order. */
+function addProblems(report: VerificationReport, found: readonly VerificationProblem[], maxProblems: number, moreOmitted = 0): void {
   const room = Math.max(0, maxProblems - report.problems.length);
   report.problems.push(...found.slice(0, room));
-  report.omitted += Math.max(0, found.length - room);
+  report.omitted += Math.max(0, found.length - room) + moreOmitted;
   report.problems.sort((a, b) => a.seq - b.seq);
   report.ok = report.problems.length === 0 && report.omitted === 0;
 }

@@ -13,7 +13,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonPrintable } from '../../audit/sanitize.js';
-import { storedChainIdLabel, type AccessLogFilter, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
+import { unreadableRow, type AccessLogFilter, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
 import { FILTER_FIELDS, toStoreFilter, type AccessLogFilterInput } from '../../audit/filter.js';
 import type { Config } from '../../core/config.js';
 import { CodedError, type Denial } from '../../core/errors.js';
@@ -85,7 +85,7 @@ export function exportLine(record: ChainedAccessRecord, format: Format): string 
     return format === 'csv' ? csvRow(record) : `${jsonPrintable(JSON.stringify(record))}\n`;
   } catch {
     const { chainId, seq } = (record ?? {}) as { chainId?: unknown; seq?: unknown };
-    return unreadableLine({ chainId: storedChainIdLabel(chainId), seq: typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : null, reason: 'the stored record cannot be written out (a value nested too deeply)' }, format);
+    return unreadableLine(unreadableRow(chainId, seq, 'the stored record cannot be written out (a value nested too deeply)'), format);
   }
 }
 

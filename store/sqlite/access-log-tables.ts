@@ -25,7 +25,7 @@ import { isUtf8 } from 'node:buffer';
 import { CodedError } from '../../core/errors.js';
 import { isStoredText } from '../../audit/chain.js';
 import { printable } from '../../audit/sanitize.js';
-import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainEnding, type ChainHashAlg, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows, type UnreadableRow } from '../../audit/record.js';
+import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainEnding, type ChainHashAlg, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows, type UnreadableRow, unreadableRow } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
 import { SqliteAccessLogWrites } from './access-log-writes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -395,7 +395,7 @@ export class SqliteAccessLog {
     for (const r of pageRows) {
       const record = parsedRecord(r.record);
       if (record) records.push(record);
-      else unreadable.push({ chainId: storedChainIdLabel(r.chain_id), seq: typeof r.seq === 'number' && Number.isSafeInteger(r.seq) ? r.seq : null, reason: 'the stored record text is not a JSON object' });
+      else unreadable.push(unreadableRow(r.chain_id, r.seq, 'the stored record text is not a JSON object'));
     }
     return {
       records,
