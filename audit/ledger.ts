@@ -34,9 +34,9 @@ export async function sealLedgerEntry(key: SigningKey, body: LedgerEntryBody): P
   return { ...body, hashAlg: body.hashAlg ?? null, ending: body.ending ?? null, hash, signature };
 }
 
-/** The body of the entry that follows `last` (or the first entry). */
-export function nextLedgerBody(last: LedgerEntry | null, entry: Omit<LedgerEntryBody, 'seq' | 'prevHash'>): LedgerEntryBody {
-  return { ...entry, seq: (last?.seq ?? 0) + 1, prevHash: last?.hash ?? GENESIS_HASH };
+/** The body of the entry that follows `last` (or the first entry), at `seq` (by default the one after last's). */
+export function nextLedgerBody(last: { seq: number; hash: string } | null, entry: Omit<LedgerEntryBody, 'seq' | 'prevHash'>, seq = (last?.seq ?? 0) + 1): LedgerEntryBody {
+  return { ...entry, seq, prevHash: last?.hash ?? GENESIS_HASH };
 }
 
 export interface LedgerProblem {

@@ -190,6 +190,12 @@ function trustedHead(head: { lastSeq: unknown; lastHash: unknown } | null, signe
   return last ? { lastSeq: last.seq, lastHash: last.hash } : null;
 }
 
+/**
+ * How far past the last signed ledger entry a new one may go to step over rows that do not
+ * verify; a row further on is left where it is (the verifier reports it).
+ */
+const LEDGER_STEP_OVER = 1_000;
+
 /** The longest delay setTimeout takes (a longer one fires at once). */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -352,16 +358,24 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   }
 
   /**
-   * Appends a ledger entry built from the current last one; another writer taking the same seq
-   * first is a conflict, answered by reading the ledger again (a few writers starting together).
+   * Appends a ledger entry after the last one the gateway's key signed; another writer taking the
+   * same seq first is a conflict, answered by reading the ledger again (a few writers starting
+   * together). Rows that do not verify decide nothing here (the verifier reports them): an
+   * unsigned CLOSE does not stand in for the real one, and a row at a seq no count reaches (2^53,
+   * say) does not stop every start; one just past the signed end is stepped over.
    */
   async function appendToLedger(entry: Omit<LedgerEntryBody, 'seq' | 'prevHash'>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const ledger = await store.readLedger();
+      const rows = await store.readLedger();
+      const reading = await verifiedLedger(rows, signingKey.publicJwks);
       // Several gateways starting together may each decide to adopt or close the same chain: the
       // first to append it wins, and the others, reading the ledger again, find it there.
-      if ((entry.kind === 'CLOSE' || entry.kind === 'ADOPT') && ledger.some((e) => e.chainId === entry.chainId && (entry.kind === 'ADOPT' || e.kind === 'CLOSE'))) return;
-      const sealed = await sealLedgerEntry(signingKey, nextLedgerBody(ledger.at(-1) ?? null, entry));
+      const chain = reading.chains.get(entry.chainId);
+      if ((entry.kind === 'ADOPT' && chain) || (entry.kind === 'CLOSE' && chain?.closed)) return;
+      const from = reading.head?.seq ?? 0;
+      let seq = from + 1;
+      for (const row of rows) if (Number.isSafeInteger(row.seq) && row.seq >= seq && row.seq - from <= LEDGER_STEP_OVER) seq = row.seq + 1;
+      const sealed = await sealLedgerEntry(signingKey, nextLedgerBody(reading.head, entry, seq));
       try {
         await store.appendLedgerEntry(sealed);
         return;

@@ -4,7 +4,11 @@
  * must neither stop the writer from starting nor keep a dead chain from being closed, and
  * gateways starting together must not record one chain's end twice.
  */
-import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
 import { chainKeyOf } from '../../../../audit/chain.js';
 import { signCheckpoint } from '../../../../audit/checkpoint.js';
 import { nextLedgerBody, readLedger, sealLedgerEntry } from '../../../../audit/ledger.js';
@@ -31,6 +35,27 @@ async function startAndStop(store: Store, key: SigningKey, instanceIds: string[]
   const writers = instanceIds.map((id) => createAccessLogWriter({ store, chainId: `chain-new-${id}`, instanceId: id, signingKey: key, chainKey: chainKeyOf(Buffer.alloc(32, 1)) }));
   await Promise.all(writers.map((w) => w.start()));
   await Promise.all(writers.map((w) => w.flushAndClose()));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'dsp-writer-settle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+/** A file store holding what storeWithChain makes, plus ledger rows written straight into the file (no key signed them). */
+async function fileStoreWithForgedLedgerRows(key: SigningKey, rows: ReadonlyArray<{ seq: bigint; kind: string; chainId: string }>): Promise<Store> {
+  const file = join(dir, `forged-${++files}.db`);
+  const made = await createStore(`sqlite:${file}`);
+  await made.appendLedgerEntry(await sealLedgerEntry(key, nextLedgerBody(null, { kind: 'OPEN', chainId: 'chain-old', instanceId: 'gw-test', time: TIME, hashAlg: 'hmac-sha256', ending: null })));
+  await made.openChain({ chainId: 'chain-old', instanceId: 'gw-test', startedAt: TIME, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: TIME });
+  await made.close();
+  const raw = new Database(file);
+  try {
+    const insert = raw.prepare(`INSERT INTO chain_ledger (seq, kind, chain_id, instance_id, time, hash_alg, ending, prev_hash, hash, signature) VALUES (?, ?, ?, 'gw-test', ?, NULL, ?, ?, ?, 'x.y.z')`);
+    for (const r of rows) insert.run(r.seq, r.kind, r.chainId, TIME, r.kind === 'CLOSE' ? JSON.stringify({ how: 'SHUTDOWN', lastSeq: 0, lastHash: GENESIS_HASH, lastCheckpointSeq: 0, lastCheckpointN: 0, unsignedRecords: 0 }) : null, GENESIS_HASH, 'f'.repeat(64));
+  } finally {
+    raw.close();
+  }
+  return createStore(`sqlite:${file}`);
 }
 
 const endingOfOld = async (store: Store) => (await store.readLedger()).find((e) => e.kind === 'CLOSE' && e.chainId === 'chain-old')?.ending;
@@ -91,6 +116,38 @@ describe('closing a crashed chain at start', () => {
       } finally {
         await store.close();
       }
+    }
+  });
+
+  it('starts after an unsigned ledger row at a seq no count reaches (2^53, 2^63-1): its entries follow the last signed one, and only the forged rows are reported', async () => {
+    const key = await testSigningKey();
+    const store = await fileStoreWithForgedLedgerRows(key, [
+      { seq: 2n ** 53n, kind: 'OPEN', chainId: 'chain-z' },
+      { seq: 2n ** 63n - 1n, kind: 'OPEN', chainId: 'chain-y' },
+    ]);
+    try {
+      await startAndStop(store, key);
+      await startAndStop(store, key, ['gw-two']);
+      const entries = (await store.readLedger()).filter((e) => Number.isSafeInteger(e.seq));
+      expect(entries.map((e) => `${e.seq} ${e.kind} ${e.chainId}`)).toEqual(['1 OPEN chain-old', '2 CLOSE chain-old', '3 OPEN chain-new-gw-test', '4 CLOSE chain-new-gw-test', '5 OPEN chain-new-gw-two', '6 CLOSE chain-new-gw-two']);
+      expect((await readLedger(await store.readLedger(), key.publicJwks)).problems.map((p) => `${p.seq} ${p.kind}`)).toEqual(['7 ALTERED', '7 ALTERED']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('does not take an unsigned CLOSE row for the chain\'s CLOSE: the start writes the real one after it, so the ledger shows the chain closed and only the forged row is reported', async () => {
+    const key = await testSigningKey();
+    const store = await fileStoreWithForgedLedgerRows(key, [{ seq: 2n, kind: 'CLOSE', chainId: 'chain-old' }]);
+    try {
+      await startAndStop(store, key);
+      const entries = await store.readLedger();
+      expect(entries.map((e) => `${e.seq} ${e.kind} ${e.chainId}`)).toEqual(['1 OPEN chain-old', '2 CLOSE chain-old', '3 CLOSE chain-old', '4 OPEN chain-new-gw-test', '5 CLOSE chain-new-gw-test']);
+      const reading = await readLedger(entries, key.publicJwks);
+      expect(reading.problems.map((p) => `${p.seq} ${p.kind}`)).toEqual(['2 ALTERED']);
+      expect(reading.chains.get('chain-old')?.closed?.seq).toBe(3);
+    } finally {
+      await store.close();
     }
   });
 });
