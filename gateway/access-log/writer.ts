@@ -52,7 +52,7 @@ import { createLogger, type Logger } from '../../core/logger.js';
 import type { Store } from '../../store/port.js';
 
 /** What the writer needs of the store. */
-export type AccessLogStore = Pick<Store, 'openChain' | 'appendToChain' | 'appendCheckpoint' | 'readLedger' | 'appendLedgerEntry' | 'listChains' | 'checkpointsOf'>;
+export type AccessLogStore = Pick<Store, 'openChain' | 'appendToChain' | 'appendCheckpoint' | 'readLedger' | 'appendLedgerEntry' | 'listChains' | 'checkpointsOf' | 'readChain'>;
 
 export interface AccessLogWriterOptions {
   store: AccessLogStore;
@@ -178,16 +178,34 @@ const notWritten = () => unavailable('The access log could not be written.');
 /** `value`, unless it is missing or NaN. */
 const numberOr = (value: number | undefined, fallback: number): number => (value === undefined || Number.isNaN(value) ? fallback : value);
 
+/** Records read at a time while following a crashed chain past its last signed checkpoint. */
+const TAIL_PAGE = 1_000;
+/** The most records a start follows past a crashed chain's last signed checkpoint (seconds of a busy gateway's records). */
+const TAIL_LIMIT = 1_000_000;
+const HASH = /^[0-9a-f]{64}$/;
+
 /**
- * A crashed chain's head as its CLOSE may record it: the head row is not signed, so a seq that is
- * not a whole number, a hash that is not one, or an end before the last signed checkpoint (a tail
- * cut back) is not believed; the last signed checkpoint is the end then.
+ * Where a crashed chain ended, as its CLOSE records it: from its last signed checkpoint (or its
+ * start), the records stored after it for as long as each is the next seq and links to the one
+ * before. The chain's head row is not read: nothing signs it, and an end taken from it (a seq far
+ * past the records, a hash no record has, one cut back) would be signed into the ledger, and the
+ * real records past an end it could not believe would be reported as forged.
  */
-function trustedHead(head: { lastSeq: unknown; lastHash: unknown } | null, signed: readonly Checkpoint[]): { lastSeq: number; lastHash: string } | null {
+async function crashedEnd(store: AccessLogStore, chainId: string, signed: readonly Checkpoint[]): Promise<{ lastSeq: number; lastHash: string }> {
   const last = signed.reduce<Checkpoint | null>((best, c) => (best === null || c.seq > best.seq ? c : best), null);
-  const believable = head !== null && typeof head.lastSeq === 'number' && Number.isSafeInteger(head.lastSeq) && head.lastSeq >= (last?.seq ?? 0) && typeof head.lastHash === 'string' && /^[0-9a-f]{64}$/.test(head.lastHash);
-  if (believable) return head as { lastSeq: number; lastHash: string };
-  return last ? { lastSeq: last.seq, lastHash: last.hash } : null;
+  const from = last?.seq ?? 0;
+  let seq = from;
+  let hash = last?.hash ?? GENESIS_HASH;
+  following: while (seq - from < TAIL_LIMIT) {
+    const records = await store.readChain(chainId, seq + 1, seq + TAIL_PAGE);
+    for (const r of records) {
+      if (r.chainId !== chainId || r.seq !== seq + 1 || r.prevHash !== hash || typeof r.hash !== 'string' || !HASH.test(r.hash)) break following;
+      seq = r.seq;
+      hash = r.hash;
+    }
+    if (records.length < TAIL_PAGE) break;
+  }
+  return { lastSeq: seq, lastHash: hash };
 }
 
 /**
@@ -422,7 +440,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         logger.info({ chainId: entry.chainId, lastSeq: final.seq }, 'access log: a previous chain shut down without its ledger CLOSE; recorded from its final checkpoint');
         continue;
       }
-      const ending = endingOf('CRASH', trustedHead(heads.find((h) => h.chainId === entry.chainId) ?? null, checkpoints), checkpoints);
+      const ending = endingOf('CRASH', await crashedEnd(store, entry.chainId, checkpoints), checkpoints);
       await appendToLedger({ kind: 'CLOSE', chainId: entry.chainId, instanceId: entry.instanceId, time: iso(), hashAlg: null, ending });
       logger.warn({ chainId: entry.chainId, ...ending }, 'access log: a previous chain ended without a final checkpoint; recorded as crashed');
     }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { chainKeyOf } from '../../../../audit/chain.js';
+import { chainableFacts, chainKeyOf } from '../../../../audit/chain.js';
 import { signCheckpoint } from '../../../../audit/checkpoint.js';
 import { nextLedgerBody, readLedger, sealLedgerEntry } from '../../../../audit/ledger.js';
 import { GENESIS_HASH } from '../../../../audit/record.js';
@@ -17,7 +17,7 @@ import type { SigningKey } from '../../../../core/keys.js';
 import { createAccessLogWriter } from '../../../../gateway/access-log/writer.js';
 import { createStore } from '../../../../store/index.js';
 import type { Store } from '../../../../store/port.js';
-import { testSigningKey } from '../../audit/fixtures.js';
+import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 
 const TIME = '2025-01-01T00:00:00.000Z';
 
@@ -104,7 +104,7 @@ describe('closing a crashed chain at start', () => {
     }
   });
 
-  it('does not believe a chain head that is not a whole number, or that was moved back before the last signed checkpoint: the CLOSE ends the chain at that checkpoint', async () => {
+  it('ends a crashed chain with no records past its last signed checkpoint at that checkpoint, whatever its head row says (not a whole number, moved back before the checkpoint)', async () => {
     const key = await testSigningKey();
     const hash5 = 'a'.repeat(64);
     for (const lastSeq of ['abc' as unknown as number, 2.5, 3]) {
@@ -146,6 +146,43 @@ describe('closing a crashed chain at start', () => {
       const reading = await readLedger(entries, key.publicJwks);
       expect(reading.problems.map((p) => `${p.seq} ${p.kind}`)).toEqual(['2 ALTERED']);
       expect(reading.chains.get('chain-old')?.closed?.seq).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
+  /** Stores records 1…count of chain-old (chained as its writer would have) and returns their hashes. */
+  async function storeRecords(store: Store, count: number): Promise<string[]> {
+    const records = Array.from({ length: count }, (_, i) => chainableFacts(sampleRecord(i + 1)));
+    return store.appendToChain({ chainId: 'chain-old', head: { seq: 0, hash: GENESIS_HASH }, key: chainKeyOf(Buffer.alloc(32, 2)), records });
+  }
+
+  it('ends a crashed chain at its last stored record that links on from the last signed checkpoint, whatever its head row says (a seq far past the records, a hash no record has, a seq it cannot believe)', async () => {
+    const key = await testSigningKey();
+    for (const head of [{ lastSeq: Number.MAX_SAFE_INTEGER, lastHash: 'a'.repeat(64) }, { lastSeq: 1003, lastHash: 'a'.repeat(64) }, { lastSeq: 'abc' as unknown as number, lastHash: 'a'.repeat(64) }, { lastSeq: 0, lastHash: GENESIS_HASH }]) {
+      const store = await storeWithChain(key, head);
+      try {
+        await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: TIME, n: 1, final: false }));
+        // More than one page of the reading (1000 records).
+        const hashes = await storeRecords(store, 1003);
+        await startAndStop(store, key);
+        expect({ head, ending: await endingOfOld(store) }).toEqual({ head, ending: { how: 'CRASH', lastSeq: 1003, lastHash: hashes.at(-1), lastCheckpointSeq: 0, lastCheckpointN: 1, unsignedRecords: 1003 } });
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  it('follows a crashed chain past its last signed checkpoint only while each record links to the one before', async () => {
+    const key = await testSigningKey();
+    const store = await storeWithChain(key, { lastSeq: 4, lastHash: 'a'.repeat(64) });
+    try {
+      const hashes = await storeRecords(store, 2);
+      // Seq 3 and 4 continue from something other than record 2 (a row someone wrote).
+      await store.appendToChain({ chainId: 'chain-old', head: { seq: 2, hash: 'b'.repeat(64) }, key: chainKeyOf(Buffer.alloc(32, 2)), records: [chainableFacts(sampleRecord(3)), chainableFacts(sampleRecord(4))] });
+      await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 1, hash: hashes[0]!, time: TIME, n: 1, final: false }));
+      await startAndStop(store, key);
+      expect(await endingOfOld(store)).toEqual({ how: 'CRASH', lastSeq: 2, lastHash: hashes[1], lastCheckpointSeq: 1, lastCheckpointN: 1, unsignedRecords: 1 });
     } finally {
       await store.close();
     }
