@@ -27,7 +27,7 @@ export interface VerifiableStore {
   indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]>;
   unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows>;
   nextStoredSeq(chainId: string, afterSeq: number): Promise<number | null>;
-  storageProblems(): Promise<string[]>;
+  storageProblems(options?: { consistency?: boolean }): Promise<string[]>;
 }
 
 export interface VerifyStoreOptions {

@@ -54,6 +54,8 @@ async function main(): Promise<number> {
     let result: AccessLogVerification;
     if (values.chain?.length) {
       const chains: ChainVerification[] = [];
+      // As the API's one-chain verification: the header and the schema, without the whole-file check.
+      const storageProblems = await store.storageProblems({ consistency: false });
       for (const chainId of values.chain) {
         const report = await verifyChainInLog(store, chainId, keys.gateway.publicJwks, { chainKey });
         if (!report) {
@@ -62,7 +64,7 @@ async function main(): Promise<number> {
         }
         chains.push(report);
       }
-      result = { ok: chains.every((c) => c.ok), ledger: { entries: 0, head: null, problems: [] }, chains, storageProblems: [] };
+      result = { ok: chains.every((c) => c.ok) && storageProblems.length === 0, ledger: { entries: 0, head: null, problems: [] }, chains, storageProblems };
     } else {
       result = await verifyAccessLog(store, keys.gateway.publicJwks, { chainKey, trustedLedgerHead });
     }
@@ -70,7 +72,7 @@ async function main(): Promise<number> {
     if (values.json) {
       process.stdout.write(`${jsonPrintable(JSON.stringify(result, null, 2))}\n`);
     } else {
-      if (!values.chain?.length) process.stdout.write(`${[...formatLedger(result.ledger), ...formatStorage(result.storageProblems)].join('\n')}\n`);
+      process.stdout.write(`${[...(values.chain?.length ? [] : formatLedger(result.ledger)), ...formatStorage(result.storageProblems)].join('\n')}\n`);
       for (const report of result.chains) process.stdout.write(`${formatVerificationReport(report).join('\n')}\n`);
       process.stdout.write(result.chains.length ? `${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} verified, ${failed} failed\n` : 'no access-log chains in the store\n');
     }

@@ -83,8 +83,18 @@ export interface AccessLogStore {
   unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows>;
   /** The smallest seq stored for the chain past afterSeq (a number; null when none): the verifier skips empty stretches with it. */
   nextStoredSeq(chainId: string, afterSeq: number): Promise<number | null>;
-  /** What the store's own consistency check finds wrong with the access log's storage (SQLite: an index out of step with its table); empty when nothing. */
-  storageProblems(): Promise<string[]>;
+  /**
+   * What the store's own checks find wrong with the access log's storage (SQLite: a header or
+   * schema object that changes what is read, an index out of step with its table); empty when
+   * nothing. `consistency: false` leaves out the check that reads the whole file (SQLite's
+   * integrity_check), for a one-chain verification.
+   */
+  storageProblems(options?: StorageCheckOptions): Promise<string[]>;
+}
+
+export interface StorageCheckOptions {
+  /** Whether the check that reads the whole file runs too. Default true. */
+  consistency?: boolean;
 }
 
 /** Monitoring's records: alerts and incidents. */

@@ -28,7 +28,7 @@ import Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { printable } from '../../audit/sanitize.js';
-import { StoreUnavailableError } from '../port.js';
+import { StoreUnavailableError, type StorageCheckOptions } from '../port.js';
 import { MEMORY_PATH } from './connection.js';
 import { translateSqliteError } from './errors.js';
 import { runMigrations } from './migrations.js';
@@ -179,8 +179,16 @@ export class IntegrityCheck {
    * not run is itself a line, so the verification is not ok; only a store that cannot be read
    * now (busy past its timeout, closed, damaged) rejects, with StoreUnavailableError.
    */
-  problems(): Promise<string[]> {
+  problems(options: StorageCheckOptions = {}): Promise<string[]> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite store is closed'));
+    // Without the whole-file check: the header and the schema, read on this connection at once.
+    if (options.consistency === false) {
+      try {
+        return Promise.resolve(this.fileProblems());
+      } catch (err) {
+        return Promise.reject(translateSqliteError(err));
+      }
+    }
     // Shared while one runs: each check reads the whole file and holds a read snapshot for as long.
     this.running ??= this.check().finally(() => {
       this.running = null;
@@ -195,10 +203,15 @@ export class IntegrityCheck {
     await this.worker?.terminate();
   }
 
+  /** The header's and the schema's problems (throws what SQLite throws). */
+  private fileProblems(): string[] {
+    return [...headerProblems(this.db), ...schemaProblems(this.db)];
+  }
+
   private async check(): Promise<string[]> {
     let schema: string[];
     try {
-      schema = [...headerProblems(this.db), ...schemaProblems(this.db)];
+      schema = this.fileProblems();
     } catch (err) {
       throw translateSqliteError(err);
     }

@@ -111,7 +111,7 @@ export class SqliteStore implements Store {
         }
         const now = this.thread ? commitNowConnection(this.options) : null;
         const integrity = new IntegrityCheck(db, { path: this.options.path, busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, timeoutMs: this.options.integrityTimeoutMs });
-        this.parts = { db, now, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread, now, this.options.commitNowMax ?? 2, () => integrity.problems()), incidents: new SqliteIncidents(db), integrity };
+        this.parts = { db, now, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread, now, this.options.commitNowMax ?? 2, (options) => integrity.problems(options)), incidents: new SqliteIncidents(db), integrity };
       } catch (err) {
         db.close();
         throw err;
@@ -180,7 +180,7 @@ export const FALLBACK_FOLD_MAX = 500;
  * is one, except small chained batches, which commit at once on the calling thread when they can
  * (see SqliteStoreOptions.commitNowMax).
  */
-function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number, checkIntegrity: () => Promise<string[]>): AccessLogStore {
+function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number, checkIntegrity: AccessLogStore['storageProblems']): AccessLogStore {
   const writes = thread ?? log.writes;
   /**
    * Runs `op` on the commit-now connection (busy_timeout 0: it never waits for the write lock);

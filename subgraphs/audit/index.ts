@@ -107,9 +107,12 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           const fromSeq = seqArg(args.fromSeq, 'fromSeq');
           const toSeq = seqArg(args.toSeq, 'toSeq');
           if (fromSeq !== null && toSeq !== null && toSeq < fromSeq) throw new CodedError('BAD_USER_INPUT', '`toSeq` must not be below `fromSeq`.', { details: { field: 'toSeq' } });
+          // The file's header and schema too (cheap): a trigger or a view can show this chain's
+          // reads something other than what is stored. The whole-file check is verifyAccessLogs'.
+          const storageProblems = await store.storageProblems({ consistency: false });
           const report = await verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq });
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
-          return withinGraphqlInt(report);
+          return withinGraphqlInt({ ...report, ok: report.ok && storageProblems.length === 0, storageProblems });
         },
 
         async verifyAccessLogs(_: unknown, args: { trustedLedgerSeq?: number | null; trustedLedgerHash?: string | null }, ctx: SubgraphContext) {

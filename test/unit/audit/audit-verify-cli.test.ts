@@ -55,6 +55,23 @@ describe('npm run audit:verify', () => {
     expect(r.stdout).toMatch(/^ledger  OK  2 entries, head 2:[0-9a-f]{64}$/m);
   });
 
+  it('with --chain, checks the file\'s header and schema too: a trigger someone added fails it though every record verifies', async () => {
+    expect((await runCli(env, ['--chain', chainId])).code).toBe(0);
+    const db = new Database(dbFile());
+    try {
+      db.exec("CREATE TRIGGER hide_denied AFTER INSERT ON access_staged BEGIN UPDATE access_staged SET decision = 'ALLOWED' WHERE chain_id = new.chain_id AND seq = new.seq; END");
+      const r = await runCli(env, ['--chain', chainId]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^storage  FAILED\n  schema: trigger hide_denied on access_staged is not one/m);
+      expect(r.stdout).toContain(`chain ${chainId}  OK  SHUTDOWN  30 records`);
+      const json = await runCli(env, ['--chain', chainId, '--json']);
+      expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, storageProblems: [expect.stringMatching(/^schema: trigger hide_denied/)] });
+    } finally {
+      db.exec('DROP TRIGGER IF EXISTS hide_denied');
+      db.close();
+    }
+  });
+
   it('exits 1 and names the seq of every tampered record', async () => {
     const db = new Database(dbFile());
     const row = (seq: number) => db.prepare('SELECT record FROM access_records WHERE chain_id = ? AND seq = ?').pluck().get(chainId, seq) as string;

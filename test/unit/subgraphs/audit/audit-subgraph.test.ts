@@ -216,6 +216,21 @@ describe('audit subgraph over a SQLite file with rows edited by hand', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('one chain\'s verification reports the file\'s schema problems (a trigger someone added) and is not ok, though every record verifies', async () => {
+    const query = 'query($chainId: ID!) { verifyAccessLog(chainId: $chainId) { ok problems { kind } storageProblems } }';
+    const before = await sg.run(query, { chainId: CHAIN }, AUDITOR);
+    expect(before.data!['verifyAccessLog']).toEqual({ ok: true, problems: [], storageProblems: [] });
+    const raw = new Database(file);
+    try {
+      raw.exec("CREATE TRIGGER hide_denied AFTER INSERT ON access_staged BEGIN UPDATE access_staged SET decision = 'ALLOWED' WHERE chain_id = new.chain_id AND seq = new.seq; END");
+      const after = await sg.run(query, { chainId: CHAIN }, AUDITOR);
+      expect(after.data!['verifyAccessLog']).toEqual({ ok: false, problems: [], storageProblems: [expect.stringMatching(/^schema: trigger hide_denied on access_staged is not one the gateway's migrations create/)] });
+    } finally {
+      raw.exec('DROP TRIGGER IF EXISTS hide_denied');
+      raw.close();
+    }
+  });
+
   it('lists a row that cannot be shown as an AccessRecord apart, with why, and still serves the rest of the page', async () => {
     const raw = new Database(file);
     try {
