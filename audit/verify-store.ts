@@ -12,7 +12,7 @@
 import type { JWK } from 'jose';
 import { createCheckpointVerifier } from './checkpoint.js';
 import { printable } from './sanitize.js';
-import { GRAPHQL_INT_MAX } from './api-int.js';
+import { API_INT_MAX } from './api-int.js';
 import { readLedger, type LedgerProblem, type LedgerReading } from './ledger.js';
 import type { ChainEnding, ChainHashAlg, ChainHead, ChainedAccessRecord, Checkpoint, IndexedColumns, LedgerEntry, UnplacedRows } from './record.js';
 import { verifyChain, type VerificationProblem, type VerificationReport } from './verifier.js';
@@ -150,8 +150,8 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
 /** Each unplaced row is FORGED: at its own seq when that is a usable number, else just past the chain's last record. */
 function reportUnplaced(report: VerificationReport, chainId: string, unplaced: UnplacedRows, readUpTo: number | null, maxProblems: number): void {
   const after = (report.lastSeq ?? 0) + 1;
-  // A seq past GraphQL's Int (the audit API's seq fields) would fail the whole answer and hide every finding.
-  const reportable = (at: number | null) => (at !== null && at <= GRAPHQL_INT_MAX ? at : after);
+  // A seq past SafeInt (the audit API's seq fields) would fail the whole answer and hide every finding.
+  const reportable = (at: number | null) => (at !== null && at <= API_INT_MAX ? at : after);
   const where = readUpTo === null ? 'a whole number from 1' : `a whole number from 1 to ${readUpTo}, where the chain's records and checkpoints end`;
   const found: VerificationProblem[] = unplaced.samples.map((s) => ({
     seq: reportable(s.at),

@@ -5,10 +5,11 @@
  */
 import type { JWK } from 'jose';
 import { GraphQLNonNull, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
 import { storedChainIdLabel, type AccessLogPage, type AccessRecord, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
 import { chainKeyOf } from '../../audit/chain.js';
 import { verifyAccessLog, verifyChainInLog } from '../../audit/verify-store.js';
-import { GRAPHQL_INT_MAX, withinGraphqlInt } from '../../audit/api-int.js';
+import { API_INT_MAX, withinApiInt } from '../../audit/api-int.js';
 import { printable } from '../../audit/sanitize.js';
 import type { AssertionClaims } from '../../core/assertion.js';
 import { CodedError } from '../../core/errors.js';
@@ -67,7 +68,7 @@ function servable(page: AccessLogPage, recordType: GraphQLObjectType): { shown: 
     const { chainId, seq } = (record ?? {}) as { chainId?: unknown; seq?: unknown };
     unreadable.push({
       chainId: storedChainIdLabel(chainId),
-      seq: typeof seq === 'number' && Number.isInteger(seq) && Math.abs(seq) <= GRAPHQL_INT_MAX ? seq : null,
+      seq: typeof seq === 'number' && Number.isInteger(seq) && Math.abs(seq) <= API_INT_MAX ? seq : null,
       reason: printable(`the stored record does not fit AccessRecord (${why.slice(0, 300)})`),
     });
   }
@@ -81,6 +82,8 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
     name: 'audit',
     typeDefs: subgraphTypeDefs('audit'),
     resolvers: {
+      // Seqs and counts: whole numbers past Int's 2^31-1 (schema/audit.graphql).
+      SafeInt: GraphQLSafeInt,
       Query: {
         async accessLogs(_: unknown, args: { filter?: AccessLogFilterInput | null; first?: number | null; after?: string | null }, ctx: SubgraphContext, info: GraphQLResolveInfo) {
           requireAuditor(ctx.identity);
@@ -112,7 +115,7 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           const storageProblems = await store.storageProblems({ consistency: false });
           const report = await verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq });
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
-          return withinGraphqlInt({ ...report, ok: report.ok && storageProblems.length === 0, storageProblems });
+          return withinApiInt({ ...report, ok: report.ok && storageProblems.length === 0, storageProblems });
         },
 
         async verifyAccessLogs(_: unknown, args: { trustedLedgerSeq?: number | null; trustedLedgerHash?: string | null }, ctx: SubgraphContext) {
@@ -120,12 +123,12 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           if ((args.trustedLedgerSeq == null) !== (args.trustedLedgerHash == null)) throw new CodedError('BAD_USER_INPUT', 'Give trustedLedgerSeq and trustedLedgerHash together.', { details: { field: 'trustedLedgerHash' } });
           const trustedLedgerHead = args.trustedLedgerSeq != null ? { seq: seqArg(args.trustedLedgerSeq, 'trustedLedgerSeq')!, hash: String(args.trustedLedgerHash) } : null;
           const result = await verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead });
-          return withinGraphqlInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems } });
+          return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems } });
         },
 
         async accessLogChains(_: unknown, _args: unknown, ctx: SubgraphContext) {
           requireAuditor(ctx.identity);
-          return withinGraphqlInt(await store.listChains());
+          return withinApiInt(await store.listChains());
         },
       },
       AccessRecord: ACCESS_RECORD_FIELDS,

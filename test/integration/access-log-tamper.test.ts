@@ -199,10 +199,10 @@ describe('access log tampering', () => {
     }
   });
 
-  it('answers through the API when a forged chain head claims a seq past GraphQL\'s Int: the finding is held at the largest Int and names the real seq', async () => {
-    const { cliChain, api } = await expectFindings((db) => setHeadSeq(db, chainId, 3_000_000_000), [`TRUNCATED@${TRAFFIC + 1}`]);
-    expect((cliChain.problems[0] as { toSeq?: number }).toSeq).toBe(3_000_000_000);
-    expect(api.problems[0]!.detail).toMatch(/3000000000, past the API's Int range/);
+  it('answers through the API when a forged chain head claims a seq past the API\'s SafeInt (2^53-1): the finding is held at the largest SafeInt and names the real seq', async () => {
+    const { cliChain, api } = await expectFindings((db) => setHeadSeq(db, chainId, 2 ** 60), [`TRUNCATED@${TRAFFIC + 1}`]);
+    expect((cliChain.problems[0] as { toSeq?: number }).toSeq).toBe(2 ** 60);
+    expect(api.problems[0]!.detail).toMatch(/1152921504606847000, past the API's SafeInt range/);
   });
 
   it('reports TRUNCATED from the first removed seq when the tail is cut and the head rewritten', async () => {

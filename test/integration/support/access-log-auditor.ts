@@ -84,7 +84,7 @@ export async function allAccessLogs(sys: TestSystem, token: string, filter: Acce
   return { records, pages, bodies };
 }
 
-export const VERIFY_QUERY = `query AuditVerify($chainId: ID!, $fromSeq: Int, $toSeq: Int) {
+export const VERIFY_QUERY = `query AuditVerify($chainId: ID!, $fromSeq: SafeInt, $toSeq: SafeInt) {
   verifyAccessLog(chainId: $chainId, fromSeq: $fromSeq, toSeq: $toSeq) {
     chainId ok checked omitted fromSeq toSeq lastSeq checkpointsChecked latestCheckpointSeq status hashAlg unsignedTail
     problems { seq toSeq kind detail }

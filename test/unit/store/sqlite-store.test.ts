@@ -628,19 +628,19 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       }
     });
 
-    it('a fractional seq that falls between two read windows, or one past GraphQL\'s Int, is reported FORGED at a seq the audit API can carry', async () => {
+    it('a fractional seq that falls between two read windows, or one past the API\'s SafeInt (2^53-1), is reported FORGED at a seq the audit API can carry', async () => {
       const { store, raw, copy } = await chainIn('unplaced-fraction.db', 'chain-fr');
       try {
         copy('10000.5');
         copy('1.5');
-        copy('3000000000');
+        copy('1152921504606846976');
       } finally {
         raw.close();
       }
       // Windows of one seq: 1.5 lies between [1, 1] and [2, 2], as 10000.5 does between the default windows.
       const report = await verifyStoredChain(store, 'chain-fr', { keys: [] }, { key, windowSize: 1 });
       expect(problemKeys(report)).toEqual(['FORGED@4', 'FORGED@4', 'FORGED@4']);
-      expect(report!.problems.map((p) => p.detail).join('\n')).toMatch(/seq 10000\.5[^\n]*\n[^\n]*seq 3000000000/s);
+      expect(report!.problems.map((p) => p.detail).join('\n')).toMatch(/seq 10000\.5[^\n]*\n[^\n]*seq 1152921504606846976/s);
     });
 
     it('skips an empty stretch up to a forged chain head far ahead in one step instead of reading it window by window', async () => {

@@ -46,7 +46,7 @@ const LOGS = `query($filter: AccessLogFilterInput, $first: Int, $after: String) 
   }
 }`;
 const SUMMARY = 'query($filter: AccessLogFilterInput) { accessSummary(filter: $filter) { total byProduct { key count } byDecision { key count } byCode { key count } } }';
-const VERIFY = 'query($chainId: ID!, $fromSeq: Int, $toSeq: Int) { verifyAccessLog(chainId: $chainId, fromSeq: $fromSeq, toSeq: $toSeq) { chainId ok checked omitted lastSeq latestCheckpointSeq problems { seq kind detail } } }';
+const VERIFY = 'query($chainId: ID!, $fromSeq: SafeInt, $toSeq: SafeInt) { verifyAccessLog(chainId: $chainId, fromSeq: $fromSeq, toSeq: $toSeq) { chainId ok checked omitted lastSeq latestCheckpointSeq problems { seq kind detail } } }';
 const CHAINS = '{ accessLogChains { chainId instanceId lastSeq lastHash } }';
 
 let key: SigningKey;
@@ -200,6 +200,45 @@ describe('audit subgraph over a store with tampered rows', () => {
   });
 });
 
+describe('audit subgraph: seqs and counts past Int (2^31-1), which a busy gateway\'s chains and log reach', () => {
+  const FAR = 3_000_000_000;
+  let store: Store;
+  let sg: SubgraphRunner;
+  beforeAll(async () => {
+    store = await createStore('sqlite::memory:');
+    const chain = createChain('gw-far:1:abc', { seq: FAR - 1, hash: GENESIS_HASH }, chainKeyOf(hmacKey));
+    await store.openChain({ chainId: 'gw-far:1:abc', instanceId: 'gw-far', startedAt: '2025-01-01T00:00:00.000Z', lastSeq: FAR - 1, lastHash: GENESIS_HASH, updatedAt: '2025-01-01T00:00:00.000Z' });
+    await store.appendAccessRecords([1, 2, 3].map((i) => chain.append(sampleRecord(i))));
+    // A log of more records than Int holds, as its summary and count would say.
+    const big = Object.assign(Object.create(store) as Store, {
+      summarizeAccessLogs: async () => ({ total: 5_000_000_000, byProduct: [{ key: 'PRD-CERTIFIED', count: 4_000_000_000 }], byDecision: [], byCode: [] }),
+      countAccessLogs: async () => 5_000_000_000,
+    });
+    sg = await startSubgraph(auditSubgraph({ store: big, hmacKey, gatewayJwks: key.publicJwks }));
+  });
+  afterAll(async () => {
+    await sg.stop();
+    await store.close();
+  });
+
+  it('serves such records as records, verifies a range of them, and gives such counts exactly', async () => {
+    const page = await sg.run('{ accessLogs(first: 5) { nodes { seq } totalCount unreadable { seq reason } } }', {}, AUDITOR);
+    expect(page.errors).toBeUndefined();
+    expect(page.data!['accessLogs']).toEqual({ nodes: [{ seq: FAR + 2 }, { seq: FAR + 1 }, { seq: FAR }], totalCount: 5_000_000_000, unreadable: [] });
+    const verified = await sg.run(VERIFY, { chainId: 'gw-far:1:abc', fromSeq: FAR + 1, toSeq: FAR + 2 }, AUDITOR);
+    expect(verified.errors).toBeUndefined();
+    expect(verified.data!['verifyAccessLog']).toMatchObject({ checked: 2, lastSeq: FAR + 2 });
+    const summary = await sg.run(SUMMARY, {}, AUDITOR);
+    expect(summary.data!['accessSummary']).toMatchObject({ total: 5_000_000_000, byProduct: [{ key: 'PRD-CERTIFIED', count: 4_000_000_000 }] });
+    const chains = await sg.run(CHAINS, {}, AUDITOR);
+    expect(chains.data!['accessLogChains']).toEqual([expect.objectContaining({ chainId: 'gw-far:1:abc', lastSeq: FAR + 2 })]);
+  });
+
+  it('refuses a seq argument that is not a whole number within 2^53-1 with BAD_USER_INPUT', async () => {
+    for (const fromSeq of [2 ** 53, 1.5]) expect(codeOf(await sg.run(VERIFY, { chainId: 'gw-far:1:abc', fromSeq }, AUDITOR))).toBe('BAD_USER_INPUT');
+  });
+});
+
 describe('audit subgraph over a SQLite file with rows edited by hand', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dsp-audit-unreadable-'));
   const file = join(dir, 'log.db');
@@ -251,7 +290,7 @@ describe('audit subgraph over a SQLite file with rows edited by hand', () => {
     expect(unreadable).toEqual([
       // The control character a forger put in is shown escaped.
       { chainId: CHAIN, seq: 7, reason: expect.stringMatching(/^the stored record does not fit AccessRecord \(decision: .*\\u001b\[2KHACKED/) },
-      { chainId: CHAIN, seq: null, reason: expect.stringMatching(/^the stored record does not fit AccessRecord \(seq: Int cannot represent non-integer value: "x"\)$/) },
+      { chainId: CHAIN, seq: null, reason: 'the stored record does not fit AccessRecord (seq: SafeInt cannot represent non-integer value: x)' },
       { chainId: CHAIN, seq: 3, reason: 'the stored record text is not a JSON object' },
       { chainId: CHAIN, seq: 9, reason: 'the stored record text is not a JSON object' },
     ]);
