@@ -65,8 +65,8 @@ export interface AccessLogStore {
   /** How many records match the filter (whatever the page). */
   countAccessLogs(filter: AccessLogFilter): Promise<number>;
   summarizeAccessLogs(filter: AccessLogFilter): Promise<AccessSummary>;
-  /** Records of one chain with fromSeq <= seq <= toSeq, ordered by seq (as stored, gaps and all). */
-  readChain(chainId: string, fromSeq: number, toSeq: number): Promise<ChainedAccessRecord[]>;
+  /** Records of one chain with fromSeq <= seq <= toSeq, ordered by seq (as stored, gaps and all); only the first `limit` rows of them when given (a range can hold any number of rows at fractional seqs). */
+  readChain(chainId: string, fromSeq: number, toSeq: number, limit?: number): Promise<ChainedAccessRecord[]>;
   listChains(): Promise<ChainHead[]>;
   /** Registers a new chain (a writer start). */
   openChain(head: ChainHead): Promise<void>;

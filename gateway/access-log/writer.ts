@@ -40,9 +40,9 @@
  *   instance id (a restart), or any whose last checkpoint is older than `abandonedAfterMs`.
  */
 import { performance } from 'node:perf_hooks';
-import { prepareRecord, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
+import { computeRecordHash, prepareRecord, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
 import { createCheckpointVerifier, signCheckpoint } from '../../audit/checkpoint.js';
-import { endingOf, nextLedgerBody, readLedger as verifiedLedger, sealLedgerEntry, type LedgerEntryBody } from '../../audit/ledger.js';
+import { endingOf, nextLedgerBody, readLedger as verifiedLedger, sealLedgerEntry, type LedgerChain, type LedgerEntryBody } from '../../audit/ledger.js';
 import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
 import { MAX_GATHER_TURNS } from '../../core/config.js';
@@ -182,24 +182,24 @@ const numberOr = (value: number | undefined, fallback: number): number => (value
 const TAIL_PAGE = 1_000;
 /** The most records a start follows past a crashed chain's last signed checkpoint (seconds of a busy gateway's records). */
 const TAIL_LIMIT = 1_000_000;
-const HASH = /^[0-9a-f]{64}$/;
 
 /**
  * Where a crashed chain ended, as its CLOSE records it: from its last signed checkpoint (or its
- * start), the records stored after it for as long as each is the next seq and links to the one
- * before. The chain's head row is not read: nothing signs it, and an end taken from it (a seq far
- * past the records, a hash no record has, one cut back) would be signed into the ledger, and the
- * real records past an end it could not believe would be reported as forged.
+ * start), the records stored after it for as long as each is the next seq, links to the one
+ * before and hashes to its own hash under the chain's key (null: a chain from before keyed
+ * hashes). The chain's head row is not read: nothing signs it, and an end taken from it (a seq
+ * far past the records, a hash no record has, one cut back) would be signed into the ledger.
+ * Records are read TAIL_PAGE rows at a time, so rows at fractional seqs cannot make one read huge.
  */
-async function crashedEnd(store: AccessLogStore, chainId: string, signed: readonly Checkpoint[]): Promise<{ lastSeq: number; lastHash: string }> {
+async function crashedEnd(store: AccessLogStore, chainId: string, signed: readonly Checkpoint[], key: Buffer | null): Promise<{ lastSeq: number; lastHash: string }> {
   const last = signed.reduce<Checkpoint | null>((best, c) => (best === null || c.seq > best.seq ? c : best), null);
   const from = last?.seq ?? 0;
   let seq = from;
   let hash = last?.hash ?? GENESIS_HASH;
   following: while (seq - from < TAIL_LIMIT) {
-    const records = await store.readChain(chainId, seq + 1, seq + TAIL_PAGE);
+    const records = await store.readChain(chainId, seq + 1, from + TAIL_LIMIT, TAIL_PAGE);
     for (const r of records) {
-      if (r.chainId !== chainId || r.seq !== seq + 1 || r.prevHash !== hash || typeof r.hash !== 'string' || !HASH.test(r.hash)) break following;
+      if (r.chainId !== chainId || r.seq !== seq + 1 || r.prevHash !== hash || !hashesTo(r, key)) break following;
       seq = r.seq;
       hash = r.hash;
     }
@@ -208,11 +208,14 @@ async function crashedEnd(store: AccessLogStore, chainId: string, signed: readon
   return { lastSeq: seq, lastHash: hash };
 }
 
-/**
- * How far past the last signed ledger entry a new one may go to step over rows that do not
- * verify; a row further on is left where it is (the verifier reports it).
- */
-const LEDGER_STEP_OVER = 1_000;
+/** Whether a stored record hashes to its own hash (one that cannot be hashed at all does not). */
+function hashesTo(record: ChainedAccessRecord, key: Buffer | null): boolean {
+  try {
+    return typeof record.hash === 'string' && computeRecordHash(record, key) === record.hash;
+  } catch {
+    return false;
+  }
+}
 
 /** The longest delay setTimeout takes (a longer one fires at once). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -375,31 +378,54 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     lastCheckpoint = { seq: checkpoint.seq, n: checkpoint.n ?? 0 };
   }
 
+  /** The ledger as this writer last read and verified it (readLedgerView), kept up to date with what it appends itself. */
+  interface LedgerView {
+    /** The last entry whose hash and signature verify. */
+    head: { seq: number; hash: string } | null;
+    /** The chains signed entries name. */
+    chains: Map<string, LedgerChain>;
+    /** Every seq a stored row holds, signed or not. */
+    taken: Set<number>;
+  }
+
+  async function readLedgerView(): Promise<LedgerView> {
+    const rows = await store.readLedger();
+    const reading = await verifiedLedger(rows, signingKey.publicJwks);
+    return { head: reading.head, chains: reading.chains, taken: new Set(rows.map((r) => r.seq).filter((seq) => Number.isSafeInteger(seq))) };
+  }
+
   /**
-   * Appends a ledger entry after the last one the gateway's key signed; another writer taking the
-   * same seq first is a conflict, answered by reading the ledger again (a few writers starting
-   * together). Rows that do not verify decide nothing here (the verifier reports them): an
-   * unsigned CLOSE does not stand in for the real one, and a row at a seq no count reaches (2^53,
-   * say) does not stop every start; one just past the signed end is stepped over.
+   * Appends a ledger entry after the last one the gateway's key signed, at the first seq past it
+   * that no row holds; another writer taking that seq first is a conflict, answered by reading
+   * the ledger again (a few writers starting together). Rows that do not verify decide nothing
+   * here (the verifier reports them): an unsigned CLOSE does not stand in for the real one, and
+   * rows past the signed end (at 2^53, or at each of the next seqs) do not stop a start. `view`
+   * is read once and kept up to date, so a start that writes many entries reads the ledger once.
    */
-  async function appendToLedger(entry: Omit<LedgerEntryBody, 'seq' | 'prevHash'>): Promise<void> {
+  async function appendToLedger(entry: Omit<LedgerEntryBody, 'seq' | 'prevHash'>, given?: LedgerView): Promise<void> {
+    const view = given ?? (await readLedgerView());
     for (let attempt = 0; ; attempt++) {
-      const rows = await store.readLedger();
-      const reading = await verifiedLedger(rows, signingKey.publicJwks);
       // Several gateways starting together may each decide to adopt or close the same chain: the
       // first to append it wins, and the others, reading the ledger again, find it there.
-      const chain = reading.chains.get(entry.chainId);
+      const chain = view.chains.get(entry.chainId);
       if ((entry.kind === 'ADOPT' && chain) || (entry.kind === 'CLOSE' && chain?.closed)) return;
-      const from = reading.head?.seq ?? 0;
-      let seq = from + 1;
-      for (const row of rows) if (Number.isSafeInteger(row.seq) && row.seq >= seq && row.seq - from <= LEDGER_STEP_OVER) seq = row.seq + 1;
-      const sealed = await sealLedgerEntry(signingKey, nextLedgerBody(reading.head, entry, seq));
+      let seq = (view.head?.seq ?? 0) + 1;
+      while (view.taken.has(seq)) seq += 1;
+      const sealed = await sealLedgerEntry(signingKey, nextLedgerBody(view.head, entry, seq));
       try {
         await store.appendLedgerEntry(sealed);
-        return;
       } catch (err) {
         if (!(err instanceof StoreConflictError) || attempt >= 20) throw err;
+        Object.assign(view, await readLedgerView());
+        continue;
       }
+      view.head = { seq, hash: sealed.hash };
+      view.taken.add(seq);
+      const named = view.chains.get(sealed.chainId);
+      if (sealed.kind === 'CLOSE') {
+        if (named) named.closed = sealed;
+      } else view.chains.set(sealed.chainId, { chainId: sealed.chainId, instanceId: sealed.instanceId, opened: sealed, closed: null, hashAlg: sealed.hashAlg });
+      return;
     }
   }
 
@@ -408,16 +434,14 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
    * existed, and closes as CRASH every chain whose writer is gone (a restart of this instance,
    * or a chain silent for `abandonedAfterMs`), recording how far each got.
    */
-  async function settleLedger(): Promise<void> {
-    const ledger = await store.readLedger();
+  async function settleLedger(view: LedgerView): Promise<void> {
     const heads = await store.listChains();
-    if (ledger.length === 0) {
-      for (const head of heads) await appendToLedger({ kind: 'ADOPT', chainId: head.chainId, instanceId: head.instanceId, time: iso(), hashAlg: 'sha256', ending: null });
+    if (view.taken.size === 0) {
+      for (const head of heads) await appendToLedger({ kind: 'ADOPT', chainId: head.chainId, instanceId: head.instanceId, time: iso(), hashAlg: 'sha256', ending: null }, view);
     }
     // Only entries whose hash and signature verify say which chains are open: a row edited in the
     // store (an OPEN turned CLOSE, another instance id) must not keep a dead chain from its CLOSE.
-    const reading = await verifiedLedger(await store.readLedger(), signingKey.publicJwks);
-    const opened = [...reading.chains.values()].filter((c) => c.closed === null).map((c) => c.opened);
+    const opened = [...view.chains.values()].filter((c) => c.closed === null).map((c) => c.opened);
     const t = now();
     const verify = createCheckpointVerifier(signingKey.publicJwks);
     for (const entry of opened) {
@@ -436,12 +460,12 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         // process was killed between the two): the signed final checkpoint says exactly how it
         // ended, so the CLOSE its writer would have written is written now.
         const ending = { how: 'SHUTDOWN' as const, lastSeq: final.seq, lastHash: final.hash, lastCheckpointSeq: final.seq, lastCheckpointN: final.n ?? 0, unsignedRecords: 0 };
-        await appendToLedger({ kind: 'CLOSE', chainId: entry.chainId, instanceId: entry.instanceId, time: iso(), hashAlg: null, ending });
+        await appendToLedger({ kind: 'CLOSE', chainId: entry.chainId, instanceId: entry.instanceId, time: iso(), hashAlg: null, ending }, view);
         logger.info({ chainId: entry.chainId, lastSeq: final.seq }, 'access log: a previous chain shut down without its ledger CLOSE; recorded from its final checkpoint');
         continue;
       }
-      const ending = endingOf('CRASH', await crashedEnd(store, entry.chainId, checkpoints), checkpoints);
-      await appendToLedger({ kind: 'CLOSE', chainId: entry.chainId, instanceId: entry.instanceId, time: iso(), hashAlg: null, ending });
+      const ending = endingOf('CRASH', await crashedEnd(store, entry.chainId, checkpoints, view.chains.get(entry.chainId)?.hashAlg === 'hmac-sha256' ? options.chainKey : null), checkpoints);
+      await appendToLedger({ kind: 'CLOSE', chainId: entry.chainId, instanceId: entry.instanceId, time: iso(), hashAlg: null, ending }, view);
       logger.warn({ chainId: entry.chainId, ...ending }, 'access log: a previous chain ended without a final checkpoint; recorded as crashed');
     }
   }
@@ -597,9 +621,10 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       state = 'starting';
       const startedAt = iso();
       try {
-        await settleLedger();
+        const view = await readLedgerView();
+        await settleLedger(view);
         // Announced before anything is written to it, so a chain can never exist unlisted.
-        await appendToLedger({ kind: 'OPEN', chainId, instanceId, time: startedAt, hashAlg: 'hmac-sha256', ending: null });
+        await appendToLedger({ kind: 'OPEN', chainId, instanceId, time: startedAt, hashAlg: 'hmac-sha256', ending: null }, view);
         await store.openChain({ chainId, instanceId, startedAt, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: startedAt });
         lastCheckpointMs = Date.parse(startedAt);
         const first = await signCheckpoint(signingKey, { chainId, seq: 0, hash: GENESIS_HASH, time: startedAt, n: ++checkpointN, final: false });

@@ -277,10 +277,10 @@ export class MongoAccessLog {
    * only a retry racing a still-running write could leave) is returned once; two different
    * records claiming one seq are both returned, for the verifier to report.
    */
-  async readChain(chainId: string, fromSeq: number, toSeq: number): Promise<ChainedAccessRecord[]> {
-    const docs = (await this.m.AccessRecord.find({ chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq } })
-      .sort({ seq: 1 }) // the (chainId, seq) index gives this order without an in-memory sort
-      .lean()) as Doc[];
+  async readChain(chainId: string, fromSeq: number, toSeq: number, limit?: number): Promise<ChainedAccessRecord[]> {
+    if (limit !== undefined && !(limit >= 1)) return []; // MongoDB reads limit(0) as no limit
+    const query = this.m.AccessRecord.find({ chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq } }).sort({ seq: 1 }); // the (chainId, seq) index gives this order without an in-memory sort
+    const docs = (await (limit === undefined ? query : query.limit(Math.max(0, Math.floor(limit)))).lean()) as Doc[];
     const seen = new Set<string>();
     const out: ChainedAccessRecord[] = [];
     for (const doc of docs) {

@@ -264,6 +264,7 @@ export class SqliteAccessLog {
     registerTextCheck(db);
     this.s = {
       readChain: p('SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq').pluck(),
+      readChainUpTo: p('SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?').pluck(),
       listChains: p('SELECT * FROM chain_heads ORDER BY started_at, chain_id'),
       checkpointsOf: p('SELECT chain_id, seq, hash, time, signature, n, final FROM checkpoints WHERE chain_id = ? ORDER BY seq, time, id'),
       readLedger: p('SELECT * FROM chain_ledger ORDER BY seq'),
@@ -359,9 +360,10 @@ export class SqliteAccessLog {
   }
 
   /** A row whose text is not a JSON object (only a hand-made one) is left out: indexedColumnsOf reports it at its seq (storedForm), so verification still accounts for it. */
-  readChain(chainId: string, fromSeq: number, toSeq: number): ChainedAccessRecord[] {
+  readChain(chainId: string, fromSeq: number, toSeq: number, limit?: number): ChainedAccessRecord[] {
     const records: ChainedAccessRecord[] = [];
-    for (const json of this.s.readChain.all(chainId, fromSeq, toSeq) as unknown[]) {
+    const rows = limit === undefined ? this.s.readChain.all(chainId, fromSeq, toSeq) : this.s.readChainUpTo.all(chainId, fromSeq, toSeq, Math.max(0, Math.floor(limit)));
+    for (const json of rows as unknown[]) {
       const record = parsedRecord(json);
       if (record) records.push(record);
     }

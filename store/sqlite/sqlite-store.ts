@@ -247,7 +247,7 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
     queryAccessLogs: (filter, page) => folded(() => log.queryAccessLogs(filter, page)),
     countAccessLogs: (filter) => folded(() => log.countAccessLogs(filter)),
     summarizeAccessLogs: (filter) => folded(() => log.summarizeAccessLogs(filter)),
-    readChain: (chainId, fromSeq, toSeq) => folded(() => log.readChain(chainId, fromSeq, toSeq)),
+    readChain: (chainId, fromSeq, toSeq, limit) => folded(() => log.readChain(chainId, fromSeq, toSeq, limit)),
     listChains: () => folded(() => log.listChains()),
     checkpointsOf: async (chainId) => log.checkpointsOf(chainId),
     readLedger: async () => log.readLedger(),

@@ -437,6 +437,12 @@ function accessLogSuite(fresh: Fresh): void {
     expect(heads.find((h) => h.chainId === 'chain-gap')).toMatchObject({ lastSeq: 4, lastHash: gap[2]!.hash });
   });
 
+  it('reads at most `limit` records of a seq range, the first by seq (none for 0)', async () => {
+    expect((await store.readChain('chain-a', 4, 1000, 7)).map((r) => r.seq)).toEqual([4, 5, 6, 7, 8, 9, 10]);
+    expect(await store.readChain('chain-a', 4, 1000, 0)).toEqual([]);
+    expect(await store.readChain('chain-a', 4, 6)).toHaveLength(3);
+  });
+
   it('takes a retried batch without duplicating or failing, and never moves a head back', async () => {
     await expect(store.appendAccessRecords(chainA.slice(0, 10), [sampleCheckpoint('chain-a', 10)])).resolves.toBeUndefined();
     expect(await store.readChain('chain-a', 1, 1000)).toHaveLength(30);

@@ -122,10 +122,11 @@ export class FakeAccessLogStore {
     this.checkpoints.push({ ...checkpoint });
   }
 
-  async readChain(chainId: string, fromSeq: number, toSeq: number): Promise<ChainedAccessRecord[]> {
+  async readChain(chainId: string, fromSeq: number, toSeq: number, limit?: number): Promise<ChainedAccessRecord[]> {
     return this.rows
       .filter((r) => r.chainId === chainId && r.seq >= fromSeq && r.seq <= toSeq)
       .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit)
       .map((r) => JSON.parse(r.record) as ChainedAccessRecord);
   }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { chainableFacts, chainKeyOf } from '../../../../audit/chain.js';
+import { chainableFacts, chainKeyOf, createChain } from '../../../../audit/chain.js';
 import { signCheckpoint } from '../../../../audit/checkpoint.js';
 import { nextLedgerBody, readLedger, sealLedgerEntry } from '../../../../audit/ledger.js';
 import { GENESIS_HASH } from '../../../../audit/record.js';
@@ -20,6 +20,8 @@ import type { Store } from '../../../../store/port.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 
 const TIME = '2025-01-01T00:00:00.000Z';
+/** The chain key of every writer here (the audit key's, shared by the gateways). */
+const CHAIN_KEY = chainKeyOf(Buffer.alloc(32, 1));
 
 /** An in-memory store holding chain `chainId` of `instanceId`, its head at `lastSeq`/`lastHash`, opened in the ledger unless `ledger` is false. */
 async function storeWithChain(key: SigningKey, options: { chainId?: string; instanceId?: string; lastSeq?: number; lastHash?: string; ledger?: boolean } = {}): Promise<Store> {
@@ -32,7 +34,7 @@ async function storeWithChain(key: SigningKey, options: { chainId?: string; inst
 
 /** Starts and closes a writer of a new chain for each instance, all at once. */
 async function startAndStop(store: Store, key: SigningKey, instanceIds: string[] = ['gw-test']): Promise<void> {
-  const writers = instanceIds.map((id) => createAccessLogWriter({ store, chainId: `chain-new-${id}`, instanceId: id, signingKey: key, chainKey: chainKeyOf(Buffer.alloc(32, 1)) }));
+  const writers = instanceIds.map((id) => createAccessLogWriter({ store, chainId: `chain-new-${id}`, instanceId: id, signingKey: key, chainKey: CHAIN_KEY }));
   await Promise.all(writers.map((w) => w.start()));
   await Promise.all(writers.map((w) => w.flushAndClose()));
 }
@@ -136,6 +138,40 @@ describe('closing a crashed chain at start', () => {
     }
   });
 
+  it('places its entries at the first seqs past the last signed entry that no row holds, however many unsigned rows follow it, near or far', async () => {
+    const key = await testSigningKey();
+    const store = await fileStoreWithForgedLedgerRows(key, [2n, 3n, 1001n, 1002n].map((seq) => ({ seq, kind: 'OPEN', chainId: `chain-forged-${seq}` })));
+    try {
+      await startAndStop(store, key);
+      const entries = await store.readLedger();
+      expect(entries.map((e) => `${e.seq} ${e.kind} ${e.chainId}`)).toEqual(['1 OPEN chain-old', '2 OPEN chain-forged-2', '3 OPEN chain-forged-3', '4 CLOSE chain-old', '5 OPEN chain-new-gw-test', '6 CLOSE chain-new-gw-test', '1001 OPEN chain-forged-1001', '1002 OPEN chain-forged-1002']);
+      const problems = (await readLedger(entries, key.publicJwks)).problems;
+      expect(problems.filter((p) => p.kind === 'ALTERED').map((p) => p.seq)).toEqual([2, 3, 1001, 1002]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads and verifies the ledger once, however many entries a start writes', async () => {
+    const key = await testSigningKey();
+    const store = await createStore('sqlite::memory:');
+    try {
+      // A store from before the ledger with 30 chains, all of this instance: each is adopted, then closed.
+      for (let i = 0; i < 30; i++) await store.openChain({ chainId: `chain-${i}`, instanceId: 'gw-test', startedAt: TIME, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: TIME });
+      let reads = 0;
+      const counted = Object.assign(Object.create(store) as Store, { readLedger: () => ((reads += 1), store.readLedger()) });
+      const writer = createAccessLogWriter({ store: counted, chainId: 'chain-new', instanceId: 'gw-test', signingKey: key, chainKey: chainKeyOf(Buffer.alloc(32, 1)) });
+      await writer.start();
+      expect(reads).toBe(1);
+      await writer.flushAndClose();
+      const entries = await store.readLedger();
+      expect(entries.map((e) => e.kind).join(' ')).toBe(`${'ADOPT '.repeat(30)}${'CLOSE '.repeat(30)}OPEN CLOSE`);
+      expect((await readLedger(entries, key.publicJwks)).problems).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('does not take an unsigned CLOSE row for the chain\'s CLOSE: the start writes the real one after it, so the ledger shows the chain closed and only the forged row is reported', async () => {
     const key = await testSigningKey();
     const store = await fileStoreWithForgedLedgerRows(key, [{ seq: 2n, kind: 'CLOSE', chainId: 'chain-old' }]);
@@ -154,7 +190,7 @@ describe('closing a crashed chain at start', () => {
   /** Stores records 1…count of chain-old (chained as its writer would have) and returns their hashes. */
   async function storeRecords(store: Store, count: number): Promise<string[]> {
     const records = Array.from({ length: count }, (_, i) => chainableFacts(sampleRecord(i + 1)));
-    return store.appendToChain({ chainId: 'chain-old', head: { seq: 0, hash: GENESIS_HASH }, key: chainKeyOf(Buffer.alloc(32, 2)), records });
+    return store.appendToChain({ chainId: 'chain-old', head: { seq: 0, hash: GENESIS_HASH }, key: CHAIN_KEY, records });
   }
 
   it('ends a crashed chain at its last stored record that links on from the last signed checkpoint, whatever its head row says (a seq far past the records, a hash no record has, a seq it cannot believe)', async () => {
@@ -179,10 +215,49 @@ describe('closing a crashed chain at start', () => {
     try {
       const hashes = await storeRecords(store, 2);
       // Seq 3 and 4 continue from something other than record 2 (a row someone wrote).
-      await store.appendToChain({ chainId: 'chain-old', head: { seq: 2, hash: 'b'.repeat(64) }, key: chainKeyOf(Buffer.alloc(32, 2)), records: [chainableFacts(sampleRecord(3)), chainableFacts(sampleRecord(4))] });
+      await store.appendToChain({ chainId: 'chain-old', head: { seq: 2, hash: 'b'.repeat(64) }, key: CHAIN_KEY, records: [chainableFacts(sampleRecord(3)), chainableFacts(sampleRecord(4))] });
       await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 1, hash: hashes[0]!, time: TIME, n: 1, final: false }));
       await startAndStop(store, key);
       expect(await endingOfOld(store)).toEqual({ how: 'CRASH', lastSeq: 2, lastHash: hashes[1], lastCheckpointSeq: 1, lastCheckpointN: 1, unsignedRecords: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('follows a crashed chain only while each record hashes to its hash under the chain key: records chained without the key, or one edited, end it', async () => {
+    const key = await testSigningKey();
+    for (const tamper of ['unkeyed', 'edited'] as const) {
+      const store = await storeWithChain(key, { lastSeq: 5, lastHash: 'a'.repeat(64) });
+      try {
+        const hashes = await storeRecords(store, 3);
+        if (tamper === 'unkeyed') {
+          // Two more, linked, but hashed by someone without the audit key.
+          await store.appendToChain({ chainId: 'chain-old', head: { seq: 3, hash: hashes[2]! }, key: chainKeyOf(Buffer.alloc(32, 9)), records: [chainableFacts(sampleRecord(4)), chainableFacts(sampleRecord(5))] });
+        } else {
+          // Record 4's decision changed after it was hashed; record 5 still links to its hash.
+          const chain = createChain('chain-old', { seq: 3, hash: hashes[2]! }, CHAIN_KEY);
+          const [fourth, fifth] = [chain.append(sampleRecord(4)), chain.append(sampleRecord(5))];
+          await store.appendAccessRecords([{ ...fourth, decision: fourth.decision === 'DENIED' ? 'ALLOWED' : 'DENIED' }, fifth]);
+        }
+        await startAndStop(store, key);
+        expect({ tamper, ending: await endingOfOld(store) }).toEqual({ tamper, ending: { how: 'CRASH', lastSeq: 3, lastHash: hashes[2], lastCheckpointSeq: 0, lastCheckpointN: 0, unsignedRecords: 3 } });
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  it('reads a crashed chain\'s tail a page of rows at a time, so rows at fractional seqs cannot make one read of any size', async () => {
+    const key = await testSigningKey();
+    const store = await storeWithChain(key, { lastSeq: 2, lastHash: 'a'.repeat(64) });
+    try {
+      const hashes = await storeRecords(store, 2);
+      const limits: Array<number | undefined> = [];
+      const counted = Object.assign(Object.create(store) as Store, { readChain: (chainId: string, from: number, to: number, limit?: number) => (limits.push(limit), store.readChain(chainId, from, to, limit)) });
+      await startAndStop(counted, key);
+      expect(limits.length).toBeGreaterThan(0);
+      expect(limits.every((l) => l !== undefined && l <= 1000)).toBe(true);
+      expect(await endingOfOld(store)).toMatchObject({ lastSeq: 2, lastHash: hashes[1] });
     } finally {
       await store.close();
     }
