@@ -295,7 +295,10 @@ export async function verifyChain(
       if (hashedWithoutKey(record, key)) report(slot, 'FORGED', 'the record was hashed without the audit key: not written by the gateway');
       else report(slot, 'ALTERED', 'the stored hash does not match the record content');
     } else if (options.ending && w > options.ending.lastSeq) {
-      report(w, 'FORGED', `the record was stored after the chain ended at seq ${options.ending.lastSeq} (${options.ending.how})`);
+      // A crashed chain's end is what the next start found linked and intact: a record tampered
+      // with before that start ends it early, and the gateway's own records after it land here.
+      const why = options.ending.how === 'CRASH' ? `; it hashes under the audit key, so someone holding that key wrote it, or the record at seq ${options.ending.lastSeq + 1} was already altered when a later start recorded this end` : '';
+      report(w, 'FORGED', `the record was stored after the chain ended at seq ${options.ending.lastSeq} (${options.ending.how})${why}`);
     } else if (positionsKnown && !intact[i]) {
       report(slot, 'REORDERED', `the record stored at seq ${slot} was written as seq ${w}`);
     } else if (outOfPlace?.[i]) {

@@ -265,6 +265,17 @@ describe('verifyChain', () => {
     expect(forgedEnd.problems[0]!.detail).toMatch(/ledger says the chain ended at seq \d+ \(CRASH\) with another hash/);
   });
 
+  it('says of a keyed-intact record past a crashed chain\'s recorded end that the end may have been recorded short, not only that it was forged', async () => {
+    const rows = roundTrip(records);
+    const end = N - 2;
+    const crash = { how: 'CRASH' as const, lastSeq: end, lastHash: rows[end - 1]!.hash, lastCheckpointSeq: 0, lastCheckpointN: 0, unsignedRecords: end };
+    const crashed = await verify(rows, [], { ending: crash });
+    expect(kinds(crashed)).toEqual([`FORGED@${end + 1}`, `FORGED@${end + 2}`]);
+    expect(crashed.problems[0]!.detail).toMatch(new RegExp(`hashes under the audit key, so someone holding that key wrote it, or the record at seq ${end + 1} was already altered`));
+    const shutdown = await verify(rows, [], { ending: { ...crash, how: 'SHUTDOWN' as const } });
+    expect(shutdown.problems[0]!.detail).toBe(`the record was stored after the chain ended at seq ${end} (SHUTDOWN)`);
+  });
+
   it('lists a huge gap without enumerating it all', async () => {
     const rows = [...roundTrip(records), { ...roundTrip(records[N - 1]!), seq: 1_000_000_000 }];
     const report = await verify(rows, checkpoints, { maxProblems: 10 });
