@@ -197,9 +197,16 @@ function addProblems(report: VerificationReport, found: readonly VerificationPro
 /**
  * Verifies one chain (or a seq range of it) with what the ledger says of it: its hash algorithm
  * and how it ended. Null when the store knows nothing of the chain and the ledger does not name it.
+ * The ledger's own problems come with it and make it not ok: the ledger is what says how the
+ * chain ended, and a CLOSE removed or edited makes a chain whose tail was cut look open and whole.
  */
-export async function verifyChainInLog(store: VerifiableStore, chainId: string, publicJwks: { keys: JWK[] }, options: Omit<VerifyAccessLogOptions, 'trustedLedgerHead'> & { fromSeq?: number | null; toSeq?: number | null }): Promise<ChainVerification | null> {
+export async function verifyChainInLog(store: VerifiableStore, chainId: string, publicJwks: { keys: JWK[] }, options: Omit<VerifyAccessLogOptions, 'trustedLedgerHead'> & { fromSeq?: number | null; toSeq?: number | null }): Promise<OneChainVerification | null> {
   const ledger = await readLedger(await store.readLedger(), publicJwks);
+  const judged = await chainInLedger(store, chainId, publicJwks, options, ledger);
+  return judged && { ...judged, ok: judged.ok && ledger.problems.length === 0, ledger: { entries: ledger.entries, head: ledger.head, problems: ledger.problems } };
+}
+
+async function chainInLedger(store: VerifiableStore, chainId: string, publicJwks: { keys: JWK[] }, options: Omit<VerifyAccessLogOptions, 'trustedLedgerHead'> & { fromSeq?: number | null; toSeq?: number | null }, ledger: LedgerReading): Promise<ChainVerification | null> {
   const chain = ledger.chains.get(chainId);
   const ending = chain?.closed?.ending ?? null;
   const key = !chain || chain.hashAlg === 'hmac-sha256' ? options.chainKey : null;
@@ -215,6 +222,11 @@ export async function verifyChainInLog(store: VerifiableStore, chainId: string, 
   }
   const unsignedTail = ending ? ending.unsignedRecords : Math.max(0, (report.lastSeq ?? 0) - (report.latestCheckpointSeq ?? 0));
   return { ...report, status: ending ? (ending.how === 'SHUTDOWN' ? 'SHUTDOWN' : 'CRASHED') : 'OPEN', hashAlg: chain.hashAlg, unsignedTail };
+}
+
+/** One chain verified on its own, with the ledger's problems (see verifyChainInLog). */
+export interface OneChainVerification extends ChainVerification {
+  ledger: AccessLogVerification['ledger'];
 }
 
 /** How one chain stands, besides its problems. */

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { chainKeyOf } from '../audit/chain.js';
 import { jsonPrintable, printable } from '../audit/sanitize.js';
 import { formatLedger, formatStorage, formatVerificationReport } from '../audit/report-text.js';
-import { verifyAccessLog, verifyChainInLog, type AccessLogVerification, type ChainVerification } from '../audit/verify-store.js';
+import { verifyAccessLog, verifyChainInLog, type AccessLogVerification, type OneChainVerification } from '../audit/verify-store.js';
 import { loadConfig } from '../core/config.js';
 import { ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createStore } from '../store/index.js';
@@ -53,7 +53,7 @@ async function main(): Promise<number> {
     store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync });
     let result: AccessLogVerification;
     if (values.chain?.length) {
-      const chains: ChainVerification[] = [];
+      const chains: OneChainVerification[] = [];
       // As the API's one-chain verification: the header and the schema, without the whole-file check.
       const storageProblems = await store.storageProblems({ consistency: false });
       for (const chainId of values.chain) {
@@ -64,7 +64,9 @@ async function main(): Promise<number> {
         }
         chains.push(report);
       }
-      result = { ok: chains.every((c) => c.ok) && storageProblems.length === 0, ledger: { entries: 0, head: null, problems: [] }, chains, storageProblems };
+      // Every report carries the same ledger reading.
+      const ledger = chains[0]?.ledger ?? { entries: 0, head: null, problems: [] };
+      result = { ok: chains.every((c) => c.ok) && storageProblems.length === 0, ledger, chains: chains.map(({ ledger: _ledger, ...chain }) => chain), storageProblems };
     } else {
       result = await verifyAccessLog(store, keys.gateway.publicJwks, { chainKey, trustedLedgerHead });
     }
@@ -72,7 +74,7 @@ async function main(): Promise<number> {
     if (values.json) {
       process.stdout.write(`${jsonPrintable(JSON.stringify(result, null, 2))}\n`);
     } else {
-      process.stdout.write(`${[...(values.chain?.length ? [] : formatLedger(result.ledger)), ...formatStorage(result.storageProblems)].join('\n')}\n`);
+      process.stdout.write(`${[...formatLedger(result.ledger), ...formatStorage(result.storageProblems)].join('\n')}\n`);
       for (const report of result.chains) process.stdout.write(`${formatVerificationReport(report).join('\n')}\n`);
       process.stdout.write(result.chains.length ? `${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} verified, ${failed} failed\n` : 'no access-log chains in the store\n');
     }

@@ -65,7 +65,11 @@ export interface AccessLogStore {
   /** How many records match the filter (whatever the page). */
   countAccessLogs(filter: AccessLogFilter): Promise<number>;
   summarizeAccessLogs(filter: AccessLogFilter): Promise<AccessSummary>;
-  /** Records of one chain with fromSeq <= seq <= toSeq, ordered by seq (as stored, gaps and all); only the first `limit` rows of them when given (a range can hold any number of rows at fractional seqs). */
+  /**
+   * Records of one chain with fromSeq <= seq <= toSeq, ordered by seq (as stored, gaps and all).
+   * With `limit`: only rows at whole-number seqs (between two seqs there can be any number of
+   * rows at others, which no read by seq should take in whole), and the first `limit` of them.
+   */
   readChain(chainId: string, fromSeq: number, toSeq: number, limit?: number): Promise<ChainedAccessRecord[]>;
   listChains(): Promise<ChainHead[]>;
   /** Registers a new chain (a writer start). */

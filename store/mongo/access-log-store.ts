@@ -279,8 +279,11 @@ export class MongoAccessLog {
    */
   async readChain(chainId: string, fromSeq: number, toSeq: number, limit?: number): Promise<ChainedAccessRecord[]> {
     if (limit !== undefined && !(limit >= 1)) return []; // MongoDB reads limit(0) as no limit
-    const query = this.m.AccessRecord.find({ chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq } }).sort({ seq: 1 }); // the (chainId, seq) index gives this order without an in-memory sort
-    const docs = (await (limit === undefined ? query : query.limit(Math.max(0, Math.floor(limit)))).lean()) as Doc[];
+    const range = { chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq } };
+    // A limited read takes whole-number seqs only ($cond, not $and: $trunc must never see a non-number).
+    const whole = { $expr: { $cond: [{ $isNumber: '$seq' }, { $eq: ['$seq', { $trunc: '$seq' }] }, false] } };
+    const query = this.m.AccessRecord.find(limit === undefined ? range : { ...range, ...whole }).sort({ seq: 1 }); // the (chainId, seq) index gives this order without an in-memory sort
+    const docs = (await (limit === undefined ? query : query.limit(Math.floor(limit))).lean()) as Doc[];
     const seen = new Set<string>();
     const out: ChainedAccessRecord[] = [];
     for (const doc of docs) {

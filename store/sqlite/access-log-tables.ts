@@ -264,7 +264,7 @@ export class SqliteAccessLog {
     registerTextCheck(db);
     this.s = {
       readChain: p('SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq').pluck(),
-      readChainUpTo: p('SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?').pluck(),
+      readChainUpTo: p("SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? AND typeof(seq) = 'integer' ORDER BY seq LIMIT ?").pluck(),
       listChains: p('SELECT * FROM chain_heads ORDER BY started_at, chain_id'),
       checkpointsOf: p('SELECT chain_id, seq, hash, time, signature, n, final FROM checkpoints WHERE chain_id = ? ORDER BY seq, time, id'),
       readLedger: p('SELECT * FROM chain_ledger ORDER BY seq'),

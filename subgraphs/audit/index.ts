@@ -115,7 +115,8 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           const storageProblems = await store.storageProblems({ consistency: false });
           const report = await verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq });
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
-          return withinApiInt({ ...report, ok: report.ok && storageProblems.length === 0, storageProblems });
+          const { ledger, ...chain } = report;
+          return withinApiInt({ ...chain, ok: chain.ok && storageProblems.length === 0, storageProblems, ledgerProblems: ledger.problems });
         },
 
         async verifyAccessLogs(_: unknown, args: { trustedLedgerSeq?: number | null; trustedLedgerHash?: string | null }, ctx: SubgraphContext) {

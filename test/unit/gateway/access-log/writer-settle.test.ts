@@ -262,4 +262,31 @@ describe('closing a crashed chain at start', () => {
       await store.close();
     }
   });
+
+  it('is not cut short by rows at fractional seqs in a crashed chain\'s tail, readable or not (they are not the chain\'s; the verifier reports them)', async () => {
+    const key = await testSigningKey();
+    const file = join(dir, `fractional-${++files}.db`);
+    const made = await createStore(`sqlite:${file}`);
+    await made.appendLedgerEntry(await sealLedgerEntry(key, nextLedgerBody(null, { kind: 'OPEN', chainId: 'chain-old', instanceId: 'gw-test', time: TIME, hashAlg: 'hmac-sha256', ending: null })));
+    await made.openChain({ chainId: 'chain-old', instanceId: 'gw-test', startedAt: TIME, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: TIME });
+    const hashes = await storeRecords(made, 2500);
+    await made.close();
+    const raw = new Database(file);
+    try {
+      const copy = raw.prepare(`INSERT INTO access_records (chain_id, seq, record_id, time_ms, product_id, developer_id, org, decision, operation_name, record)
+        SELECT chain_id, ?, record_id || ?, time_ms, product_id, developer_id, org, decision, operation_name, ? FROM access_records WHERE chain_id = 'chain-old' AND seq = 10`);
+      copy.run(10.5, 'x', 'not json');
+      copy.run(10.25, 'y', raw.prepare("SELECT record FROM access_records WHERE chain_id = 'chain-old' AND seq = 10").pluck().get());
+      for (let i = 1; i <= 1200; i++) copy.run(20 + i / 10_000, `z${i}`, 'not json either');
+    } finally {
+      raw.close();
+    }
+    const store = await createStore(`sqlite:${file}`);
+    try {
+      await startAndStop(store, key);
+      expect(await endingOfOld(store)).toMatchObject({ how: 'CRASH', lastSeq: 2500, lastHash: hashes.at(-1) });
+    } finally {
+      await store.close();
+    }
+  });
 });

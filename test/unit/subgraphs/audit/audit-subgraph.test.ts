@@ -270,6 +270,21 @@ describe('audit subgraph over a SQLite file with rows edited by hand', () => {
     }
   });
 
+  it('one chain\'s verification reports the ledger\'s problems (it says how chains ended) and is not ok, though every record verifies', async () => {
+    const query = 'query($chainId: ID!) { verifyAccessLog(chainId: $chainId) { ok problems { kind } ledgerProblems { seq kind } } }';
+    expect((await sg.run(query, { chainId: CHAIN }, AUDITOR)).data!['verifyAccessLog']).toEqual({ ok: true, problems: [], ledgerProblems: [] });
+    const raw = new Database(file);
+    try {
+      raw.prepare(`INSERT INTO chain_ledger (seq, kind, chain_id, instance_id, time, hash_alg, ending, prev_hash, hash, signature) VALUES (2, 'CLOSE', ?, 'gw-test', '2025-01-01T00:02:00.000Z', NULL, ?, ?, ?, 'x.y.z')`)
+        .run(CHAIN, JSON.stringify({ how: 'SHUTDOWN', lastSeq: N, lastHash: records[N - 1]!.hash, lastCheckpointSeq: N, lastCheckpointN: 0, unsignedRecords: 0 }), 'a'.repeat(64), 'b'.repeat(64));
+      const after = await sg.run(query, { chainId: CHAIN }, AUDITOR);
+      expect(after.data!['verifyAccessLog']).toEqual({ ok: false, problems: [], ledgerProblems: [{ seq: 2, kind: 'ALTERED' }] });
+    } finally {
+      raw.exec('DELETE FROM chain_ledger WHERE seq = 2');
+      raw.close();
+    }
+  });
+
   it('lists a row that cannot be shown as an AccessRecord apart, with why, and still serves the rest of the page', async () => {
     const raw = new Database(file);
     try {
