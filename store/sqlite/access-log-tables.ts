@@ -154,7 +154,8 @@ const INDEX_TEXT_PAIRS: Array<[string, string]> = [
 const INDEX_TEXT_CHECK = `CASE WHEN dsp_utf8(CAST(${INDEX_TEXT_PAIRS.map(([, bytes]) => `coalesce(${bytes}, X'')`).join(" || X'00' || ")} AS BLOB)) THEN NULL ELSE dsp_invalid_text(${INDEX_TEXT_PAIRS.map(([name, bytes]) => `'${name}', ${bytes}`).join(', ')}) END`;
 
 
-const toHead = (r: HeadRow): ChainHead => ({ chainId: r.chain_id, instanceId: r.instance_id, startedAt: r.started_at, lastSeq: r.last_seq, lastHash: r.last_hash, updatedAt: r.updated_at });
+/** A head row; its text columns as labels when they hold something else (only a hand-made row does: a blob would fail the API's String fields). */
+const toHead = (r: HeadRow): ChainHead => ({ chainId: storedChainIdLabel(r.chain_id), instanceId: storedChainIdLabel(r.instance_id), startedAt: storedChainIdLabel(r.started_at), lastSeq: r.last_seq, lastHash: storedChainIdLabel(r.last_hash), updatedAt: storedChainIdLabel(r.updated_at) });
 const toCheckpoint = (r: CheckpointRow): Checkpoint => ({ chainId: r.chain_id, seq: r.seq, hash: r.hash, time: r.time, ...(r.n === null ? {} : { n: r.n, final: r.final === 1 }), signature: r.signature });
 /** A ledger entry's ending; text that is not JSON is kept as it is, which no signed entry holds (its hash then fails: ALTERED), instead of failing the whole verification. */
 function endingOf(text: string): ChainEnding {
@@ -419,7 +420,8 @@ export class SqliteAccessLog {
     const where = whereOf(filter);
     const filtered = `SELECT r.id, r.product_id, r.decision FROM access_records r ${where.sql}`;
     const total = this.statement(`SELECT COUNT(*) FROM (${filtered})`).pluck().get(where.params) as number;
-    const countBy = (sql: string): CountBy[] => (this.statement(sql).all(where.params) as Array<{ key: string; count: number }>).map((r) => ({ key: r.key, count: r.count }));
+    // A key that is not text (only a hand-made row's) as a label, as the API's String would fail on it.
+    const countBy = (sql: string): CountBy[] => (this.statement(sql).all(where.params) as Array<{ key: unknown; count: number }>).map((r) => ({ key: storedChainIdLabel(r.key), count: r.count }));
     return {
       total,
       byProduct: countBy(`SELECT COALESCE(f.product_id, '${NO_PRODUCT_KEY}') AS key, COUNT(*) AS count FROM (${filtered}) f GROUP BY key ORDER BY count DESC, key`),

@@ -311,6 +311,23 @@ describe('audit subgraph over a SQLite file with rows edited by hand', () => {
     ]);
     expect(conn.unreadable.every((u: { reason: string }) => !/[\u0000-\u001f]/.test(u.reason))).toBe(true);
   });
+  it('lists chains and summarises with a label where a text column holds a blob (a row edited by hand), instead of failing', async () => {
+    const raw = new Database(file);
+    try {
+      raw.prepare("UPDATE chain_heads SET instance_id = X'00ff' WHERE chain_id = ?").run(CHAIN);
+      raw.prepare("UPDATE access_records SET decision = X'00ff' WHERE chain_id = ? AND seq = 1").run(CHAIN);
+      const chains = await sg.run(CHAINS, {}, AUDITOR);
+      expect(chains.errors).toBeUndefined();
+      expect(chains.data!['accessLogChains']).toEqual([expect.objectContaining({ chainId: CHAIN, instanceId: '[blob 00ff]' })]);
+      const summary = await sg.run(SUMMARY, {}, AUDITOR);
+      expect(summary.errors).toBeUndefined();
+      expect(summary.data!['accessSummary'].byDecision).toContainEqual({ key: '[blob 00ff]', count: 1 });
+    } finally {
+      raw.prepare("UPDATE chain_heads SET instance_id = 'gw-test' WHERE chain_id = ?").run(CHAIN);
+      raw.prepare("UPDATE access_records SET decision = 'ALLOWED' WHERE chain_id = ? AND seq = 1").run(CHAIN);
+      raw.close();
+    }
+  });
 });
 
 describe('schema/audit.graphql coverage', () => {
