@@ -66,9 +66,10 @@ export interface AccessLogStore {
   countAccessLogs(filter: AccessLogFilter): Promise<number>;
   summarizeAccessLogs(filter: AccessLogFilter): Promise<AccessSummary>;
   /**
-   * Records of one chain with fromSeq <= seq <= toSeq, ordered by seq (as stored, gaps and all).
-   * With `limit`: only rows at whole-number seqs (between two seqs there can be any number of
-   * rows at others, which no read by seq should take in whole), and the first `limit` of them.
+   * Records of one chain at whole-number seqs from fromSeq to toSeq, ordered by seq (as stored,
+   * gaps and all); with `limit`, the first `limit` of them. Rows at other seqs (a fraction, text:
+   * only hand-made ones, any number of them between two seqs) are left out: unplacedRecords
+   * reports them.
    */
   readChain(chainId: string, fromSeq: number, toSeq: number, limit?: number): Promise<ChainedAccessRecord[]>;
   listChains(): Promise<ChainHead[]>;
@@ -81,7 +82,7 @@ export interface AccessLogStore {
   appendLedgerEntry(entry: LedgerEntry): Promise<void>;
   /** Every chain id found in records, checkpoints or heads (the verifier compares it with the ledger). */
   chainIdsWithData(): Promise<string[]>;
-  /** The stored filter copies of one chain's records with fromSeq <= seq <= toSeq, by seq. */
+  /** The stored filter copies of one chain's records at whole-number seqs from fromSeq to toSeq, by seq (as readChain). */
   indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]>;
   /** Rows of the chain whose seq is not a whole number from 1 to beyondSeq (see UnplacedRows). */
   unplacedRecords(chainId: string, beyondSeq: number): Promise<UnplacedRows>;

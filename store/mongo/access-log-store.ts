@@ -68,6 +68,13 @@ export function matchOf(filter: AccessLogFilter): Doc {
 
 const NEWEST_FIRST = { time: -1, chainId: -1, seq: -1 } as const;
 
+/**
+ * Reads by seq range take documents at whole-number seqs only: between two seqs there can be any
+ * number of others (a fraction; only a hand-made document), which unplacedRecords reports. $cond,
+ * not $and: $trunc must never see a non-number.
+ */
+const WHOLE_SEQ = { $expr: { $cond: [{ $isNumber: '$seq' }, { $eq: ['$seq', { $trunc: ['$seq', 0] }] }, false] } };
+
 export class MongoAccessLog {
   constructor(private readonly m: Models) {}
 
@@ -242,7 +249,7 @@ export class MongoAccessLog {
 
   /** The fields queries filter by, as stored: the BSON `time` and `meta` are copies of the record's own values. */
   async indexedColumnsOf(chainId: string, fromSeq: number, toSeq: number): Promise<IndexedColumns[]> {
-    const docs = (await this.m.AccessRecord.find({ chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq } }, { seq: 1, time: 1, meta: 1, developerId: 1, org: 1, operationName: 1, errorCodes: 1, clientDigests: 1 })
+    const docs = (await this.m.AccessRecord.find({ chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq }, ...WHOLE_SEQ }, { seq: 1, time: 1, meta: 1, developerId: 1, org: 1, operationName: 1, errorCodes: 1, clientDigests: 1 })
       .sort({ seq: 1 })
       .lean()) as Doc[];
     const sorted = (v: unknown) => [...new Set(Array.isArray(v) ? v.map(String) : [])].sort();
@@ -279,10 +286,7 @@ export class MongoAccessLog {
    */
   async readChain(chainId: string, fromSeq: number, toSeq: number, limit?: number): Promise<ChainedAccessRecord[]> {
     if (limit !== undefined && !(limit >= 1)) return []; // MongoDB reads limit(0) as no limit
-    const range = { chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq } };
-    // A limited read takes whole-number seqs only ($cond, not $and: $trunc must never see a non-number).
-    const whole = { $expr: { $cond: [{ $isNumber: '$seq' }, { $eq: ['$seq', { $trunc: '$seq' }] }, false] } };
-    const query = this.m.AccessRecord.find(limit === undefined ? range : { ...range, ...whole }).sort({ seq: 1 }); // the (chainId, seq) index gives this order without an in-memory sort
+    const query = this.m.AccessRecord.find({ chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq }, ...WHOLE_SEQ }).sort({ seq: 1 }); // the (chainId, seq) index gives this order without an in-memory sort
     const docs = (await (limit === undefined ? query : query.limit(Math.floor(limit))).lean()) as Doc[];
     const seen = new Set<string>();
     const out: ChainedAccessRecord[] = [];

@@ -264,7 +264,7 @@ export class SqliteAccessLog {
     this.writes = new SqliteAccessLogWrites(db);
     registerTextCheck(db);
     this.s = {
-      readChain: p('SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq').pluck(),
+      readChain: p("SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? AND typeof(seq) = 'integer' ORDER BY seq").pluck(),
       readChainUpTo: p("SELECT record FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? AND typeof(seq) = 'integer' ORDER BY seq LIMIT ?").pluck(),
       listChains: p('SELECT * FROM chain_heads ORDER BY started_at, chain_id'),
       checkpointsOf: p('SELECT chain_id, seq, hash, time, signature, n, final FROM checkpoints WHERE chain_id = ? ORDER BY seq, time, id'),
@@ -276,9 +276,9 @@ export class SqliteAccessLog {
       // Code and client rows are grouped by the id of the record they join, as filters match
       // them: a record_rowid stored as 2.0 joins record 2 and must be judged with it.
       indexRows: p(`SELECT CAST(id AS TEXT) AS id, seq, time_ms, product_id, developer_id, org, decision, operation_name, ${INDEX_TEXT_CHECK} AS invalid_text, record
-        FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`),
-      codesOf: p(`SELECT CAST(r.id AS TEXT) AS id, c.code AS value, dsp_invalid_text('errorCodes', ${textBytes('c.code')}) AS invalid_text FROM access_record_codes c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?`),
-      clientsOf: p(`SELECT CAST(r.id AS TEXT) AS id, c.digest AS value, dsp_invalid_text('clientDigests', ${textBytes('c.digest')}) AS invalid_text FROM access_record_clients c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ?`),
+        FROM access_records WHERE chain_id = ? AND seq BETWEEN ? AND ? AND typeof(seq) = 'integer' ORDER BY seq`),
+      codesOf: p(`SELECT CAST(r.id AS TEXT) AS id, c.code AS value, dsp_invalid_text('errorCodes', ${textBytes('c.code')}) AS invalid_text FROM access_record_codes c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ? AND typeof(r.seq) = 'integer'`),
+      clientsOf: p(`SELECT CAST(r.id AS TEXT) AS id, c.digest AS value, dsp_invalid_text('clientDigests', ${textBytes('c.digest')}) AS invalid_text FROM access_record_clients c JOIN access_records r ON r.id = c.record_rowid WHERE r.chain_id = ? AND r.seq BETWEEN ? AND ? AND typeof(r.seq) = 'integer'`),
       // Any seq that is not an integer (a fraction such as 10000.5 falls between two read windows),
       // below 1 or past where reading stopped. The typeof test scans the chain's entries of the
       // (chain_id, seq) index, which holds seq: no table row is read.

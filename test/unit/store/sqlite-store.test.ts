@@ -643,6 +643,33 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       expect(report!.problems.map((p) => p.detail).join('\n')).toMatch(/seq 10000\.5[^\n]*\n[^\n]*seq 1152921504606846976/s);
     });
 
+    it('reads only rows at whole-number seqs window by window, so any number of rows between two seqs cannot make one read of any size: they are reported as unplaced, counted', async () => {
+      const { store, raw, copy } = await chainIn('many-fractions.db', 'chain-mf');
+      try {
+        for (let i = 1; i <= 1200; i++) copy(String(1 + i / 10_000));
+      } finally {
+        raw.close();
+      }
+      let rowsRead = 0;
+      const counted = Object.assign(Object.create(store) as SqliteStore, {
+        readChain: async (...args: Parameters<SqliteStore['readChain']>) => {
+          const rows = await store.readChain(...args);
+          rowsRead += rows.length;
+          return rows;
+        },
+        indexedColumnsOf: async (...args: Parameters<SqliteStore['indexedColumnsOf']>) => {
+          const rows = await store.indexedColumnsOf(...args);
+          rowsRead += rows.length;
+          return rows;
+        },
+      });
+      const report = await verify(counted, 'chain-mf');
+      expect(rowsRead).toBeLessThanOrEqual(2 * records.length);
+      expect(report!.ok).toBe(false);
+      expect(report!.problems.length + report!.omitted).toBe(1200);
+      expect(new Set(report!.problems.map((p) => p.kind))).toEqual(new Set(['FORGED']));
+    });
+
     it('skips an empty stretch up to a forged chain head far ahead in one step instead of reading it window by window', async () => {
       const { store, raw, copy } = await chainIn('far-head.db', 'chain-far');
       try {

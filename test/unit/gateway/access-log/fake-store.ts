@@ -124,7 +124,7 @@ export class FakeAccessLogStore {
 
   async readChain(chainId: string, fromSeq: number, toSeq: number, limit?: number): Promise<ChainedAccessRecord[]> {
     return this.rows
-      .filter((r) => r.chainId === chainId && r.seq >= fromSeq && r.seq <= toSeq && (limit === undefined || Number.isInteger(r.seq)))
+      .filter((r) => r.chainId === chainId && r.seq >= fromSeq && r.seq <= toSeq && Number.isInteger(r.seq))
       .sort((a, b) => a.seq - b.seq)
       .slice(0, limit)
       .map((r) => JSON.parse(r.record) as ChainedAccessRecord);
