@@ -77,7 +77,12 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
   const total: VerificationReport = { chainId, ok: true, checked: 0, problems: [], omitted: 0, fromSeq, toSeq, lastSeq: null, checkpointsChecked: 0, latestCheckpointSeq: null, lastTrustedCheckpoint: null };
   const trustedCandidates: NonNullable<VerificationReport['lastTrustedCheckpoint']>[] = [];
   let anchor: ChainedAccessRecord | null = fromSeq > 1 ? ((await store.readChain(chainId, fromSeq - 1, fromSeq - 1))[0] ?? null) : null;
-  let pending = checkpoints;
+  // Checkpoints by seq, each judged in the window holding it: one pass over them in all, however
+  // many windows (a list filtered per window cost windows × rows; hand-made rows at a seq no
+  // window reaches stayed in it to the end). A seq that compares with no number (text) is never
+  // taken, and is reported after the windows.
+  const bySeq = checkpoints.map((c) => ({ c, at: Number(c.seq) })).filter((e) => !Number.isNaN(e.at)).sort((a, b) => a.at - b.at);
+  let taken = 0;
   let carry = fromSeq; // the first seq not yet accounted for
   let readFrom = fromSeq;
   let sawAnything = head !== null || checkpoints.length > 0 || anchor !== null;
@@ -100,8 +105,9 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
       // A window ends at its last stored record, so a gap at its end becomes the next window's leading gap.
       // Each checkpoint is judged in exactly one window: the one holding its seq (or the last).
       const bound = final ? end : Math.min(readTo, chunk.reduce((max, r) => Math.max(max, r.seq), 0));
-      const mine = pending.filter((c) => c.seq <= bound);
-      pending = pending.filter((c) => !(c.seq <= bound)); // a seq that compares with nothing (text) stays pending, to be reported
+      const first = taken;
+      while (taken < bySeq.length && bySeq[taken]!.at <= bound) taken += 1;
+      const mine = bySeq.slice(first, taken).map((e) => e.c);
       const part = await verifyChain(chunk, mine, publicJwks, {
         chainId,
         fromSeq: carry,
@@ -127,6 +133,8 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
   // Checkpoint rows no window judged, on a whole-chain verification: at a seq no position of the
   // chain can have (Infinity, text; only a hand-made row). Unjudged, such a row could still decide
   // what a gateway starting later records of the chain, so it is reported.
+  const judged = new Set(bySeq.slice(0, taken).map((e) => e.c));
+  const pending = checkpoints.filter((c) => !judged.has(c));
   if (toSeq === null && pending.length) {
     sawAnything = true;
     const at = (total.lastSeq ?? 0) + 1;

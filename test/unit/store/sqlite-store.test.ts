@@ -15,7 +15,7 @@ import { FALLBACK_FOLD_MAX } from '../../../store/sqlite/sqlite-store.js';
 import { SqliteWriteThread } from '../../../store/sqlite/write-thread/client.js';
 import { note, sampleDeveloper, sampleHead, sampleRecord } from '../../contract/samples.js';
 import { chainBatch, computeRecordHash, prepareRecord, PREPARED_COLUMNS } from '../../../audit/chain.js';
-import { GENESIS_HASH, indexedColumnsOf } from '../../../audit/record.js';
+import { GENESIS_HASH, indexedColumnsOf, type Checkpoint } from '../../../audit/record.js';
 import { verifyAccessLog, verifyStoredChain } from '../../../audit/verify-store.js';
 import { insertRowCopy } from '../../integration/support/access-log-sqlite.js';
 import { sampleRecord as accessRecord, testSigningKey } from '../audit/fixtures.js';
@@ -668,6 +668,22 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       expect(report!.ok).toBe(false);
       expect(report!.problems.length + report!.omitted).toBe(1200);
       expect(new Set(report!.problems.map((p) => p.kind))).toEqual(new Set(['FORGED']));
+    });
+
+    it('takes each checkpoint row once however many windows the chain has: rows at a seq no window reaches are not walked again per window', async () => {
+      const { store, raw } = await chainIn('pending-once.db', 'chain-po');
+      raw.close();
+      let seqReads = 0;
+      const rows = Array.from({ length: 200 }, (_, i) => {
+        const row = { chainId: 'chain-po', time: `2025-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`, hash: 'x', signature: 'x.y.z' } as unknown as Checkpoint;
+        Object.defineProperty(row, 'seq', { enumerable: true, get: () => ((seqReads += 1), 'x') });
+        return row;
+      });
+      const counted = Object.assign(Object.create(store) as SqliteStore, { checkpointsOf: async () => rows });
+      // Windows of one seq: one window per record.
+      const report = await verifyStoredChain(counted, 'chain-po', { keys: [] }, { key, windowSize: 1 });
+      expect(report!.problems.filter((p) => /checkpoint row of chain chain-po is stored at seq x/.test(p.detail))).toHaveLength(200);
+      expect(seqReads).toBeLessThanOrEqual(4 * rows.length);
     });
 
     it('skips an empty stretch up to a forged chain head far ahead in one step instead of reading it window by window', async () => {
