@@ -207,14 +207,35 @@ function addProblems(report: VerificationReport, found: readonly VerificationPro
  * and how it ended. Null when the store knows nothing of the chain and the ledger does not name it.
  * The ledger's own problems come with it and make it not ok: the ledger is what says how the
  * chain ended, and a CLOSE removed or edited makes a chain whose tail was cut look open and whole.
+ * So are a trusted ledger head it no longer reaches, and chains with records the ledger does not
+ * name (their OPEN gone: the ledger's tail may have been cut, this chain's CLOSE with it).
  */
-export async function verifyChainInLog(store: VerifiableStore, chainId: string, publicJwks: { keys: JWK[] }, options: Omit<VerifyAccessLogOptions, 'trustedLedgerHead'> & { fromSeq?: number | null; toSeq?: number | null }): Promise<OneChainVerification | null> {
-  const ledger = await readLedger(await store.readLedger(), publicJwks);
+export async function verifyChainInLog(store: VerifiableStore, chainId: string, publicJwks: { keys: JWK[] }, options: VerifyAccessLogOptions & { fromSeq?: number | null; toSeq?: number | null }): Promise<OneChainVerification | null> {
+  const entries = await store.readLedger();
+  const ledger = await readLedger(entries, publicJwks);
   const judged = await chainInLedger(store, chainId, publicJwks, options, ledger);
-  return judged && { ...judged, ok: judged.ok && ledger.problems.length === 0, ledger: { entries: ledger.entries, head: ledger.head, problems: ledger.problems } };
+  if (!judged) return null;
+  const unlisted = (await store.chainIdsWithData()).filter((id) => !ledger.chains.has(id)).sort();
+  const at = (ledger.head?.seq ?? 0) + 1;
+  const shown = unlisted.slice(0, MAX_UNLISTED_SHOWN).map((id): LedgerProblem => ({ seq: at, kind: 'MISSING', detail: printable(`chain ${id} holds records but no intact ledger entry names it: its OPEN is missing, and the ledger's tail may have been cut`) }));
+  if (unlisted.length > MAX_UNLISTED_SHOWN) shown.push({ seq: at, kind: 'MISSING', detail: `… and ${unlisted.length - MAX_UNLISTED_SHOWN} more chains with records that no ledger entry names` });
+  const problems = [...ledger.problems, ...trustedHeadProblems(entries, options.trustedLedgerHead), ...shown];
+  return { ...judged, ok: judged.ok && problems.length === 0, ledger: { entries: ledger.entries, head: ledger.head, problems } };
 }
 
-async function chainInLedger(store: VerifiableStore, chainId: string, publicJwks: { keys: JWK[] }, options: Omit<VerifyAccessLogOptions, 'trustedLedgerHead'> & { fromSeq?: number | null; toSeq?: number | null }, ledger: LedgerReading): Promise<ChainVerification | null> {
+/** How many unnamed chains the one-chain verification lists (the rest are counted). */
+const MAX_UNLISTED_SHOWN = 20;
+
+/** Whether the ledger still holds, unchanged, the head an auditor recorded at an earlier verification. */
+function trustedHeadProblems(entries: readonly LedgerEntry[], anchor: { seq: number; hash: string } | null | undefined): LedgerProblem[] {
+  if (!anchor) return [];
+  const entry = entries.find((e) => e.seq === anchor.seq);
+  if (!entry) return [{ seq: anchor.seq, kind: 'MISSING', detail: `the ledger no longer reaches seq ${anchor.seq}, which an earlier verification saw: its tail was removed` }];
+  if (entry.hash !== anchor.hash) return [{ seq: anchor.seq, kind: 'ALTERED', detail: `ledger entry ${anchor.seq} differs from the one an earlier verification saw` }];
+  return [];
+}
+
+async function chainInLedger(store: VerifiableStore, chainId: string, publicJwks: { keys: JWK[] }, options: VerifyAccessLogOptions & { fromSeq?: number | null; toSeq?: number | null }, ledger: LedgerReading): Promise<ChainVerification | null> {
   const chain = ledger.chains.get(chainId);
   const ending = chain?.closed?.ending ?? null;
   const key = !chain || chain.hashAlg === 'hmac-sha256' ? options.chainKey : null;
@@ -284,13 +305,7 @@ export async function verifyAccessLog(store: VerifiableStore, publicJwks: { keys
 async function verifyReadableLog(store: VerifiableStore, publicJwks: { keys: JWK[] }, options: VerifyAccessLogOptions, storageProblems: string[]): Promise<AccessLogVerification> {
   const entries = await store.readLedger();
   const ledger = await readLedger(entries, publicJwks);
-  const problems = [...ledger.problems];
-  const anchor = options.trustedLedgerHead;
-  if (anchor) {
-    const entry = entries.find((e) => e.seq === anchor.seq);
-    if (!entry) problems.push({ seq: anchor.seq, kind: 'MISSING', detail: `the ledger no longer reaches seq ${anchor.seq}, which an earlier verification saw: its tail was removed` });
-    else if (entry.hash !== anchor.hash) problems.push({ seq: anchor.seq, kind: 'ALTERED', detail: `ledger entry ${anchor.seq} differs from the one an earlier verification saw` });
-  }
+  const problems = [...ledger.problems, ...trustedHeadProblems(entries, options.trustedLedgerHead)];
   const withData = new Set(await store.chainIdsWithData());
   const heads = await store.listChains();
   const perChain = { ...options, heads };

@@ -57,7 +57,7 @@ async function main(): Promise<number> {
       // As the API's one-chain verification: the header and the schema, without the whole-file check.
       const storageProblems = await store.storageProblems({ consistency: false });
       for (const chainId of values.chain) {
-        const report = await verifyChainInLog(store, chainId, keys.gateway.publicJwks, { chainKey });
+        const report = await verifyChainInLog(store, chainId, keys.gateway.publicJwks, { chainKey, trustedLedgerHead });
         if (!report) {
           process.stderr.write(`audit:verify: no chain ${chainId} in the store or the ledger\n`);
           return 2;

@@ -49,6 +49,17 @@ function seqArg(value: number | null | undefined, name: string): number | null {
   return value;
 }
 
+interface TrustedLedgerArgs {
+  trustedLedgerSeq?: number | null;
+  trustedLedgerHash?: string | null;
+}
+
+/** The ledger head an auditor recorded earlier, given as two arguments, both or neither. */
+function trustedLedgerHeadArg(args: TrustedLedgerArgs): { seq: number; hash: string } | null {
+  if ((args.trustedLedgerSeq == null) !== (args.trustedLedgerHash == null)) throw new CodedError('BAD_USER_INPUT', 'Give trustedLedgerSeq and trustedLedgerHash together.', { details: { field: 'trustedLedgerHash' } });
+  return args.trustedLedgerSeq != null ? { seq: seqArg(args.trustedLedgerSeq, 'trustedLedgerSeq')!, hash: String(args.trustedLedgerHash) } : null;
+}
+
 const ACCESS_RECORD_FIELDS = {
   // A reason stored without a coordinate reads as null, not as a missing field.
   reasons: (record: AccessRecord) => (record.reasons ?? []).map((r) => ({ code: r.code, coordinate: r.coordinate ?? null })),
@@ -105,24 +116,24 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           return store.summarizeAccessLogs(toStoreFilter(args.filter, hmacKey));
         },
 
-        async verifyAccessLog(_: unknown, args: { chainId: string; fromSeq?: number | null; toSeq?: number | null }, ctx: SubgraphContext) {
+        async verifyAccessLog(_: unknown, args: { chainId: string; fromSeq?: number | null; toSeq?: number | null } & TrustedLedgerArgs, ctx: SubgraphContext) {
           requireAuditor(ctx.identity);
           const fromSeq = seqArg(args.fromSeq, 'fromSeq');
           const toSeq = seqArg(args.toSeq, 'toSeq');
           if (fromSeq !== null && toSeq !== null && toSeq < fromSeq) throw new CodedError('BAD_USER_INPUT', '`toSeq` must not be below `fromSeq`.', { details: { field: 'toSeq' } });
+          const trustedLedgerHead = trustedLedgerHeadArg(args);
           // The file's header and schema too (cheap): a trigger or a view can show this chain's
           // reads something other than what is stored. The whole-file check is verifyAccessLogs'.
           const storageProblems = await store.storageProblems({ consistency: false });
-          const report = await verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq });
+          const report = await verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq, trustedLedgerHead });
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
           const { ledger, ...chain } = report;
           return withinApiInt({ ...chain, ok: chain.ok && storageProblems.length === 0, storageProblems, ledgerProblems: ledger.problems });
         },
 
-        async verifyAccessLogs(_: unknown, args: { trustedLedgerSeq?: number | null; trustedLedgerHash?: string | null }, ctx: SubgraphContext) {
+        async verifyAccessLogs(_: unknown, args: TrustedLedgerArgs, ctx: SubgraphContext) {
           requireAuditor(ctx.identity);
-          if ((args.trustedLedgerSeq == null) !== (args.trustedLedgerHash == null)) throw new CodedError('BAD_USER_INPUT', 'Give trustedLedgerSeq and trustedLedgerHash together.', { details: { field: 'trustedLedgerHash' } });
-          const trustedLedgerHead = args.trustedLedgerSeq != null ? { seq: seqArg(args.trustedLedgerSeq, 'trustedLedgerSeq')!, hash: String(args.trustedLedgerHash) } : null;
+          const trustedLedgerHead = trustedLedgerHeadArg(args);
           const result = await verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead });
           return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems } });
         },

@@ -67,6 +67,9 @@ describe('npm run audit:verify', () => {
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/^storage  FAILED\n  schema: trigger hide_denied on access_staged is not one/m);
       expect(r.stdout).toContain(`chain ${chainId}  OK  SHUTDOWN  30 records`);
+      // A ledger head recorded earlier counts with --chain too.
+      const trusted = await runCli(env, ['--chain', chainId, '--trusted-ledger', `99:${'a'.repeat(64)}`]);
+      expect(trusted.stdout).toMatch(/^  ledger seq 99  MISSING  the ledger no longer reaches seq 99/m);
       const json = await runCli(env, ['--chain', chainId, '--json']);
       expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, storageProblems: [expect.stringMatching(/^schema: trigger hide_denied/)] });
     } finally {

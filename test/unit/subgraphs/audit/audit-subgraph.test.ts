@@ -285,6 +285,27 @@ describe('audit subgraph over a SQLite file with rows edited by hand', () => {
     }
   });
 
+  it('one chain\'s verification takes a trusted ledger head, and reports chains with records the ledger does not name (the ledger\'s tail cut, a CLOSE with it)', async () => {
+    const query = 'query($chainId: ID!, $seq: SafeInt, $hash: String) { verifyAccessLog(chainId: $chainId, trustedLedgerSeq: $seq, trustedLedgerHash: $hash) { ok problems { kind } ledgerProblems { seq kind detail } } }';
+    const cut = await sg.run(query, { chainId: CHAIN, seq: 5, hash: 'a'.repeat(64) }, AUDITOR);
+    expect(cut.data!['verifyAccessLog']).toEqual({ ok: false, problems: [], ledgerProblems: [{ seq: 5, kind: 'MISSING', detail: expect.stringMatching(/no longer reaches seq 5/) }] });
+    expect(codeOf(await sg.run(query, { chainId: CHAIN, seq: 5 }, AUDITOR))).toBe('BAD_USER_INPUT');
+    const other = createChain('gw-unnamed:1:abc', undefined, chainKeyOf(hmacKey));
+    await store.openChain({ chainId: 'gw-unnamed:1:abc', instanceId: 'gw-unnamed', startedAt: '2025-01-01T00:00:00.000Z', lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: '2025-01-01T00:00:00.000Z' });
+    await store.appendAccessRecords([other.append(sampleRecord(1))]);
+    try {
+      const unnamed = await sg.run(query, { chainId: CHAIN }, AUDITOR);
+      expect(unnamed.data!['verifyAccessLog']).toEqual({ ok: false, problems: [], ledgerProblems: [{ seq: 2, kind: 'MISSING', detail: expect.stringMatching(/^chain gw-unnamed:1:abc holds records but no intact ledger entry names it/) }] });
+    } finally {
+      const raw = new Database(file);
+      raw.pragma('foreign_keys = ON');
+      raw.prepare("DELETE FROM access_records WHERE chain_id = 'gw-unnamed:1:abc'").run();
+      raw.prepare("DELETE FROM chain_heads WHERE chain_id = 'gw-unnamed:1:abc'").run();
+      raw.close();
+    }
+    expect((await sg.run(query, { chainId: CHAIN }, AUDITOR)).data!['verifyAccessLog']).toEqual({ ok: true, problems: [], ledgerProblems: [] });
+  });
+
   it('lists a row that cannot be shown as an AccessRecord apart, with why, and still serves the rest of the page', async () => {
     const raw = new Database(file);
     try {
