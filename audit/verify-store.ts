@@ -160,12 +160,13 @@ function reportUnplaced(report: VerificationReport, chainId: string, unplaced: U
   const after = (report.lastSeq ?? 0) + 1;
   // A seq past SafeInt (the audit API's seq fields) would fail the whole answer and hide every finding.
   const reportable = (at: number | null) => (at !== null && at <= API_INT_MAX ? at : after);
-  const where = readUpTo === null ? 'a whole number from 1' : `a whole number from 1 to ${readUpTo}, where the chain's records and checkpoints end`;
+  // Stored as an integer: a REAL (5.0, only by editing the schema) is not one, whatever it equals.
+  const where = readUpTo === null ? 'an integer from 1' : `an integer from 1 to ${readUpTo}, where reading the chain stopped (past its last record and checkpoint)`;
   const found: VerificationProblem[] = unplaced.samples.map((s) => ({
     seq: reportable(s.at),
     toSeq: reportable(s.at),
     kind: 'FORGED',
-    detail: `a row of chain ${chainId} is stored with seq ${printable(s.shown)}, not ${where}: the gateway never writes one, no read by seq returns it, yet queries list it`,
+    detail: `a row of chain ${chainId} is stored with seq ${printable(s.shown)}, not stored as ${where}: the gateway never writes one, no read by seq returns it, yet queries list it`,
   }));
   addProblems(report, found, maxProblems, unplaced.count - unplaced.samples.length);
 }

@@ -641,6 +641,8 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       const report = await verifyStoredChain(store, 'chain-fr', { keys: [] }, { key, windowSize: 1 });
       expect(problemKeys(report)).toEqual(['FORGED@4', 'FORGED@4', 'FORGED@4']);
       expect(report!.problems.map((p) => p.detail).join('\n')).toMatch(/seq 10000\.5[^\n]*\n[^\n]*seq 1152921504606846976/s);
+      // Where reading stopped, not the chain's end (3 records here, windows of one seq).
+      expect(report!.problems[0]!.detail).toMatch(/not stored as an integer from 1 to \d+, where reading the chain stopped \(past its last record and checkpoint\)/);
     });
 
     it('reads only rows at whole-number seqs window by window, so any number of rows between two seqs cannot make one read of any size: they are reported as unplaced, counted', async () => {
