@@ -257,22 +257,32 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     it('hands larger batches, batches with a checkpoint and commitNowMax 0 to the write thread', async () => {
       const file = join(dir, 'now-thread.db');
       const store = await open(file);
-      const three = store.appendToChain(batchOf('chain-3'));
-      expect(rowsOf(file, 'chain-3')).toBe(0);
-      await three;
-      expect(rowsOf(file, 'chain-3')).toBe(3);
-      const withCheckpoint = store.appendToChain(small('chain-c'), [{ chainId: 'chain-c', seq: 0, hash: GENESIS_HASH, time: '2026-12-04T10:00:00.000Z', signature: 'sig', n: 1, final: false }]);
-      expect(rowsOf(file, 'chain-c')).toBe(0);
-      await withCheckpoint;
-      expect(rowsOf(file, 'chain-c')).toBe(2);
-      const off = new SqliteStore({ path: join(dir, 'now-off.db'), commitNowMax: 0 });
-      await off.init();
-      opened.push(off);
-      expect(off.diagnostics().commitNow).not.toBeNull();
-      const lone = off.appendToChain(small('chain-o'));
-      expect(rowsOf(join(dir, 'now-off.db'), 'chain-o')).toBe(0);
-      await lone;
-      expect(rowsOf(join(dir, 'now-off.db'), 'chain-o')).toBe(2);
+      // Which batches the write thread is handed, as appendToChain hands them over (before it
+      // returns): reading the file instead would race the thread's own commit.
+      const toThread = jest.spyOn(SqliteWriteThread.prototype, 'appendToChain');
+      try {
+        const three = store.appendToChain(batchOf('chain-3'));
+        expect(toThread.mock.calls.map(([b]) => b.chainId)).toEqual(['chain-3']);
+        await three;
+        expect(rowsOf(file, 'chain-3')).toBe(3);
+        const withCheckpoint = store.appendToChain(small('chain-c'), [{ chainId: 'chain-c', seq: 0, hash: GENESIS_HASH, time: '2026-12-04T10:00:00.000Z', signature: 'sig', n: 1, final: false }]);
+        expect(toThread.mock.calls.map(([b]) => b.chainId)).toEqual(['chain-3', 'chain-c']);
+        await withCheckpoint;
+        expect(rowsOf(file, 'chain-c')).toBe(2);
+        const off = new SqliteStore({ path: join(dir, 'now-off.db'), commitNowMax: 0 });
+        await off.init();
+        opened.push(off);
+        expect(off.diagnostics().commitNow).not.toBeNull();
+        const lone = off.appendToChain(small('chain-o'));
+        expect(toThread.mock.calls.map(([b]) => b.chainId)).toEqual(['chain-3', 'chain-c', 'chain-o']);
+        await lone;
+        expect(rowsOf(join(dir, 'now-off.db'), 'chain-o')).toBe(2);
+        // A small batch without a checkpoint, on a store that commits such at once, is not handed over.
+        await store.appendToChain(small('chain-s'));
+        expect(toThread).toHaveBeenCalledTimes(3);
+      } finally {
+        toThread.mockRestore();
+      }
     });
 
     it('does not wait while another connection holds the write lock: the write thread commits once it is free', async () => {
