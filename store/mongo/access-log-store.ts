@@ -22,7 +22,6 @@ import { chainBatch, type ChainBatch } from '../../audit/chain.js';
 import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
 import { isDuplicateKey } from './errors.js';
-import type { StorageCheckOptions } from '../port.js';
 import { CodedError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, olderThan } from './cursor.js';
 import { dateOf, documentToRecord, jsonClean, recordToDocument, stripped, toChainHead, toCheckpoint } from './documents.js';
@@ -237,7 +236,7 @@ export class MongoAccessLog {
    * catalogue entry makes one disagree), and its `validate` command needs a privilege the
    * gateway's user should not hold.
    */
-  async storageProblems(_options?: StorageCheckOptions): Promise<string[]> {
+  async storageProblems(): Promise<string[]> {
     return [];
   }
 

@@ -9,7 +9,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import { storedChainIdLabel, type AccessLogPage, type AccessRecord, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
 import { chainKeyOf } from '../../audit/chain.js';
 import { verifyAccessLog, verifyChainInLog } from '../../audit/verify-store.js';
-import { API_INT_MAX, withinApiInt } from '../../audit/api-int.js';
+import { withinApiInt } from '../../audit/api-int.js';
 import { printable } from '../../audit/sanitize.js';
 import type { AssertionClaims } from '../../core/assertion.js';
 import { CodedError } from '../../core/errors.js';
@@ -79,7 +79,7 @@ function servable(page: AccessLogPage, recordType: GraphQLObjectType): { shown: 
     const { chainId, seq } = (record ?? {}) as { chainId?: unknown; seq?: unknown };
     unreadable.push({
       chainId: storedChainIdLabel(chainId),
-      seq: typeof seq === 'number' && Number.isInteger(seq) && Math.abs(seq) <= API_INT_MAX ? seq : null,
+      seq: Number.isSafeInteger(seq) ? (seq as number) : null,
       reason: printable(`the stored record does not fit AccessRecord (${why.slice(0, 300)})`),
     });
   }
