@@ -21,9 +21,10 @@ export function formatVerificationReport(report: VerificationReport & { status?:
 }
 
 /** The ledger's line: entries, its head (to record for the next run's --trusted-ledger), its findings. */
-export function formatLedger(ledger: { entries: number; head: { seq: number; hash: string } | null; problems: readonly LedgerProblem[] }): string[] {
-  const lines = [`ledger  ${ledger.problems.length ? 'FAILED' : 'OK'}  ${ledger.entries} entr${ledger.entries === 1 ? 'y' : 'ies'}${ledger.head ? `, head ${ledger.head.seq}:${ledger.head.hash}` : ''}`];
+export function formatLedger(ledger: { entries: number; head: { seq: number; hash: string } | null; problems: readonly LedgerProblem[]; omitted: number }): string[] {
+  const lines = [`ledger  ${ledger.problems.length || ledger.omitted ? 'FAILED' : 'OK'}  ${ledger.entries} entr${ledger.entries === 1 ? 'y' : 'ies'}${ledger.head ? `, head ${ledger.head.seq}:${ledger.head.hash}` : ''}`];
   for (const p of ledger.problems) lines.push(`  ledger seq ${p.seq}  ${p.kind}  ${p.detail}`);
+  if (ledger.omitted) lines.push(`  … and ${ledger.omitted} more ledger problems not listed`);
   return lines.map(printable);
 }
 

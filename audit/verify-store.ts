@@ -221,7 +221,17 @@ export async function verifyChainInLog(store: VerifiableStore, chainId: string, 
   const shown = unlisted.slice(0, MAX_UNLISTED_SHOWN).map((id): LedgerProblem => ({ seq: at, kind: 'MISSING', detail: printable(`chain ${id} holds records but no intact ledger entry names it: its OPEN is missing, and the ledger's tail may have been cut`) }));
   if (unlisted.length > MAX_UNLISTED_SHOWN) shown.push({ seq: at, kind: 'MISSING', detail: `… and ${unlisted.length - MAX_UNLISTED_SHOWN} more chains with records that no ledger entry names` });
   const problems = [...ledger.problems, ...trustedHeadProblems(entries, options.trustedLedgerHead), ...shown];
-  return { ...judged, ok: judged.ok && problems.length === 0, ledger: { entries: ledger.entries, head: ledger.head, problems } };
+  return { ...judged, ok: judged.ok && problems.length === 0, ledger: ledgerFindings(ledger, problems, options.maxProblems) };
+}
+
+/**
+ * The ledger's part of an answer: its problems listed up to `maxProblems` (default 1000, as for a
+ * chain), the rest counted. Hand-made ledger rows can number in the hundreds of thousands, each a
+ * problem, and the answer must stay a size an auditor's client can take.
+ */
+function ledgerFindings(ledger: LedgerReading, problems: LedgerProblem[], maxProblems = 1000): AccessLogVerification['ledger'] {
+  const listed = Math.max(0, maxProblems);
+  return { entries: ledger.entries, head: ledger.head, problems: problems.slice(0, listed), omitted: Math.max(0, problems.length - listed) };
 }
 
 /** How many unnamed chains the one-chain verification lists (the rest are counted). */
@@ -274,7 +284,8 @@ export interface ChainVerification extends VerificationReport {
 
 export interface AccessLogVerification {
   ok: boolean;
-  ledger: { entries: number; head: LedgerReading['head']; problems: LedgerProblem[] };
+  /** The ledger's problems beyond `maxProblems` are counted in `omitted`, not listed. */
+  ledger: { entries: number; head: LedgerReading['head']; problems: LedgerProblem[]; omitted: number };
   chains: ChainVerification[];
   /** What the store's own consistency check found (an index out of step with its table): filtered queries would not list what the tables hold. */
   storageProblems: string[];
@@ -299,7 +310,7 @@ export async function verifyAccessLog(store: VerifiableStore, publicJwks: { keys
   } catch (err) {
     if (!storageProblems.length) throw err;
     const reason = printable(String((err as Error)?.message ?? err).slice(0, 300));
-    return { ok: false, ledger: { entries: 0, head: null, problems: [] }, chains: [], storageProblems: [...storageProblems, `the access log could not be read, so no chain was verified: ${reason}`] };
+    return { ok: false, ledger: { entries: 0, head: null, problems: [], omitted: 0 }, chains: [], storageProblems: [...storageProblems, `the access log could not be read, so no chain was verified: ${reason}`] };
   }
 }
 
@@ -333,7 +344,7 @@ async function verifyReadableLog(store: VerifiableStore, publicJwks: { keys: JWK
     chains.push({ ...report, status: 'UNLISTED', hashAlg: null, unsignedTail: 0 });
   }
   const ok = problems.length === 0 && chains.every((c) => c.ok) && storageProblems.length === 0;
-  return { ok, ledger: { entries: ledger.entries, head: ledger.head, problems }, chains, storageProblems };
+  return { ok, ledger: ledgerFindings(ledger, problems, options.maxProblems), chains, storageProblems };
 }
 
 function emptyReport(chainId: string): VerificationReport {

@@ -65,7 +65,7 @@ async function main(): Promise<number> {
         chains.push(report);
       }
       // Every report carries the same ledger reading.
-      const ledger = chains[0]?.ledger ?? { entries: 0, head: null, problems: [] };
+      const ledger = chains[0]?.ledger ?? { entries: 0, head: null, problems: [], omitted: 0 };
       result = { ok: chains.every((c) => c.ok) && storageProblems.length === 0, ledger, chains: chains.map(({ ledger: _ledger, ...chain }) => chain), storageProblems };
     } else {
       result = await verifyAccessLog(store, keys.gateway.publicJwks, { chainKey, trustedLedgerHead });

@@ -128,14 +128,14 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           const report = await verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq, trustedLedgerHead });
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
           const { ledger, ...chain } = report;
-          return withinApiInt({ ...chain, ok: chain.ok && storageProblems.length === 0, storageProblems, ledgerProblems: ledger.problems });
+          return withinApiInt({ ...chain, ok: chain.ok && storageProblems.length === 0, storageProblems, ledgerProblems: ledger.problems, ledgerProblemsOmitted: ledger.omitted });
         },
 
         async verifyAccessLogs(_: unknown, args: TrustedLedgerArgs, ctx: SubgraphContext) {
           requireAuditor(ctx.identity);
           const trustedLedgerHead = trustedLedgerHeadArg(args);
           const result = await verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead });
-          return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems } });
+          return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems, omitted: result.ledger.omitted } });
         },
 
         async accessLogChains(_: unknown, _args: unknown, ctx: SubgraphContext) {

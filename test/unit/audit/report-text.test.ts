@@ -8,12 +8,18 @@ describe('the CLI text report', () => {
   it('writes control, line-separator and bidi characters a forger put in the store as \\u escapes, so they cannot erase or fake a line', () => {
     const lines = [
       ...formatVerificationReport(report('c\u001b[2K\rchain x  OK', "seq '\u001b[1A\u001b[2Kfine\u2028\u202e'")),
-      ...formatLedger({ entries: 1, head: null, problems: [{ seq: 1, kind: 'ALTERED', detail: 'x\ny' }] }),
+      ...formatLedger({ entries: 1, head: null, problems: [{ seq: 1, kind: 'ALTERED', detail: 'x\ny' }], omitted: 0 }),
       ...formatStorage(['access_records: row 2 missing from index\u0007\u200b\ufeff']),
     ];
     for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u200b-\u200f\ufeff]/);
     expect(lines[0]).toContain('c\\u001b[2K\\u000dchain x  OK');
     expect(lines.join('\n')).toContain('\\u2028\\u202e');
+  });
+
+  it('counts the ledger problems not listed, and fails the ledger on them alone', () => {
+    const lines = formatLedger({ entries: 3, head: null, problems: [], omitted: 1500 });
+    expect(lines).toEqual(['ledger  FAILED  3 entries', '  … and 1500 more ledger problems not listed']);
+    expect(formatLedger({ entries: 3, head: null, problems: [], omitted: 0 })).toEqual(['ledger  OK  3 entries']);
   });
 
   it('escapes every control and format character and a lone surrogate, U+061C, U+FFF9 and tag characters included, but keeps a surrogate pair', () => {

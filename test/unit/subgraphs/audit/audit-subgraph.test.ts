@@ -285,6 +285,27 @@ describe('audit subgraph over a SQLite file with rows edited by hand', () => {
     }
   });
 
+  it('lists at most 1,000 ledger problems and counts the rest, in both verifications (hand-made ledger rows can be numberless)', async () => {
+    const one = 'query($chainId: ID!) { verifyAccessLog(chainId: $chainId) { ok ledgerProblems { seq } ledgerProblemsOmitted } }';
+    const all = '{ verifyAccessLogs { ok ledger { problems { seq } omitted } } }';
+    expect((await sg.run(one, { chainId: CHAIN }, AUDITOR)).data!['verifyAccessLog']).toEqual({ ok: true, ledgerProblems: [], ledgerProblemsOmitted: 0 });
+    const raw = new Database(file);
+    try {
+      // 1,500 unsigned rows at seqs 2, 4, 6, …: each an ALTERED entry and each gap before it MISSING.
+      const forge = raw.prepare(`INSERT INTO chain_ledger (seq, kind, chain_id, instance_id, time, hash_alg, ending, prev_hash, hash, signature) VALUES (?, 'OPEN', ?, 'gw-x', '2025-01-01T00:02:00.000Z', 'hmac-sha256', NULL, ?, ?, 'x.y.z')`);
+      raw.transaction(() => {
+        for (let i = 1; i <= 750; i++) forge.run(2 * i + 1, `gw-x:${i}:abc`, 'a'.repeat(64), 'b'.repeat(64));
+      })();
+      const chain = (await sg.run(one, { chainId: CHAIN }, AUDITOR)).data!['verifyAccessLog'] as { ok: boolean; ledgerProblems: unknown[]; ledgerProblemsOmitted: number };
+      expect({ ok: chain.ok, listed: chain.ledgerProblems.length, omitted: chain.ledgerProblemsOmitted }).toEqual({ ok: false, listed: 1000, omitted: 500 });
+      const whole = (await sg.run(all, {}, AUDITOR)).data!['verifyAccessLogs'] as { ok: boolean; ledger: { problems: Array<{ seq: number }>; omitted: number } };
+      expect({ ok: whole.ok, listed: whole.ledger.problems.length, omitted: whole.ledger.omitted, first: whole.ledger.problems[0]!.seq }).toEqual({ ok: false, listed: 1000, omitted: 500, first: 2 });
+    } finally {
+      raw.exec('DELETE FROM chain_ledger WHERE seq > 1');
+      raw.close();
+    }
+  });
+
   it('one chain\'s verification takes a trusted ledger head, and reports chains with records the ledger does not name (the ledger\'s tail cut, a CLOSE with it)', async () => {
     const query = 'query($chainId: ID!, $seq: SafeInt, $hash: String) { verifyAccessLog(chainId: $chainId, trustedLedgerSeq: $seq, trustedLedgerHash: $hash) { ok problems { kind } ledgerProblems { seq kind detail } } }';
     const cut = await sg.run(query, { chainId: CHAIN, seq: 5, hash: 'a'.repeat(64) }, AUDITOR);
