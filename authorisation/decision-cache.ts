@@ -36,7 +36,19 @@ export interface DecisionCacheStats {
 }
 
 export interface DecisionCache extends Sweepable {
+  /**
+   * The walk of `operation` in `document`, cached per key. Only a walk of this very document
+   * object is reused: its entries hold the document's field nodes, which filterDocument removes
+   * by identity, so a walk of another parse of the same text (Apollo's document store dropped
+   * and parsed it again, or a refused request parsed it for its record) is walked again.
+   */
   analyse(key: string, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, map: RequirementMap): OperationAnalysis;
+  /**
+   * What a refused request attempted, for its access record: the cached walk of any parse of the
+   * text under `key`, or a walk of `document` that is not cached (so a refused request never
+   * replaces the walk admitted requests filter with).
+   */
+  describe(key: string, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, map: RequirementMap): OperationAnalysis;
   /** `now` is the request's instant, the one the caller was resolved at. */
   decide(analysisKey: string, analysis: OperationAnalysis, document: DocumentNode, operationName: string | null, caller: Caller, grantsKey: string, variables: Record<string, unknown> | undefined, now: number): CachedDecision;
   stats(): DecisionCacheStats;
@@ -54,27 +66,33 @@ export interface DecisionCache extends Sweepable {
 export function createDecisionCache(size = 10_000, maxBytes = 8 * MIB, expiry?: IdleExpiry): DecisionCache {
   const bounds = { max: size, maxSize: maxBytes, maxEntrySize: Math.ceil(maxBytes / 10), ...(expiry ? idleExpiryOptions(expiry) : {}) };
   // The walk's own nodes, not the document (Apollo's document store holds that).
-  const analyses = size > 0 ? new LRUCache<string, OperationAnalysis>({ ...bounds, sizeCalculation: (a) => sized(a) }) : null;
+  const analyses = size > 0 ? new LRUCache<string, { analysis: OperationAnalysis; document: DocumentNode }>({ ...bounds, sizeCalculation: (a) => sized(a.analysis) }) : null;
   const decisions = size > 0 ? new LRUCache<string, CachedDecision>({ ...bounds, sizeCalculation: (d) => sized(d) }) : null;
   const stats: DecisionCacheStats = { analysisHits: 0, analysisMisses: 0, decisionHits: 0, decisionMisses: 0 };
   // Analyses are per schema: a supergraph reload must not reuse walks of the old one.
   let analysesSchema: GraphQLSchema | null = null;
+  const forSchema = (schema: GraphQLSchema) => {
+    if (analysesSchema === schema) return;
+    analyses?.clear();
+    decisions?.clear();
+    analysesSchema = schema;
+  };
   return {
     analyse(key, schema, document, operation, map) {
-      if (analysesSchema !== schema) {
-        analyses?.clear();
-        decisions?.clear();
-        analysesSchema = schema;
-      }
+      forSchema(schema);
       const hit = analyses?.get(key);
-      if (hit) {
+      if (hit && hit.document === document) {
         stats.analysisHits++;
-        return hit;
+        return hit.analysis;
       }
       stats.analysisMisses++;
       const analysis = analyseOperation(schema, document, operation, map);
-      analyses?.set(key, analysis);
+      analyses?.set(key, { analysis, document });
       return analysis;
+    },
+    describe(key, schema, document, operation, map) {
+      forSchema(schema);
+      return analyses?.get(key)?.analysis ?? analyseOperation(schema, document, operation, map);
     },
     decide(analysisKey, analysis, document, operationName, caller, grantsKey, variables, now) {
       // JSON, not a joined string: no two lists of client ids (whatever characters they hold) share a key.

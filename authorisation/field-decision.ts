@@ -81,8 +81,15 @@ export function filterDocument(document: DocumentNode, operationName: string | n
   const remove = new Set<FieldNode>(refused.map((r) => r.entry.node));
   const placeholder: FieldNode = { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: PLACEHOLDER_KEY }, name: { kind: Kind.NAME, value: '__typename' } };
   let hasPlaceholders = false;
+  let removed = 0;
   const filtered = visit(document, {
-    Field: { enter: (node) => (remove.has(node) ? null : undefined) },
+    Field: {
+      enter: (node) => {
+        if (!remove.has(node)) return undefined;
+        removed++;
+        return null;
+      },
+    },
     SelectionSet: {
       leave: (node: SelectionSetNode) => {
         if (node.selections.length > 0) return undefined;
@@ -91,6 +98,9 @@ export function filterDocument(document: DocumentNode, operationName: string | n
       },
     },
   });
+  // Every refused field must be gone before the document is planned. A refused node that is not
+  // in this document (a walk of another parse) would otherwise leave the field to be executed.
+  if (removed < remove.size) throw new Error(`filterDocument: ${remove.size - removed} of ${remove.size} refused fields are not in the document`);
   const operation = filtered.definitions.find(
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (operationName ? d.name?.value === operationName : true),
   )!;

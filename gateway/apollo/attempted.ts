@@ -58,8 +58,9 @@ export function describeAttempt(params: GraphQLParams | null, deps: { gateway: F
   const loaded = deps.gateway.current();
   if (!operation || !loaded) return base;
   try {
-    // The same walk (and cache) as an admitted request's: the document alone decides it.
-    const analysis = deps.cache.analyse(`${documentHash}\u0001${operationName ?? ''}`, loaded.apiSchema, document, operation, loaded.requirements);
+    // The same walk as an admitted request's (the document alone decides it), read from the
+    // cache but never stored there: this parse is not the one admitted requests are filtered in.
+    const analysis = deps.cache.describe(`${documentHash}\u0001${operationName ?? ''}`, loaded.apiSchema, document, operation, loaded.requirements);
     const variables = params.variables && typeof params.variables === 'object' ? (params.variables as Record<string, unknown>) : {};
     const clientIds = new Set<string>();
     for (const index of analysis.clientArgumentEntries) {

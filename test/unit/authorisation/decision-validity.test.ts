@@ -172,6 +172,32 @@ describe('decision cache keys', () => {
   });
 });
 
+describe('decision cache walks', () => {
+  it('walks another parse of the same text again, so the refused field is removed from the document that is planned; a refused request reads the walk but never replaces it', async () => {
+    const { cache } = await setup({});
+    const text = '{ client(clientId: "C-000009") { id } }';
+    const parsed = () => {
+      const document = parse(text);
+      return { document, operation: document.definitions[0] as OperationDefinitionNode };
+    };
+    // A refused request's parse, described for its record, then the parse Apollo plans from.
+    const attempt = parsed();
+    const described = cache.describe('k', schema, attempt.document, attempt.operation, map);
+    expect(described.coordinates).toEqual(['Query.client', 'Client.id']);
+    const first = parsed();
+    expect(cache.analyse('k', schema, first.document, first.operation, map).entries[0]!.node).toBe(first.operation.selectionSet.selections[0]);
+    // Apollo dropped its document and parsed the text again: the walk of the first parse is not reused.
+    const second = parsed();
+    const analysis = cache.analyse('k', schema, second.document, second.operation, map);
+    expect(analysis.entries[0]!.node).toBe(second.operation.selectionSet.selections[0]);
+    expect(cache.stats()).toMatchObject({ analysisHits: 0, analysisMisses: 2 });
+    expect(cache.analyse('k', schema, second.document, second.operation, map)).toBe(analysis);
+    expect(cache.describe('k', schema, attempt.document, attempt.operation, map)).toBe(analysis);
+    expect(cache.analyse('k', schema, second.document, second.operation, map)).toBe(analysis);
+    expect(cache.stats()).toMatchObject({ analysisHits: 2, analysisMisses: 2 });
+  });
+});
+
 describe('decision cache size', () => {
   it('stays within its byte bound however many distinct documents arrive', () => {
     const small = createDecisionCache(100_000, 64 * 1024);

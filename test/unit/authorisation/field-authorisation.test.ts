@@ -70,6 +70,14 @@ describe('field decisions', () => {
     expect(filtered.queryHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('refuses to filter a document that does not hold the refused fields (a walk of another parse of the same text), rather than leave them to run', () => {
+    const { analysis } = analyse(query);
+    const decision = decideFields(analysis, productCaller({ services: ['clients.read'] }), { id: 'C-000001' }, NOW);
+    expect(decision.refused).toHaveLength(1);
+    const { document: reparsed } = analyse(query);
+    expect(() => filterDocument(reparsed, 'Q', decision.refused)).toThrow(/1 of 1 refused fields are not in the document/);
+  });
+
   it('reads the client id from variables and refuses an unauthorised client at the root', () => {
     const { analysis } = analyse(query);
     const decision = decideFields(analysis, productCaller({ authorised: ['C-000001'] }), { id: 'C-000999' }, NOW);
