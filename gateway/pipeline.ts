@@ -33,7 +33,7 @@ import type { DecisionCache } from '../authorisation/decision-cache.js';
 import { describeAttempt, graphQLParamsOf } from './apollo/attempted.js';
 import { executeWithApollo } from './apollo/execute.js';
 import type { FilteringGateway } from './apollo/filtering-gateway.js';
-import type { Authenticator } from './auth/authenticator.js';
+import { tokenExpired, type Authenticator } from './auth/authenticator.js';
 import { senderConstraintFor, type DpopVerifier } from './auth/dpop.js';
 import type { RegistrySnapshot } from './registry-snapshot.js';
 import { judgeDocument, type TrustedDocument } from './trusted-documents.js';
@@ -144,6 +144,20 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
     return ip.allowed || reasonWins ? { refusal: denial, facts: { quotaHeaders: ip.headers } } : { refusal: ip.denial, facts: { quotaHeaders: ip.headers } };
   }
 
+  /** The product check at `at`: the register must be fresh for a product, and the register's view of the token admit it. */
+  async function admit(facts: Readonly<RequestFacts>, at: number): Promise<StageResult> {
+    const token = facts.token!;
+    if (token.kind === 'product' && !deps.snapshot.fresh()) {
+      return { refusal: { code: 'REGISTRY_UNAVAILABLE', message: 'The register cannot be reached; access is refused until it can.' } };
+    }
+    const admission = resolveCaller(token, at);
+    if (!admission.denial) return { facts: { admission } };
+    // A refused product has no quota of its own; its refusals count on the source IP's, so a
+    // suspended product's valid token cannot flood the gateway (or the access log) for free.
+    const refused = await countOnSource(facts, admission.denial, true);
+    return { ...refused, facts: { ...refused.facts, admission } };
+  }
+
   return [
     {
       name: 'method',
@@ -159,18 +173,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
     },
     {
       name: 'admit product',
-      async run(_req, facts) {
-        const token = facts.token!;
-        if (token.kind === 'product' && !deps.snapshot.fresh()) {
-          return { refusal: { code: 'REGISTRY_UNAVAILABLE', message: 'The register cannot be reached; access is refused until it can.' } };
-        }
-        const admission = resolveCaller(token, now());
-        if (!admission.denial) return { facts: { admission } };
-        // A refused product has no quota of its own; its refusals count on the source IP's, so a
-        // suspended product's valid token cannot flood the gateway (or the access log) for free.
-        const refused = await countOnSource(facts, admission.denial, true);
-        return { ...refused, facts: { ...refused.facts, admission } };
-      },
+      run: (_req, facts) => admit(facts, now()),
     },
     {
       // RFC 9449: a bound token (cnf.jkt), or any token of a product whose binding is required, is
@@ -221,6 +224,19 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
         if (Array.isArray(body) && !limits.allowBatchedRequests) return { refusal: { code: 'BAD_REQUEST', message: 'Batched requests are not allowed.' } };
         if (body === null || typeof body !== 'object') return { refusal: { code: 'BAD_REQUEST', message: 'The request body must be a JSON object.' } };
         return { facts: { body } };
+      },
+    },
+    {
+      // The body can take up to the server's request timeout to arrive, and the token's expiry, a
+      // suspension or a certification's end may pass meanwhile: what was admitted when the
+      // headers came is judged again at the instant the request goes on, and the fields are
+      // decided at that instant too (the admission's `at`). Cheap: the caller is memoised per
+      // token and register revision.
+      name: 'still admitted',
+      run(_req, facts) {
+        const at = now();
+        if (tokenExpired(facts.token!.exp, at, config.auth.clockToleranceS)) return { refusal: { code: 'TOKEN_EXPIRED', message: 'The token has expired.' } };
+        return admit(facts, at);
       },
     },
     {

@@ -17,6 +17,11 @@ import { createTokenCache, type TokenCacheStats } from './token-cache.js';
 import { verifiedTokenFrom } from './token-claims.js';
 import type { AuthResult, VerifiedToken } from '../../core/verified-token.js';
 
+/** jose's exp rule on our clock: a token is expired once `exp` lies more than the tolerance behind now. */
+export function tokenExpired(exp: number, nowMs: number, toleranceS: number): boolean {
+  return exp <= Math.floor(nowMs / 1000) - toleranceS;
+}
+
 export interface AuthenticatorOptions {
   /** Resolved `auth` section of the configuration (issuers, audience, algorithms, bounds, key source, cache size). */
   auth: Config['auth'];
@@ -79,7 +84,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const cached = cache.get(key, nowMs);
     if (cached) {
       // Same rule as jose's exp check, against our clock: the cache only saves the signature.
-      if (cached.exp <= nowS - tolerance) return { ok: false, denial: denial('TOKEN_EXPIRED', 'The token has expired.') };
+      if (tokenExpired(cached.exp, nowMs, tolerance)) return { ok: false, denial: denial('TOKEN_EXPIRED', 'The token has expired.') };
       return presented(cached, bearer.scheme, key);
     }
     let payload: Record<string, unknown>;

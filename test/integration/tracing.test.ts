@@ -36,7 +36,7 @@ describe('tracing', () => {
     const inTrace = spans.filter((s) => s.spanContext().traceId === traceId);
     const children = (parent: ReadableSpan) => inTrace.filter((s) => parentOf(s) === parent.spanContext().spanId).map((s) => s.name);
     expect(parentOf(root)).toBeUndefined();
-    expect(children(root)).toEqual(['method', 'authenticate', 'admit product', 'sender constraint', 'rate limit', 'audit capacity', 'read body', 'trusted document', 'pre-parse limits', 'execute', 'access-log commit']);
+    expect(children(root)).toEqual(['method', 'authenticate', 'admit product', 'sender constraint', 'rate limit', 'audit capacity', 'read body', 'still admitted', 'trusted document', 'pre-parse limits', 'execute', 'access-log commit']);
     const names = inTrace.map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining(['field authorisation', 'gateway.plan', 'gateway.fetch']));
     // One fetch per subgraph call (clients, then lodgments and accounts), each continued by that subgraph.

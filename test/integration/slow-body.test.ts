@@ -1,0 +1,76 @@
+/**
+ * What was admitted when a request's headers came is judged again once its body has arrived,
+ * which can take up to the server's request timeout (review s17a F2): a token that expired, or a
+ * suspension that reached the gateway, while the body was on its way refuses the request.
+ */
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { ok, registryApi } from '../helpers/registry-api.js';
+
+const QUERY = JSON.stringify({ query: '{ client(clientId: "C-000001") { id name } }' });
+
+describe('a request whose body arrives after the facts it was admitted on changed', () => {
+  const clock = { now: Date.now() };
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({}, { now: () => clock.now });
+  });
+  afterAll(async () => {
+    await sys.close();
+  });
+
+  /**
+   * Sends the headers and the first bytes of the body; resolves once the gateway has admitted the
+   * request and gone on to read the body (the audit capacity check, the stage before, was asked),
+   * with `finish()`, which sends the rest and resolves with the answer.
+   */
+  async function slowPost(token: string): Promise<() => Promise<{ status: number; codes: string[]; data: unknown }>> {
+    const writer = sys.gateway.writer;
+    const accepting = writer.accepting.bind(writer);
+    let reached!: () => void;
+    const atBody = new Promise<void>((resolve) => (reached = resolve));
+    const spy = jest.spyOn(writer, 'accepting').mockImplementation(() => (reached(), accepting()));
+    const u = new URL(sys.gateway.url);
+    let answer!: (v: { status: number; codes: string[]; data: unknown }) => void;
+    const answered = new Promise<{ status: number; codes: string[]; data: unknown }>((resolve) => (answer = resolve));
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(QUERY), authorization: `Bearer ${token}` } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        const body = JSON.parse(text) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+        answer({ status: res.statusCode ?? 0, codes: (body.errors ?? []).map((e) => e.extensions?.code ?? ''), data: body.data ?? null });
+      });
+    });
+    req.write(QUERY.slice(0, 10));
+    await atBody;
+    spy.mockRestore();
+    return () => (req.end(QUERY.slice(10)), answered);
+  }
+
+  it('serves a slow body when nothing changed', async () => {
+    const token = await sys.token({ product: 'PRD-CERTIFIED', org: '12345679016', now: clock.now });
+    const finish = await slowPost(token);
+    const r = await finish();
+    expect(r.status).toBe(200);
+    expect(r.data).toEqual({ client: { id: 'C-000001', name: expect.any(String) } });
+  });
+
+  it('refuses with TOKEN_EXPIRED when the token expired while the body was on its way', async () => {
+    const token = await sys.token({ product: 'PRD-CERTIFIED', org: '12345679016', ttlS: 60, now: clock.now });
+    const finish = await slowPost(token);
+    clock.now += 120_000; // past exp and the clock tolerance (30 s)
+    await sys.gateway.snapshot.refresh();
+    expect(await finish()).toEqual({ status: 401, codes: ['TOKEN_EXPIRED'], data: null });
+  });
+
+  it('refuses with PRODUCT_SUSPENDED when the product was suspended while the body was on its way', async () => {
+    const api = registryApi(sys);
+    const token = await sys.token({ product: 'PRD-CERTIFIED', org: '12345679016', now: clock.now });
+    const finish = await slowPost(token);
+    const rev = await api.revisionOf('product', 'PRD-CERTIFIED');
+    ok(await api.admin('mutation ($rev: Int!) { suspendProduct(productId: "PRD-CERTIFIED", expectedRevision: $rev, reason: "Fraud suspected") { status } }', { rev }));
+    await api.synced();
+    expect(await finish()).toEqual({ status: 403, codes: ['PRODUCT_SUSPENDED'], data: null });
+  });
+});
