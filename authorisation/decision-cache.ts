@@ -18,7 +18,7 @@ import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graph
 import type { Caller } from './directives/caller.js';
 import type { RequirementMap } from './requirement-map.js';
 import { decideFields, filterDocument, type FieldDecision, type FilteredOperation } from './field-decision.js';
-import { analyseOperation, argumentString, type OperationAnalysis } from './operation-analysis.js';
+import { analyseOperation, argumentString, DEFAULT_MAX_WALK_VISITS, type OperationAnalysis } from './operation-analysis.js';
 
 export interface CachedDecision {
   decision: FieldDecision;
@@ -62,8 +62,10 @@ export interface DecisionCache extends Sweepable {
  * @param expiry idle expiry (CACHE_IDLE_S; default none): an entry unused that long is purged by
  *   the gateway's sweeper (core/idle-expiry.ts). Memory only: it never lengthens a decision's
  *   validity, which is decidedAt … holdsUntil on the request's clock.
+ * @param maxWalkVisits selections one walk may visit, spreads counted each time they are expanded
+ *   (default DEFAULT_MAX_WALK_VISITS); past it `analyse` and `describe` throw WalkTooLargeError.
  */
-export function createDecisionCache(size = 10_000, maxBytes = 8 * MIB, expiry?: IdleExpiry): DecisionCache {
+export function createDecisionCache(size = 10_000, maxBytes = 8 * MIB, expiry?: IdleExpiry, maxWalkVisits = DEFAULT_MAX_WALK_VISITS): DecisionCache {
   const bounds = { max: size, maxSize: maxBytes, maxEntrySize: Math.ceil(maxBytes / 10), ...(expiry ? idleExpiryOptions(expiry) : {}) };
   // The walk's own nodes, not the document (Apollo's document store holds that).
   const analyses = size > 0 ? new LRUCache<string, { analysis: OperationAnalysis; document: DocumentNode }>({ ...bounds, sizeCalculation: (a) => sized(a.analysis) }) : null;
@@ -86,13 +88,13 @@ export function createDecisionCache(size = 10_000, maxBytes = 8 * MIB, expiry?: 
         return hit.analysis;
       }
       stats.analysisMisses++;
-      const analysis = analyseOperation(schema, document, operation, map);
+      const analysis = analyseOperation(schema, document, operation, map, maxWalkVisits);
       analyses?.set(key, { analysis, document });
       return analysis;
     },
     describe(key, schema, document, operation, map) {
       forSchema(schema);
-      return analyses?.get(key)?.analysis ?? analyseOperation(schema, document, operation, map);
+      return analyses?.get(key)?.analysis ?? analyseOperation(schema, document, operation, map, maxWalkVisits);
     },
     decide(analysisKey, analysis, document, operationName, caller, grantsKey, variables, now) {
       // JSON, not a joined string: no two lists of client ids (whatever characters they hold) share a key.

@@ -52,6 +52,23 @@ export interface OperationAnalysis {
 
 const MAX_WALK_DEPTH = 64;
 
+/**
+ * Selections the walk visits at most, each fragment spread counted every time it is expanded
+ * (default). A document of a few hundred bytes can spread a fragment that spreads another twice,
+ * thirty levels deep: 2^30 visits. Every field an admitted operation selects costs at least 1
+ * (limits/operation-limits/cost.ts), so with the cost limit's default of 5,000 no operation the
+ * limits admit comes near this; a walk that would pass it is refused instead (WalkTooLargeError).
+ */
+export const DEFAULT_MAX_WALK_VISITS = 20_000;
+
+/** The walk stopped at its visit budget: the operation is refused as exceeding the operation limits. */
+export class WalkTooLargeError extends Error {
+  constructor(readonly maxVisits: number) {
+    super(`the operation selects more than ${maxVisits} fields once its fragments are expanded`);
+    this.name = 'WalkTooLargeError';
+  }
+}
+
 function fieldOf(type: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
   return isObjectType(type) || isInterfaceType(type) ? type.getFields()[name] : undefined;
 }
@@ -61,7 +78,8 @@ function isNullable(type: GraphQLOutputType): boolean {
   return !isNonNullType(type);
 }
 
-export function analyseOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, map: RequirementMap): OperationAnalysis {
+export function analyseOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, map: RequirementMap, maxVisits = DEFAULT_MAX_WALK_VISITS): OperationAnalysis {
+  let visits = 0;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const entries: FieldEntry[] = [];
@@ -74,6 +92,7 @@ export function analyseOperation(schema: GraphQLSchema, document: DocumentNode, 
   const walk = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, path: readonly string[], bubbleTo: number, parent: number, depth: number, activeFragments: ReadonlySet<string>): void => {
     if (depth > MAX_WALK_DEPTH) return; // operation limits refuse such documents; this only guards the walk
     for (const selection of selectionSet.selections) {
+      if (++visits > maxVisits) throw new WalkTooLargeError(maxVisits);
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         if (name.startsWith('__')) continue;

@@ -27,6 +27,7 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { createDpopVerifier, createStoreReplayCache } from './auth/dpop.js';
 import { createAccessLogWriter, type AccessLogWriter } from './access-log/writer.js';
 import { createDecisionCache, type DecisionCache } from '../authorisation/decision-cache.js';
+import { DEFAULT_MAX_WALK_VISITS } from '../authorisation/operation-analysis.js';
 import { createFilteringGateway } from './apollo/filtering-gateway.js';
 import { coerceVariablesOnce } from './apollo/coerce-once.js';
 import { knownRootTypesRule } from './apollo/known-root-types.js';
@@ -175,7 +176,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // The enforcement plugin coerces each request's variables; the gateway does not repeat it.
   coerceVariablesOnce(apolloGateway);
   const gateway = createFilteringGateway(apolloGateway);
-  const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize, config.enforcement.decisionCacheMiB * MIB, idle);
+  // Each field an admitted operation selects costs at least 1: a cost limit raised past the walk's
+  // default budget raises the budget with it, so no operation the limits admit is refused by it.
+  const decisionCache = createDecisionCache(config.enforcement.decisionCacheSize, config.enforcement.decisionCacheMiB * MIB, idle, Math.max(DEFAULT_MAX_WALK_VISITS, 4 * config.operationLimits.maxCost));
   // Swept every quarter of the idle time (1–30 s); at most one forced collection per idle time.
   const sweeper = createCacheSweeper({ caches: [queryPlanStore, documentStore, decisionCache, authenticator, dpop], intervalMs: Math.min(30_000, Math.max(1_000, idle.idleMs / 4)), minCollectIntervalMs: idle.idleMs });
   const limits = config.operationLimits;

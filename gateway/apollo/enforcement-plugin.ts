@@ -12,11 +12,11 @@ import { getVariableValues } from 'graphql';
 import { CodedError } from '../../core/errors.js';
 import type { Config } from '../../core/config.js';
 import type { GatewayContext } from './context.js';
-import { checkOperationCost } from '../../limits/operation-limits/index.js';
+import { checkOperationCost, limitDenial } from '../../limits/operation-limits/index.js';
 import { statusFromErrors } from './response-status.js';
 import { changeNotesOf } from './change-notes.js';
 import type { DecisionCache } from '../../authorisation/decision-cache.js';
-import type { OperationAnalysis } from '../../authorisation/operation-analysis.js';
+import { WalkTooLargeError, type OperationAnalysis } from '../../authorisation/operation-analysis.js';
 import type { FilteringGateway } from './filtering-gateway.js';
 import { introspectionDenial, selectsIntrospection, type IntrospectionPolicy } from '../../authorisation/introspection.js';
 
@@ -96,7 +96,14 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       if (tooCostly) throw CodedError.from(tooCostly);
       if (operation.operation === 'mutation') notes.changes = [...notes.changes, ...changeNotesOf(operation, coerced.coerced)];
       const analysisKey = `${rc.queryHash}\u0001${rc.operationName ?? ''}`;
-      const analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
+      let analysis: OperationAnalysis;
+      try {
+        analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
+      } catch (err) {
+        // A fragment spread expanded past the walk's budget (a fan-out of spreads whose leaves cost nothing).
+        if (err instanceof WalkTooLargeError) throw CodedError.from(limitDenial('SELECTIONS', err.maxVisits, options.operationLimits?.revealBounds ?? false));
+        throw err;
+      }
       notes.coordinates = union(notes.coordinates, analysis.coordinates);
       notes.services = union(notes.services, analysis.services);
       walked = analysis;

@@ -8,7 +8,7 @@ import { CodedError, type Denial } from '../../core/errors.js';
 
 export type OperationLimits = Readonly<Config['operationLimits']>;
 
-export type OperationLimitKind = 'DEPTH' | 'ALIASES' | 'ROOT_FIELDS' | 'DIRECTIVES' | 'COST' | 'TOKENS' | 'DOCUMENT_BYTES';
+export type OperationLimitKind = 'DEPTH' | 'ALIASES' | 'ROOT_FIELDS' | 'DIRECTIVES' | 'COST' | 'TOKENS' | 'DOCUMENT_BYTES' | 'SELECTIONS';
 
 const DESCRIPTION: Record<OperationLimitKind, string> = {
   DEPTH: 'maximum selection depth',
@@ -18,6 +18,7 @@ const DESCRIPTION: Record<OperationLimitKind, string> = {
   COST: 'maximum cost',
   TOKENS: 'maximum number of tokens',
   DOCUMENT_BYTES: 'maximum document size',
+  SELECTIONS: 'maximum number of selections once fragments are expanded',
 };
 
 /**

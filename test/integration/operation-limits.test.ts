@@ -181,11 +181,24 @@ describe('operation limits with the default bounds: hostile documents', () => {
     expect(r.body.errors!.map((e) => e.extensions!.limit)).toContain('COST');
   });
 
+  /** Fragment Fi spreads F(i+1) twice, 22 levels deep, leaves that cost nothing: under a kilobyte, 2^22 selections expanded (review s17b F1). */
+  const zeroCostBomb = `query Bomb { ...Z0 } ${Array.from({ length: 22 }, (_, i) => `fragment Z${i} on Query { ...Z${i + 1} ...Z${i + 1} }`).join(' ')} fragment Z22 on Query { __typename }`;
+
+  it('refuses a fan-out bomb whose leaves cost nothing (__typename, 2^22 selections), which the cost limit lets through, at the field walk', async () => {
+    const r = await expectRefused(() => client.gql(zeroCostBomb));
+    expect(r.body.errors!.map((e) => e.extensions!.limit)).toEqual(['SELECTIONS']);
+  });
+
+  it('answers the same bomb sent without a token 401, its attempt described for the record within the walk budget', async () => {
+    const r = await sys.gql(zeroCostBomb, { token: null });
+    expect([r.status, codesOf(r)]).toEqual([401, ['UNAUTHENTICATED']]);
+  });
+
   it('access-logs every hostile refusal with its code', async () => {
     const records = await recordsWithCode(sys.store, LIMIT_CODE);
-    expect(client.sent.limitRefusals).toBe(5);
+    expect(client.sent.limitRefusals).toBe(6);
     expect(records).toHaveLength(client.sent.limitRefusals);
-    expect(records.map((r) => r.httpStatus)).toEqual([400, 400, 400, 400, 400]);
+    expect(records.map((r) => r.httpStatus)).toEqual([400, 400, 400, 400, 400, 400]);
     const tooLarge = await recordsWithCode(sys.store, 'PAYLOAD_TOO_LARGE');
     expect([client.sent.tooLarge, tooLarge.map((r) => r.httpStatus)]).toEqual([1, [413]]);
   });

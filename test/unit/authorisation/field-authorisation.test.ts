@@ -3,7 +3,7 @@ import { DIRECTIVES } from '../../../authorisation/directives/index.js';
 import { buildRequirementMap, uncoveredFields } from '../../../authorisation/requirement-map.js';
 import { createDecisionCache } from '../../../authorisation/decision-cache.js';
 import { decideFields, filterDocument, patchResponse } from '../../../authorisation/field-decision.js';
-import { analyseOperation } from '../../../authorisation/operation-analysis.js';
+import { analyseOperation, WalkTooLargeError } from '../../../authorisation/operation-analysis.js';
 import { productCaller } from '../../helpers/caller.js';
 /** The decision's instant (the test callers' answers do not depend on it). */
 const NOW = Date.parse('2025-03-01T00:00:00.000Z');
@@ -47,6 +47,26 @@ describe('requirement map', () => {
   it('reports a reachable field without any directive', () => {
     const sdl = SDL.replace('status: String @public', 'status: String\n  other: Other @public').concat('\ntype Other { open: String }');
     expect(uncoveredFields(buildSchema(sdl), buildRequirementMap(sdl))).toEqual(['Other.open', 'Query.status']);
+  });
+});
+
+describe('the walk of an operation', () => {
+  /** Fragment Fi spreads F(i+1) twice, n levels deep: a few hundred bytes that select 2^n leaves once expanded. */
+  const bomb = (n: number, leaf: string) =>
+    `query Bomb { ...F0 } ${Array.from({ length: n }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join(' ')} fragment F${n} on Query { ${leaf} }`;
+
+  it.each([['__typename'], ['status']])('stops at its visit budget on a fragment fan-out (leaf %s) instead of expanding it 2^22 times', (leaf) => {
+    const document = parse(bomb(22, leaf));
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    expect(() => analyseOperation(schema, document, operation, map)).toThrow(WalkTooLargeError);
+    expect(() => createDecisionCache(10).describe('k', schema, document, operation, map)).toThrow(WalkTooLargeError);
+  });
+
+  it('walks a fan-out within the budget, every expansion of it', () => {
+    const document = parse(bomb(10, 'status'));
+    const analysis = analyseOperation(schema, document, document.definitions[0] as OperationDefinitionNode, map);
+    expect(analysis.entries).toHaveLength(2 ** 10);
+    expect(() => analyseOperation(schema, document, document.definitions[0] as OperationDefinitionNode, map, 2 ** 11)).toThrow(WalkTooLargeError);
   });
 });
 
