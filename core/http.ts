@@ -7,9 +7,22 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
-/** Reads the request body, refusing (and stopping reading) past `limit` bytes. */
+/** The body did not arrive in full: the client closed the connection, or the server's request timeout did. */
+export class BodyAbortedError extends Error {
+  override readonly name = 'BodyAbortedError';
+}
+
+/**
+ * Reads the request body, refusing (and stopping reading) past `limit` bytes. Rejects with
+ * BodyAbortedError when the request is closed before its end, including a request already closed
+ * when it is called (its 'error' and 'close' have been emitted, and would never come again).
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    if (req.destroyed && !req.readableEnded) {
+      reject(new BodyAbortedError('the request was closed before its body ended'));
+      return;
+    }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
@@ -39,7 +52,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('error', (err) => {
       if (!done) {
         done = true;
-        reject(err);
+        reject(new BodyAbortedError('the request was closed before its body ended', { cause: err }));
+      }
+    });
+    req.on('close', () => {
+      if (!done) {
+        done = true;
+        reject(new BodyAbortedError('the request was closed before its body ended'));
       }
     });
   });

@@ -22,7 +22,7 @@ import { createCallerResolver } from '../authorisation/caller.js';
 import type { Config } from '../core/config.js';
 import { CodedError, httpStatusOf, type Denial } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { BodyTooLargeError, readBody as readRequestBody, searchOf } from '../core/http.js';
+import { BodyAbortedError, BodyTooLargeError, readBody as readRequestBody, searchOf } from '../core/http.js';
 import type { Presentation, VerifiedToken } from '../core/verified-token.js';
 import { preParseCheck } from '../limits/operation-limits/index.js';
 import type { RateLimits } from '../limits/rate-limit.js';
@@ -213,6 +213,9 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
           raw = await readRequestBody(req, limits.maxBodyBytes);
         } catch (err) {
           if (err instanceof BodyTooLargeError) return { refusal: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' } };
+          // The client (or the server's request timeout) closed the request mid-body: a refusal
+          // like any other, so its record keeps who sent it (token, product) and nothing waits on it.
+          if (err instanceof BodyAbortedError) return { refusal: { code: 'BAD_REQUEST', message: 'The request body was not received in full.' } };
           throw err;
         }
         let body: unknown;

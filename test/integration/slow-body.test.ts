@@ -6,7 +6,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { ok, registryApi } from '../helpers/registry-api.js';
+import { ok, registryApi, within } from '../helpers/registry-api.js';
+import { recordsWithCode } from './support/rate-limit-expect.js';
 
 const QUERY = JSON.stringify({ query: '{ client(clientId: "C-000001") { id name } }' });
 
@@ -25,7 +26,7 @@ describe('a request whose body arrives after the facts it was admitted on change
    * request and gone on to read the body (the audit capacity check, the stage before, was asked),
    * with `finish()`, which sends the rest and resolves with the answer.
    */
-  async function slowPost(token: string): Promise<() => Promise<{ status: number; codes: string[]; data: unknown }>> {
+  async function slowPost(token: string, sent: { abort?: () => void } = {}): Promise<() => Promise<{ status: number; codes: string[]; data: unknown }>> {
     const writer = sys.gateway.writer;
     const accepting = writer.accepting.bind(writer);
     let reached!: () => void;
@@ -42,6 +43,8 @@ describe('a request whose body arrives after the facts it was admitted on change
         answer({ status: res.statusCode ?? 0, codes: (body.errors ?? []).map((e) => e.extensions?.code ?? ''), data: body.data ?? null });
       });
     });
+    req.on('error', () => undefined);
+    sent.abort = () => req.destroy();
     req.write(QUERY.slice(0, 10));
     await atBody;
     spy.mockRestore();
@@ -54,6 +57,17 @@ describe('a request whose body arrives after the facts it was admitted on change
     const r = await finish();
     expect(r.status).toBe(200);
     expect(r.data).toEqual({ client: { id: 'C-000001', name: expect.any(String) } });
+  });
+
+  it('records a request whose client closed the connection mid-body, with who sent it (review s17b F2)', async () => {
+    const token = await sys.token({ product: 'PRD-LIMITED', org: '12345679016', now: clock.now });
+    const sent: { abort?: () => void } = {};
+    await slowPost(token, sent);
+    sent.abort!();
+    // The gateway writes the record once it has seen the connection close: wait for that event.
+    const found = async () => (await recordsWithCode(sys.store, 'BAD_REQUEST')).filter((r) => r.productId === 'PRD-LIMITED');
+    expect(await within(10_000, async () => (await found()).length > 0)).toBeLessThan(Number.POSITIVE_INFINITY);
+    expect((await found()).map((r) => [r.httpStatus, r.errorCodes, r.decision])).toEqual([[400, ['BAD_REQUEST'], 'DENIED']]);
   });
 
   it('refuses with TOKEN_EXPIRED when the token expired while the body was on its way', async () => {
