@@ -12,7 +12,15 @@ import { sanitizeString } from '../../audit/sanitize.js';
 
 export const CHANGE_NOTE_LIMITS = { reason: 2000, ticket: 100, fields: 20 } as const;
 
-const maskNumbers = (text: string): string => text.replace(/\d[\d ]{6,}\d/g, (run) => (run.replace(/ /g, '').length >= 8 ? '[number]' : run));
+/**
+ * A run of digits (any script's, after NFKC folds fullwidth and other compatibility forms) joined
+ * by up to three spaces, hyphens, dashes, dots, slashes or underscores at a time, or one comma,
+ * holding 8 digits or more in all: `123 456 782`, `123-456-782`, `123.456.782`, `123–456–782`,
+ * `123,456,782` (not `1234567, 3`: a comma and a space end a run). A date written `2026-12-05` is masked too; a reason can say it in words.
+ */
+const NUMBER_RUN = /\p{Nd}(?:(?:[\s\-\u2010-\u2015\u2212./_]{0,3}|,)\p{Nd})+/gu;
+const DIGIT = /\p{Nd}/gu;
+export const maskNumbers = (text: string): string => text.normalize('NFKC').replace(NUMBER_RUN, (run) => ((run.match(DIGIT)?.length ?? 0) >= 8 ? '[number]' : run));
 
 function clean(value: unknown, max: number): string | null {
   const text = sanitizeString(value, max);

@@ -77,6 +77,15 @@ describe('change notes of registry mutations', () => {
       { coordinate: 'Mutation.registerProduct', reason: 'new', ticket: 'T-2' },
     ]);
   });
+  it('masks a TFN however its groups are separated or its digits written, and leaves short numbers and words alone (review s17b F3)', () => {
+    const reason = (r: string) => changeNotesOf(op('mutation ($r: String!) { suspendProduct(productId: "P", expectedRevision: 1, reason: $r) { id } }'), { r })[0]!.reason;
+    for (const tfn of ['123456782', '123 456 782', '123-456-782', '123.456.782', '123–456–782', '123 / 456 / 782', '１２３４５６７８２', '12345678', '123-45-678', '123,456,782', '123 _ 456 _ 782']) {
+      expect(reason(`Taxpayer ${tfn} asked`)).toBe('Taxpayer [number] asked');
+    }
+    expect(reason('Case 1234567, 3 clients, ticket 42-17')).toBe('Case 1234567, 3 clients, ticket 42-17');
+    expect(reason('TFN 123-456-782 and 987 654 321 seen')).toBe('TFN [number] and [number] seen');
+  });
+
   it('says nothing for queries or mutations without a reason', () => {
     expect(changeNotesOf(op('query { product(id: "P") { id } }'), {})).toEqual([]);
     expect(changeNotesOf(op('mutation { notifyIncident(input: { whatHappened: "x" }) { id } }'), {})).toEqual([]);
