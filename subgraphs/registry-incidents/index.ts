@@ -12,6 +12,11 @@ import { isDenial } from '../../registry/change-note.js';
 import type { Product } from '../../registry/model.js';
 import { StoreConflictError, StoreUnavailableError, type Store } from '../../store/port.js';
 import type { SubgraphContext } from '../shared/server.js';
+
+/** What developer staff read in place of a detector incident's title and of monitoring's notes. */
+export const DETECTOR_TITLE_FOR_DSP = 'Unusual activity detected by ATO monitoring';
+export const MONITORING_NOTE_FOR_DSP = 'Recorded by ATO monitoring.';
+const MONITORING_ACTOR = 'monitoring';
 import { alertReadDenial, forbiddenIncident, incidentReadScope, mayReadIncident, notifier, triager, type IncidentScope } from './access.js';
 
 export interface IncidentResolverDeps {
@@ -143,6 +148,12 @@ export function incidentResolvers(deps: IncidentResolverDeps): GraphQLResolverMa
     },
 
     Incident: {
+      // Developer staff see that monitoring opened an incident, not how it detected it: the
+      // detector, its threshold and window, and the alert's id and key are in the title and in
+      // monitoring's notes, as they are in the alerts those staff may not read.
+      title: (incident: Incident, _args: unknown, context: SubgraphContext) => (incident.source === 'DETECTOR' && alertReadDenial(context.identity) ? DETECTOR_TITLE_FOR_DSP : incident.title),
+      notes: (incident: Incident, _args: unknown, context: SubgraphContext) =>
+        alertReadDenial(context.identity) ? incident.notes.map((n) => (n.actor === MONITORING_ACTOR ? { ...n, note: MONITORING_NOTE_FOR_DSP } : n)) : incident.notes,
       dueSoon: (incident: Incident) => isDueSoon(incident, now(), dueSoonMs),
       overdue: (incident: Incident) => isOverdue(incident, now()),
       alertIds(incident: Incident, _args: unknown, context: SubgraphContext): string[] {

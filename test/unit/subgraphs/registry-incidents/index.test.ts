@@ -161,8 +161,10 @@ describe('reading incidents and alerts', () => {
     };
     await store.saveAlert(alert);
     await store.saveIncident({
-      id: detectorIncidentId, source: 'DETECTOR', title: 'enumeration', risk: 'HIGH', status: 'OPEN', detectedAt: new Date(T0).toISOString(), notifyBy: new Date(T0 + 24 * HOUR).toISOString(),
-      productIds: ['PRD-A2'], developerId: 'DEV-A', alertIds: [alert.id], report: null, notes: [], updatedAt: new Date(T0).toISOString(), revision: 0,
+      id: detectorIncidentId, source: 'DETECTOR', title: 'enumeration: 120 clients within 10 min', risk: 'HIGH', status: 'OPEN', detectedAt: new Date(T0).toISOString(), notifyBy: new Date(T0 + 24 * HOUR).toISOString(),
+      productIds: ['PRD-A2'], developerId: 'DEV-A', alertIds: [alert.id], report: null,
+      notes: [{ at: new Date(T0).toISOString(), actor: 'monitoring', status: 'OPEN', note: 'Opened automatically from HIGH alert ALR-T1 (enumeration on product:PRD-A2).' }],
+      updatedAt: new Date(T0).toISOString(), revision: 0,
     }, null);
     await ok(STAFF_B, NOTIFY, { input: report({ productIds: ['PRD-B1'] }) });
   });
@@ -190,6 +192,15 @@ describe('reading incidents and alerts', () => {
     expect(alerts).toEqual([{ id: 'ALR-T1', detector: 'enumeration', risk: 'HIGH', key: 'product:PRD-A2', productId: 'PRD-A2', observed: 120, baseline: 60, evidence: ['REC-1'], incidentId: detectorIncidentId, status: 'OPEN' }]);
     const withAlerts = (await ok(ADMIN, `query($id: ID!) { incident(id: $id) { alertIds alerts { id key } } }`, { id: detectorIncidentId })).incident;
     expect(withAlerts).toEqual({ alertIds: ['ALR-T1'], alerts: [{ id: 'ALR-T1', key: 'product:PRD-A2' }] });
+  });
+
+  test('developer staff read that monitoring opened their incident, not the detector, its threshold or the alert (review s17b F4)', async () => {
+    const query = `query($id: ID!) { incident(id: $id) { title notes { actor note } } }`;
+    expect((await ok(STAFF_A, query, { id: detectorIncidentId })).incident).toEqual({ title: 'Unusual activity detected by ATO monitoring', notes: [{ actor: 'monitoring', note: 'Recorded by ATO monitoring.' }] });
+    expect((await ok(AUDITOR, query, { id: detectorIncidentId })).incident).toEqual({
+      title: 'enumeration: 120 clients within 10 min',
+      notes: [{ actor: 'monitoring', note: 'Opened automatically from HIGH alert ALR-T1 (enumeration on product:PRD-A2).' }],
+    });
   });
 
   test('developer staff read neither alerts nor the alert links of their own incidents', async () => {
