@@ -73,10 +73,13 @@ export function createRegistrySnapshot(options: RegistrySnapshotOptions): Regist
   async function refreshNow(): Promise<void> {
     if (inFlight) return inFlight;
     inFlight = (async () => {
+      // The state read is as old as the read's start: a slow answer (on MongoDB one poll is
+      // several reads, each allowed its own timeout) must not extend how long it is trusted.
+      const askedAt = now();
       try {
         const changes = await options.store.changesSince(revision);
         apply(changes);
-        lastAnswerAt = now();
+        lastAnswerAt = Math.max(lastAnswerAt, askedAt);
         options.onRefresh?.(revision);
       } catch (err) {
         options.logger?.warn({ err, ageMs: now() - lastAnswerAt }, 'registry refresh failed');

@@ -54,6 +54,26 @@ describe('registry snapshot', () => {
     expect(snapshot.fresh()).toBe(true);
   });
 
+  it('counts the age of what it holds from when the store was asked, so a slow answer does not extend the staleness bound (review s17a F4)', async () => {
+    let answer: ((c: RegistryChanges) => void) | null = null;
+    const first: RegistryChanges = { revision: 1, developers: [developerIn('ACTIVE')], products: [productIn('CERTIFIED')], authorisations: [] };
+    let calls = 0;
+    const store = { changesSince: () => (++calls === 1 ? Promise.resolve(first) : new Promise<RegistryChanges>((resolve) => (answer = resolve))) };
+    const clock = { now: NOW };
+    const snapshot = createRegistrySnapshot({ store, now: () => clock.now, stalenessMs: 30_000 });
+    await snapshot.refresh();
+    clock.now = NOW + 1_000;
+    const polling = snapshot.refresh(); // the store reads its state now …
+    clock.now = NOW + 26_000; // … and answers 25 s later
+    answer!({ ...first, revision: 2 });
+    await polling;
+    expect(snapshot.ageMs()).toBe(25_000);
+    clock.now = NOW + 31_000;
+    expect(snapshot.fresh()).toBe(true);
+    clock.now = NOW + 31_001;
+    expect(snapshot.fresh()).toBe(false);
+  });
+
   it('answers client access with the domain rule, and the instant the answer lapses', async () => {
     const f = feed();
     const expires = NOW + DAY;
