@@ -213,7 +213,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw err;
   }
 
-  const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls, now });
+  const readiness = createReadiness({ gateway, store, snapshot, writer, subgraphUrls, now, logger });
   const clientIpOf = createClientIpResolver(config.trustedProxies);
   const graphql = createGraphQLHandler({ apollo, authenticator, rateLimits, snapshot, writer, config, gateway, cache: decisionCache, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf, tracer: options.tracer ?? null, dpop, publicUrl: () => publicUrl });
   const dashboard = createDashboard({

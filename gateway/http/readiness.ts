@@ -4,8 +4,10 @@
  * are cached briefly so a load balancer polling readiness adds no load to the subgraphs.
  *
  * The endpoint is anonymous (load balancers and orchestrators call it), so the report names each
- * check and its outcome only: never a subgraph URL, an error text or an instance id.
+ * check and its outcome only: never a subgraph URL or name, an error text or an instance id. The
+ * subgraphs are one check (`subgraphs`: every one answers); which one does not is logged.
  */
+import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../store/port.js';
 import type { AccessLogWriter } from '../access-log/writer.js';
 import type { FilteringGateway } from '../apollo/filtering-gateway.js';
@@ -16,11 +18,12 @@ export interface ReadinessReport {
   checks: Record<string, boolean>;
 }
 
-export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: AccessLogWriter; subgraphUrls: Readonly<Record<string, string>>; now: () => number; cacheMs?: number }) {
+export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: AccessLogWriter; subgraphUrls: Readonly<Record<string, string>>; now: () => number; cacheMs?: number; logger?: Pick<Logger, 'warn'> }) {
   const cacheMs = deps.cacheMs ?? 2000;
-  let cached: { at: number; ok: Record<string, boolean> } | null = null;
+  let cached: { at: number; ok: boolean } | null = null;
 
-  async function probeSubgraphs(): Promise<Record<string, boolean>> {
+  /** Whether every subgraph answers its /healthz (those that do not are logged, not reported). */
+  async function probeSubgraphs(): Promise<boolean> {
     const t = deps.now();
     if (cached && t - cached.at < cacheMs) return cached.ok;
     const results = await Promise.all(
@@ -33,7 +36,9 @@ export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<S
         }
       }),
     );
-    cached = { at: t, ok: Object.fromEntries(results.map(([name, ok]) => [`subgraph:${name}`, ok])) };
+    const down = results.filter(([, ok]) => !ok).map(([name]) => name);
+    if (down.length) deps.logger?.warn({ subgraphs: down }, 'readiness: subgraphs not answering /healthz');
+    cached = { at: t, ok: down.length === 0 };
     return cached.ok;
   }
 
@@ -48,7 +53,7 @@ export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<S
         store,
         registry: deps.snapshot.fresh(),
         accessLog: deps.writer.accepting(),
-        ...(await probeSubgraphs()),
+        subgraphs: await probeSubgraphs(),
       };
       return { ready: Object.values(checks).every(Boolean), checks };
     },
