@@ -153,6 +153,8 @@ describe('operations dashboard in headless Chromium', () => {
     await page.locator('#token-form').evaluate((form: HTMLFormElement) => form.requestSubmit());
     await page.locator('#dashboard').waitFor({ state: 'visible' });
     await page.waitForFunction(() => document.querySelector('#last-updated')!.textContent !== 'never');
+    // The token lives in the script's memory only, as the console's on the same origin (review s17b F7).
+    expect(await page.evaluate(() => [sessionStorage.length, localStorage.length, document.cookie])).toEqual([0, 0, '']);
 
     // Traffic: a practice reading clients, and a burst of bad tokens from this source (an alert).
     const token = await sys.token({ product: 'PRD-CERTIFIED' });

@@ -1,10 +1,13 @@
 // DSP Gateway operations dashboard. No framework, no external resources: it asks for a staff
-// token, keeps it in sessionStorage, and polls /dashboard/data every 2 s. Every value from the
+// token, keeps it in this script's memory only (never sessionStorage, localStorage or a cookie,
+// as the console on the same origin: a reload or a closed tab ends the session), and polls
+// /dashboard/data every 2 s. Every value from the
 // server is written with textContent or SVG attributes, never parsed as HTML.
 'use strict';
 
 (() => {
-  const TOKEN_KEY = 'dsp-dashboard-token';
+  /** The signed-in staff token, in memory only. */
+  const session = { token: null };
   const POLL_MS = 2000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const PALETTE = ['#1d4f91', '#c2410c', '#0f766e', '#7c3aed', '#b45309', '#be185d', '#15803d', '#0369a1', '#6b7280'];
@@ -82,7 +85,7 @@
   }
 
   async function poll() {
-    const token = sessionStorage.getItem(TOKEN_KEY);
+    const token = session.token;
     if (!token) return showAuth();
     let response;
     try {
@@ -92,7 +95,7 @@
       return schedule();
     }
     if (response.status === 401 || response.status === 403) {
-      sessionStorage.removeItem(TOKEN_KEY);
+      session.token = null;
       stop();
       return showAuth('The gateway refused this token. It must be a current staff token with ato:admin or ato:auditor and MFA.');
     }
@@ -271,7 +274,7 @@
       const input = $('#token');
       const token = input.value.trim().replace(/^Bearer\s+/i, '');
       if (!token) return;
-      sessionStorage.setItem(TOKEN_KEY, token);
+      session.token = token;
       input.value = '';
       $('#auth-error').hidden = true;
       setConnection('idle', 'Connecting…');
@@ -279,11 +282,11 @@
       poll();
     });
     $('#sign-out').addEventListener('click', () => {
-      sessionStorage.removeItem(TOKEN_KEY);
+      session.token = null;
       stop();
       showAuth();
     });
-    if (sessionStorage.getItem(TOKEN_KEY)) poll();
+    if (session.token) poll();
     else showAuth();
   }
 
