@@ -16,7 +16,9 @@ import { MIB } from '../core/approximate-size.js';
 import { createDocumentStore } from './apollo/document-store.js';
 import { createQueryPlanStore } from './apollo/query-plan-store.js';
 import { createCacheSweeper } from '../core/idle-expiry.js';
-import { mayWatchOperations } from '../core/roles.js';
+import { ADMIN, AUDITOR, roleDenial } from '../core/roles.js';
+import { denial } from '../core/errors.js';
+import { createStaffRead } from './http/staff-read.js';
 import { createRequestSigner } from '../core/request-signature.js';
 import type { Config } from '../core/config.js';
 import { closeServer, listen } from '../core/http.js';
@@ -220,11 +222,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     monitor,
     store,
     registry: snapshot,
-    // Operations staff only: an ATO admin or auditor token with MFA, as for the alerts query.
-    authorise: async (header) => {
-      const auth = await authenticator.authenticate(header);
-      return auth.ok && auth.token.kind === 'staff' && mayWatchOperations(auth.token);
-    },
+    // Operations staff only: an ATO admin or auditor token with MFA, as for the alerts query;
+    // counted on the staff rate limit and access-logged like any staff request.
+    serveData: createStaffRead(
+      { authenticator, rateLimits, writer, config, hmacKey: keys.hmacKey, logger, newRequestId: randomUUID, now, clientIpOf },
+      { operationName: 'DashboardData', refusedTo: (token) => (token.kind === 'staff' ? roleDenial(token, [ADMIN, AUDITOR], 'The dashboard') : denial('ROLE_REQUIRED', 'The dashboard needs ato:admin or ato:auditor.', { roles: [ADMIN, AUDITOR] })) },
+    ),
     now,
     logger,
   });

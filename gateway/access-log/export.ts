@@ -24,6 +24,7 @@ import type { AccessLogStore } from '../../store/port.js';
 import type { OperationFacts } from '../apollo/context.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { arrivalOf, refusalAnswer, runStages, type Answer, type RequestFacts, type Stage } from '../pipeline.js';
+import { staffStages } from '../http/staff-read.js';
 import { accessRecordOf } from './access-record.js';
 import type { AccessLogWriter } from './writer.js';
 
@@ -128,36 +129,13 @@ function exportFacts(clientId: string | null): OperationFacts {
 }
 
 export function createAuditExport(deps: AuditExportDeps): { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> } {
-  const { rateLimits, config, logger } = deps;
+  const { config, logger } = deps;
   /** Where the request's filter is parsed to (not a RequestFacts field: only this endpoint has one). */
   const parsed = new WeakMap<IncomingMessage, { format: Format; filter: AccessLogFilter }>();
 
   const stages: readonly Stage[] = [
     { name: 'method', run: (_req, facts) => (facts.arrival.method === 'GET' ? {} : { refusal: { code: 'METHOD_NOT_ALLOWED', message: 'The export answers GET only.' } }) },
-    {
-      name: 'authenticate',
-      async run(req, facts) {
-        const auth = await deps.authenticator.authenticate(req.headersDistinct.authorization);
-        if (auth.ok) return { facts: { token: auth.token } };
-        const ip = await rateLimits.check({ kind: 'anonymous', ip: facts.arrival.clientIp ?? 'unknown' });
-        return { refusal: ip.allowed ? auth.denial : ip.denial, facts: { quotaHeaders: ip.headers } };
-      },
-    },
-    {
-      name: 'auditor role',
-      run(_req, facts) {
-        const refused = roleDenial(facts.token!, [AUDITOR], 'The access-log export');
-        return refused ? { refusal: refused } : {};
-      },
-    },
-    {
-      name: 'rate limit',
-      async run(_req, facts) {
-        const rate = await rateLimits.check({ kind: 'staff', sub: facts.token!.sub });
-        return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
-      },
-    },
-    { name: 'audit capacity', run: () => (deps.writer.accepting() ? {} : { refusal: { code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' } }) },
+    ...staffStages(deps, (token) => roleDenial(token, [AUDITOR], 'The access-log export')),
     {
       name: 'filter',
       run(req) {

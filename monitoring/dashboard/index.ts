@@ -1,7 +1,7 @@
 /**
  * The operations dashboard: `GET /dashboard` (a page with no data in it), its script and style
  * (served from here, no CDN), and `GET /dashboard/data` (the JSON it polls every 2 s), which
- * needs a staff token. The page itself is public on purpose: it holds nothing but a form asking
+ * needs a staff token, counts on the staff rate limit and leaves an access record (DashboardData). The page itself is public on purpose: it holds nothing but a form asking
  * for the token, so it can be bookmarked, and every number on it comes from the guarded endpoint.
  */
 import { readFileSync } from 'node:fs';
@@ -11,8 +11,12 @@ import type { Logger } from '../../core/logger.js';
 import { buildDashboardData, type DashboardSources } from './data.js';
 
 export interface DashboardDeps extends DashboardSources {
-  /** Whether the Authorization header carries a staff token allowed to see the dashboard (ato:admin or ato:auditor). */
-  authorise(authorizationHeader: string | readonly string[] | undefined): Promise<boolean>;
+  /**
+   * Serves `GET /dashboard/data` behind the staff checks (a token of ato:admin or ato:auditor with
+   * MFA, the staff rate limit, an access record committed before the data leaves): `read` builds
+   * the data, `headers` go on every answer. The gateway passes its staff read (gateway/http/staff-read.ts).
+   */
+  serveData(req: IncomingMessage, res: ServerResponse, read: () => Promise<unknown>, headers: Readonly<Record<string, string>>): Promise<void>;
   /** Clock (ms). Default Date.now. */
   now?: () => number;
   logger?: Logger;
@@ -72,18 +76,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         sendText(res, 404, errorBody('NOT_FOUND', 'Not found'), SECURITY_HEADERS);
         return true;
       }
-      let allowed = false;
-      try {
-        allowed = await deps.authorise(req.headersDistinct.authorization);
-      } catch (err) {
-        deps.logger?.warn({ err }, 'dashboard: authorisation failed');
-      }
-      if (!allowed) {
-        sendText(res, 401, errorBody('UNAUTHENTICATED', 'A staff token with ato:admin or ato:auditor (and MFA) is required.'), { ...SECURITY_HEADERS, 'www-authenticate': 'Bearer' });
-        return true;
-      }
-      const data = await buildDashboardData(deps, now(), deps.dueSoonMs, deps.alertMaxAgeMs);
-      sendText(res, 200, req.method === 'HEAD' ? '' : JSON.stringify(data), SECURITY_HEADERS);
+      await deps.serveData(req, res, () => buildDashboardData(deps, now(), deps.dueSoonMs, deps.alertMaxAgeMs), SECURITY_HEADERS);
       return true;
     },
   };

@@ -130,9 +130,21 @@ describe('operations dashboard in headless Chromium', () => {
   it('keeps its data behind a staff token', async () => {
     expect((await fetch(`${dashboardUrl}/data`)).status).toBe(401);
     const productToken = await sys.token({ product: 'PRD-CERTIFIED' });
-    expect((await fetch(`${dashboardUrl}/data`, { headers: { authorization: `Bearer ${productToken}` } })).status).toBe(401);
-    const admin = await sys.token({ roles: ['ato:admin'], mfa: true });
-    expect((await fetch(`${dashboardUrl}/data`, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+    // A valid token without the role is refused as /graphql refuses it (403 ROLE_REQUIRED).
+    const asProduct = await fetch(`${dashboardUrl}/data`, { headers: { authorization: `Bearer ${productToken}` } });
+    expect([asProduct.status, ((await asProduct.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code]).toEqual([403, 'ROLE_REQUIRED']);
+    const admin = await sys.token({ roles: ['ato:admin'], mfa: true, sub: 'ops-reader' });
+    const read = await fetch(`${dashboardUrl}/data`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('ratelimit-limit')).not.toBeNull();
+    // Every read, served or refused, leaves an access record (review s17b F5), committed before the answer.
+    const records = (await sys.store.queryAccessLogs({ operationName: 'DashboardData' }, { first: 10 })).records;
+    expect(records.map((r) => [r.sub ?? null, r.httpStatus, r.operationType]).sort()).toEqual([
+      [null, 401, 'staff-read'],
+      [expect.any(String), 403, 'staff-read'],
+      ['ops-reader', 200, 'staff-read'],
+    ].sort());
+    expect(read.headers.get('x-request-id')).toBe(records.find((r) => r.httpStatus === 200)!.requestId);
 
     // In the page: a product token is refused and the sign-in form stays.
     await page.goto(dashboardUrl);

@@ -1,0 +1,115 @@
+/**
+ * Staff endpoints outside /graphql (the access-log export, the dashboard's data) pass the same
+ * checks as a staff request to /graphql, in the pipeline's shape (pipeline.ts): authenticate (a
+ * failure counts on the source address's quota) → role → the staff rate limit → audit capacity.
+ * `createStaffRead` serves a JSON read behind them, its access record committed before the data
+ * leaves (durable before release), and a refused read recorded like any refusal.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../../core/config.js';
+import { CodedError, type Denial } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { VerifiedToken } from '../../core/verified-token.js';
+import type { RateLimits } from '../../limits/rate-limit.js';
+import type { OperationFacts } from '../apollo/context.js';
+import { accessRecordOf } from '../access-log/access-record.js';
+import type { AccessLogWriter } from '../access-log/writer.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { arrivalOf, refusalAnswer, runStages, type Answer, type RequestFacts, type Stage } from '../pipeline.js';
+
+export interface StaffGateDeps {
+  authenticator: Pick<Authenticator, 'authenticate'>;
+  rateLimits: RateLimits;
+  writer: Pick<AccessLogWriter, 'accepting' | 'append'>;
+}
+
+/** authenticate → role (`refusedTo`: null when the token may) → staff rate limit → audit capacity. */
+export function staffStages(deps: StaffGateDeps, refusedTo: (token: VerifiedToken) => Denial | null): Stage[] {
+  const { rateLimits } = deps;
+  return [
+    {
+      name: 'authenticate',
+      async run(req, facts) {
+        const auth = await deps.authenticator.authenticate(req.headersDistinct.authorization);
+        if (auth.ok) return { facts: { token: auth.token } };
+        const ip = await rateLimits.check({ kind: 'anonymous', ip: facts.arrival.clientIp ?? 'unknown' });
+        return { refusal: ip.allowed ? auth.denial : ip.denial, facts: { quotaHeaders: ip.headers } };
+      },
+    },
+    {
+      name: 'role',
+      run(_req, facts) {
+        const refused = refusedTo(facts.token!);
+        return refused ? { refusal: refused } : {};
+      },
+    },
+    {
+      name: 'rate limit',
+      async run(_req, facts) {
+        const rate = await rateLimits.check({ kind: 'staff', sub: facts.token!.sub });
+        return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
+      },
+    },
+    { name: 'audit capacity', run: () => (deps.writer.accepting() ? {} : { refusal: { code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' } }) },
+  ];
+}
+
+export interface StaffReadDeps extends StaffGateDeps {
+  config: Pick<Config, 'instanceId'>;
+  hmacKey: Buffer;
+  logger: Pick<Logger, 'error'>;
+  newRequestId: () => string;
+  now: () => number;
+  clientIpOf: (req: IncomingMessage) => string | null;
+}
+
+/**
+ * A JSON read for staff: `serve(req, res, read, headers)` runs the staff checks, then `read()`,
+ * records the request (operation `operationName`, type `staff-read`), and only then sends the data
+ * with `headers`. GET and HEAD only (the caller routes them here).
+ */
+export function createStaffRead(deps: StaffReadDeps, options: { operationName: string; refusedTo: (token: VerifiedToken) => Denial | null }) {
+  const stages: readonly Stage[] = [...staffStages(deps, options.refusedTo), { name: 'ready', run: () => ({ answer: { status: 200, body: '', headers: new Map(), errorCodes: [], refusal: null } }) }];
+  const operation: OperationFacts = { operationName: options.operationName, operationType: 'staff-read', documentHash: null, coordinates: [], services: [], clientIds: [], reasons: [], errorCodes: null, subgraphs: [] };
+
+  async function record(facts: RequestFacts, answer: Answer): Promise<boolean> {
+    try {
+      await deps.writer.append(accessRecordOf({ ...facts, operation }, answer, { instanceId: deps.config.instanceId, hmacKey: deps.hmacKey }));
+      return true;
+    } catch (err) {
+      if (!(err instanceof CodedError)) deps.logger.error({ err, requestId: facts.arrival.requestId }, 'access record not written');
+      return false;
+    }
+  }
+
+  function send(res: ServerResponse, answer: Answer, requestId: string, headers: Readonly<Record<string, string>>, head: boolean): void {
+    res.statusCode = answer.status;
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    for (const [k, v] of answer.headers) res.setHeader(k, v);
+    res.setHeader('x-request-id', requestId);
+    res.end(head ? '' : answer.body);
+  }
+
+  return async function serve(req: IncomingMessage, res: ServerResponse, read: () => Promise<unknown>, headers: Readonly<Record<string, string>>): Promise<void> {
+    const arrival = arrivalOf(req, deps.newRequestId(), deps.now(), deps.clientIpOf(req));
+    req.resume(); // a GET has no body worth reading
+    const head = arrival.method === 'HEAD';
+    let run: { facts: RequestFacts; answer: Answer };
+    try {
+      run = await runStages(stages, req, arrival);
+      if (!run.answer.refusal) {
+        const body = JSON.stringify(await read());
+        run = { ...run, answer: { ...run.answer, body, headers: new Map([...Object.entries(run.facts.quotaHeaders ?? {}), ['content-type', 'application/json; charset=utf-8']]) } };
+      }
+    } catch (err) {
+      deps.logger.error({ err, requestId: arrival.requestId }, `${options.operationName} failed`);
+      run = { facts: { arrival }, answer: refusalAnswer({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' }) };
+    }
+    // Durable before release: nothing leaves without its access record.
+    if (!(await record(run.facts, run.answer)) && !run.answer.refusal) {
+      send(res, refusalAnswer({ code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' }), arrival.requestId, headers, head);
+      return;
+    }
+    send(res, run.answer, arrival.requestId, headers, head);
+  };
+}
