@@ -59,7 +59,7 @@ export interface Authenticator {
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { auth } = options;
   const now = options.now ?? Date.now;
-  const { getKey, kind } = createKeySource({ jwksUrl: auth.jwksUrl, jwksFile: auth.jwksFile, jwks: options.jwks, remote: options.remoteJwks });
+  const { getKey, kind, fetchedAt } = createKeySource({ jwksUrl: auth.jwksUrl, jwksFile: auth.jwksFile, jwks: options.jwks, remote: options.remoteJwks });
   const cache = createTokenCache({ max: auth.tokenCacheSize, maxBytes: auth.tokenCacheMiB * MIB, ...(options.cacheIdleMs !== undefined ? { idleMs: options.cacheIdleMs } : {}) });
   const algorithms = [...auth.algorithms];
   const issuers = [...auth.issuers];
@@ -104,8 +104,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const result = verifiedTokenFrom(payload, nowS, bounds);
     if ('denial' in result) return { ok: false, denial: result.denial };
     // Honoured from the cache until exp (plus tolerance: the hit path re-checks exp itself) and,
-    // for a remote key set, no longer than the key set is trusted before it is fetched again.
-    cache.set(key, result.token, nowMs, Math.min((result.token.exp + tolerance) * 1000, nowMs + keySetMaxAgeMs));
+    // for a remote key set, no longer than the set it was verified with is trusted: its fetch
+    // time plus the cache age (not now plus the cache age: a set fetched 9 minutes ago would
+    // otherwise let a withdrawn key's tokens through for 19).
+    const setFetchedAt = fetchedAt() ?? nowMs;
+    cache.set(key, result.token, nowMs, Math.min((result.token.exp + tolerance) * 1000, Math.min(nowMs, setFetchedAt) + keySetMaxAgeMs));
     return presented(result.token, bearer.scheme, key);
   }
 

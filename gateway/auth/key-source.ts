@@ -5,7 +5,7 @@
  * configuration mistake and throws there, never per request.
  */
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, jwksCache, type JSONWebKeySet, type JWKSCacheInput, type JWTVerifyGetKey } from 'jose';
 
 /**
  * Thrown by the remote key source when the issuer's JWKS cannot be obtained (connection refused,
@@ -39,12 +39,26 @@ export interface KeySourceOptions {
 // from a remote set (refused connection, non-200, bad JSON, invalid set) is the provider's fault.
 const PASSED_THROUGH = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_NOT_SUPPORTED', 'ERR_JWKS_TIMEOUT']);
 
-export function createKeySource(options: KeySourceOptions): { getKey: JWTVerifyGetKey; kind: 'url' | 'file' | 'explicit' } {
+export interface KeySource {
+  getKey: JWTVerifyGetKey;
+  kind: 'url' | 'file' | 'explicit';
+  /**
+   * When the key set in use was fetched (ms since the epoch, on jose's clock: Date.now), for a
+   * remote set; null for a fixed one, or before the first fetch. A verification holds no longer
+   * than that set is trusted: this instant plus the cache age.
+   */
+  fetchedAt(): number | null;
+}
+
+export function createKeySource(options: KeySourceOptions): KeySource {
   if (options.jwksUrl) {
+    // jose records each successful fetch's time here (`uat`, its documented jwksCache option).
+    const state: JWKSCacheInput = {};
     const remote = createRemoteJWKSet(new URL(options.jwksUrl), {
       timeoutDuration: options.remote?.timeoutMs ?? 5000,
       cooldownDuration: options.remote?.cooldownMs ?? 30_000,
       cacheMaxAge: options.remote?.cacheMaxAgeMs ?? 600_000,
+      [jwksCache]: state,
     });
     const getKey: JWTVerifyGetKey = async (header, token) => {
       try {
@@ -55,7 +69,7 @@ export function createKeySource(options: KeySourceOptions): { getKey: JWTVerifyG
         throw new KeySourceUnavailableError({ cause: err });
       }
     };
-    return { getKey, kind: 'url' };
+    return { getKey, kind: 'url', fetchedAt: () => ('uat' in state && Number.isFinite(state.uat) ? state.uat : null) };
   }
   if (options.jwksFile) {
     let jwks: unknown;
@@ -64,9 +78,9 @@ export function createKeySource(options: KeySourceOptions): { getKey: JWTVerifyG
     } catch (err) {
       throw new Error(`JWKS_FILE ${options.jwksFile}: cannot be read as JSON (${(err as Error).message})`);
     }
-    return { getKey: localSet(jwks, `JWKS_FILE ${options.jwksFile}`), kind: 'file' };
+    return { getKey: localSet(jwks, `JWKS_FILE ${options.jwksFile}`), kind: 'file', fetchedAt: () => null };
   }
-  if (options.jwks) return { getKey: localSet(options.jwks, 'jwks option'), kind: 'explicit' };
+  if (options.jwks) return { getKey: localSet(options.jwks, 'jwks option'), kind: 'explicit', fetchedAt: () => null };
   throw new Error('No token key source: set JWKS_URL or JWKS_FILE, or pass the development issuer key set');
 }
 

@@ -421,6 +421,30 @@ describe('key sources', () => {
     expect(remote.stats().hits).toBe(0);
   });
 
+  it("honours a cached token no longer than the key set it was verified with is trusted, counted from that set's fetch (review s17a F5)", async () => {
+    let keys = [key.publicJwk];
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    });
+    const MIN = 60_000;
+    // jose's remote set times its cache with Date.now: it follows the test's clock here.
+    const realNow = Date.now;
+    const start = clockMs;
+    Date.now = () => clockMs;
+    try {
+      const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs, remoteJwks: { cacheMaxAgeMs: 10 * MIN } });
+      expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims({ jti: 'first' })))))).toBe('OK'); // the set is fetched at t = 0
+      keys = [otherKey.publicJwk]; // the issuer withdraws the key
+      clockMs = start + 10 * MIN - 1_000; // the set fetched at t = 0 still holds it
+      const late = bearer(await sign(key, productClaims({ jti: 'late' })));
+      expect(codeOf(await remote.authenticate(late))).toBe('OK');
+      clockMs = start + 10 * MIN + 1_000; // the set is 10 min old: the verification made with it lapses with it
+      expect(codeOf(await remote.authenticate(late))).toBe('UNAUTHENTICATED');
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   it('answers AUTH_PROVIDER_UNAVAILABLE when the JWKS URL is unreachable (closed port)', async () => {
     const remote = createAuthenticator({ auth: authConfig({ jwksUrl: 'http://127.0.0.1:1/' }), now: () => clockMs });
     expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
