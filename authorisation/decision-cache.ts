@@ -68,8 +68,10 @@ export interface DecisionCache extends Sweepable {
 export function createDecisionCache(size = 10_000, maxBytes = 8 * MIB, expiry?: IdleExpiry, maxWalkVisits = DEFAULT_MAX_WALK_VISITS): DecisionCache {
   const bounds = { max: size, maxSize: maxBytes, maxEntrySize: Math.ceil(maxBytes / 10), ...(expiry ? idleExpiryOptions(expiry) : {}) };
   // The walk's own nodes, not the document (Apollo's document store holds that).
-  const analyses = size > 0 ? new LRUCache<string, { analysis: OperationAnalysis; document: DocumentNode }>({ ...bounds, sizeCalculation: (a) => sized(a.analysis) }) : null;
-  const decisions = size > 0 ? new LRUCache<string, CachedDecision>({ ...bounds, sizeCalculation: (d) => sized(d) }) : null;
+  // The key counts too (UTF-16, two bytes a unit): a decision's key holds the client ids the
+  // request named, which a caller chooses, beside the decision's own copy of them.
+  const analyses = size > 0 ? new LRUCache<string, { analysis: OperationAnalysis; document: DocumentNode }>({ ...bounds, sizeCalculation: (a, key) => sized(a.analysis) + 2 * key.length }) : null;
+  const decisions = size > 0 ? new LRUCache<string, CachedDecision>({ ...bounds, sizeCalculation: (d, key) => sized(d) + 2 * key.length }) : null;
   const stats: DecisionCacheStats = { analysisHits: 0, analysisMisses: 0, decisionHits: 0, decisionMisses: 0 };
   // Analyses are per schema: a supergraph reload must not reuse walks of the old one.
   let analysesSchema: GraphQLSchema | null = null;

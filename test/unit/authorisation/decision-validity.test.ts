@@ -214,6 +214,28 @@ describe('decision cache size', () => {
   });
 });
 
+describe('decision cache size, keys included', () => {
+  it('counts the client ids in a decision key against its byte bound, so long ids cannot hold more than the bound', async () => {
+    const snapshot = createRegistrySnapshot({ store: { changesSince: async () => ({ revision: 5, developers: [developerIn('ACTIVE')], products: [productIn('CERTIFIED')], authorisations: [] }) }, now: () => NOW });
+    await snapshot.refresh();
+    const document = parse('query ($id: ID!) { client(clientId: $id) { id } }');
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const decideAll = (cache: ReturnType<typeof createDecisionCache>, idLength: number) => {
+      const resolved = resolveCaller(token, snapshot, NOW);
+      const analysis = cache.analyse('long', schema, document, operation, map);
+      const decide = (i: number) => cache.decide('long', analysis, document, null, resolved.caller, resolved.grantsKey, { id: `C-${i}-`.padEnd(idLength, 'x') }, NOW);
+      for (let i = 0; i < 24; i++) decide(i);
+      decide(0); // the first id again: still held, or evicted to keep the bound
+      return cache.stats();
+    };
+    // 24 decisions naming a 16 Ki-character id: each holds the id twice (its key, and the
+    // decision's own list of ids), about 64 KiB, so a 1 MiB cache keeps about 16 and the first is gone.
+    expect(decideAll(createDecisionCache(10_000, 1024 * 1024), 16 * 1024)).toMatchObject({ decisionHits: 0, decisionMisses: 25 });
+    // Short ids: all 24 fit, and the first is a hit.
+    expect(decideAll(createDecisionCache(10_000, 1024 * 1024), 8)).toMatchObject({ decisionHits: 1, decisionMisses: 24 });
+  });
+});
+
 describe('document store', () => {
   it('evicts by approximate bytes', async () => {
     const store = createDocumentStore(32 * 1024);
