@@ -50,7 +50,8 @@ export interface OperationAnalysis {
   clientArgumentEntries: readonly number[];
 }
 
-const MAX_WALK_DEPTH = 64;
+/** Selection sets (fields, inline fragments and spreads alike) the walk nests at most. */
+export const MAX_WALK_DEPTH = 64;
 
 /**
  * Selections the walk visits at most, each fragment spread counted every time it is expanded
@@ -61,10 +62,17 @@ const MAX_WALK_DEPTH = 64;
  */
 export const DEFAULT_MAX_WALK_VISITS = 20_000;
 
-/** The walk stopped at its visit budget: the operation is refused as exceeding the operation limits. */
+/**
+ * The walk stopped at its visit budget (`SELECTIONS`) or its nesting guard (`DEPTH`): the
+ * operation is refused as exceeding the operation limits. Never skipped: a selection the walk
+ * does not reach is one no directive judges, and Apollo would still run it.
+ */
 export class WalkTooLargeError extends Error {
-  constructor(readonly maxVisits: number) {
-    super(`the operation selects more than ${maxVisits} fields once its fragments are expanded`);
+  constructor(
+    readonly limit: 'SELECTIONS' | 'DEPTH',
+    readonly max: number,
+  ) {
+    super(limit === 'DEPTH' ? `the operation nests selection sets (fields and fragments) more than ${max} deep` : `the operation selects more than ${max} fields once its fragments are expanded`);
     this.name = 'WalkTooLargeError';
   }
 }
@@ -90,9 +98,11 @@ export function analyseOperation(schema: GraphQLSchema, document: DocumentNode, 
   if (!rootType) return { operationType: operation.operation, entries, coordinates: [], services: [], clientArgumentEntries };
 
   const walk = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, path: readonly string[], bubbleTo: number, parent: number, depth: number, activeFragments: ReadonlySet<string>): void => {
-    if (depth > MAX_WALK_DEPTH) return; // operation limits refuse such documents; this only guards the walk
+    // Inline fragments and spreads nest the walk too, and the depth limit counts fields only:
+    // nesting past the guard is refused, never left unwalked (review s17c F1).
+    if (depth > MAX_WALK_DEPTH) throw new WalkTooLargeError('DEPTH', MAX_WALK_DEPTH);
     for (const selection of selectionSet.selections) {
-      if (++visits > maxVisits) throw new WalkTooLargeError(maxVisits);
+      if (++visits > maxVisits) throw new WalkTooLargeError('SELECTIONS', maxVisits);
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         if (name.startsWith('__')) continue;

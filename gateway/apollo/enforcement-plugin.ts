@@ -100,8 +100,9 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       try {
         analysis = options.cache.analyse(analysisKey, loaded.apiSchema, rc.document, operation, loaded.requirements);
       } catch (err) {
-        // A fragment spread expanded past the walk's budget (a fan-out of spreads whose leaves cost nothing).
-        if (err instanceof WalkTooLargeError) throw CodedError.from(limitDenial('SELECTIONS', err.maxVisits, options.operationLimits?.revealBounds ?? false));
+        // A fragment spread expanded past the walk's budget (a fan-out of spreads whose leaves cost
+        // nothing), or selection sets nested past its guard (fragments inside fragments).
+        if (err instanceof WalkTooLargeError) throw CodedError.from(limitDenial(err.limit, err.max, options.operationLimits?.revealBounds ?? false));
         throw err;
       }
       notes.coordinates = union(notes.coordinates, analysis.coordinates);

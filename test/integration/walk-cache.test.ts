@@ -52,4 +52,22 @@ describe('a refused field is never executed, whichever parse its walk was cached
     expect((r.body.data as { mine: { id: string } | null }).mine?.id).toEqual(expect.any(String));
     expect(await statements(period)).toBe(before);
   });
+
+  /** `inner` inside `n` nested inline fragments: the depth limit counts fields only, the walk counts fragments too. */
+  const wrapped = (inner: string, n: number) => '... { '.repeat(n) + inner + ' }'.repeat(n);
+
+  it('refuses a refused field nested in 70 inline fragments (past the walk guard), instead of leaving it unjudged (review s17c F1)', async () => {
+    const period = '2026-Q3';
+    const before = await statements(period);
+    const practitioner = await sys.token({ product: 'PRD-CERTIFIED', org: PRACTITIONER });
+    const query = await sys.gql(`query { ${wrapped('client(clientId: "C-000100") { id name }', 70)} }`, { token: practitioner });
+    expect([query.status, codesOf(query), query.body.data ?? null]).toEqual([400, ['OPERATION_LIMIT_EXCEEDED'], null]);
+    expect(query.body.errors![0]!.extensions!['limit']).toBe('DEPTH');
+    const mutation = await sys.gql(`mutation L($a: ActivityStatementAmountsInput!) { ${wrapped(`theirs: lodgeActivityStatement(clientId: "C-000100", period: "${period}", amounts: $a) { id }`, 70)} }`, { token: practitioner, variables: { a: AMOUNTS } });
+    expect([mutation.status, codesOf(mutation)]).toEqual([400, ['OPERATION_LIMIT_EXCEEDED']]);
+    expect(await statements(period)).toBe(before);
+    // Within the guard the nesting is judged like any selection: the client is refused.
+    const judged = await sys.gql(`query { ${wrapped('client(clientId: "C-000100") { id name }', 60)} }`, { token: practitioner });
+    expect(codesOf(judged)).toEqual(['CLIENT_NOT_AUTHORISED']);
+  });
 });

@@ -62,6 +62,14 @@ describe('the walk of an operation', () => {
     expect(() => createDecisionCache(10).describe('k', schema, document, operation, map)).toThrow(WalkTooLargeError);
   });
 
+  it('refuses selections nested in more inline fragments than its guard, never leaves them unwalked', () => {
+    const nested = (n: number) => parse(`query Q { ${'... { '.repeat(n)}client(clientId: "C-000001") { id }${' }'.repeat(n)} }`);
+    const deep = nested(70);
+    expect(() => analyseOperation(schema, deep, deep.definitions[0] as OperationDefinitionNode, map)).toThrow(expect.objectContaining({ limit: 'DEPTH' }));
+    const fits = nested(60);
+    expect(analyseOperation(schema, fits, fits.definitions[0] as OperationDefinitionNode, map).coordinates).toEqual(['Query.client', 'Client.id']);
+  });
+
   it('walks a fan-out within the budget, every expansion of it', () => {
     const document = parse(bomb(10, 'status'));
     const analysis = analyseOperation(schema, document, document.definitions[0] as OperationDefinitionNode, map);
