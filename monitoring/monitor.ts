@@ -199,14 +199,18 @@ export function createMonitor(options: MonitorOptions): Monitor {
     for (const other of open.values()) {
       if (other !== tracked && other.suspensionHandled && other.alert.productId === productId && other.alert.risk === 'HIGH') return;
     }
-    const reason = `Protective suspension by monitoring: ${alert.risk} ${alert.detector} alert ${alert.id} on ${alert.key}: ${alert.message}`;
+    // The reason is the product's statusReason and history note, which the product's developer
+    // staff read too: it names the alert (an opaque id, so an admin finds it and can reverse the
+    // suspension), not how it was detected: the detector, its threshold and window, the key and
+    // the evidence stay in the alert, for ATO staff (review s17c F2).
+    const reason = `Protective suspension by ATO monitoring after ${alert.risk} alert ${alert.id} on this product (ATO staff: the alert and its incident hold the details)`;
     if (mode === 'log' || !options.suspendProduct) {
       counts.suspensionsLogged++;
       logger.warn({ productId, alertId: alert.id, mode }, 'protective suspension (log only): would suspend the product');
       return;
     }
     counts.suspensionsRequested++;
-    logger.warn({ productId, alertId: alert.id }, 'protective suspension: suspending the product');
+    logger.warn({ productId, alertId: alert.id, detector: alert.detector, key: alert.key }, 'protective suspension: suspending the product');
     const request = options
       .suspendProduct(productId, reason, [...alert.evidence])
       .catch((err: unknown) => {

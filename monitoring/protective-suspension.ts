@@ -18,7 +18,9 @@ export function createProtectiveSuspension(deps: { store: ProductRegister; now: 
     for (let attempt = 0; attempt < 3; attempt++) {
       const product = await deps.store.productById(productId);
       if (!product) return;
-      const outcome = suspendProduct(product, { reason: `${reason} (evidence: ${evidence.slice(0, 20).join(', ')})`, ticket: null }, MONITORING_ACTOR, deps.now());
+      // The evidence (access-record ids) stays in the alert and the log, not in the reason the
+      // product's developer staff read.
+      const outcome = suspendProduct(product, { reason, ticket: null }, MONITORING_ACTOR, deps.now());
       if (isDenial(outcome)) {
         // Already suspended, revoked or never certified: nothing to protect.
         deps.logger.info({ productId, code: outcome.code }, 'protective suspension not applicable');
@@ -26,7 +28,7 @@ export function createProtectiveSuspension(deps: { store: ProductRegister; now: 
       }
       try {
         await deps.store.applyRegistryChange({ entity: 'PRODUCT', expectedRevision: product.revision, next: outcome.next, note: outcome.note });
-        deps.logger.warn({ productId, reason }, 'product suspended protectively');
+        deps.logger.warn({ productId, reason, evidence: evidence.slice(0, 20) }, 'product suspended protectively');
         deps.onSuspended?.();
         return;
       } catch (err) {

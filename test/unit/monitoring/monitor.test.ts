@@ -204,7 +204,10 @@ describe('protective suspension', () => {
     expect(calls[0]!.reason.length).toBeGreaterThan(0);
     expect(calls[0]!.evidence.length).toBeGreaterThan(0);
     const alert = (await store.listAlerts({ productId: 'PRD-A' })).find((a) => a.key === 'product:PRD-A')!;
-    expect(calls[0]!.reason).toContain(alert.id);
+    // Developer staff read the reason (statusReason, history): the alert's opaque id, for an admin
+    // to find it, but not how it was detected.
+    expect(calls[0]!.reason).toBe(`Protective suspension by ATO monitoring after HIGH alert ${alert.id} on this product (ATO staff: the alert and its incident hold the details)`);
+    for (const internal of [alert.detector, alert.key, alert.message, ...alert.evidence]) expect(calls[0]!.reason).not.toContain(internal);
     expect(m.stats().suspensionsRequested).toBe(1);
   });
 
