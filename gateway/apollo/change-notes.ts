@@ -13,14 +13,21 @@ import { sanitizeString } from '../../audit/sanitize.js';
 export const CHANGE_NOTE_LIMITS = { reason: 2000, ticket: 100, fields: 20 } as const;
 
 /**
- * A run of digits (any script's, after NFKC folds fullwidth and other compatibility forms) joined
- * by up to three spaces, hyphens, dashes, dots, slashes or underscores at a time, or one comma,
- * holding 8 digits or more in all: `123 456 782`, `123-456-782`, `123.456.782`, `123–456–782`,
- * `123,456,782` (not `1234567, 3`: a comma and a space end a run). A date written `2026-12-05` is masked too; a reason can say it in words.
+ * A run of digits (any script's, after NFKC folds fullwidth and other compatibility forms, and
+ * with invisible format characters such as a soft hyphen or a word joiner removed) joined by up to
+ * three characters at a time that are neither letters nor digits, holding 8 digits or more in
+ * all: `123 456 782`, `123-456-782`, `123.456.782`, `123, 456, 782`, `(123) 456 782`,
+ * `123 | 456 | 782`. A date written `2026-12-05`, or `1234567, 3` is masked too: a reason is free
+ * text, and a TFN must not reach the log however it is spelled (review s17c F3).
  */
-const NUMBER_RUN = /\p{Nd}(?:(?:[\s\-\u2010-\u2015\u2212./_]{0,3}|,)\p{Nd})+/gu;
+const NUMBER_RUN = /\p{Nd}(?:[^\p{L}\p{Nd}]{0,3}\p{Nd})+/gu;
 const DIGIT = /\p{Nd}/gu;
-export const maskNumbers = (text: string): string => text.normalize('NFKC').replace(NUMBER_RUN, (run) => ((run.match(DIGIT)?.length ?? 0) >= 8 ? '[number]' : run));
+const FORMAT_CHARACTERS = /\p{Cf}/gu;
+export const maskNumbers = (text: string): string =>
+  text
+    .normalize('NFKC')
+    .replace(FORMAT_CHARACTERS, '')
+    .replace(NUMBER_RUN, (run) => ((run.match(DIGIT)?.length ?? 0) >= 8 ? '[number]' : run));
 
 function clean(value: unknown, max: number): string | null {
   const text = sanitizeString(value, max);
