@@ -87,6 +87,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (tokenExpired(cached.exp, nowMs, tolerance)) return { ok: false, denial: denial('TOKEN_EXPIRED', 'The token has expired.') };
       return presented(cached, bearer.scheme, key);
     }
+    // Read before verifying: a reload finishing during the verification must not lend a newer
+    // set's fetch time to a token checked against the older one.
+    const fetchedBefore = fetchedAt();
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(bearer.token, getKey, {
@@ -107,7 +110,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     // for a remote key set, no longer than the set it was verified with is trusted: its fetch
     // time plus the cache age (not now plus the cache age: a set fetched 9 minutes ago would
     // otherwise let a withdrawn key's tokens through for 19).
-    const setFetchedAt = fetchedAt() ?? nowMs;
+    const setFetchedAt = fetchedBefore ?? fetchedAt() ?? nowMs;
     cache.set(key, result.token, nowMs, Math.min((result.token.exp + tolerance) * 1000, Math.min(nowMs, setFetchedAt) + keySetMaxAgeMs));
     return presented(result.token, bearer.scheme, key);
   }
