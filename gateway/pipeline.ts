@@ -337,9 +337,11 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
   const stages = createStages(deps);
   const { config, logger } = deps;
 
-  async function attemptOf(req: IncomingMessage, facts: RequestFacts): Promise<OperationFacts | null> {
+  async function attemptOf(req: IncomingMessage, facts: RequestFacts, refusal: string | null): Promise<OperationFacts | null> {
     let body = facts.body;
-    if (body === undefined && facts.arrival.method === 'POST' && !req.readableEnded) {
+    // A body refused as too large is not read again: what follows its first bytes past the limit
+    // is a tail the client chose, not the request it sent.
+    if (body === undefined && facts.arrival.method === 'POST' && !req.readableEnded && refusal !== 'PAYLOAD_TOO_LARGE') {
       try {
         body = JSON.parse((await readRequestBody(req, config.operationLimits.maxBodyBytes)).toString('utf8'));
       } catch {
@@ -368,7 +370,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
     // A request refused before Apollo ran is recorded with what it attempted (operation, fields,
     // services, clients), from its document: nothing is executed. Its body, if not read yet, is
     // read now (bounded like any body) and otherwise drained, so the connection can be reused.
-    if (!run.facts.operation) run = { ...run, facts: { ...run.facts, operation: (await attemptOf(req, run.facts)) ?? undefined } };
+    if (!run.facts.operation) run = { ...run, facts: { ...run.facts, operation: (await attemptOf(req, run.facts, run.answer.refusal)) ?? undefined } };
     if (!req.readableEnded) req.resume();
     let { answer } = run;
     const traceId = span?.spanContext().traceId ?? null;
