@@ -125,6 +125,11 @@ function combined(judged: TrustedDocument[], bodies: readonly unknown[], batch: 
   return { use, rewritten };
 }
 
+/** Refuses while the access log cannot take a record (buffer full, writer closed): nothing is served unrecorded. */
+export function auditCapacity(writer: Pick<AccessLogWriter, 'accepting'>): Stage {
+  return { name: 'audit capacity', run: () => (writer.accepting() ? {} : { refusal: { code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' } }) };
+}
+
 /** The ordered stages of /graphql. */
 export function createStages(deps: PipelineDeps): readonly Stage[] {
   const { config, rateLimits } = deps;
@@ -200,10 +205,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
         return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
       },
     },
-    {
-      name: 'audit capacity',
-      run: () => (deps.writer.accepting() ? {} : { refusal: { code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' } }),
-    },
+    auditCapacity(deps.writer),
     {
       name: 'read body',
       async run(req, facts) {

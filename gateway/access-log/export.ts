@@ -24,8 +24,7 @@ import type { AccessLogStore } from '../../store/port.js';
 import type { OperationFacts } from '../apollo/context.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { arrivalOf, refusalAnswer, runStages, type Answer, type RequestFacts, type Stage } from '../pipeline.js';
-import { staffStages } from '../http/staff-read.js';
-import { accessRecordOf } from './access-record.js';
+import { appendAccessRecord, staffStages } from '../http/staff-read.js';
 import type { AccessLogWriter } from './writer.js';
 
 export const EXPORT_PATH = '/audit/export';
@@ -129,7 +128,7 @@ function exportFacts(clientId: string | null): OperationFacts {
 }
 
 export function createAuditExport(deps: AuditExportDeps): { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> } {
-  const { config, logger } = deps;
+  const { logger } = deps;
   /** Where the request's filter is parsed to (not a RequestFacts field: only this endpoint has one). */
   const parsed = new WeakMap<IncomingMessage, { format: Format; filter: AccessLogFilter }>();
 
@@ -155,15 +154,7 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
   ];
 
   /** Appends the export's access record; false when it could not be written (nothing may be released then). */
-  async function record(facts: RequestFacts, answer: Answer, clientId: string | null): Promise<boolean> {
-    try {
-      await deps.writer.append(accessRecordOf({ ...facts, operation: exportFacts(clientId) }, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey }));
-      return true;
-    } catch (err) {
-      if (!(err instanceof CodedError)) logger.error({ err, requestId: facts.arrival.requestId }, 'access record not written');
-      return false;
-    }
-  }
+  const record = (facts: RequestFacts, answer: Answer, clientId: string | null): Promise<boolean> => appendAccessRecord(deps, facts, answer, exportFacts(clientId));
 
   function send(res: ServerResponse, answer: Answer, requestId: string): void {
     if (answer.refusal === 'METHOD_NOT_ALLOWED') answer.headers.set('allow', 'GET');

@@ -15,7 +15,7 @@ import type { OperationFacts } from '../apollo/context.js';
 import { accessRecordOf } from '../access-log/access-record.js';
 import type { AccessLogWriter } from '../access-log/writer.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { arrivalOf, refusalAnswer, runStages, type Answer, type RequestFacts, type Stage } from '../pipeline.js';
+import { arrivalOf, auditCapacity, refusalAnswer, runStages, type Answer, type RequestFacts, type Stage } from '../pipeline.js';
 
 export interface StaffGateDeps {
   authenticator: Pick<Authenticator, 'authenticate'>;
@@ -50,8 +50,28 @@ export function staffStages(deps: StaffGateDeps, refusedTo: (token: VerifiedToke
         return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
       },
     },
-    { name: 'audit capacity', run: () => (deps.writer.accepting() ? {} : { refusal: { code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' } }) },
+    auditCapacity(deps.writer),
   ];
+}
+
+/**
+ * Appends the access record of a request outside /graphql that did `operation`; resolves false when
+ * it could not be written (nothing may be released then). A CodedError is the writer refusing
+ * (full buffer, closed), already logged where it arose.
+ */
+export async function appendAccessRecord(
+  deps: { writer: Pick<AccessLogWriter, 'append'>; config: Pick<Config, 'instanceId'>; hmacKey: Buffer; logger: Pick<Logger, 'error'> },
+  facts: RequestFacts,
+  answer: Answer,
+  operation: OperationFacts,
+): Promise<boolean> {
+  try {
+    await deps.writer.append(accessRecordOf({ ...facts, operation }, answer, { instanceId: deps.config.instanceId, hmacKey: deps.hmacKey }));
+    return true;
+  } catch (err) {
+    if (!(err instanceof CodedError)) deps.logger.error({ err, requestId: facts.arrival.requestId }, 'access record not written');
+    return false;
+  }
 }
 
 export interface StaffReadDeps extends StaffGateDeps {
@@ -71,16 +91,6 @@ export interface StaffReadDeps extends StaffGateDeps {
 export function createStaffRead(deps: StaffReadDeps, options: { operationName: string; refusedTo: (token: VerifiedToken) => Denial | null }) {
   const stages: readonly Stage[] = [...staffStages(deps, options.refusedTo), { name: 'ready', run: () => ({ answer: { status: 200, body: '', headers: new Map(), errorCodes: [], refusal: null } }) }];
   const operation: OperationFacts = { operationName: options.operationName, operationType: 'staff-read', documentHash: null, coordinates: [], services: [], clientIds: [], reasons: [], errorCodes: null, subgraphs: [] };
-
-  async function record(facts: RequestFacts, answer: Answer): Promise<boolean> {
-    try {
-      await deps.writer.append(accessRecordOf({ ...facts, operation }, answer, { instanceId: deps.config.instanceId, hmacKey: deps.hmacKey }));
-      return true;
-    } catch (err) {
-      if (!(err instanceof CodedError)) deps.logger.error({ err, requestId: facts.arrival.requestId }, 'access record not written');
-      return false;
-    }
-  }
 
   function send(res: ServerResponse, answer: Answer, requestId: string, headers: Readonly<Record<string, string>>, head: boolean): void {
     res.statusCode = answer.status;
@@ -106,7 +116,7 @@ export function createStaffRead(deps: StaffReadDeps, options: { operationName: s
       run = { facts: { arrival }, answer: refusalAnswer({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' }) };
     }
     // Durable before release: nothing leaves without its access record.
-    if (!(await record(run.facts, run.answer)) && !run.answer.refusal) {
+    if (!(await appendAccessRecord(deps, run.facts, run.answer, operation)) && !run.answer.refusal) {
       send(res, refusalAnswer({ code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' }), arrival.requestId, headers, head);
       return;
     }
