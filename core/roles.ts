@@ -49,7 +49,7 @@ export function scopeCovers(scope: StaffScope, developerId: string | null): bool
   return scope.all || (scope.developerId !== null && scope.developerId === developerId);
 }
 
-/** Operations staff (the dashboard, alerts): an ATO admin or auditor with MFA. */
-export function mayWatchOperations(identity: Pick<StaffIdentity, 'roles' | 'mfa'>): boolean {
-  return roleDenial(identity, [ADMIN, AUDITOR], 'Operations') === null;
+/** Operations staff (the dashboard, alerts): null for an ATO admin or auditor with MFA; otherwise ROLE_REQUIRED or MFA_REQUIRED about `what`. */
+export function operationsDenial(identity: Pick<StaffIdentity, 'roles' | 'mfa'>, what: string): Denial | null {
+  return roleDenial(identity, [ADMIN, AUDITOR], what);
 }

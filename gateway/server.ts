@@ -16,8 +16,7 @@ import { MIB } from '../core/approximate-size.js';
 import { createDocumentStore } from './apollo/document-store.js';
 import { createQueryPlanStore } from './apollo/query-plan-store.js';
 import { createCacheSweeper } from '../core/idle-expiry.js';
-import { ADMIN, AUDITOR, roleDenial } from '../core/roles.js';
-import { denial } from '../core/errors.js';
+import { operationsDenial } from '../core/roles.js';
 import { createStaffRead } from './http/staff-read.js';
 import { createRequestSigner } from '../core/request-signature.js';
 import type { Config } from '../core/config.js';
@@ -226,7 +225,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // counted on the staff rate limit and access-logged like any staff request.
     serveData: createStaffRead(
       { authenticator, rateLimits, writer, config, hmacKey: keys.hmacKey, logger, newRequestId: randomUUID, now, clientIpOf },
-      { operationName: 'DashboardData', refusedTo: (token) => (token.kind === 'staff' ? roleDenial(token, [ADMIN, AUDITOR], 'The dashboard') : denial('ROLE_REQUIRED', 'The dashboard needs ato:admin or ato:auditor.', { roles: [ADMIN, AUDITOR] })) },
+      // A product token carries no staff roles, so it is refused ROLE_REQUIRED like any token without them.
+      { operationName: 'DashboardData', refusedTo: (token) => operationsDenial(token, 'The dashboard') },
     ),
     now,
     logger,

@@ -6,7 +6,7 @@
  */
 import type { AssertionClaims } from '../../core/assertion.js';
 import { denial, type Denial } from '../../core/errors.js';
-import { ADMIN, AUDITOR, DEVELOPER_STAFF, roleDenial, scopeCovers, staffReadScope, type StaffScope } from '../../core/roles.js';
+import { ADMIN, DEVELOPER_STAFF, operationsDenial, roleDenial, scopeCovers, staffReadScope, type StaffScope } from '../../core/roles.js';
 import { formatActor } from '../../registry/change-note.js';
 
 /** Everything (ATO staff) or one developer's incidents (developer staff). */
@@ -18,7 +18,7 @@ export function incidentReadScope(identity: AssertionClaims): IncidentScope | De
 
 /** Alerts (and alert ids on incidents) are ATO-internal: they show how detection works. */
 export function alertReadDenial(identity: AssertionClaims): Denial | null {
-  return roleDenial(identity, [ADMIN, AUDITOR], 'Alerts');
+  return operationsDenial(identity, 'Alerts');
 }
 
 export function mayReadIncident(scope: IncidentScope, incident: { developerId: string | null }): boolean {
