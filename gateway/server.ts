@@ -229,7 +229,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       { operationName: 'DashboardData', refusedTo: (token) => operationsDenial(token, 'The dashboard') },
     ),
     now,
-    logger,
   });
   // The console's development tools (sign in as, product tokens, the explorer) exist only where the
   // development issuer is what the gateway trusts: never in production, never beside a real JWKS.

@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, sendText } from '../../core/http.js';
-import type { Logger } from '../../core/logger.js';
 import { buildDashboardData, type DashboardSources } from './data.js';
 
 export interface DashboardDeps extends DashboardSources {
@@ -19,7 +18,6 @@ export interface DashboardDeps extends DashboardSources {
   serveData(req: IncomingMessage, res: ServerResponse, read: () => Promise<unknown>, headers: Readonly<Record<string, string>>): Promise<void>;
   /** Clock (ms). Default Date.now. */
   now?: () => number;
-  logger?: Logger;
   /** Open incidents whose deadline is this close are flagged "due soon". Default 4 h (audit/incidents.ts DUE_SOON_MS). */
   dueSoonMs?: number;
   /** Stored open alerts not seen for this long are left off the page (an instance stopped without closing them). Default 3600000 (1 h). */
