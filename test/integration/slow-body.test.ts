@@ -1,9 +1,10 @@
 /**
  * What was admitted when a request's headers came is judged again once its body has arrived,
  * which can take up to the server's request timeout (review s17a F2): a token that expired, or a
- * suspension that reached the gateway, while the body was on its way refuses the request.
+ * suspension that reached the gateway, while the body was on its way refuses the request. And a
+ * body refused as too large is not read again to describe what the request attempted.
  */
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { ok, registryApi, within } from '../helpers/registry-api.js';
@@ -86,5 +87,50 @@ describe('a request whose body arrives after the facts it was admitted on change
     ok(await api.admin('mutation ($rev: Int!) { suspendProduct(productId: "PRD-CERTIFIED", expectedRevision: $rev, reason: "Fraud suspected") { status } }', { rev }));
     await api.synced();
     expect(await finish()).toEqual({ status: 403, codes: ['PRODUCT_SUSPENDED'], data: null });
+  });
+});
+
+describe('a body refused as too large (615e5b8)', () => {
+  const LIMIT = 1024;
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ operationLimits: { maxBodyBytes: LIMIT } });
+  });
+  afterAll(async () => {
+    await sys.close();
+  });
+
+  it('is not read again to describe its record: what follows the limit is a tail the client chose', async () => {
+    const token = await sys.token({ product: 'PRD-LIMITED', org: '12345679016' });
+    const writer = sys.gateway.writer;
+    let appended = false;
+    const append = writer.append.bind(writer);
+    const spy = jest.spyOn(writer, 'append').mockImplementation((record) => ((appended = true), append(record)));
+    let received: IncomingMessage | undefined;
+    const onRequest = (r: IncomingMessage) => (received = r);
+    sys.gateway.server.prependListener('request', onRequest);
+    try {
+      const u = new URL(sys.gateway.url);
+      // No content-length: chunked, so the limit is found while reading, not from the header.
+      const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } });
+      const status = new Promise<number>((resolve) => req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0))));
+      req.on('error', () => undefined);
+      // Past the limit in one write, and not JSON by itself.
+      req.write(`{"query":"{ __typename }","pad":"${'a'.repeat(LIMIT + 100)}`);
+      // Either the record is written (the body is not read again), or the gateway listens to the
+      // request again (a second 'data' listener: describing the attempt from what comes next).
+      await new Promise<void>((resolve) => {
+        const turn = () => (appended || (received?.listenerCount('data') ?? 0) >= 2 ? resolve() : setImmediate(turn));
+        turn();
+      });
+      // The tail: a whole request on its own, naming a client PRD-LIMITED's org is not authorised for.
+      req.end(JSON.stringify({ query: 'query Tail { client(clientId: "C-000100") { id } }' }));
+      expect(await status).toBe(413);
+    } finally {
+      sys.gateway.server.removeListener('request', onRequest);
+      spy.mockRestore();
+    }
+    const records = (await recordsWithCode(sys.store, 'PAYLOAD_TOO_LARGE')).filter((r) => r.productId === 'PRD-LIMITED');
+    expect(records.map((r) => [r.httpStatus, r.operationName, r.coordinates, r.clientDigests])).toEqual([[413, null, [], []]]);
   });
 });
