@@ -99,8 +99,10 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
   function forgetExpired(t: number): void {
     // Insertion order is arrival order and every entry lives the same window, so the expired ones
     // are (almost exactly) at the front; stop at the first live one.
+    // Kept through its last instant: a request is fresh while |now - t| <= window, so a nonce
+    // forgotten at t + window would let the request be replayed in that millisecond.
     for (const [nonce, until] of seen) {
-      if (until > t) break;
+      if (until >= t) break;
       seen.delete(nonce);
     }
   }

@@ -52,6 +52,18 @@ describe('request signature', () => {
     expect(verifier.verify(ahead, request)).toEqual({ ok: false, reason: 'stale' });
   });
 
+  it('refuses a replay at the last instant of the window, when the request is still fresh (review s18a F2)', () => {
+    const { clock, signer, verifier } = setup({ windowMs: 5_000 });
+    const header = signer.sign(request);
+    expect(verifier.verify(header, request)).toEqual({ ok: true });
+    clock.now += 4_999;
+    expect(verifier.verify(header, request)).toEqual({ ok: false, reason: 'replayed' });
+    clock.now += 1; // exactly t + window
+    expect(verifier.verify(header, request)).toEqual({ ok: false, reason: 'replayed' });
+    clock.now += 1;
+    expect(verifier.verify(header, request)).toEqual({ ok: false, reason: 'stale' });
+  });
+
   it('refuses a missing or malformed header', () => {
     const { signer, verifier } = setup();
     expect(verifier.verify(undefined, request)).toEqual({ ok: false, reason: 'missing' });
@@ -64,7 +76,9 @@ describe('request signature', () => {
     expect(verifier.verify(signer.sign(request), request).ok).toBe(true);
     expect(verifier.verify(signer.sign(request), request).ok).toBe(true);
     expect(verifier.verify(signer.sign(request), request)).toEqual({ ok: false, reason: 'replay_cache_full' });
-    clock.now += 1_001;
+    clock.now += 1_000;
+    expect(verifier.verify(signer.sign(request), request)).toEqual({ ok: false, reason: 'replay_cache_full' });
+    clock.now += 1;
     expect(verifier.verify(signer.sign(request), request)).toEqual({ ok: true });
     expect(verifier.size()).toBe(1);
   });
