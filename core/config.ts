@@ -108,6 +108,8 @@ const configSchema = z.object({
     tokenCacheMiB: intFrom(1),
     /** The gateway's signing key (an Ed25519 private JWK with a kid) from a secret store; null: generated under DATA_DIR. */
     gatewayKeyFile: z.string().min(1).nullable(),
+    /** For a subgraph: the gateway's public key set (assertions, checkpoints); null: DATA_DIR/keys/gateway.jwks.json. Never the private key. */
+    gatewayJwksFile: z.string().min(1).nullable(),
     /** DPoP proofs (RFC 9449): asymmetric algorithms accepted (never HMAC or none). */
     dpopAlgorithms: csv.pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'])).min(1)),
     /** DPoP proofs: how far `iat` may lie from the gateway's clock, seconds (the replay cache keeps a jti twice as long). */
@@ -220,6 +222,7 @@ function defaults(): z.input<typeof configSchema> {
       tokenCacheSize: 10_000,
       tokenCacheMiB: 8,
       gatewayKeyFile: null,
+      gatewayJwksFile: null,
       dpopAlgorithms: ['ES256', 'EdDSA', 'RS256', 'PS256'],
       dpopProofWindowS: 60,
     },
@@ -275,6 +278,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['TOKEN_CACHE_SIZE', 'auth.tokenCacheSize'],
   ['TOKEN_CACHE_MIB', 'auth.tokenCacheMiB'],
   ['GATEWAY_KEY_FILE', 'auth.gatewayKeyFile'],
+  ['GATEWAY_JWKS_FILE', 'auth.gatewayJwksFile'],
   ['DPOP_ALGORITHMS', 'auth.dpopAlgorithms'],
   ['DPOP_PROOF_WINDOW_S', 'auth.dpopProofWindowS'],
   ['PUBLIC_URL', 'publicUrl'],

@@ -8,6 +8,12 @@
  *   PRD-ENHANCED's tokens to, so `npm run token -- --dpop` can sign proofs for it.
  * Files are written with mode 0600 via a temporary file and an exclusive link, so two processes
  * starting together agree on one key.
+ *
+ * A subgraph loads only what it verifies with (`loadSubgraphKeys`): the gateway's public key set
+ * and the request MAC key (and the audit subgraph the audit HMAC key). It never reads or creates a
+ * private key: a subgraph host holding the gateway's signing key could mint assertions for any
+ * subgraph (an ATO admin's, to the registry) and sign checkpoints and ledger entries for a
+ * rewritten access log (review s18a F1).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, linkSync, unlinkSync } from 'node:fs';
@@ -146,4 +152,50 @@ export function devIssuerJwksPath(dataDir: string): string {
 /** Path of the gateway's public JWKS, which subgraphs use to verify assertions. */
 export function gatewayJwksPath(dataDir: string): string {
   return join(dataDir, 'keys', 'gateway.jwks.json');
+}
+
+/** What a subgraph verifies with. No private key. */
+export interface SubgraphKeys {
+  /** The gateway's public key set: assertions, and for the audit subgraph checkpoints and the ledger. */
+  gatewayJwks: { keys: JWK[] };
+  /** Key of the per-request signature on gateway→subgraph calls. */
+  subgraphMacKey: Buffer;
+  /** The audit HMAC key (client-id digests in auditors' filters): the audit subgraph only, else null. */
+  hmacKey: Buffer | null;
+}
+
+/** A subgraph's keys taken from the whole key material (the embedded system, tests). */
+export function subgraphKeysOf(keys: KeyMaterial, options: { auditKey: boolean }): SubgraphKeys {
+  return { gatewayJwks: keys.gateway.publicJwks, subgraphMacKey: keys.subgraphMacKey, hmacKey: options.auditKey ? keys.hmacKey : null };
+}
+
+/**
+ * A subgraph's keys for a process of its own (`npm run start:subgraph`): the gateway's public key
+ * set from `gatewayJwksFile` (GATEWAY_JWKS_FILE), else the one the gateway writes under
+ * `<dataDir>/keys`; the MAC key (and, with `auditKey`, the audit HMAC key) from configuration,
+ * else under `<dataDir>/keys` as the gateway finds them. A key set holding private or symmetric
+ * key material is refused. Nothing private is read or created.
+ */
+export function loadSubgraphKeys(dataDir: string, secrets: KeySecrets & { gatewayJwksFile?: string | null }, options: { auditKey: boolean }): SubgraphKeys {
+  const label = secrets.gatewayJwksFile ? `GATEWAY_JWKS_FILE ${secrets.gatewayJwksFile}` : `the gateway's public key set ${gatewayJwksPath(dataDir)}`;
+  const path = secrets.gatewayJwksFile ?? gatewayJwksPath(dataDir);
+  let jwks: unknown;
+  try {
+    jwks = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const hint = missing && !secrets.gatewayJwksFile ? ': set GATEWAY_JWKS_FILE, or start the gateway once with this DATA_DIR so that it writes it' : '';
+    throw new Error(`${label}: cannot be read as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})${hint}`);
+  }
+  const keys = (jwks as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => k !== null && typeof k === 'object' && !Array.isArray(k))) throw new Error(`${label}: not a JSON Web Key Set with at least one key`);
+  if ((keys as JWK[]).some((k) => k.kty === 'oct' || 'd' in k)) throw new Error(`${label}: must hold public keys only (a subgraph never holds the gateway's private key)`);
+  const dir = join(dataDir, 'keys');
+  const needsDir = !secrets.subgraphMacKeyBase64 || (options.auditKey && !secrets.hmacKeyBase64);
+  if (needsDir) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return {
+    gatewayJwks: { keys: keys as JWK[] },
+    subgraphMacKey: ensureSecret(dir, 'subgraph-mac.b64', secrets.subgraphMacKeyBase64),
+    hmacKey: options.auditKey ? ensureSecret(dir, 'audit-hmac.b64', secrets.hmacKeyBase64) : null,
+  };
 }

@@ -3,10 +3,12 @@
 //   deploy/secrets/subgraph_mac_key  base64, 32 bytes: per-request gateway→subgraph signatures
 //   deploy/secrets/metrics_bearer    the bearer /metrics asks for
 //   deploy/secrets/gateway_key.jwk   Ed25519 private JWK: assertions, checkpoints, the chain ledger
+//   deploy/secrets/gateway.jwks.json its public key set, for the subgraphs (derived from the above)
 // Run: node deploy/make-secrets.mjs. The directory is git-ignored; in production use your secret
-// store and give the same files to every gateway and subgraph.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// store. The gateways get every file but gateway.jwks.json; the subgraphs get subgraph_mac_key and
+// gateway.jwks.json only (the audit subgraph also audit_hmac_key), never the private key.
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const dir = new URL('./secrets/', import.meta.url);
 mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -21,3 +23,7 @@ make('subgraph_mac_key', randomBytes(32).toString('base64'));
 make('metrics_bearer', randomBytes(24).toString('base64url'));
 const { privateKey } = generateKeyPairSync('ed25519');
 make('gateway_key.jwk', JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: `gw-${randomBytes(6).toString('hex')}` }));
+// The public half of whichever private key is there (made now, or kept from an earlier run).
+const privateJwk = JSON.parse(readFileSync(new URL('gateway_key.jwk', dir), 'utf8'));
+const { d: _d, ...publicJwk } = createPrivateKey({ key: privateJwk, format: 'jwk' }).export({ format: 'jwk' });
+make('gateway.jwks.json', JSON.stringify({ keys: [{ ...publicJwk, kid: privateJwk.kid, alg: 'EdDSA', use: 'sig' }] }));

@@ -5,7 +5,7 @@
 import type { JWK } from 'jose';
 import type { Config, DeepPartial } from '../core/config.js';
 import { loadConfig } from '../core/config.js';
-import { ensureDemoDpopKey, ensureKeys, keySecretsOf, type DemoDpopKey, type KeyMaterial } from '../core/keys.js';
+import { ensureDemoDpopKey, ensureKeys, keySecretsOf, subgraphKeysOf, type DemoDpopKey, type KeyMaterial } from '../core/keys.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway/server.js';
 import { createStore } from '../store/index.js';
@@ -13,7 +13,7 @@ import type { Store } from '../store/port.js';
 import { seedDemoRegister } from '../store/seed.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startTracing } from '../core/tracing.js';
-import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, startSubgraph, type SubgraphName } from '../subgraphs/catalog.js';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, startSubgraph, subgraphNeedsStore, type SubgraphName } from '../subgraphs/catalog.js';
 import type { RunningServer } from '../subgraphs/shared/server.js';
 
 export interface SystemOptions {
@@ -62,7 +62,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     // SUBGRAPH_PORT_BASE moves the five ports together (clients first); 0 takes any free ports.
     const offset = DEFAULT_SUBGRAPH_PORTS[name] - DEFAULT_SUBGRAPH_PORTS.clients;
     const port = options.ephemeralPorts || base.subgraphPortBase === 0 ? 0 : base.subgraphPortBase + offset;
-    subgraphs[name] = await startSubgraph(name, { ...deps, port });
+    subgraphs[name] = await startSubgraph(name, { ...deps, keys: subgraphKeysOf(keys, { auditKey: name === 'audit' }), store: subgraphNeedsStore(name) ? store : null, port });
   }
   const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs[n].url]));
   const config = loadConfig(options.env ?? process.env, {

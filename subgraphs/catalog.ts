@@ -1,7 +1,7 @@
 /** Builds and starts subgraphs by name: one place that knows what each subgraph needs. */
 import { createAssertionVerifier } from '../core/assertion.js';
 import { createRequestVerifier } from '../core/request-signature.js';
-import type { KeyMaterial } from '../core/keys.js';
+import type { SubgraphKeys } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/port.js';
 import { accountsSubgraph } from './accounts/index.js';
@@ -19,9 +19,21 @@ export { SUBGRAPH_NAMES, type SubgraphName };
 export const DEFAULT_SUBGRAPH_PORTS: Record<SubgraphName, number> = { clients: 4001, lodgments: 4002, accounts: 4003, registry: 4004, audit: 4005 };
 
 export interface SubgraphDeps {
-  store: Store;
-  keys: KeyMaterial;
+  /** The register and access log: the registry and audit subgraphs only (the others hold no store credentials). */
+  store: Store | null;
+  /** What the subgraph verifies with: never a private key (core/keys.ts loadSubgraphKeys). */
+  keys: SubgraphKeys;
   now?: () => number;
+}
+
+/** The subgraphs that read or write the store; the others are given none. */
+export function subgraphNeedsStore(name: SubgraphName): boolean {
+  return name === 'registry' || name === 'audit';
+}
+
+function storeOf(name: SubgraphName, deps: SubgraphDeps): Store {
+  if (!deps.store) throw new Error(`the ${name} subgraph needs the store`);
+  return deps.store;
 }
 
 export function buildSubgraph(name: SubgraphName, deps: SubgraphDeps): SubgraphDefinition {
@@ -33,15 +45,16 @@ export function buildSubgraph(name: SubgraphName, deps: SubgraphDeps): SubgraphD
     case 'accounts':
       return accountsSubgraph();
     case 'registry':
-      return registrySubgraph({ store: deps.store, ...(deps.now ? { now: deps.now } : {}) });
+      return registrySubgraph({ store: storeOf(name, deps), ...(deps.now ? { now: deps.now } : {}) });
     case 'audit':
-      return auditSubgraph({ store: deps.store, hmacKey: deps.keys.hmacKey, gatewayJwks: deps.keys.gateway.publicJwks });
+      if (!deps.keys.hmacKey) throw new Error('the audit subgraph needs the audit HMAC key');
+      return auditSubgraph({ store: storeOf(name, deps), hmacKey: deps.keys.hmacKey, gatewayJwks: deps.keys.gatewayJwks });
   }
 }
 
 export async function startSubgraph(name: SubgraphName, deps: SubgraphDeps & { host: string; port: number; logger: Logger; tracer?: Tracer | null }): Promise<RunningServer> {
   const clock = deps.now ? { now: deps.now } : {};
-  const verifier = createAssertionVerifier({ jwks: deps.keys.gateway.publicJwks, audience: name, ...clock });
+  const verifier = createAssertionVerifier({ jwks: deps.keys.gatewayJwks, audience: name, ...clock });
   const requestVerifier = createRequestVerifier({ key: deps.keys.subgraphMacKey, ...clock });
   return startSubgraphServer(buildSubgraph(name, deps), { host: deps.host, port: deps.port, verifier, requestVerifier, logger: deps.logger, tracer: deps.tracer ?? null });
 }

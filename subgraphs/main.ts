@@ -3,12 +3,12 @@
  * Port: SUBGRAPH_PORT, else the default of that subgraph (4001–4005).
  */
 import { loadConfig, wholeNumberOf } from '../core/config.js';
-import { ensureKeys, keySecretsOf } from '../core/keys.js';
+import { keySecretsOf, loadSubgraphKeys } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { drainOnTerminationSignals } from '../core/shutdown.js';
 import { startTracing } from '../core/tracing.js';
 import { createStore } from '../store/index.js';
-import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, startSubgraph, type SubgraphName } from './catalog.js';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, startSubgraph, subgraphNeedsStore, type SubgraphName } from './catalog.js';
 
 const name = (process.argv[2] ?? process.env.SUBGRAPH) as SubgraphName | undefined;
 if (!name || !SUBGRAPH_NAMES.includes(name)) {
@@ -23,14 +23,22 @@ if (port === undefined || port < 0 || port > 65535) {
 }
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: `subgraph-${name}` });
-const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
-const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
+// The gateway's public key set and the MAC key only: a subgraph never holds the gateway's private
+// key, and only the registry and audit subgraphs open the store.
+let keys;
+try {
+  keys = loadSubgraphKeys(config.dataDir, { ...keySecretsOf(config), gatewayJwksFile: config.auth.gatewayJwksFile }, { auditKey: name === 'audit' });
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
+const store = subgraphNeedsStore(name) ? await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays }) : null;
 const tracing = startTracing({ serviceName: `${config.tracing.serviceName}-${name}`, otlpEndpoint: config.tracing.otlpEndpoint });
 const running = await startSubgraph(name, { store, keys, host: config.host, port, logger, tracer: tracing?.tracer ?? null });
 logger.info({ url: running.url }, `${name} subgraph listening`);
 
 drainOnTerminationSignals(async () => {
   await running.close();
-  await store.close();
+  await store?.close();
   await tracing?.shutdown();
 }, logger);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../../core/config.js';
-import { ensureKeys, keySecretsOf } from '../../core/keys.js';
+import { ensureKeys, keySecretsOf, subgraphKeysOf } from '../../core/keys.js';
 import { createLogger } from '../../core/logger.js';
 import { SUPERGRAPH_PATH, startGateway } from '../../gateway/server.js';
 import { createStore } from '../../store/index.js';
@@ -30,7 +30,7 @@ async function start(spec: ChildSpec): Promise<Running> {
     case 'subgraphs': {
       const keys = await ensureKeys(spec.dataDir, { hmacKeyBase64: spec.hmacKeyBase64 });
       const store = await createStore(spec.storeUrl, { sqliteSync: 'full' });
-      const running = await Promise.all(SUBGRAPH_NAMES.map((name) => startSubgraph(name, { store, keys, host: '127.0.0.1', port: 0, logger })));
+      const running = await Promise.all(SUBGRAPH_NAMES.map((name) => startSubgraph(name, { store, keys: subgraphKeysOf(keys, { auditKey: name === 'audit' }), host: '127.0.0.1', port: 0, logger })));
       return {
         urls: Object.fromEntries(SUBGRAPH_NAMES.map((n, i) => [n, running[i]!.url])),
         async close() {

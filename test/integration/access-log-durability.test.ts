@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chainKeyOf } from '../../audit/chain.js';
 import { verifyAccessLog, verifyStoredChain } from '../../audit/verify-store.js';
 import { loadConfig } from '../../core/config.js';
-import { ensureKeys, type KeyMaterial } from '../../core/keys.js';
+import { ensureKeys, subgraphKeysOf, type KeyMaterial } from '../../core/keys.js';
 import { createLogger } from '../../core/logger.js';
 import { signDevToken } from '../../gateway/auth/dev-tokens.js';
 import { createStore } from '../../store/index.js';
@@ -55,7 +55,7 @@ describe('access log durability: SIGKILL under load', () => {
       AUDIT_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY),
     };
     for (const name of SUBGRAPH_NAMES) {
-      const sub = await startSubgraph(name, { store, keys, host: '127.0.0.1', port: 0, logger });
+      const sub = await startSubgraph(name, { store, keys: subgraphKeysOf(keys, { auditKey: name === 'audit' }), host: '127.0.0.1', port: 0, logger });
       subgraphs.push(sub);
       env[URL_ENV[name]] = sub.url;
     }

@@ -43,6 +43,37 @@ describe('docker-compose.yml trusted proxies', () => {
   });
 });
 
+/**
+ * A subgraph verifies and never signs (review s18a F1): it gets the gateway's public key set and
+ * the MAC key, never the gateway's private key, the metrics bearer or the keys volume, and only
+ * the registry and audit subgraphs get the store's credentials.
+ */
+describe('docker-compose.yml subgraph secrets', () => {
+  const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+  const block = (header: string) => new RegExp(`\\n${header}\\n((?: {2,}.*\\n|\\s*\\n)*?)(?=\\S)`).exec(`${text}\n`)?.[1] ?? '';
+  const services = text.slice(text.indexOf('\nservices:\n'));
+  const service = (name: string) => new RegExp(`\\n  ${name}:\\n((?: {4,}.*\\n)*)`).exec(services)?.[1] ?? '';
+  const merged = (name: string) => {
+    const own = service(name);
+    const parts = [own];
+    if (own.includes('<<: *subgraph\n')) parts.push(block('x-subgraph: &subgraph'), block('x-app: &app'));
+    if (own.includes('*subgraph-env')) parts.push(block('x-subgraph-env: &subgraph-env'), block('x-app-env: &app-env'));
+    if (own.includes('*store-env')) parts.push(block('x-store-env: &store-env'));
+    return parts.join('\n');
+  };
+  it.each(['clients', 'lodgments', 'accounts', 'registry', 'audit'])('%s holds no private key, bearer or keys volume', (name) => {
+    const all = merged(name);
+    expect(service(name)).toContain('<<: *subgraph\n');
+    expect(all).toContain('GATEWAY_JWKS_FILE: /run/secrets/gateway_jwks');
+    for (const secret of ['GATEWAY_KEY_FILE', 'gateway_key', 'METRICS_BEARER', 'metrics_bearer', 'keys:/data']) expect([name, secret, all.includes(secret)]).toEqual([name, secret, false]);
+    expect([name, all.includes('STORE_URL')]).toEqual([name, name === 'registry' || name === 'audit']);
+    expect([name, all.includes('audit_hmac_key')]).toEqual([name, name === 'audit']);
+  });
+  it('gives the gateways the signing key', () => {
+    for (const gw of ['gw1', 'gw2']) expect([gw, service(gw).includes('gateway_key')]).toEqual([gw, true]);
+  });
+});
+
 describe('deploy/nginx.conf', () => {
   it('never serves /metrics on the published port', () => {
     expect(readFileSync(join(root, 'deploy/nginx.conf'), 'utf8')).toMatch(/location = \/metrics \{\s*return 404;\s*\}/);
