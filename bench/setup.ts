@@ -87,6 +87,9 @@ export function enforcedGatewayEnv(env: BenchEnvironment, subgraphUrls: Record<s
     // Errors only: the monitor's alerts during the suspension trials are expected.
     LOG_LEVEL: 'error',
     JWKS_FILE: jwksFile,
+    // Production refuses the development issuer's name; the bench's tokens (signed with that key
+    // set's key, signDevToken) carry the first configured issuer, this one.
+    TOKEN_ISSUERS: 'bench-issuer',
     AUDIT_HMAC_KEY: env.hmacKeyBase64,
     // The key the subgraph children loaded from the keys directory.
     SUBGRAPH_MAC_KEY: env.keys.subgraphMacKey.toString('base64'),

@@ -9,6 +9,8 @@ import { z } from 'zod';
 
 /** The most event-loop turns the access-log writer lets a small batch gather for (AUDIT_GATHER_TURNS' limit; the writer caps its option at it too). */
 export const MAX_GATHER_TURNS = 1_000;
+/** The `iss` of the local development issuer (core/keys.ts, `npm run token`): the default issuer, refused in production. */
+export const DEV_ISSUER = 'dsp-dev-issuer';
 
 /** Decimal digits (a sign and surrounding white space allowed) as a number; anything else undefined. */
 export function wholeNumberOf(text: string): number | undefined {
@@ -211,7 +213,7 @@ function defaults(): z.input<typeof configSchema> {
     },
     subgraphTimeoutMs: 10_000,
     auth: {
-      issuers: ['dsp-dev-issuer'],
+      issuers: [DEV_ISSUER],
       audience: 'dsp-gateway',
       algorithms: ['ES256', 'RS256', 'EdDSA'],
       clockToleranceS: 30,
@@ -427,6 +429,11 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   const c = parsed.data;
   if (c.auth.jwksFile && c.auth.jwksUrl) problems.push('JWKS_FILE and JWKS_URL: set one, not both');
   if (c.env === 'production' && !c.auth.jwksFile && !c.auth.jwksUrl) problems.push('JWKS_FILE or JWKS_URL: required in production (the development issuer is not trusted there)');
+  // A key set fetched over plain http can be swapped by anyone on the path, and with it any token
+  // minted, an ATO admin's included (review s18c F2).
+  if (c.env === 'production' && c.auth.jwksUrl && new URL(c.auth.jwksUrl).protocol !== 'https:') problems.push('JWKS_URL: must be an https URL in production (a key set fetched otherwise can be swapped on its way)');
+  // The development issuer's key is created under DATA_DIR on every start and `npm run token` signs with it.
+  if (c.env === 'production' && c.auth.issuers.includes(DEV_ISSUER)) problems.push(`TOKEN_ISSUERS: name your token issuers in production; the development issuer (${DEV_ISSUER}, the default) is not trusted there`);
   if (c.env === 'production' && !c.audit.hmacKey) problems.push('AUDIT_HMAC_KEY: required in production');
   // /metrics names every product and its refusal codes: never open to strangers in production.
   if (c.env === 'production' && !c.monitoring.metricsBearer) problems.push('METRICS_BEARER: required in production (/metrics names products and refusal codes)');

@@ -21,6 +21,7 @@ describe('operational endpoints in production', () => {
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
     JWKS_FILE: devIssuerJwksPath(dataDir),
+    TOKEN_ISSUERS: 'https://issuer.example',
     AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
     METRICS_BEARER: BEARER,
     SUBGRAPH_MAC_KEY: randomBytes(32).toString('base64'),

@@ -55,6 +55,24 @@ describe('loadConfig', () => {
   it('refuses production without explicit issuer keys and audit key', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
   });
+  describe('production token issuers and their keys (review s18c F2)', () => {
+    const secret = Buffer.alloc(32, 7).toString('base64');
+    const prod = { NODE_ENV: 'production', AUDIT_HMAC_KEY: secret, SUBGRAPH_MAC_KEY: secret, METRICS_BEARER: 'b', TOKEN_ISSUERS: 'https://issuer.example' };
+    it('starts with named issuers and an https key set', () => {
+      expect(loadConfig({ ...prod, JWKS_URL: 'https://issuer.example/jwks.json' }).auth.issuers).toEqual(['https://issuer.example']);
+    });
+    it.each(['http://issuer.example/jwks.json', 'ftp://issuer.example/jwks.json', 'file:///etc/jwks.json', 'data:application/json,{"keys":[]}'])('refuses the key set URL %s', (url) => {
+      expect(() => loadConfig({ ...prod, JWKS_URL: url })).toThrow(/JWKS_URL: must be an https URL in production/);
+    });
+    it('refuses the development issuer, by default or by name', () => {
+      const { TOKEN_ISSUERS: _issuers, ...unnamed } = prod;
+      expect(() => loadConfig({ ...unnamed, JWKS_FILE: '/keys/jwks.json' })).toThrow(/TOKEN_ISSUERS: name your token issuers in production/);
+      expect(() => loadConfig({ ...prod, TOKEN_ISSUERS: 'https://issuer.example,dsp-dev-issuer', JWKS_FILE: '/keys/jwks.json' })).toThrow(/TOKEN_ISSUERS: name your token issuers/);
+    });
+    it('leaves development as it was', () => {
+      expect(loadConfig({ JWKS_URL: 'http://localhost:8080/jwks.json' }).auth.issuers).toEqual(['dsp-dev-issuer']);
+    });
+  });
   it('is frozen', () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c.auth)).toBe(true);
