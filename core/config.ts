@@ -104,6 +104,13 @@ const configSchema = z.object({
     maxLifetimeS: intFrom(1),
     maxTokenBytes: intFrom(256),
     jwksFile: z.string().nullable(),
+    /**
+     * Each issuer's own key set: `iss` → an https URL (http outside production) or a JWKS file path.
+     * Set, it names the trusted issuers (TOKEN_ISSUERS, if also set, must name the same) and a
+     * token is verified only against its own issuer's keys. Null: one key set (JWKS_FILE/JWKS_URL)
+     * for the one issuer TOKEN_ISSUERS names.
+     */
+    issuerKeys: jsonOf(z.record(z.string().min(1), z.string().min(1))).nullable(),
     jwksUrl: z.url().nullable(),
     tokenCacheSize: intFrom(0),
     /** Approximate bytes the token cache may hold, in MiB. */
@@ -221,6 +228,7 @@ function defaults(): z.input<typeof configSchema> {
       maxTokenBytes: 8192,
       jwksFile: null,
       jwksUrl: null,
+      issuerKeys: null,
       tokenCacheSize: 10_000,
       tokenCacheMiB: 8,
       gatewayKeyFile: null,
@@ -277,6 +285,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['TOKEN_MAX_BYTES', 'auth.maxTokenBytes'],
   ['JWKS_FILE', 'auth.jwksFile'],
   ['JWKS_URL', 'auth.jwksUrl'],
+  ['TOKEN_ISSUER_KEYS', 'auth.issuerKeys'],
   ['TOKEN_CACHE_SIZE', 'auth.tokenCacheSize'],
   ['TOKEN_CACHE_MIB', 'auth.tokenCacheMiB'],
   ['GATEWAY_KEY_FILE', 'auth.gatewayKeyFile'],
@@ -396,6 +405,44 @@ export class ConfigError extends Error {
  * Resolves the configuration: defaults, then environment variables, then explicit overrides
  * (tests and embedding). Throws ConfigError listing every problem at once.
  */
+/** Where an issuer's key set is: a URL when it starts with a scheme, else a JWKS file path. */
+export function issuerKeyLocation(value: string): { url: string } | { file: string } {
+  return /^[a-z][a-z0-9+.-]*:/i.test(value) ? { url: value } : { file: value };
+}
+
+/**
+ * The token issuers and their keys (review s18c F1): several issuers sharing one key set could
+ * each sign tokens in another's name (a products IdP's key minting an ATO admin's token under the
+ * staff IdP's `iss`), so several issuers need TOKEN_ISSUER_KEYS, one key set each. With it, the
+ * issuers are its keys (TOKEN_ISSUERS, if given, must name the same). Fills `c.auth.issuers`.
+ */
+function issuerKeyProblems(c: Config, issuersGiven: 'env' | 'override' | null): string[] {
+  const problems: string[] = [];
+  const keys = c.auth.issuerKeys;
+  if (!keys) {
+    if (c.auth.issuers.length > 1) problems.push('TOKEN_ISSUERS: several issuers cannot share one key set (any of them could sign tokens in another\'s name); give each its own with TOKEN_ISSUER_KEYS');
+    return problems;
+  }
+  const named = Object.keys(keys);
+  if (named.length === 0) problems.push('TOKEN_ISSUER_KEYS: must name at least one issuer');
+  if (c.auth.jwksFile || c.auth.jwksUrl) problems.push('TOKEN_ISSUER_KEYS and JWKS_FILE/JWKS_URL: set one, not both');
+  if (issuersGiven && (c.auth.issuers.length !== named.length || c.auth.issuers.some((i) => !(i in keys)))) problems.push('TOKEN_ISSUERS: must name exactly the issuers of TOKEN_ISSUER_KEYS (or be left out)');
+  for (const [issuer, value] of Object.entries(keys)) {
+    const where = issuerKeyLocation(value);
+    if (!('url' in where)) continue;
+    let protocol: string;
+    try {
+      protocol = new URL(where.url).protocol;
+    } catch {
+      problems.push(`TOKEN_ISSUER_KEYS (${issuer}): not a URL`);
+      continue;
+    }
+    if (protocol !== 'https:' && (c.env === 'production' || protocol !== 'http:')) problems.push(`TOKEN_ISSUER_KEYS (${issuer}): must be an https URL${c.env === 'production' ? ' in production' : ' (or http outside production)'}, or a file path`);
+  }
+  if (!problems.length) (c.auth as { issuers: string[] }).issuers = named;
+  return problems;
+}
+
 export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides: DeepPartial<Config> = {}): Readonly<Config> {
   const fileProblems: string[] = [];
   const env = withSecretFiles(givenEnv, fileProblems);
@@ -428,7 +475,8 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   const problems: string[] = [];
   const c = parsed.data;
   if (c.auth.jwksFile && c.auth.jwksUrl) problems.push('JWKS_FILE and JWKS_URL: set one, not both');
-  if (c.env === 'production' && !c.auth.jwksFile && !c.auth.jwksUrl) problems.push('JWKS_FILE or JWKS_URL: required in production (the development issuer is not trusted there)');
+  problems.push(...issuerKeyProblems(c, env.TOKEN_ISSUERS !== undefined && env.TOKEN_ISSUERS !== '' ? 'env' : (overrides as { auth?: { issuers?: unknown } }).auth?.issuers !== undefined ? 'override' : null));
+  if (c.env === 'production' && !c.auth.jwksFile && !c.auth.jwksUrl && !c.auth.issuerKeys) problems.push('JWKS_FILE, JWKS_URL or TOKEN_ISSUER_KEYS: required in production (the development issuer is not trusted there)');
   // A key set fetched over plain http can be swapped by anyone on the path, and with it any token
   // minted, an ATO admin's included (review s18c F2).
   if (c.env === 'production' && c.auth.jwksUrl && new URL(c.auth.jwksUrl).protocol !== 'https:') problems.push('JWKS_URL: must be an https URL in production (a key set fetched otherwise can be swapped on its way)');

@@ -4,13 +4,14 @@
  * tolerance), then lifetime bounds and claim types. `authenticate` never throws: every outcome
  * is an AuthResult, and anything unexpected fails closed as UNAUTHENTICATED.
  */
-import { jwtVerify, type JWK } from 'jose';
+import { decodeJwt, jwtVerify, type JWK } from 'jose';
 import type { Config } from '../../core/config.js';
 import { denial } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { credentialsFrom, type AuthorizationHeader, type Scheme } from './bearer-token.js';
 import { boundTokenAsBearer } from './dpop.js';
-import { createKeySource, type RemoteJwksOptions } from './key-source.js';
+import { createKeySource, type KeySource, type RemoteJwksOptions } from './key-source.js';
+import { issuerKeyLocation } from '../../core/config.js';
 import { mapJoseError } from './map-jose-error.js';
 import { MIB } from '../../core/approximate-size.js';
 import { createTokenCache, type TokenCacheStats } from './token-cache.js';
@@ -52,21 +53,47 @@ export interface Authenticator {
   stats(): TokenCacheStats;
   /** Drops verified tokens unused for the idle time; returns the approximate bytes freed (the server's cache sweeper calls it). */
   purgeStale(): number;
-  /** Which key source was chosen at creation. */
-  readonly keySource: 'url' | 'file' | 'explicit';
+  /** Which key source was chosen at creation ('issuers': a key set of its own for each issuer, TOKEN_ISSUER_KEYS). */
+  readonly keySource: 'url' | 'file' | 'explicit' | 'issuers';
 }
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { auth } = options;
   const now = options.now ?? Date.now;
-  const { getKey, kind, fetchedAt } = createKeySource({ jwksUrl: auth.jwksUrl, jwksFile: auth.jwksFile, jwks: options.jwks, remote: options.remoteJwks });
+  // Each issuer verified against its own key set only (review s18c F1): a key set shared by
+  // several issuers would let any of them sign in another's name, so that is refused here as in
+  // the configuration.
+  const sources = new Map<string, KeySource>();
+  if (auth.issuerKeys) {
+    for (const [issuer, value] of Object.entries(auth.issuerKeys)) {
+      const where = issuerKeyLocation(value);
+      sources.set(issuer, createKeySource({ jwksUrl: 'url' in where ? where.url : null, jwksFile: 'file' in where ? where.file : null, remote: options.remoteJwks }));
+    }
+  } else {
+    if (auth.issuers.length !== 1) throw new Error('TOKEN_ISSUERS: several issuers cannot share one key set; give each its own with TOKEN_ISSUER_KEYS');
+    sources.set(auth.issuers[0]!, createKeySource({ jwksUrl: auth.jwksUrl, jwksFile: auth.jwksFile, jwks: options.jwks, remote: options.remoteJwks }));
+  }
+  const kind: Authenticator['keySource'] = auth.issuerKeys ? 'issuers' : sources.values().next().value!.kind;
   const cache = createTokenCache({ max: auth.tokenCacheSize, maxBytes: auth.tokenCacheMiB * MIB, ...(options.cacheIdleMs !== undefined ? { idleMs: options.cacheIdleMs } : {}) });
   const algorithms = [...auth.algorithms];
-  const issuers = [...auth.issuers];
   const tolerance = auth.clockToleranceS;
   const bounds = { maxLifetimeS: auth.maxLifetimeS, clockToleranceS: tolerance };
   // A file or explicit key set is fixed for the process's life; a remote one is re-fetched after its cache age.
-  const keySetMaxAgeMs = kind === 'url' ? (options.remoteJwks?.cacheMaxAgeMs ?? 600_000) : Number.POSITIVE_INFINITY;
+  const maxAgeOf = (source: KeySource) => (source.kind === 'url' ? (options.remoteJwks?.cacheMaxAgeMs ?? 600_000) : Number.POSITIVE_INFINITY);
+
+  /** The key set of the issuer the token names (read before verification, only to choose the keys), or null. */
+  function sourceFor(token: string): { issuer: string; source: KeySource } | null {
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      // Not a decodable JWT: jose refuses it below with its own reason, against any key set.
+      const [issuer, source] = sources.entries().next().value!;
+      return { issuer, source };
+    }
+    const source = typeof iss === 'string' ? sources.get(iss) : undefined;
+    return source ? { issuer: iss as string, source } : null;
+  }
 
   /** RFC 9449 §7.2: a bound token presented as a bearer token is refused, whoever presents it. */
   function presented(token: VerifiedToken, scheme: Scheme, ath: string): AuthResult {
@@ -87,14 +114,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (tokenExpired(cached.exp, nowMs, tolerance)) return { ok: false, denial: denial('TOKEN_EXPIRED', 'The token has expired.') };
       return presented(cached, bearer.scheme, key);
     }
+    const chosen = sourceFor(bearer.token);
+    // An issuer not trusted: refused as jose refuses an `iss` outside the allow-list.
+    if (!chosen) return { ok: false, denial: denial('UNAUTHENTICATED', 'The token claims are not acceptable.', { reason: 'claims', claim: 'iss' }) };
+    const { source } = chosen;
     // Read before verifying: a reload finishing during the verification must not lend a newer
     // set's fetch time to a token checked against the older one.
-    const fetchedBefore = fetchedAt();
+    const fetchedBefore = source.fetchedAt();
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(bearer.token, getKey, {
+      ({ payload } = await jwtVerify(bearer.token, source.getKey, {
         algorithms,
-        issuer: issuers,
+        // The issuer whose keys verified it, and no other.
+        issuer: chosen.issuer,
         audience: auth.audience,
         clockTolerance: tolerance,
         currentDate: new Date(nowMs),
@@ -110,8 +142,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     // for a remote key set, no longer than the set it was verified with is trusted: its fetch
     // time plus the cache age (not now plus the cache age: a set fetched 9 minutes ago would
     // otherwise let a withdrawn key's tokens through for 19).
-    const setFetchedAt = fetchedBefore ?? fetchedAt() ?? nowMs;
-    cache.set(key, result.token, nowMs, Math.min((result.token.exp + tolerance) * 1000, Math.min(nowMs, setFetchedAt) + keySetMaxAgeMs));
+    const setFetchedAt = fetchedBefore ?? source.fetchedAt() ?? nowMs;
+    cache.set(key, result.token, nowMs, Math.min((result.token.exp + tolerance) * 1000, Math.min(nowMs, setFetchedAt) + maxAgeOf(source)));
     return presented(result.token, bearer.scheme, key);
   }
 

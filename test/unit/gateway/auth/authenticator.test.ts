@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { SignJWT, base64url, exportSPKI } from 'jose';
+import { loadConfig } from '../../../../core/config.js';
 import { createAuthenticator, type Authenticator } from '../../../../gateway/auth/authenticator.js';
 import type { AuthResult } from '../../../../core/verified-token.js';
 import { NOW_MS, NOW_S, authConfig, bearer, makeKey, productClaims, sign, type TestKey } from './fixtures.js';
@@ -390,6 +391,59 @@ describe('key sources', () => {
     const { exportJWK } = await import('jose');
     writeFileSync(file, JSON.stringify({ keys: [{ ...(await exportJWK(key.privateKey)), kid: key.kid }] }));
     expect(() => createAuthenticator({ auth: authConfig({ jwksFile: file }) })).toThrow();
+  });
+
+  describe('several issuers, each with its own key set (review s18c F1)', () => {
+    const PRODUCTS = 'https://products-idp.example';
+    const STAFF = 'https://staff-idp.example';
+    const twoIssuers = () => {
+      const products = join(dir, 'products.json');
+      const staff = join(dir, 'staff.json');
+      writeFileSync(products, JSON.stringify({ keys: [key.publicJwk] }));
+      writeFileSync(staff, JSON.stringify({ keys: [otherKey.publicJwk] }));
+      const config = loadConfig({ TOKEN_ISSUER_KEYS: JSON.stringify({ [PRODUCTS]: products, [STAFF]: staff }) });
+      return createAuthenticator({ auth: config.auth, now: () => clockMs });
+    };
+    const admin = (iss: string) => ({ ...productClaims({ iss }), software_id: undefined, software_version: undefined, org: undefined, scope: undefined, roles: ['ato:admin'], amr: ['mfa'] });
+
+    it('verifies each issuer\'s tokens with its own keys', async () => {
+      const both = twoIssuers();
+      expect(both.keySource).toBe('issuers');
+      expect(codeOf(await both.authenticate(bearer(await sign(key, productClaims({ iss: PRODUCTS })))))).toBe('OK');
+      const staffToken = await both.authenticate(bearer(await sign(otherKey, admin(STAFF))));
+      expect(staffToken.ok && staffToken.token.roles).toEqual(['ato:admin']);
+    });
+
+    it('refuses a token claiming one issuer signed with another issuer\'s key', async () => {
+      const both = twoIssuers();
+      const forged = await both.authenticate(bearer(await sign(key, admin(STAFF))));
+      expect(forged.ok).toBe(false);
+      expect(codeOf(await both.authenticate(bearer(await sign(otherKey, productClaims({ iss: PRODUCTS })))))).toBe('UNAUTHENTICATED');
+    });
+
+    it('refuses an issuer it does not know, as the allow-list did', async () => {
+      const result = await twoIssuers().authenticate(bearer(await sign(key, productClaims({ iss: 'https://other.example' }))));
+      expect(result.ok ? null : [result.denial.code, result.denial.details]).toEqual(['UNAUTHENTICATED', { reason: 'claims', claim: 'iss' }]);
+    });
+
+    it('will not share one key set between several issuers', () => {
+      expect(() => createAuthenticator({ auth: authConfig({ issuers: [PRODUCTS, STAFF] }), jwks: { keys: [key.publicJwk] } })).toThrow(/several issuers cannot share one key set/);
+      expect(() => loadConfig({ TOKEN_ISSUERS: `${PRODUCTS},${STAFF}`, JWKS_FILE: join(dir, 'products.json') })).toThrow(/TOKEN_ISSUERS: several issuers cannot share one key set/);
+    });
+
+    it('reads TOKEN_ISSUER_KEYS strictly', () => {
+      const keys = JSON.stringify({ [PRODUCTS]: '/keys/products.json', [STAFF]: 'https://staff-idp.example/jwks.json' });
+      expect(loadConfig({ TOKEN_ISSUER_KEYS: keys }).auth.issuers).toEqual([PRODUCTS, STAFF]);
+      expect(loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUERS: `${STAFF},${PRODUCTS}` }).auth.issuers).toEqual([PRODUCTS, STAFF]);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUERS: PRODUCTS })).toThrow(/TOKEN_ISSUERS: must name exactly the issuers of TOKEN_ISSUER_KEYS/);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, JWKS_FILE: '/keys/jwks.json' })).toThrow(/TOKEN_ISSUER_KEYS and JWKS_FILE\/JWKS_URL: set one, not both/);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: JSON.stringify({ [STAFF]: 'ftp://staff-idp.example/jwks.json' }) })).toThrow(/TOKEN_ISSUER_KEYS \(https:\/\/staff-idp.example\): must be an https URL/);
+      const secret = Buffer.alloc(32, 7).toString('base64');
+      const prod = { NODE_ENV: 'production', AUDIT_HMAC_KEY: secret, SUBGRAPH_MAC_KEY: secret, METRICS_BEARER: 'b' };
+      expect(loadConfig({ ...prod, TOKEN_ISSUER_KEYS: keys }).auth.issuers).toEqual([PRODUCTS, STAFF]);
+      expect(() => loadConfig({ ...prod, TOKEN_ISSUER_KEYS: JSON.stringify({ [STAFF]: 'http://staff-idp.example/jwks.json' }) })).toThrow(/must be an https URL in production/);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: '{"a":' })).toThrow(/TOKEN_ISSUER_KEYS/);
+    });
   });
 
   it('throws at creation when no key source is configured', () => {
