@@ -18,6 +18,9 @@ import { createTokenCache, type TokenCacheStats } from './token-cache.js';
 import { verifiedTokenFrom } from './token-claims.js';
 import type { AuthResult, VerifiedToken } from '../../core/verified-token.js';
 
+/** The `typ` header values of an access token (case-insensitive, RFC 7515 §4.1.9); no `typ` is accepted too. */
+const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(['jwt', 'at+jwt', 'application/at+jwt']);
+
 /** jose's exp rule on our clock: a token is expired once `exp` lies more than the tolerance behind now. */
 export function tokenExpired(exp: number, nowMs: number, toleranceS: number): boolean {
   return exp <= Math.floor(nowMs / 1000) - toleranceS;
@@ -122,8 +125,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     // set's fetch time to a token checked against the older one.
     const fetchedBefore = source.fetchedAt();
     let payload: Record<string, unknown>;
+    let typ: unknown;
     try {
-      ({ payload } = await jwtVerify(bearer.token, source.getKey, {
+      ({ payload, protectedHeader: { typ } } = await jwtVerify(bearer.token, source.getKey, {
         algorithms,
         // The issuer whose keys verified it, and no other.
         issuer: chosen.issuer,
@@ -136,6 +140,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     } catch (err) {
       return { ok: false, denial: mapJoseError(err) };
     }
+    // RFC 8725 §3.11: an access token, not another JWT its issuer signs for this audience (a DPoP
+    // proof, an ID token marked as such). Absent or JWT (most issuers), or RFC 9068's at+jwt.
+    if (typ !== undefined && !(typeof typ === 'string' && ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))) return { ok: false, denial: denial('UNAUTHENTICATED', 'The token is not an access token.', { reason: 'typ' }) };
     const result = verifiedTokenFrom(payload, nowS, bounds);
     if ('denial' in result) return { ok: false, denial: result.denial };
     // Honoured from the cache until exp (plus tolerance: the hit path re-checks exp itself) and,

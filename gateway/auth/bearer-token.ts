@@ -36,8 +36,24 @@ export function credentialsFrom(received: AuthorizationHeader, maxTokenBytes: nu
   // Base64url is ASCII, so the string length is its byte length once the shape check passes;
   // Buffer.byteLength keeps the bound honest for non-ASCII input that fails the shape anyway.
   if (Buffer.byteLength(token, 'utf8') > maxTokenBytes) return { denial: denial('UNAUTHENTICATED', 'The token is too large.', { reason: 'oversized' }) };
-  if (!COMPACT_JWS.test(token)) return { denial: denial('UNAUTHENTICATED', 'The token is not a signed JWT.', { reason: 'malformed' }) };
+  if (!COMPACT_JWS.test(token) || !token.split('.').every(canonicalBase64url)) return { denial: denial('UNAUTHENTICATED', 'The token is not a signed JWT.', { reason: 'malformed' }) };
   return { token, scheme: scheme! };
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Whether a base64url segment is the one text its bytes encode to: no length that cannot end a
+ * block, and no bits set past the last byte. Decoders ignore those bits, so without this one token
+ * would be accepted as up to 16 texts: 16 cache entries and 16 DPoP `ath` values (review s18c F4).
+ */
+function canonicalBase64url(segment: string): boolean {
+  const rest = segment.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const last = ALPHABET.indexOf(segment[segment.length - 1]!);
+  // Two characters carry one byte (4 spare bits), three carry two (2 spare bits).
+  return last % (rest === 2 ? 16 : 4) === 0;
 }
 
 /** Extracts the compact token from `Bearer <token>`, or returns an UNAUTHENTICATED denial. */

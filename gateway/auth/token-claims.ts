@@ -7,7 +7,9 @@ import { denial, type Denial } from '../../core/errors.js';
 import { KNOWN_ROLES, type VerifiedToken } from '../../core/verified-token.js';
 
 const claimsSchema = z.object({
-  sub: z.string().min(1),
+  // Keys the staff quota and names the actor in the register's history and the access log: at
+  // least one visible character, no control or invisible formatting characters (review s18c F9).
+  sub: z.string().regex(/^(?=[^]*[^\s\p{Cf}])[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u, 'printable, not only spaces'),
   iss: z.string().min(1),
   exp: z.number(),
   iat: z.number(),
@@ -21,7 +23,8 @@ const claimsSchema = z.object({
   developer_id: z.string().min(1).optional(),
   // RFC 9449 §6: the key the token is bound to. A confirmation the gateway cannot check (say an
   // mTLS `x5t#S256` alone) is refused as a claim of the wrong type rather than ignored.
-  cnf: z.object({ jkt: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'an RFC 7638 SHA-256 thumbprint') }).optional(),
+  // Strict: a `jkt` beside another method (say `x5t#S256`) would silently drop that binding.
+  cnf: z.object({ jkt: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'an RFC 7638 SHA-256 thumbprint') }).strict().optional(),
 });
 
 const knownRoles: ReadonlySet<string> = new Set(KNOWN_ROLES);

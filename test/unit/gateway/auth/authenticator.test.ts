@@ -36,6 +36,44 @@ function codeOf(result: AuthResult): string {
 const unsignedPart = (value: unknown): string => base64url.encode(JSON.stringify(value));
 
 describe('refuses bad tokens', () => {
+  const reasonOf = (result: AuthResult) => (result.ok ? 'OK' : (result.denial.details as { reason?: string } | undefined)?.reason);
+
+  it('accepts one text per token: a signature whose spare base64url bits are set is refused (review s18c F4)', async () => {
+    const token = await sign(key, productClaims());
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('OK');
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    // An ES256 signature is 64 bytes: 86 characters, the last carrying 4 spare bits.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(sig.at(-1)!);
+    const variants = Array.from({ length: 15 }, (_, i) => `${h}.${p}.${sig.slice(0, -1)}${alphabet[(last & ~15) | (((last & 15) + i + 1) % 16)]}`);
+    for (const variant of variants) expect(reasonOf(await auth.authenticate(bearer(variant)))).toBe('malformed');
+    // A segment of a length no base64url text has.
+    expect(reasonOf(await auth.authenticate(bearer(`${h}.${p}.${sig}AAA`)))).toBe('malformed');
+  });
+
+  it.each([['dpop+jwt'], ['JWT+DPOP'], ['id_token+jwt'], ['dsp-assertion+jwt'], [7]])('refuses a token whose typ is %j (review s18c F5)', async (typ) => {
+    const token = await new SignJWT(productClaims()).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: typ as string }).sign(key.privateKey);
+    expect(reasonOf(await auth.authenticate(bearer(token)))).toBe('typ');
+  });
+
+  it.each([['JWT'], ['jwt'], ['at+jwt'], ['application/at+JWT'], [undefined]])('accepts typ %j', async (typ) => {
+    const token = await new SignJWT(productClaims()).setProtectedHeader({ alg: key.alg, kid: key.kid, ...(typ ? { typ } : {}) }).sign(key.privateKey);
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('OK');
+  });
+
+  it('refuses a cnf naming another confirmation method beside jkt (review s18c F6)', async () => {
+    const token = await sign(key, productClaims({ cnf: { jkt: JKT, 'x5t#S256': JKT } }));
+    expect(reasonOf(await auth.authenticate(`DPoP ${token}`, { acceptDpop: true }))).toBe('claim_type');
+  });
+
+  it.each([[' '], ['\t\n'], ['a\nb'], ['alice\u202e'], ['\u200b'], ['a\u0000b'], ['a\u2028b']])('refuses the sub %j (review s18c F9)', async (sub) => {
+    expect(reasonOf(await auth.authenticate(bearer(await sign(key, productClaims({ sub })))))).toBe('claim_type');
+  });
+
+  it.each([['alice'], ['Émilie O\'Brien'], ['user 42'], ['李']])('accepts the sub %j', async (sub) => {
+    expect(codeOf(await auth.authenticate(bearer(await sign(key, productClaims({ sub })))))).toBe('OK');
+  });
+
   it('refuses a request without an Authorization header', async () => {
     expect(codeOf(await auth.authenticate(undefined))).toBe('UNAUTHENTICATED');
   });
