@@ -1,7 +1,7 @@
 /**
  * Staff endpoints outside /graphql (the access-log export, the dashboard's data) pass the same
- * checks as a staff request to /graphql, in the pipeline's shape (pipeline.ts): authenticate (a
- * failure counts on the source address's quota) → role → the staff rate limit → audit capacity.
+ * checks as a staff request to /graphql, in the pipeline's shape (pipeline.ts): authenticate → role
+ * (a refusal of either counts on the source address's quota) → the staff rate limit → audit capacity.
  * `createStaffRead` serves a JSON read behind them, its access record committed before the data
  * leaves (durable before release), and a refused read recorded like any refusal.
  */
@@ -26,21 +26,26 @@ export interface StaffGateDeps {
 /** authenticate → role (`refusedTo`: null when the token may) → staff rate limit → audit capacity. */
 export function staffStages(deps: StaffGateDeps, refusedTo: (token: VerifiedToken) => Denial | null): Stage[] {
   const { rateLimits } = deps;
+  /** A refusal counted on the source address's quota (RATE_LIMITED once it is spent), so refusals cannot be sent for free. */
+  async function onSource(facts: Readonly<RequestFacts>, denial: Denial): Promise<{ refusal: Denial; facts: Partial<RequestFacts> }> {
+    const ip = await rateLimits.check({ kind: 'anonymous', ip: facts.arrival.clientIp ?? 'unknown' });
+    return { refusal: ip.allowed ? denial : ip.denial, facts: { quotaHeaders: ip.headers } };
+  }
   return [
     {
       name: 'authenticate',
       async run(req, facts) {
         const auth = await deps.authenticator.authenticate(req.headersDistinct.authorization);
-        if (auth.ok) return { facts: { token: auth.token } };
-        const ip = await rateLimits.check({ kind: 'anonymous', ip: facts.arrival.clientIp ?? 'unknown' });
-        return { refusal: ip.allowed ? auth.denial : ip.denial, facts: { quotaHeaders: ip.headers } };
+        return auth.ok ? { facts: { token: auth.token } } : onSource(facts, auth.denial);
       },
     },
     {
+      // A token without the role (a product's, a developer's) is counted like a failed
+      // authentication: it has no staff quota of its own here (review s18c F8).
       name: 'role',
       run(_req, facts) {
         const refused = refusedTo(facts.token!);
-        return refused ? { refusal: refused } : {};
+        return refused ? onSource(facts, refused) : {};
       },
     },
     {

@@ -244,3 +244,30 @@ describe('rate limits: per product + org share, staff, anonymous', () => {
     expect(records.filter((r) => r.productId === null && r.roles.length === 0)).toHaveLength(3);
   });
 });
+
+/**
+ * The staff endpoints outside /graphql count a token refused for its role on the source address,
+ * as a failed authentication is (review s18c F8: 30 product tokens in a row got 30 × 403).
+ */
+describe('rate limits: role refusals on the staff endpoints', () => {
+  const ANONYMOUS_POINTS = 3;
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ rateLimits: { anonymous: { points: ANONYMOUS_POINTS, duration: 60 }, staff: { points: 100, duration: 60 } } });
+  });
+  afterAll(async () => {
+    await sys.close();
+  });
+
+  it('counts /dashboard/data and /audit/export refusals on the source address until its quota is spent', async () => {
+    const product = await sys.token({ product: 'PRD-CERTIFIED' });
+    const get = async (path: string): Promise<[number, string]> => {
+      const res = await fetch(sys.gateway.url.replace('/graphql', path), { headers: { authorization: `Bearer ${product}` } });
+      return [res.status, ((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code];
+    };
+    const statuses: Array<[number, string]> = [];
+    for (let i = 0; i < ANONYMOUS_POINTS + 1; i++) statuses.push(await get('/dashboard/data'));
+    statuses.push(await get('/audit/export'));
+    expect(statuses).toEqual([...Array<[number, string]>(ANONYMOUS_POINTS).fill([403, 'ROLE_REQUIRED']), [429, 'RATE_LIMITED'], [429, 'RATE_LIMITED']]);
+  });
+});
