@@ -70,11 +70,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   if (auth.issuerKeys) {
     for (const [issuer, value] of Object.entries(auth.issuerKeys)) {
       const where = issuerKeyLocation(value);
-      sources.set(issuer, createKeySource({ jwksUrl: 'url' in where ? where.url : null, jwksFile: 'file' in where ? where.file : null, remote: options.remoteJwks }));
+      sources.set(issuer, createKeySource({ jwksUrl: 'url' in where ? where.url : null, jwksFile: 'file' in where ? where.file : null, remote: { now, ...options.remoteJwks } }));
     }
   } else {
     if (auth.issuers.length !== 1) throw new Error('TOKEN_ISSUERS: several issuers cannot share one key set; give each its own with TOKEN_ISSUER_KEYS');
-    sources.set(auth.issuers[0]!, createKeySource({ jwksUrl: auth.jwksUrl, jwksFile: auth.jwksFile, jwks: options.jwks, remote: options.remoteJwks }));
+    sources.set(auth.issuers[0]!, createKeySource({ jwksUrl: auth.jwksUrl, jwksFile: auth.jwksFile, jwks: options.jwks, remote: { now, ...options.remoteJwks } }));
   }
   const kind: Authenticator['keySource'] = auth.issuerKeys ? 'issuers' : sources.values().next().value!.kind;
   const cache = createTokenCache({ max: auth.tokenCacheSize, maxBytes: auth.tokenCacheMiB * MIB, ...(options.cacheIdleMs !== undefined ? { idleMs: options.cacheIdleMs } : {}) });

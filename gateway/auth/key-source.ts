@@ -5,7 +5,7 @@
  * configuration mistake and throws there, never per request.
  */
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, jwksCache, type JSONWebKeySet, type JWKSCacheInput, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, jwksCache, type JSONWebKeySet, type JWKSCacheInput, type JWTVerifyGetKey } from 'jose';
 
 /**
  * Thrown by the remote key source when the issuer's JWKS cannot be obtained (connection refused,
@@ -25,6 +25,66 @@ export interface RemoteJwksOptions {
   cooldownMs?: number;
   /** Age after which the cached key set is fetched again, ms. Default 600000. */
   cacheMaxAgeMs?: number;
+  /** After a failed fetch, how long the issuer is not asked again (requests that need it fail at once), ms. Default 10000. */
+  failureBackoffMs?: number;
+  /** Clock for the failure backoff, ms. Default Date.now. */
+  now?: () => number;
+}
+
+/** The largest key set document read, bytes, and the most keys in it: a set is a few keys of a few hundred bytes. */
+export const MAX_JWKS_BYTES = 256 * 1024;
+export const MAX_JWKS_KEYS = 100;
+
+/**
+ * The fetch jose uses for a remote set (its documented `customFetch` option), bounded (review
+ * s18c F3, F7): after a failure the issuer is not asked again for `backoffMs` (jose's cooldown
+ * counts from the last success only, so while the issuer failed every token with an unknown `kid`
+ * made a fetch, no valid token needed), and a document over MAX_JWKS_BYTES or MAX_JWKS_KEYS keys
+ * is refused while it is read (a 100 MB set had grown the process by 900 MB).
+ */
+function boundedFetch(backoffMs: number, now: () => number): (url: string, init: RequestInit) => Promise<Response> {
+  let failedAt = Number.NEGATIVE_INFINITY;
+  return async (url, init) => {
+    if (now() - failedAt < backoffMs) throw new Error('the key set could not be fetched moments ago; not asked again yet');
+    try {
+      const response = await fetch(url, init);
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw new Error(`key set answered ${response.status}`);
+      }
+      const text = await readCapped(response, MAX_JWKS_BYTES);
+      const keys = (JSON.parse(text) as { keys?: unknown } | null)?.keys;
+      if (Array.isArray(keys) && keys.length > MAX_JWKS_KEYS) throw new Error(`key set holds ${keys.length} keys, over ${MAX_JWKS_KEYS}`);
+      return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+    } catch (err) {
+      failedAt = now();
+      throw err;
+    }
+  };
+}
+
+/** The body as text, refused past `limit` bytes while it is read (not after). */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel();
+    throw new Error(`key set of ${declared} bytes, over ${limit}`);
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new Error(`key set over ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export interface KeySourceOptions {
@@ -59,6 +119,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
       cooldownDuration: options.remote?.cooldownMs ?? 30_000,
       cacheMaxAge: options.remote?.cacheMaxAgeMs ?? 600_000,
       [jwksCache]: state,
+      [customFetch]: boundedFetch(options.remote?.failureBackoffMs ?? 10_000, options.remote?.now ?? Date.now),
     });
     const getKey: JWTVerifyGetKey = async (header, token) => {
       try {

@@ -431,6 +431,47 @@ describe('key sources', () => {
     expect(() => createAuthenticator({ auth: authConfig({ jwksFile: file }) })).toThrow();
   });
 
+  it('does not ask a failing issuer again for the backoff after a failure, however many tokens come (review s18c F3)', async () => {
+    let fetches = 0;
+    let status = 503;
+    const url = await serve((_req, res) => {
+      fetches++;
+      if (status === 200) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.publicJwk] }));
+      else res.writeHead(status).end();
+    });
+    const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs, remoteJwks: { failureBackoffMs: 10_000 } });
+    for (let i = 0; i < 20; i++) expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims({ jti: `t-${i}` })))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
+    expect(fetches).toBe(1);
+    // Once the backoff has passed the issuer is asked again, and a recovered one serves.
+    status = 200;
+    clockMs += 9_999;
+    expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
+    clockMs += 1;
+    expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('OK');
+    expect(fetches).toBe(2);
+  });
+
+  it.each([
+    ['a document over 256 KiB', () => JSON.stringify({ keys: [key.publicJwk], pad: 'x'.repeat(300 * 1024) })],
+    ['more than 100 keys', () => JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => ({ ...key.publicJwk, kid: `k${i}` })) })],
+  ])('refuses a remote key set of %s (review s18c F7)', async (_label, body) => {
+    const text = body();
+    const url = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text));
+    const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs });
+    expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
+  });
+
+  it('refuses an oversized key set while reading it, without a content-length', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`{"keys":[${JSON.stringify(key.publicJwk)}],"pad":"`);
+      for (let i = 0; i < 40; i++) res.write('x'.repeat(8192));
+      res.end('"}');
+    });
+    const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs });
+    expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
+  });
+
   describe('several issuers, each with its own key set (review s18c F1)', () => {
     const PRODUCTS = 'https://products-idp.example';
     const STAFF = 'https://staff-idp.example';
