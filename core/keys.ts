@@ -16,7 +16,7 @@
  * rewritten access log (review s18a F1).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, linkSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, existsSync, linkSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type JWK, type CryptoKey } from 'jose';
 
@@ -52,18 +52,33 @@ export function keySecretsOf(config: { audit: { hmacKey: string | null }; enforc
   return { hmacKeyBase64: config.audit.hmacKey, subgraphMacKeyBase64: config.enforcement.subgraphMacKey, gatewayKeyFile: config.auth.gatewayKeyFile };
 }
 
-/** A 32-byte secret from base64 configuration, or the one under `dir` (created on first use). */
+/**
+ * A 32-byte secret from base64 configuration, or the one under `dir` (created on first use). A
+ * file that does not hold at least 32 bytes (emptied, cut short by a crash, edited) stops the
+ * start: an empty MAC key would let anyone sign subgraph requests (review s18b 8).
+ */
 function ensureSecret(dir: string, file: string, base64: string | null | undefined): Buffer {
   if (base64) return Buffer.from(base64, 'base64');
   const path = join(dir, file);
   writeOnce(path, randomBytes(32).toString('base64'));
-  return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  const text = readFileSync(path, 'utf8').trim();
+  const key = Buffer.from(text, 'base64');
+  if (key.length < 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) throw new Error(`${path}: must hold a base64 key of at least 32 bytes (found ${key.length}); restore it from a backup, or remove it to create a new one`);
+  return key;
 }
 
+/** Writes `content` to `path` unless it exists, durably (synced before it is linked in), mode 0600, atomically. */
 function writeOnce(path: string, content: string): void {
   if (existsSync(path)) return;
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o600 });
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, content);
+    // A key linked in before its bytes reach the disk can be an empty file after a power cut, kept forever.
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   try {
     linkSync(tmp, path); // fails if another process won the race: theirs is kept
   } catch (err) {
@@ -99,8 +114,14 @@ async function ensureSigningKey(dir: string, name: string, alg: 'ES256' | 'EdDSA
     jwk.alg = alg;
     writeOnce(path, JSON.stringify(jwk));
   }
-  const privateJwk = JSON.parse(readFileSync(path, 'utf8')) as JWK;
-  const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
+  let privateJwk: JWK;
+  let privateKey: CryptoKey;
+  try {
+    privateJwk = JSON.parse(readFileSync(path, 'utf8')) as JWK;
+    privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
+  } catch (err) {
+    throw new Error(`${path}: not a private JSON Web Key for ${alg} (${(err as Error).message}); restore it from a backup, or remove it to create a new one`);
+  }
   const { d: _d, ...publicJwk } = privateJwk;
   const publicJwks = { keys: [{ ...publicJwk, use: 'sig' }] };
   writeOnce(join(dir, `${name}.jwks.json`), JSON.stringify(publicJwks, null, 2));

@@ -61,6 +61,9 @@ export function redactUri(uri: string): string {
 
 /** The host list of a MongoDB URL (`mongo1:27017,mongo2:27017`), for messages. */
 export function hostsOf(uri: string): string {
+  // A password with an unencoded `@` would be read as part of a host and printed (review s18b 12).
+  const authority = /^[a-z+]+:\/\/([^/?#]*)/i.exec(uri)?.[1] ?? '';
+  if (authority.split('@').length > 2) return '(not shown: more than one @ before the hosts; percent-encode @ in the user or password as %40)';
   const hosts = parsed(uri)?.hosts.filter(Boolean) ?? [];
   return hosts.length ? hosts.join(',') : '(no host)';
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -140,5 +140,30 @@ describe('secrets from files', () => {
     expect(existsSync(join(dataDir, 'keys', 'gateway.private.json'))).toBe(false);
     writeFileSync(join(dir, 'not-a-key.jwk'), JSON.stringify({ kty: 'EC', crv: 'P-256' }));
     await expect(ensureKeys(dataDir, { gatewayKeyFile: join(dir, 'not-a-key.jwk') })).rejects.toThrow(/GATEWAY_KEY_FILE: must hold an Ed25519 private JWK/);
+  });
+});
+
+describe('key files under DATA_DIR (review s18b 8)', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dataDirWith = (file: string, content: string) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dsp-keyfiles-'));
+    dirs.push(dataDir);
+    mkdirSync(join(dataDir, 'keys'), { mode: 0o700 });
+    writeFileSync(join(dataDir, 'keys', file), content, { mode: 0o600 });
+    return dataDir;
+  };
+
+  it.each([['subgraph-mac.b64'], ['audit-hmac.b64']])('refuses %s when it holds no 32-byte key, naming the file', async (file) => {
+    for (const content of ['', '\n', 'QUJD', 'not base64 at all!', Buffer.alloc(31).toString('base64')]) {
+      await expect(ensureKeys(dataDirWith(file, content))).rejects.toThrow(new RegExp(`${file.replace('.', '\\.')}: must hold a base64 key of at least 32 bytes`));
+    }
+    const good = randomBytes(32).toString('base64');
+    const keys = await ensureKeys(dataDirWith(file, `${good}\n`));
+    expect((file === 'subgraph-mac.b64' ? keys.subgraphMacKey : keys.hmacKey).toString('base64')).toBe(good);
+  });
+
+  it('names a private key file that is not a key', async () => {
+    await expect(ensureKeys(dataDirWith('gateway.private.json', ''))).rejects.toThrow(/gateway\.private\.json: not a private JSON Web Key for EdDSA/);
   });
 });

@@ -48,6 +48,11 @@ describe('mongo connection: URL parsing and redaction', () => {
     expect(hostsOf(uri)).toBe('mongo1:27017,mongo2:27017');
     expect(hostsOf('mongodb+srv://u:p@cluster0.example.net/dsp')).toBe('cluster0.example.net');
     expect(hostsOf('mongodb://admin:hunter2@/dsp')).toBe('(no host)');
+    // A password with an unencoded @ is never printed in part as a host (review s18b 12).
+    for (const uri of ['mongodb://dsp:S3c@retPW@127.0.0.1:1/dsp', 'mongodb://dsp:Tr0ub@dor-3xyz@h1,h2/dsp?replicaSet=rs0']) {
+      expect(hostsOf(uri)).not.toMatch(/retPW|dor-3xyz/);
+      expect(hostsOf(uri)).toMatch(/^\(not shown/);
+    }
     expect(dbNameOf(uri)).toBe('dsp');
     expect(dbNameOf('mongodb://h1/my%20db')).toBe('my db');
     expect(dbNameOf('mongodb://h1,h2/?replicaSet=rs0')).toBeNull();
