@@ -23,6 +23,14 @@ export function wholeNumberOf(text: string): number | undefined {
  * blank variable would silently mean zero (PORT=" " an ephemeral port, a cache size of " " no
  * cache) and hex or exponent notation would pass as something nobody wrote.
  */
+/**
+ * The longest a timer can wait (Node's setTimeout limit, 2^31 − 1 ms, about 24.8 days): a longer
+ * delay becomes 1 ms, so a duration past it would turn a checkpoint interval into a flood and a
+ * timeout into an instant failure (review s18b 5).
+ */
+const TIMER_MAX_MS = 2_147_483_647;
+const TIMER_MAX_S = Math.floor(TIMER_MAX_MS / 1000);
+
 const intFrom = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
     .union([z.number(), z.string()])
@@ -58,16 +66,16 @@ const jsonOf = <T extends z.ZodTypeAny>(schema: T) =>
 export const rateTierSchema = z.object({
   /** Sustained requests allowed per `duration` seconds. */
   points: z.number().int().positive(),
-  duration: z.number().int().positive(),
+  duration: z.number().int().positive().max(TIMER_MAX_S),
   /** Extra requests allowed per `burstDuration` seconds on top of the sustained rate. */
   burst: z.number().int().min(0),
-  burstDuration: z.number().int().positive(),
+  burstDuration: z.number().int().positive().max(TIMER_MAX_S),
   /** Share of the product quota any one org may use (0–1]. */
   perOrgShare: z.number().positive().max(1),
 });
 export type RateTier = z.infer<typeof rateTierSchema>;
 
-const limitSchema = z.object({ points: z.number().int().positive(), duration: z.number().int().positive() });
+const limitSchema = z.object({ points: z.number().int().positive(), duration: z.number().int().positive().max(TIMER_MAX_S) });
 
 export const DEFAULT_RATE_TIERS: Record<string, RateTier> = {
   // The demo tier is modest: a burst of a few thousand requests in a few seconds is refused.
@@ -95,7 +103,7 @@ const configSchema = z.object({
     registry: z.url(),
     audit: z.url(),
   }),
-  subgraphTimeoutMs: intFrom(1),
+  subgraphTimeoutMs: intFrom(1, TIMER_MAX_MS),
   auth: z.object({
     issuers: csv.pipe(z.array(z.string().min(1)).min(1)),
     audience: z.string().min(1),
@@ -131,8 +139,8 @@ const configSchema = z.object({
    */
   publicUrl: z.url().nullable(),
   registry: z.object({
-    pollMs: intFrom(10),
-    stalenessMs: intFrom(100),
+    pollMs: intFrom(10, TIMER_MAX_MS),
+    stalenessMs: intFrom(100, TIMER_MAX_MS),
   }),
   enforcement: z.object({
     /** partial: refused fields are null with an error; reject: any refusal refuses the whole operation. */
@@ -155,10 +163,10 @@ const configSchema = z.object({
     /** The most event-loop turns a small batch behind a commit waits for more records (gateway/access-log/writer.ts gatherTurns); 0: none. */
     gatherTurns: intFrom(0, MAX_GATHER_TURNS),
     bufferMax: intFrom(1),
-    checkpointIntervalMs: intFrom(100),
+    checkpointIntervalMs: intFrom(100, TIMER_MAX_MS),
     /** A signed checkpoint after at most this many records (with checkpointIntervalMs, the unprotected window). */
     checkpointEvery: intFrom(1),
-    retryMaxMs: intFrom(10),
+    retryMaxMs: intFrom(10, TIMER_MAX_MS),
     sqliteSync: z.enum(['full', 'normal']),
     /** Mongo time-series retention. */
     retentionDays: intFrom(365),
@@ -459,7 +467,8 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   mergeDeep(raw, fromEnv);
   mergeDeep(raw, overrides as Record<string, unknown>);
   // Keys and databases default under DATA_DIR.
-  if (env.STORE_URL === undefined && !(overrides as { storeUrl?: string }).storeUrl && raw.dataDir !== 'data') raw.storeUrl = `sqlite:${String(raw.dataDir)}/dsp.db`;
+  // An empty STORE_URL counts as unset, like every variable (review s18b 9: it put the database under ./data).
+  if (!env.STORE_URL && !(overrides as { storeUrl?: string }).storeUrl && raw.dataDir !== 'data') raw.storeUrl = `sqlite:${String(raw.dataDir)}/dsp.db`;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
@@ -483,6 +492,11 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   // The development issuer's key is created under DATA_DIR on every start and `npm run token` signs with it.
   if (c.env === 'production' && c.auth.issuers.includes(DEV_ISSUER)) problems.push(`TOKEN_ISSUERS: name your token issuers in production; the development issuer (${DEV_ISSUER}, the default) is not trusted there`);
   if (c.env === 'production' && !c.audit.hmacKey) problems.push('AUDIT_HMAC_KEY: required in production');
+  // The access log must outlive the process (review s18b 6).
+  if (c.env === 'production' && /^sqlite::memory:|^sqlite:$|^sqlite:\?|mode=memory/i.test(c.storeUrl)) problems.push('STORE_URL: an in-memory database in production would lose the access log at the next restart');
+  for (const [name, url] of Object.entries(c.subgraphs)) {
+    if (!/^https?:$/.test(new URL(url).protocol)) problems.push(`${name.toUpperCase()}_URL: must be an http(s) URL`);
+  }
   // /metrics names every product and its refusal codes: never open to strangers in production.
   if (c.env === 'production' && !c.monitoring.metricsBearer) problems.push('METRICS_BEARER: required in production (/metrics names products and refusal codes)');
   if (c.audit.hmacKey && Buffer.from(c.audit.hmacKey, 'base64').length < 32) problems.push('AUDIT_HMAC_KEY: must be at least 32 bytes, base64');

@@ -69,6 +69,11 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ ...unnamed, JWKS_FILE: '/keys/jwks.json' })).toThrow(/TOKEN_ISSUERS: name your token issuers in production/);
       expect(() => loadConfig({ ...prod, TOKEN_ISSUERS: 'https://issuer.example,dsp-dev-issuer', JWKS_FILE: '/keys/jwks.json' })).toThrow(/TOKEN_ISSUERS: name your token issuers/);
     });
+    it('refuses an in-memory store in production (review s18b 6)', () => {
+      for (const url of ['sqlite::memory:', 'sqlite:', 'sqlite:file:x?mode=memory']) expect(() => loadConfig({ ...prod, JWKS_FILE: '/k.json', STORE_URL: url })).toThrow(/STORE_URL: an in-memory database in production/);
+      expect(loadConfig({ ...prod, JWKS_FILE: '/k.json', STORE_URL: 'sqlite:/var/lib/dsp/dsp.db' }).storeUrl).toBe('sqlite:/var/lib/dsp/dsp.db');
+      expect(loadConfig({ STORE_URL: 'sqlite::memory:' }).storeUrl).toBe('sqlite::memory:');
+    });
     it('leaves development as it was', () => {
       expect(loadConfig({ JWKS_URL: 'http://localhost:8080/jwks.json' }).auth.issuers).toEqual(['dsp-dev-issuer']);
     });
@@ -165,5 +170,23 @@ describe('key files under DATA_DIR (review s18b 8)', () => {
 
   it('names a private key file that is not a key', async () => {
     await expect(ensureKeys(dataDirWith('gateway.private.json', ''))).rejects.toThrow(/gateway\.private\.json: not a private JSON Web Key for EdDSA/);
+  });
+});
+
+describe('durations and addresses (review s18b 5, 6, 9)', () => {
+  it.each([['SUBGRAPH_TIMEOUT_MS'], ['REGISTRY_POLL_MS'], ['REGISTRY_STALENESS_MS'], ['AUDIT_CHECKPOINT_INTERVAL_MS'], ['AUDIT_RETRY_MAX_MS']])('refuses %s past what a timer can wait (2^31 − 1 ms)', (name) => {
+    expect(() => loadConfig({ [name]: '3000000000' })).toThrow(new RegExp(`${name} \\(`));
+    expect(() => loadConfig({ [name]: '2147483647' })).not.toThrow();
+  });
+  it('refuses a rate-limit window past what a timer can wait', () => {
+    expect(() => loadConfig({ RATE_LIMIT_STAFF: JSON.stringify({ points: 5, duration: 3_000_000 }) })).toThrow(/RATE_LIMIT_STAFF \(rateLimits\.staff\.duration\)/);
+    const tier = { points: 5, duration: 1, burst: 0, burstDuration: 3_000_000, perOrgShare: 1 };
+    expect(() => loadConfig({ RATE_TIERS: JSON.stringify({ demo: tier }) })).toThrow(/RATE_TIERS \(rateLimits\.tiers\.demo\.burstDuration\)/);
+  });
+  it('refuses a subgraph URL that is not http(s)', () => {
+    expect(() => loadConfig({ ACCOUNTS_URL: 'file:///etc/passwd' })).toThrow(/ACCOUNTS_URL: must be an http\(s\) URL/);
+  });
+  it('treats an empty STORE_URL as unset: the database goes under DATA_DIR', () => {
+    expect(loadConfig({ DATA_DIR: '/var/lib/dsp', STORE_URL: '' }).storeUrl).toBe('sqlite:/var/lib/dsp/dsp.db');
   });
 });
