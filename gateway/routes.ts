@@ -17,22 +17,48 @@ export interface Routes {
   others: readonly RouteHandler[];
 }
 
-export function createGatewayServer(routes: Routes, logger: Logger): Server {
+/** The gateway's server, and what a shutdown needs of it (gateway/server.ts close). */
+export interface GatewayServer {
+  server: Server;
+  /**
+   * From now on every response says `Connection: close`, so keep-alive connections (a load
+   * balancer's pool) end after their current request instead of carrying new ones through the
+   * drain (review s18b 2).
+   */
+  drain(): void;
+  /**
+   * Resolves once every request handler that started has finished (its access record appended,
+   * even when its connection was cut at the end of the grace), or after `timeoutMs`; resolves
+   * the number still running then.
+   */
+  settled(timeoutMs: number): Promise<number>;
+}
+
+export function createGatewayServer(routes: Routes, logger: Logger): GatewayServer {
   const failed = (res: ServerResponse, what: string) => (err: unknown) => {
     logger.error({ err }, `${what} failed`);
     if (!res.headersSent) sendText(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
   };
+  let draining = false;
+  const running = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+  };
   // Headers up to 32 KiB reach the pipeline, so an oversized token is refused with a coded 401
   // (TOKEN_MAX_BYTES) rather than by Node's bare 431.
   const server = createServer({ maxHeaderSize: 32_768 }, (req, res) => {
+    if (draining) res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?', 1)[0]!;
-    if (path === '/graphql') return void routes.graphql(req, res).catch(failed(res, 'request pipeline'));
+    if (path === '/graphql') return track(routes.graphql(req, res).catch(failed(res, 'request pipeline')));
     if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
     if (path === '/readyz') return void routes.readiness().then((r) => sendText(res, r.ready ? 200 : 503, JSON.stringify(r)), failed(res, 'readiness'));
-    void (async () => {
-      for (const handle of routes.others) if (await handle(req, res)) return;
-      sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
-    })().catch(failed(res, 'endpoint'));
+    track(
+      (async () => {
+        for (const handle of routes.others) if (await handle(req, res)) return;
+        sendText(res, 404, errorBody('NOT_FOUND', 'Not found'));
+      })().catch(failed(res, 'endpoint')),
+    );
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
@@ -44,5 +70,17 @@ export function createGatewayServer(routes: Routes, logger: Logger): Server {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
-  return server;
+  return {
+    server,
+    drain() {
+      draining = true;
+    },
+    async settled(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([Promise.allSettled([...running]), timeout]);
+      clearTimeout(timer);
+      return running.size;
+    },
+  };
 }

@@ -1,0 +1,96 @@
+/**
+ * A shutdown whose grace ends before a request in flight is done cuts the connection, but the
+ * request's handler runs on and its access record is committed before the final checkpoint
+ * (review s18b 1: the request had read a taxpayer's data from a subgraph and left no record).
+ * And once draining, every response closes its connection (review s18b 2).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../../core/config.js';
+import { ensureKeys } from '../../core/keys.js';
+import { createLogger } from '../../core/logger.js';
+import { signDevToken } from '../../gateway/auth/dev-tokens.js';
+import { createGatewayServer } from '../../gateway/routes.js';
+import { startGateway } from '../../gateway/server.js';
+import { createStore } from '../../store/index.js';
+import { seedDemoRegister } from '../../store/seed.js';
+
+/** A clients subgraph whose answers wait until released. */
+function heldSubgraph(): Promise<{ server: Server; url: string; received: Promise<void>; release(): void }> {
+  let arrived!: () => void;
+  const received = new Promise<void>((resolve) => (arrived = resolve));
+  const held: Array<() => void> = [];
+  let released = false;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { serviceStatus: { name: 'clients', version: 'held' } } }));
+      arrived();
+      if (released) answer();
+      else held.push(answer);
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`, received, release: () => ((released = true), held.splice(0).forEach((a) => a())) }),
+    ),
+  );
+}
+
+describe('shutdown past its grace', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dsp-shutdown-cut-'));
+  const cleanups: Array<() => unknown> = [];
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('commits the record of a request whose connection the shutdown cut', async () => {
+    const slow = await heldSubgraph();
+    cleanups.push(() => new Promise((r) => slow.server.close(r)));
+    const storeUrl = `sqlite:${join(dataDir, 'dsp.db')}`;
+    const store = await createStore(storeUrl);
+    cleanups.push(() => store.close());
+    await seedDemoRegister(store, new Date());
+    const keys = await ensureKeys(dataDir);
+    const unused = 'http://127.0.0.1:9/graphql';
+    const config = loadConfig({ NODE_ENV: 'test' }, { dataDir, storeUrl, port: 0, host: '127.0.0.1', instanceId: 'cut-test', subgraphs: { clients: slow.url, lodgments: unused, accounts: unused, registry: unused, audit: unused } });
+    const gw = await startGateway({ config, store, keys, logger: createLogger({ level: 'silent', name: 'cut-test' }), shutdownGraceMs: 1 });
+    const token = await signDevToken(keys.issuer, { sub: 'cut-user' }, config);
+
+    const inFlight = fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ serviceStatus { name version } }' }) });
+    await slow.received;
+    const closed = gw.close();
+    // The grace ends and the connection is cut while the subgraph still holds the answer.
+    await expect(inFlight).rejects.toThrow();
+    slow.release();
+    await closed;
+
+    const [head] = await store.listChains();
+    const records = (await store.readChain(head!.chainId, 1, 1_000)).filter((r) => r.sub === 'cut-user');
+    expect(records.map((r) => [r.operationName, r.coordinates, r.decision])).toEqual([[null, ['Query.serviceStatus', 'ServiceStatus.name', 'ServiceStatus.version'], 'ALLOWED']]);
+  });
+
+  it('closes each connection after its response once draining, so a keep-alive pool cannot carry new requests through the drain', async () => {
+    const http = createGatewayServer({ graphql: async (_req, res) => void res.end('{}'), readiness: async () => ({ ready: true }), others: [] }, createLogger({ level: 'silent', name: 'drain-test' }));
+    await new Promise<void>((resolve) => http.server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((r) => (http.server.closeAllConnections(), http.server.close(r))));
+    const port = (http.server.address() as { port: number }).port;
+    const connectionHeader = () =>
+      new Promise<string | undefined>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { connection: 'keep-alive' } }, (res) => {
+          res.resume();
+          resolve(res.headers.connection);
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+    expect(await connectionHeader()).toBe('keep-alive');
+    http.drain();
+    expect(await connectionHeader()).toBe('close');
+    expect(await http.settled(1_000)).toBe(0);
+  });
+});
