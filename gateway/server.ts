@@ -32,6 +32,7 @@ import { DEFAULT_MAX_WALK_VISITS } from '../authorisation/operation-analysis.js'
 import { createFilteringGateway } from './apollo/filtering-gateway.js';
 import { coerceVariablesOnce } from './apollo/coerce-once.js';
 import { knownRootTypesRule } from './apollo/known-root-types.js';
+import { reservedVariablesRule } from './apollo/reserved-variables.js';
 import { operationLimitRules, parseOptions } from '../limits/operation-limits/index.js';
 import { createEnforcementPlugin } from './apollo/enforcement-plugin.js';
 import { introspectionPolicyOf } from '../authorisation/introspection.js';
@@ -193,7 +194,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // documents, so a per-caller allowance (staff outside production) is decided by our plugin instead.
     introspection: introspection !== 'nobody',
     hideSchemaDetailsFromClientErrors: true,
-    validationRules: [knownRootTypesRule, ...operationLimitRules(limits)],
+    validationRules: [knownRootTypesRule, reservedVariablesRule, ...operationLimitRules(limits)],
     parseOptions: parseOptions(limits),
     persistedQueries: false,
     documentStore,

@@ -158,6 +158,14 @@ describe('every documented status, produced by a real request', () => {
       expect([r.status, codesOf(r as GraphQLResult), r.body.errors?.[0]?.extensions?.reason, r.body.data ?? null]).toEqual([401, ['UNAUTHENTICATED'], 'ambiguous', null]);
     }
   });
+  it('refuses a variable named $representations, which the gateway\'s entity fetches use, at validation (review s18a F5)', async () => {
+    // Before: lodgments came from an entity fetch, which failed, and the answer was INTERNAL_SERVER_ERROR.
+    const r = await gql('query Q($representations: Int) { client(clientId: "C-000001") { id lodgments(first: $representations) { period } } }', product('PRD-CERTIFIED'), { representations: 2 });
+    expect([r.status, codesOf(r as GraphQLResult), r.body.errors?.[0]?.message]).toEqual([400, ['GRAPHQL_VALIDATION_FAILED'], 'The variable name "$representations" is reserved by the gateway; rename the variable.']);
+    const renamed = await gql('query Q($first: Int) { client(clientId: "C-000001") { id lodgments(first: $first) { period } } }', product('PRD-CERTIFIED'), { first: 2 });
+    expect([renamed.status, renamed.body.errors]).toEqual([200, undefined]);
+  });
+
   // Order matters only for RATE_LIMITED (runs after the other refusals have used the IP quota)
   // and the two that break a system (REGISTRY_UNAVAILABLE moves the clock; SUBGRAPH_UNAVAILABLE
   // closes a subgraph of the second system), which run last.
