@@ -29,6 +29,12 @@ export function createFormatError(logger: Logger, options: { exposeStack: boolea
       return { message: original.message, extensions: { ...ext, code: 'OPERATION_LIMIT_EXCEEDED' } };
     }
     const raw = formatted.extensions?.code;
+    if (raw === 'DOWNSTREAM_SERVICE_ERROR') {
+      // A subgraph's error without a code of ours: its message and extensions are its own words
+      // (a database host, a connection string) and reach no caller (review s18a F3); the log keeps them.
+      logger.error({ err: error, code: raw, message: formatted.message }, 'subgraph error without a code');
+      return { message: 'A service could not answer part of this request.', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SUBGRAPH_UNAVAILABLE' } };
+    }
     const code = typeof raw === 'string' ? (APOLLO_ALIASES[raw] ?? raw) : undefined;
     if (code && isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
       // `response` (a subgraph's URL, status and body) and `serviceName` name the internal topology.

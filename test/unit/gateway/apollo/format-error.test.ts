@@ -30,9 +30,12 @@ describe('formatError', () => {
     expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT' });
   });
 
-  it("maps Apollo's own codes onto ours", () => {
-    const format = createFormatError(recordingLogger().logger, { exposeStack: false });
-    expect(format({ message: 'x', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR' } }, null).extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
+  it("maps a subgraph error without a code of ours onto SUBGRAPH_UNAVAILABLE, without the subgraph's words (review s18a F3)", () => {
+    const { logger, errors } = recordingLogger();
+    const format = createFormatError(logger, { exposeStack: false });
+    const out = format({ message: 'connect ECONNREFUSED 10.9.8.7:5432 (accounts-db.internal)', path: ['client', 'account'], extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'accounts', host: 'accounts-db.internal:5432' } }, null);
+    expect(out).toEqual({ message: 'A service could not answer part of this request.', path: ['client', 'account'], extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    expect(errors).toHaveLength(1);
   });
 
   it('masks and logs anything without a known code (a bug, or a foreign error that could leak internals)', () => {
