@@ -3,6 +3,7 @@
  * validated with zod (every problem listed in one error), then frozen. The request path reads
  * only the resolved object. README "Configuration" lists every variable below with its default.
  */
+import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -494,6 +495,14 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   if (c.env === 'production' && !c.audit.hmacKey) problems.push('AUDIT_HMAC_KEY: required in production');
   // The access log must outlive the process (review s18b 6).
   if (c.env === 'production' && /^sqlite::memory:|^sqlite:$|^sqlite:\?|mode=memory/i.test(c.storeUrl)) problems.push('STORE_URL: an in-memory database in production would lose the access log at the next restart');
+  // Checked here, before anything starts (review s18b 10: a bad entry passed the pattern and stopped
+  // the gateway only after its store, register and access-log chain were open).
+  for (const entry of c.trustedProxies) {
+    const [address, prefix] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (!family) problems.push(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR subnet`);
+    else if (prefix !== undefined && Number(prefix) > (family === 6 ? 128 : 32)) problems.push(`TRUSTED_PROXIES: "${entry}" has a prefix longer than ${family === 6 ? 128 : 32} bits`);
+  }
   for (const [name, url] of Object.entries(c.subgraphs)) {
     if (!/^https?:$/.test(new URL(url).protocol)) problems.push(`${name.toUpperCase()}_URL: must be an http(s) URL`);
   }

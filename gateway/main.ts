@@ -19,7 +19,14 @@ try {
   throw err;
 }
 const logger = createLogger({ level: config.logLevel, name: 'gateway' });
-const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
+let keys;
+try {
+  keys = await ensureKeys(config.dataDir, keySecretsOf(config));
+} catch (err) {
+  // A key file that cannot be read or is not a key: the operator's to fix, said in one line.
+  console.error((err as Error).message);
+  process.exit(2);
+}
 const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
 if (config.env !== 'production') await seedDemoRegister(store, new Date(), { dpopThumbprints: [(await ensureDemoDpopKey(config.dataDir)).thumbprint] });
 const tracing = startTracing({ serviceName: config.tracing.serviceName, otlpEndpoint: config.tracing.otlpEndpoint });

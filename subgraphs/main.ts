@@ -2,7 +2,7 @@
  * Starts ONE subgraph (for real deployments): `npm run start:subgraph -- clients`.
  * Port: SUBGRAPH_PORT, else the default of that subgraph (4001–4005).
  */
-import { loadConfig, wholeNumberOf } from '../core/config.js';
+import { ConfigError, loadConfig, wholeNumberOf } from '../core/config.js';
 import { keySecretsOf, loadSubgraphKeys } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { drainOnTerminationSignals } from '../core/shutdown.js';
@@ -21,7 +21,14 @@ if (port === undefined || port < 0 || port > 65535) {
   console.error(`SUBGRAPH_PORT: must be a port number 0–65535, got ${JSON.stringify(portText)}`);
   process.exit(2);
 }
-const config = loadConfig();
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+}
 const logger = createLogger({ level: config.logLevel, name: `subgraph-${name}` });
 // The gateway's public key set and the MAC key only: a subgraph never holds the gateway's private
 // key, and only the registry and audit subgraphs open the store.

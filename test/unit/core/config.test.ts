@@ -190,3 +190,12 @@ describe('durations and addresses (review s18b 5, 6, 9)', () => {
     expect(loadConfig({ DATA_DIR: '/var/lib/dsp', STORE_URL: '' }).storeUrl).toBe('sqlite:/var/lib/dsp/dsp.db');
   });
 });
+
+describe('TRUSTED_PROXIES (review s18b 10)', () => {
+  it.each([['999.1.1.1'], ['10.0.0.0/99'], ['::1/129'], ['1.2.3']])('refuses %s before anything starts', (entry) => {
+    expect(() => loadConfig({ TRUSTED_PROXIES: entry })).toThrow(/TRUSTED_PROXIES: /);
+  });
+  it('takes addresses and subnets of both families', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: '172.28.0.10, 10.0.0.0/8, ::1, fd00::/8' }).trustedProxies).toEqual(['172.28.0.10', '10.0.0.0/8', '::1', 'fd00::/8']);
+  });
+});
