@@ -8,16 +8,29 @@
  */
 import type { Logger } from './logger.js';
 
-export function drainOnTerminationSignals(drain: () => Promise<void>, logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): void {
+export interface TerminationSignals {
+  /**
+   * The drain is known (start-up has finished): a signal that came during start-up drains now,
+   * and later ones drain as they come.
+   */
+  ready(drain: () => Promise<void>): void;
+  /** Removes the handlers (tests). */
+  dispose(): void;
+}
+
+/**
+ * Installs the SIGTERM/SIGINT handler before start-up, so a signal that arrives while the gateway
+ * is starting (a cancelled rollout, Ctrl-C) no longer kills it between writes (a ledger OPEN
+ * without its chain, review s18b 4): the start finishes, then drains and exits.
+ */
+export function terminationSignals(logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): TerminationSignals {
+  let drain: (() => Promise<void>) | null = null;
+  let pending: NodeJS.Signals | null = null;
   let draining = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (draining) {
-      logger.warn({ signal }, 'already draining; signal ignored');
-      return;
-    }
+  const start = (signal: NodeJS.Signals): void => {
     draining = true;
     logger.info({ signal, pid: process.pid }, 'draining in-flight requests');
-    drain().then(
+    drain!().then(
       () => exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
@@ -25,6 +38,33 @@ export function drainOnTerminationSignals(drain: () => Promise<void>, logger: Lo
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (draining || pending) {
+      logger.warn({ signal }, 'already draining; signal ignored');
+      return;
+    }
+    if (!drain) {
+      pending = signal;
+      logger.info({ signal, pid: process.pid }, 'stopping once start-up has finished');
+      return;
+    }
+    start(signal);
+  };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  return {
+    ready(d) {
+      drain = d;
+      if (pending && !draining) start(pending);
+    },
+    dispose() {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
+}
+
+/** terminationSignals with the drain known at once. */
+export function drainOnTerminationSignals(drain: () => Promise<void>, logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): void {
+  terminationSignals(logger, exit).ready(drain);
 }

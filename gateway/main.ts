@@ -4,7 +4,7 @@ import { ensureDemoDpopKey, ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { createStore } from '../store/index.js';
 import { seedDemoRegister } from '../store/seed.js';
-import { drainOnTerminationSignals } from '../core/shutdown.js';
+import { terminationSignals } from '../core/shutdown.js';
 import { startTracing } from '../core/tracing.js';
 import { startGateway } from './server.js';
 
@@ -19,6 +19,8 @@ try {
   throw err;
 }
 const logger = createLogger({ level: config.logLevel, name: 'gateway' });
+// Before anything is written: a signal during start-up waits for the start, then drains.
+const signals = terminationSignals(logger);
 let keys;
 try {
   keys = await ensureKeys(config.dataDir, keySecretsOf(config));
@@ -32,8 +34,8 @@ if (config.env !== 'production') await seedDemoRegister(store, new Date(), { dpo
 const tracing = startTracing({ serviceName: config.tracing.serviceName, otlpEndpoint: config.tracing.otlpEndpoint });
 const gateway = await startGateway({ config, store, keys, logger, tracer: tracing?.tracer ?? null });
 
-drainOnTerminationSignals(async () => {
+signals.ready(async () => {
   await gateway.close();
   await store.close();
   await tracing?.shutdown();
-}, logger);
+});

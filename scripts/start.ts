@@ -6,11 +6,14 @@
 import { ConfigError } from '../core/config.js';
 import { signDevToken } from '../gateway/auth/dev-tokens.js';
 import { DEMO_DEVELOPER_IDS, DEMO_ORGS, DEMO_PRODUCT_STATES } from '../registry/demo-register.js';
-import { drainOnTerminationSignals } from '../core/shutdown.js';
+import { createLogger } from '../core/logger.js';
+import { terminationSignals } from '../core/shutdown.js';
 import { startSystem } from './system.js';
 
 const EXAMPLE_QUERY = 'query Example { client(clientId: "C-000001") { id name tfnMasked lodgments { period formType status } account { balance } } }';
 
+// Before anything is written: a signal during start-up waits for the start, then drains.
+const signals = terminationSignals(createLogger({ level: 'info', name: 'dsp' }));
 try {
   const system = await startSystem();
   const { config, gateway, subgraphs, keys } = system;
@@ -39,7 +42,7 @@ try {
     '',
   ];
   process.stdout.write(lines.join('\n'));
-  drainOnTerminationSignals(() => system.close(), system.logger);
+  signals.ready(() => system.close());
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);
