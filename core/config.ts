@@ -42,7 +42,10 @@ const intFrom = (min: number, max = Number.MAX_SAFE_INTEGER) =>
       return z.NEVER;
     })
     .pipe(z.number().int().min(min).max(max));
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on')]);
+const BOOL_WORDS = ['true', 'false', '1', '0', 'on', 'off'] as const;
+const bool = z.union([z.boolean(), z.enum(BOOL_WORDS).transform((v) => v === 'true' || v === '1' || v === 'on')], {
+  error: (issue) => `must be one of ${BOOL_WORDS.join(', ')}, got ${JSON.stringify(String(issue.input).slice(0, 40))}`,
+});
 const csv = z.union([z.array(z.string()), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))]);
 /**
  * A JSON value given as text (environment) or as a value (overrides). Not a union: zod reports
@@ -508,6 +511,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   }
   // /metrics names every product and its refusal codes: never open to strangers in production.
   if (c.env === 'production' && !c.monitoring.metricsBearer) problems.push('METRICS_BEARER: required in production (/metrics names products and refusal codes)');
+  else if (c.env === 'production' && c.monitoring.metricsBearer!.length < 16) problems.push('METRICS_BEARER: at least 16 characters in production (a secret, not a password to remember)');
   if (c.audit.hmacKey && Buffer.from(c.audit.hmacKey, 'base64').length < 32) problems.push('AUDIT_HMAC_KEY: must be at least 32 bytes, base64');
   if (c.env === 'production' && !c.enforcement.subgraphMacKey) problems.push('SUBGRAPH_MAC_KEY: required in production (every gateway and subgraph shares it)');
   if (c.enforcement.subgraphMacKey && Buffer.from(c.enforcement.subgraphMacKey, 'base64').length < 32) problems.push('SUBGRAPH_MAC_KEY: must be at least 32 bytes, base64');

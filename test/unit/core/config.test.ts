@@ -57,7 +57,7 @@ describe('loadConfig', () => {
   });
   describe('production token issuers and their keys (review s18c F2)', () => {
     const secret = Buffer.alloc(32, 7).toString('base64');
-    const prod = { NODE_ENV: 'production', AUDIT_HMAC_KEY: secret, SUBGRAPH_MAC_KEY: secret, METRICS_BEARER: 'b', TOKEN_ISSUERS: 'https://issuer.example' };
+    const prod = { NODE_ENV: 'production', AUDIT_HMAC_KEY: secret, SUBGRAPH_MAC_KEY: secret, METRICS_BEARER: 'scrape-secret-0123456789', TOKEN_ISSUERS: 'https://issuer.example' };
     it('starts with named issuers and an https key set', () => {
       expect(loadConfig({ ...prod, JWKS_URL: 'https://issuer.example/jwks.json' }).auth.issuers).toEqual(['https://issuer.example']);
     });
@@ -197,5 +197,18 @@ describe('TRUSTED_PROXIES (review s18b 10)', () => {
   });
   it('takes addresses and subnets of both families', () => {
     expect(loadConfig({ TRUSTED_PROXIES: '172.28.0.10, 10.0.0.0/8, ::1, fd00::/8' }).trustedProxies).toEqual(['172.28.0.10', '10.0.0.0/8', '::1', 'fd00::/8']);
+  });
+});
+
+describe('switches and the metrics bearer (review s18b 13)', () => {
+  it('names the words a switch takes', () => {
+    expect(() => loadConfig({ RATE_LIMITS_ENABLED: 'flase' })).toThrow(/RATE_LIMITS_ENABLED \(rateLimits\.enabled\): must be one of true, false, 1, 0, on, off, got "flase"/);
+    expect(loadConfig({ RATE_LIMITS_ENABLED: 'off' }).rateLimits.enabled).toBe(false);
+  });
+  it('wants a metrics bearer of at least 16 characters in production', () => {
+    const secret = Buffer.alloc(32, 7).toString('base64');
+    const prod = { NODE_ENV: 'production', AUDIT_HMAC_KEY: secret, SUBGRAPH_MAC_KEY: secret, TOKEN_ISSUERS: 'https://issuer.example', JWKS_FILE: '/k.json' };
+    expect(() => loadConfig({ ...prod, METRICS_BEARER: 'a' })).toThrow(/METRICS_BEARER: at least 16 characters in production/);
+    expect(loadConfig({ ...prod, METRICS_BEARER: 'x'.repeat(16) }).monitoring.metricsBearer).toBe('x'.repeat(16));
   });
 });

@@ -518,7 +518,7 @@ describe('key sources', () => {
       expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, JWKS_FILE: '/keys/jwks.json' })).toThrow(/TOKEN_ISSUER_KEYS and JWKS_FILE\/JWKS_URL: set one, not both/);
       expect(() => loadConfig({ TOKEN_ISSUER_KEYS: JSON.stringify({ [STAFF]: 'ftp://staff-idp.example/jwks.json' }) })).toThrow(/TOKEN_ISSUER_KEYS \(https:\/\/staff-idp.example\): must be an https URL/);
       const secret = Buffer.alloc(32, 7).toString('base64');
-      const prod = { NODE_ENV: 'production', AUDIT_HMAC_KEY: secret, SUBGRAPH_MAC_KEY: secret, METRICS_BEARER: 'b' };
+      const prod = { NODE_ENV: 'production', AUDIT_HMAC_KEY: secret, SUBGRAPH_MAC_KEY: secret, METRICS_BEARER: 'scrape-secret-0123456789' };
       expect(loadConfig({ ...prod, TOKEN_ISSUER_KEYS: keys }).auth.issuers).toEqual([PRODUCTS, STAFF]);
       expect(() => loadConfig({ ...prod, TOKEN_ISSUER_KEYS: JSON.stringify({ [STAFF]: 'http://staff-idp.example/jwks.json' }) })).toThrow(/must be an https URL in production/);
       expect(() => loadConfig({ TOKEN_ISSUER_KEYS: '{"a":' })).toThrow(/TOKEN_ISSUER_KEYS/);
