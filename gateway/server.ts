@@ -158,6 +158,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   writerRef = writer;
   await writer.start();
 
+  /** Set by close() once the grace is over: no subgraph fetch starts after it. */
+  let fetchesStopped = false;
   const signer = createAssertionSigner({ privateKey: keys.gateway.privateKey, kid: keys.gateway.kid, ttlS: config.enforcement.assertionTtlS, now });
   const requestSigner = createRequestSigner({ key: keys.subgraphMacKey, now });
   const subgraphUrls = config.subgraphs as Record<string, string>;
@@ -168,7 +170,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const documentStore = createDocumentStore(config.enforcement.documentCacheMiB * MIB, idle);
   const apolloGateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
-    buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs }),
+    buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs, stopping: () => fetchesStopped }),
     logger: apolloLoggerOf(logger),
     // Apollo's own spans (plan, fetch, execute) join the request's trace when tracing is on; the
     // document text is never put on a span (it may hold a literal TFN).
@@ -275,8 +277,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         http.drain();
         await closeServer(server, options.shutdownGraceMs);
         // Connections still open at the end of the grace were cut, but their handlers run on:
-        // their access records are appended before the final checkpoint (review s18b 1), each
-        // within the subgraph timeout of its last fetch.
+        // their access records are appended before the final checkpoint (review s18b 1). No new
+        // subgraph fetch starts from here, so each ends within the subgraph timeout of the fetch
+        // it is in (review s18d F1).
+        fetchesStopped = true;
         const unfinished = await http.settled(config.subgraphTimeoutMs + 5_000);
         if (unfinished) logger.error({ unfinished }, 'requests still running at shutdown; their access records may be missing');
         await apollo.stop();

@@ -21,6 +21,12 @@ export interface AssertingDataSourceOptions {
   /** Signs each request's exact bytes (core/request-signature.ts). */
   requestSigner: RequestSigner;
   timeoutMs: number;
+  /**
+   * True once a shutdown has cut the connections still open: no new fetch starts, so a request
+   * whose plan has further steps ends within one subgraph timeout and its access record is
+   * committed before the final checkpoint (review s18d F1). Default: never.
+   */
+  stopping?: () => boolean;
 }
 
 /**
@@ -93,7 +99,10 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     });
     this.signer = options.signer;
     this.subgraphName = options.name;
+    this.stopping = options.stopping ?? (() => false);
   }
+
+  private readonly stopping: () => boolean;
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = request.http?.headers;
@@ -102,6 +111,7 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     const ctx = context as Partial<GatewayContext> | undefined;
     if (!ctx?.admission || !ctx.notes) return;
     const { token, resolved } = ctx.admission;
+    if (this.stopping()) throw new CodedError('SUBGRAPH_UNAVAILABLE', `The ${this.subgraphName} service is unavailable.`, { details: { service: this.subgraphName }, status: 200 });
     ctx.notes.subgraphCalled(this.subgraphName);
     const assertion = await this.signer.sign(this.subgraphName, assertionClaimsOf(token, resolved));
     headers.set('authorization', `Bearer ${assertion}`);

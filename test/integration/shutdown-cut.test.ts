@@ -19,15 +19,16 @@ import { createStore } from '../../store/index.js';
 import { seedDemoRegister } from '../../store/seed.js';
 
 /** A clients subgraph whose answers wait until released. */
-function heldSubgraph(): Promise<{ server: Server; url: string; received: Promise<void>; release(): void }> {
+function heldSubgraph(): Promise<{ server: Server; url: string; received: Promise<void>; release(): void; answerWith(body: unknown): void }> {
   let arrived!: () => void;
   const received = new Promise<void>((resolve) => (arrived = resolve));
   const held: Array<() => void> = [];
   let released = false;
+  let body: unknown = { data: { serviceStatus: { name: 'clients', version: 'held' } } };
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { serviceStatus: { name: 'clients', version: 'held' } } }));
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       arrived();
       if (released) answer();
       else held.push(answer);
@@ -35,7 +36,7 @@ function heldSubgraph(): Promise<{ server: Server; url: string; received: Promis
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`, received, release: () => ((released = true), held.splice(0).forEach((a) => a())) }),
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`, received, release: () => ((released = true), held.splice(0).forEach((a) => a())), answerWith: (b) => (body = b) }),
     ),
   );
 }
@@ -72,6 +73,40 @@ describe('shutdown past its grace', () => {
     const [head] = await store.listChains();
     const records = (await store.readChain(head!.chainId, 1, 1_000)).filter((r) => r.sub === 'cut-user');
     expect(records.map((r) => [r.operationName, r.coordinates, r.decision])).toEqual([[null, ['Query.serviceStatus', 'ServiceStatus.name', 'ServiceStatus.version'], 'ALLOWED']]);
+  });
+
+  it('starts no subgraph fetch after the grace, so a plan with further steps still ends and is recorded (review s18d F1)', async () => {
+    const slow = await heldSubgraph();
+    cleanups.push(() => new Promise((r) => slow.server.close(r)));
+    // The plan's second step: answers nothing, ever; it only counts.
+    let lodgmentFetches = 0;
+    const never = createServer((req) => (req.resume(), lodgmentFetches++));
+    await new Promise<void>((r) => never.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => (never.closeAllConnections(), never.close(r))));
+    const neverUrl = `http://127.0.0.1:${(never.address() as { port: number }).port}/graphql`;
+    const storeUrl = `sqlite:${join(dataDir, 'plan.db')}`;
+    const store = await createStore(storeUrl);
+    cleanups.push(() => store.close());
+    await seedDemoRegister(store, new Date());
+    const keys = await ensureKeys(dataDir);
+    const unused = 'http://127.0.0.1:9/graphql';
+    // A long subgraph timeout: before the fix, close() waited it out for the second fetch, and the record was lost.
+    const config = loadConfig({ NODE_ENV: 'test' }, { dataDir, storeUrl, port: 0, host: '127.0.0.1', instanceId: 'plan-test', subgraphTimeoutMs: 600_000, subgraphs: { clients: slow.url, lodgments: neverUrl, accounts: unused, registry: unused, audit: unused } });
+    const gw = await startGateway({ config, store, keys, logger: createLogger({ level: 'silent', name: 'plan-test' }), shutdownGraceMs: 1 });
+    const token = await signDevToken(keys.issuer, { sub: 'plan-user', product: 'PRD-CERTIFIED', org: '12345679016' }, config);
+    slow.answerWith({ data: { client: { __typename: 'Client', id: 'C-000001' } } });
+
+    const inFlight = fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ client(clientId: "C-000001") { id lodgments { period } } }' }) });
+    await slow.received;
+    const closed = gw.close();
+    await expect(inFlight).rejects.toThrow();
+    slow.release();
+    await closed;
+
+    expect(lodgmentFetches).toBe(0);
+    const [head] = await store.listChains();
+    const records = (await store.readChain(head!.chainId, 1, 1_000)).filter((r) => r.sub === 'plan-user');
+    expect(records.map((r) => [r.coordinates.includes('Client.lodgments'), r.errorCodes])).toEqual([[true, ['SUBGRAPH_UNAVAILABLE']]]);
   });
 
   it('closes each connection after its response once draining, so a keep-alive pool cannot carry new requests through the drain', async () => {
