@@ -455,7 +455,15 @@ function issuerKeyProblems(c: Config, issuersGiven: 'env' | 'override' | null): 
   return problems;
 }
 
-export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides: DeepPartial<Config> = {}): Readonly<Config> {
+/**
+ * Whose configuration it is. A subgraph started on its own (`npm run start:subgraph`) verifies
+ * the gateway's assertions and signatures and never reads tokens, writes the access log or serves
+ * /metrics, so production asks it for none of the gateway's secrets (review s18d F2): only
+ * SUBGRAPH_MAC_KEY, and AUDIT_HMAC_KEY for the audit subgraph.
+ */
+export type ConfigRole = { role: 'gateway' } | { role: 'subgraph'; subgraph: string };
+
+export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides: DeepPartial<Config> = {}, who: ConfigRole = { role: 'gateway' }): Readonly<Config> {
   const fileProblems: string[] = [];
   const env = withSecretFiles(givenEnv, fileProblems);
   if (fileProblems.length) throw new ConfigError(fileProblems);
@@ -489,13 +497,15 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   const c = parsed.data;
   if (c.auth.jwksFile && c.auth.jwksUrl) problems.push('JWKS_FILE and JWKS_URL: set one, not both');
   problems.push(...issuerKeyProblems(c, env.TOKEN_ISSUERS !== undefined && env.TOKEN_ISSUERS !== '' ? 'env' : (overrides as { auth?: { issuers?: unknown } }).auth?.issuers !== undefined ? 'override' : null));
-  if (c.env === 'production' && !c.auth.jwksFile && !c.auth.jwksUrl && !c.auth.issuerKeys) problems.push('JWKS_FILE, JWKS_URL or TOKEN_ISSUER_KEYS: required in production (the development issuer is not trusted there)');
+  const gateway = who.role === 'gateway';
+  const prodGateway = c.env === 'production' && gateway;
+  if (prodGateway && !c.auth.jwksFile && !c.auth.jwksUrl && !c.auth.issuerKeys) problems.push('JWKS_FILE, JWKS_URL or TOKEN_ISSUER_KEYS: required in production (the development issuer is not trusted there)');
   // A key set fetched over plain http can be swapped by anyone on the path, and with it any token
   // minted, an ATO admin's included (review s18c F2).
   if (c.env === 'production' && c.auth.jwksUrl && new URL(c.auth.jwksUrl).protocol !== 'https:') problems.push('JWKS_URL: must be an https URL in production (a key set fetched otherwise can be swapped on its way)');
   // The development issuer's key is created under DATA_DIR on every start and `npm run token` signs with it.
-  if (c.env === 'production' && c.auth.issuers.includes(DEV_ISSUER)) problems.push(`TOKEN_ISSUERS: name your token issuers in production; the development issuer (${DEV_ISSUER}, the default) is not trusted there`);
-  if (c.env === 'production' && !c.audit.hmacKey) problems.push('AUDIT_HMAC_KEY: required in production');
+  if (prodGateway && c.auth.issuers.includes(DEV_ISSUER)) problems.push(`TOKEN_ISSUERS: name your token issuers in production; the development issuer (${DEV_ISSUER}, the default) is not trusted there`);
+  if (c.env === 'production' && !c.audit.hmacKey && (gateway || who.subgraph === 'audit')) problems.push('AUDIT_HMAC_KEY: required in production');
   // The access log must outlive the process (review s18b 6).
   if (c.env === 'production' && /^sqlite::memory:|^sqlite:$|^sqlite:\?|mode=memory/i.test(c.storeUrl)) problems.push('STORE_URL: an in-memory database in production would lose the access log at the next restart');
   // Checked here, before anything starts (review s18b 10: a bad entry passed the pattern and stopped
@@ -510,8 +520,8 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
     if (!/^https?:$/.test(new URL(url).protocol)) problems.push(`${name.toUpperCase()}_URL: must be an http(s) URL`);
   }
   // /metrics names every product and its refusal codes: never open to strangers in production.
-  if (c.env === 'production' && !c.monitoring.metricsBearer) problems.push('METRICS_BEARER: required in production (/metrics names products and refusal codes)');
-  else if (c.env === 'production' && c.monitoring.metricsBearer!.length < 16) problems.push('METRICS_BEARER: at least 16 characters in production (a secret, not a password to remember)');
+  if (prodGateway && !c.monitoring.metricsBearer) problems.push('METRICS_BEARER: required in production (/metrics names products and refusal codes)');
+  else if (prodGateway && c.monitoring.metricsBearer!.length < 16) problems.push('METRICS_BEARER: at least 16 characters in production (a secret, not a password to remember)');
   if (c.audit.hmacKey && Buffer.from(c.audit.hmacKey, 'base64').length < 32) problems.push('AUDIT_HMAC_KEY: must be at least 32 bytes, base64');
   if (c.env === 'production' && !c.enforcement.subgraphMacKey) problems.push('SUBGRAPH_MAC_KEY: required in production (every gateway and subgraph shares it)');
   if (c.enforcement.subgraphMacKey && Buffer.from(c.enforcement.subgraphMacKey, 'base64').length < 32) problems.push('SUBGRAPH_MAC_KEY: must be at least 32 bytes, base64');

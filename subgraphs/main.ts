@@ -23,7 +23,7 @@ if (port === undefined || port < 0 || port > 65535) {
 }
 let config;
 try {
-  config = loadConfig();
+  config = loadConfig(process.env, {}, { role: 'subgraph', subgraph: name });
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(err.message);

@@ -32,6 +32,8 @@ describe('a subgraph started on its own', () => {
     // store, both missing here, so reading either would fail the start.
     const env = {
       ...parentEnv,
+      // Production, given what the README and the compose file give a data subgraph, and nothing of the gateway's (review s18d F2).
+      NODE_ENV: 'production',
       DATA_DIR: dataDir,
       SUBGRAPH_PORT: '0',
       LOG_LEVEL: 'info',

@@ -212,3 +212,16 @@ describe('switches and the metrics bearer (review s18b 13)', () => {
     expect(loadConfig({ ...prod, METRICS_BEARER: 'x'.repeat(16) }).monitoring.metricsBearer).toBe('x'.repeat(16));
   });
 });
+
+describe('a subgraph\'s configuration in production (review s18d F2)', () => {
+  const mac = Buffer.alloc(32, 9).toString('base64');
+  it('asks a subgraph for the MAC key only, and the audit subgraph for the audit HMAC key too', () => {
+    expect(loadConfig({ NODE_ENV: 'production', SUBGRAPH_MAC_KEY: mac }, {}, { role: 'subgraph', subgraph: 'clients' }).env).toBe('production');
+    expect(() => loadConfig({ NODE_ENV: 'production' }, {}, { role: 'subgraph', subgraph: 'clients' })).toThrow(/SUBGRAPH_MAC_KEY: required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SUBGRAPH_MAC_KEY: mac }, {}, { role: 'subgraph', subgraph: 'audit' })).toThrow(/AUDIT_HMAC_KEY: required in production/);
+    expect(loadConfig({ NODE_ENV: 'production', SUBGRAPH_MAC_KEY: mac, AUDIT_HMAC_KEY: mac }, {}, { role: 'subgraph', subgraph: 'audit' }).audit.hmacKey).toBe(mac);
+  });
+  it('still asks the gateway for everything', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', SUBGRAPH_MAC_KEY: mac })).toThrow(/JWKS_FILE, JWKS_URL or TOKEN_ISSUER_KEYS: required in production/);
+  });
+});
