@@ -439,6 +439,9 @@ function issuerKeyProblems(c: Config, issuersGiven: 'env' | 'override' | null): 
   if (named.length === 0) problems.push('TOKEN_ISSUER_KEYS: must name at least one issuer');
   if (c.auth.jwksFile || c.auth.jwksUrl) problems.push('TOKEN_ISSUER_KEYS and JWKS_FILE/JWKS_URL: set one, not both');
   if (issuersGiven && (c.auth.issuers.length !== named.length || c.auth.issuers.some((i) => !(i in keys)))) problems.push('TOKEN_ISSUERS: must name exactly the issuers of TOKEN_ISSUER_KEYS (or be left out)');
+  // One key set named for two issuers is the shared set this exists to prevent (review s18d F8).
+  const named2 = Object.values(keys);
+  if (new Set(named2).size !== named2.length) problems.push('TOKEN_ISSUER_KEYS: each issuer needs a key set of its own; two issuers name the same one');
   for (const [issuer, value] of Object.entries(keys)) {
     const where = issuerKeyLocation(value);
     if (!('url' in where)) continue;

@@ -237,7 +237,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   // The console's development tools (sign in as, product tokens, the explorer) exist only where the
   // development issuer is what the gateway trusts: never in production, never beside a real JWKS.
-  const devIssuerTrusted = config.env !== 'production' && !config.auth.jwksFile && !config.auth.jwksUrl && !options.issuerJwks;
+  const devIssuerTrusted = config.env !== 'production' && !config.auth.jwksFile && !config.auth.jwksUrl && !config.auth.issuerKeys && !options.issuerJwks;
   const staffConsole = createConsole({
     logger,
     devTools: devIssuerTrusted

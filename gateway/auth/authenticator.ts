@@ -19,7 +19,7 @@ import { verifiedTokenFrom } from './token-claims.js';
 import type { AuthResult, VerifiedToken } from '../../core/verified-token.js';
 
 /** The `typ` header values of an access token (case-insensitive, RFC 7515 §4.1.9); no `typ` is accepted too. */
-const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(['jwt', 'at+jwt', 'application/at+jwt']);
+const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(['jwt', 'application/jwt', 'at+jwt', 'application/at+jwt']);
 
 /** jose's exp rule on our clock: a token is expired once `exp` lies more than the tolerance behind now. */
 export function tokenExpired(exp: number, nowMs: number, toleranceS: number): boolean {

@@ -54,7 +54,10 @@ function boundedFetch(backoffMs: number, now: () => number): (url: string, init:
       }
       const text = await readCapped(response, MAX_JWKS_BYTES);
       const keys = (JSON.parse(text) as { keys?: unknown } | null)?.keys;
-      if (Array.isArray(keys) && keys.length > MAX_JWKS_KEYS) throw new Error(`key set holds ${keys.length} keys, over ${MAX_JWKS_KEYS}`);
+      // Not a key set at all (a maintenance page answered 200) is a failure too, or jose's refusal
+      // afterwards would leave the backoff unset (review s18d F3).
+      if (!Array.isArray(keys) || !keys.every((k) => k !== null && typeof k === 'object' && !Array.isArray(k))) throw new Error('the answer is not a JSON Web Key Set');
+      if (keys.length > MAX_JWKS_KEYS) throw new Error(`key set holds ${keys.length} keys, over ${MAX_JWKS_KEYS}`);
       return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
     } catch (err) {
       failedAt = now();

@@ -9,7 +9,10 @@ import { KNOWN_ROLES, type VerifiedToken } from '../../core/verified-token.js';
 const claimsSchema = z.object({
   // Keys the staff quota and names the actor in the register's history and the access log: at
   // least one visible character, no control or invisible formatting characters (review s18c F9).
-  sub: z.string().regex(/^(?=[^]*[^\s\p{Cf}])[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u, 'printable, not only spaces'),
+  // Also no surrogate, private-use or unassigned code point, and none of the characters that show
+  // as nothing (a combining grapheme joiner, variation selectors, Hangul fillers, a blank braille
+  // cell), so no two subs that look alike differ (review s18d F9).
+  sub: z.string().regex(/^(?=[^]*[^\s\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFFA0\uFE00-\uFE0F\u{E0100}-\u{E01EF}])[^\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u034F\u115F\u1160\u2800\u3164\uFFA0\uFE00-\uFE0F\u{E0100}-\u{E01EF}]+$/u, 'printable, not only spaces'),
   iss: z.string().min(1),
   exp: z.number(),
   iat: z.number(),

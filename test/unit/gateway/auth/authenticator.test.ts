@@ -56,7 +56,7 @@ describe('refuses bad tokens', () => {
     expect(reasonOf(await auth.authenticate(bearer(token)))).toBe('typ');
   });
 
-  it.each([['JWT'], ['jwt'], ['at+jwt'], ['application/at+JWT'], [undefined]])('accepts typ %j', async (typ) => {
+  it.each([['JWT'], ['jwt'], ['application/jwt'], ['at+jwt'], ['application/at+JWT'], [undefined]])('accepts typ %j', async (typ) => {
     const token = await new SignJWT(productClaims()).setProtectedHeader({ alg: key.alg, kid: key.kid, ...(typ ? { typ } : {}) }).sign(key.privateKey);
     expect(codeOf(await auth.authenticate(bearer(token)))).toBe('OK');
   });
@@ -66,7 +66,7 @@ describe('refuses bad tokens', () => {
     expect(reasonOf(await auth.authenticate(`DPoP ${token}`, { acceptDpop: true }))).toBe('claim_type');
   });
 
-  it.each([[' '], ['\t\n'], ['a\nb'], ['alice\u202e'], ['\u200b'], ['a\u0000b'], ['a\u2028b']])('refuses the sub %j (review s18c F9)', async (sub) => {
+  it.each([[' '], ['\t\n'], ['a\nb'], ['alice\u202e'], ['\u200b'], ['a\u0000b'], ['a\u2028b'], ['\u3164'], ['\u2800'], ['alice\u034f'], ['alice\ufe0f'], ['a\ud800b'], ['a\ue000b'], ['alice\u{e0100}']])('refuses the sub %j (review s18c F9, s18d F9)', async (sub) => {
     expect(reasonOf(await auth.authenticate(bearer(await sign(key, productClaims({ sub })))))).toBe('claim_type');
   });
 
@@ -461,6 +461,14 @@ describe('key sources', () => {
     expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims()))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
   });
 
+  it.each([['{"error":"maintenance"}'], ['{"keys":{}}'], ['{"keys":[1]}']])('treats a 200 answer %s that is no key set as a failure, and backs off (review s18d F3)', async (answer) => {
+    let fetches = 0;
+    const url = await serve((_req, res) => (fetches++, res.writeHead(200, { 'content-type': 'application/json' }).end(answer)));
+    const remote = createAuthenticator({ auth: authConfig({ jwksUrl: url }), now: () => clockMs });
+    for (let i = 0; i < 10; i++) expect(codeOf(await remote.authenticate(bearer(await sign(key, productClaims({ jti: `t-${i}` }), { kid: `random-${i}` }))))).toBe('AUTH_PROVIDER_UNAVAILABLE');
+    expect(fetches).toBe(1);
+  });
+
   it('refuses an oversized key set while reading it, without a content-length', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -503,6 +511,10 @@ describe('key sources', () => {
     it('refuses an issuer it does not know, as the allow-list did', async () => {
       const result = await twoIssuers().authenticate(bearer(await sign(key, productClaims({ iss: 'https://other.example' }))));
       expect(result.ok ? null : [result.denial.code, result.denial.details]).toEqual(['UNAUTHENTICATED', { reason: 'claims', claim: 'iss' }]);
+    });
+
+    it('will not name one key set for two issuers (review s18d F8)', () => {
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: JSON.stringify({ [PRODUCTS]: '/k/shared.json', [STAFF]: '/k/shared.json' }) })).toThrow(/TOKEN_ISSUER_KEYS: each issuer needs a key set of its own/);
     });
 
     it('will not share one key set between several issuers', () => {
