@@ -49,63 +49,55 @@ describe('shutdown past its grace', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('commits the record of a request whose connection the shutdown cut', async () => {
-    const slow = await heldSubgraph();
-    cleanups.push(() => new Promise((r) => slow.server.close(r)));
-    const storeUrl = `sqlite:${join(dataDir, 'dsp.db')}`;
+  const UNUSED = 'http://127.0.0.1:9/graphql';
+
+  /**
+   * A gateway on its own store whose clients subgraph is `clients` (the others `lodgments` or
+   * nowhere), with a 1 ms grace; sends `query` as `sub`, closes the gateway once the clients
+   * subgraph holds it, releases it once the connection was cut, and resolves the sub's records.
+   */
+  async function cutMidRequest(name: string, query: string, options: { lodgments?: string; subgraphTimeoutMs?: number; answer?: unknown }) {
+    const clients = await heldSubgraph();
+    cleanups.push(() => new Promise((r) => clients.server.close(r)));
+    if (options.answer) clients.answerWith(options.answer);
+    const storeUrl = `sqlite:${join(dataDir, `${name}.db`)}`;
     const store = await createStore(storeUrl);
     cleanups.push(() => store.close());
     await seedDemoRegister(store, new Date());
     const keys = await ensureKeys(dataDir);
-    const unused = 'http://127.0.0.1:9/graphql';
-    const config = loadConfig({ NODE_ENV: 'test' }, { dataDir, storeUrl, port: 0, host: '127.0.0.1', instanceId: 'cut-test', subgraphs: { clients: slow.url, lodgments: unused, accounts: unused, registry: unused, audit: unused } });
-    const gw = await startGateway({ config, store, keys, logger: createLogger({ level: 'silent', name: 'cut-test' }), shutdownGraceMs: 1 });
-    const token = await signDevToken(keys.issuer, { sub: 'cut-user' }, config);
-
-    const inFlight = fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ serviceStatus { name version } }' }) });
-    await slow.received;
+    const subgraphs = { clients: clients.url, lodgments: options.lodgments ?? UNUSED, accounts: UNUSED, registry: UNUSED, audit: UNUSED };
+    const config = loadConfig({ NODE_ENV: 'test' }, { dataDir, storeUrl, port: 0, host: '127.0.0.1', instanceId: name, subgraphs, ...(options.subgraphTimeoutMs ? { subgraphTimeoutMs: options.subgraphTimeoutMs } : {}) });
+    const gw = await startGateway({ config, store, keys, logger: createLogger({ level: 'silent', name }), shutdownGraceMs: 1 });
+    const token = await signDevToken(keys.issuer, { sub: `${name}-user`, product: 'PRD-CERTIFIED', org: '12345679016' }, config);
+    const inFlight = fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+    await clients.received;
     const closed = gw.close();
     // The grace ends and the connection is cut while the subgraph still holds the answer.
     await expect(inFlight).rejects.toThrow();
-    slow.release();
+    clients.release();
     await closed;
-
     const [head] = await store.listChains();
-    const records = (await store.readChain(head!.chainId, 1, 1_000)).filter((r) => r.sub === 'cut-user');
+    return (await store.readChain(head!.chainId, 1, 1_000)).filter((r) => r.sub === `${name}-user`);
+  }
+
+  it('commits the record of a request whose connection the shutdown cut', async () => {
+    const records = await cutMidRequest('cut', '{ serviceStatus { name version } }', {});
     expect(records.map((r) => [r.operationName, r.coordinates, r.decision])).toEqual([[null, ['Query.serviceStatus', 'ServiceStatus.name', 'ServiceStatus.version'], 'ALLOWED']]);
   });
 
   it('starts no subgraph fetch after the grace, so a plan with further steps still ends and is recorded (review s18d F1)', async () => {
-    const slow = await heldSubgraph();
-    cleanups.push(() => new Promise((r) => slow.server.close(r)));
     // The plan's second step: answers nothing, ever; it only counts.
     let lodgmentFetches = 0;
     const never = createServer((req) => (req.resume(), lodgmentFetches++));
     await new Promise<void>((r) => never.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => (never.closeAllConnections(), never.close(r))));
-    const neverUrl = `http://127.0.0.1:${(never.address() as { port: number }).port}/graphql`;
-    const storeUrl = `sqlite:${join(dataDir, 'plan.db')}`;
-    const store = await createStore(storeUrl);
-    cleanups.push(() => store.close());
-    await seedDemoRegister(store, new Date());
-    const keys = await ensureKeys(dataDir);
-    const unused = 'http://127.0.0.1:9/graphql';
-    // A long subgraph timeout: before the fix, close() waited it out for the second fetch, and the record was lost.
-    const config = loadConfig({ NODE_ENV: 'test' }, { dataDir, storeUrl, port: 0, host: '127.0.0.1', instanceId: 'plan-test', subgraphTimeoutMs: 600_000, subgraphs: { clients: slow.url, lodgments: neverUrl, accounts: unused, registry: unused, audit: unused } });
-    const gw = await startGateway({ config, store, keys, logger: createLogger({ level: 'silent', name: 'plan-test' }), shutdownGraceMs: 1 });
-    const token = await signDevToken(keys.issuer, { sub: 'plan-user', product: 'PRD-CERTIFIED', org: '12345679016' }, config);
-    slow.answerWith({ data: { client: { __typename: 'Client', id: 'C-000001' } } });
-
-    const inFlight = fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ client(clientId: "C-000001") { id lodgments { period } } }' }) });
-    await slow.received;
-    const closed = gw.close();
-    await expect(inFlight).rejects.toThrow();
-    slow.release();
-    await closed;
-
+    const records = await cutMidRequest('plan', '{ client(clientId: "C-000001") { id lodgments { period } } }', {
+      lodgments: `http://127.0.0.1:${(never.address() as { port: number }).port}/graphql`,
+      // A long subgraph timeout: before the fix, close() waited it out for the second fetch, and the record was lost.
+      subgraphTimeoutMs: 600_000,
+      answer: { data: { client: { __typename: 'Client', id: 'C-000001' } } },
+    });
     expect(lodgmentFetches).toBe(0);
-    const [head] = await store.listChains();
-    const records = (await store.readChain(head!.chainId, 1, 1_000)).filter((r) => r.sub === 'plan-user');
     expect(records.map((r) => [r.coordinates.includes('Client.lodgments'), r.errorCodes])).toEqual([[true, ['SUBGRAPH_UNAVAILABLE']]]);
   });
 
