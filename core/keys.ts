@@ -210,6 +210,33 @@ export function subgraphKeysOf(keys: KeyMaterial, options: { auditKey: boolean }
  * key material is refused. Nothing private is read or created.
  */
 export function loadSubgraphKeys(dataDir: string, secrets: KeySecrets & { gatewayJwksFile?: string | null }, options: { auditKey: boolean }): SubgraphKeys {
+  const gatewayJwks = readGatewayJwks(dataDir, secrets.gatewayJwksFile);
+  const dir = join(dataDir, 'keys');
+  const needsDir = !secrets.subgraphMacKeyBase64 || (options.auditKey && !secrets.hmacKeyBase64);
+  if (needsDir) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return {
+    gatewayJwks,
+    subgraphMacKey: ensureSecret(dir, 'subgraph-mac.b64', secrets.subgraphMacKeyBase64),
+    hmacKey: options.auditKey ? ensureSecret(dir, 'audit-hmac.b64', secrets.hmacKeyBase64) : null,
+  };
+}
+
+/**
+ * What `npm run audit:verify` checks the log with: the gateway's public key set and the audit
+ * HMAC key, read, never created (review s18d F10: it called ensureKeys, so on a host without
+ * the keys it made a new gateway key and audit key and judged the log against them). A missing
+ * one stops it, naming where it looked.
+ */
+export function loadVerifierKeys(dataDir: string, secrets: { gatewayJwksFile?: string | null; hmacKeyBase64?: string | null }): { gatewayJwks: { keys: JWK[] }; hmacKey: Buffer } {
+  const gatewayJwks = readGatewayJwks(dataDir, secrets.gatewayJwksFile);
+  const path = join(dataDir, 'keys', 'audit-hmac.b64');
+  if (!secrets.hmacKeyBase64 && !existsSync(path)) throw new Error(`the audit HMAC key: set AUDIT_HMAC_KEY (or AUDIT_HMAC_KEY_FILE), or run with the DATA_DIR whose keys/audit-hmac.b64 the gateway wrote (${path} does not exist)`);
+  return { gatewayJwks, hmacKey: ensureSecret(join(dataDir, 'keys'), 'audit-hmac.b64', secrets.hmacKeyBase64) };
+}
+
+/** The gateway's public key set from GATEWAY_JWKS_FILE or DATA_DIR/keys/gateway.jwks.json; refused if it holds private or symmetric key material. */
+function readGatewayJwks(dataDir: string, gatewayJwksFile: string | null | undefined): { keys: JWK[] } {
+  const secrets = { gatewayJwksFile };
   const label = secrets.gatewayJwksFile ? `GATEWAY_JWKS_FILE ${secrets.gatewayJwksFile}` : `the gateway's public key set ${gatewayJwksPath(dataDir)}`;
   const path = secrets.gatewayJwksFile ?? gatewayJwksPath(dataDir);
   let jwks: unknown;
@@ -223,12 +250,5 @@ export function loadSubgraphKeys(dataDir: string, secrets: KeySecrets & { gatewa
   const keys = (jwks as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => k !== null && typeof k === 'object' && !Array.isArray(k))) throw new Error(`${label}: not a JSON Web Key Set with at least one key`);
   if ((keys as JWK[]).some((k) => k.kty === 'oct' || 'd' in k)) throw new Error(`${label}: must hold public keys only (a subgraph never holds the gateway's private key)`);
-  const dir = join(dataDir, 'keys');
-  const needsDir = !secrets.subgraphMacKeyBase64 || (options.auditKey && !secrets.hmacKeyBase64);
-  if (needsDir) mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return {
-    gatewayJwks: { keys: keys as JWK[] },
-    subgraphMacKey: ensureSecret(dir, 'subgraph-mac.b64', secrets.subgraphMacKeyBase64),
-    hmacKey: options.auditKey ? ensureSecret(dir, 'audit-hmac.b64', secrets.hmacKeyBase64) : null,
-  };
+  return { keys: keys as JWK[] };
 }

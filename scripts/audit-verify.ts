@@ -11,7 +11,7 @@ import { jsonPrintable, printable } from '../audit/sanitize.js';
 import { formatLedger, formatStorage, formatVerificationReport } from '../audit/report-text.js';
 import { verifyAccessLog, verifyChainInLog, type AccessLogVerification, type OneChainVerification } from '../audit/verify-store.js';
 import { loadConfig } from '../core/config.js';
-import { ensureKeys, keySecretsOf } from '../core/keys.js';
+import { loadVerifierKeys } from '../core/keys.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/port.js';
 
@@ -46,7 +46,13 @@ async function main(): Promise<number> {
     trustedLedgerHead = { seq: Number(m[1]), hash: m[2]! };
   }
   const config = loadConfig();
-  const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
+  let keys: ReturnType<typeof loadVerifierKeys>;
+  try {
+    keys = loadVerifierKeys(config.dataDir, { gatewayJwksFile: config.auth.gatewayJwksFile, hmacKeyBase64: config.audit.hmacKey });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
   const chainKey = chainKeyOf(keys.hmacKey);
   let store: Store | null = null;
   try {
@@ -57,7 +63,7 @@ async function main(): Promise<number> {
       // As the API's one-chain verification: the header and the schema, without the whole-file check.
       const storageProblems = await store.storageProblems({ consistency: false });
       for (const chainId of values.chain) {
-        const report = await verifyChainInLog(store, chainId, keys.gateway.publicJwks, { chainKey, trustedLedgerHead });
+        const report = await verifyChainInLog(store, chainId, keys.gatewayJwks, { chainKey, trustedLedgerHead });
         if (!report) {
           process.stderr.write(`audit:verify: no chain ${chainId} in the store or the ledger\n`);
           return 2;
@@ -68,7 +74,7 @@ async function main(): Promise<number> {
       const ledger = chains[0]?.ledger ?? { entries: 0, head: null, problems: [], omitted: 0 };
       result = { ok: chains.every((c) => c.ok) && storageProblems.length === 0, ledger, chains: chains.map(({ ledger: _ledger, ...chain }) => chain), storageProblems };
     } else {
-      result = await verifyAccessLog(store, keys.gateway.publicJwks, { chainKey, trustedLedgerHead });
+      result = await verifyAccessLog(store, keys.gatewayJwks, { chainKey, trustedLedgerHead });
     }
     const failed = result.chains.filter((r) => !r.ok).length;
     if (values.json) {

@@ -3,7 +3,7 @@
  * with plain SQL as an attacker with database access would, checked by the CLI in a child process.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,24 @@ describe('npm run audit:verify', () => {
     for (const out of [r.stdout, json.stdout]) expect(out).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
     expect((JSON.parse(json.stdout) as { chains: Array<{ chainId: string }> }).chains.map((c) => c.chainId)).toContain('forged\u009b2J\u202e');
     for (const seq of [4, 12, 20, 22]) expect(r.stdout).toMatch(new RegExp(`seq ${seq}  [A-Z]+`));
+  });
+
+  it('without the gateway\'s keys, exits 2 naming what it needs and creates no key (review s18d F10)', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'audit-verify-nokeys-'));
+    try {
+      const r = await runCli({ DATA_DIR: elsewhere, STORE_URL: env.STORE_URL! });
+      expect([r.code, r.stderr]).toEqual([2, expect.stringContaining('set GATEWAY_JWKS_FILE')]);
+      expect(existsSync(join(elsewhere, 'keys'))).toBe(false);
+      // The public key set alone is not enough: the keyed hashes need the audit key.
+      const withSet = await runCli({ DATA_DIR: elsewhere, STORE_URL: env.STORE_URL!, GATEWAY_JWKS_FILE: join(dir, 'keys', 'gateway.jwks.json') });
+      expect([withSet.code, withSet.stderr]).toEqual([2, expect.stringContaining('set AUDIT_HMAC_KEY')]);
+      const both = await runCli({ DATA_DIR: elsewhere, STORE_URL: env.STORE_URL!, GATEWAY_JWKS_FILE: join(dir, 'keys', 'gateway.jwks.json'), AUDIT_HMAC_KEY_FILE: join(dir, 'keys', 'audit-hmac.b64') });
+      // Judged, not refused (clean or tampered, depending on the tests before this one).
+      expect([both.code === 2, both.stdout]).toEqual([false, expect.stringContaining(`chain ${chainId}`)]);
+      expect(existsSync(join(elsewhere, 'keys'))).toBe(false);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 when it cannot run', async () => {
