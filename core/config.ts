@@ -19,19 +19,19 @@ export function wholeNumberOf(text: string): number | undefined {
 }
 
 /**
+ * The longest a timer can wait (Node's setTimeout limit, 2^31 − 1 ms, about 24.8 days): a longer
+ * delay becomes 1 ms, so a duration past it would turn a checkpoint interval into a flood and a
+ * timeout into an instant failure (review s18b 5).
+ */
+export const TIMER_MAX_MS = 2_147_483_647;
+const TIMER_MAX_S = Math.floor(TIMER_MAX_MS / 1000);
+
+/**
  * A whole number in [min, max]: a number (overrides) or decimal digits (environment; surrounding
  * white space allowed). Not z.coerce.number(): Number(' ') is 0 and Number('0x10') is 16, so a
  * blank variable would silently mean zero (PORT=" " an ephemeral port, a cache size of " " no
  * cache) and hex or exponent notation would pass as something nobody wrote.
  */
-/**
- * The longest a timer can wait (Node's setTimeout limit, 2^31 − 1 ms, about 24.8 days): a longer
- * delay becomes 1 ms, so a duration past it would turn a checkpoint interval into a flood and a
- * timeout into an instant failure (review s18b 5).
- */
-const TIMER_MAX_MS = 2_147_483_647;
-const TIMER_MAX_S = Math.floor(TIMER_MAX_MS / 1000);
-
 const intFrom = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
     .union([z.number(), z.string()])
@@ -413,10 +413,16 @@ export class ConfigError extends Error {
   }
 }
 
-/**
- * Resolves the configuration: defaults, then environment variables, then explicit overrides
- * (tests and embedding). Throws ConfigError listing every problem at once.
- */
+/** Why a TRUSTED_PROXIES entry is neither an IP address nor a CIDR subnet, or null (gateway/http/client-ip.ts parses the good ones). */
+export function trustedProxyProblem(entry: string): string | null {
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (!family || extra !== undefined) return `TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR subnet`;
+  const max = family === 6 ? 128 : 32;
+  if (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= max)) return `TRUSTED_PROXIES: "${entry}" has a bad prefix length (at most ${max} bits)`;
+  return null;
+}
+
 /** Where an issuer's key set is: a URL when it starts with a scheme, else a JWKS file path. */
 export function issuerKeyLocation(value: string): { url: string } | { file: string } {
   return /^[a-z][a-z0-9+.-]*:/i.test(value) ? { url: value } : { file: value };
@@ -428,7 +434,7 @@ export function issuerKeyLocation(value: string): { url: string } | { file: stri
  * staff IdP's `iss`), so several issuers need TOKEN_ISSUER_KEYS, one key set each. With it, the
  * issuers are its keys (TOKEN_ISSUERS, if given, must name the same). Fills `c.auth.issuers`.
  */
-function issuerKeyProblems(c: Config, issuersGiven: 'env' | 'override' | null): string[] {
+function issuerKeyProblems(c: Config, issuersGiven: boolean): string[] {
   const problems: string[] = [];
   const keys = c.auth.issuerKeys;
   if (!keys) {
@@ -440,8 +446,8 @@ function issuerKeyProblems(c: Config, issuersGiven: 'env' | 'override' | null): 
   if (c.auth.jwksFile || c.auth.jwksUrl) problems.push('TOKEN_ISSUER_KEYS and JWKS_FILE/JWKS_URL: set one, not both');
   if (issuersGiven && (c.auth.issuers.length !== named.length || c.auth.issuers.some((i) => !(i in keys)))) problems.push('TOKEN_ISSUERS: must name exactly the issuers of TOKEN_ISSUER_KEYS (or be left out)');
   // One key set named for two issuers is the shared set this exists to prevent (review s18d F8).
-  const named2 = Object.values(keys);
-  if (new Set(named2).size !== named2.length) problems.push('TOKEN_ISSUER_KEYS: each issuer needs a key set of its own; two issuers name the same one');
+  const keySets = Object.values(keys);
+  if (new Set(keySets).size !== keySets.length) problems.push('TOKEN_ISSUER_KEYS: each issuer needs a key set of its own; two issuers name the same one');
   for (const [issuer, value] of Object.entries(keys)) {
     const where = issuerKeyLocation(value);
     if (!('url' in where)) continue;
@@ -466,6 +472,10 @@ function issuerKeyProblems(c: Config, issuersGiven: 'env' | 'override' | null): 
  */
 export type ConfigRole = { role: 'gateway' } | { role: 'subgraph'; subgraph: string };
 
+/**
+ * Resolves the configuration: defaults, then environment variables, then explicit overrides
+ * (tests and embedding). Throws ConfigError listing every problem at once.
+ */
 export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides: DeepPartial<Config> = {}, who: ConfigRole = { role: 'gateway' }): Readonly<Config> {
   const fileProblems: string[] = [];
   const env = withSecretFiles(givenEnv, fileProblems);
@@ -499,7 +509,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   const problems: string[] = [];
   const c = parsed.data;
   if (c.auth.jwksFile && c.auth.jwksUrl) problems.push('JWKS_FILE and JWKS_URL: set one, not both');
-  problems.push(...issuerKeyProblems(c, env.TOKEN_ISSUERS !== undefined && env.TOKEN_ISSUERS !== '' ? 'env' : (overrides as { auth?: { issuers?: unknown } }).auth?.issuers !== undefined ? 'override' : null));
+  problems.push(...issuerKeyProblems(c, !!env.TOKEN_ISSUERS || (overrides as { auth?: { issuers?: unknown } }).auth?.issuers !== undefined));
   const gateway = who.role === 'gateway';
   const prodGateway = c.env === 'production' && gateway;
   if (prodGateway && !c.auth.jwksFile && !c.auth.jwksUrl && !c.auth.issuerKeys) problems.push('JWKS_FILE, JWKS_URL or TOKEN_ISSUER_KEYS: required in production (the development issuer is not trusted there)');
@@ -514,10 +524,8 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   // Checked here, before anything starts (review s18b 10: a bad entry passed the pattern and stopped
   // the gateway only after its store, register and access-log chain were open).
   for (const entry of c.trustedProxies) {
-    const [address, prefix] = entry.split('/');
-    const family = isIP(address ?? '');
-    if (!family) problems.push(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR subnet`);
-    else if (prefix !== undefined && Number(prefix) > (family === 6 ? 128 : 32)) problems.push(`TRUSTED_PROXIES: "${entry}" has a prefix longer than ${family === 6 ? 128 : 32} bits`);
+    const problem = trustedProxyProblem(entry);
+    if (problem) problems.push(problem);
   }
   for (const [name, url] of Object.entries(c.subgraphs)) {
     if (!/^https?:$/.test(new URL(url).protocol)) problems.push(`${name.toUpperCase()}_URL: must be an http(s) URL`);

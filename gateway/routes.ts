@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorBody, sendText } from '../core/http.js';
+import { TIMER_MAX_MS } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 
 /** A handler that may decline a request it does not serve (answering false). */
@@ -78,7 +79,7 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
     async settled(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       // Node fires a longer timer after 1 ms (review s18d F5).
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(timeoutMs, 2_147_483_647))));
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(timeoutMs, TIMER_MAX_MS))));
       await Promise.race([Promise.allSettled([...running]), timeout]);
       clearTimeout(timer);
       return running.size;

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
+import { trustedProxyProblem } from '../../core/config.js';
 
 /** `::ffff:10.0.0.1` (IPv4 on a dual-stack socket) → `10.0.0.1`. */
 function normalise(address: string): string {
@@ -17,16 +18,12 @@ function normalise(address: string): string {
 export function trustedProxyList(entries: readonly string[]): BlockList {
   const list = new BlockList();
   for (const entry of entries) {
+    const problem = trustedProxyProblem(entry);
+    if (problem) throw new Error(problem);
     const [address, prefix] = entry.split('/');
-    const family = isIP(address ?? '');
-    if (!family) throw new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR subnet`);
-    const type = family === 6 ? 'ipv6' : 'ipv4';
+    const type = isIP(address!) === 6 ? 'ipv6' : 'ipv4';
     if (prefix === undefined) list.addAddress(address!, type);
-    else {
-      const bits = Number(prefix);
-      if (!Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) throw new Error(`TRUSTED_PROXIES: "${entry}" has a bad prefix length`);
-      list.addSubnet(address!, bits, type);
-    }
+    else list.addSubnet(address!, Number(prefix), type);
   }
   return list;
 }
