@@ -187,6 +187,11 @@ export function gatewayJwksPath(dataDir: string): string {
   return join(dataDir, 'keys', 'gateway.jwks.json');
 }
 
+/** Whether a key set that should be public holds a private (`d`) or symmetric (`oct`) key: a leaked secret or a mix-up. */
+export function holdsSecretKeys(keys: readonly JWK[]): boolean {
+  return keys.some((k) => k.kty === 'oct' || 'd' in k);
+}
+
 /** What a subgraph verifies with. No private key. */
 export interface SubgraphKeys {
   /** The gateway's public key set: assertions, and for the audit subgraph checkpoints and the ledger. */
@@ -197,9 +202,12 @@ export interface SubgraphKeys {
   hmacKey: Buffer | null;
 }
 
-/** A subgraph's keys taken from the whole key material (the embedded system, tests). */
-export function subgraphKeysOf(keys: KeyMaterial, options: { auditKey: boolean }): SubgraphKeys {
-  return { gatewayJwks: keys.gateway.publicJwks, subgraphMacKey: keys.subgraphMacKey, hmacKey: options.auditKey ? keys.hmacKey : null };
+/**
+ * A subgraph's keys taken from the whole key material: the embedded system and tests, where one
+ * process holds every key anyway (a subgraph of its own loads its keys with loadSubgraphKeys).
+ */
+export function subgraphKeysOf(keys: KeyMaterial): SubgraphKeys {
+  return { gatewayJwks: keys.gateway.publicJwks, subgraphMacKey: keys.subgraphMacKey, hmacKey: keys.hmacKey };
 }
 
 /**
@@ -236,19 +244,18 @@ export function loadVerifierKeys(dataDir: string, secrets: { gatewayJwksFile?: s
 
 /** The gateway's public key set from GATEWAY_JWKS_FILE or DATA_DIR/keys/gateway.jwks.json; refused if it holds private or symmetric key material. */
 function readGatewayJwks(dataDir: string, gatewayJwksFile: string | null | undefined): { keys: JWK[] } {
-  const secrets = { gatewayJwksFile };
-  const label = secrets.gatewayJwksFile ? `GATEWAY_JWKS_FILE ${secrets.gatewayJwksFile}` : `the gateway's public key set ${gatewayJwksPath(dataDir)}`;
-  const path = secrets.gatewayJwksFile ?? gatewayJwksPath(dataDir);
+  const label = gatewayJwksFile ? `GATEWAY_JWKS_FILE ${gatewayJwksFile}` : `the gateway's public key set ${gatewayJwksPath(dataDir)}`;
+  const path = gatewayJwksFile ?? gatewayJwksPath(dataDir);
   let jwks: unknown;
   try {
     jwks = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    const hint = missing && !secrets.gatewayJwksFile ? ': set GATEWAY_JWKS_FILE, or start the gateway once with this DATA_DIR so that it writes it' : '';
+    const hint = missing && !gatewayJwksFile ? ': set GATEWAY_JWKS_FILE, or start the gateway once with this DATA_DIR so that it writes it' : '';
     throw new Error(`${label}: cannot be read as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})${hint}`);
   }
   const keys = (jwks as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => k !== null && typeof k === 'object' && !Array.isArray(k))) throw new Error(`${label}: not a JSON Web Key Set with at least one key`);
-  if ((keys as JWK[]).some((k) => k.kty === 'oct' || 'd' in k)) throw new Error(`${label}: must hold public keys only (a subgraph never holds the gateway's private key)`);
+  if (holdsSecretKeys(keys as JWK[])) throw new Error(`${label}: must hold public keys only (a subgraph never holds the gateway's private key)`);
   return { keys: keys as JWK[] };
 }

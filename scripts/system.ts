@@ -57,12 +57,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const tracer = tracing?.tracer ?? null;
 
   const subgraphs = {} as Record<SubgraphName, RunningServer>;
-  const deps = { store, keys, host: '127.0.0.1', logger, tracer, ...(options.now ? { now: options.now } : {}) };
+  const deps = { keys: subgraphKeysOf(keys), host: '127.0.0.1', logger, tracer, ...(options.now ? { now: options.now } : {}) };
   for (const name of SUBGRAPH_NAMES) {
     // SUBGRAPH_PORT_BASE moves the five ports together (clients first); 0 takes any free ports.
     const offset = DEFAULT_SUBGRAPH_PORTS[name] - DEFAULT_SUBGRAPH_PORTS.clients;
     const port = options.ephemeralPorts || base.subgraphPortBase === 0 ? 0 : base.subgraphPortBase + offset;
-    subgraphs[name] = await startSubgraph(name, { ...deps, keys: subgraphKeysOf(keys, { auditKey: name === 'audit' }), store: subgraphNeedsStore(name) ? store : null, port });
+    subgraphs[name] = await startSubgraph(name, { ...deps, store: subgraphNeedsStore(name) ? store : null, port });
   }
   const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs[n].url]));
   const config = loadConfig(options.env ?? process.env, {

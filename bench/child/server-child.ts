@@ -30,7 +30,8 @@ async function start(spec: ChildSpec): Promise<Running> {
     case 'subgraphs': {
       const keys = await ensureKeys(spec.dataDir, { hmacKeyBase64: spec.hmacKeyBase64 });
       const store = await createStore(spec.storeUrl, { sqliteSync: 'full' });
-      const running = await Promise.all(SUBGRAPH_NAMES.map((name) => startSubgraph(name, { store, keys: subgraphKeysOf(keys, { auditKey: name === 'audit' }), host: '127.0.0.1', port: 0, logger })));
+      const subgraphKeys = subgraphKeysOf(keys);
+      const running = await Promise.all(SUBGRAPH_NAMES.map((name) => startSubgraph(name, { store, keys: subgraphKeys, host: '127.0.0.1', port: 0, logger })));
       return {
         urls: Object.fromEntries(SUBGRAPH_NAMES.map((n, i) => [n, running[i]!.url])),
         async close() {

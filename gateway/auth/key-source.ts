@@ -5,6 +5,7 @@
  * configuration mistake and throws there, never per request.
  */
 import { readFileSync } from 'node:fs';
+import { holdsSecretKeys } from '../../core/keys.js';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, jwksCache, type JSONWebKeySet, type JWKSCacheInput, type JWTVerifyGetKey } from 'jose';
 
 /**
@@ -158,6 +159,6 @@ function localSet(jwks: unknown, label: string): JWTVerifyGetKey {
   // A trusted set holds public keys only: a private or symmetric key here is a leaked secret or
   // a mix-up, and jose would only notice on the first request.
   const keys = (jwks as JSONWebKeySet).keys;
-  if (keys.some((k) => k.kty === 'oct' || 'd' in k)) throw new Error(`${label}: must hold public keys only`);
+  if (holdsSecretKeys(keys)) throw new Error(`${label}: must hold public keys only`);
   return set;
 }

@@ -55,7 +55,7 @@ describe('access log durability: SIGKILL under load', () => {
       AUDIT_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY),
     };
     for (const name of SUBGRAPH_NAMES) {
-      const sub = await startSubgraph(name, { store, keys: subgraphKeysOf(keys, { auditKey: name === 'audit' }), host: '127.0.0.1', port: 0, logger });
+      const sub = await startSubgraph(name, { store, keys: subgraphKeysOf(keys), host: '127.0.0.1', port: 0, logger });
       subgraphs.push(sub);
       env[URL_ENV[name]] = sub.url;
     }
