@@ -6,15 +6,14 @@
  * - the compiled build (`npm run build`, then `node dist/…`) serving real traffic.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../core/config.js';
 import { ensureKeys } from '../../core/keys.js';
 import { signDevToken } from '../../gateway/auth/dev-tokens.js';
 import { createStore } from '../../store/index.js';
+import { freshDirs } from '../helpers/temp-dirs.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const QUERY = JSON.stringify({ query: '{ client(clientId: "C-000001") { id name } }' });
@@ -98,15 +97,7 @@ function halfSent(url: string, token: string): { req: ClientRequest; finish(): v
 }
 
 describe('the system as a user starts it', () => {
-  const dirs: string[] = [];
-  const fresh = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dsp-process-'));
-    dirs.push(dir);
-    return dir;
-  };
-  afterAll(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const fresh = freshDirs('dsp-process-');
 
   it('npm start, NODE_ENV unset: SIGTERM with 20 requests in flight answers them all, writes the final checkpoint and exits 0 with nothing left running', async () => {
     const dataDir = fresh();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { ensureKeys, keySecretsOf } from '../../../core/keys.js';
 import { ConfigError, loadConfig } from '../../../core/config.js';
+import { freshDirs } from '../../helpers/temp-dirs.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults', () => {
@@ -149,11 +150,9 @@ describe('secrets from files', () => {
 });
 
 describe('key files under DATA_DIR (review s18b 8)', () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const fresh = freshDirs('dsp-keyfiles-');
   const dataDirWith = (file: string, content: string) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'dsp-keyfiles-'));
-    dirs.push(dataDir);
+    const dataDir = fresh();
     mkdirSync(join(dataDir, 'keys'), { mode: 0o700 });
     writeFileSync(join(dataDir, 'keys', file), content, { mode: 0o600 });
     return dataDir;

@@ -4,21 +4,13 @@
  * subgraph host could mint an ATO admin's assertion for the registry and sign checkpoints).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { ensureKeys, gatewayJwksPath, loadSubgraphKeys } from '../../../core/keys.js';
+import { freshDirs } from '../../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-const fresh = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'subgraph-keys-'));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const fresh = freshDirs('subgraph-keys-');
 const mac = randomBytes(32).toString('base64');
 
 describe('loadSubgraphKeys', () => {
