@@ -125,6 +125,17 @@ function combined(judged: TrustedDocument[], bodies: readonly unknown[], batch: 
   return { use, rewritten };
 }
 
+/**
+ * A refusal counted on the request's source address, so refusals cannot be sent for free. A spent
+ * quota answers RATE_LIMITED, except when `reasonWins`: a product refused for its state is told
+ * that state (PRODUCT_SUSPENDED, not RATE_LIMITED), so its support desk sees the real cause; the
+ * refusal still counts on the source's quota.
+ */
+export async function refusedOnSource(rateLimits: RateLimits, facts: Readonly<RequestFacts>, denial: Denial, reasonWins = false): Promise<{ refusal: Denial; facts: Partial<RequestFacts> }> {
+  const ip = await rateLimits.check({ kind: 'anonymous', ip: facts.arrival.clientIp ?? 'unknown' });
+  return { refusal: ip.allowed || reasonWins ? denial : ip.denial, facts: { quotaHeaders: ip.headers } };
+}
+
 /** Refuses while the access log cannot take a record (buffer full, writer closed): nothing is served unrecorded. */
 export function auditCapacity(writer: Pick<AccessLogWriter, 'accepting'>): Stage {
   return { name: 'audit capacity', run: () => (writer.accepting() ? {} : { refusal: { code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be written; requests are refused until it can.' } }) };
@@ -138,16 +149,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
   // The register's view of a token, built once per (token, register revision) and reused while the clock allows.
   const resolveCaller = createCallerResolver(deps.snapshot);
 
-  /**
-   * Counts a refused request on its source address, so refusals cannot be sent for free. A spent
-   * quota answers RATE_LIMITED, except when `reasonWins`: a product refused for its state is told
-   * that state (PRODUCT_SUSPENDED, not RATE_LIMITED), so its support desk sees the real cause; the
-   * refusal still counts on the source's quota.
-   */
-  async function countOnSource(facts: Readonly<RequestFacts>, denial: Denial, reasonWins = false): Promise<StageResult> {
-    const ip = await rateLimits.check({ kind: 'anonymous', ip: facts.arrival.clientIp ?? 'unknown' });
-    return ip.allowed || reasonWins ? { refusal: denial, facts: { quotaHeaders: ip.headers } } : { refusal: ip.denial, facts: { quotaHeaders: ip.headers } };
-  }
+  const countOnSource = (facts: Readonly<RequestFacts>, denial: Denial, reasonWins = false) => refusedOnSource(rateLimits, facts, denial, reasonWins);
 
   /** The product check at `at`: the register must be fresh for a product, and the register's view of the token admit it. */
   async function admit(facts: Readonly<RequestFacts>, at: number): Promise<StageResult> {

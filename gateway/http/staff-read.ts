@@ -15,7 +15,7 @@ import type { OperationFacts } from '../apollo/context.js';
 import { accessRecordOf } from '../access-log/access-record.js';
 import type { AccessLogWriter } from '../access-log/writer.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { arrivalOf, auditCapacity, refusalAnswer, runStages, type Answer, type RequestFacts, type Stage } from '../pipeline.js';
+import { arrivalOf, auditCapacity, refusalAnswer, refusedOnSource, runStages, type Answer, type RequestFacts, type Stage } from '../pipeline.js';
 
 export interface StaffGateDeps {
   authenticator: Pick<Authenticator, 'authenticate'>;
@@ -26,11 +26,7 @@ export interface StaffGateDeps {
 /** authenticate → role (`refusedTo`: null when the token may) → staff rate limit → audit capacity. */
 export function staffStages(deps: StaffGateDeps, refusedTo: (token: VerifiedToken) => Denial | null): Stage[] {
   const { rateLimits } = deps;
-  /** A refusal counted on the source address's quota (RATE_LIMITED once it is spent), so refusals cannot be sent for free. */
-  async function onSource(facts: Readonly<RequestFacts>, denial: Denial): Promise<{ refusal: Denial; facts: Partial<RequestFacts> }> {
-    const ip = await rateLimits.check({ kind: 'anonymous', ip: facts.arrival.clientIp ?? 'unknown' });
-    return { refusal: ip.allowed ? denial : ip.denial, facts: { quotaHeaders: ip.headers } };
-  }
+  const onSource = (facts: Readonly<RequestFacts>, denial: Denial) => refusedOnSource(rateLimits, facts, denial);
   return [
     {
       name: 'authenticate',
