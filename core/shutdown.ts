@@ -4,7 +4,7 @@
  * forwarding the terminal's Ctrl-C that the process group already got, an impatient orchestrator)
  * is logged and ignored rather than killing the process half-drained by Node's default action.
  * Apollo Server's own signal handling is off (`stopOnTerminationSignals: false`), so this is the
- * only one.
+ * only one. And how a start-up step the operator got wrong ends the process (`orExitOnMistake`).
  */
 import type { Logger } from './logger.js';
 
@@ -67,4 +67,19 @@ export function terminationSignals(logger: Logger, exit: (code: number) => void 
 /** terminationSignals with the drain known at once. */
 export function drainOnTerminationSignals(drain: () => Promise<void>, logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): void {
   terminationSignals(logger, exit).ready(drain);
+}
+
+/**
+ * Runs one start-up step whose failure is the operator's to fix (a configuration or a key file it
+ * cannot use; `isMistake` says which errors those are, default all): the message is printed in
+ * one line and the process exits 2, before anything else opens. Any other error is rethrown.
+ */
+export async function orExitOnMistake<T>(step: () => T | Promise<T>, isMistake: (err: unknown) => boolean = () => true): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!isMistake(err)) throw err;
+    console.error((err as Error).message);
+    process.exit(2);
+  }
 }

@@ -4,31 +4,16 @@ import { ensureDemoDpopKey, ensureKeys, keySecretsOf } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { createStore } from '../store/index.js';
 import { seedDemoRegister } from '../store/seed.js';
-import { terminationSignals } from '../core/shutdown.js';
+import { orExitOnMistake, terminationSignals } from '../core/shutdown.js';
 import { startTracing } from '../core/tracing.js';
 import { startGateway } from './server.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = await orExitOnMistake(() => loadConfig(), (err) => err instanceof ConfigError);
 const logger = createLogger({ level: config.logLevel, name: 'gateway' });
 // Before anything is written: a signal during start-up waits for the start, then drains.
 const signals = terminationSignals(logger);
-let keys;
-try {
-  keys = await ensureKeys(config.dataDir, keySecretsOf(config));
-} catch (err) {
-  // A key file that cannot be read or is not a key: the operator's to fix, said in one line.
-  console.error((err as Error).message);
-  process.exit(2);
-}
+// A key file that cannot be read or is not a key: the operator's to fix, said in one line.
+const keys = await orExitOnMistake(() => ensureKeys(config.dataDir, keySecretsOf(config)));
 const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
 if (config.env !== 'production') await seedDemoRegister(store, new Date(), { dpopThumbprints: [(await ensureDemoDpopKey(config.dataDir)).thumbprint] });
 const tracing = startTracing({ serviceName: config.tracing.serviceName, otlpEndpoint: config.tracing.otlpEndpoint });

@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig, wholeNumberOf } from '../core/config.js';
 import { keySecretsOf, loadSubgraphKeys } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
-import { drainOnTerminationSignals } from '../core/shutdown.js';
+import { drainOnTerminationSignals, orExitOnMistake } from '../core/shutdown.js';
 import { startTracing } from '../core/tracing.js';
 import { createStore } from '../store/index.js';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, startSubgraph, subgraphNeedsStore, type SubgraphName } from './catalog.js';
@@ -21,24 +21,11 @@ if (port === undefined || port < 0 || port > 65535) {
   console.error(`SUBGRAPH_PORT: must be a port number 0–65535, got ${JSON.stringify(portText)}`);
   process.exit(2);
 }
-let config;
-try {
-  config = loadConfig(process.env, {}, { role: 'subgraph', subgraph: name });
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(err.message);
-  process.exit(2);
-}
+const config = await orExitOnMistake(() => loadConfig(process.env, {}, { role: 'subgraph', subgraph: name }), (err) => err instanceof ConfigError);
 const logger = createLogger({ level: config.logLevel, name: `subgraph-${name}` });
 // The gateway's public key set and the MAC key only: a subgraph never holds the gateway's private
 // key, and only the registry and audit subgraphs open the store.
-let keys;
-try {
-  keys = loadSubgraphKeys(config.dataDir, { ...keySecretsOf(config), gatewayJwksFile: config.auth.gatewayJwksFile }, { auditKey: name === 'audit' });
-} catch (err) {
-  console.error((err as Error).message);
-  process.exit(2);
-}
+const keys = await orExitOnMistake(() => loadSubgraphKeys(config.dataDir, { ...keySecretsOf(config), gatewayJwksFile: config.auth.gatewayJwksFile }, { auditKey: name === 'audit' }));
 const store = subgraphNeedsStore(name) ? await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays }) : null;
 const tracing = startTracing({ serviceName: `${config.tracing.serviceName}-${name}`, otlpEndpoint: config.tracing.otlpEndpoint });
 const running = await startSubgraph(name, { store, keys, host: config.host, port, logger, tracer: tracing?.tracer ?? null });
