@@ -187,6 +187,11 @@ export function gatewayJwksPath(dataDir: string): string {
   return join(dataDir, 'keys', 'gateway.jwks.json');
 }
 
+/** Whether `keys` (a set's `keys` member) is a list of objects, as a JSON Web Key Set's is. */
+export function isJwkList(keys: unknown): keys is JWK[] {
+  return Array.isArray(keys) && keys.every((k) => k !== null && typeof k === 'object' && !Array.isArray(k));
+}
+
 /** Whether a key set that should be public holds a private (`d`) or symmetric (`oct`) key: a leaked secret or a mix-up. */
 export function holdsSecretKeys(keys: readonly JWK[]): boolean {
   return keys.some((k) => k.kty === 'oct' || 'd' in k);
@@ -255,7 +260,7 @@ function readGatewayJwks(dataDir: string, gatewayJwksFile: string | null | undef
     throw new Error(`${label}: cannot be read as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})${hint}`);
   }
   const keys = (jwks as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => k !== null && typeof k === 'object' && !Array.isArray(k))) throw new Error(`${label}: not a JSON Web Key Set with at least one key`);
-  if (holdsSecretKeys(keys as JWK[])) throw new Error(`${label}: must hold public keys only (a subgraph never holds the gateway's private key)`);
-  return { keys: keys as JWK[] };
+  if (!isJwkList(keys) || keys.length === 0) throw new Error(`${label}: not a JSON Web Key Set with at least one key`);
+  if (holdsSecretKeys(keys)) throw new Error(`${label}: must hold public keys only (a subgraph never holds the gateway's private key)`);
+  return { keys };
 }

@@ -5,7 +5,7 @@
  * configuration mistake and throws there, never per request.
  */
 import { readFileSync } from 'node:fs';
-import { holdsSecretKeys } from '../../core/keys.js';
+import { holdsSecretKeys, isJwkList } from '../../core/keys.js';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, jwksCache, type JSONWebKeySet, type JWKSCacheInput, type JWTVerifyGetKey } from 'jose';
 
 /**
@@ -57,7 +57,7 @@ function boundedFetch(backoffMs: number, now: () => number): (url: string, init:
       const keys = (JSON.parse(text) as { keys?: unknown } | null)?.keys;
       // Not a key set at all (a maintenance page answered 200) is a failure too, or jose's refusal
       // afterwards would leave the backoff unset (review s18d F3).
-      if (!Array.isArray(keys) || !keys.every((k) => k !== null && typeof k === 'object' && !Array.isArray(k))) throw new Error('the answer is not a JSON Web Key Set');
+      if (!isJwkList(keys)) throw new Error('the answer is not a JSON Web Key Set');
       if (keys.length > MAX_JWKS_KEYS) throw new Error(`key set holds ${keys.length} keys, over ${MAX_JWKS_KEYS}`);
       return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
     } catch (err) {
