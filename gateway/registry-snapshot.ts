@@ -36,6 +36,18 @@ export interface RegistrySnapshot extends RegistryView {
   ageMs(): number;
 }
 
+/**
+ * The product as the gateway keeps it: without the text its developer's staff wrote that no
+ * check reads (the self-certification's evidence, a manifest version still awaiting approval).
+ * Up to a request body of it per product, in every instance's heap, for every product on the
+ * register: kept, a developer could fill the gateway's heap (review s19a F1). The approved
+ * manifest stays (the trusted-documents stage reads it).
+ */
+function asEnforced(product: Product): Product {
+  if (!product.selfCertification && !product.pendingManifest) return product;
+  return { ...product, selfCertification: null, pendingManifest: null };
+}
+
 export function createRegistrySnapshot(options: RegistrySnapshotOptions): RegistrySnapshot {
   const pollMs = options.pollMs ?? 250;
   const stalenessMs = options.stalenessMs ?? 30_000;
@@ -51,7 +63,7 @@ export function createRegistrySnapshot(options: RegistrySnapshotOptions): Regist
 
   function apply(changes: RegistryChanges): void {
     for (const d of changes.developers) developers.set(d.id, d);
-    for (const p of changes.products) products.set(p.id, p);
+    for (const p of changes.products) products.set(p.id, asEnforced(p));
     for (const a of changes.authorisations) authorisations.set(authorisationKey(a.org, a.clientId), a);
     revision = Math.max(revision, changes.revision);
   }

@@ -37,6 +37,7 @@ interface RegisterProductArgs {
 }
 
 export function productMutations({ store, now, newProductId, rateTier, lapses }: ProductMutationDeps) {
+  let registrations: Promise<unknown> = Promise.resolve();
   async function load(productId: string): Promise<Product | null> {
     try {
       return await store.productById(productId);
@@ -92,9 +93,24 @@ export function productMutations({ store, now, newProductId, rateTier, lapses }:
         throw translateStoreError(err);
       }
       if (!developer) throw new CodedError('NOT_FOUND', 'No developer has this id.', { details: { developerId: args.input.developerId } });
-      const { reason, ticket, ...application } = args.input;
-      const outcome = registerProduct(application, developer, { id: newProductId(), actor, now: now(), rateTier, reason: reason ?? null, ticket: ticket ?? null });
-      return applyChange(store, 'PRODUCT', null, outcome);
+      const found = developer;
+      // One at a time in this process, so concurrent registrations cannot all pass the count.
+      const run = registrations.then(async () => {
+        let held: number;
+        try {
+          held = (await store.listProducts({ developerId: found.id })).filter((p) => p.status !== 'REVOKED').length;
+        } catch (err) {
+          throw translateStoreError(err);
+        }
+        if (held >= MAX_PRODUCTS_PER_DEVELOPER) {
+          throw new CodedError('BAD_USER_INPUT', `A developer holds at most ${MAX_PRODUCTS_PER_DEVELOPER} products that are not revoked.`, { details: { field: 'input.developerId', problem: 'TOO_MANY_PRODUCTS', maxProducts: MAX_PRODUCTS_PER_DEVELOPER } });
+        }
+        const { reason, ticket, ...application } = args.input;
+        const outcome = registerProduct(application, found, { id: newProductId(), actor, now: now(), rateTier, reason: reason ?? null, ticket: ticket ?? null });
+        return applyChange(store, 'PRODUCT', null, outcome);
+      });
+      registrations = run.catch(() => undefined);
+      return run;
     },
 
     submitSelfCertification: ownOrAdmin<ProductArgs & { assessments: RequirementAssessment[] }>((p, a, request, actor, at) => submitSelfCertification(p, a.assessments, request, actor, at)),
@@ -145,6 +161,13 @@ export function productMutations({ store, now, newProductId, rateTier, lapses }:
     },
   };
 }
+
+/**
+ * Most products one developer may hold that are not revoked (review s19a F1): every gateway keeps
+ * every product in memory, so a developer's staff must not be able to add them without end. Past
+ * it, an admin revoking products is what makes room.
+ */
+export const MAX_PRODUCTS_PER_DEVELOPER = 100;
 
 /** Most products one batch change may name. */
 export const MAX_BATCH = 100;
