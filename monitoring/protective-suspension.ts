@@ -7,20 +7,42 @@
 import type { Logger } from '../core/logger.js';
 import { isDenial } from '../registry/change-note.js';
 import { suspendProduct } from '../registry/product-lifecycle.js';
+import { nextProductLapse } from '../registry/lapses.js';
+import type { Product } from '../registry/model.js';
 import { StoreConflictError } from '../core/store-errors.js';
 import type { ProductRegister } from './ports.js';
 
 export const MONITORING_ACTOR = 'monitoring';
 
 export function createProtectiveSuspension(deps: { store: ProductRegister; now: () => number; logger: Logger; onSuspended?: () => void }) {
+  async function recordLapses(product: Product, at: number): Promise<Product> {
+    let current = product;
+    for (let lapse = nextProductLapse(current, at); lapse; lapse = nextProductLapse(current, at)) {
+      const { revision } = await deps.store.applyRegistryChange({ entity: 'PRODUCT', expectedRevision: current.revision, next: lapse.next, note: lapse.note });
+      current = { ...lapse.next, revision };
+    }
+    return current;
+  }
+
   return async function suspend(productId: string, reason: string, evidence: string[]): Promise<void> {
     // A concurrent admin change may win the revision race: read again and retry a few times.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const product = await deps.store.productById(productId);
-      if (!product) return;
+      const read = await deps.store.productById(productId);
+      if (!read) return;
+      const at = deps.now();
+      let product: Product;
+      try {
+        // What the clock changed (a lapsed suspension, a certification that ended) is recorded
+        // first, by `system` at its instant, as the registry subgraph does before any change: the
+        // monitor is never credited with a lapse, and the history stays in time order (review s19a F3).
+        product = await recordLapses(read, at);
+      } catch (err) {
+        if (!(err instanceof StoreConflictError)) throw err;
+        continue;
+      }
       // The evidence (access-record ids) stays in the alert and the log, not in the reason the
       // product's developer staff read.
-      const outcome = suspendProduct(product, { reason, ticket: null }, MONITORING_ACTOR, deps.now());
+      const outcome = suspendProduct(product, { reason, ticket: null }, MONITORING_ACTOR, at);
       if (isDenial(outcome)) {
         // Already suspended, revoked or never certified: nothing to protect.
         deps.logger.info({ productId, code: outcome.code }, 'protective suspension not applicable');
