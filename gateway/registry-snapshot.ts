@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../core/logger.js';
 import { authorisationAnswerAt } from '../registry/authorisations.js';
-import { authorisationKey, type ClientAuthorisation, type Developer, type Product } from '../registry/model.js';
+import { authorisationKey, type ClientAuthorisation, type Developer, type DeveloperStatus, type Product } from '../registry/model.js';
 import type { RegistryView } from '../authorisation/caller.js';
 import type { RegistryChanges, RegistryStore } from '../store/port.js';
 
@@ -48,6 +48,14 @@ function asEnforced(product: Product): Product {
   return { ...product, selfCertification: null, pendingManifest: null };
 }
 
+/**
+ * An application still PENDING, or REJECTED, is not kept: no product can belong to it (products
+ * are registered under ACTIVE developers only), and a product whose developer is missing is refused
+ * like one whose developer is not ACTIVE. Any staff member may apply, so kept, applications would
+ * grow every instance's heap without bound.
+ */
+const NEVER_OWNS_PRODUCTS: ReadonlySet<DeveloperStatus> = new Set(['PENDING', 'REJECTED']);
+
 export function createRegistrySnapshot(options: RegistrySnapshotOptions): RegistrySnapshot {
   const pollMs = options.pollMs ?? 250;
   const stalenessMs = options.stalenessMs ?? 30_000;
@@ -62,7 +70,10 @@ export function createRegistrySnapshot(options: RegistrySnapshotOptions): Regist
   let stopped = false;
 
   function apply(changes: RegistryChanges): void {
-    for (const d of changes.developers) developers.set(d.id, d);
+    for (const d of changes.developers) {
+      if (NEVER_OWNS_PRODUCTS.has(d.status)) developers.delete(d.id);
+      else developers.set(d.id, d);
+    }
     for (const p of changes.products) products.set(p.id, asEnforced(p));
     for (const a of changes.authorisations) authorisations.set(authorisationKey(a.org, a.clientId), a);
     revision = Math.max(revision, changes.revision);

@@ -8,7 +8,7 @@
 import { approximateBytes } from '../../../../core/approximate-size.js';
 import { createRegistrySnapshot } from '../../../../gateway/registry-snapshot.js';
 import { MAX_PRODUCTS_PER_DEVELOPER } from '../../../../subgraphs/registry/product-mutations.js';
-import { activeDeveloper, ADMIN, allMet, codeOf, createHarness, developerStaff, productMutation, REGISTER_PRODUCT, SUBMIT_SELF_CERTIFICATION, type Harness } from './harness.js';
+import { activeDeveloper, ADMIN, allMet, application, codeOf, createHarness, developerMutation, developerStaff, productMutation, REGISTER_DEVELOPER, REGISTER_PRODUCT, SUBMIT_SELF_CERTIFICATION, type Harness } from './harness.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -59,4 +59,19 @@ test("the gateway's copy of a product leaves out its self-certification's eviden
   const held = snapshot.product(registered.id)!;
   expect(held).toMatchObject({ id: registered.id, status: stored.status, revision: stored.revision, selfCertification: null, pendingManifest: null });
   expect(approximateBytes(held)).toBeLessThan(16_384);
+});
+
+test("the gateway's copy of the register keeps no developer application that is pending or rejected", async () => {
+  const applicant = developerStaff('DEV-ANY');
+  const pending = (await h.ok(applicant, REGISTER_DEVELOPER, { input: application() })).registerDeveloper;
+  const active = await activeDeveloper(h);
+  const snapshot = createRegistrySnapshot({ store: h.store, now: () => h.clock.now });
+  await snapshot.refresh();
+  expect(pending.status).toBe('PENDING');
+  expect(snapshot.developer(pending.id)).toBeUndefined();
+  expect(snapshot.developer(active.id)).toMatchObject({ id: active.id, status: 'ACTIVE' });
+  // Rejected: still not kept.
+  await h.ok(ADMIN, developerMutation('rejectDeveloper'), { id: pending.id, rev: pending.revision, reason: 'Not eligible' });
+  await snapshot.refresh();
+  expect(snapshot.developer(pending.id)).toBeUndefined();
 });
