@@ -7,6 +7,7 @@
 import type { Logger } from '../core/logger.js';
 import { isDenial } from '../registry/change-note.js';
 import { suspendProduct } from '../registry/product-lifecycle.js';
+import { currentProductStatus } from '../registry/effective-status.js';
 import { nextProductLapse } from '../registry/lapses.js';
 import type { Product } from '../registry/model.js';
 import { StoreConflictError } from '../core/store-errors.js';
@@ -40,11 +41,17 @@ export function createProtectiveSuspension(deps: { store: ProductRegister; now: 
         if (!(err instanceof StoreConflictError)) throw err;
         continue;
       }
+      // A suspension in force (an admin's, with its own reason and end) is not replaced: the
+      // product is refused already, and the alert holds the monitor's reason.
+      if (currentProductStatus(product, at) === 'SUSPENDED') {
+        deps.logger.info({ productId }, 'protective suspension not applicable: already suspended');
+        return;
+      }
       // The evidence (access-record ids) stays in the alert and the log, not in the reason the
       // product's developer staff read.
       const outcome = suspendProduct(product, { reason, ticket: null }, MONITORING_ACTOR, at);
       if (isDenial(outcome)) {
-        // Already suspended, revoked or never certified: nothing to protect.
+        // Revoked or never certified: nothing to protect.
         deps.logger.info({ productId, code: outcome.code }, 'protective suspension not applicable');
         return;
       }

@@ -16,7 +16,9 @@ export function rejectCertification(product: Product, request: ChangeRequest, ac
 }
 
 /**
- * CERTIFIED → SUSPENDED. With `until`, the suspension lapses by itself at that time (computed by
+ * CERTIFIED → SUSPENDED, or SUSPENDED → SUSPENDED replacing the suspension in force (its reason,
+ * actor and `until`; it keeps `since` and what the product resumes to). With `until`, the suspension
+ * lapses by itself at that time (computed by
  * registry/effective-status.ts); without, it lasts until reinstated.
  */
 export function suspendProduct(product: Product, request: ChangeRequest & { until?: string | null }, actor: string, now: number): Outcome<Product> {
@@ -28,7 +30,9 @@ export function suspendProduct(product: Product, request: ChangeRequest & { unti
       if (at <= now) return denial('BAD_USER_INPUT', 'until must be in the future.', { field: 'until' });
       until = toIso(at);
     }
-    return { suspension: { reason, since: toIso(effectiveAt), until, actor, resumeStatus: current } };
+    // Replacing a suspension in force keeps when it began and what the product resumes to.
+    const held = current === 'SUSPENDED' ? product.suspension : null;
+    return { suspension: { reason, since: held?.since ?? toIso(effectiveAt), until, actor, resumeStatus: held?.resumeStatus ?? current } };
   });
 }
 

@@ -39,7 +39,9 @@ export const PRODUCT_TRANSITIONS: TransitionTable<ProductAction, ProductStatus> 
   setMinimumVersion: { from: NOT_REVOKED, to: UNCHANGED },
   // The keys a product's tokens are bound to (registry/key-binding.ts), like the minimum version: any time before revocation.
   setKeyBinding: { from: NOT_REVOKED, to: UNCHANGED },
-  suspendProduct: { from: ['CERTIFIED'], to: 'SUSPENDED' },
+  // From SUSPENDED: the suspension is replaced (a new reason, a longer or shorter `until`, or none),
+  // so it can be extended without the product being served in between.
+  suspendProduct: { from: ['CERTIFIED', 'SUSPENDED'], to: 'SUSPENDED' },
   reinstateProduct: { from: ['SUSPENDED'], to: RESUME },
   revokeProduct: { from: NOT_REVOKED, to: 'REVOKED' },
   // Operation manifests (operation-manifest.ts): a new version may be submitted at any point before

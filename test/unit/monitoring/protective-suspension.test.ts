@@ -51,3 +51,29 @@ test('an ended certification is recorded before the suspension, in time order', 
   const times = history.map((e) => Date.parse(e.effectiveAt));
   expect(times).toEqual([...times].sort((a, b) => a - b));
 });
+
+test("an admin's suspension in force is not replaced by the monitor's", async () => {
+  const dev = await activeDeveloper(h);
+  const p = await certifiedProduct(h, dev.id);
+  const until = new Date(h.clock.now + DAY).toISOString();
+  await h.ok(ADMIN, SUSPEND_UNTIL, { id: p.id, rev: p.revision, reason: 'Investigation, 24 h', until });
+  const before = (await h.store.productById(p.id))!;
+  h.clock.now += 1_000;
+  await createProtectiveSuspension({ store: h.store, now: () => h.clock.now, logger: quiet })(p.id, 'HIGH alert', []);
+  expect(await h.store.productById(p.id)).toEqual(before);
+});
+
+test('an admin extends a timed suspension to until further notice while the product stays suspended', async () => {
+  const dev = await activeDeveloper(h);
+  const p = await certifiedProduct(h, dev.id);
+  const suspended = (await h.ok(ADMIN, SUSPEND_UNTIL, { id: p.id, rev: p.revision, reason: 'Investigation, 24 h', until: new Date(h.clock.now + DAY).toISOString() })).suspendProduct;
+  const longer = (await h.ok(ADMIN, SUSPEND_UNTIL, { id: p.id, rev: suspended.revision, reason: 'Fraud confirmed', until: null })).suspendProduct;
+  expect(longer).toMatchObject({ status: 'SUSPENDED', suspension: { until: null, resumeStatus: 'CERTIFIED' } });
+  h.clock.now += 2 * DAY;
+  expect((await h.ok(ADMIN, 'query($id: ID!) { product(id: $id) { effectiveStatus } }', { id: p.id })).product.effectiveStatus).toBe('SUSPENDED');
+  const history = (await h.ok(ADMIN, HISTORY, { id: p.id })).productHistory as Entry[];
+  expect(history.slice(-2).map((e) => [e.action, e.fromStatus, e.toStatus])).toEqual([
+    ['suspendProduct', 'CERTIFIED', 'SUSPENDED'],
+    ['suspendProduct', 'SUSPENDED', 'SUSPENDED'],
+  ]);
+});

@@ -94,6 +94,22 @@ describe('suspension', () => {
     expect(again.suspension?.until).toBeNull();
   });
 
+  test('a suspension in force can be replaced (extended, shortened, made indefinite) without the product being served in between', () => {
+    const until = new Date(NOW + DAY).toISOString();
+    const first = accepted(suspendProduct(productIn('CERTIFIED'), { reason: 'Investigation, 24 h', until }, 'admin-1 (ato:admin)', NOW)).next;
+    const later = NOW + DAY / 2;
+    const { next, note } = accepted(suspendProduct(first, { reason: 'Fraud confirmed: until further notice', until: null }, ADMIN, later));
+    expect(next.status).toBe('SUSPENDED');
+    expect(next.suspension).toEqual({ reason: 'Fraud confirmed: until further notice', since: first.suspension!.since, until: null, actor: ADMIN, resumeStatus: 'CERTIFIED' });
+    expect(note).toMatchObject({ action: 'suspendProduct', reason: 'Fraud confirmed: until further notice' });
+    // Past the first suspension's end the product is still refused.
+    expect(productDenialAt(next, developerIn('ACTIVE'), '2.0.0', NOW + 2 * DAY)?.code).toBe('PRODUCT_SUSPENDED');
+    // A shorter one lapses at its new end and resumes what the first suspension interrupted.
+    const shorter = accepted(suspendProduct(next, { reason: 'Cleared early', until: new Date(later + 60_000).toISOString() }, ADMIN, later)).next;
+    expect(shorter.suspension).toMatchObject({ since: first.suspension!.since, resumeStatus: 'CERTIFIED' });
+    expect(productDenialAt(shorter, developerIn('ACTIVE'), '2.0.0', later + 120_000)).toBeNull();
+  });
+
   test('a lapsed suspension is cleared from the record at the next change', () => {
     const suspended = accepted(suspendProduct(productIn('CERTIFIED'), { reason: 'Cooling off', until: new Date(NOW + DAY).toISOString() }, ADMIN, NOW)).next;
     const { next } = accepted(setMinimumVersion(suspended, '2.5.0', REQUEST, ADMIN, NOW + 2 * DAY));
