@@ -19,6 +19,7 @@ import { StoreConflictError } from '../core/store-errors.js';
 import type { AlertSink, IncidentRecords } from './ports.js';
 import { createAlertWriter } from './alert-writer.js';
 import { createDetectors, EVIDENCE_CAP, resolveThresholds, type AlertCandidate, type Detector } from './detectors/index.js';
+import { asJudged } from './detectors/record-codes.js';
 import { createRateHistory, type RateHistoryOptions, type RateSnapshot } from './rate-history.js';
 
 /** Suspends a product through the normal registry transition (actor "monitoring"). */
@@ -127,6 +128,8 @@ export function createMonitor(options: MonitorOptions): Monitor {
   const detectors = options.detectors ?? createDetectors(resolveThresholds(options.config.detectors));
   const quietPeriodMs = options.quietPeriodMs ?? 300_000;
   const maxOpenAlerts = options.maxOpenAlerts ?? 1_000;
+  /** Open alerts that concern no product (source-keyed) are held to half the table (roomFor). */
+  const sourceAlertCap = Math.max(1, Math.floor(maxOpenAlerts / 2));
   const incidentMergeMs = options.incidentMergeMs ?? 3_600_000;
   const newAlertId = options.newAlertId ?? defaultAlertId;
   const newIncidentId = options.newIncidentId ?? defaultIncidentId;
@@ -247,7 +250,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
       if (escalated && a.risk === 'HIGH') becameHigh(tracked, at);
       return;
     }
-    if (open.size >= maxOpenAlerts) {
+    if (!roomFor(c)) {
       counts.alertsDropped++;
       if (at - lastDropWarning > 60_000) {
         lastDropWarning = at;
@@ -278,15 +281,51 @@ export function createMonitor(options: MonitorOptions): Monitor {
     if (alert.risk === 'HIGH') becameHigh(fresh, at);
   }
 
+  /**
+   * Whether a new alert for `c` may be opened. Alerts that concern no product (keyed on a source
+   * address: anyone can raise them, one address after another) may take at most half the table,
+   * so callers without a token cannot fill it and keep a product's alerts out (review s19c F2).
+   * When the candidate's part is full, it takes the place of the least recently seen open alert of
+   * that part with a lower risk (closed as if quiet); otherwise it is dropped.
+   */
+  function roomFor(c: AlertCandidate): boolean {
+    const sourceOnly = c.productId === null;
+    const full = open.size >= maxOpenAlerts || (sourceOnly && openWithoutProduct() >= sourceAlertCap);
+    if (!full) return true;
+    let displaced: [string, Tracked] | null = null;
+    for (const entry of open) {
+      const a = entry[1].alert;
+      // A source alert displaces only a source alert of lower risk; a product's alert, any alert of
+      // lower risk or a source alert of no higher risk.
+      const lower = rank(a.risk) < rank(c.risk);
+      const displaceable = sourceOnly ? a.productId === null && lower : lower || (a.productId === null && rank(a.risk) <= rank(c.risk));
+      if (!displaceable) continue;
+      if (!displaced || entry[1].lastSeen < displaced[1].lastSeen) displaced = entry;
+    }
+    if (!displaced) return false;
+    close(displaced[0], displaced[1]);
+    return true;
+  }
+
+  function openWithoutProduct(): number {
+    let n = 0;
+    for (const t of open.values()) if (t.alert.productId === null) n++;
+    return n;
+  }
+
+  function close(id: string, tracked: Tracked): void {
+    open.delete(id);
+    tracked.alert.status = 'CLOSED';
+    counts.alertsClosed++;
+    writer.saveAlert(tracked.alert, false);
+  }
+
   function sweep(): void {
     const t = now();
     lastSweep = t;
     for (const [id, tracked] of open) {
       if (t - tracked.lastSeen < quietPeriodMs) continue;
-      open.delete(id);
-      tracked.alert.status = 'CLOSED';
-      counts.alertsClosed++;
-      writer.saveAlert(tracked.alert, false);
+      close(id, tracked);
     }
     for (const [productId, recent] of incidentOfProduct) if (t - recent.openedAt > incidentMergeMs) incidentOfProduct.delete(productId);
   }
@@ -302,9 +341,11 @@ export function createMonitor(options: MonitorOptions): Monitor {
       for (const record of records) {
         counts.recordsObserved++;
         history.observe(record, t);
+        // A request refused at the sender constraint is judged as its source's, not the product's (holderProven).
+        const judged = asJudged(record);
         for (const detector of detectors) {
           try {
-            for (const c of detector.observe(record, t)) accept(c, t, tIso);
+            for (const c of detector.observe(judged, t)) accept(c, t, tIso);
           } catch (err) {
             counts.detectorErrors++;
             if (t - lastErrorLog > 60_000) {

@@ -5,7 +5,7 @@
  */
 import type { AccessRecord } from '../../audit/record.js';
 import { EvidenceRing } from './evidence-ring.js';
-import { KeyTable } from './key-table.js';
+import { SplitKeyTable } from './key-table.js';
 import { describeWindow, hasCode, productCheckCode } from './record-codes.js';
 import type { ThresholdsOf } from './thresholds.js';
 import type { AlertCandidate, Detector } from './types.js';
@@ -29,7 +29,8 @@ interface KeyState {
 }
 
 export function createDenialBurstDetector(t: ThresholdsOf<'denialBurst'>): Detector {
-  const keys = new KeyTable<KeyState>(t.maxKeys, () => ({ counter: new WindowCounter(t.windowMs), evidence: new EvidenceRing() }));
+  // Source addresses and products each have half of maxKeys: a flood of new addresses cannot reset a product's count.
+  const keys = new SplitKeyTable<KeyState>(t.maxKeys, () => ({ counter: new WindowCounter(t.windowMs), evidence: new EvidenceRing() }));
 
   function count(key: string, productId: string | null, record: AccessRecord, now: number, what: string, maxRisk: 'HIGH' | 'MEDIUM' = 'HIGH'): AlertCandidate | null {
     const state = keys.get(key);
@@ -54,6 +55,10 @@ export function createDenialBurstDetector(t: ThresholdsOf<'denialBurst'>): Detec
     name: DENIAL_BURST,
     observe(record, now) {
       if (record.decision !== 'DENIED') return [];
+      // A 5xx is the gateway's or a dependency's failure (a subgraph down, the register or the
+      // access log unavailable), never a refusal of what the caller did: counted, an outage of a
+      // few seconds would raise HIGH on every busy product and suspend it (review s19c F5).
+      if (record.httpStatus >= 500) return [];
       if (!t.countRateLimited && hasCode(record, 'RATE_LIMITED')) return [];
       const out: AlertCandidate[] = [];
       if (record.productId) {

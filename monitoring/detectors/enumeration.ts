@@ -6,7 +6,7 @@
 import type { AccessRecord } from '../../audit/record.js';
 import { DistinctWindow } from './distinct-window.js';
 import { EvidenceRing } from './evidence-ring.js';
-import { KeyTable } from './key-table.js';
+import { KeyTable, SplitKeyTable } from './key-table.js';
 import { describeWindow, hasCode, productCheckCode } from './record-codes.js';
 import type { ThresholdsOf } from './thresholds.js';
 import type { AlertCandidate, Detector } from './types.js';
@@ -32,7 +32,8 @@ export function createEnumerationDetector(t: ThresholdsOf<'enumeration'>): Detec
   // maxKeys bounds the detector as a whole: half for distinct-client keys, half for guessed-id keys.
   const perTable = Math.max(1, Math.floor(t.maxKeys / 2));
   // Past distinctHigh the risk no longer changes, so no key needs to remember more clients.
-  const distinct = new KeyTable<DistinctState>(perTable, () => ({ clients: new DistinctWindow(t.windowMs, t.distinctHigh), evidence: new EvidenceRing() }));
+  // Source-address keys and product/org keys each have half of it (SplitKeyTable).
+  const distinct = new SplitKeyTable<DistinctState>(perTable, () => ({ clients: new DistinctWindow(t.windowMs, t.distinctHigh), evidence: new EvidenceRing() }));
   const guesses = new KeyTable<GuessState>(perTable, () => ({ samples: new WindowCounter(t.windowMs), refused: new WindowCounter(t.windowMs), evidence: new EvidenceRing() }));
 
   function distinctClients(key: string, what: string, record: AccessRecord, now: number, bounds: { medium: number; high: number } = { medium: t.distinctMedium, high: t.distinctHigh }): AlertCandidate | null {

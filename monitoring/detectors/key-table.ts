@@ -29,3 +29,28 @@ export class KeyTable<S extends object> {
     return this.cache.size;
   }
 }
+
+/**
+ * A KeyTable whose source-address keys (`ip:…`, which any caller makes anew by sending from a new
+ * address) and the other keys (`product:…`, `org:…`, from verified tokens) are held in two halves
+ * of `maxKeys` each forgetting its own least recently seen: a flood of new source addresses
+ * cannot evict a product's or an org's state and so reset its counts (review s19c F3).
+ */
+export class SplitKeyTable<S extends object> {
+  private readonly sources: KeyTable<S>;
+  private readonly others: KeyTable<S>;
+
+  constructor(maxKeys: number, create: (key: string) => S) {
+    const half = Math.max(1, Math.floor(maxKeys / 2));
+    this.sources = new KeyTable(half, create);
+    this.others = new KeyTable(Math.max(1, Math.floor(maxKeys) - half), create);
+  }
+
+  get(key: string): S {
+    return (key.startsWith('ip:') ? this.sources : this.others).get(key);
+  }
+
+  get size(): number {
+    return this.sources.size + this.others.size;
+  }
+}

@@ -23,3 +23,20 @@ export const PRODUCT_CHECK_CODES = ['PRODUCT_NOT_REGISTERED', 'DEVELOPER_NOT_IN_
 export function productCheckCode(record: AccessRecord): string | null {
   return PRODUCT_CHECK_CODES.find((code) => record.errorCodes.includes(code)) ?? null;
 }
+
+/**
+ * Whether the record's product claims are the caller's own: false when the token was refused at
+ * the sender constraint (DPoP, RFC 9449: a bound token without a valid proof by the bound key,
+ * `UNAUTHENTICATED` on a record that names a product). Such a request comes from whoever holds a
+ * copy of the token, not from the product (the gateway served it nothing), so the detectors must
+ * not count it on the product, its org or its developer: a thief holding a stolen bound token
+ * could otherwise make the product's own keys raise HIGH alerts and suspend it (review s19c F1).
+ */
+export function holderProven(record: AccessRecord): boolean {
+  return record.productId === null || !(record.errorCodes.includes('UNAUTHENTICATED') || record.errorCodes.includes('AUTH_PROVIDER_UNAVAILABLE'));
+}
+
+/** The record as the detectors judge it: one whose holder was not proven counts on its source only (no product, org, developer or subject). */
+export function asJudged(record: AccessRecord): AccessRecord {
+  return holderProven(record) ? record : { ...record, productId: null, productVersion: null, developerId: null, sub: null, org: null, jti: null };
+}
