@@ -34,7 +34,7 @@ import { describeAttempt, graphQLParamsOf } from './apollo/attempted.js';
 import { executeWithApollo } from './apollo/execute.js';
 import type { FilteringGateway } from './apollo/filtering-gateway.js';
 import { tokenExpired, type Authenticator } from './auth/authenticator.js';
-import { senderConstraintFor, type DpopVerifier } from './auth/dpop.js';
+import { dpopDenial, senderConstraintFor, type DpopVerifier } from './auth/dpop.js';
 import type { RegistrySnapshot } from './registry-snapshot.js';
 import { judgeDocument, type TrustedDocument } from './trusted-documents.js';
 
@@ -240,10 +240,22 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
       // decided at that instant too (the admission's `at`). Cheap: the caller is memoised per
       // token and register revision.
       name: 'still admitted',
-      run(_req, facts) {
+      async run(_req, facts) {
         const at = now();
         if (tokenExpired(facts.token!.exp, at, config.auth.clockToleranceS)) return { refusal: { code: 'TOKEN_EXPIRED', message: 'The token has expired.' } };
-        return admit(facts, at);
+        const admitted = await admit(facts, at);
+        if (admitted.refusal) return admitted;
+        // The key binding too (review s19d): a binding required (or a key withdrawn) while the body
+        // was on its way refuses what the sender constraint stage let through. A proof cannot be
+        // checked twice (its jti is spent), so a request needs one now only if it carried one for
+        // that very key then.
+        const constraint = senderConstraintFor(facts.token!, facts.presentation!, admitted.facts?.admission?.product ?? null, config.auth.dpopAlgorithms);
+        if (constraint.kind === 'refused') {
+          const refused = await countOnSource(facts, constraint.denial);
+          return { ...refused, facts: { ...refused.facts, ...admitted.facts } };
+        }
+        if (constraint.kind === 'proof' && facts.senderKey !== constraint.jkt) return { refusal: dpopDenial('proof_missing', config.auth.dpopAlgorithms), facts: { ...admitted.facts } };
+        return admitted;
       },
     },
     {

@@ -14,6 +14,7 @@
  * chunks and spends them in process, so most requests never wait for the store. Small quotas (a
  * chunk under 2 points) stay exact, counted in the store per request.
  */
+import { isIP } from 'node:net';
 import { RateLimiterMemory, RateLimiterRes, RLWrapperTimeouts, type RateLimiterLike } from 'rate-limiter-flexible';
 import type { Config, RateTier } from '../core/config.js';
 import type { Denial } from '../core/errors.js';
@@ -90,6 +91,24 @@ function rejectingNotThrowing<T extends object>(limiter: T): T {
       };
     },
   });
+}
+
+/**
+ * The key a source address is counted under: an IPv4 address itself, an IPv6 address by its /64
+ * (review s19d). A /64 is the smallest block an IPv6 host is given, and it picks any of its 2^64
+ * addresses for each connection at will: counted one by one, every request would open a fresh
+ * quota. IPv4-mapped IPv6 counts as the IPv4 address; anything not an address is its own key.
+ */
+export function sourceQuotaKey(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const address = ip.split('%', 1)[0]!.toLowerCase();
+  if (address.startsWith('::ffff:') && isIP(address.slice(7)) === 4) return address.slice(7);
+  const width = (groups: string[]) => groups.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
+  const gap = address.indexOf('::');
+  const head = (gap < 0 ? address : address.slice(0, gap)).split(':').filter(Boolean);
+  const tail = gap < 0 ? [] : address.slice(gap + 2).split(':').filter(Boolean);
+  const groups = gap < 0 ? head : [...head, ...Array<string>(Math.max(0, 8 - width(head) - width(tail))).fill('0'), ...tail];
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 /** The tier every configuration defines (core/config.ts refuses to start without it). */
@@ -198,7 +217,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
       case 'staff':
         return [{ quota: staff, key: subject.sub }];
       case 'anonymous':
-        return [{ quota: anonymous, key: subject.ip }];
+        return [{ quota: anonymous, key: sourceQuotaKey(subject.ip) }];
     }
   }
 

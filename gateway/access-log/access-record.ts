@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { AccessRecord, Decision } from '../../audit/record.js';
 import { clientDigest } from '../../audit/digest.js';
 import { newAccessRecordId } from '../../audit/ids.js';
-import { sanitizeList, sanitizeOperationName, sanitizeUserAgent } from '../../audit/sanitize.js';
+import { sanitizeClaim, sanitizeList, sanitizeOperationName, sanitizeUserAgent } from '../../audit/sanitize.js';
 import type { Answer, RequestFacts } from '../pipeline.js';
 
 /**
@@ -28,12 +28,15 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     time: new Date(arrival.arrivedAt).toISOString(),
     requestId: arrival.requestId,
     instanceId: options.instanceId,
-    productId: token?.softwareId ?? null,
-    productVersion: token?.softwareVersion ?? null,
-    developerId: product?.developerId ?? token?.developerId ?? null,
-    sub: token?.sub ?? null,
+    // Token claims are the issuer's word, not ours: cleaned and capped like every other untrusted
+    // string (SANITIZE_LIMITS.claim), so a claim cannot bloat the record or fake a line on an
+    // auditor's screen (review s19d). A well-formed value is unchanged.
+    productId: sanitizeClaim(token?.softwareId),
+    productVersion: sanitizeClaim(token?.softwareVersion),
+    developerId: product?.developerId ?? sanitizeClaim(token?.developerId),
+    sub: sanitizeClaim(token?.sub),
     org: token?.org ?? null,
-    jti: token?.jti ?? null,
+    jti: sanitizeClaim(token?.jti),
     roles: token ? [...token.roles] : [],
     operationName: operation?.operationName == null ? null : sanitizeOperationName(operation.operationName),
     operationType: operation?.operationType ?? null,

@@ -69,7 +69,11 @@ export function describeAttempt(params: GraphQLParams | null, deps: { gateway: F
         if (id) clientIds.add(id);
       }
     }
-    return { ...base, coordinates: analysis.coordinates, services: analysis.services, clientIds: [...clientIds] };
+    // No more clients than an admitted operation could name (one per aliased or root field): the
+    // operation limits never ran on this document, so without a bound one unauthenticated request
+    // of 4,000 tokens would write hundreds of digests (and index rows) into its record (review s19d).
+    const most = Math.max(1, deps.limits.maxAliases + deps.limits.maxRootFields);
+    return { ...base, coordinates: analysis.coordinates, services: analysis.services, clientIds: [...clientIds].slice(0, most) };
   } catch {
     return base;
   }

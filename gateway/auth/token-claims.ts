@@ -55,7 +55,11 @@ export function verifiedTokenFrom(payload: Record<string, unknown>, nowS: number
     return { denial: denial('UNAUTHENTICATED', 'The token lifetime exceeds the maximum.', { reason: 'lifetime' }) };
   }
   const mfa = c.amr?.includes('mfa') ?? false;
-  const scopes = c.scope ? c.scope.split(/\s+/).filter(Boolean) : [];
+  // RFC 6749 §3.3: scope tokens are delimited by a space (%x20) alone. Splitting on \s would read
+  // `clients.read<NBSP>accounts.read`, one scope to the issuer, as two grants here (review s19d);
+  // a token holding any other character (a tab, a line break, non-ASCII) is kept whole and so
+  // matches no service.
+  const scopes = c.scope ? c.scope.split(' ').filter(Boolean) : [];
   const base = { sub: c.sub, iss: c.iss, jti: c.jti ?? null, exp: c.exp, org: c.org ?? null, scopes, mfa, ...(c.cnf ? { jkt: c.cnf.jkt } : {}) };
   if (c.software_id !== undefined) {
     // A product token never carries staff powers, whatever its issuer put in it.
