@@ -275,10 +275,16 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
     },
     {
       name: 'pre-parse limits',
-      run(_req, facts) {
-        const body = facts.document?.rewritten ? facts.document.rewritten.body : facts.body;
-        for (const op of Array.isArray(body) ? body : [body]) {
-          const query = (op as { query?: unknown } | null | undefined)?.query;
+      run(req, facts) {
+        const rewritten = facts.document?.rewritten;
+        const body = rewritten ? rewritten.body : facts.body;
+        // A GET carries its document in the query string, where Apollo reads it (the first
+        // `query` parameter): it is held to the same limits before parsing (review s19b F2).
+        const queries: unknown[] =
+          facts.arrival.method === 'GET'
+            ? [new URLSearchParams(rewritten ? rewritten.search : searchOf(req.url)).get('query')]
+            : (Array.isArray(body) ? body : [body]).map((op) => (op as { query?: unknown } | null | undefined)?.query);
+        for (const query of queries) {
           if (typeof query === 'string') {
             const tooBig = preParseCheck(query, limits);
             if (tooBig) return { refusal: tooBig };

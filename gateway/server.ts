@@ -178,6 +178,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Ours: bounded in approximate heap bytes like every cache on the request path (Apollo's own
     // counts JSON length, 30 MiB by default), with idle expiry.
     queryPlannerConfig: { cache: queryPlanStore },
+    // @apollo/gateway answers an `Apollo-Query-Plan-Experimental` request header with the query
+    // plan (which subgraph serves which field, the subgraph operations) whenever NODE_ENV is not
+    // `production`: the internal topology, to any caller (review s19b F1). Never.
+    __exposeQueryPlanExperimental: false,
   });
   // The enforcement plugin coerces each request's variables; the gateway does not repeat it.
   coerceVariablesOnce(apolloGateway);

@@ -94,7 +94,7 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       // without variables that verdict already holds for every request of the document.
       const tooCostly = options.operationLimits && operation.variableDefinitions?.length ? checkOperationCost({ schema: loaded.apiSchema, document: rc.document, operation, variables: coerced.coerced, limits: options.operationLimits }) : null;
       if (tooCostly) throw CodedError.from(tooCostly);
-      if (operation.operation === 'mutation') notes.changes = [...notes.changes, ...changeNotesOf(operation, coerced.coerced)];
+      if (operation.operation === 'mutation') notes.changes = [...notes.changes, ...changeNotesOf(operation, coerced.coerced, rc.document)];
       const analysisKey = `${rc.queryHash}\u0001${rc.operationName ?? ''}`;
       let analysis: OperationAnalysis;
       try {
