@@ -24,7 +24,7 @@ import { CodedError, httpStatusOf, type Denial } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { BodyAbortedError, BodyTooLargeError, readBody as readRequestBody, searchOf } from '../core/http.js';
 import type { Presentation, VerifiedToken } from '../core/verified-token.js';
-import { preParseCheck } from '../limits/operation-limits/index.js';
+import { documentChecker } from '../limits/operation-limits/index.js';
 import type { RateLimits } from '../limits/rate-limit.js';
 import { accessRecordOf } from './access-log/access-record.js';
 import type { AccessLogWriter } from './access-log/writer.js';
@@ -145,6 +145,7 @@ export function auditCapacity(writer: Pick<AccessLogWriter, 'accepting'>): Stage
 export function createStages(deps: PipelineDeps): readonly Stage[] {
   const { config, rateLimits } = deps;
   const limits = config.operationLimits;
+  const checkDocument = documentChecker(limits);
   const { now } = deps;
   // The register's view of a token, built once per (token, register revision) and reused while the clock allows.
   const resolveCaller = createCallerResolver(deps.snapshot);
@@ -286,7 +287,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
             : (Array.isArray(body) ? body : [body]).map((op) => (op as { query?: unknown } | null | undefined)?.query);
         for (const query of queries) {
           if (typeof query === 'string') {
-            const tooBig = preParseCheck(query, limits);
+            const tooBig = checkDocument(query);
             if (tooBig) return { refusal: tooBig };
           }
         }

@@ -15,7 +15,8 @@ import { maxRootFieldsRule } from './root-fields.js';
 export { assumedSizesOf, attachAssumedSizes, readAssumedSizes, type AssumedSizes } from './cost-hints.js';
 export { checkOperationCost, operationCost, SIZE_ARGUMENTS, sizesFromVariables, type CostOptions } from './cost.js';
 export { limitDenial, limitError, type OperationLimitKind, type OperationLimits } from './limit-error.js';
-export { countTokens, parseOptions, preParseCheck } from './pre-parse.js';
+export { countTokens, documentCheck, documentChecker, DOCUMENT_VERDICTS_MAX_BYTES, parseOptions, preParseCheck } from './pre-parse.js';
+export { mergedFieldComparisons } from './merged-fields.js';
 export { maxAliasesRule, maxCostRule, maxDepthRule, maxDirectivesRule, maxRootFieldsRule };
 
 /**

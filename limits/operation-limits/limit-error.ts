@@ -8,7 +8,7 @@ import { CodedError, type Denial } from '../../core/errors.js';
 
 export type OperationLimits = Readonly<Config['operationLimits']>;
 
-export type OperationLimitKind = 'DEPTH' | 'ALIASES' | 'ROOT_FIELDS' | 'DIRECTIVES' | 'COST' | 'TOKENS' | 'DOCUMENT_BYTES' | 'SELECTIONS';
+export type OperationLimitKind = 'DEPTH' | 'ALIASES' | 'ROOT_FIELDS' | 'DIRECTIVES' | 'COST' | 'TOKENS' | 'DOCUMENT_BYTES' | 'SELECTIONS' | 'MERGED_FIELDS';
 
 const DESCRIPTION: Record<OperationLimitKind, string> = {
   DEPTH: 'maximum selection depth',
@@ -19,6 +19,7 @@ const DESCRIPTION: Record<OperationLimitKind, string> = {
   TOKENS: 'maximum number of tokens',
   DOCUMENT_BYTES: 'maximum document size',
   SELECTIONS: 'maximum number of selections once fragments are expanded',
+  MERGED_FIELDS: 'maximum work of merging duplicate selections',
 };
 
 /**

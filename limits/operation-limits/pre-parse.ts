@@ -5,9 +5,11 @@
  * without building an AST. graphql's `maxTokens` parse option (`parseOptions`) stays on as the
  * second line inside Apollo's parse.
  */
-import { Lexer, Source, TokenKind, type ParseOptions } from 'graphql';
+import { Lexer, parse, Source, TokenKind, type DocumentNode, type ParseOptions } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { Denial } from '../../core/errors.js';
 import { limitDenial, type OperationLimits } from './limit-error.js';
+import { mergedFieldComparisons } from './merged-fields.js';
 
 type PreParseLimits = Pick<OperationLimits, 'maxDocumentBytes' | 'maxTokens' | 'revealBounds'>;
 
@@ -41,6 +43,47 @@ export function preParseCheck(query: string, limits: PreParseLimits): Denial | n
   const tokens = countTokens(query, limits.maxTokens);
   if (tokens > limits.maxTokens) return limitDenial('TOKENS', limits.maxTokens, limits.revealBounds);
   return null;
+}
+
+type DocumentLimits = PreParseLimits & Pick<OperationLimits, 'maxMergedFields'>;
+
+/**
+ * Everything about a document's text that is checked before Apollo parses and validates it: the
+ * pre-parse checks, then, on a document that parses, the work graphql's validation would spend on
+ * merging duplicate selections (`MERGED_FIELDS`, limits/operation-limits/merged-fields.ts). A
+ * document that does not parse is left to Apollo, which reports the syntax error.
+ */
+export function documentCheck(query: string, limits: DocumentLimits): Denial | null {
+  const before = preParseCheck(query, limits);
+  if (before) return before;
+  let document: DocumentNode;
+  try {
+    document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
+  } catch {
+    return null;
+  }
+  const merged = mergedFieldComparisons(document, limits.maxMergedFields);
+  return merged > limits.maxMergedFields ? limitDenial('MERGED_FIELDS', limits.maxMergedFields, limits.revealBounds, merged) : null;
+}
+
+/** Bytes the verdicts of `documentChecker` may hold: the texts (UTF-16) and each entry's bookkeeping. */
+export const DOCUMENT_VERDICTS_MAX_BYTES = 2 * 1024 * 1024;
+const VERDICT_ENTRY_BYTES = 96;
+
+/**
+ * `documentCheck` with its verdicts remembered by the document's text (they depend on nothing
+ * else: the limits are the process's), so a document a client sends again is neither lexed nor
+ * parsed here again. Bounded in bytes; a text over a tenth of the bound is checked every time.
+ */
+export function documentChecker(limits: DocumentLimits): (query: string) => Denial | null {
+  const verdicts = new LRUCache<string, { denial: Denial | null }>({ maxSize: DOCUMENT_VERDICTS_MAX_BYTES, maxEntrySize: Math.floor(DOCUMENT_VERDICTS_MAX_BYTES / 10), sizeCalculation: (_v, text) => 2 * text.length + VERDICT_ENTRY_BYTES });
+  return (query) => {
+    const known = verdicts.get(query);
+    if (known) return known.denial;
+    const denial = documentCheck(query, limits);
+    verdicts.set(query, { denial }); // not kept when over maxEntrySize
+    return denial;
+  };
 }
 
 /** graphql `parse` options enforcing the token bound inside the parser (Apollo Server `parseOptions`). */

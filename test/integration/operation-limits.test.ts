@@ -118,6 +118,32 @@ describe('operation limits, each at and one past a small bound', () => {
   });
 });
 
+describe('merged duplicate selections at a small bound', () => {
+  let sys: TestSystem;
+  const client = counter(() => sys);
+
+  beforeAll(async () => {
+    sys = await startTestSystem({ operationLimits: { maxMergedFields: 12 } });
+  });
+  afterAll(async () => {
+    await sys.close();
+  });
+
+  it('merged duplicate selections: 12 allowed, 13 refused, whatever the cost, and logged', async () => {
+    // client, its id and lodgments count 1 each, the three ids merged in lodgments 3² = 9: 12; a name beside them makes 13.
+    expectServed(await client.gql('{ client(clientId: "C-000001") { id lodgments(first: 1) { id id id } } }'));
+    expectLimitRefused(await client.gql('{ client(clientId: "C-000001") { id lodgments(first: 1) { id id id } name } }'), 'MERGED_FIELDS');
+    // Through a fragment and an inline fragment as well: client 1, four ids merged 16, F's own definition 1.
+    expectLimitRefused(await client.gql('{ client(clientId: "C-000001") { ...F ... on Client { id id id } } } fragment F on Client { id }'), 'MERGED_FIELDS');
+  });
+
+  it('logs each refusal with its code', async () => {
+    const records = await recordsWithCode(sys.store, LIMIT_CODE);
+    expect(client.sent.limitRefusals).toBe(2);
+    expect(records.map((r) => r.httpStatus)).toEqual([400, 400]);
+  });
+});
+
 describe('operation limits with the default bounds: hostile documents', () => {
   let sys: TestSystem;
   const client = counter(() => sys);
@@ -194,11 +220,20 @@ describe('operation limits with the default bounds: hostile documents', () => {
     expect([r.status, codesOf(r)]).toEqual([401, ['UNAUTHENTICATED']]);
   });
 
+  it('refuses duplicate selections within every other bound (20 copies of a field each holding 20 copies of another; 8 × 8 × 8 on three levels) before graphql validates them (review s19b F4)', async () => {
+    const twenty = `{ ${`client(clientId: "C-000001") { ${'lodgments(first: 1) { id } '.repeat(20)}} `.repeat(20)}}`;
+    const threeLevels = `{ ${`client(clientId: "C-000001") { ${`lodgments(first: 1) { ${'incomeTax { result } '.repeat(8)}} `.repeat(8)}} `.repeat(8)}}`;
+    for (const document of [twenty, threeLevels]) {
+      const r = await expectRefused(() => client.gql(document));
+      expect(r.body.errors!.map((e) => e.extensions!.limit)).toEqual(['MERGED_FIELDS']);
+    }
+  });
+
   it('access-logs every hostile refusal with its code', async () => {
     const records = await recordsWithCode(sys.store, LIMIT_CODE);
-    expect(client.sent.limitRefusals).toBe(6);
+    expect(client.sent.limitRefusals).toBe(8);
     expect(records).toHaveLength(client.sent.limitRefusals);
-    expect(records.map((r) => r.httpStatus)).toEqual([400, 400, 400, 400, 400, 400]);
+    expect(records.map((r) => r.httpStatus)).toEqual(Array(8).fill(400));
     const tooLarge = await recordsWithCode(sys.store, 'PAYLOAD_TOO_LARGE');
     expect([client.sent.tooLarge, tooLarge.map((r) => r.httpStatus)]).toEqual([1, [413]]);
   });
