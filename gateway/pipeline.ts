@@ -356,6 +356,35 @@ export interface GraphQLHandlerDeps extends PipelineDeps {
  * commits it before the answer is released (durable before release: nothing leaves the gateway
  * unrecorded). The request body is drained here, in one place, whichever stage refused.
  */
+/**
+ * Requests start in cohorts: a request's stages begin at the end of the event-loop turn in which
+ * it arrived (`setImmediate`, the check phase right after the poll that read it), together with
+ * every request read in that turn. Nothing waits longer than that turn: at a moderate rate each
+ * cohort is one request, started a few microseconds later. Under load, the requests of one poll
+ * go through authentication and admission, reach Apollo and send their subgraph fetches side by
+ * side, so their answers come back together too and the event loop wakes fewer times for the
+ * same work: measured on one subgraph at saturation, the gateway's CPU per request fell from
+ * 1.28 to 1.03 times bare-http's, and on three from 1.24 to 1.17 (docs/performance.md, sixteenth
+ * pass). The group commit of the access log does the same on the way out.
+ */
+export function inCohorts<A extends unknown[]>(handle: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  let cohort: Array<() => void> | null = null;
+  const startCohort = () => {
+    const due = cohort!;
+    cohort = null;
+    for (const start of due) start();
+  };
+  return (...args) =>
+    new Promise<void>((resolve, reject) => {
+      const start = () => void handle(...args).then(resolve, reject);
+      if (cohort) cohort.push(start);
+      else {
+        cohort = [start];
+        setImmediate(startCohort);
+      }
+    });
+}
+
 export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const stages = createStages(deps);
   const { config, logger } = deps;
@@ -414,14 +443,15 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
     res.end(answer.body);
   }
 
-  if (!tracer) return (req, res) => serve(req, res, null);
+  if (!tracer) return inCohorts((req, res) => serve(req, res, null));
   // A new trace per request: the caller is third-party software, so its traceparent is not trusted as a parent.
-  return (req, res) =>
+  return inCohorts((req, res) =>
     tracer.startActiveSpan('POST /graphql', { kind: SpanKind.SERVER, root: true, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': '/graphql' } }, async (span) => {
       try {
         await serve(req, res, span);
       } finally {
         span.end();
       }
-    });
+    }),
+  );
 }
