@@ -5,7 +5,9 @@
  * - options: `-norl` (RATE_LIMITS_ENABLED=false), `-leaseN` (RATE_LIMIT_LEASE=N), `-pageN` (a copy
  *   of the seeded store of its own with N-byte SQLite pages);
  * - `@revision`: that git revision's gateway (bench/revision-tree.ts) instead of this tree's;
- * - `+NAME=value`: any other environment variable (the value may hold '=' and '@', not '+').
+ * - `+NAME=value`: any other environment variable (the value may hold '=' and '@', not '+');
+ *   `off+BENCH_NULL_LOG_BATCH=1` is the log-off gateway whose writer releases the appends of one
+ *   event-loop turn together, as a group commit does (bench/null-access-log-writer.ts).
  *
  * Anything else is an error, so a typo does not quietly measure the default.
  */

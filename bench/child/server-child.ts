@@ -56,7 +56,7 @@ async function start(spec: ChildSpec): Promise<Running> {
         store,
         keys,
         logger: createLogger({ level: config.logLevel, name: 'gateway' }),
-        ...(spec.accessLog === 'off' ? { accessLogWriter: createNullAccessLogWriter() } : {}),
+        ...(spec.accessLog === 'off' ? { accessLogWriter: createNullAccessLogWriter(undefined, spec.env.BENCH_NULL_LOG_BATCH === '1') } : {}),
       });
       return {
         urls: { graphql: gateway.url },
