@@ -1,11 +1,13 @@
 /**
  * What was admitted when a request's headers came is judged again once its body has arrived,
  * which can take up to the server's request timeout (review s17a F2): a token that expired, or a
- * suspension that reached the gateway, while the body was on its way refuses the request. And a
+ * suspension that reached the gateway, while the body was on its way refuses the request, and so
+ * does a key binding (review s19d: a bearer token stolen before setKeyBinding). And a
  * body refused as too large is not read again to describe what the request attempted.
  */
 import { request, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { ok, registryApi, within } from '../helpers/registry-api.js';
 import { recordsWithCode } from './support/rate-limit-expect.js';
@@ -40,8 +42,8 @@ describe('a request whose body arrives after the facts it was admitted on change
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => {
-        const body = JSON.parse(text) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
-        answer({ status: res.statusCode ?? 0, codes: (body.errors ?? []).map((e) => e.extensions?.code ?? ''), data: body.data ?? null });
+        const body = JSON.parse(text) as { data?: unknown; errors?: Array<{ extensions?: { code?: string; dpop?: string } }> };
+        answer({ status: res.statusCode ?? 0, codes: (body.errors ?? []).map((e) => `${e.extensions?.code ?? ''}${e.extensions?.dpop ? `:${e.extensions.dpop}` : ''}`), data: body.data ?? null });
       });
     });
     req.on('error', () => undefined);
@@ -88,6 +90,23 @@ describe('a request whose body arrives after the facts it was admitted on change
     await api.synced();
     expect(await finish()).toEqual({ status: 403, codes: ['PRODUCT_SUSPENDED'], data: null });
   });
+
+  it('refuses a bearer token whose product was bound to a key while the body was on its way, as it refuses a new request (review s19d)', async () => {
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const jkt = await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256');
+    const api = registryApi(sys);
+    const stolen = await sys.token({ product: 'PRD-LIMITED', scope: 'clients.read', now: clock.now });
+    const finish = await slowPost(stolen);
+    const rev = await api.revisionOf('product', 'PRD-LIMITED');
+    const bind = `mutation ($id: ID!, $rev: Int!, $thumbprints: [String!]!) {
+      setKeyBinding(productId: $id, expectedRevision: $rev, required: true, thumbprints: $thumbprints, reason: "Token stolen: bind to the product key", ticket: "INC-1") { revision }
+    }`;
+    ok(await api.admin(bind, { id: 'PRD-LIMITED', rev, thumbprints: [jkt] }));
+    await api.synced();
+    expect((await sys.gql('{ client(clientId: "C-000001") { id } }', { token: stolen })).status).toBe(401);
+    expect(await finish()).toEqual({ status: 401, codes: ['UNAUTHENTICATED:binding_required'], data: null });
+  });
+
 });
 
 describe('a body refused as too large (615e5b8)', () => {
