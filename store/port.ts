@@ -78,8 +78,12 @@ export interface AccessLogStore {
   checkpointsOf(chainId: string): Promise<Checkpoint[]>;
   /** The chain ledger, by seq. */
   readLedger(): Promise<LedgerEntry[]>;
-  /** Appends one ledger entry; throws StoreConflictError when its seq is taken (another writer got there first). */
-  appendLedgerEntry(entry: LedgerEntry): Promise<void>;
+  /**
+   * Appends one ledger entry; throws StoreConflictError when its seq is taken (another writer got
+   * there first). With `opens` (the chain an OPEN entry announces), the chain's head is registered
+   * in the same transaction (as openChain does), so a crash cannot leave the one without the other.
+   */
+  appendLedgerEntry(entry: LedgerEntry, opens?: ChainHead): Promise<void>;
   /** Every chain id found in records, checkpoints or heads (the verifier compares it with the ledger). */
   chainIdsWithData(): Promise<string[]>;
   /** The stored filter copies of one chain's records at whole-number seqs from fromSeq to toSeq, by seq (as readChain). */

@@ -43,7 +43,7 @@ import { performance } from 'node:perf_hooks';
 import { computeRecordHash, prepareRecord, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
 import { createCheckpointVerifier, signCheckpoint } from '../../audit/checkpoint.js';
 import { endingOf, nextLedgerBody, readLedger as verifiedLedger, sealLedgerEntry, type LedgerChain, type LedgerEntryBody } from '../../audit/ledger.js';
-import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type Checkpoint } from '../../audit/record.js';
+import { GENESIS_HASH, type AccessRecord, type ChainedAccessRecord, type ChainHead, type Checkpoint } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
 import { MAX_GATHER_TURNS } from '../../core/config.js';
 import { CodedError } from '../../core/errors.js';
@@ -402,7 +402,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
    * rows past the signed end (at 2^53, or at each of the next seqs) do not stop a start. `view`
    * is read once and kept up to date, so a start that writes many entries reads the ledger once.
    */
-  async function appendToLedger(entry: Omit<LedgerEntryBody, 'seq' | 'prevHash'>, given?: LedgerView): Promise<void> {
+  async function appendToLedger(entry: Omit<LedgerEntryBody, 'seq' | 'prevHash'>, given?: LedgerView, opens?: ChainHead): Promise<void> {
     const view = given ?? (await readLedgerView());
     for (let attempt = 0; ; attempt++) {
       // Several gateways starting together may each decide to adopt or close the same chain: the
@@ -413,7 +413,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       while (view.taken.has(seq)) seq += 1;
       const sealed = await sealLedgerEntry(signingKey, nextLedgerBody(view.head, entry, seq));
       try {
-        await store.appendLedgerEntry(sealed);
+        await (opens ? store.appendLedgerEntry(sealed, opens) : store.appendLedgerEntry(sealed));
       } catch (err) {
         if (!(err instanceof StoreConflictError) || attempt >= 20) throw err;
         Object.assign(view, await readLedgerView());
@@ -623,9 +623,10 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       try {
         const view = await readLedgerView();
         await settleLedger(view);
-        // Announced before anything is written to it, so a chain can never exist unlisted.
-        await appendToLedger({ kind: 'OPEN', chainId, instanceId, time: startedAt, hashAlg: 'hmac-sha256', ending: null }, view);
-        await store.openChain({ chainId, instanceId, startedAt, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: startedAt });
+        // Announced with its head in one transaction, before anything is written to it: a chain can
+        // never exist unlisted, nor be listed without its head (a crash between the two left a
+        // ledger OPEN that the verifier reported as CHAIN_MISSING for ever).
+        await appendToLedger({ kind: 'OPEN', chainId, instanceId, time: startedAt, hashAlg: 'hmac-sha256', ending: null }, view, { chainId, instanceId, startedAt, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: startedAt });
         lastCheckpointMs = Date.parse(startedAt);
         const first = await signCheckpoint(signingKey, { chainId, seq: 0, hash: GENESIS_HASH, time: startedAt, n: ++checkpointN, final: false });
         await store.appendCheckpoint(first);

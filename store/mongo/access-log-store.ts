@@ -18,6 +18,9 @@
  */
 import { Types, type PipelineStage } from 'mongoose';
 import type { Models } from './models/index.js';
+import { operationBounds, type MongoConnectionOptions } from './connection.js';
+import { transactionOptions, type SessionSource } from './registry-store.js';
+import { runTransaction } from './transaction.js';
 import { chainBatch, type ChainBatch } from '../../audit/chain.js';
 import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows } from '../../audit/record.js';
 import { StoreConflictError } from '../../core/store-errors.js';
@@ -75,7 +78,12 @@ const NEWEST_FIRST = { time: -1, chainId: -1, seq: -1 } as const;
 const WHOLE_SEQ = { $expr: { $cond: [{ $isNumber: '$seq' }, { $eq: ['$seq', { $trunc: ['$seq', 0] }] }, false] } };
 
 export class MongoAccessLog {
-  constructor(private readonly m: Models) {}
+  /** `sessions`: for the one multi-document write, a chain's OPEN ledger entry with its head (appendLedgerEntry). */
+  constructor(
+    private readonly m: Models,
+    private readonly sessions?: SessionSource,
+    private readonly options: MongoConnectionOptions = {},
+  ) {}
 
   async appendAccessRecords(records: ChainedAccessRecord[], checkpoints: Checkpoint[] = []): Promise<void> {
     if (records.length === 0 && checkpoints.length === 0) return;
@@ -176,13 +184,32 @@ export class MongoAccessLog {
     return docs.map((d) => stripped<LedgerEntry>(d)!);
   }
 
-  /** Inserts one ledger entry; the unique seq index turns a race for the same seq into a conflict. */
-  async appendLedgerEntry(entry: LedgerEntry): Promise<void> {
+  /**
+   * Inserts one ledger entry; the unique seq index turns a race for the same seq into a conflict.
+   * With `opens`, the chain's head is upserted in the same transaction (runTransaction: a
+   * duplicate seq aborts it, and then neither is written).
+   */
+  async appendLedgerEntry(entry: LedgerEntry, opens?: ChainHead): Promise<void> {
     const clean = jsonClean(entry);
     const invalid = new this.m.LedgerEntry(clean).validateSync();
     if (invalid) throw invalid;
     try {
-      await this.m.LedgerEntry.create([clean]);
+      if (!opens) await this.m.LedgerEntry.create([clean]);
+      else {
+        const head = jsonClean(opens);
+        const badHead = new this.m.ChainHead(head).validateSync();
+        if (badHead) throw badHead;
+        if (!this.sessions) throw new Error('MongoAccessLog: appendLedgerEntry with a chain head needs sessions');
+        const { chainId, ...rest } = head;
+        await runTransaction(
+          () => this.sessions!.startSession(),
+          async (session) => {
+            await this.m.LedgerEntry.create([clean], { session });
+            await this.m.ChainHead.updateOne({ chainId }, { $setOnInsert: rest }, { upsert: true, session });
+          },
+          { transactionOptions: transactionOptions(this.options), deadlineMs: operationBounds(this.options).operationTimeoutMS },
+        );
+      }
     } catch (err) {
       if (isDuplicateKey(err)) throw new StoreConflictError('LEDGER', String(entry.seq), entry.seq - 1, null);
       throw err;

@@ -134,7 +134,7 @@ export class MongoStore implements Store {
       connection,
       counters: counterDb(connection.getClient(), connection.name),
       registry: new MongoRegistry(connection, models, this.options),
-      accessLog: new MongoAccessLog(models),
+      accessLog: new MongoAccessLog(models, connection, this.options),
       monitoring: new MongoMonitoring(models),
     };
     this.options.logger?.info({ hosts: hostsOf(this.url), db: connection.name, retentionDays: this.retentionSeconds / 86_400 }, 'MongoDB store ready');

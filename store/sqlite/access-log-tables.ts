@@ -304,9 +304,13 @@ export class SqliteAccessLog {
   }
 
   /** Appends one ledger entry; another writer already holding its seq is a conflict (re-read and retry). */
-  appendLedgerEntry(entry: LedgerEntry): void {
-    const result = this.s.appendLedger.run({ ...entry, ending: entry.ending ? JSON.stringify(entry.ending) : null });
-    if (result.changes === 0) throw new StoreConflictError('LEDGER', String(entry.seq), entry.seq - 1, null);
+  appendLedgerEntry(entry: LedgerEntry, opens?: ChainHead): void {
+    this.db.transaction(() => {
+      const result = this.s.appendLedger.run({ ...entry, ending: entry.ending ? JSON.stringify(entry.ending) : null });
+      if (result.changes === 0) throw new StoreConflictError('LEDGER', String(entry.seq), entry.seq - 1, null);
+      // The chain an OPEN announces, in the same transaction: never one without the other.
+      if (opens) this.writes.openChain(opens);
+    })();
   }
 
   /** Chain ids as stored; one of another type than text (only a hand-made row has one) as a label (storedChainIdLabel). */

@@ -251,7 +251,7 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
     listChains: () => folded(() => log.listChains()),
     checkpointsOf: async (chainId) => log.checkpointsOf(chainId),
     readLedger: async () => log.readLedger(),
-    appendLedgerEntry: async (entry) => log.appendLedgerEntry(entry),
+    appendLedgerEntry: async (entry, opens) => log.appendLedgerEntry(entry, opens),
     chainIdsWithData: () => folded(() => log.chainIdsWithData()),
     indexedColumnsOf: (chainId, fromSeq, toSeq) => folded(() => log.indexedColumnsOf(chainId, fromSeq, toSeq)),
     unplacedRecords: (chainId, beyondSeq) => folded(() => log.unplacedRecords(chainId, beyondSeq)),

@@ -560,6 +560,17 @@ function accessLogSuite(fresh: Fresh): void {
     expect(await store.readLedger()).toEqual([entry(1, 'chain-l1'), entry(2, 'chain-l2'), close]);
   });
 
+  it("registers an OPEN entry's chain head in the same write, and a refused entry registers neither", async () => {
+    const entry = (seq: number, chainId: string): LedgerEntry => ({ seq, kind: 'OPEN', chainId, instanceId: 'gw', time: at(seq), hashAlg: 'hmac-sha256', ending: null, prevHash: String(seq - 1).padStart(64, '0'), hash: String(seq).padStart(64, '0'), signature: `sig-${seq}` });
+    const taken = (await store.readLedger()).length + 1;
+    await store.appendLedgerEntry(entry(taken, 'chain-opened'), sampleHead('chain-opened'));
+    await expect(store.appendLedgerEntry(entry(taken, 'chain-refused'), sampleHead('chain-refused'))).rejects.toBeInstanceOf(StoreConflictError);
+    const heads = (await store.listChains()).map((h) => h.chainId);
+    expect(heads).toContain('chain-opened');
+    expect(heads).not.toContain('chain-refused');
+    expect((await store.readLedger()).filter((e) => e.chainId === 'chain-refused')).toEqual([]);
+  });
+
   it('pages newest first with no duplicates and no gaps', async () => {
     const pages: ChainedAccessRecord[][] = [];
     let after: string | null = null;

@@ -55,10 +55,11 @@ export class FakeAccessLogStore {
     return [...this.ledger];
   }
 
-  async appendLedgerEntry(entry: LedgerEntry): Promise<void> {
+  async appendLedgerEntry(entry: LedgerEntry, opens?: ChainHead): Promise<void> {
     if (this.failing) throw new StoreUnavailableError('fake store down');
     if (this.ledger.some((e) => e.seq === entry.seq)) throw new StoreConflictError('LEDGER', String(entry.seq), entry.seq - 1, null);
     this.ledger.push({ ...entry });
+    if (opens && !this.heads.has(opens.chainId)) this.heads.set(opens.chainId, { ...opens });
   }
 
   async chainIdsWithData(): Promise<string[]> {

@@ -290,3 +290,25 @@ describe('closing a crashed chain at start', () => {
     }
   });
 });
+
+describe('opening a chain', () => {
+  it('writes the ledger OPEN and the chain head in one transaction: a head that cannot be written leaves no OPEN behind', async () => {
+    const key = await testSigningKey();
+    const file = join(dir, `open-${++files}.db`);
+    await (await createStore(`sqlite:${file}`)).close();
+    // A crash between the two writes, as the file sees it: the head's insert fails after the ledger's.
+    const raw = new Database(file);
+    raw.exec(`CREATE TRIGGER heads_fail BEFORE INSERT ON chain_heads BEGIN SELECT RAISE(ABORT, 'disk gone'); END`);
+    raw.close();
+    const store = await createStore(`sqlite:${file}`);
+    try {
+      const writer = createAccessLogWriter({ store, chainId: 'chain-half', instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY });
+      await expect(writer.start()).rejects.toThrow();
+      // Without one transaction the OPEN stayed, and the verifier reported the chain CHAIN_MISSING for ever.
+      expect((await store.readLedger()).filter((e) => e.chainId === 'chain-half')).toEqual([]);
+      expect((await store.listChains()).map((h) => h.chainId)).not.toContain('chain-half');
+    } finally {
+      await store.close();
+    }
+  });
+});
