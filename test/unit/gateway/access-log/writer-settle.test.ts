@@ -295,13 +295,15 @@ describe('opening a chain', () => {
   it('writes the ledger OPEN and the chain head in one transaction: a head that cannot be written leaves no OPEN behind', async () => {
     const key = await testSigningKey();
     const file = join(dir, `open-${++files}.db`);
-    await (await createStore(`sqlite:${file}`)).close();
-    // A crash between the two writes, as the file sees it: the head's insert fails after the ledger's.
+    const store = await createStore(`sqlite:${file}`);
+    // A crash between the two writes, as the file sees it: the head's insert fails after the ledger's
+    // (a trigger added through a second connection while the store is open; its connection sees the
+    // new schema at its next statement).
     const raw = new Database(file);
     raw.exec(`CREATE TRIGGER heads_fail BEFORE INSERT ON chain_heads BEGIN SELECT RAISE(ABORT, 'disk gone'); END`);
     raw.close();
-    const store = await createStore(`sqlite:${file}`);
     try {
+      expect((await store.readLedger()).length).toBe(0);
       const writer = createAccessLogWriter({ store, chainId: 'chain-half', instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY });
       await expect(writer.start()).rejects.toThrow();
       // Without one transaction the OPEN stayed, and the verifier reported the chain CHAIN_MISSING for ever.
