@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { chainableFacts, chainKeyOf, createChain } from '../../../../audit/chain.js';
 import { signCheckpoint } from '../../../../audit/checkpoint.js';
 import { nextLedgerBody, readLedger, sealLedgerEntry } from '../../../../audit/ledger.js';
-import { GENESIS_HASH } from '../../../../audit/record.js';
+import { GENESIS_HASH, type ChainHead, type LedgerEntry } from '../../../../audit/record.js';
 import type { SigningKey } from '../../../../core/keys.js';
 import { createAccessLogWriter } from '../../../../gateway/access-log/writer.js';
 import { createStore } from '../../../../store/index.js';
@@ -294,23 +294,26 @@ describe('closing a crashed chain at start', () => {
 describe('opening a chain', () => {
   it('writes the ledger OPEN and the chain head in one transaction: a head that cannot be written leaves no OPEN behind', async () => {
     const key = await testSigningKey();
-    const file = join(dir, `open-${++files}.db`);
-    const store = await createStore(`sqlite:${file}`);
-    // A crash between the two writes, as the file sees it: the head's insert fails after the ledger's
-    // (a trigger added through a second connection while the store is open; its connection sees the
-    // new schema at its next statement).
-    const raw = new Database(file);
-    raw.exec(`CREATE TRIGGER heads_fail BEFORE INSERT ON chain_heads BEGIN SELECT RAISE(ABORT, 'disk gone'); END`);
-    raw.close();
+    const real = await createStore('sqlite::memory:');
+    // A crash between the two writes, as the store sees it: the head's insert fails (a NOT NULL
+    // column left empty) after the ledger's, whichever way the writer asks for it.
+    const unwritable = (head: ChainHead) => ({ ...head, instanceId: null as unknown as string });
+    const store = new Proxy(real, {
+      get(target, property) {
+        if (property === 'appendLedgerEntry') return (entry: LedgerEntry, opens?: ChainHead) => target.appendLedgerEntry(entry, opens && unwritable(opens));
+        if (property === 'openChain') return (head: ChainHead) => target.openChain(unwritable(head));
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
     try {
-      expect((await store.readLedger()).length).toBe(0);
       const writer = createAccessLogWriter({ store, chainId: 'chain-half', instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY });
       await expect(writer.start()).rejects.toThrow();
       // Without one transaction the OPEN stayed, and the verifier reported the chain CHAIN_MISSING for ever.
-      expect((await store.readLedger()).filter((e) => e.chainId === 'chain-half')).toEqual([]);
-      expect((await store.listChains()).map((h) => h.chainId)).not.toContain('chain-half');
+      expect((await real.readLedger()).filter((e) => e.chainId === 'chain-half')).toEqual([]);
+      expect((await real.listChains()).map((h) => h.chainId)).not.toContain('chain-half');
     } finally {
-      await store.close();
+      await real.close();
     }
   });
 });
