@@ -8,39 +8,24 @@ import type { Logger } from '../core/logger.js';
 import { isDenial } from '../registry/change-note.js';
 import { suspendProduct } from '../registry/product-lifecycle.js';
 import { currentProductStatus } from '../registry/effective-status.js';
-import { nextProductLapse } from '../registry/lapses.js';
-import type { Product } from '../registry/model.js';
 import { StoreConflictError } from '../core/store-errors.js';
 import type { ProductRegister } from './ports.js';
+import { settleProductLapses } from '../subgraphs/registry/lapses.js';
 
 export const MONITORING_ACTOR = 'monitoring';
 
 export function createProtectiveSuspension(deps: { store: ProductRegister; now: () => number; logger: Logger; onSuspended?: () => void }) {
-  async function recordLapses(product: Product, at: number): Promise<Product> {
-    let current = product;
-    for (let lapse = nextProductLapse(current, at); lapse; lapse = nextProductLapse(current, at)) {
-      const { revision } = await deps.store.applyRegistryChange({ entity: 'PRODUCT', expectedRevision: current.revision, next: lapse.next, note: lapse.note });
-      current = { ...lapse.next, revision };
-    }
-    return current;
-  }
-
   return async function suspend(productId: string, reason: string, evidence: string[]): Promise<void> {
     // A concurrent admin change may win the revision race: read again and retry a few times.
     for (let attempt = 0; attempt < 3; attempt++) {
       const read = await deps.store.productById(productId);
       if (!read) return;
       const at = deps.now();
-      let product: Product;
-      try {
-        // What the clock changed (a lapsed suspension, a certification that ended) is recorded
-        // first, by `system` at its instant, as the registry subgraph does before any change: the
-        // monitor is never credited with a lapse, and the history stays in time order (review s19a F3).
-        product = await recordLapses(read, at);
-      } catch (err) {
-        if (!(err instanceof StoreConflictError)) throw err;
-        continue;
-      }
+      // What the clock changed (a lapsed suspension, a certification that ended) is recorded
+      // first, by `system` at its instant, as the registry subgraph does before any change (it
+      // re-reads the product itself when another writer gets there first): the monitor is never
+      // credited with a lapse, and the history stays in time order (review s19a F3).
+      const product = await settleProductLapses(deps.store, read, at);
       // A suspension in force (an admin's, with its own reason and end) is not replaced: the
       // product is refused already, and the alert holds the monitor's reason.
       if (currentProductStatus(product, at) === 'SUSPENDED') {

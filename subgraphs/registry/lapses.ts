@@ -29,6 +29,43 @@ export interface LapseSettler {
 type Entity = 'PRODUCT' | 'CLIENT_AUTHORISATION';
 type RecordOf<E extends Entity> = E extends 'PRODUCT' ? Product : ClientAuthorisation;
 
+/** Records, one history entry each, every change the clock made to `record` by `at`; re-reads it when another writer got there first. */
+async function settle<E extends Entity>(
+  store: Pick<RegistryStore, 'applyRegistryChange'>,
+  entity: E,
+  record: RecordOf<E>,
+  at: number,
+  next: (r: RecordOf<E>, at: number) => Lapse<RecordOf<E>> | null,
+  reread: (r: RecordOf<E>) => Promise<RecordOf<E> | null>,
+): Promise<RecordOf<E>> {
+  let current = record;
+  for (let tries = 0; tries < MAX_TRIES; ) {
+    const lapse = next(current, at);
+    if (!lapse) return current;
+    try {
+      const change = { entity, expectedRevision: current.revision, next: lapse.next, note: lapse.note } as RegistryChange;
+      const { revision } = await store.applyRegistryChange(change);
+      current = { ...lapse.next, revision };
+    } catch (err) {
+      if (!(err instanceof StoreConflictError)) throw err;
+      tries += 1; // someone else (another instance recording the same lapse, or an editor) got there first
+      const fresh = await reread(current);
+      if (!fresh) return current;
+      current = fresh;
+    }
+  }
+  throw new Error(`the register kept changing while the clock's changes to ${entity} were recorded`);
+}
+
+/**
+ * The product with every change the clock made by `at` recorded (by `system`, at its instant):
+ * what the registry subgraph does before any change, for another writer of the register (the
+ * monitor's protective suspension), so it is never credited with a lapse.
+ */
+export function settleProductLapses(store: Pick<RegistryStore, 'applyRegistryChange' | 'productById'>, product: Product, at: number): Promise<Product> {
+  return settle(store, 'PRODUCT', product, at, nextProductLapse, (r) => store.productById(r.id));
+}
+
 export function createLapseSettler(deps: { store: RegistryStore; now: () => number }): LapseSettler {
   const { store, now } = deps;
   /** `P|id` or `A|org|client` → the earliest pending instant of that record. */
@@ -36,34 +73,8 @@ export function createLapseSettler(deps: { store: RegistryStore; now: () => numb
   let knownRevision = 0;
   let queue: Promise<void> = Promise.resolve();
 
-  async function settle<E extends Entity>(
-    entity: E,
-    record: RecordOf<E>,
-    at: number,
-    next: (r: RecordOf<E>, at: number) => Lapse<RecordOf<E>> | null,
-    reread: (r: RecordOf<E>) => Promise<RecordOf<E> | null>,
-  ): Promise<RecordOf<E>> {
-    let current = record;
-    for (let tries = 0; tries < MAX_TRIES; ) {
-      const lapse = next(current, at);
-      if (!lapse) return current;
-      try {
-        const change = { entity, expectedRevision: current.revision, next: lapse.next, note: lapse.note } as RegistryChange;
-        const { revision } = await store.applyRegistryChange(change);
-        current = { ...lapse.next, revision };
-      } catch (err) {
-        if (!(err instanceof StoreConflictError)) throw err;
-        tries += 1; // someone else (another instance recording the same lapse, or an editor) got there first
-        const fresh = await reread(current);
-        if (!fresh) return current;
-        current = fresh;
-      }
-    }
-    throw new Error(`the register kept changing while the clock's changes to ${entity} were recorded`);
-  }
-
-  const settleProduct = (p: Product, at: number) => settle('PRODUCT', p, at, nextProductLapse, (r) => store.productById(r.id));
-  const settleAuthorisation = (a: ClientAuthorisation, at: number) => settle('CLIENT_AUTHORISATION', a, at, nextAuthorisationLapse, (r) => store.clientAuthorisation(r.org, r.clientId));
+  const settleProduct = (p: Product, at: number) => settleProductLapses(store, p, at);
+  const settleAuthorisation = (a: ClientAuthorisation, at: number) => settle(store, 'CLIENT_AUTHORISATION', a, at, nextAuthorisationLapse, (r) => store.clientAuthorisation(r.org, r.clientId));
 
   function track(key: string, instant: number | null): void {
     if (instant === null) pending.delete(key);
