@@ -44,3 +44,16 @@ export function translateStoreError(err: unknown): unknown {
   if (err instanceof StoreUnavailableError) return new CodedError('REGISTRY_UNAVAILABLE', 'The register cannot be reached; try again.');
   return err;
 }
+
+/**
+ * A queue for this process: each task given to it starts when the one before has settled (a
+ * failed task does not stop the next), so a read-then-write cannot interleave with another.
+ */
+export function oneAtATime(): <T>(task: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const run = queue.then(task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+}

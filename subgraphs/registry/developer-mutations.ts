@@ -7,7 +7,7 @@ import type { Developer } from '../../registry/model.js';
 import type { Store } from '../../store/port.js';
 import type { SubgraphContext } from '../shared/server.js';
 import { adminActor, staffActor } from './access.js';
-import { applyChange, fail, requireRevision, translateStoreError } from './apply-change.js';
+import { applyChange, fail, oneAtATime, requireRevision, translateStoreError } from './apply-change.js';
 import { changeRequestOf, type ChangeArgs } from './change-args.js';
 import { CodedError } from '../../core/errors.js';
 
@@ -28,7 +28,7 @@ export function developerMutations({ store, now, newDeveloperId }: DeveloperMuta
   // Registrations in this process run one at a time, so two applications under one ABN cannot
   // both pass the duplicate check between its read and its write. (Across processes an admin's
   // approval is the backstop: approving also re-checks the ABN.)
-  let registrations: Promise<unknown> = Promise.resolve();
+  const registrations = oneAtATime();
 
   async function abnHeld(abn: string, by: (d: Developer) => boolean): Promise<boolean> {
     const wanted = normaliseAbn(abn);
@@ -68,14 +68,12 @@ export function developerMutations({ store, now, newDeveloperId }: DeveloperMuta
     async registerDeveloper(_root: unknown, args: RegisterDeveloperArgs, context: SubgraphContext): Promise<Developer> {
       const actor = staffActor(context.identity, null);
       if (isDenial(actor)) fail(actor);
-      const run = registrations.then(async () => {
+      return registrations(async () => {
         const abnAlreadyRegistered = await abnHeld(args.input.abn, holdsRegistration);
         const { reason, ticket, ...application } = args.input;
         const outcome = registerDeveloper(application, { id: newDeveloperId(), abnAlreadyRegistered, actor, now: now(), reason: reason ?? null, ticket: ticket ?? null });
         return applyChange(store, 'DEVELOPER', null, outcome);
       });
-      registrations = run.catch(() => undefined);
-      return run;
     },
     approveDeveloper: lifecycle(approveDeveloper, { recheckAbn: true }),
     rejectDeveloper: lifecycle(rejectDeveloper),

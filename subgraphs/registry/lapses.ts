@@ -14,6 +14,7 @@ import { authorisationKey, type ClientAuthorisation, type Product } from '../../
 import { authorisationLapseInstant, nextAuthorisationLapse, nextProductLapse, productLapseInstant, type Lapse } from '../../registry/lapses.js';
 import type { RegistryChange } from '../../registry/changes.js';
 import { StoreConflictError, type RegistryStore } from '../../store/port.js';
+import { oneAtATime } from './apply-change.js';
 
 /** A record is re-read at most this often in one settle (a record changing under us on every try is a fault, not a race). */
 const MAX_TRIES = 8;
@@ -71,7 +72,7 @@ export function createLapseSettler(deps: { store: RegistryStore; now: () => numb
   /** `P|id` or `A|org|client` → the earliest pending instant of that record. */
   const pending = new Map<string, number>();
   let knownRevision = 0;
-  let queue: Promise<void> = Promise.resolve();
+  const oneSettleAtATime = oneAtATime();
 
   const settleProduct = (p: Product, at: number) => settleProductLapses(store, p, at);
   const settleAuthorisation = (a: ClientAuthorisation, at: number) => settle(store, 'CLIENT_AUTHORISATION', a, at, nextAuthorisationLapse, (r) => store.clientAuthorisation(r.org, r.clientId));
@@ -107,9 +108,7 @@ export function createLapseSettler(deps: { store: RegistryStore; now: () => numb
   return {
     settleAll() {
       // One settle at a time in this process: two requests never record the same lapse twice here.
-      const run = queue.then(() => settleDue(now()));
-      queue = run.catch(() => {});
-      return run;
+      return oneSettleAtATime(() => settleDue(now()));
     },
     settleProduct,
     settleAuthorisation,

@@ -15,7 +15,7 @@ import type { Store } from '../../store/port.js';
 import type { SubgraphContext } from '../shared/server.js';
 import { ADMIN } from '../../core/roles.js';
 import { adminActor, forbidden, staffActor } from './access.js';
-import { applyChange, fail, requireRevision, translateStoreError } from './apply-change.js';
+import { applyChange, fail, oneAtATime, requireRevision, translateStoreError } from './apply-change.js';
 import { changeRequestOf, type ChangeArgs } from './change-args.js';
 import type { LapseSettler } from './lapses.js';
 
@@ -37,7 +37,7 @@ interface RegisterProductArgs {
 }
 
 export function productMutations({ store, now, newProductId, rateTier, lapses }: ProductMutationDeps) {
-  let registrations: Promise<unknown> = Promise.resolve();
+  const registrations = oneAtATime();
   async function load(productId: string): Promise<Product | null> {
     try {
       return await store.productById(productId);
@@ -95,7 +95,7 @@ export function productMutations({ store, now, newProductId, rateTier, lapses }:
       if (!developer) throw new CodedError('NOT_FOUND', 'No developer has this id.', { details: { developerId: args.input.developerId } });
       const found = developer;
       // One at a time in this process, so concurrent registrations cannot all pass the count.
-      const run = registrations.then(async () => {
+      return registrations(async () => {
         let held: number;
         try {
           held = (await store.listProducts({ developerId: found.id })).filter((p) => p.status !== 'REVOKED').length;
@@ -109,8 +109,6 @@ export function productMutations({ store, now, newProductId, rateTier, lapses }:
         const outcome = registerProduct(application, found, { id: newProductId(), actor, now: now(), rateTier, reason: reason ?? null, ticket: ticket ?? null });
         return applyChange(store, 'PRODUCT', null, outcome);
       });
-      registrations = run.catch(() => undefined);
-      return run;
     },
 
     submitSelfCertification: ownOrAdmin<ProductArgs & { assessments: RequirementAssessment[] }>((p, a, request, actor, at) => submitSelfCertification(p, a.assessments, request, actor, at)),
