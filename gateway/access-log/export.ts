@@ -191,8 +191,10 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
       try {
         page = await deps.store.queryAccessLogs(request.filter, { first: EXPORT_PAGE });
       } catch (err) {
-        logger.error({ err, requestId: arrival.requestId }, 'export: access log unreadable');
-        const answer = refusalAnswer({ code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be read; try again.' }, run.facts.quotaHeaders);
+        // A read past its time limit (OPERATION_LIMIT_EXCEEDED, QUERY_TIME) is the caller's to narrow; anything else is the store's.
+        const limited = err instanceof CodedError && err.extensions['code'] === 'OPERATION_LIMIT_EXCEEDED';
+        if (!limited) logger.error({ err, requestId: arrival.requestId }, 'export: access log unreadable');
+        const answer = refusalAnswer(limited ? { code: 'OPERATION_LIMIT_EXCEEDED', message: err.message, details: { limit: err.extensions['limit'] } } : { code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be read; try again.' }, run.facts.quotaHeaders);
         await record(run.facts, answer, clientId);
         send(res, answer, arrival.requestId);
         return true;

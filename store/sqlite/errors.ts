@@ -29,3 +29,26 @@ export async function guarded<T>(operation: () => T): Promise<T> {
     throw translateSqliteError(err);
   }
 }
+
+/** An error as it crosses from a worker thread (name, message, SQLite result code). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  /** better-sqlite3's SQLITE_* result code, when there is one. */
+  code?: string;
+}
+
+/** An error made ready to cross to the thread that asked (see revivedError). */
+export function serializedError(err: unknown): SerializedError {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (err as { code?: unknown } | null)?.code;
+  return { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/** A worker thread's error, rebuilt and translated as this thread's own would be. */
+export function revivedError(e: SerializedError): unknown {
+  const err = e.name === 'TypeError' ? new TypeError(e.message) : new Error(e.message);
+  if (e.name !== 'TypeError') err.name = e.name;
+  if (e.code) Object.assign(err, { code: e.code });
+  return translateSqliteError(err);
+}

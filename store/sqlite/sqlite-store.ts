@@ -19,6 +19,7 @@ import type { Logger } from '../../core/logger.js';
 import { guardedPort } from '../guard.js';
 import { ACCESS_LOG_METHODS, MONITORING_METHODS, REGISTRY_METHODS, type AccessLogStore, type MonitoringStore, type RateLimiterSpec, type RegistryStore, type Store } from '../port.js';
 import type { ChainBatch } from '../../audit/chain.js';
+import { SqliteAccessLogQueries } from './access-log-queries.js';
 import { SqliteAccessLog } from './access-log-tables.js';
 import { SqliteAccessLogWrites } from './access-log-writes.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, MEMORY_PATH, openDatabase, type ConnectionOptions } from './connection.js';
@@ -28,6 +29,7 @@ import { guarded, translateSqliteError } from './errors.js';
 import { SqliteIncidents } from './incident-tables.js';
 import { appliedMigrations, RATE_LIMIT_TABLE, runMigrations } from './migrations.js';
 import { SqliteRegistry } from './registry-tables.js';
+import { SqliteReadThread } from './read-thread/client.js';
 import { SqliteWriteThread } from './write-thread/client.js';
 
 export interface SqliteStoreOptions extends ConnectionOptions {
@@ -56,6 +58,14 @@ export interface SqliteStoreOptions extends ConnectionOptions {
   commitNowMax?: number;
   /** How long the whole-log verification's storage check (integrity.ts) may run before it is stopped and reported. Default 10 minutes. */
   integrityTimeoutMs?: number;
+  /**
+   * Run the auditors' filtered reads (a page, a count, a summary) on a read thread with a
+   * read-only connection of its own (read-thread/client.ts), so a read that scans the log never
+   * stops the event loop. Default: true for a file; a ':memory:' database reads on its connection.
+   */
+  readThread?: boolean;
+  /** How long such a read may take, queueing included, before it is refused with OPERATION_LIMIT_EXCEEDED (read thread only). Default 15 s. */
+  queryTimeoutMs?: number;
 }
 
 /** Rate-limit rows that expired more than this long ago are removed at start (the limiter's own sweeper timer is not used). */
@@ -74,6 +84,8 @@ interface Parts {
   accessLog: AccessLogStore;
   incidents: SqliteIncidents;
   integrity: IntegrityCheck;
+  /** The auditors' filtered reads: the read thread for a file, else this connection. */
+  reads: SqliteReadThread | null;
 }
 
 /** The port methods, assigned by the guard in the constructor (store/guard.ts). */
@@ -110,8 +122,11 @@ export class SqliteStore implements Store {
           this.thread = new SqliteWriteThread({ path: this.options.path, sqliteSync: this.options.sqliteSync ?? 'full', busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS }, this.options.now);
         }
         const now = this.thread ? commitNowConnection(this.options) : null;
-        const integrity = new IntegrityCheck(db, { path: this.options.path, busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, timeoutMs: this.options.integrityTimeoutMs });
-        this.parts = { db, now, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), this.thread, now, this.options.commitNowMax ?? 2, (options) => integrity.problems(options)), incidents: new SqliteIncidents(db), integrity };
+        const busyTimeoutMs = this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+        const integrity = new IntegrityCheck(db, { path: this.options.path, busyTimeoutMs, timeoutMs: this.options.integrityTimeoutMs });
+        const reads = this.options.path !== MEMORY_PATH && this.options.readThread !== false ? new SqliteReadThread({ path: this.options.path, busyTimeoutMs }, { timeoutMs: this.options.queryTimeoutMs }) : null;
+        const queries = reads ?? syncQueries(new SqliteAccessLogQueries(db));
+        this.parts = { db, now, registry: new SqliteRegistry(db), accessLog: accessLogPart(new SqliteAccessLog(db), queries, this.thread, now, this.options.commitNowMax ?? 2, (options) => integrity.problems(options)), incidents: new SqliteIncidents(db), integrity, reads };
       } catch (err) {
         db.close();
         throw err;
@@ -125,6 +140,7 @@ export class SqliteStore implements Store {
     this.parts = null;
     this.thread = null;
     await parts?.integrity.close();
+    await parts?.reads?.close();
     // Writes already handed to the thread finish before it stops.
     await thread?.close();
     if (parts?.now?.db.open) parts.now.db.close();
@@ -180,7 +196,18 @@ export const FALLBACK_FOLD_MAX = 500;
  * is one, except small chained batches, which commit at once on the calling thread when they can
  * (see SqliteStoreOptions.commitNowMax).
  */
-function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number, checkIntegrity: AccessLogStore['storageProblems']): AccessLogStore {
+/** The filtered reads run on the store's own connection (an in-memory database, or no read thread). */
+function syncQueries(queries: SqliteAccessLogQueries): FilteredReads {
+  return {
+    queryAccessLogs: async (filter, page) => queries.queryAccessLogs(filter, page),
+    countAccessLogs: async (filter) => queries.countAccessLogs(filter),
+    summarizeAccessLogs: async (filter) => queries.summarizeAccessLogs(filter),
+  };
+}
+
+type FilteredReads = Pick<AccessLogStore, 'queryAccessLogs' | 'countAccessLogs' | 'summarizeAccessLogs'>;
+
+function accessLogPart(log: SqliteAccessLog, queries: FilteredReads, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number, checkIntegrity: AccessLogStore['storageProblems']): AccessLogStore {
   const writes = thread ?? log.writes;
   /**
    * Runs `op` on the commit-now connection (busy_timeout 0: it never waits for the write lock);
@@ -220,7 +247,7 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
    * FALLBACK_FOLD_MAX records, and else the read fails with the thread's error. Without a thread,
    * this connection folds as it writes: waiting.
    */
-  const folded = async <T>(read: () => T): Promise<T> => {
+  const folded = async <T>(read: () => T | Promise<T>): Promise<T> => {
     if (log.writes.hasStaged()) {
       if (!thread) log.writes.foldStaged();
       else
@@ -244,9 +271,10 @@ function accessLogPart(log: SqliteAccessLog, thread: SqliteWriteThread | null, n
     appendToChain: async (batch, checkpoints = []) => (checkpoints.length === 0 && batch.records.length <= commitNowMax ? commitNow(batch) : null) ?? writes.appendToChain(batch, checkpoints),
     appendCheckpoint: async (checkpoint) => writes.appendCheckpoint(checkpoint),
     openChain: async (head) => writes.openChain(head),
-    queryAccessLogs: (filter, page) => folded(() => log.queryAccessLogs(filter, page)),
-    countAccessLogs: (filter) => folded(() => log.countAccessLogs(filter)),
-    summarizeAccessLogs: (filter) => folded(() => log.summarizeAccessLogs(filter)),
+    // On the read thread for a file (a separate connection: what was folded is committed first).
+    queryAccessLogs: (filter, page) => folded(() => queries.queryAccessLogs(filter, page)),
+    countAccessLogs: (filter) => folded(() => queries.countAccessLogs(filter)),
+    summarizeAccessLogs: (filter) => folded(() => queries.summarizeAccessLogs(filter)),
     readChain: (chainId, fromSeq, toSeq, limit) => folded(() => log.readChain(chainId, fromSeq, toSeq, limit)),
     listChains: () => folded(() => log.listChains()),
     checkpointsOf: async (chainId) => log.checkpointsOf(chainId),

@@ -13,7 +13,7 @@ import { withinApiInt } from '../../audit/api-int.js';
 import { printable } from '../../audit/sanitize.js';
 import type { AssertionClaims } from '../../core/assertion.js';
 import { CodedError } from '../../core/errors.js';
-import type { Store } from '../../store/port.js';
+import { StoreUnavailableError, type Store } from '../../store/port.js';
 import { subgraphTypeDefs } from '../shared/sdl.js';
 import type { SubgraphContext, SubgraphDefinition } from '../shared/server.js';
 import { toStoreFilter, type AccessLogFilterInput } from '../../audit/filter.js';
@@ -35,6 +35,21 @@ export const DEFAULT_PAGE = 50;
 function requireAuditor(identity: AssertionClaims | undefined): void {
   const refused = auditorDenial(identity);
   if (refused) throw CodedError.from(refused);
+}
+
+/** A store that cannot answer now (down, busy, closed): the coded 503 an auditor can retry on, not a masked 500. */
+async function readable<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) throw new CodedError('AUDIT_UNAVAILABLE', 'The access log cannot be read now; try again.');
+    throw err;
+  }
+}
+
+/** Each resolver's store failures as readable() gives them. */
+function readingResolvers<R extends Record<string, (...args: never[]) => Promise<unknown>>>(resolvers: R): R {
+  return Object.fromEntries(Object.entries(resolvers).map(([name, resolve]) => [name, (...args: never[]) => readable(resolve(...args))])) as R;
 }
 
 function pageSize(first: number | null | undefined): number {
@@ -95,7 +110,7 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
     resolvers: {
       // Seqs and counts: whole numbers past Int's 2^31-1 (schema/audit.graphql).
       SafeInt: GraphQLSafeInt,
-      Query: {
+      Query: readingResolvers({
         async accessLogs(_: unknown, args: { filter?: AccessLogFilterInput | null; first?: number | null; after?: string | null }, ctx: SubgraphContext, info: GraphQLResolveInfo) {
           requireAuditor(ctx.identity);
           const filter = toStoreFilter(args.filter, hmacKey);
@@ -107,7 +122,7 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
             unreadable,
             pageInfo: { endCursor: page.nextCursor, hasNextPage: page.nextCursor !== null },
             // Counted only when asked for (a function field is resolved by graphql's default resolver).
-            totalCount: () => store.countAccessLogs(filter),
+            totalCount: () => readable(store.countAccessLogs(filter)),
           };
         },
 
@@ -142,7 +157,7 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           requireAuditor(ctx.identity);
           return withinApiInt(await store.listChains());
         },
-      },
+      }),
       AccessRecord: ACCESS_RECORD_FIELDS,
     },
   };

@@ -18,15 +18,14 @@
  *   broken installation does not start a thread per request.
  * - The thread keeps the process alive only while requests are waiting.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RateLimiterCompatibleAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ChainBatch } from '../../../audit/chain.js';
 import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../../audit/record.js';
 import { StoreUnavailableError, type RateLimiterSpec } from '../../port.js';
-import { translateSqliteError } from '../errors.js';
-import type { LimiterMethod, LimiterResFields, SerializedError, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
+import { revivedError } from '../errors.js';
+import { workerEntry } from '../worker-entry.js';
+import type { LimiterMethod, LimiterResFields, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
 
 /** How long to wait before starting a new thread after one died without answering, ms. */
 const RESPAWN_PAUSE_MS = 1000;
@@ -38,21 +37,7 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-/** The worker's entry: compiled JavaScript when this file is compiled, else the TypeScript bootstrap. */
-function workerEntry(): URL {
-  const compiled = new URL('./worker.js', import.meta.url);
-  if (import.meta.url.endsWith('.js') && existsSync(fileURLToPath(compiled))) return compiled;
-  return new URL('./bootstrap.mjs', import.meta.url);
-}
-
 const revive = (fields: LimiterResFields) => new RateLimiterRes(fields.remainingPoints, fields.msBeforeNext, fields.consumedPoints, fields.isFirstInDuration);
-
-function reviveError(e: SerializedError): unknown {
-  const err = e.name === 'TypeError' ? new TypeError(e.message) : new Error(e.message);
-  if (e.name !== 'TypeError') err.name = e.name;
-  if (e.code) Object.assign(err, { code: e.code });
-  return translateSqliteError(err);
-}
 
 export class SqliteWriteThread {
   private worker: Worker | null = null;
@@ -177,7 +162,7 @@ export class SqliteWriteThread {
   };
 
   private spawn(): Worker {
-    const worker = new Worker(workerEntry(), { workerData: this.data, stdout: false, stderr: false });
+    const worker = new Worker(workerEntry(import.meta.url), { workerData: this.data, stdout: false, stderr: false });
     this.specsSent = new Set();
     worker.unref();
     let answered = false;
@@ -213,7 +198,7 @@ export class SqliteWriteThread {
     if (this.waiting.size === 0) worker.unref();
     if (reply.ok) w.resolve(reply.value && typeof reply.value === 'object' && !Array.isArray(reply.value) ? revive(reply.value) : reply.value);
     else if ('limited' in reply) w.reject(revive(reply.limited));
-    else w.reject(reviveError(reply.error));
+    else w.reject(revivedError(reply.error));
   }
 }
 

@@ -2,6 +2,7 @@
  * Messages between SqliteWriteThread (client.ts, the store's side) and its worker (worker.ts):
  * each message is an array of requests, answered by one array of replies in the same order.
  */
+import type { SerializedError } from '../errors.js';
 import type { ChainBatch } from '../../../audit/chain.js';
 import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../../audit/record.js';
 import type { RateLimiterSpec } from '../../port.js';
@@ -39,12 +40,6 @@ export interface LimiterResFields {
   isFirstInDuration: boolean;
 }
 
-export interface SerializedError {
-  name: string;
-  message: string;
-  /** better-sqlite3's SQLITE_* result code, when there is one. */
-  code?: string;
-}
 
 export type ThreadReply =
   /** `value`: a limiter's answer, or the hashes of an appendToChain batch. */
@@ -52,3 +47,5 @@ export type ThreadReply =
   /** A rate limiter refused: the promise rejects with a RateLimiterRes, as the library's do. */
   | { id: number; ok: false; limited: LimiterResFields }
   | { id: number; ok: false; error: SerializedError };
+
+export type { SerializedError };

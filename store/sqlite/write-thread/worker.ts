@@ -13,7 +13,8 @@ import { RateLimiterRes, type RateLimiterSQLite } from 'rate-limiter-flexible';
 import { SqliteAccessLogWrites } from '../access-log-writes.js';
 import { openDatabase } from '../connection.js';
 import { createSqliteRateLimiter } from '../counters.js';
-import type { LimiterResFields, SerializedError, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
+import { serializedError } from '../errors.js';
+import type { LimiterResFields, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
 
 const data = workerData as WriteThreadData;
 const port = parentPort!;
@@ -134,12 +135,6 @@ const fields = (res: RateLimiterRes): LimiterResFields => ({
   isFirstInDuration: res.isFirstInDuration,
 });
 
-function serialize(err: unknown): SerializedError {
-  const e = err instanceof Error ? err : new Error(String(err));
-  const code = (err as { code?: unknown } | null)?.code;
-  return { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) };
-}
-
 /** After a failure the connections are reopened on next use (their state is unknown). */
 function dropConnections(): void {
   for (const db of [log?.db, counters]) {
@@ -195,7 +190,7 @@ async function handle(request: ThreadRequest): Promise<ThreadReply> {
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
     if ((typeof code === 'string' && /^SQLITE_/.test(code) && !/^SQLITE_(BUSY|LOCKED|CONSTRAINT)/.test(code)) || (err instanceof TypeError && /not open/.test(err.message))) dropConnections();
-    return { id, ok: false, error: serialize(err) };
+    return { id, ok: false, error: serializedError(err) };
   }
 }
 

@@ -232,6 +232,7 @@ describe('the event-loop path failing, alternating with the thread path', () => 
     const ends = new Set<number>([0]);
     const writer = writerOn(store, { onCommit: (records) => ends.add(records.at(-1)!.seq) });
     await writer.start();
+    await store.queryAccessLogs({}, { first: 1 }); // the read thread started before the writes, so the poll keeps up with them
     const reader = new Database(file, { readonly: true });
     // A raw reader (no fold): the records the event loop committed may still be staged.
     const snapshot = reader.prepare('SELECT (SELECT COUNT(*) FROM access_records WHERE chain_id = @c) + (SELECT COUNT(*) FROM access_staged WHERE chain_id = @c) AS n, (SELECT last_seq FROM chain_heads WHERE chain_id = @c) AS head');

@@ -9,7 +9,7 @@ import { GENESIS_HASH, type ChainedAccessRecord } from '../../../../audit/record
 import type { AssertionClaims } from '../../../../core/assertion.js';
 import type { SigningKey } from '../../../../core/keys.js';
 import { createStore } from '../../../../store/index.js';
-import type { Store } from '../../../../store/port.js';
+import { StoreUnavailableError, type Store } from '../../../../store/port.js';
 import { auditSubgraph } from '../../../../subgraphs/audit/index.js';
 import { SCHEMA_DIR } from '../../../../subgraphs/shared/sdl.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -236,6 +236,29 @@ describe('audit subgraph: seqs and counts past Int (2^31-1), which a busy gatewa
 
   it('refuses a seq argument that is not a whole number within 2^53-1 with BAD_USER_INPUT', async () => {
     for (const fromSeq of [2 ** 53, 1.5]) expect(codeOf(await sg.run(VERIFY, { chainId: 'gw-far:1:abc', fromSeq }, AUDITOR))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('audit subgraph over a store that cannot answer now', () => {
+  let store: Store;
+  let sg: SubgraphRunner;
+  beforeAll(async () => {
+    store = await createStore('sqlite::memory:');
+    await fill(store);
+    const down = () => Promise.reject(new StoreUnavailableError('SQLite store unavailable (SQLITE_BUSY)'));
+    const failing = Object.assign(Object.create(store) as Store, { queryAccessLogs: down, countAccessLogs: down, summarizeAccessLogs: down, listChains: down, readChain: down, storageProblems: down });
+    sg = await startSubgraph(auditSubgraph({ store: failing, hmacKey, gatewayJwks: key.publicJwks }));
+  });
+  afterAll(async () => {
+    await sg.stop();
+    await store.close();
+  });
+
+  it('refuses every read with AUDIT_UNAVAILABLE (503, retry), not a masked INTERNAL_SERVER_ERROR', async () => {
+    for (const [query, variables] of [[LOGS, {}], [SUMMARY, {}], [CHAINS, {}], [VERIFY, { chainId: CHAIN }], ['{ verifyAccessLogs { ok } }', {}]] as const) {
+      const r = await sg.run(query, variables, AUDITOR);
+      expect({ query, code: codeOf(r), message: r.errors?.[0]?.message }).toEqual({ query, code: 'AUDIT_UNAVAILABLE', message: 'The access log cannot be read now; try again.' });
+    }
   });
 });
 

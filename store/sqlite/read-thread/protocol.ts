@@ -1,0 +1,20 @@
+/** Messages between the store and its read thread (client.ts, worker.ts). */
+import type { AccessLogFilter } from '../../../audit/record.js';
+import type { SerializedError } from '../errors.js';
+
+export interface ReadThreadData {
+  path: string;
+  busyTimeoutMs: number;
+}
+
+export type ReadRequest =
+  | { id: number; op: 'query'; filter: AccessLogFilter; page: { first: number; after?: string | null } }
+  | { id: number; op: 'count'; filter: AccessLogFilter }
+  | { id: number; op: 'summary'; filter: AccessLogFilter };
+
+/** An error as it crosses the thread: a coded one keeps its code and details, a SQLite one its result code. */
+export interface ReadError extends SerializedError {
+  coded?: { code: string; details: Record<string, unknown> };
+}
+
+export type ReadReply = { id: number; value: unknown } | { id: number; error: ReadError };

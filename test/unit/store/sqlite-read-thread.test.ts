@@ -1,0 +1,150 @@
+/**
+ * The SQLite store's read thread (store/sqlite/read-thread/client.ts): the auditors' filtered reads
+ * of a file's access log run off the event loop, each within a time limit, and fail closed when
+ * the thread cannot answer.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { GraphQLError } from 'graphql';
+import { StoreUnavailableError } from '../../../store/port.js';
+import { createSqliteStore, type SqliteStore } from '../../../store/sqlite/index.js';
+import { SqliteReadThread } from '../../../store/sqlite/read-thread/client.js';
+import { sampleChain } from '../audit/fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-read-thread-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const N = 3000;
+let n = 0;
+
+/** A file store holding one chain of N records (every 5th DENIED, sub user-1), open. */
+async function filledStore(options: { readThread?: boolean } = {}): Promise<{ store: SqliteStore; path: string }> {
+  const path = join(dir, `reads-${++n}.db`);
+  const store = createSqliteStore({ path, sqliteSync: 'normal', ...options });
+  await store.init();
+  const records = sampleChain(N);
+  await store.openChain({ chainId: 'chain-test', instanceId: 'gw-test', startedAt: records[0]!.time, lastSeq: 0, lastHash: records[0]!.prevHash, updatedAt: records[0]!.time });
+  await store.appendAccessRecords(records);
+  return { store, path };
+}
+
+/** Counts turns of the event loop until `read` settles: a read run on the event loop itself settles before the first. */
+async function turnsDuring<T>(read: () => Promise<T>): Promise<{ value: T; turns: number }> {
+  let turns = 0;
+  let done = false;
+  const tick = () => {
+    if (done) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  try {
+    return { value: await read(), turns };
+  } finally {
+    done = true;
+  }
+}
+
+/** A schedule whose time limits expire only when the test says so. */
+function handSchedule() {
+  const pending: Array<() => void> = [];
+  return {
+    schedule: (expire: () => void) => {
+      pending.push(expire);
+      return () => pending.splice(pending.indexOf(expire), 1);
+    },
+    /** Expires the i-th read still under its limit. */
+    expire: (i: number) => pending.splice(i, 1)[0]!(),
+    pending,
+  };
+}
+
+const codeOf = (err: unknown) => (err instanceof GraphQLError ? err.extensions['code'] : (err as Error)?.name);
+
+describe('the auditors’ filtered reads of a SQLite file', () => {
+  it('scan the log on the read thread: the event loop keeps turning, and the answers are the connection’s own', async () => {
+    const { store: threaded, path } = await filledStore();
+    try {
+      // A filter on a value kept only in the record text reads every record.
+      const scan = { sub: 'nobody' };
+      const page = await turnsDuring(() => threaded.queryAccessLogs(scan, { first: 10 }));
+      const count = await turnsDuring(() => threaded.countAccessLogs({ sub: 'user-1', decision: 'DENIED' }));
+      const summary = await turnsDuring(() => threaded.summarizeAccessLogs({ sub: 'user-1' }));
+      expect(page.value).toEqual({ records: [], nextCursor: null });
+      expect(count.value).toBe(N / 5);
+      expect(summary.value.total).toBe(N);
+      for (const read of [page, count, summary]) expect(read.turns).toBeGreaterThan(1);
+
+      // The same file read on the store's own connection (no read thread) answers alike, without a turn.
+      await threaded.close();
+      const direct = createSqliteStore({ path, readThread: false });
+      await direct.init();
+      try {
+        const same = await turnsDuring(() => direct.countAccessLogs({ sub: 'user-1', decision: 'DENIED' }));
+        expect(same).toEqual({ value: N / 5, turns: 0 });
+        expect(await direct.summarizeAccessLogs({ sub: 'user-1' })).toEqual(summary.value);
+        const pageOne = await direct.queryAccessLogs({ decision: 'DENIED' }, { first: 7 });
+        const reopened = createSqliteStore({ path });
+        await reopened.init();
+        try {
+          expect(await reopened.queryAccessLogs({ decision: 'DENIED' }, { first: 7 })).toEqual(pageOne);
+          expect(await reopened.queryAccessLogs({ decision: 'DENIED' }, { first: 7, after: pageOne.nextCursor })).toEqual(await direct.queryAccessLogs({ decision: 'DENIED' }, { first: 7, after: pageOne.nextCursor }));
+        } finally {
+          await reopened.close();
+        }
+      } finally {
+        await direct.close();
+      }
+    } finally {
+      await threaded.close();
+    }
+  }, 60_000);
+
+  it('refuse bad input with the coded error the connection would give, across the thread', async () => {
+    const { store } = await filledStore();
+    try {
+      const refusal = (read: Promise<unknown>) => read.then(() => 'answered', (err: unknown) => ({ code: codeOf(err), message: (err as Error).message }));
+      expect(await refusal(store.queryAccessLogs({ from: 'yesterday' }, { first: 1 }))).toEqual({ code: 'BAD_USER_INPUT', message: 'from is not an ISO date-time.' });
+      expect(await refusal(store.queryAccessLogs({}, { first: 1, after: 'not-a-cursor' }))).toEqual({ code: 'BAD_USER_INPUT', message: 'The pagination cursor is not valid.' });
+      // The thread is still serving after a refusal.
+      expect(await store.countAccessLogs({ decision: 'DENIED' })).toBe(N / 5);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('stop a read past its time limit with OPERATION_LIMIT_EXCEEDED (QUERY_TIME), drop a waiting one, and answer the next on a new thread', async () => {
+    const { store, path } = await filledStore();
+    await store.close();
+    const hand = handSchedule();
+    const reads = new SqliteReadThread({ path, busyTimeoutMs: 1000 }, { timeoutMs: 15_000, schedule: hand.schedule });
+    try {
+      const outcome = (read: Promise<unknown>) => read.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err), limit: err instanceof GraphQLError ? err.extensions['limit'] : undefined }));
+      const running = outcome(reads.countAccessLogs({ sub: 'nobody' }));
+      const waiting = outcome(reads.countAccessLogs({}));
+      const behind = outcome(reads.countAccessLogs({ decision: 'DENIED' }));
+      expect(hand.pending).toHaveLength(3);
+      hand.expire(1); // the waiting one
+      expect(await waiting).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'QUERY_TIME' });
+      hand.expire(0); // the running one: its thread is stopped
+      expect(await running).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'QUERY_TIME' });
+      expect(await behind).toEqual({ value: N / 5 });
+      expect(await reads.countAccessLogs({})).toBe(N);
+      expect(hand.pending).toEqual([]); // every answered read's limit was cancelled
+    } finally {
+      await reads.close();
+    }
+  }, 60_000);
+
+  it('fail closed with StoreUnavailableError when the thread cannot read the file, and refuse once closed', async () => {
+    const reads = new SqliteReadThread({ path: join(dir, 'no-such.db'), busyTimeoutMs: 1000 });
+    const failed = (read: Promise<unknown>) => read.then(() => 'answered', (err: unknown) => err);
+    expect(await failed(reads.countAccessLogs({}))).toBeInstanceOf(StoreUnavailableError);
+    const pending = failed(reads.summarizeAccessLogs({}));
+    await reads.close();
+    expect(await pending).toBeInstanceOf(StoreUnavailableError);
+    expect(await failed(reads.countAccessLogs({}))).toBeInstanceOf(StoreUnavailableError);
+  }, 60_000);
+});
