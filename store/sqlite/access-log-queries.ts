@@ -31,9 +31,16 @@ function timeMs(iso: string, what: string): number {
 /** The record text for SQL's JSON functions, or an empty object when SQLite cannot read it as JSON (they would fail the whole statement). */
 const READABLE_RECORD = "CASE WHEN json_valid(r.record) THEN r.record ELSE '{}' END";
 
+/**
+ * SQL function `dsp_in_time(row)`: 1 while the read's deadline has not passed, else it raises
+ * QUERY_TIME, which ends the statement (SQLite calls it for each row the read visits, as the first
+ * criterion). A worker thread's terminate() cannot stop a statement inside SQLite; this can.
+ */
+export const IN_TIME_FUNCTION = 'dsp_in_time';
+
 /** WHERE clause and parameters for a filter; every given criterion is ANDed. Time range is [from, to). */
-function whereOf(filter: AccessLogFilter): { sql: string; params: Record<string, string | number> } {
-  const clauses: string[] = [];
+function whereOf(filter: AccessLogFilter, inTime: boolean): { sql: string; params: Record<string, string | number> } {
+  const clauses: string[] = inTime ? [`${IN_TIME_FUNCTION}(r.id)`] : [];
   const params: Record<string, string | number> = {};
   if (filter.from != null) {
     clauses.push('r.time_ms >= @from');
@@ -93,19 +100,38 @@ function whereOf(filter: AccessLogFilter): { sql: string; params: Record<string,
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
+/** The refusal of a read past its time limit (the limit in ms when known). */
+export function queryTimeRefusal(limitMs: number | null): CodedError {
+  return new CodedError('OPERATION_LIMIT_EXCEEDED', `The access-log read took longer than ${limitMs === null ? 'its limit' : `${limitMs} ms`} and was stopped. Narrow it: a time range (from, to), or a product, developer, org, decision, operation name, error code or client.`, { details: { limit: 'QUERY_TIME' } });
+}
+
 export class SqliteAccessLogQueries {
   private readonly summaryTx;
   /** Statements for filter shapes, prepared on first use and kept (at most 2^10 shapes). */
   private readonly byShape = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Database.Database) {
+  /**
+   * `deadline`: when given, every read checks it row by row (dsp_in_time) and one past it fails
+   * with OPERATION_LIMIT_EXCEEDED (limit QUERY_TIME). It returns the current read's deadline (ms
+   * since the epoch, on the system clock), so one connection serves reads with their own limits.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly deadline?: () => number,
+  ) {
+    if (deadline) {
+      db.function(IN_TIME_FUNCTION, { deterministic: false, varargs: true }, () => {
+        if (Date.now() > deadline()) throw queryTimeRefusal(null);
+        return 1;
+      });
+    }
     this.summaryTx = db.transaction((filter: AccessLogFilter) => this.summaryInTransaction(filter));
   }
 
   queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): AccessLogPage {
     const first = Math.max(0, Math.floor(page.first));
     if (first === 0) return { records: [], nextCursor: null };
-    const where = whereOf(filter);
+    const where = whereOf(filter, this.deadline !== undefined);
     const params: Record<string, string | number | bigint> = { ...where.params, limit: first + 1 };
     let sql = where.sql;
     if (page.after) {
@@ -139,7 +165,7 @@ export class SqliteAccessLogQueries {
   }
 
   countAccessLogs(filter: AccessLogFilter): number {
-    const where = whereOf(filter);
+    const where = whereOf(filter, this.deadline !== undefined);
     return this.statement(`SELECT COUNT(*) FROM access_records r ${where.sql}`).pluck().get(where.params) as number;
   }
 
@@ -148,7 +174,7 @@ export class SqliteAccessLogQueries {
   }
 
   private summaryInTransaction(filter: AccessLogFilter): AccessSummary {
-    const where = whereOf(filter);
+    const where = whereOf(filter, this.deadline !== undefined);
     const filtered = `SELECT r.id, r.product_id, r.decision FROM access_records r ${where.sql}`;
     const total = this.statement(`SELECT COUNT(*) FROM (${filtered})`).pluck().get(where.params) as number;
     // A key that is not text (only a hand-made row's) as a label, as the API's String would fail on it.

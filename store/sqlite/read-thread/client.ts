@@ -10,7 +10,12 @@
  *   would only share the CPU the gateway needs).
  * - Each read must be answered within `timeoutMs` of being asked, queueing included. One that is
  *   not is refused with OPERATION_LIMIT_EXCEEDED (limit QUERY_TIME): if it is still waiting it is
- *   dropped; if it is running the thread is stopped, and the next read starts a new one.
+ *   dropped; if it is running the thread is stopped, and the next read starts a new one once it
+ *   has exited. terminate() cannot interrupt SQLite, so the thread also ends the statement itself:
+ *   each read carries its deadline and checks it at every row it visits (dsp_in_time,
+ *   access-log-queries.ts). A stopped thread still inside a statement that check does not reach
+ *   runs it to the end (CPU, a WAL snapshot); a new thread beside it would let reads past their
+ *   time pile up threads (one per refusal), so the reads behind it wait (and expire) instead.
  * - A thread that dies fails the read it was running with StoreUnavailableError (fail closed); the
  *   reads behind it go to a new thread.
  */
@@ -18,6 +23,7 @@ import { Worker } from 'node:worker_threads';
 import type { AccessLogFilter, AccessLogPage, AccessSummary } from '../../../audit/record.js';
 import { CodedError, isErrorCode } from '../../../core/errors.js';
 import { StoreUnavailableError } from '../../port.js';
+import { queryTimeRefusal } from '../access-log-queries.js';
 import { revivedError } from '../errors.js';
 import { workerEntry } from '../worker-entry.js';
 import type { ReadError, ReadReply, ReadRequest, ReadThreadData } from './protocol.js';
@@ -25,7 +31,7 @@ import type { ReadError, ReadReply, ReadRequest, ReadThreadData } from './protoc
 /** How long an auditor's filtered read may take, queueing included, before it is refused (ms). */
 export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
 
-type Ask = ReadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type Ask = ReadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id' | 'deadline'> : never) : never;
 
 interface Job {
   request: ReadRequest;
@@ -58,6 +64,8 @@ export class SqliteReadThread {
   private readonly waiting: Job[] = [];
   private nextId = 1;
   private closed = false;
+  /** A thread stopped past a read's time that has not exited yet (it may still be inside SQLite): no new one starts meanwhile. */
+  private stopping: Promise<void> | null = null;
 
   private readonly timeoutMs: number;
   private readonly schedule: NonNullable<ReadThreadOptions['schedule']>;
@@ -90,13 +98,14 @@ export class SqliteReadThread {
     this.running = null;
     const worker = this.worker;
     this.worker = null;
-    await worker?.terminate();
+    await Promise.all([worker?.terminate(), this.stopping]);
   }
 
   private ask(request: Ask): Promise<unknown> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite store is closed'));
     return new Promise((resolve, reject) => {
-      const job: Job = { request: { ...request, id: this.nextId++ } as ReadRequest, resolve, reject, cancel: () => {} };
+      // The thread checks the system clock against this as it reads (a statement inside SQLite cannot be stopped from outside).
+      const job: Job = { request: { ...request, id: this.nextId++, deadline: Date.now() + this.timeoutMs } as ReadRequest, resolve, reject, cancel: () => {} };
       job.cancel = this.schedule(() => this.expire(job), this.timeoutMs);
       this.waiting.push(job);
       this.next();
@@ -110,7 +119,7 @@ export class SqliteReadThread {
 
   /** A read past its time: dropped if waiting; if running, the thread is stopped with it. */
   private expire(job: Job): void {
-    const refused = new CodedError('OPERATION_LIMIT_EXCEEDED', `The access-log read took longer than ${this.timeoutMs} ms and was stopped. Narrow it: a time range (from, to), or a product, developer, org, decision, operation name, error code or client.`, { details: { limit: 'QUERY_TIME' } });
+    const refused = queryTimeRefusal(this.timeoutMs);
     const at = this.waiting.indexOf(job);
     if (at >= 0) {
       this.waiting.splice(at, 1);
@@ -122,12 +131,21 @@ export class SqliteReadThread {
     const worker = this.worker;
     this.worker = null;
     job.reject(refused);
-    void worker?.terminate();
+    if (worker) {
+      const stopping: Promise<void> = worker
+        .terminate()
+        .catch(() => 0)
+        .then(() => {
+          if (this.stopping === stopping) this.stopping = null;
+          this.next();
+        });
+      this.stopping = stopping;
+    }
     this.next();
   }
 
   private next(): void {
-    if (this.running || this.closed) {
+    if (this.running || this.closed || this.stopping) {
       this.worker?.ref();
       return;
     }

@@ -7,10 +7,12 @@ export interface ReadThreadData {
   busyTimeoutMs: number;
 }
 
-export type ReadRequest =
-  | { id: number; op: 'query'; filter: AccessLogFilter; page: { first: number; after?: string | null } }
-  | { id: number; op: 'count'; filter: AccessLogFilter }
-  | { id: number; op: 'summary'; filter: AccessLogFilter };
+/** `deadline`: when the read must be over, ms since the epoch on the system clock (the thread checks it row by row). */
+export type ReadRequest = { id: number; deadline: number } & (
+  | { op: 'query'; filter: AccessLogFilter; page: { first: number; after?: string | null } }
+  | { op: 'count'; filter: AccessLogFilter }
+  | { op: 'summary'; filter: AccessLogFilter }
+);
 
 /** An error as it crosses the thread: a coded one keeps its code and details, a SQLite one its result code. */
 export interface ReadError extends SerializedError {

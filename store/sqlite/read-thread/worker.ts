@@ -13,15 +13,18 @@ import type { ReadError, ReadReply, ReadRequest, ReadThreadData } from './protoc
 const data = workerData as ReadThreadData;
 const port = parentPort!;
 let open: { db: Database.Database; queries: SqliteAccessLogQueries } | null = null;
+/** The deadline of the read being answered (ms since the epoch). */
+let deadline = 0;
 
 function queries(): SqliteAccessLogQueries {
   if (open?.db.open) return open.queries;
   const db = new Database(data.path, { readonly: true, fileMustExist: true, timeout: data.busyTimeoutMs });
-  open = { db, queries: new SqliteAccessLogQueries(db) };
+  open = { db, queries: new SqliteAccessLogQueries(db, () => deadline) };
   return open.queries;
 }
 
 function answer(request: ReadRequest): unknown {
+  deadline = request.deadline;
   const q = queries();
   switch (request.op) {
     case 'query':

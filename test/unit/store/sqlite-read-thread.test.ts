@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import type { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { GraphQLError } from 'graphql';
 import { StoreUnavailableError } from '../../../store/port.js';
 import { createSqliteStore, type SqliteStore } from '../../../store/sqlite/index.js';
@@ -133,6 +135,65 @@ describe('the auditors’ filtered reads of a SQLite file', () => {
       expect(await behind).toEqual({ value: N / 5 });
       expect(await reads.countAccessLogs({})).toBe(N);
       expect(hand.pending).toEqual([]); // every answered read's limit was cancelled
+    } finally {
+      await reads.close();
+    }
+  }, 60_000);
+
+  it('start no second thread while a stopped one is still running its statement (terminate() cannot interrupt SQLite)', async () => {
+    const { store, path } = await filledStore();
+    await store.close();
+    // A rollback-journal file, so another connection's exclusive lock keeps the thread waiting inside SQLite (its busy handler).
+    const locker = new Database(path);
+    locker.pragma('journal_mode = DELETE');
+    const hand = handSchedule();
+    const reads = new SqliteReadThread({ path, busyTimeoutMs: 60_000 }, { timeoutMs: 15_000, schedule: hand.schedule });
+    const spawn = (reads as unknown as { spawn(): Worker }).spawn.bind(reads);
+    const events: string[] = [];
+    (reads as unknown as { spawn(): Worker }).spawn = () => {
+      const worker = spawn();
+      const nth = events.filter((e) => e.startsWith('spawn')).length + 1;
+      events.push(`spawn ${nth}`);
+      worker.once('exit', () => events.push(`exit ${nth}`));
+      return worker;
+    };
+    try {
+      expect(await reads.countAccessLogs({})).toBe(N); // the thread is up
+      locker.exec('BEGIN EXCLUSIVE');
+      const stopped = reads.countAccessLogs({ sub: 'nobody' }).then(() => 'answered', (err: unknown) => codeOf(err));
+      hand.expire(0);
+      expect(await stopped).toBe('OPERATION_LIMIT_EXCEEDED');
+      const next = reads.countAccessLogs({ decision: 'DENIED' });
+      next.catch(() => {}); // awaited below
+      // The stopped thread may still be inside SQLite: the next read waits for it to exit rather than run beside it.
+      expect(events).toEqual(['spawn 1']);
+      locker.exec('COMMIT');
+      expect(await next).toBe(N / 5);
+      expect(events).toEqual(['spawn 1', 'exit 1', 'spawn 2']);
+    } finally {
+      if (locker.inTransaction) locker.exec('COMMIT');
+      locker.close();
+      await reads.close();
+    }
+  }, 60_000);
+
+  it('end a statement past its deadline inside SQLite, row by row, and keep the thread for the next read', async () => {
+    const { store, path } = await filledStore();
+    await store.close();
+    const hand = handSchedule(); // never expired by hand here: only the thread's own check can refuse
+    const reads = new SqliteReadThread({ path, busyTimeoutMs: 1000 }, { timeoutMs: 0, schedule: hand.schedule });
+    let spawned = 0;
+    const spawn = (reads as unknown as { spawn(): Worker }).spawn.bind(reads);
+    (reads as unknown as { spawn(): Worker }).spawn = () => (spawned++, spawn());
+    try {
+      const outcome = (read: Promise<unknown>) => read.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err), limit: err instanceof GraphQLError ? err.extensions['limit'] : undefined }));
+      // A scan (every row visited), a page, a summary: each past its deadline at its first row.
+      expect(await outcome(reads.countAccessLogs({ sub: 'nobody' }))).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'QUERY_TIME' });
+      expect(await outcome(reads.queryAccessLogs({ role: 'ato:admin' }, { first: 5 }))).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'QUERY_TIME' });
+      expect(await outcome(reads.summarizeAccessLogs({}))).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'QUERY_TIME' });
+      // A read the index answers without visiting a row is not refused, and the same thread answers it.
+      expect(await outcome(reads.countAccessLogs({ productId: 'PRD-NONE' }))).toEqual({ value: 0 });
+      expect(spawned).toBe(1);
     } finally {
       await reads.close();
     }
