@@ -40,8 +40,14 @@ export interface MonitorOptions {
   quietPeriodMs?: number;
   /** Open alerts held at once; candidates for new alerts beyond this are dropped (and counted). Default 1000. */
   maxOpenAlerts?: number;
-  /** A high-risk alert on a product joins the monitor's own open incident on that product if it was opened this recently. Default 3600000 (1 h). */
+  /**
+   * A high-risk alert on a product joins the monitor's own open incident on that product if it was
+   * opened this recently; so does one on a source address join the monitor's own incident for
+   * source addresses (at most `maxAlertsPerSourceIncident` alerts each). Default 3600000 (1 h).
+   */
   incidentMergeMs?: number;
+  /** Alerts on source addresses one incident takes; further ones within incidentMergeMs get none (counted). Default 100. */
+  maxAlertsPerSourceIncident?: number;
   /** How often open alerts are checked for closing. Default 5000; 0 disables the timer (call `sweep()`). */
   sweepIntervalMs?: number;
   /** Delay before writing updates of already-written alerts. Default 250 ms. */
@@ -64,6 +70,8 @@ export interface MonitorStats {
   alertsDropped: number;
   incidentsOpened: number;
   incidentsLinked: number;
+  /** HIGH alerts on source addresses left without an incident: the source incident of the merge window was full. */
+  sourceAlertsUnlinked: number;
   suspensionsRequested: number;
   suspensionsLogged: number;
   suspensionFailures: number;
@@ -104,6 +112,15 @@ function defaultAlertId(): string {
 const rank = (r: Risk) => RISKS.indexOf(r);
 
 /**
+ * Whether an alert is keyed on a source address (`ip:…`): anyone can raise those, without a
+ * token, one address after another, so they are bounded apart (roomFor, source incidents).
+ */
+const onSource = (key: string) => key.startsWith('ip:');
+
+/** The monitor's incidentOf key for alerts on source addresses (never a product's: those are `product:<id>`). */
+const SOURCES = 'sources';
+
+/**
  * Union of two evidence lists in order, keeping the most recent EVIDENCE_CAP ids. Detectors
  * report their newest ids, so `seen` usually extends `current`: only the ids after current's
  * last one are appended (this runs for every record while a condition persists).
@@ -128,9 +145,10 @@ export function createMonitor(options: MonitorOptions): Monitor {
   const detectors = options.detectors ?? createDetectors(resolveThresholds(options.config.detectors));
   const quietPeriodMs = options.quietPeriodMs ?? 300_000;
   const maxOpenAlerts = options.maxOpenAlerts ?? 1_000;
-  /** Open alerts that concern no product (source-keyed) are held to half the table (roomFor). */
+  /** Open alerts keyed on a source address are held to half the table (roomFor). */
   const sourceAlertCap = Math.max(1, Math.floor(maxOpenAlerts / 2));
   const incidentMergeMs = options.incidentMergeMs ?? 3_600_000;
+  const maxAlertsPerSourceIncident = Math.max(1, options.maxAlertsPerSourceIncident ?? 100);
   const newAlertId = options.newAlertId ?? defaultAlertId;
   const newIncidentId = options.newIncidentId ?? defaultIncidentId;
   const mode = options.config.protectiveSuspension;
@@ -139,8 +157,11 @@ export function createMonitor(options: MonitorOptions): Monitor {
   const history = createRateHistory(options.rateHistory);
 
   const open = new Map<string, Tracked>();
-  /** The monitor's latest incident per product, for linking further alerts to it. */
-  const incidentOfProduct = new Map<string, { id: string; openedAt: number }>();
+  /**
+   * The monitor's latest incident per product (`product:<id>`), and for source addresses
+   * (SOURCES), for linking further alerts to it; `linked` counts the alerts it holds.
+   */
+  const incidentOf = new Map<string, { id: string; openedAt: number; linked: number }>();
   const suspensions = new Set<Promise<void>>();
   const counts = {
     recordsObserved: 0,
@@ -150,6 +171,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     alertsDropped: 0,
     incidentsOpened: 0,
     incidentsLinked: 0,
+    sourceAlertsUnlinked: 0,
     suspensionsRequested: 0,
     suspensionsLogged: 0,
     suspensionFailures: 0,
@@ -158,12 +180,25 @@ export function createMonitor(options: MonitorOptions): Monitor {
   let lastSweep = 0;
   let lastDropWarning = Number.NEGATIVE_INFINITY;
   let lastErrorLog = Number.NEGATIVE_INFINITY;
+  let lastUnlinkedWarning = Number.NEGATIVE_INFINITY;
 
   async function openOrLinkIncident(tracked: Tracked, detectedAt: number): Promise<void> {
     const alert = tracked.alert;
     const productId = alert.productId;
-    const recent = productId ? incidentOfProduct.get(productId) : undefined;
+    // Alerts on source addresses (no token needed, one address after another) share one incident
+    // per merge window, holding at most maxAlertsPerSourceIncident of them: each opening its own
+    // would let anonymous traffic open incidents without bound and bury real ones (review s20b F2).
+    const mergeKey = productId ? `product:${productId}` : onSource(alert.key) ? SOURCES : null;
+    const recent = mergeKey ? incidentOf.get(mergeKey) : undefined;
     if (recent && detectedAt - recent.openedAt <= incidentMergeMs) {
+      if (mergeKey === SOURCES && recent.linked >= maxAlertsPerSourceIncident) {
+        counts.sourceAlertsUnlinked++;
+        if (detectedAt - lastUnlinkedWarning > 60_000) {
+          lastUnlinkedWarning = detectedAt;
+          logger.warn({ incidentId: recent.id, alertId: alert.id, maxAlertsPerSourceIncident }, 'monitoring: the incident for source addresses is full; further source alerts get no incident until the merge window ends');
+        }
+        return;
+      }
       for (let attempt = 0; attempt < 3; attempt++) {
         const incident = await store.incidentById(recent.id);
         if (!incident) break;
@@ -176,6 +211,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
           throw err;
         }
         alert.incidentId = incident.id;
+        recent.linked++;
         counts.incidentsLinked++;
         writer.saveAlert(alert, true);
         return;
@@ -185,7 +221,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     const saved = await store.saveIncident(incident, null);
     alert.incidentId = saved.id;
     counts.incidentsOpened++;
-    if (productId) incidentOfProduct.set(productId, { id: saved.id, openedAt: detectedAt });
+    if (mergeKey) incidentOf.set(mergeKey, { id: saved.id, openedAt: detectedAt, linked: 1 });
     writer.saveAlert(alert, true);
     logger.warn({ incidentId: saved.id, alertId: alert.id, risk: saved.risk, notifyBy: saved.notifyBy }, 'incident opened from alert');
   }
@@ -193,8 +229,8 @@ export function createMonitor(options: MonitorOptions): Monitor {
   function suspendProtectively(tracked: Tracked): void {
     const alert = tracked.alert;
     const productId = alert.productId;
-    // Only a condition of the product itself suspends it: an org or source alert names the
-    // product of its latest record for linking, but another product may share that org.
+    // Only a condition of the product itself suspends it: an org alert may name the product its
+    // clients all came through, for linking, but another product may share that org.
     if (!productId || (alert.key !== `product:${productId}` && !alert.key.startsWith(`product:${productId}:`)) || tracked.suspensionHandled || mode === 'off') return;
     tracked.suspensionHandled = true;
     // One request per product while an alert that asked for it is open: the second detector
@@ -245,7 +281,12 @@ export function createMonitor(options: MonitorOptions): Monitor {
       a.lastSeenAt = atIso;
       a.evidence = mergeEvidence(a.evidence, c.evidence);
       tracked.lastSeen = at;
-      if (c.developerId && !tracked.developerId) tracked.developerId = c.developerId;
+      // An org alert names a product only while every client came through it (enumeration): it
+      // follows the detector's attribution until it has an incident (review s20b F1).
+      if (c.productId !== a.productId && !a.incidentId) {
+        a.productId = c.productId;
+        tracked.developerId = c.developerId;
+      } else if (c.developerId && !tracked.developerId) tracked.developerId = c.developerId;
       writer.saveAlert(a, escalated);
       if (escalated && a.risk === 'HIGH') becameHigh(tracked, at);
       return;
@@ -282,15 +323,15 @@ export function createMonitor(options: MonitorOptions): Monitor {
   }
 
   /**
-   * Whether a new alert for `c` may be opened. Alerts that concern no product (keyed on a source
-   * address: anyone can raise them, one address after another) may take at most half the table,
+   * Whether a new alert for `c` may be opened. Alerts keyed on a source address (they concern no
+   * product: anyone can raise them, one address after another) may take at most half the table,
    * so callers without a token cannot fill it and keep a product's alerts out (review s19c F2).
    * When the candidate's part is full, it takes the place of the least recently seen open alert of
    * that part with a lower risk (closed as if quiet); otherwise it is dropped.
    */
   function roomFor(c: AlertCandidate): boolean {
-    const sourceOnly = c.productId === null;
-    const full = open.size >= maxOpenAlerts || (sourceOnly && openWithoutProduct() >= sourceAlertCap);
+    const sourceOnly = onSource(c.key);
+    const full = open.size >= maxOpenAlerts || (sourceOnly && openOnSource() >= sourceAlertCap);
     if (!full) return true;
     let displaced: [string, Tracked] | null = null;
     for (const entry of open) {
@@ -298,7 +339,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
       // A source alert displaces only a source alert of lower risk; a product's alert, any alert of
       // lower risk or a source alert of no higher risk.
       const lower = rank(a.risk) < rank(c.risk);
-      const displaceable = sourceOnly ? a.productId === null && lower : lower || (a.productId === null && rank(a.risk) <= rank(c.risk));
+      const displaceable = sourceOnly ? onSource(a.key) && lower : lower || (onSource(a.key) && rank(a.risk) <= rank(c.risk));
       if (!displaceable) continue;
       if (!displaced || entry[1].lastSeen < displaced[1].lastSeen) displaced = entry;
     }
@@ -307,9 +348,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
     return true;
   }
 
-  function openWithoutProduct(): number {
+  function openOnSource(): number {
     let n = 0;
-    for (const t of open.values()) if (t.alert.productId === null) n++;
+    for (const t of open.values()) if (onSource(t.alert.key)) n++;
     return n;
   }
 
@@ -327,7 +368,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
       if (t - tracked.lastSeen < quietPeriodMs) continue;
       close(id, tracked);
     }
-    for (const [productId, recent] of incidentOfProduct) if (t - recent.openedAt > incidentMergeMs) incidentOfProduct.delete(productId);
+    for (const [key, recent] of incidentOf) if (t - recent.openedAt > incidentMergeMs) incidentOf.delete(key);
   }
 
   const sweepIntervalMs = options.sweepIntervalMs ?? 5_000;

@@ -16,6 +16,8 @@ export const ENUMERATION = 'enumeration';
 
 /** Digests are 64 hex characters; 16 (64 bits) tell clients apart just as well in a window. */
 const DIGEST_PREFIX = 16;
+/** Products an org alert's message lists when its clients came through more than one. */
+const ORG_PRODUCTS_NAMED = 3;
 
 interface DistinctState {
   clients: DistinctWindow;
@@ -36,22 +38,38 @@ export function createEnumerationDetector(t: ThresholdsOf<'enumeration'>): Detec
   const distinct = new SplitKeyTable<DistinctState>(perTable, () => ({ clients: new DistinctWindow(t.windowMs, t.distinctHigh), evidence: new EvidenceRing() }));
   const guesses = new KeyTable<GuessState>(perTable, () => ({ samples: new WindowCounter(t.windowMs), refused: new WindowCounter(t.windowMs), evidence: new EvidenceRing() }));
 
-  function distinctClients(key: string, what: string, record: AccessRecord, now: number, bounds: { medium: number; high: number } = { medium: t.distinctMedium, high: t.distinctHigh }): AlertCandidate | null {
+  function distinctClients(key: string, what: string, record: AccessRecord, now: number, bounds: { medium: number; high: number } = { medium: t.distinctMedium, high: t.distinctHigh }, byOrg = false): AlertCandidate | null {
     const state = distinct.get(key);
     let added = false;
-    for (const d of record.clientDigests) added = state.clients.add(d.slice(0, DIGEST_PREFIX), now) || added;
+    for (const d of record.clientDigests) added = state.clients.add(d.slice(0, DIGEST_PREFIX), now, byOrg ? record.productId : null) || added;
     if (added) state.evidence.push(record.id, now);
     const count = state.clients.count(now);
     if (count < bounds.medium) return null;
+    let productId = record.productId;
+    let developerId = record.developerId;
+    let through = '';
+    if (byOrg) {
+      // Several products may act for one org: the org's alert names a product only when every
+      // client in the window came through it (then the product shows the condition itself), never
+      // the product of whichever record crossed the threshold, which may have read one client
+      // (review s20b F1). Otherwise it names none, and the message lists the products for ATO staff.
+      const products = state.clients.tags(now, ORG_PRODUCTS_NAMED + 1);
+      if (products.length !== 1 || products[0] !== record.productId) {
+        productId = null;
+        developerId = null;
+        const named = products.slice(0, ORG_PRODUCTS_NAMED).map((p) => p ?? '(none)');
+        through = ` through products ${named.join(', ')}${products.length > ORG_PRODUCTS_NAMED ? ', …' : ''}`;
+      }
+    }
     return {
       detector: ENUMERATION,
       risk: count >= bounds.high ? 'HIGH' : 'MEDIUM',
       key,
-      productId: record.productId,
-      developerId: record.developerId,
+      productId,
+      developerId,
       observed: count,
       baseline: bounds.medium,
-      message: `${count >= bounds.high ? 'at least ' : ''}${count} distinct clients ${what} within ${describeWindow(t.windowMs)}`,
+      message: `${count >= bounds.high ? 'at least ' : ''}${count} distinct clients ${what}${through} within ${describeWindow(t.windowMs)}`,
       evidence: state.evidence.since(now - t.windowMs),
     };
   }
@@ -94,7 +112,7 @@ export function createEnumerationDetector(t: ThresholdsOf<'enumeration'>): Detec
           if (c) out.push(c);
         }
         if (record.org) {
-          const c = distinctClients(`org:${record.org}`, `accessed by org ${record.org}`, record, now);
+          const c = distinctClients(`org:${record.org}`, `accessed by org ${record.org}`, record, now, undefined, true);
           if (c) out.push(c);
         }
       }
