@@ -16,6 +16,20 @@ export class StoreConflictError extends Error {
   }
 }
 
+/**
+ * A developer change that named `abnExclusiveAmong` (registry/changes.ts) would give `developerId`
+ * an ABN that `heldBy` holds in one of those statuses; nothing was changed.
+ */
+export class StoreAbnHeldError extends Error {
+  override readonly name = 'StoreAbnHeldError';
+  constructor(
+    readonly developerId: string,
+    readonly heldBy: string,
+  ) {
+    super(`DEVELOPER ${developerId}: the ABN is held by developer ${heldBy}`);
+  }
+}
+
 /** The store could not be reached or refused the operation (callers fail closed). */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';

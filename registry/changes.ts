@@ -2,7 +2,7 @@
  * A register change as the domain describes it (what the store must apply atomically), and the
  * changes a reader catches up on. Pure types, owned by the domain: the store port implements them.
  */
-import type { ClientAuthorisation, Developer, Product } from './model.js';
+import type { ClientAuthorisation, Developer, DeveloperStatus, Product } from './model.js';
 
 /** Everything in the register that changed after a revision, for gateway snapshots. */
 export interface RegistryChanges {
@@ -27,9 +27,14 @@ export interface ChangeNote {
  * (optimistic concurrency), or null to create a new entity (which must not exist yet).
  * The store assigns the next global revision to the entity, stores it and appends the history
  * entry, all in one transaction; a mismatch throws StoreConflictError and changes nothing.
+ *
+ * A developer change may also name `abnExclusiveAmong`: the store refuses it (StoreAbnHeldError,
+ * nothing changed) when another developer with `next.abn` is in one of those statuses, checked in
+ * the same transaction as the write. A read of the register before the change cannot promise
+ * that: two approvals under one ABN, racing, would each read the other still PENDING.
  */
 export type RegistryChange =
-  | { entity: 'DEVELOPER'; expectedRevision: number | null; next: Developer; note: ChangeNote }
+  | { entity: 'DEVELOPER'; expectedRevision: number | null; next: Developer; note: ChangeNote; abnExclusiveAmong?: readonly DeveloperStatus[] }
   | { entity: 'PRODUCT'; expectedRevision: number | null; next: Product; note: ChangeNote }
   | { entity: 'CLIENT_AUTHORISATION'; expectedRevision: number | null; next: ClientAuthorisation; note: ChangeNote };
 

@@ -15,7 +15,7 @@ import type { RateLimiterSpec } from '../limits/rate-limit.js';
 import type { RegistryChange, RegistryChanges, RegistryHistoryFilter } from '../registry/changes.js';
 import type { ClientAuthorisation, Developer, HistoryEntry, Product, RegistryEntityType } from '../registry/model.js';
 
-export { StoreConflictError, StoreUnavailableError } from '../core/store-errors.js';
+export { StoreAbnHeldError, StoreConflictError, StoreUnavailableError } from '../core/store-errors.js';
 export type { ChangeNote, RegistryChange, RegistryChanges, RegistryHistoryFilter } from '../registry/changes.js';
 export type { RateLimiterSpec } from '../limits/rate-limit.js';
 

@@ -1,5 +1,5 @@
 /** Translates MongoDB driver and mongoose failures into the port's errors, in one place. */
-import { StoreConflictError, StoreUnavailableError } from '../port.js';
+import { StoreAbnHeldError, StoreConflictError, StoreUnavailableError } from '../port.js';
 
 /**
  * Server error codes meaning "no usable primary, or no answer in time, right now" (elections,
@@ -58,7 +58,7 @@ function bulkUnavailable(e: Described): boolean {
 }
 
 export function translateMongoError(err: unknown): unknown {
-  if (err instanceof StoreConflictError || err instanceof StoreUnavailableError) return err;
+  if (err instanceof StoreConflictError || err instanceof StoreAbnHeldError || err instanceof StoreUnavailableError) return err;
   const e = err as Described | null;
   const name = typeof e?.name === 'string' ? e.name : '';
   const code = codeOf(e);

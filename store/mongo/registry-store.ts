@@ -5,7 +5,8 @@
  * Why two changes can never share a revision: every change runs in one multi-document
  * transaction (runTransaction in transaction.ts, the driver's convenient-transaction loop with our
  * deadline) that
- *   1. reads the entity and checks its revision (optimistic concurrency),
+ *   1. reads the entity and checks its revision (optimistic concurrency), and for a developer
+ *      change with `abnExclusiveAmong` whether another developer holds its ABN,
  *   2. increments the counter document `{ _id: 'registry' }` with `$inc` (findOneAndUpdate,
  *      upsert, returnDocument 'after'),
  *   3. writes the entity with that revision, guarded again by the expected revision,
@@ -35,7 +36,7 @@ import type { ClientSession, Connection, Query } from 'mongoose';
 import { authorisationKey, type ClientAuthorisation, type Developer, type HistoryEntry, type Product, type RegistryEntityType } from '../../registry/model.js';
 import type { RegistryHistoryFilter } from '../../registry/changes.js';
 import { historyEntryFor } from '../history-entry.js';
-import { StoreConflictError, type RegistryChange, type RegistryChanges } from '../port.js';
+import { StoreAbnHeldError, StoreConflictError, type RegistryChange, type RegistryChanges } from '../port.js';
 import { majorityWriteConcern, operationBounds, type MongoConnectionOptions } from './connection.js';
 import { jsonClean, stripped, strippedAll } from './documents.js';
 import { isDuplicateKey } from './errors.js';
@@ -213,6 +214,15 @@ export class MongoRegistry {
     const expected = change.expectedRevision;
     if (expected === null ? current !== null : actual !== expected) {
       throw new StoreConflictError(change.entity, entityId, expected, actual);
+    }
+    if (change.entity === 'DEVELOPER' && change.abnExclusiveAmong?.length) {
+      // Read in this transaction's snapshot. Two changes racing under one ABN both write the
+      // counter below, so the later one gets a WriteConflict and re-runs, reading the first's
+      // commit here (the same serialisation that keeps revisions unique).
+      const holder = (await this.m.Developer.findOne({ abn: str(change.next.abn), id: { $ne: str(change.next.id) }, status: { $in: change.abnExclusiveAmong.map(str) } })
+        .session(session)
+        .lean()) as Doc | null;
+      if (holder) throw new StoreAbnHeldError(change.next.id, str(holder.id));
     }
 
     const counter = (await this.m.Counter.findOneAndUpdate(

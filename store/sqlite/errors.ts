@@ -1,5 +1,5 @@
 /** Translates better-sqlite3 failures into the port's errors, in one place. */
-import { StoreConflictError, StoreUnavailableError } from '../port.js';
+import { StoreAbnHeldError, StoreConflictError, StoreUnavailableError } from '../port.js';
 
 /**
  * SQLite result codes that mean "the store cannot do this right now" (locked past the busy
@@ -9,7 +9,7 @@ import { StoreConflictError, StoreUnavailableError } from '../port.js';
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|READONLY|FULL|CANTOPEN|CORRUPT|NOTADB|PROTOCOL|PERM|AUTH)/;
 
 export function translateSqliteError(err: unknown): unknown {
-  if (err instanceof StoreConflictError || err instanceof StoreUnavailableError) return err;
+  if (err instanceof StoreConflictError || err instanceof StoreAbnHeldError || err instanceof StoreUnavailableError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) {
     return new StoreUnavailableError(`SQLite store unavailable (${code})`, { cause: err });

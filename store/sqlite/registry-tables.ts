@@ -2,13 +2,14 @@
  * The register in SQLite: developers, products, client authorisations, their append-only history
  * and the single-row global revision counter (`registry_revision`). Every change runs in one
  * `BEGIN IMMEDIATE` transaction, which takes the database write lock before reading the entity's
- * revision, so two processes cannot both pass the optimistic check or draw the same revision.
+ * revision, so two processes cannot both pass the optimistic check or draw the same revision (nor
+ * both pass a change's `abnExclusiveAmong` check: the lock is held from that read to the commit).
  */
 import type Database from 'better-sqlite3';
 import { authorisationKey, type ClientAuthorisation, type Developer, type HistoryEntry, type Product, type RegistryEntityType } from '../../registry/model.js';
 import type { RegistryHistoryFilter } from '../../registry/changes.js';
 import { historyEntryFor } from '../history-entry.js';
-import { StoreConflictError, type RegistryChange, type RegistryChanges } from '../port.js';
+import { StoreAbnHeldError, StoreConflictError, type RegistryChange, type RegistryChanges } from '../port.js';
 
 type Row = { doc: string; revision: number };
 
@@ -27,6 +28,7 @@ export class SqliteRegistry {
       nextRevision: p('UPDATE registry_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision').pluck(),
       developerById: p('SELECT doc, revision FROM developers WHERE id = ?'),
       developerByAbn: p('SELECT doc FROM developers WHERE abn = ? ORDER BY id LIMIT 1'),
+      developersByAbn: p('SELECT doc FROM developers WHERE abn = ? ORDER BY id'),
       listDevelopers: p('SELECT doc FROM developers ORDER BY id'),
       developersSince: p('SELECT doc FROM developers WHERE revision > ? ORDER BY revision'),
       upsertDeveloper: p(`INSERT INTO developers (id, abn, revision, doc) VALUES (@id, @abn, @revision, @doc)
@@ -130,6 +132,11 @@ export class SqliteRegistry {
     const expected = change.expectedRevision;
     if (expected === null ? current !== null : actual !== expected) {
       throw new StoreConflictError(change.entity, entityId, expected, actual);
+    }
+    if (change.entity === 'DEVELOPER' && change.abnExclusiveAmong?.length) {
+      const statuses = change.abnExclusiveAmong;
+      const holder = parseAll<Developer>(this.s.developersByAbn.all(change.next.abn)).find((d) => d.id !== change.next.id && statuses.includes(d.status));
+      if (holder) throw new StoreAbnHeldError(change.next.id, holder.id);
     }
     const revision = this.s.nextRevision.get() as number;
     const stored = { ...change.next, revision };

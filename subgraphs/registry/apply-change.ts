@@ -6,7 +6,7 @@
 import { CodedError, type Denial } from '../../core/errors.js';
 import { isDenial, type Outcome } from '../../registry/change-note.js';
 import type { ClientAuthorisation, Developer, Product } from '../../registry/model.js';
-import { StoreConflictError, StoreUnavailableError, type Store } from '../../store/port.js';
+import { StoreAbnHeldError, StoreConflictError, StoreUnavailableError, type Store } from '../../store/port.js';
 
 type EntityOf = { DEVELOPER: Developer; PRODUCT: Product; CLIENT_AUTHORISATION: ClientAuthorisation };
 
@@ -28,10 +28,20 @@ export function requireRevision(current: { revision: number } | null, expectedRe
   if (actual !== expectedRevision) throw conflict(expectedRevision, actual);
 }
 
-export async function applyChange<E extends keyof EntityOf>(store: Store, entity: E, expectedRevision: number | null, outcome: Outcome<EntityOf[E]>): Promise<EntityOf[E]> {
+/** The ELIGIBILITY_FAILED answer when another developer already holds the ABN. */
+export function abnHeldError(): CodedError {
+  return new CodedError('ELIGIBILITY_FAILED', 'Another developer already holds a registration under this ABN.', { details: { check: 'abnUnique' } });
+}
+
+/** Conditions the store checks in the change's own transaction (see RegistryChange). */
+export interface ChangeGuard {
+  abnExclusiveAmong?: readonly Developer['status'][];
+}
+
+export async function applyChange<E extends keyof EntityOf>(store: Store, entity: E, expectedRevision: number | null, outcome: Outcome<EntityOf[E]>, guard: ChangeGuard = {}): Promise<EntityOf[E]> {
   if (isDenial(outcome)) fail(outcome);
   try {
-    const { revision } = await store.applyRegistryChange({ entity, expectedRevision, next: outcome.next, note: outcome.note } as Parameters<Store['applyRegistryChange']>[0]);
+    const { revision } = await store.applyRegistryChange({ entity, expectedRevision, next: outcome.next, note: outcome.note, ...guard } as Parameters<Store['applyRegistryChange']>[0]);
     return { ...outcome.next, revision };
   } catch (err) {
     throw translateStoreError(err);
@@ -41,6 +51,7 @@ export async function applyChange<E extends keyof EntityOf>(store: Store, entity
 /** Store errors as coded errors; anything unknown is rethrown (and masked by the server). */
 export function translateStoreError(err: unknown): unknown {
   if (err instanceof StoreConflictError) return conflict(err.expectedRevision, err.actualRevision);
+  if (err instanceof StoreAbnHeldError) return abnHeldError();
   if (err instanceof StoreUnavailableError) return new CodedError('REGISTRY_UNAVAILABLE', 'The register cannot be reached; try again.');
   return err;
 }

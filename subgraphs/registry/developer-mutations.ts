@@ -7,7 +7,7 @@ import type { Developer } from '../../registry/model.js';
 import type { Store } from '../../store/port.js';
 import type { SubgraphContext } from '../shared/server.js';
 import { adminActor, staffActor } from './access.js';
-import { applyChange, fail, oneAtATime, requireRevision, translateStoreError } from './apply-change.js';
+import { abnHeldError, applyChange, fail, oneAtATime, requireRevision, translateStoreError } from './apply-change.js';
 import { changeRequestOf, type ChangeArgs } from './change-args.js';
 import { CodedError } from '../../core/errors.js';
 
@@ -16,6 +16,9 @@ export interface DeveloperMutationDeps {
   now: () => number;
   newDeveloperId: () => string;
 }
+
+/** Statuses in which a developer holds its ABN against an approval of another. */
+const ABN_HOLDERS: readonly Developer['status'][] = ['ACTIVE', 'SUSPENDED'];
 
 type DeveloperArgs = ChangeArgs & { developerId: string; reviewDueAt?: string | null };
 type DeveloperCommand = (developer: Developer, request: ReviewDateRequest, actor: string, now: number) => Outcome<Developer>;
@@ -27,7 +30,7 @@ interface RegisterDeveloperArgs {
 export function developerMutations({ store, now, newDeveloperId }: DeveloperMutationDeps) {
   // Registrations in this process run one at a time, so two applications under one ABN cannot
   // both pass the duplicate check between its read and its write. (Across processes an admin's
-  // approval is the backstop: approving also re-checks the ABN.)
+  // approval is the backstop: approving also re-checks the ABN, in the store's transaction.)
   const registrations = oneAtATime();
 
   async function abnHeld(abn: string, by: (d: Developer) => boolean): Promise<boolean> {
@@ -55,12 +58,14 @@ export function developerMutations({ store, now, newDeveloperId }: DeveloperMuta
       const outcome = command(developer, request, actor, now());
       // Two applications under one ABN can both be pending (registered through different
       // processes at once); only one may become active. Pending ones do not block each other,
-      // so the admin can still approve one and reject the other.
+      // so the admin can still approve one and reject the other. The read here answers early; the
+      // store checks again in the write's own transaction, so two approvals racing (in one
+      // process or in two sharing the store) cannot both pass on a read of the other as PENDING.
       const self = developer;
-      if (!isDenial(outcome) && options.recheckAbn && (await abnHeld(self.abn, (d) => d.id !== self.id && (d.status === 'ACTIVE' || d.status === 'SUSPENDED')))) {
-        throw new CodedError('ELIGIBILITY_FAILED', 'Another developer already holds a registration under this ABN.', { details: { check: 'abnUnique' } });
+      if (!isDenial(outcome) && options.recheckAbn && (await abnHeld(self.abn, (d) => d.id !== self.id && ABN_HOLDERS.includes(d.status)))) {
+        throw abnHeldError();
       }
-      return applyChange(store, 'DEVELOPER', args.expectedRevision, outcome);
+      return applyChange(store, 'DEVELOPER', args.expectedRevision, outcome, options.recheckAbn ? { abnExclusiveAmong: ABN_HOLDERS } : {});
     };
   }
 

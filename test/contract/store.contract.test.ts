@@ -7,7 +7,7 @@ import { RateLimiterRes } from 'rate-limiter-flexible';
 import { authorisationKey } from '../../registry/model.js';
 import { chainableFacts, computeRecordHash, createChain } from '../../audit/chain.js';
 import { GENESIS_HASH, indexedColumnsOf, type AccessLogFilter, type ChainedAccessRecord, type CountBy, type Decision, type LedgerEntry } from '../../audit/record.js';
-import { StoreConflictError, type RegistryChange, type Store } from '../../store/port.js';
+import { StoreAbnHeldError, StoreConflictError, type RegistryChange, type Store } from '../../store/port.js';
 import { adapters, MONGO_SKIP_MESSAGE, type ContractAdapter } from './adapters.js';
 import {
   at,
@@ -132,6 +132,25 @@ function registrySuite(fresh: Fresh): void {
     expect(await store.developerById('DEV-1')).toEqual(current);
     expect(await store.currentRevision()).toBe(revisionBefore);
     expect(await store.historyOf('DEVELOPER', 'DEV-1')).toEqual(historyBefore);
+  });
+
+  it('refuses a developer change with abnExclusiveAmong when another developer holds the ABN in one of those statuses, and changes nothing', async () => {
+    const own = await fresh();
+    const abn = '83914571673';
+    const pending = (id: string) => own.applyRegistryChange({ entity: 'DEVELOPER', expectedRevision: null, next: sampleDeveloper(id, { abn, status: 'PENDING' }), note: note() });
+    const a = await pending('DEV-X1');
+    const b = await pending('DEV-X2');
+    const approve = (id: string, revision: number) =>
+      own.applyRegistryChange({ entity: 'DEVELOPER', expectedRevision: revision, next: { ...sampleDeveloper(id, { abn }), status: 'ACTIVE' }, note: note(), abnExclusiveAmong: ['ACTIVE', 'SUSPENDED'] });
+    // A PENDING holder does not block; the developer itself never does.
+    await approve('DEV-X1', a.revision);
+    const revisionBefore = await own.currentRevision();
+    const refused = approve('DEV-X2', b.revision);
+    await expect(refused).rejects.toBeInstanceOf(StoreAbnHeldError);
+    await expect(refused).rejects.toMatchObject({ developerId: 'DEV-X2', heldBy: 'DEV-X1' });
+    expect((await own.developerById('DEV-X2'))?.status).toBe('PENDING');
+    expect(await own.currentRevision()).toBe(revisionBefore);
+    expect((await own.historyOf('DEVELOPER', 'DEV-X2')).length).toBe(1);
   });
 
   it('refuses to create an entity that exists and to update one that does not', async () => {

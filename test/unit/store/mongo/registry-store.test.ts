@@ -7,6 +7,7 @@
 import { jest } from '@jest/globals';
 import mongoose, { type ClientSession, type Query } from 'mongoose';
 import { MongoRegistry, transactionOptions } from '../../../../store/mongo/registry-store.js';
+import { StoreAbnHeldError } from '../../../../store/port.js';
 import { registerModels, type Models } from '../../../../store/mongo/models/index.js';
 import { sampleDeveloper, sampleProduct } from '../../../contract/samples.js';
 
@@ -147,6 +148,34 @@ describe('mongo registry: writes', () => {
       restore();
     }
     expect(started).toEqual([transactionOptions({ operationTimeoutMS: 8000 })]);
+  });
+
+  it('with abnExclusiveAmong, reads for another holder of the ABN in the transaction before drawing a revision, and refuses when there is one', async () => {
+    const session = {
+      startTransaction: () => {},
+      inTransaction: () => true,
+      abortTransaction: async () => {},
+      commitTransaction: async () => {},
+      endSession: async () => {},
+    } as unknown as ClientSession;
+    const registry = new MongoRegistry({ startSession: async () => session }, models, { operationTimeoutMS: 8000 });
+    const current = { ...sampleDeveloper('DEV-2', { status: 'PENDING' }), revision: 4, _id: 'oid-2' };
+    const holder = { ...sampleDeveloper('DEV-1', { status: 'ACTIVE' }), revision: 3, _id: 'oid-1' };
+    const { sent, restore } = interceptQueries((q) => (q.model === 'Developer' && 'abn' in q.filter ? holder : q.model === 'Developer' ? current : null));
+    try {
+      const change = registry.applyRegistryChange({
+        entity: 'DEVELOPER', expectedRevision: 4, next: { ...sampleDeveloper('DEV-2'), status: 'ACTIVE' },
+        note: { action: 'approveDeveloper', actor: 'a', reason: 'r', effectiveAt: '2030-01-01T00:00:00.000Z' }, abnExclusiveAmong: ['ACTIVE', 'SUSPENDED'],
+      });
+      await expect(change).rejects.toBeInstanceOf(StoreAbnHeldError);
+      await expect(change).rejects.toMatchObject({ developerId: 'DEV-2', heldBy: 'DEV-1' });
+    } finally {
+      restore();
+    }
+    const abnRead = sent.find((q) => q.model === 'Developer' && 'abn' in q.filter)!;
+    expect(abnRead.filter).toEqual({ abn: sampleDeveloper('DEV-2').abn, id: { $ne: 'DEV-2' }, status: { $in: ['ACTIVE', 'SUSPENDED'] } });
+    expect(abnRead.options.session).toBe(session);
+    expect(sent.some((q) => q.model === 'Counter')).toBe(false);
   });
 
   it('leaves registry and monitoring writes on the client default (majority): no model overrides the write concern', () => {
