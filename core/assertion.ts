@@ -50,7 +50,10 @@ export function createAssertionSigner(options: { privateKey: CryptoKey; kid: str
       const frozen = Object.isFrozen(claims) && Object.isFrozen(claims.roles);
       const known = frozen ? byFrozenClaims.get(claims)?.get(audience) : undefined;
       if (known && known.refreshAt > t) return known.token;
-      const key = `${audience}|${claims.sub}|${claims.org}|${claims.softwareId}|${claims.softwareVersion}|${claims.developerId}|${claims.tier}|${claims.roles.join(',')}|${claims.mfa}`;
+      // JSON, not a joined string: `sub` and a staff token's `developer_id` may hold any separator
+      // (and the text "null"), so two identities joined with '|' could share a key and one caller
+      // be sent to a subgraph with the other's assertion.
+      const key = JSON.stringify([audience, claims.sub, claims.org, claims.softwareId, claims.softwareVersion, claims.developerId, claims.tier, claims.roles, claims.mfa]);
       const hit = cache.get(key);
       if (hit && hit.refreshAt > t) {
         if (frozen) remember(claims, audience, hit);

@@ -12,11 +12,12 @@ import type { Answer, RequestFacts } from '../pipeline.js';
 
 /**
  * DENIED when the request was refused or failed (nothing served); PARTIAL when data was withheld
- * (a field removed by the gateway or a record withheld by a subgraph) and the rest served; else
- * ALLOWED.
+ * (a field removed by the gateway or a record withheld by a subgraph, or in a batch a refused or
+ * failed operation, whose status the whole answer carries) and the rest served; else ALLOWED.
  */
 export function decisionOf(facts: RequestFacts, answer: Answer): Decision {
-  if (answer.refusal || answer.status >= 400) return 'DENIED';
+  if (answer.refusal) return 'DENIED';
+  if (answer.status >= 400) return facts.operation?.dataServed ? 'PARTIAL' : 'DENIED';
   return facts.operation?.reasons.length ? 'PARTIAL' : 'ALLOWED';
 }
 

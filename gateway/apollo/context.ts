@@ -31,6 +31,11 @@ export interface OperationFacts {
   /** Every `extensions.code` in the answer; null when Apollo answered without running our hooks. */
   errorCodes: readonly string[] | null;
   subgraphs: readonly string[];
+  /**
+   * Some operation answered with data (its own status a success, statusFromErrors). In a batch the
+   * HTTP status is shared: one refused operation sets 403 for all, while another's data was served.
+   */
+  dataServed?: boolean;
 }
 
 /** The notebook Apollo's hooks (enforcement plugin, data source) write while one request runs. */
@@ -44,6 +49,7 @@ export class OperationNotes {
   reasons: readonly DecisionReason[] = [];
   changes: readonly AccessChange[] = [];
   errorCodes: string[] | null = null;
+  dataServed = false;
   private readonly subgraphsCalled = new Set<string>();
 
   subgraphCalled(name: string): void {
@@ -63,6 +69,7 @@ export class OperationNotes {
       changes: this.changes,
       errorCodes: this.errorCodes,
       subgraphs: [...this.subgraphsCalled],
+      dataServed: this.dataServed,
     };
   }
 }

@@ -131,10 +131,11 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
           const errors = result.errors;
           // Apollo answers 200 for errors raised during execution (and for its persisted-query
           // refusal); the documented status of the error is the contract when no data was served.
-          if ((rc.response.http.status ?? 200) === 200) {
-            const status = statusFromErrors(result.data as Record<string, unknown> | null | undefined, errors);
-            if (status) rc.response.http.status = status;
-          }
+          const status = statusFromErrors(result.data as Record<string, unknown> | null | undefined, errors);
+          // Noted per operation: a batch's operations share the HTTP status (a refused one makes it
+          // 403), so the status alone cannot tell the access record that another's data left.
+          if (result.data != null && status === null) notes.dataServed = true;
+          if ((rc.response.http.status ?? 200) === 200 && status) rc.response.http.status = status;
           // An answer without errors (most) has nothing more to note: no codes, no withheld data.
           if (!errors?.length) {
             notes.errorCodes ??= [];

@@ -50,4 +50,22 @@ describe('assertion signer', () => {
     expect(second).not.toBe(first);
     expect((await verify('clients', second)).org).toBe('98765432122');
   });
+
+  it('never reuses one identity\'s assertion for another whose claims would join to the same text', async () => {
+    const { signer, verify } = await setup();
+    const staff = (sub: string, developerId: string | null): AssertionClaims =>
+      Object.freeze({ sub, org: null, softwareId: null, softwareVersion: null, developerId, tier: null, roles: Object.freeze(['dsp:developer']) as unknown as string[], mfa: true, requestId: null });
+    // Pairs that a '|'-joined key (null written as "null") cannot tell apart; `sub` and `developer_id` may hold '|'.
+    const pairs: Array<[AssertionClaims, AssertionClaims]> = [
+      [staff('x|null', 'DEV-GOOD'), staff('x', 'null|DEV-GOOD')],
+      [staff('z', null), staff('z', 'null')],
+    ];
+    const asserted: unknown[] = [];
+    for (const [a, b] of pairs) {
+      await signer.sign('registry', a);
+      const asB = await verify('registry', await signer.sign('registry', b));
+      asserted.push([asB.sub, asB.developerId]);
+    }
+    expect(asserted).toEqual(pairs.map(([, b]) => [b.sub, b.developerId]));
+  });
 });
