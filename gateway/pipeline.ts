@@ -152,6 +152,13 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
 
   const countOnSource = (facts: Readonly<RequestFacts>, denial: Denial, reasonWins = false) => refusedOnSource(rateLimits, facts, denial, reasonWins);
 
+  /** Takes `points` from the caller's quotas (a product's, with its org share, or a staff member's). */
+  async function charge(facts: Readonly<RequestFacts>, points: number): Promise<StageResult> {
+    const { token, admission } = facts;
+    const rate = await rateLimits.check(token!.kind === 'product' ? { kind: 'product', productId: admission!.product!.id, org: token!.org, tier: admission!.product!.rateTier } : { kind: 'staff', sub: token!.sub }, points);
+    return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
+  }
+
   /** The product check at `at`: the register must be fresh for a product, and the register's view of the token admit it. */
   async function admit(facts: Readonly<RequestFacts>, at: number): Promise<StageResult> {
     const token = facts.token!;
@@ -200,13 +207,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
     },
     {
       name: 'rate limit',
-      async run(_req, facts) {
-        const { token, admission } = facts;
-        const rate = await rateLimits.check(
-          token!.kind === 'product' ? { kind: 'product', productId: admission!.product!.id, org: token!.org, tier: admission!.product!.rateTier } : { kind: 'staff', sub: token!.sub },
-        );
-        return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
-      },
+      run: (_req, facts) => charge(facts, 1),
     },
     auditCapacity(deps.writer),
     {
@@ -231,6 +232,13 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
         }
         if (Array.isArray(body) && !limits.allowBatchedRequests) return { refusal: { code: 'BAD_REQUEST', message: 'Batched requests are not allowed.' } };
         if (body === null || typeof body !== 'object') return { refusal: { code: 'BAD_REQUEST', message: 'The request body must be a JSON object.' } };
+        // A batch spends a point per operation: the rate limit stage took the first before the
+        // body was read, the rest are taken now (or the batch is refused), so a batch of a
+        // thousand operations costs what a thousand requests do.
+        if (Array.isArray(body) && body.length > 1) {
+          const charged = await charge(facts, body.length - 1);
+          return { ...charged, facts: { ...charged.facts, ...(charged.refusal ? {} : { body }) } };
+        }
         return { facts: { body } };
       },
     },

@@ -45,7 +45,8 @@ export type RateScope = 'PRODUCT' | 'PRODUCT_ORG' | 'STAFF' | 'ANONYMOUS';
 
 export interface RateLimits {
   /** Counts one request for the subject and decides. Never rejects. */
-  check(subject: RateSubject): Promise<RateDecision>;
+  /** Takes `points` (default 1) from each of the subject's quotas, or none of them. */
+  check(subject: RateSubject, points?: number): Promise<RateDecision>;
 }
 
 /** What the factory logs: a pino logger fits. */
@@ -221,23 +222,23 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
     }
   }
 
-  async function consume(step: Step): Promise<Outcome> {
+  async function consume(step: Step, points: number): Promise<Outcome> {
     try {
-      return { refused: false, res: await step.quota.consumer.consume(step.key, 1) };
+      return { refused: false, res: await step.quota.consumer.consume(step.key, points) };
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return { refused: true, res: rejection };
       throw rejection;
     }
   }
 
-  async function check(subject: RateSubject): Promise<RateDecision> {
+  async function check(subject: RateSubject, points = 1): Promise<RateDecision> {
     if (!config.enabled) return { allowed: true, headers: {} };
     try {
       // All of a request's quotas at once: with the SQLite store they travel to the write thread
       // in one message (one round trip, not one per quota). A quota that refused gives back the
       // points the others took, so an org that spent its share does not drain the product's quota.
       const steps = stepsFor(subject);
-      const outcomes = await Promise.all(steps.map(consume));
+      const outcomes = await Promise.all(steps.map((step) => consume(step, points)));
       const refusedAt = outcomes.findIndex((o) => o.refused);
       if (refusedAt >= 0) {
         const step = steps[refusedAt]!;

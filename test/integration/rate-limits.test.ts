@@ -271,3 +271,35 @@ describe('rate limits: role refusals on the staff endpoints', () => {
     expect(statuses).toEqual([...Array<[number, string]>(ANONYMOUS_POINTS).fill([403, 'ROLE_REQUIRED']), [429, 'RATE_LIMITED'], [429, 'RATE_LIMITED']]);
   });
 });
+
+describe('rate limits: a batch spends a point per operation', () => {
+  const POINTS = 10;
+  let sys: TestSystem;
+  const clock = movableClock();
+
+  beforeAll(async () => {
+    sys = await startTestSystem({ operationLimits: { allowBatchedRequests: true }, rateLimits: { tiers: { demo: { points: POINTS, duration: 60, burst: 0, burstDuration: 1, perOrgShare: 1 } } } }, { now: clock.now });
+  });
+  afterAll(async () => {
+    await sys.close();
+  });
+
+  async function batchOf(token: string, n: number): Promise<{ status: number; remaining: number; codes: string[] }> {
+    const res = await fetch(sys.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(Array.from({ length: n }, () => ({ query: STATUS_QUERY }))),
+    });
+    const body = (await res.json()) as unknown;
+    const answers = Array.isArray(body) ? (body as GraphQLResult['body'][]) : [body as GraphQLResult['body']];
+    return { status: res.status, remaining: Number(res.headers.get('ratelimit-remaining')), codes: answers.flatMap((a) => (a.errors ?? []).map((e) => String(e.extensions?.code))) };
+  }
+
+  it('counts each operation of a batch on the quota, and refuses a batch the quota cannot cover whole', async () => {
+    const token = await sys.token({ product: 'PRD-CERTIFIED' });
+    expect(await batchOf(token, 4)).toEqual({ status: 200, remaining: POINTS - 4, codes: [] });
+    expect(await batchOf(token, 1)).toEqual({ status: 200, remaining: POINTS - 5, codes: [] });
+    // Five points left: a batch of six is refused whole (nothing of it served).
+    expect(await batchOf(token, 6)).toMatchObject({ status: 429, remaining: 0, codes: ['RATE_LIMITED'] });
+  });
+});
