@@ -4,6 +4,7 @@
  * example token and a curl command.
  */
 import { ConfigError } from '../core/config.js';
+import { DuplicateInstanceError } from '../gateway/access-log/writer.js';
 import { signDevToken } from '../gateway/auth/dev-tokens.js';
 import { DEMO_DEVELOPER_IDS, DEMO_ORGS, DEMO_PRODUCT_STATES } from '../registry/demo-register.js';
 import { createLogger } from '../core/logger.js';
@@ -44,7 +45,8 @@ try {
   process.stdout.write(lines.join('\n'));
   signals.ready(() => system.close());
 } catch (err) {
-  if (err instanceof ConfigError) {
+  // The operator's to fix (a setting, another gateway with this INSTANCE_ID), said in one line.
+  if (err instanceof ConfigError || err instanceof DuplicateInstanceError) {
     console.error(err.message);
     process.exit(2);
   }

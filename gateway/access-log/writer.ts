@@ -37,7 +37,12 @@
  * - The chain ledger (audit/ledger.ts): before its first record the writer announces its chain
  *   (OPEN); when it closes, after the final checkpoint, it records how the chain ended (CLOSE
  *   SHUTDOWN). At start it also closes, as CRASH, any chain whose writer is gone: one of its own
- *   instance id (a restart), or any whose last checkpoint is older than `abandonedAfterMs`.
+ *   instance id (a restart), or any whose last checkpoint is older than `abandonedAfterMs`. A
+ *   chain of its own instance id that signed a checkpoint within `livenessMs` may still have a
+ *   live writer (another gateway started with the same INSTANCE_ID): the start waits until that
+ *   long has passed since, and if the chain signed again meanwhile it refuses to start
+ *   (DuplicateInstanceError) instead of closing a live chain, whose later records would then read
+ *   as written after its recorded end.
  */
 import { performance } from 'node:perf_hooks';
 import { computeRecordHash, prepareRecord, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
@@ -53,6 +58,17 @@ import type { Store } from '../../store/port.js';
 
 /** What the writer needs of the store. */
 export type AccessLogStore = Pick<Store, 'openChain' | 'appendToChain' | 'appendCheckpoint' | 'readLedger' | 'appendLedgerEntry' | 'listChains' | 'checkpointsOf' | 'readChain'>;
+
+/** Another writer is still signing a chain of this instance id: two gateways share one INSTANCE_ID. */
+export class DuplicateInstanceError extends Error {
+  override readonly name = 'DuplicateInstanceError';
+  constructor(
+    readonly instanceId: string,
+    readonly chainId: string,
+  ) {
+    super(`Another gateway is still writing access-log chain ${chainId} as instance ${instanceId}: it signed a checkpoint while this one was starting. Give every gateway instance its own INSTANCE_ID (unset, it is the host name and process id); this one does not start, so that chain is not closed under a live writer.`);
+  }
+}
 
 export interface AccessLogWriterOptions {
   store: AccessLogStore;
@@ -93,6 +109,14 @@ export interface AccessLogWriterOptions {
   checkpointEvery?: number;
   /** A chain of another instance whose last checkpoint is older than this is closed as crashed at start, ms. Default 60000 (at least 10 checkpoint intervals). */
   abandonedAfterMs?: number;
+  /**
+   * A chain of this instance id whose last checkpoint is younger than this may have a live writer
+   * (checkpoints come every checkpointIntervalMs, also when idle): the start waits until this long
+   * after it and looks again (see the file comment). Default 3 checkpoint intervals.
+   */
+  livenessMs?: number;
+  /** Waits `ms` (the liveness wait at start; tests move their clock instead). Default a timer. */
+  sleep?: (ms: number) => Promise<void>;
   /**
    * The longest a checkpoint's signature is waited for, ms; past it the checkpoint is skipped, as
    * when signing fails (the next one covers its records). Not the final checkpoint's, which
@@ -233,6 +257,8 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
   const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);
   const abandonedAfterMs = options.abandonedAfterMs ?? Math.max(60_000, 10 * checkpointIntervalMs);
+  const livenessMs = options.livenessMs ?? 3 * checkpointIntervalMs;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   // Past what a timer can wait (Infinity included): no limit. Not a positive number: the default.
   const signLimit = options.checkpointSignTimeoutMs ?? 1_000;
   const checkpointSignTimeoutMs = signLimit > MAX_TIMER_MS ? null : signLimit >= 1 ? signLimit : 1_000;
@@ -442,10 +468,9 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     // Only entries whose hash and signature verify say which chains are open: a row edited in the
     // store (an OPEN turned CLOSE, another instance id) must not keep a dead chain from its CLOSE.
     const opened = [...view.chains.values()].filter((c) => c.closed === null).map((c) => c.opened);
-    const t = now();
     const verify = createCheckpointVerifier(signingKey.publicJwks);
-    for (const entry of opened) {
-      if (entry.chainId === chainId) continue;
+    /** A chain's checkpoints this gateway's key signed, and when it was last heard of. */
+    const signedOf = async (entry: LedgerChain['opened']) => {
       // Only checkpoints this gateway's key signed, at a seq a chain can have: a row someone wrote
       // into the store (a final one, to stop this CLOSE; one at seq Infinity, to make signing it
       // fail) must decide nothing here. The verifier judges the same rows the same way.
@@ -453,7 +478,30 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       for (const c of await store.checkpointsOf(entry.chainId)) if (Number.isSafeInteger(c.seq) && c.seq >= 0 && (c.n === undefined || Number.isSafeInteger(c.n)) && (await verify(c)).ok) checkpoints.push(c);
       // An ADOPT's time is when a start adopted the chain, not when its writer was last heard of: only its checkpoints say that.
       const lastSigned = checkpoints.reduce((max, c) => Math.max(max, Date.parse(c.time) || 0), entry.kind === 'ADOPT' ? 0 : Date.parse(entry.time) || 0);
+      return { checkpoints, lastSigned };
+    };
+    const t = now();
+    const gone: Array<{ entry: LedgerChain['opened']; checkpoints: Checkpoint[] }> = [];
+    const lately: Array<{ entry: LedgerChain['opened']; checkpoints: Checkpoint[]; lastSigned: number }> = [];
+    for (const entry of opened) {
+      if (entry.chainId === chainId) continue;
+      const { checkpoints, lastSigned } = await signedOf(entry);
       if (entry.instanceId !== instanceId && t - lastSigned < abandonedAfterMs) continue; // another instance's live chain
+      // Of this instance id and heard of lately, and not shut down: a restart right after a crash, or another gateway given the same INSTANCE_ID.
+      if (entry.instanceId === instanceId && t - lastSigned < livenessMs && !checkpoints.some((c) => c.final)) lately.push({ entry, checkpoints, lastSigned });
+      else gone.push({ entry, checkpoints });
+    }
+    if (lately.length) {
+      const until = Math.max(...lately.map((l) => l.lastSigned)) + livenessMs;
+      logger.info({ chains: lately.map((l) => l.entry.chainId), waitMs: until - t }, 'access log: a chain of this instance id signed lately; waiting to see whether its writer is still running');
+      await sleep(Math.max(0, until - t));
+      for (const l of lately) {
+        const again = await signedOf(l.entry);
+        if (again.checkpoints.length > l.checkpoints.length) throw new DuplicateInstanceError(instanceId, l.entry.chainId);
+        gone.push({ entry: l.entry, checkpoints: again.checkpoints });
+      }
+    }
+    for (const { entry, checkpoints } of gone) {
       const final = checkpoints.find((c) => c.final);
       if (final) {
         // Shut down cleanly, but its CLOSE was never written (the store was down at the end, or the

@@ -320,3 +320,72 @@ describe('opening a chain', () => {
     }
   });
 });
+
+describe('a chain of this instance id heard of lately (a restart right after a crash, or two gateways given one INSTANCE_ID)', () => {
+  const T0 = Date.parse('2026-06-01T00:00:00.000Z');
+  const LIVENESS = 3_000;
+
+  /** chain-old of gw-test with one checkpoint signed at T0, and a writer of gw-test starting at `startAt` whose sleep runs `during` and moves the clock. */
+  async function setUp(during: (store: Store, key: SigningKey) => Promise<void>, startAt = T0 + 500) {
+    const key = await testSigningKey();
+    const store = await storeWithChain(key);
+    await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0).toISOString(), n: 1, final: false }));
+    const clock = { now: startAt };
+    const slept: number[] = [];
+    const writer = createAccessLogWriter({
+      store,
+      chainId: 'chain-new',
+      instanceId: 'gw-test',
+      signingKey: key,
+      chainKey: CHAIN_KEY,
+      now: () => clock.now,
+      livenessMs: LIVENESS,
+      checkpointIntervalMs: 60_000,
+      sleep: async (ms) => {
+        slept.push(ms);
+        await during(store, key);
+        clock.now += ms;
+      },
+    });
+    return { store, writer, slept };
+  }
+
+  it('waits out the liveness window and, if the chain signed nothing more, closes it as crashed', async () => {
+    const { store, writer, slept } = await setUp(async () => {});
+    try {
+      await writer.start();
+      expect(slept).toEqual([LIVENESS - 500]);
+      expect(await endingOfOld(store)).toMatchObject({ how: 'CRASH', lastCheckpointN: 1 });
+      await writer.flushAndClose();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses to start, closing nothing, when the chain signs again meanwhile: another gateway has the same INSTANCE_ID', async () => {
+    const { store, writer, slept } = await setUp(async (s, key) => {
+      await s.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final: false }));
+    });
+    try {
+      const started = await writer.start().then(() => 'started', (err: unknown) => (err as Error).name);
+      expect(started).toBe('DuplicateInstanceError');
+      expect(slept).toHaveLength(1);
+      expect(await endingOfOld(store)).toBeUndefined();
+      expect((await store.readLedger()).map((e) => [e.kind, e.chainId])).toEqual([['OPEN', 'chain-old']]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('does not wait for a chain of this instance id last heard of before the window: it closes it at once', async () => {
+    const { store, writer, slept } = await setUp(async () => {}, T0 + LIVENESS + 1);
+    try {
+      await writer.start();
+      expect(slept).toEqual([]);
+      expect(await endingOfOld(store)).toMatchObject({ how: 'CRASH', lastCheckpointN: 1 });
+      await writer.flushAndClose();
+    } finally {
+      await store.close();
+    }
+  });
+});
