@@ -135,9 +135,12 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
   }
   const ingest = report.micro.ingest?.filter((i) => i.sync === 'full') ?? [];
   if (ingest.length) {
-    const best = Math.max(...ingest.map((i) => i.recordsPerS));
+    // Judged on the gateway's own settings (checkpoints by count and every second): a faster row
+    // with checkpoints only every 10 s shows what they cost, and is no figure the gateway reaches.
+    const judged = ingest.filter((i) => i.checkpoints === 'window');
+    const best = Math.max(...(judged.length ? judged : ingest).map((i) => i.recordsPerS));
     const figures = ingest.map((i) => `${f(i.recordsPerS, 0)} (${i.concurrency} in flight${i.cpus ? `, ${i.cpus}` : ''}${i.checkpoints === 'window' ? '' : ', sparse checkpoints'})`).join(', ');
-    lines.push(`- Access-log ingest, \`synchronous=FULL\` group commit: ${figures} records/s (target ≥ ${TARGETS.ingestPerS.toLocaleString('en')}): ${verdict(best, TARGETS.ingestPerS, true, ' records/s', 0)}.`);
+    lines.push(`- Access-log ingest, \`synchronous=FULL\` group commit: ${figures} records/s (target ≥ ${TARGETS.ingestPerS.toLocaleString('en')}, judged on the best row with the gateway's checkpoint settings): ${verdict(best, TARGETS.ingestPerS, true, ' records/s', 0)}.`);
   }
   if (soak) {
     const ceiling = soak.ceilingMiB ?? TARGETS.rssCeilingMiB;

@@ -46,6 +46,14 @@ describe('README performance block', () => {
     expect(text).toContain('**missed** by 10000 records/s');
   });
 
+  it('judges ingest on the gateway\'s own checkpoint settings, not a faster row with checkpoints every 10 s only', () => {
+    const run = report({ ingest: 45_807 });
+    run.micro.ingest!.push({ cpus: 'CPUs 0-1', sync: 'full', checkpoints: 'sparse', concurrency: 1000, recordsPerS: 50_056 } as (typeof run.micro.ingest)[number]);
+    const text = renderReadmeTable(run, null);
+    expect(text).toContain('50056 (1000 in flight, CPUs 0-1, sparse checkpoints)');
+    expect(text).toContain('**missed** by 4193 records/s');
+  });
+
   it('calls a miss smaller than the shown precision a miss by less than it, not "by 0.00"', () => {
     // 414.7 / 360 = 1.152×: shown as 1.15×, above the 1.15× target.
     const text = renderReadmeTable(report({ enforcedCpu: 414.7 }), null);
