@@ -479,6 +479,12 @@ export type ConfigRole = { role: 'gateway' } | { role: 'subgraph'; subgraph: str
  * Resolves the configuration: defaults, then environment variables, then explicit overrides
  * (tests and embedding). Throws ConfigError listing every problem at once.
  */
+/** Whether a HOST value listens on this machine only (a loopback address or name). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
 export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides: DeepPartial<Config> = {}, who: ConfigRole = { role: 'gateway' }): Readonly<Config> {
   const fileProblems: string[] = [];
   const env = withSecretFiles(givenEnv, fileProblems);
@@ -542,6 +548,11 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   if (c.publicUrl && !/^https?:$/.test(new URL(c.publicUrl).protocol)) problems.push('PUBLIC_URL: must be an http(s) URL');
   if (c.publicUrl && (new URL(c.publicUrl).search || new URL(c.publicUrl).hash)) problems.push('PUBLIC_URL: must have no query or fragment (a DPoP proof htu has none)');
   if (!c.rateLimits.tiers['demo']) problems.push('RATE_TIERS: must define the "demo" tier the demo register uses');
+  // NODE_ENV unset is development: the development issuer trusted and the console's "sign in as" an
+  // ATO admin served. Harmless on the loopback default; listening beyond this machine, it is a
+  // deployment that forgot NODE_ENV=production, so that must be said, not assumed.
+  const envGiven = (env.NODE_ENV !== undefined && env.NODE_ENV !== '') || (overrides as { env?: unknown }).env !== undefined;
+  if (gateway && !envGiven && !isLoopbackHost(c.host)) problems.push(`NODE_ENV: unset, so this gateway would run as development (the development token issuer trusted, the console's "sign in as" an ATO admin served) while HOST=${c.host} listens beyond this machine. Set NODE_ENV=production for a deployment, or NODE_ENV=development to serve the demo there`);
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(c);
 }

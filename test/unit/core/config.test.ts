@@ -224,3 +224,16 @@ describe('a subgraph\'s configuration in production (review s18d F2)', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SUBGRAPH_MAC_KEY: mac })).toThrow(/JWKS_FILE, JWKS_URL or TOKEN_ISSUER_KEYS: required in production/);
   });
 });
+
+describe('NODE_ENV left unset on a gateway that listens beyond this machine', () => {
+  it('refuses to guess development (the development issuer, "sign in as" an admin) on a non-loopback HOST', () => {
+    for (const env of [{ HOST: '0.0.0.0' }, { HOST: '::', NODE_ENV: '' }, { HOST: '10.1.2.3' }]) expect(() => loadConfig(env)).toThrow(/NODE_ENV: unset, so this gateway would run as development/);
+  });
+  it('runs as before on a loopback HOST, or when NODE_ENV is said', () => {
+    for (const env of [{}, { HOST: '127.0.0.1' }, { HOST: 'localhost' }, { HOST: '::1' }, { HOST: '[::1]' }, { HOST: '0.0.0.0', NODE_ENV: 'development' }, { HOST: '0.0.0.0', NODE_ENV: 'test' }]) expect(() => loadConfig(env)).not.toThrow();
+    expect(() => loadConfig({ HOST: '0.0.0.0' }, { env: 'development' })).not.toThrow();
+  });
+  it('leaves a subgraph alone (it serves no console and trusts no client token)', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' }, {}, { role: 'subgraph', subgraph: 'clients' })).not.toThrow();
+  });
+});
