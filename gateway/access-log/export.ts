@@ -56,11 +56,14 @@ export const CSV_COLUMNS = [
 /**
  * One CSV cell: RFC 4180 quoting, and a cell a spreadsheet would run as a formula (starting with
  * = + - @, a tab or a carriage return) made inert with a leading apostrophe. The fields that can
- * start so are attacker-supplied text (operation name, user agent).
+ * start so are attacker-supplied text (operation name, user agent). The same goes for text just
+ * after a `;`: it joins list items here, and a spreadsheet whose list separator is `;` (a
+ * comma-decimal locale) splits a row there whatever the quoting, so `ua;=cmd…;` would otherwise
+ * open as a formula cell of its own.
  */
 export function csvCell(value: unknown): string {
   let text = value == null ? '' : typeof value === 'string' ? value : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  text = text.replace(/(^|;)(?=[=+\-@\t\r])/g, "$1'");
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

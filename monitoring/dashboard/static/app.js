@@ -94,6 +94,8 @@
       setConnection('error', 'Gateway unreachable');
       return schedule();
     }
+    // Signed out (or signed in again) while this poll was in flight: its answer is not shown.
+    if (session.token !== token) return;
     if (response.status === 401 || response.status === 403) {
       session.token = null;
       stop();
@@ -105,6 +107,7 @@
     }
     try {
       const data = await response.json();
+      if (session.token !== token) return;
       $('#auth').hidden = true;
       $('#dashboard').hidden = false;
       $('#sign-out').hidden = false;
@@ -284,6 +287,8 @@
     $('#sign-out').addEventListener('click', () => {
       session.token = null;
       stop();
+      // Nothing of the session stays in the page, hidden or not.
+      for (const node of document.querySelectorAll('#dashboard tbody, #rate-chart, #rate-legend')) node.replaceChildren();
       showAuth();
     });
     if (session.token) poll();

@@ -20,6 +20,16 @@ describe('CSV cells', () => {
     }
   });
 
+  it('leaves no cell a formula where a spreadsheet splits the file on ; (a comma-decimal locale, and the lists\' own separator)', () => {
+    // A caller-chosen user agent: no comma or quote, so RFC 4180 leaves it unquoted; a spreadsheet
+    // whose list separator is ; (German, French, … Excel) splits it there into a cell of its own.
+    const userAgent = "Mozilla/5.0;=cmd|' /C calc'!A0;x";
+    const row = csvRow({ id: 'r1', userAgent, roles: ['ato:auditor', '@SUM(1+1)'], operationName: 'Q' } as never);
+    for (const cell of row.trimEnd().split(/[;,]/)) expect(cell.replace(/^"/, '')).not.toMatch(/^[=+\-@\t\r]/);
+    expect(csvCell(userAgent)).toBe("Mozilla/5.0;'=cmd|' /C calc'!A0;x");
+    expect(csvCell('Mozilla/5.0 (X11; Linux x86_64)')).toBe('Mozilla/5.0 (X11; Linux x86_64)');
+  });
+
   it('writes one row per record in the header order, lists joined with ;', () => {
     const row = csvRow({ id: 'r1', roles: ['a', 'b'], reasons: [{ code: 'RESTRICTED_DATA', coordinate: 'Query.client' }, { code: 'X' }], operationName: '=evil()' } as never);
     const cells = row.trimEnd().split(',');
