@@ -18,15 +18,15 @@
  *   index can be made to disagree with its table: the verifier, which reads the tables, would see
  *   intact records while filtered queries, which use the indexes, list or miss the wrong ones.
  *
- * For a file the consistency check runs on its own read-only connection in a short-lived worker
- * thread, so a large log's check (it reads every page) never holds up the event loop. One check
+ * For a file the consistency check runs on its own read-only connection in a short-lived child
+ * process, so a large log's check (it reads every page) never holds up the event loop. One check
  * runs at a time (callers meanwhile share it), it is stopped when the store closes, and one that
  * runs past its time limit is stopped and reported. An in-memory database (tests) has only its
  * one connection and is checked on it.
  */
 import Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { printable } from '../../audit/sanitize.js';
 import { StoreUnavailableError, type StorageCheckOptions } from '../port.js';
 import { MEMORY_PATH } from './connection.js';
@@ -126,19 +126,27 @@ export function headerProblems(db: Database.Database): string[] {
   return encoding === 'UTF-8' ? [] : [`header: the file's text encoding is ${printable(encoding)}, not the UTF-8 the gateway creates: text a filter compares can differ from what the verifier reads`];
 }
 
-const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
+/**
+ * The consistency check runs in a child process, not a worker thread: a statement inside SQLite
+ * cannot be stopped from JavaScript, and Node joins a worker thread's native call at exit (a
+ * terminated worker went on checking, and `process.exit` waited for it, up to the whole check); a
+ * worker terminated while SQLite waits for a lock aborts the whole process when the wait ends
+ * (better-sqlite3 then throws into a terminated isolate). A child process is killed at once.
+ */
+const CHECKER = `
+const input = JSON.parse(process.argv[1]);
+const Database = require(input.driver);
 let db = null;
+let reply;
 try {
-  db = new Database(workerData.path, { readonly: true, fileMustExist: true, timeout: workerData.busyTimeoutMs });
-  const problems = db.pragma('integrity_check(' + workerData.max + ')').map((row) => String(row.integrity_check)).filter((m) => m !== 'ok');
-  parentPort.postMessage({ problems });
+  db = new Database(input.path, { readonly: true, fileMustExist: true, timeout: input.busyTimeoutMs });
+  reply = { problems: db.pragma('integrity_check(' + input.max + ')').map((row) => String(row.integrity_check)).filter((m) => m !== 'ok') };
 } catch (err) {
-  parentPort.postMessage({ error: String((err && err.message) || err), code: err && typeof err.code === 'string' ? err.code : null });
+  reply = { error: String((err && err.message) || err), code: err && typeof err.code === 'string' ? err.code : null };
 } finally {
   if (db) db.close();
 }
+process.send(reply, () => process.disconnect());
 `;
 
 function consistencyOn(db: Database.Database): string[] {
@@ -165,7 +173,6 @@ export interface IntegrityCheckOptions {
 /** The storage check of one store (see the file comment). */
 export class IntegrityCheck {
   private running: Promise<string[]> | null = null;
-  private worker: Worker | null = null;
   private stop: ((err: Error) => void) | null = null;
   private closed = false;
 
@@ -199,8 +206,8 @@ export class IntegrityCheck {
   /** Stops a running check (its callers get StoreUnavailableError) and refuses new ones. */
   async close(): Promise<void> {
     this.closed = true;
+    // Kills the checking process (SIGKILL: at once, wherever SQLite is).
     this.stop?.(new StoreUnavailableError('SQLite store is closed'));
-    await this.worker?.terminate();
   }
 
   /** The header's and the schema's problems (throws what SQLite throws). */
@@ -229,27 +236,24 @@ export class IntegrityCheck {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_INTEGRITY_TIMEOUT_MS;
     return new Promise<string[]>((resolve, reject) => {
       const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-      const worker = new Worker(WORKER, { eval: true, workerData: { driver, path: this.options.path, busyTimeoutMs: this.options.busyTimeoutMs, max: MAX_INTEGRITY_PROBLEMS } });
-      this.worker = worker;
+      const input = JSON.stringify({ driver, path: this.options.path, busyTimeoutMs: this.options.busyTimeoutMs, max: MAX_INTEGRITY_PROBLEMS });
+      const child: ChildProcess = spawn(process.execPath, ['-e', CHECKER, input], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
       let settled = false;
       const settle = (outcome: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         this.stop = null;
-        this.worker = null;
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         outcome();
       };
-      const timer = setTimeout(() => {
-        settle(() => reject(new CheckFailure(`it ran past its limit of ${timeoutMs} ms and was stopped`)));
-        void worker.terminate();
-      }, timeoutMs);
+      const timer = setTimeout(() => settle(() => reject(new CheckFailure(`it ran past its limit of ${timeoutMs} ms and was stopped`))), timeoutMs);
       this.stop = (err) => settle(() => reject(err));
-      worker.once('message', (reply: { problems?: string[]; error?: string; code?: string | null }) => {
+      child.once('message', (reply: { problems?: string[]; error?: string; code?: string | null }) => {
         settle(() => (reply.error !== undefined ? reject(new CheckFailure(reply.error, reply.code ?? undefined)) : resolve(reply.problems ?? [])));
       });
-      worker.once('error', (err) => settle(() => reject(err)));
-      worker.once('exit', (code) => settle(() => reject(new CheckFailure(`the worker exited (${code}) without an answer`))));
+      child.once('error', (err) => settle(() => reject(err)));
+      child.once('exit', (code, signal) => settle(() => reject(new CheckFailure(`the checking process exited (${signal ?? code}) without an answer`))));
     });
   }
 }

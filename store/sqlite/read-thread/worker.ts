@@ -18,10 +18,23 @@ let deadline = 0;
 
 function queries(): SqliteAccessLogQueries {
   if (open?.db.open) return open.queries;
-  const db = new Database(data.path, { readonly: true, fileMustExist: true, timeout: data.busyTimeoutMs });
-  open = { db, queries: new SqliteAccessLogQueries(db, () => deadline) };
+  // No busy wait inside SQLite (timeout 0): the thread waits for a lock here, in JavaScript
+  // (answered), because a thread terminated (a read past its time, the store's close) while SQLite
+  // waits for a lock aborted the whole process when the wait ended: better-sqlite3 then throws
+  // SQLITE_BUSY into a terminated isolate (v8 FATAL ERROR).
+  const db = new Database(data.path, { readonly: true, fileMustExist: true, timeout: 0 });
+  try {
+    open = { db, queries: new SqliteAccessLogQueries(db, () => deadline) };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return open.queries;
 }
+
+const isBusy = (err: unknown): boolean => typeof (err as { code?: unknown } | null)?.code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
+/** Between two tries at a lock another connection holds, ms. */
+const BUSY_RETRY_MS = 10;
 
 function answer(request: ReadRequest): unknown {
   deadline = request.deadline;
@@ -44,10 +57,33 @@ function serialized(err: unknown): ReadError {
   return serializedError(err);
 }
 
+/**
+ * The read's answer; while another connection holds the lock it needs, tried again every
+ * BUSY_RETRY_MS up to the busy timeout (as SQLite's own busy handler would), the thread idle in
+ * between, so a terminate() meanwhile stops it at once.
+ */
+async function answered(request: ReadRequest): Promise<unknown> {
+  const giveUpAt = Date.now() + data.busyTimeoutMs;
+  for (;;) {
+    try {
+      return answer(request);
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= giveUpAt) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+  }
+}
+
+// One read at a time, in the order asked (the store asks one at a time anyway).
+let turn: Promise<void> = Promise.resolve();
 port.on('message', (request: ReadRequest) => {
+  turn = turn.then(() => replyTo(request));
+});
+
+async function replyTo(request: ReadRequest): Promise<void> {
   let reply: ReadReply;
   try {
-    reply = { id: request.id, value: answer(request) };
+    reply = { id: request.id, value: await answered(request) };
   } catch (err) {
     // A connection that failed (a busy or damaged file) is opened again for the next read.
     if (open && !(err instanceof GraphQLError)) {
@@ -61,4 +97,4 @@ port.on('message', (request: ReadRequest) => {
     reply = { id: request.id, error: serialized(err) };
   }
   port.postMessage(reply);
-});
+}
