@@ -12,6 +12,7 @@
  * be written no token leaves (AUDIT_UNAVAILABLE), as for /graphql.
  */
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ADMIN, AUDITOR, DEVELOPER_STAFF, roleDenial } from '../core/roles.js';
 import { errorBody, readBody, BodyTooLargeError } from '../core/http.js';
@@ -28,6 +29,8 @@ export interface DevToolsOptions {
   sessionTtlS?: number;
   /** Clock (ms). Default Date.now. */
   now?: () => number;
+  /** PUBLIC_URL's host name, also accepted in a request's Host besides localhost and IP addresses. Default none. */
+  publicHost?: string | null;
   /**
    * Writes the access record of one request (served or refused) before its answer leaves; resolves
    * the record's request id, or null when it could not be written (the answer is then
@@ -75,6 +78,22 @@ export interface DevAnswer {
 }
 
 type Refusal = DevAnswer & { code: ErrorCode };
+/**
+ * Whether a request's Host names this machine as no rebound name can: localhost (or a name under
+ * .localhost, which resolves to loopback only), an IP address, or the configured public host.
+ */
+export function addressedHere(host: string | undefined, publicHost: string | null): boolean {
+  if (!host) return false;
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  const bare = name.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare.endsWith('.localhost') || isIP(bare) !== 0 || (publicHost !== null && bare === publicHost.toLowerCase());
+}
+
 const refused = (code: ErrorCode, message: string): Refusal => ({ status: httpStatusOf(code), body: errorBody(code, message), code });
 
 /** An answer and who it was for, before it is recorded. */
@@ -174,6 +193,11 @@ export function createDevTools(options: DevToolsOptions) {
       } else if (!operationName) {
         req.resume();
         outcome = { answer: refused('NOT_FOUND', 'Not found'), token: null };
+      } else if (!addressedHere(req.headers.host, options.publicHost ?? null)) {
+        // DNS rebinding: a page on another name, its name pointed at this machine, would reach this
+        // gateway as its own origin and sign in as an ATO admin. Such a request names that name.
+        req.resume();
+        outcome = { answer: refused('FORBIDDEN', 'The development tools answer only requests addressed to this machine by localhost, an IP address or PUBLIC_URL\'s host name.'), token: null };
       } else {
         const body = await jsonBody(req);
         outcome = isAnswer(body) ? { answer: body, token: null } : path === '/sign-in' ? await signIn(body) : await productToken(req, body);

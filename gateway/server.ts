@@ -250,6 +250,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           authenticate: (header) => authenticator.authenticate(header),
           sessionTtlS: Math.min(3600, config.auth.maxLifetimeS),
           now,
+          publicHost: config.publicUrl ? new URL(config.publicUrl).hostname : null,
           record: createConsoleRecorder({ writer, instanceId: config.instanceId, hmacKey: keys.hmacKey, newRequestId: randomUUID, clientIpOf, logger }),
         }
       : null,

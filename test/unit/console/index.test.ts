@@ -7,10 +7,10 @@
  * authenticator here; test/browser/console-*.test.ts and the integration test drive the real ones.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createConsole } from '../../../console/index.js';
-import type { DevAction, DevToolsOptions } from '../../../console/dev-tools.js';
+import { addressedHere, type DevAction, type DevToolsOptions } from '../../../console/dev-tools.js';
 import type { VerifiedToken } from '../../../core/verified-token.js';
 import type { DevTokenOptions } from '../../../gateway/auth/dev-tokens.js';
 
@@ -124,6 +124,26 @@ describe('the console\'s development tools', () => {
     expect(claims).toMatchObject({ roles: ['dsp:developer'], sub: 'jane', mfa: true, developer: 'DEV-GOOD', ttlS: 3600 });
     expect(recorded).toHaveLength(1);
     expect(recorded[0]!.action).toMatchObject({ operationName: 'DevSignIn', status: 200, errorCodes: [], token: { sub: 'jane', roles: ['dsp:developer'], jti: 'jti-jane' } });
+  });
+
+  it('answers a sign-in only when it is addressed to this machine by localhost or an IP address (no rebound name), each attempt recorded', async () => {
+    const port = new URL(url).port;
+    const signInWithHost = (host: string) =>
+      new Promise<{ status: number; code: unknown }>((resolve, reject) => {
+        const body = JSON.stringify({ as: 'admin' });
+        const req = request({ host: '127.0.0.1', port, path: '/console/dev/sign-in', method: 'POST', headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, code: (JSON.parse(text) as { errors?: Array<{ extensions: { code: string } }> }).errors?.[0]?.extensions.code }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    for (const host of ['attacker.example', `attacker.example:${port}`, 'localhost.attacker.example', '127.0.0.1.nip.io']) expect([host, await signInWithHost(host)]).toEqual([host, { status: 403, code: 'FORBIDDEN' }]);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'gw.localhost', '10.0.0.5']) expect([host, (await signInWithHost(host)).status]).toEqual([host, 200]);
+    expect(recorded.map((r) => r.action.status)).toEqual([403, 403, 403, 403, 200, 200, 200, 200, 200]);
+    expect(addressedHere('gateway.example.gov.au:443', 'gateway.example.gov.au')).toBe(true);
+    expect(addressedHere(undefined, null)).toBe(false);
   });
 
   it('refuses malformed requests with coded 4xx answers, each recorded', async () => {
