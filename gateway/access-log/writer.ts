@@ -493,8 +493,10 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     }
     if (lately.length) {
       const until = Math.max(...lately.map((l) => l.lastSigned)) + livenessMs;
-      logger.info({ chains: lately.map((l) => l.entry.chainId), waitMs: until - t }, 'access log: a chain of this instance id signed lately; waiting to see whether its writer is still running');
-      await sleep(Math.max(0, until - t));
+      logger.info({ chains: lately.map((l) => l.entry.chainId), waitMs: Math.min(livenessMs, until - t) }, 'access log: a chain of this instance id signed lately; waiting to see whether its writer is still running');
+      // Never longer than one window from now: a live writer signs within it whatever its clock
+      // says, and a chain signed by a host whose clock runs ahead must not hold this start for longer.
+      await sleep(Math.min(livenessMs, Math.max(0, until - t)));
       for (const l of lately) {
         const again = await signedOf(l.entry);
         if (again.checkpoints.length > l.checkpoints.length) throw new DuplicateInstanceError(instanceId, l.entry.chainId);

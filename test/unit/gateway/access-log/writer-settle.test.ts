@@ -377,6 +377,18 @@ describe('a chain of this instance id heard of lately (a restart right after a c
     }
   });
 
+  it('waits no longer than one window for a chain whose last checkpoint reads as ahead of this clock (another host\'s clock)', async () => {
+    const { store, writer, slept } = await setUp(async () => {}, T0 - 3_600_000);
+    try {
+      await writer.start();
+      expect(slept).toEqual([LIVENESS]);
+      expect(await endingOfOld(store)).toMatchObject({ how: 'CRASH' });
+      await writer.flushAndClose();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('does not wait for a chain of this instance id last heard of before the window: it closes it at once', async () => {
     const { store, writer, slept } = await setUp(async () => {}, T0 + LIVENESS + 1);
     try {
