@@ -499,7 +499,10 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       await sleep(Math.min(livenessMs, Math.max(0, until - t)));
       for (const l of lately) {
         const again = await signedOf(l.entry);
-        if (again.checkpoints.length > l.checkpoints.length) throw new DuplicateInstanceError(instanceId, l.entry.chainId);
+        // Signed again, and not its final checkpoint: still running. A final one is a writer that
+        // shut down meanwhile (a restart begun before the old process had finished closing): its
+        // chain ended cleanly, and is closed below from that checkpoint.
+        if (again.checkpoints.length > l.checkpoints.length && !again.checkpoints.some((c) => c.final)) throw new DuplicateInstanceError(instanceId, l.entry.chainId);
         gone.push({ entry: l.entry, checkpoints: again.checkpoints });
       }
     }
@@ -669,10 +672,13 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     async start() {
       if (state !== 'new') throw new Error('access log writer: start() called twice');
       state = 'starting';
-      const startedAt = iso();
       try {
         const view = await readLedgerView();
         await settleLedger(view);
+        // Taken after settling, which may wait livenessMs: the OPEN and the first checkpoint say
+        // when this chain was last heard of, and a time from before the wait would make a start
+        // of another gateway with this INSTANCE_ID take this live chain for a dead one.
+        const startedAt = iso();
         // Announced with its head in one transaction, before anything is written to it: a chain can
         // never exist unlisted, nor be listed without its head (a crash between the two left a
         // ledger OPEN that the verifier reported as CHAIN_MISSING for ever).

@@ -193,3 +193,54 @@ describe('several instances on one store (the documented overshoot bound)', () =
     expect(Math.max(...perWindow)).toBeLessThanOrEqual(200 + chunk * skews.length);
   });
 });
+
+describe('a consume of more points than a chunk (a batch: a point per operation; review s20g)', () => {
+  /** Races the consume against a number of store answers: a consume that keeps asking never settles. */
+  async function settled(p: Promise<RateLimiterRes>, store: ModelStore, maxCalls: number): Promise<'allowed' | 'refused' | 'still asking'> {
+    const answer = outcome(p);
+    let done = false;
+    void answer.then(() => (done = true), () => (done = true));
+    while (!done && store.calls <= maxCalls) await new Promise((resolve) => setImmediate(resolve));
+    return done ? answer : 'still asking';
+  }
+
+  /** The store answering in a later turn, as a real one does (a consume that loops then yields, so the test can see it). */
+  const later = (store: ModelStore): StoreCounter => ({
+    consume: async (key, n) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return store.consume(key, n);
+    },
+    reward: (key, n) => store.reward(key, n),
+  });
+
+  it('is counted by the store exactly, once, instead of leasing chunks it gives back for ever', async () => {
+    const store = new ModelStore(100, 60_000, () => 0);
+    const counter = leasedCounter(later(store), { points: 100, duration: 60, maxChunk: 20, now: () => 0 });
+    expect(counter.chunk).toBe(5); // a lease holds at most 5 + 3 - 1 = 7 points
+    expect(await settled(counter.consume('k', 8), store, 20)).toBe('allowed');
+    expect(await settled(counter.consume('k', 50), store, 40)).toBe('allowed');
+    // 58 of 100 taken: 43 more cannot be covered whole.
+    expect(await settled(counter.consume('k', 43), store, 60)).toBe('refused');
+  });
+
+  it('gives its points back to the store on a refund (another quota refused the request)', async () => {
+    const store = new ModelStore(100, 60_000, () => 0);
+    const counter = leasedCounter(later(store), { points: 100, duration: 60, maxChunk: 20, now: () => 0 });
+    const grant = counter.consume('k', 60);
+    expect(await settled(grant, store, 20)).toBe('allowed');
+    await counter.refund('k', await grant);
+    await counter.refund('k', await grant); // once only
+    expect(await settled(counter.consume('k', 100), store, 40)).toBe('allowed');
+    expect(await settled(counter.consume('k', 6), store, 60)).toBe('refused');
+  });
+});
+
+describe('an exact quota (chunk 1) refunding a consume of several points (review s20g)', () => {
+  it('gives back every point the allowance took, not one', async () => {
+    const store = new ModelStore(10, 60_000, () => 0);
+    const counter = leasedCounter(store, { points: 10, duration: 60, maxChunk: 20, now: () => 0 });
+    expect(counter.chunk).toBe(1);
+    await counter.refund('k', await counter.consume('k', 8));
+    expect(await outcome(counter.consume('k', 10))).toBe('allowed');
+  });
+});

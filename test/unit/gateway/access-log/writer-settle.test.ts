@@ -347,7 +347,7 @@ describe('a chain of this instance id heard of lately (a restart right after a c
         clock.now += ms;
       },
     });
-    return { store, writer, slept };
+    return { store, writer, slept, key };
   }
 
   it('waits out the liveness window and, if the chain signed nothing more, closes it as crashed', async () => {
@@ -384,6 +384,51 @@ describe('a chain of this instance id heard of lately (a restart right after a c
       expect(slept).toEqual([LIVENESS]);
       expect(await endingOfOld(store)).toMatchObject({ how: 'CRASH' });
       await writer.flushAndClose();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('starts when the chain\'s writer shuts down meanwhile (its final checkpoint is no sign of a live duplicate), closing it as shut down (review s20g)', async () => {
+    const { store, writer, slept } = await setUp(async (s, key) => {
+      await s.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final: true }));
+    });
+    try {
+      await writer.start();
+      expect(slept).toHaveLength(1);
+      expect(await endingOfOld(store)).toMatchObject({ how: 'SHUTDOWN', lastCheckpointN: 2 });
+      await writer.flushAndClose();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('dates its own chain after the wait, so a second gateway of this instance id starting a moment later still waits for it and refuses (review s20g)', async () => {
+    // Gateway A restarts after chain-old's crash: it waits out the window, then opens chain-new.
+    const { store, writer: a, key } = await setUp(async () => {});
+    try {
+      await a.start();
+      // Gateway B, same INSTANCE_ID, starts 600 ms after A opened, before A's next interval checkpoint (1 s after it opened).
+      const clock = { now: T0 + LIVENESS + 600 };
+      const b = createAccessLogWriter({
+        store,
+        chainId: 'chain-b',
+        instanceId: 'gw-test',
+        signingKey: key,
+        chainKey: CHAIN_KEY,
+        now: () => clock.now,
+        livenessMs: LIVENESS,
+        checkpointIntervalMs: 60_000,
+        sleep: async (ms) => {
+          // A, still running, signs its interval checkpoint meanwhile.
+          await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-new', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + LIVENESS + 1_000).toISOString(), n: 2, final: false }));
+          clock.now += ms;
+        },
+      });
+      const started = await b.start().then(() => 'started', (err: unknown) => (err as Error).name);
+      expect(started).toBe('DuplicateInstanceError');
+      expect((await store.readLedger()).filter((e) => e.kind === 'CLOSE').map((e) => e.chainId)).toEqual(['chain-old']);
+      await a.flushAndClose();
     } finally {
       await store.close();
     }
