@@ -257,7 +257,8 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1_000;
   const checkpointEvery = Math.max(1, options.checkpointEvery ?? 1_000);
   const abandonedAfterMs = options.abandonedAfterMs ?? Math.max(60_000, 10 * checkpointIntervalMs);
-  const livenessMs = options.livenessMs ?? 3 * checkpointIntervalMs;
+  // Within what a timer can wait: past it Node waits 1 ms, and the start would not wait at all.
+  const livenessMs = Math.min(MAX_TIMER_MS, options.livenessMs ?? 3 * checkpointIntervalMs);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   // Past what a timer can wait (Infinity included): no limit. Not a positive number: the default.
   const signLimit = options.checkpointSignTimeoutMs ?? 1_000;

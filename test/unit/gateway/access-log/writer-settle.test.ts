@@ -434,6 +434,21 @@ describe('a chain of this instance id heard of lately (a restart right after a c
     }
   });
 
+  it('keeps the wait within what a timer can wait when the checkpoint interval is very long (past it Node waits 1 ms)', async () => {
+    const key = await testSigningKey();
+    const store = await storeWithChain(key);
+    try {
+      await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0).toISOString(), n: 1, final: false }));
+      const slept: number[] = [];
+      const writer = createAccessLogWriter({ store, chainId: 'chain-new', instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, now: () => T0 + 500, checkpointIntervalMs: 2_000_000_000, sleep: async (ms) => void slept.push(ms) });
+      await writer.start();
+      expect(slept).toEqual([2_147_483_647 - 500]); // the window's end from the chain's last checkpoint, 500 ms ago
+      await writer.flushAndClose();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('does not wait for a chain of this instance id last heard of before the window: it closes it at once', async () => {
     const { store, writer, slept } = await setUp(async () => {}, T0 + LIVENESS + 1);
     try {
