@@ -96,17 +96,15 @@ interface Lease {
 
 export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): LeasedCounter {
   const chunk = chunkFor(options.points, options.maxChunk);
-  if (chunk === 1) {
-    // A refund gives back what its allowance took (a batch takes a point per operation); an answer
-    // this counter did not give (the burst's, combined) gives back one point to the store, as before.
-    const took = new WeakMap<RateLimiterRes, number>();
-    const consumeExact = async (key: string, n = 1) => {
-      const res = await store.consume(key, n);
-      took.set(res, n);
-      return res;
-    };
-    return { consume: consumeExact, refund: (key, grant) => store.reward(key, took.get(grant) ?? 1), chunk };
-  }
+  /** Allowances the store counted exactly (no lease), and how many points each took: a refund gives those back (a batch takes a point per operation). */
+  const direct = new WeakMap<RateLimiterRes, number>();
+  const consumeDirect = async (key: string, n: number) => {
+    const res = await store.consume(key, n);
+    direct.set(res, n);
+    return res;
+  };
+  // An answer this counter did not give (the burst's, combined) gives back one point to the store, as before.
+  if (chunk === 1) return { consume: (key, n = 1) => consumeDirect(key, n), refund: (key, grant) => store.reward(key, direct.get(grant) ?? 1), chunk };
 
   const now = options.now ?? Date.now;
   const { points, duration } = options;
@@ -200,18 +198,11 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
     return res;
   };
 
-  /** Allowances taken from the store directly (more points than a lease holds), and how many points each took. */
-  const direct = new WeakMap<RateLimiterRes, number>();
-
   async function consume(key: string, n = 1): Promise<RateLimiterRes> {
     // More points than one chunk (a batch, one point per operation): a lease never holds more than
     // maxHeld (giveBack returns the rest), so waiting for it to reach n would ask the store for
     // chunks, and give them back, for ever. The store counts such a request exactly instead.
-    if (n > chunk) {
-      const res = await store.consume(key, n);
-      direct.set(res, n);
-      return res;
-    }
+    if (n > chunk) return consumeDirect(key, n);
     const startedAt = now();
     for (;;) {
       const at = now();

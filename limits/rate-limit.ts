@@ -44,8 +44,7 @@ export type RateDecision =
 export type RateScope = 'PRODUCT' | 'PRODUCT_ORG' | 'STAFF' | 'ANONYMOUS';
 
 export interface RateLimits {
-  /** Counts one request for the subject and decides. Never rejects. */
-  /** Takes `points` (default 1) from each of the subject's quotas, or none of them. */
+  /** Counts a request (`points`, default 1: a batch's operations) on each of the subject's quotas, or on none of them, and decides. Never rejects. */
   check(subject: RateSubject, points?: number): Promise<RateDecision>;
 }
 

@@ -131,7 +131,7 @@ export class SqliteAccessLogQueries {
   queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): AccessLogPage {
     const first = Math.max(0, Math.floor(page.first));
     if (first === 0) return { records: [], nextCursor: null };
-    const where = whereOf(filter, this.deadline !== undefined);
+    const where = this.where(filter);
     const params: Record<string, string | number | bigint> = { ...where.params, limit: first + 1 };
     let sql = where.sql;
     if (page.after) {
@@ -165,7 +165,7 @@ export class SqliteAccessLogQueries {
   }
 
   countAccessLogs(filter: AccessLogFilter): number {
-    const where = whereOf(filter, this.deadline !== undefined);
+    const where = this.where(filter);
     return this.statement(`SELECT COUNT(*) FROM access_records r ${where.sql}`).pluck().get(where.params) as number;
   }
 
@@ -174,7 +174,7 @@ export class SqliteAccessLogQueries {
   }
 
   private summaryInTransaction(filter: AccessLogFilter): AccessSummary {
-    const where = whereOf(filter, this.deadline !== undefined);
+    const where = this.where(filter);
     const filtered = `SELECT r.id, r.product_id, r.decision FROM access_records r ${where.sql}`;
     const total = this.statement(`SELECT COUNT(*) FROM (${filtered})`).pluck().get(where.params) as number;
     // A key that is not text (only a hand-made row's) as a label, as the API's String would fail on it.
@@ -185,6 +185,11 @@ export class SqliteAccessLogQueries {
       byDecision: countBy(`SELECT f.decision AS key, COUNT(*) AS count FROM (${filtered}) f GROUP BY key ORDER BY count DESC, key`),
       byCode: countBy(`SELECT c.code AS key, COUNT(*) AS count FROM (${filtered}) f JOIN access_record_codes c ON c.record_rowid = f.id GROUP BY key ORDER BY count DESC, key`),
     };
+  }
+
+  /** whereOf, checking the deadline row by row when this connection has one. */
+  private where(filter: AccessLogFilter): ReturnType<typeof whereOf> {
+    return whereOf(filter, this.deadline !== undefined);
   }
 
   private statement(sql: string): Database.Statement {

@@ -191,11 +191,6 @@ export class SqliteStore implements Store {
 /** The most staged records a read folds on the event loop when the write thread cannot (a fold of 250 took about 4 ms here). */
 export const FALLBACK_FOLD_MAX = 500;
 
-/**
- * The access log's port: reads on the store's connection, appends on the write thread when there
- * is one, except small chained batches, which commit at once on the calling thread when they can
- * (see SqliteStoreOptions.commitNowMax).
- */
 /** The filtered reads run on the store's own connection (an in-memory database, or no read thread). */
 function syncQueries(queries: SqliteAccessLogQueries): FilteredReads {
   return {
@@ -205,8 +200,15 @@ function syncQueries(queries: SqliteAccessLogQueries): FilteredReads {
   };
 }
 
+/** The auditors' filtered reads: the read thread's, or syncQueries. */
 type FilteredReads = Pick<AccessLogStore, 'queryAccessLogs' | 'countAccessLogs' | 'summarizeAccessLogs'>;
 
+/**
+ * The access log's port: reads on the store's connection (the auditors' filtered reads on
+ * `queries`: the read thread for a file), appends on the write thread when there is one, except
+ * small chained batches, which commit at once on the calling thread when they can (see
+ * SqliteStoreOptions.commitNowMax).
+ */
 function accessLogPart(log: SqliteAccessLog, queries: FilteredReads, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number, checkIntegrity: AccessLogStore['storageProblems']): AccessLogStore {
   const writes = thread ?? log.writes;
   /**

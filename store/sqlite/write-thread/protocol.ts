@@ -40,12 +40,9 @@ export interface LimiterResFields {
   isFirstInDuration: boolean;
 }
 
-
 export type ThreadReply =
   /** `value`: a limiter's answer, or the hashes of an appendToChain batch. */
   | { id: number; ok: true; value?: LimiterResFields | boolean | null | string[] | number }
   /** A rate limiter refused: the promise rejects with a RateLimiterRes, as the library's do. */
   | { id: number; ok: false; limited: LimiterResFields }
   | { id: number; ok: false; error: SerializedError };
-
-export type { SerializedError };
