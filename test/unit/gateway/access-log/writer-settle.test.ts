@@ -325,29 +325,39 @@ describe('a chain of this instance id heard of lately (a restart right after a c
   const T0 = Date.parse('2026-06-01T00:00:00.000Z');
   const LIVENESS = 3_000;
 
-  /** chain-old of gw-test with one checkpoint signed at T0, and a writer of gw-test starting at `startAt` whose sleep runs `during` and moves the clock. */
-  async function setUp(during: (store: Store, key: SigningKey) => Promise<void>, startAt = T0 + 500) {
+  /** chain-old of gw-test, its one checkpoint signed at T0. */
+  async function oldChain(): Promise<{ store: Store; key: SigningKey }> {
     const key = await testSigningKey();
     const store = await storeWithChain(key);
     await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0).toISOString(), n: 1, final: false }));
-    const clock = { now: startAt };
+    return { store, key };
+  }
+
+  /** A writer of gw-test starting at `startAt`, whose sleep runs `during` and moves its clock; livenessMs LIVENESS unless `checkpointIntervalMs` is given (then the default from it). */
+  function writerOf(store: Store, key: SigningKey, o: { chainId?: string; startAt?: number; during?: (store: Store, key: SigningKey) => Promise<void>; checkpointIntervalMs?: number } = {}) {
+    const clock = { now: o.startAt ?? T0 + 500 };
     const slept: number[] = [];
     const writer = createAccessLogWriter({
       store,
-      chainId: 'chain-new',
+      chainId: o.chainId ?? 'chain-new',
       instanceId: 'gw-test',
       signingKey: key,
       chainKey: CHAIN_KEY,
       now: () => clock.now,
-      livenessMs: LIVENESS,
-      checkpointIntervalMs: 60_000,
+      ...(o.checkpointIntervalMs === undefined ? { livenessMs: LIVENESS, checkpointIntervalMs: 60_000 } : { checkpointIntervalMs: o.checkpointIntervalMs }),
       sleep: async (ms) => {
         slept.push(ms);
-        await during(store, key);
+        await o.during?.(store, key);
         clock.now += ms;
       },
     });
-    return { store, writer, slept, key };
+    return { writer, slept };
+  }
+
+  /** oldChain and a writerOf it. */
+  async function setUp(during: (store: Store, key: SigningKey) => Promise<void>, startAt = T0 + 500) {
+    const { store, key } = await oldChain();
+    return { store, key, ...writerOf(store, key, { during, startAt }) };
   }
 
   it('waits out the liveness window and, if the chain signed nothing more, closes it as crashed', async () => {
@@ -409,21 +419,11 @@ describe('a chain of this instance id heard of lately (a restart right after a c
     try {
       await a.start();
       // Gateway B, same INSTANCE_ID, starts 600 ms after A opened, before A's next interval checkpoint (1 s after it opened).
-      const clock = { now: T0 + LIVENESS + 600 };
-      const b = createAccessLogWriter({
-        store,
+      const { writer: b } = writerOf(store, key, {
         chainId: 'chain-b',
-        instanceId: 'gw-test',
-        signingKey: key,
-        chainKey: CHAIN_KEY,
-        now: () => clock.now,
-        livenessMs: LIVENESS,
-        checkpointIntervalMs: 60_000,
-        sleep: async (ms) => {
-          // A, still running, signs its interval checkpoint meanwhile.
-          await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-new', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + LIVENESS + 1_000).toISOString(), n: 2, final: false }));
-          clock.now += ms;
-        },
+        startAt: T0 + LIVENESS + 600,
+        // A, still running, signs its interval checkpoint meanwhile.
+        during: async () => store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-new', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + LIVENESS + 1_000).toISOString(), n: 2, final: false })),
       });
       const started = await b.start().then(() => 'started', (err: unknown) => (err as Error).name);
       expect(started).toBe('DuplicateInstanceError');
@@ -435,12 +435,9 @@ describe('a chain of this instance id heard of lately (a restart right after a c
   });
 
   it('keeps the wait within what a timer can wait when the checkpoint interval is very long (past it Node waits 1 ms)', async () => {
-    const key = await testSigningKey();
-    const store = await storeWithChain(key);
+    const { store, key } = await oldChain();
     try {
-      await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0).toISOString(), n: 1, final: false }));
-      const slept: number[] = [];
-      const writer = createAccessLogWriter({ store, chainId: 'chain-new', instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, now: () => T0 + 500, checkpointIntervalMs: 2_000_000_000, sleep: async (ms) => void slept.push(ms) });
+      const { writer, slept } = writerOf(store, key, { checkpointIntervalMs: 2_000_000_000 });
       await writer.start();
       expect(slept).toEqual([2_147_483_647 - 500]); // the window's end from the chain's last checkpoint, 500 ms ago
       await writer.flushAndClose();
