@@ -64,6 +64,8 @@ function handSchedule() {
 }
 
 const codeOf = (err: unknown) => (err instanceof GraphQLError ? err.extensions['code'] : (err as Error)?.name);
+/** A read's value, or the code (and limit) it was refused with. */
+const outcome = (read: Promise<unknown>) => read.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err), limit: err instanceof GraphQLError ? err.extensions['limit'] : undefined }));
 
 describe('the auditors’ filtered reads of a SQLite file', () => {
   it('scan the log on the read thread: the event loop keeps turning, and the answers are the connection’s own', async () => {
@@ -123,7 +125,6 @@ describe('the auditors’ filtered reads of a SQLite file', () => {
     const hand = handSchedule();
     const reads = new SqliteReadThread({ path, busyTimeoutMs: 1000 }, { timeoutMs: 15_000, schedule: hand.schedule });
     try {
-      const outcome = (read: Promise<unknown>) => read.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err), limit: err instanceof GraphQLError ? err.extensions['limit'] : undefined }));
       const running = outcome(reads.countAccessLogs({ sub: 'nobody' }));
       const waiting = outcome(reads.countAccessLogs({}));
       const behind = outcome(reads.countAccessLogs({ decision: 'DENIED' }));
@@ -186,7 +187,6 @@ describe('the auditors’ filtered reads of a SQLite file', () => {
     const spawn = (reads as unknown as { spawn(): Worker }).spawn.bind(reads);
     (reads as unknown as { spawn(): Worker }).spawn = () => (spawned++, spawn());
     try {
-      const outcome = (read: Promise<unknown>) => read.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err), limit: err instanceof GraphQLError ? err.extensions['limit'] : undefined }));
       // A scan (every row visited), a page, a summary: each past its deadline at its first row.
       expect(await outcome(reads.countAccessLogs({ sub: 'nobody' }))).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'QUERY_TIME' });
       expect(await outcome(reads.queryAccessLogs({ role: 'ato:admin' }, { first: 5 }))).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'QUERY_TIME' });
