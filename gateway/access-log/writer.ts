@@ -37,12 +37,12 @@
  * - The chain ledger (audit/ledger.ts): before its first record the writer announces its chain
  *   (OPEN); when it closes, after the final checkpoint, it records how the chain ended (CLOSE
  *   SHUTDOWN). At start it also closes, as CRASH, any chain whose writer is gone: one of its own
- *   instance id (a restart), or any whose last checkpoint is older than `abandonedAfterMs`. A
- *   chain of its own instance id that signed a checkpoint within `livenessMs` may still have a
- *   live writer (another gateway started with the same INSTANCE_ID): the start waits until that
- *   long has passed since, and if the chain signed again meanwhile it refuses to start
- *   (DuplicateInstanceError) instead of closing a live chain, whose later records would then read
- *   as written after its recorded end.
+ *   instance id (a restart), or any whose last checkpoint is older than `abandonedAfterMs`. An
+ *   open chain of its own instance id without a final checkpoint may still have a live writer
+ *   (another gateway started with the same INSTANCE_ID), whatever its timestamps say (that
+ *   gateway's clock may be behind this one's): the start waits `livenessMs` and looks again, and
+ *   if the chain signed meanwhile it refuses to start (DuplicateInstanceError) instead of closing
+ *   a live chain, whose later records would then read as written after its recorded end.
  */
 import { performance } from 'node:perf_hooks';
 import { computeRecordHash, prepareRecord, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
@@ -110,9 +110,9 @@ export interface AccessLogWriterOptions {
   /** A chain of another instance whose last checkpoint is older than this is closed as crashed at start, ms. Default 60000 (at least 10 checkpoint intervals). */
   abandonedAfterMs?: number;
   /**
-   * A chain of this instance id whose last checkpoint is younger than this may have a live writer
-   * (checkpoints come every checkpointIntervalMs, also when idle): the start waits until this long
-   * after it and looks again (see the file comment). Default 3 checkpoint intervals.
+   * How long a start waits for an open chain of this instance id to sign again before it takes
+   * the chain's writer for gone (checkpoints come every checkpointIntervalMs, also when idle; see
+   * the file comment). Default 3 checkpoint intervals.
    */
   livenessMs?: number;
   /** Waits `ms` (the liveness wait at start; tests move their clock instead). Default a timer. */
@@ -483,21 +483,21 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     };
     const t = now();
     const gone: Array<{ entry: LedgerChain['opened']; checkpoints: Checkpoint[] }> = [];
-    const lately: Array<{ entry: LedgerChain['opened']; checkpoints: Checkpoint[]; lastSigned: number }> = [];
+    const lately: Array<{ entry: LedgerChain['opened']; checkpoints: Checkpoint[] }> = [];
     for (const entry of opened) {
       if (entry.chainId === chainId) continue;
       const { checkpoints, lastSigned } = await signedOf(entry);
       if (entry.instanceId !== instanceId && t - lastSigned < abandonedAfterMs) continue; // another instance's live chain
-      // Of this instance id and heard of lately, and not shut down: a restart right after a crash, or another gateway given the same INSTANCE_ID.
-      if (entry.instanceId === instanceId && t - lastSigned < livenessMs && !checkpoints.some((c) => c.final)) lately.push({ entry, checkpoints, lastSigned });
+      // Of this instance id and not shut down: a restart after a crash, or another gateway given
+      // the same INSTANCE_ID. Whenever it last signed by its timestamps: another host's clock may
+      // be behind this one by any amount, so only whether it signs again tells.
+      if (entry.instanceId === instanceId && !checkpoints.some((c) => c.final)) lately.push({ entry, checkpoints });
       else gone.push({ entry, checkpoints });
     }
     if (lately.length) {
-      const until = Math.max(...lately.map((l) => l.lastSigned)) + livenessMs;
-      logger.info({ chains: lately.map((l) => l.entry.chainId), waitMs: Math.min(livenessMs, until - t) }, 'access log: a chain of this instance id signed lately; waiting to see whether its writer is still running');
-      // Never longer than one window from now: a live writer signs within it whatever its clock
-      // says, and a chain signed by a host whose clock runs ahead must not hold this start for longer.
-      await sleep(Math.min(livenessMs, Math.max(0, until - t)));
+      logger.info({ chains: lately.map((l) => l.entry.chainId), waitMs: livenessMs }, 'access log: an open chain of this instance id; waiting to see whether its writer is still running');
+      // One whole window from now: a live writer signs within it whatever its clock says.
+      await sleep(livenessMs);
       for (const l of lately) {
         const again = await signedOf(l.entry);
         // Signed again, and not its final checkpoint: still running. A final one is a writer that

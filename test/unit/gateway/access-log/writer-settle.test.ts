@@ -321,7 +321,7 @@ describe('opening a chain', () => {
   });
 });
 
-describe('a chain of this instance id heard of lately (a restart right after a crash, or two gateways given one INSTANCE_ID)', () => {
+describe('an open chain of this instance id (a restart after a crash, or two gateways given one INSTANCE_ID)', () => {
   const T0 = Date.parse('2026-06-01T00:00:00.000Z');
   const LIVENESS = 3_000;
 
@@ -364,7 +364,7 @@ describe('a chain of this instance id heard of lately (a restart right after a c
     const { store, writer, slept } = await setUp(async () => {});
     try {
       await writer.start();
-      expect(slept).toEqual([LIVENESS - 500]);
+      expect(slept).toEqual([LIVENESS]);
       expect(await endingOfOld(store)).toMatchObject({ how: 'CRASH', lastCheckpointN: 1 });
       await writer.flushAndClose();
     } finally {
@@ -439,20 +439,35 @@ describe('a chain of this instance id heard of lately (a restart right after a c
     try {
       const { writer, slept } = writerOf(store, key, { checkpointIntervalMs: 2_000_000_000 });
       await writer.start();
-      expect(slept).toEqual([2_147_483_647 - 500]); // the window's end from the chain's last checkpoint, 500 ms ago
+      expect(slept).toEqual([2_147_483_647]);
       await writer.flushAndClose();
     } finally {
       await store.close();
     }
   });
 
-  it('does not wait for a chain of this instance id last heard of before the window: it closes it at once', async () => {
-    const { store, writer, slept } = await setUp(async () => {}, T0 + LIVENESS + 1);
+  it('waits a whole window for a chain of this instance id last heard of long ago, and closes it as crashed if it signed nothing more', async () => {
+    const { store, writer, slept } = await setUp(async () => {}, T0 + 3_600_000);
     try {
       await writer.start();
-      expect(slept).toEqual([]);
+      expect(slept).toEqual([LIVENESS]);
       expect(await endingOfOld(store)).toMatchObject({ how: 'CRASH', lastCheckpointN: 1 });
       await writer.flushAndClose();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses to start when a chain whose checkpoints read as an hour old signs again meanwhile: the other gateway\'s clock is behind, not its writer gone', async () => {
+    // The other gateway's clock is an hour behind this one's: its checkpoints, fresh, read as from T0.
+    const { store, writer, slept } = await setUp(async (s, key) => {
+      await s.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final: false }));
+    }, T0 + 3_600_000);
+    try {
+      const started = await writer.start().then(() => 'started', (err: unknown) => (err as Error).name);
+      expect(started).toBe('DuplicateInstanceError');
+      expect(slept).toEqual([LIVENESS]);
+      expect(await endingOfOld(store)).toBeUndefined();
     } finally {
       await store.close();
     }
