@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RATE_TIERS, type RateTier } from '../core/config.js';
-import { ensureDemoDpopKey, ensureKeys, type KeyMaterial } from '../core/keys.js';
+import { ensureDemoDpopKey, ensureKeys, type DevKeyMaterial } from '../core/keys.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/port.js';
 import { seedDemoRegister } from '../store/seed.js';
@@ -33,7 +33,7 @@ export interface BenchEnvironment {
   dataDir: string;
   storeUrl: string;
   hmacKeyBase64: string;
-  keys: KeyMaterial;
+  keys: DevKeyMaterial;
   /** The benchmark's own connection (seeding, registry changes in the suspension trials). */
   store: Store;
   /** Closes the store and removes the data directory. */

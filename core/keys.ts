@@ -1,6 +1,8 @@
 /**
  * Key material created on first start under `<dataDir>/keys` (never committed):
- * - the development token issuer (ES256), whose public JWKS the gateway trusts in development;
+ * - outside production, the development token issuer (ES256), whose public JWKS the gateway
+ *   trusts in development. A production gateway never creates it: a private key nothing trusts
+ *   is a secret to guard for nothing, and one a later misconfiguration could start trusting;
  * - the gateway's own Ed25519 key, which signs subgraph assertions and audit checkpoints;
  * - the audit HMAC key that digests client ids;
  * - the subgraph request MAC key (core/request-signature.ts), shared by the gateway and subgraphs;
@@ -29,8 +31,8 @@ export interface SigningKey {
 }
 
 export interface KeyMaterial {
-  /** Development token issuer (trusted only when no JWKS_FILE/JWKS_URL is configured). */
-  issuer: SigningKey;
+  /** Development token issuer (trusted only outside production, when no JWKS_FILE/JWKS_URL is configured); null in production, where it is not created. */
+  issuer: SigningKey | null;
   /** The gateway's own key: subgraph assertions and audit checkpoints. */
   gateway: SigningKey;
   /** Audit HMAC key for client id digests. */
@@ -140,17 +142,29 @@ async function ensureSigningKey(dir: string, name: string, alg: 'ES256' | 'EdDSA
   return { kid: privateJwk.kid!, alg, privateKey, publicJwks };
 }
 
-/** Loads the keys under `<dataDir>/keys`, creating any that are missing. */
-export async function ensureKeys(dataDir: string, secrets: KeySecrets = {}): Promise<KeyMaterial> {
+/** Key material with the development issuer's key (what development tools, tests and the benchmark sign tokens with). */
+export type DevKeyMaterial = KeyMaterial & { issuer: SigningKey };
+
+async function loadKeys(dataDir: string, secrets: KeySecrets, devIssuer: boolean): Promise<KeyMaterial> {
   const dir = join(dataDir, 'keys');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const [issuer, gateway] = await Promise.all([
-    ensureSigningKey(dir, 'dev-issuer', 'ES256'),
+    devIssuer ? ensureSigningKey(dir, 'dev-issuer', 'ES256') : null,
     secrets.gatewayKeyFile ? signingKeyFromFile(secrets.gatewayKeyFile, 'EdDSA') : ensureSigningKey(dir, 'gateway', 'EdDSA'),
   ]);
   const hmacKey = ensureSecret(dir, 'audit-hmac.b64', secrets.hmacKeyBase64);
   const subgraphMacKey = ensureSecret(dir, 'subgraph-mac.b64', secrets.subgraphMacKeyBase64);
   return { issuer, gateway, hmacKey, subgraphMacKey };
+}
+
+/** Loads the keys under `<dataDir>/keys`, the development issuer's included, creating any that are missing. */
+export async function ensureKeys(dataDir: string, secrets: KeySecrets = {}): Promise<DevKeyMaterial> {
+  return (await loadKeys(dataDir, secrets, true)) as DevKeyMaterial;
+}
+
+/** The keys a process running `config` needs: its secrets as configured, and the development issuer only outside production (where it is never trusted). */
+export function keysFor(config: Parameters<typeof keySecretsOf>[0] & { env: string; dataDir: string }): Promise<KeyMaterial> {
+  return loadKeys(config.dataDir, keySecretsOf(config), config.env !== 'production');
 }
 
 /** The demo product key DPoP proofs are signed with (RFC 9449): an ES256 key pair and the RFC 7638 thumbprint of its public JWK. */

@@ -103,7 +103,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const snapshot = createRegistrySnapshot({ store, pollMs: config.registry.pollMs, stalenessMs: config.registry.stalenessMs, now, logger });
   await snapshot.start();
 
-  const authenticator = createAuthenticator({ auth: config.auth, jwks: options.issuerJwks ?? keys.issuer.publicJwks, now, cacheIdleMs: config.enforcement.cacheIdleS * 1000 });
+  const authenticator = createAuthenticator({ auth: config.auth, jwks: options.issuerJwks ?? keys.issuer?.publicJwks, now, cacheIdleMs: config.enforcement.cacheIdleS * 1000 });
   // DPoP proofs (RFC 9449); seen jti values are shared through the store, so every instance refuses a replay.
   const dpop = createDpopVerifier({
     algorithms: config.auth.dpopAlgorithms,
@@ -241,12 +241,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   // The console's development tools (sign in as, product tokens, the explorer) exist only where the
   // development issuer is what the gateway trusts: never in production, never beside a real JWKS.
-  const devIssuerTrusted = config.env !== 'production' && !config.auth.jwksFile && !config.auth.jwksUrl && !config.auth.issuerKeys && !options.issuerJwks;
+  const devIssuer = config.env !== 'production' && !config.auth.jwksFile && !config.auth.jwksUrl && !config.auth.issuerKeys && !options.issuerJwks ? keys.issuer : null;
   const staffConsole = createConsole({
     logger,
-    devTools: devIssuerTrusted
+    devTools: devIssuer
       ? {
-          sign: (o) => signDevToken(keys.issuer, o, config),
+          sign: (o) => signDevToken(devIssuer, o, config),
           authenticate: (header) => authenticator.authenticate(header),
           sessionTtlS: Math.min(3600, config.auth.maxLifetimeS),
           now,

@@ -18,8 +18,20 @@ const signals = terminationSignals(createLogger({ level: 'info', name: 'dsp' }))
 try {
   const system = await startSystem();
   const { config, gateway, subgraphs, keys } = system;
-  const token = await signDevToken(keys.issuer, { product: 'PRD-CERTIFIED', ttlS: 3600 }, config);
   const body = JSON.stringify({ query: EXAMPLE_QUERY });
+  // In production there is no development issuer (core/keys.ts keysFor): no example token either.
+  const token = keys.issuer ? await signDevToken(keys.issuer, { product: 'PRD-CERTIFIED', ttlS: 3600 }, config) : null;
+  const tryIt = token
+    ? [
+        'Example token (PRD-CERTIFIED, org 12345679016, 1 hour):',
+        `  ${token}`,
+        '',
+        'Try it:',
+        `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer ${token}" -d '${body}'`,
+        '',
+        'More tokens: npm run token -- --help',
+      ]
+    : ['Tokens: from your configured issuer (JWKS_FILE, JWKS_URL or TOKEN_ISSUER_KEYS).'];
   const lines = [
     '',
     'DSP Gateway is running.',
@@ -33,13 +45,7 @@ try {
     ...Object.entries(DEMO_PRODUCT_STATES).map(([id, state]) => `  ${id.padEnd(21)} ${state}`),
     `  org ${DEMO_ORGS.practitioner} (tax practitioner) acts for C-000001 … C-000050; org ${DEMO_ORGS.company} (company) only for C-000100`,
     '',
-    'Example token (PRD-CERTIFIED, org 12345679016, 1 hour):',
-    `  ${token}`,
-    '',
-    'Try it:',
-    `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer ${token}" -d '${body}'`,
-    '',
-    'More tokens: npm run token -- --help',
+    ...tryIt,
     '',
   ];
   process.stdout.write(lines.join('\n'));

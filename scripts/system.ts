@@ -5,7 +5,7 @@
 import type { JWK } from 'jose';
 import type { Config, DeepPartial } from '../core/config.js';
 import { loadConfig } from '../core/config.js';
-import { ensureDemoDpopKey, ensureKeys, keySecretsOf, subgraphKeysOf, type DemoDpopKey, type KeyMaterial } from '../core/keys.js';
+import { ensureDemoDpopKey, keysFor, subgraphKeysOf, type DemoDpopKey, type KeyMaterial } from '../core/keys.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway/server.js';
 import { createStore } from '../store/index.js';
@@ -49,7 +49,7 @@ export interface RunningSystem {
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const base = loadConfig(options.env ?? process.env, options.overrides ?? {});
   const logger = options.logger ?? createLogger({ level: base.logLevel, name: 'dsp' });
-  const keys = await ensureKeys(base.dataDir, keySecretsOf(base));
+  const keys = await keysFor(base);
   const store = options.store ?? (await createStore(base.storeUrl, { sqliteSync: base.audit.sqliteSync, retentionDays: base.audit.retentionDays, ...(options.now ? { now: options.now } : {}) }));
   const demoDpopKey = options.seed !== false ? await ensureDemoDpopKey(base.dataDir) : null;
   if (demoDpopKey) await seedDemoRegister(store, new Date(), { dpopThumbprints: [demoDpopKey.thumbprint] });

@@ -93,7 +93,8 @@ async function main(): Promise<void> {
     ttlS = Number(ttl);
     if (ttlS > config.auth.maxLifetimeS) fail(`--ttl ${ttlS} exceeds TOKEN_MAX_LIFETIME_S (${config.auth.maxLifetimeS}); the gateway would refuse the token`);
   }
-  if (config.env === 'production') process.stderr.write('warning: the development issuer is not trusted in production\n');
+  // Nothing trusts the development issuer in production, so its key is never created there.
+  if (config.env === 'production') fail('the development issuer is not trusted in production: no token is signed and no key is written there (tokens come from your configured issuer)');
   const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
   if (dpop) {
     options.jkt = (await ensureDemoDpopKey(config.dataDir)).thumbprint;

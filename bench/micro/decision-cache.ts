@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { getVariableValues, parse, type OperationDefinitionNode } from 'graphql';
 import { loadConfig } from '../../core/config.js';
-import type { KeyMaterial } from '../../core/keys.js';
+import type { DevKeyMaterial } from '../../core/keys.js';
 import { createAuthenticator } from '../../gateway/auth/authenticator.js';
 import { signDevToken } from '../../gateway/auth/dev-tokens.js';
 import { resolveCaller } from '../../authorisation/caller.js';
@@ -28,7 +28,7 @@ export interface DecisionCostResult {
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-export async function measureDecisionCache(options: { store: Store; keys: KeyMaterial; workloads: Workload[]; budgetMs: number }): Promise<DecisionCostResult[]> {
+export async function measureDecisionCache(options: { store: Store; keys: DevKeyMaterial; workloads: Workload[]; budgetMs: number }): Promise<DecisionCostResult[]> {
   const gateway = createFilteringGateway(new ApolloGateway({ supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'), logger: silent }));
   await gateway.load({ apollo: {} });
   const loaded = gateway.current();

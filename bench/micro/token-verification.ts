@@ -3,7 +3,7 @@
  * (`tokenCacheSize: 0` creates no cache, so every call runs jose's signature check).
  */
 import { loadConfig } from '../../core/config.js';
-import type { KeyMaterial } from '../../core/keys.js';
+import type { DevKeyMaterial } from '../../core/keys.js';
 import { createAuthenticator } from '../../gateway/auth/authenticator.js';
 import { signDevToken } from '../../gateway/auth/dev-tokens.js';
 import { timeOp, type OpCost } from './timing.js';
@@ -14,7 +14,7 @@ export interface TokenVerificationResult {
   uncached: OpCost & { hits: number; misses: number };
 }
 
-export async function measureTokenVerification(options: { keys: KeyMaterial; budgetMs: number }): Promise<TokenVerificationResult> {
+export async function measureTokenVerification(options: { keys: DevKeyMaterial; budgetMs: number }): Promise<TokenVerificationResult> {
   const config = loadConfig({ NODE_ENV: 'test' });
   const token = await signDevToken(options.keys.issuer, { ttlS: 3000 }, config);
   const header = `Bearer ${token}`;

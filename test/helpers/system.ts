@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, DeepPartial } from '../../core/config.js';
+import type { DevKeyMaterial } from '../../core/keys.js';
 import { decodeJwt } from 'jose';
 import { signDevToken, type DevTokenOptions } from '../../gateway/auth/dev-tokens.js';
 import { signDpopProof, type ProofOptions } from '../../gateway/auth/dev-dpop.js';
@@ -17,7 +18,9 @@ export interface GraphQLResult {
   body: { data?: Record<string, any> | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> };
 }
 
-export interface TestSystem extends RunningSystem {
+export interface TestSystem extends Omit<RunningSystem, 'keys'> {
+  /** A test system runs outside production, so the development issuer's key is there. */
+  keys: DevKeyMaterial;
   dataDir: string;
   token(options?: DevTokenOptions): Promise<string>;
   /** A token bound (cnf.jkt) to the demo DPoP key, which the demo register binds PRD-ENHANCED to. */
@@ -67,14 +70,17 @@ export async function startTestSystem(overrides: DeepPartial<Config> = {}, optio
     }
     return { status: res.status, headers: res.headers, body: parsed };
   }
+  const issuer = system.keys.issuer;
+  if (!issuer) throw new Error('a test system runs outside production and has the development issuer key');
   return {
     ...system,
+    keys: { ...system.keys, issuer },
     dataDir,
-    token: (o = {}) => signDevToken(system.keys.issuer, o, system.config),
-    boundToken: (o = {}) => signDevToken(system.keys.issuer, { jkt: system.demoDpopKey?.thumbprint, ...o }, system.config),
+    token: (o = {}) => signDevToken(issuer, o, system.config),
+    boundToken: (o = {}) => signDevToken(issuer, { jkt: system.demoDpopKey?.thumbprint, ...o }, system.config),
     dpopHeaders,
     async gql(query, o = {}) {
-      const token = o.token === undefined ? await signDevToken(system.keys.issuer, {}, system.config) : o.token;
+      const token = o.token === undefined ? await signDevToken(issuer, {}, system.config) : o.token;
       // A token bound to a key (cnf.jkt) goes the DPoP way, with a fresh proof; any other as Bearer.
       const bound = token ? isBound(token) : false;
       const headers: Record<string, string> = { ...(bound && token ? await dpopHeaders(token) : token ? { authorization: `Bearer ${token}` } : {}), ...(o.headers ?? {}) };

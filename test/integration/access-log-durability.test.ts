@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chainKeyOf } from '../../audit/chain.js';
 import { verifyAccessLog, verifyStoredChain } from '../../audit/verify-store.js';
 import { loadConfig } from '../../core/config.js';
-import { ensureKeys, subgraphKeysOf, type KeyMaterial } from '../../core/keys.js';
+import { ensureKeys, subgraphKeysOf, type DevKeyMaterial } from '../../core/keys.js';
 import { createLogger } from '../../core/logger.js';
 import { signDevToken } from '../../gateway/auth/dev-tokens.js';
 import { createStore } from '../../store/index.js';
@@ -31,7 +31,7 @@ const URL_ENV: Record<SubgraphName, string> = { clients: 'CLIENTS_URL', lodgment
 describe('access log durability: SIGKILL under load', () => {
   let dataDir: string;
   let env: Record<string, string>;
-  let keys: KeyMaterial;
+  let keys: DevKeyMaterial;
   let store: Store;
   const subgraphs: RunningServer[] = [];
   let gateway: GatewayProcess | null = null;
