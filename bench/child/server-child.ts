@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../../core/config.js';
-import { ensureKeys, keySecretsOf, subgraphKeysOf } from '../../core/keys.js';
+import { ensureKeys, keysFor, subgraphKeysOf } from '../../core/keys.js';
 import { createLogger } from '../../core/logger.js';
 import { SUPERGRAPH_PATH, startGateway } from '../../gateway/server.js';
 import { createStore } from '../../store/index.js';
@@ -49,7 +49,7 @@ async function start(spec: ChildSpec): Promise<Running> {
       // Exactly what gateway/main.ts does, with the benchmark's environment (and optionally the
       // logging-off writer), so the figure is the product's own path.
       const config = loadConfig(spec.env);
-      const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
+      const keys = await keysFor(config);
       const store = await createStore(config.storeUrl, { sqliteSync: config.audit.sqliteSync, retentionDays: config.audit.retentionDays });
       const gateway = await startGateway({
         config,

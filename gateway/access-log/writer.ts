@@ -42,7 +42,10 @@
  *   (another gateway started with the same INSTANCE_ID), whatever its timestamps say (that
  *   gateway's clock may be behind this one's): the start waits `livenessMs` and looks again, and
  *   if the chain signed meanwhile it refuses to start (DuplicateInstanceError) instead of closing
- *   a live chain, whose later records would then read as written after its recorded end.
+ *   a live chain, whose later records would then read as written after its recorded end. A
+ *   chain of another instance id that reads as silent for `abandonedAfterMs`, without a final
+ *   checkpoint, gets the same wait (its host's clock may be behind): if it signs meanwhile it is
+ *   left open.
  */
 import { performance } from 'node:perf_hooks';
 import { computeRecordHash, prepareRecord, type ChainPosition, type PreparedColumn, type PreparedRecord } from '../../audit/chain.js';
@@ -483,19 +486,21 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     };
     const t = now();
     const gone: Array<{ entry: LedgerChain['opened']; checkpoints: Checkpoint[] }> = [];
-    const lately: Array<{ entry: LedgerChain['opened']; checkpoints: Checkpoint[] }> = [];
+    const lately: Array<{ entry: LedgerChain['opened']; checkpoints: Checkpoint[]; own: boolean }> = [];
     for (const entry of opened) {
       if (entry.chainId === chainId) continue;
       const { checkpoints, lastSigned } = await signedOf(entry);
-      if (entry.instanceId !== instanceId && t - lastSigned < abandonedAfterMs) continue; // another instance's live chain
-      // Of this instance id and not shut down: a restart after a crash, or another gateway given
-      // the same INSTANCE_ID. Whenever it last signed by its timestamps: another host's clock may
-      // be behind this one by any amount, so only whether it signs again tells.
-      if (entry.instanceId === instanceId && !checkpoints.some((c) => c.final)) lately.push({ entry, checkpoints });
+      const own = entry.instanceId === instanceId;
+      if (!own && t - lastSigned < abandonedAfterMs) continue; // another instance's live chain
+      // Not shut down: a restart after a crash, another gateway given the same INSTANCE_ID, or
+      // (another instance id, silent by its timestamps) a live gateway whose clock is behind this
+      // one's. Whenever it last signed by its timestamps: another host's clock may be behind this
+      // one by any amount, so only whether it signs again tells.
+      if (!checkpoints.some((c) => c.final)) lately.push({ entry, checkpoints, own });
       else gone.push({ entry, checkpoints });
     }
     if (lately.length) {
-      logger.info({ chains: lately.map((l) => l.entry.chainId), waitMs: livenessMs }, 'access log: an open chain of this instance id; waiting to see whether its writer is still running');
+      logger.info({ chains: lately.map((l) => l.entry.chainId), waitMs: livenessMs }, 'access log: an open chain that may still have a writer; waiting to see whether it signs again');
       // One whole window from now: a live writer signs within it whatever its clock says.
       await sleep(livenessMs);
       for (const l of lately) {
@@ -503,7 +508,11 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         // Signed again, and not its final checkpoint: still running. A final one is a writer that
         // shut down meanwhile (a restart begun before the old process had finished closing): its
         // chain ended cleanly, and is closed below from that checkpoint.
-        if (again.checkpoints.length > l.checkpoints.length && !again.checkpoints.some((c) => c.final)) throw new DuplicateInstanceError(instanceId, l.entry.chainId);
+        if (again.checkpoints.length > l.checkpoints.length && !again.checkpoints.some((c) => c.final)) {
+          if (l.own) throw new DuplicateInstanceError(instanceId, l.entry.chainId);
+          logger.warn({ chainId: l.entry.chainId, instanceId: l.entry.instanceId }, 'access log: a chain whose checkpoints read as abandoned signed again; its host\'s clock is behind this one\'s, and it is left open');
+          continue;
+        }
         gone.push({ entry: l.entry, checkpoints: again.checkpoints });
       }
     }

@@ -40,6 +40,16 @@ describe('npm run token', () => {
     expect(existsSync(join(dataDir, 'keys'))).toBe(false);
   });
 
+  it('in production refuses with exit 2 and writes no key, whatever else the environment holds (review s21)', () => {
+    const dataDir = join(parent, 'production-bare');
+    // NODE_ENV=production alone: the configuration would not load, and the refusal is still exit 2.
+    const run = runToken(dataDir, { NODE_ENV: 'production' });
+    expect(run.stderr).toContain('the development issuer is not trusted in production');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   it('in development prints a token of the development issuer', () => {
     const dataDir = join(parent, 'development');
     const run = runToken(dataDir, { NODE_ENV: 'development' });

@@ -32,9 +32,12 @@ async function storeWithChain(key: SigningKey, options: { chainId?: string; inst
   return store;
 }
 
+/** No real liveness wait: nothing signs the old chains here meanwhile (the liveness tests below move a clock instead). */
+const noWait = async (): Promise<void> => {};
+
 /** Starts and closes a writer of a new chain for each instance, all at once. */
 async function startAndStop(store: Store, key: SigningKey, instanceIds: string[] = ['gw-test']): Promise<void> {
-  const writers = instanceIds.map((id) => createAccessLogWriter({ store, chainId: `chain-new-${id}`, instanceId: id, signingKey: key, chainKey: CHAIN_KEY }));
+  const writers = instanceIds.map((id) => createAccessLogWriter({ store, chainId: `chain-new-${id}`, instanceId: id, signingKey: key, chainKey: CHAIN_KEY, sleep: noWait }));
   await Promise.all(writers.map((w) => w.start()));
   await Promise.all(writers.map((w) => w.flushAndClose()));
 }
@@ -160,7 +163,7 @@ describe('closing a crashed chain at start', () => {
       for (let i = 0; i < 30; i++) await store.openChain({ chainId: `chain-${i}`, instanceId: 'gw-test', startedAt: TIME, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: TIME });
       let reads = 0;
       const counted = Object.assign(Object.create(store) as Store, { readLedger: () => ((reads += 1), store.readLedger()) });
-      const writer = createAccessLogWriter({ store: counted, chainId: 'chain-new', instanceId: 'gw-test', signingKey: key, chainKey: chainKeyOf(Buffer.alloc(32, 1)) });
+      const writer = createAccessLogWriter({ store: counted, chainId: 'chain-new', instanceId: 'gw-test', signingKey: key, chainKey: chainKeyOf(Buffer.alloc(32, 1)), sleep: noWait });
       await writer.start();
       expect(reads).toBe(1);
       await writer.flushAndClose();
@@ -458,6 +461,20 @@ describe('an open chain of this instance id (a restart after a crash, or two gat
     }
   });
 
+  it('does not wait for a chain of this instance id that shut down (its final checkpoint signed, its CLOSE never written): it closes it as shut down at once (review s21)', async () => {
+    const { store, key } = await oldChain();
+    try {
+      await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final: true }));
+      const { writer, slept } = writerOf(store, key, { startAt: T0 + 1_500 });
+      await writer.start();
+      expect(slept).toEqual([]);
+      expect(await endingOfOld(store)).toMatchObject({ how: 'SHUTDOWN', lastCheckpointN: 2 });
+      await writer.flushAndClose();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses to start when a chain whose checkpoints read as an hour old signs again meanwhile: the other gateway\'s clock is behind, not its writer gone', async () => {
     // The other gateway's clock is an hour behind this one's: its checkpoints, fresh, read as from T0.
     const { store, writer, slept } = await setUp(async (s, key) => {
@@ -468,6 +485,44 @@ describe('an open chain of this instance id (a restart after a crash, or two gat
       expect(started).toBe('DuplicateInstanceError');
       expect(slept).toEqual([LIVENESS]);
       expect(await endingOfOld(store)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a chain of another instance id whose checkpoints read as abandoned (review s21)', () => {
+  const T0 = Date.parse('2026-06-01T00:00:00.000Z');
+  const LIVENESS = 3_000;
+
+  it('does not close a live chain of another gateway whose clock is behind this one\'s by more than abandonedAfterMs: it waits, sees it sign again, and starts', async () => {
+    const key = await testSigningKey();
+    // gw-other is running; its clock is an hour behind, so its fresh checkpoints read as from T0.
+    const store = await storeWithChain(key, { instanceId: 'gw-other' });
+    await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0).toISOString(), n: 1, final: false }));
+    const clock = { now: T0 + 3_600_000 };
+    const slept: number[] = [];
+    const writer = createAccessLogWriter({
+      store,
+      chainId: 'chain-new',
+      instanceId: 'gw-test',
+      signingKey: key,
+      chainKey: CHAIN_KEY,
+      now: () => clock.now,
+      livenessMs: LIVENESS,
+      checkpointIntervalMs: 60_000,
+      sleep: async (ms) => {
+        slept.push(ms);
+        // gw-other signs its next interval checkpoint meanwhile.
+        await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final: false }));
+        clock.now += ms;
+      },
+    });
+    try {
+      await writer.start();
+      expect(await endingOfOld(store)).toBeUndefined();
+      expect(slept).toEqual([LIVENESS]);
+      await writer.flushAndClose();
     } finally {
       await store.close();
     }
