@@ -23,7 +23,7 @@ export interface SystemOptions {
   ephemeralPorts?: boolean;
   now?: () => number;
   logger?: Logger;
-  /** Seed the demo register when empty. Default true. */
+  /** Seed the demo register when empty (and create the demo DPoP key it binds). Default: outside production only, as gateway/main.ts. */
   seed?: boolean;
   /** A store to use instead of creating one from config.storeUrl (tests wrap stores to inject faults). */
   store?: Store;
@@ -51,7 +51,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const logger = options.logger ?? createLogger({ level: base.logLevel, name: 'dsp' });
   const keys = await keysFor(base);
   const store = options.store ?? (await createStore(base.storeUrl, { sqliteSync: base.audit.sqliteSync, retentionDays: base.audit.retentionDays, ...(options.now ? { now: options.now } : {}) }));
-  const demoDpopKey = options.seed !== false ? await ensureDemoDpopKey(base.dataDir) : null;
+  // Never demo products in a production register unless asked for (a test of production's endpoints).
+  const demoDpopKey = (options.seed ?? base.env !== 'production') ? await ensureDemoDpopKey(base.dataDir) : null;
   if (demoDpopKey) await seedDemoRegister(store, new Date(), { dpopThumbprints: [demoDpopKey.thumbprint] });
   const tracing = startTracing({ serviceName: base.tracing.serviceName, otlpEndpoint: base.tracing.otlpEndpoint, ...(options.spanExporter ? { exporter: options.spanExporter } : {}) });
   const tracer = tracing?.tracer ?? null;

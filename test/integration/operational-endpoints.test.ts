@@ -31,7 +31,8 @@ describe('operational endpoints in production', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'dsp-prod-'));
     await ensureKeys(dataDir);
-    sys = await startSystem({ env: env(), ephemeralPorts: true, overrides: { dataDir, storeUrl: `sqlite:${join(dataDir, 'dsp.db')}`, instanceId: 'prod-test', registry: { pollMs: 50 } } });
+    // The demo register, asked for: the checks below are about what strangers learn of its products.
+    sys = await startSystem({ env: env(), ephemeralPorts: true, seed: true, overrides: { dataDir, storeUrl: `sqlite:${join(dataDir, 'dsp.db')}`, instanceId: 'prod-test', registry: { pollMs: 50 } } });
     base = sys.gateway.url.replace('/graphql', '');
   });
   afterAll(async () => {
