@@ -34,8 +34,6 @@ Examples:
   npm run -s token -- --role ato:admin --mfa --sub alice
   TOKEN=$(npm run -s token -- --dpop) && npm run -s dpop-proof -- --token "$TOKEN"`;
 
-const PRODUCTION_REFUSAL = 'the development issuer is not trusted in production: no token is signed and no key is written there (tokens come from your configured issuer)';
-
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
   process.exit(2);
@@ -83,9 +81,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  // Refused before the configuration is read: a production deployment's environment need not be
-  // complete where this runs, and the refusal is the same whatever it holds (exit 2, nothing written).
-  if (process.env.NODE_ENV === 'production') fail(PRODUCTION_REFUSAL);
+  // Nothing trusts the development issuer in production, so its key is never created there.
+  // Refused before the configuration is read (NODE_ENV is what makes it production): a production
+  // deployment's environment need not be complete where this runs (exit 2, nothing written).
+  if (process.env.NODE_ENV === 'production') fail('the development issuer is not trusted in production: no token is signed and no key is written there (tokens come from your configured issuer)');
   const config = loadConfig();
   if (options.roles && options.product !== undefined) fail('--role makes a staff token; it cannot be combined with --product');
   if (options.roles && (options.version !== undefined)) fail('--version belongs to product tokens; it cannot be combined with --role');
@@ -98,8 +97,6 @@ async function main(): Promise<void> {
     ttlS = Number(ttl);
     if (ttlS > config.auth.maxLifetimeS) fail(`--ttl ${ttlS} exceeds TOKEN_MAX_LIFETIME_S (${config.auth.maxLifetimeS}); the gateway would refuse the token`);
   }
-  // Nothing trusts the development issuer in production, so its key is never created there.
-  if (config.env === 'production') fail(PRODUCTION_REFUSAL);
   const keys = await ensureKeys(config.dataDir, keySecretsOf(config));
   if (dpop) {
     options.jkt = (await ensureDemoDpopKey(config.dataDir)).thumbprint;

@@ -324,16 +324,21 @@ describe('opening a chain', () => {
   });
 });
 
-describe('an open chain of this instance id (a restart after a crash, or two gateways given one INSTANCE_ID)', () => {
+describe('an open chain of this instance id (a restart after a crash, or two gateways given one INSTANCE_ID), or of another whose checkpoints read as abandoned', () => {
   const T0 = Date.parse('2026-06-01T00:00:00.000Z');
   const LIVENESS = 3_000;
 
-  /** chain-old of gw-test, its one checkpoint signed at T0. */
-  async function oldChain(): Promise<{ store: Store; key: SigningKey }> {
+  /** chain-old of `instanceId` (gw-test: this writer's), its one checkpoint signed at T0. */
+  async function oldChain(instanceId = 'gw-test'): Promise<{ store: Store; key: SigningKey }> {
     const key = await testSigningKey();
-    const store = await storeWithChain(key);
+    const store = await storeWithChain(key, { instanceId });
     await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0).toISOString(), n: 1, final: false }));
     return { store, key };
+  }
+
+  /** chain-old's writer signs its second checkpoint, stamped T0 + 1 s on its own clock (`final`: as it shuts down). */
+  async function signedAgain(store: Store, key: SigningKey, final = false): Promise<void> {
+    await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final }));
   }
 
   /** A writer of gw-test starting at `startAt`, whose sleep runs `during` and moves its clock; livenessMs LIVENESS unless `checkpointIntervalMs` is given (then the default from it). */
@@ -376,9 +381,7 @@ describe('an open chain of this instance id (a restart after a crash, or two gat
   });
 
   it('refuses to start, closing nothing, when the chain signs again meanwhile: another gateway has the same INSTANCE_ID', async () => {
-    const { store, writer, slept } = await setUp(async (s, key) => {
-      await s.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final: false }));
-    });
+    const { store, writer, slept } = await setUp((s, key) => signedAgain(s, key));
     try {
       const started = await writer.start().then(() => 'started', (err: unknown) => (err as Error).name);
       expect(started).toBe('DuplicateInstanceError');
@@ -403,9 +406,7 @@ describe('an open chain of this instance id (a restart after a crash, or two gat
   });
 
   it('starts when the chain\'s writer shuts down meanwhile (its final checkpoint is no sign of a live duplicate), closing it as shut down (review s20g)', async () => {
-    const { store, writer, slept } = await setUp(async (s, key) => {
-      await s.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final: true }));
-    });
+    const { store, writer, slept } = await setUp((s, key) => signedAgain(s, key, true));
     try {
       await writer.start();
       expect(slept).toHaveLength(1);
@@ -464,7 +465,7 @@ describe('an open chain of this instance id (a restart after a crash, or two gat
   it('does not wait for a chain of this instance id that shut down (its final checkpoint signed, its CLOSE never written): it closes it as shut down at once (review s21)', async () => {
     const { store, key } = await oldChain();
     try {
-      await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final: true }));
+      await signedAgain(store, key, true);
       const { writer, slept } = writerOf(store, key, { startAt: T0 + 1_500 });
       await writer.start();
       expect(slept).toEqual([]);
@@ -477,9 +478,7 @@ describe('an open chain of this instance id (a restart after a crash, or two gat
 
   it('refuses to start when a chain whose checkpoints read as an hour old signs again meanwhile: the other gateway\'s clock is behind, not its writer gone', async () => {
     // The other gateway's clock is an hour behind this one's: its checkpoints, fresh, read as from T0.
-    const { store, writer, slept } = await setUp(async (s, key) => {
-      await s.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final: false }));
-    }, T0 + 3_600_000);
+    const { store, writer, slept } = await setUp((s, key) => signedAgain(s, key), T0 + 3_600_000);
     try {
       const started = await writer.start().then(() => 'started', (err: unknown) => (err as Error).name);
       expect(started).toBe('DuplicateInstanceError');
@@ -489,35 +488,11 @@ describe('an open chain of this instance id (a restart after a crash, or two gat
       await store.close();
     }
   });
-});
 
-describe('a chain of another instance id whose checkpoints read as abandoned (review s21)', () => {
-  const T0 = Date.parse('2026-06-01T00:00:00.000Z');
-  const LIVENESS = 3_000;
-
-  it('does not close a live chain of another gateway whose clock is behind this one\'s by more than abandonedAfterMs: it waits, sees it sign again, and starts', async () => {
-    const key = await testSigningKey();
+  it('does not close a live chain of another gateway whose clock is behind this one\'s by more than abandonedAfterMs: it waits, sees it sign again, and starts (review s21)', async () => {
     // gw-other is running; its clock is an hour behind, so its fresh checkpoints read as from T0.
-    const store = await storeWithChain(key, { instanceId: 'gw-other' });
-    await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0).toISOString(), n: 1, final: false }));
-    const clock = { now: T0 + 3_600_000 };
-    const slept: number[] = [];
-    const writer = createAccessLogWriter({
-      store,
-      chainId: 'chain-new',
-      instanceId: 'gw-test',
-      signingKey: key,
-      chainKey: CHAIN_KEY,
-      now: () => clock.now,
-      livenessMs: LIVENESS,
-      checkpointIntervalMs: 60_000,
-      sleep: async (ms) => {
-        slept.push(ms);
-        // gw-other signs its next interval checkpoint meanwhile.
-        await store.appendCheckpoint(await signCheckpoint(key, { chainId: 'chain-old', seq: 0, hash: GENESIS_HASH, time: new Date(T0 + 1_000).toISOString(), n: 2, final: false }));
-        clock.now += ms;
-      },
-    });
+    const { store, key } = await oldChain('gw-other');
+    const { writer, slept } = writerOf(store, key, { startAt: T0 + 3_600_000, during: signedAgain });
     try {
       await writer.start();
       expect(await endingOfOld(store)).toBeUndefined();
