@@ -24,6 +24,17 @@ function fakeSession(): ClientSession & { ended: number } {
   return session as unknown as ClientSession & { ended: number };
 }
 
+/** A stand-in for a driver session inside a transaction that commits nothing; `started` hears each startTransaction's options. */
+function transactionSession(started: (options: unknown) => void = () => {}): ClientSession {
+  return {
+    startTransaction: started,
+    inTransaction: () => true,
+    abortTransaction: async () => {},
+    commitTransaction: async () => {},
+    endSession: async () => {},
+  } as unknown as ClientSession;
+}
+
 interface Sent {
   model: string;
   op: string | undefined;
@@ -128,13 +139,7 @@ describe('mongo registry: writes', () => {
 
   it('passes those options to every transaction it starts', async () => {
     const started: unknown[] = [];
-    const session = {
-      startTransaction: (options: unknown) => started.push(options),
-      inTransaction: () => true,
-      abortTransaction: async () => {},
-      commitTransaction: async () => {},
-      endSession: async () => {},
-    } as unknown as ClientSession;
+    const session = transactionSession((options) => started.push(options));
     const registry = new MongoRegistry({ startSession: async () => session }, models, { operationTimeoutMS: 8000 });
     // The change fails inside the transaction (no server behind the session), which is enough to see how it was started.
     const { restore } = interceptQueries(() => {
@@ -151,13 +156,7 @@ describe('mongo registry: writes', () => {
   });
 
   it('with abnExclusiveAmong, reads for another holder of the ABN in the transaction before drawing a revision, and refuses when there is one', async () => {
-    const session = {
-      startTransaction: () => {},
-      inTransaction: () => true,
-      abortTransaction: async () => {},
-      commitTransaction: async () => {},
-      endSession: async () => {},
-    } as unknown as ClientSession;
+    const session = transactionSession();
     const registry = new MongoRegistry({ startSession: async () => session }, models, { operationTimeoutMS: 8000 });
     const current = { ...sampleDeveloper('DEV-2', { status: 'PENDING' }), revision: 4, _id: 'oid-2' };
     const holder = { ...sampleDeveloper('DEV-1', { status: 'ACTIVE' }), revision: 3, _id: 'oid-1' };
