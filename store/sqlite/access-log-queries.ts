@@ -32,9 +32,10 @@ function timeMs(iso: string, what: string): number {
 const READABLE_RECORD = "CASE WHEN json_valid(r.record) THEN r.record ELSE '{}' END";
 
 /**
- * SQL function `dsp_in_time(row)`: 1 while the read's deadline has not passed, else it raises
- * QUERY_TIME, which ends the statement (SQLite calls it for each row the read visits, as the first
- * criterion). A worker thread's terminate() cannot stop a statement inside SQLite; this can.
+ * SQL function `dsp_in_time(row)`: 1 while the read is not overdue (past its deadline, or stopped
+ * by the store), else it raises QUERY_TIME, which ends the statement (SQLite calls it for each row
+ * the read visits, as the first criterion). A worker thread's terminate() cannot stop a statement
+ * inside SQLite; this can.
  */
 export const IN_TIME_FUNCTION = 'dsp_in_time';
 
@@ -111,17 +112,17 @@ export class SqliteAccessLogQueries {
   private readonly byShape = new Map<string, Database.Statement>();
 
   /**
-   * `deadline`: when given, every read checks it row by row (dsp_in_time) and one past it fails
-   * with OPERATION_LIMIT_EXCEEDED (limit QUERY_TIME). It returns the current read's deadline (ms
-   * since the epoch, on the system clock), so one connection serves reads with their own limits.
+   * `overdue`: when given, every read asks it row by row (dsp_in_time) and one it answers true for
+   * fails with OPERATION_LIMIT_EXCEEDED (limit QUERY_TIME). It speaks of the current read (its own
+   * deadline, or a stop), so one connection serves reads with their own limits.
    */
   constructor(
     private readonly db: Database.Database,
-    private readonly deadline?: () => number,
+    private readonly overdue?: () => boolean,
   ) {
-    if (deadline) {
+    if (overdue) {
       db.function(IN_TIME_FUNCTION, { deterministic: false, varargs: true }, () => {
-        if (Date.now() > deadline()) throw queryTimeRefusal(null);
+        if (overdue()) throw queryTimeRefusal(null);
         return 1;
       });
     }
@@ -187,9 +188,9 @@ export class SqliteAccessLogQueries {
     };
   }
 
-  /** whereOf, checking the deadline row by row when this connection has one. */
+  /** whereOf, checking row by row whether the read is overdue when this connection can tell. */
   private where(filter: AccessLogFilter): ReturnType<typeof whereOf> {
-    return whereOf(filter, this.deadline !== undefined);
+    return whereOf(filter, this.overdue !== undefined);
   }
 
   private statement(sql: string): Database.Statement {

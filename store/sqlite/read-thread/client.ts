@@ -10,12 +10,12 @@
  *   would only share the CPU the gateway needs).
  * - Each read must be answered within `timeoutMs` of being asked, queueing included. One that is
  *   not is refused with OPERATION_LIMIT_EXCEEDED (limit QUERY_TIME): if it is still waiting it is
- *   dropped; if it is running the thread is stopped, and the next read starts a new one once it
- *   has exited. terminate() cannot interrupt SQLite, so the thread also ends the statement itself:
- *   each read carries its deadline and checks it at every row it visits (dsp_in_time,
- *   access-log-queries.ts). A stopped thread still inside a statement that check does not reach
- *   runs it to the end (CPU, a WAL snapshot); a new thread beside it would let reads past their
- *   time pile up threads (one per refusal), so the reads behind it wait (and expire) instead.
+ *   dropped; if it is running the thread is told to stop it (a shared slot it reads at every row
+ *   the read visits: dsp_in_time, access-log-queries.ts; no message reaches a thread inside
+ *   SQLite), and its answer, when it comes, is dropped. The thread is never terminated while it
+ *   may be inside SQLite: better-sqlite3 answering into a terminated isolate can abort the whole
+ *   process. A statement the row check does not reach runs to its end (CPU, a WAL snapshot), and
+ *   the reads behind it wait (and expire) rather than start threads beside it.
  * - A thread that dies fails the read it was running with StoreUnavailableError (fail closed); the
  *   reads behind it go to a new thread.
  */
@@ -39,7 +39,12 @@ interface Job {
   reject(err: unknown): void;
   /** Cancels the job's time limit. */
   cancel(): void;
+  /** Given up on (refused already): its answer, if the thread still gives one, is dropped. */
+  dropped?: boolean;
 }
+
+/** How long close() lets a read the thread is on reach its next row check and end, before it terminates the thread anyway (ms). */
+const CLOSE_WAIT_MS = 2_000;
 
 export interface ReadThreadOptions {
   /** Default DEFAULT_QUERY_TIMEOUT_MS. */
@@ -64,14 +69,16 @@ export class SqliteReadThread {
   private readonly waiting: Job[] = [];
   private nextId = 1;
   private closed = false;
-  /** A thread stopped past a read's time that has not exited yet (it may still be inside SQLite): no new one starts meanwhile. */
-  private stopping: Promise<void> | null = null;
+  /** The id of the read the thread is to stop (ThreadData.stop). */
+  private readonly stop = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  /** Ends close()'s wait for the read the thread is on. */
+  private onIdle: (() => void) | null = null;
 
   private readonly timeoutMs: number;
   private readonly schedule: NonNullable<ReadThreadOptions['schedule']>;
 
   constructor(
-    private readonly data: ReadThreadData,
+    private readonly data: Omit<ReadThreadData, 'stop'>,
     options: ReadThreadOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
@@ -90,15 +97,30 @@ export class SqliteReadThread {
     return this.ask({ op: 'summary', filter }) as Promise<AccessSummary>;
   }
 
-  /** Stops the thread; reads asked and not answered fail with StoreUnavailableError, as do later ones. */
+  /**
+   * Stops the thread; reads asked and not answered fail with StoreUnavailableError, as do later
+   * ones. A read the thread is on is stopped at its next row, and the thread terminated once idle
+   * (or after CLOSE_WAIT_MS).
+   */
   async close(): Promise<void> {
     this.closed = true;
     const gone = new StoreUnavailableError('SQLite store is closed');
-    for (const job of [...(this.running ? [this.running] : []), ...this.waiting.splice(0)]) this.settle(job, () => job.reject(gone));
-    this.running = null;
+    for (const job of [...(this.running ? [this.running] : []), ...this.waiting.splice(0)]) {
+      if (job.dropped) continue;
+      job.cancel();
+      this.drop(job, gone);
+    }
     const worker = this.worker;
+    if (worker && this.running) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.onIdle = resolve;
+        timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      });
+      clearTimeout(timer);
+    }
     this.worker = null;
-    await Promise.all([worker?.terminate(), this.stopping]);
+    await worker?.terminate();
   }
 
   private ask(request: Ask): Promise<unknown> {
@@ -117,35 +139,30 @@ export class SqliteReadThread {
     outcome();
   }
 
-  /** A read past its time: dropped if waiting; if running, the thread is stopped with it. */
+  /** A read past its time: refused, and dropped if waiting; if running, the thread is told to stop it. */
   private expire(job: Job): void {
-    const refused = queryTimeRefusal(this.timeoutMs);
     const at = this.waiting.indexOf(job);
-    if (at >= 0) {
-      this.waiting.splice(at, 1);
-      job.reject(refused);
-      return;
-    }
-    if (this.running !== job) return;
+    if (at >= 0) this.waiting.splice(at, 1);
+    else if (this.running !== job) return;
+    this.drop(job, queryTimeRefusal(this.timeoutMs));
+  }
+
+  /** Refuses a job now; if the thread is on it, it stops at its next row and its answer is dropped. */
+  private drop(job: Job, err: unknown): void {
+    job.dropped = true;
+    job.reject(err);
+    if (this.running === job) Atomics.store(this.stop, 0, job.request.id);
+  }
+
+  /** The thread has finished the read it was on (answered, or died). */
+  private finished(): void {
     this.running = null;
-    const worker = this.worker;
-    this.worker = null;
-    job.reject(refused);
-    if (worker) {
-      const stopping: Promise<void> = worker
-        .terminate()
-        .catch(() => 0)
-        .then(() => {
-          if (this.stopping === stopping) this.stopping = null;
-          this.next();
-        });
-      this.stopping = stopping;
-    }
-    this.next();
+    this.onIdle?.();
+    this.onIdle = null;
   }
 
   private next(): void {
-    if (this.running || this.closed || this.stopping) {
+    if (this.running || this.closed) {
       this.worker?.ref();
       return;
     }
@@ -161,21 +178,22 @@ export class SqliteReadThread {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(workerEntry(import.meta.url), { workerData: this.data });
+    const workerData: ReadThreadData = { ...this.data, stop: this.stop.buffer as SharedArrayBuffer };
+    const worker = new Worker(workerEntry(import.meta.url), { workerData });
     this.worker = worker;
     worker.on('message', (reply: ReadReply) => {
       const job = this.running;
       if (this.worker !== worker || !job || job.request.id !== reply.id) return;
-      this.running = null;
-      this.settle(job, () => ('error' in reply ? job.reject(revived(reply.error)) : job.resolve(reply.value)));
+      this.finished();
+      if (!job.dropped) this.settle(job, () => ('error' in reply ? job.reject(revived(reply.error)) : job.resolve(reply.value)));
       this.next();
     });
     const died = (why: string) => {
-      if (this.worker !== worker) return; // stopped on purpose (a read past its time, close)
+      if (this.worker !== worker) return; // stopped on purpose (close)
       this.worker = null;
       const job = this.running;
-      this.running = null;
-      if (job) this.settle(job, () => job.reject(new StoreUnavailableError(`the SQLite read thread stopped (${why})`)));
+      this.finished();
+      if (job && !job.dropped) this.settle(job, () => job.reject(new StoreUnavailableError(`the SQLite read thread stopped (${why})`)));
       this.next();
     };
     worker.on('error', (err) => died(err.message));

@@ -2,9 +2,15 @@
 import type { AccessLogFilter } from '../../../audit/record.js';
 import type { SerializedError } from '../errors.js';
 
+/**
+ * `stop`: one Int32 slot the store writes the id of a read it gave up on (past its time, or the
+ * store closing) into; the thread reads it at every row (no message could reach a thread inside
+ * SQLite).
+ */
 export interface ReadThreadData {
   path: string;
   busyTimeoutMs: number;
+  stop: SharedArrayBuffer;
 }
 
 /** `deadline`: when the read must be over, ms since the epoch on the system clock (the thread checks it row by row). */

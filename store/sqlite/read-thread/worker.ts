@@ -6,25 +6,27 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { GraphQLError } from 'graphql';
-import { SqliteAccessLogQueries } from '../access-log-queries.js';
+import { queryTimeRefusal, SqliteAccessLogQueries } from '../access-log-queries.js';
 import { serializedError } from '../errors.js';
 import type { ReadError, ReadReply, ReadRequest, ReadThreadData } from './protocol.js';
 
 const data = workerData as ReadThreadData;
 const port = parentPort!;
+const stop = new Int32Array(data.stop);
 let open: { db: Database.Database; queries: SqliteAccessLogQueries } | null = null;
-/** The deadline of the read being answered (ms since the epoch). */
-let deadline = 0;
+/** The read being answered: its id and deadline (ms since the epoch). */
+let current = { id: 0, deadline: 0 };
+
+/** Whether the read being answered is past its deadline, or the store gave up on it. */
+const overdue = (): boolean => Date.now() > current.deadline || Atomics.load(stop, 0) === current.id;
 
 function queries(): SqliteAccessLogQueries {
   if (open?.db.open) return open.queries;
   // No busy wait inside SQLite (timeout 0): the thread waits for a lock here, in JavaScript
-  // (answered), because a thread terminated (a read past its time, the store's close) while SQLite
-  // waits for a lock aborted the whole process when the wait ended: better-sqlite3 then throws
-  // SQLITE_BUSY into a terminated isolate (v8 FATAL ERROR).
+  // (answered), where a stop reaches it at once.
   const db = new Database(data.path, { readonly: true, fileMustExist: true, timeout: 0 });
   try {
-    open = { db, queries: new SqliteAccessLogQueries(db, () => deadline) };
+    open = { db, queries: new SqliteAccessLogQueries(db, overdue) };
   } catch (err) {
     db.close();
     throw err;
@@ -37,7 +39,6 @@ const isBusy = (err: unknown): boolean => typeof (err as { code?: unknown } | nu
 const BUSY_RETRY_MS = 10;
 
 function answer(request: ReadRequest): unknown {
-  deadline = request.deadline;
   const q = queries();
   switch (request.op) {
     case 'query':
@@ -60,9 +61,10 @@ function serialized(err: unknown): ReadError {
 /**
  * The read's answer; while another connection holds the lock it needs, tried again every
  * BUSY_RETRY_MS up to the busy timeout (as SQLite's own busy handler would), the thread idle in
- * between, so a terminate() meanwhile stops it at once.
+ * between, until the read is overdue.
  */
 async function answered(request: ReadRequest): Promise<unknown> {
+  current = { id: request.id, deadline: request.deadline };
   const giveUpAt = Date.now() + data.busyTimeoutMs;
   for (;;) {
     try {
@@ -70,6 +72,7 @@ async function answered(request: ReadRequest): Promise<unknown> {
     } catch (err) {
       if (!isBusy(err) || Date.now() >= giveUpAt) throw err;
     }
+    if (overdue()) throw queryTimeRefusal(null);
     await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
   }
 }
