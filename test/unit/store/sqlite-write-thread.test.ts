@@ -170,6 +170,20 @@ describe('rate limiters through the thread', () => {
     expect((await limiter.consume('k')).remainingPoints).toBe(2);
   });
 
+  it("never reads the store's clock backwards: a reading taken before the thread's own time does not lengthen a window", async () => {
+    // A reading travels with each call and the thread's clock follows it. A reading can lag the
+    // time the thread has already counted (the message waited in its queue while the thread ran
+    // earlier calls): here the second call carries a reading 1 s before the first's.
+    const readings = [1_000_000, 999_000];
+    const store = await open({ now: () => readings.shift() ?? 999_000 });
+    const limiter = store.createRateLimiter({ keyPrefix: 'rl:clock', points: 5, duration: 3 });
+    const first = await limiter.consume('k');
+    const second = await limiter.consume('k');
+    expect(first.msBeforeNext).toBeLessThanOrEqual(3000);
+    // The window opened at the first call: what is left of it cannot exceed the window itself.
+    expect(second.msBeforeNext).toBeLessThanOrEqual(first.msBeforeNext);
+  });
+
   it('shares counts with another store on the same file', async () => {
     const a = await open();
     const path = (a as unknown as { options: { path: string } }).options.path;
