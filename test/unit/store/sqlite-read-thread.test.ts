@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { GraphQLError } from 'graphql';
 import { StoreUnavailableError } from '../../../store/port.js';
 import { createSqliteStore, type SqliteStore } from '../../../store/sqlite/index.js';
 import { SqliteReadThread } from '../../../store/sqlite/read-thread/client.js';
 import type { ReadReply } from '../../../store/sqlite/read-thread/protocol.js';
+import { threadsOf } from '../../helpers/read-thread.js';
 import { sampleChain } from '../audit/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-read-thread-'));
@@ -131,24 +131,12 @@ describe('the auditors’ filtered reads of a SQLite file', () => {
     }
   }, 60_000);
 
-  /** Counts the threads `reads` starts, and gives each one's worker. */
-  function spawnsOf(reads: SqliteReadThread): Worker[] {
-    const threads: Worker[] = [];
-    const spawn = (reads as unknown as { spawn(): Worker }).spawn.bind(reads);
-    (reads as unknown as { spawn(): Worker }).spawn = () => {
-      const worker = spawn();
-      threads.push(worker);
-      return worker;
-    };
-    return threads;
-  }
-
   it('stop a read past its time limit with OPERATION_LIMIT_EXCEEDED (QUERY_TIME), drop a waiting one, and answer the next on the same thread', async () => {
     const { store, path } = await filledStore();
     await store.close();
     const hand = handSchedule();
     const reads = new SqliteReadThread({ path, busyTimeoutMs: 1000 }, { timeoutMs: 15_000, schedule: hand.schedule });
-    const threads = spawnsOf(reads);
+    const threads = threadsOf(reads);
     try {
       const running = outcome(reads.countAccessLogs({ sub: 'nobody' }));
       const waiting = outcome(reads.countAccessLogs({}));
@@ -177,7 +165,7 @@ describe('the auditors’ filtered reads of a SQLite file', () => {
     const hand = handSchedule();
     // Neither the busy timeout nor the read's own deadline ends the wait in this test's time: only the stop can.
     const reads = new SqliteReadThread({ path, busyTimeoutMs: 20_000 }, { timeoutMs: 600_000, schedule: hand.schedule });
-    const threads = spawnsOf(reads);
+    const threads = threadsOf(reads);
     try {
       expect(await reads.countAccessLogs({})).toBe(N); // the thread is up
       const thread = threads[0]!;
@@ -208,7 +196,7 @@ describe('the auditors’ filtered reads of a SQLite file', () => {
     await store.close();
     const hand = handSchedule(); // never expired by hand here: only the thread's own check can refuse
     const reads = new SqliteReadThread({ path, busyTimeoutMs: 1000 }, { timeoutMs: 0, schedule: hand.schedule });
-    const threads = spawnsOf(reads);
+    const threads = threadsOf(reads);
     try {
       // A scan (every row visited), a page, a summary: each past its deadline at its first row.
       expect(await outcome(reads.countAccessLogs({ sub: 'nobody' }))).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'QUERY_TIME' });
