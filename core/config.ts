@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { KNOWN_ROLES, PRODUCT_GRANT } from './roles.js';
 
 /** The most event-loop turns the access-log writer lets a small batch gather for (AUDIT_GATHER_TURNS' limit; the writer caps its option at it too). */
 export const MAX_GATHER_TURNS = 1_000;
@@ -123,6 +124,13 @@ const configSchema = z.object({
      * for the one issuer TOKEN_ISSUERS names.
      */
     issuerKeys: jsonOf(z.record(z.string().min(1), z.string().min(1))).nullable(),
+    /**
+     * What each issuer may issue: `iss` → a list of `product` (product tokens) and staff roles
+     * (KNOWN_ROLES). A token its issuer may not issue is refused (UNAUTHENTICATED, reason
+     * `issuer_grant`). Required with several issuers, which must each be named; null with one:
+     * it may issue every kind.
+     */
+    issuerGrants: jsonOf(z.record(z.string().min(1), z.array(z.string()).min(1))).nullable(),
     jwksUrl: z.url().nullable(),
     tokenCacheSize: intFrom(0),
     /** Approximate bytes the token cache may hold, in MiB. */
@@ -242,6 +250,7 @@ function defaults(): z.input<typeof configSchema> {
       jwksFile: null,
       jwksUrl: null,
       issuerKeys: null,
+      issuerGrants: null,
       tokenCacheSize: 10_000,
       tokenCacheMiB: 8,
       gatewayKeyFile: null,
@@ -300,6 +309,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['JWKS_FILE', 'auth.jwksFile'],
   ['JWKS_URL', 'auth.jwksUrl'],
   ['TOKEN_ISSUER_KEYS', 'auth.issuerKeys'],
+  ['TOKEN_ISSUER_GRANTS', 'auth.issuerGrants'],
   ['TOKEN_CACHE_SIZE', 'auth.tokenCacheSize'],
   ['TOKEN_CACHE_MIB', 'auth.tokenCacheMiB'],
   ['GATEWAY_KEY_FILE', 'auth.gatewayKeyFile'],
@@ -431,6 +441,29 @@ export function issuerKeyLocation(value: string): { url: string } | { file: stri
   return /^[a-z][a-z0-9+.-]*:/i.test(value) ? { url: value } : { file: value };
 }
 
+/** What TOKEN_ISSUER_GRANTS may name for an issuer: product tokens, and each staff role. */
+export const ISSUER_GRANTS: readonly string[] = [PRODUCT_GRANT, ...KNOWN_ROLES];
+
+/**
+ * What each issuer may issue. Several issuers are several trust domains (a products IdP run for
+ * the vendors' software, a staff IdP for the ATO's people): without this, a staff role in a token
+ * from the products IdP would be honoured like one from the staff IdP. So with several issuers
+ * each must be given what it may issue; with one, the grants are optional (it issues everything).
+ * Runs after issuerKeyProblems has settled `c.auth.issuers`.
+ */
+function issuerGrantProblems(c: Config): string[] {
+  const grants = c.auth.issuerGrants;
+  if (!grants) return c.auth.issuers.length > 1 ? ['TOKEN_ISSUER_GRANTS: required with several issuers: say what each may issue (product, and which staff roles), e.g. {"https://products-idp":["product"],"https://staff-idp":["ato:admin","ato:auditor","dsp:developer"]}'] : [];
+  const problems: string[] = [];
+  for (const issuer of c.auth.issuers) if (!(issuer in grants)) problems.push(`TOKEN_ISSUER_GRANTS: names no grants for the trusted issuer ${issuer}`);
+  for (const [issuer, list] of Object.entries(grants)) {
+    if (!c.auth.issuers.includes(issuer)) problems.push(`TOKEN_ISSUER_GRANTS: ${issuer} is not a trusted issuer (TOKEN_ISSUERS / TOKEN_ISSUER_KEYS)`);
+    const unknown = list.filter((g) => !ISSUER_GRANTS.includes(g));
+    if (unknown.length) problems.push(`TOKEN_ISSUER_GRANTS (${issuer}): unknown grant ${unknown.join(', ')}; each is one of ${ISSUER_GRANTS.join(', ')}`);
+  }
+  return problems;
+}
+
 /**
  * The token issuers and their keys (review s18c F1): several issuers sharing one key set could
  * each sign tokens in another's name (a products IdP's key minting an ATO admin's token under the
@@ -519,6 +552,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   const c = parsed.data;
   if (c.auth.jwksFile && c.auth.jwksUrl) problems.push('JWKS_FILE and JWKS_URL: set one, not both');
   problems.push(...issuerKeyProblems(c, !!env.TOKEN_ISSUERS || (overrides as { auth?: { issuers?: unknown } }).auth?.issuers !== undefined));
+  problems.push(...issuerGrantProblems(c));
   const gateway = who.role === 'gateway';
   const prodGateway = c.env === 'production' && gateway;
   if (prodGateway && !c.auth.jwksFile && !c.auth.jwksUrl && !c.auth.issuerKeys) problems.push('JWKS_FILE, JWKS_URL or TOKEN_ISSUER_KEYS: required in production (the development issuer is not trusted there)');

@@ -13,6 +13,9 @@ export const DEVELOPER_STAFF = 'dsp:developer';
 export const KNOWN_ROLES = [ADMIN, AUDITOR, DEVELOPER_STAFF] as const;
 export type KnownRole = (typeof KNOWN_ROLES)[number];
 
+/** What an issuer is granted to issue product tokens by (TOKEN_ISSUER_GRANTS); staff roles are granted by name. */
+export const PRODUCT_GRANT = 'product';
+
 /** What a staff check needs to know about the caller (a verified token or a gateway assertion). */
 export interface StaffIdentity {
   roles: readonly string[];

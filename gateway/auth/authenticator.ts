@@ -6,7 +6,8 @@
  */
 import { decodeJwt, jwtVerify, type JWK } from 'jose';
 import type { Config } from '../../core/config.js';
-import { denial } from '../../core/errors.js';
+import { denial, type Denial } from '../../core/errors.js';
+import { PRODUCT_GRANT } from '../../core/roles.js';
 import type { Logger } from '../../core/logger.js';
 import { credentialsFrom, type AuthorizationHeader, type Scheme } from './bearer-token.js';
 import { boundTokenAsBearer } from './dpop.js';
@@ -67,6 +68,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   // several issuers would let any of them sign in another's name, so that is refused here as in
   // the configuration.
   const sources = new Map<string, KeySource>();
+  // What each issuer may issue (TOKEN_ISSUER_GRANTS): refused here too when several issuers have none.
+  const grantsGiven = auth.issuerGrants ?? null;
+  if (!grantsGiven && Object.keys(auth.issuerKeys ?? {}).length > 1) throw new Error('TOKEN_ISSUER_GRANTS: required with several issuers: say what each may issue');
   if (auth.issuerKeys) {
     for (const [issuer, value] of Object.entries(auth.issuerKeys)) {
       const where = issuerKeyLocation(value);
@@ -77,6 +81,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     sources.set(auth.issuers[0]!, createKeySource({ jwksUrl: auth.jwksUrl, jwksFile: auth.jwksFile, jwks: options.jwks, remote: { now, ...options.remoteJwks } }));
   }
   const kind: Authenticator['keySource'] = auth.issuerKeys ? 'issuers' : sources.values().next().value!.kind;
+  const grants = grantsGiven ? new Map(Object.entries(grantsGiven).map(([issuer, list]) => [issuer, new Set(list)])) : null;
+  /** A token its issuer was not granted to issue: a product token, or any of its staff roles. */
+  function notGranted(token: VerifiedToken, issuer: string): Denial | null {
+    if (!grants) return null;
+    const granted = grants.get(issuer);
+    const wanted = token.kind === 'product' ? [PRODUCT_GRANT] : token.roles;
+    if (wanted.every((g) => granted?.has(g))) return null;
+    return denial('UNAUTHENTICATED', 'The token claims what its issuer may not issue.', { reason: 'issuer_grant', claim: token.kind === 'product' ? 'software_id' : 'roles' });
+  }
   const cache = createTokenCache({ max: auth.tokenCacheSize, maxBytes: auth.tokenCacheMiB * MIB, ...(options.cacheIdleMs !== undefined ? { idleMs: options.cacheIdleMs } : {}) });
   const algorithms = [...auth.algorithms];
   const tolerance = auth.clockToleranceS;
@@ -145,6 +158,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (typ !== undefined && !(typeof typ === 'string' && ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))) return { ok: false, denial: denial('UNAUTHENTICATED', 'The token is not an access token.', { reason: 'typ' }) };
     const result = verifiedTokenFrom(payload, nowS, bounds);
     if ('denial' in result) return { ok: false, denial: result.denial };
+    const refused = notGranted(result.token, chosen.issuer);
+    if (refused) return { ok: false, denial: refused };
     // Honoured from the cache until exp (plus tolerance: the hit path re-checks exp itself) and,
     // for a remote key set, no longer than the set it was verified with is trusted: its fetch
     // time plus the cache age (not now plus the cache age: a set fetched 9 minutes ago would

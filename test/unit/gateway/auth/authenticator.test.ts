@@ -483,14 +483,17 @@ describe('key sources', () => {
   describe('several issuers, each with its own key set (review s18c F1)', () => {
     const PRODUCTS = 'https://products-idp.example';
     const STAFF = 'https://staff-idp.example';
-    const twoIssuers = () => {
+    /** The products IdP issues product tokens only; the staff IdP the two ATO roles (not dsp:developer), unless told otherwise. */
+    const GRANTS = JSON.stringify({ [PRODUCTS]: ['product'], [STAFF]: ['ato:admin', 'ato:auditor'] });
+    const twoIssuers = (grants = GRANTS) => {
       const products = join(dir, 'products.json');
       const staff = join(dir, 'staff.json');
       writeFileSync(products, JSON.stringify({ keys: [key.publicJwk] }));
       writeFileSync(staff, JSON.stringify({ keys: [otherKey.publicJwk] }));
-      const config = loadConfig({ TOKEN_ISSUER_KEYS: JSON.stringify({ [PRODUCTS]: products, [STAFF]: staff }) });
+      const config = loadConfig({ TOKEN_ISSUER_KEYS: JSON.stringify({ [PRODUCTS]: products, [STAFF]: staff }), TOKEN_ISSUER_GRANTS: grants });
       return createAuthenticator({ auth: config.auth, now: () => clockMs });
     };
+    const refusal = (result: AuthResult) => (result.ok ? 'OK' : [result.denial.code, result.denial.details]);
     const admin = (iss: string) => ({ ...productClaims({ iss }), software_id: undefined, software_version: undefined, org: undefined, scope: undefined, roles: ['ato:admin'], amr: ['mfa'] });
 
     it('verifies each issuer\'s tokens with its own keys', async () => {
@@ -506,6 +509,35 @@ describe('key sources', () => {
       const forged = await both.authenticate(bearer(await sign(key, admin(STAFF))));
       expect(forged.ok).toBe(false);
       expect(codeOf(await both.authenticate(bearer(await sign(otherKey, productClaims({ iss: PRODUCTS })))))).toBe('UNAUTHENTICATED');
+    });
+
+    it('refuses a token claiming what its issuer may not issue: a staff role from the products IdP, a product from the staff IdP, a role the staff IdP was not given', async () => {
+      const both = twoIssuers();
+      // Signed with the products IdP's own key, under its own name: valid, but a staff role is not the products IdP's to grant.
+      expect(refusal(await both.authenticate(bearer(await sign(key, admin(PRODUCTS)))))).toEqual(['UNAUTHENTICATED', { reason: 'issuer_grant', claim: 'roles' }]);
+      expect(refusal(await both.authenticate(bearer(await sign(otherKey, productClaims({ iss: STAFF })))))).toEqual(['UNAUTHENTICATED', { reason: 'issuer_grant', claim: 'software_id' }]);
+      // One role it may not grant refuses the token, whatever else it holds.
+      const developer = { ...admin(STAFF), roles: ['ato:auditor', 'dsp:developer'], developer_id: 'DEV-GOOD' };
+      expect(refusal(await both.authenticate(bearer(await sign(otherKey, developer))))).toEqual(['UNAUTHENTICATED', { reason: 'issuer_grant', claim: 'roles' }]);
+      // What each was granted still passes, and a grant list decides, not the issuer's name.
+      expect(refusal(await both.authenticate(bearer(await sign(otherKey, { ...admin(STAFF), roles: ['ato:auditor'] }))))).toBe('OK');
+      const open = twoIssuers(JSON.stringify({ [PRODUCTS]: ['product', 'ato:admin'], [STAFF]: ['ato:admin'] }));
+      expect(refusal(await open.authenticate(bearer(await sign(key, admin(PRODUCTS)))))).toBe('OK');
+    });
+
+    it('will not trust several issuers without saying what each may issue', () => {
+      const keys = JSON.stringify({ [PRODUCTS]: '/keys/products.json', [STAFF]: '/keys/staff.json' });
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys })).toThrow(/TOKEN_ISSUER_GRANTS: required with several issuers/);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUER_GRANTS: JSON.stringify({ [PRODUCTS]: ['product'] }) })).toThrow(/TOKEN_ISSUER_GRANTS: names no grants for the trusted issuer https:\/\/staff-idp.example/);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUER_GRANTS: JSON.stringify({ [PRODUCTS]: ['product'], [STAFF]: ['ato:root'] }) })).toThrow(/TOKEN_ISSUER_GRANTS \(https:\/\/staff-idp.example\): unknown grant ato:root/);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUER_GRANTS: JSON.stringify({ [PRODUCTS]: ['product'], [STAFF]: [] }) })).toThrow(/TOKEN_ISSUER_GRANTS/);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUER_GRANTS: JSON.stringify({ [PRODUCTS]: ['product'], [STAFF]: ['ato:admin'], 'https://other.example': ['product'] }) })).toThrow(/TOKEN_ISSUER_GRANTS: https:\/\/other.example is not a trusted issuer/);
+      // One issuer may be limited too (a gateway for products only), or left to issue everything.
+      expect(loadConfig({ TOKEN_ISSUER_GRANTS: JSON.stringify({ 'dsp-dev-issuer': ['product'] }) }).auth.issuerGrants).toEqual({ 'dsp-dev-issuer': ['product'] });
+      expect(loadConfig({}).auth.issuerGrants).toBeNull();
+      // Built by hand, past the configuration, the authenticator refuses too.
+      const auth = { ...loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUER_GRANTS: GRANTS }).auth, issuerGrants: null };
+      expect(() => createAuthenticator({ auth })).toThrow(/TOKEN_ISSUER_GRANTS: required with several issuers/);
     });
 
     it('refuses an issuer it does not know, as the allow-list did', async () => {
@@ -524,14 +556,15 @@ describe('key sources', () => {
 
     it('reads TOKEN_ISSUER_KEYS strictly', () => {
       const keys = JSON.stringify({ [PRODUCTS]: '/keys/products.json', [STAFF]: 'https://staff-idp.example/jwks.json' });
-      expect(loadConfig({ TOKEN_ISSUER_KEYS: keys }).auth.issuers).toEqual([PRODUCTS, STAFF]);
-      expect(loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUERS: `${STAFF},${PRODUCTS}` }).auth.issuers).toEqual([PRODUCTS, STAFF]);
-      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUERS: PRODUCTS })).toThrow(/TOKEN_ISSUERS: must name exactly the issuers of TOKEN_ISSUER_KEYS/);
-      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, JWKS_FILE: '/keys/jwks.json' })).toThrow(/TOKEN_ISSUER_KEYS and JWKS_FILE\/JWKS_URL: set one, not both/);
+      const grants = { TOKEN_ISSUER_GRANTS: GRANTS };
+      expect(loadConfig({ TOKEN_ISSUER_KEYS: keys, ...grants }).auth.issuers).toEqual([PRODUCTS, STAFF]);
+      expect(loadConfig({ TOKEN_ISSUER_KEYS: keys, ...grants, TOKEN_ISSUERS: `${STAFF},${PRODUCTS}` }).auth.issuers).toEqual([PRODUCTS, STAFF]);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, ...grants, TOKEN_ISSUERS: PRODUCTS })).toThrow(/TOKEN_ISSUERS: must name exactly the issuers of TOKEN_ISSUER_KEYS/);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, ...grants, JWKS_FILE: '/keys/jwks.json' })).toThrow(/TOKEN_ISSUER_KEYS and JWKS_FILE\/JWKS_URL: set one, not both/);
       expect(() => loadConfig({ TOKEN_ISSUER_KEYS: JSON.stringify({ [STAFF]: 'ftp://staff-idp.example/jwks.json' }) })).toThrow(/TOKEN_ISSUER_KEYS \(https:\/\/staff-idp.example\): must be an https URL/);
       const secret = Buffer.alloc(32, 7).toString('base64');
       const prod = { NODE_ENV: 'production', AUDIT_HMAC_KEY: secret, SUBGRAPH_MAC_KEY: secret, METRICS_BEARER: 'scrape-secret-0123456789' };
-      expect(loadConfig({ ...prod, TOKEN_ISSUER_KEYS: keys }).auth.issuers).toEqual([PRODUCTS, STAFF]);
+      expect(loadConfig({ ...prod, TOKEN_ISSUER_KEYS: keys, ...grants }).auth.issuers).toEqual([PRODUCTS, STAFF]);
       expect(() => loadConfig({ ...prod, TOKEN_ISSUER_KEYS: JSON.stringify({ [STAFF]: 'http://staff-idp.example/jwks.json' }) })).toThrow(/must be an https URL in production/);
       expect(() => loadConfig({ TOKEN_ISSUER_KEYS: '{"a":' })).toThrow(/TOKEN_ISSUER_KEYS/);
     });
