@@ -455,7 +455,7 @@ function issuerGrantProblems(c: Config): string[] {
   const grants = c.auth.issuerGrants;
   if (!grants) return c.auth.issuers.length > 1 ? ['TOKEN_ISSUER_GRANTS: required with several issuers: say what each may issue (product, and which staff roles), e.g. {"https://products-idp":["product"],"https://staff-idp":["ato:admin","ato:auditor","dsp:developer"]}'] : [];
   const problems: string[] = [];
-  for (const issuer of c.auth.issuers) if (!(issuer in grants)) problems.push(`TOKEN_ISSUER_GRANTS: names no grants for the trusted issuer ${issuer}`);
+  for (const issuer of c.auth.issuers) if (!Object.hasOwn(grants, issuer)) problems.push(`TOKEN_ISSUER_GRANTS: names no grants for the trusted issuer ${issuer}`);
   for (const [issuer, list] of Object.entries(grants)) {
     if (!c.auth.issuers.includes(issuer)) problems.push(`TOKEN_ISSUER_GRANTS: ${issuer} is not a trusted issuer (TOKEN_ISSUERS / TOKEN_ISSUER_KEYS)`);
     const unknown = list.filter((g) => !ISSUER_GRANTS.includes(g));
@@ -480,7 +480,7 @@ function issuerKeyProblems(c: Config, issuersGiven: boolean): string[] {
   const named = Object.keys(keys);
   if (named.length === 0) problems.push('TOKEN_ISSUER_KEYS: must name at least one issuer');
   if (c.auth.jwksFile || c.auth.jwksUrl) problems.push('TOKEN_ISSUER_KEYS and JWKS_FILE/JWKS_URL: set one, not both');
-  if (issuersGiven && (c.auth.issuers.length !== named.length || c.auth.issuers.some((i) => !(i in keys)))) problems.push('TOKEN_ISSUERS: must name exactly the issuers of TOKEN_ISSUER_KEYS (or be left out)');
+  if (issuersGiven && (c.auth.issuers.length !== named.length || c.auth.issuers.some((i) => !Object.hasOwn(keys, i)))) problems.push('TOKEN_ISSUERS: must name exactly the issuers of TOKEN_ISSUER_KEYS (or be left out)');
   // One key set named for two issuers is the shared set this exists to prevent (review s18d F8).
   const keySets = Object.values(keys);
   if (new Set(keySets).size !== keySets.length) problems.push('TOKEN_ISSUER_KEYS: each issuer needs a key set of its own; two issuers name the same one');
@@ -551,8 +551,10 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   const problems: string[] = [];
   const c = parsed.data;
   if (c.auth.jwksFile && c.auth.jwksUrl) problems.push('JWKS_FILE and JWKS_URL: set one, not both');
-  problems.push(...issuerKeyProblems(c, !!env.TOKEN_ISSUERS || (overrides as { auth?: { issuers?: unknown } }).auth?.issuers !== undefined));
-  problems.push(...issuerGrantProblems(c));
+  const keyProblems = issuerKeyProblems(c, !!env.TOKEN_ISSUERS || (overrides as { auth?: { issuers?: unknown } }).auth?.issuers !== undefined);
+  problems.push(...keyProblems);
+  // Only once the trusted issuers are settled: otherwise every grant would be judged against the default issuer.
+  if (!keyProblems.length) problems.push(...issuerGrantProblems(c));
   const gateway = who.role === 'gateway';
   const prodGateway = c.env === 'production' && gateway;
   if (prodGateway && !c.auth.jwksFile && !c.auth.jwksUrl && !c.auth.issuerKeys) problems.push('JWKS_FILE, JWKS_URL or TOKEN_ISSUER_KEYS: required in production (the development issuer is not trusted there)');

@@ -540,6 +540,54 @@ describe('key sources', () => {
       expect(() => createAuthenticator({ auth })).toThrow(/TOKEN_ISSUER_GRANTS: required with several issuers/);
     });
 
+    it('holds the grants against tokens built to slip past them (review of f7766cc)', async () => {
+      const both = twoIssuers();
+      const reason = (result: AuthResult) => (result.ok ? 'OK' : (result.denial.details as { reason?: string } | undefined)?.reason);
+      // A role spelt so the known-role filter drops it grants nothing, and does not hide the one it keeps.
+      expect(reason(await both.authenticate(bearer(await sign(key, { ...admin(PRODUCTS), roles: ['ATO:ADMIN', 'ato:admin\u200b'] }))))).toBe('role');
+      expect(reason(await both.authenticate(bearer(await sign(key, { ...admin(PRODUCTS), roles: ['ATO:ADMIN', 'ato:admin'] }))))).toBe('issuer_grant');
+      // A granted role beside one the staff IdP lacks (dsp:developer), in either order and repeated.
+      for (const roles of [['dsp:developer', 'ato:admin'], ['ato:admin', 'ato:admin', 'dsp:developer']]) {
+        expect(reason(await both.authenticate(bearer(await sign(otherKey, { ...admin(STAFF), roles }))))).toBe('issuer_grant');
+      }
+      // A product token carrying staff roles is a product token with none.
+      const productWithRoles = await both.authenticate(bearer(await sign(key, productClaims({ iss: PRODUCTS, roles: ['ato:admin'], developer_id: 'DEV-X' }))));
+      expect(productWithRoles.ok && [productWithRoles.token.kind, productWithRoles.token.roles, productWithRoles.token.developerId]).toEqual(['product', [], null]);
+      // A refused token is not cached: presented again it is refused again.
+      const refusedToken = await sign(key, admin(PRODUCTS));
+      for (let i = 0; i < 3; i++) expect(reason(await both.authenticate(bearer(refusedToken)))).toBe('issuer_grant');
+      expect(both.stats().size).toBe(1);
+      // An iss only like the staff IdP's has no keys; the staff IdP's name under the products key fails its signature.
+      for (const iss of [`${STAFF}/`, STAFF.toUpperCase(), STAFF.replace('a', '\u0430')]) expect(reason(await both.authenticate(bearer(await sign(otherKey, admin(iss)))))).toBe('claims');
+      expect(codeOf(await both.authenticate(bearer(await sign(key, admin(STAFF)))))).toBe('UNAUTHENTICATED');
+      // The same token through a second authenticator with other grants is judged by that one's grants.
+      const open = twoIssuers(JSON.stringify({ [PRODUCTS]: ['product', 'ato:admin'], [STAFF]: ['ato:admin'] }));
+      expect(reason(await open.authenticate(bearer(refusedToken)))).toBe('OK');
+      expect(reason(await both.authenticate(bearer(refusedToken)))).toBe('issuer_grant');
+    });
+
+    it('names every trusted issuer in the grants, even one called like an Object.prototype member (review of f7766cc)', async () => {
+      const keys = JSON.stringify({ constructor: '/keys/a.json', [STAFF]: '/keys/staff.json' });
+      // "constructor" in {...} is true through the prototype: the check must ask for an own key.
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUER_GRANTS: JSON.stringify({ [STAFF]: ['ato:admin'] }) })).toThrow(/names no grants for the trusted issuer constructor/);
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUER_GRANTS: JSON.stringify({ [STAFF]: ['ato:admin'], toString: ['product'] }) })).toThrow(/TOKEN_ISSUER_GRANTS/);
+      // Likewise TOKEN_ISSUERS must name exactly TOKEN_ISSUER_KEYS' issuers.
+      const two = JSON.stringify({ [PRODUCTS]: '/keys/products.json', [STAFF]: '/keys/staff.json' });
+      expect(() => loadConfig({ TOKEN_ISSUER_KEYS: two, TOKEN_ISSUER_GRANTS: GRANTS, TOKEN_ISSUERS: `${STAFF},constructor` })).toThrow(/TOKEN_ISSUERS: must name exactly the issuers of TOKEN_ISSUER_KEYS/);
+    });
+
+    it('judges the grants only once the issuers are settled: a key problem is reported alone, not with grants against the default issuer', () => {
+      const keys = JSON.stringify({ [PRODUCTS]: 'ftp://products-idp.example/jwks.json', [STAFF]: '/keys/staff.json' });
+      let message = '';
+      try {
+        loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUER_GRANTS: GRANTS });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/TOKEN_ISSUER_KEYS \(https:\/\/products-idp.example\): must be an https URL/);
+      expect(message).not.toMatch(/TOKEN_ISSUER_GRANTS/);
+    });
+
     it('refuses an issuer it does not know, as the allow-list did', async () => {
       const result = await twoIssuers().authenticate(bearer(await sign(key, productClaims({ iss: 'https://other.example' }))));
       expect(result.ok ? null : [result.denial.code, result.denial.details]).toEqual(['UNAUTHENTICATED', { reason: 'claims', claim: 'iss' }]);
