@@ -15,6 +15,7 @@ import { openDatabase } from '../connection.js';
 import { createSqliteRateLimiter } from '../counters.js';
 import { serializedError } from '../errors.js';
 import type { LimiterResFields, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
+import { followingClock } from './following-clock.js';
 
 const data = workerData as WriteThreadData;
 const port = parentPort!;
@@ -25,20 +26,15 @@ const limiters = new Map<number, RateLimiterSQLite>();
 
 /**
  * The thread's own timing (the checkpoint interval) reads the system clock. The rate-limit
- * counters read Date.now inside rate-limiter-flexible; when the store was given a clock (tests move
- * it instead of waiting), each limiter call carries its reading (`at`) and Date.now here follows
- * it: the reading, plus the real time since it arrived, but never back. A reading is taken when
- * the call is sent, and the call may wait in this thread's queue while earlier ones run: followed
- * back, it would make a window opened by an earlier call look longer than it is (a RateLimit-Reset
- * of 4 s in a 3 s window).
+ * counters read Date.now inside rate-limiter-flexible; when the store was given a clock, each
+ * limiter call carries its reading (`at`) and Date.now here follows it (following-clock.ts).
  */
 const realNow = Date.now.bind(Date);
-let skew: number | null = null;
+const storeClock = followingClock(realNow);
 function followClock(at: number | undefined): void {
   if (at === undefined || !Number.isFinite(at)) return;
-  skew = Math.max(skew ?? -Infinity, at - realNow());
-  const following = skew;
-  Date.now = () => realNow() + following;
+  storeClock.follow(at);
+  Date.now = storeClock.now;
 }
 
 /** Opens a connection; a file that cannot be opened (its directory gone, say) is SQLITE_CANTOPEN, i.e. unavailable. */
