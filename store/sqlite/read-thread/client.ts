@@ -43,7 +43,11 @@ interface Job {
   dropped?: boolean;
 }
 
-/** How long close() lets a read the thread is on reach its next row check and end, before it terminates the thread anyway (ms). */
+/**
+ * How long close() waits for a read the thread is on to reach its next row check and end (ms).
+ * One still running then (inside a statement the check does not reach) is let go: the thread no
+ * longer keeps the process alive, and is terminated once it answers.
+ */
 const CLOSE_WAIT_MS = 2_000;
 
 export interface ReadThreadOptions {
@@ -73,6 +77,7 @@ export class SqliteReadThread {
   private readonly stop = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   /** Ends close()'s wait for the read the thread is on. */
   private onIdle: (() => void) | null = null;
+  private closing: Promise<void> | null = null;
 
   private readonly timeoutMs: number;
   private readonly schedule: NonNullable<ReadThreadOptions['schedule']>;
@@ -99,10 +104,15 @@ export class SqliteReadThread {
 
   /**
    * Stops the thread; reads asked and not answered fail with StoreUnavailableError, as do later
-   * ones. A read the thread is on is stopped at its next row, and the thread terminated once idle
-   * (or after CLOSE_WAIT_MS).
+   * ones. A read the thread is on is stopped at its next row, and the thread terminated once idle:
+   * never while it may be inside SQLite (see CLOSE_WAIT_MS).
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     const gone = new StoreUnavailableError('SQLite store is closed');
     for (const job of [...(this.running ? [this.running] : []), ...this.waiting.splice(0)]) {
@@ -111,16 +121,24 @@ export class SqliteReadThread {
       this.drop(job, gone);
     }
     const worker = this.worker;
-    if (worker && this.running) {
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        this.onIdle = resolve;
-        timer = setTimeout(resolve, CLOSE_WAIT_MS);
+    if (!worker) return;
+    if (this.running) {
+      let cancel = () => {};
+      const idle = await new Promise<boolean>((resolve) => {
+        this.onIdle = () => resolve(true);
+        cancel = this.schedule(() => resolve(false), CLOSE_WAIT_MS);
       });
-      clearTimeout(timer);
+      cancel();
+      this.worker = null;
+      if (!idle) {
+        // Still inside SQLite: let go, terminated at its answer (or gone with the process).
+        worker.unref();
+        worker.once('message', () => void worker.terminate());
+        return;
+      }
     }
     this.worker = null;
-    await worker?.terminate();
+    await worker.terminate();
   }
 
   private ask(request: Ask): Promise<unknown> {

@@ -67,7 +67,10 @@ function handSchedule() {
   return {
     schedule: (expire: () => void) => {
       pending.push(expire);
-      return () => pending.splice(pending.indexOf(expire), 1);
+      return () => {
+        const at = pending.indexOf(expire);
+        if (at >= 0) pending.splice(at, 1);
+      };
     },
     /** Expires the i-th read still under its limit. */
     expire: (i: number) => pending.splice(i, 1)[0]!(),
@@ -189,6 +192,70 @@ describe('the auditors’ filtered reads of a SQLite file', () => {
       locker.close();
       await reads.close();
     }
+  }, 60_000);
+
+  it('end a scan the store gave up on inside SQLite, at its first row, through the stop slot (its deadline far off)', async () => {
+    const { store, path } = await filledStore();
+    await store.close();
+    const hand = handSchedule();
+    // The read's own deadline is far off: only the stop can end the scan early.
+    const reads = new SqliteReadThread({ path, busyTimeoutMs: 1000 }, { timeoutMs: 600_000, schedule: hand.schedule });
+    const threads = threadsOf(reads);
+    try {
+      // The thread is still starting when the read is given up on, so the stop is set before its first row, whatever the machine's load.
+      const scan = outcome(reads.countAccessLogs({ sub: 'nobody' }));
+      const thread = threads[0]!;
+      const replied = new Promise<ReadReply>((resolve) => thread.once('message', resolve));
+      hand.expire(0);
+      expect(await scan).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'QUERY_TIME' });
+      // No lock here: the row check (dsp_in_time) ended the statement, rather than the scan running to its end (a count of 0).
+      const reply = await replied;
+      expect('error' in reply ? reply.error.coded?.details['limit'] : 'answered').toBe('QUERY_TIME');
+      expect(await reads.countAccessLogs({ decision: 'DENIED' })).toBe(N / 5);
+      expect(threads).toHaveLength(1);
+    } finally {
+      await reads.close();
+    }
+  }, 60_000);
+
+  it('close while the thread is on a read: the thread ends the read and answers before it is terminated', async () => {
+    const { store, path } = await filledStore();
+    await store.close();
+    const reads = new SqliteReadThread({ path, busyTimeoutMs: 1000 }, { timeoutMs: 600_000 });
+    const threads = threadsOf(reads);
+    expect(await reads.countAccessLogs({})).toBe(N); // the thread is up
+    const thread = threads[0]!;
+    const events: string[] = [];
+    thread.on('message', () => events.push('reply'));
+    thread.once('exit', () => events.push('exit'));
+    const running = outcome(reads.countAccessLogs({ sub: 'nobody' }));
+    await reads.close();
+    expect(await running).toEqual({ code: 'StoreUnavailableError', limit: undefined });
+    // Terminated only once idle (its reply, the stop's refusal or, on a fast machine, the count, came first): never while it may be inside SQLite.
+    expect(events).toEqual(['reply', 'exit']);
+    expect(threads).toHaveLength(1);
+  }, 60_000);
+
+  it('close, its wait over while the thread is still on a read, lets the thread go and terminates it only at its answer', async () => {
+    const { store, path } = await filledStore();
+    await store.close();
+    const hand = handSchedule();
+    const reads = new SqliteReadThread({ path, busyTimeoutMs: 1000 }, { timeoutMs: 600_000, schedule: hand.schedule });
+    const threads = threadsOf(reads);
+    const running = outcome(reads.countAccessLogs({ sub: 'nobody' }));
+    const thread = threads[0]!; // still starting: the read has not reached SQLite yet
+    const events: string[] = [];
+    thread.on('message', () => events.push('reply'));
+    const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve(void events.push('exit'))));
+    const closing = reads.close();
+    expect(hand.pending).toHaveLength(1); // close's wait (the read's own limit was cancelled)
+    hand.expire(0); // as if the read were inside a statement the row check does not reach
+    await closing;
+    expect(await running).toEqual({ code: 'StoreUnavailableError', limit: undefined });
+    await exited;
+    // Not terminated while it could be inside SQLite: only once it had answered.
+    expect(events).toEqual(['reply', 'exit']);
+    expect(reads.close()).toBe(closing); // one close, however often asked
   }, 60_000);
 
   it('end a statement past its deadline inside SQLite, row by row, and keep the thread for the next read', async () => {
