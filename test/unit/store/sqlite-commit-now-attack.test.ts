@@ -238,17 +238,22 @@ describe('the event-loop path failing, alternating with the thread path', () => 
     const snapshot = reader.prepare('SELECT (SELECT COUNT(*) FROM access_records WHERE chain_id = @c) + (SELECT COUNT(*) FROM access_staged WHERE chain_id = @c) AS n, (SELECT last_seq FROM chain_heads WHERE chain_id = @c) AS head');
     const seen: Array<{ n: number; head: number }> = [];
     let stop = false;
+    let polled: () => void = () => {};
     const poll = (async () => {
       while (!stop) {
         seen.push(snapshot.get({ c: writer.chainId }) as { n: number; head: number });
         seen.push(...(await store.queryAccessLogs({}, { first: 1 })).records.filter((r) => r.chainId === writer.chainId).map((r) => ({ n: r.seq, head: r.seq })));
+        polled();
         await new Promise((r) => setImmediate(r));
       }
     })();
+    /** Resolves once the poll has gone round again (it reads between batches whatever the machine's speed, and during them as it can). */
+    const pollAgain = () => new Promise<void>((resolve) => (polled = resolve));
     let s = 0;
     for (const size of [1, 2, 400, 1, 3, 1, 2, 250, 1]) {
       await Promise.all(range(s + 1, s + size).map((i) => writer.append(sampleRecord(i))));
       s += size;
+      await pollAgain();
     }
     stop = true;
     await poll;
