@@ -59,14 +59,60 @@ const jsonOf = <T extends z.ZodTypeAny>(schema: T) =>
     .unknown()
     .transform((value, ctx) => {
       if (typeof value !== 'string') return value;
+      let parsed: unknown;
       try {
-        return JSON.parse(value) as unknown;
+        parsed = JSON.parse(value) as unknown;
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: `is not valid JSON (${(err as Error).message})` });
         return z.NEVER;
       }
+      // JSON.parse keeps the last of two equal keys, silently: a second entry for an issuer (its
+      // grants, its keys) or a tier would quietly replace the first.
+      const repeated = repeatedJsonKey(value);
+      if (repeated !== null) {
+        ctx.addIssue({ code: 'custom', message: `names the key ${JSON.stringify(repeated)} twice in one object (JSON would keep only the last)` });
+        return z.NEVER;
+      }
+      return parsed;
     })
     .pipe(schema);
+
+/**
+ * The first key that one object of `text` names twice, or null. `text` must be valid JSON (it is
+ * scanned, not parsed again): strings are skipped whole, escapes included, and a string is a key
+ * when it opens an object's entry.
+ */
+export function repeatedJsonKey(text: string): string | null {
+  // One set of keys per open object; null for an open array.
+  const open: Array<Set<string> | null> = [];
+  let keyNext = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const keys = open.at(-1);
+      if (keys && keyNext) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      keyNext = false;
+      i = end;
+    } else if (ch === '{') {
+      open.push(new Set());
+      keyNext = true;
+    } else if (ch === '[') {
+      open.push(null);
+      keyNext = false;
+    } else if (ch === '}' || ch === ']') {
+      open.pop();
+    } else if (ch === ',') {
+      keyNext = open.at(-1) != null;
+    }
+  }
+  return null;
+}
 
 export const rateTierSchema = z.object({
   /** Sustained requests allowed per `duration` seconds. */

@@ -116,6 +116,25 @@ describe('JSON variables say what is wrong', () => {
     expect(problemsOf({ RATE_TIERS: JSON.stringify({ demo: tier, gold: noPoints }) })).toEqual([expect.stringMatching(/^RATE_TIERS \(rateLimits\.tiers\.gold\.points\): .*expected number, received undefined/)]);
     expect(problemsOf({ RATE_LIMIT_STAFF: '{"points":"many","duration":1}' })).toEqual([expect.stringMatching(/^RATE_LIMIT_STAFF \(rateLimits\.staff\.points\): .*expected number/)]);
   });
+
+  it('refuses a key named twice in one object, where JSON.parse would silently keep the last', () => {
+    // The products IdP's second entry would have replaced its first: it could then mint an ATO admin.
+    const keys = '{"https://p.example":"/k/p.json","https://s.example":"/k/s.json"}';
+    const grants = '{"https://p.example":["product"],"https://s.example":["ato:admin"],"https://p.example":["ato:admin"]}';
+    expect(problemsOf({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUER_GRANTS: grants })).toEqual([expect.stringMatching(/^TOKEN_ISSUER_GRANTS \(auth\.issuerGrants\): names the key "https:\/\/p\.example" twice/)]);
+    // Deeper down too, and a key spelt with an escape is the same key.
+    const tier = '{"points":5,"duration":1,"burst":0,"burstDuration":1,"perOrgShare":1';
+    expect(problemsOf({ RATE_TIERS: `{"demo":${tier},"points":6}}` })).toEqual([expect.stringMatching(/names the key "points" twice/)]);
+    expect(problemsOf({ RATE_TIERS: `{"demo":${tier}},"d\\u0065mo":${tier}}}` })).toEqual([expect.stringMatching(/names the key "demo" twice/)]);
+  });
+
+  it('takes equal keys in different objects, and quotes, braces and commas inside strings, as they are', () => {
+    const tier = { points: 5, duration: 1, burst: 0, burstDuration: 1, perOrgShare: 1 };
+    expect(problemsOf({ RATE_TIERS: JSON.stringify({ demo: tier, gold: tier }) })).toEqual([]);
+    const grants = { 'https://p.example/"a{,}[b]\\': ['product'], 'https://s.example': ['ato:admin'] };
+    const keys = { 'https://p.example/"a{,}[b]\\': '/k/p.json', 'https://s.example': '/k/s.json' };
+    expect(loadConfig({ TOKEN_ISSUER_KEYS: JSON.stringify(keys), TOKEN_ISSUER_GRANTS: JSON.stringify(grants) }).auth.issuerGrants).toEqual(grants);
+  });
 });
 
 describe('secrets from files', () => {
