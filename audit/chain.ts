@@ -31,7 +31,7 @@ export const HASHED_FIELDS = [
  * Fields hashed only when present: added after chains already existed, so a record without one
  * hashes exactly as it did before the field existed (no `null` placeholder).
  */
-export const OPTIONAL_HASHED_FIELDS = ['traceId', 'changes', 'manifest', 'dpopJkt'] as const satisfies ReadonlyArray<keyof UnhashedRecord>;
+export const OPTIONAL_HASHED_FIELDS = ['traceId', 'changes', 'manifest', 'dpopJkt', 'issuer'] as const satisfies ReadonlyArray<keyof UnhashedRecord>;
 const OPTIONAL = new Set<string>(OPTIONAL_HASHED_FIELDS);
 
 type Missing = Exclude<keyof UnhashedRecord, (typeof HASHED_FIELDS)[number] | (typeof OPTIONAL_HASHED_FIELDS)[number]>;
@@ -68,6 +68,7 @@ export function normalizeForHash(record: UnhashedRecord): UnhashedRecord {
   if (r.changes != null) out.changes = r.changes;
   if (r.manifest != null) out.manifest = r.manifest;
   if (r.dpopJkt != null) out.dpopJkt = r.dpopJkt;
+  if (r.issuer != null) out.issuer = r.issuer;
   // A field added to OPTIONAL_HASHED_FIELDS but not above would be neither hashed nor stored: the
   // unit test "lays the record out…" sets every optional field and fails when one is missing here.
   return out;
@@ -351,7 +352,7 @@ function wellFormed(record: AccessRecord): void {
   for (const reason of record.reasons) wellFormedFields(reason as unknown as Record<string, unknown>);
   if (Array.isArray(record.changes)) for (const change of record.changes) if (change !== null && typeof change === 'object') wellFormedFields(change as unknown as Record<string, unknown>);
   if (record.manifest !== null && typeof record.manifest === 'object') wellFormedFields(record.manifest as unknown as Record<string, unknown>);
-  for (const field of ['traceId', 'dpopJkt'] as const) {
+  for (const field of ['traceId', 'dpopJkt', 'issuer'] as const) {
     const v = r[field];
     if (typeof v === 'string' && !v.isWellFormed()) r[field] = v.toWellFormed();
   }
@@ -414,7 +415,7 @@ export function prepareRecord(record: AccessRecord, chainId: string, seq: number
   if (typeof r.id !== 'string' || typeof r.decision !== 'string') throw new CanonicalJsonError('id and decision must be strings');
   // The lists are checked lists of strings (checkHashable) and the writer owns the record: no copies.
   const { roles, coordinates, services, clientDigests, errorCodes, subgraphs } = r;
-  let fast = isNullableString(r.traceId) && isNullableString(r.dpopJkt) && primitiveScalars(r);
+  let fast = isNullableString(r.traceId) && isNullableString(r.dpopJkt) && isNullableString(r.issuer) && primitiveScalars(r);
   for (let i = 0; fast && i < r.reasons.length; i++) fast = typeof r.reasons[i]!.code === 'string' && isNullableString(r.reasons[i]!.coordinate);
   let changes: AccessRecord['changes'] | undefined;
   if (fast && r.changes != null) {
@@ -436,7 +437,7 @@ export function prepareRecord(record: AccessRecord, chainId: string, seq: number
     text = JSON.stringify({
       chainId, changes, clientDigests, clientIp: r.clientIp ?? null, coordinates, decision: r.decision ?? null, developerId: r.developerId ?? null,
       documentHash: r.documentHash ?? null, dpopJkt: r.dpopJkt ?? undefined, errorCodes, httpStatus: r.httpStatus ?? null, id: r.id ?? null,
-      instanceId: r.instanceId ?? null, jti: r.jti ?? null, latencyMs: r.latencyMs ?? null, manifest, operationName: r.operationName ?? null,
+      instanceId: r.instanceId ?? null, issuer: r.issuer ?? undefined, jti: r.jti ?? null, latencyMs: r.latencyMs ?? null, manifest, operationName: r.operationName ?? null,
       operationType: r.operationType ?? null, org: r.org ?? null, prevHash: '', productId: r.productId ?? null, productVersion: r.productVersion ?? null,
       reasons: r.reasons.map((x) => ({ code: x.code, coordinate: x.coordinate ?? null })), requestId: r.requestId ?? null, roles, seq, services,
       sub: r.sub ?? null, subgraphs, time: r.time ?? null, traceId: r.traceId ?? undefined, userAgent: r.userAgent ?? null,

@@ -53,6 +53,12 @@ export interface AccessRecord {
   manifest?: ManifestUse;
   /** The request was sender-constrained (DPoP, RFC 9449): the thumbprint of the key whose proof it carried (absent otherwise). */
   dpopJkt?: string;
+  /**
+   * The token's issuer (`iss`), when the gateway trusts several (TOKEN_ISSUER_KEYS): each issuer
+   * has subjects of its own, so `sub` alone would not say who acted. Absent with one issuer, and
+   * when no token was verified.
+   */
+  issuer?: string;
 }
 
 /** gateway/trusted-documents.ts */

@@ -435,7 +435,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
     let { answer } = run;
     const traceId = span?.spanContext().traceId ?? null;
     try {
-      const commit = () => deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey, traceId }));
+      const commit = () => deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey, traceId, issuers: config.auth.issuers.length }));
       await inSpan(tracer, 'access-log commit', commit);
     } catch (err) {
       if (!(err instanceof CodedError)) logger.error({ err, requestId: arrival.requestId }, 'access record not written');

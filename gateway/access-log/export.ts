@@ -50,7 +50,7 @@ export interface AuditExportDeps {
 export const CSV_COLUMNS = [
   'id', 'time', 'requestId', 'instanceId', 'productId', 'productVersion', 'developerId', 'sub', 'org', 'jti', 'roles',
   'operationName', 'operationType', 'documentHash', 'coordinates', 'services', 'clientDigests', 'decision', 'reasons',
-  'errorCodes', 'httpStatus', 'subgraphs', 'latencyMs', 'clientIp', 'userAgent', 'traceId', 'dpopJkt', 'chainId', 'seq', 'prevHash', 'hash',
+  'errorCodes', 'httpStatus', 'subgraphs', 'latencyMs', 'clientIp', 'userAgent', 'traceId', 'dpopJkt', 'issuer', 'chainId', 'seq', 'prevHash', 'hash',
 ] as const;
 
 /**

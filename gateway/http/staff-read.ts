@@ -61,13 +61,13 @@ export function staffStages(deps: StaffGateDeps, refusedTo: (token: VerifiedToke
  * (full buffer, closed), already logged where it arose.
  */
 export async function appendAccessRecord(
-  deps: { writer: Pick<AccessLogWriter, 'append'>; config: Pick<Config, 'instanceId'>; hmacKey: Buffer; logger: Pick<Logger, 'error'> },
+  deps: { writer: Pick<AccessLogWriter, 'append'>; config: Pick<Config, 'instanceId'> & { auth: Pick<Config['auth'], 'issuers'> }; hmacKey: Buffer; logger: Pick<Logger, 'error'> },
   facts: RequestFacts,
   answer: Answer,
   operation: OperationFacts,
 ): Promise<boolean> {
   try {
-    await deps.writer.append(accessRecordOf({ ...facts, operation }, answer, { instanceId: deps.config.instanceId, hmacKey: deps.hmacKey }));
+    await deps.writer.append(accessRecordOf({ ...facts, operation }, answer, { instanceId: deps.config.instanceId, hmacKey: deps.hmacKey, issuers: deps.config.auth.issuers.length }));
     return true;
   } catch (err) {
     if (!(err instanceof CodedError)) deps.logger.error({ err, requestId: facts.arrival.requestId }, 'access record not written');
@@ -76,7 +76,7 @@ export async function appendAccessRecord(
 }
 
 export interface StaffReadDeps extends StaffGateDeps {
-  config: Pick<Config, 'instanceId'>;
+  config: Pick<Config, 'instanceId'> & { auth: Pick<Config['auth'], 'issuers'> };
   hmacKey: Buffer;
   logger: Pick<Logger, 'error'>;
   newRequestId: () => string;

@@ -67,6 +67,7 @@ export function accessRecordSchema(): mongoose.Schema {
       // Present only when there is something to say (records without them hash as before).
       traceId: { type: String, optional: true },
       dpopJkt: { type: String, optional: true },
+      issuer: { type: String, optional: true },
       changes: { type: [change], optional: true },
       manifest: { type: manifest, optional: true },
       chainId: { type: String },

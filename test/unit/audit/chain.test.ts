@@ -168,6 +168,7 @@ describe('prepareRecord and chainPrepared (the writer path: canonical text made 
     sampleRecord(2, { reasons: [{ code: 'A' }, { code: 'B', coordinate: 'Query.x' }], userAgent: 'a"b\\c\u0001 é 😀 ,"prevHash":""', productId: undefined as never }),
     sampleRecord(3, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', changes: [{ coordinate: 'Mutation.x', reason: 'r', ticket: 'T-1' }, { coordinate: 'Mutation.y', reason: null, ticket: null }] }),
     sampleRecord(4, { manifest: { mode: 'ENFORCE', version: 3, entry: null }, dpopJkt: 'jkt', errorCodes: ['B', 'A', 'B'], clientDigests: ['z', 'y'] }),
+    sampleRecord(10, { issuer: 'https://staff-idp.example', dpopJkt: 'jkt' }),
     sampleRecord(6, { manifest: { mode: 'LOG', version: null, entry: 'op' }, changes: [] }),
     // Shapes the fast layout does not take: canonicalRecordJson writes them.
     sampleRecord(7, { manifest: { mode: 'LOG', version: 1, entry: 'op', extra: { b: 1, a: [2] } } as never }),

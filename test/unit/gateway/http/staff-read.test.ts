@@ -16,14 +16,14 @@ afterEach(async () => {
 });
 
 /** A staff read on a loopback server, with fakes for the authenticator, the quotas and the writer. */
-async function start(over: { append?: (r: AccessRecord) => Promise<unknown>; token?: VerifiedToken } = {}) {
+async function start(over: { append?: (r: AccessRecord) => Promise<unknown>; token?: VerifiedToken; issuers?: string[] } = {}) {
   const appended: AccessRecord[] = [];
   let reads = 0;
   const deps: StaffReadDeps = {
     authenticator: { authenticate: async () => ({ ok: true, token: over.token ?? staff, presentation: { scheme: 'Bearer', ath: 'x' } }) },
     rateLimits: { check: async () => ({ allowed: true, headers: { 'RateLimit-Limit': '50' } }) },
     writer: { accepting: () => true, append: async (r: AccessRecord) => (appended.push(r), over.append ? over.append(r) : r) } as unknown as StaffReadDeps['writer'],
-    config: { instanceId: 'gw' },
+    config: { instanceId: 'gw', auth: { issuers: over.issuers ?? ['dsp-dev-issuer'] } },
     hmacKey: Buffer.alloc(32, 1),
     logger: { error: () => undefined },
     newRequestId: () => 'req-1',
@@ -42,6 +42,18 @@ describe('a staff read', () => {
     const res = await fetch(s.url);
     expect([res.status, await res.json(), res.headers.get('ratelimit-limit'), res.headers.get('cache-control'), res.headers.get('x-request-id')]).toEqual([200, { secret: 42 }, '50', 'no-store', 'req-1']);
     expect(s.appended.map((r) => [r.operationName, r.operationType, r.httpStatus, r.sub])).toEqual([['Thing', 'staff-read', 200, 'ops']]);
+  });
+
+  it('names the token issuer in its record when the gateway trusts several (each has subjects of its own)', async () => {
+    const several = await start({ issuers: ['i', 'other'] });
+    await fetch(several.url);
+    expect(several.appended.map((r) => [r.sub, r.issuer])).toEqual([['ops', 'i']]);
+  });
+
+  it('leaves the issuer out of its record when the gateway trusts one (records hash as before)', async () => {
+    const one = await start();
+    await fetch(one.url);
+    expect(one.appended.map((r) => 'issuer' in r)).toEqual([false]);
   });
 
   it('releases nothing when the record cannot be written', async () => {
