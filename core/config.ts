@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { KNOWN_ROLES, PRODUCT_GRANT } from './roles.js';
+import { SANITIZE_LIMITS, sanitizeClaim } from '../audit/sanitize.js';
 
 /** The most event-loop turns the access-log writer lets a small batch gather for (AUDIT_GATHER_TURNS' limit; the writer caps its option at it too). */
 export const MAX_GATHER_TURNS = 1_000;
@@ -542,6 +543,9 @@ function issuerKeyProblems(c: Config, issuersGiven: boolean): string[] {
     }
     if (protocol !== 'https:' && (c.env === 'production' || protocol !== 'http:')) problems.push(`TOKEN_ISSUER_KEYS (${issuer}): must be an https URL${c.env === 'production' ? ' in production' : ' (or http outside production)'}, or a file path`);
   }
+  // The access record names a token's issuer as the audit log keeps claims (cleaned, capped): an
+  // issuer it would change could be recorded as another's.
+  for (const issuer of named) if (sanitizeClaim(issuer) !== issuer) problems.push(`TOKEN_ISSUER_KEYS: the issuer ${JSON.stringify(issuer)} must be printable text without surrounding spaces, at most ${SANITIZE_LIMITS.claim} characters`);
   if (!problems.length) (c.auth as { issuers: string[] }).issuers = named;
   return problems;
 }

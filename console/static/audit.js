@@ -121,6 +121,7 @@ function RecordDetail({ record: r, onClose }) {
       <dt>Product</dt><dd class="mono">${r.productId ?? '–'} ${r.productVersion ?? ''}</dd>
       <dt>Developer</dt><dd class="mono">${r.developerId ?? '–'}</dd>
       <dt>Subject</dt><dd>${r.sub ?? '–'} ${r.roles.length ? `(${r.roles.join(', ')})` : ''}</dd>
+      ${r.issuer ? html`<dt>Issuer</dt><dd class="mono">${r.issuer}</dd>` : null}
       <dt>Org</dt><dd class="mono">${r.org ?? '–'}</dd>
       <dt>Token id</dt><dd class="mono">${r.jti ?? '–'}</dd>
       <dt>Operation</dt><dd>${r.operationName ?? '(anonymous)'} ${r.operationType ?? ''}</dd>

@@ -9,7 +9,7 @@ import type { ChainedAccessRecord } from '../../../audit/record.js';
 /** Token options of an auditor who may read the log. */
 export const AUDITOR: DevTokenOptions = { roles: ['ato:auditor'], mfa: true, sub: 'auditor-1' };
 
-/** Every field of AccessRecord in schema/audit.graphql. */
+/** The fields of AccessRecord (schema/audit.graphql) these tests compare with the stored record: all but the optional manifest, dpopJkt and issuer, which the served record gives as null where the stored one has none. */
 export const RECORD_FIELDS = `id time requestId instanceId productId productVersion developerId sub org jti roles
   operationName operationType documentHash coordinates services clientDigests decision
   reasons { code coordinate } errorCodes httpStatus subgraphs latencyMs clientIp userAgent traceId changes { coordinate reason ticket }

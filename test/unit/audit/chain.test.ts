@@ -174,6 +174,8 @@ describe('prepareRecord and chainPrepared (the writer path: canonical text made 
     sampleRecord(7, { manifest: { mode: 'LOG', version: 1, entry: 'op', extra: { b: 1, a: [2] } } as never }),
     sampleRecord(8, { changes: [{ ticket: 'T', coordinate: 'Mutation.z', reason: 'r', note: 'x' }] as never, reasons: [{ code: 'C', coordinate: 'Q.x', more: 1 } as never] }),
     sampleRecord(9, { userAgent: { toJSON: () => 'ua' } as never }),
+    // An issuer that is not a string (never the gateway's) takes canonicalRecordJson too: its keys are sorted there, not by JSON.stringify.
+    sampleRecord(11, { issuer: { b: 1, a: [2] } as never }),
   ];
 
   it('lays each record out exactly as canonicalRecordJson does, with prevHash empty where the cut is', () => {
@@ -207,14 +209,14 @@ describe('prepareRecord and chainPrepared (the writer path: canonical text made 
   it('makes every string well-formed before it is hashed: a lone surrogate becomes U+FFFD, as the stores would keep it', () => {
     const odd = (extra: object) => sampleRecord(1, {
       sub: 's\ud800', errorCodes: ['\udfff', 'OK'], clientDigests: ['d\ud83d'], reasons: [{ code: 'R\udc00', coordinate: 'Q.\ud800' }],
-      changes: [{ coordinate: 'M.x', reason: '\ud800', ticket: null }], traceId: 't\udbff', ...extra,
+      changes: [{ coordinate: 'M.x', reason: '\ud800', ticket: null }], traceId: 't\udbff', dpopJkt: 'j\ud800', issuer: 'i\udc00', ...extra,
     });
     const deep = { mode: 'LOG', version: 1, entry: 'e\ud800', extra: { 'k\udc00': ['v\ud800', { w: 'x\udfff' }] } };
     for (const record of [odd({ manifest: { mode: 'LOG', version: 1, entry: 'e\ud800' } }), odd({ manifest: deep as never })]) {
       const { text, columns } = prepareRecord(record, 'chain-p', 1);
       expect(text).not.toMatch(/\\ud[89a-f]/i);
       const parsed = JSON.parse(text) as ChainedAccessRecord;
-      expect(parsed).toMatchObject({ sub: 's\ufffd', errorCodes: ['\ufffd', 'OK'], clientDigests: ['d\ufffd'], reasons: [{ code: 'R\ufffd', coordinate: 'Q.\ufffd' }], changes: [{ reason: '\ufffd' }], traceId: 't\ufffd', manifest: { entry: 'e\ufffd' } });
+      expect(parsed).toMatchObject({ sub: 's\ufffd', errorCodes: ['\ufffd', 'OK'], clientDigests: ['d\ufffd'], reasons: [{ code: 'R\ufffd', coordinate: 'Q.\ufffd' }], changes: [{ reason: '\ufffd' }], traceId: 't\ufffd', dpopJkt: 'j\ufffd', issuer: 'i\ufffd', manifest: { entry: 'e\ufffd' } });
       const expected = indexedColumnsOf({ ...parsed, seq: 1 });
       expect(columns.slice(PREPARED_COLUMNS.indexOf('errorCodes'))).toEqual([expected.errorCodes, expected.clientDigests]);
       expect(chainableFacts(odd({}))).not.toMatch(/\\ud[89a-f]/i);

@@ -31,12 +31,13 @@ describe('CSV cells', () => {
   });
 
   it('writes one row per record in the header order, lists joined with ;', () => {
-    const row = csvRow({ id: 'r1', roles: ['a', 'b'], reasons: [{ code: 'RESTRICTED_DATA', coordinate: 'Query.client' }, { code: 'X' }], operationName: '=evil()' } as never);
+    const row = csvRow({ id: 'r1', roles: ['a', 'b'], reasons: [{ code: 'RESTRICTED_DATA', coordinate: 'Query.client' }, { code: 'X' }], operationName: '=evil()', issuer: 'https://staff-idp.example' } as never);
     const cells = row.trimEnd().split(',');
     expect(cells).toHaveLength(CSV_COLUMNS.length);
     expect(cells[CSV_COLUMNS.indexOf('roles')]).toBe('a;b');
     expect(cells[CSV_COLUMNS.indexOf('reasons')]).toBe('RESTRICTED_DATA@Query.client;X');
     expect(cells[CSV_COLUMNS.indexOf('operationName')]).toBe("'=evil()");
+    expect(cells[CSV_COLUMNS.indexOf('issuer')]).toBe('https://staff-idp.example');
     expect(row.endsWith('\r\n')).toBe(true);
   });
 

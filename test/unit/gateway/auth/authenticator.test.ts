@@ -576,6 +576,14 @@ describe('key sources', () => {
       expect(() => loadConfig({ TOKEN_ISSUER_KEYS: two, TOKEN_ISSUER_GRANTS: GRANTS, TOKEN_ISSUERS: `${STAFF},constructor` })).toThrow(/TOKEN_ISSUERS: must name exactly the issuers of TOKEN_ISSUER_KEYS/);
     });
 
+    it('refuses an issuer the access record could not name as it is (review s22: two issuers could be recorded as one)', () => {
+      const grantsFor = (issuers: string[]) => JSON.stringify(Object.fromEntries(issuers.map((i) => [i, ['product']])));
+      for (const odd of [`${STAFF} `, `${STAFF}\u200b`, `${STAFF}/${'x'.repeat(300)}`]) {
+        const keys = JSON.stringify({ [STAFF]: '/keys/staff.json', [odd]: '/keys/odd.json' });
+        expect(() => loadConfig({ TOKEN_ISSUER_KEYS: keys, TOKEN_ISSUER_GRANTS: grantsFor([STAFF, odd]) })).toThrow(/TOKEN_ISSUER_KEYS: the issuer .* must be printable text without surrounding spaces, at most 256 characters/);
+      }
+    });
+
     it('judges the grants only once the issuers are settled: a key problem is reported alone, not with grants against the default issuer', () => {
       const keys = JSON.stringify({ [PRODUCTS]: 'ftp://products-idp.example/jwks.json', [STAFF]: '/keys/staff.json' });
       let message = '';
