@@ -18,6 +18,7 @@ export interface AccessLogFilterInput {
   errorCode?: string | null;
   operationName?: string | null;
   sub?: string | null;
+  issuer?: string | null;
   role?: string | null;
   jti?: string | null;
   clientIp?: string | null;
@@ -26,7 +27,7 @@ export interface AccessLogFilterInput {
 }
 
 /** Every criterion's name, in the order the schema lists them (the export endpoint accepts exactly these). */
-export const FILTER_FIELDS = ['from', 'to', 'productId', 'developerId', 'org', 'clientId', 'decision', 'errorCode', 'operationName', 'sub', 'role', 'jti', 'clientIp', 'httpStatus', 'coordinate'] as const;
+export const FILTER_FIELDS = ['from', 'to', 'productId', 'developerId', 'org', 'clientId', 'decision', 'errorCode', 'operationName', 'sub', 'issuer', 'role', 'jti', 'clientIp', 'httpStatus', 'coordinate'] as const;
 
 /** Longest value accepted for any text criterion (stored values are shorter still). */
 export const MAX_FILTER_VALUE = 256;
@@ -74,6 +75,7 @@ export function toStoreFilter(input: AccessLogFilterInput | null | undefined, hm
     errorCode: text(f.errorCode, 'errorCode'),
     operationName: text(f.operationName, 'operationName'),
     sub: text(f.sub, 'sub'),
+    issuer: text(f.issuer, 'issuer'),
     role: text(f.role, 'role'),
     jti: text(f.jti, 'jti'),
     clientIp: text(f.clientIp, 'clientIp'),

@@ -253,6 +253,8 @@ export interface AccessLogFilter {
   operationName?: string | null;
   /** The token's `sub` (staff and product users alike). */
   sub?: string | null;
+  /** The token's issuer (records of a gateway that trusts several name it; others match no issuer). */
+  issuer?: string | null;
   /** The record's roles contain it. */
   role?: string | null;
   /** The token id. */

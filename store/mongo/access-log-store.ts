@@ -60,6 +60,7 @@ export function matchOf(filter: AccessLogFilter): Doc {
   if (filter.errorCode != null) match.errorCodes = String(filter.errorCode);
   if (filter.clientDigest != null) match.clientDigests = String(filter.clientDigest);
   if (filter.sub != null) match.sub = String(filter.sub);
+  if (filter.issuer != null) match.issuer = String(filter.issuer);
   if (filter.jti != null) match.jti = String(filter.jti);
   if (filter.clientIp != null) match.clientIp = String(filter.clientIp);
   if (filter.httpStatus != null) match.httpStatus = Number(filter.httpStatus);

@@ -79,6 +79,7 @@ function whereOf(filter: AccessLogFilter, inTime: boolean): { sql: string; param
   // verifier reports it) matches none of them, rather than failing the query for the whole log.
   const fromRecord: Array<[keyof AccessLogFilter, string]> = [
     ['sub', `json_extract(${READABLE_RECORD}, '$.sub')`],
+    ['issuer', `json_extract(${READABLE_RECORD}, '$.issuer')`],
     ['jti', `json_extract(${READABLE_RECORD}, '$.jti')`],
     ['clientIp', `json_extract(${READABLE_RECORD}, '$.clientIp')`],
     ['httpStatus', `json_extract(${READABLE_RECORD}, '$.httpStatus')`],

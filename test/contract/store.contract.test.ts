@@ -317,6 +317,13 @@ const CODES: Record<Decision, string[]> = { ALLOWED: [], PARTIAL: ['SERVICE_NOT_
 
 /** Record `i` of the fixture: attributes vary with different moduli so that every filter selects a proper subset. */
 function fixtureRecord(chainId: string, seq: number, i: number, timeOffsetMs: number): ChainedAccessRecord {
+  const { hash, ...record } = fixtureFields(chainId, seq, i, timeOffsetMs);
+  // Only some records name an issuer (a gateway trusting several; the rest match no issuer),
+  // laid out as the gateway writes it: an optional field after the others, before the hash.
+  return i % 3 === 0 ? { ...record, hash } : { ...record, issuer: i % 2 ? 'https://staff-idp.example' : 'https://products-idp.example', hash };
+}
+
+function fixtureFields(chainId: string, seq: number, i: number, timeOffsetMs: number): ChainedAccessRecord {
   const productId = [null, 'PRD-A', 'PRD-B'][i % 3]!;
   const decision = DECISIONS[Math.floor(i / 4) % 3]!;
   return sampleRecord(chainId, seq, {
@@ -350,6 +357,7 @@ function matches(r: ChainedAccessRecord, f: AccessLogFilter): boolean {
     (f.errorCode == null || r.errorCodes.includes(f.errorCode)) &&
     (f.operationName == null || r.operationName === f.operationName) &&
     (f.sub == null || r.sub === f.sub) &&
+    (f.issuer == null || r.issuer === f.issuer) &&
     (f.jti == null || r.jti === f.jti) &&
     (f.role == null || r.roles.includes(f.role)) &&
     (f.clientIp == null || r.clientIp === f.clientIp) &&
@@ -515,6 +523,8 @@ function accessLogSuite(fresh: Fresh): void {
     ['several criteria, ANDed', { productId: 'PRD-A', decision: 'PARTIAL', org: ORG_1 }],
     ['range, code and client, ANDed', { from: at(2_000), to: at(30_000), errorCode: 'SERVICE_NOT_WHITELISTED', clientDigest: 'digest-x' }],
     ['sub', { sub: 'auditor-al' }],
+    ['issuer', { issuer: 'https://staff-idp.example' }],
+    ['sub and issuer, ANDed', { sub: 'user-1', issuer: 'https://products-idp.example' }],
     ['role (one of the record\'s roles)', { role: 'ato:admin' }],
     ['token id', { jti: 'jti-4' }],
     ['client IP', { clientIp: '10.0.0.7' }],

@@ -70,8 +70,9 @@ describe('several token issuers, each trusted for what it was granted', () => {
     // The staff IdP's auditor of the same name reads the log twice: the second read finds the
     // first's record too, and each record says whose `jordan` it was.
     const auditor = await sign(staff, STAFF, staffAs('ato:auditor'));
-    const readLog = async () => {
-      const read = await sys.gql(`{ accessLogs(filter: { sub: "${SUB}" }, first: 10) { nodes { sub issuer httpStatus roles } } }`, { token: auditor });
+    const readLog = async (issuer?: string) => {
+      const filter = `{ sub: "${SUB}"${issuer ? `, issuer: "${issuer}"` : ''} }`;
+      const read = await sys.gql(`{ accessLogs(filter: ${filter}, first: 10) { nodes { sub issuer httpStatus roles } } }`, { token: auditor });
       expect([read.status, read.body.errors]).toEqual([200, undefined]);
       const nodes = (read.body.data as { accessLogs: { nodes: Array<{ sub: string; issuer: string | null; httpStatus: number; roles: string[] }> } }).accessLogs.nodes;
       return nodes.map((r) => [r.sub, r.issuer, r.httpStatus, r.roles]).reverse();
@@ -81,5 +82,7 @@ describe('several token issuers, each trusted for what it was granted', () => {
       [SUB, PRODUCTS, 200, []],
       [SUB, STAFF, 200, ['ato:auditor']],
     ]);
+    // And an auditor can ask for one of the two.
+    expect(await readLog(PRODUCTS)).toEqual([[SUB, PRODUCTS, 200, []]]);
   });
 });
