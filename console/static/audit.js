@@ -5,7 +5,7 @@ import { run, exportAccessLog } from './api.js';
 import { csvRecordCount } from './csv.js';
 import { html, Badge, Time, Errors, Loading, toInstant } from './ui.js';
 
-const EMPTY = { from: '', to: '', productId: '', developerId: '', org: '', clientId: '', decision: '', errorCode: '', operationName: '', sub: '', role: '', jti: '', clientIp: '', httpStatus: '', coordinate: '' };
+const EMPTY = { from: '', to: '', productId: '', developerId: '', org: '', clientId: '', decision: '', errorCode: '', operationName: '', sub: '', issuer: '', role: '', jti: '', clientIp: '', httpStatus: '', coordinate: '' };
 
 /** The form as AccessLogFilterInput: empty fields left out, times as RFC 3339 instants, the status as a number. */
 function filterOf(form) {
@@ -72,6 +72,7 @@ export function AccessLogPage() {
       <label>Error code<input name="errorCode" value=${form.errorCode} onInput=${set('errorCode')} /></label>
       <label>Operation<input name="operationName" value=${form.operationName} onInput=${set('operationName')} /></label>
       <label>Subject (sub)<input name="sub" value=${form.sub} onInput=${set('sub')} /></label>
+      <label>Issuer<input name="issuer" value=${form.issuer} onInput=${set('issuer')} placeholder="when several are trusted" /></label>
       <label>Role<input name="role" value=${form.role} onInput=${set('role')} placeholder="e.g. ato:admin" /></label>
       <label>Token id (jti)<input name="jti" value=${form.jti} onInput=${set('jti')} /></label>
       <label>Client IP<input name="clientIp" value=${form.clientIp} onInput=${set('clientIp')} /></label>
