@@ -33,7 +33,8 @@ export interface RateLimiterSpec {
 /** Who is counted. Built by the caller from the verified token (or the client IP when there is none). */
 export type RateSubject =
   | { kind: 'product'; productId: string; org: string | null; tier: string }
-  | { kind: 'staff'; sub: string }
+  /** `issuer`: given when the gateway trusts several token issuers, whose subjects are their own (one `sub` at two is two people). */
+  | { kind: 'staff'; sub: string; issuer?: string | null }
   | { kind: 'anonymous'; ip: string };
 
 export type RateDecision =
@@ -215,7 +216,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
         return steps;
       }
       case 'staff':
-        return [{ quota: staff, key: subject.sub }];
+        return [{ quota: staff, key: subject.issuer ? JSON.stringify([subject.issuer, subject.sub]) : subject.sub }];
       case 'anonymous':
         return [{ quota: anonymous, key: sourceQuotaKey(subject.ip) }];
     }

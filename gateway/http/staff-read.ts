@@ -21,6 +21,8 @@ export interface StaffGateDeps {
   authenticator: Pick<Authenticator, 'authenticate'>;
   rateLimits: RateLimits;
   writer: Pick<AccessLogWriter, 'accepting' | 'append'>;
+  /** The trusted issuers: with several, a staff member's quota is keyed by issuer and sub. */
+  config: { auth: Pick<Config['auth'], 'issuers'> };
 }
 
 /** authenticate → role (`refusedTo`: null when the token may) → staff rate limit → audit capacity. */
@@ -47,7 +49,7 @@ export function staffStages(deps: StaffGateDeps, refusedTo: (token: VerifiedToke
     {
       name: 'rate limit',
       async run(_req, facts) {
-        const rate = await rateLimits.check({ kind: 'staff', sub: facts.token!.sub });
+        const rate = await rateLimits.check({ kind: 'staff', sub: facts.token!.sub, issuer: deps.config.auth.issuers.length > 1 ? facts.token!.iss : null });
         return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
       },
     },

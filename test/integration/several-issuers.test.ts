@@ -52,8 +52,10 @@ describe('several token issuers, each trusted for what it was granted', () => {
     sys = await startTestSystem({
       auth: {
         issuerKeys: { [PRODUCTS]: products.file, [STAFF]: staff.file },
-        issuerGrants: { [PRODUCTS]: ['product'], [STAFF]: ['ato:admin', 'ato:auditor'] },
+        issuerGrants: { [PRODUCTS]: ['product', 'dsp:developer'], [STAFF]: ['ato:admin', 'ato:auditor'] },
       },
+      // A staff quota of three requests a minute, so one staff member's is spent within the test.
+      rateLimits: { staff: { points: 3, duration: 60 }, anonymous: { points: 10_000, duration: 1 } },
     });
   });
   afterAll(async () => {
@@ -61,7 +63,7 @@ describe('several token issuers, each trusted for what it was granted', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('serves what each issuer may issue, refuses what it may not, and names the issuer in each record', async () => {
+  it('serves what each issuer may issue, refuses what it may not, names the issuer in each record, and counts each issuer\'s subjects apart', async () => {
     expect((await sys.gql(STATUS_QUERY, { token: await sign(products, PRODUCTS, product) })).status).toBe(200);
     // Signed by the products IdP's own key, under its own name: a valid token, but not the products IdP's to give.
     const forged = await sys.gql(STATUS_QUERY, { token: await sign(products, PRODUCTS, staffAs('ato:admin')) });
@@ -84,5 +86,10 @@ describe('several token issuers, each trusted for what it was granted', () => {
     ]);
     // And an auditor can ask for one of the two.
     expect(await readLog(PRODUCTS)).toEqual([[SUB, PRODUCTS, 200, []]]);
+
+    // Three reads spent the staff IdP's jordan's quota; the products IdP's jordan (a developer) has a quota of their own.
+    expect((await sys.gql(STATUS_QUERY, { token: auditor })).status).toBe(429);
+    const developer = await sign(products, PRODUCTS, { ...staffAs('dsp:developer'), developer_id: 'DEV-GOOD' });
+    expect((await sys.gql(STATUS_QUERY, { token: developer })).status).toBe(200);
   });
 });

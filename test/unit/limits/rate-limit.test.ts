@@ -155,6 +155,15 @@ describe('createRateLimits: staff and anonymous', () => {
     expect((await rl.check({ kind: 'staff', sub: 'auditor-2' })).allowed).toBe(true);
   });
 
+  it('gives one sub at two issuers two quotas (the gateway names the issuer when it trusts several), and one without an issuer', async () => {
+    const rl = limits(rateConfig());
+    await times(2, () => rl.check({ kind: 'staff', sub: 'jordan', issuer: 'https://staff-idp.example' }));
+    expect((await rl.check({ kind: 'staff', sub: 'jordan', issuer: 'https://staff-idp.example' })).allowed).toBe(false);
+    expect((await rl.check({ kind: 'staff', sub: 'jordan', issuer: 'https://products-idp.example' })).allowed).toBe(true);
+    expect((await rl.check({ kind: 'staff', sub: 'jordan' })).allowed).toBe(true);
+    expect((await rl.check({ kind: 'staff', sub: 'jordan', issuer: null })).allowed).toBe(true);
+  });
+
   it('limits unauthenticated requests per source IP', async () => {
     const rl = limits(rateConfig());
     const ds = await times(3, () => rl.check({ kind: 'anonymous', ip: '203.0.113.9' }));

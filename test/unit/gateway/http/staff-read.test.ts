@@ -18,10 +18,11 @@ afterEach(async () => {
 /** A staff read on a loopback server, with fakes for the authenticator, the quotas and the writer. */
 async function start(over: { append?: (r: AccessRecord) => Promise<unknown>; token?: VerifiedToken; issuers?: string[] } = {}) {
   const appended: AccessRecord[] = [];
+  const counted: unknown[] = [];
   let reads = 0;
   const deps: StaffReadDeps = {
     authenticator: { authenticate: async () => ({ ok: true, token: over.token ?? staff, presentation: { scheme: 'Bearer', ath: 'x' } }) },
-    rateLimits: { check: async () => ({ allowed: true, headers: { 'RateLimit-Limit': '50' } }) },
+    rateLimits: { check: async (subject: unknown) => (counted.push(subject), { allowed: true, headers: { 'RateLimit-Limit': '50' } }) },
     writer: { accepting: () => true, append: async (r: AccessRecord) => (appended.push(r), over.append ? over.append(r) : r) } as unknown as StaffReadDeps['writer'],
     config: { instanceId: 'gw', auth: { issuers: over.issuers ?? ['dsp-dev-issuer'] } },
     hmacKey: Buffer.alloc(32, 1),
@@ -33,7 +34,7 @@ async function start(over: { append?: (r: AccessRecord) => Promise<unknown>; tok
   const serve = createStaffRead(deps, { operationName: 'Thing', refusedTo: (t) => roleDenial(t, ['ato:admin'], 'The thing') });
   server = createServer((req, res) => void serve(req, res, async () => (reads++, { secret: 42 }), { 'cache-control': 'no-store' }));
   const url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/`;
-  return { url, appended, reads: () => reads };
+  return { url, appended, counted, reads: () => reads };
 }
 
 describe('a staff read', () => {
@@ -48,12 +49,15 @@ describe('a staff read', () => {
     const several = await start({ issuers: ['i', 'other'] });
     await fetch(several.url);
     expect(several.appended.map((r) => [r.sub, r.issuer])).toEqual([['ops', 'i']]);
+    // Its quota is the issuer's subject's: one sub at two issuers is two people.
+    expect(several.counted).toEqual([{ kind: 'staff', sub: 'ops', issuer: 'i' }]);
   });
 
   it('leaves the issuer out of its record when the gateway trusts one (records hash as before)', async () => {
     const one = await start();
     await fetch(one.url);
     expect(one.appended.map((r) => 'issuer' in r)).toEqual([false]);
+    expect(one.counted).toEqual([{ kind: 'staff', sub: 'ops', issuer: null }]);
   });
 
   it('releases nothing when the record cannot be written', async () => {
