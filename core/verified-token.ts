@@ -10,6 +10,12 @@ export interface VerifiedToken {
   /** The person or system acting. */
   sub: string;
   iss: string;
+  /**
+   * When the gateway trusts several issuers (TOKEN_ISSUER_KEYS): `iss`, the issuer whose subject
+   * `sub` is (one `sub` at two issuers is two people), which the access record and the staff quota
+   * then name beside `sub`. Absent with one issuer.
+   */
+  subjectIssuer?: string;
   /** Token id, logged in place of the token. */
   jti: string | null;
   /** Expiry, seconds since the epoch. */

@@ -155,7 +155,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
   /** Takes `points` from the caller's quotas (a product's, with its org share, or a staff member's). */
   async function charge(facts: Readonly<RequestFacts>, points: number): Promise<StageResult> {
     const { token, admission } = facts;
-    const rate = await rateLimits.check(token!.kind === 'product' ? { kind: 'product', productId: admission!.product!.id, org: token!.org, tier: admission!.product!.rateTier } : { kind: 'staff', sub: token!.sub, issuer: config.auth.issuers.length > 1 ? token!.iss : null }, points);
+    const rate = await rateLimits.check(token!.kind === 'product' ? { kind: 'product', productId: admission!.product!.id, org: token!.org, tier: admission!.product!.rateTier } : { kind: 'staff', sub: token!.sub, issuer: token!.subjectIssuer ?? null }, points);
     return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
   }
 
@@ -435,7 +435,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
     let { answer } = run;
     const traceId = span?.spanContext().traceId ?? null;
     try {
-      const commit = () => deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey, traceId, issuers: config.auth.issuers.length }));
+      const commit = () => deps.writer.append(accessRecordOf(run.facts, answer, { instanceId: config.instanceId, hmacKey: deps.hmacKey, traceId }));
       await inSpan(tracer, 'access-log commit', commit);
     } catch (err) {
       if (!(err instanceof CodedError)) logger.error({ err, requestId: arrival.requestId }, 'access record not written');

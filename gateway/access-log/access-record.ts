@@ -21,14 +21,10 @@ export function decisionOf(facts: RequestFacts, answer: Answer): Decision {
   return facts.operation?.reasons.length ? 'PARTIAL' : 'ALLOWED';
 }
 
-/**
- * `issuers`: how many token issuers the gateway trusts; with more than one, a record of a verified
- * token names its issuer (each has subjects of its own). Default 1.
- */
-export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { instanceId: string; hmacKey: Buffer; traceId?: string | null; issuers?: number }): AccessRecord {
+export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { instanceId: string; hmacKey: Buffer; traceId?: string | null }): AccessRecord {
   const { arrival, token, admission, operation } = facts;
   const product = admission?.product ?? null;
-  const issuer = token && (options.issuers ?? 1) > 1 ? sanitizeClaim(token.iss) : null;
+  const issuer = sanitizeClaim(token?.subjectIssuer);
   return {
     id: newAccessRecordId(arrival.arrivedAt),
     time: new Date(arrival.arrivedAt).toISOString(),
@@ -66,7 +62,7 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     ...(facts.document?.use ? { manifest: { ...facts.document.use } } : {}),
     // Only for sender-constrained requests: every other record hashes exactly as before.
     ...(facts.senderKey ? { dpopJkt: facts.senderKey } : {}),
-    // Only with several issuers: records of a gateway with one hash exactly as before.
+    // Only with several issuers (subjectIssuer): records of a gateway with one hash exactly as before.
     ...(issuer ? { issuer } : {}),
   };
 }

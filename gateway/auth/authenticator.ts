@@ -160,13 +160,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if ('denial' in result) return { ok: false, denial: result.denial };
     const refused = notGranted(result.token, chosen.issuer);
     if (refused) return { ok: false, denial: refused };
+    const token: VerifiedToken = sources.size > 1 ? { ...result.token, subjectIssuer: chosen.issuer } : result.token;
     // Honoured from the cache until exp (plus tolerance: the hit path re-checks exp itself) and,
     // for a remote key set, no longer than the set it was verified with is trusted: its fetch
     // time plus the cache age (not now plus the cache age: a set fetched 9 minutes ago would
     // otherwise let a withdrawn key's tokens through for 19).
     const setFetchedAt = fetchedBefore ?? source.fetchedAt() ?? nowMs;
-    cache.set(key, result.token, nowMs, Math.min((result.token.exp + tolerance) * 1000, Math.min(nowMs, setFetchedAt) + maxAgeOf(source)));
-    return presented(result.token, bearer.scheme, key);
+    cache.set(key, token, nowMs, Math.min((token.exp + tolerance) * 1000, Math.min(nowMs, setFetchedAt) + maxAgeOf(source)));
+    return presented(token, bearer.scheme, key);
   }
 
   return {

@@ -21,8 +21,6 @@ export interface StaffGateDeps {
   authenticator: Pick<Authenticator, 'authenticate'>;
   rateLimits: RateLimits;
   writer: Pick<AccessLogWriter, 'accepting' | 'append'>;
-  /** The trusted issuers: with several, a staff member's quota is keyed by issuer and sub. */
-  config: { auth: Pick<Config['auth'], 'issuers'> };
 }
 
 /** authenticate → role (`refusedTo`: null when the token may) → staff rate limit → audit capacity. */
@@ -49,7 +47,7 @@ export function staffStages(deps: StaffGateDeps, refusedTo: (token: VerifiedToke
     {
       name: 'rate limit',
       async run(_req, facts) {
-        const rate = await rateLimits.check({ kind: 'staff', sub: facts.token!.sub, issuer: deps.config.auth.issuers.length > 1 ? facts.token!.iss : null });
+        const rate = await rateLimits.check({ kind: 'staff', sub: facts.token!.sub, issuer: facts.token!.subjectIssuer ?? null });
         return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
       },
     },
@@ -63,13 +61,13 @@ export function staffStages(deps: StaffGateDeps, refusedTo: (token: VerifiedToke
  * (full buffer, closed), already logged where it arose.
  */
 export async function appendAccessRecord(
-  deps: { writer: Pick<AccessLogWriter, 'append'>; config: Pick<Config, 'instanceId'> & { auth: Pick<Config['auth'], 'issuers'> }; hmacKey: Buffer; logger: Pick<Logger, 'error'> },
+  deps: { writer: Pick<AccessLogWriter, 'append'>; config: Pick<Config, 'instanceId'>; hmacKey: Buffer; logger: Pick<Logger, 'error'> },
   facts: RequestFacts,
   answer: Answer,
   operation: OperationFacts,
 ): Promise<boolean> {
   try {
-    await deps.writer.append(accessRecordOf({ ...facts, operation }, answer, { instanceId: deps.config.instanceId, hmacKey: deps.hmacKey, issuers: deps.config.auth.issuers.length }));
+    await deps.writer.append(accessRecordOf({ ...facts, operation }, answer, { instanceId: deps.config.instanceId, hmacKey: deps.hmacKey }));
     return true;
   } catch (err) {
     if (!(err instanceof CodedError)) deps.logger.error({ err, requestId: facts.arrival.requestId }, 'access record not written');
@@ -78,7 +76,7 @@ export async function appendAccessRecord(
 }
 
 export interface StaffReadDeps extends StaffGateDeps {
-  config: Pick<Config, 'instanceId'> & { auth: Pick<Config['auth'], 'issuers'> };
+  config: Pick<Config, 'instanceId'>;
   hmacKey: Buffer;
   logger: Pick<Logger, 'error'>;
   newRequestId: () => string;

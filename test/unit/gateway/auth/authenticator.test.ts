@@ -504,6 +504,18 @@ describe('key sources', () => {
       expect(staffToken.ok && staffToken.token.roles).toEqual(['ato:admin']);
     });
 
+    it('names the issuer whose subject the token\'s sub is, from the cache too; a gateway with one issuer names none', async () => {
+      const both = twoIssuers();
+      const token = bearer(await sign(otherKey, admin(STAFF)));
+      for (let i = 0; i < 2; i++) {
+        const result = await both.authenticate(token);
+        expect(result.ok && result.token.subjectIssuer).toBe(STAFF);
+      }
+      expect(both.stats().hits).toBe(1);
+      const one = await auth.authenticate(bearer(await sign(key, productClaims())));
+      expect(one.ok && 'subjectIssuer' in one.token).toBe(false);
+    });
+
     it('refuses a token claiming one issuer signed with another issuer\'s key', async () => {
       const both = twoIssuers();
       const forged = await both.authenticate(bearer(await sign(key, admin(STAFF))));
