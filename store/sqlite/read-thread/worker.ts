@@ -17,8 +17,8 @@ let open: { db: Database.Database; queries: SqliteAccessLogQueries } | null = nu
 /** The read being answered: its id and deadline (ms since the epoch). */
 let current = { id: 0, deadline: 0 };
 
-/** Whether the read being answered is past its deadline, or the store gave up on it. */
-const overdue = (): boolean => Date.now() > current.deadline || Atomics.load(stop, 0) === current.id;
+/** Whether the read being answered has reached its deadline (a limit of 0 ms: at once), or the store gave up on it. */
+const overdue = (): boolean => Date.now() >= current.deadline || Atomics.load(stop, 0) === current.id;
 
 function queries(): SqliteAccessLogQueries {
   if (open?.db.open) return open.queries;
