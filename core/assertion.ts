@@ -19,6 +19,13 @@ export interface AssertionClaims {
   roles: string[];
   mfa: boolean;
   requestId: string | null;
+  /**
+   * The issuer of the caller's token, present only when the gateway trusts several issuers
+   * (claim `sub_iss`): then `sub` names someone only at that issuer, and the same `sub` at two
+   * issuers is two people, whom register history must tell apart. Absent with one issuer, so
+   * such assertions are exactly as before.
+   */
+  subjectIssuer?: string;
 }
 
 interface CachedAssertion {
@@ -53,7 +60,7 @@ export function createAssertionSigner(options: { privateKey: CryptoKey; kid: str
       // JSON, not a joined string: `sub` and a staff token's `developer_id` may hold any separator
       // (and the text "null"), so two identities joined with '|' could share a key and one caller
       // be sent to a subgraph with the other's assertion.
-      const key = JSON.stringify([audience, claims.sub, claims.org, claims.softwareId, claims.softwareVersion, claims.developerId, claims.tier, claims.roles, claims.mfa]);
+      const key = JSON.stringify([audience, claims.sub, claims.subjectIssuer ?? null, claims.org, claims.softwareId, claims.softwareVersion, claims.developerId, claims.tier, claims.roles, claims.mfa]);
       const hit = cache.get(key);
       if (hit && hit.refreshAt > t) {
         if (frozen) remember(claims, audience, hit);
@@ -68,6 +75,7 @@ export function createAssertionSigner(options: { privateKey: CryptoKey; kid: str
         tier: claims.tier,
         roles: claims.roles,
         mfa: claims.mfa,
+        ...(claims.subjectIssuer === undefined ? {} : { sub_iss: claims.subjectIssuer }),
       })
         .setProtectedHeader({ alg: 'EdDSA', kid: options.kid, typ: 'dsp-assertion+jwt' })
         .setIssuer(ASSERTION_ISSUER)
@@ -123,6 +131,7 @@ export function createAssertionVerifier(options: { jwks: { keys: JWK[] }; audien
         roles: Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [],
         mfa: payload.mfa === true,
         requestId: null,
+        ...(typeof payload.sub_iss === 'string' && payload.sub_iss !== '' ? { subjectIssuer: payload.sub_iss } : {}),
       };
       if (cache.size >= 10_000) cache.clear();
       cache.set(digest, { claims, exp: payload.exp! });

@@ -30,10 +30,13 @@ export const MAX_TICKET_LENGTH = TEXT_RULES.ticket.max;
 
 /**
  * The actor as recorded in history: the verified `sub` and the role it acted in, so an entry
- * written by someone holding several roles still says in which capacity they acted.
+ * written by someone holding several roles still says in which capacity they acted. When the
+ * gateway trusts several issuers, a `sub` names someone only at its issuer, so the issuer is
+ * named too (`ann (ato:admin, issuer https://staff.example)`): the same `sub` at two issuers is
+ * two people. With one issuer the actor is as it always was.
  */
-export function formatActor(sub: string, role: string): string {
-  return `${sub} (${role})`;
+export function formatActor(sub: string, role: string, issuer?: string): string {
+  return issuer === undefined ? `${sub} (${role})` : `${sub} (${role}, issuer ${issuer})`;
 }
 
 /**

@@ -72,6 +72,7 @@ function assertionClaimsOf(token: VerifiedToken, resolved: ResolvedCaller): Asse
     roles: Object.freeze([...caller.roles]) as string[],
     mfa: caller.mfa,
     requestId: null,
+    ...(token.subjectIssuer === undefined ? {} : { subjectIssuer: token.subjectIssuer }),
   });
   claimsOfCaller.set(caller, { token, product, claims });
   return claims;

@@ -29,13 +29,13 @@ export function mayReadIncident(scope: IncidentScope, incident: { developerId: s
 export function notifier(identity: AssertionClaims): { actor: string; developerId: string | null; admin: boolean } | Denial {
   const refused = roleDenial(identity, [DEVELOPER_STAFF, ADMIN], 'Notifying an incident');
   if (refused) return refused;
-  if (identity.roles.includes(ADMIN)) return { actor: formatActor(identity.sub, ADMIN), developerId: null, admin: true };
+  if (identity.roles.includes(ADMIN)) return { actor: formatActor(identity.sub, ADMIN, identity.subjectIssuer), developerId: null, admin: true };
   if (!identity.developerId) return denial('FORBIDDEN', 'Developer staff tokens must name their developer (developer_id).');
-  return { actor: formatActor(identity.sub, DEVELOPER_STAFF), developerId: identity.developerId, admin: false };
+  return { actor: formatActor(identity.sub, DEVELOPER_STAFF, identity.subjectIssuer), developerId: identity.developerId, admin: false };
 }
 
 export function triager(identity: AssertionClaims): string | Denial {
-  return roleDenial(identity, [ADMIN], 'Triage') ?? formatActor(identity.sub, ADMIN);
+  return roleDenial(identity, [ADMIN], 'Triage') ?? formatActor(identity.sub, ADMIN, identity.subjectIssuer);
 }
 
 export function forbiddenIncident(): Denial {

@@ -29,14 +29,14 @@ export function forbidden(what: string): Denial {
 
 /** Who is acting on an admin mutation, or why they may not. */
 export function adminActor(identity: AssertionClaims): string | Denial {
-  return roleDenial(identity, [ADMIN], 'This change') ?? formatActor(identity.sub, ADMIN);
+  return roleDenial(identity, [ADMIN], 'This change') ?? formatActor(identity.sub, ADMIN, identity.subjectIssuer);
 }
 
 /** A caller acting as admin or as developer staff for `developerId` (null: any developer, e.g. a new registration). */
 export function staffActor(identity: AssertionClaims, developerId: string | null): string | Denial {
   const refused = roleDenial(identity, [ADMIN, DEVELOPER_STAFF], 'This change');
   if (refused) return refused;
-  if (identity.roles.includes(ADMIN)) return formatActor(identity.sub, ADMIN);
+  if (identity.roles.includes(ADMIN)) return formatActor(identity.sub, ADMIN, identity.subjectIssuer);
   if (developerId !== null && identity.developerId !== developerId) return forbidden('products');
-  return formatActor(identity.sub, DEVELOPER_STAFF);
+  return formatActor(identity.sub, DEVELOPER_STAFF, identity.subjectIssuer);
 }

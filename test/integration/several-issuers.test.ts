@@ -1,8 +1,8 @@
 /**
  * Several token issuers through the whole gateway (TOKEN_ISSUER_KEYS, TOKEN_ISSUER_GRANTS): a
  * products IdP and a staff IdP, each with its own keys and what it may issue. A token beyond its
- * issuer's grants is refused, and the access record names the issuer, since the two issuers'
- * subjects are not one space (the same `sub` from each is two people).
+ * issuer's grants is refused, and the access record and register history name the issuer, since
+ * the two issuers' subjects are not one space (the same `sub` from each is two people).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,5 +82,24 @@ describe('several token issuers, each trusted for what it was granted', () => {
     expect((await sys.gql(STATUS_QUERY, { token: auditor })).status).toBe(429);
     const developer = await sign(products, { roles: ['dsp:developer'], mfa: true, developer: 'DEV-GOOD' });
     expect((await sys.gql(STATUS_QUERY, { token: developer })).status).toBe(200);
+  });
+
+  it('names the issuer in register history, so the same sub at two issuers is two actors', async () => {
+    const sub = 'casey';
+    const admin = await sign(staff, { sub, roles: ['ato:admin'], mfa: true });
+    const developer = await sign(products, { sub, roles: ['dsp:developer'], mfa: true, developer: 'DEV-GOOD' });
+    const ok = async (token: string, query: string) => {
+      const r = await sys.gql(query, { token });
+      expect([r.status, r.body.errors]).toEqual([200, undefined]);
+      return r.body.data as Record<string, any>;
+    };
+    const { product } = await ok(admin, '{ product(id: "PRD-CERTIFIED") { revision } }');
+    const { setMinimumVersion } = await ok(admin, `mutation { setMinimumVersion(productId: "PRD-CERTIFIED", expectedRevision: ${product.revision}, minimumVersion: "2.0.1", reason: "Issuer test") { revision } }`);
+    await ok(developer, `mutation { submitOperationManifest(productId: "PRD-CERTIFIED", expectedRevision: ${setMinimumVersion.revision}, documents: ["{ serviceStatus { name } }"], reason: "Issuer test") { revision } }`);
+    const { registryHistory } = await ok(admin, `{ registryHistory(filter: { actor: "${sub}" }) { action actor } }`);
+    expect(registryHistory).toEqual([
+      { action: 'submitOperationManifest', actor: `${sub} (dsp:developer, issuer ${PRODUCTS})` },
+      { action: 'setMinimumVersion', actor: `${sub} (ato:admin, issuer ${STAFF})` },
+    ]);
   });
 });

@@ -68,4 +68,14 @@ describe('assertion signer', () => {
     }
     expect(asserted).toEqual(pairs.map(([, b]) => [b.sub, b.developerId]));
   });
+
+  it('carries the subject\'s issuer when the gateway names one (several issuers), and never reuses one issuer\'s assertion for another\'s subject of the same name', async () => {
+    const { signer, verify } = await setup();
+    const at = (subjectIssuer?: string): AssertionClaims => Object.freeze({ ...claims(), roles: Object.freeze([]) as unknown as string[], ...(subjectIssuer ? { subjectIssuer } : {}) });
+    const staff = await verify('registry', await signer.sign('registry', at('https://staff.example')));
+    const products = await verify('registry', await signer.sign('registry', at('https://products.example')));
+    const single = await verify('registry', await signer.sign('registry', at()));
+    expect([staff.subjectIssuer, products.subjectIssuer, 'subjectIssuer' in single]).toEqual(['https://staff.example', 'https://products.example', false]);
+    expect([staff.sub, products.sub, single.sub]).toEqual(['user-1', 'user-1', 'user-1']);
+  });
 });

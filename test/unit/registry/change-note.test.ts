@@ -31,6 +31,15 @@ describe('noteFor', () => {
   });
 });
 
+describe('formatActor', () => {
+  test('names the issuer only when given one (several issuers trusted): the same sub at two issuers is two actors', () => {
+    expect(formatActor('ann', 'ato:admin')).toBe('ann (ato:admin)');
+    const [a, b] = [formatActor('ann', 'ato:admin', 'https://staff.example'), formatActor('ann', 'ato:admin', 'https://other.example')];
+    expect(a).toBe('ann (ato:admin, issuer https://staff.example)');
+    expect(a).not.toBe(b);
+  });
+});
+
 describe('ids', () => {
   test('new ids carry their prefix, are accepted and differ', () => {
     const [d1, d2, p1] = [newDeveloperId(), newDeveloperId(), newProductId()];
