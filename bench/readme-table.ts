@@ -137,10 +137,13 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
   if (ingest.length) {
     // Judged on the gateway's own settings (checkpoints by count and every second): a faster row
     // with checkpoints only every 10 s shows what they cost, and is no figure the gateway reaches.
-    const judged = ingest.filter((i) => i.checkpoints === 'window');
-    const best = Math.max(...(judged.length ? judged : ingest).map((i) => i.recordsPerS));
-    const figures = ingest.map((i) => `${f(i.recordsPerS, 0)} (${i.concurrency} in flight${i.cpus ? `, ${i.cpus}` : ''}${i.checkpoints === 'window' ? '' : ', sparse checkpoints'})`).join(', ');
-    lines.push(`- Access-log ingest, \`synchronous=FULL\` group commit: ${figures} records/s (target ≥ ${TARGETS.ingestPerS.toLocaleString('en')}, judged on the best row with the gateway's checkpoint settings): ${verdict(best, TARGETS.ingestPerS, true, ' records/s', 0)}.`);
+    // And on the alike records the target was set with: the varied rows show what production's
+    // spread of keys costs, beside it, not instead of it.
+    const alike = ingest.filter((i) => i.keys !== 'varied');
+    const judged = alike.filter((i) => i.checkpoints === 'window');
+    const best = Math.max(...(judged.length ? judged : alike.length ? alike : ingest).map((i) => i.recordsPerS));
+    const figures = ingest.map((i) => `${f(i.recordsPerS, 0)} (${i.concurrency} in flight${i.cpus ? `, ${i.cpus}` : ''}${i.checkpoints === 'window' ? '' : ', sparse checkpoints'}${i.keys === 'varied' ? ', varied keys' : ''})`).join(', ');
+    lines.push(`- Access-log ingest, \`synchronous=FULL\` group commit: ${figures} records/s (target ≥ ${TARGETS.ingestPerS.toLocaleString('en')}, judged on the best row of alike records with the gateway's checkpoint settings; the varied-keys row is records spread over 50 products, 500 organisations and 100,000 clients, as in production, on a fresh file): ${verdict(best, TARGETS.ingestPerS, true, ' records/s', 0)}.`);
   }
   if (soak) {
     const ceiling = soak.ceilingMiB ?? TARGETS.rssCeilingMiB;

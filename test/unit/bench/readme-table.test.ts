@@ -54,6 +54,14 @@ describe('README performance block', () => {
     expect(text).toContain('**missed** by 4193 records/s');
   });
 
+  it('judges ingest on alike records, showing the varied-keys row beside them', () => {
+    const run = report({ ingest: 45_000 });
+    run.micro.ingest!.push({ cpus: 'CPUs 0-1', sync: 'full', checkpoints: 'window', keys: 'varied', concurrency: 1000, recordsPerS: 60_000 } as NonNullable<typeof run.micro.ingest>[number]);
+    const text = renderReadmeTable(run, null);
+    expect(text).toContain('60000 (1000 in flight, CPUs 0-1, varied keys)');
+    expect(text).toContain('**missed** by 5000 records/s');
+  });
+
   it('calls a miss smaller than the shown precision a miss by less than it, not "by 0.00"', () => {
     // 414.7 / 360 = 1.152×: shown as 1.15×, above the 1.15× target.
     const text = renderReadmeTable(report({ enforcedCpu: 414.7 }), null);
