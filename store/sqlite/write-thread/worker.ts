@@ -58,7 +58,7 @@ const WAL_CHECKPOINT_EVERY_MS = 250;
  * A PASSIVE checkpoint never waits, but the WAL starts over only once a checkpoint has copied all
  * of it before the next commit begins, which commits landing from other connections (the event
  * loop's, other processes') can keep preventing: past this many frames (SQLite's own
- * automatic-checkpoint point, 16 MiB at our page size) the checkpoint is a RESTART, which waits
+ * automatic-checkpoint point, 8 MiB at our 8 KiB pages) the checkpoint is a RESTART, which waits
  * up to WAL_RESTART_WAIT_MS for the writers and readers in progress and holds new writers back
  * (the event loop's connection does not wait: its commits come to this thread meanwhile).
  */

@@ -916,11 +916,11 @@ describe('the access-log writer path (prepared batches, chained and stored witho
     });
   });
 
-  it('uses 16 KiB pages in a new file', async () => {
+  it('uses 8 KiB pages in a new file', async () => {
     const file = join(dir, 'pages.db');
     await open(file);
     const raw = new Database(file, { readonly: true });
-    expect(raw.pragma('page_size', { simple: true })).toBe(16384);
+    expect(raw.pragma('page_size', { simple: true })).toBe(8192);
     raw.close();
   });
 });
