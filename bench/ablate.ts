@@ -11,6 +11,9 @@
  * ratio or difference to the first variant, which a slow spell of a shared machine moves less
  * than the figure itself.
  *
+ * `durable-mature2000000` runs the gateway on a store whose access log already holds two million
+ * records with varied keys (its indexes as a mature deployment's), beside `durable` on a fresh one.
+ *
  * Saturation (default): CPU µs per request and req/s at 50 connections, 5 s a round. `--paced`:
  * an evenly paced 200 req/s (`--paced=N`: N) for 8 s a round, CPU per request, p50 and p99 at
  * the client and timed inside the server. Each variant with `-pageN` gets a store file of its
@@ -20,6 +23,9 @@
 import { parseVariant } from './ablate-variants.js';
 import { forkServer, type ServerChild } from './child/children.js';
 import { startHarness } from './harness.js';
+import Database from 'better-sqlite3';
+import { PAGE_SIZE_BYTES } from '../store/sqlite/connection.js';
+import { fillMatureLog } from './micro/ingest-mature.js';
 import { storeCopyWithPageSize } from './store-copy.js';
 import { runLoad } from './load.js';
 import { runPaced } from './paced.js';
@@ -57,7 +63,18 @@ try {
       continue;
     }
     const extra: Record<string, string> = { INSTANCE_ID: `gw-${i + 1}`, ...v.env };
-    if (v.pageSize) extra.STORE_URL = storeCopyWithPageSize(env.dataDir, v.pageSize, `v${i + 1}`);
+    if (v.pageSize || v.mature) extra.STORE_URL = storeCopyWithPageSize(env.dataDir, v.pageSize ?? PAGE_SIZE_BYTES, `v${i + 1}`);
+    if (v.mature) {
+      const started = Date.now();
+      const db = new Database(extra.STORE_URL!.slice('sqlite:'.length));
+      try {
+        db.pragma('journal_mode = WAL');
+        fillMatureLog(db, v.mature);
+      } finally {
+        db.close();
+      }
+      console.log(`${v.name}: ${v.mature} varied records filled in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
     variants.push({ name: v.name, server: await forkServer(v.name, { role: 'enforced', dataDir: env.dataDir, env: { ...gatewayEnv, ...extra }, accessLog: v.kind }, { entry }), headers: auth });
   }
   for (const v of variants) {

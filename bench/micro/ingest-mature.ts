@@ -42,6 +42,46 @@ const CHAIN = 'bench-mature';
 const MEASURED = 50_000;
 const CHECKPOINT_EVERY = 12_500;
 
+/**
+ * Fills `db` (migrated here if it is not) with `records` varied records on a chain of its own,
+ * without fsync (synchronous=OFF for the fill, restored after), and returns what appends more and
+ * checkpoints like the write thread. For the mature-log figures here and for a store copy
+ * bench/ablate.ts runs a gateway on (`-matureN`): the gateway's own chain then shares the indexes.
+ */
+export function fillMatureLog(db: Database.Database, records: number): { writes: { records(): number }; append(count: number): number; checkpoint(): number } {
+  const sync = db.pragma('synchronous', { simple: true }) as number;
+  db.pragma('synchronous = OFF');
+  db.pragma('wal_autocheckpoint = 0');
+  runMigrations(db);
+  const writes = new SqliteAccessLogWrites(db);
+  const key = chainKeyOf(Buffer.alloc(32, 7));
+  writes.openChain({ chainId: CHAIN, instanceId: 'bench', startedAt: new Date().toISOString(), lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: new Date().toISOString() });
+  let head = { seq: 0, hash: GENESIS_HASH };
+  /** Appends `count` records as one commit; the ms the store took (preparing them is not timed). */
+  const append = (count: number): number => {
+    const prepared = Array.from({ length: count }, (_, i) => prepareRecord(variedRecord(head.seq + i), CHAIN, head.seq + 1 + i));
+    const t = performance.now();
+    const hashes = writes.appendToChain({ chainId: CHAIN, head, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } });
+    const ms = performance.now() - t;
+    head = { seq: head.seq + count, hash: hashes.at(-1)! };
+    return ms;
+  };
+  /** The write thread's checkpoints (PASSIVE, then RESTART); the ms they took. */
+  const checkpoint = (): number => {
+    const t = performance.now();
+    db.pragma('wal_checkpoint(PASSIVE)');
+    db.pragma('wal_checkpoint(RESTART)');
+    return performance.now() - t;
+  };
+  while (head.seq < records) {
+    append(Math.min(5000, records - head.seq));
+    if (head.seq % 200_000 === 0) db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.pragma(`synchronous = ${sync}`);
+  return { writes: { records: () => head.seq }, append, checkpoint };
+}
+
 export function measureMatureIngest(options: { records: number; pageSizes: readonly number[]; onProgress?: (line: string) => void }): MatureIngestRow[] {
   const rows: MatureIngestRow[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'dsp-bench-mature-'));
@@ -51,38 +91,13 @@ export function measureMatureIngest(options: { records: number; pageSizes: reado
       try {
         db.pragma(`page_size = ${pageSize}`);
         db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = OFF');
         db.pragma('foreign_keys = ON');
-        db.pragma('wal_autocheckpoint = 0');
-        runMigrations(db);
-        const writes = new SqliteAccessLogWrites(db);
-        const key = chainKeyOf(Buffer.alloc(32, 7));
-        writes.openChain({ chainId: CHAIN, instanceId: 'bench', startedAt: new Date().toISOString(), lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: new Date().toISOString() });
-        let head = { seq: 0, hash: GENESIS_HASH };
-        const append = (count: number): number => {
-          const prepared = Array.from({ length: count }, (_, i) => prepareRecord(variedRecord(head.seq + i), CHAIN, head.seq + 1 + i));
-          const t = performance.now();
-          const hashes = writes.appendToChain({ chainId: CHAIN, head, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } });
-          const ms = performance.now() - t;
-          head = { seq: head.seq + count, hash: hashes.at(-1)! };
-          return ms;
-        };
-        const checkpoint = (): number => {
-          const t = performance.now();
-          db.pragma('wal_checkpoint(PASSIVE)');
-          db.pragma('wal_checkpoint(RESTART)');
-          return performance.now() - t;
-        };
         const filledAt = performance.now();
-        while (head.seq < options.records) {
-          append(Math.min(5000, options.records - head.seq));
-          if (head.seq % 200_000 === 0) db.pragma('wal_checkpoint(TRUNCATE)');
-        }
-        db.pragma('wal_checkpoint(TRUNCATE)');
-        options.onProgress?.(`page ${pageSize}: ${head.seq} records filled in ${((performance.now() - filledAt) / 1000).toFixed(0)} s`);
+        const { writes, append, checkpoint } = fillMatureLog(db, options.records);
+        options.onProgress?.(`page ${pageSize}: ${writes.records()} records filled in ${((performance.now() - filledAt) / 1000).toFixed(0)} s`);
         db.pragma('synchronous = FULL');
         for (const batch of [50, 500]) {
-          const records = head.seq;
+          const records = writes.records();
           let appendMs = 0;
           let checkpointMs = 0;
           for (let done = 0; done < MEASURED; done += batch) {
