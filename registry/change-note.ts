@@ -33,10 +33,19 @@ export const MAX_TICKET_LENGTH = TEXT_RULES.ticket.max;
  * written by someone holding several roles still says in which capacity they acted. When the
  * gateway trusts several issuers, a `sub` names someone only at its issuer, so the issuer is
  * named too (`ann (ato:admin, issuer https://staff.example)`): the same `sub` at two issuers is
- * two people. With one issuer the actor is as it always was.
+ * two people. With one issuer the actor is as it always was. (With several, a sub holding a
+ * parenthesis or a quote is quoted, e.g. `"jo (x)" (ato:admin, issuer https://staff.example)`;
+ * a history filter by that sub alone names it quoted.)
  */
 export function formatActor(sub: string, role: string, issuer?: string): string {
-  return issuer === undefined ? `${sub} (${role})` : `${sub} (${role}, issuer ${issuer})`;
+  if (issuer === undefined) return `${sub} (${role})`;
+  // Each issuer names its subjects as it likes, so one may name a subject after another issuer's
+  // whole actor (`jo (ato:admin, issuer https://staff.example)`): written as it is, that subject's
+  // actor would begin with the other person's, read as theirs, and match a history filter for
+  // theirs. A sub holding a parenthesis or a quote is therefore written as a JSON string: then
+  // the subject ends where its closing quote is, and no actor begins with another's.
+  const subject = /[()"]/.test(sub) ? JSON.stringify(sub) : sub;
+  return `${subject} (${role}, issuer ${issuer})`;
 }
 
 /**

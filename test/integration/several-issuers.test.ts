@@ -102,4 +102,25 @@ describe('several token issuers, each trusted for what it was granted', () => {
       { action: 'setMinimumVersion', actor: `${sub} (ato:admin, issuer ${STAFF})` },
     ]);
   });
+
+  it('never lets one issuer\'s subject pass for another\'s actor: a history filter by a staff admin\'s whole actor finds only that admin', async () => {
+    const admin = await sign(staff, { sub: 'drew', roles: ['ato:admin'], mfa: true });
+    const whole = `drew (ato:admin, issuer ${STAFF})`;
+    // The products IdP may issue developer tokens, under any sub it likes: here the staff admin's whole actor.
+    const mimic = await sign(products, { sub: whole, roles: ['dsp:developer'], mfa: true, developer: 'DEV-GOOD' });
+    const ok = async (token: string, query: string, variables?: Record<string, unknown>) => {
+      const r = await sys.gql(query, { token, variables });
+      expect([r.status, r.body.errors]).toEqual([200, undefined]);
+      return r.body.data as Record<string, any>;
+    };
+    const { product } = await ok(admin, '{ product(id: "PRD-CERTIFIED") { revision } }');
+    const { setMinimumVersion } = await ok(admin, `mutation { setMinimumVersion(productId: "PRD-CERTIFIED", expectedRevision: ${product.revision}, minimumVersion: "2.0.2", reason: "Issuer test") { revision } }`);
+    await ok(mimic, `mutation { submitOperationManifest(productId: "PRD-CERTIFIED", expectedRevision: ${setMinimumVersion.revision}, documents: ["{ serviceStatus { name } }"], reason: "Issuer test") { revision } }`);
+    // Read by another staff member: three requests a minute is the staff quota here.
+    const reader = await sign(staff, { sub: 'robin', roles: ['ato:auditor'], mfa: true });
+    const history = async (actor: string) => (await ok(reader, 'query($actor: String) { registryHistory(filter: { actor: $actor }) { action actor } }', { actor })).registryHistory;
+    expect(await history(whole)).toEqual([{ action: 'setMinimumVersion', actor: whole }]);
+    // The products IdP's subject is found by its sub, quoted as its actor writes it.
+    expect(await history(JSON.stringify(whole))).toEqual([{ action: 'submitOperationManifest', actor: `${JSON.stringify(whole)} (dsp:developer, issuer ${PRODUCTS})` }]);
+  });
 });

@@ -38,6 +38,16 @@ describe('formatActor', () => {
     expect(a).toBe('ann (ato:admin, issuer https://staff.example)');
     expect(a).not.toBe(b);
   });
+
+  test('with an issuer, quotes a sub that could read as another actor, so no actor begins with another\'s', () => {
+    const staffAdmin = formatActor('ann', 'ato:admin', 'https://staff.example');
+    const mimic = formatActor(staffAdmin, 'dsp:developer', 'https://products.example');
+    expect(mimic).toBe('"ann (ato:admin, issuer https://staff.example)" (dsp:developer, issuer https://products.example)');
+    expect(mimic.startsWith(`${staffAdmin} (`)).toBe(false);
+    expect(formatActor('say "hi"', 'ato:admin', 'https://staff.example')).toBe('"say \\"hi\\"" (ato:admin, issuer https://staff.example)');
+    // With one issuer, as always.
+    expect(formatActor('ann (x)', 'ato:admin')).toBe('ann (x) (ato:admin)');
+  });
 });
 
 describe('ids', () => {
