@@ -48,6 +48,11 @@ export const TEXT_RULES = {
   phone: { shape: 'line', max: 40 },
   /** A ticket or case reference. */
   ticket: { shape: 'line', max: 100 },
+  /**
+   * A history filter's actor: a `sub`, or a whole recorded actor, which with several issuers is the
+   * sub, the role and the issuer (up to 256 characters, core/config.ts) together.
+   */
+  actor: { shape: 'line', max: 1000 },
   /** Who the ATO should contact about an incident (name, address, number). */
   incidentContact: { shape: 'line', max: 500 },
   /** Register and incident ids given as arguments (their format is checked where they are looked up). */

@@ -75,7 +75,7 @@ function historyFilter(input: HistoryFilterInput | null | undefined): RegistryHi
     if (at === null) throw new CodedError('BAD_USER_INPUT', `filter.${field} must be an RFC 3339 date-time with an offset, e.g. ${INSTANT_EXAMPLE}.`, { details: { field } });
     return toIso(at);
   };
-  return { actor: text(f.actor, 'actor', TEXT_RULES.name), ticket: text(f.ticket, 'ticket', TEXT_RULES.ticket), entityType: f.entityType ?? null, from: instant(f.from, 'from'), to: instant(f.to, 'to') };
+  return { actor: text(f.actor, 'actor', TEXT_RULES.actor), ticket: text(f.ticket, 'ticket', TEXT_RULES.ticket), entityType: f.entityType ?? null, from: instant(f.from, 'from'), to: instant(f.to, 'to') };
 }
 
 export function queryResolvers(store: Store, now: () => number) {

@@ -5,6 +5,7 @@
  * checks.
  */
 import { activeDeveloper, ADMIN, AUDITOR, certifiedProduct, codeOf, createHarness, DAY, developerMutation, developerStaff, productMutation, staff, type Harness } from './harness.js';
+import { TEXT_RULES } from '../../../../registry/text.js';
 
 const ids = (list: Array<{ id: string }>) => list.map((x) => x.id).sort();
 
@@ -74,6 +75,18 @@ describe('registry queries for admins and auditors', () => {
     expect([...page1, ...page2]).toEqual(all.slice(0, 4));
     expect(all.map((e: any) => e.revision)).toEqual([...all.map((e: any) => e.revision)].sort((a, b) => b - a));
     expect(codeOf(await h.run(AUDITOR, q, { f: { from: '2025-01-01' } }))).toBe('BAD_USER_INPUT');
+  });
+
+  test('history by a whole actor that names a long sub and its issuer (several issuers trusted); an over-long actor is refused', async () => {
+    const sub = `s${'u'.repeat(299)}`;
+    const issuer = `https://staff.example/${'i'.repeat(200)}`;
+    const admin = { ...staff(sub, ['ato:admin']), subjectIssuer: issuer };
+    const p = await certifiedProduct(h, (await activeDeveloper(h)).id);
+    await h.ok(admin, productMutation('suspendProduct'), { id: p.id, rev: p.revision, reason: 'probe', ticket: null });
+    const q = 'query($f: RegistryHistoryFilterInput) { registryHistory(filter: $f) { action actor } }';
+    const actor = `${sub} (ato:admin, issuer ${issuer})`;
+    expect((await h.ok(AUDITOR, q, { f: { actor } })).registryHistory).toEqual([{ action: 'suspendProduct', actor }]);
+    expect(codeOf(await h.run(AUDITOR, q, { f: { actor: 'a'.repeat(TEXT_RULES.actor.max + 1) } }))).toBe('BAD_USER_INPUT');
   });
 
   test('one change applied to several products: a stale revision is refused for that product alone, each applied one is on its own history', async () => {
