@@ -7,8 +7,8 @@
  * pages; in a mature log an entry at a key spread at random (a client digest, an organisation)
  * lands on a page of its own, and a WAL commit writes that whole page, as does the checkpoint
  * after it. The log is filled without fsync, then measured with `synchronous=FULL`, in commits of
- * 50 records (a gateway's batch at a few thousand requests a second) and of 500 (the writer's
- * largest), each followed by the write thread's checkpoints (PASSIVE, then RESTART, every
+ * 10 records (about a saturated gateway's median batch, docs/performance.md sixth pass), 50 and
+ * 500 (the writer's largest), each followed by the write thread's checkpoints (PASSIVE, then RESTART, every
  * 12,500 records). Preparing the records (the event loop's part) is not timed.
  *
  * Run alone: `npx tsx bench/micro/ingest-mature.ts [records=2000000] [pageSizes=8192,16384]`.
@@ -96,7 +96,7 @@ export function measureMatureIngest(options: { records: number; pageSizes: reado
         const { writes, append, checkpoint } = fillMatureLog(db, options.records);
         options.onProgress?.(`page ${pageSize}: ${writes.records()} records filled in ${((performance.now() - filledAt) / 1000).toFixed(0)} s`);
         db.pragma('synchronous = FULL');
-        for (const batch of [50, 500]) {
+        for (const batch of [10, 50, 500]) {
           const records = writes.records();
           let appendMs = 0;
           let checkpointMs = 0;
