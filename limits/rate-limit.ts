@@ -18,6 +18,7 @@ import { isIP } from 'node:net';
 import { RateLimiterMemory, RateLimiterRes, RLWrapperTimeouts, type RateLimiterLike } from 'rate-limiter-flexible';
 import type { Config, RateTier } from '../core/config.js';
 import type { Denial } from '../core/errors.js';
+import type { VerifiedToken } from '../core/verified-token.js';
 import { leasedCounter } from './quota-lease.js';
 import { rateLimitHeaders, refusalHeaders } from './rate-limit-headers.js';
 
@@ -36,6 +37,11 @@ export type RateSubject =
   /** `issuer`: given when the gateway trusts several token issuers, whose subjects are their own (one `sub` at two is two people). */
   | { kind: 'staff'; sub: string; issuer?: string | null }
   | { kind: 'anonymous'; ip: string };
+
+/** The staff quota's subject for a verified token: its `sub`, qualified by its issuer when the authenticator named one (several issuers trusted). */
+export function staffSubject(token: Pick<VerifiedToken, 'sub' | 'subjectIssuer'>): Extract<RateSubject, { kind: 'staff' }> {
+  return { kind: 'staff', sub: token.sub, issuer: token.subjectIssuer ?? null };
+}
 
 export type RateDecision =
   | { allowed: true; headers: Record<string, string> }

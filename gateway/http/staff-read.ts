@@ -10,7 +10,7 @@ import type { Config } from '../../core/config.js';
 import { CodedError, type Denial } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { VerifiedToken } from '../../core/verified-token.js';
-import type { RateLimits } from '../../limits/rate-limit.js';
+import { staffSubject, type RateLimits } from '../../limits/rate-limit.js';
 import type { OperationFacts } from '../apollo/context.js';
 import { accessRecordOf } from '../access-log/access-record.js';
 import type { AccessLogWriter } from '../access-log/writer.js';
@@ -47,7 +47,7 @@ export function staffStages(deps: StaffGateDeps, refusedTo: (token: VerifiedToke
     {
       name: 'rate limit',
       async run(_req, facts) {
-        const rate = await rateLimits.check({ kind: 'staff', sub: facts.token!.sub, issuer: facts.token!.subjectIssuer ?? null });
+        const rate = await rateLimits.check(staffSubject(facts.token!));
         return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
       },
     },
