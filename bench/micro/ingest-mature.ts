@@ -48,7 +48,7 @@ const CHECKPOINT_EVERY = 12_500;
  * checkpoints like the write thread. For the mature-log figures here and for a store copy
  * bench/ablate.ts runs a gateway on (`-matureN`): the gateway's own chain then shares the indexes.
  */
-export function fillMatureLog(db: Database.Database, records: number): { writes: { records(): number }; append(count: number): number; checkpoint(): number } {
+export function fillMatureLog(db: Database.Database, records: number): { records(): number; append(count: number): number; checkpoint(): number } {
   const sync = db.pragma('synchronous', { simple: true }) as number;
   db.pragma('synchronous = OFF');
   db.pragma('wal_autocheckpoint = 0');
@@ -79,7 +79,7 @@ export function fillMatureLog(db: Database.Database, records: number): { writes:
   }
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.pragma(`synchronous = ${sync}`);
-  return { writes: { records: () => head.seq }, append, checkpoint };
+  return { records: () => head.seq, append, checkpoint };
 }
 
 export function measureMatureIngest(options: { records: number; pageSizes: readonly number[]; onProgress?: (line: string) => void }): MatureIngestRow[] {
@@ -93,16 +93,16 @@ export function measureMatureIngest(options: { records: number; pageSizes: reado
         db.pragma('journal_mode = WAL');
         db.pragma('foreign_keys = ON');
         const filledAt = performance.now();
-        const { writes, append, checkpoint } = fillMatureLog(db, options.records);
-        options.onProgress?.(`page ${pageSize}: ${writes.records()} records filled in ${((performance.now() - filledAt) / 1000).toFixed(0)} s`);
+        const log = fillMatureLog(db, options.records);
+        options.onProgress?.(`page ${pageSize}: ${log.records()} records filled in ${((performance.now() - filledAt) / 1000).toFixed(0)} s`);
         db.pragma('synchronous = FULL');
         for (const batch of [10, 50, 500]) {
-          const records = writes.records();
+          const records = log.records();
           let appendMs = 0;
           let checkpointMs = 0;
           for (let done = 0; done < MEASURED; done += batch) {
-            appendMs += append(batch);
-            if ((done + batch) % CHECKPOINT_EVERY === 0) checkpointMs += checkpoint();
+            appendMs += log.append(batch);
+            if ((done + batch) % CHECKPOINT_EVERY === 0) checkpointMs += log.checkpoint();
           }
           const appendUs = (appendMs * 1000) / MEASURED;
           const checkpointUs = (checkpointMs * 1000) / MEASURED;

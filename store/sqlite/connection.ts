@@ -44,8 +44,9 @@ export function openDatabase(path: string, options: ConnectionOptions = {}): Dat
     // keyed at random (a client digest, an organisation) change a page per record: at 2,000,000
     // records the write path sustains 14,185 records/s on 8 KiB pages against 11,787 on 16 KiB
     // in commits of 500, and 7,719 against 5,876 in commits of 10 (a saturated gateway's usual
-    // batch), and on a fresh file the two are alike (bench/micro/ingest-mature.ts, docs/performance.md). The 4 KiB default splits a 1 KiB
-    // record's pages far more often and is slower on a fresh file.
+    // batch), and on a fresh file the two are alike (bench/micro/ingest-mature.ts,
+    // docs/performance.md). The 4 KiB default splits a 1 KiB record's pages far more often and
+    // is slower on a fresh file.
     db.pragma(`page_size = ${PAGE_SIZE_BYTES}`);
     // WAL lets readers (gateway snapshots, auditors) run while a writer commits, and lets several
     // processes on one machine share the file. An in-memory database answers 'memory' and stays so.
