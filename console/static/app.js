@@ -29,8 +29,19 @@ function useHash() {
   return hash;
 }
 
+// A route comes from the address bar, so from any link: a malformed escape (`%E0%A4%A`) is no page, not a thrown URIError.
+const decodePart = (part) => {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
+};
+
 function page(hash, role) {
-  const [, first, id] = hash.replace(/^#/, '').split('/').map(decodeURIComponent);
+  const parts = hash.replace(/^#/, '').split('/').map(decodePart);
+  if (parts.includes(null)) return null;
+  const [, first, id] = parts;
   switch (first) {
     case 'product': return html`<${ProductPage} id=${id} key=${id} />`;
     case 'developer': return html`<${DeveloperPage} id=${id} key=${id} />`;

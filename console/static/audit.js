@@ -150,7 +150,12 @@ export function IntegrityPage() {
   async function verify(e) {
     e.preventDefault();
     setBusy(true);
-    const vars = trusted.seq && trusted.hash ? { trustedLedgerSeq: Number(trusted.seq), trustedLedgerHash: trusted.hash.trim() } : {};
+    // Whatever was typed is sent, half a head included: the gateway refuses a seq without its hash
+    // (and the reverse) or a seq that is not a whole number with a coded error, where dropping it
+    // here would verify without the anchor and could show "Clean" (fail open).
+    const seq = trusted.seq.trim();
+    const hash = trusted.hash.trim();
+    const vars = { ...(seq ? { trustedLedgerSeq: /^\d+$/.test(seq) ? Number(seq) : seq } : {}), ...(hash ? { trustedLedgerHash: hash } : {}) };
     const r = await run('auditor/VerifyAccessLogs', vars);
     setBusy(false);
     setResult(r);

@@ -205,6 +205,25 @@ describe('staff console: an auditor', () => {
     await c.expectNoErrors(['/graphql 403']);
   });
 
+  it('sends half a trusted ledger head as typed, which the gateway refuses, and shows no verdict (dropping the half would verify without the anchor)', async () => {
+    for (const given of [{ hash: 'f'.repeat(64) }, { seq: '999999' }, { seq: '12x', hash: 'f'.repeat(64) }]) {
+      c = await openConsole(browser);
+      const { page } = c;
+      await signInAs(page, sys, 'auditor', AUDITOR);
+      await page.getByRole('link', { name: 'Verify integrity' }).click();
+      if (given.seq) await page.locator('input[name=trustedLedgerSeq]').fill(given.seq);
+      if (given.hash) await page.locator('input[name=trustedLedgerHash]').fill(given.hash);
+      const sent = page.waitForRequest((r) => r.url().endsWith('/graphql') && (r.postData() ?? '').includes('"operationName":"VerifyAccessLogs"'));
+      await page.getByRole('button', { name: 'Verify integrity' }).click();
+      const variables = JSON.parse((await sent).postData()!).variables as Record<string, unknown>;
+      expect(variables).toEqual({ ...(given.seq ? { trustedLedgerSeq: /^\d+$/.test(given.seq) ? Number(given.seq) : given.seq } : {}), ...(given.hash ? { trustedLedgerHash: given.hash } : {}) });
+      await page.locator('[role=alert][data-code=BAD_USER_INPUT]').waitFor();
+      expect(await page.locator('#verification').count()).toBe(0);
+      await c.expectNoErrors(['/graphql 400']);
+      await c.close();
+    }
+  });
+
   it('verifies the access log\'s integrity: each chain clean, then where a record was altered', async () => {
     c = await openConsole(browser);
     const { page } = c;

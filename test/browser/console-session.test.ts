@@ -141,6 +141,17 @@ describe('staff console: who may sign in, and for how long', () => {
     await c.expectNoErrors();
   });
 
+  it('a link whose route holds a malformed escape opens no page and leaves the console working (a link can come from anyone)', async () => {
+    c = await openConsole(browser);
+    const { page } = c;
+    await signInAs(page, sys, 'admin', 'route-admin');
+    await page.goto(`${consoleUrl(sys)}#/product/%E0%A4%A`);
+    await page.locator('main h2', { hasText: 'Not available' }).waitFor();
+    await page.getByRole('link', { name: 'Register' }).click();
+    await page.locator('#products').waitFor();
+    await c.expectNoErrors();
+  });
+
   it('ends the session when the token expires, by the page\'s clock and when the gateway says so', async () => {
     c = await openConsole(browser);
     const { page } = c;
