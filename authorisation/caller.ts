@@ -98,7 +98,9 @@ interface MemoisedCaller {
  * `resolveCaller` over one registry view, memoised per (verified token, register revision): the
  * token cache hands every request with the same token the same frozen VerifiedToken, so that
  * object is the key (held weakly: an entry lives exactly as long as the token cache, or a request
- * in flight, holds the token; the token cache's own bound is therefore this memo's).
+ * in flight, holds the token; the token cache's bound therefore bounds this memo in entries, but
+ * its bytes, and those of the assertion claims the data source keeps per caller, are not counted
+ * in TOKEN_CACHE_MIB: a few times a token's own size per cached token).
  *
  * What a resolution reads, and how the memo keeps each fact:
  * - the token's claims: the token object itself is the key (frozen; a different token is a different key);

@@ -5,6 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import { SignJWT, jwtVerify, createLocalJWKSet, type JWK, type CryptoKey } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { approximateBytes, MIB } from './approximate-size.js';
+
+/**
+ * Bytes each assertion cache may hold (keys, tokens, claims; UTF-16 counted): a `sub` may be as
+ * long as a client token, so a bound in entries alone let 10,000 entries hold hundreds of MB.
+ */
+export const ASSERTION_CACHE_MAX_BYTES = 8 * MIB;
+/** An entry's bookkeeping beside its strings. */
+const ENTRY_OVERHEAD_BYTES = 200;
 
 export const ASSERTION_ISSUER = 'dsp-gateway';
 
@@ -43,13 +53,26 @@ export interface AssertionSigner {
  * part and the identity, not the request, is what a subgraph checks. The request id is therefore
  * not part of a reused assertion; subgraphs log the gateway's `x-request-id` header instead.
  */
-export function createAssertionSigner(options: { privateKey: CryptoKey; kid: string; ttlS: number; now?: () => number; maxCached?: number }): AssertionSigner {
+export function createAssertionSigner(options: { privateKey: CryptoKey; kid: string; ttlS: number; now?: () => number; maxCached?: number; maxBytes?: number }): AssertionSigner {
   const now = options.now ?? Date.now;
-  const cache = new Map<string, CachedAssertion>();
-  const maxCached = options.maxCached ?? 10_000;
+  const maxBytes = options.maxBytes ?? ASSERTION_CACHE_MAX_BYTES;
+  // Bounded in entries and in bytes (the key text and the token, two bytes a character).
+  const cache = new LRUCache<string, CachedAssertion>({
+    max: Math.max(1, options.maxCached ?? 10_000),
+    maxSize: maxBytes,
+    maxEntrySize: Math.ceil(maxBytes / 10),
+    sizeCalculation: (entry, key) => 2 * (key.length + entry.token.length) + ENTRY_OVERHEAD_BYTES,
+    // An entry dropped here may still be held by byFrozenClaims below: emptied, so that map keeps
+    // no token the byte bound let go, and never serves it (its refreshAt is past every instant).
+    dispose: (entry) => {
+      entry.token = '';
+      entry.refreshAt = Number.NEGATIVE_INFINITY;
+    },
+  });
   // A frozen claims object (the gateway keeps one per memoised caller) cannot change, so its
   // identity stands for its values: its assertions are found without building the key text.
-  // Held weakly: an entry lives as long as the claims object, with at most one per audience.
+  // Held weakly: an entry lives as long as the claims object, with at most one per audience, and
+  // only while the byte-bounded cache above still holds it (see dispose).
   const byFrozenClaims = new WeakMap<AssertionClaims, Map<string, CachedAssertion>>();
   return {
     async sign(audience, claims) {
@@ -84,10 +107,10 @@ export function createAssertionSigner(options: { privateKey: CryptoKey; kid: str
         .setIssuedAt(iat)
         .setExpirationTime(iat + options.ttlS)
         .sign(options.privateKey);
-      if (cache.size >= maxCached) cache.clear();
       const entry = { token, refreshAt: t + (options.ttlS * 1000) / 2 };
       cache.set(key, entry);
-      if (frozen) remember(claims, audience, entry);
+      // (An entry too large for the cache is not kept: then not remembered either.)
+      if (frozen && cache.peek(key) === entry) remember(claims, audience, entry);
       return token;
     },
   };
@@ -104,10 +127,17 @@ export interface AssertionVerifier {
   verify(token: string): Promise<AssertionClaims>;
 }
 
-export function createAssertionVerifier(options: { jwks: { keys: JWK[] }; audience: string; now?: () => number }): AssertionVerifier {
+export function createAssertionVerifier(options: { jwks: { keys: JWK[] }; audience: string; now?: () => number; maxBytes?: number }): AssertionVerifier {
   const keySet = createLocalJWKSet(options.jwks);
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { claims: AssertionClaims; exp: number }>();
+  const maxBytes = options.maxBytes ?? ASSERTION_CACHE_MAX_BYTES;
+  // Bounded in entries and in bytes: the claims carry the caller's `sub`, as long as its token allowed.
+  const cache = new LRUCache<string, { claims: AssertionClaims; exp: number }>({
+    max: 10_000,
+    maxSize: maxBytes,
+    maxEntrySize: Math.ceil(maxBytes / 10),
+    sizeCalculation: (entry, key) => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(entry)))) + 2 * key.length + ENTRY_OVERHEAD_BYTES,
+  });
   return {
     async verify(token) {
       const digest = createHash('sha256').update(token).digest('base64url');
@@ -133,7 +163,6 @@ export function createAssertionVerifier(options: { jwks: { keys: JWK[] }; audien
         requestId: null,
         ...(typeof payload.sub_iss === 'string' && payload.sub_iss !== '' ? { subjectIssuer: payload.sub_iss } : {}),
       };
-      if (cache.size >= 10_000) cache.clear();
       cache.set(digest, { claims, exp: payload.exp! });
       return claims;
     },
