@@ -108,7 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const dpop = createDpopVerifier({
     algorithms: config.auth.dpopAlgorithms,
     windowS: config.auth.dpopProofWindowS,
-    replay: createStoreReplayCache({ createStoreLimiter: (spec) => store.createRateLimiter(spec), rememberS: 2 * config.auth.dpopProofWindowS }),
+    replay: createStoreReplayCache({ createStoreLimiter: (spec) => store.createRateLimiter(spec), proofWindowS: config.auth.dpopProofWindowS }),
     now,
     keyIdle: { idleMs: config.enforcement.cacheIdleS * 1000 },
   });

@@ -39,7 +39,7 @@ export async function measureDpopVerification(options: { key: DemoDpopKey; dir: 
   const memory = await run({ firstUse: async (k) => !seen.has(k) && Boolean(seen.add(k)) });
   const store = await createStore(`sqlite:${join(options.dir, 'dpop-bench.db')}`);
   try {
-    return { algorithm: options.key.alg, memory, store: await run(createStoreReplayCache({ createStoreLimiter: (spec) => store.createRateLimiter(spec), rememberS: 120 })) };
+    return { algorithm: options.key.alg, memory, store: await run(createStoreReplayCache({ createStoreLimiter: (spec) => store.createRateLimiter(spec), proofWindowS: 60 })) };
   } finally {
     await store.close();
   }

@@ -129,12 +129,17 @@ export interface ReplayCache {
 export function createStoreReplayCache(options: {
   /** Builds a limiter on the active store: pass `store.createRateLimiter`. */
   createStoreLimiter: (spec: RateLimiterSpec) => RateLimiterLike;
-  /** How long a jti is remembered, seconds: at least the span of `iat` values accepted (twice the proof window). */
-  rememberS: number;
+  /**
+   * The proof window, seconds (DpopVerifierOptions.windowS). A jti is remembered for twice it and
+   * one second more: a proof is accepted while |now − iat| ≤ window, so one first used at
+   * iat − window can still be presented at iat + window, the instant a span of exactly twice the
+   * window would forget it.
+   */
+  proofWindowS: number;
   /** Longest wait for the store before failing closed. Default 2000 ms (a refusal, so generous: the rate limits' store wait is 250 ms because they have an in-memory fallback). */
   timeoutMs?: number;
 }): ReplayCache {
-  const limiter = options.createStoreLimiter({ keyPrefix: 'dpop-jti', points: 1, duration: options.rememberS });
+  const limiter = options.createStoreLimiter({ keyPrefix: 'dpop-jti', points: 1, duration: 2 * options.proofWindowS + 1 });
   const timeoutMs = options.timeoutMs ?? 2000;
   return {
     async firstUse(key) {

@@ -237,17 +237,32 @@ describe('the replay cache on the store', () => {
 
   it('is shared by every instance on the store: a jti used on one is refused on the other', async () => {
     // A generous timeout: this is about sharing, and a loaded machine starts the write thread slowly.
-    const [a, b] = stores.map((s) => createStoreReplayCache({ createStoreLimiter: (spec) => s.createRateLimiter(spec), rememberS: 120, timeoutMs: 20_000 }));
+    const [a, b] = stores.map((s) => createStoreReplayCache({ createStoreLimiter: (spec) => s.createRateLimiter(spec), proofWindowS: 60, timeoutMs: 20_000 }));
     expect(await a!.firstUse('k1')).toBe(true);
     expect(await b!.firstUse('k1')).toBe(false);
     expect(await a!.firstUse('k1')).toBe(false);
     expect(await b!.firstUse('k2')).toBe(true);
   });
 
+  it('remembers a jti through the last instant a proof with it can be accepted (first used at iat - window, presented again at iat + window)', async () => {
+    const at = { ms: NOW_MS };
+    const store = await createStore(`sqlite:${join(dir, 'edge.db')}`, { now: () => at.ms });
+    try {
+      const cache = createStoreReplayCache({ createStoreLimiter: (spec) => store.createRateLimiter(spec), proofWindowS: 60, timeoutMs: 20_000 });
+      expect(await cache.firstUse('edge')).toBe(true);
+      at.ms = NOW_MS + 120_000; // the same proof is still within its window here
+      expect(await cache.firstUse('edge')).toBe(false);
+      at.ms = NOW_MS + 130_000; // and forgotten once no proof that used it can be accepted
+      expect(await cache.firstUse('edge')).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects (so the verifier fails closed) when the store errors or does not answer in time', async () => {
-    const failing = createStoreReplayCache({ createStoreLimiter: () => ({ consume: () => Promise.reject(new Error('down')) }) as never, rememberS: 120 });
+    const failing = createStoreReplayCache({ createStoreLimiter: () => ({ consume: () => Promise.reject(new Error('down')) }) as never, proofWindowS: 60 });
     await expect(failing.firstUse('k')).rejects.toThrow('down');
-    const hanging = createStoreReplayCache({ createStoreLimiter: () => ({ consume: () => new Promise<RateLimiterRes>(() => {}) }) as never, rememberS: 120, timeoutMs: 20 });
+    const hanging = createStoreReplayCache({ createStoreLimiter: () => ({ consume: () => new Promise<RateLimiterRes>(() => {}) }) as never, proofWindowS: 60, timeoutMs: 20 });
     await expect(hanging.firstUse('k')).rejects.toThrow(/in time/);
   });
 
