@@ -38,6 +38,9 @@ import { dpopDenial, senderConstraintFor, type DpopVerifier } from './auth/dpop.
 import type { RegistrySnapshot } from './registry-snapshot.js';
 import { judgeDocument, type TrustedDocument } from './trusted-documents.js';
 
+/** The subgraph that owns the register (config `subgraphs.registry`): every register mutation is its. */
+const REGISTER_SUBGRAPH = 'registry' satisfies keyof Config['subgraphs'];
+
 /** What is known when a request arrives, before any stage runs. */
 export interface Arrival {
   requestId: string;
@@ -307,6 +310,11 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
       async run(req, facts) {
         const request = facts.document?.rewritten ?? { body: facts.body, search: searchOf(req.url) };
         const { operation, answer } = await executeWithApollo(deps.apollo, req, request, { token: facts.token!, resolved: facts.admission! }, facts.arrival.requestId);
+        // A change to the register (every register mutation is the registry subgraph's) takes
+        // effect on this instance before its answer leaves: the admin who suspended a product is
+        // never told so while this gateway still serves it. Other instances read it at their next
+        // poll. A refresh that fails leaves the snapshot to its staleness bound, as a poll's would.
+        if (operation?.mutation && operation.subgraphs.includes(REGISTER_SUBGRAPH)) await deps.snapshot.refresh();
         for (const [k, v] of Object.entries(facts.quotaHeaders ?? {})) answer.headers.set(k.toLowerCase(), v);
         return { facts: { operation }, answer };
       },

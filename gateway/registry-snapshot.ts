@@ -1,7 +1,8 @@
 /**
  * The gateway's in-memory copy of the register. It asks the store for changes since its revision
  * every `pollMs` (default 250 ms), so a suspension made anywhere reaches every instance within
- * about a poll interval. Reads on the request path are map lookups, never store I/O. When the
+ * about a poll interval; the instance that carried a register mutation refreshes before it answers
+ * (pipeline.ts, the execute stage). Reads on the request path are map lookups, never store I/O. When the
  * store has not answered for longer than `stalenessMs`, `fresh()` turns false and product checks
  * fail closed with REGISTRY_UNAVAILABLE.
  */

@@ -31,6 +31,8 @@ export interface OperationFacts {
   /** Every `extensions.code` in the answer; null when Apollo answered without running our hooks. */
   errorCodes: readonly string[] | null;
   subgraphs: readonly string[];
+  /** Some operation of the request is a mutation (in a batch the first names the record, not necessarily this one). */
+  mutation?: boolean;
   /**
    * Some operation answered with data (its own status a success, statusFromErrors). In a batch the
    * HTTP status is shared: one refused operation sets 403 for all, while another's data was served.
@@ -50,6 +52,7 @@ export class OperationNotes {
   changes: readonly AccessChange[] = [];
   errorCodes: string[] | null = null;
   dataServed = false;
+  mutation = false;
   private readonly subgraphsCalled = new Set<string>();
 
   subgraphCalled(name: string): void {
@@ -70,6 +73,7 @@ export class OperationNotes {
       errorCodes: this.errorCodes,
       subgraphs: [...this.subgraphsCalled],
       dataServed: this.dataServed,
+      mutation: this.mutation,
     };
   }
 }

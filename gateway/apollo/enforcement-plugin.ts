@@ -74,6 +74,7 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       // and the notes are one object) and one access record: the record names the first
       // operation, and holds what every operation read (coordinates, services, clients, changes,
       // refusals, codes), so no read in a batch goes unrecorded.
+      if (operation.operation === 'mutation') notes.mutation = true;
       if (notes.documentHash === null) {
         notes.operationName = rc.operationName ?? null;
         notes.operationType = operation.operation;

@@ -5,7 +5,7 @@
  */
 import { isValidAbn } from '../../core/ids.js';
 import { codesOf, startTestSystem, type GraphQLResult, type TestSystem } from '../helpers/system.js';
-import type { RegistryField } from './support/registry-documents.js';
+import { registryDocument, type RegistryField } from './support/registry-documents.js';
 import {
   assessments, createRegistryClient, developerApplication, freshAbn, PRACTITIONER_ORG, productApplication, sleep, validity, withBadCheckDigit,
   type DeveloperState, type ProductState, type RegistryClient,
@@ -166,6 +166,46 @@ describe('a registry change reaches the gateway through its poll loop', () => {
     expect(product).toMatchObject({ status: 'CERTIFIED', blockedBy: 'DEVELOPER_NOT_IN_GOOD_STANDING' });
     await reg.ok(reg.admin, 'reinstateDeveloper', { developerId: developer.id, expectedRevision: suspended.revision, reason: 'Obligations met' });
     expect(await msUntil(token, served)).toBeLessThan(Number.POSITIVE_INFINITY);
+  });
+});
+
+// An admin's change takes effect at once: on the gateway that carried the mutation it holds before
+// the answer leaves, whatever the poll interval (here an hour, so only the mutation's own refresh
+// can have read it). Each request below follows the previous answer with no wait.
+describe('a registry change takes effect on the gateway that carried it before its answer leaves', () => {
+  let local: TestSystem;
+  let admin: RegistryClient;
+  beforeAll(async () => {
+    local = await startTestSystem({ registry: { pollMs: 3_600_000 }, operationLimits: { allowBatchedRequests: true } });
+    admin = await createRegistryClient(local);
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+  const ask = (token: string) => local.gql(CLIENT_QUERY, { token, variables: { id: 'C-000001' } });
+
+  test('certify, suspend, reinstate (the last as the second operation of a batch): the next request sees each', async () => {
+    const developer = await admin.developerIn('ACTIVE');
+    const product = await admin.productIn('CERTIFIED', developer.id, SERVICES);
+    const token = await local.token({ product: product.id, version: '2.1.0', org: PRACTITIONER_ORG, scope: SERVICES.join(' ') });
+    expectServed(await ask(token));
+    const suspended = await admin.ok(admin.admin, 'suspendProduct', { productId: product.id, expectedRevision: product.revision, reason: 'At once' });
+    expectRefused(await ask(token), 'PRODUCT_SUSPENDED');
+    // A batch whose first operation is a query: the mutation after it counts all the same.
+    const reinstate = { productId: product.id, expectedRevision: suspended.revision, reason: 'At once, in a batch' };
+    const res = await fetch(local.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.admin}` },
+      body: JSON.stringify([
+        { query: registryDocument('product', { id: product.id }), variables: { id: product.id } },
+        { query: registryDocument('reinstateProduct', reinstate), variables: reinstate },
+      ]),
+    });
+    const text = await res.text();
+    if (!text.startsWith("[")) throw new Error(`batch answered ${res.status}: ${text.slice(0, 300)}`);
+    const answers = JSON.parse(text) as Array<{ data?: Record<string, { status?: string }>; errors?: unknown[] }>;
+    expect([res.status, answers.map((a) => a.errors ?? a.data?.['reinstateProduct']?.status ?? a.data?.['product']?.status)]).toEqual([200, ['SUSPENDED', 'CERTIFIED']]);
+    expectServed(await ask(token));
   });
 });
 
