@@ -59,6 +59,17 @@ function page(hash, role) {
   }
 }
 
+/**
+ * The token goes in a textarea, not a password field: a browser offers to save what is typed in
+ * a password field (and may sync it), and a staff token must live in this tab's memory only. The
+ * text is masked by the stylesheet (`.secret`), and Enter signs in as it would in a field.
+ */
+function submitOnEnter(e) {
+  if (e.key !== 'Enter' || e.shiftKey) return;
+  e.preventDefault();
+  e.currentTarget.form.requestSubmit();
+}
+
 function SignIn({ message }) {
   const [error, setError] = useState(null);
   const [token, setToken] = useState('');
@@ -84,7 +95,7 @@ function SignIn({ message }) {
       <p class="muted">A token from the ATO's staff issuer with role <code>ato:admin</code>, <code>ato:auditor</code> or <code>dsp:developer</code>, signed in with MFA.
         It is kept in this tab's memory only and sent only to this gateway; the session ends when the tab closes or the token expires.</p>
       <form class="stack" autocomplete="off" onSubmit=${(e) => { e.preventDefault(); attempt(() => signIn(token)); }}>
-        <label for="token">Staff token<input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required value=${token} onInput=${(e) => setToken(e.currentTarget.value)} /></label>
+        <label for="token">Staff token<textarea id="token" name="token" class="secret" rows="3" autocomplete="off" autocapitalize="off" spellcheck="false" required value=${token} onInput=${(e) => setToken(e.currentTarget.value)} onKeyDown=${submitOnEnter}></textarea></label>
         <div class="actions"><button type="submit">Sign in</button></div>
       </form>
     </section>

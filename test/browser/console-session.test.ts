@@ -141,6 +141,19 @@ describe('staff console: who may sign in, and for how long', () => {
     await c.expectNoErrors();
   });
 
+  it('asks for the token in no password field, which a browser would offer to save (and sync); Enter signs in', async () => {
+    c = await openConsole(browser);
+    const { page } = c;
+    await page.goto(consoleUrl(sys));
+    await page.locator('#token').waitFor();
+    expect([await page.locator('input[type=password]').count(), await page.locator('#token').evaluate((el) => el.tagName)]).toEqual([0, 'TEXTAREA']);
+    await page.locator('#token').fill(await sys.token({ roles: ['ato:admin'], mfa: true, sub: 'enter-admin' }));
+    await page.locator('#token').press('Enter');
+    await page.locator('#who').waitFor();
+    expect(await page.locator('#token').count()).toBe(0);
+    await c.expectNoErrors();
+  });
+
   it('a link whose route holds a malformed escape opens no page and leaves the console working (a link can come from anyone)', async () => {
     c = await openConsole(browser);
     const { page } = c;

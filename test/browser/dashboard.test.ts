@@ -161,8 +161,10 @@ describe('operations dashboard in headless Chromium', () => {
       (window as unknown as { __sameDocument: string }).__sameDocument = 'yes';
     });
     expect(await page.locator('#dashboard').isHidden()).toBe(true);
+    // No password field, which a browser would offer to save (and sync): a masked textarea, where Enter signs in.
+    expect([await page.locator('input[type=password]').count(), await page.locator('#token').evaluate((el) => el.tagName)]).toEqual([0, 'TEXTAREA']);
     await page.locator('#token').fill(await sys.token({ roles: ['ato:admin'], mfa: true, sub: 'ops-olivia' }));
-    await page.locator('#token-form').evaluate((form: HTMLFormElement) => form.requestSubmit());
+    await page.locator('#token').press('Enter');
     await page.locator('#dashboard').waitFor({ state: 'visible' });
     await page.waitForFunction(() => document.querySelector('#last-updated')!.textContent !== 'never');
     // The token lives in the script's memory only, as the console's on the same origin (review s17b F7).

@@ -284,6 +284,12 @@
       stop();
       poll();
     });
+    // Enter signs in, as it would in a one-line field (the token is in a textarea, which no browser offers to save: see app.css).
+    $('#token').addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter' || event.shiftKey) return;
+      event.preventDefault();
+      $('#token-form').requestSubmit();
+    });
     $('#sign-out').addEventListener('click', () => {
       session.token = null;
       stop();
