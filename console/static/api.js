@@ -110,15 +110,17 @@ export async function post(document, operationName, variables, token) {
 }
 
 /**
- * The filtered access log as CSV from the gateway's export (GET /audit/export, auditors only):
+ * The filtered access log as CSV from the gateway's export (POST /audit/export, auditors only; the
+ * criteria in the body, so a client id never goes into a URL that proxies log):
  * { blob, filename, errors: [] }, or { errors } as /graphql gives them when refused.
  */
 export async function exportAccessLog(filter) {
-  const query = new URLSearchParams({ format: 'csv' });
-  for (const [k, v] of Object.entries(filter)) if (v !== null && v !== undefined && v !== '') query.set(k, String(v));
+  const criteria = new URLSearchParams({ format: 'csv' });
+  for (const [k, v] of Object.entries(filter)) if (v !== null && v !== undefined && v !== '') criteria.set(k, String(v));
   let res;
   try {
-    res = await fetch(`/audit/export?${query}`, { headers: { accept: 'text/csv', authorization: `Bearer ${session?.token ?? ''}` } });
+    // A URLSearchParams body is sent as application/x-www-form-urlencoded.
+    res = await fetch('/audit/export', { method: 'POST', body: criteria, headers: { accept: 'text/csv', authorization: `Bearer ${session?.token ?? ''}` } });
   } catch {
     return { errors: [{ message: 'The gateway could not be reached.', extensions: { code: 'NETWORK_ERROR' } }] };
   }

@@ -39,7 +39,7 @@ export function AccessLogPage() {
     setExported(null);
     load(filterOf(form), [null], 0);
   };
-  // The export is the gateway's own GET /audit/export (CSV), not pages stitched together here: one
+  // The export is the gateway's own POST /audit/export (CSV), not pages stitched together here: one
   // request, one access record (AccessLogExport) for the whole download, no cap on its size, and
   // the very file an auditor would fetch with curl. The token goes in a header (fetch), never in a
   // URL, so the file arrives as a blob and is saved from this page.

@@ -1,4 +1,4 @@
-// The access-log CSV the console saves comes from the gateway's GET /audit/export (RFC 4180: fields
+// The access-log CSV the console saves comes from the gateway's POST /audit/export (RFC 4180: fields
 // quoted when they hold a quote, comma or line break; CRLF between records). This counts its
 // records for the page to say how many were exported: line breaks inside quoted fields do not
 // end a record, and the header line is not one.

@@ -1,8 +1,11 @@
 /**
- * `GET /audit/export?format=ndjson|csv&<AccessLogFilterInput criteria>`: the access records a
- * filter selects, newest first, streamed as NDJSON (one record per line, exactly as stored) or CSV
- * (RFC 4180), for auditors (ato:auditor with MFA). It is the paged `accessLogs` query's result set
- * in one download: the same filter parser (audit/filter.ts), the same store read and order.
+ * `GET /audit/export?format=ndjson|csv&<AccessLogFilterInput criteria>`, or the same parameters
+ * as a `POST` body (application/x-www-form-urlencoded): the access records a filter selects,
+ * newest first, streamed as NDJSON (one record per line, exactly as stored) or CSV (RFC 4180), for
+ * auditors (ato:auditor with MFA). It is the paged `accessLogs` query's result set in one
+ * download: the same filter parser (audit/filter.ts), the same store read and order. A client id
+ * is taken from a POST body only: a URL is kept by browsers and logged by the proxies on its way,
+ * and a client id may be a tax file number, which the gateway itself never stores.
  *
  * Its own stages, in the pipeline's shape (pipeline.ts): method → authenticate → auditor role →
  * staff rate limit → audit capacity → filter. Every export, allowed or refused, leaves one access
@@ -11,6 +14,7 @@
  * and stops reading when the client goes away.
  */
 import { once } from 'node:events';
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonPrintable } from '../../audit/sanitize.js';
 import { unreadableRow, type AccessLogFilter, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
@@ -18,6 +22,7 @@ import { FILTER_FIELDS, toStoreFilter, type AccessLogFilterInput } from '../../a
 import type { Config } from '../../core/config.js';
 import { CodedError, type Denial } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { BodyAbortedError, BodyTooLargeError, readBody, searchOf } from '../../core/http.js';
 import { AUDITOR, roleDenial } from '../../core/roles.js';
 import type { RateLimits } from '../../limits/rate-limit.js';
 import type { AccessLogStore } from '../../store/port.js';
@@ -30,6 +35,10 @@ import type { AccessLogWriter } from './writer.js';
 export const EXPORT_PATH = '/audit/export';
 /** Records read from the store per page while streaming. */
 export const EXPORT_PAGE = 500;
+/** The most a POST export's body may hold: every criterion at its longest, several times over. */
+export const EXPORT_BODY_MAX_BYTES = 16 * 1024;
+/** Criteria that name a taxpayer's client: refused in a URL (see above). */
+const BODY_ONLY = new Set(['clientId']);
 
 type Format = 'ndjson' | 'csv';
 
@@ -103,9 +112,34 @@ export function unreadableLine(row: UnreadableRow, format: Format): string {
   return `${CSV_COLUMNS.map((column) => csvCell(cells[column])).join(',')}\r\n`;
 }
 
-/** The query string as filter input and format; anything unknown or repeated is refused. */
-export function exportRequestOf(url: string | undefined): { format: Format; input: AccessLogFilterInput } | Denial {
-  const params = new URL(url ?? '/', 'http://x').searchParams;
+type ExportRequest = { format: Format; input: AccessLogFilterInput };
+
+/** A GET's query string as filter input and format; anything unknown or repeated, or a client id, is refused. */
+export function exportRequestOf(url: string | undefined): ExportRequest | Denial {
+  return exportParamsOf(new URL(url ?? '/', 'http://x').searchParams, 'url');
+}
+
+/**
+ * A POST's criteria: the same parameters, in an application/x-www-form-urlencoded body (well-formed
+ * UTF-8, at most EXPORT_BODY_MAX_BYTES), and none in its URL.
+ */
+export async function exportBodyRequestOf(req: IncomingMessage): Promise<ExportRequest | Denial> {
+  if (searchOf(req.url) !== '') return { code: 'BAD_USER_INPUT', message: 'A POST export takes its criteria in its body only, not in its URL.', details: { field: null } };
+  const type = String(req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return { code: 'BAD_REQUEST', message: 'A POST export takes its criteria as application/x-www-form-urlencoded.' };
+  let body: Buffer;
+  try {
+    body = await readBody(req, EXPORT_BODY_MAX_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return { code: 'PAYLOAD_TOO_LARGE', message: `The export's criteria take at most ${EXPORT_BODY_MAX_BYTES} bytes.` };
+    if (err instanceof BodyAbortedError) return { code: 'BAD_REQUEST', message: 'The request body ended early.' };
+    throw err;
+  }
+  if (!isUtf8(body)) return { code: 'BAD_REQUEST', message: 'The request body is not well-formed UTF-8.' };
+  return exportParamsOf(new URLSearchParams(body.toString('utf8')), 'body');
+}
+
+function exportParamsOf(params: URLSearchParams, from: 'url' | 'body'): ExportRequest | Denial {
   const input: Record<string, unknown> = {};
   let format: Format = 'ndjson';
   const bad = (field: string, message: string): Denial => ({ code: 'BAD_USER_INPUT', message, details: { field } });
@@ -119,6 +153,8 @@ export function exportRequestOf(url: string | undefined): { format: Format; inpu
     } else if (name === 'httpStatus') {
       if (!/^\d{3}$/.test(value)) return bad('httpStatus', 'httpStatus must be an HTTP status code.');
       input.httpStatus = Number(value);
+    } else if (BODY_ONLY.has(name) && from === 'url') {
+      return bad(name, `${name} is not taken in a URL, which browsers keep and proxies log: send the criteria as a POST body (application/x-www-form-urlencoded).`);
     } else if ((FILTER_FIELDS as readonly string[]).includes(name)) input[name] = value;
     else return bad(name, `${name} is not a filter of the access log (${FILTER_FIELDS.join(', ')}, format).`);
   }
@@ -133,18 +169,19 @@ function exportFacts(clientId: string | null): OperationFacts {
 export function createAuditExport(deps: AuditExportDeps): { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> } {
   const { logger } = deps;
   /** Where the request's filter is parsed to (not a RequestFacts field: only this endpoint has one). */
-  const parsed = new WeakMap<IncomingMessage, { format: Format; filter: AccessLogFilter }>();
+  const parsed = new WeakMap<IncomingMessage, { format: Format; filter: AccessLogFilter; clientId: string | null }>();
 
   const stages: readonly Stage[] = [
-    { name: 'method', run: (_req, facts) => (facts.arrival.method === 'GET' ? {} : { refusal: { code: 'METHOD_NOT_ALLOWED', message: 'The export answers GET only.' } }) },
+    { name: 'method', run: (_req, facts) => (facts.arrival.method === 'GET' || facts.arrival.method === 'POST' ? {} : { refusal: { code: 'METHOD_NOT_ALLOWED', message: 'The export answers GET and POST only.' } }) },
     ...staffStages(deps, (token) => roleDenial(token, [AUDITOR], 'The access-log export')),
     {
       name: 'filter',
-      run(req) {
-        const request = exportRequestOf(req.url);
+      async run(req, facts) {
+        // A POST's body is read only here, once the caller is known to be an auditor within quota.
+        const request = facts.arrival.method === 'POST' ? await exportBodyRequestOf(req) : exportRequestOf(req.url);
         if ('code' in request) return { refusal: request };
         try {
-          parsed.set(req, { format: request.format, filter: toStoreFilter(request.input, deps.hmacKey) });
+          parsed.set(req, { format: request.format, filter: toStoreFilter(request.input, deps.hmacKey), clientId: request.input.clientId ?? null });
           return {};
         } catch (err) {
           if (err instanceof CodedError) return { refusal: { code: 'BAD_USER_INPUT', message: err.message, details: { field: (err.extensions as { field?: string }).field ?? null } } };
@@ -160,7 +197,7 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
   const record = (facts: RequestFacts, answer: Answer, clientId: string | null): Promise<boolean> => appendAccessRecord(deps, facts, answer, exportFacts(clientId));
 
   function send(res: ServerResponse, answer: Answer, requestId: string): void {
-    if (answer.refusal === 'METHOD_NOT_ALLOWED') answer.headers.set('allow', 'GET');
+    if (answer.refusal === 'METHOD_NOT_ALLOWED') answer.headers.set('allow', 'GET, POST');
     answer.headers.set('x-request-id', requestId);
     answer.headers.set('cache-control', 'no-store');
     res.statusCode = answer.status;
@@ -172,8 +209,7 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
     async handle(req, res) {
       if ((req.url ?? '/').split('?', 1)[0] !== EXPORT_PATH) return false;
       const arrival = arrivalOf(req, deps.newRequestId(), deps.now(), deps.clientIpOf(req));
-      req.resume(); // a GET has no body worth reading
-      const clientIdAsked = new URL(req.url ?? '/', 'http://x').searchParams.get('clientId');
+      if (arrival.method !== 'POST') req.resume(); // no body worth reading
       let run: { facts: RequestFacts; answer: Answer };
       try {
         run = await runStages(stages, req, arrival);
@@ -181,8 +217,9 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
         logger.error({ err, requestId: arrival.requestId }, 'export failed');
         run = { facts: { arrival }, answer: refusalAnswer({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' }) };
       }
+      if (!req.readableEnded) req.resume(); // a POST refused before its body was read: drained, so the connection can be reused
       const request = parsed.get(req);
-      const clientId = request?.filter.clientDigest ? clientIdAsked : null;
+      const clientId = request?.clientId ?? null;
       if (run.answer.refusal || !request) {
         await record(run.facts, run.answer, clientId);
         send(res, run.answer, arrival.requestId);

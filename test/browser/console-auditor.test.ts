@@ -3,7 +3,7 @@
  * system. A product is certified, served a few times, suspended and refused thirty times (set up
  * through the API). The auditor filters the access log down to that product's refused requests,
  * pages through them (keyset, 25 a page) and back, opens a record's detail, exports the filtered
- * set as CSV (the gateway's GET /audit/export; the file's header, rows and the refused records
+ * set as CSV (the gateway's POST /audit/export; the file's header, rows and the refused records
  * checked) and runs integrity verification (each chain clean; then, with one stored record
  * altered on disk, the chain and the place it was altered). The auditor cannot change the
  * register, in the page or through the API. No browser console errors.
@@ -153,7 +153,11 @@ describe('staff console: an auditor', () => {
 
     // Export the filtered set: the gateway's CSV, saved by the page.
     const downloading = page.waitForEvent('download');
+    const asked = page.waitForRequest((r) => new URL(r.url()).pathname === '/audit/export');
     await page.getByRole('button', { name: 'Export CSV (all matching)' }).click();
+    // The criteria go in a POST body, never the URL (which proxies log): a client id would be there.
+    const request = await asked;
+    expect([request.method(), new URL(request.url()).search, new URLSearchParams(request.postData() ?? '').get('productId')]).toEqual(['POST', '', productId]);
     const download = await downloading;
     expect(download.suggestedFilename()).toMatch(/^access-log-.*\.csv$/);
     const csv = parseCsv(readFileSync((await download.path())!, 'utf8'));

@@ -110,8 +110,8 @@ describe('the audit API', () => {
     expect(await codes(await get(auditor, '?format=xml'))).toEqual([400, 'BAD_USER_INPUT']);
     expect(await codes(await get(auditor, '?colour=red'))).toEqual([400, 'BAD_USER_INPUT']);
     expect(await codes(await get(auditor, '?httpStatus=abc'))).toEqual([400, 'BAD_USER_INPUT']);
-    const post = await fetch(exportUrl(), { method: 'POST', headers: { authorization: `Bearer ${auditor}` } });
-    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET']);
+    const put = await fetch(exportUrl(), { method: 'PUT', headers: { authorization: `Bearer ${auditor}` } });
+    expect([put.status, put.headers.get('allow')]).toEqual([405, 'GET, POST']);
     const logged = (await allAccessLogs(sys, auditor, { operationName: 'AccessLogExport' }, 100)).records;
     expect(logged.filter((r) => r.decision === 'DENIED').map((r) => r.errorCodes[0]).sort()).toEqual(
       ['BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT', 'METHOD_NOT_ALLOWED', 'MFA_REQUIRED', 'ROLE_REQUIRED', 'ROLE_REQUIRED', 'UNAUTHENTICATED'].sort(),
@@ -121,12 +121,26 @@ describe('the audit API', () => {
     expect(allowed[0]).toMatchObject({ sub: 'auditor-1', operationType: 'export', coordinates: ['Query.accessLogs'], httpStatus: 200 });
   });
 
-  it('records the digest of the client an export filtered by', async () => {
-    const res = await fetch(`${exportUrl()}?clientId=C-000001`, { headers: { authorization: `Bearer ${auditor}` } });
+  it('takes a client id from a POST body only (never a URL, which proxies log), and records its digest', async () => {
+    const auth = { authorization: `Bearer ${auditor}` };
+    const form = { ...auth, 'content-type': 'application/x-www-form-urlencoded' };
+    const codeOf = async (res: Response) => [res.status, ((await res.json()) as { errors: Array<{ extensions: { code: string; field?: string } }> }).errors[0]!.extensions];
+    expect(await codeOf(await fetch(`${exportUrl()}?clientId=C-000001`, { headers: auth }))).toEqual([400, { code: 'BAD_USER_INPUT', field: 'clientId' }]);
+    // A POST: criteria in the body only, form-encoded, bounded.
+    expect(await codeOf(await fetch(`${exportUrl()}?clientId=C-000001`, { method: 'POST', headers: form, body: 'format=csv' }))).toEqual([400, { code: 'BAD_USER_INPUT', field: null }]);
+    expect(await codeOf(await fetch(exportUrl(), { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"clientId":"C-000001"}' }))).toEqual([400, { code: 'BAD_REQUEST' }]);
+    expect(await codeOf(await fetch(exportUrl(), { method: 'POST', headers: form, body: `productId=${'x'.repeat(20_000)}` }))).toEqual([413, { code: 'PAYLOAD_TOO_LARGE' }]);
+    expect(await codeOf(await fetch(exportUrl(), { method: 'POST', headers: form, body: Buffer.from([0x63, 0x6c, 0x69, 0x65, 0x6e, 0x74, 0x49, 0x64, 0x3d, 0xff]) }))).toEqual([400, { code: 'BAD_REQUEST' }]);
+    expect(await codeOf(await fetch(exportUrl(), { method: 'POST', headers: form, body: 'colour=red' }))).toEqual([400, { code: 'BAD_USER_INPUT', field: 'colour' }]);
+
+    const paged = (await allAccessLogs(sys, auditor, { clientId: 'C-000001' }, 100)).records;
+    expect(paged.length).toBeGreaterThan(0);
+    const res = await fetch(exportUrl(), { method: 'POST', headers: form, body: new URLSearchParams({ format: 'ndjson', clientId: 'C-000001' }).toString() });
     expect(res.status).toBe(200);
-    await res.text();
+    const lines = (await res.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as { id: string });
+    expect(lines.map((l) => l.id)).toEqual(paged.map((r) => r.id));
     const byClient = (await allAccessLogs(sys, auditor, { clientId: 'C-000001', operationName: 'AccessLogExport' }, 100)).records;
-    expect(byClient).toHaveLength(1);
+    expect(byClient.map((r) => r.httpStatus)).toEqual([200]);
   });
 
   // Last: it edits the store by hand.
