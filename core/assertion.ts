@@ -41,6 +41,8 @@ export interface AssertionClaims {
 interface CachedAssertion {
   token: string;
   refreshAt: number;
+  /** Its key in the LRU: a reuse through the frozen-claims shortcut marks it used there too. */
+  key: string;
 }
 
 export interface AssertionSigner {
@@ -66,6 +68,7 @@ export function createAssertionSigner(options: { privateKey: CryptoKey; kid: str
     // no token the byte bound let go, and never serves it (its refreshAt is past every instant).
     dispose: (entry) => {
       entry.token = '';
+      entry.key = '';
       entry.refreshAt = Number.NEGATIVE_INFINITY;
     },
   });
@@ -79,7 +82,11 @@ export function createAssertionSigner(options: { privateKey: CryptoKey; kid: str
       const t = now();
       const frozen = Object.isFrozen(claims) && Object.isFrozen(claims.roles);
       const known = frozen ? byFrozenClaims.get(claims)?.get(audience) : undefined;
-      if (known && known.refreshAt > t) return known.token;
+      if (known && known.refreshAt > t) {
+        // Used: the LRU must see it, or the busiest callers (all served here) are evicted first.
+        cache.get(known.key);
+        return known.token;
+      }
       // JSON, not a joined string: `sub` and a staff token's `developer_id` may hold any separator
       // (and the text "null"), so two identities joined with '|' could share a key and one caller
       // be sent to a subgraph with the other's assertion.
@@ -107,7 +114,7 @@ export function createAssertionSigner(options: { privateKey: CryptoKey; kid: str
         .setIssuedAt(iat)
         .setExpirationTime(iat + options.ttlS)
         .sign(options.privateKey);
-      const entry = { token, refreshAt: t + (options.ttlS * 1000) / 2 };
+      const entry = { token, refreshAt: t + (options.ttlS * 1000) / 2, key };
       cache.set(key, entry);
       // (An entry too large for the cache is not kept: then not remembered either.)
       if (frozen && cache.peek(key) === entry) remember(claims, audience, entry);

@@ -40,7 +40,10 @@ const ROLE_ORDER = [['ato:admin', 'admin'], ['ato:auditor', 'auditor'], ['dsp:de
 
 /** Starts a session with `token`, or throws with what is wrong with it for the console. */
 export function signIn(token) {
-  token = String(token).trim().replace(/^Bearer\s+/i, '');
+  // A JWT holds no white space: a token wrapped by a terminal or mail client, pasted into the
+  // textarea (which keeps line breaks, unlike an <input>), is joined again, not sent with a line
+  // break that fetch refuses before it leaves the page.
+  token = String(token).trim().replace(/^Bearer\s+/i, '').replace(/\s+/g, '');
   let claims;
   try {
     claims = claimsOf(token);

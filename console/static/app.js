@@ -95,7 +95,7 @@ function SignIn({ message }) {
       <p class="muted">A token from the ATO's staff issuer with role <code>ato:admin</code>, <code>ato:auditor</code> or <code>dsp:developer</code>, signed in with MFA.
         It is kept in this tab's memory only and sent only to this gateway; the session ends when the tab closes or the token expires.</p>
       <form class="stack" autocomplete="off" onSubmit=${(e) => { e.preventDefault(); attempt(() => signIn(token)); }}>
-        <label for="token">Staff token<textarea id="token" name="token" class="secret" rows="3" autocomplete="off" autocapitalize="off" spellcheck="false" required value=${token} onInput=${(e) => setToken(e.currentTarget.value)} onKeyDown=${submitOnEnter}></textarea></label>
+        <label for="token">Staff token<textarea id="token" name="token" class="secret" rows="3" autocomplete="off" autocapitalize="off" spellcheck="false" data-gramm="false" data-enable-grammarly="false" required value=${token} onInput=${(e) => setToken(e.currentTarget.value)} onKeyDown=${submitOnEnter}></textarea></label>
         <div class="actions"><button type="submit">Sign in</button></div>
       </form>
     </section>

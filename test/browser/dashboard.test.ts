@@ -163,7 +163,8 @@ describe('operations dashboard in headless Chromium', () => {
     expect(await page.locator('#dashboard').isHidden()).toBe(true);
     // No password field, which a browser would offer to save (and sync): a masked textarea, where Enter signs in.
     expect([await page.locator('input[type=password]').count(), await page.locator('#token').evaluate((el) => el.tagName)]).toEqual([0, 'TEXTAREA']);
-    await page.locator('#token').fill(await sys.token({ roles: ['ato:admin'], mfa: true, sub: 'ops-olivia' }));
+    // Wrapped as a terminal or mail client wraps it: the line breaks are no part of the token.
+    await page.locator('#token').fill((await sys.token({ roles: ['ato:admin'], mfa: true, sub: 'ops-olivia' })).replace(/(.{64})/g, '$1\n'));
     await page.locator('#token').press('Enter');
     await page.locator('#dashboard').waitFor({ state: 'visible' });
     await page.waitForFunction(() => document.querySelector('#last-updated')!.textContent !== 'never');

@@ -275,7 +275,8 @@
     $('#token-form').addEventListener('submit', (event) => {
       event.preventDefault();
       const input = $('#token');
-      const token = input.value.trim().replace(/^Bearer\s+/i, '');
+      // A JWT holds no white space: a wrapped token pasted into the textarea is joined again.
+      const token = input.value.trim().replace(/^Bearer\s+/i, '').replace(/\s+/g, '');
       if (!token) return;
       session.token = token;
       input.value = '';
