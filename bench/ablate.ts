@@ -110,6 +110,10 @@ try {
         note(v.name, 'served p50 ms', s.served.p50Ms);
         note(v.name, 'served p99 ms', s.served.p99Ms);
       }
+      if (s.commits) {
+        note(v.name, 'commit p99 ms', s.commits.p99Ms);
+        note(v.name, 'commit max ms', s.commits.maxMs);
+      }
     }
   }
   // Within a round the variants ran back to back, so a slow spell of the machine moves them
@@ -119,6 +123,8 @@ try {
   for (const [name, m] of figures) {
     const parts = [...m].map(([figure, xs]) => {
       const base = first.get(figure) ?? [];
+      // A figure the first variant has not (the commits of a gateway with the log on): as it is.
+      if (base.length === 0) return `${figure} ${median(xs).toFixed(2)} (${fixed(xs, 2)})`;
       // Times as differences (added ms), CPU and rates as ratios.
       if (figure.endsWith(' ms')) {
         const added = xs.map((x, k) => x - base[k]!);

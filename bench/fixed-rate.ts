@@ -38,6 +38,12 @@ export interface Served {
   roundsP99Ms: number[];
 }
 
+/** The access-log writer's commits during each round (the durable gateway only), as the writer timed them, ms. */
+export interface Commits {
+  roundsP99Ms: number[];
+  roundsMaxMs: number[];
+}
+
 interface Latency {
   p50: number;
   p99: number;
@@ -45,6 +51,7 @@ interface Latency {
   failed: number;
   stalls?: Stalls;
   served?: Served;
+  commits?: Commits;
 }
 
 export interface FixedRateResult {
@@ -79,6 +86,7 @@ export async function measureFixedRateLatency(options: {
   const failed = { bare: 0, enforced: 0, logOff: 0 };
   const stalls: Partial<Record<Which, Stalls>> = {};
   const served: Record<Which, Array<{ p50Ms: number; p99Ms: number }>> = { bare: [], enforced: [], logOff: [] };
+  const commits: Record<Which, Array<{ p99Ms: number; maxMs: number }>> = { bare: [], enforced: [], logOff: [] };
   const names: Which[] = options.logOff ? ['bare', 'enforced', 'logOff'] : ['bare', 'enforced'];
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse();
@@ -92,6 +100,7 @@ export async function measureFixedRateLatency(options: {
       failed[which] += run.failed;
       const st = await v.server?.stats();
       if (st?.served) served[which].push(st.served);
+      if (st?.commits) commits[which].push(st.commits);
       if (st?.loopDelayMaxMs !== undefined && st.gc) {
         const was = stalls[which];
         stalls[which] = {
@@ -108,7 +117,8 @@ export async function measureFixedRateLatency(options: {
     const all = mergeSorted(samples[which]);
     const rounds = served[which];
     const timedInside = rounds.length ? { p50Ms: median(rounds.map((r) => r.p50Ms)), p99Ms: median(rounds.map((r) => r.p99Ms)), roundsP99Ms: rounds.map((r) => r.p99Ms) } : undefined;
-    return { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length, failed: failed[which], ...(stalls[which] ? { stalls: stalls[which] } : {}), ...(timedInside ? { served: timedInside } : {}) };
+    const committed = commits[which].length ? { roundsP99Ms: commits[which].map((c) => c.p99Ms), roundsMaxMs: commits[which].map((c) => c.maxMs) } : undefined;
+    return { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length, failed: failed[which], ...(stalls[which] ? { stalls: stalls[which] } : {}), ...(timedInside ? { served: timedInside } : {}), ...(committed ? { commits: committed } : {}) };
   };
   const bare = summary('bare');
   const enforced = summary('enforced');

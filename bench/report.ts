@@ -161,7 +161,7 @@ export function renderMarkdown(r: BenchReport): string {
     parts.push(`### Added latency below saturation (${r.fixedRate[0]!.connections} connections, the same evenly paced rate for bare-http and enforced, latency from each request's due time)`);
     parts.push(
       table(
-        ['workload', 'rate req/s', 'bare-http p50 ms', 'enforced p50 ms', 'bare-http p99 ms', 'enforced p99 ms', 'added p50 ms', 'added p50 per round ms', 'added p99 ms', 'enforced, log off: p50 / p99 ms', 'longest event-loop stall ms: bare-http / enforced / log off', 'longest GC pause ms (major GCs): bare-http / enforced / log off', 'timed inside the server, p50 / p99 ms: bare-http; enforced; log off'],
+        ['workload', 'rate req/s', 'bare-http p50 ms', 'enforced p50 ms', 'bare-http p99 ms', 'enforced p99 ms', 'added p50 ms', 'added p50 per round ms', 'added p99 ms', 'enforced, log off: p50 / p99 ms', 'longest event-loop stall ms: bare-http / enforced / log off', 'longest GC pause ms (major GCs): bare-http / enforced / log off', 'timed inside the server, p50 / p99 ms: bare-http; enforced; log off', 'enforced, per round: p99 timed inside the server / access-log commit p99 / longest commit, ms'],
         r.fixedRate.map((x) => [
           x.workload,
           f(x.rate, 0),
@@ -176,6 +176,10 @@ export function renderMarkdown(r: BenchReport): string {
           [x.bare, x.enforced, x.logOff].map((l) => (l?.stalls ? f(l.stalls.loopDelayMaxMs, 1) : '–')).join(' / '),
           [x.bare, x.enforced, x.logOff].map((l) => (l?.stalls ? `${f(l.stalls.gcMaxMs, 1)} (${l.stalls.gcMajorCount})` : '–')).join(' / '),
           [x.bare, x.enforced, x.logOff].map((l) => (l?.served ? `${f(l.served.p50Ms, 2)} / ${f(l.served.p99Ms, 2)}` : '–')).join('; '),
+          // Whether a round's tail is its records' commits: the two side by side.
+          x.enforced.commits && x.enforced.served
+            ? x.enforced.served.roundsP99Ms.map((p, i) => `${f(p, 1)} / ${f(x.enforced.commits!.roundsP99Ms[i] ?? Number.NaN, 1)} / ${f(x.enforced.commits!.roundsMaxMs[i] ?? Number.NaN, 1)}`).join('; ')
+            : '–',
         ]),
       ),
     );

@@ -46,6 +46,12 @@ export interface ChildStats {
    * channels): the load generator's own stalls are not in these. ms.
    */
   served?: { n: number; p50Ms: number; p99Ms: number; maxMs: number };
+  /**
+   * The access-log writer's commits since the reset (the durable gateway only), as the writer
+   * times each (gateway/access-log/writer.ts onCommit: the batch handed to the store until it
+   * answered, fsync included): a request's tail that is its record's wait shows here. ms.
+   */
+  commits?: { n: number; p50Ms: number; p99Ms: number; maxMs: number };
 }
 
 /** Where this process's memory is, now (the soak's breakdown: bench/soak.ts). */

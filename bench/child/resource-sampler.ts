@@ -7,6 +7,30 @@ import type { ChildStats } from './protocol.js';
 
 const hrtimeUs = () => Number(process.hrtime.bigint() / 1000n);
 
+/** A growing list of durations, ms, summarised as n, p50, p99 and max. */
+function durations() {
+  let values = new Float64Array(4096);
+  let n = 0;
+  return {
+    add(ms: number): void {
+      if (n === values.length) {
+        const grown = new Float64Array(values.length * 2);
+        grown.set(values);
+        values = grown;
+      }
+      values[n++] = ms;
+    },
+    clear(): void {
+      n = 0;
+    },
+    summary(): { n: number; p50Ms: number; p99Ms: number; maxMs: number } | undefined {
+      if (n === 0) return undefined;
+      const sorted = values.slice(0, n).sort();
+      return { n, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[n - 1]! };
+    },
+  };
+}
+
 export function createResourceSampler(intervalMs = 50) {
   let cpu = process.cpuUsage();
   let peak = process.memoryUsage.rss();
@@ -36,8 +60,7 @@ export function createResourceSampler(intervalMs = 50) {
   gcObserver.observe({ entryTypes: ['gc'] });
   // Every GraphQL request's time inside this process, from the server's side.
   const startedAt = new WeakMap<ServerResponse, number>();
-  let served = new Float64Array(4096);
-  let servedN = 0;
+  const served = durations();
   const onStart = (message: unknown) => {
     const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
     if (request.method === 'POST' && request.url?.startsWith('/graphql')) startedAt.set(response, performance.now());
@@ -45,35 +68,31 @@ export function createResourceSampler(intervalMs = 50) {
   const onFinish = (message: unknown) => {
     const { response } = message as { response: ServerResponse };
     const t = startedAt.get(response);
-    if (t === undefined) return;
-    if (servedN === served.length) {
-      const grown = new Float64Array(served.length * 2);
-      grown.set(served);
-      served = grown;
-    }
-    served[servedN++] = performance.now() - t;
+    if (t !== undefined) served.add(performance.now() - t);
   };
   subscribe('http.server.request.start', onStart);
   subscribe('http.server.response.finish', onFinish);
-  const servedSummary = () => {
-    if (servedN === 0) return undefined;
-    const sorted = served.slice(0, servedN).sort();
-    return { n: servedN, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[servedN - 1]! };
-  };
+  const commits = durations();
   return {
+    /** One access-log commit, as the writer timed it (startGateway's onRecordsCommitted). */
+    noteCommit(ms: number): void {
+      commits.add(ms);
+    },
     reset(): void {
       cpu = process.cpuUsage();
       peak = process.memoryUsage.rss();
       since = hrtimeUs();
       loop.reset();
       Object.assign(gc, { count: 0, totalMs: 0, maxMs: 0, majorCount: 0, majorMaxMs: 0 });
-      servedN = 0;
+      served.clear();
+      commits.clear();
     },
     read(): ChildStats {
       const d = process.cpuUsage(cpu);
       const rss = process.memoryUsage.rss();
       if (rss > peak) peak = rss;
-      const summary = servedSummary();
+      const summary = served.summary();
+      const committed = commits.summary();
       return {
         cpuUserUs: d.user,
         cpuSystemUs: d.system,
@@ -85,6 +104,7 @@ export function createResourceSampler(intervalMs = 50) {
         loopDelayMaxMs: loop.max / 1e6,
         gc: { ...gc },
         ...(summary ? { served: summary } : {}),
+        ...(committed ? { commits: committed } : {}),
       };
     },
     stop(): void {

@@ -57,6 +57,8 @@ async function start(spec: ChildSpec): Promise<Running> {
         keys,
         logger: createLogger({ level: config.logLevel, name: 'gateway' }),
         ...(spec.accessLog === 'off' ? { accessLogWriter: createNullAccessLogWriter(undefined, spec.env.BENCH_NULL_LOG_BATCH === '1') } : {}),
+        // Each commit's time, per round (the durable log's part in a tail: fixed-rate.ts).
+        onRecordsCommitted: (_records, commitMs) => sampler.noteCommit(commitMs),
       });
       return {
         urls: { graphql: gateway.url },
