@@ -12,6 +12,15 @@
  * some documents and not others) therefore fills in exactly what is missing. The driver's own
  * single retry of a failed insert is a retryable write, which the server applies at most once.
  *
+ * The check reads what the primary has (read concern `local`), not only what a majority has: a
+ * write that timed out waiting for a majority (wtimeoutMS) stays on the primary ("MongoDB does
+ * not undo successful data modifications performed before the write concern exceeded the
+ * wtimeout time limit", manual, Write Concern), and a majority read would not see it, so every
+ * retry while the majority lags would insert the batch once more. Records an earlier attempt left
+ * are not inserted again, and the batch counts as written only once a majority read sees them;
+ * until then it fails as unavailable and is retried. A failover that rolls them back leaves them
+ * on neither view, and the next retry inserts them.
+ *
  * Order of writes, chosen so a crash at any point leaves nothing a verifier would misread:
  * records (majority write concern) → chain heads → checkpoints. A checkpoint never exists before
  * the records it covers; a head that lags behind is advanced by the retry.
@@ -23,7 +32,7 @@ import { transactionOptions, type SessionSource } from './registry-store.js';
 import { runTransaction } from './transaction.js';
 import { chainBatch, type ChainBatch } from '../../audit/chain.js';
 import { storedChainIdLabel, UNPLACED_SAMPLES, type AccessLogFilter, type AccessLogPage, type AccessSummary, type ChainHead, type ChainedAccessRecord, type Checkpoint, type CountBy, type IndexedColumns, type LedgerEntry, type UnplacedRows } from '../../audit/record.js';
-import { StoreConflictError } from '../../core/store-errors.js';
+import { StoreConflictError, StoreUnavailableError } from '../../core/store-errors.js';
 import { isDuplicateKey } from './errors.js';
 import { CodedError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, olderThan } from './cursor.js';
@@ -102,16 +111,15 @@ export class MongoAccessLog {
       }
     }
 
+    // What the primary has, an attempt that timed out waiting for a majority included (see the top of this file).
     const present = new Set<string>();
     await Promise.all(
       [...ranges].map(async ([chainId, { min, max }]) => {
-        // Majority read: a record acknowledged before a failover is seen, so it is not written twice.
-        const docs = (await this.m.AccessRecord.find({ chainId, seq: { $gte: min, $lte: max } }, { seq: 1, _id: 0 })
-          .readConcern('majority')
-          .lean()) as Array<{ seq: number }>;
-        for (const d of docs) present.add(`${chainId}\u0000${d.seq}`);
+        for (const seq of await this.storedSeqs(chainId, min, max, 'local')) present.add(`${chainId}\u0000${seq}`);
       }),
     );
+    // The batch's records an earlier attempt left: written only once a majority has them.
+    const leftBefore = new Set(records.map((r) => `${r.chainId}\u0000${r.seq}`).filter((key) => present.has(key)));
 
     // Validate the whole batch before writing any of it: a record the schema refuses must not
     // leave its batch half-written (mongoose's insertMany would insert the valid ones).
@@ -131,6 +139,7 @@ export class MongoAccessLog {
       const options = { ordered: false, lean: true } as const;
       await this.m.AccessRecord.insertMany(fresh, options);
     }
+    if (leftBefore.size) await this.confirmMajority(ranges, leftBefore);
 
     const updatedAt = new Date().toISOString();
     await Promise.all([...ranges].map(([chainId, { first, last }]) => this.advanceHead(chainId, first, last, updatedAt)));
@@ -143,6 +152,31 @@ export class MongoAccessLog {
     const records = chainBatch(batch);
     await this.appendAccessRecords(records, checkpoints);
     return records.map((r) => r.hash);
+  }
+
+  /** The seqs stored for the chain from min to max, read from the primary with this read concern. */
+  private async storedSeqs(chainId: string, min: number, max: number, level: 'local' | 'majority'): Promise<number[]> {
+    const docs = (await this.m.AccessRecord.find({ chainId, seq: { $gte: min, $lte: max } }, { seq: 1, _id: 0 })
+      .read('primary')
+      .readConcern(level)
+      .lean()) as Array<{ seq: number }>;
+    return docs.map((d) => d.seq);
+  }
+
+  /**
+   * Fails as unavailable unless a majority has every record in `keys` (records of the batch an
+   * earlier attempt wrote): until then a failover could still take them away, and the head and
+   * checkpoints must not move past them.
+   */
+  private async confirmMajority(ranges: ReadonlyMap<string, { min: number; max: number }>, keys: ReadonlySet<string>): Promise<void> {
+    const durable = new Set<string>();
+    await Promise.all(
+      [...ranges].map(async ([chainId, { min, max }]) => {
+        for (const seq of await this.storedSeqs(chainId, min, max, 'majority')) durable.add(`${chainId}\u0000${seq}`);
+      }),
+    );
+    const pending = [...keys].filter((key) => !durable.has(key)).length;
+    if (pending) throw new StoreUnavailableError(`MongoDB store unavailable (${pending} access record${pending === 1 ? '' : 's'} of an earlier attempt not yet acknowledged by a majority)`);
   }
 
   /** Moves the head forward only (a retried, older batch never moves it back). */
@@ -309,21 +343,43 @@ export class MongoAccessLog {
   /**
    * Records of one chain in seq order, as stored. An exact duplicate (same seq and hash, which
    * only a retry racing a still-running write could leave) is returned once; two different
-   * records claiming one seq are both returned, for the verifier to report.
+   * records claiming one seq are both returned, for the verifier to report. `limit` counts
+   * records, not documents: a skipped copy must not shorten the page, which a caller reads as
+   * the chain's end (the writer's crashedEnd), so the read goes on past it.
    */
   async readChain(chainId: string, fromSeq: number, toSeq: number, limit?: number): Promise<ChainedAccessRecord[]> {
     if (limit !== undefined && !(limit >= 1)) return []; // MongoDB reads limit(0) as no limit
-    const query = this.m.AccessRecord.find({ chainId: String(chainId), seq: { $gte: fromSeq, $lte: toSeq }, ...WHOLE_SEQ }).sort({ seq: 1 }); // the (chainId, seq) index gives this order without an in-memory sort
-    const docs = (await (limit === undefined ? query : query.limit(Math.floor(limit))).lean()) as Doc[];
+    const want = limit === undefined ? Number.POSITIVE_INFINITY : Math.floor(limit);
+    const range = (seq: unknown): Doc => ({ chainId: String(chainId), seq, ...WHOLE_SEQ });
     const seen = new Set<string>();
     const out: ChainedAccessRecord[] = [];
-    for (const doc of docs) {
-      const key = `${String(doc.seq)}\u0000${String(doc.hash)}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(documentToRecord(doc));
+    const take = (docs: Doc[]): void => {
+      for (const doc of docs) {
+        if (out.length >= want) return;
+        const key = `${String(doc.seq)}\u0000${String(doc.hash)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(documentToRecord(doc));
+      }
+    };
+    // the (chainId, seq) index gives this order without an in-memory sort
+    if (limit === undefined) {
+      take((await this.m.AccessRecord.find(range({ $gte: fromSeq, $lte: toSeq })).sort({ seq: 1 }).lean()) as Doc[]);
+      return out;
     }
-    return out;
+    let seqs: Doc = { $gte: fromSeq, $lte: toSeq };
+    for (;;) {
+      const page = want - out.length;
+      const docs = (await this.m.AccessRecord.find(range(seqs)).sort({ seq: 1 }).limit(page).lean()) as Doc[];
+      take(docs);
+      if (docs.length < page || out.length >= want) return out;
+      // Copies were skipped. The limit may have cut the last seq's documents short: read the rest
+      // of that seq, then go on past it.
+      const lastSeq = docs[docs.length - 1]!.seq;
+      take((await this.m.AccessRecord.find(range(lastSeq)).lean()) as Doc[]);
+      if (out.length >= want) return out;
+      seqs = { $gt: lastSeq, $lte: toSeq };
+    }
   }
 
   async queryAccessLogs(filter: AccessLogFilter, page: { first: number; after?: string | null }): Promise<AccessLogPage> {

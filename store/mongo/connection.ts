@@ -155,6 +155,10 @@ export function driverOptions(options: MongoConnectionOptions = {}): mongoose.mo
     socketTimeoutMS,
     retryWrites: true,
     retryReads: true,
+    // Every read from the primary, whatever STORE_URL says: a secondary may lag, and the register
+    // refresh after a register mutation (the change enforced before its answer leaves) and the
+    // access log's retry check must see what was just written.
+    readPreference: 'primary',
     writeConcern: majorityWriteConcern(options),
     ignoreUndefined: true,
     appName: 'dsp-gateway',

@@ -90,6 +90,11 @@ describe('mongo connection: driver options', () => {
     expect(client.options.retryReads).toBe(true);
   });
 
+  it('reads from the primary even when the URL asks for a secondary (which may lag behind a change just made)', () => {
+    const client = clientWith(driverOptions(), 'mongodb://mongo1:27017/dsp?replicaSet=rs0&readPreference=secondaryPreferred');
+    expect(client.options.readPreference.mode).toBe('primary');
+  });
+
   it('does not rely on timeoutMS, a no-op since mongodb 7.8', () => {
     expect(driverOptions()).not.toHaveProperty('timeoutMS');
     expect(connectOptions(uri)).not.toHaveProperty('timeoutMS');
