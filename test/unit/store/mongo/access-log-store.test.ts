@@ -126,32 +126,27 @@ describe('mongo access log: a retried batch', () => {
 });
 
 describe('mongo access log: readChain with a limit', () => {
-  it('counts records, not documents: an exact copy left by a retried write does not end the read early', async () => {
-    const log = new MongoAccessLog(models);
-    const one = stored(1);
-    const docs = [one, { ...one, _id: new mongoose.Types.ObjectId() }, stored(2), stored(3), stored(4)].map((d) => ({ ...sampleDoc(d.seq as number), ...d }));
+  /** readChain('c1', 1, 100, 3) over these stored documents: the records, and the queries sent. */
+  async function readThree(stored: Doc[]) {
+    const docs = stored.map((d) => ({ ...sampleDoc(d.seq as number), ...d }));
     const server = fakeServer({ local: docs, majority: docs });
-    let read;
     try {
-      read = await log.readChain('c1', 1, 100, 3);
+      return { read: await new MongoAccessLog(models).readChain('c1', 1, 100, 3), sent: server.sent };
     } finally {
       server.restore();
     }
+  }
+
+  it('counts records, not documents: an exact copy left by a retried write does not end the read early', async () => {
+    const one = stored(1);
+    const { read } = await readThree([one, { ...one, _id: new mongoose.Types.ObjectId() }, stored(2), stored(3), stored(4)]);
     // crashedEnd (gateway/access-log/writer.ts) takes a page shorter than its limit for the chain's end.
     expect(read.map((r) => r.seq)).toEqual([1, 2, 3]);
   });
 
   it('still returns a different record at a seq the limit cut short, and no more than the limit', async () => {
-    const log = new MongoAccessLog(models);
     const one = stored(1);
-    const docs = [one, { ...one, _id: new mongoose.Types.ObjectId() }, stored(2), { ...stored(2), hash: 'other' }, stored(3)].map((d) => ({ ...sampleDoc(d.seq as number), ...d }));
-    const server = fakeServer({ local: docs, majority: docs });
-    let read;
-    try {
-      read = await log.readChain('c1', 1, 100, 3);
-    } finally {
-      server.restore();
-    }
+    const { read } = await readThree([one, { ...one, _id: new mongoose.Types.ObjectId() }, stored(2), { ...stored(2), hash: 'other' }, stored(3)]);
     expect(read.map((r) => [r.seq, r.hash])).toEqual([
       [1, 'h1'],
       [2, 'h2'],
@@ -160,17 +155,9 @@ describe('mongo access log: readChain with a limit', () => {
   });
 
   it('reads once when no copy is skipped', async () => {
-    const log = new MongoAccessLog(models);
-    const docs = [1, 2, 3, 4].map((seq) => ({ ...sampleDoc(seq), ...stored(seq) }));
-    const server = fakeServer({ local: docs, majority: docs });
-    let read;
-    try {
-      read = await log.readChain('c1', 1, 100, 3);
-    } finally {
-      server.restore();
-    }
+    const { read, sent } = await readThree([1, 2, 3, 4].map(stored));
     expect(read.map((r) => r.seq)).toEqual([1, 2, 3]);
-    expect(server.sent.filter((q) => q.model === 'AccessRecord')).toHaveLength(1);
+    expect(sent.filter((q) => q.model === 'AccessRecord')).toHaveLength(1);
   });
 });
 
