@@ -9,11 +9,8 @@
  * (FieldDecision.holdsUntil) and is a miss from that instant on.
  */
 import { LRUCache } from 'lru-cache';
-import { approximateBytes, MIB } from '../core/approximate-size.js';
+import { cacheEntryBytes, MIB } from '../core/approximate-size.js';
 import { idleExpiryOptions, purgeStaleBytes, type IdleExpiry, type Sweepable } from '../core/idle-expiry.js';
-
-/** lru-cache wants a positive integer; a value too large to measure is too large to keep. */
-const sized = (value: unknown): number => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(value))));
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { Caller } from './directives/caller.js';
 import type { RequirementMap } from './requirement-map.js';
@@ -70,8 +67,8 @@ export function createDecisionCache(size = 10_000, maxBytes = 8 * MIB, expiry?: 
   // The walk's own nodes, not the document (Apollo's document store holds that).
   // The key counts too (UTF-16, two bytes a unit): a decision's key holds the client ids the
   // request named, which a caller chooses, beside the decision's own copy of them.
-  const analyses = size > 0 ? new LRUCache<string, { analysis: OperationAnalysis; document: DocumentNode }>({ ...bounds, sizeCalculation: (a, key) => sized(a.analysis) + 2 * key.length }) : null;
-  const decisions = size > 0 ? new LRUCache<string, CachedDecision>({ ...bounds, sizeCalculation: (d, key) => sized(d) + 2 * key.length }) : null;
+  const analyses = size > 0 ? new LRUCache<string, { analysis: OperationAnalysis; document: DocumentNode }>({ ...bounds, sizeCalculation: (a, key) => cacheEntryBytes(a.analysis) + 2 * key.length }) : null;
+  const decisions = size > 0 ? new LRUCache<string, CachedDecision>({ ...bounds, sizeCalculation: (d, key) => cacheEntryBytes(d) + 2 * key.length }) : null;
   const stats: DecisionCacheStats = { analysisHits: 0, analysisMisses: 0, decisionHits: 0, decisionMisses: 0 };
   // Analyses are per schema: a supergraph reload must not reuse walks of the old one.
   let analysesSchema: GraphQLSchema | null = null;

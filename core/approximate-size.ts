@@ -40,4 +40,13 @@ export function approximateBytes(value: unknown, budget = 100_000): number {
   return total;
 }
 
+/**
+ * approximateBytes as an lru-cache entry size: a whole number of at least 1 (lru-cache refuses 0
+ * and fractions) and at most Number.MAX_SAFE_INTEGER (Infinity, a value past the walk's budget,
+ * becomes an entry too large to keep).
+ */
+export function cacheEntryBytes(value: unknown): number {
+  return Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(value))));
+}
+
 export const MIB = 1_048_576;

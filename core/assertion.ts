@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT, jwtVerify, createLocalJWKSet, type JWK, type CryptoKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { approximateBytes, MIB } from './approximate-size.js';
+import { cacheEntryBytes, MIB } from './approximate-size.js';
 
 /**
  * Bytes each assertion cache may hold (keys, tokens, claims; UTF-16 counted): a `sub` may be as
@@ -143,7 +143,7 @@ export function createAssertionVerifier(options: { jwks: { keys: JWK[] }; audien
     max: 10_000,
     maxSize: maxBytes,
     maxEntrySize: Math.ceil(maxBytes / 10),
-    sizeCalculation: (entry, key) => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(entry)))) + 2 * key.length + ENTRY_OVERHEAD_BYTES,
+    sizeCalculation: (entry, key) => cacheEntryBytes(entry) + 2 * key.length + ENTRY_OVERHEAD_BYTES,
   });
   return {
     async verify(token) {

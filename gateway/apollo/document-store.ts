@@ -8,7 +8,7 @@
 import type { DocumentStore } from '@apollo/server';
 import type { DocumentNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { approximateBytes } from '../../core/approximate-size.js';
+import { cacheEntryBytes } from '../../core/approximate-size.js';
 import { idleExpiryOptions, purgeStaleBytes, type IdleExpiry, type Sweepable } from '../../core/idle-expiry.js';
 
 /**
@@ -20,7 +20,7 @@ export function heapBoundedLru<V extends object>(maxBytes: number, expiry?: Idle
   return new LRUCache<string, V>({
     maxSize: maxBytes,
     maxEntrySize: Math.ceil(maxBytes / 10),
-    sizeCalculation: (value) => Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(approximateBytes(value)))),
+    sizeCalculation: (value) => cacheEntryBytes(value),
     ...(expiry ? idleExpiryOptions(expiry) : {}),
   });
 }
