@@ -112,12 +112,7 @@ export class MongoAccessLog {
     }
 
     // What the primary has, an attempt that timed out waiting for a majority included (see the top of this file).
-    const present = new Set<string>();
-    await Promise.all(
-      [...ranges].map(async ([chainId, { min, max }]) => {
-        for (const seq of await this.storedSeqs(chainId, min, max, 'local')) present.add(`${chainId}\u0000${seq}`);
-      }),
-    );
+    const present = await this.storedKeys(ranges, 'local');
     // The batch's records an earlier attempt left: written only once a majority has them.
     const leftBefore = new Set(records.map((r) => `${r.chainId}\u0000${r.seq}`).filter((key) => present.has(key)));
 
@@ -154,13 +149,19 @@ export class MongoAccessLog {
     return records.map((r) => r.hash);
   }
 
-  /** The seqs stored for the chain from min to max, read from the primary with this read concern. */
-  private async storedSeqs(chainId: string, min: number, max: number, level: 'local' | 'majority'): Promise<number[]> {
-    const docs = (await this.m.AccessRecord.find({ chainId, seq: { $gte: min, $lte: max } }, { seq: 1, _id: 0 })
-      .read('primary')
-      .readConcern(level)
-      .lean()) as Array<{ seq: number }>;
-    return docs.map((d) => d.seq);
+  /** `chainId NUL seq` of every record stored within the ranges, read from the primary with this read concern. */
+  private async storedKeys(ranges: ReadonlyMap<string, { min: number; max: number }>, level: 'local' | 'majority'): Promise<Set<string>> {
+    const keys = new Set<string>();
+    await Promise.all(
+      [...ranges].map(async ([chainId, { min, max }]) => {
+        const docs = (await this.m.AccessRecord.find({ chainId, seq: { $gte: min, $lte: max } }, { seq: 1, _id: 0 })
+          .read('primary')
+          .readConcern(level)
+          .lean()) as Array<{ seq: number }>;
+        for (const d of docs) keys.add(`${chainId}\u0000${d.seq}`);
+      }),
+    );
+    return keys;
   }
 
   /**
@@ -169,12 +170,7 @@ export class MongoAccessLog {
    * checkpoints must not move past them.
    */
   private async confirmMajority(ranges: ReadonlyMap<string, { min: number; max: number }>, keys: ReadonlySet<string>): Promise<void> {
-    const durable = new Set<string>();
-    await Promise.all(
-      [...ranges].map(async ([chainId, { min, max }]) => {
-        for (const seq of await this.storedSeqs(chainId, min, max, 'majority')) durable.add(`${chainId}\u0000${seq}`);
-      }),
-    );
+    const durable = await this.storedKeys(ranges, 'majority');
     const pending = [...keys].filter((key) => !durable.has(key)).length;
     if (pending) throw new StoreUnavailableError(`MongoDB store unavailable (${pending} access record${pending === 1 ? '' : 's'} of an earlier attempt not yet acknowledged by a majority)`);
   }
