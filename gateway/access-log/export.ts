@@ -209,7 +209,6 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
     async handle(req, res) {
       if ((req.url ?? '/').split('?', 1)[0] !== EXPORT_PATH) return false;
       const arrival = arrivalOf(req, deps.newRequestId(), deps.now(), deps.clientIpOf(req));
-      if (arrival.method !== 'POST') req.resume(); // no body worth reading
       let run: { facts: RequestFacts; answer: Answer };
       try {
         run = await runStages(stages, req, arrival);
@@ -217,7 +216,8 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
         logger.error({ err, requestId: arrival.requestId }, 'export failed');
         run = { facts: { arrival }, answer: refusalAnswer({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' }) };
       }
-      if (!req.readableEnded) req.resume(); // a POST refused before its body was read: drained, so the connection can be reused
+      // Drained here, in one place: a GET's body (none worth reading), or a POST's refused before it was read, so the connection can be reused.
+      if (!req.readableEnded) req.resume();
       const request = parsed.get(req);
       const clientId = request?.clientId ?? null;
       if (run.answer.refusal || !request) {
