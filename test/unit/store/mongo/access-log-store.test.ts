@@ -7,6 +7,7 @@
  */
 import { jest } from '@jest/globals';
 import mongoose, { type Query } from 'mongoose';
+import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import { MongoAccessLog } from '../../../../store/mongo/access-log-store.js';
 import { registerModels, type Models } from '../../../../store/mongo/models/index.js';
 import { StoreUnavailableError } from '../../../../store/port.js';
@@ -69,6 +70,17 @@ function fakeServer(views: Views) {
   };
 }
 
+/** Runs `act` against a stand-in server holding `views` (mocks restored after, whatever `act` did); what was sent and inserted. */
+async function against(views: Views, act: () => Promise<unknown>) {
+  const server = fakeServer(views);
+  try {
+    await act();
+  } finally {
+    server.restore();
+  }
+  return server;
+}
+
 const stored = (seq: number): Doc => ({ _id: new mongoose.Types.ObjectId(), chainId: 'c1', seq, hash: `h${seq}` });
 
 describe('mongo access log: a retried batch', () => {
@@ -76,12 +88,7 @@ describe('mongo access log: a retried batch', () => {
   const batch = [sampleRecord('c1', 1), sampleRecord('c1', 2), sampleRecord('c1', 3)];
 
   it('looks for the records already stored on the primary (read concern local, read preference primary)', async () => {
-    const server = fakeServer({ local: [], majority: [] });
-    try {
-      await log.appendAccessRecords(batch);
-    } finally {
-      server.restore();
-    }
+    const server = await against({ local: [], majority: [] }, () => log.appendAccessRecords(batch));
     const check = server.sent.find((q) => q.model === 'AccessRecord')!;
     expect(check.filter).toEqual({ chainId: 'c1', seq: { $gte: 1, $lte: 3 } });
     expect(check.options.readConcern).toEqual({ level: 'local' });
@@ -91,12 +98,7 @@ describe('mongo access log: a retried batch', () => {
 
   it('after a write that timed out waiting for a majority, inserts none of its records again and is not done until a majority has them', async () => {
     // The first attempt's records 1 and 2 are on the primary; no majority has them yet.
-    const server = fakeServer({ local: [stored(1), stored(2)], majority: [] });
-    try {
-      await expect(log.appendAccessRecords(batch)).rejects.toBeInstanceOf(StoreUnavailableError);
-    } finally {
-      server.restore();
-    }
+    const server = await against({ local: [stored(1), stored(2)], majority: [] }, () => expect(log.appendAccessRecords(batch)).rejects.toBeInstanceOf(StoreUnavailableError));
     expect(server.inserted.map((d) => d.seq)).toEqual([3]);
     // No head moves past records a failover could still take away.
     expect(server.sent.some((q) => q.model === 'ChainHead')).toBe(false);
@@ -104,23 +106,13 @@ describe('mongo access log: a retried batch', () => {
 
   it('completes once a majority has the records an earlier attempt wrote, still without inserting them again', async () => {
     const kept = [stored(1), stored(2)];
-    const server = fakeServer({ local: kept, majority: kept });
-    try {
-      await log.appendAccessRecords(batch);
-    } finally {
-      server.restore();
-    }
+    const server = await against({ local: kept, majority: kept }, () => log.appendAccessRecords(batch));
     expect(server.inserted.map((d) => d.seq)).toEqual([3]);
     expect(server.sent.some((q) => q.model === 'ChainHead' && q.op === 'updateOne')).toBe(true);
   });
 
   it('inserts again what a failover took away (on neither view any more)', async () => {
-    const server = fakeServer({ local: [], majority: [] });
-    try {
-      await log.appendAccessRecords(batch);
-    } finally {
-      server.restore();
-    }
+    const server = await against({ local: [], majority: [] }, () => log.appendAccessRecords(batch));
     expect(server.inserted.map((d) => d.seq)).toEqual([1, 2, 3]);
   });
 });
@@ -129,12 +121,11 @@ describe('mongo access log: readChain with a limit', () => {
   /** readChain('c1', 1, 100, 3) over these stored documents: the records, and the queries sent. */
   async function readThree(stored: Doc[]) {
     const docs = stored.map((d) => ({ ...sampleDoc(d.seq as number), ...d }));
-    const server = fakeServer({ local: docs, majority: docs });
-    try {
-      return { read: await new MongoAccessLog(models).readChain('c1', 1, 100, 3), sent: server.sent };
-    } finally {
-      server.restore();
-    }
+    let read: ChainedAccessRecord[] = [];
+    const server = await against({ local: docs, majority: docs }, async () => {
+      read = await new MongoAccessLog(models).readChain('c1', 1, 100, 3);
+    });
+    return { read, sent: server.sent };
   }
 
   it('counts records, not documents: an exact copy left by a retried write does not end the read early', async () => {
