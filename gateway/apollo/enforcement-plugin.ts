@@ -19,6 +19,7 @@ import type { DecisionCache } from '../../authorisation/decision-cache.js';
 import { WalkTooLargeError, type OperationAnalysis } from '../../authorisation/operation-analysis.js';
 import type { FilteringGateway } from './filtering-gateway.js';
 import { introspectionDenial, selectsIntrospection, type IntrospectionPolicy } from '../../authorisation/introspection.js';
+import { namesClient } from './client-in-url.js';
 
 export interface EnforcementPluginOptions {
   gateway: FilteringGateway;
@@ -111,6 +112,10 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       walked = analysis;
       const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced, resolved.at);
       notes.clientIds = union(notes.clientIds, decision.clientIds);
+      // After the decision, so that the record of the refusal keeps the digest of the client named.
+      if (rc.request.http?.method === 'GET' && namesClient(rc.document, coerced.coerced)) {
+        throw new CodedError('BAD_USER_INPUT', 'A client id is not taken in a URL, which browsers keep and proxies log: send this operation by POST.', { status: 400, details: { argument: 'clientId' } });
+      }
       if (!decision.refused.length) return;
       notes.reasons = [...notes.reasons, ...decision.refused.map((r) => ({ code: r.denial.code, coordinate: r.entry.coordinate }))];
       if (decision.nothingLeft || options.fieldDenial === 'reject' || !filtered) {

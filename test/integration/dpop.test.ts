@@ -141,11 +141,15 @@ describe('DPoP-bound products', () => {
 
   it('serves a GET query with a proof for GET and the URL without its query string', async () => {
     const token = await bound();
-    const url = `${sys.gateway.url}?query=${encodeURIComponent('{ client(clientId: "C-000003") { id restricted } }')}`;
+    // A GET names no client (a client id is not taken in a URL).
+    const url = `${sys.gateway.url}?query=${encodeURIComponent('{ serviceStatus { name } }')}`;
     const { dpop } = await signDpopProofFor(sys, token, 'GET');
     const r = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop, 'apollo-require-preflight': 'true' } });
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ data: { client: { id: 'C-000003', restricted: true } } });
+    expect(await r.json()).toEqual({ data: { serviceStatus: { name: expect.any(String) } } });
+    // Without the proof the same GET is refused, so the proof is what served it.
+    const bare = await fetch(url, { headers: { authorization: `DPoP ${token}`, 'apollo-require-preflight': 'true' } });
+    expect(bare.status).toBe(401);
   });
 
   it('records the key a served request was bound to, and nothing for a refused one; the chain still verifies', async () => {

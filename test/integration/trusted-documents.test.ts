@@ -1,6 +1,7 @@
 /**
  * Issue 19, certified operations: a product in ENFORCE is served its certified operations (as a
- * document, as a hash in either convention, by POST and GET) and refused any other document; in
+ * document, as a hash in either convention, by POST; by GET a hash is found too, and its client id
+ * refused in a URL) and refused any other document; in
  * LOG the other document is served and the access record, a metric and a monitoring alert show it;
  * a new manifest version submitted by developer staff takes effect, once an admin approves it, on
  * every gateway instance on the store; the history says who submitted and who approved.
@@ -57,7 +58,9 @@ describe('trusted documents: certified operations', () => {
       url.searchParams.set('variables', JSON.stringify(VARS));
       const get = await fetch(url, { headers: { authorization: `Bearer ${await sys.token({ product: 'PRD-TRUSTED' })}`, 'apollo-require-preflight': 'true' } });
       const body = (await get.json()) as GraphQLResult['body'];
-      expect([get.status, body.data?.client?.id]).toEqual([200, 'C-000001']);
+      // The hash is found in the manifest by GET too; the operation then names a client in the
+      // URL, which is refused (a client id is taken in a POST body only).
+      expect([get.status, body.errors?.map((e) => e.extensions?.code), body.data ?? null]).toEqual([400, ['BAD_USER_INPUT'], null]);
       expect((await recordOf(get.headers.get('x-request-id')!)).manifest?.entry).toBe(sha(CLIENT_NAME));
     });
 
@@ -98,7 +101,9 @@ describe('trusted documents: certified operations', () => {
       url.searchParams.set('documentId', sha(CLIENT_NAME));
       url.searchParams.set('variables', JSON.stringify(VARS));
       const get = await fetch(url, { headers: { authorization: `Bearer ${await sys.token({ product: 'PRD-TRUSTED' })}`, 'apollo-require-preflight': 'true' } });
-      expect(get.status).toBe(200);
+      // Past the trusted-document stage (a null `extensions` is no hash); refused only for the client id in its URL.
+      expect([get.status, ((await get.json()) as GraphQLResult['body']).errors?.map((e) => e.extensions?.code)]).toEqual([400, ['BAD_USER_INPUT']]);
+      expect((await recordOf(get.headers.get('x-request-id')!)).manifest?.entry).toBe(sha(CLIENT_NAME));
     });
   });
 
