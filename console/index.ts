@@ -119,7 +119,10 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     }
   }
   const operationsJson = JSON.stringify({
-    operations: Object.fromEntries([...operations].map(([id, op]) => [id, { name: op.name, type: op.type, summary: op.summary, users: op.users, exampleVariables: op.exampleVariables, document: op.document }])),
+    // Anyone may read this file (the page loads it before sign-in): the examples' variables, which
+    // name demo products, developers, organisations and clients, go only with the development tools
+    // (whose explorer alone uses them, and which sign anyone in as those demo identities anyway).
+    operations: Object.fromEntries([...operations].map(([id, op]) => [id, { name: op.name, type: op.type, summary: op.summary, users: op.users, ...(dev ? { exampleVariables: op.exampleVariables } : {}), document: op.document }])),
     devTools: dev ? { signInAs: dev.identities(), explorer } : null,
   });
   assets.set('/operations.json', { body: Buffer.from(operationsJson), type: TYPES['.json']! });

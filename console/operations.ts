@@ -26,8 +26,9 @@ export interface ConsoleOperation {
   type: 'query' | 'mutation';
   summary: string;
   users: OperationUser[];
+  /** The example's values name demo products and clients: served only beside the development tools (console/index.ts). */
   exampleVariables: Record<string, unknown>;
-  /** The file's text, comments included (GraphQL ignores them). */
+  /** The file's text, comments included (GraphQL ignores them), but for the example-variables line. */
   document: string;
 }
 
@@ -57,7 +58,13 @@ export function parseOperationFile(id: string, text: string): ConsoleOperation {
     throw new Error(`${file}: Example variables are not JSON (${(err as Error).message})`);
   }
   if (exampleVariables === null || typeof exampleVariables !== 'object' || Array.isArray(exampleVariables)) throw new Error(`${file}: Example variables must be a JSON object`);
-  return { id, name, type: operation.operation, summary, users: users as OperationUser[], exampleVariables: exampleVariables as Record<string, unknown>, document: text };
+  // The document the console sends (and an anonymous caller can read in operations.json) names no
+  // demo product or client: the example line stays in the file, for its readers and the explorer.
+  const document = text
+    .split('\n')
+    .filter((l) => !l.startsWith('# Example variables:'))
+    .join('\n');
+  return { id, name, type: operation.operation, summary, users: users as OperationUser[], exampleVariables: exampleVariables as Record<string, unknown>, document };
 }
 
 /** Every operation under `dir`, by id, sorted. Throws on the first file that breaks the convention. */

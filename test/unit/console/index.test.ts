@@ -92,6 +92,14 @@ describe('the console without development tools (production, or a real issuer tr
     expect(Object.keys(catalogue.operations)).toContain('register/Product');
   });
 
+  // Read before sign-in: nothing in it names a product, a developer, an organisation or a client.
+  it('names no product, developer, organisation or client in operations.json', async () => {
+    const text = await (await fetch(`${url}/console/operations.json`)).text();
+    expect(text).toContain('"register/Product"');
+    expect([...new Set(text.match(/PRD-[A-Z0-9-]+|DEV-[A-Z0-9-]+|C-\d{6}|\b\d{11}\b|\b\d{9}\b/g) ?? [])]).toEqual([]);
+    expect(text).not.toMatch(/exampleVariables|Example variables/);
+  });
+
   it('answers GET and HEAD only for its files, 404 for anything else under /console, and leaves other paths alone', async () => {
     expect((await fetch(`${url}/console/app.js`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${url}/console/app.js`, { method: 'HEAD' })).status).toBe(200);
@@ -110,6 +118,13 @@ describe('the console\'s development tools', () => {
     ({ url, server } = await serve(createConsole({ devTools: fakes(recorded, () => writable) }).handle));
   });
   afterAll(() => server.close());
+
+  it('gives the explorer each operation\'s example variables (demo ids, development only), its document without the example line', async () => {
+    const catalogue = (await (await fetch(`${url}/console/operations.json`)).json()) as { operations: Record<string, { exampleVariables?: Record<string, unknown>; document: string }> };
+    const op = catalogue.operations['register/Product']!;
+    expect(op.exampleVariables).toEqual({ id: expect.stringMatching(/^PRD-/) });
+    expect(op.document).toMatch(/^# .*\n# Users: .*\nquery Product\(/);
+  });
   beforeEach(() => {
     recorded.length = 0;
     writable = true;
