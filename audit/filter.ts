@@ -38,10 +38,20 @@ function text(value: string | null | undefined, name: string): string | null {
   return value;
 }
 
+/** A full ISO 8601 date, or date-time with a zone: Date.parse alone would accept locale formats like "1/2/2025". */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
+
+/** Whether the matched date and time exist: Date.parse rolls 30 February over to 2 March, and T24:00 to the next day. */
+function exists(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  return month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour! <= 23 && minute! <= 59 && second! <= 59 && offsetHours! <= 23 && offsetMinutes! <= 59;
+}
+
 function time(value: string | null | undefined, name: string): string | null {
   if (value == null) return null;
-  // Full ISO 8601 date-times only: Date.parse alone would accept locale formats like "1/2/2025".
-  const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : Number.NaN;
+  const m = ISO_DATE_TIME.exec(value);
+  const ms = m && exists(m) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) throw new CodedError('BAD_USER_INPUT', `filter.${name} is not an ISO 8601 date-time.`, { details: { field: name } });
   return new Date(ms).toISOString();
 }

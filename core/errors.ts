@@ -32,8 +32,8 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, meaning: 'The quota is spent; `Retry-After` says when to try again.' },
   OPERATION_LIMIT_EXCEEDED: { status: 400, meaning: 'The operation exceeds a depth, alias, root field, token, size, directive or cost bound.' },
   // client mistakes
-  BAD_REQUEST: { status: 400, meaning: 'The HTTP request is not a GraphQL request (bad JSON, wrong content type, batch not allowed, malformed HTTP).' },
-  METHOD_NOT_ALLOWED: { status: 405, meaning: 'Only POST (and GET for queries) are served; `Allow` names them.' },
+  BAD_REQUEST: { status: 400, meaning: 'The HTTP request is not a GraphQL request (bad JSON, a body that is not UTF-8, wrong content type, batch not allowed, malformed HTTP: no Host, an Expect other than 100-continue, a malformed percent-escape in the export criteria).' },
+  METHOD_NOT_ALLOWED: { status: 405, meaning: 'The method is not served there (`/graphql`: POST, and GET for queries only; `/healthz`, `/readyz`: GET and HEAD; CONNECT nowhere); `Allow` names what is.' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The HTTP request body is larger than `OP_MAX_BODY_BYTES`.' },
   REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, meaning: 'The HTTP request headers are larger than the server accepts (32 KiB).' },
   GRAPHQL_PARSE_FAILED: { status: 400, meaning: 'The document is not valid GraphQL syntax.' },

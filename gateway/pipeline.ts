@@ -12,6 +12,7 @@
  * In the spirit of Apollo Server's requestPipeline.ts: named phases in one place, each seeing
  * only what the phases before it returned.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ApolloServer } from '@apollo/server';
@@ -227,6 +228,8 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
           if (err instanceof BodyAbortedError) return { refusal: { code: 'BAD_REQUEST', message: 'The request body was not received in full.' } };
           throw err;
         }
+        // Refused, not decoded with U+FFFD in place of the bad bytes (as the export does).
+        if (!isUtf8(raw)) return { refusal: { code: 'BAD_REQUEST', message: 'The request body is not well-formed UTF-8.' } };
         let body: unknown;
         try {
           body = JSON.parse(raw.toString('utf8'));

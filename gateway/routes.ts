@@ -4,6 +4,7 @@
  * masked 500 here, never with a dropped connection.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { errorBody, sendText } from '../core/http.js';
 import { TIMER_MAX_MS } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
@@ -48,10 +49,21 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
   };
   // Headers up to 32 KiB reach the pipeline, so an oversized token is refused with a coded 401
   // (TOKEN_MAX_BYTES) rather than by Node's bare 431.
-  const server = createServer({ maxHeaderSize: 32_768 }, (req, res) => {
+  // Node's own answers to a request without Host (HTTP/1.1) and to an Expect it does not meet are
+  // bare, uncoded statuses; both are answered here instead, with a coded body.
+  const server = createServer({ maxHeaderSize: 32_768, requireHostHeader: false }, (req, res) => {
     if (draining) res.setHeader('connection', 'close');
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
+      req.resume();
+      res.setHeader('connection', 'close');
+      return sendText(res, 400, errorBody('BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.'));
+    }
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path === '/graphql') return track(routes.graphql(req, res).catch(failed(res, 'request pipeline')));
+    if ((path === '/healthz' || path === '/readyz') && req.method !== 'GET' && req.method !== 'HEAD') {
+      req.resume();
+      return sendText(res, 405, errorBody('METHOD_NOT_ALLOWED', 'Use GET.'), { allow: 'GET, HEAD' });
+    }
     if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
     if (path === '/readyz') return void routes.readiness().then((r) => sendText(res, r.ready ? 200 : 503, JSON.stringify(r)), failed(res, 'readiness'));
     track(
@@ -67,6 +79,16 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     const body = tooLarge ? errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The HTTP request headers are too large.') : errorBody('BAD_REQUEST', 'The HTTP request is malformed.');
     socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    res.setHeader('connection', 'close');
+    sendText(res, 400, errorBody('BAD_REQUEST', 'Only Expect: 100-continue is supported.'));
+  });
+  // CONNECT (no listener: Node destroys the socket without an answer).
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    const body = errorBody('METHOD_NOT_ALLOWED', 'CONNECT is not served.');
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/json\r\nallow: GET, POST\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -116,7 +116,26 @@ type ExportRequest = { format: Format; input: AccessLogFilterInput };
 
 /** A GET's query string as filter input and format; anything unknown or repeated, or a client id, is refused. */
 export function exportRequestOf(url: string | undefined): ExportRequest | Denial {
+  if (!wellEncoded(searchOf(url))) return MALFORMED_ENCODING;
   return exportParamsOf(new URL(url ?? '/', 'http://x').searchParams, 'url');
+}
+
+const MALFORMED_ENCODING: Denial = { code: 'BAD_REQUEST', message: 'The criteria hold a malformed percent-escape or one that is not well-formed UTF-8.' };
+
+/**
+ * Whether every name and value of a query string (or form body) decodes strictly: URLSearchParams
+ * keeps a malformed escape (`%zz`, a lone `%`) as it stands and decodes bytes that are not UTF-8
+ * (`%FF`, an encoded surrogate) to U+FFFD, so a criterion would silently be another one.
+ */
+function wellEncoded(text: string): boolean {
+  for (const part of text.split('&')) {
+    try {
+      decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -136,7 +155,9 @@ export async function exportBodyRequestOf(req: IncomingMessage): Promise<ExportR
     throw err;
   }
   if (!isUtf8(body)) return { code: 'BAD_REQUEST', message: 'The request body is not well-formed UTF-8.' };
-  return exportParamsOf(new URLSearchParams(body.toString('utf8')), 'body');
+  const text = body.toString('utf8');
+  if (!wellEncoded(text)) return MALFORMED_ENCODING;
+  return exportParamsOf(new URLSearchParams(text), 'body');
 }
 
 function exportParamsOf(params: URLSearchParams, from: 'url' | 'body'): ExportRequest | Denial {

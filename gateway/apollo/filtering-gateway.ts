@@ -6,7 +6,8 @@
  * load and refuses to load a supergraph with an uncovered reachable field.
  */
 import type { GatewayExecutor, GatewayInterface, GatewayLoadResult } from '@apollo/server-gateway-interface';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isScalarType, type GraphQLSchema } from 'graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
 import { CodedError } from '../../core/errors.js';
 import { buildRequirementMap, uncoveredFields, type RequirementMap } from '../../authorisation/requirement-map.js';
 import type { GatewayContext } from './context.js';
@@ -47,6 +48,17 @@ async function planned(executor: GatewayExecutor, requestContext: Parameters<Gat
   }
 }
 
+/**
+ * A custom scalar in the supergraph accepts any input value: the gateway would pass `1e400` (JSON
+ * Infinity, sent on as null) to a subgraph, and the query planner throws a plain Error (a 500) on
+ * a literal it cannot print back (`fromSeq: 1e400`). The subgraphs' own parsers are given to the
+ * API schema's scalars, so such values are refused at validation and variable coercion (400).
+ */
+function withScalarParsers(apiSchema: GraphQLSchema): void {
+  const safeInt = apiSchema.getType('SafeInt');
+  if (isScalarType(safeInt)) Object.assign(safeInt, { parseValue: GraphQLSafeInt.parseValue, parseLiteral: GraphQLSafeInt.parseLiteral });
+}
+
 export function createFilteringGateway(inner: GatewayInterface): FilteringGateway {
   let loaded: LoadedSupergraph | null = null;
   let loadError: Error | null = null;
@@ -58,6 +70,7 @@ export function createFilteringGateway(inner: GatewayInterface): FilteringGatewa
       return;
     }
     attachAssumedSizes(apiSchema, readAssumedSizes(coreSupergraphSdl));
+    withScalarParsers(apiSchema);
     loaded = { apiSchema, requirements };
   });
 

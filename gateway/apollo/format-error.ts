@@ -35,7 +35,10 @@ export function createFormatError(logger: Logger, options: { exposeStack: boolea
       logger.error({ err: error, code: raw, message: formatted.message }, 'subgraph error without a code');
       return { message: 'A service could not answer part of this request.', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SUBGRAPH_UNAVAILABLE' } };
     }
-    const code = typeof raw === 'string' ? (APOLLO_ALIASES[raw] ?? raw) : undefined;
+    // Apollo refuses an operation other than a query sent by GET as BAD_REQUEST with status 405
+    // (and `Allow: POST`): the code that goes with 405 is METHOD_NOT_ALLOWED.
+    const status = error instanceof GraphQLError ? (error.extensions?.http as { status?: unknown } | undefined)?.status : undefined;
+    const code = raw === 'BAD_REQUEST' && status === 405 ? 'METHOD_NOT_ALLOWED' : typeof raw === 'string' ? (APOLLO_ALIASES[raw] ?? raw) : undefined;
     if (code && isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
       // `response` (a subgraph's URL, status and body) and `serviceName` name the internal topology.
       const { serviceName: _s, stacktrace, exception: _e, response: _r, ...rest } = formatted.extensions ?? {};
