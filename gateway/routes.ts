@@ -86,9 +86,13 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
     sendText(res, 400, errorBody('BAD_REQUEST', 'Only Expect: 100-continue is supported.'));
   });
   // CONNECT (no listener: Node destroys the socket without an answer).
+  // Node has taken its own listeners off the socket: without one a reset (ECONNRESET, EPIPE) is an
+  // unhandled 'error' that ends the process; and the socket is outside the server's timeouts and
+  // closeAllConnections, so it is destroyed once the answer is written (not left half-open).
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
     const body = errorBody('METHOD_NOT_ALLOWED', 'CONNECT is not served.');
-    socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/json\r\nallow: GET, POST\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/json\r\nallow: GET, POST\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`, () => socket.destroy());
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -311,7 +311,8 @@ function TryRequest({ product }) {
     try {
       const token = await mintProductToken(product.id, product.minimumVersion);
       const op = catalogue()['product/ReadClient'];
-      const r = await post(op.document, op.name, { clientId: 'C-000001' }, token);
+      // The example's client (a demo client; the catalogue carries examples only beside the development tools).
+      const r = await post(op.document, op.name, op.exampleVariables, token);
       setResult({ status: r.status, codes: codesOf(r), served: !!r.data?.client && r.errors.length === 0 });
     } catch (err) {
       setResult({ status: 0, codes: [String(err.message)], served: false });
@@ -321,7 +322,7 @@ function TryRequest({ product }) {
   }
   return html`<section class="card" aria-labelledby="try-title">
     <h2 id="try-title">Try a product request <small class="muted">development only</small></h2>
-    <p class="muted">Mints a development token for ${product.id} (version ${product.minimumVersion}) and sends <code>ReadClient</code> for client C-000001 through the gateway, as the product would.</p>
+    <p class="muted">Mints a development token for ${product.id} (version ${product.minimumVersion}) and sends <code>ReadClient</code> for the example's client through the gateway, as the product would.</p>
     <button type="button" onClick=${tryIt} disabled=${busy}>Send a request as ${product.id}</button>
     ${result ? html`<p id="try-result" role="status" data-served=${result.served} data-status=${result.status}>
       ${result.served ? html`<span class="badge ok">Served</span> HTTP ${result.status}` : html`<span class="badge bad">Refused</span> HTTP ${result.status}: ${result.codes.join(', ')}`}</p>` : null}

@@ -8,9 +8,10 @@
  * Every client identifier in the schema is an argument or input field named `clientId` (a unit
  * test holds the composed schema to that), so the check needs no schema: a `clientId` argument
  * or input object field anywhere in the document (fragments included) whose value is not a
- * literal null, or a `clientId` key with a value anywhere in the coerced variables.
+ * literal null (nor a variable that is null or not given), or a `clientId` key with a value
+ * anywhere in the variables, coerced or as sent (declared or not).
  */
-import { BREAK, Kind, visit, type DocumentNode } from 'graphql';
+import { BREAK, Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
 
 export const CLIENT_ID_NAME = 'clientId';
 
@@ -28,16 +29,25 @@ function variablesName(value: unknown, depth: number): boolean {
   return false;
 }
 
-/** Whether the operation gives a client identifier a value (see above). */
-export function namesClient(document: DocumentNode, variables: Record<string, unknown> | null | undefined): boolean {
+/** Whether `values` gives the variable `name` a value (null and absent give none). */
+const given = (values: Record<string, unknown> | null | undefined, name: string): boolean => values != null && Object.hasOwn(values, name) && values[name] != null;
+
+/**
+ * Whether the operation gives a client identifier a value (see above). `variables`: the
+ * operation's coerced variables (searched whole); `sent`: the variables as sent, which also hold
+ * those of the document's other operations (a `clientId: $c` of an operation not run still names
+ * the client when the URL gives `c`).
+ */
+export function namesClient(document: DocumentNode, variables: Record<string, unknown> | null | undefined, sent?: Record<string, unknown> | null): boolean {
   let found = false;
-  const check = (node: { name: { value: string }; value: { kind: Kind } }) => {
-    if (node.name.value === CLIENT_ID_NAME && node.value.kind !== Kind.NULL) {
-      found = true;
-      return BREAK;
-    }
-    return undefined;
+  const check = (node: { name: { value: string }; value: ValueNode }) => {
+    if (node.name.value !== CLIENT_ID_NAME || node.value.kind === Kind.NULL) return undefined;
+    // A variable that is null or not given gives the client identifier no value (nothing in the URL).
+    if (node.value.kind === Kind.VARIABLE && !given(variables, node.value.name.value) && !given(sent, node.value.name.value)) return undefined;
+    found = true;
+    return BREAK;
   };
   visit(document, { Argument: check, ObjectField: check });
-  return found || variablesName(variables ?? null, 0);
+  // The variables as sent too: one the operation does not declare still sits in the URL.
+  return found || variablesName(variables ?? null, 0) || variablesName(sent ?? null, 0);
 }

@@ -113,7 +113,7 @@ export function createEnforcementPlugin(options: EnforcementPluginOptions): Apol
       const { decision, filtered } = options.cache.decide(analysisKey, analysis, rc.document, rc.operationName ?? null, resolved.caller, resolved.grantsKey, coerced.coerced, resolved.at);
       notes.clientIds = union(notes.clientIds, decision.clientIds);
       // After the decision, so that the record of the refusal keeps the digest of the client named.
-      if (rc.request.http?.method === 'GET' && namesClient(rc.document, coerced.coerced)) {
+      if (rc.request.http?.method === 'GET' && namesClient(rc.document, coerced.coerced, rc.request.variables)) {
         throw new CodedError('BAD_USER_INPUT', 'A client id is not taken in a URL, which browsers keep and proxies log: send this operation by POST.', { status: 400, details: { argument: 'clientId' } });
       }
       if (!decision.refused.length) return;

@@ -7,6 +7,7 @@
  * authenticator here; test/browser/console-*.test.ts and the integration test drive the real ones.
  */
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createConsole } from '../../../console/index.js';
@@ -93,11 +94,22 @@ describe('the console without development tools (production, or a real issuer tr
   });
 
   // Read before sign-in: nothing in it names a product, a developer, an organisation or a client.
+  const DEMO_IDS = /PRD-[A-Z0-9-]+|DEV-[A-Z0-9-]+|C-\d{6}|\b\d{11}\b|\b\d{9}\b/g;
   it('names no product, developer, organisation or client in operations.json', async () => {
     const text = await (await fetch(`${url}/console/operations.json`)).text();
     expect(text).toContain('"register/Product"');
-    expect([...new Set(text.match(/PRD-[A-Z0-9-]+|DEV-[A-Z0-9-]+|C-\d{6}|\b\d{11}\b|\b\d{9}\b/g) ?? [])]).toEqual([]);
+    expect([...new Set(text.match(DEMO_IDS) ?? [])]).toEqual([]);
     expect(text).not.toMatch(/exampleVariables|Example variables/);
+  });
+
+  it('names none in any file it serves before sign-in (review s25 T4)', async () => {
+    const files = readdirSync(new URL('../../../console/static/', import.meta.url)).filter((f) => /\.(js|css|html)$/.test(f));
+    expect(files).toEqual(expect.arrayContaining(['app.js', 'register.js', 'app.css', 'index.html']));
+    for (const file of files) {
+      const res = await fetch(`${url}/console/${file === 'index.html' ? '' : file}`);
+      expect([file, res.status]).toEqual([file, 200]);
+      expect([file, [...new Set((await res.text()).match(DEMO_IDS) ?? [])]]).toEqual([file, []]);
+    }
   });
 
   it('answers GET and HEAD only for its files, 404 for anything else under /console, and leaves other paths alone', async () => {

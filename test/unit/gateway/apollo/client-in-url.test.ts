@@ -6,7 +6,7 @@ import { CLIENT_ID_NAME, namesClient } from '../../../../gateway/apollo/client-i
 describe('namesClient (a GET naming a client is refused)', () => {
   it('finds a clientId argument or input field with a value, in operations and fragments', () => {
     expect(namesClient(parse('{ client(clientId: "C-000001") { id } }'), {})).toBe(true);
-    expect(namesClient(parse('query Q($c: ID!) { client(clientId: $c) { id } }'), {})).toBe(true);
+    expect(namesClient(parse('query Q($c: ID!) { client(clientId: $c) { id } }'), { c: 'C-000001' })).toBe(true);
     expect(namesClient(parse('{ ...F } fragment F on Query { client(clientId: "C-1") { id } }'), {})).toBe(true);
     expect(namesClient(parse('{ accessLogs(filter: { decision: DENIED, clientId: "C-1" }) { totalCount } }'), {})).toBe(true);
     expect(namesClient(parse('{ accessLogs(filter: { list: [{ clientId: "C-1" }] }) { totalCount } }'), {})).toBe(true);
@@ -15,6 +15,11 @@ describe('namesClient (a GET naming a client is refused)', () => {
   it('lets through an operation without one, or one whose clientId is a literal null', () => {
     expect(namesClient(parse('{ serviceStatus { name } }'), {})).toBe(false);
     expect(namesClient(parse('{ accessLogs(filter: { clientId: null, decision: DENIED }) { totalCount } }'), null)).toBe(false);
+    // A variable that is null or not given (review fb7e01e..HEAD T3).
+    expect(namesClient(parse('query Q($c: ID) { accessLogs(filter: { clientId: $c }) { totalCount } }'), {})).toBe(false);
+    expect(namesClient(parse('query Q($c: ID) { accessLogs(filter: { clientId: $c }) { totalCount } }'), { c: null })).toBe(false);
+    // ... but a variable the URL gives for an operation not run still names the client.
+    expect(namesClient(parse('query A { serviceStatus { name } } query B($c: ID!) { client(clientId: $c) { id } }'), {}, { c: 'C-000001' })).toBe(true);
     // A field or alias named clientId is not an argument.
     expect(namesClient(parse('{ clientId: serviceStatus { clientId: name } }'), undefined)).toBe(false);
   });
@@ -25,6 +30,9 @@ describe('namesClient (a GET naming a client is refused)', () => {
     expect(namesClient(doc, { f: { nested: [{ deeper: { clientId: 'C-1' } }] } })).toBe(true);
     expect(namesClient(doc, { f: { clientId: null, decision: 'DENIED' } })).toBe(false);
     expect(namesClient(doc, { f: { decision: 'DENIED', other: ['clientId'] } })).toBe(false);
+    // Sent but not declared: still in the URL.
+    expect(namesClient(parse('{ serviceStatus { name } }'), {}, { clientId: '123456782' })).toBe(true);
+    expect(namesClient(parse('{ serviceStatus { name } }'), {}, { other: 'x', clientId: null })).toBe(false);
   });
 
   it('refuses variables nested too deep to search', () => {
