@@ -17,6 +17,8 @@ export const ASSERTION_CACHE_MAX_BYTES = 8 * MIB;
 const ENTRY_OVERHEAD_BYTES = 200;
 
 export const ASSERTION_ISSUER = 'dsp-gateway';
+/** How far ahead of the verifier's clock an assertion's `iat` may be (the request signature window). */
+export const ASSERTION_MAX_FUTURE_MS = 5_000;
 
 export interface AssertionClaims {
   sub: string;
@@ -158,6 +160,9 @@ export function createAssertionVerifier(options: { jwks: { keys: JWK[] }; audien
         currentDate: new Date(now()),
         requiredClaims: ['exp', 'iat', 'sub'],
       });
+      // Not yet valid: jose checks `iat` only against a maxTokenAge. The gateway signs at or before
+      // the request signature's `t`, which must be within 5 s of this clock, so nothing later is genuine.
+      if (typeof payload.iat !== 'number' || payload.iat * 1000 > now() + ASSERTION_MAX_FUTURE_MS) throw new Error('assertion issued in the future');
       const claims: AssertionClaims = {
         sub: String(payload.sub),
         org: typeof payload.org === 'string' ? payload.org : null,

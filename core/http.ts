@@ -1,5 +1,6 @@
 /** Small HTTP helpers shared by the gateway and the subgraph servers (Node's http module, no framework). */
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import type { ErrorCode } from './errors.js';
 
@@ -104,6 +105,37 @@ export function errorBody(code: ErrorCode, message: string, extra: Record<string
 }
 
 /** Listens on host:port (0 = ephemeral) and resolves the bound port. */
+/**
+ * Coded answers where Node's own are bare statuses (or none), for the gateway's server and each
+ * subgraph's: a request line or header block Node cannot parse (400, or 431 past the header
+ * limit), an `Expect` other than 100-continue (Node: a bare 417), and an HTTP/1.1 request without
+ * `Host` (create the server with `requireHostHeader: false`, then call `refusedWithoutHost` first
+ * in its handler).
+ */
+export function answerHttpErrorsCoded(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = tooLarge ? errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The HTTP request headers are too large.') : errorBody('BAD_REQUEST', 'The HTTP request is malformed.');
+    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    res.setHeader('connection', 'close');
+    sendText(res, 400, errorBody('BAD_REQUEST', 'Only Expect: 100-continue is supported.'));
+  });
+}
+
+/** Answers an HTTP/1.1 request without `Host` with a coded 400 (true), or leaves it (false). */
+export function refusedWithoutHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1 || req.headers.host !== undefined) return false;
+  req.resume();
+  res.setHeader('connection', 'close');
+  sendText(res, 400, errorBody('BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.'));
+  return true;
+}
+
 export function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errorBody, sendText } from '../core/http.js';
+import { answerHttpErrorsCoded, errorBody, refusedWithoutHost, sendText } from '../core/http.js';
 import { TIMER_MAX_MS } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 
@@ -53,11 +53,7 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
   // bare, uncoded statuses; both are answered here instead, with a coded body.
   const server = createServer({ maxHeaderSize: 32_768, requireHostHeader: false }, (req, res) => {
     if (draining) res.setHeader('connection', 'close');
-    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
-      req.resume();
-      res.setHeader('connection', 'close');
-      return sendText(res, 400, errorBody('BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.'));
-    }
+    if (refusedWithoutHost(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path === '/graphql') return track(routes.graphql(req, res).catch(failed(res, 'request pipeline')));
     if ((path === '/healthz' || path === '/readyz') && req.method !== 'GET' && req.method !== 'HEAD') {
@@ -73,18 +69,7 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
       })().catch(failed(res, 'endpoint')),
     );
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const body = tooLarge ? errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The HTTP request headers are too large.') : errorBody('BAD_REQUEST', 'The HTTP request is malformed.');
-    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-  });
-  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
-    req.resume();
-    res.setHeader('connection', 'close');
-    sendText(res, 400, errorBody('BAD_REQUEST', 'Only Expect: 100-continue is supported.'));
-  });
+  answerHttpErrorsCoded(server);
   // CONNECT (no listener: Node destroys the socket without an answer).
   // Node has taken its own listeners off the socket: without one a reset (ECONNRESET, EPIPE) is an
   // unhandled 'error' that ends the process; and the socket is outside the server's timeouts and

@@ -11,10 +11,10 @@ import { context, propagation, SpanKind, type Tracer } from '@opentelemetry/api'
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import type { DocumentNode } from 'graphql';
+import { isInterfaceType, isObjectType, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { AssertionClaims, AssertionVerifier } from '../../core/assertion.js';
 import { SIGNATURE_HEADER, type RequestVerifier } from '../../core/request-signature.js';
-import { BodyTooLargeError, closeServer, errorBody, listen, readBody, responseBodyText, sendText, toHttpGraphQLRequest } from '../../core/http.js';
+import { answerHttpErrorsCoded, BodyAbortedError, BodyTooLargeError, closeServer, errorBody, listen, readBody, refusedWithoutHost, responseBodyText, sendText, toHttpGraphQLRequest } from '../../core/http.js';
 import type { Logger } from '../../core/logger.js';
 import { CodedError } from '../../core/errors.js';
 
@@ -52,8 +52,10 @@ export interface SubgraphServerOptions {
 }
 
 export async function startSubgraphServer(def: SubgraphDefinition, options: SubgraphServerOptions): Promise<RunningServer> {
+  const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as GraphQLResolverMap<unknown> });
+  guardEntityRepresentations(schema);
   const apollo = new ApolloServer<SubgraphContext>({
-    schema: buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as GraphQLResolverMap<unknown> }),
+    schema,
     introspection: false,
     includeStacktraceInErrorResponses: false,
     // The process drains on SIGTERM itself (core/shutdown.ts); Apollo's handler would cut it short.
@@ -70,7 +72,10 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
   await apollo.start();
   const maxBody = options.maxBodyBytes ?? 1_048_576;
 
-  const server = createServer((req, res) => {
+  // As the gateway (gateway/routes.ts): Node's own answers to a request without Host, to an Expect
+  // it does not meet and to malformed HTTP are bare, uncoded statuses; they are coded here.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
+    if (refusedWithoutHost(req, res)) return;
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
@@ -93,6 +98,8 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
         raw = await readBody(req, maxBody);
       } catch (err) {
         if (err instanceof BodyTooLargeError) return sendText(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'The request body is too large.'));
+        // The client went away mid-body: nobody to answer, nothing failed here.
+        if (err instanceof BodyAbortedError) return void res.destroy();
         throw err;
       }
       const signatures = req.headersDistinct[SIGNATURE_HEADER];
@@ -127,6 +134,7 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
       if (!res.headersSent) sendText(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
     });
   });
+  answerHttpErrorsCoded(server);
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, options.port, options.host);
   const hostForUrl = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
@@ -138,5 +146,24 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
       await closeServer(server);
       await apollo.stop();
     },
+  };
+}
+
+/**
+ * `_entities` with a representation whose `__typename` names no object or interface type (or is
+ * missing) made @apollo/subgraph throw a plain Error: a 200 with INTERNAL_SERVER_ERROR and an
+ * error log. It is the caller's mistake: BAD_USER_INPUT.
+ */
+function guardEntityRepresentations(schema: GraphQLSchema): void {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const resolve = field?.resolve;
+  if (!field || !resolve) return;
+  field.resolve = (source, args: { representations?: unknown }, ctx, info) => {
+    for (const r of Array.isArray(args.representations) ? args.representations : []) {
+      const name = (r as { __typename?: unknown } | null)?.__typename;
+      const type = typeof name === 'string' ? schema.getType(name) : undefined;
+      if (!type || !(isObjectType(type) || isInterfaceType(type))) throw new CodedError('BAD_USER_INPUT', 'Each representation needs a __typename naming an entity type.', { details: { argument: 'representations' } });
+    }
+    return resolve(source, args, ctx, info);
   };
 }
