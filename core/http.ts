@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
-import type { ErrorCode } from './errors.js';
+import { isUtf8 } from 'node:buffer';
+import type { Denial, ErrorCode } from './errors.js';
 
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
@@ -65,6 +66,25 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * A request body as text, or the coded refusal for it: PAYLOAD_TOO_LARGE past `limit` bytes
+ * (`tooLarge` says so in the endpoint's words), BAD_REQUEST when the request closed before its
+ * body ended (the client, or the server's request timeout) or when the body is not well-formed
+ * UTF-8 (refused, not decoded with U+FFFD in place of the bad bytes).
+ */
+export async function readTextBody(req: IncomingMessage, limit: number, tooLarge = 'The request body is too large.'): Promise<{ text: string } | { refusal: Denial }> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return { refusal: { code: 'PAYLOAD_TOO_LARGE', message: tooLarge } };
+    if (err instanceof BodyAbortedError) return { refusal: { code: 'BAD_REQUEST', message: 'The request body was not received in full.' } };
+    throw err;
+  }
+  if (!isUtf8(raw)) return { refusal: { code: 'BAD_REQUEST', message: 'The request body is not well-formed UTF-8.' } };
+  return { text: raw.toString('utf8') };
+}
+
 export function headerMapOf(req: IncomingMessage): HeaderMap {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
@@ -104,7 +124,6 @@ export function errorBody(code: ErrorCode, message: string, extra: Record<string
   return JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] });
 }
 
-/** Listens on host:port (0 = ephemeral) and resolves the bound port. */
 /**
  * Coded answers where Node's own are bare statuses (or none), for the gateway's server and each
  * subgraph's: a request line or header block Node cannot parse (400, or 431 past the header
@@ -136,6 +155,7 @@ export function refusedWithoutHost(req: IncomingMessage, res: ServerResponse): b
   return true;
 }
 
+/** Listens on host:port (0 = ephemeral) and resolves the bound port. */
 export function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -12,7 +12,6 @@
  * In the spirit of Apollo Server's requestPipeline.ts: named phases in one place, each seeing
  * only what the phases before it returned.
  */
-import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ApolloServer } from '@apollo/server';
@@ -23,7 +22,7 @@ import { createCallerResolver } from '../authorisation/caller.js';
 import type { Config } from '../core/config.js';
 import { CodedError, httpStatusOf, type Denial } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { BodyAbortedError, BodyTooLargeError, readBody as readRequestBody, searchOf } from '../core/http.js';
+import { readBody as readRequestBody, readTextBody, searchOf } from '../core/http.js';
 import type { Presentation, VerifiedToken } from '../core/verified-token.js';
 import { documentChecker } from '../limits/operation-limits/index.js';
 import { staffSubject, type RateLimits } from '../limits/rate-limit.js';
@@ -218,21 +217,13 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
       name: 'read body',
       async run(req, facts) {
         if (facts.arrival.method !== 'POST') return {};
-        let raw: Buffer;
-        try {
-          raw = await readRequestBody(req, limits.maxBodyBytes);
-        } catch (err) {
-          if (err instanceof BodyTooLargeError) return { refusal: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' } };
-          // The client (or the server's request timeout) closed the request mid-body: a refusal
-          // like any other, so its record keeps who sent it (token, product) and nothing waits on it.
-          if (err instanceof BodyAbortedError) return { refusal: { code: 'BAD_REQUEST', message: 'The request body was not received in full.' } };
-          throw err;
-        }
-        // Refused, not decoded with U+FFFD in place of the bad bytes (as the export does).
-        if (!isUtf8(raw)) return { refusal: { code: 'BAD_REQUEST', message: 'The request body is not well-formed UTF-8.' } };
+        // A body cut short (the client, or the server's request timeout) is a refusal like any
+        // other, so its record keeps who sent it (token, product) and nothing waits on it.
+        const read = await readTextBody(req, limits.maxBodyBytes);
+        if ('refusal' in read) return { refusal: read.refusal };
         let body: unknown;
         try {
-          body = JSON.parse(raw.toString('utf8'));
+          body = JSON.parse(read.text);
         } catch {
           return { refusal: { code: 'BAD_REQUEST', message: 'The request body is not valid JSON.' } };
         }

@@ -14,7 +14,6 @@
  * and stops reading when the client goes away.
  */
 import { once } from 'node:events';
-import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonPrintable } from '../../audit/sanitize.js';
 import { unreadableRow, type AccessLogFilter, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
@@ -22,7 +21,7 @@ import { FILTER_FIELDS, toStoreFilter, type AccessLogFilterInput } from '../../a
 import type { Config } from '../../core/config.js';
 import { CodedError, type Denial } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { BodyAbortedError, BodyTooLargeError, readBody, searchOf } from '../../core/http.js';
+import { readTextBody, searchOf } from '../../core/http.js';
 import { AUDITOR, roleDenial } from '../../core/roles.js';
 import type { RateLimits } from '../../limits/rate-limit.js';
 import type { AccessLogStore } from '../../store/port.js';
@@ -146,18 +145,10 @@ export async function exportBodyRequestOf(req: IncomingMessage): Promise<ExportR
   if (searchOf(req.url) !== '') return { code: 'BAD_USER_INPUT', message: 'A POST export takes its criteria in its body only, not in its URL.', details: { field: null } };
   const type = String(req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return { code: 'BAD_REQUEST', message: 'A POST export takes its criteria as application/x-www-form-urlencoded.' };
-  let body: Buffer;
-  try {
-    body = await readBody(req, EXPORT_BODY_MAX_BYTES);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) return { code: 'PAYLOAD_TOO_LARGE', message: `The export's criteria take at most ${EXPORT_BODY_MAX_BYTES} bytes.` };
-    if (err instanceof BodyAbortedError) return { code: 'BAD_REQUEST', message: 'The request body ended early.' };
-    throw err;
-  }
-  if (!isUtf8(body)) return { code: 'BAD_REQUEST', message: 'The request body is not well-formed UTF-8.' };
-  const text = body.toString('utf8');
-  if (!wellEncoded(text)) return MALFORMED_ENCODING;
-  return exportParamsOf(new URLSearchParams(text), 'body');
+  const read = await readTextBody(req, EXPORT_BODY_MAX_BYTES, `The export's criteria take at most ${EXPORT_BODY_MAX_BYTES} bytes.`);
+  if ('refusal' in read) return read.refusal;
+  if (!wellEncoded(read.text)) return MALFORMED_ENCODING;
+  return exportParamsOf(new URLSearchParams(read.text), 'body');
 }
 
 function exportParamsOf(params: URLSearchParams, from: 'url' | 'body'): ExportRequest | Denial {
