@@ -137,13 +137,22 @@ export function answerHttpErrorsCoded(server: Server): void {
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     const body = tooLarge ? errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The HTTP request headers are too large.') : errorBody('BAD_REQUEST', 'The HTTP request is malformed.');
-    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(rawAnswer(status, body));
   });
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     res.setHeader('connection', 'close');
     sendText(res, 400, errorBody('BAD_REQUEST', 'Only Expect: 100-continue is supported.'));
   });
+}
+
+/**
+ * A whole HTTP/1.1 response with a JSON body, as text, for a socket the http module no longer
+ * answers on (a request it could not parse, a CONNECT); the connection closes after it.
+ */
+export function rawAnswer(status: string, body: string, headers: Record<string, string> = {}): string {
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 /** Answers an HTTP/1.1 request without `Host` with a coded 400 (true), or leaves it (false). */

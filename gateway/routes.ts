@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { answerHttpErrorsCoded, errorBody, refusedWithoutHost, sendText } from '../core/http.js';
+import { answerHttpErrorsCoded, errorBody, rawAnswer, refusedWithoutHost, sendText } from '../core/http.js';
 import { TIMER_MAX_MS } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 
@@ -77,7 +77,7 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
     const body = errorBody('METHOD_NOT_ALLOWED', 'CONNECT is not served.');
-    socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/json\r\nallow: GET, POST\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`, () => socket.destroy());
+    socket.end(rawAnswer('405 Method Not Allowed', body, { allow: 'GET, POST' }), () => socket.destroy());
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
