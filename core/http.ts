@@ -125,6 +125,27 @@ export function errorBody(code: ErrorCode, message: string, extra: Record<string
 }
 
 /**
+ * The HTTP timeouts of every server of ours (the gateway's and each subgraph's), in place of
+ * Node's defaults (a request may take 300 s to arrive, an idle connection is kept 5 s):
+ * - keepAliveTimeout 65 s: longer than the idle timeout of the load balancers and proxies in
+ *   front (commonly 60 s), so it is never the server that closes a connection a proxy is about
+ *   to reuse. Since Node 18 the time a connection waits idle for its next request does not count
+ *   towards the header timeout, so that one need not exceed this (checked on Node 20);
+ * - requestTimeout 30 s: a whole request, headers and body, must arrive within it, so a client
+ *   that trickles one in holds its socket no longer than that;
+ * - headersTimeout 30 s: not above requestTimeout. Set above it (as this gateway had it, 66 s)
+ *   Node swaps the two: the headers then had 30 s and the whole request 66.
+ */
+export const SERVER_TIMEOUTS = { keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 30_000 } as const;
+
+/** Sets SERVER_TIMEOUTS on `server`. */
+export function applyServerTimeouts(server: Server): void {
+  server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
+  server.headersTimeout = SERVER_TIMEOUTS.headersTimeout;
+  server.requestTimeout = SERVER_TIMEOUTS.requestTimeout;
+}
+
+/**
  * Coded answers where Node's own are bare statuses (or none), for the gateway's server and each
  * subgraph's: a request line or header block Node cannot parse (400, or 431 past the header
  * limit), an `Expect` other than 100-continue (Node: a bare 417), and an HTTP/1.1 request without
@@ -134,6 +155,8 @@ export function errorBody(code: ErrorCode, message: string, extra: Record<string
 export function answerHttpErrorsCoded(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable) return socket.destroy();
+    // requestTimeout (SERVER_TIMEOUTS) passed before the request arrived in full: Node reports it here too.
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return void socket.end(rawAnswer('408 Request Timeout', errorBody('REQUEST_TIMEOUT', `The HTTP request did not arrive in full within ${SERVER_TIMEOUTS.requestTimeout / 1000} s.`)));
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     const body = tooLarge ? errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The HTTP request headers are too large.') : errorBody('BAD_REQUEST', 'The HTTP request is malformed.');

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { answerHttpErrorsCoded, errorBody, rawAnswer, refusedWithoutHost, sendText } from '../core/http.js';
+import { answerHttpErrorsCoded, applyServerTimeouts, errorBody, rawAnswer, refusedWithoutHost, sendText } from '../core/http.js';
 import { TIMER_MAX_MS } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 
@@ -79,9 +79,7 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
     const body = errorBody('METHOD_NOT_ALLOWED', 'CONNECT is not served.');
     socket.end(rawAnswer('405 Method Not Allowed', body, { allow: 'GET, POST' }), () => socket.destroy());
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
+  applyServerTimeouts(server);
   return {
     server,
     drain() {

@@ -5,6 +5,7 @@
  * or that was seen before, gets 401 before Apollo sees it: nobody can bypass the gateway by
  * calling a subgraph directly, nor replay or alter a request captured on the way.
  */
+import { isUtf8 } from 'node:buffer';
 import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { context, propagation, SpanKind, type Tracer } from '@opentelemetry/api';
@@ -14,7 +15,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { isInterfaceType, isObjectType, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { AssertionClaims, AssertionVerifier } from '../../core/assertion.js';
 import { SIGNATURE_HEADER, type RequestVerifier } from '../../core/request-signature.js';
-import { answerHttpErrorsCoded, BodyAbortedError, BodyTooLargeError, closeServer, errorBody, listen, readBody, refusedWithoutHost, responseBodyText, sendText, toHttpGraphQLRequest } from '../../core/http.js';
+import { answerHttpErrorsCoded, applyServerTimeouts, BodyAbortedError, BodyTooLargeError, closeServer, errorBody, listen, readBody, refusedWithoutHost, responseBodyText, sendText, toHttpGraphQLRequest } from '../../core/http.js';
 import type { Logger } from '../../core/logger.js';
 import { CodedError } from '../../core/errors.js';
 
@@ -108,6 +109,9 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
         options.logger.warn({ subgraph: def.name, reason: verdict.reason }, 'request signature refused');
         return refuse(verdict.reason);
       }
+      // Only the gateway can sign a body, and it sends UTF-8 JSON; anything else is refused, not
+      // decoded with U+FFFD in place of the bad bytes.
+      if (!isUtf8(raw)) return sendText(res, 400, errorBody('BAD_REQUEST', 'The request body is not well-formed UTF-8.'));
       let body: unknown;
       try {
         body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
@@ -135,7 +139,7 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
     });
   });
   answerHttpErrorsCoded(server);
-  server.keepAliveTimeout = 65_000;
+  applyServerTimeouts(server);
   const port = await listen(server, options.port, options.host);
   const hostForUrl = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   return {

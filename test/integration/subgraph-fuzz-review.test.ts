@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createAssertionSigner, type AssertionClaims } from '../../core/assertion.js';
 import { ensureKeys, subgraphKeysOf, type DevKeyMaterial } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
+import { SERVER_TIMEOUTS } from '../../core/http.js';
 import { createRequestSigner, SIGNATURE_HEADER } from '../../core/request-signature.js';
 import { startSubgraph } from '../../subgraphs/catalog.js';
 import type { RunningServer } from '../../subgraphs/shared/server.js';
@@ -37,14 +38,14 @@ describe('subgraph server under direct, malformed requests', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function signed(body: string, o: { method?: string; extra?: string; host?: boolean; assertionAt?: number } = {}): Promise<{ head: string; body: string }> {
+  async function signed(body: string | Buffer, o: { method?: string; extra?: string; host?: boolean; assertionAt?: number } = {}): Promise<{ head: string; body: string }> {
     const method = o.method ?? 'POST';
     const at = o.assertionAt ?? clock.now;
     const token = await createAssertionSigner({ privateKey: keys.gateway.privateKey, kid: keys.gateway.kid, ttlS: 60, now: () => at }).sign('clients', CLAIMS);
     const auth = `Bearer ${token}`;
     const sig = createRequestSigner({ key: keys.subgraphMacKey, now: () => clock.now }).sign({ audience: 'clients', method, authorization: auth, body });
     const host = o.host === false ? '' : 'Host: 127.0.0.1\r\n';
-    return { head: `${method} /graphql HTTP/1.1\r\n${host}Content-Type: application/json\r\nAuthorization: ${auth}\r\n${SIGNATURE_HEADER}: ${sig}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${o.extra ?? ''}Connection: close\r\n\r\n`, body };
+    return { head: `${method} /graphql HTTP/1.1\r\n${host}Content-Type: application/json\r\nAuthorization: ${auth}\r\n${SIGNATURE_HEADER}: ${sig}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${o.extra ?? ''}Connection: close\r\n\r\n`, body: typeof body === 'string' ? body : '' };
   }
 
   /** Writes, then resolves with everything the server sent once it closes the connection. */
@@ -137,5 +138,19 @@ describe('subgraph server under direct, malformed requests', () => {
     expect(parse(await send(r.head + r.body))).toEqual({ status: 400, codes: ['BAD_USER_INPUT'] });
     expect(errors.slice(before)).toEqual([]);
     await stillServes();
+  });
+
+  it('refuses a signed body that is not well-formed UTF-8 with a coded 400 (not decoded with U+FFFD)', async () => {
+    // Valid JSON once the bad byte is replaced: before the check it was served with a 200.
+    const body = Buffer.concat([Buffer.from('{"query":"{ serviceStatus { name } }","extensions":{"x":"'), Buffer.from([0xff]), Buffer.from('"}}')]);
+    const r = await signed(body);
+    const before = errors.length;
+    expect(parse(await exchange((s) => s.write(Buffer.concat([Buffer.from(r.head, 'latin1'), body]))))).toEqual({ status: 400, codes: ['BAD_REQUEST'] });
+    expect(errors.slice(before)).toEqual([]);
+    await stillServes();
+  });
+
+  it("keeps the gateway's HTTP timeouts, not Node's defaults (a request trickled in holds a socket 30 s at most)", () => {
+    expect({ keepAliveTimeout: sub.server.keepAliveTimeout, headersTimeout: sub.server.headersTimeout, requestTimeout: sub.server.requestTimeout }).toEqual(SERVER_TIMEOUTS);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { SERVER_TIMEOUTS } from '../../../core/http.js';
 import { createLogger } from '../../../core/logger.js';
 import { createGatewayServer, type GatewayServer } from '../../../gateway/routes.js';
 
@@ -65,5 +66,15 @@ describe('CONNECT', () => {
     expect([res.status, await res.text()]).toEqual([200, '{"status":"ok"}']);
     gs.server.closeAllConnections();
     await new Promise<void>((resolve) => gs.server.close(() => resolve()));
+  });
+});
+
+describe('HTTP timeouts', () => {
+  it("are SERVER_TIMEOUTS, the subgraphs' too, not Node's defaults (300 s for a request to arrive, 5 s keep-alive)", () => {
+    const gs = createGatewayServer({ graphql: async (_req, res) => void res.end('{}'), readiness: async () => ({ ready: true }), others: [] }, createLogger({ level: 'silent', name: 'routes-test' }));
+    expect({ keepAliveTimeout: gs.server.keepAliveTimeout, headersTimeout: gs.server.headersTimeout, requestTimeout: gs.server.requestTimeout }).toEqual(SERVER_TIMEOUTS);
+    // Above requestTimeout, Node swaps the two (the whole request would get the headers' time).
+    expect(SERVER_TIMEOUTS.headersTimeout).toBeLessThanOrEqual(SERVER_TIMEOUTS.requestTimeout);
+    expect(SERVER_TIMEOUTS.requestTimeout).toBe(30_000);
   });
 });
