@@ -29,6 +29,14 @@ export interface RateLimiterSpec {
   points: number;
   /** Window in seconds. */
   duration: number;
+  /**
+   * A count that must not be lost when the store fails over (the DPoP replay cache: a forgotten
+   * use is a replay allowed). MongoDB writes it with the client's majority write concern instead
+   * of the quotas' `w: 1`; SQLite's counters are in the machine's own file, which no failover
+   * concerns, and stay on their connection (a process crash loses nothing; its commits are not
+   * fsynced, so a power cut may lose the last counts).
+   */
+  durable?: boolean;
 }
 
 /** Who is counted. Built by the caller from the verified token (or the client IP when there is none). */

@@ -124,7 +124,8 @@ export interface ReplayCache {
  * per key and window, so every instance sharing the store sees the same jti. Bounded: each key
  * expires with its window (RateLimiterSQLite / RateLimiterMongo drop expired keys), and the rate
  * limits bound how many proofs a window can hold. No in-memory insurance limiter, unlike the
- * quotas: a replay cache that forgets is no replay cache, so a store error or timeout rejects.
+ * quotas: a replay cache that forgets is no replay cache, so a store error or timeout rejects;
+ * and for the same reason its uses are written durably (RateLimiterSpec.durable).
  */
 export function createStoreReplayCache(options: {
   /** Builds a limiter on the active store: pass `store.createRateLimiter`. */
@@ -139,7 +140,8 @@ export function createStoreReplayCache(options: {
   /** Longest wait for the store before failing closed. Default 2000 ms (a refusal, so generous: the rate limits' store wait is 250 ms because they have an in-memory fallback). */
   timeoutMs?: number;
 }): ReplayCache {
-  const limiter = options.createStoreLimiter({ keyPrefix: 'dpop-jti', points: 1, duration: 2 * options.proofWindowS + 1 });
+  // durable: on MongoDB a use is acknowledged by a majority, so a failover cannot forget it.
+  const limiter = options.createStoreLimiter({ keyPrefix: 'dpop-jti', points: 1, duration: 2 * options.proofWindowS + 1, durable: true });
   const timeoutMs = options.timeoutMs ?? 2000;
   return {
     async firstUse(key) {

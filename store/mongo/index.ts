@@ -58,6 +58,15 @@ export function counterDb(client: mongoose.mongo.MongoClient, dbName: string): m
 }
 
 /**
+ * Where a limiter counts: counterDb (`w: 1`), or for a durable spec (the DPoP replay cache) the
+ * same database with the client's majority write concern and its wtimeoutMS, so that a use it
+ * acknowledged survives a failover. That costs a replication round trip per proof.
+ */
+export function countingDb(client: mongoose.mongo.MongoClient, dbName: string, spec: RateLimiterSpec): mongoose.mongo.Db {
+  return spec.durable ? client.db(dbName) : counterDb(client, dbName);
+}
+
+/**
  * A RateLimiterMongo counting in `db` (rate-limiter-flexible 11: a store client without a `db()`
  * method is used as the database itself, `client.collection(tableName)`). Its indexes (unique key,
  * TTL on expire) were created by init(); several limiters share the collection because keys carry
@@ -76,7 +85,6 @@ export function rateLimiterOn(db: mongoose.mongo.Db, spec: RateLimiterSpec): Rat
 
 interface Parts {
   connection: Connection;
-  counters: mongoose.mongo.Db;
   registry: MongoRegistry;
   accessLog: MongoAccessLog;
   monitoring: MongoMonitoring;
@@ -132,7 +140,6 @@ export class MongoStore implements Store {
     }
     this.parts = {
       connection,
-      counters: counterDb(connection.getClient(), connection.name),
       registry: new MongoRegistry(connection, models, this.options),
       accessLog: new MongoAccessLog(models, connection, this.options),
       monitoring: new MongoMonitoring(models),
@@ -164,11 +171,12 @@ export class MongoStore implements Store {
   /**
    * A RateLimiterMongo on this store's own connection pool: every gateway instance counts in the
    * same `rate_limits` collection, so a product's quota is one quota across instances. It counts
-   * through counterDb (this database, `w: 1`; see COUNTER_WRITE_CONCERN).
+   * through countingDb: `w: 1` (COUNTER_WRITE_CONCERN), or majority for a durable spec.
    * Callers wanting an in-memory insurance limiter set `limiter.insuranceLimiter`.
    */
   createRateLimiter(spec: RateLimiterSpec): RateLimiterAbstract {
-    return rateLimiterOn(this.p.counters, spec) as unknown as RateLimiterAbstract;
+    const { connection } = this.p;
+    return rateLimiterOn(countingDb(connection.getClient(), connection.name, spec), spec) as unknown as RateLimiterAbstract;
   }
 
   /** The open connection's parts; a closed or never-opened store is unavailable (callers fail closed). */

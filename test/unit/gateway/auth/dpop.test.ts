@@ -266,4 +266,10 @@ describe('the replay cache on the store', () => {
     await expect(hanging.firstUse('k')).rejects.toThrow(/in time/);
   });
 
+  it('asks the store for a durable limiter (on MongoDB: majority, so a failover cannot forget a use), one use per twice the window and a second', () => {
+    const specs: unknown[] = [];
+    createStoreReplayCache({ createStoreLimiter: (spec) => (specs.push(spec), { consume: () => Promise.resolve() }) as never, proofWindowS: 60 });
+    expect(specs).toEqual([{ keyPrefix: 'dpop-jti', points: 1, duration: 121, durable: true }]);
+  });
+
 });
