@@ -36,7 +36,7 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'The method is not served there (`/graphql`: POST, and GET for queries only; `/healthz`, `/readyz`: GET and HEAD; CONNECT nowhere); `Allow` names what is.' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The HTTP request body is larger than `OP_MAX_BODY_BYTES`.' },
   REQUEST_TIMEOUT: { status: 408, meaning: 'The HTTP request, headers and body, did not arrive in full within 30 s.' },
-  REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, meaning: 'The HTTP request headers are larger than the server accepts (32 KiB).' },
+  REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, meaning: 'The HTTP request headers are larger than the server accepts (32 KiB at the gateway; Node\'s 16 KiB at a subgraph).' },
   GRAPHQL_PARSE_FAILED: { status: 400, meaning: 'The document is not valid GraphQL syntax.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, meaning: 'The document does not validate against the schema (for example an unknown field).' },
   BAD_USER_INPUT: { status: 400, meaning: 'A variable or argument value is invalid (wrong type, bad format, failed domain validation).' },

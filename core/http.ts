@@ -68,9 +68,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /**
  * A request body as text, or the coded refusal for it: PAYLOAD_TOO_LARGE past `limit` bytes
- * (`tooLarge` says so in the endpoint's words), BAD_REQUEST when the request closed before its
- * body ended (the client, or the server's request timeout) or when the body is not well-formed
- * UTF-8 (refused, not decoded with U+FFFD in place of the bad bytes).
+ * (`tooLarge` says so in the endpoint's words), REQUEST_TIMEOUT when the server's request timeout
+ * cut it (the client was answered 408), BAD_REQUEST when the client closed the request before its
+ * body ended or when the body is not well-formed UTF-8 (refused, not decoded with U+FFFD in place
+ * of the bad bytes).
  */
 export async function readTextBody(req: IncomingMessage, limit: number, tooLarge = 'The request body is too large.'): Promise<{ text: string } | { refusal: Denial }> {
   let raw: Buffer;
@@ -78,7 +79,11 @@ export async function readTextBody(req: IncomingMessage, limit: number, tooLarge
     raw = await readBody(req, limit);
   } catch (err) {
     if (err instanceof BodyTooLargeError) return { refusal: { code: 'PAYLOAD_TOO_LARGE', message: tooLarge } };
-    if (err instanceof BodyAbortedError) return { refusal: { code: 'BAD_REQUEST', message: 'The request body was not received in full.' } };
+    if (err instanceof BodyAbortedError) {
+      // The server's own timeout answered the client 408 (answerHttpErrorsCoded): its record says the same.
+      if (requestTimedOut(req)) return { refusal: { code: 'REQUEST_TIMEOUT', message: `The HTTP request did not arrive in full within ${SERVER_TIMEOUTS.requestTimeout / 1000} s.` } };
+      return { refusal: { code: 'BAD_REQUEST', message: 'The request body was not received in full.' } };
+    }
     throw err;
   }
   if (!isUtf8(raw)) return { refusal: { code: 'BAD_REQUEST', message: 'The request body is not well-formed UTF-8.' } };
@@ -134,15 +139,30 @@ export function errorBody(code: ErrorCode, message: string, extra: Record<string
  * - requestTimeout 30 s: a whole request, headers and body, must arrive within it, so a client
  *   that trickles one in holds its socket no longer than that;
  * - headersTimeout 30 s: not above requestTimeout. Set above it (as this gateway had it, 66 s)
- *   Node swaps the two: the headers then had 30 s and the whole request 66.
+ *   Node swaps the two: the headers then had 30 s and the whole request 66;
+ * - connectionsCheckingInterval 1 s: Node checks the two timeouts above only at this interval
+ *   (its default is 30 s, so a request could take up to 60 s to be cut). Read when the server
+ *   starts listening, so applyServerTimeouts must be called before `listen`.
+ * A request cut by them is answered 408 and its connection closed (answerHttpErrorsCoded).
  */
-export const SERVER_TIMEOUTS = { keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 30_000 } as const;
+export const SERVER_TIMEOUTS = { keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 } as const;
 
-/** Sets SERVER_TIMEOUTS on `server`. */
+/** Sets SERVER_TIMEOUTS on `server`; call it before `server.listen`. */
 export function applyServerTimeouts(server: Server): void {
   server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
   server.headersTimeout = SERVER_TIMEOUTS.headersTimeout;
   server.requestTimeout = SERVER_TIMEOUTS.requestTimeout;
+  // A createServer option that @types/node does not declare as a property; Node reads the
+  // property when the server starts listening (setupConnectionsTracking), so setting it here works.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = SERVER_TIMEOUTS.connectionsCheckingInterval;
+}
+
+/** Sockets whose request Node cut at requestTimeout (answerHttpErrorsCoded): a handler still reading its body learns why it stopped. */
+const timedOut = new WeakSet<object>();
+
+/** Whether `req`'s connection was cut because the request did not arrive within requestTimeout (and was answered 408). */
+export function requestTimedOut(req: IncomingMessage): boolean {
+  return timedOut.has(req.socket);
 }
 
 /**
@@ -151,16 +171,24 @@ export function applyServerTimeouts(server: Server): void {
  * limit), an `Expect` other than 100-continue (Node: a bare 417), and an HTTP/1.1 request without
  * `Host` (create the server with `requireHostHeader: false`, then call `refusedWithoutHost` first
  * in its handler).
+ *
+ * The connection is destroyed once the answer is written, as Node does when it answers itself:
+ * ending it only half-closes it (the server allows half-open sockets), and a client that does not
+ * close its side could go on sending (a request cut by requestTimeout is not timed again, and
+ * its handler would read the rest of the body and run it) and hold the socket for as long as it
+ * liked.
  */
 export function answerHttpErrorsCoded(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') timedOut.add(socket);
     if (!socket.writable) return socket.destroy();
+    const answer = (text: string) => void socket.end(text, () => socket.destroy());
     // requestTimeout (SERVER_TIMEOUTS) passed before the request arrived in full: Node reports it here too.
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return void socket.end(rawAnswer('408 Request Timeout', errorBody('REQUEST_TIMEOUT', `The HTTP request did not arrive in full within ${SERVER_TIMEOUTS.requestTimeout / 1000} s.`)));
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answer(rawAnswer('408 Request Timeout', errorBody('REQUEST_TIMEOUT', `The HTTP request did not arrive in full within ${SERVER_TIMEOUTS.requestTimeout / 1000} s.`)));
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     const body = tooLarge ? errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The HTTP request headers are too large.') : errorBody('BAD_REQUEST', 'The HTTP request is malformed.');
-    socket.end(rawAnswer(status, body));
+    answer(rawAnswer(status, body));
   });
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     req.resume();

@@ -151,6 +151,6 @@ describe('subgraph server under direct, malformed requests', () => {
   });
 
   it("keeps the gateway's HTTP timeouts, not Node's defaults (a request trickled in holds a socket 30 s at most)", () => {
-    expect({ keepAliveTimeout: sub.server.keepAliveTimeout, headersTimeout: sub.server.headersTimeout, requestTimeout: sub.server.requestTimeout }).toEqual(SERVER_TIMEOUTS);
+    expect({ keepAliveTimeout: sub.server.keepAliveTimeout, headersTimeout: sub.server.headersTimeout, requestTimeout: sub.server.requestTimeout, connectionsCheckingInterval: (sub.server as typeof sub.server & { connectionsCheckingInterval: number }).connectionsCheckingInterval }).toEqual(SERVER_TIMEOUTS);
   });
 });

@@ -4,10 +4,10 @@
  * code ERR_HTTP_REQUEST_TIMEOUT on the request's socket; that event is emitted here as Node
  * emits it, so no test waits out a real timeout.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { answerHttpErrorsCoded, SERVER_TIMEOUTS } from '../../../core/http.js';
+import { answerHttpErrorsCoded, BodyAbortedError, readBody, readTextBody, SERVER_TIMEOUTS } from '../../../core/http.js';
 
 let server: Server | null = null;
 afterEach(async () => {
@@ -49,5 +49,73 @@ describe('the request timeout', () => {
     const answer = await answerTo(Object.assign(new Error('Parse Error: Invalid method encountered'), { code: 'HPE_INVALID_METHOD' }));
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(answer).toContain('"code":"BAD_REQUEST"');
+  });
+});
+
+describe('the connection after a coded answer', () => {
+  /**
+   * A client that keeps its side open (allowHalfOpen) after the answer: ending the server's side
+   * alone left the socket open for as long as the client liked, and Node does not time a request
+   * again once it has timed it out, so the client could send the rest of the body (the handler
+   * then ran the request answered 408) or trickle headers forever.
+   */
+  async function halfOpenClientAfter(err: NodeJS.ErrnoException, before: string, read: (req: IncomingMessage) => Promise<unknown> = (req) => readBody(req, 1_000)): Promise<{ answer: string; body: Promise<unknown> | null }> {
+    let request: IncomingMessage | null = null;
+    let body: Promise<unknown> | null = null;
+    const handling = new Promise<void>((resolve) => {
+      server = createServer((req) => {
+        request = req;
+        body = read(req).catch((e: unknown) => e);
+        resolve();
+      });
+    });
+    answerHttpErrorsCoded(server!);
+    const accepted = new Promise<Socket>((resolve) => server!.once('connection', resolve));
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const client = connect({ port: (server!.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true });
+    client.on('error', () => undefined);
+    let answer = '';
+    client.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    const ended = new Promise<void>((resolve) => client.on('end', () => resolve()));
+    const socket = await accepted;
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    client.write(before);
+    if (before.includes('\r\n\r\n')) await handling;
+    else await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    server!.emit('clientError', err, socket);
+    await ended;
+    // The client, half-open, goes on sending: the server must have let the socket go, not read on.
+    client.write('X');
+    const outcome = await Promise.race([closed.then(() => 'closed'), new Promise<string>((resolve) => socket.once('data', () => resolve('still reading after its answer')))]);
+    expect(outcome).toBe('closed');
+    expect(request === null || (request as IncomingMessage).destroyed).toBe(true);
+    client.destroy();
+    return { answer, body };
+  }
+
+  it('is closed after the 408 even if the client keeps its side open, and the handler reading the body is let go', async () => {
+    const timeout = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    const { answer, body } = await halfOpenClientAfter(timeout, 'POST /graphql HTTP/1.1\r\nHost: gw\r\nContent-Length: 100\r\n\r\n{"qu');
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(await body).toBeInstanceOf(BodyAbortedError);
+  });
+
+  it('is closed after the 408 on trickled headers (no handler yet) even if the client keeps its side open', async () => {
+    const timeout = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    const { answer, body } = await halfOpenClientAfter(timeout, 'POST /graphql HTTP/1.1\r\nHost: gw\r\nX-a: b\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(body).toBeNull();
+  });
+
+  it('is closed after a 400 for malformed HTTP even if the client keeps its side open', async () => {
+    const parse = Object.assign(new Error('Parse Error: Invalid method encountered'), { code: 'HPE_INVALID_METHOD' });
+    const { answer } = await halfOpenClientAfter(parse, 'GET / HTTP/1.1\r\nHost: gw\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+  });
+
+  it('leaves the handler reading the body a REQUEST_TIMEOUT refusal (its access record says what the client was told), not BAD_REQUEST', async () => {
+    const timeout = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    const { body } = await halfOpenClientAfter(timeout, 'POST /graphql HTTP/1.1\r\nHost: gw\r\nContent-Length: 100\r\n\r\n{"qu', (req) => readTextBody(req, 1_000));
+    expect(await body).toEqual({ refusal: { code: 'REQUEST_TIMEOUT', message: 'The HTTP request did not arrive in full within 30 s.' } });
   });
 });

@@ -72,9 +72,11 @@ describe('CONNECT', () => {
 describe('HTTP timeouts', () => {
   it("are SERVER_TIMEOUTS, the subgraphs' too, not Node's defaults (300 s for a request to arrive, 5 s keep-alive)", () => {
     const gs = createGatewayServer({ graphql: async (_req, res) => void res.end('{}'), readiness: async () => ({ ready: true }), others: [] }, createLogger({ level: 'silent', name: 'routes-test' }));
-    expect({ keepAliveTimeout: gs.server.keepAliveTimeout, headersTimeout: gs.server.headersTimeout, requestTimeout: gs.server.requestTimeout }).toEqual(SERVER_TIMEOUTS);
+    expect({ keepAliveTimeout: gs.server.keepAliveTimeout, headersTimeout: gs.server.headersTimeout, requestTimeout: gs.server.requestTimeout, connectionsCheckingInterval: (gs.server as typeof gs.server & { connectionsCheckingInterval: number }).connectionsCheckingInterval }).toEqual(SERVER_TIMEOUTS);
     // Above requestTimeout, Node swaps the two (the whole request would get the headers' time).
     expect(SERVER_TIMEOUTS.headersTimeout).toBeLessThanOrEqual(SERVER_TIMEOUTS.requestTimeout);
     expect(SERVER_TIMEOUTS.requestTimeout).toBe(30_000);
+    // Node checks both only every connectionsCheckingInterval (its default, 30 s, let a request take 60 s).
+    expect(SERVER_TIMEOUTS.connectionsCheckingInterval).toBeLessThanOrEqual(1_000);
   });
 });
