@@ -2,7 +2,7 @@
 // htm as ES modules from this origin; no build step. Every value from the server is rendered as
 // text by Preact, never parsed as HTML.
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { loadCatalogue, onSessionChange, currentSession, signIn, signInAs, signOut, devToolsOffered } from './api.js';
 import { html, Countdown } from './ui.js';
 import { RegisterPage, ProductPage, DeveloperPage, AttentionPage, HistoryPage, AuthorisationsPage } from './register.js';
@@ -114,9 +114,11 @@ function App() {
   }), []);
   const route = session ? (hash.startsWith('#/') ? hash : navFor(session.role)[0][0]) : null;
   // A new page takes the focus to its content, as a page load would put a screen reader there
-  // (and the next Tab goes into the page, not through the navigation again).
+  // (and the next Tab goes into the page, not through the navigation again). In the commit that
+  // renders the page (a layout effect), not a frame later: a key pressed meanwhile would still
+  // act on the navigation.
   const firstRoute = useRef(true);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (firstRoute.current) firstRoute.current = false;
     else if (route) document.getElementById('main')?.focus();
   }, [route]);
