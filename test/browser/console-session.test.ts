@@ -154,6 +154,8 @@ describe('staff console: who may sign in, and for how long', () => {
     await page.locator('#who').waitFor();
     expect(await page.locator('#token').count()).toBe(0);
     await page.locator('#products tbody tr').first().waitFor();
+    // The responses' bodies are read asynchronously: wait until every exchange so far is recorded.
+    await c.settle();
     expect(c.exchanges.map((e) => e.token)).toContain(token);
     expect(c.exchanges.every((e) => e.token === token && e.status === 200)).toBe(true);
     await c.expectNoErrors();
