@@ -81,7 +81,7 @@ export async function readTextBody(req: IncomingMessage, limit: number, tooLarge
     if (err instanceof BodyTooLargeError) return { refusal: { code: 'PAYLOAD_TOO_LARGE', message: tooLarge } };
     if (err instanceof BodyAbortedError) {
       // The server's own timeout answered the client 408 (answerHttpErrorsCoded): its record says the same.
-      if (requestTimedOut(req)) return { refusal: { code: 'REQUEST_TIMEOUT', message: `The HTTP request did not arrive in full within ${SERVER_TIMEOUTS.requestTimeout / 1000} s.` } };
+      if (requestTimedOut(req)) return { refusal: REQUEST_TIMED_OUT };
       return { refusal: { code: 'BAD_REQUEST', message: 'The request body was not received in full.' } };
     }
     throw err;
@@ -157,6 +157,9 @@ export function applyServerTimeouts(server: Server): void {
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = SERVER_TIMEOUTS.connectionsCheckingInterval;
 }
 
+/** The refusal of a request that did not arrive within requestTimeout: the 408's body, and its access record's code. */
+const REQUEST_TIMED_OUT: Denial = { code: 'REQUEST_TIMEOUT', message: `The HTTP request did not arrive in full within ${SERVER_TIMEOUTS.requestTimeout / 1000} s.` };
+
 /** Sockets whose request Node cut at requestTimeout (answerHttpErrorsCoded): a handler still reading its body learns why it stopped. */
 const timedOut = new WeakSet<object>();
 
@@ -172,23 +175,22 @@ export function requestTimedOut(req: IncomingMessage): boolean {
  * `Host` (create the server with `requireHostHeader: false`, then call `refusedWithoutHost` first
  * in its handler).
  *
- * The connection is destroyed once the answer is written, as Node does when it answers itself:
- * ending it only half-closes it (the server allows half-open sockets), and a client that does not
- * close its side could go on sending (a request cut by requestTimeout is not timed again, and
- * its handler would read the rest of the body and run it) and hold the socket for as long as it
- * liked.
+ * The connection is destroyed once the answer is written (answerRawAndClose), as Node does when
+ * it answers itself: a client that kept a half-closed connection could go on sending (a request
+ * cut by requestTimeout is not timed again, and its handler would read the rest of the body and
+ * run it) and hold the socket for as long as it liked.
  */
 export function answerHttpErrorsCoded(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') timedOut.add(socket);
-    if (!socket.writable) return socket.destroy();
-    const answer = (text: string) => void socket.end(text, () => socket.destroy());
     // requestTimeout (SERVER_TIMEOUTS) passed before the request arrived in full: Node reports it here too.
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answer(rawAnswer('408 Request Timeout', errorBody('REQUEST_TIMEOUT', `The HTTP request did not arrive in full within ${SERVER_TIMEOUTS.requestTimeout / 1000} s.`)));
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (timeout) timedOut.add(socket);
+    if (!socket.writable) return socket.destroy();
+    if (timeout) return answerRawAndClose(socket, '408 Request Timeout', errorBody(REQUEST_TIMED_OUT.code, REQUEST_TIMED_OUT.message));
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     const body = tooLarge ? errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The HTTP request headers are too large.') : errorBody('BAD_REQUEST', 'The HTTP request is malformed.');
-    answer(rawAnswer(status, body));
+    answerRawAndClose(socket, status, body);
   });
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     req.resume();
@@ -198,12 +200,13 @@ export function answerHttpErrorsCoded(server: Server): void {
 }
 
 /**
- * A whole HTTP/1.1 response with a JSON body, as text, for a socket the http module no longer
- * answers on (a request it could not parse, a CONNECT); the connection closes after it.
+ * Writes a whole HTTP/1.1 response with a JSON body on a socket the http module no longer
+ * answers on (a request it could not parse or did not wait for, a CONNECT), then destroys the
+ * socket: ending it would only half-close it, and a client keeping its side open could hold it.
  */
-export function rawAnswer(status: string, body: string, headers: Record<string, string> = {}): string {
+export function answerRawAndClose(socket: Duplex, status: string, body: string, headers: Record<string, string> = {}): void {
   const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  return `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`, () => socket.destroy());
 }
 
 /** Answers an HTTP/1.1 request without `Host` with a coded 400 (true), or leaves it (false). */

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { answerHttpErrorsCoded, applyServerTimeouts, errorBody, rawAnswer, refusedWithoutHost, sendText } from '../core/http.js';
+import { answerHttpErrorsCoded, answerRawAndClose, applyServerTimeouts, errorBody, refusedWithoutHost, sendText } from '../core/http.js';
 import { TIMER_MAX_MS } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 
@@ -76,8 +76,7 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
   // closeAllConnections, so it is destroyed once the answer is written (not left half-open).
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
-    const body = errorBody('METHOD_NOT_ALLOWED', 'CONNECT is not served.');
-    socket.end(rawAnswer('405 Method Not Allowed', body, { allow: 'GET, POST' }), () => socket.destroy());
+    answerRawAndClose(socket, '405 Method Not Allowed', errorBody('METHOD_NOT_ALLOWED', 'CONNECT is not served.'), { allow: 'GET, POST' });
   });
   applyServerTimeouts(server);
   return {
