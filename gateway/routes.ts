@@ -53,6 +53,8 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
   // bare, uncoded statuses; both are answered here instead, with a coded body.
   const server = createServer({ maxHeaderSize: 32_768, requireHostHeader: false }, (req, res) => {
     if (draining) res.setHeader('connection', 'close');
+    // Every answer, whichever handler writes it: no browser may read one as another type.
+    res.setHeader('x-content-type-options', 'nosniff');
     if (refusedWithoutHost(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path === '/graphql') return track(routes.graphql(req, res).catch(failed(res, 'request pipeline')));

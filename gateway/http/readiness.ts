@@ -21,11 +21,18 @@ export interface ReadinessReport {
 export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: AccessLogWriter; subgraphUrls: Readonly<Record<string, string>>; now: () => number; cacheMs?: number; logger?: Pick<Logger, 'warn'> }) {
   const cacheMs = deps.cacheMs ?? 2000;
   let cached: { at: number; ok: boolean } | null = null;
+  /** The probe in flight: callers arriving meanwhile share it (an anonymous burst costs one probe, not one each). */
+  let inFlight: Promise<boolean> | null = null;
 
   /** Whether every subgraph answers its /healthz (those that do not are logged, not reported). */
-  async function probeSubgraphs(): Promise<boolean> {
+  function probeSubgraphs(): Promise<boolean> {
     const t = deps.now();
-    if (cached && t - cached.at < cacheMs) return cached.ok;
+    if (cached && t - cached.at < cacheMs) return Promise.resolve(cached.ok);
+    inFlight ??= probe(t).finally(() => (inFlight = null));
+    return inFlight;
+  }
+
+  async function probe(t: number): Promise<boolean> {
     const results = await Promise.all(
       Object.entries(deps.subgraphUrls).map(async ([name, url]) => {
         try {

@@ -79,6 +79,18 @@
     timer = null;
   }
 
+  /** Nothing of an ended session stays in the page, hidden or not: its tables, chart, tiles and last update. */
+  function clearData() {
+    for (const node of document.querySelectorAll('#dashboard tbody, #rate-chart, #rate-legend')) node.replaceChildren();
+    for (const id of ['#tile-requests', '#tile-alerts', '#tile-incidents', '#tile-blocked']) $(id).textContent = '–';
+    for (const id of ['#tile-alerts-high', '#tile-incidents-due', '#tile-products']) $(id).textContent = '';
+    for (const node of document.querySelectorAll('#dashboard .alarm')) node.classList.remove('alarm');
+    const updated = $('#last-updated');
+    updated.removeAttribute('datetime');
+    updated.textContent = 'never';
+    polls = 0;
+  }
+
   function schedule() {
     stop();
     timer = setTimeout(poll, POLL_MS);
@@ -99,6 +111,7 @@
     if (response.status === 401 || response.status === 403) {
       session.token = null;
       stop();
+      clearData();
       return showAuth('The gateway refused this token. It must be a current staff token with ato:admin or ato:auditor and MFA.');
     }
     if (!response.ok) {
@@ -295,7 +308,7 @@
       session.token = null;
       stop();
       // Nothing of the session stays in the page, hidden or not.
-      for (const node of document.querySelectorAll('#dashboard tbody, #rate-chart, #rate-legend')) node.replaceChildren();
+      clearData();
       showAuth();
     });
     if (session.token) poll();
