@@ -127,6 +127,19 @@ export interface CounterStore {
   createRateLimiter(spec: RateLimiterSpec): RateLimiterLike;
 }
 
+/**
+ * A capability beside the ports, for a store that commits appends one after another in the order
+ * they were made (SQLite, on its write thread): appendToChain onto the head the store holds, which
+ * must be at `batch.head.seq` (`batch.head.hash` is not read). The access-log writer sends a batch
+ * this way while the one before it is still being committed, so the store has the next batch
+ * when it finishes one. If the head is anywhere else (the batch before failed or has not
+ * committed), nothing is written and the call rejects; the writer then commits the batch the
+ * ordinary way. Resolves with the hash the batch was chained onto and the records' hashes.
+ */
+export interface FollowingAppends {
+  appendToChainAfter(batch: ChainBatch): Promise<{ prevHash: string; hashes: string[] }>;
+}
+
 /** A store: the four ports plus its lifecycle. */
 export interface Store extends RegistryStore, AccessLogStore, MonitoringStore, CounterStore {
   /** Opens the connection and runs migrations / creates collections and indexes. */

@@ -24,10 +24,19 @@ function checkpointRow(c: Checkpoint): Record<string, string | number | null> {
 
 const STRIDE = PREPARED_COLUMNS.length;
 
+/** A batch sent to follow a chain's head at one seq found the head elsewhere; nothing was written. */
+export class ChainHeadMovedError extends Error {
+  override readonly name = 'ChainHeadMovedError';
+  constructor(chainId: string, seq: number) {
+    super(`access log: chain ${chainId} is not at seq ${seq}; the batch that follows it was not written`);
+  }
+}
+
 export class SqliteAccessLogWrites {
   private readonly s;
   private readonly appendTx;
   private readonly appendPreparedTx;
+  private readonly appendFollowingTx;
   private readonly stageTx;
   private readonly foldTx;
 
@@ -44,6 +53,9 @@ export class SqliteAccessLogWrites {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chain_id, seq) DO NOTHING`).safeIntegers(true),
       moveHead: p('UPDATE chain_heads SET last_seq = ?, last_hash = ?, updated_at = ? WHERE chain_id = ? AND last_seq < ?'),
       hasHead: p('SELECT 1 FROM chain_heads WHERE chain_id = ?').pluck(),
+      headOf: p('SELECT last_seq AS seq, last_hash AS hash FROM chain_heads WHERE chain_id = ?'),
+      // Compare and set: the head moves only from exactly where the batch was chained onto.
+      followHead: p('UPDATE chain_heads SET last_seq = ?, last_hash = ?, updated_at = ? WHERE chain_id = ? AND last_seq = ? AND last_hash = ?'),
       insertCode: p('INSERT OR IGNORE INTO access_record_codes (record_rowid, code) VALUES (?, ?)'),
       insertClient: p('INSERT OR IGNORE INTO access_record_clients (record_rowid, digest) VALUES (?, ?)'),
       advanceHead: p(`INSERT INTO chain_heads (chain_id, instance_id, started_at, last_seq, last_hash, updated_at)
@@ -78,6 +90,13 @@ export class SqliteAccessLogWrites {
     };
     this.appendTx = db.transaction((records: ChainedAccessRecord[], checkpoints: Checkpoint[]) => this.appendInTransaction(records, checkpoints));
     this.appendPreparedTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[], checkpoints: Checkpoint[]) => this.appendPreparedInTransaction(batch, stored, hashes, checkpoints));
+    this.appendFollowingTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[]) => {
+      const s = this.s;
+      const lastSeq = batch.head.seq + stored.length;
+      // Another connection (the event loop's commit-now one) moved the head since it was read: nothing is written.
+      if (s.followHead.run(lastSeq, hashes.at(-1), new Date().toISOString(), batch.chainId, batch.head.seq, batch.head.hash).changes !== 1) throw new ChainHeadMovedError(batch.chainId, batch.head.seq);
+      this.insertPrepared(batch, stored);
+    });
     this.stageTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[]) => this.stageInTransaction(batch, stored, hashes));
     this.foldTx = db.transaction(() => {
       const s = this.s;
@@ -109,6 +128,25 @@ export class SqliteAccessLogWrites {
     const records = chainBatch(batch);
     this.appendAccessRecords(records, checkpoints);
     return records.map((r) => r.hash);
+  }
+
+  /**
+   * Like appendToChain for a prepared batch, but chained onto the head the store holds, which
+   * must be at `batch.head.seq` (`batch.head.hash` is not read): the access-log writer sends a
+   * batch this way while the one before it is still being committed, before it knows that one's
+   * last hash. If the chain's head is anywhere else (the batch before failed, or is not yet
+   * committed), nothing is written and it throws ChainHeadMovedError; the writer then commits
+   * the batch the ordinary way once the one before has committed. Returns the hash the batch
+   * was chained onto and the records' hashes.
+   */
+  appendToChainAfter(batch: ChainBatch): { prevHash: string; hashes: string[] } {
+    if (!batch.prepared || batch.records.length === 0) throw new Error('appendToChainAfter: a prepared batch of at least one record');
+    const head = this.s.headOf.get(batch.chainId) as { seq: number; hash: string } | undefined;
+    if (!head || head.seq !== batch.head.seq) throw new ChainHeadMovedError(batch.chainId, batch.head.seq);
+    const onto = { ...batch, head: { seq: head.seq, hash: head.hash } };
+    const { stored, hashes } = chainPrepared(onto);
+    this.appendFollowingTx.immediate(onto, stored, hashes);
+    return { prevHash: head.hash, hashes };
   }
 
   /**
@@ -154,6 +192,13 @@ export class SqliteAccessLogWrites {
 
   /** appendInTransaction for a prepared batch: the record text as chainPrepared made it, the indexed values as the writer sent them. */
   private appendPreparedInTransaction(batch: ChainBatch, stored: string[], hashes: string[], checkpoints: Checkpoint[]): void {
+    this.insertPrepared(batch, stored);
+    this.movePreparedHead(batch, stored, hashes);
+    for (const c of checkpoints) this.s.insertCheckpoint.run(checkpointRow(c));
+  }
+
+  /** A prepared batch's records with their code and client rows (a row already stored is left as it is). */
+  private insertPrepared(batch: ChainBatch, stored: string[]): void {
     const columns = batch.prepared!.columns;
     const { chainId } = batch;
     const s = this.s;
@@ -168,8 +213,6 @@ export class SqliteAccessLogWrites {
         if (clients) for (const digest of clients as string[]) s.insertClient.run(result.lastInsertRowid, digest);
       }
     }
-    this.movePreparedHead(batch, stored, hashes);
-    for (const c of checkpoints) s.insertCheckpoint.run(checkpointRow(c));
   }
 
   /** appendPreparedInTransaction into `access_staged`: the lists as JSON, folded by json_each. */

@@ -17,7 +17,7 @@ import type Database from 'better-sqlite3';
 import type { RateLimiterLike } from 'rate-limiter-flexible';
 import type { Logger } from '../../core/logger.js';
 import { guardedPort } from '../guard.js';
-import { ACCESS_LOG_METHODS, MONITORING_METHODS, REGISTRY_METHODS, type AccessLogStore, type MonitoringStore, type RateLimiterSpec, type RegistryStore, type Store } from '../port.js';
+import { ACCESS_LOG_METHODS, MONITORING_METHODS, REGISTRY_METHODS, type AccessLogStore, type FollowingAppends, type MonitoringStore, type RateLimiterSpec, type RegistryStore, type Store } from '../port.js';
 import type { ChainBatch } from '../../audit/chain.js';
 import { SqliteAccessLogQueries } from './access-log-queries.js';
 import { SqliteAccessLog } from './access-log-tables.js';
@@ -81,7 +81,7 @@ interface Parts {
   now: { db: Database.Database; writes: SqliteAccessLogWrites } | null;
   registry: SqliteRegistry;
   /** Reads on this connection; appends on the write thread when there is one. */
-  accessLog: AccessLogStore;
+  accessLog: AccessLogStore & FollowingAppends;
   incidents: SqliteIncidents;
   integrity: IntegrityCheck;
   /** The auditors' filtered reads: the read thread for a file, else this connection. */
@@ -89,9 +89,9 @@ interface Parts {
 }
 
 /** The port methods, assigned by the guard in the constructor (store/guard.ts). */
-export interface SqliteStore extends RegistryStore, AccessLogStore, MonitoringStore {}
+export interface SqliteStore extends RegistryStore, AccessLogStore, MonitoringStore, FollowingAppends {}
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, FollowingAppends {
   private parts: Parts | null = null;
   /**
    * Where the hot-path writes go (access-log appends, rate-limit counters) for a file: a worker
@@ -105,7 +105,7 @@ export class SqliteStore implements Store {
     Object.assign(
       this,
       guardedPort(REGISTRY_METHODS, () => this.p.registry, translateSqliteError),
-      guardedPort(ACCESS_LOG_METHODS, () => this.p.accessLog, translateSqliteError),
+      guardedPort([...ACCESS_LOG_METHODS, 'appendToChainAfter'], () => this.p.accessLog, translateSqliteError),
       guardedPort(MONITORING_METHODS, () => this.p.incidents, translateSqliteError),
     );
   }
@@ -209,7 +209,7 @@ type FilteredReads = Pick<AccessLogStore, 'queryAccessLogs' | 'countAccessLogs' 
  * small chained batches, which commit at once on the calling thread when they can (see
  * SqliteStoreOptions.commitNowMax).
  */
-function accessLogPart(log: SqliteAccessLog, queries: FilteredReads, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number, checkIntegrity: AccessLogStore['storageProblems']): AccessLogStore {
+function accessLogPart(log: SqliteAccessLog, queries: FilteredReads, thread: SqliteWriteThread | null, now: Parts['now'], commitNowMax: number, checkIntegrity: AccessLogStore['storageProblems']): Parts['accessLog'] {
   const writes = thread ?? log.writes;
   /**
    * Runs `op` on the commit-now connection (busy_timeout 0: it never waits for the write lock);
@@ -271,6 +271,8 @@ function accessLogPart(log: SqliteAccessLog, queries: FilteredReads, thread: Sql
   return {
     appendAccessRecords: async (records, checkpoints) => writes.appendAccessRecords(records, checkpoints),
     appendToChain: async (batch, checkpoints = []) => (checkpoints.length === 0 && batch.records.length <= commitNowMax ? commitNow(batch) : null) ?? writes.appendToChain(batch, checkpoints),
+    // Always where the ordinary appends of a batch this size go (the thread), so that it follows the batch before it there.
+    appendToChainAfter: async (batch) => writes.appendToChainAfter(batch),
     appendCheckpoint: async (checkpoint) => writes.appendCheckpoint(checkpoint),
     openChain: async (head) => writes.openChain(head),
     // On the read thread for a file (a separate connection: what was folded is committed first).

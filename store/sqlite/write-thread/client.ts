@@ -79,6 +79,11 @@ export class SqliteWriteThread {
     return this.call({ op: 'appendToChain', batch, checkpoints }) as Promise<string[]>;
   }
 
+  /** appendToChain onto the head the file holds, which must be at `batch.head.seq` (SqliteAccessLogWrites.appendToChainAfter). */
+  appendToChainAfter(batch: ChainBatch): Promise<{ prevHash: string; hashes: string[] }> {
+    return this.call({ op: 'appendToChainAfter', batch }) as Promise<{ prevHash: string; hashes: string[] }>;
+  }
+
   appendCheckpoint(checkpoint: Checkpoint): Promise<void> {
     return this.call({ op: 'checkpoint', checkpoint }) as Promise<void>;
   }
@@ -145,7 +150,7 @@ export class SqliteWriteThread {
       this.outbox.push({ ...call, id } as ThreadRequest);
       // A chained batch goes at once: the writer sends it as the previous commit completes, so
       // that the thread commits it while the event loop resumes that commit's requests.
-      if (call.op === 'appendToChain') this.flush();
+      if (call.op === 'appendToChain' || call.op === 'appendToChainAfter') this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(this.flush);
@@ -196,7 +201,8 @@ export class SqliteWriteThread {
     if (!w) return;
     this.waiting.delete(reply.id);
     if (this.waiting.size === 0) worker.unref();
-    if (reply.ok) w.resolve(reply.value && typeof reply.value === 'object' && !Array.isArray(reply.value) ? revive(reply.value) : reply.value);
+    // A limiter's answer becomes a RateLimiterRes; anything else (hashes, a count, a chained batch's answer) is as it came.
+    if (reply.ok) w.resolve(reply.value && typeof reply.value === 'object' && 'remainingPoints' in reply.value ? revive(reply.value) : reply.value);
     else if ('limited' in reply) w.reject(revive(reply.limited));
     else w.reject(revivedError(reply.error));
   }

@@ -21,6 +21,8 @@ export type ThreadRequest =
   | { id: number; op: 'append'; records: ChainedAccessRecord[]; checkpoints: Checkpoint[] }
   /** The writer's path: records travel as JSON text (cheap to copy), chained and hashed on the thread. */
   | { id: number; op: 'appendToChain'; batch: ChainBatch; checkpoints: Checkpoint[] }
+  /** appendToChain onto the head the file holds, which must be at `batch.head.seq` (SqliteAccessLogWrites.appendToChainAfter). */
+  | { id: number; op: 'appendToChainAfter'; batch: ChainBatch }
   | { id: number; op: 'checkpoint'; checkpoint: Checkpoint }
   | { id: number; op: 'openChain'; head: ChainHead }
   /**
@@ -41,8 +43,8 @@ export interface LimiterResFields {
 }
 
 export type ThreadReply =
-  /** `value`: a limiter's answer, or the hashes of an appendToChain batch. */
-  | { id: number; ok: true; value?: LimiterResFields | boolean | null | string[] | number }
+  /** `value`: a limiter's answer, the hashes of an appendToChain batch, or what appendToChainAfter returns. */
+  | { id: number; ok: true; value?: LimiterResFields | boolean | null | string[] | number | { prevHash: string; hashes: string[] } }
   /** A rate limiter refused: the promise rejects with a RateLimiterRes, as the library's do. */
   | { id: number; ok: false; limited: LimiterResFields }
   | { id: number; ok: false; error: SerializedError };

@@ -159,6 +159,8 @@ async function handle(request: ThreadRequest): Promise<ThreadReply> {
         return { id, ok: true };
       case 'appendToChain':
         return { id, ok: true, value: logWrites().appendToChain(request.batch, request.checkpoints) };
+      case 'appendToChainAfter':
+        return { id, ok: true, value: logWrites().appendToChainAfter(request.batch) };
       case 'checkpoint':
         logWrites().appendCheckpoint(request.checkpoint);
         return { id, ok: true };

@@ -1,0 +1,266 @@
+/**
+ * The writer's batches sent ahead (gateway/access-log/writer.ts, sendAhead): under a flood, a full
+ * batch goes to a store that can take it (FollowingAppends) while the batch before it is still
+ * being committed, chained onto whatever head the store then holds. What must not change: every
+ * record is committed once, in seq order, never after a gap, each append resolves only once its
+ * record is committed, and nothing accepted is lost when a commit fails or the close gives up.
+ *
+ * The store here works as the SQLite write thread does: calls run one after another in the order
+ * they were made, each can be held or failed, and a batch sent ahead is refused, with nothing
+ * written, unless the chain's head is where the batch was sent to follow.
+ */
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { chainBatch, type ChainBatch } from '../../../../audit/chain.js';
+import type { ChainedAccessRecord, Checkpoint } from '../../../../audit/record.js';
+import { verifyAccessLog } from '../../../../audit/verify-store.js';
+import { CodedError } from '../../../../core/errors.js';
+import type { SigningKey } from '../../../../core/keys.js';
+import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
+import { StoreUnavailableError, type FollowingAppends, type Store } from '../../../../store/port.js';
+import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
+import { FakeAccessLogStore } from './fake-store.js';
+import { waitFor } from '../../../helpers/wait.js';
+
+const CHAIN_KEY = Buffer.alloc(32, 9);
+let key: SigningKey;
+beforeAll(async () => {
+  key = await testSigningKey();
+});
+const writers: AccessLogWriter[] = [];
+afterEach(async () => {
+  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
+});
+
+/** 'holdThenLoseAck': held, then committed, and the caller hears a failure (a lost acknowledgement). */
+type Step = 'ok' | 'fail' | 'hold' | 'holdThenFail' | 'holdThenLoseAck';
+interface Call {
+  kind: 'ordinary' | 'ahead';
+  seqs: number[];
+  outcome: 'pending' | 'ok' | 'failed' | 'refused';
+}
+
+/** FakeAccessLogStore whose appends run in call order, as on the SQLite write thread, and which takes batches sent ahead. */
+class OrderedStore extends FakeAccessLogStore implements FollowingAppends {
+  script: Step[] = [];
+  readonly calls: Call[] = [];
+  /** Rows written while the seq before them was not stored: must stay empty. */
+  readonly gaps: number[] = [];
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly gates = new Map<number, () => void>();
+
+  override release(n?: number): void {
+    if (n === undefined) return super.release();
+    this.gates.get(n)?.();
+  }
+
+  /** Runs `op` after every call made before it has finished, as the write thread does. */
+  private inOrder<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(op, op);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async step(n: number, call: Call): Promise<Step> {
+    const step = this.script[n] ?? 'ok';
+    if (step.startsWith('hold')) await new Promise<void>((resolve) => this.gates.set(n, resolve));
+    if (step === 'fail' || step === 'holdThenFail') {
+      call.outcome = 'failed';
+      throw new StoreUnavailableError('injected failure');
+    }
+    return step;
+  }
+
+  private store(records: ChainedAccessRecord[], checkpoints: Checkpoint[]): Promise<void> {
+    for (const r of records) {
+      const stored = (seq: number) => this.rows.some((row) => row.chainId === r.chainId && row.seq === seq);
+      if (!stored(r.seq) && r.seq > 1 && !stored(r.seq - 1) && !records.some((o) => o.seq === r.seq - 1)) this.gaps.push(r.seq);
+    }
+    return super.appendAccessRecords(records, checkpoints);
+  }
+
+  override appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
+    const n = this.calls.length;
+    const call: Call = { kind: 'ordinary', seqs: batch.records.map((_, i) => batch.head.seq + 1 + i), outcome: 'pending' };
+    this.calls.push(call);
+    return this.inOrder(async () => {
+      const step = await this.step(n, call);
+      const records = chainBatch(batch);
+      await this.store(records, checkpoints);
+      call.outcome = step === 'holdThenLoseAck' ? 'failed' : 'ok';
+      if (step === 'holdThenLoseAck') throw new StoreUnavailableError('acknowledgement lost');
+      return records.map((r) => r.hash);
+    });
+  }
+
+  appendToChainAfter(batch: ChainBatch): Promise<{ prevHash: string; hashes: string[] }> {
+    const n = this.calls.length;
+    const call: Call = { kind: 'ahead', seqs: batch.records.map((_, i) => batch.head.seq + 1 + i), outcome: 'pending' };
+    this.calls.push(call);
+    return this.inOrder(async () => {
+      await this.step(n, call);
+      const head = this.heads.get(batch.chainId);
+      if (!head || head.lastSeq !== batch.head.seq) {
+        call.outcome = 'refused';
+        throw new Error('the chain is not where the batch follows');
+      }
+      const records = chainBatch({ ...batch, head: { seq: head.lastSeq, hash: head.lastHash } });
+      await this.store(records, []);
+      call.outcome = 'ok';
+      return { prevHash: head.lastHash, hashes: records.map((r) => r.hash) };
+    });
+  }
+}
+
+function writerOn(store: FakeAccessLogStore, options: Partial<AccessLogWriterOptions> = {}): AccessLogWriter {
+  const writer = createAccessLogWriter({ store: store as unknown as Store, chainId: `ahead-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, maxBatch: 5, ...options });
+  writers.push(writer);
+  return writer;
+}
+
+const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.code : String(err));
+const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err) }));
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const seqsOf = (store: FakeAccessLogStore, chainId: string) => store.rows.filter((r) => r.chainId === chainId).map((r) => r.seq);
+const verified = async (store: FakeAccessLogStore, chainId: string) => (await verifyAccessLog(store as unknown as Parameters<typeof verifyAccessLog>[0], key.publicJwks, { chainKey: CHAIN_KEY })).chains.find((c) => c.chainId === chainId);
+
+/** Appends records first..last; resolves each with the record it resolved with, checking it was stored by then. */
+function appendAll(writer: AccessLogWriter, store: FakeAccessLogStore, first: number, last: number, storedAtResolve: boolean[]) {
+  return range(first, last).map((i) =>
+    writer.append(sampleRecord(i)).then((r) => {
+      storedAtResolve.push(store.rows.some((row) => row.chainId === writer.chainId && row.seq === r.seq));
+      return r;
+    }),
+  );
+}
+
+/** Each resolved record links to the one before it and the first to the chain's start. */
+function expectLinked(records: ChainedAccessRecord[]): void {
+  records.forEach((r, i) => {
+    expect(r.seq).toBe(i + 1);
+    if (i > 0) expect(r.prevHash).toBe(records[i - 1]!.hash);
+  });
+}
+
+describe('a full batch is sent ahead while the one before it commits', () => {
+  it('reaches the store before the commit ahead of it completes, and every record is committed once, in order, linked', async () => {
+    const store = new OrderedStore();
+    const writer = writerOn(store);
+    await writer.start();
+    store.script = ['hold'];
+    const storedAtResolve: boolean[] = [];
+    const first = appendAll(writer, store, 1, 1, storedAtResolve);
+    await waitFor(() => store.calls.length === 1);
+    // Twelve more queue behind the held commit: five of them go ahead at once.
+    const rest = appendAll(writer, store, 2, 13, storedAtResolve);
+    expect(store.calls.map((c) => [c.kind, c.seqs])).toEqual([
+      ['ordinary', [1]],
+      ['ahead', range(2, 6)],
+    ]);
+    expect(store.calls[0]!.outcome).toBe('pending');
+    store.release(0);
+    const records = await Promise.all([...first, ...rest]);
+    expectLinked(records);
+    expect(storedAtResolve.every(Boolean)).toBe(true);
+    expect(seqsOf(store, writer.chainId)).toEqual(range(1, 13));
+    expect(store.gaps).toEqual([]);
+    // The batch that followed the ahead one went ahead of the rest in its turn.
+    expect(store.calls.filter((c) => c.kind === 'ahead').map((c) => c.outcome)).toEqual(['ok', 'ok']);
+    await writer.flushAndClose();
+    const chain = await verified(store, writer.chainId);
+    expect(chain?.ok).toBe(true);
+    expect(chain?.checked).toBe(13);
+    expect(chain?.status).toBe('SHUTDOWN');
+  });
+
+  it('sends nothing ahead below a full batch', async () => {
+    const store = new OrderedStore();
+    const writer = writerOn(store);
+    await writer.start();
+    store.script = ['hold'];
+    const storedAtResolve: boolean[] = [];
+    const all = appendAll(writer, store, 1, 5, storedAtResolve);
+    await waitFor(() => store.calls.length === 1);
+    expect(store.calls[0]!.seqs).toEqual(range(1, 5));
+    all.push(...appendAll(writer, store, 6, 9, storedAtResolve));
+    expect(store.calls).toHaveLength(1);
+    store.release(0);
+    expectLinked(await Promise.all(all));
+    expect(store.calls.map((c) => c.kind)).toEqual(['ordinary', 'ordinary']);
+  });
+
+  it('sends nothing ahead to a store that cannot take it', async () => {
+    const store = new FakeAccessLogStore();
+    const writer = writerOn(store);
+    await writer.start();
+    store.hold();
+    const storedAtResolve: boolean[] = [];
+    const all = appendAll(writer, store, 1, 1, storedAtResolve);
+    await waitFor(() => store.appendCalls.length === 1);
+    all.push(...appendAll(writer, store, 2, 13, storedAtResolve));
+    expect(store.appendCalls).toHaveLength(1);
+    store.release();
+    expectLinked(await Promise.all(all));
+    expect(store.appendCalls.map((c) => c.seqs)).toEqual([[1], range(2, 6), range(7, 11), range(12, 13)]);
+  });
+});
+
+describe('when the commit ahead of it fails', () => {
+  it('is refused by the store, and both batches are committed in order once the store recovers, nothing lost and no gap', async () => {
+    const store = new OrderedStore();
+    const writer = writerOn(store);
+    await writer.start();
+    store.script = ['holdThenFail'];
+    const storedAtResolve: boolean[] = [];
+    const all = appendAll(writer, store, 1, 1, storedAtResolve);
+    await waitFor(() => store.calls.length === 1);
+    all.push(...appendAll(writer, store, 2, 13, storedAtResolve));
+    expect(store.calls[1]).toMatchObject({ kind: 'ahead', seqs: range(2, 6) });
+    store.release(0);
+    const records = await Promise.all(all);
+    expectLinked(records);
+    expect(storedAtResolve.every(Boolean)).toBe(true);
+    expect(store.calls[0]!.outcome).toBe('failed');
+    expect(store.calls[1]!.outcome).toBe('refused');
+    expect(seqsOf(store, writer.chainId)).toEqual(range(1, 13));
+    expect(store.gaps).toEqual([]);
+    await writer.flushAndClose();
+    expect((await verified(store, writer.chainId))?.ok).toBe(true);
+  });
+
+  it('takes the answer of a batch that followed a commit whose acknowledgement was lost (the retry of that commit changes nothing)', async () => {
+    const store = new OrderedStore();
+    const writer = writerOn(store);
+    await writer.start();
+    // The first commit lands but its caller hears a failure: the batch ahead follows it in the store.
+    store.script = ['holdThenLoseAck'];
+    const storedAtResolve: boolean[] = [];
+    const all = appendAll(writer, store, 1, 1, storedAtResolve);
+    await waitFor(() => store.calls.length === 1);
+    all.push(...appendAll(writer, store, 2, 13, storedAtResolve));
+    store.release(0);
+    const records = await Promise.all(all);
+    expectLinked(records);
+    expect(store.calls[0]!.outcome).toBe('failed');
+    expect(store.calls[1]).toMatchObject({ kind: 'ahead', seqs: range(2, 6), outcome: 'ok' });
+    expect(storedAtResolve.every(Boolean)).toBe(true);
+    expect(seqsOf(store, writer.chainId)).toEqual(range(1, 13));
+    expect(store.gaps).toEqual([]);
+    await writer.flushAndClose();
+    expect((await verified(store, writer.chainId))?.ok).toBe(true);
+  });
+
+  it('refuses the appends of a batch sent ahead when the close gives up on a store that does not answer', async () => {
+    const store = new OrderedStore();
+    const writer = writerOn(store);
+    await writer.start();
+    store.script = ['hold'];
+    const storedAtResolve: boolean[] = [];
+    const all = appendAll(writer, store, 1, 1, storedAtResolve).map(settle);
+    await waitFor(() => store.calls.length === 1);
+    const ahead = appendAll(writer, store, 2, 6, storedAtResolve).map(settle);
+    expect(store.calls[1]).toMatchObject({ kind: 'ahead', seqs: range(2, 6) });
+    await expect(writer.flushAndClose({ timeoutMs: 20 })).rejects.toThrow(/not committed at close/);
+    expect(await Promise.all([...all, ...ahead])).toEqual(range(1, 6).map(() => ({ code: 'AUDIT_UNAVAILABLE' })));
+    expect(writer.depth()).toBe(0);
+  });
+});
