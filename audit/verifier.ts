@@ -8,6 +8,8 @@
  * - REORDERED (seq k): the record stored at k is intact but was written as another seq (its
  *   content hashes correctly only at that seq); two rows with swapped contents report both seqs.
  *   Records out of seq order in the input, or a seq stored twice, are reported the same way.
+ * - DUPLICATED (seq k): an intact record stored more than once at its own seq, copy for copy
+ *   (MongoDB only: SQLite's unique key refuses it), which every query and count lists twice.
  * - MISSING (seq k): no record at k although later records exist (one problem per seq).
  * - BROKEN_LINK (seq k): the record at k is intact but its `prevHash` is not the stored hash of
  *   k-1, i.e. one of the two was rewritten with a recomputed hash (a forger without the key).
@@ -34,7 +36,7 @@ import { computeRecordHash } from './chain.js';
 import { createCheckpointVerifier } from './checkpoint.js';
 import { GENESIS_HASH, indexedColumnsOf, type ChainEnding, type ChainHead, type ChainedAccessRecord, type Checkpoint, type IndexedColumns } from './record.js';
 
-export const PROBLEM_KINDS = ['MISSING', 'ALTERED', 'REORDERED', 'FORGED', 'BROKEN_LINK', 'CHECKPOINT_SIGNATURE', 'CHECKPOINT_MISMATCH', 'CHECKPOINT_MISSING', 'TRUNCATED', 'CHAIN_MISSING'] as const;
+export const PROBLEM_KINDS = ['MISSING', 'ALTERED', 'REORDERED', 'DUPLICATED', 'FORGED', 'BROKEN_LINK', 'CHECKPOINT_SIGNATURE', 'CHECKPOINT_MISMATCH', 'CHECKPOINT_MISSING', 'TRUNCATED', 'CHAIN_MISSING'] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 export interface VerificationProblem {
@@ -225,6 +227,11 @@ export interface VerifyChainOptions {
   ending?: ChainEnding | null;
   /** The stored filter copies of the records read, to compare with the records (default: not checked). */
   indexed?: readonly IndexedColumns[];
+  /**
+   * A range verification (toSeq given): the store holds a record or a validly signed checkpoint
+   * past toSeq, so every seq up to toSeq was written, whatever the (unsigned) chain head says.
+   */
+  storedPast?: boolean;
 }
 
 /**
@@ -330,6 +337,11 @@ export async function verifyChain(
       if (problem) {
         okBySeq.delete(seq);
         report(seq, 'ALTERED', problem);
+      } else if (rows.length > 1) {
+        // Exact copies (MongoDB's time-series collection holds no unique key on chainId + seq; a
+        // copy is a forgery, or a retried write that raced a slow one): readChain returns the
+        // record once, but every query, count and summary of the auditors' API lists each copy.
+        report(seq, 'DUPLICATED', `seq ${seq} is stored ${rows.length} times: the auditors' queries, counts and summaries list this record ${rows.length} times`);
       }
     }
   }
@@ -406,6 +418,8 @@ export async function verifyChain(
       report(lastStored + 1, 'TRUNCATED', `the ledger says the chain ended at seq ${endSeq} (${options.ending!.how}); ${stored}`, endSeq);
     } else if (headSeq !== null && headSeq > lastStored) {
       report(lastStored + 1, 'TRUNCATED', `the chain head says seq ${headSeq}; ${stored}`, headSeq);
+    } else if (options.storedPast && toSeq !== null && toSeq > lastStored) {
+      report(lastStored + 1, 'MISSING', `the chain holds records or a signed checkpoint past seq ${toSeq}, so seqs ${lastStored + 1} to ${toSeq} were written; ${stored} in this range`, toSeq);
     }
     // The ledger's signed end names the hash of the chain's last record: another hash there means
     // the end was recorded from something other than that record (a chain head someone edited).

@@ -87,6 +87,16 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
   let readFrom = fromSeq;
   let sawAnything = head !== null || checkpoints.length > 0 || anchor !== null;
   let readUpTo = fromSeq - 1; // every seq from fromSeq to here was read
+  // A range's end is proven written when anything of the chain lies past it: a stored record, or a
+  // checkpoint the gateway signed. The chain head alone is unsigned (an attacker lowers it).
+  let storedPast = false;
+  if (toSeq !== null) {
+    storedPast = (await store.nextStoredSeq(chainId, toSeq)) !== null;
+    if (!storedPast) {
+      const verifyCheckpoint = createCheckpointVerifier(publicJwks);
+      for (const c of checkpoints) if (Number(c.seq) > toSeq && (await verifyCheckpoint(c)).ok) { storedPast = true; break; }
+    }
+  }
   for (;;) {
     const readTo = Math.min(end, readFrom + windowSize - 1);
     readUpTo = readTo;
@@ -119,6 +129,7 @@ export async function verifyStoredChain(store: VerifiableStore, chainId: string,
         key: options.key ?? null,
         ending: options.ending ?? null,
         indexed,
+        storedPast: final && storedPast,
       });
       if (part.lastTrustedCheckpoint && (total.problems.length === 0 || part.lastTrustedCheckpoint.seq < total.problems[0]!.seq)) trustedCandidates.push(part.lastTrustedCheckpoint);
       merge(total, part, maxProblems);

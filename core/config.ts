@@ -229,6 +229,8 @@ const configSchema = z.object({
     sqliteSync: z.enum(['full', 'normal']),
     /** Mongo time-series retention. */
     retentionDays: intFrom(365),
+    /** Adopt the chains of a store whose ledger is empty (an upgrade from before the ledger); otherwise a start refuses. */
+    adoptLegacyChains: bool,
   }),
   rateLimits: z.object({
     enabled: bool,
@@ -308,7 +310,7 @@ function defaults(): z.input<typeof configSchema> {
     publicUrl: null,
     registry: { pollMs: 250, stalenessMs: 30_000 },
     enforcement: { fieldDenial: 'partial', decisionCacheSize: 10_000, decisionCacheMiB: 8, documentCacheMiB: 8, queryPlanCacheMiB: 8, cacheIdleS: 60, assertionTtlS: 60, subgraphMacKey: null },
-    audit: { hmacKey: null, batchWindowMs: 0, gatherTurns: 16, bufferMax: 10_000, checkpointIntervalMs: 1_000, checkpointEvery: 1_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400 },
+    audit: { hmacKey: null, batchWindowMs: 0, gatherTurns: 16, bufferMax: 10_000, checkpointIntervalMs: 1_000, checkpointEvery: 1_000, retryMaxMs: 5_000, sqliteSync: 'full', retentionDays: 400, adoptLegacyChains: false },
     rateLimits: { enabled: true, tiers: DEFAULT_RATE_TIERS, staff: { points: 50, duration: 1 }, anonymous: { points: 20, duration: 1 }, lease: 20 },
     operationLimits: {
       maxDepth: 12,
@@ -383,6 +385,7 @@ export const ENV_VARS: ReadonlyArray<readonly [string, string]> = [
   ['AUDIT_RETRY_MAX_MS', 'audit.retryMaxMs'],
   ['AUDIT_SQLITE_SYNC', 'audit.sqliteSync'],
   ['AUDIT_RETENTION_DAYS', 'audit.retentionDays'],
+  ['AUDIT_ADOPT_LEGACY_CHAINS', 'audit.adoptLegacyChains'],
   ['RATE_LIMITS_ENABLED', 'rateLimits.enabled'],
   ['RATE_TIERS', 'rateLimits.tiers'],
   ['RATE_LIMIT_STAFF', 'rateLimits.staff'],

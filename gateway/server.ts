@@ -145,6 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     instanceId: config.instanceId,
     signingKey: keys.gateway,
     batchWindowMs: config.audit.batchWindowMs,
+    adoptLegacyChains: config.audit.adoptLegacyChains,
     gatherTurns: config.audit.gatherTurns,
     bufferMax: config.audit.bufferMax,
     checkpointIntervalMs: config.audit.checkpointIntervalMs,

@@ -9,6 +9,10 @@ import { clientDigest } from '../../audit/digest.js';
 import { newAccessRecordId } from '../../audit/ids.js';
 import { sanitizeClaim, sanitizeList, sanitizeOperationName, sanitizeUserAgent } from '../../audit/sanitize.js';
 import type { Answer, RequestFacts } from '../pipeline.js';
+import { maskNumbers } from '../apollo/change-notes.js';
+
+/** Free text the caller's software chooses: cleaned, and a TFN-like run of digits masked as in a change's reason. */
+const masked = (text: string | null): string | null => (text === null ? null : maskNumbers(text));
 
 /**
  * DENIED when the request was refused or failed (nothing served); PARTIAL when data was withheld
@@ -40,7 +44,7 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     org: token?.org ?? null,
     jti: sanitizeClaim(token?.jti),
     roles: token ? [...token.roles] : [],
-    operationName: operation?.operationName == null ? null : sanitizeOperationName(operation.operationName),
+    operationName: operation?.operationName == null ? null : masked(sanitizeOperationName(operation.operationName)),
     operationType: operation?.operationType ?? null,
     documentHash: operation?.documentHash ?? null,
     coordinates: [...(operation?.coordinates ?? [])],
@@ -55,7 +59,7 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     subgraphs: [...(operation?.subgraphs ?? [])],
     latencyMs: Math.round((performance.now() - arrival.startedAt) * 1000) / 1000,
     clientIp: arrival.clientIp,
-    userAgent: arrival.userAgent === null ? null : sanitizeUserAgent(arrival.userAgent),
+    userAgent: arrival.userAgent === null ? null : masked(sanitizeUserAgent(arrival.userAgent)),
     // Only when tracing is on: records written without it hash exactly as before.
     ...(options.traceId ? { traceId: options.traceId } : {}),
     ...(operation?.changes?.length ? { changes: operation.changes.map((c) => ({ ...c })) } : {}),

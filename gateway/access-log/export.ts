@@ -58,8 +58,10 @@ export interface AuditExportDeps {
 export const CSV_COLUMNS = [
   'id', 'time', 'requestId', 'instanceId', 'productId', 'productVersion', 'developerId', 'sub', 'org', 'jti', 'roles',
   'operationName', 'operationType', 'documentHash', 'coordinates', 'services', 'clientDigests', 'decision', 'reasons',
-  'errorCodes', 'httpStatus', 'subgraphs', 'latencyMs', 'clientIp', 'userAgent', 'traceId', 'dpopJkt', 'issuer', 'chainId', 'seq', 'prevHash', 'hash',
+  'errorCodes', 'httpStatus', 'subgraphs', 'latencyMs', 'clientIp', 'userAgent', 'traceId', 'dpopJkt', 'issuer', 'changes', 'manifest', 'chainId', 'seq', 'prevHash', 'hash',
 ] as const;
+/** Columns whose value is a nested object or list of objects: written as JSON text in the cell (a register change's reason is free text, so no separator would be unambiguous). */
+const JSON_COLUMNS = new Set<string>(['changes', 'manifest']);
 
 /**
  * One CSV cell: RFC 4180 quoting, and a cell a spreadsheet would run as a formula (starting with
@@ -85,6 +87,7 @@ export function csvRow(record: ChainedAccessRecord): string {
   return `${CSV_COLUMNS.map((column) => {
     const value = r[column];
     if (column === 'reasons') return csvCell(Array.isArray(value) ? value.map(reason).join(';') : value);
+    if (JSON_COLUMNS.has(column)) return csvCell(value == null ? null : JSON.stringify(value));
     return csvCell(Array.isArray(value) ? value.join(';') : value);
   }).join(',')}\r\n`;
 }

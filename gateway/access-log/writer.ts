@@ -123,6 +123,13 @@ export interface AccessLogWriterOptions {
   /** A chain of another instance whose last checkpoint is older than this is closed as crashed at start, ms. Default 60000 (at least 10 checkpoint intervals). */
   abandonedAfterMs?: number;
   /**
+   * Adopt the chains of a store whose ledger is empty (ADOPT, plain SHA-256: a store written before
+   * the ledger existed). Default false: a start refuses, since an emptied ledger would otherwise
+   * turn every keyed chain into one anybody with the file can rewrite and rehash (review-audit).
+   * Set once, for the upgrade of a store from before the ledger (AUDIT_ADOPT_LEGACY_CHAINS).
+   */
+  adoptLegacyChains?: boolean;
+  /**
    * How long a start waits for an open chain of this instance id to sign again before it takes
    * the chain's writer for gone (checkpoints come every checkpointIntervalMs, also when idle; see
    * the file comment). Default 3 checkpoint intervals.
@@ -496,6 +503,11 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
    */
   async function settleLedger(view: LedgerView): Promise<void> {
     const heads = await store.listChains();
+    if (view.taken.size === 0 && heads.length > 0 && options.adoptLegacyChains !== true) {
+      throw new Error(
+        `access log: the chain ledger is empty, yet the store holds ${heads.length} chain${heads.length === 1 ? '' : 's'}: either the ledger was deleted (restore the store from a backup and verify it with --trusted-ledger) or this store was written before the ledger existed (start once with AUDIT_ADOPT_LEGACY_CHAINS=true to adopt its chains as plain SHA-256 chains)`,
+      );
+    }
     if (view.taken.size === 0) {
       for (const head of heads) await appendToLedger({ kind: 'ADOPT', chainId: head.chainId, instanceId: head.instanceId, time: iso(), hashAlg: 'sha256', ending: null }, view);
     }

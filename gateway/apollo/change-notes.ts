@@ -23,7 +23,7 @@ export const CHANGE_NOTE_LIMITS = { reason: 2000, ticket: 100, fields: 20 } as c
 const NUMBER_RUN = /\p{Nd}(?:[^\p{L}\p{Nd}]{0,3}\p{Nd})+/gu;
 const DIGIT = /\p{Nd}/gu;
 const FORMAT_CHARACTERS = /\p{Cf}/gu;
-const maskNumbers = (text: string): string =>
+export const maskNumbers = (text: string): string =>
   text
     .normalize('NFKC')
     .replace(FORMAT_CHARACTERS, '')

@@ -37,7 +37,7 @@ const noWait = async (): Promise<void> => {};
 
 /** Starts and closes a writer of a new chain for each instance, all at once. */
 async function startAndStop(store: Store, key: SigningKey, instanceIds: string[] = ['gw-test']): Promise<void> {
-  const writers = instanceIds.map((id) => createAccessLogWriter({ store, chainId: `chain-new-${id}`, instanceId: id, signingKey: key, chainKey: CHAIN_KEY, sleep: noWait }));
+  const writers = instanceIds.map((id) => createAccessLogWriter({ store, chainId: `chain-new-${id}`, instanceId: id, signingKey: key, chainKey: CHAIN_KEY, sleep: noWait, adoptLegacyChains: true }));
   await Promise.all(writers.map((w) => w.start()));
   await Promise.all(writers.map((w) => w.flushAndClose()));
 }
@@ -163,7 +163,7 @@ describe('closing a crashed chain at start', () => {
       for (let i = 0; i < 30; i++) await store.openChain({ chainId: `chain-${i}`, instanceId: 'gw-test', startedAt: TIME, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: TIME });
       let reads = 0;
       const counted = Object.assign(Object.create(store) as Store, { readLedger: () => ((reads += 1), store.readLedger()) });
-      const writer = createAccessLogWriter({ store: counted, chainId: 'chain-new', instanceId: 'gw-test', signingKey: key, chainKey: chainKeyOf(Buffer.alloc(32, 1)), sleep: noWait });
+      const writer = createAccessLogWriter({ store: counted, chainId: 'chain-new', instanceId: 'gw-test', signingKey: key, chainKey: chainKeyOf(Buffer.alloc(32, 1)), sleep: noWait, adoptLegacyChains: true });
       await writer.start();
       expect(reads).toBe(1);
       await writer.flushAndClose();
