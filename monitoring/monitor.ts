@@ -103,7 +103,12 @@ interface Tracked {
   developerId: string | null;
   lastSeen: number;
   suspensionHandled: boolean;
+  /** After a protective suspension failed: not asked for again before this time (ms). */
+  suspensionRetryAt?: number;
 }
+
+/** How long after a failed protective suspension it is asked for again, at the earliest (one store read a try), ms. */
+const SUSPENSION_RETRY_MS = 5_000;
 
 function defaultAlertId(): string {
   return newPrefixedId('ALR', 12);
@@ -233,11 +238,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
     // clients all came through, for linking, but another product may share that org.
     if (!productId || (alert.key !== `product:${productId}` && !alert.key.startsWith(`product:${productId}:`)) || tracked.suspensionHandled || mode === 'off') return;
     tracked.suspensionHandled = true;
-    // One request per product while an alert that asked for it is open: the second detector
-    // to notice the same product would only meet an already suspended product.
-    for (const other of open.values()) {
-      if (other !== tracked && other.suspensionHandled && other.alert.productId === productId && other.alert.risk === 'HIGH') return;
-    }
+    // One request per alert. Another HIGH alert on the same product asks again: an admin may have
+    // reinstated the product since the first, and the protective suspension reads the register
+    // and leaves a product suspended until reinstated as it is.
     // The reason is the product's statusReason and history note, which the product's developer
     // staff read too: it names the alert (an opaque id, so an admin finds it and can reverse the
     // suspension), not how it was detected: the detector, its threshold and window, the key and
@@ -253,6 +256,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
     const request = options
       .suspendProduct(productId, reason, [...alert.evidence])
       .catch((err: unknown) => {
+        // Asked for again when the alert is next seen, SUSPENSION_RETRY_MS on at the earliest (the register may be back by then).
+        tracked.suspensionHandled = false;
+        tracked.suspensionRetryAt = now() + SUSPENSION_RETRY_MS;
         counts.suspensionFailures++;
         logger.error({ err, productId, alertId: alert.id }, 'protective suspension failed');
       })
@@ -289,6 +295,8 @@ export function createMonitor(options: MonitorOptions): Monitor {
       } else if (c.developerId && !tracked.developerId) tracked.developerId = c.developerId;
       writer.saveAlert(a, escalated);
       if (escalated && a.risk === 'HIGH') becameHigh(tracked, at);
+      // A HIGH alert whose protective suspension failed asks again while the condition persists.
+      else if (a.risk === 'HIGH' && !tracked.suspensionHandled && at >= (tracked.suspensionRetryAt ?? 0)) suspendProtectively(tracked);
       return;
     }
     if (!roomFor(c)) {

@@ -26,9 +26,12 @@ export function createProtectiveSuspension(deps: { store: ProductRegister; now: 
       // re-reads the product itself when another writer gets there first): the monitor is never
       // credited with a lapse, and the history stays in time order (review s19a F3).
       const product = await settleProductLapses(deps.store, read, at);
-      // A suspension in force (an admin's, with its own reason and end) is not replaced: the
-      // product is refused already, and the alert holds the monitor's reason.
-      if (currentProductStatus(product, at) === 'SUSPENDED') {
+      // A suspension in force until reinstated (an admin's, with its own reason) is not replaced:
+      // the product is refused already, and the alert holds the monitor's reason. One with an end
+      // is: that refusal lapses by the clock, and the alert asks for one until an admin reinstates
+      // the product (the replacement keeps when the suspension began and what it resumes to; the
+      // admin's reason stays in the history).
+      if (currentProductStatus(product, at) === 'SUSPENDED' && !product.suspension?.until) {
         deps.logger.info({ productId }, 'protective suspension not applicable: already suspended');
         return;
       }

@@ -66,6 +66,20 @@ function validateApplication(app: DeveloperApplication): Denial | ValidApplicati
   return { abn, legalName, contact: { name, email, phone }, roles };
 }
 
+/**
+ * The history note of a refused application: the applicant's reason and the failed checks, within
+ * the reason's bound. The checks are what the record is about, so it is the applicant's text that
+ * is shortened (by code points, as the bound counts them): an application whose own reason was
+ * within its bound is recorded REJECTED, never refused for a reason it did not write.
+ */
+function withFailedChecks(reason: string, failed: readonly string[]): string {
+  const checks = failed.join(' ');
+  const room = TEXT_RULES.reason.max - [...checks].length - 2;
+  const own = [...reason];
+  const kept = own.length <= room ? reason : `${own.slice(0, Math.max(0, room - 1)).join('').trimEnd()}\u2026`;
+  return `${kept}: ${checks}`;
+}
+
 export function registerDeveloper(app: DeveloperApplication, ctx: RegistrationContext): Outcome<Developer> {
   const valid = validateApplication(app);
   if (isDenial(valid)) return valid;
@@ -77,7 +91,7 @@ export function registerDeveloper(app: DeveloperApplication, ctx: RegistrationCo
   });
   const eligible = isEligible(eligibility);
   const reason = ctx.reason?.trim() || 'Developer registration';
-  const note = noteFor('registerDeveloper', ctx.actor, { reason: eligible ? reason : `${reason}: ${eligibility.reasons.join(' ')}`, ticket: ctx.ticket ?? null }, ctx.now);
+  const note = noteFor('registerDeveloper', ctx.actor, { reason: eligible ? reason : withFailedChecks(reason, eligibility.reasons), ticket: ctx.ticket ?? null }, ctx.now);
   if (isDenial(note)) return note;
   const next: Developer = {
     id: ctx.id,

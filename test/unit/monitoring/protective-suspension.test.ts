@@ -52,11 +52,11 @@ test('an ended certification is recorded before the suspension, in time order', 
   expect(times).toEqual([...times].sort((a, b) => a - b));
 });
 
-test("an admin's suspension in force is not replaced by the monitor's", async () => {
+test("an admin's suspension in force until reinstated is not replaced by the monitor's", async () => {
   const dev = await activeDeveloper(h);
   const p = await certifiedProduct(h, dev.id);
-  const until = new Date(h.clock.now + DAY).toISOString();
-  await h.ok(ADMIN, SUSPEND_UNTIL, { id: p.id, rev: p.revision, reason: 'Investigation, 24 h', until });
+  // (A timed one is made indefinite: test/unit/review-cert-protective-suspension.test.ts.)
+  await h.ok(ADMIN, SUSPEND_UNTIL, { id: p.id, rev: p.revision, reason: 'Investigation', until: null });
   const before = (await h.store.productById(p.id))!;
   h.clock.now += 1_000;
   await createProtectiveSuspension({ store: h.store, now: () => h.clock.now, logger: quiet })(p.id, 'HIGH alert', []);
