@@ -725,7 +725,13 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     if (queue.length < maxBatch || queue[0]!.seq !== followable + 1) return;
     const batch = queue.splice(0, maxBatch);
     const sentAt = performance.now();
-    const answer = appendAfter(chainBatchOf(batch, { seq: followable, hash: '' })).catch(() => null);
+    let answer: Ahead['answer'];
+    try {
+      answer = appendAfter(chainBatchOf(batch, { seq: followable, hash: '' })).catch(() => null);
+    } catch {
+      // Thrown at once rather than rejected: refused all the same (its records are not lost, nor is the append that called this rejected).
+      answer = Promise.resolve(null);
+    }
     ahead = { batch, answer, sentAt };
     followable = null;
   }
@@ -738,10 +744,23 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   async function finishAhead(sent: Ahead): Promise<Started> {
     const answer = await sent.answer;
     if (abandoned) throw abandoned; // its records were refused at the deadline
-    if (answer && answer.prevHash === committedHead.hash) return committed(sent.batch, committedHead, answer.hashes, performance.now() - sent.sentAt, null);
+    if (answer && answer.prevHash === committedHead.hash) {
+      try {
+        return await committed(sent.batch, committedHead, answer.hashes, performance.now() - sent.sentAt, null);
+      } catch (err) {
+        // As for an ordinary commit (commitNextBatch): the batch goes back to the front, so the
+        // pump's rejection reaches it instead of leaving its appends pending in `current`.
+        current = [];
+        if (abandoned) for (const p of sent.batch) p.reject(notWritten());
+        else queue.unshift(...sent.batch);
+        throw err;
+      }
+    }
+    // The batch that followed this one stays `ahead` while its answer is awaited: counted in
+    // depth(), and refused by the close deadline (dropAhead) if it passes meanwhile.
     const after = ahead;
-    ahead = null;
     if (after) await after.answer; // it followed this one, so it was refused too; either way it goes again, in order
+    ahead = null;
     if (abandoned) throw abandoned;
     current = [];
     followable = null;

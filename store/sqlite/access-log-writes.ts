@@ -15,7 +15,7 @@
  */
 import type Database from 'better-sqlite3';
 import { chainBatch, chainPrepared, PREPARED_COLUMNS, type ChainBatch, type PreparedColumn } from '../../audit/chain.js';
-import type { ChainHead, ChainedAccessRecord, Checkpoint } from '../../audit/record.js';
+import { GENESIS_HASH, type ChainHead, type ChainedAccessRecord, type Checkpoint } from '../../audit/record.js';
 
 /** A checkpoint as bound parameters (numbering and the final flag are NULL on chains from before them). */
 function checkpointRow(c: Checkpoint): Record<string, string | number | null> {
@@ -54,6 +54,9 @@ export class SqliteAccessLogWrites {
       moveHead: p('UPDATE chain_heads SET last_seq = ?, last_hash = ?, updated_at = ? WHERE chain_id = ? AND last_seq < ?'),
       hasHead: p('SELECT 1 FROM chain_heads WHERE chain_id = ?').pluck(),
       headOf: p('SELECT last_seq AS seq, last_hash AS hash FROM chain_heads WHERE chain_id = ?'),
+      // The hash of the record stored at a seq (indexed or staged): what a batch sent ahead is chained onto.
+      storedHashAt: p(`SELECT json_extract(record, '$.hash') FROM access_records WHERE chain_id = ? AND seq = ?
+        UNION ALL SELECT json_extract(record, '$.hash') FROM access_staged WHERE chain_id = ? AND seq = ? LIMIT 1`).pluck(),
       // Compare and set: the head moves only from exactly where the batch was chained onto.
       followHead: p('UPDATE chain_heads SET last_seq = ?, last_hash = ?, updated_at = ? WHERE chain_id = ? AND last_seq = ? AND last_hash = ?'),
       insertCode: p('INSERT OR IGNORE INTO access_record_codes (record_rowid, code) VALUES (?, ?)'),
@@ -143,6 +146,11 @@ export class SqliteAccessLogWrites {
     if (!batch.prepared || batch.records.length === 0) throw new Error('appendToChainAfter: a prepared batch of at least one record');
     const head = this.s.headOf.get(batch.chainId) as { seq: number; hash: string } | undefined;
     if (!head || head.seq !== batch.head.seq) throw new ChainHeadMovedError(batch.chainId, batch.head.seq);
+    // The head row is signed by nothing (an edited one must not decide what is written): the batch
+    // follows only a record stored at that seq whose hash the head holds, so never a gap (a head
+    // moved past records that are not there) nor a hash no record has.
+    const storedHash = head.seq === 0 ? GENESIS_HASH : (this.s.storedHashAt.get(batch.chainId, head.seq, batch.chainId, head.seq) as string | null | undefined);
+    if (typeof storedHash !== 'string' || storedHash !== head.hash) throw new ChainHeadMovedError(batch.chainId, batch.head.seq);
     const onto = { ...batch, head: { seq: head.seq, hash: head.hash } };
     const { stored, hashes } = chainPrepared(onto);
     this.appendFollowingTx.immediate(onto, stored, hashes);
