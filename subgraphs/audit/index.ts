@@ -101,9 +101,21 @@ function servable(page: AccessLogPage, recordType: GraphQLObjectType): { shown: 
   return { shown, unreadable };
 }
 
+/**
+ * Whole-log verifications running at once, at most (each reads and hashes every record on this
+ * subgraph's event loop). Callers asking for one with the same arguments while it runs share it.
+ */
+export const MAX_WHOLE_LOG_VERIFICATIONS = 2;
+
 export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
   const { store, hmacKey, gatewayJwks } = deps;
   const chainKey = chainKeyOf(hmacKey);
+  /** The whole-log verifications running, by their trusted ledger head (see MAX_WHOLE_LOG_VERIFICATIONS). */
+  const verifying = new Map<string, ReturnType<typeof verifyWholeLog>>();
+  async function verifyWholeLog(trustedLedgerHead: { seq: number; hash: string } | null) {
+    const result = await verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead });
+    return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems, omitted: result.ledger.omitted } });
+  }
   return {
     name: 'audit',
     typeDefs: subgraphTypeDefs('audit'),
@@ -149,8 +161,15 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
         async verifyAccessLogs(_: unknown, args: TrustedLedgerArgs, ctx: SubgraphContext) {
           requireAuditor(ctx.identity);
           const trustedLedgerHead = trustedLedgerHeadArg(args);
-          const result = await verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead });
-          return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems, omitted: result.ledger.omitted } });
+          // A caller asking while the same verification runs gets its report (begun at most that run ago).
+          const key = JSON.stringify(trustedLedgerHead);
+          let run = verifying.get(key);
+          if (!run) {
+            if (verifying.size >= MAX_WHOLE_LOG_VERIFICATIONS) throw new CodedError('AUDIT_UNAVAILABLE', 'Other verifications of the whole log are running; try again once they have finished.');
+            run = verifyWholeLog(trustedLedgerHead).finally(() => verifying.delete(key));
+            verifying.set(key, run);
+          }
+          return run;
         },
 
         async accessLogChains(_: unknown, _args: unknown, ctx: SubgraphContext) {

@@ -10,7 +10,8 @@ import type { AssertionClaims } from '../../../../core/assertion.js';
 import type { SigningKey } from '../../../../core/keys.js';
 import { createStore } from '../../../../store/index.js';
 import { StoreUnavailableError, type Store } from '../../../../store/port.js';
-import { auditSubgraph } from '../../../../subgraphs/audit/index.js';
+import { auditSubgraph, MAX_WHOLE_LOG_VERIFICATIONS } from '../../../../subgraphs/audit/index.js';
+import { waitFor } from '../../../helpers/wait.js';
 import { SCHEMA_DIR } from '../../../../subgraphs/shared/sdl.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -197,6 +198,63 @@ describe('audit subgraph over a store with tampered rows', () => {
     const report = r.data!['verifyAccessLog'];
     expect(report.ok).toBe(false);
     expect(report.problems.map((p: { kind: string; seq: number }) => `${p.kind}@${p.seq}`)).toEqual(['ALTERED@3', 'MISSING@6', 'REORDERED@8', 'REORDERED@10']);
+  });
+});
+
+describe('whole-log verifications at once', () => {
+  const WHOLE = 'query($seq: SafeInt, $hash: String) { verifyAccessLogs(trustedLedgerSeq: $seq, trustedLedgerHash: $hash) { ok chains { chainId ok } } }';
+  let fake: FakeAccessLogStore;
+  let sg: SubgraphRunner;
+  let ledgerReads = 0;
+  let gate: Promise<void> | null = null;
+  let open: () => void = () => {};
+  beforeAll(async () => {
+    fake = new FakeAccessLogStore();
+    await fill(fake);
+    // Each verification reads the ledger first; held here, so that several are running at once.
+    const read = fake.readLedger.bind(fake);
+    fake.readLedger = async () => {
+      ledgerReads += 1;
+      if (gate) await gate;
+      return read();
+    };
+    sg = await startSubgraph(auditSubgraph({ store: fake.asStore(), hmacKey, gatewayJwks: key.publicJwks }));
+  });
+  afterAll(async () => {
+    await sg.stop();
+  });
+  const hold = () => {
+    gate = new Promise<void>((resolve) => (open = resolve));
+  };
+  const release = () => {
+    gate = null;
+    open();
+  };
+
+  it('shares one run among callers asking the same while it runs', async () => {
+    hold();
+    ledgerReads = 0;
+    const asked = [1, 2, 3].map(() => sg.run(WHOLE, {}, AUDITOR));
+    await waitFor(() => ledgerReads >= 1);
+    release();
+    const answers = await Promise.all(asked);
+    expect(ledgerReads).toBe(1);
+    for (const a of answers) expect(a.data!['verifyAccessLogs']).toEqual({ ok: true, chains: [{ chainId: CHAIN, ok: true }] });
+    // Once it has finished, the next caller gets a run of its own.
+    await sg.run(WHOLE, {}, AUDITOR);
+    expect(ledgerReads).toBe(2);
+  });
+
+  it(`runs at most ${MAX_WHOLE_LOG_VERIFICATIONS} different ones at once: one more is refused AUDIT_UNAVAILABLE, and may run once they have finished`, async () => {
+    hold();
+    ledgerReads = 0;
+    const running = Array.from({ length: MAX_WHOLE_LOG_VERIFICATIONS }, (_, i) => sg.run(WHOLE, { seq: i + 1, hash: 'x'.repeat(43) }, AUDITOR));
+    await waitFor(() => ledgerReads >= MAX_WHOLE_LOG_VERIFICATIONS);
+    const refused = await sg.run(WHOLE, {}, AUDITOR);
+    expect(codeOf(refused)).toBe('AUDIT_UNAVAILABLE');
+    release();
+    await Promise.all(running);
+    expect((await sg.run(WHOLE, {}, AUDITOR)).data!['verifyAccessLogs'].ok).toBe(true);
   });
 });
 
