@@ -29,7 +29,9 @@
  *   so a record is still never committed after a gap.
  * - Failure: a failed batch is retried with exponential backoff (from `retryInitialMs` to
  *   `retryMaxMs`), the same batch, in order, with the seqs it already has (the store is idempotent
- *   on chainId + seq). Nothing accepted is dropped.
+ *   on chainId + seq). Nothing accepted is dropped. Anything else that stops the pump (a store
+ *   that answers wrongly, a programming error) stops the writer for good: the records it held
+ *   are refused, every later append is refused, and the close signs nothing (see `failed`).
  * - Backpressure (fail closed): the buffer of uncommitted records is bounded; when it is full,
  *   `accepting()` is false and `append` rejects with AUDIT_UNAVAILABLE, and the gateway refuses
  *   data requests rather than serve data it cannot log.
@@ -335,7 +337,16 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   let aheadRefused = false;
 
   const depth = () => queue.length + current.length + (ahead ? ahead.batch.length : 0);
-  const accepting = () => state === 'running' && depth() < bufferMax;
+  /**
+   * Set when the pump stopped on an error other than the close deadline (a store that answers
+   * wrongly, a programming error). What it was committing may or may not be in the store, and
+   * the seqs of the records it refused are spent, so the chain cannot go on: every later append
+   * is refused (the gateway refuses data requests, and is not ready), and the close writes
+   * neither a final checkpoint nor a CLOSE, so the next start closes the chain as crashed from
+   * the records actually stored.
+   */
+  let failed: unknown = null;
+  const accepting = () => state === 'running' && failed === null && depth() < bufferMax;
 
   /** Waits `ms`, or rejects early when the writer is abandoned. */
   function pause(ms: number): Promise<void> {
@@ -795,9 +806,11 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         following = (await following).next;
       }
     } catch (err) {
-      if (!(err instanceof ClosingError)) logger.error({ err, chainId }, 'access log writer stopped unexpectedly');
-      const failed = queue.splice(0);
-      for (const p of failed) p.reject(notWritten());
+      if (!(err instanceof ClosingError)) {
+        failed = err;
+        logger.error({ err, chainId }, 'access log writer stopped unexpectedly; it refuses every record from now on (restart the gateway)');
+      }
+      for (const p of queue.splice(0)) p.reject(notWritten());
       dropAhead();
     } finally {
       pumping = false;
@@ -808,7 +821,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   }
 
   function kick(): void {
-    if (pumping || abandoned) return;
+    if (pumping || abandoned || failed !== null) return;
     pumping = true;
     void pump();
   }
@@ -855,7 +868,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     },
 
     append(record) {
-      if (state !== 'running') return Promise.reject(unavailable('The access log is not accepting records.'));
+      if (state !== 'running' || failed !== null) return Promise.reject(unavailable('The access log is not accepting records.'));
       if (depth() >= bufferMax) return Promise.reject(unavailable('The access log buffer is full.'));
       let prepared: PreparedRecord;
       const seq = assignedSeq + 1;
@@ -888,6 +901,15 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       }
       state = 'closing';
       if (checkpointTimer) clearInterval(checkpointTimer);
+      if (failed !== null) {
+        // Nothing signed after a failure (see `failed`): the next start closes the chain as crashed.
+        for (const p of [...current, ...queue.splice(0)]) p.reject(notWritten());
+        current = [];
+        dropAhead();
+        state = 'closed';
+        closing = Promise.resolve();
+        return closing;
+      }
       const drain = (async () => {
         await idle();
         kick(); // anything queued while the pump was winding down

@@ -245,5 +245,15 @@ describe('pipelined commits: failure, abandonment and fail-closed', () => {
     });
     expect(seen).toEqual([]);
     expect(outcomes.map((o) => ('value' in o ? o.value.seq : o.code))).toEqual([1, 2, ...Array(4).fill('AUDIT_UNAVAILABLE')]);
+    // Stopped for good: the refused records' seqs are spent and their batch may be stored, so
+    // nothing more is chained (the gateway refuses data requests); the close signs nothing and
+    // writes no CLOSE, and the next start closes the chain as crashed from what is stored.
+    expect(writer.accepting()).toBe(false);
+    const callsBefore = store.calls.length;
+    expect(await settle(writer.append(sampleRecord(7)))).toEqual({ code: 'AUDIT_UNAVAILABLE' });
+    await writer.flushAndClose({ timeoutMs: 1_000 });
+    expect(store.calls.length).toBe(callsBefore);
+    expect(store.ledger.filter((e) => e.chainId === writer.chainId).map((e) => e.kind)).toEqual(['OPEN']);
+    expect(store.checkpoints.filter((c) => c.chainId === writer.chainId && c.final)).toEqual([]);
   });
 });
