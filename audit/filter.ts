@@ -6,6 +6,7 @@
 import { clientDigest } from './digest.js';
 import { DECISIONS, type AccessLogFilter, type Decision } from './record.js';
 import { CodedError } from '../core/errors.js';
+import { recordedOperationName } from '../gateway/access-log/access-record.js';
 
 export interface AccessLogFilterInput {
   from?: string | null;
@@ -36,6 +37,11 @@ function text(value: string | null | undefined, name: string): string | null {
   if (value == null) return null;
   if (value.length > MAX_FILTER_VALUE) throw new CodedError('BAD_USER_INPUT', `filter.${name} is too long.`, { details: { field: name } });
   return value;
+}
+
+/** The operation name criterion as a record would hold it; one that cleans to nothing is matched as given (no record holds it). */
+function filterOperationName(value: string | null): string | null {
+  return value === null ? null : (recordedOperationName(value) ?? value);
 }
 
 /** A full ISO 8601 date, or date-time with a zone: Date.parse alone would accept locale formats like "1/2/2025". */
@@ -83,7 +89,8 @@ export function toStoreFilter(input: AccessLogFilterInput | null | undefined, hm
     clientDigest: clientId === null ? null : clientDigest(hmacKey, clientId),
     decision: decision as Decision | null,
     errorCode: text(f.errorCode, 'errorCode'),
-    operationName: text(f.operationName, 'operationName'),
+    // Cleaned and masked as the record's is (gateway/access-log/access-record.ts): the stores match it exactly.
+    operationName: filterOperationName(text(f.operationName, 'operationName')),
     sub: text(f.sub, 'sub'),
     issuer: text(f.issuer, 'issuer'),
     role: text(f.role, 'role'),

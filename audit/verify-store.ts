@@ -248,6 +248,18 @@ function ledgerFindings(ledger: LedgerReading, problems: LedgerProblem[], maxPro
 /** How many unnamed chains the one-chain verification lists (the rest are counted). */
 const MAX_UNLISTED_SHOWN = 20;
 
+/**
+ * A verification made without a trusted ledger head, with an auditor's head judged against the
+ * ledger as `entries` hold it: the costly part (every chain) does not depend on the head, so
+ * callers giving different heads can share one run of it (subgraphs/audit/index.ts).
+ */
+export function withTrustedLedgerHead<T extends { ok: boolean; ledger: AccessLogVerification['ledger'] }>(result: T, entries: readonly LedgerEntry[], head: { seq: number; hash: string } | null, maxProblems = 1000): T {
+  const extra = trustedHeadProblems(entries, head);
+  if (!extra.length) return result;
+  const room = Math.max(0, maxProblems - result.ledger.problems.length);
+  return { ...result, ok: false, ledger: { ...result.ledger, problems: [...result.ledger.problems, ...extra.slice(0, room)], omitted: result.ledger.omitted + Math.max(0, extra.length - room) } };
+}
+
 /** Whether the ledger still holds, unchanged, the head an auditor recorded at an earlier verification. */
 function trustedHeadProblems(entries: readonly LedgerEntry[], anchor: { seq: number; hash: string } | null | undefined): LedgerProblem[] {
   if (!anchor) return [];

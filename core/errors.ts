@@ -50,7 +50,7 @@ export const ERROR_CODES = {
   // dependencies down: fail closed
   AUTH_PROVIDER_UNAVAILABLE: { status: 503, meaning: 'The token issuer keys (JWKS) cannot be fetched, or the DPoP replay cache (the store) cannot answer; requests fail closed.' },
   REGISTRY_UNAVAILABLE: { status: 503, meaning: 'The registry snapshot is older than the staleness bound; product checks fail closed.' },
-  AUDIT_UNAVAILABLE: { status: 503, meaning: 'The access log cannot be written and its buffer is full (data requests fail closed), or it cannot be read now (an auditor\'s read or export, or a whole-log verification while two others run).' },
+  AUDIT_UNAVAILABLE: { status: 503, meaning: 'The access log cannot be written and its buffer is full (data requests fail closed), or it cannot be read now (an auditor\'s read or export, or a long one-chain verification while two others run).' },
   SUBGRAPH_UNAVAILABLE: { status: 502, meaning: 'A subgraph did not answer; its fields are null, the rest of the answer is served.' },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: 'Anything else; details are masked and logged.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

@@ -86,7 +86,7 @@ export class DuplicateInstanceError extends Error {
 
 export interface AccessLogWriterOptions {
   /** A store that can also take a batch ahead (FollowingAppends, SQLite's) gets one under a flood (sendAhead). */
-  store: AccessLogStore & Partial<FollowingAppends>;
+  store: AccessLogStore & Partial<FollowingAppends> & Partial<Pick<Store, 'chainIdsWithData'>>;
   /** This writer's chain (one per gateway instance and start; see audit/ids.ts newChainId). */
   chainId: string;
   instanceId: string;
@@ -514,9 +514,12 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
    */
   async function settleLedger(view: LedgerView): Promise<void> {
     const heads = await store.listChains();
-    if (view.taken.size === 0 && heads.length > 0 && options.adoptLegacyChains !== true) {
+    // Chains are counted by their records too: the head rows are unsigned, and one who empties the
+    // ledger deletes them as easily (the records stay, and the next start would open a new ledger).
+    const found = view.taken.size === 0 && options.adoptLegacyChains !== true ? Math.max(heads.length, heads.length ? 0 : ((await store.chainIdsWithData?.()) ?? []).length) : 0;
+    if (found > 0) {
       throw new Error(
-        `access log: the chain ledger is empty, yet the store holds ${heads.length} chain${heads.length === 1 ? '' : 's'}: either the ledger was deleted (restore the store from a backup and verify it with --trusted-ledger) or this store was written before the ledger existed (start once with AUDIT_ADOPT_LEGACY_CHAINS=true to adopt its chains as plain SHA-256 chains)`,
+        `access log: the chain ledger is empty, yet the store holds ${found} chain${found === 1 ? '' : 's'}: either the ledger was deleted (restore the store from a backup and verify it with --trusted-ledger) or this store was written before the ledger existed (start once with AUDIT_ADOPT_LEGACY_CHAINS=true to adopt its chains as plain SHA-256 chains)`,
       );
     }
     if (view.taken.size === 0) {

@@ -8,7 +8,7 @@ import { GraphQLNonNull, type GraphQLObjectType, type GraphQLResolveInfo } from 
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { storedChainIdLabel, type AccessLogPage, type AccessRecord, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
 import { chainKeyOf } from '../../audit/chain.js';
-import { verifyAccessLog, verifyChainInLog } from '../../audit/verify-store.js';
+import { verifyAccessLog, verifyChainInLog, withTrustedLedgerHead, type AccessLogVerification, type OneChainVerification } from '../../audit/verify-store.js';
 import { withinApiInt } from '../../audit/api-int.js';
 import { printable } from '../../audit/sanitize.js';
 import type { AssertionClaims } from '../../core/assertion.js';
@@ -102,19 +102,26 @@ function servable(page: AccessLogPage, recordType: GraphQLObjectType): { shown: 
 }
 
 /**
- * Whole-log verifications running at once, at most (each reads and hashes every record on this
- * subgraph's event loop). Callers asking for one with the same arguments while it runs share it.
+ * One-chain verifications of a long stretch (no toSeq, or more than LONG_RANGE seqs) running at
+ * once, at most: each reads and hashes that much of the chain on this subgraph's event loop, and
+ * a chain may be the whole log. Callers asking for the same chain and range share a run. The
+ * whole-log verification is never refused: there is at most one run of it, which every caller
+ * shares whatever trusted ledger head it gives (the head is judged per caller, cheaply), so no
+ * caller can keep another from verifying the log by asking with made-up heads.
  */
 export const MAX_WHOLE_LOG_VERIFICATIONS = 2;
+const LONG_RANGE = 10_000;
 
 export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
   const { store, hmacKey, gatewayJwks } = deps;
   const chainKey = chainKeyOf(hmacKey);
-  /** The whole-log verifications running, by their trusted ledger head (see MAX_WHOLE_LOG_VERIFICATIONS). */
-  const verifying = new Map<string, ReturnType<typeof verifyWholeLog>>();
-  async function verifyWholeLog(trustedLedgerHead: { seq: number; hash: string } | null) {
-    const result = await verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead });
-    return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems, omitted: result.ledger.omitted } });
+  /** The whole-log verification running, if any: shared by every caller (see MAX_WHOLE_LOG_VERIFICATIONS). */
+  let wholeLog: Promise<AccessLogVerification> | null = null;
+  /** The long one-chain verifications running, by chain and range. */
+  const chainRuns = new Map<string, Promise<OneChainVerification | null>>();
+  /** A shared report with the caller's trusted ledger head judged against the ledger as it is now. */
+  async function judgedAgainst<T extends { ok: boolean; ledger: AccessLogVerification['ledger'] }>(result: T, trustedLedgerHead: { seq: number; hash: string } | null): Promise<T> {
+    return trustedLedgerHead ? withTrustedLedgerHead(result, await store.readLedger(), trustedLedgerHead) : result;
   }
   return {
     name: 'audit',
@@ -152,7 +159,20 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           // The file's header and schema too (cheap): a trigger or a view can show this chain's
           // reads something other than what is stored. The whole-file check is verifyAccessLogs'.
           const storageProblems = await store.storageProblems({ consistency: false });
-          const report = await verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq, trustedLedgerHead });
+          const long = toSeq === null || toSeq - (fromSeq ?? 1) >= LONG_RANGE;
+          let run: Promise<OneChainVerification | null>;
+          if (long) {
+            const runKey = JSON.stringify([args.chainId, fromSeq, toSeq]);
+            const running = chainRuns.get(runKey);
+            if (running) run = running;
+            else {
+              if (chainRuns.size >= MAX_WHOLE_LOG_VERIFICATIONS) throw new CodedError('AUDIT_UNAVAILABLE', 'Other long verifications are running; try again once they have finished, or verify a shorter range.');
+              run = verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq, trustedLedgerHead: null }).finally(() => chainRuns.delete(runKey));
+              chainRuns.set(runKey, run);
+            }
+          } else run = verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq, trustedLedgerHead: null });
+          const shared = await run;
+          const report = shared && (await judgedAgainst(shared, trustedLedgerHead));
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
           const { ledger, ...chain } = report;
           return withinApiInt({ ...chain, ok: chain.ok && storageProblems.length === 0, storageProblems, ledgerProblems: ledger.problems, ledgerProblemsOmitted: ledger.omitted });
@@ -161,15 +181,10 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
         async verifyAccessLogs(_: unknown, args: TrustedLedgerArgs, ctx: SubgraphContext) {
           requireAuditor(ctx.identity);
           const trustedLedgerHead = trustedLedgerHeadArg(args);
-          // A caller asking while the same verification runs gets its report (begun at most that run ago).
-          const key = JSON.stringify(trustedLedgerHead);
-          let run = verifying.get(key);
-          if (!run) {
-            if (verifying.size >= MAX_WHOLE_LOG_VERIFICATIONS) throw new CodedError('AUDIT_UNAVAILABLE', 'Other verifications of the whole log are running; try again once they have finished.');
-            run = verifyWholeLog(trustedLedgerHead).finally(() => verifying.delete(key));
-            verifying.set(key, run);
-          }
-          return run;
+          // A caller asking while a verification runs gets its report (begun at most that run ago).
+          wholeLog ??= verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead: null }).finally(() => (wholeLog = null));
+          const result = await judgedAgainst(await wholeLog, trustedLedgerHead);
+          return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems, omitted: result.ledger.omitted } });
         },
 
         async accessLogChains(_: unknown, _args: unknown, ctx: SubgraphContext) {
