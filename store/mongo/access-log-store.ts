@@ -248,7 +248,13 @@ export class MongoAccessLog {
   }
 
   async chainIdsWithData(): Promise<string[]> {
-    const [records, checkpoints, heads] = await Promise.all([this.m.AccessRecord.distinct('chainId'), this.m.Checkpoint.distinct('chainId'), this.m.ChainHead.distinct('chainId')]);
+    // Not distinct on the time-series records: the manual (Time Series Collection Limitations,
+    // "distinct Command") says to avoid it there and group with an aggregation instead, which also
+    // answers through a cursor rather than one 16 MB document. $exists keeps distinct's reading
+    // (a document without the field names no chain).
+    const grouped = this.m.AccessRecord.aggregate<{ _id: unknown }>([{ $match: { chainId: { $exists: true } } }, { $group: { _id: '$chainId' } }]);
+    const [recordGroups, checkpoints, heads] = await Promise.all([grouped, this.m.Checkpoint.distinct('chainId'), this.m.ChainHead.distinct('chainId')]);
+    const records = recordGroups.map((g) => g._id);
     // A chain id stored as another type than a string (only a hand-made document has one) gets a
     // label of its own: String() of a Binary would give the bytes of a real chain's id.
     return [...new Set([...records, ...checkpoints, ...heads].map(storedChainIdLabel))];

@@ -60,11 +60,24 @@ async function ensureAccessRecords(connection: Connection, retentionSeconds: num
   await createIfMissing(connection, ACCESS_RECORDS_COLLECTION, { timeseries: { ...ACCESS_RECORDS_TIMESERIES }, expireAfterSeconds: retentionSeconds });
   const db = connection.db;
   if (!db) throw new MongoStartupError('MongoDB connection has no database handle', 'UNREACHABLE');
-  const [info] = (await db.listCollections({ name: ACCESS_RECORDS_COLLECTION }).toArray()) as Array<{ type?: string; options?: { expireAfterSeconds?: unknown } }>;
+  const [info] = (await db.listCollections({ name: ACCESS_RECORDS_COLLECTION }).toArray()) as Array<{
+    type?: string;
+    options?: { expireAfterSeconds?: unknown; timeseries?: { timeField?: unknown; metaField?: unknown } };
+  }>;
   if (info?.type !== 'timeseries') {
     throw new MongoStartupError(
       `collection ${db.databaseName}.${ACCESS_RECORDS_COLLECTION} exists but is not a time-series collection; ` +
         'move its documents elsewhere and drop it, then restart (the store recreates it as time-series)',
+      'NOT_TIMESERIES',
+    );
+  }
+  // Every insert must carry the collection's timeField, and a collection's time-series fields can
+  // never be changed: one made with other fields would take no record the store writes.
+  const { timeField, metaField } = info.options?.timeseries ?? {};
+  if (timeField !== ACCESS_RECORDS_TIMESERIES.timeField || metaField !== ACCESS_RECORDS_TIMESERIES.metaField) {
+    throw new MongoStartupError(
+      `collection ${db.databaseName}.${ACCESS_RECORDS_COLLECTION} is a time-series collection with timeField ${String(timeField)} and metaField ${String(metaField)}, ` +
+        `not ${ACCESS_RECORDS_TIMESERIES.timeField} and ${ACCESS_RECORDS_TIMESERIES.metaField}; move its documents elsewhere and drop it, then restart (the store recreates it)`,
       'NOT_TIMESERIES',
     );
   }

@@ -8,9 +8,11 @@ import { StoreAbnHeldError, StoreConflictError, StoreUnavailableError } from '..
  * within wtimeoutMS), NetworkTimeout 89, ShutdownInProgress 91, PrimarySteppedDown 189,
  * ExceededTimeLimit 262, SocketException 9001, NotWritablePrimary 10107, InterruptedAtShutdown
  * 11600, InterruptedDueToReplStateChange 11602, NotPrimaryNoSecondaryOk 13435,
- * NotPrimaryOrSecondary 13436.
+ * NotPrimaryOrSecondary 13436, FailedToSatisfyReadPreference 133 (a mongos without a reachable
+ * shard primary), ReadConcernMajorityNotAvailableYet 134 (a majority read on a node whose majority
+ * snapshot is not ready yet; mongodb 7.8 `error.ts` retries reads on it).
  */
-const UNAVAILABLE_CODES = new Set([6, 7, 50, 64, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+const UNAVAILABLE_CODES = new Set([6, 7, 50, 64, 89, 91, 133, 134, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 
 /** Driver/mongoose error classes that mean the server could not be reached, did not answer in time, or the client is closed. */
 const UNAVAILABLE_NAMES =

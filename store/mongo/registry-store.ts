@@ -70,7 +70,9 @@ export interface MongoRegistryOptions extends MongoConnectionOptions {
 }
 
 const str = (value: unknown): string => String(value);
-const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// NUL as PCRE's \x00: the server refuses a pattern holding the byte itself ("Regular expression
+// cannot contain an embedded null byte").
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\u0000/g, '\\x00');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyQuery = Query<any, any>;
