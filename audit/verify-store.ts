@@ -224,6 +224,7 @@ function addProblems(report: VerificationReport, found: readonly VerificationPro
  */
 export async function verifyChainInLog(store: VerifiableStore, chainId: string, publicJwks: { keys: JWK[] }, options: VerifyAccessLogOptions & { fromSeq?: number | null; toSeq?: number | null }): Promise<OneChainVerification | null> {
   const entries = await store.readLedger();
+  options.onLedgerRead?.(entries);
   const ledger = await readLedger(entries, publicJwks);
   const judged = await chainInLedger(store, chainId, publicJwks, options, ledger);
   if (!judged) return null;
@@ -319,6 +320,8 @@ export interface VerifyAccessLogOptions extends Omit<VerifyStoreOptions, 'fromSe
   chainKey: Buffer;
   /** A ledger head an auditor recorded at an earlier verification: entries up to it must still be there, unchanged. */
   trustedLedgerHead?: { seq: number; hash: string } | null;
+  /** Told the ledger rows the verification read, so a trusted head judged later (withTrustedLedgerHead) is judged against the same ledger as the report. */
+  onLedgerRead?: (entries: readonly LedgerEntry[]) => void;
 }
 
 /**
@@ -339,6 +342,7 @@ export async function verifyAccessLog(store: VerifiableStore, publicJwks: { keys
 
 async function verifyReadableLog(store: VerifiableStore, publicJwks: { keys: JWK[] }, options: VerifyAccessLogOptions, storageProblems: string[]): Promise<AccessLogVerification> {
   const entries = await store.readLedger();
+  options.onLedgerRead?.(entries);
   const ledger = await readLedger(entries, publicJwks);
   const problems = [...ledger.problems, ...trustedHeadProblems(entries, options.trustedLedgerHead)];
   const withData = new Set(await store.chainIdsWithData());

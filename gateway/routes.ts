@@ -15,6 +15,8 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promis
 export interface Routes {
   graphql: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   readiness: () => Promise<{ ready: boolean }>;
+  /** False once a part has stopped for good and only a restart helps (the access-log writer): `/healthz` then answers 503, so a liveness probe restarts the process. Default: always alive. */
+  alive?: () => boolean;
   /** Tried in order for any other path (metrics, dashboard, …); a 404 when none serves it. */
   others: readonly RouteHandler[];
 }
@@ -62,7 +64,7 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
       req.resume();
       return sendText(res, 405, errorBody('METHOD_NOT_ALLOWED', 'Use GET.'), { allow: 'GET, HEAD' });
     }
-    if (path === '/healthz') return sendText(res, 200, '{"status":"ok"}');
+    if (path === '/healthz') return routes.alive?.() === false ? sendText(res, 503, '{"status":"failed"}') : sendText(res, 200, '{"status":"ok"}');
     if (path === '/readyz') return void routes.readiness().then((r) => sendText(res, r.ready ? 200 : 503, JSON.stringify(r)), failed(res, 'readiness'));
     track(
       (async () => {

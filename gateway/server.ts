@@ -258,7 +258,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const metricsEndpoint = createMetricsEndpoint({ metrics, bearer: config.monitoring.metricsBearer });
   const auditExport = createAuditExport({ authenticator, rateLimits, writer, store, config, hmacKey: keys.hmacKey, now, logger, newRequestId: randomUUID, clientIpOf });
-  const http = createGatewayServer({ graphql, readiness: () => readiness.check(), others: [metricsEndpoint.handle, dashboard.handle, auditExport.handle, staffConsole.handle] }, logger);
+  const http = createGatewayServer({ graphql, readiness: () => readiness.check(), alive: () => !writer.stats().failed, others: [metricsEndpoint.handle, dashboard.handle, auditExport.handle, staffConsole.handle] }, logger);
   const { server } = http;
   const port = await listen(server, config.port, config.host);
   publicUrl = config.publicUrl ?? `http://localhost:${port}/graphql`;

@@ -174,6 +174,8 @@ export interface AccessLogWriterStats {
   /** Uncommitted records (queued + in flight). */
   depth: number;
   accepting: boolean;
+  /** Stopped for good by an unexpected error (see `failed` in createAccessLogWriter): only a restart brings the log back. */
+  failed?: boolean;
 }
 
 export interface AccessLogWriter {
@@ -518,6 +520,14 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     // ledger deletes them as easily (the records stay, and the next start would open a new ledger).
     const found = view.taken.size === 0 && options.adoptLegacyChains !== true ? Math.max(heads.length, heads.length ? 0 : ((await store.chainIdsWithData?.()) ?? []).length) : 0;
     if (found > 0) {
+      // Another gateway starting together may have opened its chain (its OPEN and head in one
+      // transaction) after this start read the ledger: read it again after counting. Ledger rows
+      // are never removed, so a ledger still empty now was empty when the chains were counted.
+      const again = await readLedgerView();
+      if (again.taken.size > 0) {
+        Object.assign(view, again);
+        return settleLedger(view);
+      }
       throw new Error(
         `access log: the chain ledger is empty, yet the store holds ${found} chain${found === 1 ? '' : 's'}: either the ledger was deleted (restore the store from a backup and verify it with --trusted-ledger) or this store was written before the ledger existed (start once with AUDIT_ADOPT_LEGACY_CHAINS=true to adopt its chains as plain SHA-256 chains)`,
       );
@@ -892,7 +902,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     depth,
 
     stats() {
-      return { ...stats, committedSeq: committedHead.seq, depth: depth(), accepting: accepting() };
+      return { ...stats, committedSeq: committedHead.seq, depth: depth(), accepting: accepting(), failed: failed !== null };
     },
 
     flushAndClose({ timeoutMs = 30_000 } = {}) {
@@ -917,9 +927,12 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         await idle();
         kick(); // anything queued while the pump was winding down
         await idle();
+        // The pump failed while draining (see `failed`): as for a failure before the close, nothing is signed and no CLOSE written.
+        if (failed !== null) return;
         finalDue = true; // the final checkpoint, covering every record
         kick();
         await idle();
+        if (failed !== null) return;
         // The ledger says the chain ended here, cleanly: nothing may follow the final checkpoint.
         const ending = { how: 'SHUTDOWN' as const, lastSeq: committedHead.seq, lastHash: committedHead.hash, lastCheckpointSeq: lastCheckpoint.seq, lastCheckpointN: lastCheckpoint.n, unsignedRecords: Math.max(0, committedHead.seq - lastCheckpoint.seq) };
         await withRetry('ledger close', () => appendToLedger({ kind: 'CLOSE', chainId, instanceId, time: iso(), hashAlg: null, ending }));

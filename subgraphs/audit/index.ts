@@ -6,7 +6,7 @@
 import type { JWK } from 'jose';
 import { GraphQLNonNull, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
-import { storedChainIdLabel, type AccessLogPage, type AccessRecord, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
+import { storedChainIdLabel, type LedgerEntry, type AccessLogPage, type AccessRecord, type ChainedAccessRecord, type UnreadableRow } from '../../audit/record.js';
 import { chainKeyOf } from '../../audit/chain.js';
 import { verifyAccessLog, verifyChainInLog, withTrustedLedgerHead, type AccessLogVerification, type OneChainVerification } from '../../audit/verify-store.js';
 import { withinApiInt } from '../../audit/api-int.js';
@@ -115,13 +115,24 @@ const LONG_RANGE = 10_000;
 export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
   const { store, hmacKey, gatewayJwks } = deps;
   const chainKey = chainKeyOf(hmacKey);
+  /** A verification's report with the ledger rows it was made from (a trusted head is judged against those, not a later read). */
+  type Run<T> = Promise<{ report: T; entries: readonly LedgerEntry[] | null }>;
   /** The whole-log verification running, if any: shared by every caller (see MAX_WHOLE_LOG_VERIFICATIONS). */
-  let wholeLog: Promise<AccessLogVerification> | null = null;
-  /** The long one-chain verifications running, by chain and range. */
-  const chainRuns = new Map<string, Promise<OneChainVerification | null>>();
-  /** A shared report with the caller's trusted ledger head judged against the ledger as it is now. */
-  async function judgedAgainst<T extends { ok: boolean; ledger: AccessLogVerification['ledger'] }>(result: T, trustedLedgerHead: { seq: number; hash: string } | null): Promise<T> {
-    return trustedLedgerHead ? withTrustedLedgerHead(result, await store.readLedger(), trustedLedgerHead) : result;
+  let wholeLog: Run<AccessLogVerification> | null = null;
+  /** The long one-chain verifications running, by chain and range, with the auditor who started each. */
+  const chainRuns = new Map<string, { started: Run<OneChainVerification | null>; by: string }>();
+  async function run<T>(verify: (onLedgerRead: (entries: readonly LedgerEntry[]) => void) => Promise<T>): Run<T> {
+    let entries: readonly LedgerEntry[] | null = null;
+    const report = await verify((read) => (entries = read));
+    return { report, entries };
+  }
+  /**
+   * A shared report with the caller's trusted ledger head judged against the ledger the report was
+   * made from: judged against a later read, a ledger cut while the report read it and put back
+   * since would pass. A report that read no ledger (the store unreadable) is judged against a read now.
+   */
+  async function judgedAgainst<T extends { ok: boolean; ledger: AccessLogVerification['ledger'] }>({ report, entries }: { report: T; entries: readonly LedgerEntry[] | null }, trustedLedgerHead: { seq: number; hash: string } | null): Promise<T> {
+    return trustedLedgerHead ? withTrustedLedgerHead(report, entries ?? (await store.readLedger()), trustedLedgerHead) : report;
   }
   return {
     name: 'audit',
@@ -160,19 +171,25 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           // reads something other than what is stored. The whole-file check is verifyAccessLogs'.
           const storageProblems = await store.storageProblems({ consistency: false });
           const long = toSeq === null || toSeq - (fromSeq ?? 1) >= LONG_RANGE;
-          let run: Promise<OneChainVerification | null>;
+          const verify = (onLedgerRead: (entries: readonly LedgerEntry[]) => void) => verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq, trustedLedgerHead: null, onLedgerRead });
+          let started: Run<OneChainVerification | null>;
           if (long) {
             const runKey = JSON.stringify([args.chainId, fromSeq, toSeq]);
             const running = chainRuns.get(runKey);
-            if (running) run = running;
+            if (running) started = running.started;
             else {
+              // One long run per auditor: the key is the caller's range, so one auditor asking with
+              // made-up ranges would otherwise take every slot and lock the others out.
+              // An auditor is a subject at an issuer (with several issuers the same sub may be two people).
+              const by = `${ctx.identity?.subjectIssuer ?? ''}\u0000${ctx.identity?.sub ?? ''}`;
+              if ([...chainRuns.values()].some((r) => r.by === by)) throw new CodedError('AUDIT_UNAVAILABLE', 'A long verification of yours is running; try again once it has finished, or verify a shorter range.');
               if (chainRuns.size >= MAX_WHOLE_LOG_VERIFICATIONS) throw new CodedError('AUDIT_UNAVAILABLE', 'Other long verifications are running; try again once they have finished, or verify a shorter range.');
-              run = verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq, trustedLedgerHead: null }).finally(() => chainRuns.delete(runKey));
-              chainRuns.set(runKey, run);
+              started = run(verify).finally(() => chainRuns.delete(runKey));
+              chainRuns.set(runKey, { started, by });
             }
-          } else run = verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq, trustedLedgerHead: null });
-          const shared = await run;
-          const report = shared && (await judgedAgainst(shared, trustedLedgerHead));
+          } else started = run(verify);
+          const shared = await started;
+          const report = shared.report && (await judgedAgainst({ report: shared.report, entries: shared.entries }, trustedLedgerHead));
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
           const { ledger, ...chain } = report;
           return withinApiInt({ ...chain, ok: chain.ok && storageProblems.length === 0, storageProblems, ledgerProblems: ledger.problems, ledgerProblemsOmitted: ledger.omitted });
@@ -182,7 +199,7 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           requireAuditor(ctx.identity);
           const trustedLedgerHead = trustedLedgerHeadArg(args);
           // A caller asking while a verification runs gets its report (begun at most that run ago).
-          wholeLog ??= verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead: null }).finally(() => (wholeLog = null));
+          wholeLog ??= run((onLedgerRead) => verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead: null, onLedgerRead })).finally(() => (wholeLog = null));
           const result = await judgedAgainst(await wholeLog, trustedLedgerHead);
           return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems, omitted: result.ledger.omitted } });
         },

@@ -80,3 +80,21 @@ describe('HTTP timeouts', () => {
     expect(SERVER_TIMEOUTS.connectionsCheckingInterval).toBeLessThanOrEqual(1_000);
   });
 });
+
+describe('/healthz', () => {
+  it('answers 200 while every part is alive, and 503 once one has stopped for good (a liveness probe then restarts the process)', async () => {
+    let alive = true;
+    const gs = createGatewayServer({ graphql: async (_req, res) => void res.end('{}'), readiness: async () => ({ ready: true }), alive: () => alive, others: [] }, createLogger({ level: 'silent', name: 'routes-test' }));
+    await new Promise<void>((resolve) => gs.server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(gs.server.address() as AddressInfo).port}/healthz`;
+      const before = await fetch(url);
+      expect([before.status, await before.json()]).toEqual([200, { status: 'ok' }]);
+      alive = false;
+      const after = await fetch(url);
+      expect([after.status, await after.json()]).toEqual([503, { status: 'failed' }]);
+    } finally {
+      await new Promise<void>((resolve) => gs.server.close(() => resolve()));
+    }
+  });
+});
