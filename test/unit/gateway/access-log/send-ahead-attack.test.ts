@@ -1,18 +1,18 @@
 /**
  * Review of the batches sent ahead (writer.ts sendAhead / finishAhead): attacks on the window in
  * which a refused batch's follower is awaited, and on the error path of a batch sent ahead.
- * The store is the ordered one of send-ahead.test.ts (calls run in call order, each can be held
+ * The store is ordered-store.ts (calls run in call order, each can be held
  * or failed; a batch sent ahead is refused unless the head is where it follows).
  */
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { chainBatch, type ChainBatch } from '../../../../audit/chain.js';
-import type { ChainedAccessRecord, Checkpoint } from '../../../../audit/record.js';
+import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import { CodedError } from '../../../../core/errors.js';
 import type { SigningKey } from '../../../../core/keys.js';
 import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
-import { StoreUnavailableError, type FollowingAppends, type Store } from '../../../../store/port.js';
+import type { Store } from '../../../../store/port.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from './fake-store.js';
+import { OrderedStore } from './ordered-store.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 const CHAIN_KEY = Buffer.alloc(32, 9);
@@ -24,74 +24,6 @@ const writers: AccessLogWriter[] = [];
 afterEach(async () => {
   for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
 });
-
-type Step = 'ok' | 'fail' | 'hold' | 'holdThenFail' | 'wrongCount';
-interface Call {
-  kind: 'ordinary' | 'ahead';
-  seqs: number[];
-  outcome: 'pending' | 'ok' | 'failed' | 'refused';
-}
-
-class OrderedStore extends FakeAccessLogStore implements FollowingAppends {
-  script: Step[] = [];
-  readonly calls: Call[] = [];
-  private tail: Promise<unknown> = Promise.resolve();
-  private readonly gates = new Map<number, () => void>();
-
-  override release(n?: number): void {
-    if (n === undefined) return super.release();
-    this.gates.get(n)?.();
-  }
-
-  private inOrder<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(op, op);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  private async step(n: number, call: Call): Promise<Step> {
-    const step = this.script[n] ?? 'ok';
-    if (step.startsWith('hold')) await new Promise<void>((resolve) => this.gates.set(n, resolve));
-    if (step === 'fail' || step === 'holdThenFail') {
-      call.outcome = 'failed';
-      throw new StoreUnavailableError('injected failure');
-    }
-    return step;
-  }
-
-  override appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
-    const n = this.calls.length;
-    const call: Call = { kind: 'ordinary', seqs: batch.records.map((_, i) => batch.head.seq + 1 + i), outcome: 'pending' };
-    this.calls.push(call);
-    return this.inOrder(async () => {
-      await this.step(n, call);
-      const records = chainBatch(batch);
-      await super.appendAccessRecords(records, checkpoints);
-      call.outcome = 'ok';
-      return records.map((r) => r.hash);
-    });
-  }
-
-  appendToChainAfter(batch: ChainBatch): Promise<{ prevHash: string; hashes: string[] }> {
-    const n = this.calls.length;
-    const call: Call = { kind: 'ahead', seqs: batch.records.map((_, i) => batch.head.seq + 1 + i), outcome: 'pending' };
-    this.calls.push(call);
-    return this.inOrder(async () => {
-      const step = await this.step(n, call);
-      const head = this.heads.get(batch.chainId);
-      if (!head || head.lastSeq !== batch.head.seq) {
-        call.outcome = 'refused';
-        throw new Error('the chain is not where the batch follows');
-      }
-      const records = chainBatch({ ...batch, head: { seq: head.lastSeq, hash: head.lastHash } });
-      await super.appendAccessRecords(records, []);
-      call.outcome = 'ok';
-      const hashes = records.map((r) => r.hash);
-      // A store answering with fewer hashes than records (the check in committed() is there for it).
-      return { prevHash: head.lastHash, hashes: step === 'wrongCount' ? hashes.slice(1) : hashes };
-    });
-  }
-}
 
 function writerOn(store: FakeAccessLogStore, options: Partial<AccessLogWriterOptions> = {}): AccessLogWriter {
   const writer = createAccessLogWriter({ store: store as unknown as Store, chainId: `review-ahead-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, maxBatch: 5, ...options });

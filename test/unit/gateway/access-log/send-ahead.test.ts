@@ -5,20 +5,20 @@
  * record is committed once, in seq order, never after a gap, each append resolves only once its
  * record is committed, and nothing accepted is lost when a commit fails or the close gives up.
  *
- * The store here works as the SQLite write thread does: calls run one after another in the order
+ * The store (ordered-store.ts) works as the SQLite write thread does: calls run one after another in the order
  * they were made, each can be held or failed, and a batch sent ahead is refused, with nothing
  * written, unless the chain's head is where the batch was sent to follow.
  */
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { chainBatch, type ChainBatch } from '../../../../audit/chain.js';
-import type { ChainedAccessRecord, Checkpoint } from '../../../../audit/record.js';
+import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
 import { CodedError } from '../../../../core/errors.js';
 import type { SigningKey } from '../../../../core/keys.js';
 import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOptions } from '../../../../gateway/access-log/writer.js';
-import { StoreUnavailableError, type FollowingAppends, type Store } from '../../../../store/port.js';
+import type { Store } from '../../../../store/port.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from './fake-store.js';
+import { OrderedStore } from './ordered-store.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 const CHAIN_KEY = Buffer.alloc(32, 9);
@@ -30,86 +30,6 @@ const writers: AccessLogWriter[] = [];
 afterEach(async () => {
   for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
 });
-
-/** 'holdThenLoseAck': held, then committed, and the caller hears a failure (a lost acknowledgement). */
-type Step = 'ok' | 'fail' | 'hold' | 'holdThenFail' | 'holdThenLoseAck';
-interface Call {
-  kind: 'ordinary' | 'ahead';
-  seqs: number[];
-  outcome: 'pending' | 'ok' | 'failed' | 'refused';
-}
-
-/** FakeAccessLogStore whose appends run in call order, as on the SQLite write thread, and which takes batches sent ahead. */
-class OrderedStore extends FakeAccessLogStore implements FollowingAppends {
-  script: Step[] = [];
-  readonly calls: Call[] = [];
-  /** Rows written while the seq before them was not stored: must stay empty. */
-  readonly gaps: number[] = [];
-  private tail: Promise<unknown> = Promise.resolve();
-  private readonly gates = new Map<number, () => void>();
-
-  override release(n?: number): void {
-    if (n === undefined) return super.release();
-    this.gates.get(n)?.();
-  }
-
-  /** Runs `op` after every call made before it has finished, as the write thread does. */
-  private inOrder<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(op, op);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  private async step(n: number, call: Call): Promise<Step> {
-    const step = this.script[n] ?? 'ok';
-    if (step.startsWith('hold')) await new Promise<void>((resolve) => this.gates.set(n, resolve));
-    if (step === 'fail' || step === 'holdThenFail') {
-      call.outcome = 'failed';
-      throw new StoreUnavailableError('injected failure');
-    }
-    return step;
-  }
-
-  private store(records: ChainedAccessRecord[], checkpoints: Checkpoint[]): Promise<void> {
-    for (const r of records) {
-      const stored = (seq: number) => this.rows.some((row) => row.chainId === r.chainId && row.seq === seq);
-      if (!stored(r.seq) && r.seq > 1 && !stored(r.seq - 1) && !records.some((o) => o.seq === r.seq - 1)) this.gaps.push(r.seq);
-    }
-    return super.appendAccessRecords(records, checkpoints);
-  }
-
-  override appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
-    const n = this.calls.length;
-    const call: Call = { kind: 'ordinary', seqs: batch.records.map((_, i) => batch.head.seq + 1 + i), outcome: 'pending' };
-    this.calls.push(call);
-    return this.inOrder(async () => {
-      const step = await this.step(n, call);
-      const records = chainBatch(batch);
-      await this.store(records, checkpoints);
-      call.outcome = step === 'holdThenLoseAck' ? 'failed' : 'ok';
-      if (step === 'holdThenLoseAck') throw new StoreUnavailableError('acknowledgement lost');
-      return records.map((r) => r.hash);
-    });
-  }
-
-  appendToChainAfter(batch: ChainBatch): Promise<{ prevHash: string; hashes: string[] }> {
-    const n = this.calls.length;
-    const call: Call = { kind: 'ahead', seqs: batch.records.map((_, i) => batch.head.seq + 1 + i), outcome: 'pending' };
-    this.calls.push(call);
-    return this.inOrder(async () => {
-      await this.step(n, call);
-      const head = this.heads.get(batch.chainId);
-      if (!head || head.lastSeq !== batch.head.seq) {
-        call.outcome = 'refused';
-        throw new Error('the chain is not where the batch follows');
-      }
-      const records = chainBatch({ ...batch, head: { seq: head.lastSeq, hash: head.lastHash } });
-      await this.store(records, []);
-      call.outcome = 'ok';
-      return { prevHash: head.lastHash, hashes: records.map((r) => r.hash) };
-    });
-  }
-}
 
 function writerOn(store: FakeAccessLogStore, options: Partial<AccessLogWriterOptions> = {}): AccessLogWriter {
   const writer = createAccessLogWriter({ store: store as unknown as Store, chainId: `ahead-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, maxBatch: 5, ...options });
