@@ -127,12 +127,26 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
     return { report, entries };
   }
   /**
+   * Whether a caller's trusted head lies past every ledger row a run read: a run the caller joined
+   * may have begun before that head was recorded (the ledger grew since), so its rows cannot judge
+   * the head either way, and the caller waits for a run begun after it asked. (A run begun after
+   * the caller asked judges it: past its rows, the tail was removed.)
+   */
+  function pastRows(entries: readonly LedgerEntry[] | null, head: { seq: number } | null): boolean {
+    return head !== null && entries !== null && !entries.some((e) => e.seq >= head.seq);
+  }
+  /**
    * A shared report with the caller's trusted ledger head judged against the ledger the report was
    * made from: judged against a later read, a ledger cut while the report read it and put back
    * since would pass. A report that read no ledger (the store unreadable) is judged against a read now.
    */
   async function judgedAgainst<T extends { ok: boolean; ledger: AccessLogVerification['ledger'] }>({ report, entries }: { report: T; entries: readonly LedgerEntry[] | null }, trustedLedgerHead: { seq: number; hash: string } | null): Promise<T> {
-    return trustedLedgerHead ? withTrustedLedgerHead(report, entries ?? (await store.readLedger()), trustedLedgerHead) : report;
+    if (!trustedLedgerHead) return report;
+    if (entries) return withTrustedLedgerHead(report, entries, trustedLedgerHead);
+    // The ledger could not be read (verifyAccessLog's report says so, not ok): a read now fails the
+    // same way, and would answer the auditor an uncoded error instead of that report.
+    if (!report.ok) return report;
+    return withTrustedLedgerHead(report, await store.readLedger(), trustedLedgerHead);
   }
   return {
     name: 'audit',
@@ -172,23 +186,22 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           const storageProblems = await store.storageProblems({ consistency: false });
           const long = toSeq === null || toSeq - (fromSeq ?? 1) >= LONG_RANGE;
           const verify = (onLedgerRead: (entries: readonly LedgerEntry[]) => void) => verifyChainInLog(store, args.chainId, gatewayJwks, { chainKey, fromSeq, toSeq, trustedLedgerHead: null, onLedgerRead });
-          let started: Run<OneChainVerification | null>;
-          if (long) {
-            const runKey = JSON.stringify([args.chainId, fromSeq, toSeq]);
-            const running = chainRuns.get(runKey);
-            if (running) started = running.started;
-            else {
-              // One long run per auditor: the key is the caller's range, so one auditor asking with
-              // made-up ranges would otherwise take every slot and lock the others out.
-              // An auditor is a subject at an issuer (with several issuers the same sub may be two people).
-              const by = `${ctx.identity?.subjectIssuer ?? ''}\u0000${ctx.identity?.sub ?? ''}`;
-              if ([...chainRuns.values()].some((r) => r.by === by)) throw new CodedError('AUDIT_UNAVAILABLE', 'A long verification of yours is running; try again once it has finished, or verify a shorter range.');
-              if (chainRuns.size >= MAX_WHOLE_LOG_VERIFICATIONS) throw new CodedError('AUDIT_UNAVAILABLE', 'Other long verifications are running; try again once they have finished, or verify a shorter range.');
-              started = run(verify).finally(() => chainRuns.delete(runKey));
-              chainRuns.set(runKey, { started, by });
-            }
-          } else started = run(verify);
-          const shared = await started;
+          const runKey = JSON.stringify([args.chainId, fromSeq, toSeq]);
+          const startLong = (): Run<OneChainVerification | null> => {
+            // One long run per auditor: the key is the caller's range, so one auditor asking with
+            // made-up ranges would otherwise take every slot and lock the others out.
+            // An auditor is a subject at an issuer (with several issuers the same sub may be two people).
+            const by = `${ctx.identity?.subjectIssuer ?? ''}\u0000${ctx.identity?.sub ?? ''}`;
+            if ([...chainRuns.values()].some((r) => r.by === by)) throw new CodedError('AUDIT_UNAVAILABLE', 'A long verification of yours is running; try again once it has finished, or verify a shorter range.');
+            if (chainRuns.size >= MAX_WHOLE_LOG_VERIFICATIONS) throw new CodedError('AUDIT_UNAVAILABLE', 'Other long verifications are running; try again once they have finished, or verify a shorter range.');
+            const started = run(verify).finally(() => chainRuns.delete(runKey));
+            chainRuns.set(runKey, { started, by });
+            return started;
+          };
+          const running = long ? chainRuns.get(runKey) : undefined;
+          let shared = await (running ? running.started : long ? startLong() : run(verify));
+          // Joined a run that may have begun before this caller's head was recorded: one begun since judges it.
+          if (running && pastRows(shared.entries, trustedLedgerHead)) shared = await (chainRuns.get(runKey)?.started ?? startLong());
           const report = shared.report && (await judgedAgainst({ report: shared.report, entries: shared.entries }, trustedLedgerHead));
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
           const { ledger, ...chain } = report;
@@ -199,8 +212,13 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           requireAuditor(ctx.identity);
           const trustedLedgerHead = trustedLedgerHeadArg(args);
           // A caller asking while a verification runs gets its report (begun at most that run ago).
-          wholeLog ??= run((onLedgerRead) => verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead: null, onLedgerRead })).finally(() => (wholeLog = null));
-          const result = await judgedAgainst(await wholeLog, trustedLedgerHead);
+          const start = () => run((onLedgerRead) => verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead: null, onLedgerRead })).finally(() => (wholeLog = null));
+          const joined = wholeLog !== null;
+          wholeLog ??= start();
+          let shared = await wholeLog;
+          // Joined a run that may have begun before this caller's head was recorded: one begun since judges it.
+          if (joined && pastRows(shared.entries, trustedLedgerHead)) shared = await (wholeLog ??= start());
+          const result = await judgedAgainst(shared, trustedLedgerHead);
           return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems, omitted: result.ledger.omitted } });
         },
 
