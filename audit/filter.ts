@@ -6,7 +6,7 @@
 import { clientDigest } from './digest.js';
 import { DECISIONS, type AccessLogFilter, type Decision } from './record.js';
 import { CodedError } from '../core/errors.js';
-import { recordedOperationName } from '../gateway/access-log/access-record.js';
+import { recordedOperationName } from './sanitize.js';
 
 export interface AccessLogFilterInput {
   from?: string | null;

@@ -76,6 +76,38 @@ export function sanitizeString(value: unknown, maxLength: number): string | null
   return clean.length ? clean : null;
 }
 
+/**
+ * A run of digits (any script's, after NFKC folds fullwidth and other compatibility forms, and
+ * with invisible format characters such as a soft hyphen or a word joiner removed) joined by up to
+ * three characters at a time that are neither letters nor digits, holding 8 digits or more in
+ * all: `123 456 782`, `123-456-782`, `123.456.782`, `123, 456, 782`, `(123) 456 782`,
+ * `123 | 456 | 782`. A date written `2026-12-05`, or `1234567, 3` is masked too: a reason is free
+ * text, and a TFN must not reach the log however it is spelled (review s17c F3).
+ */
+const NUMBER_RUN = /\p{Nd}(?:[^\p{L}\p{Nd}]{0,3}\p{Nd})+/gu;
+const DIGIT = /\p{Nd}/gu;
+const FORMAT_CHARACTERS = /\p{Cf}/gu;
+export const maskNumbers = (text: string): string =>
+  text
+    .normalize('NFKC')
+    .replace(FORMAT_CHARACTERS, '')
+    .replace(NUMBER_RUN, (run) => ((run.match(DIGIT)?.length ?? 0) >= 8 ? '[number]' : run));
+
+/**
+ * Free text the caller's software chooses (an operation name, a user agent): cleaned, a TFN-like
+ * run of digits masked (maskNumbers), then capped. Masked before the cap: a cap cutting a TFN
+ * would leave a run of its first digits too short to be masked.
+ */
+export function sanitizeMaskedText(value: unknown, maxLength: number): string | null {
+  const clean = sanitizeString(value, Number.MAX_SAFE_INTEGER);
+  return clean === null ? null : sanitizeString(maskNumbers(clean), maxLength);
+}
+
+/** An operation name as the access record holds it (the auditors' filter on it is turned into the same, audit/filter.ts). */
+export const recordedOperationName = (value: unknown): string | null => sanitizeMaskedText(value, SANITIZE_LIMITS.operationName);
+/** A user agent as the access record holds it. */
+export const recordedUserAgent = (value: unknown): string | null => sanitizeMaskedText(value, SANITIZE_LIMITS.userAgent);
+
 export const sanitizeUserAgent = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.userAgent);
 export const sanitizeOperationName = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.operationName);
 export const sanitizeRequestId = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.requestId);

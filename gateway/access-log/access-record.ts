@@ -7,22 +7,8 @@ import { performance } from 'node:perf_hooks';
 import type { AccessRecord, Decision } from '../../audit/record.js';
 import { clientDigest } from '../../audit/digest.js';
 import { newAccessRecordId } from '../../audit/ids.js';
-import { sanitizeClaim, sanitizeList, sanitizeOperationName, sanitizeString, sanitizeUserAgent } from '../../audit/sanitize.js';
+import { recordedOperationName, recordedUserAgent, sanitizeClaim, sanitizeList } from '../../audit/sanitize.js';
 import type { Answer, RequestFacts } from '../pipeline.js';
-import { maskNumbers } from '../apollo/change-notes.js';
-
-/**
- * Free text the caller's software chooses: cleaned, a TFN-like run of digits masked as in a
- * change's reason, then capped. Masked before the cap: a cap cutting a TFN would leave a run of
- * its first digits too short to be masked.
- */
-const masked = (text: unknown, capped: (text: string) => string | null): string | null => {
-  const clean = sanitizeString(text, Number.MAX_SAFE_INTEGER);
-  return clean === null ? null : capped(maskNumbers(clean));
-};
-
-/** An operation name as the access record holds it (the auditors' filter on it is turned into the same). */
-export const recordedOperationName = (name: unknown): string | null => masked(name, sanitizeOperationName);
 
 /**
  * DENIED when the request was refused or failed (nothing served); PARTIAL when data was withheld
@@ -69,7 +55,7 @@ export function accessRecordOf(facts: RequestFacts, answer: Answer, options: { i
     subgraphs: [...(operation?.subgraphs ?? [])],
     latencyMs: Math.round((performance.now() - arrival.startedAt) * 1000) / 1000,
     clientIp: arrival.clientIp,
-    userAgent: arrival.userAgent === null ? null : masked(arrival.userAgent, sanitizeUserAgent),
+    userAgent: arrival.userAgent === null ? null : recordedUserAgent(arrival.userAgent),
     // Only when tracing is on: records written without it hash exactly as before.
     ...(options.traceId ? { traceId: options.traceId } : {}),
     ...(operation?.changes?.length ? { changes: operation.changes.map((c) => ({ ...c })) } : {}),

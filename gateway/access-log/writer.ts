@@ -518,7 +518,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     const heads = await store.listChains();
     // Chains are counted by their records too: the head rows are unsigned, and one who empties the
     // ledger deletes them as easily (the records stay, and the next start would open a new ledger).
-    const found = view.taken.size === 0 && options.adoptLegacyChains !== true ? Math.max(heads.length, heads.length ? 0 : ((await store.chainIdsWithData?.()) ?? []).length) : 0;
+    const found = view.taken.size === 0 && options.adoptLegacyChains !== true ? heads.length || ((await store.chainIdsWithData?.()) ?? []).length : 0;
     if (found > 0) {
       // Another gateway starting together may have opened its chain (its OPEN and head in one
       // transaction) after this start read the ledger: read it again after counting. Ledger rows
@@ -646,20 +646,34 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         noteCheckpoint(cp);
       }
     } catch (err) {
-      // Only abandonment (close timeout) ends a retry loop. Its records were refused at the
-      // deadline; anything else puts the batch back at the front so the pump's rejection reaches
-      // every record still buffered.
-      current = [];
-      if (abandoned) {
-        for (const p of batch) p.reject(notWritten());
-        dropAhead();
-      } else {
-        followable = null;
-        queue.unshift(...batch);
-      }
+      putBack(batch);
       throw err;
     }
     return { next: null };
+  }
+
+  /**
+   * A batch whose commit ended in an error, before the pump stops on it. Only abandonment (close
+   * timeout) ends a retry loop: its records were refused at the deadline. Anything else puts the
+   * batch back at the front, so the pump's rejection reaches every record still buffered instead
+   * of leaving its appends pending in `current`.
+   */
+  function putBack(batch: Pending[]): void {
+    current = [];
+    if (abandoned) {
+      for (const p of batch) p.reject(notWritten());
+      dropAhead();
+    } else {
+      followable = null;
+      queue.unshift(...batch);
+    }
+  }
+
+  /** Refuses every record not yet committed (the close: after a failure, or at its deadline). */
+  function refuseAll(): void {
+    for (const p of [...current, ...queue.splice(0)]) p.reject(notWritten());
+    current = []; // refused: no longer uncommitted records (depth), whatever a store call still in progress does
+    dropAhead();
   }
 
   /** A batch as the store chains it, onto `head` (the records' canonical texts and indexed values, see prepareRecord). */
@@ -772,11 +786,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       try {
         return await committed(sent.batch, committedHead, answer.hashes, performance.now() - sent.sentAt, null);
       } catch (err) {
-        // As for an ordinary commit (commitNextBatch): the batch goes back to the front, so the
-        // pump's rejection reaches it instead of leaving its appends pending in `current`.
-        current = [];
-        if (abandoned) for (const p of sent.batch) p.reject(notWritten());
-        else queue.unshift(...sent.batch);
+        putBack(sent.batch);
         throw err;
       }
     }
@@ -916,9 +926,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       if (checkpointTimer) clearInterval(checkpointTimer);
       if (failed !== null) {
         // Nothing signed after a failure (see `failed`): the next start closes the chain as crashed.
-        for (const p of [...current, ...queue.splice(0)]) p.reject(notWritten());
-        current = [];
-        dropAhead();
+        refuseAll();
         state = 'closed';
         closing = Promise.resolve();
         return closing;
@@ -954,9 +962,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
           if (timer) clearTimeout(timer);
           // Not waiting for the pump: a store call that never returns must not hold shutdown.
           // The records' responses were never released, so refusing them loses nothing served.
-          for (const p of [...current, ...queue.splice(0)]) p.reject(notWritten());
-          dropAhead();
-          current = []; // refused: no longer uncommitted records (depth), whatever the store call still in progress does
+          refuseAll();
           state = 'closed';
           throw err;
         },

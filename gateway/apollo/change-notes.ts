@@ -8,26 +8,9 @@
  */
 import { Kind, valueFromASTUntyped, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import type { AccessChange } from '../../audit/record.js';
-import { sanitizeString } from '../../audit/sanitize.js';
+import { maskNumbers, sanitizeString } from '../../audit/sanitize.js';
 
 export const CHANGE_NOTE_LIMITS = { reason: 2000, ticket: 100, fields: 20 } as const;
-
-/**
- * A run of digits (any script's, after NFKC folds fullwidth and other compatibility forms, and
- * with invisible format characters such as a soft hyphen or a word joiner removed) joined by up to
- * three characters at a time that are neither letters nor digits, holding 8 digits or more in
- * all: `123 456 782`, `123-456-782`, `123.456.782`, `123, 456, 782`, `(123) 456 782`,
- * `123 | 456 | 782`. A date written `2026-12-05`, or `1234567, 3` is masked too: a reason is free
- * text, and a TFN must not reach the log however it is spelled (review s17c F3).
- */
-const NUMBER_RUN = /\p{Nd}(?:[^\p{L}\p{Nd}]{0,3}\p{Nd})+/gu;
-const DIGIT = /\p{Nd}/gu;
-const FORMAT_CHARACTERS = /\p{Cf}/gu;
-export const maskNumbers = (text: string): string =>
-  text
-    .normalize('NFKC')
-    .replace(FORMAT_CHARACTERS, '')
-    .replace(NUMBER_RUN, (run) => ((run.match(DIGIT)?.length ?? 0) >= 8 ? '[number]' : run));
 
 function clean(value: unknown, max: number): string | null {
   const text = sanitizeString(value, max);

@@ -136,6 +136,15 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
     return head !== null && entries !== null && !entries.some((e) => e.seq >= head.seq);
   }
   /**
+   * The run `find` gives (joined), else the one `start` begins; a caller who joined a run whose
+   * ledger rows end before its trusted head gets a run begun after it asked (pastRows).
+   */
+  async function joinOrStart<T>(find: () => Run<T> | undefined, start: () => Run<T>, trustedLedgerHead: { seq: number } | null): Run<T> {
+    const running = find();
+    const shared = await (running ?? start());
+    return running && pastRows(shared.entries, trustedLedgerHead) ? await (find() ?? start()) : shared;
+  }
+  /**
    * A shared report with the caller's trusted ledger head judged against the ledger the report was
    * made from: judged against a later read, a ledger cut while the report read it and put back
    * since would pass. A report that read no ledger (the store unreadable) is judged against a read now.
@@ -198,10 +207,7 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
             chainRuns.set(runKey, { started, by });
             return started;
           };
-          const running = long ? chainRuns.get(runKey) : undefined;
-          let shared = await (running ? running.started : long ? startLong() : run(verify));
-          // Joined a run that may have begun before this caller's head was recorded: one begun since judges it.
-          if (running && pastRows(shared.entries, trustedLedgerHead)) shared = await (chainRuns.get(runKey)?.started ?? startLong());
+          const shared = long ? await joinOrStart(() => chainRuns.get(runKey)?.started, startLong, trustedLedgerHead) : await run(verify);
           const report = shared.report && (await judgedAgainst({ report: shared.report, entries: shared.entries }, trustedLedgerHead));
           if (!report) throw new CodedError('NOT_FOUND', 'No access log chain has this id.', { details: { chainId: args.chainId } });
           const { ledger, ...chain } = report;
@@ -212,12 +218,8 @@ export function auditSubgraph(deps: AuditSubgraphDeps): SubgraphDefinition {
           requireAuditor(ctx.identity);
           const trustedLedgerHead = trustedLedgerHeadArg(args);
           // A caller asking while a verification runs gets its report (begun at most that run ago).
-          const start = () => run((onLedgerRead) => verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead: null, onLedgerRead })).finally(() => (wholeLog = null));
-          const joined = wholeLog !== null;
-          wholeLog ??= start();
-          let shared = await wholeLog;
-          // Joined a run that may have begun before this caller's head was recorded: one begun since judges it.
-          if (joined && pastRows(shared.entries, trustedLedgerHead)) shared = await (wholeLog ??= start());
+          const start = () => (wholeLog = run((onLedgerRead) => verifyAccessLog(store, gatewayJwks, { chainKey, trustedLedgerHead: null, onLedgerRead })).finally(() => (wholeLog = null)));
+          const shared = await joinOrStart(() => wholeLog ?? undefined, start, trustedLedgerHead);
           const result = await judgedAgainst(shared, trustedLedgerHead);
           return withinApiInt({ ok: result.ok, chains: result.chains, storageProblems: result.storageProblems, ledger: { entries: result.ledger.entries, headSeq: result.ledger.head?.seq ?? null, headHash: result.ledger.head?.hash ?? null, problems: result.ledger.problems, omitted: result.ledger.omitted } });
         },

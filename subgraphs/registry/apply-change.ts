@@ -48,6 +48,15 @@ export async function applyChange<E extends keyof EntityOf>(store: Store, entity
   }
 }
 
+/** A store read whose errors become coded ones (translateStoreError): an outage is REGISTRY_UNAVAILABLE, not an uncoded error. */
+export async function guardedRead<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw translateStoreError(err);
+  }
+}
+
 /** Store errors as coded errors; anything unknown is rethrown (and masked by the server). */
 export function translateStoreError(err: unknown): unknown {
   if (err instanceof StoreConflictError) return conflict(err.expectedRevision, err.actualRevision);

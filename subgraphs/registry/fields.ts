@@ -12,7 +12,7 @@ import type { Certification, ClientAuthorisation, Developer, Product } from '../
 import { trustedDocumentsModeOf } from '../../registry/operation-manifest.js';
 import type { Store } from '../../store/port.js';
 import type { SubgraphContext } from '../shared/server.js';
-import { translateStoreError } from './apply-change.js';
+import { guardedRead } from './apply-change.js';
 
 /** One developer lookup per request however many products name it. */
 const developersByRequest = new WeakMap<SubgraphContext, Map<string, Promise<Developer | null>>>();
@@ -21,24 +21,15 @@ function developerFor(store: Store, context: SubgraphContext, id: string): Promi
   let cache = developersByRequest.get(context);
   if (!cache) developersByRequest.set(context, (cache = new Map()));
   let hit = cache.get(id);
-  if (!hit) cache.set(id, (hit = guarded(() => store.developerById(id))));
+  if (!hit) cache.set(id, (hit = guardedRead(() => store.developerById(id))));
   return hit;
-}
-
-/** A store read of a computed field: an outage is REGISTRY_UNAVAILABLE like any resolver's, not an uncoded error. */
-async function guarded<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    throw translateStoreError(err);
-  }
 }
 
 export function fieldResolvers(store: Store, now: () => number) {
   return {
     Developer: {
       reviewOverdue: (d: Developer) => reviewOverdue(d, now()),
-      products: (d: Developer) => guarded(() => store.listProducts({ developerId: d.id })),
+      products: (d: Developer) => guardedRead(() => store.listProducts({ developerId: d.id })),
     },
     Product: {
       developer: (p: Product, _args: unknown, context: SubgraphContext) => developerFor(store, context, p.developerId),

@@ -12,7 +12,7 @@ import { INSTANT_EXAMPLE, parseInstant, toIso } from '../../registry/instants.js
 import { cleanText, TEXT_RULES, type TextRule } from '../../registry/text.js';
 import type { SubgraphContext } from '../shared/server.js';
 import { forbidden, mayReadDeveloper, readScope, type ReadScope } from './access.js';
-import { fail, translateStoreError } from './apply-change.js';
+import { fail, guardedRead } from './apply-change.js';
 import { historyView, type HistoryView } from './history-view.js';
 
 function scopeOf(context: SubgraphContext): ReadScope {
@@ -26,17 +26,9 @@ function requireFullScope(context: SubgraphContext): void {
   if (!scope.all) fail(forbidden('records; client authorisations are for ATO staff only'));
 }
 
-async function guarded<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    throw translateStoreError(err);
-  }
-}
-
 /** The product if the caller may read it (null only for admins and auditors asking for an unknown id). */
 export async function readableProduct(store: Store, scope: ReadScope, productId: string): Promise<Product | null> {
-  const product = await guarded(() => store.productById(productId));
+  const product = await guardedRead(() => store.productById(productId));
   if (scope.all) return product;
   if (!product || !mayReadDeveloper(scope, product.developerId)) fail(forbidden('products'));
   return product;
@@ -82,7 +74,7 @@ export function queryResolvers(store: Store, now: () => number) {
   /** The product check's verdict on each product now (one developer read per developer). */
   async function blockedByOf(products: Product[]): Promise<Map<string, string | null>> {
     const developers = new Map<string, Developer | null>();
-    for (const id of new Set(products.map((p) => p.developerId))) developers.set(id, await guarded(() => store.developerById(id)));
+    for (const id of new Set(products.map((p) => p.developerId))) developers.set(id, await guardedRead(() => store.developerById(id)));
     const at = now();
     return new Map(products.map((p) => [p.id, productDenialAt(p, developers.get(p.developerId), p.minimumVersion, at)?.code ?? null]));
   }
@@ -91,15 +83,15 @@ export function queryResolvers(store: Store, now: () => number) {
     async developer(_root: unknown, args: { id: string }, context: SubgraphContext): Promise<Developer | null> {
       const scope = scopeOf(context);
       if (!mayReadDeveloper(scope, args.id)) fail(forbidden('records'));
-      return guarded(() => store.developerById(args.id));
+      return guardedRead(() => store.developerById(args.id));
     },
 
     async developers(_root: unknown, args: { status?: DeveloperStatus | null; refused?: boolean | null }, context: SubgraphContext): Promise<Developer[]> {
       const scope = scopeOf(context);
       let list: Developer[];
-      if (scope.all) list = await guarded(() => store.listDevelopers());
+      if (scope.all) list = await guardedRead(() => store.listDevelopers());
       else {
-        const own = scope.developerId ? await guarded(() => store.developerById(scope.developerId!)) : null;
+        const own = scope.developerId ? await guardedRead(() => store.developerById(scope.developerId!)) : null;
         list = own ? [own] : [];
       }
       if (args.status) list = list.filter((d) => d.status === args.status);
@@ -120,7 +112,7 @@ export function queryResolvers(store: Store, now: () => number) {
         if (scope.developerId === null) return [];
         developerId = scope.developerId;
       }
-      let list = await guarded(() => store.listProducts({ developerId }));
+      let list = await guardedRead(() => store.listProducts({ developerId }));
       if (args.status) list = list.filter((p) => p.status === args.status);
       if (args.refused == null && args.blockedBy == null) return list;
       const verdicts = await blockedByOf(list);
@@ -134,7 +126,7 @@ export function queryResolvers(store: Store, now: () => number) {
       const horizon = withinDays(args.withinDays);
       const at = now();
       const ending = (p: Product) => (p.certification ? Date.parse(p.certification.validUntil) : Number.NaN);
-      const list = await guarded(() => store.listProducts());
+      const list = await guardedRead(() => store.listProducts());
       return list
         .filter((p) => (p.status === 'CERTIFIED' || p.status === 'SUSPENDED') && ending(p) > at && ending(p) <= at + horizon)
         .sort((a, b) => ending(a) - ending(b) || a.id.localeCompare(b.id));
@@ -144,7 +136,7 @@ export function queryResolvers(store: Store, now: () => number) {
       requireFullScope(context);
       const horizon = withinDays(args.withinDays);
       const due = (d: Developer) => Date.parse(d.reviewDueAt);
-      const list = await guarded(() => store.listDevelopers());
+      const list = await guardedRead(() => store.listDevelopers());
       return list
         .filter((d) => (d.status === 'ACTIVE' || d.status === 'SUSPENDED') && due(d) <= now() + horizon)
         .sort((a, b) => due(a) - due(b) || a.id.localeCompare(b.id));
@@ -155,30 +147,30 @@ export function queryResolvers(store: Store, now: () => number) {
       const first = args.first ?? 100;
       if (first < 1) throw new CodedError('BAD_USER_INPUT', '`first` must be at least 1.', { details: { field: 'first' } });
       const filter = historyFilter(args.filter);
-      const entries = await guarded(() => store.queryRegistryHistory(filter, { first: Math.min(first, MAX_HISTORY_PAGE), beforeRevision: args.beforeRevision ?? null }));
+      const entries = await guardedRead(() => store.queryRegistryHistory(filter, { first: Math.min(first, MAX_HISTORY_PAGE), beforeRevision: args.beforeRevision ?? null }));
       return entries.map(historyView);
     },
 
     async productHistory(_root: unknown, args: { productId: string }, context: SubgraphContext): Promise<HistoryView[]> {
       await readableProduct(store, scopeOf(context), args.productId);
-      return (await guarded(() => store.historyOf('PRODUCT', args.productId))).map(historyView);
+      return (await guardedRead(() => store.historyOf('PRODUCT', args.productId))).map(historyView);
     },
 
     async developerHistory(_root: unknown, args: { developerId: string }, context: SubgraphContext): Promise<HistoryView[]> {
       if (!mayReadDeveloper(scopeOf(context), args.developerId)) fail(forbidden('records'));
-      return (await guarded(() => store.historyOf('DEVELOPER', args.developerId))).map(historyView);
+      return (await guardedRead(() => store.historyOf('DEVELOPER', args.developerId))).map(historyView);
     },
 
     async clientAuthorisations(_root: unknown, args: { org?: string | null; clientId?: string | null }, context: SubgraphContext): Promise<ClientAuthorisation[]> {
       requireFullScope(context);
       const org = args.org ? args.org.replace(/\s+/g, '') : null;
-      return guarded(() => store.listClientAuthorisations({ org, clientId: args.clientId ?? null }));
+      return guardedRead(() => store.listClientAuthorisations({ org, clientId: args.clientId ?? null }));
     },
 
     async clientAuthorisationHistory(_root: unknown, args: { org: string; clientId: string }, context: SubgraphContext): Promise<HistoryView[]> {
       requireFullScope(context);
       const key = authorisationKey(args.org.replace(/\s+/g, ''), args.clientId);
-      return (await guarded(() => store.historyOf('CLIENT_AUTHORISATION', key))).map(historyView);
+      return (await guardedRead(() => store.historyOf('CLIENT_AUTHORISATION', key))).map(historyView);
     },
   };
 }
