@@ -94,7 +94,7 @@ export const maskNumbers = (text: string): string =>
     .replace(NUMBER_RUN, (run) => ((run.match(DIGIT)?.length ?? 0) >= 8 ? '[number]' : run));
 
 /**
- * Free text the caller's software chooses (an operation name, a user agent): cleaned, a TFN-like
+ * Free text the caller chooses (an operation name, a user agent, a change's reason and ticket): cleaned, a TFN-like
  * run of digits masked (maskNumbers), then capped. Masked before the cap: a cap cutting a TFN
  * would leave a run of its first digits too short to be masked.
  */

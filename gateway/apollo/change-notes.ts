@@ -8,14 +8,9 @@
  */
 import { Kind, valueFromASTUntyped, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import type { AccessChange } from '../../audit/record.js';
-import { maskNumbers, sanitizeString } from '../../audit/sanitize.js';
+import { sanitizeMaskedText } from '../../audit/sanitize.js';
 
 export const CHANGE_NOTE_LIMITS = { reason: 2000, ticket: 100, fields: 20 } as const;
-
-function clean(value: unknown, max: number): string | null {
-  const text = sanitizeString(value, max);
-  return text === null ? null : maskNumbers(text);
-}
 
 function valueOf(node: ValueNode | undefined, variables: Readonly<Record<string, unknown>>): unknown {
   return node ? valueFromASTUntyped(node, variables as Record<string, unknown>) : undefined;
@@ -69,7 +64,7 @@ export function changeNotesOf(operation: OperationDefinitionNode, variables: Rea
       ticket ??= (input as Record<string, unknown>).ticket;
     }
     if (reason === undefined && ticket === undefined) continue;
-    out.push({ coordinate: `Mutation.${selection.name.value}`, reason: clean(reason, CHANGE_NOTE_LIMITS.reason), ticket: clean(ticket, CHANGE_NOTE_LIMITS.ticket) });
+    out.push({ coordinate: `Mutation.${selection.name.value}`, reason: sanitizeMaskedText(reason, CHANGE_NOTE_LIMITS.reason), ticket: sanitizeMaskedText(ticket, CHANGE_NOTE_LIMITS.ticket) });
   }
   return out;
 }

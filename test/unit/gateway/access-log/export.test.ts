@@ -98,6 +98,14 @@ describe('change notes of registry mutations', () => {
     expect(reason('TFN 123-456-782 and 987 654 321 seen')).toBe('TFN [number] and [number] seen');
   });
 
+  it('masks a TFN that the reason\'s length cap cuts through (masked, then capped)', () => {
+    const reason = (r: string) => changeNotesOf(op('mutation ($r: String!) { suspendProduct(productId: "P", expectedRevision: 1, reason: $r) { id } }'), { r })[0]!.reason!;
+    // The TFN starts 4 characters before the cap: capped first, its first 4 digits were left, too few to mask.
+    const cut = reason(`${'x'.repeat(1995)} 123456782`);
+    expect(cut).not.toMatch(/\p{Nd}/u);
+    expect(cut.length).toBeLessThanOrEqual(2000);
+  });
+
   it('says nothing for queries or mutations without a reason', () => {
     expect(changeNotesOf(op('query { product(id: "P") { id } }'), {})).toEqual([]);
     expect(changeNotesOf(op('mutation { notifyIncident(input: { whatHappened: "x" }) { id } }'), {})).toEqual([]);
