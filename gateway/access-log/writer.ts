@@ -205,8 +205,15 @@ export interface AccessLogWriter {
 interface Pending {
   seq: number;
   record: AccessRecord;
-  /** The record in its canonical text, with the values the store indexes (prepareRecord): what the store chains. */
-  prepared: PreparedRecord;
+  /**
+   * The record in its canonical text, with the values the store indexes (prepareRecord): what the
+   * store chains. Null once handed to the store (chainBatchOf), which holds its own copy: the
+   * texts of the records in flight are then not kept alive, and copied by every young-generation
+   * collection, for a second time. A batch handed over again (a retry, a batch sent ahead and
+   * refused) is prepared again from its record, to the same text: prepareRecord is a pure function
+   * of the record, the chain id and the seq, and the record is not touched until it is committed.
+   */
+  prepared: PreparedRecord | null;
   resolve(record: ChainedAccessRecord): void;
   reject(err: unknown): void;
 }
@@ -676,13 +683,19 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     dropAhead();
   }
 
-  /** A batch as the store chains it, onto `head` (the records' canonical texts and indexed values, see prepareRecord). */
+  /**
+   * A batch as the store chains it, onto `head` (the records' canonical texts and indexed values,
+   * see prepareRecord). The batch's records let go of their prepared texts: the store has them now
+   * (see Pending.prepared).
+   */
   function chainBatchOf(batch: Pending[], head: ChainPosition): ChainBatch {
     const texts: string[] = new Array(batch.length);
     const cuts: number[] = new Array(batch.length);
     const columns: PreparedColumn[] = [];
     for (let i = 0; i < batch.length; i++) {
-      const prepared = batch[i]!.prepared;
+      const pending = batch[i]!;
+      const prepared = pending.prepared ?? prepareRecord(pending.record, chainId, pending.seq);
+      pending.prepared = null;
       texts[i] = prepared.text;
       cuts[i] = prepared.cut;
       for (const value of prepared.columns) columns.push(value);

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { verifyCheckpoint } from '../../../../audit/checkpoint.js';
-import { GENESIS_HASH, type ChainedAccessRecord } from '../../../../audit/record.js';
+import { GENESIS_HASH, type ChainedAccessRecord, type Checkpoint } from '../../../../audit/record.js';
+import { prepareRecord, type ChainBatch } from '../../../../audit/chain.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
 import { CanonicalJsonError } from '../../../../audit/canonical-json.js';
 import { CodedError } from '../../../../core/errors.js';
@@ -120,6 +121,32 @@ describe('access log writer (fake store)', () => {
     expect((await writer.append(sampleRecord(52))).seq).toBe(51); // the refused record never took a seq
     const [report] = await verified(fake);
     expect(report).toMatchObject({ ok: true, checked: 51 });
+  });
+
+  it('hands a retried batch over with the texts it handed over first, prepared again from its records', async () => {
+    // The writer lets go of a batch's prepared texts once the store has them (Pending.prepared):
+    // a retry prepares them again, and must hand over exactly what it handed over the first time.
+    class TextLog extends FakeAccessLogStore {
+      readonly handed: Array<{ head: number; texts: string[]; cuts: number[]; columns: unknown[] }> = [];
+      override async appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
+        this.handed.push({ head: batch.head.seq, texts: [...batch.records], cuts: [...batch.prepared!.cuts], columns: [...batch.prepared!.columns] });
+        return super.appendToChain(batch, checkpoints);
+      }
+    }
+    const fake = new TextLog();
+    const writer = writerOn(fake.asStore());
+    await writer.start();
+    fake.failing = true;
+    const records = [1, 2, 3].map((i) => sampleRecord(i));
+    const appended = Promise.all(records.map((r) => writer.append(r)));
+    await waitFor(() => fake.handed.length >= 2);
+    fake.failing = false;
+    expect((await appended).map((r) => r.seq)).toEqual([1, 2, 3]);
+    const [first, ...retries] = fake.handed;
+    expect(first!.texts).toEqual(records.map((r, i) => prepareRecord(r, writer.chainId, i + 1).text));
+    for (const retry of retries) expect(retry).toEqual(first);
+    const [report] = await verified(fake);
+    expect(report).toMatchObject({ ok: true, checked: 3 });
   });
 
   it('retries a batch whose commit succeeded but was not acknowledged, without duplicating it', async () => {
