@@ -143,7 +143,7 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
     const judged = alike.filter((i) => i.checkpoints === 'window');
     const best = Math.max(...(judged.length ? judged : alike.length ? alike : ingest).map((i) => i.recordsPerS));
     const figures = ingest.map((i) => `${f(i.recordsPerS, 0)} (${i.concurrency} in flight${i.cpus ? `, ${i.cpus}` : ''}${i.checkpoints === 'window' ? '' : ', sparse checkpoints'}${i.keys === 'varied' ? ', varied keys' : ''})`).join(', ');
-    lines.push(`- Access-log ingest, \`synchronous=FULL\` group commit: ${figures} records/s (target ≥ ${TARGETS.ingestPerS.toLocaleString('en')}, judged on the best row of alike records with the gateway's checkpoint settings; the varied-keys row is records spread over 50 products, 500 organisations and 100,000 clients, as in production, on a fresh file): ${verdict(best, TARGETS.ingestPerS, true, ' records/s', 0)}.`);
+    lines.push(`- Access-log ingest, \`synchronous=FULL\` group commit: ${figures} records/s (target ≥ ${TARGETS.ingestPerS.toLocaleString('en')}, judged on the best row of alike records with the gateway's checkpoint settings; the varied-keys row is records spread over 50 products, 500 organisations and 100,000 clients, as in production, on a fresh file${ingest[0]?.nodeFlags ? `; measured with the gateway's Node flags, \`${ingest[0].nodeFlags.join(' ')}\`` : ''}): ${verdict(best, TARGETS.ingestPerS, true, ' records/s', 0)}.`);
   }
   if (soak) {
     const ceiling = soak.ceilingMiB ?? TARGETS.rssCeilingMiB;

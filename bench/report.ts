@@ -220,7 +220,8 @@ export function renderMarkdown(r: BenchReport): string {
   }
   const micro = r.micro;
   if (micro.ingest) {
-    parts.push('### Access-log ingest (writer + SQLite file store, group commit; each figure the median of its interleaved rounds)');
+    const flags = micro.ingest[0]?.nodeFlags;
+    parts.push(`### Access-log ingest (writer + SQLite file store, group commit; each figure the median of its interleaved rounds; ${flags ? `in a process with the gateway's Node flags, \`${flags.join(' ') || '(none)'}\`` : "in the benchmark's own process, Node's default heap"})`);
     parts.push(
       table(
         ['CPUs', 'synchronous', 'checkpoints', 'keys', 'appends in flight', 'records/s (median)', 'rounds', 'event loop µs/record', 'process CPU µs/record', 'checkpoints signed', 'mean batch', 'mean commit ms', 'append→commit p50 ms', 'p99 ms'],

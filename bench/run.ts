@@ -25,7 +25,7 @@ import type { AssertedIdentity, ChildSpec } from './child/protocol.js';
 import { measureFixedRateLatency } from './fixed-rate.js';
 import { runLoadPhase, type CellPlan, type Variant } from './load-phase.js';
 import { machineInfo } from './machine.js';
-import { measureIngestMatrix } from './micro/access-log-ingest.js';
+import { measureIngestInGatewayRuntime } from './micro/access-log-ingest.js';
 import { measureDecisionCache } from './micro/decision-cache.js';
 import { measureRateLimitCheck } from './micro/rate-limit.js';
 import { measureRequestSigning } from './micro/request-signing.js';
@@ -142,17 +142,14 @@ async function main(): Promise<void> {
       // (machine.nproc was read before this process was pinned: availableParallelism follows the pinning.)
       const everyCpu = `0-${machine.nproc - 1}`;
       // (placement.others is null when nothing is pinned, one CPU among the reasons: bench/pinning.ts.)
+      // In a process of its own with the gateway's Node flags (measureIngestInGatewayRuntime).
       const placements = placement.others === null
-        ? [{ cpus: 'unpinned', place: () => undefined }]
+        ? [{ cpus: 'unpinned', cpuList: null }]
         : [
-            { cpus: `CPU ${placement.others}`, place: () => pin(process.pid, placement.others) },
-            { cpus: `CPUs ${everyCpu}`, place: () => pin(process.pid, everyCpu) },
+            { cpus: `CPU ${placement.others}`, cpuList: placement.others },
+            { cpus: `CPUs ${everyCpu}`, cpuList: everyCpu },
           ];
-      try {
-        report.micro.ingest = await measureIngestMatrix({ dir: env.dataDir, signingKey: env.keys.gateway, durationMs: options.quick ? 1000 : 2000, rounds: options.rounds, placements, onProgress: log });
-      } finally {
-        pin(process.pid, placement.others);
-      }
+      report.micro.ingest = await measureIngestInGatewayRuntime({ dir: env.dataDir, hmacKeyBase64: env.hmacKeyBase64, durationMs: options.quick ? 1000 : 2000, rounds: options.rounds, placements }, log);
       log('micro: token verification');
       report.micro.token = await measureTokenVerification({ keys: env.keys, budgetMs: budget });
       log('micro: DPoP proof verification');

@@ -3,17 +3,22 @@
  * fresh SQLite file store with group commit, under many concurrent appends — each "request"
  * awaits its own record's commit, as the gateway does before releasing a response.
  */
+import { fork } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { newAccessRecordId } from '../../audit/ids.js';
 import type { AccessRecord } from '../../audit/record.js';
 import type { SigningKey } from '../../core/keys.js';
+import { GATEWAY_NODE_FLAGS } from '../../core/runtime-flags.js';
 import { createAccessLogWriter } from '../../gateway/access-log/writer.js';
 import { createStore } from '../../store/index.js';
 import { median } from '../stats.js';
 
 export interface IngestResult {
+  /** The Node flags of the process measured (the gateway's, GATEWAY_NODE_FLAGS); absent in results from before they were used: the benchmark's own defaults. */
+  nodeFlags?: string[];
   /** The CPUs the process (its event loop and the SQLite write thread) could use, e.g. "CPU 0" or "CPUs 0-1". */
   cpus?: string;
   /** Records/s of each round, in order; `recordsPerS` and the other figures are those of the median round. */
@@ -230,4 +235,61 @@ export async function measureIngestMatrix(options: {
     }
   }
   return results;
+}
+
+/** What the ingest process (bench/child/ingest-child.ts) is asked to measure. */
+export interface IngestChildSpec {
+  dir: string;
+  /** The bench's HMAC key, so the child loads the keys in `dir` rather than making others. */
+  hmacKeyBase64: string;
+  durationMs: number;
+  rounds: number;
+  /** Each placement's name and the CPU list the child pins itself to (null: not pinned). */
+  placements: ReadonlyArray<{ cpus: string; cpuList: string | null }>;
+  /** The configurations (default INGEST_CONFIGS). */
+  configs?: readonly IngestConfig[];
+}
+
+export type IngestChildMessage =
+  | { type: 'progress'; line: string }
+  | { type: 'done'; results: IngestResult[]; execArgv: string[] }
+  | { type: 'failed'; error: string };
+
+const INGEST_CHILD = fileURLToPath(new URL('../child/ingest-child.ts', import.meta.url));
+
+/** The Node flags the ingest process runs with: tsx for the sources, then the gateway's own (GATEWAY_NODE_FLAGS). */
+export function ingestChildExecArgv(): string[] {
+  return ['--import', 'tsx', ...GATEWAY_NODE_FLAGS];
+}
+
+/**
+ * measureIngestMatrix in a process of its own started with the gateway's Node flags: the figure
+ * is what the gateway's writer ingests under the heap it runs with (its old-space bound makes
+ * V8 collect more often; its young generation decides how much of the records in flight is
+ * copied and promoted), not under the benchmark process's defaults. The child pins itself to each
+ * placement's CPUs, as the benchmark pins itself for measureIngestMatrix.
+ */
+export function measureIngestInGatewayRuntime(spec: IngestChildSpec, onProgress?: (line: string) => void): Promise<IngestResult[]> {
+  const child = fork(INGEST_CHILD, [], {
+    execArgv: ingestChildExecArgv(),
+    env: { ...process.env, NODE_OPTIONS: '', BENCH_INGEST_SPEC: JSON.stringify(spec) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (!settled) {
+        settled = true;
+        fn();
+      }
+    };
+    child.on('message', (raw) => {
+      const m = raw as IngestChildMessage;
+      if (m.type === 'progress') onProgress?.(m.line);
+      else if (m.type === 'failed') settle(() => reject(new Error(`ingest process failed:\n${m.error}`)));
+      else if (m.type === 'done') settle(() => resolve(m.results.map((r) => ({ ...r, nodeFlags: m.execArgv.filter((f) => f !== '--import' && f !== 'tsx') }))));
+    });
+    child.once('error', (err) => settle(() => reject(err)));
+    child.once('exit', (code) => settle(() => reject(new Error(`ingest process exited (code ${code}) before its results`))));
+  });
 }
