@@ -184,7 +184,7 @@ export interface AccessLogWriter {
   start(): Promise<void>;
   /**
    * Numbers the record now (seq in arrival order); resolves once it is committed, with the same
-   * record object completed by its chain fields (the writer takes the record: do not reuse it).
+   * record object completed by its chain fields (the writer takes the record: do not reuse or change it).
    * Rejects AUDIT_UNAVAILABLE when not accepting, and a CanonicalJsonError for a record that
    * cannot be hashed.
    */
@@ -209,9 +209,10 @@ interface Pending {
    * The record in its canonical text, with the values the store indexes (prepareRecord): what the
    * store chains. Null once handed to the store (chainBatchOf), which holds its own copy: the
    * texts of the records in flight are then not kept alive, and copied by every young-generation
-   * collection, for a second time. A batch handed over again (a retry, a batch sent ahead and
-   * refused) is prepared again from its record, to the same text: prepareRecord is a pure function
-   * of the record, the chain id and the seq, and the record is not touched until it is committed.
+   * collection, for a second time. A commit's retries reuse the batch they first handed over; a
+   * batch sent ahead and refused is prepared again from its records for its ordinary commit, to
+   * the same texts: prepareRecord is a pure function of the record, the chain id and the seq, and
+   * the record is not touched until it is committed (`append`'s caller hands it over for good).
    */
   prepared: PreparedRecord | null;
   resolve(record: ChainedAccessRecord): void;
@@ -639,9 +640,13 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
         // While this batch commits, a full one may be sent to follow it (sendAhead).
         followable = batch.at(-1)!.seq;
         let hashes: string[] = [];
+        // Built once: a retry hands the store the same texts. A batch sent ahead, refused and put
+        // back is prepared again here, outside the retries: should that throw (a programming
+        // error), the writer stops (`failed`) rather than retry it as a store outage.
+        const chained = chainBatchOf(batch, head);
         // The store has the batch once this returns (withRetry calls it at once).
         const commit = withRetry('commit', async () => {
-          hashes = await store.appendToChain(chainBatchOf(batch, head), checkpoint ? [checkpoint] : []);
+          hashes = await store.appendToChain(chained, checkpoint ? [checkpoint] : []);
         });
         sendAhead(); // a full batch queued already goes after it at once
         const commitMs = await commit;
