@@ -108,8 +108,6 @@ export const recordedOperationName = (value: unknown): string | null => sanitize
 /** A user agent as the access record holds it. */
 export const recordedUserAgent = (value: unknown): string | null => sanitizeMaskedText(value, SANITIZE_LIMITS.userAgent);
 
-export const sanitizeUserAgent = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.userAgent);
-export const sanitizeOperationName = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.operationName);
 export const sanitizeRequestId = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.requestId);
 export const sanitizeClientIp = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.clientIp);
 export const sanitizeClaim = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.claim);

@@ -1,15 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { SANITIZE_LIMITS, sanitizeList, sanitizeOperationName, sanitizeString, sanitizeUserAgent } from '../../../audit/sanitize.js';
+import { SANITIZE_LIMITS, recordedOperationName, recordedUserAgent, sanitizeList, sanitizeString } from '../../../audit/sanitize.js';
 
 describe('sanitize', () => {
   it('caps the user agent at 256 and the operation name at 128 characters', () => {
-    expect(sanitizeUserAgent('u'.repeat(1000))).toHaveLength(SANITIZE_LIMITS.userAgent);
+    expect(recordedUserAgent('u'.repeat(1000))).toHaveLength(SANITIZE_LIMITS.userAgent);
     expect(SANITIZE_LIMITS.userAgent).toBe(256);
-    expect(sanitizeOperationName('o'.repeat(1000))).toHaveLength(128);
+    expect(recordedOperationName('o'.repeat(1000))).toHaveLength(128);
   });
 
   it('strips control characters, so a value cannot forge log lines', () => {
-    expect(sanitizeUserAgent('curl/8\r\nX-Injected: 1\u0000\u001b[31m\u007f\u0085')).toBe('curl/8X-Injected: 1[31m');
+    expect(recordedUserAgent('curl/8\r\nX-Injected: 1\u0000\u001b[31m\u007f\u0085')).toBe('curl/8X-Injected: 1[31m');
   });
 
   it('strips bidirectional overrides and zero-width characters', () => {
@@ -23,13 +23,13 @@ describe('sanitize', () => {
   });
 
   it('returns null for non-strings and for strings empty once cleaned', () => {
-    expect(sanitizeUserAgent(undefined)).toBeNull();
-    expect(sanitizeUserAgent(42)).toBeNull();
-    expect(sanitizeUserAgent('\u0000\u0001  ')).toBeNull();
+    expect(recordedUserAgent(undefined)).toBeNull();
+    expect(recordedUserAgent(42)).toBeNull();
+    expect(recordedUserAgent('\u0000\u0001  ')).toBeNull();
   });
 
   it('keeps ordinary text unchanged', () => {
-    expect(sanitizeUserAgent('Mozilla/5.0 (X11; Linux x86_64) é ü 中文')).toBe('Mozilla/5.0 (X11; Linux x86_64) é ü 中文');
+    expect(recordedUserAgent('Mozilla/5.0 (X11; Linux x86_64) é ü 中文')).toBe('Mozilla/5.0 (X11; Linux x86_64) é ü 中文');
   });
 
   it('sanitises lists entry by entry and caps their length', () => {
