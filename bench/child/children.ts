@@ -34,13 +34,21 @@ export interface ForkOptions {
   readyTimeoutMs?: number;
 }
 
-export async function forkServer(name: string, spec: ChildSpec, options: ForkOptions = {}): Promise<ServerChild> {
-  const child: ChildProcess = fork(options.entry ?? ENTRY, [], {
-    // tsx runs the TypeScript sources, as `npm run bench` does for the benchmark itself.
-    execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
-    env: { ...process.env, ...options.env, NODE_OPTIONS: '', BENCH_CHILD_SPEC: JSON.stringify(spec) },
+/**
+ * Forks a TypeScript entry of the benchmark with an IPC channel: tsx runs the sources, as `npm run
+ * bench` does for the benchmark itself, then `nodeFlags`; NODE_OPTIONS is cleared, so the child
+ * runs with exactly these flags; `env` is added to this process's environment.
+ */
+export function forkTypeScript(entry: string, nodeFlags: readonly string[], env: Record<string, string>): ChildProcess {
+  return fork(entry, [], {
+    execArgv: ['--import', 'tsx', ...nodeFlags],
+    env: { ...process.env, ...env, NODE_OPTIONS: '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+}
+
+export async function forkServer(name: string, spec: ChildSpec, options: ForkOptions = {}): Promise<ServerChild> {
+  const child = forkTypeScript(options.entry ?? ENTRY, options.nodeFlags ?? [], { ...options.env, BENCH_CHILD_SPEC: JSON.stringify(spec) });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waiting = new Map<number, (m: ChildMessage) => void>();
   let nextId = 1;

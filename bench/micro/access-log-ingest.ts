@@ -3,7 +3,6 @@
  * fresh SQLite file store with group commit, under many concurrent appends — each "request"
  * awaits its own record's commit, as the gateway does before releasing a response.
  */
-import { fork } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { newAccessRecordId } from '../../audit/ids.js';
 import type { AccessRecord } from '../../audit/record.js';
 import type { SigningKey } from '../../core/keys.js';
 import { GATEWAY_NODE_FLAGS } from '../../core/runtime-flags.js';
+import { forkTypeScript } from '../child/children.js';
 import { createAccessLogWriter } from '../../gateway/access-log/writer.js';
 import { createStore } from '../../store/index.js';
 import { median } from '../stats.js';
@@ -257,11 +257,6 @@ export type IngestChildMessage =
 
 const INGEST_CHILD = fileURLToPath(new URL('../child/ingest-child.ts', import.meta.url));
 
-/** The Node flags the ingest process runs with: tsx for the sources, then the gateway's own (GATEWAY_NODE_FLAGS). */
-export function ingestChildExecArgv(): string[] {
-  return ['--import', 'tsx', ...GATEWAY_NODE_FLAGS];
-}
-
 /**
  * measureIngestMatrix in a process of its own started with the gateway's Node flags: the figure
  * is what the gateway's writer ingests under the heap it runs with (its old-space bound makes
@@ -270,11 +265,7 @@ export function ingestChildExecArgv(): string[] {
  * placement's CPUs, as the benchmark pins itself for measureIngestMatrix.
  */
 export function measureIngestInGatewayRuntime(spec: IngestChildSpec, onProgress?: (line: string) => void): Promise<IngestResult[]> {
-  const child = fork(INGEST_CHILD, [], {
-    execArgv: ingestChildExecArgv(),
-    env: { ...process.env, NODE_OPTIONS: '', BENCH_INGEST_SPEC: JSON.stringify(spec) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkTypeScript(INGEST_CHILD, GATEWAY_NODE_FLAGS, { BENCH_INGEST_SPEC: JSON.stringify(spec) });
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (fn: () => void) => {
