@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { CanonicalJsonError, canonicalJson } from '../../../audit/canonical-json.js';
 import { canonicalRecordJson, chainableFacts, chainBatch, chainPrepared, computeRecordHash, createChain, HASHED_FIELDS, normalizeForHash, OPTIONAL_HASHED_FIELDS, PREPARED_COLUMNS, prepareRecord } from '../../../audit/chain.js';
 import { GENESIS_HASH, indexedColumnsOf, type ChainedAccessRecord } from '../../../audit/record.js';
-import { roundTrip, sampleChain, sampleRecord } from './fixtures.js';
+import { preparedBatch, roundTrip, sampleChain, sampleRecord } from './fixtures.js';
 
 describe('createChain', () => {
   it('assigns gap-free seqs from 1 and links each record to the previous hash', () => {
@@ -188,7 +188,7 @@ describe('prepareRecord and chainPrepared (the writer path: canonical text made 
 
   it('chains to the same hashes as chainBatch, and what is stored verifies and reads back as the same record', () => {
     const prepared = shapes.map((r, i) => prepareRecord(r, 'chain-p', 8 + i));
-    const batch = { chainId: 'chain-p', head: { seq: 7, hash: 'h7' }, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } };
+    const batch = preparedBatch('chain-p', { seq: 7, hash: 'h7' }, key, prepared);
     const { stored, hashes } = chainPrepared(batch);
     const classic = chainBatch({ chainId: 'chain-p', head: { seq: 7, hash: 'h7' }, key, records: shapes.map(chainableFacts) });
     expect(hashes).toEqual(classic.map((r) => r.hash));

@@ -1,6 +1,6 @@
 /** Test fixtures for the access log: records, chains and a throwaway gateway key. */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
-import { createChain } from '../../../audit/chain.js';
+import { createChain, prepareRecord, type ChainBatch, type PreparedRecord } from '../../../audit/chain.js';
 import type { AccessRecord, ChainedAccessRecord } from '../../../audit/record.js';
 import type { SigningKey } from '../../../core/keys.js';
 
@@ -50,3 +50,15 @@ export async function testSigningKey(): Promise<SigningKey> {
 
 /** A deep copy, as a store round trip would give. */
 export const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** Prepared records as one batch the stores chain onto `head` (what the writer's chainBatchOf sends). */
+export function preparedBatch(chainId: string, head: { seq: number; hash: string }, key: Uint8Array, prepared: readonly PreparedRecord[]): ChainBatch {
+  return { chainId, head, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } };
+}
+
+/** sampleRecord first..last of `chainId`, prepared as the writer sends them, onto the record before `first` (its hash may be unknown: ''). */
+export function sampleBatch(chainId: string, first: number, last: number, headHash: string, key: Uint8Array): ChainBatch {
+  const prepared: PreparedRecord[] = [];
+  for (let seq = first; seq <= last; seq++) prepared.push(prepareRecord(sampleRecord(seq), chainId, seq));
+  return preparedBatch(chainId, { seq: first - 1, hash: headHash }, key, prepared);
+}

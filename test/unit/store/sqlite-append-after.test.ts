@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareRecord, type ChainBatch, type PreparedRecord } from '../../../audit/chain.js';
+import type { ChainBatch } from '../../../audit/chain.js';
 import { GENESIS_HASH } from '../../../audit/record.js';
 import { verifyAccessLog } from '../../../audit/verify-store.js';
 import type { SigningKey } from '../../../core/keys.js';
 import { createAccessLogWriter } from '../../../gateway/access-log/writer.js';
 import { SqliteStore } from '../../../store/sqlite/index.js';
-import { sampleRecord, testSigningKey } from '../audit/fixtures.js';
+import { sampleBatch, sampleRecord, testSigningKey } from '../audit/fixtures.js';
 import { sampleHead } from '../../contract/samples.js';
 
 const KEY = new Uint8Array(32).fill(3);
@@ -38,12 +38,7 @@ async function open(options: { writeThread?: boolean } = {}): Promise<SqliteStor
   return store;
 }
 
-/** Records first..last of `chainId`, prepared as the writer sends them, onto `head` (its hash may be unknown: ''). */
-function batchOf(chainId: string, first: number, last: number, headHash: string): ChainBatch {
-  const prepared: PreparedRecord[] = [];
-  for (let seq = first; seq <= last; seq++) prepared.push(prepareRecord(sampleRecord(seq), chainId, seq));
-  return { chainId, head: { seq: first - 1, hash: headHash }, key: KEY, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } };
-}
+const batchOf = (chainId: string, first: number, last: number, headHash: string): ChainBatch => sampleBatch(chainId, first, last, headHash, KEY);
 
 describe.each([
   ['on the write thread', {}],

@@ -18,7 +18,7 @@ import { chainBatch, computeRecordHash, prepareRecord, PREPARED_COLUMNS } from '
 import { GENESIS_HASH, indexedColumnsOf, type Checkpoint } from '../../../audit/record.js';
 import { verifyAccessLog, verifyStoredChain } from '../../../audit/verify-store.js';
 import { insertRowCopy } from '../../integration/support/access-log-sqlite.js';
-import { sampleRecord as accessRecord, testSigningKey } from '../audit/fixtures.js';
+import { preparedBatch, sampleRecord as accessRecord, testSigningKey } from '../audit/fixtures.js';
 import { nextLedgerBody, sealLedgerEntry } from '../../../audit/ledger.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-unit-'));
@@ -189,7 +189,7 @@ describe('the access-log writer path (prepared batches, chained and stored witho
   ];
   const batchOf = (chainId: string) => {
     const prepared = records.map((r, i) => prepareRecord(r, chainId, i + 1));
-    return { chainId, head: { seq: 0, hash: GENESIS_HASH }, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } };
+    return preparedBatch(chainId, { seq: 0, hash: GENESIS_HASH }, key, prepared);
   };
   /** One number from a raw reader of the file (no fold). */
   const rawCount = (file: string, sql: string, ...params: unknown[]) => {
@@ -207,7 +207,7 @@ describe('the access-log writer path (prepared batches, chained and stored witho
   /** The first two records: a batch the event loop commits (commitNowMax). */
   const small = (chainId: string) => {
     const b = batchOf(chainId);
-    return { ...b, records: b.records.slice(0, 2), prepared: { cuts: b.prepared.cuts.slice(0, 2), columns: b.prepared.columns.slice(0, 2 * PREPARED_COLUMNS.length) } };
+    return { ...b, records: b.records.slice(0, 2), prepared: { cuts: b.prepared!.cuts.slice(0, 2), columns: b.prepared!.columns.slice(0, 2 * PREPARED_COLUMNS.length) } };
   };
 
   it('stores what chainBatch gives, with the indexed columns the verifier expects, and a retry changes nothing', async () => {
@@ -486,7 +486,7 @@ describe('the access-log writer path (prepared batches, chained and stored witho
         db.prepare(`INSERT INTO access_records (id, chain_id, seq, record_id, time_ms, decision, record)
           VALUES (?, 'chain-high', 1, 'r-high', 0, 'ALLOWED', '{"id":"r-high"}')`).run(2n ** 63n - 1n);
         // SQLite now picks random row ids below 2^63-1: past 2^53, where a number rounds.
-        writes.appendToChain({ chainId: 'chain-pages', head: { seq: 0, hash: GENESIS_HASH }, key, records: sameTime.map((p) => p.text), prepared: { cuts: sameTime.map((p) => p.cut), columns: sameTime.flatMap((p) => p.columns) } });
+        writes.appendToChain(preparedBatch('chain-pages', { seq: 0, hash: GENESIS_HASH }, key, sameTime));
       });
       const store = await open(file);
       const seen: string[] = [];
@@ -564,7 +564,7 @@ describe('the access-log writer path (prepared batches, chained and stored witho
       const file = join(dir, name);
       const store = await open(file);
       const prepared = records.map((r, i) => prepareRecord({ ...r, ...overrides }, chainId, i + 1));
-      await store.appendToChain({ chainId, head: { seq: 0, hash: GENESIS_HASH }, key, records: prepared.map((p) => p.text), prepared: { cuts: prepared.map((p) => p.cut), columns: prepared.flatMap((p) => p.columns) } });
+      await store.appendToChain(preparedBatch(chainId, { seq: 0, hash: GENESIS_HASH }, key, prepared));
       expect(await verify(store, chainId)).toMatchObject({ ok: true, checked: 3 });
       const raw = new Database(file);
       return {
