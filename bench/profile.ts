@@ -35,7 +35,7 @@ export async function profileEnforcedGateway(options: {
   const dir = join(options.outDir, options.name);
   mkdirSync(dir, { recursive: true });
   const child = await forkServer('enforced (profiled)', options.spec, {
-    nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${options.intervalUs ?? 500}`],
+    extraNodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${options.intervalUs ?? 500}`],
   });
   let window: { from: number; to: number };
   let rps: number;

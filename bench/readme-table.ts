@@ -91,6 +91,7 @@ export function renderReadmeTable(report: BenchReport, soak: SoakSummary | null)
     `From \`npm run bench\` of ${when} (\`bench/results/\`; regenerate this block with \`npm run bench:readme\`): ` +
       `${m.nproc} vCPU (${m.cpuModel}), ${m.memory} RAM, Node ${m.node.replace(/^v/, '')}, load average ${m.loadAverageAtStart[0]} at start. ` +
       `${o.pin ? 'Each gateway under test pinned to CPU 1, the load generator and subgraphs to CPU 0 (`taskset`). ' : 'Not pinned. '}` +
+      `${report.gatewayNodeFlags ? `Every gateway under test, bare ones included, runs with the gateway's production Node flags, \`${report.gatewayNodeFlags.join(' ') || '(none)'}\`. ` : "The gateways under test run with Node's default flags. "}` +
       `${o.connections} connections, ${o.rounds} interleaved round(s) × ${o.durationS} s per cell. Everything is on, including the durable ` +
       'access log (SQLite, `synchronous=FULL`) and rate limits with a quota the run never reaches.',
   );

@@ -54,6 +54,8 @@ export interface BenchReport {
   machine: MachineInfo;
   options: BenchOptions;
   placement: string;
+  /** The Node flags every gateway under test ran with, as the enforced one reported them (absent in results from before: Node's defaults). */
+  gatewayNodeFlags?: string[];
   workloads: Array<Pick<Workload, 'name' | 'title' | 'query'>>;
   elapsedS: number;
   cells: CellResult[];
@@ -137,7 +139,7 @@ export function renderMarkdown(r: BenchReport): string {
   const parts: string[] = [];
   const load = r.cells.length ? ` · ${r.options.connections} connections, ${r.options.rounds} round(s) × ${r.options.durationS} s per cell after a ${r.options.warmupS} s warm-up` : '';
   parts.push(
-    `Run of ${m.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${m.memory} RAM · Node ${m.node} · Linux ${m.kernel} · load average at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}${load} · run took ${(r.elapsedS / 60).toFixed(1)} min`,
+    `Run of ${m.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${m.memory} RAM · Node ${m.node} · Linux ${m.kernel} · load average at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}${load} · run took ${(r.elapsedS / 60).toFixed(1)} min${r.gatewayNodeFlags ? ` · gateways under test with \`${r.gatewayNodeFlags.join(' ') || '(no flags)'}\`` : ''}`,
   );
   if (r.headline.length) {
     parts.push('### Headline: enforced / bare');

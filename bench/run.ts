@@ -9,7 +9,9 @@
  * subgraphs shared by both gateways); this process generates the load (autocannon) and runs the
  * micro-figures. Where the machine allows (bench/pinning.ts), every gateway variant is pinned to the
  * last CPU and this process and the subgraphs to the others, so only one gateway is busy on its
- * CPU at a time (the idle ones wait on their sockets) and its CPU per request is its own.
+ * CPU at a time (the idle ones wait on their sockets) and its CPU per request is its own. Every
+ * gateway, the bare ones included, runs with the gateway's production Node flags
+ * (GATEWAY_NODE_FLAGS: bench/child/children.ts, nodeFlagsFor), the subgraphs with Node's defaults.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +47,8 @@ import { workloads as allWorkloads } from './workloads.js';
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const PLACEMENT =
   'Each server under test in its own forked Node process (bare gateway; enforced gateway; enforced gateway with the access log off; one process hosting the five subgraphs, shared by both gateways). ' +
-  'The load generator (autocannon, 50 connections) and the micro-figures run in the benchmark process; idle gateways wait on their sockets.';
+  'The load generator (autocannon, 50 connections) and the micro-figures run in the benchmark process; idle gateways wait on their sockets. ' +
+  "Every gateway runs with the gateway's production Node flags (GATEWAY_NODE_FLAGS); the subgraphs' process with Node's defaults.";
 
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
       needLoad || options.micro ? fork('enforced', enforcedSpec('durable')) : null,
       needLoad ? fork('enforced-log-off', enforcedSpec('off')) : null,
     ]);
+    if (enforced) report.gatewayNodeFlags = [...enforced.nodeFlags];
     log(`servers ready: subgraphs pid ${subgraphs.pid}${bare ? `, bare pid ${bare.pid}` : ''}${enforced ? `, enforced pid ${enforced.pid}` : ''}${enforcedOff ? `, enforced-log-off pid ${enforcedOff.pid}` : ''}`);
 
     const all = allWorkloads();

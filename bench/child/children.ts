@@ -1,6 +1,7 @@
 /** Forks a server process (bench/child/server-child.ts) and talks to it over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../../core/runtime-flags.js';
 import type { ChildMemory, ChildMessage, ChildSpec, ChildStats, ParentMessage } from './protocol.js';
 
 const ENTRY = fileURLToPath(new URL('./server-child.ts', import.meta.url));
@@ -9,6 +10,8 @@ export interface ServerChild {
   readonly name: string;
   readonly pid: number;
   readonly urls: Record<string, string>;
+  /** The Node flags the process runs with, as it reports them (its process.execArgv after tsx's own). */
+  readonly nodeFlags: readonly string[];
   /** Starts a new measurement window (CPU baseline, RSS peak). */
   reset(): Promise<void>;
   /** Resource use since the last reset. */
@@ -26,12 +29,25 @@ export interface ServerChild {
 export interface ForkOptions {
   /** The server-child.ts to run: another work tree's, to measure another revision (bench/revision-tree.ts). Default this tree's. */
   entry?: string;
-  /** Extra node flags (e.g. --cpu-prof). */
-  nodeFlags?: string[];
+  /** The node flags, instead of the role's own (nodeFlagsFor): the memory soak's heap choices. */
+  nodeFlags?: readonly string[];
+  /** Node flags added after the role's own (e.g. --cpu-prof). */
+  extraNodeFlags?: readonly string[];
   /** Extra environment for the child (e.g. MALLOC_ARENA_MAX). */
   env?: Record<string, string>;
   /** Longest wait for `ready`, ms. Default 60000. */
   readyTimeoutMs?: number;
+}
+
+/**
+ * The Node flags a server of the benchmark runs with. A gateway under test, the bare ones
+ * included, runs with the gateway's production flags (GATEWAY_NODE_FLAGS: the Dockerfile's
+ * NODE_OPTIONS), so the load phase measures the heap the gateway is deployed with and compares
+ * like with like. The subgraphs' process keeps Node's defaults: it stands in for services that
+ * are not the gateway.
+ */
+export function nodeFlagsFor(spec: Pick<ChildSpec, 'role'>, extra: readonly string[] = []): string[] {
+  return [...(spec.role === 'subgraphs' ? [] : GATEWAY_NODE_FLAGS), ...extra];
 }
 
 /**
@@ -47,19 +63,25 @@ export function forkTypeScript(entry: string, nodeFlags: readonly string[], env:
   });
 }
 
+/** A child's execArgv without the `--import tsx` forkTypeScript puts first (a revision's tree may pass its loader's path). */
+function flagsAfterTsx(execArgv: readonly string[]): string[] {
+  const at = execArgv.indexOf('--import');
+  return at === -1 ? [...execArgv] : [...execArgv.slice(0, at), ...execArgv.slice(at + 2)];
+}
+
 export async function forkServer(name: string, spec: ChildSpec, options: ForkOptions = {}): Promise<ServerChild> {
-  const child = forkTypeScript(options.entry ?? ENTRY, options.nodeFlags ?? [], { ...options.env, BENCH_CHILD_SPEC: JSON.stringify(spec) });
+  const child = forkTypeScript(options.entry ?? ENTRY, options.nodeFlags ?? nodeFlagsFor(spec, options.extraNodeFlags), { ...options.env, BENCH_CHILD_SPEC: JSON.stringify(spec) });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waiting = new Map<number, (m: ChildMessage) => void>();
   let nextId = 1;
 
-  const urls = await new Promise<Record<string, string>>((resolve, reject) => {
+  const { urls, nodeFlags } = await new Promise<{ urls: Record<string, string>; nodeFlags: string[] }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name}: not ready within ${options.readyTimeoutMs ?? 60_000} ms`)), options.readyTimeoutMs ?? 60_000);
     child.on('message', (raw) => {
       const m = raw as ChildMessage;
       if (m.type === 'ready') {
         clearTimeout(timer);
-        resolve(m.urls);
+        resolve({ urls: m.urls, nodeFlags: flagsAfterTsx(m.execArgv ?? []) });
       } else if (m.type === 'failed') {
         clearTimeout(timer);
         reject(new Error(`${name} failed to start:\n${m.error}`));
@@ -91,6 +113,7 @@ export async function forkServer(name: string, spec: ChildSpec, options: ForkOpt
     name,
     pid: child.pid!,
     urls,
+    nodeFlags,
     async reset() {
       await ask('reset');
     },

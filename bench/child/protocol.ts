@@ -76,7 +76,8 @@ export interface ChildMemory {
 export type ParentMessage = { id: number; type: 'reset' } | { id: number; type: 'stats' } | { id: number; type: 'memory' } | { id: number; type: 'gc' } | { id: number; type: 'heapsnapshot'; path: string } | { id: number; type: 'stop' };
 
 export type ChildMessage =
-  | { type: 'ready'; urls: Record<string, string> }
+  /** execArgv: the child's process.execArgv (absent from a revision's tree older than it). */
+  | { type: 'ready'; urls: Record<string, string>; execArgv?: string[] }
   | { type: 'failed'; error: string }
   | { id: number; type: 'ok' }
   | { id: number; type: 'stats'; stats: ChildStats }

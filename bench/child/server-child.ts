@@ -146,7 +146,7 @@ try {
   const spec = JSON.parse(process.env.BENCH_CHILD_SPEC ?? 'null') as ChildSpec | null;
   if (!spec) throw new Error('BENCH_CHILD_SPEC is not set');
   running = await start(spec);
-  send({ type: 'ready', urls: running.urls });
+  send({ type: 'ready', urls: running.urls, execArgv: process.execArgv });
 } catch (err) {
   send({ type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   process.exit(1);

@@ -37,6 +37,13 @@ describe('README performance block', () => {
     expect(text).toContain('added p50 +0.50 ms (rounds +0.40, +0.50, +0.60) (target ≤ 1 ms): **met**');
   });
 
+  it("names the Node flags the gateways under test ran with, and says when they ran with Node's defaults", () => {
+    const run = report();
+    expect(renderReadmeTable(run, null)).toContain("The gateways under test run with Node's default flags.");
+    run.gatewayNodeFlags = ['--max-old-space-size=256', '--expose-gc'];
+    expect(renderReadmeTable(run, null)).toContain("Every gateway under test, bare ones included, runs with the gateway's production Node flags, `--max-old-space-size=256 --expose-gc`.");
+  });
+
   it('says by how much a target is missed', () => {
     const text = renderReadmeTable(report({ ratio: 0.9, enforcedCpu: 450, addedP50: 1.6, addedP99: 5, ingest: 40_000 }), null);
     expect(text).toContain('throughput 0.90 of bare-http (target ≥ 0.95): **missed** by 0.05');
