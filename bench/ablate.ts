@@ -20,7 +20,7 @@
  * own; compare versions with `@rev`, each on its own copy, rather than a switch inside one tree
  * (docs/performance.md, eighth pass).
  */
-import { parseVariant } from './ablate-variants.js';
+import { parseVariant, type AblateVariant } from './ablate-variants.js';
 import { forkServer, type ServerChild } from './child/children.js';
 import { startHarness } from './harness.js';
 import Database from 'better-sqlite3';
@@ -47,6 +47,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const trees = new Map<string, RevisionTree>();
 const children: ServerChild[] = [];
 const h = await startHarness();
+/** A variant's Node flags: the role's own (the gateway's production flags), or Node's defaults (-nodedefaults). */
+const flagsOf = (v: AblateVariant) => (v.nodeDefaults ? { nodeFlags: [] } : {});
+
 try {
   const { env, placement, gatewayEnv, auth } = h;
   const variants: { name: string; server: ServerChild; headers: Record<string, string> }[] = [];
@@ -59,7 +62,7 @@ try {
       console.log(`${v.name}: revision ${tree.commit.slice(0, 12)} in ${tree.dir}`);
     }
     if (v.kind === 'bare') {
-      variants.push({ name: v.name, server: await forkServer('bare-http', h.bareHttpSpec(), { entry }), headers: {} });
+      variants.push({ name: v.name, server: await forkServer('bare-http', h.bareHttpSpec(), { entry, ...flagsOf(v) }), headers: {} });
       continue;
     }
     const extra: Record<string, string> = { INSTANCE_ID: `gw-${i + 1}`, ...v.env };
@@ -75,7 +78,7 @@ try {
       }
       console.log(`${v.name}: ${v.mature} varied records filled in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
-    variants.push({ name: v.name, server: await forkServer(v.name, { role: 'enforced', dataDir: env.dataDir, env: { ...gatewayEnv, ...extra }, accessLog: v.kind }, { entry }), headers: auth });
+    variants.push({ name: v.name, server: await forkServer(v.name, { role: 'enforced', dataDir: env.dataDir, env: { ...gatewayEnv, ...extra }, accessLog: v.kind }, { entry, ...flagsOf(v) }), headers: auth });
   }
   for (const v of variants) {
     children.push(v.server);

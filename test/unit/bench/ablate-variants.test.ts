@@ -3,7 +3,9 @@ import { parseVariant } from '../../../bench/ablate-variants.js';
 
 describe('bench/ablate.ts variant names', () => {
   it('reads the kind, the options, a revision and extra variables', () => {
-    expect(parseVariant('bare')).toEqual({ name: 'bare', kind: 'bare', env: {}, pageSize: null, mature: null, revision: null });
+    expect(parseVariant('bare')).toEqual({ name: 'bare', kind: 'bare', env: {}, pageSize: null, mature: null, revision: null, nodeDefaults: false });
+    expect(parseVariant('bare-nodedefaults')).toMatchObject({ kind: 'bare', nodeDefaults: true });
+    expect(parseVariant('durable-nodedefaults-norl')).toMatchObject({ kind: 'durable', nodeDefaults: true, env: { RATE_LIMITS_ENABLED: 'false' } });
     expect(parseVariant('durable-mature2000000-page8192')).toMatchObject({ kind: 'durable', mature: 2_000_000, pageSize: 8192 });
     expect(parseVariant('bare@3dc7f40')).toMatchObject({ kind: 'bare', revision: '3dc7f40' });
     expect(parseVariant('off-norl-lease500')).toMatchObject({ kind: 'off', env: { RATE_LIMITS_ENABLED: 'false', RATE_LIMIT_LEASE: '500' }, pageSize: null });
@@ -14,6 +16,7 @@ describe('bench/ablate.ts variant names', () => {
       pageSize: 16384,
       mature: null,
       revision: 'HEAD~2',
+      nodeDefaults: false,
     });
     // An '@' in a value is part of the value, not a revision.
     expect(parseVariant('durable+INSTANCE_ID=a@b')).toMatchObject({ env: { INSTANCE_ID: 'a@b' }, revision: null });
@@ -28,8 +31,8 @@ describe('bench/ablate.ts variant names', () => {
       ['durable@', /'@' without a revision/],
       ['durable+lower=1', /\+lower=1 is not NAME=value/],
       ['durable+FLAG', /\+FLAG is not NAME=value/],
-      ['bare-norl', /bare takes a revision only/],
-      ['bare+X=1', /bare takes a revision only/],
+      ['bare-norl', /bare takes a revision and -nodedefaults only/],
+      ['bare+X=1', /bare takes a revision and -nodedefaults only/],
     ] as const) {
       expect(() => parseVariant(spec)).toThrow(message);
     }
