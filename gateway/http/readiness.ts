@@ -1,7 +1,15 @@
 /**
  * /readyz: ready when the supergraph is loaded, the store answers, the registry snapshot is
- * fresh, the access log accepts records and every subgraph answers its /healthz. Subgraph probes
- * are cached briefly so a load balancer polling readiness adds no load to the subgraphs.
+ * fresh, the access log accepts records and is not retrying a failed write, and every subgraph
+ * answers its /healthz. Subgraph probes are cached briefly so a load balancer polling readiness
+ * adds no load to the subgraphs.
+ *
+ * The access log's check: a store can answer its ping and still refuse writes (a full disk, a
+ * MongoDB user that lost its write role). The writer then retries the same batch, and every
+ * request behind it waits for its record; until the buffer fills, `accepting()` alone would still
+ * say ready, and a load balancer would keep sending requests to wait there. So while the writer
+ * retries (`consecutiveFailures` > 0) the instance is not ready; its first commit that succeeds
+ * makes it ready again.
  *
  * The endpoint is anonymous (load balancers and orchestrators call it), so the report names each
  * check and its outcome only: never a subgraph URL or name, an error text or an instance id. The
@@ -18,7 +26,7 @@ export interface ReadinessReport {
   checks: Record<string, boolean>;
 }
 
-export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: AccessLogWriter; subgraphUrls: Readonly<Record<string, string>>; now: () => number; cacheMs?: number; logger?: Pick<Logger, 'warn'> }) {
+export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: Pick<AccessLogWriter, 'accepting' | 'stats'>; subgraphUrls: Readonly<Record<string, string>>; now: () => number; cacheMs?: number; logger?: Pick<Logger, 'warn'> }) {
   const cacheMs = deps.cacheMs ?? 2000;
   let cached: { at: number; ok: boolean } | null = null;
   /** The probe in flight: callers arriving meanwhile share it (an anonymous burst costs one probe, not one each). */
@@ -59,7 +67,7 @@ export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<S
         supergraph: deps.gateway.current() !== null,
         store,
         registry: deps.snapshot.fresh(),
-        accessLog: deps.writer.accepting(),
+        accessLog: deps.writer.accepting() && deps.writer.stats().consecutiveFailures === 0,
         subgraphs: await probeSubgraphs(),
       };
       return { ready: Object.values(checks).every(Boolean), checks };

@@ -1,0 +1,62 @@
+/**
+ * /readyz and an access log that cannot write while its store still answers pings (a full disk,
+ * a MongoDB user without its write role). The writer retries the batch and the requests behind it
+ * wait for their records; long before its buffer fills, the instance must stop saying it is ready,
+ * so a load balancer sends requests elsewhere.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createReadiness } from '../../../../gateway/http/readiness.js';
+import { createAccessLogWriter } from '../../../../gateway/access-log/writer.js';
+import { createStore } from '../../../../store/index.js';
+import type { Store } from '../../../../store/port.js';
+import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
+import { waitFor } from '../../../helpers/wait.js';
+
+let store: Store;
+let writesRefused = false;
+beforeAll(async () => {
+  const real = await createStore('sqlite::memory:');
+  // Writes refused, reads and pings answered: what a full disk looks like to the gateway.
+  store = new Proxy(real, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop === 'appendToChain' || prop === 'appendCheckpoint') {
+        return async (...args: unknown[]) => {
+          if (writesRefused) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+});
+afterAll(async () => {
+  await store.close();
+});
+
+describe('/readyz while the access log cannot write', () => {
+  it('is not ready while the writer retries a refused write, though the store pings and the buffer has room, and ready again once it commits', async () => {
+    const writer = createAccessLogWriter({ store, chainId: 'readiness-chain', instanceId: 'gw-test', signingKey: await testSigningKey(), chainKey: Buffer.alloc(32, 3), retryInitialMs: 2, retryMaxMs: 20, bufferMax: 1000 });
+    await writer.start();
+    try {
+      const readiness = createReadiness({ gateway: { current: () => ({}) } as never, store, snapshot: { fresh: () => true } as never, writer, subgraphUrls: {}, now: () => 0 });
+      expect(await readiness.check()).toEqual({ ready: true, checks: { supergraph: true, store: true, registry: true, accessLog: true, subgraphs: true } });
+
+      writesRefused = true;
+      const waiting = writer.append(sampleRecord(1));
+      await waitFor(() => writer.stats().consecutiveFailures >= 2);
+      // The buffer is far from full: accepting() alone would still say ready.
+      expect(writer.accepting()).toBe(true);
+      const report = await readiness.check();
+      expect(report.ready).toBe(false);
+      expect(report.checks).toMatchObject({ store: true, accessLog: false });
+
+      writesRefused = false;
+      expect((await waiting).seq).toBe(1);
+      expect(await readiness.check()).toMatchObject({ ready: true, checks: { accessLog: true } });
+    } finally {
+      writesRefused = false;
+      await writer.flushAndClose();
+    }
+  });
+});
