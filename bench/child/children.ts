@@ -35,6 +35,8 @@ export interface ForkOptions {
   extraNodeFlags?: readonly string[];
   /** Extra environment for the child (e.g. MALLOC_ARENA_MAX). */
   env?: Record<string, string>;
+  /** A program that runs node with the child (its path, then its options), e.g. valgrind for instruction counts (bench/instructions.ts). */
+  wrapper?: readonly string[];
   /** Longest wait for `ready`, ms. Default 60000. */
   readyTimeoutMs?: number;
 }
@@ -55,9 +57,11 @@ export function nodeFlagsFor(spec: Pick<ChildSpec, 'role'>, extra: readonly stri
  * bench` does for the benchmark itself, then `nodeFlags`; NODE_OPTIONS is cleared, so the child
  * runs with exactly these flags; `env` is added to this process's environment.
  */
-export function forkTypeScript(entry: string, nodeFlags: readonly string[], env: Record<string, string>): ChildProcess {
+export function forkTypeScript(entry: string, nodeFlags: readonly string[], env: Record<string, string>, wrapper: readonly string[] = []): ChildProcess {
+  const node = ['--import', 'tsx', ...nodeFlags];
   return fork(entry, [], {
-    execArgv: ['--import', 'tsx', ...nodeFlags],
+    // A wrapper (valgrind and its options) runs node itself: fork starts `execPath execArgv entry`.
+    ...(wrapper.length ? { execPath: wrapper[0]!, execArgv: [...wrapper.slice(1), process.execPath, ...node] } : { execArgv: node }),
     env: { ...process.env, ...env, NODE_OPTIONS: '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -70,7 +74,7 @@ function flagsAfterTsx(execArgv: readonly string[]): string[] {
 }
 
 export async function forkServer(name: string, spec: ChildSpec, options: ForkOptions = {}): Promise<ServerChild> {
-  const child = forkTypeScript(options.entry ?? ENTRY, options.nodeFlags ?? nodeFlagsFor(spec, options.extraNodeFlags), { ...options.env, BENCH_CHILD_SPEC: JSON.stringify(spec) });
+  const child = forkTypeScript(options.entry ?? ENTRY, options.nodeFlags ?? nodeFlagsFor(spec, options.extraNodeFlags), { ...options.env, BENCH_CHILD_SPEC: JSON.stringify(spec) }, options.wrapper);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waiting = new Map<number, (m: ChildMessage) => void>();
   let nextId = 1;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +32,18 @@ describe("the benchmark's servers run with the gateway's production Node flags (
     const child = await forkServer('bare', bareSpec, { extraNodeFlags: ['--stack-size=2000'] });
     try {
       expect(child.nodeFlags).toEqual([...GATEWAY_NODE_FLAGS, '--stack-size=2000']);
+    } finally {
+      await child.stop();
+    }
+  }, 60_000);
+
+  it('runs node under a wrapper program when given one (valgrind, for bench/instructions.ts), with the same flags', async () => {
+    // env(1) as the wrapper: it runs the node command it is given, as valgrind does.
+    const child = await forkServer('bare', bareSpec, { wrapper: ['env', 'BENCH_WRAPPED=1'] });
+    try {
+      expect(child.nodeFlags).toEqual([...GATEWAY_NODE_FLAGS]);
+      // env(1) set the variable and then became node (the same process): the wrapper ran it.
+      expect(readFileSync(`/proc/${child.pid}/environ`, 'latin1').split('\0')).toContain('BENCH_WRAPPED=1');
     } finally {
       await child.stop();
     }

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench:instructions`: what a gateway executes per request, counted rather than timed.
+ *
+ * On this VM the time a request costs moves by half between one ten-second round and the next
+ * (docs/performance.md, twenty-sixth pass: bare-http's own CPU per request ran from 238 to 584 µs
+ * in one run, its subgraphs' with it), so a CPU ratio of 1.05 or 1.15 cannot be told apart in
+ * some runs. Valgrind's callgrind counts the instructions a process executes, in user space and
+ * on all its threads: the same binary given the same requests executes about the same count
+ * whatever else the machine is doing. This is no replacement for `npm run bench` (it leaves out
+ * the kernel's work, the fsyncs among it, and a process under callgrind runs some fifty times
+ * slower, so nothing here is a latency or a throughput), but it prices the gateway's own code.
+ *
+ * For each variant in turn (bare-http: `@apollo/gateway` with DSP Gateway's subgraph transport;
+ * durable: the enforced gateway as `npm run bench` runs it; off: the same with the access log off),
+ * the gateway process runs under callgrind with the gateway's production Node flags, the
+ * subgraphs natively; `--warmup` requests let V8 compile the hot paths (with a thousand the count
+ * was still two to three times the steady one: compilation on V8's threads); the counters are
+ * zeroed, `--requests` are sent `--concurrency` at a time, and the counters are dumped, per thread.
+ *
+ * Work on a timer (the register poll every REGISTRY_POLL_MS, checkpoints every second, the
+ * monitor's ticks) runs as often per second of the clock under callgrind as natively, but the
+ * requests are some fifty times fewer per second, so per request it would weigh fifty times its
+ * share. So the process is also counted idle for `--idle` seconds after the warm-up, and that rate
+ * times the window's length is taken off the window's count (`perRequest`); the raw count is kept
+ * beside it (`rawPerRequest`).
+ *
+ *   npm run bench:instructions -- [one|three|many] [--requests=1500] [--warmup=3000] [--idle=20] [--concurrency=10] [--variants=bare,durable]
+ *
+ * Needs valgrind (`apt-get install -y valgrind`). Writes bench/results/instructions-<timestamp>.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { forkServer, type ServerChild } from './child/children.js';
+import { startHarness } from './harness.js';
+import { workloads, type WorkloadName } from './workloads.js';
+
+export interface InstructionOptions {
+  workload: WorkloadName;
+  requests: number;
+  warmup: number;
+  /** Seconds the process is counted idle (the timers' rate), after the warm-up. */
+  idle: number;
+  concurrency: number;
+  variants: Array<'bare' | 'durable' | 'off'>;
+}
+
+export interface InstructionCount {
+  variant: string;
+  /** Requests answered 200 without GraphQL errors in the counted window (of `requests`). */
+  ok: number;
+  /** Instructions of the whole process per request (every thread), less the idle rate over the window. */
+  perRequest: number;
+  /** The same without the idle rate taken off. */
+  rawPerRequest: number;
+  /** Instructions per second of the process idle (its timers). */
+  idlePerS: number;
+  /** The counted window's length, s. */
+  windowS: number;
+  /** Of which the main thread's (the event loop: Apollo, our pipeline, V8's work on that thread), idle rate taken off. */
+  mainThreadPerRequest: number;
+  /** Threads beside it: SQLite's write thread, V8's compiler and GC helpers, libuv's pool. */
+  otherThreadsPerRequest: number;
+}
+
+/** Reads `--name=value` options and the workload; anything else is an error, so a typo does not measure a default. */
+export function parseInstructionOptions(argv: readonly string[]): InstructionOptions {
+  const options: InstructionOptions = { workload: 'one', requests: 1500, warmup: 3000, idle: 20, concurrency: 10, variants: ['bare', 'durable'] };
+  const count = (name: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name}: a positive whole number, not ${JSON.stringify(value)}`);
+    return n;
+  };
+  for (const arg of argv) {
+    const m = /^--(requests|warmup|idle|concurrency|variants)=(.*)$/.exec(arg);
+    if (m) {
+      const [, name, value] = m as unknown as [string, string, string];
+      if (name === 'variants') {
+        const variants = value.split(',');
+        for (const v of variants) if (v !== 'bare' && v !== 'durable' && v !== 'off') throw new Error(`--variants: bare, durable or off, not ${JSON.stringify(v)}`);
+        options.variants = variants as InstructionOptions['variants'];
+      } else options[name as 'requests' | 'warmup' | 'idle' | 'concurrency'] = count(name, value);
+    } else if (arg === 'one' || arg === 'three' || arg === 'many') options.workload = arg;
+    else throw new Error(`unknown argument ${JSON.stringify(arg)} (one|three|many, --requests=N, --warmup=N, --idle=S, --concurrency=N, --variants=bare,durable,off)`);
+  }
+  return options;
+}
+
+/** The instruction count a callgrind output file holds (its `summary:` or `totals:` line). */
+export function callgrindTotal(text: string): number {
+  const m = /^(?:summary|totals):\s+(\d+)/m.exec(text);
+  if (!m) throw new Error('callgrind output without a summary or totals line');
+  return Number(m[1]);
+}
+
+/**
+ * The threads of one dump: with --separate-threads=yes callgrind writes `<out>.<pid>.<dump>-<thread>`
+ * per thread (thread 01 is the main thread). Returns each thread's count, from the newest dump.
+ */
+export function threadCounts(files: ReadonlyArray<{ name: string; text: string }>, pid: number): Map<number, number> {
+  let newest = -1;
+  const parts: Array<{ dump: number; thread: number; text: string }> = [];
+  for (const f of files) {
+    const m = new RegExp(`\\.${pid}\\.(\\d+)-(\\d+)$`).exec(f.name);
+    if (!m) continue;
+    parts.push({ dump: Number(m[1]), thread: Number(m[2]), text: f.text });
+    newest = Math.max(newest, Number(m[1]));
+  }
+  if (newest < 0) throw new Error(`no callgrind dump of process ${pid}`);
+  return new Map(parts.filter((p) => p.dump === newest).map((p) => [p.thread, callgrindTotal(p.text)]));
+}
+
+const sum = (threads: ReadonlyMap<number, number>) => [...threads.values()].reduce((a, b) => a + b, 0);
+
+/**
+ * A variant's figures from its two counts, each per thread (thread 1 the main one): idle over
+ * `idle.seconds`, and the window of `requests` requests over `window.seconds`, from which the
+ * idle rate times the window's length is taken off.
+ */
+export function instructionCount(variant: string, ok: number, requests: number, idle: { threads: ReadonlyMap<number, number>; seconds: number }, window: { threads: ReadonlyMap<number, number>; seconds: number }): InstructionCount {
+  const all = sum(window.threads);
+  const main = window.threads.get(1) ?? 0;
+  const idleAll = sum(idle.threads) / idle.seconds;
+  const idleMain = (idle.threads.get(1) ?? 0) / idle.seconds;
+  return {
+    variant,
+    ok,
+    perRequest: (all - idleAll * window.seconds) / requests,
+    rawPerRequest: all / requests,
+    idlePerS: idleAll,
+    windowS: window.seconds,
+    mainThreadPerRequest: (main - idleMain * window.seconds) / requests,
+    otherThreadsPerRequest: (all - main - (idleAll - idleMain) * window.seconds) / requests,
+  };
+}
+
+/** One line per variant and, when bare-http was counted, each other variant's ratio to it. */
+export function renderInstructions(workload: string, counts: readonly InstructionCount[]): string {
+  const bare = counts.find((c) => c.variant === 'bare');
+  const m = (n: number) => `${(n / 1e6).toFixed(2)} M`;
+  return counts
+    .map(
+      (c) =>
+        `${workload} / ${c.variant === 'bare' ? 'bare-http' : c.variant}: ${m(c.perRequest)} instructions per request (main thread ${m(c.mainThreadPerRequest)}, other threads ${m(c.otherThreadsPerRequest)}; ` +
+        `${m(c.rawPerRequest)} before the idle rate, ${m(c.idlePerS)}/s over ${c.windowS.toFixed(0)} s, is taken off; ${c.ok} answered)` +
+        (bare && c !== bare ? `, ${(c.perRequest / bare.perRequest).toFixed(3)}× bare-http (main thread ${(c.mainThreadPerRequest / bare.mainThreadPerRequest).toFixed(3)}×, raw ${(c.rawPerRequest / bare.rawPerRequest).toFixed(3)}×)` : ''),
+    )
+    .join('\n');
+}
+
+/** Sends `n` requests, `concurrency` at a time, cycling the bodies; returns how many were answered 200 without errors. */
+async function drive(url: string, headers: Record<string, string>, bodies: readonly string[], n: number, concurrency: number): Promise<number> {
+  let next = 0;
+  let ok = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const body = bodies[next++ % bodies.length]!;
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+        const text = await res.text();
+        if (res.status === 200 && !text.includes('"errors"')) ok += 1;
+      }
+    }),
+  );
+  return ok;
+}
+
+async function main(): Promise<void> {
+  let options: InstructionOptions;
+  try {
+    options = parseInstructionOptions(process.argv.slice(2));
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  } catch (err) {
+    console.error((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'valgrind is not installed (apt-get install -y valgrind)' : (err as Error).message);
+    process.exit(2);
+  }
+  const log = (line: string) => process.stderr.write(`[instructions ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  const workload = workloads()[options.workload];
+  const h = await startHarness();
+  const counts: InstructionCount[] = [];
+  try {
+    for (const variant of options.variants) {
+      const out = mkdtempSync(join(tmpdir(), `callgrind-${variant}-`));
+      const wrapper = ['valgrind', '--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(out, 'callgrind.out.%p')}`, '--log-file=/dev/null'];
+      const started = Date.now();
+      let server: ServerChild | null = null;
+      try {
+        server =
+          variant === 'bare'
+            ? await forkServer('bare-http', h.bareHttpSpec(), { wrapper, readyTimeoutMs: 900_000 })
+            : await forkServer(variant, { role: 'enforced', dataDir: h.env.dataDir, env: { ...h.gatewayEnv, INSTANCE_ID: `gw-instr-${variant}` }, accessLog: variant }, { wrapper, readyTimeoutMs: 900_000 });
+        log(`${variant}: started under callgrind in ${Math.round((Date.now() - started) / 1000)} s (flags ${server.nodeFlags.join(' ')})`);
+        const headers = variant === 'bare' ? {} : h.auth;
+        await drive(server.urls.graphql!, headers, workload.bodies, options.warmup, options.concurrency);
+        const pid = String(server.pid);
+        const counted = () => threadCounts(readdirSync(out).map((name) => ({ name, text: readFileSync(join(out, name), 'utf8') })), server!.pid);
+        // Idle: what the timers cost per second.
+        execFileSync('callgrind_control', ['--zero', pid], { stdio: 'ignore' });
+        let t = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, options.idle * 1000));
+        execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
+        const idleS = (performance.now() - t) / 1000;
+        const idle = counted();
+        // The window.
+        execFileSync('callgrind_control', ['--zero', pid], { stdio: 'ignore' });
+        t = performance.now();
+        const ok = await drive(server.urls.graphql!, headers, workload.bodies, options.requests, options.concurrency);
+        execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
+        const windowS = (performance.now() - t) / 1000;
+        const window = counted();
+        const count = instructionCount(variant, ok, options.requests, { threads: idle, seconds: idleS }, { threads: window, seconds: windowS });
+        counts.push(count);
+        log(renderInstructions(options.workload, [count]));
+      } finally {
+        await server?.stop();
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await h.dispose();
+  }
+  const report = renderInstructions(options.workload, counts);
+  console.log(report);
+  const results = new URL('./results/', import.meta.url);
+  mkdirSync(results, { recursive: true });
+  const file = new URL(`./instructions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, results);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, options, counts }, null, 2)}\n`);
+  log(`wrote ${file.pathname}`);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();
