@@ -24,7 +24,10 @@
  * times the window's length is taken off the window's count (`perRequest`); the raw count is kept
  * beside it (`rawPerRequest`).
  *
- *   npm run bench:instructions -- [one|three|many] [--requests=1500] [--warmup=3000] [--idle=20] [--concurrency=10] [--variants=bare,durable]
+ *   npm run bench:instructions -- [one|three|many] [--requests=1500] [--warmup=3000] [--idle=20] [--concurrency=10] [--variants=bare,durable] [--keep]
+ *
+ * `--keep` leaves each variant's callgrind files (the idle dump, then the window's, one file per
+ * thread) for `callgrind_annotate`, and prints where.
  *
  * Needs valgrind (`apt-get install -y valgrind`). Writes bench/results/instructions-<timestamp>.json.
  */
@@ -45,6 +48,8 @@ export interface InstructionOptions {
   idle: number;
   concurrency: number;
   variants: Array<'bare' | 'durable' | 'off'>;
+  /** Keep the callgrind files. */
+  keep: boolean;
 }
 
 export interface InstructionCount {
@@ -67,7 +72,7 @@ export interface InstructionCount {
 
 /** Reads `--name=value` options and the workload; anything else is an error, so a typo does not measure a default. */
 export function parseInstructionOptions(argv: readonly string[]): InstructionOptions {
-  const options: InstructionOptions = { workload: 'one', requests: 1500, warmup: 3000, idle: 20, concurrency: 10, variants: ['bare', 'durable'] };
+  const options: InstructionOptions = { workload: 'one', requests: 1500, warmup: 3000, idle: 20, concurrency: 10, variants: ['bare', 'durable'], keep: false };
   const count = (name: string, value: string) => {
     const n = Number(value);
     if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name}: a positive whole number, not ${JSON.stringify(value)}`);
@@ -82,8 +87,9 @@ export function parseInstructionOptions(argv: readonly string[]): InstructionOpt
         for (const v of variants) if (v !== 'bare' && v !== 'durable' && v !== 'off') throw new Error(`--variants: bare, durable or off, not ${JSON.stringify(v)}`);
         options.variants = variants as InstructionOptions['variants'];
       } else options[name as 'requests' | 'warmup' | 'idle' | 'concurrency'] = count(name, value);
-    } else if (arg === 'one' || arg === 'three' || arg === 'many') options.workload = arg;
-    else throw new Error(`unknown argument ${JSON.stringify(arg)} (one|three|many, --requests=N, --warmup=N, --idle=S, --concurrency=N, --variants=bare,durable,off)`);
+    } else if (arg === '--keep') options.keep = true;
+    else if (arg === 'one' || arg === 'three' || arg === 'many') options.workload = arg;
+    else throw new Error(`unknown argument ${JSON.stringify(arg)} (one|three|many, --requests=N, --warmup=N, --idle=S, --concurrency=N, --variants=bare,durable,off, --keep)`);
   }
   return options;
 }
@@ -215,7 +221,8 @@ async function main(): Promise<void> {
         log(renderInstructions(options.workload, [count]));
       } finally {
         await server?.stop();
-        rmSync(out, { recursive: true, force: true });
+        if (options.keep) log(`${variant}: callgrind files kept in ${out}`);
+        else rmSync(out, { recursive: true, force: true });
       }
     }
   } finally {
