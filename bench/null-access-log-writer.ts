@@ -37,7 +37,7 @@ export function createNullAccessLogWriter(chainId = 'bench-access-log-off', batc
     },
     accepting: () => running,
     depth: () => 0,
-    stats: () => ({ committed: seq, batches: 0, checkpoints: 0, failures: 0, consecutiveFailures: 0, lastCommitMs: null, committedSeq: seq, depth: 0, accepting: running }),
+    stats: () => ({ committed: seq, batches: 0, checkpoints: 0, failures: 0, consecutiveFailures: 0, retryingSinceMs: null, lastCommitMs: null, committedSeq: seq, depth: 0, accepting: running }),
     async flushAndClose() {
       running = false;
     },

@@ -167,6 +167,8 @@ export interface AccessLogWriterStats {
   failures: number;
   /** Failed store calls since the last success (0 when healthy). */
   consecutiveFailures: number;
+  /** When the first of those failures happened (the writer's clock, ms), or null when healthy. */
+  retryingSinceMs: number | null;
   /** Duration of the last successful commit, ms (null before the first). */
   lastCommitMs: number | null;
   /** Highest seq committed. */
@@ -332,7 +334,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   /** Set when flushAndClose gives up: stops retrying and wakes a sleeping retry. */
   let abandon: ((err: Error) => void) | null = null;
   let abandoned: Error | null = null;
-  const stats = { committed: 0, batches: 0, checkpoints: 0, failures: 0, consecutiveFailures: 0, lastCommitMs: null as number | null };
+  const stats = { committed: 0, batches: 0, checkpoints: 0, failures: 0, consecutiveFailures: 0, retryingSinceMs: null as number | null, lastCommitMs: null as number | null };
 
   /**
    * A store that commits appends one after another in the order they were made can take a batch
@@ -405,10 +407,12 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
       try {
         await call();
         stats.consecutiveFailures = 0;
+        stats.retryingSinceMs = null;
         return performance.now() - started;
       } catch (err) {
         stats.failures += 1;
         stats.consecutiveFailures += 1;
+        stats.retryingSinceMs ??= now();
         // Warn once per outage, then at most once per backoff ceiling, so a long outage does not flood the log.
         if (stats.consecutiveFailures === 1 || delay >= retryMaxMs) {
           logger.error({ err, chainId, depth: depth(), failures: stats.consecutiveFailures }, `access log ${what} failed; retrying`);

@@ -7,9 +7,11 @@
  * The access log's check: a store can answer its ping and still refuse writes (a full disk, a
  * MongoDB user that lost its write role). The writer then retries the same batch, and every
  * request behind it waits for its record; until the buffer fills, `accepting()` alone would still
- * say ready, and a load balancer would keep sending requests to wait there. So while the writer
- * retries (`consecutiveFailures` > 0) the instance is not ready; its first commit that succeeds
- * makes it ready again.
+ * say ready, and a load balancer would keep sending requests to wait there. So once the writer
+ * has been retrying for `accessLogRetryGraceMs` (default 5 s, the writer's longest backoff) the
+ * instance is not ready; its first store call that succeeds makes it ready again. The grace
+ * period: instances sharing one store see its blips together (a primary stepdown, a write
+ * concern timeout), and a blip the retries ride out must not take every instance out at once.
  *
  * The endpoint is anonymous (load balancers and orchestrators call it), so the report names each
  * check and its outcome only: never a subgraph URL or name, an error text or an instance id. The
@@ -21,13 +23,24 @@ import type { AccessLogWriter } from '../access-log/writer.js';
 import type { FilteringGateway } from '../apollo/filtering-gateway.js';
 import type { RegistrySnapshot } from '../registry-snapshot.js';
 
+/** How long the access-log writer may retry a refused store call before the instance is not ready, ms: its longest backoff. */
+export const DEFAULT_ACCESS_LOG_RETRY_GRACE_MS = 5000;
+
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, boolean>;
 }
 
-export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: Pick<AccessLogWriter, 'accepting' | 'stats'>; subgraphUrls: Readonly<Record<string, string>>; now: () => number; cacheMs?: number; logger?: Pick<Logger, 'warn'> }) {
+export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: Pick<AccessLogWriter, 'accepting' | 'stats'>; subgraphUrls: Readonly<Record<string, string>>; now: () => number; cacheMs?: number; accessLogRetryGraceMs?: number; logger?: Pick<Logger, 'warn'> }) {
   const cacheMs = deps.cacheMs ?? 2000;
+  const graceMs = deps.accessLogRetryGraceMs ?? DEFAULT_ACCESS_LOG_RETRY_GRACE_MS;
+
+  /** The writer takes records and has not been retrying a refused store call for longer than the grace period. */
+  function accessLogReady(): boolean {
+    if (!deps.writer.accepting()) return false;
+    const since = deps.writer.stats().retryingSinceMs;
+    return since === null || deps.now() - since < graceMs;
+  }
   let cached: { at: number; ok: boolean } | null = null;
   /** The probe in flight: callers arriving meanwhile share it (an anonymous burst costs one probe, not one each). */
   let inFlight: Promise<boolean> | null = null;
@@ -67,7 +80,7 @@ export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<S
         supergraph: deps.gateway.current() !== null,
         store,
         registry: deps.snapshot.fresh(),
-        accessLog: deps.writer.accepting() && deps.writer.stats().consecutiveFailures === 0,
+        accessLog: accessLogReady(),
         subgraphs: await probeSubgraphs(),
       };
       return { ready: Object.values(checks).every(Boolean), checks };

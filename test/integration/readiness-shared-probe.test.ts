@@ -36,7 +36,7 @@ describe('readiness probes are shared by concurrent callers', () => {
       gateway: { current: () => ({}) } as never,
       store: { ping: async () => {} },
       snapshot: { fresh: () => true } as never,
-      writer: { accepting: () => true, stats: () => ({ consecutiveFailures: 0 }) } as never,
+      writer: { accepting: () => true, stats: () => ({ retryingSinceMs: null }) } as never,
       subgraphUrls,
       now: () => 1_000_000,
     });
