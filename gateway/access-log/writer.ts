@@ -157,6 +157,9 @@ export interface AccessLogWriterOptions {
   onCommit?(records: ChainedAccessRecord[], commitMs: number): void;
 }
 
+/** The writer's longest retry delay by default, ms (`retryMaxMs`). */
+export const DEFAULT_RETRY_MAX_MS = 5_000;
+
 export interface AccessLogWriterStats {
   /** Records committed since start. */
   committed: number;
@@ -306,7 +309,7 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   const signLimit = options.checkpointSignTimeoutMs ?? 1_000;
   const checkpointSignTimeoutMs = signLimit > MAX_TIMER_MS ? null : signLimit >= 1 ? signLimit : 1_000;
   const retryInitialMs = options.retryInitialMs ?? 10;
-  const retryMaxMs = Math.max(retryInitialMs, options.retryMaxMs ?? 5_000);
+  const retryMaxMs = Math.max(retryInitialMs, options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS);
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger({ level: 'silent', name: 'audit-log' });
   const iso = () => new Date(now()).toISOString();

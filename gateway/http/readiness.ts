@@ -1,7 +1,7 @@
 /**
  * /readyz: ready when the supergraph is loaded, the store answers, the registry snapshot is
- * fresh, the access log accepts records and is not retrying a failed write, and every subgraph
- * answers its /healthz. Subgraph probes are cached briefly so a load balancer polling readiness
+ * fresh, the access log accepts records and has not been retrying a refused write for longer
+ * than a grace period, and every subgraph answers its /healthz. Subgraph probes are cached briefly so a load balancer polling readiness
  * adds no load to the subgraphs.
  *
  * The access log's check: a store can answer its ping and still refuse writes (a full disk, a
@@ -19,12 +19,12 @@
  */
 import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../store/port.js';
-import type { AccessLogWriter } from '../access-log/writer.js';
+import { DEFAULT_RETRY_MAX_MS, type AccessLogWriter } from '../access-log/writer.js';
 import type { FilteringGateway } from '../apollo/filtering-gateway.js';
 import type { RegistrySnapshot } from '../registry-snapshot.js';
 
 /** How long the access-log writer may retry a refused store call before the instance is not ready, ms: its longest backoff. */
-export const DEFAULT_ACCESS_LOG_RETRY_GRACE_MS = 5000;
+export const DEFAULT_ACCESS_LOG_RETRY_GRACE_MS = DEFAULT_RETRY_MAX_MS;
 
 export interface ReadinessReport {
   ready: boolean;

@@ -13,6 +13,7 @@ import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOption
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from './fake-store.js';
 import { waitFor } from '../../../helpers/wait.js';
+import { withRefusedWrites } from '../../../helpers/refusing-store.js';
 
 const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.code : err);
 /** Settles a promise into a value or an error code, so tests can assert on both. */
@@ -346,20 +347,8 @@ describe('access log writer (SQLite store)', () => {
   let store: Store;
   let down = false;
   beforeAll(async () => {
-    const real = await createStore('sqlite::memory:');
-    // A wrapper that can make the real store's writes fail, as an unwritable database would.
-    store = new Proxy(real, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if (prop === 'appendToChain' || prop === 'appendCheckpoint') {
-          return async (...args: unknown[]) => {
-            if (down) throw new StoreUnavailableError('database is read-only');
-            return (value as (...a: unknown[]) => Promise<void>).apply(target, args);
-          };
-        }
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    // The real store, its writes failing while `down`, as an unwritable database's would.
+    store = withRefusedWrites(await createStore('sqlite::memory:'), () => (down ? new StoreUnavailableError('database is read-only') : null));
   });
   afterAll(async () => {
     await store.close();

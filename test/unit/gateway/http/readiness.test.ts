@@ -13,24 +13,13 @@ import { createStore } from '../../../../store/index.js';
 import type { Store } from '../../../../store/port.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { waitFor } from '../../../helpers/wait.js';
+import { withRefusedWrites } from '../../../helpers/refusing-store.js';
 
 let store: Store;
 let writesRefused = false;
 beforeAll(async () => {
-  const real = await createStore('sqlite::memory:');
   // Writes refused, reads and pings answered: what a full disk looks like to the gateway.
-  store = new Proxy(real, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop === 'appendToChain' || prop === 'appendCheckpoint') {
-        return async (...args: unknown[]) => {
-          if (writesRefused) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        };
-      }
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  store = withRefusedWrites(await createStore('sqlite::memory:'), () => (writesRefused ? Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }) : null));
 });
 afterAll(async () => {
   await store.close();
