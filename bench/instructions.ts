@@ -36,6 +36,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { forkServer, type ServerChild } from './child/children.js';
 import { startHarness } from './harness.js';
 import { workloads, type WorkloadName } from './workloads.js';
@@ -237,4 +238,4 @@ async function main(): Promise<void> {
   log(`wrote ${file.pathname}`);
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
