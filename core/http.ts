@@ -90,6 +90,22 @@ export async function readTextBody(req: IncomingMessage, limit: number, tooLarge
   return { text: raw.toString('utf8') };
 }
 
+/**
+ * Every value of one request header, in order, as `req.headersDistinct[name]` has them (undefined
+ * when the request has none), read from the raw header lines without building the object of all
+ * distinct headers, which lower-cases every name and allocates an array per header. `name` is
+ * lower case.
+ */
+export function headerValues(req: Pick<IncomingMessage, 'rawHeaders'>, name: string): string[] | undefined {
+  const raw = req.rawHeaders;
+  let values: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const field = raw[i]!;
+    if (field.length === name.length && (field === name || field.toLowerCase() === name)) (values ??= []).push(raw[i + 1]!);
+  }
+  return values;
+}
+
 export function headerMapOf(req: IncomingMessage): HeaderMap {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {

@@ -22,7 +22,7 @@ import { createCallerResolver } from '../authorisation/caller.js';
 import type { Config } from '../core/config.js';
 import { CodedError, httpStatusOf, type Denial } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { readBody as readRequestBody, readTextBody, searchOf } from '../core/http.js';
+import { headerValues, readBody as readRequestBody, readTextBody, searchOf } from '../core/http.js';
 import type { Presentation, VerifiedToken } from '../core/verified-token.js';
 import { documentChecker } from '../limits/operation-limits/index.js';
 import { staffSubject, type RateLimits } from '../limits/rate-limit.js';
@@ -184,7 +184,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
     {
       name: 'authenticate',
       async run(req, facts) {
-        const auth = await deps.authenticator.authenticate(req.headersDistinct.authorization, { acceptDpop: true });
+        const auth = await deps.authenticator.authenticate(headerValues(req, 'authorization'), { acceptDpop: true });
         // A failed authentication counts on the source address's quota (and says how much is left).
         return auth.ok ? { facts: { token: auth.token, presentation: auth.presentation } } : countOnSource(facts, auth.denial);
       },
@@ -204,7 +204,7 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
         if (constraint.kind === 'none') return {};
         // Like a failed authentication: counted on the source address, so a thief cannot probe for free.
         if (constraint.kind === 'refused') return countOnSource(facts, constraint.denial);
-        const proof = await deps.dpop.verify({ header: req.headersDistinct.dpop, method: facts.arrival.method, htu: deps.publicUrl(), ath: facts.presentation!.ath, jkt: constraint.jkt });
+        const proof = await deps.dpop.verify({ header: headerValues(req, 'dpop'), method: facts.arrival.method, htu: deps.publicUrl(), ath: facts.presentation!.ath, jkt: constraint.jkt });
         return proof.ok ? { facts: { senderKey: constraint.jkt } } : countOnSource(facts, proof.denial);
       },
     },

@@ -179,7 +179,7 @@ export interface DpopVerifierOptions {
 
 /** One request's proof and what it must match. */
 export interface ProofCheck {
-  /** The DPoP header as received (`headersDistinct.dpop`: every value when repeated). */
+  /** The DPoP header as received (`headerValues(req, 'dpop')`, core/http.ts: every value when repeated). */
   header: string | readonly string[] | undefined;
   /** The request's method, upper case. */
   method: string;

@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../core/config.js';
 import { CodedError, type Denial } from '../../core/errors.js';
+import { headerValues } from '../../core/http.js';
 import type { Logger } from '../../core/logger.js';
 import type { VerifiedToken } from '../../core/verified-token.js';
 import { staffSubject, type RateLimits } from '../../limits/rate-limit.js';
@@ -31,7 +32,7 @@ export function staffStages(deps: StaffGateDeps, refusedTo: (token: VerifiedToke
     {
       name: 'authenticate',
       async run(req, facts) {
-        const auth = await deps.authenticator.authenticate(req.headersDistinct.authorization);
+        const auth = await deps.authenticator.authenticate(headerValues(req, 'authorization'));
         return auth.ok ? { facts: { token: auth.token } } : onSource(facts, auth.denial);
       },
     },
