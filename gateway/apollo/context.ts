@@ -7,6 +7,7 @@
 import type { AccessChange, DecisionReason } from '../../audit/record.js';
 import type { ResolvedCaller } from '../../authorisation/caller.js';
 import type { FilteredOperation, RefusedField } from '../../authorisation/field-decision.js';
+import type { OperationAnalysis } from '../../authorisation/operation-analysis.js';
 import type { VerifiedToken } from '../../core/verified-token.js';
 import type { CoercedVariables } from './coerce-once.js';
 
@@ -92,4 +93,8 @@ export interface GatewayContext {
   enforcement: FieldEnforcement | null;
   /** Set by the enforcement plugin once it has coerced the operation's variables without error (coerce-once.ts). */
   variablesCoerced?: CoercedVariables | null;
+  /** The operation's walk, once field authorisation has run (the enforcement plugin): a refused response path's coordinate is looked up in it. */
+  walked?: OperationAnalysis | null;
+  /** Response path → coordinate, built from `walked` on the first lookup. */
+  coordinateOfPath?: Map<string, string>;
 }

@@ -25,7 +25,7 @@ export async function executeWithApollo(apollo: ApolloServer<GatewayContext>, re
   const notes = new OperationNotes();
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { ...toHttpGraphQLRequest(req, request.body), search: request.search },
-    context: async () => ({ admission, requestId, notes, enforcement: null }),
+    context: async () => ({ admission, requestId, notes, enforcement: null, walked: null }),
   });
   const text = await responseBodyText(response);
   const operation = notes.facts();
