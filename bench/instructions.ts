@@ -24,7 +24,7 @@
  * times the window's length is taken off the window's count (`perRequest`); the raw count is kept
  * beside it (`rawPerRequest`).
  *
- *   npm run bench:instructions -- [one|three|many] [--requests=1500] [--warmup=3000] [--idle=20] [--concurrency=10] [--variants=bare,durable] [--keep]
+ *   npm run bench:instructions -- [one|three|many] [--requests=1500] [--warmup=3000] [--idle=20] [--concurrency=10] [--variants=bare,durable] [--keep] [--names]
  *
  * `--keep` leaves each variant's callgrind files (the idle dump, then the window's, one file per
  * thread) for `callgrind_annotate`, and prints where.
@@ -32,7 +32,7 @@
  * Needs valgrind (`apt-get install -y valgrind`). Writes bench/results/instructions-<timestamp>.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -51,6 +51,12 @@ export interface InstructionOptions {
   variants: Array<'bare' | 'durable' | 'off'>;
   /** Keep the callgrind files. */
   keep: boolean;
+  /**
+   * Name the JavaScript functions: the gateway runs with --perf-basic-prof, so V8 writes each
+   * compiled function's address range to /tmp/perf-<pid>.map, which is kept beside the callgrind
+   * files (implies `keep`) for bench/callgrind-names.ts.
+   */
+  names: boolean;
 }
 
 export interface InstructionCount {
@@ -73,7 +79,7 @@ export interface InstructionCount {
 
 /** Reads `--name=value` options and the workload; anything else is an error, so a typo does not measure a default. */
 export function parseInstructionOptions(argv: readonly string[]): InstructionOptions {
-  const options: InstructionOptions = { workload: 'one', requests: 1500, warmup: 3000, idle: 20, concurrency: 10, variants: ['bare', 'durable'], keep: false };
+  const options: InstructionOptions = { workload: 'one', requests: 1500, warmup: 3000, idle: 20, concurrency: 10, variants: ['bare', 'durable'], keep: false, names: false };
   const count = (name: string, value: string) => {
     const n = Number(value);
     if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name}: a positive whole number, not ${JSON.stringify(value)}`);
@@ -89,8 +95,9 @@ export function parseInstructionOptions(argv: readonly string[]): InstructionOpt
         options.variants = variants as InstructionOptions['variants'];
       } else options[name as 'requests' | 'warmup' | 'idle' | 'concurrency'] = count(name, value);
     } else if (arg === '--keep') options.keep = true;
+    else if (arg === '--names') options.names = options.keep = true;
     else if (arg === 'one' || arg === 'three' || arg === 'many') options.workload = arg;
-    else throw new Error(`unknown argument ${JSON.stringify(arg)} (one|three|many, --requests=N, --warmup=N, --idle=S, --concurrency=N, --variants=bare,durable,off, --keep)`);
+    else throw new Error(`unknown argument ${JSON.stringify(arg)} (one|three|many, --requests=N, --warmup=N, --idle=S, --concurrency=N, --variants=bare,durable,off, --keep, --names)`);
   }
   return options;
 }
@@ -192,12 +199,13 @@ async function main(): Promise<void> {
       const out = mkdtempSync(join(tmpdir(), `callgrind-${variant}-`));
       const wrapper = ['valgrind', '--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(out, 'callgrind.out.%p')}`, '--log-file=/dev/null'];
       const started = Date.now();
+      const fork = { wrapper, readyTimeoutMs: 900_000, extraNodeFlags: options.names ? ['--perf-basic-prof'] : [] };
       let server: ServerChild | null = null;
       try {
         server =
           variant === 'bare'
-            ? await forkServer('bare-http', h.bareHttpSpec(), { wrapper, readyTimeoutMs: 900_000 })
-            : await forkServer(variant, { role: 'enforced', dataDir: h.env.dataDir, env: { ...h.gatewayEnv, INSTANCE_ID: `gw-instr-${variant}` }, accessLog: variant }, { wrapper, readyTimeoutMs: 900_000 });
+            ? await forkServer('bare-http', h.bareHttpSpec(), fork)
+            : await forkServer(variant, { role: 'enforced', dataDir: h.env.dataDir, env: { ...h.gatewayEnv, INSTANCE_ID: `gw-instr-${variant}` }, accessLog: variant }, fork);
         log(`${variant}: started under callgrind in ${Math.round((Date.now() - started) / 1000)} s (flags ${server.nodeFlags.join(' ')})`);
         const headers = variant === 'bare' ? {} : h.auth;
         await drive(server.urls.graphql!, headers, workload.bodies, options.warmup, options.concurrency);
@@ -222,6 +230,11 @@ async function main(): Promise<void> {
         log(renderInstructions(options.workload, [count]));
       } finally {
         await server?.stop();
+        const perfMap = server ? `/tmp/perf-${server.pid}.map` : null;
+        if (perfMap && existsSync(perfMap)) {
+          if (options.names) renameSync(perfMap, join(out, `perf-${server!.pid}.map`));
+          else rmSync(perfMap, { force: true });
+        }
         if (options.keep) log(`${variant}: callgrind files kept in ${out}`);
         else rmSync(out, { recursive: true, force: true });
       }

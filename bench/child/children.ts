@@ -22,6 +22,10 @@ export interface ServerChild {
   gc(): Promise<void>;
   /** Writes a V8 heap snapshot to `path` (diagnosis only). */
   heapSnapshot(path: string): Promise<void>;
+  /** Starts V8's sampling heap profiler, a sample per `intervalBytes` allocated, freed objects kept (or with `survivorsOnly` those that outlived the young generation; diagnosis only: bench/allocations.ts). */
+  startAllocations(intervalBytes: number, survivorsOnly?: boolean): Promise<void>;
+  /** Stops it and writes the profile (a CDP SamplingHeapProfile, JSON) to `path`. */
+  stopAllocations(path: string): Promise<void>;
   /** Closes the servers and waits for the process to exit (a --cpu-prof profile is written then). */
   stop(): Promise<void>;
 }
@@ -136,6 +140,14 @@ export async function forkServer(name: string, spec: ChildSpec, options: ForkOpt
     },
     async heapSnapshot(path: string) {
       await ask('heapsnapshot', { path });
+    },
+    async startAllocations(intervalBytes: number, survivorsOnly = false) {
+      const m = await ask('allocations-start', { intervalBytes, survivorsOnly });
+      if (m.type === 'error') throw new Error(`${name}: ${m.error}`);
+    },
+    async stopAllocations(path: string) {
+      const m = await ask('allocations-stop', { path });
+      if (m.type === 'error') throw new Error(`${name}: ${m.error}`);
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -73,12 +73,13 @@ export interface ChildMemory {
   oldSpaceUsed: number;
 }
 
-export type ParentMessage = { id: number; type: 'reset' } | { id: number; type: 'stats' } | { id: number; type: 'memory' } | { id: number; type: 'gc' } | { id: number; type: 'heapsnapshot'; path: string } | { id: number; type: 'stop' };
+export type ParentMessage = { id: number; type: 'reset' } | { id: number; type: 'stats' } | { id: number; type: 'memory' } | { id: number; type: 'gc' } | { id: number; type: 'heapsnapshot'; path: string } | { id: number; type: 'allocations-start'; intervalBytes: number; survivorsOnly?: boolean } | { id: number; type: 'allocations-stop'; path: string } | { id: number; type: 'stop' };
 
 export type ChildMessage =
   /** execArgv: the child's process.execArgv (absent from a revision's tree older than it). */
   | { type: 'ready'; urls: Record<string, string>; execArgv?: string[] }
   | { type: 'failed'; error: string }
   | { id: number; type: 'ok' }
+  | { id: number; type: 'error'; error: string }
   | { id: number; type: 'stats'; stats: ChildStats }
   | { id: number; type: 'memory'; memory: ChildMemory };

@@ -4,7 +4,8 @@
  * answers resource-use questions and `stop` over IPC. Servers under test run in their own
  * process so the load generator never shares their event loop.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../../core/config.js';
 import { ensureKeys, keysFor, subgraphKeysOf } from '../../core/keys.js';
@@ -101,6 +102,28 @@ function memoryNow(): ChildMemory {
   };
 }
 
+let inspector: Session | null = null;
+/**
+ * V8's sampling heap profiler over the inspector, in this process: a sample every `intervalBytes`
+ * allocated on average, kept whether or not a collection has freed the object since, so the
+ * profile is what was allocated, not what is still alive. With `survivorsOnly` the samples of
+ * objects a scavenge freed are dropped: what is left is what lived long enough to be promoted to
+ * the old generation (or is still young at the end), the garbage a full collection must mark.
+ */
+async function allocations(m: Extract<ParentMessage, { type: 'allocations-start' | 'allocations-stop' }>): Promise<void> {
+  if (m.type === 'allocations-start') {
+    inspector ??= new Session();
+    inspector.connect();
+    await inspector.post('HeapProfiler.startSampling', { samplingInterval: m.intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !m.survivorsOnly } as object);
+    return;
+  }
+  if (!inspector) throw new Error('allocations-stop before allocations-start');
+  const { profile } = (await inspector.post('HeapProfiler.stopSampling')) as { profile: unknown };
+  writeFileSync(m.path, JSON.stringify(profile));
+  inspector.disconnect();
+  inspector = null;
+}
+
 const sampler = createResourceSampler();
 let running: Running | null = null;
 
@@ -126,6 +149,14 @@ process.on('message', (raw: unknown) => {
       // Diagnosis only (the soak's --snapshot): where the retained heap is.
       writeHeapSnapshot(m.path);
       send({ id: m.id, type: 'ok' });
+      return;
+    case 'allocations-start':
+    case 'allocations-stop':
+      // Diagnosis only (bench/allocations.ts): where the heap is allocated, collected objects included.
+      void allocations(m).then(
+        () => send({ id: m.id, type: 'ok' }),
+        (err: unknown) => send({ id: m.id, type: 'error', error: String(err) }),
+      );
       return;
     case 'stop':
       sampler.stop();

@@ -5,8 +5,10 @@ const dump = (total: number) => `version: 1\ncreator: callgrind-3.19.0\ncmd: nod
 
 describe('bench/instructions.ts', () => {
   it('reads the options, and refuses what it does not know rather than count a default', () => {
-    expect(parseInstructionOptions([])).toEqual({ workload: 'one', requests: 1500, warmup: 3000, idle: 20, concurrency: 10, variants: ['bare', 'durable'], keep: false });
-    expect(parseInstructionOptions(['three', '--requests=200', '--warmup=50', '--idle=5', '--concurrency=4', '--variants=bare,off', '--keep'])).toEqual({ workload: 'three', requests: 200, warmup: 50, idle: 5, concurrency: 4, variants: ['bare', 'off'], keep: true });
+    expect(parseInstructionOptions([])).toEqual({ workload: 'one', requests: 1500, warmup: 3000, idle: 20, concurrency: 10, variants: ['bare', 'durable'], keep: false, names: false });
+    expect(parseInstructionOptions(['three', '--requests=200', '--warmup=50', '--idle=5', '--concurrency=4', '--variants=bare,off', '--keep'])).toEqual({ workload: 'three', requests: 200, warmup: 50, idle: 5, concurrency: 4, variants: ['bare', 'off'], keep: true, names: false });
+    // --names keeps the files, since the perf map is only of use beside them.
+    expect(parseInstructionOptions(['--names'])).toMatchObject({ names: true, keep: true });
     expect(() => parseInstructionOptions(['--requests=0'])).toThrow(/--requests: a positive whole number/);
     expect(() => parseInstructionOptions(['--warmup=1e3x'])).toThrow(/--warmup/);
     expect(() => parseInstructionOptions(['--variants=bare,enforced'])).toThrow(/--variants: bare, durable or off, not "enforced"/);
