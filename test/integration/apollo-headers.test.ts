@@ -35,7 +35,8 @@ describe('the headers Apollo is given', () => {
     const refused = await fetch(url, { headers: auth });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toMatch(/Cross-Site Request Forgery/);
-    for (const preflight of [{ 'apollo-require-preflight': 'true' }, { 'x-apollo-operation-name': 'Status' }]) {
+    const preflights: Array<Record<string, string>> = [{ 'apollo-require-preflight': 'true' }, { 'x-apollo-operation-name': 'Status' }];
+    for (const preflight of preflights) {
       const served = await fetch(url, { headers: { ...auth, ...preflight } });
       expect(served.status).toBe(200);
     }
