@@ -77,6 +77,25 @@ export function chunkFor(points: number, maxChunk: number): number {
   return chunk >= 2 ? chunk : 1;
 }
 
+/**
+ * An allowance a lease gave: the answer, and which lease, window and points it came from, so a
+ * refund returns its points there or nowhere (and once). Carried on the answer itself rather than
+ * in a table beside it: nothing to bound, and no weak-map entry per request for the collector.
+ */
+class LeaseGrant extends RateLimiterRes {
+  refunded = false;
+  constructor(
+    remainingPoints: number,
+    msBeforeNext: number,
+    consumedPoints: number,
+    readonly lease: Lease,
+    readonly window: number,
+    readonly points: number,
+  ) {
+    super(remainingPoints, msBeforeNext, consumedPoints, false);
+  }
+}
+
 interface Lease {
   /** Points this instance may still spend in the window. */
   points: number;
@@ -115,11 +134,6 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
     maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
     sizeCalculation: (_lease, key) => key.length * 2 + ENTRY_OVERHEAD_BYTES,
   });
-  /**
-   * Which lease and window each allowance came from, so a refund returns its points there or
-   * nowhere. Weak: an allowance nobody refunds is forgotten with it (no table to bound).
-   */
-  const grants = new WeakMap<RateLimiterRes, { lease: Lease; window: number; points: number }>();
 
   const current = (key: string, at: number): Lease | undefined => {
     const lease = leases.get(key);
@@ -193,9 +207,7 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
   /** An allowance from the lease: what this instance knows is left (its lease and the store's remainder). */
   const answer = (lease: Lease, at: number, n: number) => {
     const remaining = Math.max(0, Math.min(points, lease.points + lease.storeRemaining));
-    const res = new RateLimiterRes(remaining, Math.max(0, lease.until - at), points - remaining, false);
-    grants.set(res, { lease, window: lease.window, points: n });
-    return res;
+    return new LeaseGrant(remaining, Math.max(0, lease.until - at), points - remaining, lease, lease.window, n);
   };
 
   async function consume(key: string, n = 1): Promise<RateLimiterRes> {
@@ -238,9 +250,10 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
       direct.delete(grant);
       return store.reward(key, taken);
     }
-    const from = grants.get(grant);
-    if (!from) return undefined;
-    grants.delete(grant);
+    // Each allowance once; another counter's names a lease this counter does not hold (below).
+    if (!(grant instanceof LeaseGrant) || grant.refunded) return undefined;
+    grant.refunded = true;
+    const from = grant;
     const at = now();
     const lease = current(key, at);
     if (lease === from.lease && lease.window === from.window && at < lease.until) {

@@ -136,6 +136,21 @@ describe('leasedCounter', () => {
     expect(await outcome(counter.consume('k'))).toBe('refused');
   });
 
+  it("takes back only its own allowances, each once: another counter's, or one refunded already, changes nothing", async () => {
+    const store = new ModelStore(100, 60_000, () => 0);
+    const counter = leasedCounter(store, { points: 100, duration: 60, maxChunk: 20, now: () => 0 });
+    const other = leasedCounter(new ModelStore(100, 60_000, () => 0), { points: 100, duration: 60, maxChunk: 20, now: () => 0 });
+    const grants: RateLimiterRes[] = [];
+    for (let i = 0; i < 100; i++) grants.push(await counter.consume('k'));
+    const foreign = await other.consume('k');
+    await counter.refund('k', foreign);
+    expect(await outcome(counter.consume('k'))).toBe('refused');
+    await counter.refund('k', grants[0]!);
+    await counter.refund('k', grants[0]!);
+    expect(await outcome(counter.consume('k'))).toBe('allowed');
+    expect(await outcome(counter.consume('k'))).toBe('refused');
+  });
+
   it('serves requests waiting on one refill from further chunks rather than refusing them', async () => {
     const store = new ModelStore(1000, 60_000, () => 0);
     const counter = leasedCounter(store, { points: 1000, duration: 60, maxChunk: 20, now: () => 0 });
