@@ -49,5 +49,6 @@ export async function executeWithApollo(apollo: ApolloServer<GatewayContext>, re
   const text = await responseBodyText(response);
   const operation = notes.facts();
   const errorCodes = operation.errorCodes ?? codesInBody(text);
-  return { operation, answer: { status: response.status ?? 200, body: text, headers: new Map(response.headers), errorCodes, refusal: null } };
+  // Apollo's HeaderMap is a Map of lower-case names, and this request's own: the answer keeps it rather than a copy.
+  return { operation, answer: { status: response.status ?? 200, body: text, headers: response.headers, errorCodes, refusal: null } };
 }
