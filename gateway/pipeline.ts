@@ -162,8 +162,12 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
     return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
   }
 
-  /** The product check at `at`: the register must be fresh for a product, and the register's view of the token admit it. */
-  async function admit(facts: Readonly<RequestFacts>, at: number): Promise<StageResult> {
+  /**
+   * The product check at `at`: the register must be fresh for a product, and the register's view
+   * of the token admit it. Synchronous when it admits (the register is in memory); a refusal is
+   * counted on the source address first.
+   */
+  function admit(facts: Readonly<RequestFacts>, at: number): StageResult | Promise<StageResult> {
     const token = facts.token!;
     if (token.kind === 'product' && !deps.snapshot.fresh()) {
       return { refusal: { code: 'REGISTRY_UNAVAILABLE', message: 'The register cannot be reached; access is refused until it can.' } };
@@ -172,8 +176,21 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
     if (!admission.denial) return { facts: { admission } };
     // A refused product has no quota of its own; its refusals count on the source IP's, so a
     // suspended product's valid token cannot flood the gateway (or the access log) for free.
-    const refused = await countOnSource(facts, admission.denial, true);
-    return { ...refused, facts: { ...refused.facts, admission } };
+    return countOnSource(facts, admission.denial, true).then((refused) => ({ ...refused, facts: { ...refused.facts, admission } }));
+  }
+
+  /**
+   * The key binding judged again once the request is admitted again (review s19d): a binding
+   * required (or a key withdrawn) while the body was on its way refuses what the sender constraint
+   * stage let through. A proof cannot be checked twice (its jti is spent), so a request needs one
+   * now only if it carried one for that very key then.
+   */
+  function stillBound(facts: Readonly<RequestFacts>, admitted: StageResult): StageResult | Promise<StageResult> {
+    if (admitted.refusal) return admitted;
+    const constraint = senderConstraintFor(facts.token!, facts.presentation!, admitted.facts?.admission?.product ?? null, config.auth.dpopAlgorithms);
+    if (constraint.kind === 'refused') return countOnSource(facts, constraint.denial).then((refused) => ({ ...refused, facts: { ...refused.facts, ...admitted.facts } }));
+    if (constraint.kind === 'proof' && facts.senderKey !== constraint.jkt) return { refusal: dpopDenial('proof_missing', config.auth.dpopAlgorithms), facts: { ...admitted.facts } };
+    return admitted;
   }
 
   return [
@@ -199,13 +216,13 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
       // against the current register (nothing here is cached), so a binding change applies at once.
       name: 'sender constraint',
       // Before the rate limit, so a thief's refused requests count on the source address's quota, not the product's.
-      async run(req, facts) {
+      run(req, facts) {
         const constraint = senderConstraintFor(facts.token!, facts.presentation!, facts.admission!.product, config.auth.dpopAlgorithms);
         if (constraint.kind === 'none') return {};
         // Like a failed authentication: counted on the source address, so a thief cannot probe for free.
         if (constraint.kind === 'refused') return countOnSource(facts, constraint.denial);
-        const proof = await deps.dpop.verify({ header: headerValues(req, 'dpop'), method: facts.arrival.method, htu: deps.publicUrl(), ath: facts.presentation!.ath, jkt: constraint.jkt });
-        return proof.ok ? { facts: { senderKey: constraint.jkt } } : countOnSource(facts, proof.denial);
+        const proof = deps.dpop.verify({ header: headerValues(req, 'dpop'), method: facts.arrival.method, htu: deps.publicUrl(), ath: facts.presentation!.ath, jkt: constraint.jkt });
+        return proof.then((p): StageResult | Promise<StageResult> => (p.ok ? { facts: { senderKey: constraint.jkt } } : countOnSource(facts, p.denial)));
       },
     },
     {
@@ -246,22 +263,11 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
       // decided at that instant too (the admission's `at`). Cheap: the caller is memoised per
       // token and register revision.
       name: 'still admitted',
-      async run(_req, facts) {
+      run(_req, facts) {
         const at = now();
         if (tokenExpired(facts.token!.exp, at, config.auth.clockToleranceS)) return { refusal: { code: 'TOKEN_EXPIRED', message: 'The token has expired.' } };
-        const admitted = await admit(facts, at);
-        if (admitted.refusal) return admitted;
-        // The key binding too (review s19d): a binding required (or a key withdrawn) while the body
-        // was on its way refuses what the sender constraint stage let through. A proof cannot be
-        // checked twice (its jti is spent), so a request needs one now only if it carried one for
-        // that very key then.
-        const constraint = senderConstraintFor(facts.token!, facts.presentation!, admitted.facts?.admission?.product ?? null, config.auth.dpopAlgorithms);
-        if (constraint.kind === 'refused') {
-          const refused = await countOnSource(facts, constraint.denial);
-          return { ...refused, facts: { ...refused.facts, ...admitted.facts } };
-        }
-        if (constraint.kind === 'proof' && facts.senderKey !== constraint.jkt) return { refusal: dpopDenial('proof_missing', config.auth.dpopAlgorithms), facts: { ...admitted.facts } };
-        return admitted;
+        const admitted = admit(facts, at);
+        return admitted instanceof Promise ? admitted.then((a) => stillBound(facts, a)) : stillBound(facts, admitted);
       },
     },
     {
