@@ -6,7 +6,7 @@
  * from the cache for longer than the key set itself would be. The caller still re-checks expiry
  * on every hit. Keying by the hash of the whole token means a token differing in any byte is a miss.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { approximateBytes, MIB } from '../../core/approximate-size.js';
 import { idleExpiryOptions, purgeStaleBytes, type Sweepable } from '../../core/idle-expiry.js';
@@ -49,7 +49,8 @@ export function createTokenCache(options: { max: number; maxBytes?: number; idle
   let hits = 0;
   let misses = 0;
   return {
-    keyOf: (token) => createHash('sha256').update(token).digest('base64url'),
+    // One-shot (crypto.hash, Node 20.12+): no Hash object per request, the same digest.
+    keyOf: (token) => hash('sha256', token, 'base64url'),
     get(key, now) {
       const found = lru?.get(key);
       if (found && now < found.holdsUntil) {
