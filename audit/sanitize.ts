@@ -103,10 +103,35 @@ export function sanitizeMaskedText(value: unknown, maxLength: number): string | 
   return clean === null ? null : sanitizeString(maskNumbers(clean), maxLength);
 }
 
+/**
+ * `clean` remembered for the texts it was last given, for the access record's free texts that
+ * repeat on almost every request (a product's user agent, its operation names): each costs a
+ * normalisation and four Unicode-class regular expressions. A pure function of its text, so
+ * nothing can go stale. Bounded: texts up to MEMO_MAX_TEXT characters are remembered, at most
+ * MEMO_MAX_ENTRIES of them, so with the result (no longer than the text) at most
+ * MEMO_MAX_ENTRIES × 2 × MEMO_MAX_TEXT UTF-16 code units, 512 KiB; the table starts again when
+ * full (a flood of distinct texts costs what it did without it).
+ */
+export const MEMO_MAX_ENTRIES = 256;
+export const MEMO_MAX_TEXT = 512;
+export function memoisedText(clean: (value: unknown) => string | null): (value: unknown) => string | null {
+  let memo = new Map<string, string | null>();
+  return (value) => {
+    if (typeof value !== 'string' || value.length > MEMO_MAX_TEXT) return clean(value);
+    let result = memo.get(value);
+    if (result === undefined) {
+      result = clean(value);
+      if (memo.size >= MEMO_MAX_ENTRIES) memo = new Map();
+      memo.set(value, result);
+    }
+    return result;
+  };
+}
+
 /** An operation name as the access record holds it (the auditors' filter on it is turned into the same, audit/filter.ts). */
-export const recordedOperationName = (value: unknown): string | null => sanitizeMaskedText(value, SANITIZE_LIMITS.operationName);
+export const recordedOperationName: (value: unknown) => string | null = memoisedText((value) => sanitizeMaskedText(value, SANITIZE_LIMITS.operationName));
 /** A user agent as the access record holds it. */
-export const recordedUserAgent = (value: unknown): string | null => sanitizeMaskedText(value, SANITIZE_LIMITS.userAgent);
+export const recordedUserAgent: (value: unknown) => string | null = memoisedText((value) => sanitizeMaskedText(value, SANITIZE_LIMITS.userAgent));
 
 export const sanitizeRequestId = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.requestId);
 export const sanitizeClientIp = (value: unknown): string | null => sanitizeString(value, SANITIZE_LIMITS.clientIp);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { SANITIZE_LIMITS, recordedOperationName, recordedUserAgent, sanitizeList, sanitizeString } from '../../../audit/sanitize.js';
+import { MEMO_MAX_ENTRIES, MEMO_MAX_TEXT, SANITIZE_LIMITS, memoisedText, recordedOperationName, recordedUserAgent, sanitizeList, sanitizeMaskedText, sanitizeString } from '../../../audit/sanitize.js';
 
 describe('sanitize', () => {
   it('caps the user agent at 256 and the operation name at 128 characters', () => {
@@ -36,5 +36,38 @@ describe('sanitize', () => {
     expect(sanitizeList(['a\n', '', 7, 'b'])).toEqual(['a', 'b']);
     expect(sanitizeList(Array.from({ length: 500 }, (_, i) => `c${i}`))).toHaveLength(SANITIZE_LIMITS.listItems);
     expect(sanitizeList('not a list')).toEqual([]);
+  });
+});
+
+describe('memoisedText (the access record\'s repeated free texts)', () => {
+  it('cleans a text once while it is remembered, and answers as the cleaning does', () => {
+    const calls: unknown[] = [];
+    const clean = (v: unknown) => (calls.push(v), typeof v === 'string' ? `clean:${v}` : null);
+    const memo = memoisedText(clean);
+    expect([memo('ua/1'), memo('ua/1'), memo('ua/2'), memo('ua/1')]).toEqual(['clean:ua/1', 'clean:ua/1', 'clean:ua/2', 'clean:ua/1']);
+    expect(calls).toEqual(['ua/1', 'ua/2']);
+    // Not strings, and texts longer than MEMO_MAX_TEXT, are cleaned every time (never kept).
+    const long = 'x'.repeat(MEMO_MAX_TEXT + 1);
+    expect([memo(7), memo(7), memo(long), memo(long)]).toEqual([null, null, `clean:${long}`, `clean:${long}`]);
+    expect(calls.slice(2)).toEqual([7, 7, long, long]);
+  });
+
+  it('holds at most MEMO_MAX_ENTRIES texts: when full it starts again', () => {
+    const calls: string[] = [];
+    const memo = memoisedText((v) => (calls.push(v as string), v as string));
+    for (let i = 0; i < MEMO_MAX_ENTRIES; i++) memo(`t${i}`);
+    memo('t0');
+    expect(calls.length).toBe(MEMO_MAX_ENTRIES); // all still remembered
+    memo('one more'); // the table was full: it starts again with this one
+    memo('t1');
+    expect(calls.slice(MEMO_MAX_ENTRIES)).toEqual(['one more', 't1']);
+  });
+
+  it('gives the access record the same user agent and operation name as the cleaning alone', () => {
+    for (const ua of ['Mozilla/5.0 (X11) TFN 123 456 782', 'agent\u0000\u202e', '  ', '１２３４５６７８９ app']) {
+      expect(recordedUserAgent(ua)).toBe(sanitizeMaskedText(ua, SANITIZE_LIMITS.userAgent));
+      expect(recordedUserAgent(ua)).toBe(sanitizeMaskedText(ua, SANITIZE_LIMITS.userAgent));
+      expect(recordedOperationName(ua)).toBe(sanitizeMaskedText(ua, SANITIZE_LIMITS.operationName));
+    }
   });
 });
