@@ -25,7 +25,7 @@ import type { Logger } from '../core/logger.js';
 import { headerValues, readBody as readRequestBody, readTextBody, searchOf } from '../core/http.js';
 import type { Presentation, VerifiedToken } from '../core/verified-token.js';
 import { documentChecker } from '../limits/operation-limits/index.js';
-import { staffSubject, type RateLimits } from '../limits/rate-limit.js';
+import { staffSubject, type RateDecision, type RateLimits } from '../limits/rate-limit.js';
 import { accessRecordOf } from './access-log/access-record.js';
 import type { AccessLogWriter } from './access-log/writer.js';
 import type { GatewayContext, OperationFacts } from './apollo/context.js';
@@ -155,11 +155,12 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
 
   const countOnSource = (facts: Readonly<RequestFacts>, denial: Denial, reasonWins = false) => refusedOnSource(rateLimits, facts, denial, reasonWins);
 
-  /** Takes `points` from the caller's quotas (a product's, with its org share, or a staff member's). */
-  async function charge(facts: Readonly<RequestFacts>, points: number): Promise<StageResult> {
+  const charged = (rate: RateDecision): StageResult => (rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } });
+  /** Takes `points` from the caller's quotas (a product's, with its org share, or a staff member's); at once when the leases in memory can answer. */
+  function charge(facts: Readonly<RequestFacts>, points: number): StageResult | Promise<StageResult> {
     const { token, admission } = facts;
-    const rate = await rateLimits.check(token!.kind === 'product' ? { kind: 'product', productId: admission!.product!.id, org: token!.org, tier: admission!.product!.rateTier } : staffSubject(token!), points);
-    return rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } };
+    const rate = rateLimits.check(token!.kind === 'product' ? { kind: 'product', productId: admission!.product!.id, org: token!.org, tier: admission!.product!.rateTier } : staffSubject(token!), points);
+    return rate instanceof Promise ? rate.then(charged) : charged(rate);
   }
 
   /**

@@ -49,6 +49,13 @@ export interface LeasedCounter {
    * refund never leaves a lease holding more than the store granted it. Exact: the store's reward.
    */
   refund(key: string, grant: RateLimiterRes): Promise<unknown>;
+  /**
+   * What `consume` would answer, at once and without a promise, when the key's lease in memory
+   * holds the points within its window (almost every request); null when only `consume` can
+   * decide (no lease yet, too few points, its window over, more points than a chunk, an exact
+   * quota), and then nothing was taken.
+   */
+  consumeNow(key: string, points?: number): RateLimiterRes | null;
   /** How many points one store call takes (1: exact, no lease). */
   readonly chunk: number;
 }
@@ -123,7 +130,7 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
     return res;
   };
   // An answer this counter did not give (the burst's, combined) gives back one point to the store, as before.
-  if (chunk === 1) return { consume: (key, n = 1) => consumeDirect(key, n), refund: (key, grant) => store.reward(key, direct.get(grant) ?? 1), chunk };
+  if (chunk === 1) return { consume: (key, n = 1) => consumeDirect(key, n), consumeNow: () => null, refund: (key, grant) => store.reward(key, direct.get(grant) ?? 1), chunk };
 
   const now = options.now ?? Date.now;
   const { points, duration } = options;
@@ -210,6 +217,22 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
     return new LeaseGrant(remaining, Math.max(0, lease.until - at), points - remaining, lease, lease.window, n);
   };
 
+  /** Takes `n` points from `lease` at `at` if it holds them in its window; null if not (nothing taken). */
+  function takeFrom(key: string, lease: Lease, at: number, n: number): RateLimiterRes | null {
+    if (lease.points < n || at >= lease.until) return null;
+    lease.points -= n;
+    // Half spent: ask for the next chunk now, so the request that needs it does not wait.
+    if (!lease.refill && !lease.exhausted && lease.points < chunk / 2) refill(key, lease).catch(() => undefined);
+    return answer(lease, at, n);
+  }
+
+  function consumeNow(key: string, n = 1): RateLimiterRes | null {
+    if (n > chunk) return null;
+    const at = now();
+    const lease = current(key, at);
+    return lease ? takeFrom(key, lease, at, n) : null;
+  }
+
   async function consume(key: string, n = 1): Promise<RateLimiterRes> {
     // More points than one chunk (a batch, one point per operation): a lease never holds more than
     // maxHeld (giveBack returns the rest), so waiting for it to reach n would ask the store for
@@ -223,12 +246,8 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
         lease = { points: 0, window: 0, askedAt: at, until: at, storeRemaining: 0, exhausted: false, refill: null };
         leases.set(key, lease);
       }
-      if (lease.points >= n && at < lease.until) {
-        lease.points -= n;
-        // Half spent: ask for the next chunk now, so the request that needs it does not wait.
-        if (!lease.refill && !lease.exhausted && lease.points < chunk / 2) refill(key, lease).catch(() => undefined);
-        return answer(lease, at, n);
-      }
+      const taken = takeFrom(key, lease, at, n);
+      if (taken) return taken;
       // The store granted nothing more in this window: refuse until it ends.
       if (lease.exhausted && !lease.refill && at < lease.until) {
         throw new RateLimiterRes(0, lease.until - at, points, false);
@@ -263,5 +282,5 @@ export function leasedCounter(store: StoreCounter, options: QuotaLeaseOptions): 
     return undefined;
   }
 
-  return { consume, refund, chunk };
+  return { consume, consumeNow, refund, chunk };
 }

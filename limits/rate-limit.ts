@@ -59,8 +59,12 @@ export type RateDecision =
 export type RateScope = 'PRODUCT' | 'PRODUCT_ORG' | 'STAFF' | 'ANONYMOUS';
 
 export interface RateLimits {
-  /** Counts a request (`points`, default 1: a batch's operations) on each of the subject's quotas, or on none of them, and decides. Never rejects. */
-  check(subject: RateSubject, points?: number): Promise<RateDecision>;
+  /**
+   * Counts a request (`points`, default 1: a batch's operations) on each of the subject's quotas,
+   * or on none of them, and decides. Never rejects. The decision comes at once, not as a promise,
+   * when every quota answered from its lease in memory (almost every request).
+   */
+  check(subject: RateSubject, points?: number): RateDecision | Promise<RateDecision>;
 }
 
 /** What the factory logs: a pino logger fits. */
@@ -133,6 +137,8 @@ const DEFAULT_STORE_TIMEOUT_MS = 250;
 /** One quota's counter: a leased (or exact) store counter, or a sustained one with its burst (see `bursty`). */
 interface Consumer {
   consume(key: string, points?: number): Promise<RateLimiterRes>;
+  /** The allowance at once from a lease in memory, or null when only `consume` can decide (limits/quota-lease.ts). */
+  consumeNow(key: string, points?: number): RateLimiterRes | null;
   /**
    * Gives back the point of an allowance `consume` answered (a request another quota refused), to
    * the sustained window, as before leases. A leased window takes back only its own allowances
@@ -186,7 +192,8 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
           throw b instanceof RateLimiterRes ? combine(b) : b;
         });
       });
-    return { consume, refund: sustained.refund };
+    // At once only from the sustained lease: a refusal, and the burst behind it, take `consume`.
+    return { consume, consumeNow: sustained.consumeNow, refund: sustained.refund };
   }
 
   function tierQuotas(name: string, tier: RateTier): TierQuotas {
@@ -245,40 +252,62 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
     }
   }
 
-  async function check(subject: RateSubject, points = 1): Promise<RateDecision> {
+  /** The decision once every quota allowed: the headers describe the quota closest to refusing, what the client can really still send. */
+  function allowed(steps: readonly Step[], outcomes: readonly Outcome[]): RateDecision {
+    let tightest: { res: RateLimiterRes; limit: number } | null = null;
+    for (let i = 0; i < outcomes.length; i++) {
+      const res = outcomes[i]!.res;
+      if (!tightest || res.remainingPoints <= tightest.res.remainingPoints) tightest = { res, limit: steps[i]!.quota.limit };
+    }
+    return { allowed: true, headers: tightest ? rateLimitHeaders(tightest.res, tightest.limit) : {} };
+  }
+
+  /** A quota that refused gives back the points the others took, so an org that spent its share does not drain the product's quota. */
+  async function settle(steps: readonly Step[], outcomes: readonly Outcome[]): Promise<RateDecision> {
+    const refusedAt = outcomes.findIndex((o) => o.refused);
+    if (refusedAt < 0) return allowed(steps, outcomes);
+    const step = steps[refusedAt]!;
+    await Promise.all(steps.map((s, i) => (outcomes[i]!.refused ? null : s.quota.consumer.refund(s.key, outcomes[i]!.res).catch(() => null))));
+    const headers = refusalHeaders(outcomes[refusedAt]!.res, step.quota.limit);
+    const denial: Denial = {
+      code: 'RATE_LIMITED',
+      message: 'Rate limit exceeded. Retry after the number of seconds in the Retry-After header.',
+      details: { scope: step.quota.scope },
+      headers,
+    };
+    return { allowed: false, denial, headers };
+  }
+
+  /**
+   * Store failures never get here (the insurance limiter answers for them); this is a bug.
+   * Failing open keeps the gateway serving: refusing everyone would turn a limiter bug into an
+   * outage, and the per-request checks (identity, product, fields) still apply.
+   */
+  function failedOpen(error: unknown, subject: RateSubject): RateDecision {
+    logger?.error({ err: error, kind: subject.kind }, 'rate limit check failed; request allowed');
+    return { allowed: true, headers: {} };
+  }
+
+  function check(subject: RateSubject, points = 1): RateDecision | Promise<RateDecision> {
     if (!config.enabled) return { allowed: true, headers: {} };
     try {
-      // All of a request's quotas at once: with the SQLite store they travel to the write thread
-      // in one message (one round trip, not one per quota). A quota that refused gives back the
-      // points the others took, so an org that spent its share does not drain the product's quota.
       const steps = stepsFor(subject);
-      const outcomes = await Promise.all(steps.map((step) => consume(step, points)));
-      const refusedAt = outcomes.findIndex((o) => o.refused);
-      if (refusedAt >= 0) {
-        const step = steps[refusedAt]!;
-        await Promise.all(steps.map((s, i) => (outcomes[i]!.refused ? null : s.quota.consumer.refund(s.key, outcomes[i]!.res).catch(() => null))));
-        const headers = refusalHeaders(outcomes[refusedAt]!.res, step.quota.limit);
-        const denial: Denial = {
-          code: 'RATE_LIMITED',
-          message: 'Rate limit exceeded. Retry after the number of seconds in the Retry-After header.',
-          details: { scope: step.quota.scope },
-          headers,
-        };
-        return { allowed: false, denial, headers };
+      // Each quota from its lease in memory while it can answer at once: no promise, no store.
+      const outcomes: Outcome[] = [];
+      for (const step of steps) {
+        const res = step.quota.consumer.consumeNow(step.key, points);
+        if (!res) break;
+        outcomes.push({ refused: false, res });
       }
-      // The headers describe the quota closest to refusing: what the client can really still send.
-      let tightest: { res: RateLimiterRes; limit: number } | null = null;
-      for (let i = 0; i < outcomes.length; i++) {
-        const res = outcomes[i]!.res;
-        if (!tightest || res.remainingPoints <= tightest.res.remainingPoints) tightest = { res, limit: steps[i]!.quota.limit };
-      }
-      return { allowed: true, headers: tightest ? rateLimitHeaders(tightest.res, tightest.limit) : {} };
+      if (outcomes.length === steps.length) return allowed(steps, outcomes);
+      // The rest together: with the SQLite store they travel to the write thread in one message
+      // (one round trip, not one per quota). What the leases already gave stays taken, as it
+      // would have had these been asked too; a refusal gives it back (settle).
+      return Promise.all(steps.slice(outcomes.length).map((step) => consume(step, points)))
+        .then((rest) => settle(steps, [...outcomes, ...rest]))
+        .catch((error: unknown) => failedOpen(error, subject));
     } catch (error) {
-      // Store failures never get here (the insurance limiter answers for them); this is a bug.
-      // Failing open keeps the gateway serving: refusing everyone would turn a limiter bug into
-      // an outage, and the per-request checks (identity, product, fields) still apply.
-      logger?.error({ err: error, kind: subject.kind }, 'rate limit check failed; request allowed');
-      return { allowed: true, headers: {} };
+      return failedOpen(error, subject);
     }
   }
 

@@ -257,7 +257,7 @@ describe('two instances on one SQLite file (two write threads, real RateLimiterS
       instances.push(createRateLimits({ config, createStoreLimiter: (spec) => store.createRateLimiter(spec), storeTimeoutMs: 10_000 }));
     }
     const orgs = ['ORG-A', 'ORG-B', 'ORG-C'];
-    const ds = await Promise.all(Array.from({ length: 900 }, (_, i) => instances[i % 2]!.check(product('PRD-A', 'demo', orgs[i % 3]!)).then((d) => ({ d, org: orgs[i % 3]! }))));
+    const ds = await Promise.all(Array.from({ length: 900 }, (_, i) => Promise.resolve(instances[i % 2]!.check(product('PRD-A', 'demo', orgs[i % 3]!))).then((d) => ({ d, org: orgs[i % 3]! }))));
     const allowed = ds.filter(({ d }) => d.allowed);
     expect(allowed.length).toBeLessThanOrEqual(400);
     expect(allowed.length).toBeGreaterThanOrEqual(400 - 29);
@@ -830,7 +830,7 @@ describe('a store limiter that throws instead of rejecting', () => {
         for (const tierName of ['demo', 'small']) {
           const decisions: Array<RateDecision | 'pending'> = [];
           for (let i = 0; i < 5; i++) {
-            const check = rl.check(product(`PRD-${tierName}`, tierName));
+            const check = Promise.resolve(rl.check(product(`PRD-${tierName}`, tierName)));
             // No timer runs here: only an answer that does not wait for the wrapper's timeout settles.
             let pending = true;
             void check.finally(() => (pending = false));

@@ -259,3 +259,44 @@ describe('an exact quota (chunk 1) refunding a consume of several points (review
     expect(await outcome(counter.consume('k', 10))).toBe('allowed');
   });
 });
+
+describe('consumeNow: the allowance at once from the lease in memory', () => {
+  it('answers nothing (and takes nothing) until a lease holds the points; then what consume would, and asks for the next chunk at half', async () => {
+    const store = new ModelStore(1000, 60_000, () => 0);
+    const counter = leasedCounter(store, { points: 1000, duration: 60, maxChunk: 20, now: () => 0 });
+    expect(counter.consumeNow('k')).toBeNull(); // no lease yet
+    expect(store.calls).toBe(0);
+    await counter.consume('k'); // leases a chunk of 20, takes 1
+    expect(store.calls).toBe(1);
+    const now = counter.consumeNow('k')!;
+    const later = await counter.consume('k');
+    // The same figures as consume's: what this instance knows is left, and the window's end.
+    expect([now.remainingPoints, now.msBeforeNext, now.consumedPoints]).toEqual([later.remainingPoints + 1, later.msBeforeNext, later.consumedPoints - 1]);
+    for (let i = 0; i < 7; i++) expect(counter.consumeNow('k')).not.toBeNull(); // 10 taken of 20: half left
+    expect(store.calls).toBe(1);
+    expect(counter.consumeNow('k')).not.toBeNull(); // 9 left: under half, the refill is asked for now
+    expect(store.calls).toBe(2);
+    // More points than a chunk go to the store: not at once.
+    expect(counter.consumeNow('k', 21)).toBeNull();
+  });
+
+  it('refuses nothing at once: a spent lease leaves the decision to consume', async () => {
+    const store = new ModelStore(100, 60_000, () => 0);
+    const counter = leasedCounter(store, { points: 100, duration: 60, maxChunk: 20, now: () => 0 });
+    const grants: RateLimiterRes[] = [];
+    for (let i = 0; i < 100; i++) grants.push(await counter.consume('k'));
+    expect(counter.consumeNow('k')).toBeNull();
+    expect(await outcome(counter.consume('k'))).toBe('refused');
+    // A refund puts a point back in the lease: now it is there at once.
+    await counter.refund('k', grants[0]!);
+    expect(counter.consumeNow('k')).not.toBeNull();
+    expect(counter.consumeNow('k')).toBeNull();
+  });
+
+  it('is never at once for an exact quota (every point is the store\'s)', async () => {
+    const store = new ModelStore(10, 60_000, () => 0);
+    const counter = leasedCounter(store, { points: 10, duration: 60, maxChunk: 20, now: () => 0 });
+    await counter.consume('k');
+    expect(counter.consumeNow('k')).toBeNull();
+  });
+});

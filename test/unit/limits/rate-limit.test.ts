@@ -35,7 +35,7 @@ function limits(config: RateConfig, extra: Partial<RateLimitsOptions> = {}) {
 
 const product = (productId: string, t = 'small', org: string | null = null): RateSubject => ({ kind: 'product', productId, org, tier: t });
 
-async function times(n: number, run: () => Promise<RateDecision>): Promise<RateDecision[]> {
+async function times(n: number, run: () => RateDecision | Promise<RateDecision>): Promise<RateDecision[]> {
   const out: RateDecision[] = [];
   for (let i = 0; i < n; i++) out.push(await run());
   return out;
@@ -220,5 +220,41 @@ describe('createRateLimits: store failures', () => {
     const ds = await times(3, () => rl.check({ kind: 'anonymous', ip: '198.51.100.1' }));
     expect(allowedFlags(ds)).toEqual([true, true, false]);
     expect(ds[2]!.allowed ? null : ds[2]!.denial.code).toBe('RATE_LIMITED');
+  });
+});
+
+describe('createRateLimits: decided at once from the leases in memory', () => {
+  it('answers without a promise once every quota has a lease with the points, and the same as a check that waits', async () => {
+    // 1,000 points a minute, an org share of half: two leased quotas (chunks of 20 and 20).
+    const config = rateConfig({ lease: 20, tiers: { demo: tier({ points: 1000, duration: 60, perOrgShare: 0.5 }), small: tier({}) } });
+    const rl = limits(config);
+    const subject = product('PRD-A', 'demo', 'ORG-1');
+    const first = rl.check(subject);
+    expect(first).toBeInstanceOf(Promise); // no lease yet: the store is asked
+    const waited = await first;
+    const now = rl.check(subject);
+    expect(now).not.toBeInstanceOf(Promise);
+    // The org share is the tighter quota (500): its figures, one point further on.
+    expect(waited).toEqual({ allowed: true, headers: expect.objectContaining({ 'RateLimit-Limit': '500' }) });
+    expect(now).toEqual({ allowed: true, headers: { ...waited.headers, 'RateLimit-Remaining': String(Number(waited.headers['RateLimit-Remaining']) - 1) } });
+  });
+
+  it('waits for the store when one quota cannot answer at once, and gives back what the other took when it refuses', async () => {
+    // The org share is tiny (exact: 2 points), the product's quota leased.
+    const config = rateConfig({ lease: 20, tiers: { demo: tier({ points: 1000, duration: 60, perOrgShare: 0.002 }), small: tier({}) } });
+    const rl = limits(config);
+    const subject = product('PRD-A', 'demo', 'ORG-1');
+    const ds: RateDecision[] = [];
+    for (let i = 0; i < 3; i++) {
+      const d = rl.check(subject);
+      expect(d).toBeInstanceOf(Promise); // the exact org share is the store's every time
+      ds.push(await d);
+    }
+    expect(allowedFlags(ds)).toEqual([true, true, false]);
+    // The refused request's product point came back: another org still has 998 of the product's 1,000.
+    const other = await rl.check(product('PRD-A', 'demo', 'ORG-2'));
+    expect(other.allowed && other.headers['RateLimit-Remaining']).toBe('1');
+    const product1000 = await rl.check({ kind: 'product', productId: 'PRD-A', org: null, tier: 'demo' });
+    expect(product1000.allowed && product1000.headers['RateLimit-Remaining']).toBe('996');
   });
 });
