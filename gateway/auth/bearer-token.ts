@@ -31,46 +31,32 @@ export function credentialsFrom(received: AuthorizationHeader, maxTokenBytes: nu
   return checkedCredentials(received, maxTokenBytes, acceptDpop);
 }
 
-/** Base64url characters (A–Z, a–z, 0–9, '-', '_'), by char code. */
-const BASE64URL = new Uint8Array(128);
-for (let c = 0; c < 128; c++) BASE64URL[c] = /[A-Za-z0-9_-]/.test(String.fromCharCode(c)) ? 1 : 0;
-
-/** Whether `header` starts with `scheme` (lower-case ASCII) in any case, then a space. */
-function schemeAt(header: string, scheme: string): boolean {
-  if (header.length <= scheme.length || header.charCodeAt(scheme.length) !== 0x20) return false;
-  // ASCII letters only: `c | 0x20` equals a lower-case letter's code only for that letter and its capital.
-  for (let i = 0; i < scheme.length; i++) if ((header.charCodeAt(i) | 0x20) !== scheme.charCodeAt(i)) return false;
-  return true;
-}
+/**
+ * The common header whole: either scheme in any case (ASCII letters spelled out, no /i), spaces,
+ * and three non-empty base64url segments to the end. One pass of the regular-expression engine,
+ * whose compiled code reads a character in a few instructions (a loop over charCodeAt took several
+ * times as many, counted under callgrind).
+ */
+const WELL_FORMED = /^(?:[Bb][Ee][Aa][Rr][Ee][Rr]|[Dd][Pp][Oo][Pp]) +[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
- * The common case in one pass, without a regular expression: `Bearer <jws>` (or `DPoP <jws>`)
- * with nothing around it, the token three non-empty base64url segments within the size bound,
- * each canonical. Returns what `checkedCredentials` returns for such a header, or null for
- * anything else, which `checkedCredentials` then judges (and explains).
+ * The common case in one pass: `Bearer <jws>` (or `DPoP <jws>` when accepted) with nothing around
+ * it, the token within the size bound and each segment canonical. Returns what
+ * `checkedCredentials` returns for such a header, or null for anything else, which
+ * `checkedCredentials` then judges (and explains).
  */
 function wellFormedCredentials(header: string, maxTokenBytes: number, acceptDpop: boolean): { token: string; scheme: Scheme } | null {
-  if (header.length > maxTokenBytes + 64) return null;
-  let i: number;
-  let scheme: Scheme;
-  if (schemeAt(header, 'bearer')) [i, scheme] = [7, 'Bearer'];
-  else if (acceptDpop && schemeAt(header, 'dpop')) [i, scheme] = [5, 'DPoP'];
-  else return null;
-  while (header.charCodeAt(i) === 0x20) i++;
-  const start = i;
+  if (header.length > maxTokenBytes + 64 || !WELL_FORMED.test(header)) return null;
+  const dpop = (header.charCodeAt(0) | 0x20) === 0x64; // 'd'
+  if (dpop && !acceptDpop) return null;
+  let start = dpop ? 5 : 7;
+  while (header.charCodeAt(start) === 0x20) start++;
   // Base64url is ASCII: the string length is the byte length.
   if (header.length - start > maxTokenBytes) return null;
-  let dots = 0;
-  let segmentStart = start;
-  for (; i < header.length; i++) {
-    const c = header.charCodeAt(i);
-    if (c === 0x2e) {
-      if (i === segmentStart || ++dots > 2 || !canonicalSegment(header, segmentStart, i)) return null;
-      segmentStart = i + 1;
-    } else if (c >= 128 || BASE64URL[c] === 0) return null;
-  }
-  if (dots !== 2 || i === segmentStart || !canonicalSegment(header, segmentStart, i)) return null;
-  return { token: header.slice(start), scheme };
+  const first = header.indexOf('.', start);
+  const second = header.indexOf('.', first + 1);
+  if (!canonicalSegment(header, start, first) || !canonicalSegment(header, first + 1, second) || !canonicalSegment(header, second + 1, header.length)) return null;
+  return { token: header.slice(start), scheme: dpop ? 'DPoP' : 'Bearer' };
 }
 
 /** The checks one by one, each refusal with its reason: the judge of every header the fast path does not take (exported for the test that holds the two together). */
