@@ -199,7 +199,7 @@ async function main(): Promise<void> {
       const out = mkdtempSync(join(tmpdir(), `callgrind-${variant}-`));
       const wrapper = ['valgrind', '--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(out, 'callgrind.out.%p')}`, '--log-file=/dev/null'];
       const started = Date.now();
-      const fork = { wrapper, readyTimeoutMs: 900_000, extraNodeFlags: options.names ? ['--perf-basic-prof'] : [] };
+      const fork = { wrapper, readyTimeoutMs: 900_000, extraNodeFlags: options.names ? ['--perf-basic-prof', '--no-logfile-per-isolate', '--logfile=/dev/null'] : [] };
       let server: ServerChild | null = null;
       try {
         server =
