@@ -23,7 +23,7 @@ import type { Config } from '../core/config.js';
 import { CodedError, httpStatusOf, type Denial } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { headerValues, readBody as readRequestBody, readTextBody, searchOf } from '../core/http.js';
-import type { Presentation, VerifiedToken } from '../core/verified-token.js';
+import type { AuthResult, Presentation, VerifiedToken } from '../core/verified-token.js';
 import { documentChecker } from '../limits/operation-limits/index.js';
 import { staffSubject, type RateDecision, type RateLimits } from '../limits/rate-limit.js';
 import { accessRecordOf } from './access-log/access-record.js';
@@ -154,6 +154,8 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
   const resolveCaller = createCallerResolver(deps.snapshot);
 
   const countOnSource = (facts: Readonly<RequestFacts>, denial: Denial, reasonWins = false) => refusedOnSource(rateLimits, facts, denial, reasonWins);
+  /** The authenticate stage's result: the token, or a refusal counted on the source address's quota (which says how much is left). */
+  const authenticated = (facts: Readonly<RequestFacts>, auth: AuthResult): StageResult | Promise<StageResult> => (auth.ok ? { facts: { token: auth.token, presentation: auth.presentation } } : countOnSource(facts, auth.denial));
 
   const charged = (rate: RateDecision): StageResult => (rate.allowed ? { facts: { quotaHeaders: rate.headers } } : { refusal: rate.denial, facts: { quotaHeaders: rate.headers } });
   /** Takes `points` from the caller's quotas (a product's, with its org share, or a staff member's); at once when the leases in memory can answer. */
@@ -201,10 +203,11 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
     },
     {
       name: 'authenticate',
-      async run(req, facts) {
-        const auth = await deps.authenticator.authenticate(headerValues(req, 'authorization'), { acceptDpop: true });
-        // A failed authentication counts on the source address's quota (and says how much is left).
-        return auth.ok ? { facts: { token: auth.token, presentation: auth.presentation } } : countOnSource(facts, auth.denial);
+      run(req, facts) {
+        const header = headerValues(req, 'authorization');
+        // At once for a token the cache holds (or a header refused on its form); a signature to verify waits.
+        const now = deps.authenticator.authenticateNow?.(header, { acceptDpop: true }) ?? null;
+        return now ? authenticated(facts, now) : deps.authenticator.authenticate(header, { acceptDpop: true }).then((auth) => authenticated(facts, auth));
       },
     },
     {

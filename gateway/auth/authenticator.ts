@@ -53,6 +53,12 @@ export interface Authenticator {
    * the proof); a DPoP-bound token (`cnf.jkt`) presented as Bearer is refused everywhere.
    */
   authenticate(authorizationHeader: AuthorizationHeader, options?: { acceptDpop?: boolean }): Promise<AuthResult>;
+  /**
+   * The same answer at once, without a promise, when no signature needs verifying: a header
+   * refused on its form, or a token the cache holds (almost every request). Null when only
+   * `authenticate` can answer. Never throws.
+   */
+  authenticateNow?(authorizationHeader: AuthorizationHeader, options?: { acceptDpop?: boolean }): AuthResult | null;
   /** Verified-token cache counters (for tests and the benchmark). */
   stats(): TokenCacheStats;
   /** Drops verified tokens unused for the idle time; returns the approximate bytes freed (the server's cache sweeper calls it). */
@@ -117,11 +123,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return { ok: true, token, presentation: { scheme, ath } };
   }
 
-  async function authenticate(header: AuthorizationHeader, acceptDpop: boolean): Promise<AuthResult> {
+  /** A token that needs its signature verified: its credentials, its cache key, and the instant it is judged at. */
+  interface Unverified {
+    bearer: { token: string; scheme: Scheme };
+    key: string;
+    nowMs: number;
+  }
+
+  /** What is decided without verifying a signature (the header's form, the cache), or what remains to verify. */
+  function decideNow(header: AuthorizationHeader, acceptDpop: boolean): AuthResult | Unverified {
     const bearer = credentialsFrom(header, auth.maxTokenBytes, acceptDpop);
     if ('denial' in bearer) return { ok: false, denial: bearer.denial };
     const nowMs = now();
-    const nowS = Math.floor(nowMs / 1000);
     // The cache key is the token's SHA-256 in base64url: exactly the `ath` a DPoP proof names.
     const key = cache.keyOf(bearer.token);
     const cached = cache.get(key, nowMs);
@@ -130,6 +143,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (tokenExpired(cached.exp, nowMs, tolerance)) return { ok: false, denial: denial('TOKEN_EXPIRED', 'The token has expired.') };
       return presented(cached, bearer.scheme, key);
     }
+    return { bearer, key, nowMs };
+  }
+
+  async function verify({ bearer, key, nowMs }: Unverified): Promise<AuthResult> {
+    const nowS = Math.floor(nowMs / 1000);
     const chosen = sourceFor(bearer.token);
     // An issuer not trusted: refused as jose refuses an `iss` outside the allow-list.
     if (!chosen) return { ok: false, denial: denial('UNAUTHENTICATED', 'The token claims are not acceptable.', { reason: 'claims', claim: 'iss' }) };
@@ -170,15 +188,27 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return presented(token, bearer.scheme, key);
   }
 
+  /** A bug or an exotic input must not become a 500 or leak detail: fail closed. The error message is not logged, since it could quote the input. */
+  function failedClosed(err: unknown): AuthResult {
+    options.logger?.warn({ errName: (err as Error | null)?.name ?? typeof err }, 'authentication failed unexpectedly');
+    return { ok: false, denial: denial('UNAUTHENTICATED', 'The token is not valid.', { reason: 'invalid' }) };
+  }
+
   return {
     async authenticate(header, opts) {
       try {
-        return await authenticate(header, opts?.acceptDpop === true);
+        const decided = decideNow(header, opts?.acceptDpop === true);
+        return 'ok' in decided ? decided : await verify(decided);
       } catch (err) {
-        // A bug or an exotic input must not become a 500 or leak detail: fail closed. The error
-        // message is not logged, since it could quote the input.
-        options.logger?.warn({ errName: (err as Error | null)?.name ?? typeof err }, 'authentication failed unexpectedly');
-        return { ok: false, denial: denial('UNAUTHENTICATED', 'The token is not valid.', { reason: 'invalid' }) };
+        return failedClosed(err);
+      }
+    },
+    authenticateNow(header, opts) {
+      try {
+        const decided = decideNow(header, opts?.acceptDpop === true);
+        return 'ok' in decided ? decided : null;
+      } catch (err) {
+        return failedClosed(err);
       }
     },
     stats: () => cache.stats(),

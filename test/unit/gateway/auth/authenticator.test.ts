@@ -751,3 +751,27 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
     }
   });
 });
+
+describe('authenticateNow: the answer at once when no signature needs verifying', () => {
+  it('answers nothing for a token not yet verified; once verified, what authenticate answers, until it expires', async () => {
+    const token = await sign(key, productClaims());
+    expect(auth.authenticateNow!(bearer(token))).toBeNull(); // its signature must be verified first
+    const verified = await auth.authenticate(bearer(token));
+    expect(codeOf(verified)).toBe('OK');
+    const now = auth.authenticateNow!(bearer(token));
+    expect(now).toEqual(verified);
+    expect(now).toEqual(await auth.authenticate(bearer(token)));
+    // Past its expiry the cache no longer holds it: nothing at once, and verifying refuses it.
+    clockMs = (productClaims().exp as number) * 1000 + 3_600_000;
+    expect(auth.authenticateNow!(bearer(token))).toBeNull();
+    expect(codeOf(await auth.authenticate(bearer(token)))).toBe('TOKEN_EXPIRED');
+  });
+
+  it('refuses a header on its form at once, with the reason authenticate gives', async () => {
+    for (const header of [undefined, 'Basic abc', ['Bearer a.b.c', 'Bearer a.b.c'], 'Bearer not-a-jws']) {
+      const now = auth.authenticateNow!(header);
+      expect(now).not.toBeNull();
+      expect(now).toEqual(await auth.authenticate(header));
+    }
+  });
+});
