@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sourceOfFile } from './callgrind-names.js';
 import { forkServer, type ServerChild } from './child/children.js';
+import { drive } from './drive.js';
 import { startHarness } from './harness.js';
 import { workloads, type WorkloadName } from './workloads.js';
 
@@ -122,23 +123,6 @@ const top = (m: ReadonlyMap<string, number>, per: number, n = 40): Array<[string
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([k, v]) => [k, Math.round(v / per)]);
-
-/** Sends `n` requests, `concurrency` at a time, cycling the bodies; returns how many were answered 200 without errors. */
-async function drive(url: string, headers: Record<string, string>, bodies: readonly string[], n: number, concurrency: number): Promise<number> {
-  let next = 0;
-  let ok = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        const body = bodies[next++ % bodies.length]!;
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-        const text = await res.text();
-        if (res.status === 200 && !text.includes('"errors"')) ok += 1;
-      }
-    }),
-  );
-  return ok;
-}
 
 async function main(): Promise<void> {
   let options: AllocationOptions;

@@ -38,6 +38,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { forkServer, type ServerChild } from './child/children.js';
+import { drive } from './drive.js';
 import { startHarness } from './harness.js';
 import { workloads, type WorkloadName } from './workloads.js';
 
@@ -162,23 +163,6 @@ export function renderInstructions(workload: string, counts: readonly Instructio
         (bare && c !== bare ? `, ${(c.perRequest / bare.perRequest).toFixed(3)}× bare-http (main thread ${(c.mainThreadPerRequest / bare.mainThreadPerRequest).toFixed(3)}×, raw ${(c.rawPerRequest / bare.rawPerRequest).toFixed(3)}×)` : ''),
     )
     .join('\n');
-}
-
-/** Sends `n` requests, `concurrency` at a time, cycling the bodies; returns how many were answered 200 without errors. */
-async function drive(url: string, headers: Record<string, string>, bodies: readonly string[], n: number, concurrency: number): Promise<number> {
-  let next = 0;
-  let ok = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        const body = bodies[next++ % bodies.length]!;
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-        const text = await res.text();
-        if (res.status === 200 && !text.includes('"errors"')) ok += 1;
-      }
-    }),
-  );
-  return ok;
 }
 
 async function main(): Promise<void> {
