@@ -55,7 +55,8 @@ export interface InstructionOptions {
   /**
    * Name the JavaScript functions: the gateway runs with --perf-basic-prof, so V8 writes each
    * compiled function's address range to /tmp/perf-<pid>.map, which is kept beside the callgrind
-   * files (implies `keep`) for bench/callgrind-names.ts.
+   * files (implies `keep`) for bench/callgrind-names.ts. The log V8 keeps with it goes there too
+   * (v8.log), not into the working directory.
    */
   names: boolean;
 }
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
       const out = mkdtempSync(join(tmpdir(), `callgrind-${variant}-`));
       const wrapper = ['valgrind', '--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(out, 'callgrind.out.%p')}`, '--log-file=/dev/null'];
       const started = Date.now();
-      const fork = { wrapper, readyTimeoutMs: 900_000, extraNodeFlags: options.names ? ['--perf-basic-prof', '--no-logfile-per-isolate', '--logfile=/dev/null'] : [] };
+      const fork = { wrapper, readyTimeoutMs: 900_000, extraNodeFlags: options.names ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(out, 'v8.log')}`] : [] };
       let server: ServerChild | null = null;
       try {
         server =
