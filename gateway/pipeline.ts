@@ -319,7 +319,8 @@ export function createStages(deps: PipelineDeps): readonly Stage[] {
         // never told so while this gateway still serves it. Other instances read it at their next
         // poll. A refresh that fails leaves the snapshot to its staleness bound, as a poll's would.
         if (operation?.mutation && operation.subgraphs.includes(REGISTER_SUBGRAPH)) await deps.snapshot.refresh();
-        for (const [k, v] of Object.entries(facts.quotaHeaders ?? {})) answer.headers.set(k.toLowerCase(), v);
+        const quota = facts.quotaHeaders ?? {};
+        for (const k in quota) answer.headers.set(k.toLowerCase(), quota[k]!);
         return { facts: { operation }, answer };
       },
     },
@@ -480,7 +481,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
     }
     answer.headers.set('x-request-id', arrival.requestId);
     res.statusCode = answer.status;
-    for (const [k, v] of answer.headers) res.setHeader(k, v);
+    answer.headers.forEach((v, k) => res.setHeader(k, v));
     res.end(answer.body);
   }
 
