@@ -113,6 +113,8 @@ export function sanitizeMaskedText(value: unknown, maxLength: number): string | 
  * full (a flood of distinct texts costs what it did without it).
  */
 export const MEMO_MAX_ENTRIES = 256;
+/** A string of its own with the same code units (a lone surrogate included), holding nothing it was cut from. */
+const ownCopy = (text: string): string => Buffer.from(text, 'utf16le').toString('utf16le');
 export const MEMO_MAX_TEXT = 512;
 export function memoisedText(clean: (value: unknown) => string | null): (value: unknown) => string | null {
   let memo = new Map<string, string | null>();
@@ -122,7 +124,13 @@ export function memoisedText(clean: (value: unknown) => string | null): (value: 
     if (result === undefined) {
       result = clean(value);
       if (memo.size >= MEMO_MAX_ENTRIES) memo = new Map();
-      memo.set(value, result);
+      // Copies, not the strings given: an operation name graphql cut out of a query is a slice
+      // that keeps the whole query alive (review s30: 256 of them held 8 MiB of documents, any
+      // TFN written in them included), and the cleaned text is that same slice when nothing
+      // needed cleaning.
+      const key = ownCopy(value);
+      result = result === null ? null : ownCopy(result);
+      memo.set(key, result);
     }
     return result;
   };

@@ -90,14 +90,21 @@ export async function readTextBody(req: IncomingMessage, limit: number, tooLarge
   return { text: raw.toString('utf8') };
 }
 
+/** Header lines read from rawHeaders directly; a request with more is read through headersDistinct (exact as long as the server's maxHeadersCount is at least this). */
+const RAW_LINES_READ = 100;
+
 /**
  * Every value of one request header, in order, as `req.headersDistinct[name]` has them (undefined
  * when the request has none), read from the raw header lines without building the object of all
  * distinct headers, which lower-cases every name and allocates an array per header. `name` is
  * lower case.
  */
-export function headerValues(req: Pick<IncomingMessage, 'rawHeaders'>, name: string): string[] | undefined {
+export function headerValues(req: Pick<IncomingMessage, 'rawHeaders' | 'headersDistinct'>, name: string): string[] | undefined {
   const raw = req.rawHeaders;
+  // Node keeps only the first maxHeadersCount lines (1,000 by default) in headers and
+  // headersDistinct, while rawHeaders may hold a few more: a request that long is judged on what
+  // Node kept, as before (review s30), so no header past that point counts here either.
+  if (raw.length >= RAW_LINES_READ * 2) return req.headersDistinct[name];
   let values: string[] | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const field = raw[i]!;
