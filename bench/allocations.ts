@@ -28,8 +28,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sourceOfFile } from './callgrind-names.js';
-import { forkServer, type ServerChild } from './child/children.js';
-import { drive } from './drive.js';
+import type { ServerChild } from './child/children.js';
+import { countedVariants, drive, forkVariant, positiveCount, type CountedVariant } from './drive.js';
 import { startHarness } from './harness.js';
 import { workloads, type WorkloadName } from './workloads.js';
 
@@ -40,7 +40,7 @@ export interface AllocationOptions {
   /** The profiler's mean sampling interval, bytes. */
   interval: number;
   concurrency: number;
-  variants: Array<'bare' | 'durable' | 'off'>;
+  variants: CountedVariant[];
   keep: boolean;
   /** Only what outlived the young generation (promoted): what full collections mark. */
   promoted: boolean;
@@ -70,15 +70,8 @@ export function parseAllocationOptions(argv: readonly string[]): AllocationOptio
     const m = /^--(requests|warmup|interval|concurrency|variants)=(.*)$/.exec(arg);
     if (m) {
       const [, name, value] = m as unknown as [string, string, string];
-      if (name === 'variants') {
-        const variants = value.split(',');
-        for (const v of variants) if (v !== 'bare' && v !== 'durable' && v !== 'off') throw new Error(`--variants: bare, durable or off, not ${JSON.stringify(v)}`);
-        options.variants = variants as AllocationOptions['variants'];
-      } else {
-        const n = Number(value);
-        if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name}: a positive whole number, not ${JSON.stringify(value)}`);
-        options[name as 'requests' | 'warmup' | 'interval' | 'concurrency'] = n;
-      }
+      if (name === 'variants') options.variants = countedVariants(value);
+      else options[name as 'requests' | 'warmup' | 'interval' | 'concurrency'] = positiveCount(name, value);
     } else if (arg === '--keep') options.keep = true;
     else if (arg === '--promoted') options.promoted = true;
     else if (arg === 'one' || arg === 'three' || arg === 'many') options.workload = arg;
@@ -144,11 +137,9 @@ async function main(): Promise<void> {
     for (const variant of options.variants) {
       let server: ServerChild | null = null;
       try {
-        server =
-          variant === 'bare'
-            ? await forkServer('bare-http', h.bareHttpSpec())
-            : await forkServer(variant, { role: 'enforced', dataDir: h.env.dataDir, env: { ...h.gatewayEnv, INSTANCE_ID: `gw-alloc-${variant}` }, accessLog: variant });
-        const headers = variant === 'bare' ? {} : h.auth;
+        const forked = await forkVariant(h, variant, `gw-alloc-${variant}`);
+        server = forked.server;
+        const { headers } = forked;
         await drive(server.urls.graphql!, headers, workload.bodies, options.warmup, options.concurrency);
         await server.startAllocations(options.interval, options.promoted);
         const ok = await drive(server.urls.graphql!, headers, workload.bodies, options.requests, options.concurrency);

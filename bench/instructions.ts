@@ -37,8 +37,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { forkServer, type ServerChild } from './child/children.js';
-import { drive } from './drive.js';
+import type { ServerChild } from './child/children.js';
+import { countedVariants, drive, forkVariant, positiveCount, type CountedVariant } from './drive.js';
 import { startHarness } from './harness.js';
 import { workloads, type WorkloadName } from './workloads.js';
 
@@ -49,7 +49,7 @@ export interface InstructionOptions {
   /** Seconds the process is counted idle (the timers' rate), after the warm-up. */
   idle: number;
   concurrency: number;
-  variants: Array<'bare' | 'durable' | 'off'>;
+  variants: CountedVariant[];
   /** Keep the callgrind files. */
   keep: boolean;
   /**
@@ -82,20 +82,12 @@ export interface InstructionCount {
 /** Reads `--name=value` options and the workload; anything else is an error, so a typo does not measure a default. */
 export function parseInstructionOptions(argv: readonly string[]): InstructionOptions {
   const options: InstructionOptions = { workload: 'one', requests: 1500, warmup: 3000, idle: 20, concurrency: 10, variants: ['bare', 'durable'], keep: false, names: false };
-  const count = (name: string, value: string) => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name}: a positive whole number, not ${JSON.stringify(value)}`);
-    return n;
-  };
   for (const arg of argv) {
     const m = /^--(requests|warmup|idle|concurrency|variants)=(.*)$/.exec(arg);
     if (m) {
       const [, name, value] = m as unknown as [string, string, string];
-      if (name === 'variants') {
-        const variants = value.split(',');
-        for (const v of variants) if (v !== 'bare' && v !== 'durable' && v !== 'off') throw new Error(`--variants: bare, durable or off, not ${JSON.stringify(v)}`);
-        options.variants = variants as InstructionOptions['variants'];
-      } else options[name as 'requests' | 'warmup' | 'idle' | 'concurrency'] = count(name, value);
+      if (name === 'variants') options.variants = countedVariants(value);
+      else options[name as 'requests' | 'warmup' | 'idle' | 'concurrency'] = positiveCount(name, value);
     } else if (arg === '--keep') options.keep = true;
     else if (arg === '--names') options.names = options.keep = true;
     else if (arg === 'one' || arg === 'three' || arg === 'many') options.workload = arg;
@@ -187,12 +179,10 @@ async function main(): Promise<void> {
       const fork = { wrapper, readyTimeoutMs: 900_000, extraNodeFlags: options.names ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(out, 'v8.log')}`] : [] };
       let server: ServerChild | null = null;
       try {
-        server =
-          variant === 'bare'
-            ? await forkServer('bare-http', h.bareHttpSpec(), fork)
-            : await forkServer(variant, { role: 'enforced', dataDir: h.env.dataDir, env: { ...h.gatewayEnv, INSTANCE_ID: `gw-instr-${variant}` }, accessLog: variant }, fork);
+        const forked = await forkVariant(h, variant, `gw-instr-${variant}`, fork);
+        server = forked.server;
+        const { headers } = forked;
         log(`${variant}: started under callgrind in ${Math.round((Date.now() - started) / 1000)} s (flags ${server.nodeFlags.join(' ')})`);
-        const headers = variant === 'bare' ? {} : h.auth;
         await drive(server.urls.graphql!, headers, workload.bodies, options.warmup, options.concurrency);
         const pid = String(server.pid);
         const counted = () => threadCounts(readdirSync(out).map((name) => ({ name, text: readFileSync(join(out, name), 'utf8') })), server!.pid);
