@@ -65,11 +65,6 @@ export function callGraph(text: string): CallGraph {
   return { self, calls };
 }
 
-/** Exclusive instruction counts per function name, as callgrind wrote them. */
-export function exclusiveCounts(text: string): Map<string, number> {
-  return callGraph(text).self;
-}
-
 export interface PerfMapEntry {
   start: number;
   end: number;
@@ -110,27 +105,6 @@ export function addressNamer(map: readonly PerfMapEntry[]): (address: number) =>
     cache.set(address, name);
     return name;
   };
-}
-
-/** The newest entry whose range holds `address`, or null. */
-export function lookup(map: readonly PerfMapEntry[], address: number): PerfMapEntry | null {
-  for (let i = map.length - 1; i >= 0; i--) if (address >= map[i]!.start && address < map[i]!.end) return map[i]!;
-  return null;
-}
-
-/**
- * Names each count: an address callgrind could not name takes its perf-map entry's name (or
- * `unnamed JIT code`); a named function keeps its name. Returns counts per name.
- */
-export function namedCounts(counts: ReadonlyMap<string, number>, map: readonly PerfMapEntry[]): Map<string, number> {
-  const named = new Map<string, number>();
-  const nameAt = addressNamer(map);
-  for (const [fn, n] of counts) {
-    const m = /^0x([0-9a-f]+)/i.exec(fn);
-    const name = m ? (nameAt(parseInt(m[1]!, 16)) ?? 'unnamed JIT code') : fn;
-    named.set(name, (named.get(name) ?? 0) + n);
-  }
-  return named;
 }
 
 /** The graph with each address renamed by the perf map: the blocks of one JavaScript function become one function. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addressNamer, attributed, compareRows, exclusiveCounts, grouped, isJavaScript, lookup, namedCounts, readPerfMap, sourceOf } from '../../../bench/callgrind-names.js';
+import { addressNamer, attributed, callGraph, compareRows, grouped, isJavaScript, namedGraph, readPerfMap, sourceOf } from '../../../bench/callgrind-names.js';
 
 // A compressed dump as callgrind writes it: names defined once with an id, calls followed by their inclusive cost.
 const dump = [
@@ -36,7 +36,7 @@ const map = ['1000 100 JS:*handle file:///work/main/gateway/pipeline.ts:12:3', '
 
 describe('bench/callgrind-names.ts', () => {
   it("counts each function's own instructions, not its calls' inclusive costs, and reads compressed names", () => {
-    const counts = exclusiveCounts(dump);
+    const { self: counts, calls } = callGraph(dump);
     expect(counts).toEqual(
       new Map([
         ['main', 120],
@@ -47,10 +47,17 @@ describe('bench/callgrind-names.ts', () => {
     );
     // Every instruction once: the exclusive counts add up to the dump's total.
     expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(5121);
+    // The calls' inclusive counts, kept per edge.
+    expect(calls).toEqual(
+      new Map([
+        ['main', new Map([['0x0000000000001010', 5000]])],
+        ['0x0000000000001010', new Map([['Builtins_LoadIC', 4000]])],
+      ]),
+    );
   });
 
   it('takes the first event after two position columns', () => {
-    expect(exclusiveCounts('positions: instr line\nevents: Ir Dr\nfn=f\n0x10 3 7 9\n')).toEqual(new Map([['f', 7]]));
+    expect(callGraph('positions: instr line\nevents: Ir Dr\nfn=f\n0x10 3 7 9\n').self).toEqual(new Map([['f', 7]]));
   });
 
   it('names an address by the newest perf-map range that holds it (V8 reuses freed code space)', () => {
@@ -60,23 +67,28 @@ describe('bench/callgrind-names.ts', () => {
       [0x2000, 0x2010],
       [0x2000, 0x2080],
     ]);
-    expect(lookup(entries, 0x10ff)?.name).toMatch(/handle/);
-    expect(lookup(entries, 0x1100)).toBeNull();
-    expect(lookup(entries, 0x0fff)).toBeNull();
-    expect(lookup(entries, 0x2005)?.name).toBe('JS:*parse /app/node_modules/graphql/language/parser.js:40:1');
+    const nameAt = addressNamer(entries);
+    expect(nameAt(0x10ff)).toMatch(/handle/);
+    expect(nameAt(0x1100)).toBeNull();
+    expect(nameAt(0x0fff)).toBeNull();
+    expect(nameAt(0x2005)).toBe('JS:*parse /app/node_modules/graphql/language/parser.js:40:1');
     // An older, larger range overlapped by a newer one: the newer one names what is in both.
-    const reused = readPerfMap('3000 100 JS:*old /x.js:1:1\n3040 20 JS:*new /y.js:1:1');
-    expect([lookup(reused, 0x3050)?.name, lookup(reused, 0x3070)?.name, lookup(reused, 0x3010)?.name]).toEqual(['JS:*new /y.js:1:1', 'JS:*old /x.js:1:1', 'JS:*old /x.js:1:1']);
-    expect(addressNamer(reused)(0x3050)).toBe('JS:*new /y.js:1:1');
-    const named = namedCounts(new Map([['0x0000000000001010', 700], ['0x0000000000002000', 301], ['0x0000000000009000', 9], ['main', 120]]), entries);
-    expect(named).toEqual(
-      new Map([
-        ['JS:*handle file:///work/main/gateway/pipeline.ts:12:3', 700],
+    const reused = addressNamer(readPerfMap('3000 100 JS:*old /x.js:1:1\n3040 20 JS:*new /y.js:1:1'));
+    expect([reused(0x3050), reused(0x3070), reused(0x3010)]).toEqual(['JS:*new /y.js:1:1', 'JS:*old /x.js:1:1', 'JS:*old /x.js:1:1']);
+    // A graph renamed: the blocks of one function become one, an address in no range is 'unnamed JIT code', a name stays.
+    const graph = {
+      self: new Map([['0x0000000000001010', 700], ['0x0000000000001020', 5], ['0x0000000000002000', 301], ['0x0000000000009000', 9], ['main', 120]]),
+      calls: new Map([['main', new Map([['0x0000000000001010', 705], ['0x0000000000001020', 5]])]]),
+    };
+    expect(namedGraph(graph, entries)).toEqual({
+      self: new Map([
+        ['JS:*handle file:///work/main/gateway/pipeline.ts:12:3', 705],
         ['JS:*parse /app/node_modules/graphql/language/parser.js:40:1', 301],
         ['unnamed JIT code', 9],
         ['main', 120],
       ]),
-    );
+      calls: new Map([['main', new Map([['JS:*handle file:///work/main/gateway/pipeline.ts:12:3', 710]])]]),
+    });
   });
 
   it('charges a JavaScript function with the native work it calls, down to the next JavaScript function', () => {
