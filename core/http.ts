@@ -113,12 +113,16 @@ export function headerValues(req: Pick<IncomingMessage, 'rawHeaders' | 'headersD
   return values;
 }
 
-export function headerMapOf(req: IncomingMessage): HeaderMap {
+/** The request's headers as Apollo's HeaderMap, repeated values joined as Node joins them: every header, or only `names` (lower case). */
+export function headerMapOf(req: Pick<IncomingMessage, 'headers'>, names?: readonly string[]): HeaderMap {
   const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
+  if (names) for (const name of names) setJoined(headers, name, req.headers[name]);
+  else for (const [key, value] of Object.entries(req.headers)) setJoined(headers, key, value);
   return headers;
+}
+
+function setJoined(headers: HeaderMap, key: string, value: string | string[] | undefined): void {
+  if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
 }
 
 /** The query string of a request URL, without the `?` ('' when there is none). */
@@ -127,8 +131,9 @@ export function searchOf(url: string | undefined): string {
   return q >= 0 ? url!.slice(q + 1) : '';
 }
 
-export function toHttpGraphQLRequest(req: IncomingMessage, body: unknown): HTTPGraphQLRequest {
-  return { method: (req.method ?? 'GET').toUpperCase(), headers: headerMapOf(req), search: searchOf(req.url), body };
+/** The request as Apollo takes it; `search` in place of the URL's query string, and only the headers `headerNames` when given. */
+export function toHttpGraphQLRequest(req: IncomingMessage, body: unknown, options: { search?: string; headerNames?: readonly string[] } = {}): HTTPGraphQLRequest {
+  return { method: (req.method ?? 'GET').toUpperCase(), headers: headerMapOf(req, options.headerNames), search: options.search ?? searchOf(req.url), body };
 }
 
 /** The body Apollo produced as one string (we never enable incremental delivery). */

@@ -5,8 +5,8 @@
  * returned as the stage's facts once Apollo has answered.
  */
 import type { IncomingMessage } from 'node:http';
-import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { responseBodyText } from '../../core/http.js';
+import type { ApolloServer } from '@apollo/server';
+import { responseBodyText, toHttpGraphQLRequest } from '../../core/http.js';
 import type { Answer } from '../pipeline.js';
 import { OperationNotes, type Admission, type GatewayContext, type OperationFacts } from './context.js';
 
@@ -29,21 +29,11 @@ function codesInBody(text: string): string[] {
  */
 export const APOLLO_REQUEST_HEADERS = ['accept', 'content-type', 'x-apollo-operation-name', 'apollo-require-preflight'] as const;
 
-/** The headers of `req` Apollo reads, as Apollo's HeaderMap (repeated values joined as Node joins them). */
-export function apolloHeadersOf(req: Pick<IncomingMessage, 'headers'>): HeaderMap {
-  const headers = new HeaderMap();
-  for (const name of APOLLO_REQUEST_HEADERS) {
-    const value = req.headers[name];
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
-  return headers;
-}
-
 /** `request`: the body and query string Apollo sees (the trusted-documents stage may have put a manifest's document in place of a hash). */
 export async function executeWithApollo(apollo: ApolloServer<GatewayContext>, req: IncomingMessage, request: { body: unknown; search: string }, admission: Admission, requestId: string): Promise<{ operation: OperationFacts; answer: Answer }> {
   const notes = new OperationNotes();
   const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers: apolloHeadersOf(req), search: request.search, body: request.body },
+    httpGraphQLRequest: toHttpGraphQLRequest(req, request.body, { search: request.search, headerNames: APOLLO_REQUEST_HEADERS }),
     context: async () => ({ admission, requestId, notes, enforcement: null, walked: null }),
   });
   const text = await responseBodyText(response);

@@ -4,7 +4,8 @@
  * the CSRF prevention (a request a browser could send cross-site without a preflight is refused)
  * and content negotiation.
  */
-import { apolloHeadersOf, APOLLO_REQUEST_HEADERS } from '../../gateway/apollo/execute.js';
+import { headerMapOf } from '../../core/http.js';
+import { APOLLO_REQUEST_HEADERS } from '../../gateway/apollo/execute.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 const QUERY = '{ serviceStatus { name } }';
@@ -21,7 +22,7 @@ describe('the headers Apollo is given', () => {
   });
 
   it('are the ones Apollo reads, with their values; the token and the rest are not among them', () => {
-    const headers = apolloHeadersOf({ headers: { accept: 'application/json', 'content-type': 'application/json', 'apollo-require-preflight': 'true', authorization: 'Bearer x', 'user-agent': 'ua', cookie: 'c=1' } });
+    const headers = headerMapOf({ headers: { accept: 'application/json', 'content-type': 'application/json', 'apollo-require-preflight': 'true', authorization: 'Bearer x', 'user-agent': 'ua', cookie: 'c=1' } }, APOLLO_REQUEST_HEADERS);
     expect([...headers.entries()]).toEqual([
       ['accept', 'application/json'],
       ['content-type', 'application/json'],
