@@ -103,6 +103,12 @@ export function sanitizeMaskedText(value: unknown, maxLength: number): string | 
   return clean === null ? null : sanitizeString(maskNumbers(clean), maxLength);
 }
 
+/** How many cleaned texts memoisedText remembers, and the longest text it remembers (characters). */
+export const MEMO_MAX_ENTRIES = 256;
+export const MEMO_MAX_TEXT = 512;
+/** A string of its own with the same code units (a lone surrogate included), holding nothing it was cut from. */
+const ownCopy = (text: string): string => Buffer.from(text, 'utf16le').toString('utf16le');
+
 /**
  * `clean` remembered for the texts it was last given, for the access record's free texts that
  * repeat on almost every request (a product's user agent, its operation names): each costs a
@@ -112,10 +118,6 @@ export function sanitizeMaskedText(value: unknown, maxLength: number): string | 
  * MEMO_MAX_ENTRIES × 2 × MEMO_MAX_TEXT UTF-16 code units, 512 KiB; the table starts again when
  * full (a flood of distinct texts costs what it did without it).
  */
-export const MEMO_MAX_ENTRIES = 256;
-/** A string of its own with the same code units (a lone surrogate included), holding nothing it was cut from. */
-const ownCopy = (text: string): string => Buffer.from(text, 'utf16le').toString('utf16le');
-export const MEMO_MAX_TEXT = 512;
 export function memoisedText(clean: (value: unknown) => string | null): (value: unknown) => string | null {
   let memo = new Map<string, string | null>();
   return (value) => {
@@ -125,7 +127,7 @@ export function memoisedText(clean: (value: unknown) => string | null): (value: 
       result = clean(value);
       if (memo.size >= MEMO_MAX_ENTRIES) memo = new Map();
       // Copies, not the strings given: an operation name graphql cut out of a query is a slice
-      // that keeps the whole query alive (review s30: 256 of them held 8 MiB of documents, any
+      // that keeps the whole query alive (review s30: 255 of them held 8 MB of documents, any
       // TFN written in them included), and the cleaned text is that same slice when nothing
       // needed cleaning.
       const key = ownCopy(value);
