@@ -13,9 +13,18 @@
  * For each variant in turn (bare-http: `@apollo/gateway` with DSP Gateway's subgraph transport;
  * durable: the enforced gateway as `npm run bench` runs it; off: the same with the access log off),
  * the gateway process runs under callgrind with the gateway's production Node flags, the
- * subgraphs natively; `--warmup` requests let V8 compile the hot paths (with a thousand the count
- * was still two to three times the steady one: compilation on V8's threads); the counters are
- * zeroed, `--requests` are sent `--concurrency` at a time, and the counters are dumped, per thread.
+ * subgraphs natively; `--warmup` requests let V8 compile the hot paths, with callgrind's
+ * instrumentation off (valgrind still runs the process, some ten times faster than counting);
+ * then instrumentation is switched on, the counters are zeroed, `--requests` are sent
+ * `--concurrency` at a time, and the counters are dumped, per thread.
+ *
+ * Why 12,000 warm-up requests and a window of 6,000: after 3,000 (the default until session 31)
+ * V8's optimising compiler was still at work, about 900 functions optimised in the enforced
+ * gateway and 130 of them in the next 3,000 requests (`--trace-opt`), and counted in a window of
+ * 1,500 it was 410 k instructions per request on V8's helper threads, two thirds of what was
+ * reported as "other threads"; after 12,000 it optimised 16 functions in the next 5,000. A major
+ * collection comes every three to four thousand requests (its concurrent marking ~290 M
+ * instructions), so a window of 1,500 held one or none by chance; 6,000 holds one or two.
  *
  * Work on a timer (the register poll every REGISTRY_POLL_MS, checkpoints every second, the
  * monitor's ticks) runs as often per second of the clock under callgrind as natively, but the
@@ -24,7 +33,7 @@
  * times the window's length is taken off the window's count (`perRequest`); the raw count is kept
  * beside it (`rawPerRequest`).
  *
- *   npm run bench:instructions -- [one|three|many] [--requests=1500] [--warmup=3000] [--idle=20] [--concurrency=10] [--variants=bare,durable] [--keep] [--names]
+ *   npm run bench:instructions -- [one|three|many] [--requests=6000] [--warmup=12000] [--idle=20] [--concurrency=10] [--variants=bare,durable] [--keep] [--names]
  *
  * `--keep` leaves each variant's callgrind files (the idle dump, then the window's, one file per
  * thread) for `callgrind_annotate`, and prints where.
@@ -81,7 +90,7 @@ export interface InstructionCount {
 
 /** Reads `--name=value` options and the workload; anything else is an error, so a typo does not measure a default. */
 export function parseInstructionOptions(argv: readonly string[]): InstructionOptions {
-  const options: InstructionOptions = { workload: 'one', requests: 1500, warmup: 3000, idle: 20, concurrency: 10, variants: ['bare', 'durable'], keep: false, names: false };
+  const options: InstructionOptions = { workload: 'one', requests: 6000, warmup: 12000, idle: 20, concurrency: 10, variants: ['bare', 'durable'], keep: false, names: false };
   for (const arg of argv) {
     const m = /^--(requests|warmup|idle|concurrency|variants)=(.*)$/.exec(arg);
     if (m) {
@@ -94,6 +103,14 @@ export function parseInstructionOptions(argv: readonly string[]): InstructionOpt
     else throw new Error(`unknown argument ${JSON.stringify(arg)} (one|three|many, --requests=N, --warmup=N, --idle=S, --concurrency=N, --variants=bare,durable,off, --keep, --names)`);
   }
   return options;
+}
+
+/**
+ * valgrind running callgrind over the gateway: one output file per thread and dump in `out`,
+ * instrumentation off until `callgrind_control --instr=on` (after the warm-up).
+ */
+export function callgrindWrapper(out: string): string[] {
+  return ['valgrind', '--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', `--callgrind-out-file=${join(out, 'callgrind.out.%p')}`, '--log-file=/dev/null'];
 }
 
 /** The instruction count a callgrind output file holds (its `summary:` or `totals:` line). */
@@ -174,7 +191,7 @@ async function main(): Promise<void> {
   try {
     for (const variant of options.variants) {
       const out = mkdtempSync(join(tmpdir(), `callgrind-${variant}-`));
-      const wrapper = ['valgrind', '--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(out, 'callgrind.out.%p')}`, '--log-file=/dev/null'];
+      const wrapper = callgrindWrapper(out);
       const started = Date.now();
       const fork = { wrapper, readyTimeoutMs: 900_000, extraNodeFlags: options.names ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(out, 'v8.log')}`] : [] };
       let server: ServerChild | null = null;
@@ -185,6 +202,8 @@ async function main(): Promise<void> {
         log(`${variant}: started under callgrind in ${Math.round((Date.now() - started) / 1000)} s (flags ${server.nodeFlags.join(' ')})`);
         await drive(server.urls.graphql!, headers, workload.bodies, options.warmup, options.concurrency);
         const pid = String(server.pid);
+        // Counting from here: the warm-up ran uninstrumented.
+        execFileSync('callgrind_control', ['--instr=on', pid], { stdio: 'ignore' });
         const counted = () => threadCounts(readdirSync(out).map((name) => ({ name, text: readFileSync(join(out, name), 'utf8') })), server!.pid);
         // Idle: what the timers cost per second.
         execFileSync('callgrind_control', ['--zero', pid], { stdio: 'ignore' });

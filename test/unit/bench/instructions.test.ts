@@ -1,11 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
-import { callgrindTotal, instructionCount, parseInstructionOptions, renderInstructions, threadCounts } from '../../../bench/instructions.js';
+import { callgrindTotal, callgrindWrapper, instructionCount, parseInstructionOptions, renderInstructions, threadCounts } from '../../../bench/instructions.js';
 
 const dump = (total: number) => `version: 1\ncreator: callgrind-3.19.0\ncmd: node\npart: 2\n\nevents: Ir\n\nfn=(1) main\n0 12\n\ntotals: ${total}\n`;
 
 describe('bench/instructions.ts', () => {
+  it('runs the warm-up uncounted: instrumentation starts off, one file per thread, in the directory given', () => {
+    const w = callgrindWrapper('/tmp/x');
+    expect(w.slice(0, 2)).toEqual(['valgrind', '--tool=callgrind']);
+    expect(w).toEqual(expect.arrayContaining(['--instr-atstart=no', '--separate-threads=yes', '--callgrind-out-file=/tmp/x/callgrind.out.%p']));
+  });
+
   it('reads the options, and refuses what it does not know rather than count a default', () => {
-    expect(parseInstructionOptions([])).toEqual({ workload: 'one', requests: 1500, warmup: 3000, idle: 20, concurrency: 10, variants: ['bare', 'durable'], keep: false, names: false });
+    expect(parseInstructionOptions([])).toEqual({ workload: 'one', requests: 6000, warmup: 12000, idle: 20, concurrency: 10, variants: ['bare', 'durable'], keep: false, names: false });
     expect(parseInstructionOptions(['three', '--requests=200', '--warmup=50', '--idle=5', '--concurrency=4', '--variants=bare,off', '--keep'])).toEqual({ workload: 'three', requests: 200, warmup: 50, idle: 5, concurrency: 4, variants: ['bare', 'off'], keep: true, names: false });
     // --names keeps the files, since the perf map is only of use beside them.
     expect(parseInstructionOptions(['--names'])).toMatchObject({ names: true, keep: true });
