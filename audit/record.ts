@@ -221,12 +221,18 @@ export function indexedColumnsOf(record: ChainedAccessRecord): IndexedColumns {
   return indexedColumnsAt(record, record.seq);
 }
 
+/** A list as the store indexes it: its distinct values, sorted, in a new array (no Set for the usual none or one). */
+function distinctSorted(list: readonly string[] | null | undefined): string[] {
+  if (!list || list.length === 0) return [];
+  if (list.length === 1) return [list[0]!];
+  return [...new Set(list)].sort();
+}
+
 /** indexedColumnsOf for a record not chained yet, at the seq it will have (the writer's prepareRecord). */
 export function indexedColumnsAt(
   record: Pick<AccessRecord, 'time' | 'productId' | 'developerId' | 'org' | 'decision' | 'operationName' | 'errorCodes' | 'clientDigests'>,
   seq: number,
 ): IndexedColumns {
-  const sorted = (list: readonly string[] | null | undefined) => [...new Set(list ?? [])].sort();
   return {
     seq,
     timeMs: Date.parse(record.time),
@@ -235,8 +241,8 @@ export function indexedColumnsAt(
     org: record.org ?? null,
     decision: record.decision,
     operationName: record.operationName ?? null,
-    errorCodes: sorted(record.errorCodes),
-    clientDigests: sorted(record.clientDigests),
+    errorCodes: distinctSorted(record.errorCodes),
+    clientDigests: distinctSorted(record.clientDigests),
   };
 }
 

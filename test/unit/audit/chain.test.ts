@@ -206,6 +206,18 @@ describe('prepareRecord and chainPrepared (the writer path: canonical text made 
     expect(byName).toEqual({ seq: 1, id: record.id, timeMs: expected.timeMs, productId: expected.productId, developerId: expected.developerId, org: expected.org, decision: expected.decision, operationName: expected.operationName, errorCodes: expected.errorCodes, clientDigests: expected.clientDigests });
   });
 
+  it('indexes a list as its distinct values, sorted, in an array of its own (none, one and several)', () => {
+    const one = ['Z'];
+    const several = ['b', 'a', 'b', 'C'];
+    const at = (errorCodes: string[], clientDigests: string[]) => indexedColumnsOf({ ...shapes[4]!, errorCodes, clientDigests, chainId: 'c', seq: 1, prevHash: 'p', hash: 'h' });
+    expect(at([], several)).toMatchObject({ errorCodes: [], clientDigests: ['C', 'a', 'b'] });
+    const single = at(one, []);
+    expect(single).toMatchObject({ errorCodes: ['Z'], clientDigests: [] });
+    // The store's copy is not the record's list: a later edit of one does not change the other.
+    expect(single.errorCodes).not.toBe(one);
+    expect(several).toEqual(['b', 'a', 'b', 'C']);
+  });
+
   it('makes every string well-formed before it is hashed: a lone surrogate becomes U+FFFD, as the stores would keep it', () => {
     const odd = (extra: object) => sampleRecord(1, {
       sub: 's\ud800', errorCodes: ['\udfff', 'OK'], clientDigests: ['d\ud83d'], reasons: [{ code: 'R\udc00', coordinate: 'Q.\ud800' }],
