@@ -55,8 +55,11 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
   // bare, uncoded statuses; both are answered here instead, with a coded body.
   const server = createServer({ maxHeaderSize: 32_768, requireHostHeader: false }, (req, res) => {
     if (draining) res.setHeader('connection', 'close');
-    // Every answer, whichever handler writes it: no browser may read one as another type.
+    // Every answer, whichever handler writes it: no browser may read one as another type, and no
+    // cache may keep one (a /graphql answer is one caller's view of taxpayer data; a handler may
+    // still say otherwise for an answer of its own).
     res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'no-store');
     if (refusedWithoutHost(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path === '/graphql') return track(routes.graphql(req, res).catch(failed(res, 'request pipeline')));

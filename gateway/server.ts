@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { Tracer } from '@opentelemetry/api';
 import type { JWK } from 'jose';
@@ -196,7 +197,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const introspection = introspectionPolicyOf(config);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial, operationLimits: limits, tracer: options.tracer ?? null, introspection })],
+    plugins: [
+      createEnforcementPlugin({ gateway, cache: decisionCache, fieldDenial: config.enforcement.fieldDenial, operationLimits: limits, tracer: options.tracer ?? null, introspection }),
+      // No cache policy is computed (every answer is no-store: gateway/routes.ts), and the gateway
+      // is no subgraph, so it never answers with a trace; each plugin Apollo would otherwise
+      // install is called on every request (a dozen promises between them).
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
     // Off only where nobody may introspect: Apollo's rule is a validation rule, skipped for cached
     // documents, so a per-caller allowance (staff outside production) is decided by our plugin instead.
     introspection: introspection !== 'nobody',

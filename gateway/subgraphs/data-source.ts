@@ -87,6 +87,9 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     const { requestSigner, name } = options;
     super({
       url: options.url,
+      // A subgraph's cache-control says nothing about the gateway's answer, which is one caller's
+      // filtered view: every /graphql answer is no-store (gateway/routes.ts), and no hint is read.
+      honorSubgraphCacheControlHeader: false,
       // Signed here, where the body is the final string about to be sent: the signature covers
       // exactly these bytes (willSendRequest runs before RemoteGraphQLDataSource serialises).
       fetcher: (async (input: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => {
