@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { callgrindTotal, callgrindWrapper, instructionCount, parseInstructionOptions, renderInstructions, threadCounts } from '../../../bench/instructions.js';
+import { callgrindTotal, callgrindWrapper, compilerInstructions, instructionCount, parseInstructionOptions, renderInstructions, threadCounts } from '../../../bench/instructions.js';
 
 const dump = (total: number) => `version: 1\ncreator: callgrind-3.19.0\ncmd: node\npart: 2\n\nevents: Ir\n\nfn=(1) main\n0 12\n\ntotals: ${total}\n`;
 
@@ -44,7 +44,7 @@ describe('bench/instructions.ts', () => {
     // Idle 10 s: 20 M on the main thread, 10 M on another. Window 30 s, 1,000 requests: 3,060 M and 1,530 M.
     const idle = { threads: new Map([[1, 20e6], [2, 10e6]]), seconds: 10 };
     const window = { threads: new Map([[1, 3_060e6], [2, 1_530e6]]), seconds: 30 };
-    expect(instructionCount('durable', 998, 1000, idle, window)).toEqual({
+    expect(instructionCount('durable', 998, 1000, idle, window, 250e6)).toEqual({
       variant: 'durable',
       ok: 998,
       perRequest: (4_590e6 - 3e6 * 30) / 1000,
@@ -53,17 +53,30 @@ describe('bench/instructions.ts', () => {
       windowS: 30,
       mainThreadPerRequest: (3_060e6 - 2e6 * 30) / 1000,
       otherThreadsPerRequest: (1_530e6 - 1e6 * 30) / 1000,
+      compilerPerRequest: 250e3,
     });
+    expect(instructionCount('bare', 1000, 1000, idle, window).compilerPerRequest).toBe(0);
+  });
+
+  it("reads the optimising compiler's inclusive count from callgrind_annotate's output, 0 when a thread has none", () => {
+    const annotated = [
+      '225,830,196 (100.0%)  PROGRAM TOTALS',
+      '225,830,196 (100.0%)  ???:node::(anonymous namespace)::PlatformWorkerThread(void*) [/usr/bin/node]',
+      '183,603,877 (81.30%)  ???:v8::internal::OptimizingCompileDispatcher::CompileTask::RunInternal() [/usr/bin/node]',
+      '183,562,610 (81.28%)  ???:v8::internal::OptimizingCompileDispatcher::CompileNext(v8::internal::TurbofanCompilationJob*, v8::internal::LocalIsolate*) [/usr/bin/node]',
+    ].join('\n');
+    expect(compilerInstructions(annotated)).toBe(183_603_877);
+    expect(compilerInstructions('1,000 (100.0%)  PROGRAM TOTALS\n 900 (90%)  ???:uv_run [/usr/bin/node]')).toBe(0);
   });
 
   it('gives each variant beside bare-http as a ratio to it', () => {
     const text = renderInstructions('one', [
-      { variant: 'bare', ok: 500, perRequest: 4_000_000, rawPerRequest: 4_100_000, idlePerS: 2_000_000, windowS: 25, mainThreadPerRequest: 3_000_000, otherThreadsPerRequest: 1_000_000 },
-      { variant: 'durable', ok: 499, perRequest: 5_000_000, rawPerRequest: 6_150_000, idlePerS: 23_000_000, windowS: 25, mainThreadPerRequest: 3_300_000, otherThreadsPerRequest: 1_700_000 },
+      { variant: 'bare', ok: 500, perRequest: 4_000_000, rawPerRequest: 4_100_000, idlePerS: 2_000_000, windowS: 25, mainThreadPerRequest: 3_000_000, otherThreadsPerRequest: 1_000_000, compilerPerRequest: 0 },
+      { variant: 'durable', ok: 499, perRequest: 5_000_000, rawPerRequest: 6_150_000, idlePerS: 23_000_000, windowS: 25, mainThreadPerRequest: 3_300_000, otherThreadsPerRequest: 1_700_000, compilerPerRequest: 600_000 },
     ]);
     expect(text.split('\n')).toEqual([
-      'one / bare-http: 4.00 M instructions per request (main thread 3.00 M, other threads 1.00 M; 4.10 M before the idle rate, 2.00 M/s over 25 s, is taken off; 500 answered)',
-      'one / durable: 5.00 M instructions per request (main thread 3.30 M, other threads 1.70 M; 6.15 M before the idle rate, 23.00 M/s over 25 s, is taken off; 499 answered), 1.250× bare-http (main thread 1.100×, raw 1.500×)',
+      "one / bare-http: 4.00 M instructions per request (main thread 3.00 M, other threads 1.00 M, of which V8's optimising compiler 0.00 M; 4.10 M before the idle rate, 2.00 M/s over 25 s, is taken off; 500 answered)",
+      "one / durable: 5.00 M instructions per request (main thread 3.30 M, other threads 1.70 M, of which V8's optimising compiler 0.60 M; 6.15 M before the idle rate, 23.00 M/s over 25 s, is taken off; 499 answered), 1.250× bare-http (main thread 1.100×, without the compiler 1.100×, raw 1.500×)",
     ]);
   });
 });
