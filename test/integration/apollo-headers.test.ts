@@ -52,6 +52,18 @@ describe('the headers Apollo is given', () => {
     expect(json.status).toBe(200);
   });
 
+  it('get a browser no landing page: a GET asking for HTML is answered as any GET, in JSON with a code', async () => {
+    // Without a preflight header the CSRF refusal (400); with one, no type it can answer in (406).
+    for (const [headers, status] of [[auth, 400], [{ ...auth, 'apollo-require-preflight': 'true' }, 406]] as const) {
+      const res = await fetch(sys.gateway.url, { headers: { ...headers, accept: 'text/html' } });
+      const text = await res.text();
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(JSON.parse(text)).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+      expect(text).not.toMatch(/<html|apollo server|cdn/i);
+    }
+  });
+
   it('still let Apollo answer in the media type the client accepts', async () => {
     const body = JSON.stringify({ query: QUERY });
     const multipart = await fetch(sys.gateway.url, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body });
