@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { Tracer } from '@opentelemetry/api';
 import type { JWK } from 'jose';
@@ -207,6 +213,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // A browser's GET gets no Apollo landing page (HTML that loads Apollo's scripts from their
       // CDN and names the server's software): it is answered as any GET without a query.
       ApolloServerPluginLandingPageDisabled(),
+      // Nothing about the traffic leaves for Apollo's cloud, whatever APOLLO_KEY, APOLLO_GRAPH_REF
+      // or APOLLO_SCHEMA_REPORTING a platform's environment holds (Apollo would report by itself).
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
     ],
     // Off only where nobody may introspect: Apollo's rule is a validation rule, skipped for cached
     // documents, so a per-caller allowance (staff outside production) is decided by our plugin instead.
