@@ -176,6 +176,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const idle = { idleMs: config.enforcement.cacheIdleS * 1000 };
   const queryPlanStore = createQueryPlanStore(config.enforcement.queryPlanCacheMiB * MIB, idle);
   const documentStore = createDocumentStore(config.enforcement.documentCacheMiB * MIB, idle);
+  // @apollo/gateway builds an OpenTelemetry metrics exporter of its own unless this is set: it
+  // probes the cloud metadata addresses at start and posts to Apollo's usage-reporting endpoint
+  // at close and hourly, with OTEL_EXPORTER_OTLP_HEADERS (the tracing collector's credentials).
+  // Forced, not defaulted: nothing about this gateway leaves for Apollo's cloud.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const apolloGateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
     buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs, stopping: () => fetchesStopped }),

@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { context, propagation, SpanKind, type Tracer } from '@opentelemetry/api';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { isInterfaceType, isObjectType, type DocumentNode, type GraphQLSchema } from 'graphql';
@@ -61,8 +61,10 @@ export async function startSubgraphServer(def: SubgraphDefinition, options: Subg
     includeStacktraceInErrorResponses: false,
     // The process drains on SIGTERM itself (core/shutdown.ts); Apollo's handler would cut it short.
     stopOnTerminationSignals: false,
-    // Federated tracing is for Apollo's hosted reporting, which we do not use.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // Federated tracing is for Apollo's hosted reporting, which we do not use; nor its usage or
+    // schema reporting, whatever APOLLO_* the environment holds (with APOLLO_SCHEMA_REPORTING=true
+    // Apollo's schema reporting would refuse to start a subgraph at all).
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled()],
     formatError(formatted, error) {
       const original = (error as { originalError?: unknown })?.originalError;
       if (original instanceof CodedError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
