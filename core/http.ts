@@ -224,6 +224,7 @@ export function answerHttpErrorsCoded(server: Server): void {
     req.resume();
     res.setHeader('connection', 'close');
     res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'no-store');
     sendText(res, 400, errorBody('BAD_REQUEST', 'Only Expect: 100-continue is supported.'));
   });
 }
@@ -235,7 +236,7 @@ export function answerHttpErrorsCoded(server: Server): void {
  */
 export function answerRawAndClose(socket: Duplex, status: string, body: string, headers: Record<string, string> = {}): void {
   const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\nx-content-type-options: nosniff\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`, () => socket.destroy());
 }
 
 /** Answers an HTTP/1.1 request without `Host` with a coded 400 (true), or leaves it (false). */

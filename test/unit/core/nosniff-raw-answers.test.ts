@@ -1,7 +1,8 @@
 /**
  * Second review of 7f978e3: "every gateway answer says X-Content-Type-Options: nosniff". The
  * answers written outside the request handler (a malformed request's 400, an oversized header's
- * 431, the 408, CONNECT's 405, an unmet Expect's 400) do not.
+ * 431, the 408, CONNECT's 405, an unmet Expect's 400) do not. Session 31's attacker review: nor
+ * did they say `Cache-Control: no-store`, which every other answer now says.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect } from 'node:net';
@@ -32,7 +33,7 @@ function raw(request: string): Promise<string> {
   });
 }
 
-describe('nosniff on the answers Node hands back to the gateway', () => {
+describe('nosniff and no-store on the answers Node hands back to the gateway', () => {
   it.each([
     ['a malformed request (400)', 'GET / HTTP/1.1\r\nHost: x\r\nbad header\r\n\r\n'],
     ['CONNECT (405)', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'],
@@ -41,5 +42,7 @@ describe('nosniff on the answers Node hands back to the gateway', () => {
     const answer = await raw(request);
     expect(answer).toMatch(/^HTTP\/1\.1 4\d\d /);
     expect(answer.toLowerCase()).toContain('x-content-type-options: nosniff');
+    // As every other answer (gateway/routes.ts): no cache may keep it, CONNECT's 405 included (cacheable by default, RFC 9110).
+    expect(answer.toLowerCase()).toContain('cache-control: no-store');
   });
 });
