@@ -78,6 +78,9 @@ function assertionClaimsOf(token: VerifiedToken, resolved: ResolvedCaller): Asse
   return claims;
 }
 
+/** What RemoteGraphQLDataSource hands didReceiveResponse: the subgraph's parsed answer among it. */
+type ReceivedAnswer = Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0];
+
 export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly signer: AssertionSigner;
   private readonly subgraphName: string;
@@ -120,6 +123,21 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     const assertion = await this.signer.sign(this.subgraphName, assertionClaimsOf(token, resolved));
     headers.set('authorization', `Bearer ${assertion}`);
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
+  }
+
+  /**
+   * A subgraph's errors lose `extensions.http`: @apollo/gateway copies a subgraph error's
+   * extensions as they are, and Apollo Server applies `extensions.http.status` (and headers) to
+   * the gateway's whole answer, so a subgraph could answer the caller 302, 101 or 204. The
+   * gateway's status is its own (statusFromErrors, enforcement-plugin.ts).
+   */
+  override didReceiveResponse({ response }: ReceivedAnswer): ReceivedAnswer['response'] {
+    if (!response.errors?.length) return response;
+    for (const e of response.errors) {
+      const extensions = e.extensions as Record<string, unknown> | undefined;
+      if (extensions && 'http' in extensions) delete extensions.http;
+    }
+    return response;
   }
 
   override didEncounterError(error: Error): void {

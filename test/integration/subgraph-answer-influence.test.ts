@@ -1,0 +1,68 @@
+/**
+ * Session 31's attacker review: what a subgraph's answer may decide about the gateway's. A
+ * subgraph's GraphQL error may carry `extensions.http.status`; @apollo/gateway copies a
+ * subgraph error's extensions as they are, and Apollo Server applies a numeric
+ * `extensions.http.status` to the whole answer before formatError runs. So a subgraph (a
+ * compromised one, or one that is not Apollo's) could answer the caller 302 without a
+ * Location, 101, 204 without a body, or 418. The gateway's status is its own: the subgraph's
+ * `http` extension is dropped where its answer is read (gateway/subgraphs/data-source.ts).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from '../../core/config.js';
+import { createLogger } from '../../core/logger.js';
+import { startGateway, type RunningGateway } from '../../gateway/server.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
+
+describe("a subgraph's answer does not set the gateway's status", () => {
+  let sys: TestSystem;
+  let subgraph: Server;
+  let gateway: RunningGateway;
+  let token: string;
+  /** What the fake clients subgraph answers next: its status and JSON body. */
+  let next: { status: number; body: unknown } = { status: 200, body: {} };
+
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    subgraph = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(next.status, { 'content-type': 'application/json' }).end(JSON.stringify(next.body)));
+    });
+    await new Promise<void>((resolve) => subgraph.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(subgraph.address() as AddressInfo).port}/graphql`;
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }, { dataDir: sys.dataDir, port: 0, instanceId: 'influence-gw', audit: { sqliteSync: 'normal' }, subgraphs: { ...sys.config.subgraphs, clients: url } as Config['subgraphs'] });
+    gateway = await startGateway({ config, store: sys.store, keys: sys.keys, logger: createLogger({ level: 'silent', name: 'influence' }) });
+    token = await sys.token({ product: 'PRD-CERTIFIED' });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    subgraph.closeAllConnections();
+    await new Promise((resolve) => subgraph.close(resolve));
+    await sys.close();
+  });
+
+  const ask = async () => {
+    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ client(clientId: "C-000001") { id name } }' }) });
+    const body = (await res.json()) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
+    return { status: res.status, codes: body.errors?.map((e) => e.extensions?.code), http: body.errors?.map((e) => e.extensions?.http) };
+  };
+  const withError = (extensions: Record<string, unknown>) => ({ data: { client: null }, errors: [{ message: 'm', path: ['client'], extensions }] });
+
+  it.each([302, 101, 204, 418, 401])('a 200 answer whose error says http.status %i is answered as the same error without it', async (status) => {
+    next = { status: 200, body: withError({ code: 'NOT_FOUND' }) };
+    const plain = await ask();
+    next = { status: 200, body: withError({ code: 'NOT_FOUND', http: { status } }) };
+    const told = await ask();
+    expect(told).toEqual(plain);
+    expect(told.status).not.toBe(status);
+  });
+
+  it("and so is a subgraph's 4xx GraphQL answer whose error says it", async () => {
+    next = { status: 400, body: { errors: [{ message: 'm', extensions: { code: 'WHATEVER' } }] } };
+    const plain = await ask();
+    next = { status: 400, body: { errors: [{ message: 'm', extensions: { code: 'WHATEVER', http: { status: 418 } } }] } };
+    const told = await ask();
+    expect(told).toEqual(plain);
+    expect(told.status).not.toBe(418);
+  });
+});
