@@ -140,14 +140,16 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     return response;
   }
 
+  /**
+   * Every failure of the call is the subgraph's, not the caller's: no answer, a 5xx, a 401 (the
+   * subgraph refused the gateway's own assertion or signature: a key or clock out of step), and
+   * any other answer that is no GraphQL result (a 4xx GraphQL result was made a result already:
+   * graphQLErrorsAsResult), such as a proxy's 404 page, a WAF's 403 or a 302. Until session 31 a
+   * 4xx other than 401 went on as Apollo made it: a 500 INTERNAL_SERVER_ERROR, or for 403 the
+   * caller's FORBIDDEN. The caller sees SUBGRAPH_UNAVAILABLE and never the subgraph's answer or address.
+   */
   override didEncounterError(error: Error): void {
     if (error instanceof CodedError) throw error;
-    const status = (error as { extensions?: { response?: { status?: number } } }).extensions?.response?.status;
-    // 401: the subgraph refused the gateway's own assertion or signature (a key or clock out of
-    // step): the caller did nothing wrong, and must not see the subgraph's answer or address.
-    if (status === undefined || status >= 500 || status === 401) {
-      throw new CodedError('SUBGRAPH_UNAVAILABLE', `The ${this.subgraphName} service is unavailable.`, { details: { service: this.subgraphName }, status: 200 });
-    }
-    throw error;
+    throw new CodedError('SUBGRAPH_UNAVAILABLE', `The ${this.subgraphName} service is unavailable.`, { details: { service: this.subgraphName }, status: 200 });
   }
 }

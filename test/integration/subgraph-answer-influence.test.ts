@@ -19,14 +19,14 @@ describe("a subgraph's answer does not set the gateway's status", () => {
   let subgraph: Server;
   let gateway: RunningGateway;
   let token: string;
-  /** What the fake clients subgraph answers next: its status and JSON body. */
-  let next: { status: number; body: unknown } = { status: 200, body: {} };
+  /** What the fake clients subgraph answers next: its status and body (JSON unless a type is given). */
+  let next: { status: number; body: unknown; type?: string } = { status: 200, body: {} };
 
   beforeAll(async () => {
     sys = await startTestSystem();
     subgraph = createServer((req, res) => {
       req.resume();
-      req.on('end', () => res.writeHead(next.status, { 'content-type': 'application/json' }).end(JSON.stringify(next.body)));
+      req.on('end', () => res.writeHead(next.status, { 'content-type': next.type ?? 'application/json' }).end(next.type ? String(next.body) : JSON.stringify(next.body)));
     });
     await new Promise<void>((resolve) => subgraph.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(subgraph.address() as AddressInfo).port}/graphql`;
@@ -64,5 +64,23 @@ describe("a subgraph's answer does not set the gateway's status", () => {
     const told = await ask();
     expect(told).toEqual(plain);
     expect(told.status).not.toBe(418);
+  });
+
+  // A subgraph's answer that is no GraphQL result (a proxy's or a WAF's page) says nothing about
+  // the caller: it is the subgraph failing, answered as any other failure of it, never a 500 and
+  // never the caller's FORBIDDEN.
+  it.each([
+    [400, 'text/html', '<html>bad request</html>'],
+    [403, 'text/html', '<html>forbidden by the WAF</html>'],
+    [404, 'text/plain', 'not found'],
+    [429, 'text/plain', 'slow down'],
+    [302, 'text/plain', ''],
+    [413, 'application/json', '{"message":"too large"}'],
+  ])('a %i %s answer from the subgraph is SUBGRAPH_UNAVAILABLE, as a 503 from it is', async (status, type, body) => {
+    next = { status: 503, type: 'text/plain', body: 'down' };
+    const failing = await ask();
+    expect(failing.codes).toEqual(['SUBGRAPH_UNAVAILABLE']);
+    next = { status, type, body };
+    expect(await ask()).toEqual(failing);
   });
 });
