@@ -571,6 +571,21 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
+/**
+ * Environment variables Apollo's libraries read by themselves (not this project's settings) that
+ * weaken the gateway: refused in production (session 31's attacker review).
+ */
+const APOLLO_UNSAFE_SWITCHES: ReadonlyArray<[string, string]> = [
+  ['APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK', "turns off the query planner's guard against operations built to exhaust it"],
+  ['APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK', "turns off the query planner's guard against operations built to exhaust it"],
+  ['APOLLO_FEDERATION_DEBUG', 'writes query plans (operation text, and any literal TFN in it) to the console'],
+];
+
+/** Whether such a switch is on: anything but unset, empty, `false` or `0`, as Apollo reads its debug names. */
+function apolloSwitchOn(value: string | undefined): boolean {
+  return value !== undefined && !['', 'false', '0'].includes(value.trim().toLowerCase());
+}
+
 export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides: DeepPartial<Config> = {}, who: ConfigRole = { role: 'gateway' }): Readonly<Config> {
   const fileProblems: string[] = [];
   const env = withSecretFiles(givenEnv, fileProblems);
@@ -642,6 +657,9 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env, overrides:
   // deployment that forgot NODE_ENV=production, so that must be said, not assumed.
   const envGiven = (env.NODE_ENV !== undefined && env.NODE_ENV !== '') || (overrides as { env?: unknown }).env !== undefined;
   if (gateway && !envGiven && !isLoopbackHost(c.host)) problems.push(`NODE_ENV: unset, so this gateway would run as development (the development token issuer trusted, the console's "sign in as" an ATO admin served) while HOST=${c.host} listens beyond this machine. Set NODE_ENV=production for a deployment, or NODE_ENV=development to serve the demo there`);
+  if (c.env === 'production') {
+    for (const [name, does] of APOLLO_UNSAFE_SWITCHES) if (apolloSwitchOn(env[name])) problems.push(`${name}: Apollo's own switch, read from the environment, ${does}: not in production`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(c);
 }

@@ -78,6 +78,22 @@ describe('loadConfig', () => {
     it('leaves development as it was', () => {
       expect(loadConfig({ JWKS_URL: 'http://localhost:8080/jwks.json' }).auth.issuers).toEqual(['dsp-dev-issuer']);
     });
+    // Apollo reads these from the environment by itself (session 31's attacker review): two turn
+    // off the query planner's guards against operations built to exhaust it, and the debug one
+    // writes query plans, operation text and any literal TFN in it, to the console.
+    it.each([
+      ['APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK', 'true'],
+      ['APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK', 'true'],
+      ['APOLLO_FEDERATION_DEBUG', 'true'],
+      ['APOLLO_FEDERATION_DEBUG', 'query-planning'],
+    ])("refuses Apollo's %s=%s in production, for the gateway and a subgraph, and not in development", (name, value) => {
+      const base = { ...prod, JWKS_FILE: '/k.json' };
+      expect(loadConfig(base).env).toBe('production');
+      expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(`${name}: Apollo's own switch`));
+      expect(() => loadConfig({ ...base, [name]: value }, {}, { role: 'subgraph', subgraph: 'clients' })).toThrow(new RegExp(name));
+      expect(loadConfig({ ...base, [name]: 'false' }).env).toBe('production');
+      expect(loadConfig({ [name]: value }).env).toBe('development');
+    });
   });
   it('is frozen', () => {
     const c = loadConfig({});
