@@ -226,7 +226,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Off only where nobody may introspect: Apollo's rule is a validation rule, skipped for cached
     // documents, so a per-caller allowance (staff outside production) is decided by our plugin instead.
     introspection: introspection !== 'nobody',
-    hideSchemaDetailsFromClientErrors: true,
+    // No "Did you mean …?" leaves the gateway: formatError strips it from every error's message
+    // (withoutSuggestions), validation errors included, so Apollo's own switch for it
+    // (hideSchemaDetailsFromClientErrors, a plugin with three hooks on every request) is not needed.
+    hideSchemaDetailsFromClientErrors: false,
     validationRules: [knownRootTypesRule, reservedVariablesRule, ...operationLimitRules(limits)],
     parseOptions: parseOptions(limits),
     persistedQueries: false,

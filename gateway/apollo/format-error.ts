@@ -12,9 +12,11 @@ const APOLLO_ALIASES: Record<string, string> = {
 };
 
 /**
- * graphql-js appends "Did you mean …?" to some messages Apollo's hideSchemaDetailsFromClientErrors
- * does not reach (an unknown enum value or input field in a variable, coerced in our plugin or at
- * execution). Suggestions let a caller mine the schema through errors, so none leave the gateway.
+ * graphql-js appends "Did you mean …?" to validation errors and to some others (an unknown enum
+ * value or input field in a variable, coerced in our plugin or at execution). Suggestions let a
+ * caller mine the schema through errors, so none leave the gateway: this is the one place they
+ * are taken out (Apollo's hideSchemaDetailsFromClientErrors, which reaches validation errors only,
+ * is off: gateway/server.ts).
  */
 const SUGGESTION = /\s*Did you mean [^?]*\?/gi;
 export const withoutSuggestions = (message: string): string => message.replace(SUGGESTION, '');

@@ -64,6 +64,16 @@ describe('the headers Apollo is given', () => {
     }
   });
 
+  it('never let a validation error suggest a field or type name (the schema is not mined through errors)', async () => {
+    // Each a near miss graphql-js would answer with "Did you mean …?".
+    for (const query of ['{ serviceStatus { nmae } }', '{ serviceStats { name } }', '{ client(clientID: "C-000001") { id } }']) {
+      const res = await sys.post(JSON.stringify({ query }), auth);
+      const body = res.body as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
+      expect([query, res.status, body.errors?.[0]?.extensions?.code]).toEqual([query, 400, 'GRAPHQL_VALIDATION_FAILED']);
+      expect(body.errors!.map((e) => e.message).join(' ')).not.toMatch(/did you mean/i);
+    }
+  });
+
   it('still let Apollo answer in the media type the client accepts', async () => {
     const body = JSON.stringify({ query: QUERY });
     const multipart = await fetch(sys.gateway.url, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body });
