@@ -130,20 +130,22 @@ export function callgrindTotal(text: string): number {
 }
 
 /**
- * The threads of one dump: with --separate-threads=yes callgrind writes `<out>.<pid>.<dump>-<thread>`
- * per thread (thread 01 is the main thread). Returns each thread's count, from the newest dump.
+ * The files of the newest dump of process `pid` among `files`: with --separate-threads=yes
+ * callgrind writes `<out>.<pid>.<dump>-<thread>` per thread (thread 01 is the main thread).
  */
-export function threadCounts(files: ReadonlyArray<{ name: string; text: string }>, pid: number): Map<number, number> {
-  let newest = -1;
-  const parts: Array<{ dump: number; thread: number; text: string }> = [];
-  for (const f of files) {
+export function newestDump<T extends { name: string }>(files: readonly T[], pid: number): Array<T & { thread: number }> {
+  const parts = files.flatMap((f) => {
     const m = new RegExp(`\\.${pid}\\.(\\d+)-(\\d+)$`).exec(f.name);
-    if (!m) continue;
-    parts.push({ dump: Number(m[1]), thread: Number(m[2]), text: f.text });
-    newest = Math.max(newest, Number(m[1]));
-  }
-  if (newest < 0) throw new Error(`no callgrind dump of process ${pid}`);
-  return new Map(parts.filter((p) => p.dump === newest).map((p) => [p.thread, callgrindTotal(p.text)]));
+    return m ? [{ ...f, dump: Number(m[1]), thread: Number(m[2]) }] : [];
+  });
+  if (parts.length === 0) throw new Error(`no callgrind dump of process ${pid}`);
+  const newest = Math.max(...parts.map((p) => p.dump));
+  return parts.filter((p) => p.dump === newest);
+}
+
+/** Each thread's count in the newest dump of process `pid` (newestDump). */
+export function threadCounts(files: ReadonlyArray<{ name: string; text: string }>, pid: number): Map<number, number> {
+  return new Map(newestDump(files, pid).map((p) => [p.thread, callgrindTotal(p.text)]));
 }
 
 /** The inclusive count of V8's optimising-compiler jobs in one thread's `callgrind_annotate --inclusive=yes --threshold=100` output; 0 when there are none. */
@@ -196,15 +198,9 @@ export function renderInstructions(workload: string, counts: readonly Instructio
 
 /** compilerInstructions over every thread of the process's newest dump in `out` (callgrind_annotate reads each file). */
 export function windowCompiler(out: string, pid: number): number {
-  const dumps = readdirSync(out).flatMap((name) => {
-    const m = new RegExp(`\\.${pid}\\.(\\d+)-\\d+$`).exec(name);
-    return m ? [{ name, dump: Number(m[1]) }] : [];
-  });
-  const newest = Math.max(...dumps.map((d) => d.dump));
   let total = 0;
-  for (const d of dumps) {
-    if (d.dump !== newest) continue;
-    const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', join(out, d.name)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  for (const { name } of newestDump(readdirSync(out).map((name) => ({ name })), pid)) {
+    const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', join(out, name)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
     total += compilerInstructions(annotated);
   }
   return total;
