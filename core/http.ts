@@ -223,10 +223,22 @@ export function answerHttpErrorsCoded(server: Server): void {
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     res.setHeader('connection', 'close');
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('cache-control', 'no-store');
+    setEveryAnswerHeaders(res);
     sendText(res, 400, errorBody('BAD_REQUEST', 'Only Expect: 100-continue is supported.'));
   });
+}
+
+/**
+ * What every answer says, whichever code writes it (the gateway's request handler, Node's own
+ * refusals answered here): no browser may read it as another type, and no cache may keep it (a
+ * /graphql answer is one caller's view of taxpayer data). A handler may still say otherwise for
+ * an answer of its own.
+ */
+export const EVERY_ANSWER_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+const EVERY_ANSWER_LINES = Object.entries(EVERY_ANSWER_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+
+export function setEveryAnswerHeaders(res: ServerResponse): void {
+  for (const k in EVERY_ANSWER_HEADERS) res.setHeader(k, EVERY_ANSWER_HEADERS[k]!);
 }
 
 /**
@@ -236,7 +248,7 @@ export function answerHttpErrorsCoded(server: Server): void {
  */
 export function answerRawAndClose(socket: Duplex, status: string, body: string, headers: Record<string, string> = {}): void {
   const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\n${EVERY_ANSWER_LINES}${extra}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`, () => socket.destroy());
 }
 
 /** Answers an HTTP/1.1 request without `Host` with a coded 400 (true), or leaves it (false). */

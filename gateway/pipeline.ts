@@ -480,7 +480,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps): (req: IncomingMe
       if (answer.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     }
     answer.headers.set('x-request-id', arrival.requestId);
-    // Whatever Apollo's answer says: no cache may keep it (routes.ts sets the same on every answer).
+    // Whatever Apollo's answer says: no cache may keep it (routes.ts sets it on every answer: EVERY_ANSWER_HEADERS, core/http.ts).
     answer.headers.set('cache-control', 'no-store');
     res.statusCode = answer.status;
     answer.headers.forEach((v, k) => res.setHeader(k, v));

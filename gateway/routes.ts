@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { answerHttpErrorsCoded, answerRawAndClose, applyServerTimeouts, errorBody, refusedWithoutHost, sendText } from '../core/http.js';
+import { answerHttpErrorsCoded, answerRawAndClose, applyServerTimeouts, errorBody, refusedWithoutHost, sendText, setEveryAnswerHeaders } from '../core/http.js';
 import { TIMER_MAX_MS } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 
@@ -55,11 +55,8 @@ export function createGatewayServer(routes: Routes, logger: Logger): GatewayServ
   // bare, uncoded statuses; both are answered here instead, with a coded body.
   const server = createServer({ maxHeaderSize: 32_768, requireHostHeader: false }, (req, res) => {
     if (draining) res.setHeader('connection', 'close');
-    // Every answer, whichever handler writes it: no browser may read one as another type, and no
-    // cache may keep one (a /graphql answer is one caller's view of taxpayer data; a handler may
-    // still say otherwise for an answer of its own).
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('cache-control', 'no-store');
+    // Every answer, whichever handler writes it: nosniff and no-store (core/http.ts).
+    setEveryAnswerHeaders(res);
     if (refusedWithoutHost(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path === '/graphql') return track(routes.graphql(req, res).catch(failed(res, 'request pipeline')));
