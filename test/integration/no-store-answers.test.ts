@@ -6,26 +6,10 @@
  * cache-control plugin), and a shared cache may keep a `public` answer to a request that carried
  * a token (RFC 9111 §3.5) and hand it to the next caller.
  */
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { loadConfig, type Config } from '../../core/config.js';
-import { createLogger } from '../../core/logger.js';
-import { startGateway, type RunningGateway } from '../../gateway/server.js';
+import { createServer, type Server } from 'node:http';
+import type { RunningGateway } from '../../gateway/server.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
-
-/** Forwards a request to `url` as it came; answers with the subgraph's status and body. */
-function forward(url: string, headers: IncomingHttpHeaders, body: Buffer): Promise<{ status: number; body: string }> {
-  const { host: _h, connection: _c, 'content-length': _l, ...rest } = headers;
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { ...rest, 'content-length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { closeStandIn, forwardPost, listenOnLoopback, startGatewayOn } from '../helpers/subgraph-stand-in.js';
 
 describe('every /graphql answer is no-store', () => {
   let sys: TestSystem;
@@ -41,21 +25,17 @@ describe('every /graphql answer is no-store', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        void forward(target, req.headers, Buffer.concat(chunks)).then((answer) => {
+        void forwardPost(target, req.headers, Buffer.concat(chunks)).then((answer) => {
           forwarded += 1;
           res.writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }).end(answer.body);
         });
       });
     });
-    await new Promise<void>((resolve) => subgraph.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(subgraph.address() as AddressInfo).port}/graphql`;
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }, { dataDir: sys.dataDir, port: 0, instanceId: 'no-store-gw', audit: { sqliteSync: 'normal' }, subgraphs: { ...sys.config.subgraphs, clients: url } as Config['subgraphs'] });
-    gateway = await startGateway({ config, store: sys.store, keys: sys.keys, logger: createLogger({ level: 'silent', name: 'no-store' }) });
+    gateway = await startGatewayOn(sys, { clients: await listenOnLoopback(subgraph) }, 'no-store-gw');
   });
   afterAll(async () => {
     await gateway.close();
-    subgraph.closeAllConnections();
-    await new Promise((resolve) => subgraph.close(resolve));
+    await closeStandIn(subgraph);
     await sys.close();
   });
 

@@ -8,11 +8,9 @@
  * `http` extension is dropped where its answer is read (gateway/subgraphs/data-source.ts).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { loadConfig, type Config } from '../../core/config.js';
-import { createLogger } from '../../core/logger.js';
-import { startGateway, type RunningGateway } from '../../gateway/server.js';
+import type { RunningGateway } from '../../gateway/server.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { closeStandIn, listenOnLoopback, startGatewayOn } from '../helpers/subgraph-stand-in.js';
 
 describe("a subgraph's answer does not set the gateway's status", () => {
   let sys: TestSystem;
@@ -28,16 +26,12 @@ describe("a subgraph's answer does not set the gateway's status", () => {
       req.resume();
       req.on('end', () => res.writeHead(next.status, { 'content-type': next.type ?? 'application/json' }).end(next.type ? String(next.body) : JSON.stringify(next.body)));
     });
-    await new Promise<void>((resolve) => subgraph.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(subgraph.address() as AddressInfo).port}/graphql`;
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }, { dataDir: sys.dataDir, port: 0, instanceId: 'influence-gw', audit: { sqliteSync: 'normal' }, subgraphs: { ...sys.config.subgraphs, clients: url } as Config['subgraphs'] });
-    gateway = await startGateway({ config, store: sys.store, keys: sys.keys, logger: createLogger({ level: 'silent', name: 'influence' }) });
+    gateway = await startGatewayOn(sys, { clients: await listenOnLoopback(subgraph) }, 'influence-gw');
     token = await sys.token({ product: 'PRD-CERTIFIED' });
   });
   afterAll(async () => {
     await gateway.close();
-    subgraph.closeAllConnections();
-    await new Promise((resolve) => subgraph.close(resolve));
+    await closeStandIn(subgraph);
     await sys.close();
   });
 

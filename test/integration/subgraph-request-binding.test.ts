@@ -4,13 +4,11 @@
  * the subgraph, is refused, as are the same headers with another body and a request whose moment
  * is older than the acceptance window. The real request itself was served.
  */
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { loadConfig, type Config } from '../../core/config.js';
-import { createLogger } from '../../core/logger.js';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { SIGNATURE_HEADER } from '../../core/request-signature.js';
-import { startGateway, type RunningGateway } from '../../gateway/server.js';
+import type { RunningGateway } from '../../gateway/server.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { closeStandIn, forwardPost, listenOnLoopback, startGatewayOn } from '../helpers/subgraph-stand-in.js';
 
 interface Captured {
   headers: IncomingHttpHeaders;
@@ -23,17 +21,9 @@ interface Answer {
 }
 
 /** Sends a request with exactly these headers and body (hop-by-hop headers dropped). */
-function send(url: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Answer> {
-  const { host: _h, connection: _c, 'content-length': _l, ...rest } = headers;
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { ...rest, 'content-length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Answer['body'] }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+async function send(url: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Answer> {
+  const answer = await forwardPost(url, headers, body);
+  return { status: answer.status, body: JSON.parse(answer.body) as Answer['body'] };
 }
 
 describe('subgraph requests are bound to their body, subgraph and moment', () => {
@@ -63,15 +53,11 @@ describe('subgraph requests are bound to their body, subgraph and moment', () =>
         });
       });
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`;
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }, { dataDir: sys.dataDir, port: 0, instanceId: 'proxied-gw', audit: { sqliteSync: 'normal' }, subgraphs: { ...sys.config.subgraphs, clients: proxyUrl } as Config['subgraphs'] });
-    gateway = await startGateway({ config, store: sys.store, keys: sys.keys, now: () => clock.now, logger: createLogger({ level: 'silent', name: 'proxied' }) });
+    gateway = await startGatewayOn(sys, { clients: await listenOnLoopback(proxy) }, 'proxied-gw', () => clock.now);
   });
   afterAll(async () => {
     await gateway.close();
-    proxy.closeAllConnections();
-    await new Promise((resolve) => proxy.close(resolve));
+    await closeStandIn(proxy);
     await sys.close();
   });
 
