@@ -65,17 +65,38 @@ export function httpStatusOf(code: ErrorCode): number {
   return ERROR_CODES[code].status;
 }
 
+/**
+ * Every key an error of ours carries in `extensions` beside `code`: the details callers may rely
+ * on. A subgraph's error passes to the caller with these keys only (gateway/apollo/format-error.ts),
+ * so whatever else a subgraph puts there (a host name, a query, a stack) stops at the gateway.
+ * `ErrorDetails` holds denials and CodedErrors to this list, so a new key is added here first.
+ */
+export const ERROR_DETAIL_KEYS = [
+  'action', 'actual', 'actualRevision', 'allowed', 'allowedFrom', 'allowedServices',
+  'alreadyWhitelisted', 'argument', 'badOutcome', 'blockedServices', 'blockedTier', 'chainId',
+  'check', 'claim', 'claims', 'clientId', 'codePoint', 'coordinate', 'currentState', 'developerId',
+  'developerStatus', 'dpop', 'duplicated', 'entityType', 'expectedRevision', 'field', 'from',
+  'incidentId', 'known', 'limit', 'max', 'maxItems', 'maxLength', 'maxProducts', 'minimumVersion',
+  'missing', 'noControl', 'noEvidence', 'notWhitelisted', 'org', 'pendingVersion', 'position',
+  'problem', 'problems', 'productId', 'productStatus', 'reason', 'refused', 'requirement', 'role',
+  'roles', 'scope', 'service', 'status', 'to', 'unknown', 'until', 'validUntil',
+] as const;
+export type ErrorDetailKey = (typeof ERROR_DETAIL_KEYS)[number];
+export type ErrorDetails = { readonly [K in ErrorDetailKey]?: unknown };
+/** `D` with any key outside ERROR_DETAIL_KEYS made an error, spread-in keys included (which an object literal's own check misses). */
+type OnlyDetailKeys<D> = D & { readonly [K in Exclude<keyof D, ErrorDetailKey>]: never };
+
 /** A denial as plain data: what decision functions return instead of throwing. */
 export interface Denial {
   code: ErrorCode;
   message: string;
   /** Extra, safe-to-show details (never secrets). */
-  details?: Record<string, unknown>;
+  details?: ErrorDetails;
   /** Extra HTTP response headers (Retry-After, RateLimit-*). */
   headers?: Record<string, string>;
 }
 
-export function denial(code: ErrorCode, message: string, details?: Record<string, unknown>): Denial {
+export function denial<D extends ErrorDetails>(code: ErrorCode, message: string, details?: OnlyDetailKeys<D>): Denial {
   return details ? { code, message, details } : { code, message };
 }
 
@@ -83,8 +104,8 @@ export function denial(code: ErrorCode, message: string, details?: Record<string
  * The one error class: sets `extensions.code` and `extensions.http` (a HeaderMap, so Apollo
  * merges the status and headers into the HTTP response).
  */
-export class CodedError extends GraphQLError {
-  constructor(code: ErrorCode, message: string, options: { details?: Record<string, unknown>; headers?: Record<string, string>; path?: ReadonlyArray<string | number>; status?: number } = {}) {
+export class CodedError<D extends ErrorDetails = ErrorDetails> extends GraphQLError {
+  constructor(code: ErrorCode, message: string, options: { details?: OnlyDetailKeys<D>; headers?: Record<string, string>; path?: ReadonlyArray<string | number>; status?: number } = {}) {
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(options.headers ?? {})) headers.set(k.toLowerCase(), v);
     super(message, {

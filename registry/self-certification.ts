@@ -44,7 +44,7 @@ export function validateAssessments(assessments: readonly RequirementAssessment[
   const problems = { missing, duplicated, unknown, badOutcome, noEvidence, noControl };
   if (Object.values(problems).some((p) => p.length > 0)) {
     return denial('BAD_USER_INPUT', 'The self-certification must assess each of the 11 requirements exactly once, with evidence.', {
-      ...Object.fromEntries(Object.entries(problems).filter(([, p]) => p.length > 0)),
+      ...(Object.fromEntries(Object.entries(problems).filter(([, p]) => p.length > 0)) as Partial<typeof problems>),
     });
   }
   const byRequirement = new Map<Requirement, RequirementAssessment>(list.map((a) => [a.requirement, a]));

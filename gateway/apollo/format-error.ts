@@ -1,10 +1,11 @@
 /**
  * Apollo's formatError: the one place foreign errors become ours. Known codes pass through
- * (our own, Apollo's request errors, subgraph errors carrying our codes); a subgraph transport
- * failure becomes SUBGRAPH_UNAVAILABLE; anything else is masked as INTERNAL_SERVER_ERROR and logged.
+ * (our own, Apollo's request errors, subgraph errors carrying our codes) with their message and
+ * the detail keys of ERROR_DETAIL_KEYS only; a subgraph transport failure becomes
+ * SUBGRAPH_UNAVAILABLE; anything else is masked as INTERNAL_SERVER_ERROR and logged.
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { isErrorCode } from '../../core/errors.js';
+import { ERROR_DETAIL_KEYS, isErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 
 const APOLLO_ALIASES: Record<string, string> = {
@@ -20,6 +21,28 @@ const APOLLO_ALIASES: Record<string, string> = {
  */
 const SUGGESTION = /\s*Did you mean [^?]*\?/gi;
 export const withoutSuggestions = (message: string): string => message.replace(SUGGESTION, '');
+
+const DETAIL_KEYS: ReadonlySet<string> = new Set(ERROR_DETAIL_KEYS);
+/** Keys Apollo itself adds to an error (a subgraph's name, its HTTP answer, a stack): dropped without a word. */
+const APOLLO_KEYS: ReadonlySet<string> = new Set(['code', 'serviceName', 'response', 'exception', 'stacktrace']);
+
+/**
+ * An error's extensions as a caller may see them: the details our errors carry, nothing else.
+ * A subgraph's error passes through the gateway with whatever it put there (Apollo's
+ * downstreamServiceError copies its extensions whole), for example `internalHost` or a SQL
+ * statement beside one of our codes; those stop here, and their names (not their values) are
+ * logged with the subgraph's, so that its owners can see what it sends.
+ */
+function shownDetails(extensions: Readonly<Record<string, unknown>> | undefined, logger: Logger): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  const dropped: string[] = [];
+  for (const [key, value] of Object.entries(extensions ?? {})) {
+    if (DETAIL_KEYS.has(key)) shown[key] = value;
+    else if (!APOLLO_KEYS.has(key)) dropped.push(key);
+  }
+  if (dropped.length) logger.warn({ subgraph: typeof extensions?.serviceName === 'string' ? extensions.serviceName : null, code: extensions?.code, dropped: dropped.slice(0, 20) }, 'error extensions not shown to the caller');
+  return shown;
+}
 
 export function createFormatError(logger: Logger, options: { exposeStack: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -42,12 +65,12 @@ export function createFormatError(logger: Logger, options: { exposeStack: boolea
     const status = error instanceof GraphQLError ? (error.extensions?.http as { status?: unknown } | undefined)?.status : undefined;
     const code = raw === 'BAD_REQUEST' && status === 405 ? 'METHOD_NOT_ALLOWED' : typeof raw === 'string' ? (APOLLO_ALIASES[raw] ?? raw) : undefined;
     if (code && isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      // `response` (a subgraph's URL, status and body) and `serviceName` name the internal topology.
-      const { serviceName: _s, stacktrace, exception: _e, response: _r, ...rest } = formatted.extensions ?? {};
+      // Not `response` (a subgraph's URL, status and body) nor `serviceName`: they name the internal topology.
+      const stacktrace = formatted.extensions?.stacktrace;
       return {
         ...formatted,
         message: withoutSuggestions(formatted.message),
-        extensions: { ...rest, code, ...(options.exposeStack && stacktrace ? { stacktrace } : {}) },
+        extensions: { ...shownDetails(formatted.extensions, logger), code, ...(options.exposeStack && stacktrace ? { stacktrace } : {}) },
       };
     }
     logger.error({ err: error, code: raw }, 'masked error');

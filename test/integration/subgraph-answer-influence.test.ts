@@ -38,7 +38,7 @@ describe("a subgraph's answer does not set the gateway's status", () => {
   const ask = async () => {
     const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ client(clientId: "C-000001") { id name } }' }) });
     const body = (await res.json()) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
-    return { status: res.status, codes: body.errors?.map((e) => e.extensions?.code), http: body.errors?.map((e) => e.extensions?.http) };
+    return { status: res.status, codes: body.errors?.map((e) => e.extensions?.code), http: body.errors?.map((e) => e.extensions?.http), extensions: body.errors?.map((e) => e.extensions) };
   };
   const withError = (extensions: Record<string, unknown>) => ({ data: { client: null }, errors: [{ message: 'm', path: ['client'], extensions }] });
 
@@ -76,5 +76,13 @@ describe("a subgraph's answer does not set the gateway's status", () => {
     expect(failing.codes).toEqual(['SUBGRAPH_UNAVAILABLE']);
     next = { status, type, body };
     expect(await ask()).toEqual(failing);
+  });
+
+  // Session 31's F5: a subgraph error carrying one of our codes kept every other key it sent.
+  it("a subgraph error with one of our codes reaches the caller with our detail keys only, not the subgraph's own", async () => {
+    next = { status: 200, body: withError({ code: 'NOT_FOUND', clientId: 'C-000001', internalHost: 'clients-db01.internal:5432', sql: 'SELECT * FROM clients WHERE id = $1', exception: { stacktrace: ['at db.query'] } }) };
+    const told = await ask();
+    expect(told.codes).toEqual(['NOT_FOUND']);
+    expect(told.extensions).toEqual([{ code: 'NOT_FOUND', clientId: 'C-000001' }]);
   });
 });

@@ -1,5 +1,6 @@
 /** Messages between the store and its read thread (client.ts, worker.ts). */
 import type { AccessLogFilter } from '../../../audit/record.js';
+import type { ErrorDetails } from '../../../core/errors.js';
 import type { SerializedError } from '../errors.js';
 
 /**
@@ -22,7 +23,7 @@ export type ReadRequest = { id: number; deadline: number } & (
 
 /** An error as it crosses the thread: a coded one keeps its code and details, a SQLite one its result code. */
 export interface ReadError extends SerializedError {
-  coded?: { code: string; details: Record<string, unknown> };
+  coded?: { code: string; details: ErrorDetails };
 }
 
 export type ReadReply = { id: number; value: unknown } | { id: number; error: ReadError };

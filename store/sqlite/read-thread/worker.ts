@@ -53,6 +53,7 @@ function answer(request: ReadRequest): unknown {
 function serialized(err: unknown): ReadError {
   if (err instanceof GraphQLError) {
     const { code, http: _http, ...details } = err.extensions as Record<string, unknown>;
+    // A CodedError's extensions beside code and http are its details (ErrorDetails).
     return { name: 'CodedError', message: err.message, coded: { code: String(code), details } };
   }
   return serializedError(err);

@@ -1,10 +1,12 @@
 import { GraphQLError } from 'graphql';
+import { ERROR_DETAIL_KEYS } from '../../../../core/errors.js';
 import { createFormatError, withoutSuggestions } from '../../../../gateway/apollo/format-error.js';
 import { limitError } from '../../../../limits/operation-limits/index.js';
 
 function recordingLogger() {
   const errors: unknown[] = [];
-  return { errors, logger: { error: (obj: unknown) => errors.push(obj) } as never };
+  const warnings: unknown[] = [];
+  return { errors, warnings, logger: { error: (obj: unknown) => errors.push(obj), warn: (obj: unknown) => warnings.push(obj) } as never };
 }
 
 describe('formatError', () => {
@@ -50,5 +52,23 @@ describe('formatError', () => {
     expect(withoutSuggestions('Value "CERTIFED" does not exist in "ProductStatus" enum. Did you mean the enum value "CERTIFIED"?')).toBe('Value "CERTIFED" does not exist in "ProductStatus" enum.');
     const format = createFormatError(recordingLogger().logger, { exposeStack: false });
     expect(format({ message: 'Unknown. Did you mean "x"?', extensions: { code: 'BAD_USER_INPUT' } }, null).message).toBe('Unknown.');
+  });
+
+  it("shows a subgraph's coded error with our detail keys only, and logs the names of the others, not their values (s31 F5)", () => {
+    const { logger, warnings } = recordingLogger();
+    const format = createFormatError(logger, { exposeStack: false });
+    const extensions = { code: 'NOT_FOUND', serviceName: 'registry', productId: 'PRD-X', internalHost: 'registry-db01.internal', query: 'SELECT doc FROM products WHERE id = ?' };
+    const out = format({ message: 'No product has this id.', path: ['product'], extensions }, new GraphQLError('x'));
+    expect(out).toEqual({ message: 'No product has this id.', path: ['product'], extensions: { code: 'NOT_FOUND', productId: 'PRD-X' } });
+    expect(warnings).toEqual([{ subgraph: 'registry', code: 'NOT_FOUND', dropped: ['internalHost', 'query'] }]);
+    expect(JSON.stringify(warnings)).not.toContain('registry-db01');
+  });
+
+  it('lets every listed detail key through, so that our own errors keep what they say', () => {
+    const { logger, warnings } = recordingLogger();
+    const extensions = Object.fromEntries([['code', 'BAD_USER_INPUT'], ...ERROR_DETAIL_KEYS.map((k, i) => [k, i])]);
+    const out = createFormatError(logger, { exposeStack: false })({ message: 'x', extensions }, new GraphQLError('x'));
+    expect(out.extensions).toEqual(extensions);
+    expect(warnings).toHaveLength(0);
   });
 });
