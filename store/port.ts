@@ -135,9 +135,11 @@ export interface CounterStore {
  * when it finishes one. If the head is anywhere else (the batch before failed or has not
  * committed), nothing is written and the call rejects; the writer then commits the batch the
  * ordinary way. Resolves with the hash the batch was chained onto and the records' hashes.
+ * `checkpoints` (signed over records already committed) commit with the batch, in its
+ * transaction, as appendToChain's do: refused, the batch writes none of them either.
  */
 export interface FollowingAppends {
-  appendToChainAfter(batch: ChainBatch): Promise<{ prevHash: string; hashes: string[] }>;
+  appendToChainAfter(batch: ChainBatch, checkpoints?: Checkpoint[]): Promise<{ prevHash: string; hashes: string[] }>;
 }
 
 /** A store: the four ports plus its lifecycle. */

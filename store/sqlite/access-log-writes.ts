@@ -93,12 +93,13 @@ export class SqliteAccessLogWrites {
     };
     this.appendTx = db.transaction((records: ChainedAccessRecord[], checkpoints: Checkpoint[]) => this.appendInTransaction(records, checkpoints));
     this.appendPreparedTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[], checkpoints: Checkpoint[]) => this.appendPreparedInTransaction(batch, stored, hashes, checkpoints));
-    this.appendFollowingTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[]) => {
+    this.appendFollowingTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[], checkpoints: Checkpoint[]) => {
       const s = this.s;
       const lastSeq = batch.head.seq + stored.length;
       // Another connection (the event loop's commit-now one) moved the head since it was read: nothing is written.
       if (s.followHead.run(lastSeq, hashes.at(-1), new Date().toISOString(), batch.chainId, batch.head.seq, batch.head.hash).changes !== 1) throw new ChainHeadMovedError(batch.chainId, batch.head.seq);
       this.insertPrepared(batch, stored);
+      for (const c of checkpoints) s.insertCheckpoint.run(checkpointRow(c));
     });
     this.stageTx = db.transaction((batch: ChainBatch, stored: string[], hashes: string[]) => this.stageInTransaction(batch, stored, hashes));
     this.foldTx = db.transaction(() => {
@@ -139,10 +140,11 @@ export class SqliteAccessLogWrites {
    * batch this way while the one before it is still being committed, before it knows that one's
    * last hash. If the chain's head is anywhere else (the batch before failed, or is not yet
    * committed), nothing is written and it throws ChainHeadMovedError; the writer then commits
-   * the batch the ordinary way once the one before has committed. Returns the hash the batch
-   * was chained onto and the records' hashes.
+   * the batch the ordinary way once the one before has committed. `checkpoints` go in the same
+   * transaction (none is written when the batch is refused). Returns the hash the batch was
+   * chained onto and the records' hashes.
    */
-  appendToChainAfter(batch: ChainBatch): { prevHash: string; hashes: string[] } {
+  appendToChainAfter(batch: ChainBatch, checkpoints: Checkpoint[] = []): { prevHash: string; hashes: string[] } {
     if (!batch.prepared || batch.records.length === 0) throw new Error('appendToChainAfter: a prepared batch of at least one record');
     const head = this.s.headOf.get(batch.chainId) as { seq: number; hash: string } | undefined;
     if (!head || head.seq !== batch.head.seq) throw new ChainHeadMovedError(batch.chainId, batch.head.seq);
@@ -153,7 +155,7 @@ export class SqliteAccessLogWrites {
     if (typeof storedHash !== 'string' || storedHash !== head.hash) throw new ChainHeadMovedError(batch.chainId, batch.head.seq);
     const onto = { ...batch, head: { seq: head.seq, hash: head.hash } };
     const { stored, hashes } = chainPrepared(onto);
-    this.appendFollowingTx.immediate(onto, stored, hashes);
+    this.appendFollowingTx.immediate(onto, stored, hashes, checkpoints);
     return { prevHash: head.hash, hashes };
   }
 

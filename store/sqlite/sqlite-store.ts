@@ -272,7 +272,7 @@ function accessLogPart(log: SqliteAccessLog, queries: FilteredReads, thread: Sql
     appendAccessRecords: async (records, checkpoints) => writes.appendAccessRecords(records, checkpoints),
     appendToChain: async (batch, checkpoints = []) => (checkpoints.length === 0 && batch.records.length <= commitNowMax ? commitNow(batch) : null) ?? writes.appendToChain(batch, checkpoints),
     // Always where the ordinary appends of a batch this size go (the thread), so that it follows the batch before it there.
-    appendToChainAfter: async (batch) => writes.appendToChainAfter(batch),
+    appendToChainAfter: async (batch, checkpoints = []) => writes.appendToChainAfter(batch, checkpoints),
     appendCheckpoint: async (checkpoint) => writes.appendCheckpoint(checkpoint),
     openChain: async (head) => writes.openChain(head),
     // On the read thread for a file (a separate connection: what was folded is committed first).

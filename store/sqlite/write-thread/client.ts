@@ -80,8 +80,8 @@ export class SqliteWriteThread {
   }
 
   /** appendToChain onto the head the file holds, which must be at `batch.head.seq` (SqliteAccessLogWrites.appendToChainAfter). */
-  appendToChainAfter(batch: ChainBatch): Promise<{ prevHash: string; hashes: string[] }> {
-    return this.call({ op: 'appendToChainAfter', batch }) as Promise<{ prevHash: string; hashes: string[] }>;
+  appendToChainAfter(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<{ prevHash: string; hashes: string[] }> {
+    return this.call({ op: 'appendToChainAfter', batch, checkpoints }) as Promise<{ prevHash: string; hashes: string[] }>;
   }
 
   appendCheckpoint(checkpoint: Checkpoint): Promise<void> {

@@ -22,7 +22,7 @@ export type ThreadRequest =
   /** The writer's path: records travel as JSON text (cheap to copy), chained and hashed on the thread. */
   | { id: number; op: 'appendToChain'; batch: ChainBatch; checkpoints: Checkpoint[] }
   /** appendToChain onto the head the file holds, which must be at `batch.head.seq` (SqliteAccessLogWrites.appendToChainAfter). */
-  | { id: number; op: 'appendToChainAfter'; batch: ChainBatch }
+  | { id: number; op: 'appendToChainAfter'; batch: ChainBatch; checkpoints: Checkpoint[] }
   | { id: number; op: 'checkpoint'; checkpoint: Checkpoint }
   | { id: number; op: 'openChain'; head: ChainHead }
   /**

@@ -160,7 +160,7 @@ async function handle(request: ThreadRequest): Promise<ThreadReply> {
       case 'appendToChain':
         return { id, ok: true, value: logWrites().appendToChain(request.batch, request.checkpoints) };
       case 'appendToChainAfter':
-        return { id, ok: true, value: logWrites().appendToChainAfter(request.batch) };
+        return { id, ok: true, value: logWrites().appendToChainAfter(request.batch, request.checkpoints) };
       case 'checkpoint':
         logWrites().appendCheckpoint(request.checkpoint);
         return { id, ok: true };

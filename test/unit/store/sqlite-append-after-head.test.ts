@@ -80,9 +80,9 @@ describe('the writer on SQLite with the head row rewritten under it', () => {
     raw.exec(`CREATE TRIGGER forge_head AFTER UPDATE ON chain_heads WHEN NEW.last_hash <> '${FORGED}' BEGIN UPDATE chain_heads SET last_hash = '${FORGED}' WHERE chain_id = NEW.chain_id; END`);
     let sentAhead = 0;
     const followed = store.appendToChainAfter.bind(store);
-    store.appendToChainAfter = (batch) => {
+    store.appendToChainAfter = (batch, checkpoints) => {
       sentAhead += 1;
-      return followed(batch);
+      return followed(batch, checkpoints);
     };
     const writer = createAccessLogWriter({ store, chainId: 'rewritten', instanceId: 'gw-r', signingKey, chainKey: Buffer.from(KEY), maxBatch: 5, checkpointIntervalMs: 3_600_000 });
     await writer.start();

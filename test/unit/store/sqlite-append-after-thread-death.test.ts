@@ -34,8 +34,8 @@ describe('the write thread dies with a batch ahead in it', () => {
     opened.push(store);
     let sentAhead = 0;
     const followed = store.appendToChainAfter.bind(store);
-    store.appendToChainAfter = (batch) => {
-      const answer = followed(batch);
+    store.appendToChainAfter = (batch, checkpoints) => {
+      const answer = followed(batch, checkpoints);
       if (++sentAhead === killAt) void ((store as unknown as { thread: { worker: Worker | null } }).thread.worker?.terminate());
       return answer;
     };

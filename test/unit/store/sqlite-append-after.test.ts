@@ -15,7 +15,7 @@ import type { SigningKey } from '../../../core/keys.js';
 import { createAccessLogWriter } from '../../../gateway/access-log/writer.js';
 import { SqliteStore } from '../../../store/sqlite/index.js';
 import { sampleBatch, sampleRecord, testSigningKey } from '../audit/fixtures.js';
-import { sampleHead } from '../../contract/samples.js';
+import { sampleCheckpoint, sampleHead } from '../../contract/samples.js';
 
 const KEY = new Uint8Array(32).fill(3);
 const dir = mkdtempSync(join(tmpdir(), 'dsp-append-after-'));
@@ -57,6 +57,17 @@ describe.each([
     expect((await store.listChains()).find((h) => h.chainId === 'c')).toMatchObject({ lastSeq: 6, lastHash: after.hashes[2] });
   });
 
+  it('writes the checkpoints sent with it in its transaction, and none of them when it is refused', async () => {
+    const store = await open(options);
+    await store.openChain(sampleHead('k'));
+    const first = await store.appendToChain(batchOf('k', 1, 3, GENESIS_HASH));
+    const covering = sampleCheckpoint('k', 3, { hash: first[2]!, n: 2, final: false });
+    await expect(store.appendToChainAfter(batchOf('k', 5, 6, ''), [covering])).rejects.toThrow(/not at seq 4/);
+    expect(await store.checkpointsOf('k')).toEqual([]);
+    await store.appendToChainAfter(batchOf('k', 4, 6, ''), [covering]);
+    expect(await store.checkpointsOf('k')).toEqual([covering]);
+  });
+
   it('writes nothing when the head is not at the seq it follows (the batch before it missing, or already followed)', async () => {
     const store = await open(options);
     await store.openChain(sampleHead('d'));
@@ -75,9 +86,9 @@ describe('the writer under a flood on SQLite', () => {
     const store = await open();
     let sentAhead = 0;
     const followed = store.appendToChainAfter.bind(store);
-    store.appendToChainAfter = (batch) => {
+    store.appendToChainAfter = (batch, checkpoints) => {
       sentAhead += 1;
-      return followed(batch);
+      return followed(batch, checkpoints);
     };
     const chainKey = Buffer.from(KEY);
     const writer = createAccessLogWriter({ store, chainId: 'flood', instanceId: 'gw-flood', signingKey, chainKey, maxBatch: 50, checkpointEvery: 120, checkpointIntervalMs: 3_600_000 });

@@ -20,6 +20,8 @@ export type Step = 'ok' | 'fail' | 'hold' | 'holdThenFail' | 'holdThenLoseAck' |
 export interface Call {
   kind: 'ordinary' | 'ahead';
   seqs: number[];
+  /** The numbers of the checkpoints sent with it. */
+  checkpoints: Array<number | undefined>;
   outcome: 'pending' | 'ok' | 'failed' | 'refused';
 }
 
@@ -65,7 +67,7 @@ export class OrderedStore extends FakeAccessLogStore implements FollowingAppends
 
   override appendToChain(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<string[]> {
     const n = this.calls.length;
-    const call: Call = { kind: 'ordinary', seqs: batch.records.map((_, i) => batch.head.seq + 1 + i), outcome: 'pending' };
+    const call: Call = { kind: 'ordinary', seqs: batch.records.map((_, i) => batch.head.seq + 1 + i), checkpoints: checkpoints.map((c) => c.n), outcome: 'pending' };
     this.calls.push(call);
     return this.inOrder(async () => {
       const step = await this.step(n, call);
@@ -77,9 +79,9 @@ export class OrderedStore extends FakeAccessLogStore implements FollowingAppends
     });
   }
 
-  appendToChainAfter(batch: ChainBatch): Promise<{ prevHash: string; hashes: string[] }> {
+  appendToChainAfter(batch: ChainBatch, checkpoints: Checkpoint[] = []): Promise<{ prevHash: string; hashes: string[] }> {
     const n = this.calls.length;
-    const call: Call = { kind: 'ahead', seqs: batch.records.map((_, i) => batch.head.seq + 1 + i), outcome: 'pending' };
+    const call: Call = { kind: 'ahead', seqs: batch.records.map((_, i) => batch.head.seq + 1 + i), checkpoints: checkpoints.map((c) => c.n), outcome: 'pending' };
     this.calls.push(call);
     return this.inOrder(async () => {
       const step = await this.step(n, call);
@@ -89,7 +91,7 @@ export class OrderedStore extends FakeAccessLogStore implements FollowingAppends
         throw new Error('the chain is not where the batch follows');
       }
       const records = chainBatch({ ...batch, head: { seq: head.lastSeq, hash: head.lastHash } });
-      await this.store(records, []);
+      await this.store(records, checkpoints);
       call.outcome = 'ok';
       const hashes = records.map((r) => r.hash);
       return { prevHash: head.lastHash, hashes: step === 'wrongCount' ? hashes.slice(1) : hashes };

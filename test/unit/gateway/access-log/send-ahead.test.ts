@@ -124,6 +124,64 @@ describe('a full batch is sent ahead while the one before it commits', () => {
   });
 });
 
+describe('a checkpoint due under a flood', () => {
+  it('is signed at once and rides in the next batch sent ahead, so the flow does not stop for an ordinary commit to carry it', async () => {
+    const store = new OrderedStore();
+    const writer = writerOn(store, { checkpointEvery: 5 });
+    await writer.start();
+    // Seqs 7–11 (call 2, sent ahead) are held: the checkpoint due once seq 6 has committed goes
+    // ahead behind them with seqs 12–16, instead of waiting for them to commit and going with an
+    // ordinary commit.
+    store.script = ['hold', 'ok', 'hold'];
+    const storedAtResolve: boolean[] = [];
+    const all = appendAll(writer, store, 1, 1, storedAtResolve);
+    await waitFor(() => store.calls.length === 1);
+    all.push(...appendAll(writer, store, 2, 21, storedAtResolve));
+    store.release(0);
+    await waitFor(() => store.calls.length === 4);
+    expect(store.calls[2]!.outcome).toBe('pending');
+    store.release(2);
+    expectLinked(await Promise.all(all));
+    expect(store.calls.map((c) => [c.kind, c.seqs, c.checkpoints])).toEqual([
+      ['ordinary', [1], []],
+      ['ahead', range(2, 6), []],
+      ['ahead', range(7, 11), []],
+      ['ahead', range(12, 16), [2]],
+      ['ahead', range(17, 21), []],
+    ]);
+    expect(store.checkpoints.find((c) => c.n === 2)).toMatchObject({ seq: 6 });
+    await writer.flushAndClose();
+    const chain = await verified(store, writer.chainId);
+    expect(chain).toMatchObject({ ok: true, checked: 21, status: 'SHUTDOWN' });
+    expect(store.checkpoints.map((c) => c.n)).toEqual(range(1, store.checkpoints.length));
+  });
+
+  it('goes with the ordinary commit after a batch sent ahead with it is refused, so no checkpoint number goes missing', async () => {
+    const store = new OrderedStore();
+    const writer = writerOn(store, { maxBatch: 2, checkpointEvery: 2 });
+    await writer.start();
+    // Call 2 (seqs 4–5, sent ahead) is held and then fails: call 3, sent ahead behind it with the checkpoint, is refused.
+    store.script = ['hold', 'ok', 'holdThenFail'];
+    const storedAtResolve: boolean[] = [];
+    const all = appendAll(writer, store, 1, 1, storedAtResolve);
+    await waitFor(() => store.calls.length === 1);
+    all.push(...appendAll(writer, store, 2, 9, storedAtResolve));
+    store.release(0);
+    await waitFor(() => store.calls.length === 4);
+    expect(store.calls[3]).toMatchObject({ kind: 'ahead', seqs: [6, 7], checkpoints: [2] });
+    store.release(2);
+    expectLinked(await Promise.all(all));
+    expect(store.calls[3]!.outcome).toBe('refused');
+    const carried = store.calls.slice(4).find((c) => c.checkpoints.includes(2));
+    expect(carried).toMatchObject({ kind: 'ordinary', outcome: 'ok' });
+    expect(seqsOf(store, writer.chainId)).toEqual(range(1, 9));
+    expect(store.gaps).toEqual([]);
+    await writer.flushAndClose();
+    expect((await verified(store, writer.chainId))?.ok).toBe(true);
+    expect(store.checkpoints.map((c) => c.n)).toEqual(range(1, store.checkpoints.length));
+  });
+});
+
 describe('when the commit ahead of it fails', () => {
   it('is refused by the store, and both batches are committed in order once the store recovers, nothing lost and no gap', async () => {
     const store = new OrderedStore();
