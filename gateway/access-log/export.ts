@@ -21,7 +21,7 @@ import { FILTER_FIELDS, toStoreFilter, type AccessLogFilterInput } from '../../a
 import type { Config } from '../../core/config.js';
 import { CodedError, type Denial } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { readTextBody, searchOf } from '../../core/http.js';
+import { readTextBody, searchOf, setEveryAnswerHeaders } from '../../core/http.js';
 import { AUDITOR, roleDenial } from '../../core/roles.js';
 import type { RateLimits } from '../../limits/rate-limit.js';
 import type { AccessLogStore } from '../../store/port.js';
@@ -214,9 +214,9 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
   function send(res: ServerResponse, answer: Answer, requestId: string): void {
     if (answer.refusal === 'METHOD_NOT_ALLOWED') answer.headers.set('allow', 'GET, POST');
     answer.headers.set('x-request-id', requestId);
-    answer.headers.set('cache-control', 'no-store');
     res.statusCode = answer.status;
     for (const [k, v] of answer.headers) res.setHeader(k, v);
+    setEveryAnswerHeaders(res);
     res.end(answer.body);
   }
 
@@ -264,8 +264,7 @@ export function createAuditExport(deps: AuditExportDeps): { handle(req: Incoming
       res.statusCode = 200;
       res.setHeader('content-type', request.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
       res.setHeader('content-disposition', `attachment; filename="access-log-${stamp}.${request.format}"`);
-      res.setHeader('cache-control', 'no-store');
-      res.setHeader('x-content-type-options', 'nosniff');
+      setEveryAnswerHeaders(res);
       res.setHeader('x-request-id', arrival.requestId);
       for (const [k, v] of Object.entries(run.facts.quotaHeaders ?? {})) res.setHeader(k, v);
       let gone = false;
