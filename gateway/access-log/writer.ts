@@ -323,8 +323,6 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   let assignedSeq = 0;
   /** Number of the last checkpoint signed (the start checkpoint is 1). */
   let checkpointN = 0;
-  /** Records committed since the last checkpoint was committed. */
-  let sinceCheckpoint = 0;
   let lastCheckpoint: { seq: number; n: number } = { seq: 0, n: 0 };
   let committedHead: ChainPosition = { seq: 0, hash: GENESIS_HASH };
   let state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
@@ -338,6 +336,8 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
    * then it waits in `unsent` for the next batch to go, sent ahead or ordinary, which carries it.
    */
   let signing: Promise<void> | null = null;
+  /** The seq the checkpoint being presigned covers, while it is signed. */
+  let signingSeq: number | null = null;
   /** Signed checkpoints not yet handed to the store, oldest (lowest number) first. */
   const unsent: Checkpoint[] = [];
   /** Set by close: the next checkpoint (once nothing is queued) is the final one. */
@@ -479,7 +479,6 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
 
   function noteCheckpoint(checkpoint: Checkpoint): void {
     stats.checkpoints += 1;
-    sinceCheckpoint = Math.max(0, committedHead.seq - checkpoint.seq);
     lastCheckpoint = { seq: checkpoint.seq, n: checkpoint.n ?? 0 };
   }
 
@@ -642,8 +641,10 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     // The final checkpoint covers every record, so it waits until nothing is left to commit.
     const final = finalDue && batch.length === 0;
     try {
-      // A checkpoint being signed for a batch to be sent ahead: this batch carries it instead.
+      // A checkpoint being signed for a batch to be sent ahead: this batch carries it instead, and
+      // a due one over the head it already covers (the interval's timer fired meanwhile) is not signed twice.
       if (signing) await signing;
+      if (checkpointDue && !final && unsent.some((c) => c.seq === committedHead.seq)) checkpointDue = false;
       if (checkpointDue || final) {
         checkpointDue = false;
         if (final) finalDue = false;
@@ -749,11 +750,12 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     stats.committed += batch.length;
     stats.batches += 1;
     stats.lastCommitMs = commitMs;
-    sinceCheckpoint += batch.length;
     for (const c of checkpoints) noteCheckpoint(c);
-    // Count-bound window: a checkpoint after every `checkpointEvery` records, in the next commit;
-    // not a second one while one is on its way (being signed, or in the batch sent ahead).
-    if (sinceCheckpoint >= checkpointEvery && signing === null && unsent.length === 0 && !ahead?.checkpoints.length) checkpointDue = true;
+    // Count-bound window: a checkpoint after every `checkpointEvery` records, in the next commit,
+    // counted from the newest checkpoint committed or on its way (being signed, signed and not yet
+    // sent, or in the batch sent ahead): one on its way that covers enough of the head stands,
+    // one that has fallen behind it does not (a signature slower than a commit).
+    if (committedHead.seq - coveredSeq() >= checkpointEvery) checkpointDue = true;
     current = [];
     let started: Started = { next: null };
     if (ahead) {
@@ -820,6 +822,14 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
     followable = null;
   }
 
+  /** The highest seq a checkpoint committed or on its way (see `signing`, `unsent`, the batch sent ahead) covers. */
+  function coveredSeq(): number {
+    let seq = Math.max(lastCheckpoint.seq, signingSeq ?? 0);
+    for (const c of unsent) seq = Math.max(seq, c.seq);
+    for (const c of ahead?.checkpoints ?? []) seq = Math.max(seq, c.seq);
+    return seq;
+  }
+
   /**
    * Signs the checkpoint due over the head committed so far, for the next batch sent ahead to
    * carry: under a flood every batch goes ahead, and without this a checkpoint every
@@ -831,8 +841,10 @@ export function createAccessLogWriter(options: AccessLogWriterOptions): AccessLo
   function presign(): void {
     if (signing || !checkpointDue) return;
     checkpointDue = false;
+    signingSeq = committedHead.seq;
     signing = checkpointAt(committedHead).then((checkpoint) => {
       signing = null;
+      signingSeq = null;
       if (checkpoint) unsent.push(checkpoint);
       sendAhead();
       kick(); // the pump may have gone idle meanwhile: the checkpoint still goes, alone if need be

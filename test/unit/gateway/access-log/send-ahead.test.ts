@@ -127,29 +127,29 @@ describe('a full batch is sent ahead while the one before it commits', () => {
 describe('a checkpoint due under a flood', () => {
   it('is signed at once and rides in the next batch sent ahead, so the flow does not stop for an ordinary commit to carry it', async () => {
     const store = new OrderedStore();
-    const writer = writerOn(store, { checkpointEvery: 5 });
+    const writer = writerOn(store, { checkpointEvery: 10 });
     await writer.start();
-    // Seqs 7–11 (call 2, sent ahead) are held: the checkpoint due once seq 6 has committed goes
-    // ahead behind them with seqs 12–16, instead of waiting for them to commit and going with an
+    // Seqs 12–16 (call 3, sent ahead) are held: the checkpoint due once seq 11 has committed goes
+    // ahead behind them with seqs 17–21, instead of waiting for them to commit and going with an
     // ordinary commit.
-    store.script = ['hold', 'ok', 'hold'];
+    store.script = ['hold', 'ok', 'ok', 'hold'];
     const storedAtResolve: boolean[] = [];
     const all = appendAll(writer, store, 1, 1, storedAtResolve);
     await waitFor(() => store.calls.length === 1);
     all.push(...appendAll(writer, store, 2, 21, storedAtResolve));
     store.release(0);
-    await waitFor(() => store.calls.length === 4);
-    expect(store.calls[2]!.outcome).toBe('pending');
-    store.release(2);
+    await waitFor(() => store.calls.length === 5);
+    expect(store.calls[3]!.outcome).toBe('pending');
+    store.release(3);
     expectLinked(await Promise.all(all));
     expect(store.calls.map((c) => [c.kind, c.seqs, c.checkpoints])).toEqual([
       ['ordinary', [1], []],
       ['ahead', range(2, 6), []],
       ['ahead', range(7, 11), []],
-      ['ahead', range(12, 16), [2]],
-      ['ahead', range(17, 21), []],
+      ['ahead', range(12, 16), []],
+      ['ahead', range(17, 21), [2]],
     ]);
-    expect(store.checkpoints.find((c) => c.n === 2)).toMatchObject({ seq: 6 });
+    expect(store.checkpoints.find((c) => c.n === 2)).toMatchObject({ seq: 11 });
     await writer.flushAndClose();
     const chain = await verified(store, writer.chainId);
     expect(chain).toMatchObject({ ok: true, checked: 21, status: 'SHUTDOWN' });
