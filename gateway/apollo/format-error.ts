@@ -38,9 +38,9 @@ function shownDetails(extensions: Readonly<Record<string, unknown>> | undefined,
   const dropped: string[] = [];
   for (const [key, value] of Object.entries(extensions ?? {})) {
     if (DETAIL_KEYS.has(key)) shown[key] = value;
-    else if (!APOLLO_KEYS.has(key)) dropped.push(key);
+    else if (!APOLLO_KEYS.has(key) && dropped.length < 20) dropped.push(key.slice(0, 64)); // a subgraph's names: bounded in the log
   }
-  if (dropped.length) logger.warn({ subgraph: typeof extensions?.serviceName === 'string' ? extensions.serviceName : null, code: extensions?.code, dropped: dropped.slice(0, 20) }, 'error extensions not shown to the caller');
+  if (dropped.length) logger.warn({ subgraph: typeof extensions?.serviceName === 'string' ? extensions.serviceName : null, code: extensions?.code, dropped }, 'error extensions not shown to the caller');
   return shown;
 }
 

@@ -64,6 +64,15 @@ describe('formatError', () => {
     expect(JSON.stringify(warnings)).not.toContain('registry-db01');
   });
 
+  it('logs at most 20 dropped names, each cut to 64 characters, whatever a subgraph sends', () => {
+    const { logger, warnings } = recordingLogger();
+    const extensions = Object.fromEntries([['code', 'NOT_FOUND'], ['serviceName', 'clients'], ...Array.from({ length: 50 }, (_, i) => [`${i}-${'k'.repeat(10_000)}`, i])]);
+    createFormatError(logger, { exposeStack: false })({ message: 'x', extensions }, new GraphQLError('x'));
+    const dropped = (warnings as Array<{ dropped: string[] }>)[0]!.dropped;
+    expect(dropped).toHaveLength(20);
+    expect(Math.max(...dropped.map((d) => d.length))).toBe(64);
+  });
+
   it('lets every listed detail key through, so that our own errors keep what they say', () => {
     const { logger, warnings } = recordingLogger();
     const extensions = Object.fromEntries([['code', 'BAD_USER_INPUT'], ...ERROR_DETAIL_KEYS.map((k, i) => [k, i])]);
