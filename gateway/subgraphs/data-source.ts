@@ -13,6 +13,7 @@ import { context, propagation } from '@opentelemetry/api';
 import { SIGNATURE_HEADER, type RequestSigner } from '../../core/request-signature.js';
 import type { GatewayContext } from '../apollo/context.js';
 import { createSubgraphFetcher, type PlainResponse } from './transport.js';
+import { createAnswerShapes, cutToShape, fitsShape } from './answer-shape.js';
 
 export interface AssertingDataSourceOptions {
   name: string;
@@ -81,6 +82,9 @@ function assertionClaimsOf(token: VerifiedToken, resolved: ResolvedCaller): Asse
 /** What RemoteGraphQLDataSource hands didReceiveResponse: the subgraph's parsed answer among it. */
 type ReceivedAnswer = Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0];
 
+/** The planner's fetch documents' answer shapes, shared by every data source of the process (bounded: 2 MiB). */
+const answerShapes = createAnswerShapes();
+
 export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly signer: AssertionSigner;
   private readonly subgraphName: string;
@@ -131,7 +135,13 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
    * the gateway's whole answer, so a subgraph could answer the caller 302, 101 or 204. The
    * gateway's status is its own (statusFromErrors, enforcement-plugin.ts).
    */
-  override didReceiveResponse({ response }: ReceivedAnswer): ReceivedAnswer['response'] {
+  override didReceiveResponse({ response, request }: ReceivedAnswer): ReceivedAnswer['response'] {
+    // Only what this fetch asked for merges into the answer (answer-shape.ts): a subgraph cannot
+    // set another subgraph's fields on a shared entity.
+    if (response.data && typeof request.query === 'string') {
+      const shape = answerShapes(request.query);
+      if (!fitsShape(response.data, shape)) response.data = cutToShape(response.data, shape) as typeof response.data;
+    }
     if (!response.errors?.length) return response;
     for (const e of response.errors) {
       const extensions = e.extensions as Record<string, unknown> | undefined;

@@ -86,3 +86,44 @@ describe("a subgraph's answer does not set the gateway's status", () => {
     expect(told.extensions).toEqual([{ code: 'NOT_FOUND', clientId: 'C-000001' }]);
   });
 });
+
+// Session 32's review, F1: @apollo/gateway deep-merges an entity answer into the entity the fetches
+// before it built, so a subgraph asked for `Client.lodgments` that also answered `name`, `id`
+// or `tfnMasked` overwrote the clients subgraph's values in the caller's answer.
+describe("a subgraph's entity answer sets only the fields its fetch asked for", () => {
+  let sys: TestSystem;
+  let lodgments: Server;
+  let gateway: RunningGateway;
+  let token: string;
+  let entity: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    lodgments = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { _entities: [entity] } })));
+    });
+    gateway = await startGatewayOn(sys, { lodgments: await listenOnLoopback(lodgments) }, 'entity-shape-gw');
+    token = await sys.token({ product: 'PRD-CERTIFIED' });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await closeStandIn(lodgments);
+    await sys.close();
+  });
+
+  const ask = async () => {
+    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ client(clientId: "C-000001") { id name tfnMasked lodgments(first: 1) { id period } } }' }) });
+    return { status: res.status, body: (await res.json()) as { data?: { client?: Record<string, unknown> } } };
+  };
+
+  it("keeps the clients subgraph's id, name and masked TFN when the lodgments answer carries its own", async () => {
+    entity = { __typename: 'Client', lodgments: [{ id: 'L-1', period: '2024-Q1' }] };
+    const honest = await ask();
+    expect(honest.status).toBe(200);
+    expect(honest.body.data?.client?.lodgments).toEqual([{ id: 'L-1', period: '2024-Q1' }]);
+    entity = { __typename: 'Client', id: 'C-000999', name: 'FORGED BY LODGMENTS', tfnMasked: '999-999-999', lodgments: [{ id: 'L-1', period: '2024-Q1', forged: true }] };
+    const forged = await ask();
+    expect(forged).toEqual(honest);
+  });
+});
