@@ -3,7 +3,7 @@
  * failed (its seqs are spent, its last batch is in the store), yet the drain goes on to write a
  * ledger CLOSE SHUTDOWN naming the committed head it had before the failure.
  */
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { ChainedAccessRecord } from '../../../audit/record.js';
 import { verifyAccessLog } from '../../../audit/verify-store.js';
 import { CodedError } from '../../../core/errors.js';
@@ -12,16 +12,14 @@ import { createAccessLogWriter, type AccessLogWriter, type AccessLogWriterOption
 import { sampleRecord, testSigningKey } from './fixtures.js';
 import { ScriptedStore } from '../gateway/access-log/scripted-store.js';
 import { waitFor } from '../../helpers/wait.js';
+import { writersClosedAfterEach } from '../gateway/access-log/closed-writers.js';
 
 const CHAIN_KEY = Buffer.alloc(32, 7);
 let key: SigningKey;
 beforeAll(async () => {
   key = await testSigningKey();
 });
-const writers: AccessLogWriter[] = [];
-afterEach(async () => {
-  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
-});
+const writers = writersClosedAfterEach();
 const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.code : String(err));
 const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err) }));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -3,7 +3,7 @@
  * starts the next one before its own appends resolve and hands it to the pump through `Started`).
  * A programmable fake store: calls can be held, failed, or fail after committing, one by one.
  */
-import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import { verifyAccessLog } from '../../../../audit/verify-store.js';
 import { verifyCheckpoint } from '../../../../audit/checkpoint.js';
@@ -15,16 +15,14 @@ import { FakeAccessLogStore } from './fake-store.js';
 import { ScriptedStore, type Step } from './scripted-store.js';
 import { turn, unhandledRejectionsDuring } from '../../../helpers/unhandled.js';
 import { waitFor } from '../../../helpers/wait.js';
+import { writersClosedAfterEach } from './closed-writers.js';
 
 const CHAIN_KEY = Buffer.alloc(32, 7);
 let key: SigningKey;
 beforeAll(async () => {
   key = await testSigningKey();
 });
-const writers: AccessLogWriter[] = [];
-afterEach(async () => {
-  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
-});
+const writers = writersClosedAfterEach();
 
 const codeOf = (err: unknown) => (err instanceof CodedError ? err.extensions.code : String(err));
 const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknown) => ({ code: codeOf(err) }));

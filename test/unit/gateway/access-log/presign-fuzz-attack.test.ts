@@ -3,19 +3,20 @@
  * random, checkpoint signatures held / failed / timed out at random, the interval timer fired at
  * random, appends in waves, close at a random moment. After each run the guarantees are checked.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import { CodedError } from '../../../../core/errors.js';
 import type { SigningKey } from '../../../../core/keys.js';
-import { createAccessLogWriter, type AccessLogWriter } from '../../../../gateway/access-log/writer.js';
+import { createAccessLogWriter } from '../../../../gateway/access-log/writer.js';
 import type { Store } from '../../../../store/port.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import type { Step } from './ordered-store.js';
 import { SignGate, spyOnSigning, storedCheckpointsOf, type SignStep } from './sign-gate.js';
 import { captureInterval, CHAIN_KEY, range, verified, WatchedStore } from './presign-harness.js';
 import { jest } from '@jest/globals';
+import { writersClosedAfterEach } from './closed-writers.js';
 
 let key: SigningKey;
 let gate = new SignGate();
@@ -28,10 +29,7 @@ beforeAll(async () => {
 afterAll(() => {
   jest.restoreAllMocks();
 });
-const writers: AccessLogWriter[] = [];
-afterEach(async () => {
-  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
-});
+const writers = writersClosedAfterEach();
 
 /** A gate whose final checkpoint signatures always pass (a failed final signature is pre-existing behaviour, out of scope). */
 class NoFinalFailGate extends SignGate {

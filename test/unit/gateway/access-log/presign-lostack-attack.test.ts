@@ -1,23 +1,21 @@
 /** Session 32's review of presign: a batch sent ahead with checkpoints is committed, but its acknowledgement is lost (and the one after it too). */
-import { afterEach, beforeAll, expect, it } from '@jest/globals';
+import { beforeAll, expect, it } from '@jest/globals';
 import type { ChainBatch } from '../../../../audit/chain.js';
 import type { Checkpoint } from '../../../../audit/record.js';
 import { StoreUnavailableError } from '../../../../store/port.js';
 import type { SigningKey } from '../../../../core/keys.js';
-import { createAccessLogWriter, type AccessLogWriter } from '../../../../gateway/access-log/writer.js';
+import { createAccessLogWriter } from '../../../../gateway/access-log/writer.js';
 import type { Store } from '../../../../store/port.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { storedCheckpointsOf } from './sign-gate.js';
 import { CHAIN_KEY, range, verified, WatchedStore } from './presign-harness.js';
+import { writersClosedAfterEach } from './closed-writers.js';
 
 let key: SigningKey;
 beforeAll(async () => {
   key = await testSigningKey();
 });
-const writers: AccessLogWriter[] = [];
-afterEach(async () => {
-  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
-});
+const writers = writersClosedAfterEach();
 
 class LosingStore extends WatchedStore {
   /** Lose the acknowledgement of the nth batch sent ahead that carries checkpoints, and of the next `extra` ahead calls. */

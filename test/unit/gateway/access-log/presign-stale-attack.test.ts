@@ -5,14 +5,15 @@
  * window stays within its bound; before the fix the count-due waited for the stale one and three
  * whole batches were committed with no checkpoint past seq 5.
  */
-import { afterAll, afterEach, beforeAll, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import type { SigningKey } from '../../../../core/keys.js';
-import { createAccessLogWriter, type AccessLogWriter } from '../../../../gateway/access-log/writer.js';
+import { createAccessLogWriter } from '../../../../gateway/access-log/writer.js';
 import type { Store } from '../../../../store/port.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { SignGate, spyOnSigning } from './sign-gate.js';
 import { CHAIN_KEY, range, verified, WatchedStore } from './presign-harness.js';
 import { waitFor } from '../../../helpers/wait.js';
+import { writersClosedAfterEach } from './closed-writers.js';
 
 let key: SigningKey;
 const gate = new SignGate();
@@ -23,10 +24,7 @@ beforeAll(async () => {
 afterAll(() => {
   jest.restoreAllMocks();
 });
-const writers: AccessLogWriter[] = [];
-afterEach(async () => {
-  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
-});
+const writers = writersClosedAfterEach();
 
 it('checkpointEvery 1, maxBatch 5, a presign slower than a commit: the stale checkpoint goes with a fresh one, and the window stays within its bound', async () => {
   const store = new WatchedStore();

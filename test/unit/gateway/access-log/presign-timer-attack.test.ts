@@ -1,12 +1,13 @@
 /** Session 32's review of presign: the interval timer fires while a presigned checkpoint is being signed, and again while it rides ahead. */
-import { afterAll, afterEach, beforeAll, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import type { SigningKey } from '../../../../core/keys.js';
-import { createAccessLogWriter, type AccessLogWriter } from '../../../../gateway/access-log/writer.js';
+import { createAccessLogWriter } from '../../../../gateway/access-log/writer.js';
 import type { Store } from '../../../../store/port.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { SignGate, spyOnSigning, storedCheckpointsOf } from './sign-gate.js';
 import { captureInterval, CHAIN_KEY, range, turns, verified, WatchedStore } from './presign-harness.js';
 import { waitFor } from '../../../helpers/wait.js';
+import { writersClosedAfterEach } from './closed-writers.js';
 
 let key: SigningKey;
 const gate = new SignGate();
@@ -20,10 +21,7 @@ afterAll(() => {
   jest.restoreAllMocks();
 });
 jest.setTimeout(20_000);
-const writers: AccessLogWriter[] = [];
-afterEach(async () => {
-  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
-});
+const writers = writersClosedAfterEach();
 
 it('one checkpoint per due, numbered 1..N, each over the head committed when it was due; the final last', async () => {
   const store = new WatchedStore();

@@ -5,21 +5,19 @@
  * below maxBatch (15 for 1 / 5, 1,500 for 100 / 500): a checkpoint on its way held the next due
  * back even when it had fallen behind the head.
  */
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { SigningKey } from '../../../../core/keys.js';
-import { createAccessLogWriter, type AccessLogWriter } from '../../../../gateway/access-log/writer.js';
+import { createAccessLogWriter } from '../../../../gateway/access-log/writer.js';
 import type { Store } from '../../../../store/port.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { CHAIN_KEY, range, verified, WatchedStore } from './presign-harness.js';
+import { writersClosedAfterEach } from './closed-writers.js';
 
 let key: SigningKey;
 beforeAll(async () => {
   key = await testSigningKey();
 });
-const writers: AccessLogWriter[] = [];
-afterEach(async () => {
-  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
-});
+const writers = writersClosedAfterEach();
 
 async function flood(create: typeof createAccessLogWriter, every: number, maxBatch: number, n: number) {
   const store = new WatchedStore();

@@ -4,7 +4,7 @@
  * The store is ordered-store.ts (calls run in call order, each can be held
  * or failed; a batch sent ahead is refused unless the head is where it follows).
  */
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { ChainedAccessRecord } from '../../../../audit/record.js';
 import { CodedError } from '../../../../core/errors.js';
 import type { SigningKey } from '../../../../core/keys.js';
@@ -14,16 +14,14 @@ import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
 import { FakeAccessLogStore } from './fake-store.js';
 import { OrderedStore } from './ordered-store.js';
 import { waitFor } from '../../../helpers/wait.js';
+import { writersClosedAfterEach } from './closed-writers.js';
 
 const CHAIN_KEY = Buffer.alloc(32, 9);
 let key: SigningKey;
 beforeAll(async () => {
   key = await testSigningKey();
 });
-const writers: AccessLogWriter[] = [];
-afterEach(async () => {
-  for (const w of writers.splice(0)) await w.flushAndClose({ timeoutMs: 200 }).catch(() => undefined);
-});
+const writers = writersClosedAfterEach();
 
 function writerOn(store: FakeAccessLogStore, options: Partial<AccessLogWriterOptions> = {}): AccessLogWriter {
   const writer = createAccessLogWriter({ store: store as unknown as Store, chainId: `review-ahead-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, maxBatch: 5, ...options });
