@@ -130,14 +130,14 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
   }
 
   /**
-   * A subgraph's errors lose `extensions.http`: @apollo/gateway copies a subgraph error's
-   * extensions as they are, and Apollo Server applies `extensions.http.status` (and headers) to
-   * the gateway's whole answer, so a subgraph could answer the caller 302, 101 or 204. The
-   * gateway's status is its own (statusFromErrors, enforcement-plugin.ts).
+   * A subgraph's answer as the gateway takes it: its `data` cut to what this fetch asked for
+   * (answer-shape.ts), so that it cannot set another subgraph's fields on a shared entity; and its
+   * errors without `extensions.http`: @apollo/gateway copies a subgraph error's extensions as they
+   * are, and Apollo Server applies `extensions.http.status` (and headers) to the gateway's whole
+   * answer, so a subgraph could answer the caller 302, 101 or 204. The gateway's status is its own
+   * (statusFromErrors, enforcement-plugin.ts).
    */
   override didReceiveResponse({ response, request }: ReceivedAnswer): ReceivedAnswer['response'] {
-    // Only what this fetch asked for merges into the answer (answer-shape.ts): a subgraph cannot
-    // set another subgraph's fields on a shared entity.
     if (response.data && typeof request.query === 'string') {
       const shape = answerShapes(request.query);
       if (!fitsShape(response.data, shape)) response.data = cutToShape(response.data, shape) as typeof response.data;
