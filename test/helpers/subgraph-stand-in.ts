@@ -29,10 +29,13 @@ export async function listenOnLoopback(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 }
 
+/** What a stand-in test may give the gateway beside its subgraphs: a clock, a logger to read, a hook for the records it commits. */
+export type GatewayExtras = Pick<Parameters<typeof startGateway>[0], 'now' | 'logger' | 'onRecordsCommitted'>;
+
 /** A gateway on the system's store and keys, its subgraphs the system's but for `subgraphs`. */
-export function startGatewayOn(sys: TestSystem, subgraphs: Partial<Config['subgraphs']>, instanceId: string, now?: () => number): Promise<RunningGateway> {
+export function startGatewayOn(sys: TestSystem, subgraphs: Partial<Config['subgraphs']>, instanceId: string, extras: GatewayExtras = {}): Promise<RunningGateway> {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }, { dataDir: sys.dataDir, port: 0, instanceId, audit: { sqliteSync: 'normal' }, subgraphs: { ...sys.config.subgraphs, ...subgraphs } as Config['subgraphs'] });
-  return startGateway({ config, store: sys.store, keys: sys.keys, ...(now ? { now } : {}), logger: createLogger({ level: 'silent', name: instanceId }) });
+  return startGateway({ config, store: sys.store, keys: sys.keys, logger: createLogger({ level: 'silent', name: instanceId }), ...extras });
 }
 
 /** Closes a stand-in subgraph, its kept-alive connections first. */

@@ -53,7 +53,7 @@ describe('subgraph requests are bound to their body, subgraph and moment', () =>
         });
       });
     });
-    gateway = await startGatewayOn(sys, { clients: await listenOnLoopback(proxy) }, 'proxied-gw', () => clock.now);
+    gateway = await startGatewayOn(sys, { clients: await listenOnLoopback(proxy) }, 'proxied-gw', { now: () => clock.now });
   });
   afterAll(async () => {
     await gateway.close();
