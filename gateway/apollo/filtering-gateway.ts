@@ -9,6 +9,7 @@ import type { GatewayExecutor, GatewayInterface, GatewayLoadResult } from '@apol
 import { GraphQLError, isScalarType, type GraphQLSchema } from 'graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { CodedError } from '../../core/errors.js';
+import { MAX_ERRORS, UNAVAILABLE_MESSAGE } from '../subgraphs/answer-errors.js';
 import { buildRequirementMap, uncoveredFields, type RequirementMap } from '../../authorisation/requirement-map.js';
 import type { GatewayContext } from './context.js';
 import { patchResponse } from '../../authorisation/field-decision.js';
@@ -39,13 +40,32 @@ export interface FilteringGateway extends GatewayInterface {
  */
 async function planned(executor: GatewayExecutor, requestContext: Parameters<GatewayExecutor>[0]): ReturnType<GatewayExecutor> {
   try {
-    return await executor(requestContext);
+    return valueCompletionAsErrors(await executor(requestContext));
   } catch (err) {
     if (err instanceof GraphQLError && !(err instanceof CodedError)) {
       throw new CodedError('GRAPHQL_VALIDATION_FAILED', 'The operation cannot be executed against this schema.', { details: { reason: 'not_plannable' } });
     }
     throw err;
   }
+}
+
+/**
+ * @apollo/gateway nulls a value a subgraph answered that does not fit its field's type (an object
+ * for a String, a string for an Int) and, when no fetch failed, says so in the answer's
+ * `extensions.valueCompletion`: an answer extension, which Apollo Server passes to the caller as
+ * it is, past formatError, and which the access record never sees (session 32's review, F6). Each
+ * becomes the error it is: the service did not answer that field.
+ */
+function valueCompletionAsErrors(result: Awaited<ReturnType<GatewayExecutor>>): Awaited<ReturnType<GatewayExecutor>> {
+  const completion = result.extensions?.valueCompletion;
+  if (completion === undefined) return result;
+  const { valueCompletion: _v, ...extensions } = result.extensions!;
+  const paths = (Array.isArray(completion) ? completion : []).slice(0, MAX_ERRORS).map((e) => (e as { path?: unknown } | null)?.path);
+  const errors = (paths.length ? paths : [undefined]).map(
+    (path) => new CodedError('SUBGRAPH_UNAVAILABLE', UNAVAILABLE_MESSAGE, { ...(Array.isArray(path) && path.length ? { path: path as Array<string | number> } : {}), status: 200 }),
+  );
+  const { extensions: _e, ...rest } = result;
+  return { ...rest, ...(Object.keys(extensions).length ? { extensions } : {}), errors: [...(result.errors ?? []), ...errors] };
 }
 
 /**

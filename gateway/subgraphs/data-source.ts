@@ -14,6 +14,8 @@ import { SIGNATURE_HEADER, type RequestSigner } from '../../core/request-signatu
 import type { GatewayContext } from '../apollo/context.js';
 import { createSubgraphFetcher, type PlainResponse } from './transport.js';
 import { createAnswerShapes, cutToShape, fitsShape } from './answer-shape.js';
+import { admitErrors, subgraphCodes, worthLogging } from './answer-errors.js';
+import type { Logger } from '../../core/logger.js';
 
 export interface AssertingDataSourceOptions {
   name: string;
@@ -28,6 +30,8 @@ export interface AssertingDataSourceOptions {
    * committed before the final checkpoint (review s18d F1). Default: never.
    */
   stopping?: () => boolean;
+  /** Hears, once per answer, what of a subgraph's errors was changed on the way in (answer-errors.ts). Default: nobody. */
+  logger?: Logger;
 }
 
 /**
@@ -111,9 +115,14 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     this.signer = options.signer;
     this.subgraphName = options.name;
     this.stopping = options.stopping ?? (() => false);
+    this.codes = subgraphCodes(options.name);
+    this.logger = options.logger ?? null;
   }
 
   private readonly stopping: () => boolean;
+  /** The codes this subgraph may answer with (answer-errors.ts). */
+  private readonly codes: ReadonlySet<string>;
+  private readonly logger: Logger | null;
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = request.http?.headers;
@@ -132,21 +141,22 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
   /**
    * A subgraph's answer as the gateway takes it: its `data` cut to what this fetch asked for
    * (answer-shape.ts), so that it cannot set another subgraph's fields on a shared entity; and its
-   * errors without `extensions.http`: @apollo/gateway copies a subgraph error's extensions as they
-   * are, and Apollo Server applies `extensions.http.status` (and headers) to the gateway's whole
-   * answer, so a subgraph could answer the caller 302, 101 or 204. The gateway's status is its own
-   * (statusFromErrors, enforcement-plugin.ts).
+   * errors admitted on the gateway's terms (answer-errors.ts): a code a subgraph raises, a path
+   * within this fetch, bounded messages and details, no `extensions.http` (Apollo Server applies
+   * `extensions.http.status` and headers to the gateway's whole answer, so a subgraph could
+   * answer the caller 302, 101 or 204; the gateway's status is its own: statusFromErrors).
    */
   override didReceiveResponse({ response, request }: ReceivedAnswer): ReceivedAnswer['response'] {
-    if (response.data && typeof request.query === 'string') {
-      const shape = answerShapes(request.query);
-      if (!fitsShape(response.data, shape)) response.data = cutToShape(response.data, shape) as typeof response.data;
-    }
-    if (!response.errors?.length) return response;
-    for (const e of response.errors) {
-      const extensions = e.extensions as Record<string, unknown> | undefined;
-      if (extensions && 'http' in extensions) delete extensions.http;
-    }
+    if (typeof request.query !== 'string') return response;
+    const shape = answerShapes(request.query);
+    if (response.data && !fitsShape(response.data, shape)) response.data = cutToShape(response.data, shape) as typeof response.data;
+    if (response.errors == null) return response;
+    const received: readonly unknown[] = Array.isArray(response.errors) ? response.errors : [response.errors];
+    const representations = (request.variables as { representations?: unknown } | undefined)?.representations;
+    const { errors, notes } = admitErrors(received, this.codes, shape, shape.has('_entities') && Array.isArray(representations) ? representations.length : null);
+    if (this.logger && worthLogging(notes)) this.logger.warn({ subgraph: this.subgraphName, ...notes }, 'subgraph errors changed on the way in');
+    response.errors = errors as unknown as typeof response.errors;
+    if (!errors.length) delete response.errors;
     return response;
   }
 

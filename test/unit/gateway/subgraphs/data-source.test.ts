@@ -81,10 +81,10 @@ describe('AssertingDataSource', () => {
   });
 
   it("hands on a subgraph's coded 4xx GraphQL answer as a result with its error", async () => {
-    answer = { status: 409, body: '{"errors":[{"message":"changed","path":["x"],"extensions":{"code":"REVISION_CONFLICT"}}],"data":null}' };
+    answer = { status: 404, body: '{"errors":[{"message":"gone","path":["x"],"extensions":{"code":"NOT_FOUND"}}],"data":null}' };
     const { send } = await setup();
     const result = await send();
-    expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['REVISION_CONFLICT']);
+    expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
   });
 
   it("turns a subgraph's refusal of the gateway's own credentials (401) into SUBGRAPH_UNAVAILABLE without its URL", async () => {

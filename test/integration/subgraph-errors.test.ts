@@ -1,0 +1,202 @@
+/**
+ * Session 32's review, F2–F9: what a subgraph's errors may decide about the gateway's answer, its
+ * access record and its log. A stand-in `clients` (and `lodgments`) subgraph answers what each
+ * test says, through a real gateway; the records are the ones the gateway commits.
+ */
+import { createServer, type Server } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { ChainedAccessRecord } from '../../audit/record.js';
+import type { RunningGateway } from '../../gateway/server.js';
+import { asJudged, productCheckCode } from '../../monitoring/detectors/record-codes.js';
+import { MAX_ERRORS } from '../../gateway/subgraphs/answer-errors.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { closeStandIn, listenOnLoopback, startGatewayOn } from '../helpers/subgraph-stand-in.js';
+
+interface Asked {
+  status: number;
+  headers: Headers;
+  body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }>; extensions?: unknown };
+  text: string;
+  record: ChainedAccessRecord | null;
+}
+
+/** A gateway whose `service` subgraph is a stand-in answering `next`, with its log lines and committed records. */
+async function harness(sys: TestSystem, service: 'clients' | 'lodgments', instanceId: string) {
+  const state = { next: '{}' as string };
+  const subgraph: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(state.next));
+  });
+  const logs: string[] = [];
+  const records: ChainedAccessRecord[] = [];
+  const logger = pino({ level: 'info', name: instanceId }, new Writable({ write: (chunk: Buffer, _e, cb) => void (logs.push(chunk.toString('utf8')), cb()) }));
+  const gateway: RunningGateway = await startGatewayOn(sys, { [service]: await listenOnLoopback(subgraph) }, instanceId, { logger, onRecordsCommitted: (rs) => void records.push(...rs) });
+  const token = await sys.token({ product: 'PRD-CERTIFIED' });
+  return {
+    gateway,
+    subgraph,
+    logs,
+    /** The stand-in's next answer: an object (sent as JSON) or raw text. */
+    reply: (body: unknown) => void (state.next = typeof body === 'string' ? body : JSON.stringify(body)),
+    ask: async (query: string): Promise<Asked> => {
+      const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+      const text = await res.text();
+      const requestId = res.headers.get('x-request-id');
+      return { status: res.status, headers: res.headers, body: JSON.parse(text) as Asked['body'], text, record: records.find((r) => r.requestId === requestId) ?? null };
+    },
+    close: async () => {
+      await gateway.close();
+      await closeStandIn(subgraph);
+    },
+  };
+}
+
+const Q = '{ client(clientId: "C-000001") { id name } }';
+const errorOn = (path: unknown, extensions: Record<string, unknown>, message: unknown = 'm') => ({ data: { client: null }, errors: [{ message, path, extensions }] });
+
+describe("a subgraph's errors, as the gateway takes them", () => {
+  let sys: TestSystem;
+  let h: Awaited<ReturnType<typeof harness>>;
+
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    h = await harness(sys, 'clients', 'subgraph-errors-gw');
+  });
+  afterAll(async () => {
+    await h.close();
+    await sys.close();
+  });
+  beforeEach(() => void (h.logs.length = 0));
+
+  // F2, F3, F8: a code of the gateway's own stages (authentication, the product check, limits,
+  // HTTP), the access log's from a subgraph that does not write it, Apollo's, or none of ours.
+  it.each(['UNAUTHENTICATED', 'TOKEN_EXPIRED', 'PRODUCT_REVOKED', 'PRODUCT_SUSPENDED', 'RATE_LIMITED', 'OPERATION_LIMIT_EXCEEDED', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'AUTH_PROVIDER_UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'REGISTRY_UNAVAILABLE', 'REVISION_CONFLICT', 'INTERNAL_SERVER_ERROR', 'INVALID_GRAPHQL', 'DOWNSTREAM_SERVICE_ERROR', 'WHATEVER'])(
+    'a subgraph error coded %s is the subgraph failing: 502 SUBGRAPH_UNAVAILABLE, our message, and the record says so',
+    async (code) => {
+      h.reply(errorOn(['client'], { code, internalHost: 'db01.internal' }, 'This product was revoked at db01.internal.'));
+      const r = await h.ask(Q);
+      expect(r.status).toBe(502);
+      expect(r.body.errors).toEqual([{ message: 'A service could not answer part of this request.', path: ['client'], extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }]);
+      for (const header of ['www-authenticate', 'retry-after', 'allow']) expect(r.headers.get(header)).toBeNull();
+      expect(r.record?.errorCodes).toEqual(['SUBGRAPH_UNAVAILABLE']);
+      expect(productCheckCode(r.record!)).toBeNull();
+      // The operators hear what the subgraph said, once.
+      const lines = h.logs.filter((l) => l.includes('subgraph errors changed on the way in'));
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ subgraph: 'clients', recodedCount: 1, recoded: [{ code, message: 'This product was revoked at db01.internal.' }] });
+    },
+  );
+
+  it('the codes a subgraph raises pass as they are: a refusal of its own data, a record not found', async () => {
+    h.reply(errorOn(['client'], { code: 'RESTRICTED_DATA', clientId: 'C-000001' }, 'restricted'));
+    const restricted = await h.ask(Q);
+    expect(restricted.status).toBe(403);
+    expect(restricted.body.errors).toEqual([{ message: 'restricted', path: ['client'], extensions: { code: 'RESTRICTED_DATA', clientId: 'C-000001' } }]);
+    expect(restricted.record?.reasons).toEqual([{ code: 'RESTRICTED_DATA', coordinate: 'Query.client' }]);
+    h.reply(errorOn(['client'], { code: 'NOT_FOUND' }, 'No client has this id.'));
+    expect((await h.ask(Q)).status).toBe(404);
+    expect(h.logs.filter((l) => l.includes('subgraph errors changed on the way in'))).toEqual([]);
+  });
+
+  // F4: UNAUTHENTICATED on a record that names a product makes the detectors judge it by its
+  // source only (record-codes.ts asJudged); a subgraph could so hide a product's requests.
+  it('an UNAUTHENTICATED error beside served data does not take the record away from its product', async () => {
+    h.reply({ data: { client: { id: 'C-000001', name: 'Ava' } }, errors: [{ message: 'x', path: ['client', 'name'], extensions: { code: 'UNAUTHENTICATED' } }] });
+    const r = await h.ask(Q);
+    expect(r.status).toBe(200);
+    expect(r.record?.errorCodes).toEqual(['SUBGRAPH_UNAVAILABLE']);
+    expect(asJudged(r.record!).productId).toBe('PRD-CERTIFIED');
+  });
+
+  // F5: Apollo Server's JSON.stringify overflowed its stack on the answer, a 500 for the whole request.
+  it.each([
+    ['a detail value', (deep: string) => `{"data":{"client":null},"errors":[{"message":"m","path":["client"],"extensions":{"code":"NOT_FOUND","reason":${deep}}}]}`],
+    ['the path', (deep: string) => `{"data":{"client":null},"errors":[{"message":"m","path":${deep},"extensions":{"code":"NOT_FOUND"}}]}`],
+    ['an undeclared key', (deep: string) => `{"data":{"client":null},"errors":[{"message":"m","path":["client"],"extensions":{"code":"NOT_FOUND","x":${deep}}}]}`],
+  ])('%s nested 10,000 deep is left out; the error is answered', async (_where, answer) => {
+    const depth = 10_000;
+    h.reply(answer(`${'['.repeat(depth)}${']'.repeat(depth)}`));
+    const r = await h.ask(Q);
+    expect(r.status).toBe(404);
+    expect(r.body.errors?.map((e) => e.extensions)).toEqual([{ code: 'NOT_FOUND' }]);
+  });
+
+  it('a detail value longer than 8 KiB and a message longer than 1,000 characters are cut', async () => {
+    h.reply(errorOn(['client'], { code: 'NOT_FOUND', reason: 'r'.repeat(9000), clientId: 'C-000001' }, 'A'.repeat(5000)));
+    const r = await h.ask(Q);
+    expect(r.body.errors).toEqual([{ message: 'A'.repeat(1000), path: ['client'], extensions: { code: 'NOT_FOUND', clientId: 'C-000001' } }]);
+  });
+
+  // F8: a path that is not a path, or an error that is not an object.
+  it.each([['a string path', 'client'], ['a number path', 7], ['nested arrays', [['client']]], ['a negative index', ['client', -1]]])('%s is left out (the error stays, pathless)', async (_what, path) => {
+    h.reply(errorOn(path, { code: 'NOT_FOUND' }));
+    const r = await h.ask(Q);
+    expect(r.status).toBe(404);
+    expect(r.body.errors).toEqual([{ message: 'm', extensions: { code: 'NOT_FOUND' } }]);
+  });
+
+  it.each([['a non-string message', { message: { nested: 1 }, path: ['client'], extensions: { code: 'NOT_FOUND' } }], ['an error that is a string', 'boom'], ['errors that are no list', null]])('%s is the subgraph failing, 502', async (what, error) => {
+    h.reply(what === 'errors that are no list' ? { data: { client: null }, errors: { message: 'm' } } : { data: { client: null }, errors: [error] });
+    const r = await h.ask(Q);
+    expect(r.status).toBe(502);
+    expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+  });
+
+  // F7 (root fetch): an error may only name a field this fetch asked for.
+  it("a path through a field the fetch did not select is cut back to the subgraph's own field", async () => {
+    h.reply({ data: { client: { id: 'C-000001', name: 'Ava' } }, errors: [{ message: 'm', path: ['client', 'tfnMasked', 'x'], extensions: { code: 'FORBIDDEN' } }, { message: 'n', path: ['serviceStatus', 'version'], extensions: { code: 'FORBIDDEN' } }] });
+    const r = await h.ask(Q);
+    expect(r.body.errors?.map((e) => e.path)).toEqual([['client'], undefined]);
+    expect(r.record?.reasons).toEqual([{ code: 'FORBIDDEN', coordinate: 'Query.client' }]);
+  });
+
+  // F9: one answer of 10,000 errors wrote 10,000 log lines.
+  it(`an answer of 10,000 errors gives at most ${MAX_ERRORS} and one log line`, async () => {
+    h.reply({ data: { client: null }, errors: Array.from({ length: 10_000 }, (_, i) => ({ message: `secret-${i}`, path: ['client'], extensions: { code: i % 2 ? 'NOT_FOUND' : 'WHATEVER', [`k${i}`]: 1 } })) });
+    const r = await h.ask(Q);
+    expect(r.body.errors).toHaveLength(MAX_ERRORS);
+    expect(h.logs).toHaveLength(1);
+    expect(JSON.parse(h.logs[0]!)).toMatchObject({ received: 10_000, dropped: 10_000 - MAX_ERRORS, recodedCount: MAX_ERRORS / 2 });
+    expect(h.logs[0]!.length).toBeLessThan(4096);
+  });
+
+  // F6: Apollo's `extensions.valueCompletion` went to the caller past formatError, and the record missed it.
+  it('a value of the wrong type is an error at its field, not an answer extension', async () => {
+    h.reply({ data: { client: { id: 'C-000001', name: { nested: { deep: 'x' } } } } });
+    const r = await h.ask(Q);
+    expect(r.body.extensions).toBeUndefined();
+    expect(r.body.data).toEqual({ client: null }); // Client.name is non-null: its null reaches the nullable client
+    expect(r.body.errors).toEqual([{ message: 'A service could not answer part of this request.', path: ['client', 'name'], extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }]);
+    expect(r.record?.errorCodes).toEqual(['SUBGRAPH_UNAVAILABLE']);
+  });
+});
+
+// F7 (entity fetch): a lodgments answer naming fields of Client the clients subgraph served.
+describe("an entity fetch's errors name only what the fetch asked for", () => {
+  let sys: TestSystem;
+  let h: Awaited<ReturnType<typeof harness>>;
+  const q = '{ client(clientId: "C-000001") { id name lodgments(first: 1) { id } } }';
+
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    h = await harness(sys, 'lodgments', 'subgraph-entity-errors-gw');
+  });
+  afterAll(async () => {
+    await h.close();
+    await sys.close();
+  });
+
+  it.each([
+    ['a field of the entity it did not serve', ['_entities', 0, 'name'], ['client']],
+    ['its own field', ['_entities', 0, 'lodgments'], ['client', 'lodgments']],
+    ['an entity it was not sent', ['_entities', 5, 'lodgments'], undefined],
+    ['no entity', ['_entities'], undefined],
+  ])('%s', async (_what, path, expected) => {
+    h.reply({ data: { _entities: [{ __typename: 'Client', lodgments: null }] }, errors: [{ message: 'm', path, extensions: { code: 'FORBIDDEN' } }] });
+    const r = await h.ask(q);
+    expect(r.body.data?.client).toMatchObject({ id: 'C-000001', name: expect.any(String) });
+    expect(r.body.errors?.map((e) => e.path)).toEqual([expected]);
+    expect(r.record?.reasons.map((x) => x.coordinate)).not.toContain('Client.name');
+  });
+});
