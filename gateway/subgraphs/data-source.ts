@@ -14,7 +14,7 @@ import { SIGNATURE_HEADER, type RequestSigner } from '../../core/request-signatu
 import type { GatewayContext } from '../apollo/context.js';
 import { createSubgraphFetcher, type PlainResponse } from './transport.js';
 import { createAnswerShapes, cutToShape, fitsShape } from './answer-shape.js';
-import { admitErrors, subgraphCodes, worthLogging } from './answer-errors.js';
+import { admitErrors, subgraphCodes, worthLogging, type AdmissionNotes } from './answer-errors.js';
 import type { Logger } from '../../core/logger.js';
 
 export interface AssertingDataSourceOptions {
@@ -30,7 +30,7 @@ export interface AssertingDataSourceOptions {
    * committed before the final checkpoint (review s18d F1). Default: never.
    */
   stopping?: () => boolean;
-  /** Hears, once per answer, what of a subgraph's errors was changed on the way in (answer-errors.ts). Default: nobody. */
+  /** Hears, once per answer, what of a subgraph's answer was changed on the way in (answer-shape.ts, answer-errors.ts). Default: nobody. */
   logger?: Logger;
 }
 
@@ -149,14 +149,20 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
   override didReceiveResponse({ response, request }: ReceivedAnswer): ReceivedAnswer['response'] {
     if (typeof request.query !== 'string') return response;
     const shape = answerShapes(request.query);
-    if (response.data && !fitsShape(response.data, shape)) response.data = cutToShape(response.data, shape) as typeof response.data;
-    if (response.errors == null) return response;
-    const received: readonly unknown[] = Array.isArray(response.errors) ? response.errors : [response.errors];
-    const representations = (request.variables as { representations?: unknown } | undefined)?.representations;
-    const { errors, notes } = admitErrors(received, this.codes, shape, shape.has('_entities') && Array.isArray(representations) ? representations.length : null);
-    if (this.logger && worthLogging(notes)) this.logger.warn({ subgraph: this.subgraphName, ...notes }, 'subgraph errors changed on the way in');
-    response.errors = errors as unknown as typeof response.errors;
-    if (!errors.length) delete response.errors;
+    const dataCut = response.data != null && !fitsShape(response.data, shape);
+    if (dataCut) response.data = cutToShape(response.data, shape) as typeof response.data;
+    let notes: AdmissionNotes | null = null;
+    if (response.errors != null) {
+      const received: readonly unknown[] = Array.isArray(response.errors) ? response.errors : [response.errors];
+      const representations = (request.variables as { representations?: unknown } | undefined)?.representations;
+      const admitted = admitErrors(received, this.codes, shape, shape.has('_entities') && Array.isArray(representations) ? representations.length : null);
+      notes = admitted.notes;
+      response.errors = admitted.errors as unknown as typeof response.errors;
+      if (!admitted.errors.length) delete response.errors;
+    }
+    // One line per answer the gateway changed, naming what, never a value: a subgraph that sends
+    // fields it was not asked for, or codes it may not use, is broken or compromised.
+    if (this.logger && (dataCut || (notes && worthLogging(notes)))) this.logger.warn({ subgraph: this.subgraphName, dataCut, ...(notes ?? {}) }, 'subgraph answer changed on the way in');
     return response;
   }
 

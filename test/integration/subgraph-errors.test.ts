@@ -82,7 +82,7 @@ describe("a subgraph's errors, as the gateway takes them", () => {
       expect(r.record?.errorCodes).toEqual(['SUBGRAPH_UNAVAILABLE']);
       expect(productCheckCode(r.record!)).toBeNull();
       // The operators hear what the subgraph said, once.
-      const lines = h.logs.filter((l) => l.includes('subgraph errors changed on the way in'));
+      const lines = h.logs.filter((l) => l.includes('subgraph answer changed on the way in'));
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0]!)).toMatchObject({ subgraph: 'clients', recodedCount: 1, recoded: [{ code, message: 'This product was revoked at db01.internal.' }] });
     },
@@ -96,7 +96,7 @@ describe("a subgraph's errors, as the gateway takes them", () => {
     expect(restricted.record?.reasons).toEqual([{ code: 'RESTRICTED_DATA', coordinate: 'Query.client' }]);
     h.reply(errorOn(['client'], { code: 'NOT_FOUND' }, 'No client has this id.'));
     expect((await h.ask(Q)).status).toBe(404);
-    expect(h.logs.filter((l) => l.includes('subgraph errors changed on the way in'))).toEqual([]);
+    expect(h.logs.filter((l) => l.includes('subgraph answer changed on the way in'))).toEqual([]);
   });
 
   // F4: UNAUTHENTICATED on a record that names a product makes the detectors judge it by its
@@ -159,6 +159,15 @@ describe("a subgraph's errors, as the gateway takes them", () => {
     expect(h.logs).toHaveLength(1);
     expect(JSON.parse(h.logs[0]!)).toMatchObject({ received: 10_000, dropped: 10_000 - MAX_ERRORS, recodedCount: MAX_ERRORS / 2 });
     expect(h.logs[0]!.length).toBeLessThan(4096);
+  });
+
+  it('an answer holding fields its fetch did not ask for is cut, and the log says so once, without the values', async () => {
+    h.reply({ data: { client: { id: 'C-000001', name: 'Ava', tfnMasked: '123-456-789' }, serviceStatus: { version: 'x' } } });
+    const r = await h.ask(Q);
+    expect(r.body).toEqual({ data: { client: { id: 'C-000001', name: 'Ava' } } });
+    expect(h.logs).toHaveLength(1);
+    expect(JSON.parse(h.logs[0]!)).toMatchObject({ subgraph: 'clients', dataCut: true, msg: 'subgraph answer changed on the way in' });
+    expect(h.logs[0]).not.toContain('123-456-789');
   });
 
   // F6: Apollo's `extensions.valueCompletion` went to the caller past formatError, and the record missed it.
