@@ -183,7 +183,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const apolloGateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
-    buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs, stopping: () => fetchesStopped, logger }),
+    buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs, stopping: () => fetchesStopped, logger, schema: () => gateway.current()?.apiSchema ?? null }),
     logger: apolloLoggerOf(logger),
     // Apollo's own spans (plan, fetch, execute) join the request's trace when tracing is on; the
     // document text is never put on a span (it may hold a literal TFN).

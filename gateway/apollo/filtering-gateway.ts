@@ -40,7 +40,12 @@ export interface FilteringGateway extends GatewayInterface {
  */
 async function planned(executor: GatewayExecutor, requestContext: Parameters<GatewayExecutor>[0]): ReturnType<GatewayExecutor> {
   try {
-    return valueCompletionAsErrors(await executor(requestContext));
+    const result = valueCompletionAsErrors(await executor(requestContext));
+    // @apollo/gateway answers a failure of its own post-processing (or of reading the operation)
+    // with errors and no `data`, which Apollo Server takes for a variable-coercion refusal and
+    // answers 400: an INTERNAL_SERVER_ERROR the caller would be blamed for, counted as a denial
+    // by monitoring (session 33's review, S33-A). With `data: null` the status is the errors' own.
+    return result.data === undefined && result.errors?.length ? { ...result, data: null } : result;
   } catch (err) {
     if (err instanceof GraphQLError && !(err instanceof CodedError)) {
       throw new CodedError('GRAPHQL_VALIDATION_FAILED', 'The operation cannot be executed against this schema.', { details: { reason: 'not_plannable' } });

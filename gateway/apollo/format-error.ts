@@ -23,6 +23,16 @@ const SUGGESTION = /\s*Did you mean [^?]*\?/gi;
 export const withoutSuggestions = (message: string): string => message.replace(SUGGESTION, '');
 
 const DETAIL_KEYS: ReadonlySet<string> = new Set(ERROR_DETAIL_KEYS);
+
+/** Characters of an error's message and stack that reach the log: a message may quote a subgraph's whole value (megabytes). */
+const LOGGED_CHARS = 2_000;
+/** An error as the log gets it: its name, code, message and stack, each cut to LOGGED_CHARS. */
+function bounded(error: unknown): Record<string, unknown> {
+  const e = (error ?? {}) as { name?: unknown; message?: unknown; stack?: unknown; extensions?: { code?: unknown }; originalError?: { message?: unknown; stack?: unknown } | null };
+  const cut = (v: unknown) => (typeof v === 'string' ? v.slice(0, LOGGED_CHARS) : undefined);
+  const original = e.originalError ? { message: cut(e.originalError.message), stack: cut(e.originalError.stack) } : undefined;
+  return { type: cut(e.name), code: cut(e.extensions?.code), message: cut(e.message), stack: cut(e.stack), original };
+}
 /** Keys Apollo itself adds to an error (a subgraph's name, its HTTP answer, a stack): dropped without a word. */
 const APOLLO_KEYS: ReadonlySet<string> = new Set(['code', 'serviceName', 'response', 'exception', 'stacktrace']);
 
@@ -57,7 +67,7 @@ export function createFormatError(logger: Logger, options: { exposeStack: boolea
     if (raw === 'DOWNSTREAM_SERVICE_ERROR') {
       // A subgraph's error without a code of ours: its message and extensions are its own words
       // (a database host, a connection string) and reach no caller (review s18a F3); the log keeps them.
-      logger.error({ err: error, code: raw, message: formatted.message }, 'subgraph error without a code');
+      logger.error({ err: bounded(error), code: raw, message: formatted.message.slice(0, LOGGED_CHARS) }, 'subgraph error without a code');
       return { message: 'A service could not answer part of this request.', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SUBGRAPH_UNAVAILABLE' } };
     }
     // Apollo refuses an operation other than a query sent by GET as BAD_REQUEST with status 405
@@ -73,7 +83,7 @@ export function createFormatError(logger: Logger, options: { exposeStack: boolea
         extensions: { ...shownDetails(formatted.extensions, logger), code, ...(options.exposeStack && stacktrace ? { stacktrace } : {}) },
       };
     }
-    logger.error({ err: error, code: raw }, 'masked error');
+    logger.error({ err: bounded(error), code: raw }, 'masked error');
     return {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),

@@ -14,8 +14,8 @@
  *   message of ours (the subgraph's own words may name a host or a query), and the data source
  *   logs what it said, once per answer;
  * - its path is an array of field names and indices that follows the fields its fetch selected
- *   (an entity's index among the representations sent); a path that strays is cut back to where
- *   it still holds, and one that is not a path is left out;
+ *   (for an entity fetch, a field of an entity among the representations sent); a path that
+ *   strays is cut back to where it still holds, and one that is not a path is left out;
  * - its message is a string of at most MAX_MESSAGE characters, and its extensions keep, beside
  *   the code, the detail keys of ERROR_DETAIL_KEYS whose values are plain JSON of at most
  *   MAX_DETAIL_DEPTH nested lists or objects and MAX_DETAIL_CHARS characters;
@@ -23,7 +23,7 @@
  *   that, an error keeps its code and path with our message and no details.
  */
 import { ERROR_DETAIL_KEYS, type ErrorCode } from '../../core/errors.js';
-import type { AnswerShape } from './answer-shape.js';
+import type { AnswerNode, AnswerShape } from './answer-shape.js';
 
 /** The codes any subgraph may answer with: the field-level refusals and the resolver's own (domain) outcomes. */
 export const SUBGRAPH_CODES: readonly ErrorCode[] = [
@@ -55,6 +55,11 @@ const MAX_PATH = 64;
 
 export const UNAVAILABLE_MESSAGE = 'A service could not answer part of this request.';
 const DETAIL_KEYS: ReadonlySet<string> = new Set(ERROR_DETAIL_KEYS);
+
+/** SUBGRAPH_UNAVAILABLE with our message, at `path` (in the fetch's terms) or at none. */
+export function unavailableAt(path: Array<string | number> | undefined): AdmittedError {
+  return { message: UNAVAILABLE_MESSAGE, ...(path ? { path } : {}), extensions: { code: 'SUBGRAPH_UNAVAILABLE' } };
+}
 
 /** An error as the gateway passes it on. */
 export interface AdmittedError {
@@ -107,21 +112,22 @@ export function pathWithin(path: unknown, shape: AnswerShape | null, representat
   if (!Array.isArray(path) || path.length === 0 || path.length > MAX_PATH) return null;
   if (!path.every((s) => (typeof s === 'string' && s.length <= 256) || isIndex(s))) return null;
   const kept: Array<string | number> = [];
-  let level: AnswerShape | null | undefined = shape;
+  let level: AnswerNode | null = shape;
   for (const [i, segment] of (path as Array<string | number>).entries()) {
     if (typeof segment === 'number') {
       if (i === 0) break;
       if (representations !== null && i === 1 && segment >= representations) break;
     } else {
-      if (!level) break; // past a leaf, or no shape known
-      const next: AnswerShape | null | undefined = level.get(segment);
+      if (!(level instanceof Map)) break; // past a leaf, or no shape known
+      const next = level.get(segment);
       if (next === undefined) break;
-      level = next;
+      level = next.node;
     }
     kept.push(segment);
   }
-  // An entity error must say which entity: `_entities` alone names no field of the caller's.
-  if (representations !== null && kept.length < 2) return null;
+  // An entity error must name a field this fetch asked of the entity: `_entities, i` alone would
+  // put the error on the entity itself, a field another subgraph served (session 33's review, S33-F).
+  if (representations !== null && kept.length < 3) return null;
   return kept.length ? kept : null;
 }
 
@@ -140,7 +146,7 @@ export function admitErrors(errors: readonly unknown[], codes: ReadonlySet<strin
     const message = typeof error.message === 'string' && error.message.length > 0 ? error.message.slice(0, MAX_MESSAGE) : null;
     const path = pathWithin(error.path, shape, representations);
     if (error.path !== undefined && (path === null || path.length !== (error.path as unknown[]).length)) notes.paths++;
-    const out: AdmittedError = { message: UNAVAILABLE_MESSAGE, ...(path ? { path } : {}), extensions: { code: 'SUBGRAPH_UNAVAILABLE' } };
+    const out = unavailableAt(path ?? undefined);
     admitted.push(out);
     if (typeof code !== 'string' || !codes.has(code) || message === null) {
       notes.recodedCount++;

@@ -13,8 +13,9 @@ import { context, propagation } from '@opentelemetry/api';
 import { SIGNATURE_HEADER, type RequestSigner } from '../../core/request-signature.js';
 import type { GatewayContext } from '../apollo/context.js';
 import { createSubgraphFetcher, type PlainResponse } from './transport.js';
-import { createAnswerShapes, cutToShape, fitsShape } from './answer-shape.js';
-import { admitErrors, subgraphCodes, worthLogging, type AdmissionNotes } from './answer-errors.js';
+import { admitData, createAnswerShapes } from './answer-shape.js';
+import { admitErrors, MAX_ERRORS, subgraphCodes, unavailableAt, worthLogging, type AdmissionNotes, type AdmittedError } from './answer-errors.js';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../../core/logger.js';
 
 export interface AssertingDataSourceOptions {
@@ -30,6 +31,8 @@ export interface AssertingDataSourceOptions {
    * committed before the final checkpoint (review s18d F1). Default: never.
    */
   stopping?: () => boolean;
+  /** The API schema, whose field types say what kind of value each field of an answer holds (answer-shape.ts). Default: none (leaves are any string, number or boolean). */
+  schema?: () => GraphQLSchema | null;
   /** Hears, once per answer, what of a subgraph's answer was changed on the way in (answer-shape.ts, answer-errors.ts). Default: nobody. */
   logger?: Logger;
 }
@@ -117,12 +120,14 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
     this.stopping = options.stopping ?? (() => false);
     this.codes = subgraphCodes(options.name);
     this.logger = options.logger ?? null;
+    this.schema = options.schema ?? (() => null);
   }
 
   private readonly stopping: () => boolean;
   /** The codes this subgraph may answer with (answer-errors.ts). */
   private readonly codes: ReadonlySet<string>;
   private readonly logger: Logger | null;
+  private readonly schema: () => GraphQLSchema | null;
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = request.http?.headers;
@@ -139,30 +144,40 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
   }
 
   /**
-   * A subgraph's answer as the gateway takes it: its `data` cut to what this fetch asked for
-   * (answer-shape.ts), so that it cannot set another subgraph's fields on a shared entity; and its
-   * errors admitted on the gateway's terms (answer-errors.ts): a code a subgraph raises, a path
-   * within this fetch, bounded messages and details, no `extensions.http` (Apollo Server applies
-   * `extensions.http.status` and headers to the gateway's whole answer, so a subgraph could
-   * answer the caller 302, 101 or 204; the gateway's status is its own: statusFromErrors).
+   * A subgraph's answer as the gateway takes it. Its `data` held to what this fetch asked for
+   * (answer-shape.ts): no field another subgraph owns on a shared entity, every value of its
+   * field's kind, nothing @apollo/gateway would throw on or take seconds over; a value that is not
+   * is made null with a SUBGRAPH_UNAVAILABLE error at its path, and an answer whose `data` is not
+   * an object (or whose `_entities` is no list of one item per representation) fails as a whole.
+   * Its errors admitted on the gateway's terms (answer-errors.ts): a code a subgraph raises, a
+   * path within this fetch, bounded messages and details, no `extensions.http` (Apollo Server
+   * applies `extensions.http.status` and headers to the gateway's whole answer, so a subgraph
+   * could answer the caller 302, 101 or 204; the gateway's status is its own: statusFromErrors).
    */
   override didReceiveResponse({ response, request }: ReceivedAnswer): ReceivedAnswer['response'] {
     if (typeof request.query !== 'string') return response;
-    const shape = answerShapes(request.query);
-    const dataCut = response.data != null && !fitsShape(response.data, shape);
-    if (dataCut) response.data = cutToShape(response.data, shape) as typeof response.data;
+    const shape = answerShapes(request.query, this.schema());
+    const sent = (request.variables as { representations?: unknown } | undefined)?.representations;
+    const representations = shape.has('_entities') && Array.isArray(sent) ? sent.length : null;
+    const data = admitData(response.data, shape, representations, MAX_ERRORS);
+    if (data.changed) response.data = data.data as typeof response.data;
     let notes: AdmissionNotes | null = null;
+    let errors: AdmittedError[] = [];
     if (response.errors != null) {
-      const received: readonly unknown[] = Array.isArray(response.errors) ? response.errors : [response.errors];
-      const representations = (request.variables as { representations?: unknown } | undefined)?.representations;
-      const admitted = admitErrors(received, this.codes, shape, shape.has('_entities') && Array.isArray(representations) ? representations.length : null);
+      const admitted = admitErrors(Array.isArray(response.errors) ? response.errors : [response.errors], this.codes, shape, representations);
       notes = admitted.notes;
-      response.errors = admitted.errors as unknown as typeof response.errors;
-      if (!admitted.errors.length) delete response.errors;
+      errors = admitted.errors;
     }
+    // The answer failed as a whole: one error with no path, as for a fetch that failed (statusFromErrors).
+    if (data.failed) errors.unshift(unavailableAt(undefined));
+    for (const path of data.problems) if (errors.length < MAX_ERRORS) errors.push(unavailableAt(path));
+    if (errors.length) response.errors = errors as unknown as typeof response.errors;
+    else delete response.errors;
     // One line per answer the gateway changed, naming what, never a value: a subgraph that sends
-    // fields it was not asked for, or codes it may not use, is broken or compromised.
-    if (this.logger && (dataCut || (notes && worthLogging(notes)))) this.logger.warn({ subgraph: this.subgraphName, dataCut, ...(notes ?? {}) }, 'subgraph answer changed on the way in');
+    // fields it was not asked for, values of the wrong kind, or codes it may not use, is broken or compromised.
+    if (this.logger && (data.changed || (notes && worthLogging(notes)))) {
+      this.logger.warn({ subgraph: this.subgraphName, dataCut: data.changed, dataFailed: data.failed, valuesNulled: data.nulled, ...(notes ?? {}) }, 'subgraph answer changed on the way in');
+    }
     return response;
   }
 

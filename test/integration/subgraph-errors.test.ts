@@ -3,65 +3,21 @@
  * access record and its log. A stand-in `clients` (and `lodgments`) subgraph answers what each
  * test says, through a real gateway; the records are the ones the gateway commits.
  */
-import { createServer, type Server } from 'node:http';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import type { ChainedAccessRecord } from '../../audit/record.js';
-import type { RunningGateway } from '../../gateway/server.js';
 import { asJudged, productCheckCode } from '../../monitoring/detectors/record-codes.js';
 import { MAX_ERRORS } from '../../gateway/subgraphs/answer-errors.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { closeStandIn, listenOnLoopback, startGatewayOn } from '../helpers/subgraph-stand-in.js';
-
-interface Asked {
-  status: number;
-  headers: Headers;
-  body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }>; extensions?: unknown };
-  text: string;
-  record: ChainedAccessRecord | null;
-}
-
-/** A gateway whose `service` subgraph is a stand-in answering `next`, with its log lines and committed records. */
-async function harness(sys: TestSystem, service: 'clients' | 'lodgments', instanceId: string) {
-  const state = { next: '{}' as string };
-  const subgraph: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(state.next));
-  });
-  const logs: string[] = [];
-  const records: ChainedAccessRecord[] = [];
-  const logger = pino({ level: 'info', name: instanceId }, new Writable({ write: (chunk: Buffer, _e, cb) => void (logs.push(chunk.toString('utf8')), cb()) }));
-  const gateway: RunningGateway = await startGatewayOn(sys, { [service]: await listenOnLoopback(subgraph) }, instanceId, { logger, onRecordsCommitted: (rs) => void records.push(...rs) });
-  const token = await sys.token({ product: 'PRD-CERTIFIED' });
-  return {
-    gateway,
-    subgraph,
-    logs,
-    /** The stand-in's next answer: an object (sent as JSON) or raw text. */
-    reply: (body: unknown) => void (state.next = typeof body === 'string' ? body : JSON.stringify(body)),
-    ask: async (query: string): Promise<Asked> => {
-      const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
-      const text = await res.text();
-      const requestId = res.headers.get('x-request-id');
-      return { status: res.status, headers: res.headers, body: JSON.parse(text) as Asked['body'], text, record: records.find((r) => r.requestId === requestId) ?? null };
-    },
-    close: async () => {
-      await gateway.close();
-      await closeStandIn(subgraph);
-    },
-  };
-}
+import { answeringSubgraph, type AnsweringSubgraph } from '../helpers/answering-subgraph.js';
 
 const Q = '{ client(clientId: "C-000001") { id name } }';
 const errorOn = (path: unknown, extensions: Record<string, unknown>, message: unknown = 'm') => ({ data: { client: null }, errors: [{ message, path, extensions }] });
 
 describe("a subgraph's errors, as the gateway takes them", () => {
   let sys: TestSystem;
-  let h: Awaited<ReturnType<typeof harness>>;
+  let h: AnsweringSubgraph;
 
   beforeAll(async () => {
     sys = await startTestSystem();
-    h = await harness(sys, 'clients', 'subgraph-errors-gw');
+    h = await answeringSubgraph(sys, 'clients', 'subgraph-errors-gw');
   });
   afterAll(async () => {
     await h.close();
@@ -184,12 +140,12 @@ describe("a subgraph's errors, as the gateway takes them", () => {
 // F7 (entity fetch): a lodgments answer naming fields of Client the clients subgraph served.
 describe("an entity fetch's errors name only what the fetch asked for", () => {
   let sys: TestSystem;
-  let h: Awaited<ReturnType<typeof harness>>;
+  let h: AnsweringSubgraph;
   const q = '{ client(clientId: "C-000001") { id name lodgments(first: 1) { id } } }';
 
   beforeAll(async () => {
     sys = await startTestSystem();
-    h = await harness(sys, 'lodgments', 'subgraph-entity-errors-gw');
+    h = await answeringSubgraph(sys, 'lodgments', 'subgraph-entity-errors-gw');
   });
   afterAll(async () => {
     await h.close();
@@ -197,7 +153,8 @@ describe("an entity fetch's errors name only what the fetch asked for", () => {
   });
 
   it.each([
-    ['a field of the entity it did not serve', ['_entities', 0, 'name'], ['client']],
+    ['a field of the entity it did not serve', ['_entities', 0, 'name'], undefined],
+    ['the entity itself', ['_entities', 0], undefined],
     ['its own field', ['_entities', 0, 'lodgments'], ['client', 'lodgments']],
     ['an entity it was not sent', ['_entities', 5, 'lodgments'], undefined],
     ['no entity', ['_entities'], undefined],

@@ -43,3 +43,27 @@ describe('filtering gateway executor', () => {
     expect(await run(bug)).toBe(bug);
   });
 });
+
+describe("filtering gateway executor: the inner executor's answer", () => {
+  async function answerOf(result: Awaited<ReturnType<GatewayExecutor>>) {
+    const gateway = createFilteringGateway({ onSchemaLoadOrUpdate: () => () => {}, load: async () => ({ executor: async () => result }), stop: async () => {} });
+    const { executor } = await gateway.load({ apollo: { key: undefined, keyHash: undefined, graphRef: undefined, graphId: undefined, graphVariant: 'current' } } as never);
+    return executor!({ context: {} } as never);
+  }
+
+  // Apollo Server answers 400 for errors without `data` (its rule for variable coercion).
+  it("gives errors without data `data: null`, so the status is the errors' own, not Apollo's 400", async () => {
+    const failed = await answerOf({ errors: [new GraphQLError('Cannot create property on string')] });
+    expect(failed).toMatchObject({ data: null });
+    const served = await answerOf({ data: { a: 1 } });
+    expect(served).toEqual({ data: { a: 1 } });
+  });
+
+  it("turns Apollo's valueCompletion extension into SUBGRAPH_UNAVAILABLE errors at their paths, at most 200", async () => {
+    const completion = Array.from({ length: 300 }, (_, i) => new GraphQLError('Invalid value', { path: ['items', i, 'name'] }));
+    const out = await answerOf({ data: { items: null }, extensions: { valueCompletion: completion, other: 1 } });
+    expect(out.extensions).toEqual({ other: 1 });
+    expect(out.errors).toHaveLength(200);
+    expect(out.errors?.[1]).toMatchObject({ path: ['items', 1, 'name'], extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+  });
+});

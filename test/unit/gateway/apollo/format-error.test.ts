@@ -40,6 +40,18 @@ describe('formatError', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it("logs a masked error's message and stack cut short: a message may quote a subgraph's whole value (session 33's review)", () => {
+    const { logger, errors } = recordingLogger();
+    const format = createFormatError(logger, { exposeStack: false });
+    const huge = 'x'.repeat(1_000_000);
+    const error = new GraphQLError(`Invalid value ${huge}`, { originalError: new TypeError(`Cannot create property on string '${huge}'`) });
+    format({ message: error.message }, error);
+    format({ message: huge, extensions: { code: 'DOWNSTREAM_SERVICE_ERROR' } }, error);
+    expect(errors).toHaveLength(2);
+    for (const logged of errors) expect(JSON.stringify(logged).length).toBeLessThan(12_000);
+    expect(JSON.stringify(errors[0])).toContain('Cannot create property on string');
+  });
+
   it('masks and logs anything without a known code (a bug, or a foreign error that could leak internals)', () => {
     const { logger, errors } = recordingLogger();
     const format = createFormatError(logger, { exposeStack: false });
