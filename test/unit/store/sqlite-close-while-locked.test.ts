@@ -16,7 +16,11 @@ const SCRIPT = fileURLToPath(new URL('./fixtures/close-while-locked.ts', import.
 const dir = mkdtempSync(join(tmpdir(), 'dsp-close-locked-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the script; its exit code and output, or 'still running' once `boundMs` passed (the lock's busy timeout is 60 s). */
+/**
+ * Runs the script; its exit code and output, or 'still running' once `boundMs` passed. The lock's
+ * busy timeout is 60 s, so a bound of 30 s tells "exits at once" from "waits for the lock" and
+ * leaves room for a child's tsx start on a loaded machine (5 s was once not enough).
+ */
 async function run(mode: 'read' | 'integrity', boundMs: number): Promise<{ code: number | string | null; out: string }> {
   const path = join(dir, `${mode}.db`);
   const store = createSqliteStore({ path });
@@ -38,12 +42,12 @@ async function run(mode: 'read' | 'integrity', boundMs: number): Promise<{ code:
 
 describe('closing the SQLite store while another connection holds the lock', () => {
   it('stops a whole-file consistency check waiting for it, so the process exits at once', async () => {
-    const { code, out } = await run('integrity', 5_000);
+    const { code, out } = await run('integrity', 30_000);
     expect({ code, closed: out.includes('closed') }).toEqual({ code: 0, closed: true });
-  }, 30_000);
+  }, 45_000);
 
   it('stops an auditor read waiting for it on the read thread without aborting the process', async () => {
-    const { code, out } = await run('read', 5_000);
+    const { code, out } = await run('read', 30_000);
     expect({ code, closed: out.includes('closed'), fatal: out.includes('FATAL') }).toEqual({ code: 0, closed: true, fatal: false });
-  }, 30_000);
+  }, 45_000);
 });
