@@ -16,8 +16,8 @@
  * selects, at every depth (a fragment's fields count whatever its type condition), and each value
  * must be of the kind its field's type says (taken from the API schema where the field is in it):
  * an object or null where the field has a selection set; a string, a boolean, a 32-bit integer,
- * a finite number, a safe integer (`SafeInt`) or a string (an enum, an `ID` also an integer) at
- * a leaf; as many lists as the field's type has (at most MAX_LIST_DEPTH where it is not known);
+ * a finite number, a safe integer (`SafeInt`, an `ID` also a string), one of its values (an enum)
+ * at a leaf; every non-null field the fetch selects of every object (a key left out is a null); as many lists as the field's type has (at most MAX_LIST_DEPTH where it is not known);
  * `__typename` a string naming the field's type or one of its possible types. A value that is not
  * is made null, and its path is reported (the data source answers SUBGRAPH_UNAVAILABLE there); a
  * null where the type allows none makes its nearest nullable position null, as execution does. A `data` that is not an object,
@@ -31,19 +31,35 @@
  */
 import {
   Kind, getNamedType, isAbstractType, isCompositeType, isEnumType, isInterfaceType, isListType, isNamedType, isNonNullType, isObjectType, isScalarType, parse,
-  type FragmentDefinitionNode, type GraphQLCompositeType, type GraphQLList, type GraphQLNonNull, type GraphQLOutputType, type GraphQLSchema, type SelectionSetNode,
+  type FragmentDefinitionNode, type GraphQLCompositeType, type GraphQLEnumType, type GraphQLList, type GraphQLNonNull, type GraphQLOutputType, type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
 
 /** What a leaf's value must be. `any`: the field is not in the API schema; a string, a finite number or a boolean. */
-export type LeafKind = 'String' | 'Int' | 'Float' | 'Boolean' | 'ID' | 'SafeInt' | 'enum' | 'any';
+export type LeafKind = 'String' | 'Int' | 'Float' | 'Boolean' | 'ID' | 'SafeInt' | 'any';
 /** `__typename`: the type names it may hold (null: any string). */
 export class TypenameLeaf {
   constructor(readonly names: ReadonlySet<string> | null) {}
 }
-/** Response key → the field's shape: what is under it, and how many lists wrap it. */
-export type AnswerShape = Map<string, AnswerField>;
-export type AnswerNode = AnswerShape | LeafKind | TypenameLeaf;
+/** An enum leaf: the values it may hold. */
+export class EnumLeaf {
+  constructor(readonly values: ReadonlySet<string>) {}
+}
+/**
+ * Response key → the field's shape: what is under it, and how many lists wrap it. `required`:
+ * the keys every object here must hold, the non-null fields selected whatever the object's type
+ * and without @skip or @include (a key left out is a null, which @apollo/gateway would complete
+ * with an error per object: session 33's second review). None once selections of two types
+ * share the shape (`mixed`).
+ */
+export class AnswerShape extends Map<string, AnswerField> {
+  required: string[] = [];
+  mixed = false;
+  constructor(readonly typeName: string | null = null) {
+    super();
+  }
+}
+export type AnswerNode = AnswerShape | LeafKind | TypenameLeaf | EnumLeaf;
 export interface AnswerField {
   node: AnswerNode;
   /** The lists around the field's type (`[[String]]`: 2); null when not known (not in the API schema): up to MAX_LIST_DEPTH. */
@@ -57,9 +73,14 @@ export const MAX_LIST_DEPTH = 8;
 
 const SCALARS: ReadonlySet<string> = new Set(['String', 'Int', 'Float', 'Boolean', 'ID', 'SafeInt']);
 
-function leafKindOf(type: unknown): LeafKind {
+const enumLeaves = new WeakMap<GraphQLEnumType, EnumLeaf>();
+
+function leafKindOf(type: unknown): LeafKind | EnumLeaf {
   if (isScalarType(type) && SCALARS.has(type.name)) return type.name as LeafKind;
-  return isEnumType(type) ? 'enum' : 'any';
+  if (!isEnumType(type)) return 'any';
+  let leaf = enumLeaves.get(type);
+  if (!leaf) enumLeaves.set(type, (leaf = new EnumLeaf(new Set(type.getValues().map((v) => v.name)))));
+  return leaf;
 }
 
 function typenamesOf(schema: GraphQLSchema | null, parent: GraphQLCompositeType | null): ReadonlySet<string> | null {
@@ -85,7 +106,7 @@ function merged(a: AnswerField | undefined, b: AnswerField): AnswerField {
   const nonNull = lists === null ? 0 : a.nonNull & b.nonNull;
   if (a.node === b.node) return { node: a.node, lists, nonNull };
   if (a.node instanceof TypenameLeaf && b.node instanceof TypenameLeaf) return { node: new TypenameLeaf(a.node.names && b.node.names ? new Set([...a.node.names, ...b.node.names]) : null), lists: 0, nonNull: 0 };
-  return { node: a.node instanceof Map ? a.node : 'any', lists, nonNull };
+  return { node: a.node instanceof AnswerShape ? a.node : 'any', lists, nonNull };
 }
 
 interface Build {
@@ -102,8 +123,10 @@ function typeNamed(b: Build, name: string | undefined, otherwise: GraphQLComposi
   return isCompositeType(type) ? type : null;
 }
 
-function addSelections(shape: AnswerShape, set: SelectionSetNode, parent: GraphQLCompositeType | null, b: Build): void {
+/** `unconditional`: the selections apply to every object at this position (its type known, no type condition narrower than it, no @skip or @include). */
+function addSelections(shape: AnswerShape, set: SelectionSetNode, parent: GraphQLCompositeType | null, b: Build, unconditional: boolean): void {
   for (const selection of set.selections) {
+    const always = unconditional && !selection.directives?.length;
     if (selection.kind === Kind.FIELD) {
       const key = selection.alias?.value ?? selection.name.value;
       const name = selection.name.value;
@@ -115,23 +138,29 @@ function addSelections(shape: AnswerShape, set: SelectionSetNode, parent: GraphQ
       const type = field ? getNamedType(field.type) : undefined;
       // An entity fetch's `_entities` (not in the API schema) is one list of entities.
       const { lists, nonNull } = field ? wrappersOf(field.type) : { lists: b.root && name === '_entities' ? 1 : null, nonNull: 0 };
+      if (always && nonNull & 1 && !shape.mixed && !shape.required.includes(key)) shape.required.push(key);
       if (!selection.selectionSet) {
         shape.set(key, merged(shape.get(key), { node: leafKindOf(type), lists, nonNull }));
         continue;
       }
+      const childType = isCompositeType(type) ? type : null;
       let child = shape.get(key);
-      if (!(child?.node instanceof Map)) shape.set(key, (child = { node: new Map(), lists, nonNull }));
+      if (!(child?.node instanceof AnswerShape)) shape.set(key, (child = { node: new AnswerShape(childType?.name ?? null), lists, nonNull }));
       else if (child.lists !== lists) Object.assign(child, { lists: null, nonNull: 0 });
       else child.nonNull &= nonNull;
-      addSelections(child.node as AnswerShape, selection.selectionSet, isCompositeType(type) ? type : null, { ...b, root: false });
+      const childShape = child.node as AnswerShape;
+      if (childShape.typeName !== (childType?.name ?? null)) Object.assign(childShape, { mixed: true, required: [] });
+      addSelections(childShape, selection.selectionSet, childType, { ...b, root: false }, childType !== null && (isObjectType(childType) || isInterfaceType(childType)));
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      addSelections(shape, selection.selectionSet, typeNamed(b, selection.typeCondition?.name.value, parent), b);
+      const condition = selection.typeCondition?.name.value;
+      addSelections(shape, selection.selectionSet, typeNamed(b, condition, parent), b, always && (condition === undefined || condition === parent?.name));
     } else {
       const name = selection.name.value;
       const fragment = b.fragments.get(name);
       if (!fragment || b.spreading.has(name)) continue; // unknown or cyclic: selects nothing
       b.spreading.add(name);
-      addSelections(shape, fragment.selectionSet, typeNamed(b, fragment.typeCondition.name.value, parent), b);
+      const condition = fragment.typeCondition.name.value;
+      addSelections(shape, fragment.selectionSet, typeNamed(b, condition, parent), b, always && condition === parent?.name);
       b.spreading.delete(name);
     }
   }
@@ -142,11 +171,11 @@ export function answerShapeOf(query: string, schema: GraphQLSchema | null = null
   const document = parse(query, { noLocation: true });
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const shape: AnswerShape = new Map();
+  const shape = new AnswerShape(null);
   const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (operation && operation.kind === Kind.OPERATION_DEFINITION) {
     const root = schema ? (operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'query' ? schema.getQueryType() : null) : null;
-    addSelections(shape, operation.selectionSet, root ?? null, { schema, root: true, fragments, spreading: new Set() });
+    addSelections(shape, operation.selectionSet, root ?? null, { schema, root: true, fragments, spreading: new Set() }, root != null);
   }
   return shape;
 }
@@ -154,7 +183,6 @@ export function answerShapeOf(query: string, schema: GraphQLSchema | null = null
 function leafFits(value: unknown, kind: LeafKind): boolean {
   switch (kind) {
     case 'String':
-    case 'enum':
       return typeof value === 'string';
     case 'Boolean':
       return typeof value === 'boolean';
@@ -165,7 +193,8 @@ function leafFits(value: unknown, kind: LeafKind): boolean {
     case 'SafeInt':
       return Number.isSafeInteger(value);
     case 'ID':
-      return typeof value === 'string' || Number.isInteger(value);
+      // A number is served as it is: only one that prints as its digits, exactly.
+      return typeof value === 'string' || Number.isSafeInteger(value);
     default:
       return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
   }
@@ -173,6 +202,12 @@ function leafFits(value: unknown, kind: LeafKind): boolean {
 
 function typenameFits(value: unknown, leaf: TypenameLeaf): boolean {
   return typeof value === 'string' && (leaf.names === null || leaf.names.has(value));
+}
+
+function leafOk(value: unknown, node: LeafKind | TypenameLeaf | EnumLeaf): boolean {
+  if (node instanceof TypenameLeaf) return typenameFits(value, node);
+  if (node instanceof EnumLeaf) return typeof value === 'string' && node.values.has(value);
+  return leafFits(value, node);
 }
 
 /**
@@ -188,16 +223,17 @@ function fits(value: unknown, node: AnswerNode, lists: number | null, nonNull: n
     return true;
   }
   if (lists !== null && lists > 0) return false;
-  if (node instanceof Map) {
+  if (node instanceof AnswerShape) {
     if (typeof value !== 'object') return false;
     for (const key in value) {
       if (!Object.hasOwn(value, key)) continue;
       const child = node.get(key);
       if (child === undefined || !fits((value as Record<string, unknown>)[key], child.node, child.lists, child.nonNull, 0)) return false;
     }
+    for (const key of node.required) if (!Object.hasOwn(value, key)) return false;
     return true;
   }
-  return node instanceof TypenameLeaf ? typenameFits(value, node) : leafFits(value, node);
+  return leafOk(value, node);
 }
 
 interface Walk {
@@ -235,12 +271,19 @@ function rebuilt(value: unknown, node: AnswerNode, lists: number | null, nonNull
     return out;
   }
   if (lists !== null && lists > 0) return nulled(w, path);
-  if (node instanceof Map) {
+  if (node instanceof AnswerShape) {
     if (typeof value !== 'object') return nulled(w, path);
     const object = value as Record<string, unknown>;
     // An object whose __typename is wrong cannot be typed: none of it is taken.
     const typename = node.get('__typename');
     if (typename && typename.node instanceof TypenameLeaf && Object.hasOwn(object, '__typename') && !typenameFits(object.__typename, typename.node)) return nulled(w, path);
+    for (const key of node.required) {
+      if (Object.hasOwn(object, key)) continue;
+      path.push(key);
+      nulled(w, path);
+      path.pop();
+      return null;
+    }
     const out: Record<string, unknown> = {};
     for (const [key, child] of node) {
       if (!Object.hasOwn(object, key)) continue;
@@ -252,8 +295,7 @@ function rebuilt(value: unknown, node: AnswerNode, lists: number | null, nonNull
     }
     return out;
   }
-  const ok = node instanceof TypenameLeaf ? typenameFits(value, node) : leafFits(value, node);
-  return ok ? value : nulled(w, path);
+  return leafOk(value, node) ? value : nulled(w, path);
 }
 
 /** A subgraph answer's `data` as the gateway takes it. */

@@ -152,6 +152,14 @@ describe("S33 review: an entity fetch's answer", () => {
     expect(r.body.errors).toEqual([unavailableAt(['client', 'lodgments', 0, 'id'])]);
   });
 
+  // Session 33's second review: a key left out, in 100,000 items (3.4 s of Apollo's errors before).
+  it('100,000 lodgments without their non-null id: the list is null, with one error', async () => {
+    h.reply(`{"data":{"_entities":[{"lodgments":[${Array(100_000).fill('{}').join(',')}]}]}}`);
+    const r = await h.ask(q);
+    expect(r.body.data?.client).toMatchObject({ id: 'C-000001', lodgments: null });
+    expect(r.body.errors).toEqual([unavailableAt(['client', 'lodgments', 0, 'id'])]);
+  });
+
   // S33-F (Low)
   it("an error at the entity itself does not record the clients subgraph's Query.client as refused", async () => {
     h.reply({ data: { _entities: [{ lodgments: null }] }, errors: [{ message: 'm', path: ['_entities', 0], extensions: { code: 'RESTRICTED_DATA' } }] });

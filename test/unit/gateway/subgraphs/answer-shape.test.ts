@@ -71,6 +71,8 @@ describe("a subgraph answer's values of the wrong kind (session 33's review)", (
     ['an Int past 32 bits', ['client', 'year'], 2 ** 31],
     ['a Boolean that is a string', ['client', 'active'], 'true'],
     ['an enum that is a number', ['client', 'kind'], 1],
+    ['an enum value it does not have', ['client', 'kind'], 'C'],
+    ['an ID past 2^53', ['client', 'id'], 2 ** 60],
     ['a list where a string belongs', ['client', 'name'], ['n']],
     ['an object where a list belongs', ['client', 'lodgments'], { id: 'L-1' }],
   ])('%s is made null and reported at its path', (_what, path, value) => {
@@ -90,6 +92,26 @@ describe("a subgraph answer's values of the wrong kind (session 33's review)", (
     const nested = (n: number): unknown => (n === 0 ? 'x' : [nested(n - 1)]);
     expect(admit({ other: nested(MAX_LIST_DEPTH) }, untyped).changed).toBe(false);
     expect(admit({ other: nested(MAX_LIST_DEPTH + 1) }, untyped).nulled).toBe(1);
+  });
+
+  // Session 33's second review: what @apollo/gateway would complete with an error per item.
+  it.each([
+    ['a non-null field left out', { id: 'L', state: 'OPEN' }, [0, 'period']],
+    ['an enum value the enum does not have', { id: 'L', period: 'P', state: 'NOPE' }, [0, 'state']],
+    ['an ID that does not print as its digits', { id: 1e21, period: 'P', state: 'OPEN' }, [0, 'id']],
+  ])('%s in 100,000 list items makes the nearest nullable position null, with one error', (_what, item, at) => {
+    const strict = buildSchema('enum State { OPEN SHUT } type L { id: ID! period: String! state: State! } type Query { ls: [L!] }');
+    const shape = answerShapeOf('{ ls { id period state } }', strict);
+    const out = admitData({ ls: Array.from({ length: 100_000 }, () => ({ ...item })) }, shape, null, 200);
+    expect(out.data).toEqual({ ls: null });
+    expect(out.problems).toEqual([['ls', ...at]]);
+    expect(admit({ ls: [{ id: 'L', period: 'P', state: 'OPEN' }, { id: 7, period: 'P', state: 'SHUT' }] }, shape).changed).toBe(false);
+  });
+
+  it('requires only what every object at its place was asked for: not under a narrower type condition, @skip or @include', () => {
+    const shape = answerShapeOf('query($s: Boolean!) { party { ... on Client { name } ... on Agent { code } id @skip(if: $s) } client(clientId: "C") { ...F name @include(if: $s) } } fragment F on Client { id }', SCHEMA);
+    expect(admit({ party: { code: 'K' }, client: { id: 'C' } }, shape).changed).toBe(false); // an Agent has no name; id and name skipped
+    expect(admit({ party: null, client: {} }, shape)).toMatchObject({ data: { party: null, client: null }, problems: [['client', 'id']] });
   });
 
   it('takes none of an object whose __typename is not its type’s, or no string', () => {
