@@ -39,7 +39,7 @@ import { DEFAULT_MAX_WALK_VISITS } from '../authorisation/operation-analysis.js'
 import { createFilteringGateway } from './apollo/filtering-gateway.js';
 import { coerceVariablesOnce } from './apollo/coerce-once.js';
 import { knownRootTypesRule } from './apollo/known-root-types.js';
-import { reservedVariablesRule } from './apollo/reserved-variables.js';
+import { reservedAliasesRule, reservedVariablesRule } from './apollo/reserved-variables.js';
 import { operationLimitRules, parseOptions } from '../limits/operation-limits/index.js';
 import { createEnforcementPlugin } from './apollo/enforcement-plugin.js';
 import { introspectionPolicyOf } from '../authorisation/introspection.js';
@@ -230,7 +230,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // (withoutSuggestions), validation errors included, so Apollo's own switch for it
     // (hideSchemaDetailsFromClientErrors, a plugin with three hooks on every request) is not needed.
     hideSchemaDetailsFromClientErrors: false,
-    validationRules: [knownRootTypesRule, reservedVariablesRule, ...operationLimitRules(limits)],
+    validationRules: [knownRootTypesRule, reservedVariablesRule, reservedAliasesRule, ...operationLimitRules(limits)],
     parseOptions: parseOptions(limits),
     persistedQueries: false,
     documentStore,

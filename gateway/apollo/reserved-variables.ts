@@ -16,3 +16,18 @@ export const reservedVariablesRule: ValidationRule = (context: ValidationContext
     }
   },
 });
+
+/**
+ * A response key beginning with `__` is taken for one of GraphQL's own names: @apollo/gateway
+ * checks that a key `__typename` holds a type name, so `{ client { __typename: name } }` failed
+ * its post-processing and was answered SUBGRAPH_UNAVAILABLE, a subgraph failure any caller could
+ * put on the record at will (session 33's second review). Names beginning with `__` are reserved
+ * to GraphQL's introspection (spec §3, Names); such an alias is refused at validation.
+ */
+export const reservedAliasesRule: ValidationRule = (context: ValidationContext): ASTVisitor => ({
+  Field(node) {
+    if (node.alias?.value.startsWith('__')) {
+      context.reportError(new GraphQLError(`The alias "${node.alias.value}" begins with "__", which GraphQL reserves for its own names; rename it.`, { nodes: [node.alias] }));
+    }
+  },
+});

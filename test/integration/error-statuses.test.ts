@@ -163,6 +163,16 @@ describe('every documented status, produced by a real request', () => {
       expect([r.status, codesOf(r as GraphQLResult), r.body.errors?.[0]?.extensions?.reason, r.body.data ?? null]).toEqual([401, ['UNAUTHENTICATED'], 'ambiguous', null]);
     }
   });
+  it('refuses an alias beginning with "__" at validation (session 33\'s second review)', async () => {
+    // Before: `__typename: name` failed @apollo/gateway's own __typename check, answered as a subgraph failure (502).
+    for (const query of ['{ client(clientId: "C-000001") { __typename: name id } }', '{ client(clientId: "C-000001") { id lodgments(first: 1) { __x: period } } }']) {
+      const r = await gql(query, product('PRD-CERTIFIED'));
+      expect([r.status, codesOf(r as GraphQLResult)]).toEqual([400, ['GRAPHQL_VALIDATION_FAILED']]);
+      expect(r.body.errors?.[0]?.message).toMatch(/^The alias "__\w+" begins with "__", which GraphQL reserves for its own names; rename it\.$/);
+    }
+    const plain = await gql('{ client(clientId: "C-000001") { __typename t: __typename n: name } }', product('PRD-CERTIFIED'));
+    expect([plain.status, plain.body.errors]).toEqual([200, undefined]);
+  });
   it('refuses a variable named $representations, which the gateway\'s entity fetches use, at validation (review s18a F5)', async () => {
     // Before: lodgments came from an entity fetch, which failed, and the answer was INTERNAL_SERVER_ERROR.
     const r = await gql('query Q($representations: Int) { client(clientId: "C-000001") { id lodgments(first: $representations) { period } } }', product('PRD-CERTIFIED'), { representations: 2 });
