@@ -206,8 +206,14 @@ describe('presign under a hostile environment', () => {
       const { problems } = await run(seed, { closeMidway: seed % 2 === 0, deadline: 20_000 });
       if (problems.length) failing.push(seed);
     }
+    // The runs must reach what they attack: batches sent ahead with checkpoints, some refused or
+    // failed. Whether twenty seeds do depends on the machine's speed (once, on a loaded machine,
+    // none was refused), so up to twice as many more run until one is, each held to the same guarantees.
+    for (let seed = SEEDS + 1; seed <= 3 * SEEDS && coverage.refusedWithCp === 0; seed++) {
+      const { problems } = await run(seed, { closeMidway: seed % 2 === 0, deadline: 20_000 });
+      if (problems.length) failing.push(seed);
+    }
     expect(failing).toEqual([]);
-    // The runs reached what they attack: batches sent ahead with checkpoints, some refused or failed.
     expect(coverage.aheadWithCp).toBeGreaterThan(0);
     expect(coverage.refusedWithCp).toBeGreaterThan(0);
   }, 600_000);
