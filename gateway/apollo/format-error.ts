@@ -7,6 +7,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ERROR_DETAIL_KEYS, isErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { UNAVAILABLE_MESSAGE } from '../subgraphs/answer-errors.js';
 
 const APOLLO_ALIASES: Record<string, string> = {
   DOWNSTREAM_SERVICE_ERROR: 'SUBGRAPH_UNAVAILABLE',
@@ -68,7 +69,7 @@ export function createFormatError(logger: Logger, options: { exposeStack: boolea
       // A subgraph's error without a code of ours: its message and extensions are its own words
       // (a database host, a connection string) and reach no caller (review s18a F3); the log keeps them.
       logger.error({ err: bounded(error), code: raw, message: formatted.message.slice(0, LOGGED_CHARS) }, 'subgraph error without a code');
-      return { message: 'A service could not answer part of this request.', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SUBGRAPH_UNAVAILABLE' } };
+      return { message: UNAVAILABLE_MESSAGE, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SUBGRAPH_UNAVAILABLE' } };
     }
     // Apollo refuses an operation other than a query sent by GET as BAD_REQUEST with status 405
     // (and `Allow: POST`): the code that goes with 405 is METHOD_NOT_ALLOWED.
