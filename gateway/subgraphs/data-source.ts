@@ -168,8 +168,15 @@ export class AssertingDataSource extends RemoteGraphQLDataSource<GatewayContext>
       notes = admitted.notes;
       errors = admitted.errors;
     }
-    // The answer failed as a whole: one error with no path, as for a fetch that failed (statusFromErrors).
-    if (data.failed) errors.unshift(unavailableAt(undefined));
+    // The answer failed as a whole: one error with no path, as for a fetch that failed
+    // (statusFromErrors), first, and within MAX_ERRORS with the subgraph's own.
+    if (data.failed) {
+      if (errors.length >= MAX_ERRORS) {
+        if (notes) notes.dropped += errors.length - (MAX_ERRORS - 1);
+        errors.length = MAX_ERRORS - 1;
+      }
+      errors.unshift(unavailableAt(undefined));
+    }
     for (const path of data.problems) if (errors.length < MAX_ERRORS) errors.push(unavailableAt(path));
     if (errors.length) response.errors = errors as unknown as typeof response.errors;
     else delete response.errors;

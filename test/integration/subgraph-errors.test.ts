@@ -117,6 +117,18 @@ describe("a subgraph's errors, as the gateway takes them", () => {
     expect(h.logs[0]!.length).toBeLessThan(4096);
   });
 
+  // Session 33 left alone: an answer failed as a whole put its own error before the 200 admitted, 201 in all.
+  it(`an answer failed as a whole with 10,000 errors still gives at most ${MAX_ERRORS}, its failure first`, async () => {
+    h.reply({ data: 'not an object', errors: Array.from({ length: 10_000 }, () => ({ message: 'm', path: ['client'], extensions: { code: 'NOT_FOUND' } })) });
+    const r = await h.ask(Q);
+    const subgraphErrors = (r.body.errors ?? []).filter((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE' || e.extensions?.code === 'NOT_FOUND');
+    expect(subgraphErrors.length).toBeGreaterThan(1);
+    expect(r.body.errors!.length).toBeLessThanOrEqual(MAX_ERRORS);
+    expect(r.body.errors![0]).toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    expect(h.logs).toHaveLength(1);
+    expect(JSON.parse(h.logs[0]!)).toMatchObject({ dataFailed: true, received: 10_000, dropped: 10_000 - (MAX_ERRORS - 1) });
+  });
+
   it('an answer holding fields its fetch did not ask for is cut, and the log says so once, without the values', async () => {
     h.reply({ data: { client: { id: 'C-000001', name: 'Ava', tfnMasked: '123-456-789' }, serviceStatus: { version: 'x' } } });
     const r = await h.ask(Q);
