@@ -16,6 +16,7 @@ import { createSqliteRateLimiter } from '../counters.js';
 import { serializedError } from '../errors.js';
 import type { LimiterResFields, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
 import { followingClock } from './following-clock.js';
+import { serveBatch } from './serve-batch.js';
 
 const data = workerData as WriteThreadData;
 const port = parentPort!;
@@ -198,10 +199,10 @@ async function handle(request: ThreadRequest): Promise<ThreadReply> {
 }
 
 // A batch of requests (one turn of the client's event loop) in, its replies out as one message.
+// Consecutive limiter calls share one transaction on the counters' connection (serveBatch).
 port.on('message', (batch: ThreadRequest[]) => {
   void (async () => {
-    const replies: ThreadReply[] = [];
-    for (const request of batch) replies.push(await handle(request));
+    const replies = await serveBatch(batch, { handle, counters: () => counters, dropConnections });
     port.postMessage(replies);
     if (realNow() - lastWalCheckpoint >= WAL_CHECKPOINT_EVERY_MS) housekeeping();
   })();

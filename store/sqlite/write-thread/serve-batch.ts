@@ -1,0 +1,82 @@
+/**
+ * How the write thread serves one message (one turn of the client's event loop): its requests in
+ * order, one at a time, and their replies in the same order.
+ *
+ * Consecutive limiter calls share one transaction on the counters' connection. rate-limiter-
+ * flexible commits each upsert by itself, and each commit writes the counters' page to the WAL
+ * again (a whole page), which cost more than the upsert: a lease's two quotas refill in one
+ * message, and without leases every request's quotas go in one. Each call is one statement,
+ * atomic by itself, so one that fails is undone alone and the others stand. The transaction ends
+ * before any other request of the message runs (the access log's connection writes to the same
+ * file and would wait for this one's lock) and at the message's end. The replies given inside it
+ * stand only if it commits: a failed COMMIT, or a connection dropped after an error meanwhile
+ * (which rolled the transaction back), makes each of them that error; a call that failed keeps
+ * its own.
+ */
+import type Database from 'better-sqlite3';
+import { serializedError } from '../errors.js';
+import type { ThreadReply, ThreadRequest } from './protocol.js';
+
+export interface ServeBatchDeps {
+  /** Serves one request; never rejects (a failure is an error reply). */
+  handle(request: ThreadRequest): Promise<ThreadReply>;
+  /** The counters' connection as it is now: null until a limiter call opens it, another after a failure reopened it. */
+  counters(): Database.Database | null;
+  /** Closes every connection (reopened on next use): after a COMMIT that failed, their state is unknown. */
+  dropConnections(): void;
+}
+
+interface CountersTransaction {
+  db: Database.Database;
+  /** Indexes of the replies given inside it. */
+  replies: number[];
+}
+
+function begin(db: Database.Database | null): CountersTransaction | null {
+  if (!db?.open || db.inTransaction) return null;
+  db.exec('BEGIN');
+  return { db, replies: [] };
+}
+
+function end(tx: CountersTransaction, batch: readonly ThreadRequest[], replies: ThreadReply[], deps: ServeBatchDeps): void {
+  let failure: unknown = null;
+  if (tx.db !== deps.counters() || !tx.db.open || !tx.db.inTransaction) {
+    failure = Object.assign(new Error('rate-limit counters not committed: their connection failed meanwhile'), { code: 'SQLITE_ABORT' });
+  } else {
+    try {
+      tx.db.exec('COMMIT');
+    } catch (err) {
+      failure = err;
+      try {
+        if (tx.db.inTransaction) tx.db.exec('ROLLBACK');
+      } catch {
+        /* closed below */
+      }
+      deps.dropConnections();
+    }
+  }
+  if (failure === null) return;
+  const error = serializedError(failure);
+  // A call that failed already keeps its own error.
+  for (const i of tx.replies) if (!('error' in replies[i]!)) replies[i] = { id: batch[i]!.id, ok: false, error };
+}
+
+export async function serveBatch(batch: readonly ThreadRequest[], deps: ServeBatchDeps): Promise<ThreadReply[]> {
+  const replies: ThreadReply[] = [];
+  let tx: CountersTransaction | null = null;
+  for (let i = 0; i < batch.length; i++) {
+    const request = batch[i]!;
+    if (request.op === 'limiter') {
+      // A first limiter call opens the connection, so a thread's first run begins with its second call.
+      tx ??= begin(deps.counters());
+      replies.push(await deps.handle(request));
+      tx?.replies.push(i);
+    } else {
+      if (tx) end(tx, batch, replies, deps);
+      tx = null;
+      replies.push(await deps.handle(request));
+    }
+  }
+  if (tx) end(tx, batch, replies, deps);
+  return replies;
+}
