@@ -10,8 +10,8 @@
  * before any other request of the message runs (the access log's connection writes to the same
  * file and would wait for this one's lock) and at the message's end. The replies given inside it
  * stand only if it commits: a failed COMMIT, or a connection dropped after an error meanwhile
- * (which rolled the transaction back), makes each of them that error; a call that failed keeps
- * its own.
+ * (which rolled the transaction back), makes each allowance that error (SQLITE_ABORT, which the
+ * client takes as the store unavailable); a refusal, or a call that failed, stays as it was.
  */
 import type Database from 'better-sqlite3';
 import { serializedError } from '../errors.js';
@@ -57,8 +57,9 @@ function end(tx: CountersTransaction, batch: readonly ThreadRequest[], replies: 
   }
   if (failure === null) return;
   const error = serializedError(failure);
-  // A call that failed already keeps its own error.
-  for (const i of tx.replies) if (!('error' in replies[i]!)) replies[i] = { id: batch[i]!.id, ok: false, error };
+  // A call that failed keeps its own error, and a refusal stands: it does not depend on its own
+  // count being kept (made an error, the quotas would ask their in-memory insurance instead).
+  for (const i of tx.replies) if (replies[i]!.ok) replies[i] = { id: batch[i]!.id, ok: false, error };
 }
 
 export async function serveBatch(batch: readonly ThreadRequest[], deps: ServeBatchDeps): Promise<ThreadReply[]> {
@@ -67,8 +68,10 @@ export async function serveBatch(batch: readonly ThreadRequest[], deps: ServeBat
   for (let i = 0; i < batch.length; i++) {
     const request = batch[i]!;
     if (request.op === 'limiter') {
-      // A first limiter call opens the connection, so a thread's first run begins with its second call.
-      tx ??= begin(deps.counters());
+      // A first limiter call opens the connection, so a thread's first run begins with its second
+      // call. Not with a `get`: a deferred transaction that has read cannot wait for the write
+      // lock (SQLite answers SQLITE_BUSY at once, busy_timeout or not), so it begins with a write.
+      if (request.method !== 'get') tx ??= begin(deps.counters());
       replies.push(await deps.handle(request));
       tx?.replies.push(i);
     } else {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import type Database from 'better-sqlite3';
 import type { RateLimiterSQLite } from 'rate-limiter-flexible';
-import { RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, RateLimiterSQLite as RateLimiterSQLiteClass } from 'rate-limiter-flexible';
 import { openDatabase } from '../../../store/sqlite/connection.js';
 import { createSqliteRateLimiter } from '../../../store/sqlite/counters.js';
 import { runMigrations } from '../../../store/sqlite/migrations.js';
@@ -170,6 +170,33 @@ describe('serveBatch: the write thread serving one message', () => {
 });
 
 describe("the counters' view of the connection", () => {
+  // The view runs the library's transaction function without a transaction of its own, which is
+  // right only while that function is one statement: a later rate-limiter-flexible that put more
+  // in it would lose its atomicity silently. This fails first.
+  it("rate-limiter-flexible's upsert for better-sqlite3 is still one statement in its transaction function", async () => {
+    const prepared: string[] = [];
+    let inside = false;
+    const statements: string[] = [];
+    const conn = {
+      transaction: (fn: () => unknown) => () => {
+        inside = true;
+        try {
+          return fn();
+        } finally {
+          inside = false;
+        }
+      },
+      prepare: (sql: string) => {
+        prepared.push(sql);
+        return { get: () => (inside ? void statements.push(sql) : undefined) ?? { points: 1, expire: null }, run: () => ({ changes: 1 }) };
+      },
+    };
+    const proto = RateLimiterSQLiteClass.prototype as unknown as { _upsertTransactionBetterSQLite3(conn: unknown, q: string, p: unknown[]): Promise<unknown> };
+    await proto._upsertTransactionBetterSQLite3.call({}, conn, 'INSERT INTO t (key) VALUES (?) RETURNING points, expire', ['k']);
+    expect(statements).toEqual(['INSERT INTO t (key) VALUES (?) RETURNING points, expire']);
+    expect(prepared).toHaveLength(1);
+  });
+
   it('builds no transaction function per call: each upsert runs as the one statement it is', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'counters-view-'));
     const db = openDatabase(join(dir, 'store.db'), { sqliteSync: 'off' });
