@@ -206,16 +206,7 @@ describe('presign under a hostile environment', () => {
       const { problems } = await run(seed, { closeMidway: seed % 2 === 0, deadline: 20_000 });
       if (problems.length) failing.push(seed);
     }
-    // The runs must reach what they attack: batches sent ahead with checkpoints, some refused or
-    // failed. Whether twenty seeds do depends on the machine's speed (once, on a loaded machine,
-    // none was refused), so up to twice as many more run until one is, each held to the same guarantees.
-    for (let seed = SEEDS + 1; seed <= 3 * SEEDS && coverage.refusedWithCp === 0; seed++) {
-      const { problems } = await run(seed, { closeMidway: seed % 2 === 0, deadline: 20_000 });
-      if (problems.length) failing.push(seed);
-    }
     expect(failing).toEqual([]);
-    expect(coverage.aheadWithCp).toBeGreaterThan(0);
-    expect(coverage.refusedWithCp).toBeGreaterThan(0);
   }, 600_000);
   it('guarantees hold under a milder mix (more batches sent ahead)', async () => {
     const failing: number[] = [];
@@ -234,5 +225,20 @@ describe('presign under a hostile environment', () => {
       if (problems.length) failing.push(seed);
     }
     expect(failing).toEqual([]);
+  }, 600_000);
+  // The runs must reach what they attack: batches sent ahead with checkpoints, some refused or
+  // failed. Whether they do depends on the machine's speed (the chaos releases calls by the
+  // millisecond): on a loaded machine sixty seeds of the first mix once reached no refused one.
+  // So it is judged over every run above, and, failing that, up to sixty more of both mixes run
+  // until one is, each held to the same guarantees. (send-ahead.test.ts holds that case scripted.)
+  it('the runs reached batches sent ahead with checkpoints, and refused ones among them', async () => {
+    const failing: number[] = [];
+    for (let seed = 3001; seed <= 3060 && (coverage.refusedWithCp === 0 || coverage.aheadWithCp === 0); seed++) {
+      const { problems } = await run(seed, { closeMidway: seed % 2 === 0, deadline: 20_000, mild: seed % 2 === 1 });
+      if (problems.length) failing.push(seed);
+    }
+    expect(failing).toEqual([]);
+    expect(coverage.aheadWithCp).toBeGreaterThan(0);
+    expect(coverage.refusedWithCp).toBeGreaterThan(0);
   }, 600_000);
 });
