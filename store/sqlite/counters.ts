@@ -32,7 +32,7 @@ export function createSqliteRateLimiter(db: Database.Database, spec: RateLimiter
  * new transaction function each time (better-sqlite3 makes five wrappers and their properties per
  * call: a quarter of the write thread's time on counters). A single statement is atomic by itself,
  * in a transaction of its own when none is open, and undone alone when it fails inside one (the
- * write thread runs a message's limiter calls in one transaction, worker.ts); so the view's
+ * write thread runs a message's limiter calls in one transaction, write-thread/serve-batch.ts); so the view's
  * `transaction(fn)` runs `fn` as it is. Only a function of one statement may be given to it.
  */
 function withStatementCache(db: Database.Database): Database.Database {

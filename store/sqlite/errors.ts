@@ -3,8 +3,8 @@ import { StoreAbnHeldError, StoreConflictError, StoreUnavailableError } from '..
 
 /**
  * SQLite result codes that mean "the store cannot do this right now" (locked past the busy
- * timeout, disk full or read-only, I/O failure, damaged file, a transaction aborted): callers fail closed on
- * StoreUnavailableError and retry later. See https://www.sqlite.org/rescode.html.
+ * timeout, disk full or read-only, I/O failure, damaged file, a transaction aborted): callers
+ * fail closed on StoreUnavailableError and retry later. See https://www.sqlite.org/rescode.html.
  */
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|READONLY|FULL|CANTOPEN|CORRUPT|NOTADB|PROTOCOL|PERM|AUTH|ABORT)/;
 

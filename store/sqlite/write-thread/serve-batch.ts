@@ -14,8 +14,31 @@
  * client takes as the store unavailable); a refusal, or a call that failed, stays as it was.
  */
 import type Database from 'better-sqlite3';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { serializedError } from '../errors.js';
-import type { ThreadReply, ThreadRequest } from './protocol.js';
+import type { LimiterResFields, ThreadReply, ThreadRequest } from './protocol.js';
+
+const fields = (res: RateLimiterRes): LimiterResFields => ({
+  remainingPoints: res.remainingPoints,
+  msBeforeNext: res.msBeforeNext,
+  consumedPoints: res.consumedPoints,
+  isFirstInDuration: res.isFirstInDuration,
+});
+
+/**
+ * One limiter call's reply: its answer, or `limited` when the limiter refused (a RateLimiterRes
+ * does not survive structured cloning, so its fields travel). Any other failure is thrown, for the
+ * caller to make an error reply.
+ */
+export async function limiterReply(id: number, target: Record<string, (...args: unknown[]) => Promise<unknown>>, request: Extract<ThreadRequest, { op: 'limiter' }>): Promise<ThreadReply> {
+  try {
+    const value = await target[request.method]!(...request.args);
+    return { id, ok: true, value: value instanceof RateLimiterRes ? fields(value) : (value as boolean | null) };
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return { id, ok: false, limited: fields(rejection) };
+    throw rejection;
+  }
+}
 
 export interface ServeBatchDeps {
   /** Serves one request; never rejects (a failure is an error reply). */

@@ -9,14 +9,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { RateLimiterRes, type RateLimiterSQLite } from 'rate-limiter-flexible';
+import type { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { SqliteAccessLogWrites } from '../access-log-writes.js';
 import { openDatabase } from '../connection.js';
 import { createSqliteRateLimiter } from '../counters.js';
 import { serializedError } from '../errors.js';
-import type { LimiterResFields, ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
+import type { ThreadReply, ThreadRequest, WriteThreadData } from './protocol.js';
 import { followingClock } from './following-clock.js';
-import { serveBatch } from './serve-batch.js';
+import { limiterReply, serveBatch } from './serve-batch.js';
 
 const data = workerData as WriteThreadData;
 const port = parentPort!;
@@ -130,13 +130,6 @@ function limiter(id: number, spec: Extract<ThreadRequest, { op: 'limiter' }>['sp
   return found;
 }
 
-const fields = (res: RateLimiterRes): LimiterResFields => ({
-  remainingPoints: res.remainingPoints,
-  msBeforeNext: res.msBeforeNext,
-  consumedPoints: res.consumedPoints,
-  isFirstInDuration: res.isFirstInDuration,
-});
-
 /** After a failure the connections are reopened on next use (their state is unknown). */
 function dropConnections(): void {
   for (const db of [log?.db, counters]) {
@@ -172,14 +165,7 @@ async function handle(request: ThreadRequest): Promise<ThreadReply> {
         return { id, ok: true };
       case 'limiter': {
         followClock(request.at);
-        const target = limiter(request.limiterId, request.spec) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-        try {
-          const value = await target[request.method]!(...request.args);
-          return { id, ok: true, value: value instanceof RateLimiterRes ? fields(value) : (value as boolean | null) };
-        } catch (rejection) {
-          if (rejection instanceof RateLimiterRes) return { id, ok: false, limited: fields(rejection) };
-          throw rejection;
-        }
+        return await limiterReply(id, limiter(request.limiterId, request.spec) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>, request);
       }
       case 'close':
         // Staged records need no fold to be safe (they are committed); folding here leaves the file tidy.

@@ -11,11 +11,11 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { jest } from '@jest/globals';
 import type Database from 'better-sqlite3';
-import { RateLimiterRes, type RateLimiterSQLite } from 'rate-limiter-flexible';
+import type { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { openDatabase } from '../../../store/sqlite/connection.js';
 import { createSqliteRateLimiter } from '../../../store/sqlite/counters.js';
 import { runMigrations } from '../../../store/sqlite/migrations.js';
-import { serveBatch, type ServeBatchDeps } from '../../../store/sqlite/write-thread/serve-batch.js';
+import { limiterReply, serveBatch, type ServeBatchDeps } from '../../../store/sqlite/write-thread/serve-batch.js';
 import type { LimiterMethod, ThreadReply, ThreadRequest } from '../../../store/sqlite/write-thread/protocol.js';
 
 const require = createRequire(import.meta.url);
@@ -43,11 +43,8 @@ function env(busyTimeoutMs = 0): Env {
   e.handle = async (r) => {
     if (r.op !== 'limiter') return { id: r.id, ok: true };
     try {
-      const v = await (e.limiters.get(r.limiterId) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[r.method]!(...r.args);
-      const f = (x: RateLimiterRes) => ({ remainingPoints: x.remainingPoints, msBeforeNext: x.msBeforeNext, consumedPoints: x.consumedPoints, isFirstInDuration: x.isFirstInDuration });
-      return { id: r.id, ok: true, value: v instanceof RateLimiterRes ? f(v) : (v as boolean | null) };
+      return await limiterReply(r.id, e.limiters.get(r.limiterId) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>, r);
     } catch (err) {
-      if (err instanceof RateLimiterRes) return { id: r.id, ok: false, limited: { remainingPoints: err.remainingPoints, msBeforeNext: err.msBeforeNext, consumedPoints: err.consumedPoints, isFirstInDuration: err.isFirstInDuration } };
       const code = (err as { code?: string }).code;
       if (code && /^SQLITE_/.test(code) && !/^SQLITE_(BUSY|LOCKED|CONSTRAINT)/.test(code)) e.deps.dropConnections();
       return { id: r.id, ok: false, error: { name: 'SqliteError', message: (err as Error).message, ...(code ? { code } : {}) } };

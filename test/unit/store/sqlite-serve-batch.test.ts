@@ -14,7 +14,7 @@ import { RateLimiterRes, RateLimiterSQLite as RateLimiterSQLiteClass } from 'rat
 import { openDatabase } from '../../../store/sqlite/connection.js';
 import { createSqliteRateLimiter } from '../../../store/sqlite/counters.js';
 import { runMigrations } from '../../../store/sqlite/migrations.js';
-import { serveBatch, type ServeBatchDeps } from '../../../store/sqlite/write-thread/serve-batch.js';
+import { limiterReply, serveBatch, type ServeBatchDeps } from '../../../store/sqlite/write-thread/serve-batch.js';
 import type { ThreadReply, ThreadRequest } from '../../../store/sqlite/write-thread/protocol.js';
 
 const consume = (id: number, key: string): ThreadRequest => ({ id, op: 'limiter', limiterId: 1, method: 'consume', args: [key, 1] });
@@ -40,10 +40,8 @@ describe('serveBatch: the write thread serving one message', () => {
       }
     }
     try {
-      const res = (await (limiter as unknown as Record<string, (...a: unknown[]) => Promise<RateLimiterRes>>)[request.method]!(...request.args)) as RateLimiterRes;
-      return { id: request.id, ok: true, value: { remainingPoints: res.remainingPoints, msBeforeNext: res.msBeforeNext, consumedPoints: res.consumedPoints, isFirstInDuration: res.isFirstInDuration } };
+      return await limiterReply(request.id, limiter as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>, request);
     } catch (err) {
-      if (err instanceof RateLimiterRes) return { id: request.id, ok: false, limited: { remainingPoints: err.remainingPoints, msBeforeNext: err.msBeforeNext, consumedPoints: err.consumedPoints, isFirstInDuration: err.isFirstInDuration } };
       return { id: request.id, ok: false, error: { name: 'Error', message: (err as Error).message } };
     }
   };
