@@ -23,6 +23,7 @@ import {
 } from 'graphql';
 import type { Requirement, RequirementMap } from './requirement-map.js';
 import type { RequiresServiceArgs } from './directives/requires-service.js';
+import { oneByte } from '../core/one-byte.js';
 
 export interface FieldEntry {
   node: FieldNode;
@@ -108,12 +109,13 @@ export function analyseOperation(schema: GraphQLSchema, document: DocumentNode, 
         if (name.startsWith('__')) continue;
         const field = fieldOf(parentType, name);
         if (!field) continue; // unknown fields fail validation before this runs
-        const coordinate = `${parentType.name}.${name}`;
+        // One-byte (core/one-byte.ts): the analysis is cached, and its coordinates go into every record.
+        const coordinate = oneByte(`${parentType.name}.${name}`);
         const responsePath = [...path, selection.alias?.value ?? name];
         const requirements = map.byCoordinate.get(coordinate) ?? [];
         const argumentValues = new Map<string, ValueNode>();
         for (const r of requirements) {
-          if (r.directive.name === 'requiresService') services.add((r.args as RequiresServiceArgs).service);
+          if (r.directive.name === 'requiresService') services.add(oneByte((r.args as RequiresServiceArgs).service));
           if (r.argument) {
             const arg = selection.arguments?.find((a) => a.name.value === r.argument);
             if (arg) argumentValues.set(r.argument, arg.value);
