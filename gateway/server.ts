@@ -21,6 +21,7 @@ import type { JWK } from 'jose';
 import { createAssertionSigner } from '../core/assertion.js';
 import { MIB } from '../core/approximate-size.js';
 import { createDocumentStore } from './apollo/document-store.js';
+import { internSchemaNames } from './apollo/schema-names.js';
 import { createQueryPlanStore } from './apollo/query-plan-store.js';
 import { createCacheSweeper } from '../core/idle-expiry.js';
 import { operationsDenial } from '../core/roles.js';
@@ -181,8 +182,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // at close and hourly, with OTEL_EXPORTER_OTLP_HEADERS (the tracing collector's credentials).
   // Forced, not defaulted: nothing about this gateway leaves for Apollo's cloud.
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  const supergraphSdl = options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8');
+  // Before @apollo/gateway parses the schema: its names stay one-byte strings (schema-names.ts).
+  const releaseSchemaNames = internSchemaNames(supergraphSdl);
   const apolloGateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    supergraphSdl,
     buildService: ({ name, url }) => new AssertingDataSource({ name, url: subgraphUrls[name] ?? url!, signer, requestSigner, timeoutMs: config.subgraphTimeoutMs, stopping: () => fetchesStopped, logger, schema: () => gateway.current()?.apiSchema ?? null }),
     logger: apolloLoggerOf(logger),
     // Apollo's own spans (plan, fetch, execute) join the request's trace when tracing is on; the
@@ -248,6 +252,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Refused to start (e.g. an uncovered field): release what was already running.
     sweeper.stop();
     snapshot.stop();
+    releaseSchemaNames();
     await writer.flushAndClose().catch(() => {});
     await monitor.close();
     throw err;
@@ -322,6 +327,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         await writer.flushAndClose();
         await monitor.close();
         snapshot.stop();
+        releaseSchemaNames();
       })();
       return closing;
     },
