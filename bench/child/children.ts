@@ -57,6 +57,18 @@ export function nodeFlagsFor(spec: Pick<ChildSpec, 'role'>, extra: readonly stri
 }
 
 /**
+ * The process environment a server of the benchmark gets beside this process's own. A gateway
+ * under test, the bare ones included, runs with NODE_ENV=production, as the Dockerfile sets it:
+ * @apollo/server and @apollo/gateway read it from the process, not from the configuration the
+ * enforced gateway is given, and outside production they run otherwise than deployed (the
+ * gateway validates the supergraph as it loads; Apollo Server puts stack traces in errors). The
+ * subgraphs' process keeps this process's environment.
+ */
+export function processEnvFor(spec: Pick<ChildSpec, 'role'>): Record<string, string> {
+  return spec.role === 'subgraphs' ? {} : { NODE_ENV: 'production' };
+}
+
+/**
  * Forks a TypeScript entry of the benchmark with an IPC channel: tsx runs the sources, as `npm run
  * bench` does for the benchmark itself, then `nodeFlags`; NODE_OPTIONS is cleared, so the child
  * runs with exactly these flags; `env` is added to this process's environment.
@@ -78,7 +90,7 @@ function flagsAfterTsx(execArgv: readonly string[]): string[] {
 }
 
 export async function forkServer(name: string, spec: ChildSpec, options: ForkOptions = {}): Promise<ServerChild> {
-  const child = forkTypeScript(options.entry ?? ENTRY, options.nodeFlags ?? nodeFlagsFor(spec, options.extraNodeFlags), { ...options.env, BENCH_CHILD_SPEC: JSON.stringify(spec) }, options.wrapper);
+  const child = forkTypeScript(options.entry ?? ENTRY, options.nodeFlags ?? nodeFlagsFor(spec, options.extraNodeFlags), { ...processEnvFor(spec), ...options.env, BENCH_CHILD_SPEC: JSON.stringify(spec) }, options.wrapper);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waiting = new Map<number, (m: ChildMessage) => void>();
   let nextId = 1;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { forkServer, nodeFlagsFor } from '../../../bench/child/children.js';
+import { forkServer, nodeFlagsFor, processEnvFor } from '../../../bench/child/children.js';
 import type { ChildSpec } from '../../../bench/child/protocol.js';
 import { GATEWAY_NODE_FLAGS } from '../../../core/runtime-flags.js';
 
@@ -28,10 +28,18 @@ describe("the benchmark's servers run with the gateway's production Node flags (
     expect(nodeFlagsFor({ role: 'enforced' }, ['--cpu-prof'])).toEqual([...GATEWAY_NODE_FLAGS, '--cpu-prof']);
   });
 
+  it('gives every gateway role NODE_ENV=production, as the Dockerfile does, and the subgraphs nothing of their own', () => {
+    expect(processEnvFor({ role: 'bare' })).toEqual({ NODE_ENV: 'production' });
+    expect(processEnvFor({ role: 'enforced' })).toEqual({ NODE_ENV: 'production' });
+    expect(processEnvFor({ role: 'subgraphs' })).toEqual({});
+  });
+
   it('starts a bare gateway with them, as the process itself reports, and adds extra flags after them', async () => {
     const child = await forkServer('bare', bareSpec, { extraNodeFlags: ['--stack-size=2000'] });
     try {
       expect(child.nodeFlags).toEqual([...GATEWAY_NODE_FLAGS, '--stack-size=2000']);
+      // @apollo/server and @apollo/gateway read NODE_ENV from the process itself.
+      expect(readFileSync(`/proc/${child.pid}/environ`, 'latin1').split('\0')).toContain('NODE_ENV=production');
     } finally {
       await child.stop();
     }
