@@ -2,7 +2,8 @@
  * The "bare" gateway: plain @apollo/gateway behind @apollo/server's standalone HTTP server, on the
  * same supergraph, with nothing of ours but a data source that adds a gateway assertion (signed
  * once per subgraph at start) and the per-request signature, so the subgraphs accept its
- * requests. It is what a team would run without DSP Gateway, and the denominator of the headline
+ * requests (and, as "bare-http", DSP Gateway's subgraph transport and one-byte schema names: see
+ * `transport`). It is what a team would run without DSP Gateway, and the denominator of the headline
  * ratio (the request signature, a few µs, is therefore in both sides).
  */
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
@@ -12,6 +13,7 @@ import type { CryptoKey } from 'jose';
 import { createAssertionSigner } from '../core/assertion.js';
 import { createRequestSigner, SIGNATURE_HEADER, type RequestSigner } from '../core/request-signature.js';
 import { createSubgraphFetcher } from '../gateway/subgraphs/transport.js';
+import { internSchemaNames } from '../gateway/apollo/schema-names.js';
 import type { AssertedIdentity } from './child/protocol.js';
 
 export interface BareGatewayOptions {
@@ -27,8 +29,10 @@ export interface BareGatewayOptions {
   assertionTtlS?: number;
   /**
    * 'apollo-default' (default): Apollo's own fetcher (make-fetch-happen). 'node-http': the same
-   * subgraph transport DSP Gateway uses (gateway/subgraph-fetcher.ts), so that a comparison
-   * isolates what enforcement itself costs.
+   * subgraph transport DSP Gateway uses (gateway/subgraph-fetcher.ts), and the schema's names
+   * interned one-byte before @apollo/gateway loads it as DSP Gateway does
+   * (gateway/apollo/schema-names.ts; without it every answer is two-byte text), so that a
+   * comparison isolates what enforcement itself costs.
    */
   transport?: 'apollo-default' | 'node-http';
 }
@@ -67,6 +71,7 @@ export async function startBareGateway(options: BareGatewayOptions): Promise<{ u
   }
   const fetcher = options.transport === 'node-http' ? (createSubgraphFetcher({ timeoutMs: 10_000 }) as unknown as Fetcher) : undefined;
   const requestSigner = createRequestSigner({ key: options.subgraphMacKey });
+  const releaseSchemaNames = options.transport === 'node-http' ? internSchemaNames(options.supergraphSdl) : () => {};
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => new PresignedAssertionDataSource(options.subgraphUrls[name] ?? url!, name, authorizations.get(name) ?? '', requestSigner, fetcher),
@@ -75,6 +80,9 @@ export async function startBareGateway(options: BareGatewayOptions): Promise<{ u
   const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
   return {
     url: new URL('/graphql', url).href,
-    close: () => server.stop(),
+    async close() {
+      await server.stop();
+      releaseSchemaNames();
+    },
   };
 }
