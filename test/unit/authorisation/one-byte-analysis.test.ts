@@ -1,18 +1,10 @@
-import { serialize } from 'node:v8';
 import { buildSchema, parse, Kind, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { DIRECTIVES } from '../../../authorisation/directives/index.js';
 import { buildRequirementMap } from '../../../authorisation/requirement-map.js';
 import { analyseOperation } from '../../../authorisation/operation-analysis.js';
+import { isOneByte } from '../../helpers/string-representation.js';
 import { oneByte } from '../../../core/one-byte.js';
 
-/**
- * Whether V8 holds `s` one byte per character. Its serialised form says so: the characters
- * themselves, plus a few bytes of header, tag and length; a two-byte string takes twice the
- * characters' length.
- */
-function isOneByte(s: string): boolean {
-  return serialize(s).length < s.length * 2;
-}
 
 /** A two-byte string of ASCII characters only, as a slice of a text with one character past Latin-1 is. */
 function twoByteCopy(s: string): string {

@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { serialize } from 'node:v8';
+import { isOneByte } from '../../../helpers/string-representation.js';
 import { internSchemaNames } from '../../../../gateway/apollo/schema-names.js';
-
-/** Whether V8 holds `s` one byte per character: serialised, a two-byte string takes twice its length. */
-function isOneByte(s: string): boolean {
-  return serialize(s).length < s.length * 2;
-}
 
 /** A name no other code has interned: made at run time, so no literal of any module holds it. */
 function freshName(): string {
