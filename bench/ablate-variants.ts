@@ -25,6 +25,8 @@ export interface AblateVariant {
   revision: string | null;
   /** Run with Node's default flags (-nodedefaults) rather than the gateway's production ones. */
   nodeDefaults: boolean;
+  /** The variant's own store copy in /dev/shm (-shm). */
+  memoryDisk: boolean;
 }
 
 export function parseVariant(spec: string): AblateVariant {
@@ -38,14 +40,16 @@ export function parseVariant(spec: string): AblateVariant {
   let pageSize: number | null = null;
   let mature: number | null = null;
   let nodeDefaults = false;
+  let memoryDisk = false;
   for (const option of options) {
     let m: RegExpExecArray | null;
     if (option === 'nodedefaults') nodeDefaults = true;
+    else if (option === 'shm') memoryDisk = true;
     else if (option === 'norl') env.RATE_LIMITS_ENABLED = 'false';
     else if ((m = /^lease(\d+)$/.exec(option))) env.RATE_LIMIT_LEASE = m[1]!;
     else if ((m = /^page(\d+)$/.exec(option))) pageSize = Number(m[1]);
     else if ((m = /^mature(\d+)$/.exec(option))) mature = Number(m[1]);
-    else throw new Error(`variant ${JSON.stringify(spec)}: unknown option -${option} (norl, leaseN, pageN, matureN, nodedefaults)`);
+    else throw new Error(`variant ${JSON.stringify(spec)}: unknown option -${option} (norl, leaseN, pageN, matureN, shm, nodedefaults)`);
   }
   if (kind === 'bare' && (options.some((o) => o !== 'nodedefaults') || assignments.length > 0)) throw new Error(`variant ${JSON.stringify(spec)}: bare takes a revision and -nodedefaults only`);
   for (const assignment of assignments) {
@@ -54,5 +58,5 @@ export function parseVariant(spec: string): AblateVariant {
     if (eq < 0 || !/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`variant ${JSON.stringify(spec)}: +${assignment} is not NAME=value`);
     env[name] = assignment.slice(eq + 1);
   }
-  return { name: spec, kind, env, pageSize, mature, revision, nodeDefaults };
+  return { name: spec, kind, env, pageSize, mature, revision, nodeDefaults, memoryDisk };
 }

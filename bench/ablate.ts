@@ -11,6 +11,9 @@
  * ratio or difference to the first variant, which a slow spell of a shared machine moves less
  * than the figure itself.
  *
+ * `durable-shm` runs the gateway on a store copy in /dev/shm (a memory file system: its fsyncs
+ * return at once), beside `durable` on the disk: how much of the durable log's tail is the disk's.
+ *
  * `durable-mature2000000` runs the gateway on a store whose access log already holds two million
  * records with varied keys (its indexes as a mature deployment's), beside `durable` on a fresh one.
  *
@@ -24,6 +27,7 @@ import { parseVariant, type AblateVariant } from './ablate-variants.js';
 import { forkServer, type ServerChild } from './child/children.js';
 import { startHarness } from './harness.js';
 import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { PAGE_SIZE_BYTES } from '../store/sqlite/connection.js';
 import { fillMatureLog } from './micro/ingest-mature.js';
 import { storeCopyWithPageSize } from './store-copy.js';
@@ -46,6 +50,9 @@ const specs = which.split(',').map(parseVariant);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const trees = new Map<string, RevisionTree>();
 const children: ServerChild[] = [];
+let shmDir: string | null = null;
+/** The run's own directory in /dev/shm for -shm store copies, removed at the end. */
+const memoryDir = () => (shmDir ??= mkdtempSync('/dev/shm/dsp-ablate-'));
 const h = await startHarness();
 /** A variant's Node flags: the role's own (the gateway's production flags), or Node's defaults (-nodedefaults). */
 const flagsOf = (v: AblateVariant) => (v.nodeDefaults ? { nodeFlags: [] } : {});
@@ -66,7 +73,7 @@ try {
       continue;
     }
     const extra: Record<string, string> = { INSTANCE_ID: `gw-${i + 1}`, ...v.env };
-    if (v.pageSize || v.mature) extra.STORE_URL = storeCopyWithPageSize(env.dataDir, v.pageSize ?? PAGE_SIZE_BYTES, `v${i + 1}`);
+    if (v.pageSize || v.mature || v.memoryDisk) extra.STORE_URL = storeCopyWithPageSize(env.dataDir, v.pageSize ?? PAGE_SIZE_BYTES, `v${i + 1}`, v.memoryDisk ? memoryDir() : env.dataDir);
     if (v.mature) {
       const started = Date.now();
       const db = new Database(extra.STORE_URL!.slice('sqlite:'.length));
@@ -142,4 +149,5 @@ try {
   await Promise.allSettled(children.map((c) => c.stop()));
   await h.dispose();
   for (const tree of trees.values()) tree.dispose();
+  if (shmDir) rmSync(shmDir, { recursive: true, force: true });
 }

@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
 /**
- * The store URL of `dsp-page<pageSize>[-<tag>].db` beside `dsp.db` in `dataDir`, made on first
- * use; a tag gives a variant a file of its own, so that no other gateway's writes or checkpoints
- * land in it.
+ * The store URL of `dsp-page<pageSize>[-<tag>].db` beside `dsp.db` in `dataDir` (or in `intoDir`),
+ * made on first use; a tag gives a variant a file of its own, so that no other gateway's writes
+ * or checkpoints land in it.
  */
-export function storeCopyWithPageSize(dataDir: string, pageSize: number, tag?: string): string {
+export function storeCopyWithPageSize(dataDir: string, pageSize: number, tag?: string, intoDir: string = dataDir): string {
   if (![1024, 2048, 4096, 8192, 16384, 32768, 65536].includes(pageSize)) throw new Error(`page size ${pageSize}: a power of two from 1024 to 65536`);
   if (tag !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(tag)) throw new Error(`store copy tag ${JSON.stringify(tag)}: letters, digits, - and _ only`);
-  const path = join(dataDir, `dsp-page${pageSize}${tag === undefined ? '' : `-${tag}`}.db`);
+  const path = join(intoDir, `dsp-page${pageSize}${tag === undefined ? '' : `-${tag}`}.db`);
   if (!existsSync(path)) {
     const db = new Database(join(dataDir, 'dsp.db'));
     try {

@@ -3,7 +3,7 @@ import { parseVariant } from '../../../bench/ablate-variants.js';
 
 describe('bench/ablate.ts variant names', () => {
   it('reads the kind, the options, a revision and extra variables', () => {
-    expect(parseVariant('bare')).toEqual({ name: 'bare', kind: 'bare', env: {}, pageSize: null, mature: null, revision: null, nodeDefaults: false });
+    expect(parseVariant('bare')).toEqual({ name: 'bare', kind: 'bare', env: {}, pageSize: null, mature: null, revision: null, nodeDefaults: false, memoryDisk: false });
     expect(parseVariant('bare-nodedefaults')).toMatchObject({ kind: 'bare', nodeDefaults: true });
     expect(parseVariant('durable-nodedefaults-norl')).toMatchObject({ kind: 'durable', nodeDefaults: true, env: { RATE_LIMITS_ENABLED: 'false' } });
     expect(parseVariant('durable-mature2000000-page8192')).toMatchObject({ kind: 'durable', mature: 2_000_000, pageSize: 8192 });
@@ -17,7 +17,9 @@ describe('bench/ablate.ts variant names', () => {
       mature: null,
       revision: 'HEAD~2',
       nodeDefaults: false,
+      memoryDisk: false,
     });
+    expect(parseVariant('durable-shm@HEAD~1')).toMatchObject({ kind: 'durable', memoryDisk: true, pageSize: null, revision: 'HEAD~1' });
     // An '@' in a value is part of the value, not a revision.
     expect(parseVariant('durable+INSTANCE_ID=a@b')).toMatchObject({ env: { INSTANCE_ID: 'a@b' }, revision: null });
   });
@@ -31,6 +33,8 @@ describe('bench/ablate.ts variant names', () => {
       ['durable@', /'@' without a revision/],
       ['durable+lower=1', /\+lower=1 is not NAME=value/],
       ['durable+FLAG', /\+FLAG is not NAME=value/],
+      ['durable-shm2', /unknown option -shm2/],
+      ['bare-shm', /bare takes a revision and -nodedefaults only/],
       ['bare-norl', /bare takes a revision and -nodedefaults only/],
       ['bare+X=1', /bare takes a revision and -nodedefaults only/],
     ] as const) {

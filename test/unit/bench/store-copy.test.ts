@@ -30,6 +30,17 @@ describe('bench/store-copy.ts', () => {
     expect(storeCopyWithPageSize(dir, 4096, 'v1')).toBe(a);
   });
 
+  it('makes the copy in another directory when asked (ablate -shm)', () => {
+    const other = mkdtempSync(join(tmpdir(), 'dsp-store-copy-into-'));
+    try {
+      const url = storeCopyWithPageSize(dir, 8192, 'v9', other);
+      expect(url).toBe(`sqlite:${join(other, 'dsp-page8192-v9.db')}`);
+      expect(read(url)).toEqual({ pageSize: 8192, rows: ['seeded'] });
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a page size SQLite does not have and a tag that is not a plain name', () => {
     expect(() => storeCopyWithPageSize(dir, 5000)).toThrow(/power of two/);
     expect(() => storeCopyWithPageSize(dir, 4096, '../escape')).toThrow(/letters, digits/);
