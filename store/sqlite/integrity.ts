@@ -253,7 +253,13 @@ export class IntegrityCheck {
         settle(() => (reply.error !== undefined ? reject(new CheckFailure(reply.error, reply.code ?? undefined)) : resolve(reply.problems ?? [])));
       });
       child.once('error', (err) => settle(() => reject(err)));
-      child.once('exit', (code, signal) => settle(() => reject(new CheckFailure(`the checking process exited (${signal ?? code}) without an answer`))));
+      child.once('exit', (code, signal) => {
+        const failed = () => settle(() => reject(new CheckFailure(`the checking process exited (${signal ?? code}) without an answer`)));
+        // Its answer, sent just before it exited, may still be in the channel when the exit is
+        // seen first (an event loop busy meanwhile): the channel's 'message' comes before its 'disconnect'.
+        if (child.connected) child.once('disconnect', failed);
+        else failed();
+      });
     });
   }
 }

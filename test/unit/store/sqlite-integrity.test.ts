@@ -5,7 +5,7 @@
  * access to them could.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore } from '../../../store/index.js';
@@ -16,6 +16,32 @@ import { createSqliteStore, type SqliteStore } from '../../../store/sqlite/index
 
 const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-integrity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** This process's child processes (Linux: /proc), with whether each has exited (a zombie: not yet reaped). */
+function childrenOfThisProcess(): Map<number, boolean> {
+  const found = new Map<number, boolean>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === process.pid) found.set(Number(entry), state === 'Z');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}
+
+/** Blocks (the event loop does not run) until a child not in `before` has exited, for at most 30 s. */
+function waitForExitedChild(before: Map<number, boolean>): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let tries = 0; tries < 6_000; tries++) {
+    for (const [pid, exited] of childrenOfThisProcess()) if (exited && !before.has(pid)) return;
+    Atomics.wait(pause, 0, 0, 5);
+  }
+  throw new Error('no new child process exited');
+}
 
 let n = 0;
 /** A migrated file, closed, and its path. */
@@ -172,6 +198,25 @@ describe('the storage check of a SQLite file', () => {
       await check.close();
       await expect(second).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(check.problems()).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("keeps the checking process's answer when its exit is seen first (the event loop was busy while it answered and exited)", async () => {
+    const file = await freshFile();
+    const db = new Database(file, { readonly: true });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const check = new IntegrityCheck(db, { path: file, busyTimeoutMs: 1000 });
+        const children = childrenOfThisProcess();
+        const answer = check.problems();
+        // Without letting the event loop run: wait until the checker has answered and exited, so
+        // that its exit and its answer are both waiting when the loop next looks (about 7 times in
+        // 10 the exit was handled first, and the answer lost).
+        waitForExitedChild(children);
+        expect(await answer).toEqual([]);
+      }
     } finally {
       db.close();
     }

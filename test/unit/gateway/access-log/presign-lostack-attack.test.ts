@@ -1,5 +1,5 @@
 /** Session 32's review of presign: a batch sent ahead with checkpoints is committed, but its acknowledgement is lost (and the one after it too). */
-import { beforeAll, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import type { ChainBatch } from '../../../../audit/chain.js';
 import type { Checkpoint } from '../../../../audit/record.js';
 import { StoreUnavailableError } from '../../../../store/port.js';
@@ -12,8 +12,22 @@ import { CHAIN_KEY, range, verified, WatchedStore } from './presign-harness.js';
 import { writersClosedAfterEach } from './closed-writers.js';
 
 let key: SigningKey;
+/** Signatures started and not yet finished (jose signs through WebCrypto). */
+const signing = new Set<Promise<unknown>>();
 beforeAll(async () => {
   key = await testSigningKey();
+  const subtle = globalThis.crypto.subtle;
+  const realSign = subtle.sign.bind(subtle);
+  jest.spyOn(subtle, 'sign').mockImplementation((...args: Parameters<typeof realSign>) => {
+    const p = realSign(...args);
+    signing.add(p);
+    const done = () => signing.delete(p);
+    p.then(done, done);
+    return p;
+  });
+});
+afterAll(() => {
+  jest.restoreAllMocks();
 });
 const writers = writersClosedAfterEach();
 
@@ -49,12 +63,14 @@ it.each([
   const writer = createAccessLogWriter({ store: store as unknown as Store, chainId, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, maxBatch: 5, checkpointEvery: 5 });
   writers.push(writer);
   await writer.start();
-  // Every store call takes a few ms (held, released by a timer), so a presigned checkpoint is ready in time to ride ahead.
+  // Every store call is held, and released only while no checkpoint is being signed: a checkpoint
+  // presigned during a commit is then always ready to ride ahead, however slowly the machine signs.
   store.script = range(0, 500).map(() => 'hold');
   let on = true;
   const releaser = (async () => {
     while (on) {
       await new Promise((r) => setTimeout(r, 3));
+      while (signing.size > 0) await Promise.allSettled([...signing]);
       for (let i = 0; i < store.calls.length; i++) store.release(i);
     }
   })();
