@@ -281,6 +281,11 @@ export function measureIngestInGatewayRuntime(spec: IngestChildSpec, onProgress?
       else if (m.type === 'done') settle(() => resolve(m.results.map((r) => ({ ...r, nodeFlags: m.execArgv.filter((f) => f !== '--import' && f !== 'tsx') }))));
     });
     child.once('error', (err) => settle(() => reject(err)));
-    child.once('exit', (code) => settle(() => reject(new Error(`ingest process exited (code ${code}) before its results`))));
+    child.once('exit', (code) => {
+      const failed = () => settle(() => reject(new Error(`ingest process exited (code ${code}) before its results`)));
+      // Its results, sent just before it exited, may still be in the channel when the exit is seen first.
+      if (child.connected) child.once('disconnect', failed);
+      else failed();
+    });
   });
 }

@@ -5,7 +5,7 @@
  * access to them could.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore } from '../../../store/index.js';
@@ -13,35 +13,10 @@ import { StoreUnavailableError } from '../../../store/port.js';
 import { IntegrityCheck } from '../../../store/sqlite/integrity.js';
 import { runMigrations } from '../../../store/sqlite/migrations.js';
 import { createSqliteStore, type SqliteStore } from '../../../store/sqlite/index.js';
+import { childrenOfThisProcess, waitForExitedChild } from '../../helpers/child-processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsp-sqlite-integrity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** This process's child processes (Linux: /proc), with whether each has exited (a zombie: not yet reaped). */
-function childrenOfThisProcess(): Map<number, boolean> {
-  const found = new Map<number, boolean>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === process.pid) found.set(Number(entry), state === 'Z');
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return found;
-}
-
-/** Blocks (the event loop does not run) until a child not in `before` has exited, for at most 30 s. */
-function waitForExitedChild(before: Map<number, boolean>): void {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let tries = 0; tries < 6_000; tries++) {
-    for (const [pid, exited] of childrenOfThisProcess()) if (exited && !before.has(pid)) return;
-    Atomics.wait(pause, 0, 0, 5);
-  }
-  throw new Error('no new child process exited');
-}
 
 let n = 0;
 /** A migrated file, closed, and its path. */
