@@ -21,6 +21,8 @@ export class SignGate {
   readonly calls: Array<{ seq: number; n: number; final: boolean; outcome: 'pending' | 'ok' | 'failed'; afterClose: boolean }> = [];
   /** Set by a test once flushAndClose has settled: a signature started after it is flagged (afterClose). */
   closed = false;
+  /** Signatures let through (by the script or a release) and not yet finished: WebCrypto's own time. */
+  readonly signing = new Set<Promise<unknown>>();
   private readonly gates = new Map<number, () => void>();
 
   arm(script: SignStep[]): void {
@@ -58,8 +60,13 @@ export function spyOnSigning(current: () => SignGate): void {
   const realSign = subtle.sign.bind(subtle);
   jest.spyOn(subtle, 'sign').mockImplementation(async (algorithm, cryptoKey, data) => {
     const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-    await current().before(bytes);
-    return realSign(algorithm, cryptoKey, data);
+    const gate = current();
+    await gate.before(bytes);
+    const signature = realSign(algorithm, cryptoKey, data);
+    gate.signing.add(signature);
+    const done = () => gate.signing.delete(signature);
+    signature.then(done, done);
+    return signature;
   });
 }
 
