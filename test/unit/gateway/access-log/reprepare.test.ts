@@ -146,7 +146,10 @@ describe('a record touched after append (a contract violation)', () => {
     (record as { time: string }).time = 'not a date'; // the re-prepare now throws (CanonicalJsonError)
     store.failing = false;
     const before = writer.stats().failures;
-    await new Promise((r) => setTimeout(r, 200));
+    // Until the append settles, not for a time: a commit slower than the 200 ms this slept for
+    // (a loaded machine) failed the test with the writer doing nothing wrong. A writer retrying a
+    // re-prepare that throws, as a store outage, never settles it (waitFor gives up).
+    await waitFor(() => settled);
     const stats = writer.stats();
     // The retry hands over the batch as first prepared: nothing is prepared again, so nothing throws.
     expect({ settled, failedForGood: stats.failed, retriesSinceStoreUp: stats.failures - before }).toEqual({ settled: true, failedForGood: false, retriesSinceStoreUp: 0 });
