@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { newAccessRecordId } from '../../audit/ids.js';
 import type { AccessRecord } from '../../audit/record.js';
+import { onExitAfterMessages } from '../../core/child-exit.js';
 import type { SigningKey } from '../../core/keys.js';
 import { GATEWAY_NODE_FLAGS } from '../../core/runtime-flags.js';
 import { forkTypeScript } from '../child/children.js';
@@ -281,11 +282,7 @@ export function measureIngestInGatewayRuntime(spec: IngestChildSpec, onProgress?
       else if (m.type === 'done') settle(() => resolve(m.results.map((r) => ({ ...r, nodeFlags: m.execArgv.filter((f) => f !== '--import' && f !== 'tsx') }))));
     });
     child.once('error', (err) => settle(() => reject(err)));
-    child.once('exit', (code) => {
-      const failed = () => settle(() => reject(new Error(`ingest process exited (code ${code}) before its results`)));
-      // Its results, sent just before it exited, may still be in the channel when the exit is seen first.
-      if (child.connected) child.once('disconnect', failed);
-      else failed();
-    });
+    // After its results, should the exit be seen first (core/child-exit.ts).
+    onExitAfterMessages(child, (code) => settle(() => reject(new Error(`ingest process exited (code ${code}) before its results`))));
   });
 }

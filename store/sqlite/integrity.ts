@@ -28,6 +28,7 @@ import Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { printable } from '../../audit/sanitize.js';
+import { onExitAfterMessages } from '../../core/child-exit.js';
 import { StoreUnavailableError, type StorageCheckOptions } from '../port.js';
 import { MEMORY_PATH } from './connection.js';
 import { translateSqliteError } from './errors.js';
@@ -253,13 +254,8 @@ export class IntegrityCheck {
         settle(() => (reply.error !== undefined ? reject(new CheckFailure(reply.error, reply.code ?? undefined)) : resolve(reply.problems ?? [])));
       });
       child.once('error', (err) => settle(() => reject(err)));
-      child.once('exit', (code, signal) => {
-        const failed = () => settle(() => reject(new CheckFailure(`the checking process exited (${signal ?? code}) without an answer`)));
-        // Its answer, sent just before it exited, may still be in the channel when the exit is
-        // seen first (an event loop busy meanwhile): the channel's 'message' comes before its 'disconnect'.
-        if (child.connected) child.once('disconnect', failed);
-        else failed();
-      });
+      // After its answer, should the exit be seen first (core/child-exit.ts).
+      onExitAfterMessages(child, (code, signal) => settle(() => reject(new CheckFailure(`the checking process exited (${signal ?? code}) without an answer`))));
     });
   }
 }
