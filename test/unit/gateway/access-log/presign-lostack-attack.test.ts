@@ -7,24 +7,16 @@ import type { SigningKey } from '../../../../core/keys.js';
 import { createAccessLogWriter } from '../../../../gateway/access-log/writer.js';
 import type { Store } from '../../../../store/port.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
-import { storedCheckpointsOf } from './sign-gate.js';
+import { SignGate, spyOnSigning, storedCheckpointsOf } from './sign-gate.js';
 import { CHAIN_KEY, range, verified, WatchedStore } from './presign-harness.js';
 import { writersClosedAfterEach } from './closed-writers.js';
 
 let key: SigningKey;
-/** Signatures started and not yet finished (jose signs through WebCrypto). */
-const signing = new Set<Promise<unknown>>();
+/** Passes every signature through, and notes those under way (`signing`). */
+const gate = new SignGate();
 beforeAll(async () => {
   key = await testSigningKey();
-  const subtle = globalThis.crypto.subtle;
-  const realSign = subtle.sign.bind(subtle);
-  jest.spyOn(subtle, 'sign').mockImplementation((...args: Parameters<typeof realSign>) => {
-    const p = realSign(...args);
-    signing.add(p);
-    const done = () => signing.delete(p);
-    p.then(done, done);
-    return p;
-  });
+  spyOnSigning(() => gate);
 });
 afterAll(() => {
   jest.restoreAllMocks();
@@ -70,7 +62,7 @@ it.each([
   const releaser = (async () => {
     while (on) {
       await new Promise((r) => setTimeout(r, 3));
-      while (signing.size > 0) await Promise.allSettled([...signing]);
+      while (gate.signing.size > 0) await Promise.allSettled([...gate.signing]);
       for (let i = 0; i < store.calls.length; i++) store.release(i);
     }
   })();
