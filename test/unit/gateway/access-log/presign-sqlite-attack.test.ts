@@ -40,16 +40,21 @@ describe('the write thread dies with a checkpoint-carrying batch ahead in it', (
     opened.push(store);
     let carrying = 0;
     let killed = 0;
-    let aheadWithCp = 0;
+    let answerLost = 0;
     const followed = store.appendToChainAfter.bind(store);
     store.appendToChainAfter = (batch, checkpoints) => {
       const answer = followed(batch, checkpoints);
-      if (checkpoints?.length) {
-        aheadWithCp++;
-        if (++carrying === killAt) {
+      if (checkpoints?.length && ++carrying === killAt) {
+        const worker = (store as unknown as { thread: { worker: Worker | null } }).thread.worker;
+        if (worker) {
           killed++;
-          void (store as unknown as { thread: { worker: Worker | null } }).thread.worker?.terminate();
+          void worker.terminate();
         }
+        // The batch's answer is lost with the thread: what the writer is left to recover from.
+        return answer.catch((err: unknown) => {
+          answerLost++;
+          throw err;
+        });
       }
       return answer;
     };
@@ -58,6 +63,9 @@ describe('the write thread dies with a checkpoint-carrying batch ahead in it', (
     await writer.start();
     const records = await Promise.all(Array.from({ length: 600 }, (_, i) => writer.append(sampleRecord(i + 1))));
     await writer.flushAndClose();
+    // The scenario was reached: a batch sent ahead carried checkpoints, the thread was killed
+    // with it inside, and its answer never came.
+    expect({ killed, answerLost }).toEqual({ killed: 1, answerLost: 1 });
     const stored = await store.readChain(chainId, 1, 1_000);
     expect(stored.map((r) => r.seq)).toEqual(records.map((r) => r.seq));
     expect(stored.map((r) => r.hash)).toEqual(records.map((r) => r.hash));
