@@ -30,7 +30,7 @@ const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknow
 
 
 function writerOn(store: FakeAccessLogStore, options: Partial<AccessLogWriterOptions> = {}): AccessLogWriter {
-  const writer = createAccessLogWriter({ store: store.asStore(), chainId: `pipe-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, ...options });
+  const writer = createAccessLogWriter({ store: store.asStore(), chainId: `pipe-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, checkpointSignTimeoutMs: Infinity, ...options });
   writers.push(writer);
   return writer;
 }

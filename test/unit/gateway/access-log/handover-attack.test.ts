@@ -66,7 +66,7 @@ afterEach(async () => {
 /** gatherTurns 0: every queue is handed over (a small one would otherwise wait for company after its appenders run; gather.test.ts covers that). */
 function writerOn(store: FakeAccessLogStore | Store, options: Partial<AccessLogWriterOptions> = {}): AccessLogWriter {
   const asStore = store instanceof FakeAccessLogStore ? store.asStore() : store;
-  const writer = createAccessLogWriter({ store: asStore, chainId: `handover-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, gatherTurns: 0, ...options });
+  const writer = createAccessLogWriter({ store: asStore, chainId: `handover-${writers.length}-${Date.now()}`, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, checkpointSignTimeoutMs: Infinity, gatherTurns: 0, ...options });
   writers.push(writer);
   return writer;
 }

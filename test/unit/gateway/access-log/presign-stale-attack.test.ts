@@ -30,7 +30,7 @@ it('checkpointEvery 1, maxBatch 5, a presign slower than a commit: the stale che
   const store = new WatchedStore();
   const chainId = `stale-${Date.now()}`;
   store.chain = chainId;
-  const writer = createAccessLogWriter({ store: store as unknown as Store, chainId, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, checkpointIntervalMs: 3_600_000, maxBatch: 5, checkpointEvery: 1 });
+  const writer = createAccessLogWriter({ store: store as unknown as Store, chainId, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, checkpointIntervalMs: 3_600_000, checkpointSignTimeoutMs: Infinity, maxBatch: 5, checkpointEvery: 1 });
   writers.push(writer);
   await writer.start();
   store.script = ['hold'];

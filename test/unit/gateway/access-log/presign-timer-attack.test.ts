@@ -27,7 +27,7 @@ it('one checkpoint per due, numbered 1..N, each over the head committed when it 
   const store = new WatchedStore();
   const chainId = `timer-${Date.now()}`;
   store.chain = chainId;
-  const writer = createAccessLogWriter({ store: store as unknown as Store, chainId, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, checkpointIntervalMs: 1000, maxBatch: 5, checkpointEvery: 1_000_000 });
+  const writer = createAccessLogWriter({ store: store as unknown as Store, chainId, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, checkpointIntervalMs: 1000, checkpointSignTimeoutMs: Infinity, maxBatch: 5, checkpointEvery: 1_000_000 });
   writers.push(writer);
   await writer.start();
   const tick = interval.ticks.at(-1)!;

@@ -23,7 +23,7 @@ async function flood(create: typeof createAccessLogWriter, every: number, maxBat
   const store = new WatchedStore();
   const chainId = `win-${writers.length}-${Date.now()}`;
   store.chain = chainId;
-  const writer = create({ store: store as unknown as Store, chainId, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, maxBatch, checkpointEvery: every });
+  const writer = create({ store: store as unknown as Store, chainId, instanceId: 'gw-test', signingKey: key, chainKey: CHAIN_KEY, retryInitialMs: 1, retryMaxMs: 5, checkpointIntervalMs: 3_600_000, checkpointSignTimeoutMs: Infinity, maxBatch, checkpointEvery: every });
   writers.push(writer);
   await writer.start();
   await Promise.all(range(1, n).map((i) => writer.append(sampleRecord(i))));
