@@ -157,7 +157,31 @@ describe('the storage check of a SQLite file', () => {
 
   it('reports a check that runs past its time limit, stopped', async () => {
     const file = await freshFile();
-    expect(await problemsOf(file, { integrityTimeoutMs: 0 })).toEqual([expect.stringMatching(/could not run, so the file is unchecked: it ran past its limit of 0 ms and was stopped/)]);
+    const store = createSqliteStore({ path: file, integrityTimeoutMs: 50 });
+    await store.init();
+    let started: number[] = [];
+    try {
+      const before = childrenOfThisProcess();
+      const problems = store.storageProblems();
+      // The checker is frozen as soon as it starts, so it cannot answer: the limit decides, not
+      // the event loop's timing (with a limit of 0 ms and the loop slowed, an answer came first).
+      started = [...childrenOfThisProcess().keys()].filter((pid) => !before.has(pid));
+      expect(started).toHaveLength(1);
+      process.kill(started[0]!, 'SIGSTOP');
+      expect(await problems).toEqual([expect.stringMatching(/could not run, so the file is unchecked: it ran past its limit of 50 ms and was stopped$/)]);
+      // Stopped: killed (a stopped process dies of SIGKILL), not left frozen.
+      waitForExitedChild(before);
+    } finally {
+      // Should the check have left it frozen. One already reaped is gone (ESRCH).
+      for (const pid of started) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      await store.close();
+    }
   });
 
   it('runs one check at a time for its callers, and stops a running one when closed', async () => {
