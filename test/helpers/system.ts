@@ -22,6 +22,7 @@ export interface TestSystem extends Omit<RunningSystem, 'keys'> {
   /** A test system runs outside production, so the development issuer's key is there. */
   keys: DevKeyMaterial;
   dataDir: string;
+  /** A development token, issued on the system's clock unless `options.now` says otherwise. */
   token(options?: DevTokenOptions): Promise<string>;
   /** A token bound (cnf.jkt) to the demo DPoP key, which the demo register binds PRD-ENHANCED to. */
   boundToken(options?: DevTokenOptions): Promise<string>;
@@ -76,11 +77,14 @@ export async function startTestSystem(overrides: DeepPartial<Config> = {}, optio
     ...system,
     keys: { ...system.keys, issuer },
     dataDir,
-    token: (o = {}) => signDevToken(issuer, o, system.config),
-    boundToken: (o = {}) => signDevToken(issuer, { jkt: system.demoDpopKey?.thumbprint, ...o }, system.config),
+    // Issued on the system's clock (an injected one moves only when the test moves it): on the
+    // real clock, a file running longer than the token clock tolerance (30 s) had its later tokens
+    // refused as issued in the future.
+    token: (o = {}) => signDevToken(issuer, { now: now(), ...o }, system.config),
+    boundToken: (o = {}) => signDevToken(issuer, { now: now(), jkt: system.demoDpopKey?.thumbprint, ...o }, system.config),
     dpopHeaders,
     async gql(query, o = {}) {
-      const token = o.token === undefined ? await signDevToken(issuer, {}, system.config) : o.token;
+      const token = o.token === undefined ? await signDevToken(issuer, { now: now() }, system.config) : o.token;
       // A token bound to a key (cnf.jkt) goes the DPoP way, with a fresh proof; any other as Bearer.
       const bound = token ? isBound(token) : false;
       const headers: Record<string, string> = { ...(bound && token ? await dpopHeaders(token) : token ? { authorization: `Bearer ${token}` } : {}), ...(o.headers ?? {}) };
