@@ -31,8 +31,10 @@ export interface ReadinessReport {
   checks: Record<string, boolean>;
 }
 
-export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: Pick<AccessLogWriter, 'accepting' | 'stats'>; subgraphUrls: Readonly<Record<string, string>>; now: () => number; cacheMs?: number; accessLogRetryGraceMs?: number; logger?: Pick<Logger, 'warn'> }) {
+export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<Store, 'ping'>; snapshot: RegistrySnapshot; writer: Pick<AccessLogWriter, 'accepting' | 'stats'>; subgraphUrls: Readonly<Record<string, string>>; now: () => number; cacheMs?: number; probeTimeoutMs?: number; accessLogRetryGraceMs?: number; logger?: Pick<Logger, 'warn'> }) {
   const cacheMs = deps.cacheMs ?? 2000;
+  /** How long a subgraph's /healthz may take, ms (real time: a network wait). */
+  const probeTimeoutMs = deps.probeTimeoutMs ?? 1000;
   const graceMs = deps.accessLogRetryGraceMs ?? DEFAULT_ACCESS_LOG_RETRY_GRACE_MS;
 
   /** The writer takes records and has not been retrying a refused store call for longer than the grace period. */
@@ -57,7 +59,7 @@ export function createReadiness(deps: { gateway: FilteringGateway; store: Pick<S
     const results = await Promise.all(
       Object.entries(deps.subgraphUrls).map(async ([name, url]) => {
         try {
-          const res = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) });
+          const res = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(probeTimeoutMs) });
           return [name, res.ok] as const;
         } catch {
           return [name, false] as const;

@@ -39,6 +39,9 @@ describe('readiness probes are shared by concurrent callers', () => {
       writer: { accepting: () => true, stats: () => ({ retryingSinceMs: null }) } as never,
       subgraphUrls,
       now: () => 1_000_000,
+      // What is counted here is probes, not their speed: with the default 1 s, a run with the
+      // event loop slowed had a probe of this in-process stub give up, and the report not ready.
+      probeTimeoutMs: 60_000,
     });
     const reports = await Promise.all(Array.from({ length: 20 }, () => readiness.check()));
     expect(reports.every((r) => r.ready)).toBe(true);
