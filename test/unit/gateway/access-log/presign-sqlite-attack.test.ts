@@ -21,6 +21,7 @@ import type { SigningKey } from '../../../../core/keys.js';
 import { createAccessLogWriter } from '../../../../gateway/access-log/writer.js';
 import { SqliteStore } from '../../../../store/sqlite/index.js';
 import { sampleRecord, testSigningKey } from '../../audit/fixtures.js';
+import { captureInterval } from './presign-harness.js';
 import { SignGate, spyOnSigning } from './sign-gate.js';
 
 const KEY = new Uint8Array(32).fill(5);
@@ -29,16 +30,12 @@ let signingKey: SigningKey;
 const opened: SqliteStore[] = [];
 /** Passes every signature through, and notes those under way (`signing`). */
 const gate = new SignGate();
-/** The checkpoint timer of the writer started last (the main thread's only setInterval here). */
-let timerTick: (() => void) | null = null;
-const realSetInterval = globalThis.setInterval;
+/** The writers' checkpoint timers, captured (the main thread's only setInterval here). */
+let interval: { ticks: Array<() => void> };
 beforeAll(async () => {
   signingKey = await testSigningKey();
   spyOnSigning(() => gate);
-  jest.spyOn(globalThis, 'setInterval').mockImplementation(((callback: () => void) => {
-    timerTick = callback;
-    return realSetInterval(() => undefined, 3_600_000);
-  }) as unknown as typeof setInterval);
+  interval = captureInterval();
 });
 afterAll(async () => {
   jest.restoreAllMocks();
@@ -71,6 +68,7 @@ describe('the write thread dies with a checkpoint-carrying batch ahead in it', (
     opened.push(store);
     let calls = 0;
     /** Fires the checkpoint timer at every `tickEvery`th store call, with the batch in the thread. */
+    let timerTick: (() => void) | undefined;
     const step = () => {
       if (tickEvery > 0 && ++calls % tickEvery === 0) timerTick?.();
     };
@@ -102,10 +100,11 @@ describe('the write thread dies with a checkpoint-carrying batch ahead in it', (
       return answer;
     };
     const chainKey = Buffer.from(KEY);
-    timerTick = null;
     const writer = createAccessLogWriter({ store, chainId, instanceId: 'gw-k', signingKey, chainKey, maxBatch: 20, retryInitialMs: 1, retryMaxMs: 20, checkpointEvery: every, checkpointIntervalMs: 1_000, checkpointSignTimeoutMs: Infinity });
+    const timers = interval.ticks.length;
     await writer.start();
-    expect(timerTick).not.toBeNull();
+    expect(interval.ticks).toHaveLength(timers + 1);
+    timerTick = interval.ticks.at(-1);
     const records = await Promise.all(Array.from({ length: 600 }, (_, i) => writer.append(sampleRecord(i + 1))));
     await writer.flushAndClose();
     // The scenario was reached: a batch sent ahead carried checkpoints, the thread was killed
